@@ -1,0 +1,177 @@
+/* expertpool plugin ABI: the only header a plugin includes. */
+#ifndef EXPERTPOOL_PLUGIN_H
+#define EXPERTPOOL_PLUGIN_H
+
+/*
+ * A plugin is a shared object in the plugins directory that exports one
+ * function, EP_PLUGIN_ENTRY, returning a constant struct ep_plugin_info.
+ * The host compares that block field by field with its own ABI before it
+ * calls anything else, then calls init() with the host table.  Routes,
+ * hooks, commands, migrations and jobs may be registered only inside
+ * init(); afterwards the registration functions refuse.
+ *
+ * Compatibility rules, as for sqlite3ext.h: struct ep_host only ever grows
+ * at its end and carries its own size, so a plugin can test whether the
+ * host it runs in has a function (EP_HOST_HAS).  A change that breaks
+ * existing plugins bumps EP_ABI_MAJOR; adding to the end bumps EP_ABI_MINOR.
+ *
+ * No libevent, SQLite or Lua types appear here: only opaque handles.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EP_ABI_MAJOR 1
+#define EP_ABI_MINOR 0
+#define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
+
+#define EP_PLUGIN_ENTRY expertpool_plugin
+#define EP_PLUGIN_ENTRY_NAME "expertpool_plugin"
+
+#if defined(__GNUC__)
+#define EP_EXPORT __attribute__((visibility("default")))
+#define EP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define EP_EXPORT
+#define EP_PRINTF(a, b)
+#endif
+
+/* Roles a route admits.  EP_ROLE_PUBLIC needs no sign-in. */
+enum ep_role {
+	EP_ROLE_PUBLIC = 0,
+	EP_ROLE_REQUESTER = 1u << 0,
+	EP_ROLE_APPROVER = 1u << 1,
+	EP_ROLE_EXPERT = 1u << 2,
+	EP_ROLE_POOL_MANAGER = 1u << 3,
+	EP_ROLE_FINANCE = 1u << 4,
+	EP_ROLE_ADMIN = 1u << 5,
+	EP_ROLE_ANY = (1u << 6) - 1 /* any signed-in person */
+};
+
+/* Log levels for ep_host.log. */
+enum ep_log_level { EP_LOG_ERROR, EP_LOG_WARN, EP_LOG_INFO, EP_LOG_DEBUG };
+
+/* Results of ep_host.stmt_step. */
+enum ep_step { EP_STEP_ERROR = -1, EP_STEP_DONE = 0, EP_STEP_ROW = 1 };
+
+typedef struct ep_plugin ep_plugin; /* the host's record of one plugin */
+typedef struct ep_req ep_req;       /* one HTTP request in flight */
+typedef struct ep_db ep_db;         /* one store connection */
+typedef struct ep_stmt ep_stmt;     /* a prepared, cached statement */
+typedef struct ep_job ep_job;       /* one running background job */
+
+/* Answers a request: must end with exactly one ep_host.reply. */
+typedef void (*ep_handler_fn)(ep_req *req, void *arg);
+/* Called when an event fires; json is the event's payload object. */
+typedef void (*ep_hook_fn)(const char *event, const char *json, void *arg);
+/* A CLI subcommand: argv[0] is the command name. Returns the exit status. */
+typedef int (*ep_command_fn)(ep_db *db, int argc, char **argv, void *arg);
+/* A background job body, on its own thread with its own store connection.
+ * Returns 0 on success; on failure sets a message with job_fail. */
+typedef int (*ep_job_fn)(ep_job *job, ep_db *db, const char *arg, void *udata);
+
+struct ep_host {
+	uint32_t size; /* sizeof(struct ep_host) in the running host */
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	const char *version; /* expertpool's package version */
+
+	/* Registration: only during init. Each returns 0, or -1 with a log line. */
+	int (*route_add)(ep_plugin *p, const char *method, const char *pattern,
+	    unsigned roles, ep_handler_fn fn, void *arg);
+	int (*hook_add)(ep_plugin *p, const char *event, ep_hook_fn fn, void *arg);
+	int (*command_add)(ep_plugin *p, const char *name, const char *usage,
+	    ep_command_fn fn, void *arg);
+	int (*migration_add)(ep_plugin *p, int version, const char *sql);
+	int (*job_add)(ep_plugin *p, const char *name, ep_job_fn fn, void *arg);
+
+	/* Logging and events. */
+	void (*log)(ep_plugin *p, int level, const char *fmt, ...) EP_PRINTF(3, 4);
+	void (*hook_fire)(const char *event, const char *json);
+
+	/* The request being answered. Strings live until the reply. */
+	const char *(*req_method)(ep_req *r);
+	const char *(*req_path)(ep_req *r);
+	const char *(*req_param)(ep_req *r, const char *name);
+	const char *(*req_query)(ep_req *r, const char *name);
+	const char *(*req_header)(ep_req *r, const char *name);
+	const char *(*req_body)(ep_req *r, size_t *len);
+	const char *(*req_id)(ep_req *r);
+	ep_db *(*req_db)(ep_req *r);
+	void (*reply_header)(ep_req *r, const char *name, const char *value);
+	void (*reply)(ep_req *r, int status, const char *content_type,
+	    const char *body, size_t len);
+
+	/* The store. Statements come from a per-connection cache: reset them,
+	 * never finalize them. */
+	ep_stmt *(*db_prepare)(ep_db *db, const char *sql);
+	int (*stmt_bind_int64)(ep_stmt *s, int idx, int64_t v);
+	int (*stmt_bind_text)(ep_stmt *s, int idx, const char *v);
+	int (*stmt_bind_null)(ep_stmt *s, int idx);
+	int (*stmt_step)(ep_stmt *s);
+	int64_t (*stmt_int64)(ep_stmt *s, int col);
+	const char *(*stmt_text)(ep_stmt *s, int col);
+	int (*stmt_is_null)(ep_stmt *s, int col);
+	void (*stmt_reset)(ep_stmt *s);
+	int (*db_exec)(ep_db *db, const char *sql);
+	int (*db_begin)(ep_db *db);
+	int (*db_commit)(ep_db *db);
+	int (*db_rollback)(ep_db *db);
+	int64_t (*db_last_id)(ep_db *db);
+	int (*db_changes)(ep_db *db);
+	const char *(*db_errmsg)(ep_db *db);
+
+	/* Jobs: start one by name (returns its id, or -1), report progress. */
+	int64_t (*job_start)(const char *name, const char *arg);
+	void (*job_progress)(ep_job *job, int64_t done, int64_t total);
+	void (*job_fail)(ep_job *job, const char *message);
+};
+
+/* True when the running host's table has the member. */
+#define EP_HOST_HAS(host, member)                                      \
+	((host)->size >= offsetof(struct ep_host, member) +              \
+	        sizeof((host)->member))
+
+/* The block a plugin's entry point returns. */
+struct ep_plugin_info {
+	uint32_t magic;     /* EP_PLUGIN_MAGIC */
+	uint16_t abi_major; /* EP_ABI_MAJOR the plugin was built against */
+	uint16_t abi_minor; /* EP_ABI_MINOR the plugin was built against */
+	uint32_t info_size; /* sizeof(struct ep_plugin_info) */
+	uint32_t host_size; /* sizeof(struct ep_host) the plugin was built with */
+	const char *name;
+	const char *version;
+	int (*init)(ep_plugin *self, const struct ep_host *host);
+	void (*fini)(ep_plugin *self); /* may be NULL */
+};
+
+typedef const struct ep_plugin_info *(*ep_plugin_entry_fn)(void);
+
+/* Declares the entry point of a plugin with the current ABI. */
+#define EP_PLUGIN_DECLARE(name_, version_, init_, fini_)                  \
+	EP_EXPORT const struct ep_plugin_info *EP_PLUGIN_ENTRY(void);      \
+	const struct ep_plugin_info *EP_PLUGIN_ENTRY(void)                 \
+	{                                                                  \
+		static const struct ep_plugin_info info = {                \
+			.magic = EP_PLUGIN_MAGIC,                          \
+			.abi_major = EP_ABI_MAJOR,                         \
+			.abi_minor = EP_ABI_MINOR,                         \
+			.info_size = sizeof(struct ep_plugin_info),        \
+			.host_size = sizeof(struct ep_host),               \
+			.name = (name_),                                   \
+			.version = (version_),                             \
+			.init = (init_),                                   \
+			.fini = (fini_),                                   \
+		};                                                         \
+		return &info;                                              \
+	}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EXPERTPOOL_PLUGIN_H */

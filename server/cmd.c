@@ -1,0 +1,154 @@
+/* cmd.c: the CLI's command table, global flags and dispatch. */
+#include "server.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+/* Every core command; plugins add theirs at load. Alphabetical. */
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_help_entry,
+	&cmd_init_entry,
+	&cmd_migrate_entry,
+	&cmd_plugins_entry,
+	&cmd_version_entry,
+};
+const size_t cmd_count = nitems(cmd_table);
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cmd_count; i++) {
+		if (strcmp(cmd_table[i]->name, name) == 0)
+			return cmd_table[i];
+	}
+	return NULL;
+}
+
+/* Prints a command's usage line to stderr; returns CMD_USAGE. */
+int
+cmd_usage(const char *name)
+{
+	const struct cmd_entry *e = cmd_find(name);
+	const struct plugin_command *pc = plugin_command_find(name);
+
+	fprintf(stderr, "usage: expertpool %s %s\n", name,
+	    e ? e->usage : pc ? pc->usage : "");
+	return CMD_USAGE;
+}
+
+static void
+cmd_global_usage(FILE *f)
+{
+	fprintf(f, "usage: expertpool [--db PATH] [--config FILE] [--plugins DIR] "
+	    "[--scripts DIR] COMMAND [ARGS]\n"
+	    "       expertpool help   lists the commands\n");
+}
+
+/*
+ * expertpool [global flags] COMMAND [ARGS]: loads the configuration and the
+ * plugins (whose commands join the table), opens and migrates the store when
+ * the command needs it, and runs the command.
+ */
+int
+cmd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "plugins", required_argument, NULL, 'p' },
+		{ "scripts", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db_path = NULL, *config_path = NULL, *plugins_dir = NULL;
+	const char *scripts_dir = NULL;
+	const struct cmd_entry *e;
+	const struct plugin_command *pc = NULL;
+	struct ep_db *db = NULL;
+	char *err = NULL;
+	int c, applied = 0, rc = CMD_ERROR;
+
+	config_defaults(&cfg);
+	log_init(EP_LOG_WARN);
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'p':
+			plugins_dir = optarg;
+			break;
+		case 's':
+			scripts_dir = optarg;
+			break;
+		case 'h':
+			cmd_global_usage(stdout);
+			rc = CMD_OK;
+			goto out;
+		default:
+			cmd_global_usage(stderr);
+			rc = CMD_USAGE;
+			goto out;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		cmd_global_usage(stderr);
+		rc = CMD_USAGE;
+		goto out;
+	}
+	if ((config_path != NULL && config_load(&cfg, config_path, &err) != 0) ||
+	    (db_path != NULL && config_set(&cfg, "db", db_path, &err) != 0) ||
+	    (plugins_dir != NULL &&
+	    config_set(&cfg, "plugins", plugins_dir, &err) != 0) ||
+	    (scripts_dir != NULL &&
+	    config_set(&cfg, "scripts", scripts_dir, &err) != 0)) {
+		rc = CMD_USAGE;
+		goto fail;
+	}
+	if (sodium_init() < 0) {
+		err = xstrdup("libsodium failed to initialise");
+		goto fail;
+	}
+	if (plugin_load_dir(cfg.plugins, &err) != 0)
+		goto fail;
+	e = cmd_find(argv[0]);
+	if (e == NULL && (pc = plugin_command_find(argv[0])) == NULL) {
+		fprintf(stderr, "expertpool: unknown command \"%s\"; "
+		    "\"expertpool help\" lists them\n", argv[0]);
+		rc = CMD_USAGE;
+		goto out;
+	}
+	if (pc != NULL || e->needs_db) {
+		db = db_open(cfg.db, cfg.busy_timeout_ms, &err);
+		if (db == NULL)
+			goto fail;
+		if (migrate_all(db, &applied, &err) != 0)
+			goto fail;
+	}
+	optind = 1;
+	if (pc != NULL)
+		rc = pc->fn(db, argc, argv, pc->arg);
+	else
+		rc = e->exec(db, argc, argv);
+	goto out;
+fail:
+	fprintf(stderr, "expertpool: %s\n", err ? err : "failed");
+	free(err);
+out:
+	log_flush();
+	db_close(db);
+	plugin_unload_all();
+	route_clear();
+	config_free(&cfg);
+	return rc;
+}

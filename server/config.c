@@ -1,0 +1,251 @@
+/* config.c: the configuration options table and the Lua configuration file. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#ifndef EP_PKGLIBDIR
+#define EP_PKGLIBDIR "/usr/local/lib/expertpool"
+#endif
+#ifndef EP_PKGDATADIR
+#define EP_PKGDATADIR "/usr/local/share/expertpool"
+#endif
+#ifndef EP_LOCALSTATEDIR
+#define EP_LOCALSTATEDIR "/usr/local/var"
+#endif
+
+struct config cfg;
+
+#define OPT(n, t, lo, hi, d, h) \
+	{ #n, t, offsetof(struct config, n), lo, hi, d, h }
+
+/* Every setting, its bounds, default and help, in one place. */
+const struct config_option config_options[] = {
+	OPT(listen, CONFIG_STRING, 0, 0, "127.0.0.1:8080",
+	    "address and port to serve HTTP on (ADDR:PORT; port 0 picks one)"),
+	OPT(db, CONFIG_STRING, 0, 0, EP_LOCALSTATEDIR "/lib/expertpool/expertpool.db",
+	    "path of the SQLite store"),
+	OPT(plugins, CONFIG_STRING, 0, 0, EP_PKGLIBDIR,
+	    "directory of plugin modules (*.so), loaded at start-up"),
+	OPT(scripts, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/scripts",
+	    "directory of Lua fee rule sets and local policies"),
+	OPT(max_header_bytes, CONFIG_INT, 1024, 1048576, "16384",
+	    "largest request header block accepted (bytes)"),
+	OPT(max_body_bytes, CONFIG_INT, 1024, 268435456, "4194304",
+	    "largest request body accepted (bytes)"),
+	OPT(request_timeout, CONFIG_INT, 1, 3600, "30",
+	    "seconds a connection may take to send a request or read a reply"),
+	OPT(max_connections, CONFIG_INT, 1, 100000, "1024",
+	    "open client connections at most; beyond it accepting pauses"),
+	OPT(busy_timeout_ms, CONFIG_INT, 0, 600000, "5000",
+	    "milliseconds to wait for a locked store before giving up"),
+	OPT(shutdown_grace, CONFIG_INT, 0, 3600, "10",
+	    "seconds to let requests and jobs in flight finish at shutdown"),
+	OPT(log_requests, CONFIG_BOOL, 0, 1, "true",
+	    "log one line per request"),
+	OPT(tls, CONFIG_BOOL, 0, 1, "false",
+	    "the site is served over TLS by a proxy: cookies are marked Secure"),
+};
+const size_t config_noptions = nitems(config_options);
+
+static const struct config_option *
+config_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < config_noptions; i++) {
+		if (strcmp(config_options[i].name, name) == 0)
+			return &config_options[i];
+	}
+	return NULL;
+}
+
+static int
+config_apply(struct config *c, const struct config_option *o,
+    const char *value, char **err)
+{
+	char *base = (char *)c;
+	int64_t v;
+
+	switch (o->type) {
+	case CONFIG_STRING: {
+		char **slot = (char **)(void *)(base + o->offset);
+
+		if (*value == '\0') {
+			*err = xprintf("%s: must not be empty", o->name);
+			return -1;
+		}
+		free(*slot);
+		*slot = xstrdup(value);
+		return 0;
+	}
+	case CONFIG_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+			v = 1;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+			v = 0;
+		else {
+			*err = xprintf("%s: expected true or false, got \"%s\"",
+			    o->name, value);
+			return -1;
+		}
+		break;
+	case CONFIG_INT:
+	default:
+		if (parse_int64(value, o->min, o->max, &v) != 0) {
+			*err = xprintf("%s: expected a whole number from %lld to "
+			    "%lld, got \"%s\"", o->name, (long long)o->min,
+			    (long long)o->max, value);
+			return -1;
+		}
+		break;
+	}
+	*(int64_t *)(void *)(base + o->offset) = v;
+	return 0;
+}
+
+void
+config_defaults(struct config *c)
+{
+	size_t i;
+	char *err = NULL;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < config_noptions; i++) {
+		if (config_apply(c, &config_options[i], config_options[i].def,
+		    &err) != 0)
+			abort(); /* the table itself is wrong */
+	}
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < config_noptions; i++) {
+		if (config_options[i].type == CONFIG_STRING) {
+			char **slot = (char **)(void *)((char *)c +
+			    config_options[i].offset);
+			free(*slot);
+			*slot = NULL;
+		}
+	}
+}
+
+/* Set one option by name, as from a command-line flag. */
+int
+config_set(struct config *c, const char *name, const char *value, char **err)
+{
+	const struct config_option *o = config_find(name);
+
+	if (o == NULL) {
+		*err = xprintf("unknown setting \"%s\"", name);
+		return -1;
+	}
+	return config_apply(c, o, value, err);
+}
+
+/* Read one global of the evaluated file into its option. */
+static int
+config_take(lua_State *L, struct config *c, const char *path,
+    const struct config_option *o, char **err)
+{
+	char num[32];
+	const char *value;
+	int t = lua_getfield(L, -1, o->name);
+	int rc;
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (o->type == CONFIG_BOOL && t == LUA_TBOOLEAN)
+		value = lua_toboolean(L, -1) ? "true" : "false";
+	else if (o->type == CONFIG_INT && lua_isinteger(L, -1)) {
+		snprintf(num, sizeof num, "%lld", (long long)lua_tointeger(L, -1));
+		value = num;
+	} else if (o->type == CONFIG_STRING && t == LUA_TSTRING)
+		value = lua_tostring(L, -1);
+	else {
+		*err = xprintf("%s: %s: expected %s, got %s", path, o->name,
+		    o->type == CONFIG_STRING ? "a string" :
+		    o->type == CONFIG_INT ? "a whole number" : "true or false",
+		    lua_typename(L, t));
+		lua_pop(L, 1);
+		return -1;
+	}
+	rc = config_apply(c, o, value, err);
+	if (rc != 0) {
+		char *inner = *err;
+
+		*err = xprintf("%s: %s", path, inner);
+		free(inner);
+	}
+	lua_pop(L, 1);
+	return rc;
+}
+
+/*
+ * The configuration file is Lua, evaluated with no libraries and an empty
+ * environment: it can only assign values. Unknown names are errors, so a
+ * typo never passes silently.
+ */
+int
+config_load(struct config *c, const char *path, char **err)
+{
+	lua_State *L = luaL_newstate();
+	size_t i;
+	int rc = -1;
+
+	if (L == NULL) {
+		*err = xprintf("%s: cannot create a Lua state", path);
+		return -1;
+	}
+	if (luaL_loadfilex(L, path, "t") != LUA_OK) {
+		*err = xprintf("%s", lua_tostring(L, -1));
+		goto out;
+	}
+	lua_newtable(L);
+	lua_pushvalue(L, -1);
+	lua_setupvalue(L, -3, 1); /* the chunk's _ENV */
+	lua_insert(L, -2);
+	if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+		*err = xprintf("%s", lua_tostring(L, -1));
+		goto out;
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ?
+		    lua_tostring(L, -2) : "?";
+
+		if (config_find(k) == NULL) {
+			*err = xprintf("%s: unknown setting \"%s\"", path, k);
+			goto out;
+		}
+		lua_pop(L, 1);
+	}
+	for (i = 0; i < config_noptions; i++) {
+		if (config_take(L, c, path, &config_options[i], err) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	lua_close(L);
+	return rc;
+}
+
+void
+config_help(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < config_noptions; i++) {
+		fprintf(f, "  %-18s %s (default %s)\n", config_options[i].name,
+		    config_options[i].help, config_options[i].def);
+	}
+}

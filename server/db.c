@@ -1,0 +1,295 @@
+/* db.c: store connections: pragmas, the busy handler and the statement cache. */
+#include "server.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+struct db_cache_slot {
+	uint64_t hash;
+	char *sql;
+	sqlite3_stmt *stmt;
+};
+
+static atomic_uint_fast64_t db_retries;
+
+/* FNV-1a: the cache key; the SQL text itself is compared on a hit. */
+static uint64_t
+db_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211u;
+	}
+	return h;
+}
+
+/* Waits with a growing sleep and counts each retry for /metrics. */
+static int
+db_busy_cb(void *arg, int count)
+{
+	const struct ep_db *db = arg;
+	struct timespec ts;
+	int64_t waited_ms = 0;
+	int64_t step;
+	int i;
+
+	for (i = 0; i < count; i++)
+		waited_ms += i < 10 ? i + 1 : 10;
+	if (waited_ms >= db->busy_timeout_ms)
+		return 0;
+	atomic_fetch_add(&db_retries, 1);
+	step = count < 10 ? count + 1 : 10;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)step * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+uint64_t
+db_busy_retries(void)
+{
+	return atomic_load(&db_retries);
+}
+
+/*
+ * Opens (creating if need be) a store in WAL mode with foreign keys on.
+ * Every connection gets the same pragmas, server and CLI alike.
+ */
+struct ep_db *
+db_open(const char *path, int64_t busy_timeout_ms, char **err)
+{
+	static const char *pragmas =
+	    "PRAGMA journal_mode=WAL;"
+	    "PRAGMA foreign_keys=ON;"
+	    "PRAGMA synchronous=NORMAL;"
+	    "PRAGMA temp_store=MEMORY;"
+	    "PRAGMA cache_size=-16384;";
+	struct ep_db *db;
+	char *msg = NULL;
+
+	db = xcalloc(1, sizeof *db);
+	if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = xprintf("%s: %s", path, db->sql ?
+		    sqlite3_errmsg(db->sql) : "cannot open");
+		goto fail;
+	}
+	db->busy_timeout_ms = busy_timeout_ms;
+	sqlite3_busy_handler(db->sql, db_busy_cb, db);
+	sqlite3_extended_result_codes(db->sql, 1);
+	if (sqlite3_exec(db->sql, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		*err = xprintf("%s: %s", path, msg ? msg : "cannot set pragmas");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	db->path = xstrdup(path);
+	db->cache_size = 64;
+	db->cache = xcalloc(db->cache_size, sizeof *db->cache);
+	return db;
+fail:
+	sqlite3_close(db->sql);
+	free(db);
+	return NULL;
+}
+
+void
+db_close(struct ep_db *db)
+{
+	size_t i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < db->cache_size; i++) {
+		if (db->cache[i].stmt != NULL) {
+			sqlite3_finalize(db->cache[i].stmt);
+			free(db->cache[i].sql);
+		}
+	}
+	free(db->cache);
+	if (db->sql != NULL) {
+		/* Fold the WAL back so the file stands alone after a clean stop. */
+		sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+		    NULL, NULL);
+		sqlite3_close(db->sql);
+	}
+	free(db->path);
+	free(db);
+}
+
+static void
+db_cache_grow(struct ep_db *db)
+{
+	struct db_cache_slot *old = db->cache;
+	size_t oldn = db->cache_size, i;
+
+	db->cache_size *= 2;
+	db->cache = xcalloc(db->cache_size, sizeof *db->cache);
+	for (i = 0; i < oldn; i++) {
+		size_t j;
+
+		if (old[i].stmt == NULL)
+			continue;
+		j = old[i].hash & (db->cache_size - 1);
+		while (db->cache[j].stmt != NULL)
+			j = (j + 1) & (db->cache_size - 1);
+		db->cache[j] = old[i];
+	}
+	free(old);
+}
+
+/*
+ * A prepared statement for this SQL text, from the connection's cache,
+ * reset and unbound. Statements are never finalized by callers.
+ */
+sqlite3_stmt *
+db_stmt(struct ep_db *db, const char *sql)
+{
+	uint64_t h = db_hash(sql);
+	size_t j = h & (db->cache_size - 1);
+	sqlite3_stmt *stmt;
+
+	while (db->cache[j].stmt != NULL) {
+		if (db->cache[j].hash == h && strcmp(db->cache[j].sql, sql) == 0) {
+			stmt = db->cache[j].stmt;
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return stmt;
+		}
+		j = (j + 1) & (db->cache_size - 1);
+	}
+	if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &stmt, NULL) != SQLITE_OK) {
+		log_error("store: cannot prepare: %s: %s", sqlite3_errmsg(db->sql),
+		    sql);
+		return NULL;
+	}
+	if ((db->cache_used + 1) * 2 > db->cache_size) {
+		db_cache_grow(db);
+		j = h & (db->cache_size - 1);
+		while (db->cache[j].stmt != NULL)
+			j = (j + 1) & (db->cache_size - 1);
+	}
+	db->cache[j].hash = h;
+	db->cache[j].sql = xstrdup(sql);
+	db->cache[j].stmt = stmt;
+	db->cache_used++;
+	return stmt;
+}
+
+size_t
+db_cache_count(struct ep_db *db)
+{
+	return db->cache_used;
+}
+
+/* Runs SQL text with no parameters (schema, pragmas, transactions). */
+int
+db_exec(struct ep_db *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_error("store: %s", msg ? msg : sqlite3_errmsg(db->sql));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Transactions nest: the outermost is BEGIN IMMEDIATE (writers queue on the
+ * lock instead of failing at commit); inner ones are savepoints.
+ */
+int
+db_begin(struct ep_db *db)
+{
+	char sql[48];
+
+	if (db->tx_depth == 0) {
+		if (db_exec(db, "BEGIN IMMEDIATE") != 0)
+			return -1;
+	} else {
+		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", db->tx_depth);
+		if (db_exec(db, sql) != 0)
+			return -1;
+	}
+	db->tx_depth++;
+	return 0;
+}
+
+int
+db_commit(struct ep_db *db)
+{
+	char sql[48];
+
+	if (db->tx_depth <= 0)
+		return -1;
+	if (db->tx_depth == 1) {
+		if (db_exec(db, "COMMIT") != 0)
+			return -1;
+	} else {
+		snprintf(sql, sizeof sql, "RELEASE sp%d", db->tx_depth - 1);
+		if (db_exec(db, sql) != 0)
+			return -1;
+	}
+	db->tx_depth--;
+	return 0;
+}
+
+int
+db_rollback(struct ep_db *db)
+{
+	char sql[80];
+	int rc;
+
+	if (db->tx_depth <= 0)
+		return -1;
+	if (db->tx_depth == 1)
+		rc = db_exec(db, "ROLLBACK");
+	else {
+		snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d",
+		    db->tx_depth - 1, db->tx_depth - 1);
+		rc = db_exec(db, sql);
+	}
+	db->tx_depth--;
+	return rc;
+}
+
+/* True (0) when the store answers a trivial query. */
+int
+db_ping(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT 1");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+const char *
+db_errmsg(struct ep_db *db)
+{
+	return sqlite3_errmsg(db->sql);
+}
+
+int
+db_user_version(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "PRAGMA user_version");
+	int v = -1;
+
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	if (s != NULL)
+		sqlite3_reset(s);
+	return v;
+}

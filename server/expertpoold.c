@@ -1,0 +1,193 @@
+/* expertpoold.c: the server: flags, start-up, the event loop, clean shutdown. */
+#include "server.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+static struct event_base *base;
+static struct event *grace_timer;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: expertpoold [--listen ADDR:PORT] [--db PATH] [--plugins DIR]\n"
+	    "                   [--scripts DIR] [--config FILE]\n"
+	    "       expertpoold --version | --help\n"
+	    "\n"
+	    "Serves expertpool over HTTP. Flags override the configuration file,\n"
+	    "a Lua file that may set:\n");
+	config_help(f);
+}
+
+static void
+drained(void)
+{
+	event_base_loopexit(base, NULL);
+}
+
+static void
+grace_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	log_warn("shutdown: grace period over, closing with requests in flight");
+	event_base_loopexit(base, NULL);
+}
+
+/* SIGTERM/SIGINT: stop accepting, let requests in flight finish, then go. */
+static void
+signal_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct timeval tv = { cfg.shutdown_grace, 0 };
+
+	(void)events;
+	(void)arg;
+	if (grace_timer != NULL)
+		return;
+	log_info("shutdown: signal %d, draining", (int)sig);
+	grace_timer = evtimer_new(base, grace_cb, NULL);
+	evtimer_add(grace_timer, &tv);
+	http_drain(drained);
+}
+
+static int
+parse_flags(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "plugins", required_argument, NULL, 'p' },
+		{ "scripts", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *names[128] = { 0 };
+	const char *values[128] = { 0 };
+	const char *config_path = NULL;
+	char *err = NULL;
+	int c, i;
+
+	names['l'] = "listen";
+	names['d'] = "db";
+	names['p'] = "plugins";
+	names['s'] = "scripts";
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+		case 'd':
+		case 'p':
+		case 's':
+			values[c] = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'V':
+			printf("expertpoold %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+			    EP_ABI_MAJOR, EP_ABI_MINOR);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "expertpoold: unexpected argument: %s\n",
+		    argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+	if (config_path != NULL && config_load(&cfg, config_path, &err) != 0)
+		goto fail;
+	for (i = 0; i < 128; i++) {
+		if (values[i] != NULL &&
+		    config_set(&cfg, names[i], values[i], &err) != 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "expertpoold: %s\n", err);
+	free(err);
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event *sigs[2] = { NULL, NULL };
+	struct ep_db *db = NULL;
+	char *err = NULL;
+	int applied = 0, left, rc = 1;
+
+	config_defaults(&cfg);
+	parse_flags(argc, argv);
+	log_init(EP_LOG_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0) {
+		log_error("libsodium failed to initialise");
+		goto out;
+	}
+	base = event_base_new();
+	if (base == NULL) {
+		log_error("cannot create the event loop");
+		goto out;
+	}
+	core_routes_register();
+	if (plugin_load_dir(cfg.plugins, &err) != 0)
+		goto fail;
+	db = db_open(cfg.db, cfg.busy_timeout_ms, &err);
+	if (db == NULL || migrate_all(db, &applied, &err) != 0)
+		goto fail;
+	if (applied > 0)
+		log_info("store %s: %d migration%s applied", cfg.db, applied,
+		    applied == 1 ? "" : "s");
+	job_set_db_path(cfg.db);
+	if (http_start(base, db, &err) != 0)
+		goto fail;
+	log_attach(base);
+	sigs[0] = evsignal_new(base, SIGTERM, signal_cb, NULL);
+	sigs[1] = evsignal_new(base, SIGINT, signal_cb, NULL);
+	evsignal_add(sigs[0], NULL);
+	evsignal_add(sigs[1], NULL);
+	event_base_dispatch(base);
+	http_stop();
+	left = job_wait_all(cfg.shutdown_grace * 1000);
+	if (left > 0)
+		log_warn("shutdown: %d job%s still running; their work is rolled "
+		    "back", left, left == 1 ? "" : "s");
+	log_info("shutdown: done");
+	rc = 0;
+	goto out;
+fail:
+	log_error("%s", err ? err : "start-up failed");
+	free(err);
+out:
+	if (sigs[0] != NULL)
+		event_free(sigs[0]);
+	if (sigs[1] != NULL)
+		event_free(sigs[1]);
+	if (grace_timer != NULL)
+		event_free(grace_timer);
+	log_detach();
+	db_close(db);
+	plugin_unload_all();
+	route_clear();
+	job_set_db_path(NULL);
+	if (base != NULL)
+		event_base_free_nofinalize(base);
+	config_free(&cfg);
+	log_flush();
+	return rc;
+}

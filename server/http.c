@@ -1,0 +1,618 @@
+/* http.c: the HTTP front: limits, one generic callback, replies and logging. */
+#include "server.h"
+
+#include <string.h>
+#include <stdlib.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <sodium.h>
+
+static struct evhttp *http;
+static struct evhttp_bound_socket *http_socket;
+static struct event_base *http_base;
+static struct ep_db *http_store;
+static int http_bound_port;
+static int http_conns;
+static int http_paused;
+static int http_draining;
+static int http_inflight;
+static void (*http_drained)(void);
+static uint32_t http_rid_prefix;
+static uint64_t http_rid_next;
+static struct ep_req *http_free_reqs;
+static struct event *http_pace_timer;
+
+static int http_count_connections(void);
+
+/* Every page (text/html) carries these; every reply carries nosniff. */
+static const char *http_security_headers[][2] = {
+	{ "Referrer-Policy", "same-origin" },
+	{ "X-Frame-Options", "DENY" },
+	{ "Content-Security-Policy",
+	  "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+	  "form-action 'self'; base-uri 'none'" },
+};
+
+const char *
+http_method_name(int type)
+{
+	switch (type) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	default:
+		return "OTHER";
+	}
+}
+
+const char *
+http_req_method(struct ep_req *r)
+{
+	return http_method_name(evhttp_request_get_command(r->ev));
+}
+
+struct ep_db *
+http_db(void)
+{
+	return http_store;
+}
+
+/* Exact, for /metrics: corrects the running count as it goes. */
+int
+http_open_connections(void)
+{
+	if (http_bound_port > 0)
+		http_conns = http_count_connections();
+	return http_conns;
+}
+
+int
+http_port(void)
+{
+	return http_bound_port;
+}
+
+/*
+ * Counts this process's accepted client sockets on our port, exactly, from
+ * /proc/self/fd. The running count can drift up when evhttp drops a
+ * connection that never sent a request (no close callback was set), so it
+ * is corrected from here whenever it reaches the limit.
+ */
+static int
+http_count_connections(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (dir == NULL)
+		return http_conns;
+	while ((d = readdir(dir)) != NULL) {
+		struct stat st;
+		int fd = atoi(d->d_name), port = -1;
+
+		if (d->d_name[0] == '.' || fd == dirfd(dir) || fstat(fd, &st) != 0 ||
+		    !S_ISSOCK(st.st_mode))
+			continue;
+		len = sizeof ss;
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		len = sizeof ss;
+		if (port == http_bound_port &&
+		    getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+static void
+http_pace_cb(evutil_socket_t fd, short events, void *arg);
+
+/* Pauses accepting at the connection limit and resumes below it. */
+static void
+http_pace(void)
+{
+	struct evconnlistener *l;
+	struct timeval tv = { 1, 0 };
+
+	if (http_socket == NULL)
+		return;
+	l = evhttp_bound_socket_get_listener(http_socket);
+	if (!http_paused && http_conns >= cfg.max_connections) {
+		http_conns = http_count_connections() + 1; /* +1: being accepted */
+		if (http_conns < cfg.max_connections)
+			return;
+		evconnlistener_disable(l);
+		http_paused = 1;
+		evtimer_add(http_pace_timer, &tv);
+		log_warn("http: %d connections open, the limit: accepting paused",
+		    http_conns);
+	} else if (http_paused && http_conns < cfg.max_connections) {
+		evconnlistener_enable(l);
+		http_paused = 0;
+		log_info("http: %d connections open: accepting again", http_conns);
+	}
+}
+
+/* While paused, recount once a second in case closes went unseen. */
+static void
+http_pace_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct timeval tv = { 1, 0 };
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if (!http_paused)
+		return;
+	http_conns = http_count_connections();
+	http_pace();
+	if (http_paused)
+		evtimer_add(http_pace_timer, &tv);
+}
+
+static void
+http_conn_closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	(void)arg;
+	if (http_conns > 0)
+		http_conns--;
+	http_pace();
+}
+
+/* Called by evhttp for each accepted connection. */
+static struct bufferevent *
+http_conn_cb(struct event_base *base, void *arg)
+{
+	(void)arg;
+	http_conns++;
+	http_pace();
+	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* Sixteen lower-case hex digits and a NUL, without printf. */
+static void
+http_hex(char *out, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 15; i >= 0; i--) {
+		out[i] = digits[v & 0xf];
+		v >>= 4;
+	}
+	out[16] = '\0';
+}
+
+static struct ep_req *
+http_req_new(struct evhttp_request *ev)
+{
+	struct ep_req *r = http_free_reqs;
+
+	if (r != NULL)
+		http_free_reqs = *(struct ep_req **)(void *)r;
+	else
+		r = xmalloc(sizeof *r);
+	memset(r, 0, sizeof *r);
+	r->ev = ev;
+	r->start = mono_usec();
+	http_hex(r->rid, ((uint64_t)http_rid_prefix << 32) |
+	    (++http_rid_next & 0xffffffffu));
+	http_inflight++;
+	return r;
+}
+
+static void
+http_req_free(struct ep_req *r)
+{
+	route_params_free(&r->params);
+	if (r->query != NULL) {
+		evhttp_clear_headers(r->query);
+		free(r->query);
+	}
+	free(r->path);
+	free(r->body);
+	*(struct ep_req **)(void *)r = http_free_reqs;
+	http_free_reqs = r;
+	http_inflight--;
+	if (http_draining && http_inflight == 0 && http_drained != NULL) {
+		void (*done)(void) = http_drained;
+
+		http_drained = NULL;
+		done();
+	}
+}
+
+/* Appends a decimal number; returns the new end. */
+static char *
+http_utoa(char *p, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *
+http_append(char *p, const char *end, const char *s, size_t len)
+{
+	if (len > (size_t)(end - p))
+		len = (size_t)(end - p);
+	memcpy(p, s, len);
+	return p + len;
+}
+
+/*
+ * One line per request: time, method, path, status, microseconds, request
+ * id. Built by hand: this runs for every request and printf shows up in
+ * profiles.
+ */
+static void
+http_log(struct ep_req *r, const char *method, int status, uint64_t usec)
+{
+	static time_t stamp_sec;
+	static char stamp[32];
+	static size_t stamp_len;
+	char line[1100];
+	char *p = line, *end = line + 1024;
+	time_t sec = (time_t)(now_usec() / 1000000u);
+	const char *path = r->path ? r->path : evhttp_request_get_uri(r->ev);
+
+	if (!cfg.log_requests)
+		return;
+	if (sec != stamp_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		stamp_len = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		stamp_sec = sec;
+	}
+	if (path == NULL)
+		path = "-";
+	p = http_append(p, end, stamp, stamp_len);
+	p = http_append(p, end, " request ", 9);
+	p = http_append(p, end, method, strlen(method));
+	*p++ = ' ';
+	p = http_append(p, end, path, strnlen(path, 512));
+	*p++ = ' ';
+	p = http_utoa(p, (uint64_t)status);
+	*p++ = ' ';
+	p = http_utoa(p, usec);
+	p = http_append(p, line + sizeof line, "us ", 3);
+	p = http_append(p, line + sizeof line, r->rid, 16);
+	*p++ = '\n';
+	log_line(line, (size_t)(p - line));
+}
+
+void
+http_reply_header(struct ep_req *r, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), name, value);
+}
+
+static void
+http_finish(struct ep_req *r, int status, const char *type,
+    struct evbuffer *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	uint64_t usec;
+	size_t i;
+
+	if (r->replied) {
+		log_error("http: %s replied twice (%d after %d)", r->rid, status,
+		    r->status);
+		return;
+	}
+	r->replied = 1;
+	r->status = status;
+	if (type != NULL)
+		evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "X-Request-Id", r->rid);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (type != NULL && strncmp(type, "text/html", 9) == 0) {
+		for (i = 0; i < nitems(http_security_headers); i++)
+			evhttp_add_header(h, http_security_headers[i][0],
+			    http_security_headers[i][1]);
+	}
+	if (http_draining)
+		evhttp_add_header(h, "Connection", "close");
+	evhttp_send_reply(r->ev, status, NULL, body);
+	usec = mono_usec() - r->start;
+	metrics_observe(r->route, status, usec);
+	http_log(r, http_method_name(evhttp_request_get_command(r->ev)), status,
+	    usec);
+	http_req_free(r);
+}
+
+/* The one way to answer: exactly once per request. */
+void
+http_reply(struct ep_req *r, int status, const char *type, const char *body,
+    size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	if (body != NULL && len > 0)
+		evbuffer_add(buf, body, len);
+	http_finish(r, status, type, buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_buffer(struct ep_req *r, int status, const char *type,
+    struct evbuffer *body)
+{
+	http_finish(r, status, type, body);
+}
+
+static void
+http_error(struct ep_req *r, int status, const char *message)
+{
+	char body[256];
+	int n = snprintf(body, sizeof body, "%d %s\n", status, message);
+
+	http_reply(r, status, "text/plain; charset=utf-8", body, (size_t)n);
+}
+
+const char *
+http_param(struct ep_req *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->params.n; i++) {
+		const char *seg = r->params.name[i];
+		size_t len = strlen(name);
+
+		if (strncmp(seg + 1, name, len) == 0 && seg[len + 1] == '}' &&
+		    seg[len + 2] == '\0')
+			return r->params.value[i];
+	}
+	return NULL;
+}
+
+const char *
+http_query(struct ep_req *r, const char *name)
+{
+	if (r->query == NULL) {
+		const char *q = evhttp_uri_get_query(
+		    evhttp_request_get_evhttp_uri(r->ev));
+
+		r->query = xcalloc(1, sizeof *r->query);
+		r->query->tqh_first = NULL;
+		r->query->tqh_last = &r->query->tqh_first;
+		if (q != NULL)
+			evhttp_parse_query_str(q, r->query);
+	}
+	return evhttp_find_header(r->query, name);
+}
+
+const char *
+http_header(struct ep_req *r, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
+}
+
+/* The body as one NUL-terminated string (bodies with NULs are cut there). */
+const char *
+http_body(struct ep_req *r, size_t *len)
+{
+	if (r->body == NULL) {
+		struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+		size_t n = evbuffer_get_length(in);
+
+		r->body = xmalloc(n + 1);
+		evbuffer_copyout(in, r->body, n);
+		r->body[n] = '\0';
+	}
+	if (len != NULL)
+		*len = strlen(r->body);
+	return r->body;
+}
+
+/* The size of the request's header block, as the client sent it. */
+static int64_t
+http_header_bytes(struct evhttp_request *ev)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(ev);
+	struct evkeyval *kv;
+	int64_t n = (int64_t)strlen(evhttp_request_get_uri(ev)) + 16;
+
+	for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next)
+		n += (int64_t)(strlen(kv->key) + strlen(kv->value) + 4);
+	return n;
+}
+
+/* Decodes the request path; NULL for one with a NUL or no leading '/'. */
+static char *
+http_decode_path(struct evhttp_request *ev)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
+	size_t len;
+	char *p;
+
+	if (raw == NULL || raw[0] != '/')
+		return NULL;
+	if (strchr(raw, '%') == NULL)
+		return xstrdup(raw);
+	p = evhttp_uridecode(raw, 0, &len);
+	if (p == NULL || strlen(p) != len) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The one entry for every request. Checks run in a fixed order: draining
+ * (503), path (400/404), method (405), authentication and roles (401/403),
+ * then the handler; a handler that returns without replying gets a 500.
+ */
+static void
+http_request_cb(struct evhttp_request *ev, void *arg)
+{
+	const char *method = http_method_name(evhttp_request_get_command(ev));
+	struct ep_req *r = http_req_new(ev);
+	const struct route *route;
+
+	(void)arg;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
+	    http_conn_closed_cb, NULL);
+	if (http_header_bytes(ev) > cfg.max_header_bytes) {
+		http_reply_header(r, "Connection", "close");
+		http_error(r, 431, "Request Header Fields Too Large");
+		return;
+	}
+	if (http_draining) {
+		http_error(r, 503, "Service Unavailable: shutting down");
+		return;
+	}
+	r->path = http_decode_path(ev);
+	if (r->path == NULL) {
+		http_error(r, 400, "Bad Request: malformed path");
+		return;
+	}
+	switch (route_match(method, r->path, &route, &r->params)) {
+	case ROUTE_NOT_FOUND:
+		http_error(r, 404, "Not Found");
+		return;
+	case ROUTE_BAD_METHOD:
+		http_error(r, 405, "Method Not Allowed");
+		return;
+	case ROUTE_FOUND:
+		break;
+	}
+	r->route = route;
+	if (route->roles != EP_ROLE_PUBLIC) {
+		http_error(r, 401, "Unauthorized");
+		return;
+	}
+	route->fn(r, route->arg);
+	if (!r->replied) {
+		log_error("http: %s %s %s ended without a reply", r->rid, method,
+		    r->path);
+		http_error(r, 500, "Internal Server Error");
+	}
+}
+
+/* Binds, sets every limit, and starts serving on the event loop. */
+int
+http_start(struct event_base *base, struct ep_db *db, char **err)
+{
+	struct timeval tv;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	char *host = NULL;
+	int port;
+
+	if (parse_listen(cfg.listen, &host, &port) != 0) {
+		*err = xprintf("listen: expected ADDR:PORT, got \"%s\"", cfg.listen);
+		return -1;
+	}
+	http_base = base;
+	http_store = db;
+	http_rid_prefix = randombytes_random();
+	http = evhttp_new(base);
+	/* evhttp itself cuts off at four times the limit (answering 400);
+	 * below that we answer 431 with a reason. */
+	evhttp_set_max_headers_size(http, cfg.max_header_bytes * 4);
+	evhttp_set_max_body_size(http, cfg.max_body_bytes);
+	tv.tv_sec = cfg.request_timeout;
+	tv.tv_usec = 0;
+	evhttp_set_timeout_tv(http, &tv);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_HEAD);
+	evhttp_set_default_content_type(http, "text/plain; charset=utf-8");
+	evhttp_set_bevcb(http, http_conn_cb, NULL);
+	http_pace_timer = evtimer_new(base, http_pace_cb, NULL);
+	evhttp_set_gencb(http, http_request_cb, NULL);
+	http_socket = evhttp_bind_socket_with_handle(http, host, (uint16_t)port);
+	if (http_socket == NULL) {
+		*err = xprintf("listen: cannot bind %s", cfg.listen);
+		free(host);
+		evhttp_free(http);
+		http = NULL;
+		return -1;
+	}
+	if (getsockname(evhttp_bound_socket_get_fd(http_socket),
+	    (struct sockaddr *)&ss, &sslen) == 0) {
+		if (ss.ss_family == AF_INET)
+			http_bound_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			http_bound_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	log_info("listening on http://%s%s%s:%d/", strchr(host, ':') ? "[" : "",
+	    host, strchr(host, ':') ? "]" : "", http_bound_port);
+	free(host);
+	return 0;
+}
+
+/* Stops accepting; new requests on open connections get 503; calls done
+ * once no request is in flight. */
+void
+http_drain(void (*done)(void))
+{
+	if (http_socket != NULL) {
+		evhttp_del_accept_socket(http, http_socket);
+		http_socket = NULL;
+	}
+	http_draining = 1;
+	if (http_inflight == 0)
+		done();
+	else
+		http_drained = done;
+}
+
+void
+http_stop(void)
+{
+	struct ep_req *r;
+
+	if (http != NULL) {
+		evhttp_free(http);
+		http = NULL;
+	}
+	if (http_pace_timer != NULL) {
+		event_free(http_pace_timer);
+		http_pace_timer = NULL;
+	}
+	while ((r = http_free_reqs) != NULL) {
+		http_free_reqs = *(struct ep_req **)(void *)r;
+		free(r);
+	}
+	http_store = NULL;
+}

@@ -1,0 +1,487 @@
+/* plugin.c: the plugin loader and the host table handed to every plugin. */
+#include "server.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+static struct ep_plugin *plugins;
+static struct plugin_migration *migrations;
+static size_t nmigrations;
+static struct plugin_command *commands;
+static size_t ncommands;
+
+/* Registration is allowed only while the plugin's init runs. */
+static int
+plugin_may_register(struct ep_plugin *p, const char *what)
+{
+	if (p == NULL || !p->registering) {
+		log_error("plugin %s: %s refused: registration is allowed only "
+		    "during init", p && p->info ? p->info->name : "?", what);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+host_route_add(ep_plugin *p, const char *method, const char *pattern,
+    unsigned roles, ep_handler_fn fn, void *arg)
+{
+	if (!plugin_may_register(p, "route_add"))
+		return -1;
+	return route_add(p, method, pattern, roles, fn, arg);
+}
+
+static int
+host_hook_add(ep_plugin *p, const char *event, ep_hook_fn fn, void *arg)
+{
+	if (!plugin_may_register(p, "hook_add"))
+		return -1;
+	return hook_add(p, event, fn, arg);
+}
+
+static int
+host_command_add(ep_plugin *p, const char *name, const char *usage,
+    ep_command_fn fn, void *arg)
+{
+	if (!plugin_may_register(p, "command_add"))
+		return -1;
+	if (name == NULL || *name == '\0' || fn == NULL) {
+		log_error("plugin %s: a command needs a name and a function",
+		    p->info->name);
+		return -1;
+	}
+	if (cmd_find(name) != NULL || plugin_command_find(name) != NULL) {
+		log_error("plugin %s: command %s is already taken", p->info->name,
+		    name);
+		return -1;
+	}
+	commands = xrealloc(commands, sizeof *commands * (ncommands + 1));
+	commands[ncommands].owner = p;
+	commands[ncommands].name = xstrdup(name);
+	commands[ncommands].usage = xstrdup(usage ? usage : "");
+	commands[ncommands].fn = fn;
+	commands[ncommands].arg = arg;
+	ncommands++;
+	return 0;
+}
+
+static int
+host_migration_add(ep_plugin *p, int version, const char *sql)
+{
+	size_t i;
+	int last = 0;
+
+	if (!plugin_may_register(p, "migration_add"))
+		return -1;
+	for (i = 0; i < nmigrations; i++) {
+		if (migrations[i].owner == p)
+			last = migrations[i].version;
+	}
+	if (sql == NULL || version != last + 1) {
+		log_error("plugin %s: migration %d out of order (expected %d)",
+		    p->info->name, version, last + 1);
+		return -1;
+	}
+	migrations = xrealloc(migrations, sizeof *migrations * (nmigrations + 1));
+	migrations[nmigrations].owner = p;
+	migrations[nmigrations].version = version;
+	migrations[nmigrations].sql = sql;
+	nmigrations++;
+	return 0;
+}
+
+static int
+host_job_add(ep_plugin *p, const char *name, ep_job_fn fn, void *arg)
+{
+	if (!plugin_may_register(p, "job_add"))
+		return -1;
+	return job_add(p, name, fn, arg);
+}
+
+static void
+host_log(ep_plugin *p, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, p && p->info ? p->info->name : "plugin", fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+host_req_method(ep_req *r)
+{
+	return http_req_method(r);
+}
+
+static const char *
+host_req_path(ep_req *r)
+{
+	return r->path;
+}
+
+static const char *
+host_req_id(ep_req *r)
+{
+	return r->rid;
+}
+
+static ep_db *
+host_req_db(ep_req *r)
+{
+	(void)r;
+	return http_db();
+}
+
+static ep_stmt *
+host_db_prepare(ep_db *db, const char *sql)
+{
+	return (ep_stmt *)db_stmt(db, sql);
+}
+
+static int
+host_bind_int64(ep_stmt *s, int idx, int64_t v)
+{
+	return sqlite3_bind_int64((sqlite3_stmt *)s, idx, v) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+host_bind_text(ep_stmt *s, int idx, const char *v)
+{
+	return sqlite3_bind_text((sqlite3_stmt *)s, idx, v, -1,
+	    SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+host_bind_null(ep_stmt *s, int idx)
+{
+	return sqlite3_bind_null((sqlite3_stmt *)s, idx) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+host_step(ep_stmt *s)
+{
+	switch (sqlite3_step((sqlite3_stmt *)s)) {
+	case SQLITE_ROW:
+		return EP_STEP_ROW;
+	case SQLITE_DONE:
+		return EP_STEP_DONE;
+	default:
+		return EP_STEP_ERROR;
+	}
+}
+
+static int64_t
+host_int64(ep_stmt *s, int col)
+{
+	return sqlite3_column_int64((sqlite3_stmt *)s, col);
+}
+
+static const char *
+host_text(ep_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text((sqlite3_stmt *)s, col);
+}
+
+static int
+host_is_null(ep_stmt *s, int col)
+{
+	return sqlite3_column_type((sqlite3_stmt *)s, col) == SQLITE_NULL;
+}
+
+static void
+host_reset(ep_stmt *s)
+{
+	sqlite3_reset((sqlite3_stmt *)s);
+}
+
+static int64_t
+host_last_id(ep_db *db)
+{
+	return sqlite3_last_insert_rowid(db->sql);
+}
+
+static int
+host_changes(ep_db *db)
+{
+	return sqlite3_changes(db->sql);
+}
+
+/* The table every plugin receives. Add to the end only. */
+const struct ep_host host_table = {
+	.size = sizeof(struct ep_host),
+	.abi_major = EP_ABI_MAJOR,
+	.abi_minor = EP_ABI_MINOR,
+	.version = PACKAGE_VERSION,
+	.route_add = host_route_add,
+	.hook_add = host_hook_add,
+	.command_add = host_command_add,
+	.migration_add = host_migration_add,
+	.job_add = host_job_add,
+	.log = host_log,
+	.hook_fire = hook_fire,
+	.req_method = host_req_method,
+	.req_path = host_req_path,
+	.req_param = http_param,
+	.req_query = http_query,
+	.req_header = http_header,
+	.req_body = http_body,
+	.req_id = host_req_id,
+	.req_db = host_req_db,
+	.reply_header = http_reply_header,
+	.reply = http_reply,
+	.db_prepare = host_db_prepare,
+	.stmt_bind_int64 = host_bind_int64,
+	.stmt_bind_text = host_bind_text,
+	.stmt_bind_null = host_bind_null,
+	.stmt_step = host_step,
+	.stmt_int64 = host_int64,
+	.stmt_text = host_text,
+	.stmt_is_null = host_is_null,
+	.stmt_reset = host_reset,
+	.db_exec = db_exec,
+	.db_begin = db_begin,
+	.db_commit = db_commit,
+	.db_rollback = db_rollback,
+	.db_last_id = host_last_id,
+	.db_changes = host_changes,
+	.db_errmsg = db_errmsg,
+	.job_start = job_start,
+	.job_progress = job_progress,
+	.job_fail = job_fail,
+};
+
+/* Removes everything a plugin registered, for a failed init. */
+static void
+plugin_undo(struct ep_plugin *p)
+{
+	size_t i, j;
+
+	route_remove_owner(p);
+	hook_remove_owner(p);
+	job_remove_owner(p);
+	for (i = j = 0; i < nmigrations; i++) {
+		if (migrations[i].owner != p)
+			migrations[j++] = migrations[i];
+	}
+	nmigrations = j;
+	for (i = j = 0; i < ncommands; i++) {
+		if (commands[i].owner == p) {
+			free(commands[i].name);
+			free(commands[i].usage);
+		} else
+			commands[j++] = commands[i];
+	}
+	ncommands = j;
+}
+
+/* Compares the plugin's magic block with ours; names the first mismatch. */
+static char *
+plugin_check(const char *path, const struct ep_plugin_info *info)
+{
+	struct ep_plugin *q;
+
+	if (info == NULL)
+		return xprintf("%s: the entry point returned no plugin block", path);
+	if (info->magic != EP_PLUGIN_MAGIC)
+		return xprintf("%s: bad magic 0x%08x (expected 0x%08x): not built "
+		    "with expertpool/plugin.h", path, info->magic, EP_PLUGIN_MAGIC);
+	if (info->abi_major != EP_ABI_MAJOR)
+		return xprintf("%s: built for plugin ABI %u.%u, but this host "
+		    "speaks ABI %u.%u (major versions differ)", path,
+		    info->abi_major, info->abi_minor, EP_ABI_MAJOR, EP_ABI_MINOR);
+	if (info->abi_minor > EP_ABI_MINOR)
+		return xprintf("%s: built for plugin ABI %u.%u, newer than this "
+		    "host's %u.%u", path, info->abi_major, info->abi_minor,
+		    EP_ABI_MAJOR, EP_ABI_MINOR);
+	if (info->info_size < sizeof(struct ep_plugin_info))
+		return xprintf("%s: plugin block is %u bytes, expected at least "
+		    "%zu", path, info->info_size, sizeof(struct ep_plugin_info));
+	if (info->host_size > sizeof(struct ep_host))
+		return xprintf("%s: needs a host table of %u bytes, this host has "
+		    "%zu", path, info->host_size, sizeof(struct ep_host));
+	if (info->name == NULL || info->name[0] == '\0' || info->init == NULL)
+		return xprintf("%s: the plugin block has no name or no init", path);
+	for (q = plugins; q != NULL; q = q->next) {
+		if (strcmp(q->info->name, info->name) == 0)
+			return xprintf("%s: a plugin named %s is already loaded from "
+			    "%s", path, info->name, q->path);
+	}
+	return NULL;
+}
+
+/*
+ * Loads one plugin: dlopen, find the entry point, check the magic block
+ * field by field, then init. On any failure nothing stays registered.
+ */
+int
+plugin_load(const char *path, char **err)
+{
+	const struct ep_plugin_info *info;
+	ep_plugin_entry_fn entry;
+	struct ep_plugin *p;
+	void *handle;
+	int rc;
+
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (handle == NULL) {
+		*err = xprintf("%s: cannot load: %s", path, dlerror());
+		return -1;
+	}
+	*(void **)(&entry) = dlsym(handle, EP_PLUGIN_ENTRY_NAME);
+	if (entry == NULL) {
+		*err = xprintf("%s: no entry point %s(): not an expertpool plugin",
+		    path, EP_PLUGIN_ENTRY_NAME);
+		dlclose(handle);
+		return -1;
+	}
+	info = entry();
+	if ((*err = plugin_check(path, info)) != NULL) {
+		dlclose(handle);
+		return -1;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->path = xstrdup(path);
+	p->handle = handle;
+	p->info = info;
+	p->registering = 1;
+	rc = info->init(p, &host_table);
+	p->registering = 0;
+	if (rc != 0) {
+		*err = xprintf("%s: plugin %s failed to initialise (%d)", path,
+		    info->name, rc);
+		plugin_undo(p);
+		dlclose(handle);
+		free(p->path);
+		free(p);
+		return -1;
+	}
+	p->next = plugins;
+	plugins = p;
+	log_info("plugin %s %s loaded from %s", info->name,
+	    info->version ? info->version : "", path);
+	return 0;
+}
+
+static int
+plugin_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 3 && strcmp(d->d_name + n - 3, ".so") == 0;
+}
+
+/*
+ * Loads every *.so in a directory, in name order. A missing directory is
+ * no plugins; a world-writable one, or any plugin that fails, is an error.
+ */
+int
+plugin_load_dir(const char *dir, char **err)
+{
+	struct dirent **names = NULL;
+	struct stat st;
+	int i, n, rc = 0;
+
+	if (stat(dir, &st) != 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode)) {
+		*err = xprintf("%s: plugins: not a directory", dir);
+		return -1;
+	}
+	if (st.st_mode & S_IWOTH) {
+		*err = xprintf("%s: plugins: refusing a world-writable directory",
+		    dir);
+		return -1;
+	}
+	n = scandir(dir, &names, plugin_filter, alphasort);
+	if (n < 0) {
+		*err = xprintf("%s: plugins: cannot read the directory", dir);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char *path = xprintf("%s/%s", dir, names[i]->d_name);
+
+		if (rc == 0 && plugin_load(path, err) != 0)
+			rc = -1;
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+void
+plugin_unload_all(void)
+{
+	struct ep_plugin *p;
+	size_t i;
+
+	while ((p = plugins) != NULL) {
+		plugins = p->next;
+		if (p->info->fini != NULL)
+			p->info->fini(p);
+		route_remove_owner(p);
+		hook_remove_owner(p);
+		job_remove_owner(p);
+		dlclose(p->handle);
+		free(p->path);
+		free(p);
+	}
+	for (i = 0; i < ncommands; i++) {
+		free(commands[i].name);
+		free(commands[i].usage);
+	}
+	free(commands);
+	commands = NULL;
+	ncommands = 0;
+	free(migrations);
+	migrations = NULL;
+	nmigrations = 0;
+}
+
+struct ep_plugin *
+plugin_first(void)
+{
+	return plugins;
+}
+
+size_t
+plugin_nmigrations(void)
+{
+	return nmigrations;
+}
+
+const struct plugin_migration *
+plugin_migration_at(size_t i)
+{
+	return i < nmigrations ? &migrations[i] : NULL;
+}
+
+size_t
+plugin_ncommands(void)
+{
+	return ncommands;
+}
+
+const struct plugin_command *
+plugin_command_at(size_t i)
+{
+	return i < ncommands ? &commands[i] : NULL;
+}
+
+const struct plugin_command *
+plugin_command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ncommands; i++) {
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}

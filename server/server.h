@@ -1,0 +1,265 @@
+/* server.h: the core's one internal header, one section per source file. */
+#ifndef EXPERTPOOL_SERVER_H
+#define EXPERTPOOL_SERVER_H
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <expertpool/plugin.h>
+
+struct event_base;
+struct evbuffer;
+struct evhttp_request;
+struct evkeyvalq;
+struct sqlite3;
+struct sqlite3_stmt;
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+/* log.c */
+void log_init(int level);
+void log_set_level(int level);
+int log_level(void);
+void log_attach(struct event_base *base);
+void log_detach(void);
+void log_msg(int level, const char *fmt, ...) EP_PRINTF(2, 3);
+void log_vmsg(int level, const char *prefix, const char *fmt, va_list ap);
+void log_line(const char *line, size_t len);
+void log_flush(void);
+#define log_error(...) log_msg(EP_LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(EP_LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(EP_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(EP_LOG_DEBUG, __VA_ARGS__)
+
+/* util.c */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xprintf(const char *fmt, ...) EP_PRINTF(1, 2);
+uint64_t now_usec(void);
+uint64_t mono_usec(void);
+int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+int parse_listen(const char *s, char **host, int *port);
+
+/* config.c */
+enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL };
+struct config {
+	char *listen;
+	char *db;
+	char *plugins;
+	char *scripts;
+	int64_t max_header_bytes;
+	int64_t max_body_bytes;
+	int64_t request_timeout;
+	int64_t max_connections;
+	int64_t busy_timeout_ms;
+	int64_t shutdown_grace;
+	int64_t log_requests;
+	int64_t tls;
+};
+struct config_option {
+	const char *name;
+	enum config_type type;
+	size_t offset;
+	int64_t min;
+	int64_t max;
+	const char *def;
+	const char *help;
+};
+extern struct config cfg;
+extern const struct config_option config_options[];
+extern const size_t config_noptions;
+void config_defaults(struct config *c);
+void config_free(struct config *c);
+int config_set(struct config *c, const char *name, const char *value,
+    char **err);
+int config_load(struct config *c, const char *path, char **err);
+void config_help(FILE *f);
+
+/* db.c */
+struct ep_db {
+	struct sqlite3 *sql;
+	char *path;
+	struct db_cache_slot *cache;
+	size_t cache_size;
+	size_t cache_used;
+	int tx_depth;
+	int64_t busy_timeout_ms;
+};
+struct ep_db *db_open(const char *path, int64_t busy_timeout_ms, char **err);
+void db_close(struct ep_db *db);
+struct sqlite3_stmt *db_stmt(struct ep_db *db, const char *sql);
+int db_exec(struct ep_db *db, const char *sql);
+int db_begin(struct ep_db *db);
+int db_commit(struct ep_db *db);
+int db_rollback(struct ep_db *db);
+int db_ping(struct ep_db *db);
+const char *db_errmsg(struct ep_db *db);
+uint64_t db_busy_retries(void);
+size_t db_cache_count(struct ep_db *db);
+int db_user_version(struct ep_db *db);
+
+/* migrate.c */
+struct migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct migration core_migrations[];
+extern const size_t core_nmigrations;
+int migrate_core(struct ep_db *db, int *applied, char **err);
+int migrate_plugin(struct ep_db *db, const char *plugin, int version,
+    const char *sql, int *applied, char **err);
+int migrate_all(struct ep_db *db, int *applied, char **err);
+
+/* route.c */
+#define ROUTE_MAX_PARAMS 8
+struct route {
+	const char *method;
+	char *pattern;
+	unsigned roles;
+	ep_handler_fn fn;
+	void *arg;
+	struct ep_plugin *owner;
+	char **segs;
+	int nsegs;
+	size_t index;
+};
+struct route_params {
+	int n;
+	const char *name[ROUTE_MAX_PARAMS];
+	char *value[ROUTE_MAX_PARAMS];
+};
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
+int route_add(struct ep_plugin *owner, const char *method, const char *pattern,
+    unsigned roles, ep_handler_fn fn, void *arg);
+void route_remove_owner(struct ep_plugin *owner);
+void route_clear(void);
+enum route_result route_match(const char *method, const char *path,
+    const struct route **out, struct route_params *params);
+void route_params_free(struct route_params *params);
+size_t route_count(void);
+const struct route *route_at(size_t i);
+
+/* http.c */
+struct ep_req {
+	struct evhttp_request *ev;
+	const struct route *route;
+	char *path;
+	struct route_params params;
+	struct evkeyvalq *query;
+	char *body;
+	uint64_t start;
+	char rid[20];
+	int replied;
+	int status;
+};
+int http_start(struct event_base *base, struct ep_db *db, char **err);
+int http_port(void);
+void http_drain(void (*done)(void));
+void http_stop(void);
+void http_reply(struct ep_req *r, int status, const char *type,
+    const char *body, size_t len);
+void http_reply_buffer(struct ep_req *r, int status, const char *type,
+    struct evbuffer *body);
+void http_reply_header(struct ep_req *r, const char *name, const char *value);
+const char *http_param(struct ep_req *r, const char *name);
+const char *http_query(struct ep_req *r, const char *name);
+const char *http_header(struct ep_req *r, const char *name);
+const char *http_body(struct ep_req *r, size_t *len);
+const char *http_method_name(int type);
+const char *http_req_method(struct ep_req *r);
+struct ep_db *http_db(void);
+int http_open_connections(void);
+
+/* metrics.c */
+void metrics_observe(const struct route *route, int status, uint64_t usec);
+void metrics_render(struct evbuffer *out);
+void metrics_reset(void);
+
+/* hook.c */
+int hook_add(struct ep_plugin *owner, const char *event, ep_hook_fn fn,
+    void *arg);
+void hook_remove_owner(struct ep_plugin *owner);
+void hook_fire(const char *event, const char *json);
+size_t hook_count(const char *event);
+
+/* job.c */
+int job_add(struct ep_plugin *owner, const char *name, ep_job_fn fn, void *arg);
+void job_remove_owner(struct ep_plugin *owner);
+int64_t job_start(const char *name, const char *arg);
+void job_progress(ep_job *job, int64_t done, int64_t total);
+void job_fail(ep_job *job, const char *message);
+void job_set_db_path(const char *path);
+int job_wait_all(int64_t timeout_ms);
+int job_running(void);
+
+/* plugin.c */
+struct ep_plugin {
+	char *path;
+	void *handle;
+	const struct ep_plugin_info *info;
+	int registering;
+	struct ep_plugin *next;
+};
+struct plugin_migration {
+	struct ep_plugin *owner;
+	int version;
+	const char *sql;
+};
+struct plugin_command {
+	struct ep_plugin *owner;
+	char *name;
+	char *usage;
+	ep_command_fn fn;
+	void *arg;
+};
+extern const struct ep_host host_table;
+int plugin_load(const char *path, char **err);
+int plugin_load_dir(const char *dir, char **err);
+void plugin_unload_all(void);
+struct ep_plugin *plugin_first(void);
+size_t plugin_nmigrations(void);
+const struct plugin_migration *plugin_migration_at(size_t i);
+size_t plugin_ncommands(void);
+const struct plugin_command *plugin_command_at(size_t i);
+const struct plugin_command *plugin_command_find(const char *name);
+
+/* core_routes.c */
+void core_routes_register(void);
+
+/* cmd.c */
+#define CMD_OK 0
+#define CMD_ERROR 1
+#define CMD_USAGE 2
+struct cmd_entry {
+	const char *name;
+	const char *usage;
+	const char *help;
+	int needs_db;
+	int (*exec)(struct ep_db *db, int argc, char **argv);
+};
+extern const struct cmd_entry *const cmd_table[];
+extern const size_t cmd_count;
+const struct cmd_entry *cmd_find(const char *name);
+int cmd_usage(const char *name);
+int cmd_main(int argc, char **argv);
+
+/* cmd-help.c */
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_version_entry;
+
+/* cmd-init.c */
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_migrate_entry;
+
+/* cmd-plugins.c */
+extern const struct cmd_entry cmd_plugins_entry;
+
+#endif /* EXPERTPOOL_SERVER_H */

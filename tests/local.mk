@@ -1,0 +1,58 @@
+# tests/local.mk: unit tests (cmocka), server tests (shell, TAP) and the
+# test plugins the loader is tried with.
+
+TEST_EXTENSIONS = .test
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_LOG_DRIVER = $(LOG_DRIVER)
+AM_TESTS_ENVIRONMENT = \
+	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0; export ASAN_OPTIONS; \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1; export UBSAN_OPTIONS;
+
+# Test plugins: shared objects that are never installed.
+TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
+check_LTLIBRARIES += tests/plugins/hello.la tests/plugins/bad-abi.la \
+	tests/plugins/no-entry.la tests/plugins/fail-init.la
+tests_plugins_hello_la_SOURCES = tests/plugins/hello.c
+tests_plugins_hello_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_bad_abi_la_SOURCES = tests/plugins/bad-abi.c
+tests_plugins_bad_abi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_no_entry_la_SOURCES = tests/plugins/no-entry.c
+tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_fail_init_la_SOURCES = tests/plugins/fail-init.c
+tests_plugins_fail_init_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+
+# Unit tests.
+if HAVE_CMOCKA
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = libexpertpool.a $(DEPS_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS = \
+	tests/unit/config_test \
+	tests/unit/db_test \
+	tests/unit/plugin_test \
+	tests/unit/route_test
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+tests_unit_config_test_SOURCES = tests/unit/config_test.c
+tests_unit_config_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_config_test_LDADD = $(UNIT_LDADD)
+tests_unit_db_test_SOURCES = tests/unit/db_test.c
+tests_unit_db_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_db_test_LDADD = $(UNIT_LDADD)
+tests_unit_plugin_test_SOURCES = tests/unit/plugin_test.c
+tests_unit_plugin_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_plugin_test_LDADD = $(UNIT_LDADD)
+tests_unit_route_test_SOURCES = tests/unit/route_test.c
+tests_unit_route_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_route_test_LDADD = $(UNIT_LDADD)
+endif
+
+# Server and CLI tests against real binaries on loopback.
+SERVER_TESTS = \
+	tests/integration/cli.test \
+	tests/integration/plugins.test \
+	tests/integration/server.test
+TESTS += $(SERVER_TESTS)
+EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh
