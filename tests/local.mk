@@ -53,6 +53,7 @@ endif
 SERVER_TESTS = \
 	tests/integration/cli.test \
 	tests/integration/plugins.test \
-	tests/integration/server.test
+	tests/integration/server.test \
+	tests/e2e/browser.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh
+EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/e2e
