@@ -1,12 +1,8 @@
--- Demo data: three councils, a regional centre and six experts.
+-- Demo data beyond what the CLI makes: six experts and their skills.
 BEGIN;
-INSERT INTO organisations (code, name, kind) VALUES
-	('NRC', 'Northshire Regional Centre', 'centre'),
-	('AVD', 'Avondale District Council', 'district'),
-	('BRK', 'Brookfield Borough Council', 'borough'),
-	('CSC', 'Castleshire County Council', 'county');
-INSERT INTO experts (org_id, name, grade, weekly_capacity_minutes)
-SELECT id, e.name, e.grade, e.cap FROM organisations o JOIN (
+INSERT INTO experts (org_id, person_id, name, grade, weekly_capacity_minutes)
+SELECT o.id, (SELECT id FROM people WHERE name = e.name), e.name, e.grade,
+    e.cap FROM organisations o JOIN (
 	SELECT 'NRC' AS code, 'Priya Shah' AS name, 'senior' AS grade, 1800 AS cap
 	UNION ALL SELECT 'NRC', 'Tom Okafor', 'principal', 1500
 	UNION ALL SELECT 'AVD', 'Hannah Price', 'standard', 2220

@@ -9,10 +9,16 @@
 
 /* Every core command; plugins add theirs at load. Alphabetical. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_agreement_entry,
+	&cmd_audit_entry,
 	&cmd_help_entry,
 	&cmd_init_entry,
 	&cmd_migrate_entry,
+	&cmd_org_entry,
 	&cmd_plugins_entry,
+	&cmd_routes_entry,
+	&cmd_token_entry,
+	&cmd_user_entry,
 	&cmd_version_entry,
 };
 const size_t cmd_count = nitems(cmd_table);

@@ -49,6 +49,16 @@ const struct config_option config_options[] = {
 	    "log one line per request"),
 	OPT(tls, CONFIG_BOOL, 0, 1, "false",
 	    "the site is served over TLS by a proxy: cookies are marked Secure"),
+	OPT(session_idle, CONFIG_INT, 60, 86400, "3600",
+	    "seconds a session may sit unused before it ends"),
+	OPT(session_max, CONFIG_INT, 300, 604800, "43200",
+	    "seconds a session may last in all"),
+	OPT(login_limit_account, CONFIG_INT, 1, 1000, "10",
+	    "failed sign-ins per account per minute before refusing"),
+	OPT(login_limit_address, CONFIG_INT, 1, 100000, "50",
+	    "failed sign-ins per client address per minute before refusing"),
+	OPT(assets, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/assets",
+	    "directory of GOV.UK Frontend's dist/govuk files and app.css"),
 };
 const size_t config_noptions = nitems(config_options);
 

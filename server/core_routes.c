@@ -32,3 +32,13 @@ core_routes_register(void)
 	route_add(NULL, "GET", "/healthz", EP_ROLE_PUBLIC, health_cb, NULL);
 	route_add(NULL, "GET", "/metrics", EP_ROLE_PUBLIC, metrics_cb, NULL);
 }
+
+/* Every core route, in one place: the server and `expertpool routes`. */
+void
+routes_register_all(void)
+{
+	core_routes_register();
+	assets_routes_register();
+	login_routes_register();
+	admin_routes_register();
+}

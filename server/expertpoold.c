@@ -144,7 +144,7 @@ main(int argc, char **argv)
 		log_error("cannot create the event loop");
 		goto out;
 	}
-	core_routes_register();
+	routes_register_all();
 	if (plugin_load_dir(cfg.plugins, &err) != 0)
 		goto fail;
 	db = db_open(cfg.db, cfg.busy_timeout_ms, &err);
@@ -154,6 +154,10 @@ main(int argc, char **argv)
 		log_info("store %s: %d migration%s applied", cfg.db, applied,
 		    applied == 1 ? "" : "s");
 	job_set_db_path(cfg.db);
+	if (worker_start(base, 2) != 0) {
+		err = xstrdup("cannot start worker threads");
+		goto fail;
+	}
 	if (http_start(base, db, &err) != 0)
 		goto fail;
 	log_attach(base);
@@ -162,6 +166,7 @@ main(int argc, char **argv)
 	evsignal_add(sigs[0], NULL);
 	evsignal_add(sigs[1], NULL);
 	event_base_dispatch(base);
+	worker_stop();
 	http_stop();
 	left = job_wait_all(cfg.shutdown_grace * 1000);
 	if (left > 0)
@@ -184,6 +189,7 @@ out:
 	db_close(db);
 	plugin_unload_all();
 	route_clear();
+	assets_free();
 	job_set_db_path(NULL);
 	if (base != NULL)
 		event_base_free_nofinalize(base);

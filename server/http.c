@@ -14,6 +14,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <jansson.h>
 #include <sodium.h>
 
 static struct evhttp *http;
@@ -238,6 +239,10 @@ http_req_free(struct ep_req *r)
 		evhttp_clear_headers(r->query);
 		free(r->query);
 	}
+	if (r->form != NULL) {
+		evhttp_clear_headers(r->form);
+		free(r->form);
+	}
 	free(r->path);
 	free(r->body);
 	*(struct ep_req **)(void *)r = http_free_reqs;
@@ -425,6 +430,101 @@ http_header(struct ep_req *r, const char *name)
 	return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
 }
 
+static struct evkeyvalq *
+http_parse_pairs(const char *text)
+{
+	struct evkeyvalq *kv = xcalloc(1, sizeof *kv);
+
+	kv->tqh_first = NULL;
+	kv->tqh_last = &kv->tqh_first;
+	if (text != NULL && *text != '\0')
+		evhttp_parse_query_str(text, kv);
+	return kv;
+}
+
+/* A field of an application/x-www-form-urlencoded body. */
+const char *
+http_form(struct ep_req *r, const char *name)
+{
+	if (r->form == NULL)
+		r->form = http_parse_pairs(http_body(r, NULL));
+	return evhttp_find_header(r->form, name);
+}
+
+/* Every value of a repeated form field (checkboxes), in order. */
+void
+http_form_each(struct ep_req *r, const char *name,
+    void (*fn)(const char *value, void *arg), void *arg)
+{
+	struct evkeyval *kv;
+
+	if (r->form == NULL)
+		r->form = http_parse_pairs(http_body(r, NULL));
+	for (kv = r->form->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcmp(kv->key, name) == 0)
+			fn(kv->value, arg);
+	}
+}
+
+/* The peer's address as text, for rate limits and the audit trail. */
+const char *
+http_client_address(struct ep_req *r)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c == NULL)
+		return "-";
+	evhttp_connection_get_peer(c, &addr, &port);
+	return addr ? addr : "-";
+}
+
+/* The handler will reply later, from the event loop (after a worker). */
+void
+http_defer(struct ep_req *r)
+{
+	r->deferred = 1;
+	evhttp_request_own(r->ev);
+}
+
+/* 303 See Other: the answer to a form that worked. */
+void
+http_redirect(struct ep_req *r, const char *location)
+{
+	http_reply_header(r, "Location", location);
+	http_reply(r, 303, "text/plain; charset=utf-8", "See Other\n", 10);
+}
+
+/* API clients: bearer tokens, /api/ paths, or asking for JSON. */
+int
+http_wants_json(struct ep_req *r)
+{
+	const char *accept = http_header(r, "Accept");
+
+	return (r->path != NULL && strncmp(r->path, "/api/", 5) == 0) ||
+	    (accept != NULL && strstr(accept, "application/json") != NULL &&
+	    strstr(accept, "text/html") == NULL);
+}
+
+/* A JSON error with a stable code and, where one is to blame, the field. */
+void
+http_json_error(struct ep_req *r, int status, const char *code,
+    const char *field, const char *message)
+{
+	json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+	    message);
+	char *text;
+
+	if (field != NULL)
+		json_object_set_new(json_object_get(o, "error"), "field",
+		    json_string(field));
+	text = json_dumps(o, JSON_COMPACT);
+	http_reply(r, status, "application/json", text, strlen(text));
+	free(text);
+	json_decref(o);
+}
+
 /* The body as one NUL-terminated string (bodies with NULs are cut there). */
 const char *
 http_body(struct ep_req *r, size_t *len)
@@ -516,12 +616,10 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 		break;
 	}
 	r->route = route;
-	if (route->roles != EP_ROLE_PUBLIC) {
-		http_error(r, 401, "Unauthorized");
+	if (auth_check(r) != 0)
 		return;
-	}
 	route->fn(r, route->arg);
-	if (!r->replied) {
+	if (!r->replied && !r->deferred) {
 		log_error("http: %s %s %s ended without a reply", r->rid, method,
 		    r->path);
 		http_error(r, 500, "Internal Server Error");

@@ -128,6 +128,10 @@ metrics_render(struct evbuffer *out)
 	    "waited for a lock.\n"
 	    "# TYPE expertpool_store_busy_retries_total counter\n"
 	    "expertpool_store_busy_retries_total %llu\n"
+	    "# HELP expertpool_password_checks_total Argon2id verifications "
+	    "run at sign-in.\n"
+	    "# TYPE expertpool_password_checks_total counter\n"
+	    "expertpool_password_checks_total %llu\n"
 	    "# HELP expertpool_jobs_running Background jobs running now.\n"
 	    "# TYPE expertpool_jobs_running gauge\n"
 	    "expertpool_jobs_running %d\n"
@@ -136,5 +140,5 @@ metrics_render(struct evbuffer *out)
 	    "expertpool_start_time_seconds %llu\n",
 	    (double)metrics_sum_us / 1e6, (unsigned long long)metrics_count,
 	    http_open_connections(), (unsigned long long)db_busy_retries(),
-	    job_running(), (unsigned long long)(metrics_started / 1000000u));
+	    (unsigned long long)login_hash_count(), job_running(), (unsigned long long)(metrics_started / 1000000u));
 }

@@ -48,6 +48,19 @@ int
 route_add(struct ep_plugin *owner, const char *method, const char *pattern,
     unsigned roles, ep_handler_fn fn, void *arg)
 {
+	return route_add_owned(owner, method, pattern, roles, NULL, fn, arg);
+}
+
+/*
+ * A route whose record belongs to organisations: owner_sql, given the first
+ * path parameter as ?1, returns the ids of the organisations that may see
+ * the record. Authorisation runs it before the handler (see auth.c).
+ */
+int
+route_add_owned(struct ep_plugin *owner, const char *method,
+    const char *pattern, unsigned roles, const char *owner_sql,
+    ep_handler_fn fn, void *arg)
+{
 	struct route *r;
 	size_t i;
 	int nparams = 0;
@@ -78,19 +91,21 @@ route_add(struct ep_plugin *owner, const char *method, const char *pattern,
 	r->method = method;
 	r->pattern = xstrdup(pattern);
 	r->roles = roles;
+	r->owner_sql = owner_sql ? xstrdup(owner_sql) : NULL;
 	r->fn = fn;
 	r->arg = arg;
 	r->owner = owner;
 	r->nsegs = route_split(pattern, &r->segs);
 	for (i = 0; i < (size_t)r->nsegs; i++)
 		nparams += route_is_param(r->segs[i]);
-	if (nparams > ROUTE_MAX_PARAMS) {
-		log_error("route: %s has more than %d parameters", pattern,
-		    ROUTE_MAX_PARAMS);
+	if (nparams > ROUTE_MAX_PARAMS || (owner_sql != NULL && nparams == 0)) {
+		log_error("route: %s has more than %d parameters, or an owner "
+		    "query and no parameter", pattern, ROUTE_MAX_PARAMS);
 		for (i = 0; i < (size_t)r->nsegs; i++)
 			free(r->segs[i]);
 		free(r->segs);
 		free(r->pattern);
+		free(r->owner_sql);
 		free(r);
 		return -1;
 	}
@@ -112,6 +127,7 @@ route_free(struct route *r)
 		free(r->segs[i]);
 	free(r->segs);
 	free(r->pattern);
+	free(r->owner_sql);
 	free(r);
 }
 

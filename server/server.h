@@ -46,6 +46,7 @@ uint64_t now_usec(void);
 uint64_t mono_usec(void);
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 int parse_listen(const char *s, char **host, int *port);
+int parse_money(const char *s, int64_t *pence);
 
 /* config.c */
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL };
@@ -62,6 +63,11 @@ struct config {
 	int64_t shutdown_grace;
 	int64_t log_requests;
 	int64_t tls;
+	int64_t session_idle;
+	int64_t session_max;
+	int64_t login_limit_account;
+	int64_t login_limit_address;
+	char *assets;
 };
 struct config_option {
 	const char *name;
@@ -124,6 +130,7 @@ struct route {
 	const char *method;
 	char *pattern;
 	unsigned roles;
+	char *owner_sql; /* org ids owning the record named by the first param */
 	ep_handler_fn fn;
 	void *arg;
 	struct ep_plugin *owner;
@@ -139,6 +146,9 @@ struct route_params {
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
 int route_add(struct ep_plugin *owner, const char *method, const char *pattern,
     unsigned roles, ep_handler_fn fn, void *arg);
+int route_add_owned(struct ep_plugin *owner, const char *method,
+    const char *pattern, unsigned roles, const char *owner_sql,
+    ep_handler_fn fn, void *arg);
 void route_remove_owner(struct ep_plugin *owner);
 void route_clear(void);
 enum route_result route_match(const char *method, const char *path,
@@ -148,6 +158,16 @@ size_t route_count(void);
 const struct route *route_at(size_t i);
 
 /* http.c */
+struct principal {
+	int64_t person_id;
+	int64_t org_id;
+	unsigned roles;
+	int64_t session_id; /* 0 when signed in with a bearer token */
+	char login[72];
+	char name[128];
+	char org_code[16];
+	char csrf[48];
+};
 struct ep_req {
 	struct evhttp_request *ev;
 	const struct route *route;
@@ -157,6 +177,10 @@ struct ep_req {
 	char *body;
 	uint64_t start;
 	char rid[20];
+	struct evkeyvalq *form;
+	struct principal who;
+	int authed;
+	int deferred;
 	int replied;
 	int status;
 };
@@ -173,10 +197,136 @@ const char *http_param(struct ep_req *r, const char *name);
 const char *http_query(struct ep_req *r, const char *name);
 const char *http_header(struct ep_req *r, const char *name);
 const char *http_body(struct ep_req *r, size_t *len);
+const char *http_form(struct ep_req *r, const char *name);
+void http_form_each(struct ep_req *r, const char *name,
+    void (*fn)(const char *value, void *arg), void *arg);
+const char *http_client_address(struct ep_req *r);
+void http_defer(struct ep_req *r);
+void http_redirect(struct ep_req *r, const char *location);
+void http_json_error(struct ep_req *r, int status, const char *code,
+    const char *field, const char *message);
+int http_wants_json(struct ep_req *r);
 const char *http_method_name(int type);
 const char *http_req_method(struct ep_req *r);
 struct ep_db *http_db(void);
 int http_open_connections(void);
+
+/* html.c */
+#define FORM_MAX_ERRORS 24
+struct form_errors {
+	int n;
+	const char *field[FORM_MAX_ERRORS];
+	char *msg[FORM_MAX_ERRORS];
+};
+void errs_add(struct form_errors *e, const char *field, const char *fmt, ...)
+    EP_PRINTF(3, 4);
+const char *errs_get(const struct form_errors *e, const char *field);
+void errs_free(struct form_errors *e);
+void errs_print(const struct form_errors *e, FILE *f);
+void html_escape(struct evbuffer *b, const char *s);
+void html_pence(char *out, size_t len, int64_t pence);
+void html_printf(struct evbuffer *b, const char *fmt, ...);
+struct evbuffer *page_begin(struct ep_req *r, const char *title,
+    const struct form_errors *e);
+void page_end(struct ep_req *r, struct evbuffer *b, int status);
+void page_message(struct ep_req *r, int status, const char *title,
+    const char *message);
+void form_begin(struct evbuffer *b, struct ep_req *r, const char *action);
+void form_end(struct evbuffer *b, const char *button);
+void form_input(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint, const char *type,
+    const char *value, const char *extra_class);
+void form_textarea(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint, const char *value);
+void form_select(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint,
+    const char *const options[][2], const char *value);
+void form_checkboxes(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *legend, const char *const options[][2],
+    int (*checked)(const char *value, void *arg), void *arg);
+
+/* audit.c */
+struct audit_actor {
+	int64_t id; /* the person, or 0 for the CLI and the system */
+	const char *name;
+};
+int audit_record(struct ep_db *db, const struct audit_actor *actor,
+    const char *action, const char *entity, const char *entity_id,
+    int64_t org_id, const char *summary);
+int64_t audit_verify(struct ep_db *db, char **err);
+void audit_actor_cli(struct audit_actor *a);
+void audit_actor_of(struct audit_actor *a, const struct principal *who);
+
+/* auth.c */
+#define SESSION_COOKIE "ep_session"
+int auth_check(struct ep_req *r);
+int auth_owns(struct ep_db *db, const struct route *route, const char *param,
+    int64_t org_id);
+int auth_cookie_value(struct ep_req *r, const char *name, char *out,
+    size_t len);
+
+/* session.c */
+#define TOKEN_HASH_BYTES 32
+void token_new(char *out, size_t len, const char *prefix);
+void token_hash(unsigned char out[TOKEN_HASH_BYTES], const char *token);
+int session_create(struct ep_db *db, int64_t person_id, char *token,
+    size_t len);
+int session_lookup(struct ep_db *db, const char *token, struct principal *who);
+int session_end(struct ep_db *db, int64_t session_id);
+int session_end_person(struct ep_db *db, int64_t person_id);
+int apitoken_create(struct ep_db *db, int64_t person_id, const char *label,
+    char *token, size_t len, int64_t *id);
+int apitoken_lookup(struct ep_db *db, const char *token, struct principal *who);
+
+/* org.c */
+struct org_input {
+	const char *code, *name, *kind, *billing_address, *vat_number;
+	const char *invoice_email, *payment_terms, *po_required;
+};
+extern const char *const org_kinds[][2];
+int email_ok(const char *s);
+int org_add(struct ep_db *db, const struct audit_actor *actor,
+    const struct org_input *in, struct form_errors *e, int64_t *id);
+int64_t org_id_by_code(struct ep_db *db, const char *code);
+
+/* person.c */
+struct person_input {
+	const char *login, *name, *org_code, *password;
+	unsigned roles;
+};
+extern const char *const role_names[][2];
+int roles_parse(const char *csv, unsigned *out, char *bad, size_t badlen);
+unsigned role_bit(const char *name);
+void roles_format(unsigned roles, char *out, size_t len);
+int password_hash(const char *password, char *out);
+int password_check(const char *hash, const char *password, int *rehash);
+int person_add(struct ep_db *db, const struct audit_actor *actor,
+    const struct person_input *in, struct form_errors *e, int64_t *id);
+int64_t person_id_by_login(struct ep_db *db, const char *login);
+int person_set_password(struct ep_db *db, const struct audit_actor *actor,
+    int64_t person_id, const char *password, struct form_errors *e);
+int person_store_rehash(struct ep_db *db, int64_t person_id, const char *hash);
+int person_disable(struct ep_db *db, const struct audit_actor *actor,
+    int64_t person_id);
+
+/* agreement.c */
+struct agreement_input {
+	const char *provider, *consumer, *ruleset, *payment_terms;
+	const char *monthly_cap, *vat, *valid_from, *valid_to;
+};
+int date_ok(const char *s);
+int agreement_add(struct ep_db *db, const struct audit_actor *actor,
+    const struct agreement_input *in, struct form_errors *e, int64_t *id);
+
+/* worker.c */
+int worker_start(struct event_base *base, int nthreads);
+void worker_stop(void);
+int worker_run(void (*work)(void *), void (*done)(void *), void *arg);
+
+/* login.c */
+void login_routes_register(void);
+int login_limited(const char *login, const char *address, int *retry_after);
+uint64_t login_hash_count(void);
 
 /* metrics.c */
 void metrics_observe(const struct route *route, int status, uint64_t usec);
@@ -233,6 +383,7 @@ const struct plugin_command *plugin_command_find(const char *name);
 
 /* core_routes.c */
 void core_routes_register(void);
+void routes_register_all(void);
 
 /* cmd.c */
 #define CMD_OK 0
@@ -261,5 +412,22 @@ extern const struct cmd_entry cmd_migrate_entry;
 
 /* cmd-plugins.c */
 extern const struct cmd_entry cmd_plugins_entry;
+
+/* cmd-org.c, cmd-user.c, cmd-agreement.c, cmd-token.c, cmd-audit.c,
+ * cmd-routes.c */
+extern const struct cmd_entry cmd_org_entry;
+extern const struct cmd_entry cmd_user_entry;
+extern const struct cmd_entry cmd_agreement_entry;
+extern const struct cmd_entry cmd_token_entry;
+extern const struct cmd_entry cmd_audit_entry;
+extern const struct cmd_entry cmd_routes_entry;
+int read_password(const char *prompt, char *buf, size_t len);
+
+/* assets.c */
+void assets_routes_register(void);
+void assets_free(void);
+
+/* admin.c */
+void admin_routes_register(void);
 
 #endif /* EXPERTPOOL_SERVER_H */

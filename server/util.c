@@ -146,3 +146,40 @@ parse_listen(const char *s, char **host, int *port)
 	*port = (int)p;
 	return 0;
 }
+
+/* Pounds and pence as typed ("1,234.5", "£20", "0.07") into pence. */
+int
+parse_money(const char *s, int64_t *pence)
+{
+	int64_t pounds = 0, p = 0;
+	int digits = 0, frac = -1;
+
+	if (strncmp(s, "\xc2\xa3", 2) == 0)
+		s += 2;
+	for (; *s != '\0'; s++) {
+		if (*s == ',' && frac < 0)
+			continue;
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (frac >= 0) {
+			if (++frac > 2)
+				return -1;
+			p = p * 10 + (*s - '0');
+		} else {
+			if (pounds > 100000000000LL)
+				return -1;
+			pounds = pounds * 10 + (*s - '0');
+		}
+		digits++;
+	}
+	if (digits == 0 || frac == 0)
+		return -1;
+	if (frac == 1)
+		p *= 10;
+	*pence = pounds * 100 + p;
+	return 0;
+}

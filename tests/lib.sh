@@ -90,3 +90,33 @@ http() {
 finish() {
 	[ "$_failed" -eq 0 ]
 }
+
+# ep ARGS...: the CLI against the test store.
+ep() { "$EXPERTPOOL" --db "$T/test.db" --plugins "${PLUGINS_DIR:-$T/no-plugins}" "$@"; }
+
+# add_user LOGIN ORG ROLES [PASSWORD]: creates a person through the CLI.
+add_user() {
+	echo "${4:-password-$1}" | ep user add "$1" --org "$2" --roles "$3" \
+	    --name "Test $1" >/dev/null
+}
+
+# web_login JAR LOGIN PASSWORD: signs in with the form; prints the status.
+web_login() {
+	curl -s -c "$1" -b "$1" -o "$T/login.html" \
+	    "http://127.0.0.1:$PORT/login"
+	_csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$T/login.html")
+	curl -s -c "$1" -b "$1" -o "$T/body" -w '%{http_code}' \
+	    --data-urlencode "csrf=$_csrf" --data-urlencode "login=$2" \
+	    --data-urlencode "password=$3" "http://127.0.0.1:$PORT/login"
+}
+
+# page_csrf JAR PATH: the CSRF token on a signed-in page.
+page_csrf() {
+	curl -s -b "$1" "http://127.0.0.1:$PORT$2" |
+	    sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1
+}
+
+# metric NAME: a value from /metrics.
+metric() {
+	curl -s "http://127.0.0.1:$PORT/metrics" | sed -n "s/^$1 //p"
+}

@@ -51,6 +51,7 @@ endif
 
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \
+	tests/integration/access.test \
 	tests/integration/cli.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test \

@@ -1,0 +1,112 @@
+/* assets.c: the stylesheets pages link to, served from memory. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/buffer.h>
+
+#ifndef EP_SRCDIR
+#define EP_SRCDIR "."
+#endif
+
+extern const char app_css[];
+
+struct asset {
+	const char *name;
+	const char *type;
+	char *data;
+	size_t len;
+	int loaded;
+};
+
+/* GOV.UK Frontend's compiled stylesheet comes from npm at build time:
+ * from the assets setting, or the source tree's node_modules. */
+static struct asset assets[] = {
+	{ "govuk-frontend.min.css", "text/css; charset=utf-8", NULL, 0, 0 },
+};
+
+static char *
+asset_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	char *data;
+
+	if (f == NULL)
+		return NULL;
+	if (fstat(fileno(f), &st) != 0 || st.st_size <= 0 ||
+	    st.st_size > 16 * 1024 * 1024) {
+		fclose(f);
+		return NULL;
+	}
+	data = xmalloc((size_t)st.st_size);
+	*len = fread(data, 1, (size_t)st.st_size, f);
+	fclose(f);
+	return data;
+}
+
+static void
+asset_load(struct asset *a)
+{
+	const char *dirs[] = { cfg.assets,
+		EP_SRCDIR "/node_modules/govuk-frontend/dist/govuk" };
+	size_t i;
+
+	a->loaded = 1;
+	for (i = 0; i < nitems(dirs) && a->data == NULL; i++) {
+		char *path = xprintf("%s/%s", dirs[i], a->name);
+
+		a->data = asset_read(path, &a->len);
+		free(path);
+	}
+	if (a->data == NULL)
+		log_warn("assets: %s not found in %s: pages will be unstyled "
+		    "(run npm ci, or set assets)", a->name, cfg.assets);
+}
+
+static void
+asset_cb(struct ep_req *r, void *arg)
+{
+	const char *name = http_param(r, "name");
+	size_t i;
+
+	(void)arg;
+	http_reply_header(r, "Cache-Control", "public, max-age=3600");
+	if (strcmp(name, "app.css") == 0) {
+		http_reply(r, 200, "text/css; charset=utf-8", app_css,
+		    strlen(app_css));
+		return;
+	}
+	for (i = 0; i < nitems(assets); i++) {
+		if (strcmp(assets[i].name, name) != 0)
+			continue;
+		if (!assets[i].loaded)
+			asset_load(&assets[i]);
+		if (assets[i].data != NULL) {
+			http_reply(r, 200, assets[i].type, assets[i].data,
+			    assets[i].len);
+			return;
+		}
+	}
+	http_reply(r, 404, "text/plain; charset=utf-8", "no such asset\n", 14);
+}
+
+void
+assets_routes_register(void)
+{
+	route_add(NULL, "GET", "/assets/{name}", EP_ROLE_PUBLIC, asset_cb, NULL);
+}
+
+void
+assets_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(assets); i++) {
+		free(assets[i].data);
+		assets[i].data = NULL;
+		assets[i].loaded = 0;
+	}
+}

@@ -1,0 +1,53 @@
+/* cmd-audit.c: expertpool audit verify|list. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+static int
+cmd_audit_list(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT id, at, actor, action, entity, "
+	    "entity_id, summary FROM audit_events ORDER BY id");
+
+	if (s == NULL)
+		return CMD_ERROR;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		printf("%lld %s %s %s %s %s %s\n",
+		    (long long)sqlite3_column_int64(s, 0), sqlite3_column_text(s, 1),
+		    sqlite3_column_text(s, 2), sqlite3_column_text(s, 3),
+		    sqlite3_column_text(s, 4), sqlite3_column_text(s, 5),
+		    sqlite3_column_text(s, 6));
+	sqlite3_reset(s);
+	return CMD_OK;
+}
+
+static int
+cmd_audit_exec(struct ep_db *db, int argc, char **argv)
+{
+	char *err = NULL;
+	int64_t n;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return cmd_audit_list(db);
+	if (argc != 2 || strcmp(argv[1], "verify") != 0)
+		return cmd_usage("audit");
+	n = audit_verify(db, &err);
+	if (n < 0) {
+		fprintf(stderr, "expertpool: audit chain broken: %s\n", err);
+		free(err);
+		return CMD_ERROR;
+	}
+	printf("audit chain intact: %lld events\n", (long long)n);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_audit_entry = {
+	.name = "audit",
+	.usage = "verify | list",
+	.help = "check the audit trail's hash chain, or list its events",
+	.needs_db = 1,
+	.exec = cmd_audit_exec,
+};

@@ -1,0 +1,91 @@
+/* cmd-org.c: expertpool org add|list. */
+#include "server.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+static int
+cmd_org_add(struct ep_db *db, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "vat", required_argument, NULL, 'v' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "terms", required_argument, NULL, 't' },
+		{ "po-required", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct org_input in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	int64_t id;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': in.name = optarg; break;
+		case 'k': in.kind = optarg; break;
+		case 'a': in.billing_address = optarg; break;
+		case 'v': in.vat_number = optarg; break;
+		case 'e': in.invoice_email = optarg; break;
+		case 't': in.payment_terms = optarg; break;
+		case 'p': in.po_required = optarg; break;
+		default: return cmd_usage("org");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage("org");
+	in.code = argv[optind];
+	audit_actor_cli(&actor);
+	if (org_add(db, &actor, &in, &e, &id) != 0) {
+		errs_print(&e, stderr);
+		errs_free(&e);
+		return CMD_ERROR;
+	}
+	printf("organisation %s created (id %lld)\n", in.code, (long long)id);
+	return CMD_OK;
+}
+
+static int
+cmd_org_list(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT code, kind, name, "
+	    "coalesce(vat_number, '-'), po_required, payment_terms_days "
+	    "FROM organisations ORDER BY code");
+
+	if (s == NULL)
+		return CMD_ERROR;
+	printf("%-12s %-9s %-14s %-3s %-5s %s\n", "CODE", "KIND", "VAT", "PO",
+	    "TERMS", "NAME");
+	while (sqlite3_step(s) == SQLITE_ROW)
+		printf("%-12s %-9s %-14s %-3s %-5d %s\n", sqlite3_column_text(s, 0),
+		    sqlite3_column_text(s, 1), sqlite3_column_text(s, 3),
+		    sqlite3_column_int(s, 4) ? "yes" : "no",
+		    sqlite3_column_int(s, 5), sqlite3_column_text(s, 2));
+	sqlite3_reset(s);
+	return CMD_OK;
+}
+
+static int
+cmd_org_exec(struct ep_db *db, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "add") == 0)
+		return cmd_org_add(db, argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return cmd_org_list(db);
+	return cmd_usage("org");
+}
+
+const struct cmd_entry cmd_org_entry = {
+	.name = "org",
+	.usage = "add CODE --name NAME --kind KIND [--address TEXT] [--vat GB...] "
+	    "[--email ADDR] [--terms DAYS] [--po-required yes|no] | list",
+	.help = "add or list organisations",
+	.needs_db = 1,
+	.exec = cmd_org_exec,
+};

@@ -1,0 +1,167 @@
+/* cmd-user.c: expertpool user add|list|passwd|disable. */
+#include "server.h"
+
+#include <getopt.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+/* Reads a password from standard input: never from the command line. */
+int
+read_password(const char *prompt, char *buf, size_t len)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO);
+	size_t n;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+	}
+	if (fgets(buf, (int)len, stdin) == NULL)
+		buf[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &old);
+		fputc('\n', stderr);
+	}
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+static int
+cmd_user_add(struct ep_db *db, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "org", required_argument, NULL, 'o' },
+		{ "roles", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct person_input in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char password[300], bad[64];
+	const char *roles = NULL;
+	int64_t id;
+	int c, rc = CMD_ERROR;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': in.org_code = optarg; break;
+		case 'r': roles = optarg; break;
+		case 'n': in.name = optarg; break;
+		default: return cmd_usage("user");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage("user");
+	in.login = argv[optind];
+	if (roles == NULL || roles_parse(roles, &in.roles, bad, sizeof bad) != 0) {
+		fprintf(stderr, "expertpool: roles: %s%s%s; choose from requester, "
+		    "approver, expert, pool-manager, finance, admin\n",
+		    roles ? "unknown role \"" : "give --roles",
+		    roles ? bad : "", roles ? "\"" : "");
+		return CMD_USAGE;
+	}
+	read_password("Password: ", password, sizeof password);
+	in.password = password;
+	audit_actor_cli(&actor);
+	if (person_add(db, &actor, &in, &e, &id) != 0) {
+		errs_print(&e, stderr);
+		goto out;
+	}
+	printf("user %s created (id %lld)\n", in.login, (long long)id);
+	rc = CMD_OK;
+out:
+	errs_free(&e);
+	sodium_memzero(password, sizeof password);
+	return rc;
+}
+
+static int
+cmd_user_list(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT p.login, o.code, p.roles, "
+	    "p.disabled, p.name FROM people p JOIN organisations o ON "
+	    "o.id = p.org_id ORDER BY o.code, p.login");
+	char roles[128];
+
+	if (s == NULL)
+		return CMD_ERROR;
+	printf("%-20s %-8s %-40s %-8s %s\n", "LOGIN", "ORG", "ROLES", "STATE",
+	    "NAME");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		roles_format((unsigned)sqlite3_column_int(s, 2), roles, sizeof roles);
+		printf("%-20s %-8s %-40s %-8s %s\n", sqlite3_column_text(s, 0),
+		    sqlite3_column_text(s, 1), roles,
+		    sqlite3_column_int(s, 3) ? "disabled" : "active",
+		    sqlite3_column_text(s, 4));
+	}
+	sqlite3_reset(s);
+	return CMD_OK;
+}
+
+static int
+cmd_user_change(struct ep_db *db, const char *what, const char *login)
+{
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char password[300];
+	int64_t id = person_id_by_login(db, login);
+	int rc;
+
+	if (id <= 0) {
+		fprintf(stderr, "expertpool: login: no user %s\n", login);
+		return CMD_ERROR;
+	}
+	audit_actor_cli(&actor);
+	if (strcmp(what, "disable") == 0) {
+		if (person_disable(db, &actor, id) != 0) {
+			fprintf(stderr, "expertpool: %s could not be disabled\n", login);
+			return CMD_ERROR;
+		}
+		printf("user %s disabled; their sessions have ended\n", login);
+		return CMD_OK;
+	}
+	read_password("New password: ", password, sizeof password);
+	rc = person_set_password(db, &actor, id, password, &e);
+	sodium_memzero(password, sizeof password);
+	if (rc != 0) {
+		errs_print(&e, stderr);
+		errs_free(&e);
+		return CMD_ERROR;
+	}
+	printf("password of %s changed; their sessions have ended\n", login);
+	return CMD_OK;
+}
+
+static int
+cmd_user_exec(struct ep_db *db, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "add") == 0)
+		return cmd_user_add(db, argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return cmd_user_list(db);
+	if (argc == 3 && (strcmp(argv[1], "passwd") == 0 ||
+	    strcmp(argv[1], "disable") == 0))
+		return cmd_user_change(db, argv[1], argv[2]);
+	return cmd_usage("user");
+}
+
+const struct cmd_entry cmd_user_entry = {
+	.name = "user",
+	.usage = "add LOGIN --org CODE --roles ROLE[,ROLE...] --name NAME "
+	    "(password on stdin) | list | passwd LOGIN | disable LOGIN",
+	.help = "add, list, change the password of, or disable people",
+	.needs_db = 1,
+	.exec = cmd_user_exec,
+};

@@ -1,0 +1,402 @@
+/* html.c: server-rendered pages: escaping, the layout, forms and errors. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+/* Records a message for a form field; the first per field wins. */
+void
+errs_add(struct form_errors *e, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	if (e->n >= FORM_MAX_ERRORS || errs_get(e, field) != NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	e->field[e->n] = field;
+	e->msg[e->n] = xstrdup(buf);
+	e->n++;
+}
+
+const char *
+errs_get(const struct form_errors *e, const char *field)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++) {
+		if (strcmp(e->field[i], field) == 0)
+			return e->msg[i];
+	}
+	return NULL;
+}
+
+void
+errs_free(struct form_errors *e)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	e->n = 0;
+}
+
+/* Joins the messages as "field: message" lines, for the CLI. */
+void
+errs_print(const struct form_errors *e, FILE *f)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		fprintf(f, "expertpool: %s: %s\n", e->field[i], e->msg[i]);
+}
+
+void
+html_escape(struct evbuffer *b, const char *s)
+{
+	const char *run = s;
+
+	if (s == NULL)
+		return;
+	for (; *s != '\0'; s++) {
+		const char *rep;
+
+		switch (*s) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		evbuffer_add(b, run, (size_t)(s - run));
+		evbuffer_add(b, rep, strlen(rep));
+		run = s + 1;
+	}
+	evbuffer_add(b, run, (size_t)(s - run));
+}
+
+/* Pence as pounds: 123456 -> "£1,234.56"; negative with a minus sign. */
+void
+html_pence(char *out, size_t len, int64_t pence)
+{
+	uint64_t v = pence < 0 ? (uint64_t)(-(pence + 1)) + 1 : (uint64_t)pence;
+	uint64_t pounds = v / 100;
+	char digits[32], grouped[48];
+	int n, i, j = 0;
+
+	n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)pounds);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			grouped[j++] = ',';
+		grouped[j++] = digits[i];
+	}
+	grouped[j] = '\0';
+	snprintf(out, len, "%s\xc2\xa3%s.%02u", pence < 0 ? "-" : "", grouped,
+	    (unsigned)(v % 100));
+}
+
+/*
+ * printf for HTML: %s is escaped text, %R raw trusted markup, %d an int,
+ * %D an int64_t, %P pence as pounds, %% a percent sign.
+ */
+void
+html_printf(struct evbuffer *b, const char *fmt, ...)
+{
+	va_list ap;
+	const char *run = fmt;
+	char num[48];
+
+	va_start(ap, fmt);
+	for (; *fmt != '\0'; fmt++) {
+		if (*fmt != '%')
+			continue;
+		evbuffer_add(b, run, (size_t)(fmt - run));
+		fmt++;
+		switch (*fmt) {
+		case 's':
+			html_escape(b, va_arg(ap, const char *));
+			break;
+		case 'R': {
+			const char *raw = va_arg(ap, const char *);
+
+			if (raw != NULL)
+				evbuffer_add(b, raw, strlen(raw));
+			break;
+		}
+		case 'd':
+			evbuffer_add_printf(b, "%d", va_arg(ap, int));
+			break;
+		case 'D':
+			evbuffer_add_printf(b, "%lld", (long long)va_arg(ap, int64_t));
+			break;
+		case 'P':
+			html_pence(num, sizeof num, va_arg(ap, int64_t));
+			html_escape(b, num);
+			break;
+		case '%':
+			evbuffer_add(b, "%", 1);
+			break;
+		default:
+			abort(); /* a bad format is a programming error */
+		}
+		run = fmt + 1;
+	}
+	evbuffer_add(b, run, (size_t)(fmt - run));
+	va_end(ap);
+}
+
+struct nav_item {
+	unsigned roles;
+	const char *href;
+	const char *label;
+};
+
+/* The header's navigation: each link shown to the roles it serves. */
+static const struct nav_item nav_items[] = {
+	{ EP_ROLE_ADMIN, "/admin/organisations", "Organisations" },
+	{ EP_ROLE_ADMIN, "/admin/people", "People" },
+	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements" },
+};
+
+/* Starts a page: the GOV.UK template, header, and the error summary. */
+struct evbuffer *
+page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
+{
+	struct evbuffer *b = evbuffer_new();
+	size_t i;
+
+	html_printf(b,
+	    "<!DOCTYPE html>\n<html lang=\"en\" class=\"govuk-template\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n<title>%R%s \xe2\x80\x93 expertpool</title>\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<link rel=\"stylesheet\" href=\"/assets/govuk-frontend.min.css\">\n"
+	    "<link rel=\"stylesheet\" href=\"/assets/app.css\">\n</head>\n"
+	    "<body class=\"govuk-template__body\">\n"
+	    "<a href=\"#main-content\" class=\"govuk-skip-link\">Skip to main "
+	    "content</a>\n"
+	    "<header class=\"govuk-header\">\n"
+	    "<div class=\"govuk-header__container govuk-width-container\">\n"
+	    "<div class=\"govuk-header__logo\"><a href=\"/\" class=\"govuk-header__"
+	    "link govuk-header__link--homepage\"><span class=\"govuk-header__"
+	    "logotype-text\">expertpool</span></a></div>\n",
+	    e != NULL && e->n > 0 ? "Error: " : "", title);
+	if (r->authed) {
+		html_printf(b, "<div class=\"govuk-header__content\">\n"
+		    "<nav aria-label=\"Menu\" class=\"govuk-header__navigation\">\n"
+		    "<ul class=\"govuk-header__navigation-list\">\n");
+		for (i = 0; i < nitems(nav_items); i++) {
+			if ((r->who.roles & nav_items[i].roles) == 0)
+				continue;
+			html_printf(b, "<li class=\"govuk-header__navigation-item\">"
+			    "<a class=\"govuk-header__link\" href=\"%s\">%s</a></li>\n",
+			    nav_items[i].href, nav_items[i].label);
+		}
+		html_printf(b, "</ul>\n</nav>\n</div>\n");
+	}
+	html_printf(b, "</div>\n</header>\n<div class=\"govuk-width-container\">\n");
+	if (r->authed) {
+		html_printf(b, "<div class=\"ep-account govuk-body-s\">Signed in as "
+		    "<strong>%s</strong> (%s)", r->who.name, r->who.org_code);
+		if (r->who.session_id != 0)
+			html_printf(b, " <form method=\"post\" action=\"/logout\" "
+			    "class=\"ep-inline\"><input type=\"hidden\" name=\"csrf\" "
+			    "value=\"%s\"><button class=\"govuk-button govuk-button--"
+			    "secondary ep-small\" type=\"submit\">Sign out</button>"
+			    "</form>", r->who.csrf);
+		html_printf(b, "</div>\n");
+	}
+	html_printf(b, "<main class=\"govuk-main-wrapper\" id=\"main-content\">\n");
+	if (e != NULL && e->n > 0) {
+		int k;
+
+		html_printf(b, "<div class=\"govuk-error-summary\" "
+		    "data-module=\"govuk-error-summary\">\n<div role=\"alert\">\n"
+		    "<h2 class=\"govuk-error-summary__title\">There is a problem</h2>\n"
+		    "<div class=\"govuk-error-summary__body\">\n<ul class=\"govuk-list "
+		    "govuk-error-summary__list\">\n");
+		for (k = 0; k < e->n; k++)
+			html_printf(b, "<li><a href=\"#%s\">%s</a></li>\n", e->field[k],
+			    e->msg[k]);
+		html_printf(b, "</ul>\n</div>\n</div>\n</div>\n");
+	}
+	return b;
+}
+
+/* Ends the page and sends it. */
+void
+page_end(struct ep_req *r, struct evbuffer *b, int status)
+{
+	html_printf(b, "</main>\n</div>\n<footer class=\"govuk-footer\">\n"
+	    "<div class=\"govuk-width-container\"><p class=\"govuk-body-s\">"
+	    "expertpool %s</p></div>\n</footer>\n</body>\n</html>\n",
+	    PACKAGE_VERSION);
+	http_reply_header(r, "Cache-Control", "no-store");
+	http_reply_buffer(r, status, "text/html; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+/* A whole page with a heading and one paragraph. */
+void
+page_message(struct ep_req *r, int status, const char *title,
+    const char *message)
+{
+	struct evbuffer *b = page_begin(r, title, NULL);
+
+	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n"
+	    "<p class=\"govuk-body\">%s</p>\n", title, message);
+	page_end(r, b, status);
+}
+
+/* Opens a POST form carrying the session's CSRF token. */
+void
+form_begin(struct evbuffer *b, struct ep_req *r, const char *action)
+{
+	html_printf(b, "<form method=\"post\" action=\"%s\" novalidate>\n"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", action,
+	    r->who.csrf);
+}
+
+void
+form_end(struct evbuffer *b, const char *button)
+{
+	html_printf(b, "<button type=\"submit\" class=\"govuk-button\" "
+	    "data-module=\"govuk-button\">%s</button>\n</form>\n", button);
+}
+
+static void
+form_group_open(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint)
+{
+	const char *msg = e ? errs_get(e, name) : NULL;
+
+	html_printf(b, "<div class=\"govuk-form-group%R\">\n"
+	    "<label class=\"govuk-label\" for=\"%s\">%s</label>\n",
+	    msg ? " govuk-form-group--error" : "", name, label);
+	if (hint != NULL)
+		html_printf(b, "<div id=\"%s-hint\" class=\"govuk-hint\">%s</div>\n",
+		    name, hint);
+	if (msg != NULL)
+		html_printf(b, "<p id=\"%s-error\" class=\"govuk-error-message\">"
+		    "<span class=\"govuk-visually-hidden\">Error:</span> %s</p>\n",
+		    name, msg);
+}
+
+static void
+form_described_by(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *hint)
+{
+	int err = e != NULL && errs_get(e, name) != NULL;
+
+	if (hint == NULL && !err)
+		return;
+	html_printf(b, " aria-describedby=\"");
+	if (hint != NULL)
+		html_printf(b, "%s-hint%R", name, err ? " " : "");
+	if (err)
+		html_printf(b, "%s-error", name);
+	html_printf(b, "\"");
+}
+
+/* A labelled text input; type is "text", "email", "password", "date"... */
+void
+form_input(struct evbuffer *b, const struct form_errors *e, const char *name,
+    const char *label, const char *hint, const char *type, const char *value,
+    const char *extra_class)
+{
+	int err = e != NULL && errs_get(e, name) != NULL;
+
+	form_group_open(b, e, name, label, hint);
+	html_printf(b, "<input class=\"govuk-input%R%R%R\" id=\"%s\" name=\"%s\" "
+	    "type=\"%s\"", err ? " govuk-input--error" : "",
+	    extra_class ? " " : "", extra_class ? extra_class : "", name, name,
+	    type);
+	if (value != NULL && strcmp(type, "password") != 0)
+		html_printf(b, " value=\"%s\"", value);
+	form_described_by(b, e, name, hint);
+	html_printf(b, ">\n</div>\n");
+}
+
+void
+form_textarea(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint, const char *value)
+{
+	int err = e != NULL && errs_get(e, name) != NULL;
+
+	form_group_open(b, e, name, label, hint);
+	html_printf(b, "<textarea class=\"govuk-textarea%R\" id=\"%s\" name=\"%s\" "
+	    "rows=\"4\"", err ? " govuk-textarea--error" : "", name, name);
+	form_described_by(b, e, name, hint);
+	html_printf(b, ">%s</textarea>\n</div>\n", value ? value : "");
+}
+
+/* A select from pairs {value, label}, ending with a NULL value. */
+void
+form_select(struct evbuffer *b, const struct form_errors *e, const char *name,
+    const char *label, const char *hint, const char *const options[][2],
+    const char *value)
+{
+	int err = e != NULL && errs_get(e, name) != NULL;
+	size_t i;
+
+	form_group_open(b, e, name, label, hint);
+	html_printf(b, "<select class=\"govuk-select%R\" id=\"%s\" name=\"%s\"",
+	    err ? " govuk-select--error" : "", name, name);
+	form_described_by(b, e, name, hint);
+	html_printf(b, ">\n");
+	for (i = 0; options[i][0] != NULL; i++)
+		html_printf(b, "<option value=\"%s\"%R>%s</option>\n", options[i][0],
+		    value && strcmp(value, options[i][0]) == 0 ? " selected" : "",
+		    options[i][1]);
+	html_printf(b, "</select>\n</div>\n");
+}
+
+/* A set of checkboxes named name, one per {value, label}; checked holds
+ * the values to tick. */
+void
+form_checkboxes(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *legend, const char *const options[][2],
+    int (*checked)(const char *value, void *arg), void *arg)
+{
+	const char *msg = e ? errs_get(e, name) : NULL;
+	size_t i;
+
+	html_printf(b, "<div class=\"govuk-form-group%R\">\n<fieldset class=\""
+	    "govuk-fieldset\"%R>\n<legend class=\"govuk-fieldset__legend "
+	    "govuk-fieldset__legend--s\">%s</legend>\n",
+	    msg ? " govuk-form-group--error" : "",
+	    msg ? " aria-describedby=\"roles-error\"" : "", legend);
+	if (msg != NULL)
+		html_printf(b, "<p id=\"%s-error\" class=\"govuk-error-message\">"
+		    "<span class=\"govuk-visually-hidden\">Error:</span> %s</p>\n",
+		    name, msg);
+	html_printf(b, "<div class=\"govuk-checkboxes govuk-checkboxes--small\" "
+	    "data-module=\"govuk-checkboxes\">\n");
+	for (i = 0; options[i][0] != NULL; i++) {
+		html_printf(b, "<div class=\"govuk-checkboxes__item\">"
+		    "<input class=\"govuk-checkboxes__input\" id=\"%s%R%s\" "
+		    "name=\"%s\" type=\"checkbox\" value=\"%s\"%R>"
+		    "<label class=\"govuk-label govuk-checkboxes__label\" "
+		    "for=\"%s%R%s\">%s</label></div>\n",
+		    name, i == 0 ? "" : "-", i == 0 ? "" : options[i][0], name,
+		    options[i][0], checked(options[i][0], arg) ? " checked" : "",
+		    name, i == 0 ? "" : "-", i == 0 ? "" : options[i][0],
+		    options[i][1]);
+	}
+	html_printf(b, "</div>\n</fieldset>\n</div>\n");
+}

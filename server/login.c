@@ -1,0 +1,454 @@
+/* login.c: signing in and out, the rate limit on attempts, the home page. */
+#include "server.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#define LOGIN_WINDOW 60     /* seconds over which failures count */
+#define LIMIT_SLOTS 4096
+#define LIMIT_MAX_TRACK 64
+#define LOGIN_CSRF_COOKIE "ep_login"
+
+/* Argon2id verifications run, for /metrics and the rate-limit tests. */
+static _Atomic uint64_t login_hashes;
+
+uint64_t
+login_hash_count(void)
+{
+	return login_hashes;
+}
+
+/* Recent failed attempts for one account or one client address. */
+struct limit_entry {
+	char key[96];
+	int n;
+	time_t at[LIMIT_MAX_TRACK]; /* ring of failure times */
+	int head;
+};
+
+static struct limit_entry limit_table[LIMIT_SLOTS];
+
+static struct limit_entry *
+limit_find(const char *kind, const char *key, int create)
+{
+	char full[96];
+	uint64_t h = 1469598103934665603u;
+	size_t i, slot;
+	const char *p;
+
+	snprintf(full, sizeof full, "%s:%s", kind, key);
+	for (p = full; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	for (i = 0; i < 8; i++) {
+		slot = (h + i) % LIMIT_SLOTS;
+		if (strcmp(limit_table[slot].key, full) == 0)
+			return &limit_table[slot];
+		if (limit_table[slot].key[0] == '\0')
+			break;
+	}
+	if (!create)
+		return NULL;
+	/* Take the empty slot, or evict the first probed one. */
+	slot = (i < 8 ? h + i : h) % LIMIT_SLOTS;
+	memset(&limit_table[slot], 0, sizeof limit_table[slot]);
+	snprintf(limit_table[slot].key, sizeof limit_table[slot].key, "%s", full);
+	return &limit_table[slot];
+}
+
+/* Failures in the last minute, and when the oldest of them expires. */
+static int
+limit_count(struct limit_entry *l, time_t now, time_t *oldest)
+{
+	int i, n = 0;
+
+	*oldest = now;
+	for (i = 0; i < l->n; i++) {
+		time_t t = l->at[i];
+
+		if (now - t < LOGIN_WINDOW) {
+			n++;
+			if (t < *oldest)
+				*oldest = t;
+		}
+	}
+	return n;
+}
+
+static void
+limit_fail(const char *kind, const char *key)
+{
+	struct limit_entry *l = limit_find(kind, key, 1);
+
+	l->at[l->head] = time(NULL);
+	l->head = (l->head + 1) % LIMIT_MAX_TRACK;
+	if (l->n < LIMIT_MAX_TRACK)
+		l->n++;
+}
+
+/*
+ * True when the account or the address has used up its failed attempts
+ * for the last minute; *retry_after says in how many seconds to try again.
+ */
+int
+login_limited(const char *login, const char *address, int *retry_after)
+{
+	const struct {
+		const char *kind, *key;
+		int64_t limit;
+	} checks[] = {
+		{ "login", login, cfg.login_limit_account },
+		{ "addr", address, cfg.login_limit_address },
+	};
+	time_t now = time(NULL), oldest;
+	size_t i;
+
+	for (i = 0; i < nitems(checks); i++) {
+		struct limit_entry *l = limit_find(checks[i].kind, checks[i].key, 0);
+
+		if (l != NULL && limit_count(l, now, &oldest) >= checks[i].limit) {
+			*retry_after = (int)(oldest + LOGIN_WINDOW - now);
+			if (*retry_after < 1)
+				*retry_after = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+login_form(struct ep_req *r, int status, const struct form_errors *e,
+    const char *login, const char *next)
+{
+	char csrf[48];
+	char cookie[128];
+	struct evbuffer *b;
+
+	token_new(csrf, sizeof csrf, "");
+	snprintf(cookie, sizeof cookie, "%s=%s; Path=/login; HttpOnly; "
+	    "SameSite=Strict%s", LOGIN_CSRF_COOKIE, csrf, cfg.tls ? "; Secure" : "");
+	http_reply_header(r, "Set-Cookie", cookie);
+	b = page_begin(r, "Sign in", e);
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Sign in</h1>\n"
+	    "<form method=\"post\" action=\"/login\" novalidate>\n"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+	    "<input type=\"hidden\" name=\"next\" value=\"%s\">\n", csrf,
+	    next ? next : "/");
+	form_input(b, e, "login", "Login name", NULL, "text", login,
+	    "govuk-!-width-one-half");
+	form_input(b, e, "password", "Password", NULL, "password", NULL,
+	    "govuk-!-width-one-half");
+	form_end(b, "Sign in");
+	page_end(r, b, status);
+}
+
+static void
+login_get_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	if (r->authed) {
+		http_redirect(r, "/");
+		return;
+	}
+	login_form(r, 200, NULL, NULL, http_query(r, "next"));
+}
+
+/* Only local paths: "/x", never "//host" or "http:...". */
+static const char *
+login_next(const char *next)
+{
+	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+	    strpbrk(next, "\r\n") != NULL)
+		return "/";
+	return next;
+}
+
+struct login_attempt {
+	struct ep_req *r;
+	int64_t person_id;
+	char login[72];
+	char address[64];
+	char next[256];
+	char *password;
+	char hash[crypto_pwhash_STRBYTES];
+	char rehash[crypto_pwhash_STRBYTES];
+	int ok;
+	int want_rehash;
+};
+
+/* On a worker thread: Argon2id, and a fresh hash if the cost changed. */
+static void
+login_verify_work(void *arg)
+{
+	struct login_attempt *a = arg;
+	int rehash = 0;
+
+	login_hashes++;
+	a->ok = password_check(a->hash, a->password, &rehash) == 0 &&
+	    a->person_id > 0;
+	if (a->ok && rehash && password_hash(a->password, a->rehash) == 0)
+		a->want_rehash = 1;
+}
+
+/* Back on the event loop: start the session or say it did not match. */
+static void
+login_verify_done(void *arg)
+{
+	struct login_attempt *a = arg;
+	struct ep_req *r = a->r;
+	struct ep_db *db = http_db();
+	struct audit_actor actor = { a->person_id, a->login };
+	char token[64], cookie[160];
+
+	if (!a->ok) {
+		struct form_errors e = { 0 };
+
+		limit_fail("login", a->login);
+		limit_fail("addr", a->address);
+		errs_add(&e, "login", "Enter a correct login name and password");
+		login_form(r, 401, &e, a->login, a->next);
+		errs_free(&e);
+		goto out;
+	}
+	if (db_begin(db) != 0)
+		goto fail;
+	if ((a->want_rehash && person_store_rehash(db, a->person_id,
+	    a->rehash) != 0) ||
+	    session_create(db, a->person_id, token, sizeof token) != 0 ||
+	    audit_record(db, &actor, "sign-in", "person", a->login, 0,
+	    "{}") != 0 || db_commit(db) != 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s",
+	    SESSION_COOKIE, token, cfg.tls ? "; Secure" : "");
+	http_reply_header(r, "Set-Cookie", cookie);
+	http_redirect(r, login_next(a->next));
+	goto out;
+fail:
+	page_message(r, 500, "Sorry, there is a problem",
+	    "You could not be signed in. Try again later.");
+out:
+	sodium_memzero(a->password, strlen(a->password));
+	free(a->password);
+	sodium_memzero(a, sizeof *a);
+	free(a);
+}
+
+/* A hash to verify against for unknown logins, so timing tells nothing. */
+static const char *
+login_dummy_hash(void)
+{
+	static char dummy[crypto_pwhash_STRBYTES];
+
+	if (dummy[0] == '\0')
+		password_hash("not a real password at all", dummy);
+	return dummy;
+}
+
+static void
+login_post_cb(struct ep_req *r, void *arg)
+{
+	const char *login = http_form(r, "login");
+	const char *password = http_form(r, "password");
+	const char *csrf = http_form(r, "csrf");
+	const char *address = http_client_address(r);
+	char cookie[64], wait[160];
+	struct form_errors e = { 0 };
+	struct login_attempt *a;
+	sqlite3_stmt *s;
+	int retry;
+
+	(void)arg;
+	if (csrf == NULL || auth_cookie_value(r, LOGIN_CSRF_COOKIE, cookie,
+	    sizeof cookie) != 0 || strlen(csrf) != strlen(cookie) ||
+	    sodium_memcmp(csrf, cookie, strlen(cookie)) != 0) {
+		page_message(r, 403, "This form has expired",
+		    "Go back, reload the sign-in page and try again.");
+		return;
+	}
+	if (login == NULL || *login == '\0')
+		errs_add(&e, "login", "Enter your login name");
+	if (password == NULL || *password == '\0')
+		errs_add(&e, "password", "Enter your password");
+	if (e.n > 0) {
+		login_form(r, 400, &e, login, http_form(r, "next"));
+		errs_free(&e);
+		return;
+	}
+	if (login_limited(login, address, &retry)) {
+		snprintf(wait, sizeof wait, "There were too many sign-in attempts. "
+		    "Try again in %d second%s.", retry, retry == 1 ? "" : "s");
+		snprintf(cookie, sizeof cookie, "%d", retry);
+		http_reply_header(r, "Retry-After", cookie);
+		page_message(r, 429, "Too many attempts", wait);
+		return;
+	}
+	a = xcalloc(1, sizeof *a);
+	a->r = r;
+	snprintf(a->login, sizeof a->login, "%s", login);
+	snprintf(a->address, sizeof a->address, "%s", address);
+	snprintf(a->next, sizeof a->next, "%s", login_next(http_form(r, "next")));
+	a->password = xstrdup(password);
+	s = db_stmt(http_db(), "SELECT id, password_hash FROM people WHERE "
+	    "login = ? AND disabled = 0 AND password_hash IS NOT NULL");
+	if (s != NULL) {
+		sqlite3_bind_text(s, 1, login, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			a->person_id = sqlite3_column_int64(s, 0);
+			snprintf(a->hash, sizeof a->hash, "%s",
+			    sqlite3_column_text(s, 1));
+		}
+		sqlite3_reset(s);
+	}
+	if (a->person_id == 0)
+		snprintf(a->hash, sizeof a->hash, "%s", login_dummy_hash());
+	http_defer(r);
+	if (worker_run(login_verify_work, login_verify_done, a) != 0) {
+		login_verify_work(a);
+		login_verify_done(a);
+	}
+}
+
+static void
+logout_cb(struct ep_req *r, void *arg)
+{
+	char cookie[128];
+
+	(void)arg;
+	if (r->who.session_id != 0)
+		session_end(http_db(), r->who.session_id);
+	snprintf(cookie, sizeof cookie, "%s=; Path=/; HttpOnly; SameSite=Lax; "
+	    "Max-Age=0%s", SESSION_COOKIE, cfg.tls ? "; Secure" : "");
+	http_reply_header(r, "Set-Cookie", cookie);
+	http_redirect(r, "/login");
+}
+
+struct home_link {
+	unsigned roles;
+	const char *href;
+	const char *label;
+	const char *what;
+};
+
+static const struct home_link home_links[] = {
+	{ EP_ROLE_ADMIN, "/admin/organisations", "Organisations",
+	  "Councils, the regional centre and partners, with billing details" },
+	{ EP_ROLE_ADMIN, "/admin/people", "People",
+	  "Accounts, roles and access" },
+	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements",
+	  "Terms between providers and consumers: fee rules, payment, caps" },
+	{ EP_ROLE_ANY, "/account/password", "Change your password",
+	  "Signs you out everywhere" },
+};
+
+/* The signed-in start page: what this person's roles let them do. */
+static void
+home_cb(struct ep_req *r, void *arg)
+{
+	struct evbuffer *b;
+	char roles[128];
+	size_t i;
+
+	(void)arg;
+	if (!r->authed) {
+		http_redirect(r, "/login");
+		return;
+	}
+	roles_format(r->who.roles, roles, sizeof roles);
+	b = page_begin(r, "Home", NULL);
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Welcome, %s</h1>\n"
+	    "<p class=\"govuk-body\">%s \xc2\xb7 roles: %s</p>\n"
+	    "<ul class=\"govuk-list\">\n", r->who.name, r->who.org_code, roles);
+	for (i = 0; i < nitems(home_links); i++) {
+		if (r->who.roles & home_links[i].roles)
+			html_printf(b, "<li><a class=\"govuk-link\" href=\"%s\">%s</a>"
+			    " \xe2\x80\x93 %s</li>\n", home_links[i].href,
+			    home_links[i].label, home_links[i].what);
+	}
+	html_printf(b, "</ul>\n");
+	page_end(r, b, 200);
+}
+
+static void
+password_page(struct ep_req *r, int status, const struct form_errors *e)
+{
+	struct evbuffer *b = page_begin(r, "Change your password", e);
+
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Change your password</h1>\n"
+	    "<p class=\"govuk-body\">You will be signed out everywhere and asked to "
+	    "sign in again.</p>\n");
+	form_begin(b, r, "/account/password");
+	form_input(b, e, "current", "Current password", NULL, "password", NULL,
+	    "govuk-!-width-one-half");
+	form_input(b, e, "password", "New password", "At least 10 characters",
+	    "password", NULL, "govuk-!-width-one-half");
+	form_end(b, "Change password");
+	page_end(r, b, status);
+}
+
+static void
+password_get_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	password_page(r, 200, NULL);
+}
+
+/* Checks the current password (Argon2id, here on the loop: rare and
+ * rate limited like sign-in), sets the new one, ends every session. */
+static void
+password_post_cb(struct ep_req *r, void *arg)
+{
+	const char *current = http_form(r, "current");
+	const char *next = http_form(r, "password");
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	sqlite3_stmt *s;
+	int ok = 0, rehash, retry;
+
+	(void)arg;
+	if (login_limited(r->who.login, http_client_address(r), &retry)) {
+		page_message(r, 429, "Too many attempts",
+		    "There were too many attempts. Try again in a minute.");
+		return;
+	}
+	s = db_stmt(http_db(), "SELECT password_hash FROM people WHERE id = ?");
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, r->who.person_id);
+		if (sqlite3_step(s) == SQLITE_ROW && current != NULL)
+			ok = password_check((const char *)sqlite3_column_text(s, 0),
+			    current, &rehash) == 0;
+		sqlite3_reset(s);
+	}
+	if (!ok) {
+		limit_fail("login", r->who.login);
+		errs_add(&e, "current", "Your current password is not correct");
+	}
+	audit_actor_of(&actor, &r->who);
+	if (e.n == 0)
+		person_set_password(http_db(), &actor, r->who.person_id, next, &e);
+	if (e.n > 0) {
+		password_page(r, 400, &e);
+		errs_free(&e);
+		return;
+	}
+	http_redirect(r, "/login");
+}
+
+void
+login_routes_register(void)
+{
+	route_add(NULL, "GET", "/", EP_ROLE_PUBLIC, home_cb, NULL);
+	route_add(NULL, "GET", "/login", EP_ROLE_PUBLIC, login_get_cb, NULL);
+	route_add(NULL, "POST", "/login", EP_ROLE_PUBLIC, login_post_cb, NULL);
+	route_add(NULL, "POST", "/logout", EP_ROLE_ANY, logout_cb, NULL);
+	route_add(NULL, "GET", "/account/password", EP_ROLE_ANY, password_get_cb,
+	    NULL);
+	route_add(NULL, "POST", "/account/password", EP_ROLE_ANY,
+	    password_post_cb, NULL);
+}
