@@ -53,6 +53,7 @@ endif
 SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/cli.test \
+	tests/integration/matrix.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test \
 	tests/e2e/browser.test
