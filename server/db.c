@@ -57,6 +57,19 @@ db_busy_retries(void)
 	return atomic_load(&db_retries);
 }
 
+/* Process-wide SQLite settings, once before the first connection: no
+ * memory statistics (they take a global mutex on every allocation). */
+static void
+db_configure(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /*
  * Opens (creating if need be) a store in WAL mode with foreign keys on.
  * Every connection gets the same pragmas, server and CLI alike.
@@ -73,6 +86,7 @@ db_open(const char *path, int64_t busy_timeout_ms, char **err)
 	struct ep_db *db;
 	char *msg = NULL;
 
+	db_configure();
 	db = xcalloc(1, sizeof *db);
 	if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {

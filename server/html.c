@@ -181,6 +181,7 @@ page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
 	struct evbuffer *b = evbuffer_new();
 	size_t i;
 
+	evbuffer_expand(b, 8192);
 	html_printf(b,
 	    "<!DOCTYPE html>\n<html lang=\"en\" class=\"govuk-template\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<title>%R%s \xe2\x80\x93 expertpool</title>\n"

