@@ -9,6 +9,7 @@
 
 /* Every core command; plugins add theirs at load. Alphabetical. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_fees_entry,
 	&cmd_help_entry,
 	&cmd_init_entry,
 	&cmd_migrate_entry,
