@@ -33,6 +33,7 @@ struct fee_vm {
 	size_t mem;
 	size_t mem_limit;
 	int spent;
+	int oom;
 	int in_error;
 	int contract;
 	int negative_ok;
@@ -76,6 +77,8 @@ static int fee_vm_engagement(struct fee_vm *vm,
     const struct fee_engagement_in *eng, struct fee_lines *out, char **err);
 static int fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
     struct fee_lines *out, char **err);
+
+static void fee_hook(lua_State *L, lua_Debug *ar);
 
 static const char *const fee_status_names[] = {
 	"ok", "fee-io", "fee-syntax", "fee-runtime", "fee-contract",
@@ -170,8 +173,16 @@ fee_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		vm->mem -= osize;
 		return NULL;
 	}
-	if (nsize > osize && vm->mem + (nsize - osize) > limit)
+	if (nsize > osize && vm->mem + (nsize - osize) > limit) {
+		/* Sticky, like the budget: a pcall cannot carry on past it. */
+		if (!vm->oom && vm->L != NULL && vm->depth > 0) {
+			vm->oom = 1;
+			vm->in_error = 1;
+			lua_sethook(vm->L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE,
+			    1);
+		}
 		return NULL;
+	}
 	p = realloc(ptr, nsize);
 	if (p == NULL)
 		return NULL;
@@ -188,13 +199,13 @@ fee_hook(lua_State *L, lua_Debug *ar)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 
-	if (!vm->spent) {
+	if (!vm->spent && !vm->oom) {
 		vm->spent = 1;
 		lua_sethook(L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
 	}
 	lua_getinfo(L, "Sl", ar);
-	lua_pushfstring(L, "%s:%d: instruction limit reached", ar->short_src,
-	    ar->currentline);
+	lua_pushfstring(L, "%s:%d: %s limit reached", ar->short_src,
+	    ar->currentline, vm->oom ? "memory" : "instruction");
 	lua_error(L);
 }
 
@@ -245,6 +256,7 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 
 	if (vm->depth == 0) {
 		vm->spent = 0;
+		vm->oom = 0;
 		vm->contract = 0;
 		vm->in_error = 0;
 		lua_sethook(L, fee_hook, LUA_MASKCOUNT, budget);
@@ -263,13 +275,17 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 	n = strcspn(msg, "\n");
 	if (err != NULL) {
 		free(*err);
-		*err = xstrndup(msg, n);
+		if (st == LUA_ERRMEM)	/* raised with no line to name */
+			*err = xprintf("%s: memory limit of %zu KiB reached",
+			    vm->rs->chunk + 1, vm->mem_limit >> 10);
+		else
+			*err = xstrndup(msg, n);
 	}
 	lua_pop(L, 1);
 	if (vm->depth > 0)
 		return FEE_E_RUNTIME;
 	vm->in_error = 0;
-	if (st == LUA_ERRMEM)
+	if (st == LUA_ERRMEM || vm->oom)
 		return FEE_E_MEMORY;
 	if (vm->spent)
 		return FEE_E_LIMIT;
@@ -655,10 +671,11 @@ fee_entry_check(const struct fee_entry *e, char **err)
 		fee_set_error(err, "date: must be a date, YYYY-MM-DD");
 	else if (e->today != NULL && !fee_valid_date(e->today))
 		fee_set_error(err, "today: must be a date, YYYY-MM-DD");
-	else if (e->activity == NULL || *e->activity == '\0')
-		fee_set_error(err, "activity: missing");
-	else if (e->grade == NULL || *e->grade == '\0')
-		fee_set_error(err, "grade: missing");
+	else if (e->activity == NULL || *e->activity == '\0' ||
+	    strlen(e->activity) > 32)
+		fee_set_error(err, "activity: must be 1 to 32 bytes");
+	else if (e->grade == NULL || *e->grade == '\0' || strlen(e->grade) > 32)
+		fee_set_error(err, "grade: must be 1 to 32 bytes");
 	else if (e->basis == NULL || (strcmp(e->basis, "hourly") != 0 &&
 	    strcmp(e->basis, "daily") != 0 && strcmp(e->basis, "fixed") != 0 &&
 	    strcmp(e->basis, "capped") != 0))

@@ -31,6 +31,7 @@ UNIT_LDADD = libexpertpool.a $(DEPS_LIBS) $(CMOCKA_LIBS)
 UNIT_TESTS = \
 	tests/unit/config_test \
 	tests/unit/db_test \
+	tests/unit/fee_test \
 	tests/unit/plugin_test \
 	tests/unit/route_test
 check_PROGRAMS += $(UNIT_TESTS)
@@ -41,6 +42,9 @@ tests_unit_config_test_LDADD = $(UNIT_LDADD)
 tests_unit_db_test_SOURCES = tests/unit/db_test.c
 tests_unit_db_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_db_test_LDADD = $(UNIT_LDADD)
+tests_unit_fee_test_SOURCES = tests/unit/fee_test.c
+tests_unit_fee_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_fee_test_LDADD = $(UNIT_LDADD)
 tests_unit_plugin_test_SOURCES = tests/unit/plugin_test.c
 tests_unit_plugin_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_plugin_test_LDADD = $(UNIT_LDADD)
