@@ -41,7 +41,8 @@ struct fee_vm {
 	struct fee_lines *out;
 	struct fee_lines scratch;
 	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
-	int ref_base, ref_loaded;
+	int ref_period_ctx;
+	int ref_base, ref_loaded, ref_vat_s, ref_vat_o;
 };
 
 struct fee_ruleset {
@@ -562,27 +563,29 @@ fee_arg_int(lua_State *L, int i, const char *what)
 }
 
 static const char *
-fee_arg_text(lua_State *L, int i, const char *what, size_t max)
+fee_arg_text(lua_State *L, int i, const char *what, size_t max, size_t *len)
 {
-	size_t len;
 	const char *s;
 
 	if (lua_type(L, i) != LUA_TSTRING)
 		fee_contract(L, "%s must be a string, not %s", what,
 		    luaL_typename(L, i));
-	s = lua_tolstring(L, i, &len);
-	if (len >= max || len != strlen(s))
+	s = lua_tolstring(L, i, len);
+	if (*len >= max)
 		fee_contract(L, "%s is longer than %d bytes", what, (int)max - 1);
+	if (memchr(s, '\0', *len) != NULL)
+		fee_contract(L, "%s holds a NUL byte", what);
 	return s;
 }
 
 static char
 fee_arg_vat(lua_State *L, int i)
 {
-	const char *v = fee_arg_text(L, i, "vat", 2);
+	size_t len;
+	const char *v = fee_arg_text(L, i, "vat", 2, &len);
 
-	if (strcmp(v, "S") != 0 && strcmp(v, "Z") != 0 && strcmp(v, "E") != 0 &&
-	    strcmp(v, "O") != 0)
+	if (len != 1 || (v[0] != 'S' && v[0] != 'Z' && v[0] != 'E' &&
+	    v[0] != 'O'))
 		fee_contract(L, "vat must be \"S\", \"Z\", \"E\" or \"O\", not "
 		    "\"%s\"", v);
 	return v[0];
@@ -601,13 +604,14 @@ fee_lua_add(lua_State *L)
 	struct fee_line *ln;
 	const char *desc, *unit;
 	int64_t qty, price, amount, total;
+	size_t dlen, ulen;
 	char vat;
 
 	if (out == NULL)
 		return fee_contract(L, "lines:add outside a pricing call");
-	desc = fee_arg_text(L, 2, "description", FEE_DESC_MAX);
+	desc = fee_arg_text(L, 2, "description", FEE_DESC_MAX, &dlen);
 	qty = fee_arg_int(L, 3, "quantity");
-	unit = fee_arg_text(L, 4, "unit", FEE_UNIT_MAX);
+	unit = fee_arg_text(L, 4, "unit", FEE_UNIT_MAX, &ulen);
 	price = fee_arg_int(L, 5, "unit price");
 	amount = fee_arg_int(L, 6, "amount");
 	vat = fee_arg_vat(L, 7);
@@ -625,8 +629,8 @@ fee_lua_add(lua_State *L)
 		out->v = xrealloc(out->v, out->cap * sizeof *out->v);
 	}
 	ln = &out->v[out->n++];
-	memcpy(ln->description, desc, strlen(desc) + 1);
-	memcpy(ln->unit, unit, strlen(unit) + 1);
+	memcpy(ln->description, desc, dlen + 1);
+	memcpy(ln->unit, unit, ulen + 1);
 	ln->quantity = qty;
 	ln->unit_price = price;
 	ln->amount = amount;
@@ -743,14 +747,21 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *e,
 	fee_lines_reset(out, e->vat ? e->vat : 'S');
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_price);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_entry);
-	fee_fill_entry(L, e);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
-	fee_fill_ctx(L, e->vat, e->today ? e->today : e->date, NULL);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
+	lua_pushinteger(L, (lua_Integer)e->minutes);
+	lua_pushstring(L, e->date);
+	lua_pushstring(L, e->activity);
+	lua_pushboolean(L, e->out_of_hours);
+	lua_pushstring(L, e->grade);
+	lua_pushstring(L, e->basis);
+	lua_pushstring(L, e->consumer);
+	lua_pushstring(L, e->provider);
+	lua_pushinteger(L, (lua_Integer)e->agreement);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, e->vat == 'O' ? vm->ref_vat_o :
+	    vm->ref_vat_s);
+	lua_pushstring(L, e->today ? e->today : e->date);
 	vm->out = out;
 	vm->negative_ok = 0;
-	st = fee_vm_pcall(vm, 3, 1, top + 1, FEE_CALL_BUDGET, err);
+	st = fee_vm_pcall(vm, 11, 1, top + 1, FEE_CALL_BUDGET, err);
 	if (st == FEE_OK && !lua_isnil(L, -1)) {
 		fee_set_error(err, "%s: price returned a %s; charge lines are "
 		    "added with lines:add", vm->rs->chunk + 1,
@@ -820,7 +831,7 @@ fee_vm_engagement(struct fee_vm *vm, const struct fee_engagement_in *eng,
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	lua_setfield(L, t, "milestones");
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_period_ctx);
 	fee_fill_ctx(L, eng->vat, NULL, eng->period);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
 	vm->out = out;
@@ -879,7 +890,7 @@ fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
 	if (inv->cap >= 0)
 		fee_set_int(L, t, "cap", inv->cap);
 	fee_set_int(L, t, "consumer_before", inv->consumer_before);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_period_ctx);
 	fee_fill_ctx(L, inv->vat, NULL, inv->period);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
 	vm->out = out;
@@ -934,6 +945,42 @@ fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,
 }
 
 /*
+ * Replaces the price function on top of the stack by a closure that takes
+ * the entry's fields as arguments, stores them into the reused entry and
+ * ctx tables with Lua's own constant-key stores, and tail-calls price:
+ * the per-entry path makes one call from C and allocates nothing.
+ */
+static int
+fee_trampoline(struct fee_vm *vm)
+{
+	static const char src[] =
+	    "local entry, ctx, lines, price = ...\n"
+	    "return function(m, d, a, o, g, b, c, p, ag, v, td)\n"
+	    "entry.minutes = m entry.date = d entry.activity = a\n"
+	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
+	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
+	    "ctx.vat = v ctx.today = td\n"
+	    "return price(entry, ctx, lines)\n"
+	    "end\n";
+	lua_State *L = vm->L;
+
+	if (fee_load_chunk(L, vm, src, sizeof src - 1, "=price") != LUA_OK) {
+		lua_pop(L, 1);
+		return FEE_E_MEMORY;
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_entry);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
+	lua_pushvalue(L, -5);
+	if (lua_pcall(L, 4, 1, 0) != LUA_OK) {
+		lua_pop(L, 1);
+		return FEE_E_MEMORY;
+	}
+	lua_replace(L, -2);
+	return FEE_OK;
+}
+
+/*
  * Opens a state for the rule set: the allow-list, the contract tables, and
  * the rule set's chunk run to get its table of functions.
  */
@@ -959,6 +1006,12 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	vm->ref_entry = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 4);
 	vm->ref_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_createtable(L, 0, 4);
+	vm->ref_period_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushliteral(L, "S");
+	vm->ref_vat_s = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushliteral(L, "O");
+	vm->ref_vat_o = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 1);
 	lua_pushcfunction(L, fee_lua_add);
 	lua_setfield(L, -2, "add");
@@ -994,6 +1047,12 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 		    rs->chunk + 1);
 		lua_pop(L, 3);
 		return FEE_E_CONTRACT;
+	}
+	if (!rs->policy && fee_trampoline(vm) != FEE_OK) {
+		fee_set_error(err, "%s: cannot set up the price call",
+		    rs->chunk + 1);
+		lua_pop(L, 3);
+		return FEE_E_MEMORY;
 	}
 	vm->ref_price = luaL_ref(L, LUA_REGISTRYINDEX);
 	vm->ref_rules = luaL_ref(L, LUA_REGISTRYINDEX);

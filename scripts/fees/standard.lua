@@ -41,23 +41,30 @@ local calendar_ooh = setmetatable({}, { __index = function(t, date)
 	return v
 end })
 
--- Descriptions, built once per (kind, grade, activity).
-local labels = {}
-local function label(fmt, grade, activity)
-	local byfmt = labels[fmt]
-	if byfmt == nil then
-		byfmt = {}
-		labels[fmt] = byfmt
+-- Descriptions, built once per grade and activity: labels.plain[grade]
+-- [activity] is a table lookup on the per-entry path, no concatenation.
+local function labels_for(fmt)
+	local by_grade = {}
+	for grade in pairs(RATES) do
+		by_grade[grade] = setmetatable({}, { __index = function(t, activity)
+			local s = string.format(fmt, grade, activity)
+			t[activity] = s
+			return s
+		end })
 	end
-	local key = activity and grade .. "\0" .. activity or grade
-	local s = byfmt[key]
-	if s == nil then
-		s = string.format(fmt, grade, activity)
-		byfmt[key] = s
-	end
-	return s
+	return by_grade
+end
+local plain = labels_for("%s: %s")
+local ooh_label = labels_for("Out of hours at 150%% (%s): %s")
+local daily_label = labels_for("%s, half days: %s")
+local ooh_daily_label = labels_for("Out of hours (%s, half days): %s")
+local travel_label, fixed_label = {}, {}
+for grade in pairs(RATES) do
+	travel_label[grade] = "Travel at half rate (" .. grade .. ")"
+	fixed_label[grade] = "Time under fixed fee (" .. grade .. ")"
 end
 
+local units = fee.units
 local M = {}
 
 function M.price(e, ctx, lines)
@@ -70,43 +77,39 @@ function M.price(e, ctx, lines)
 	if minutes == 0 then
 		return
 	end
-	local vat = ctx.vat
 	local basis = e.basis
+	local activity = e.activity
 	if basis == "fixed" then
-		lines:add(label("Time under fixed fee (%s)", grade),
-		    fee.units(minutes, UNIT), "6 min", 0, 0, vat)
+		lines:add(fixed_label[grade], units(minutes, UNIT), "6 min", 0, 0,
+		    ctx.vat)
 		return
 	end
-	local activity = e.activity
 	if activity == "travel" then
-		local n = fee.units(minutes, UNIT)
+		local n = units(minutes, UNIT)
 		local p = travel_price[grade]
-		lines:add(label("Travel at half rate (%s)", grade), n, "6 min", p,
-		    n * p, vat)
+		lines:add(travel_label[grade], n, "6 min", p, n * p, ctx.vat)
 		return
 	end
 	local ooh = e.out_of_hours or calendar_ooh[e.date]
 	if basis == "daily" then
-		local n = fee.units(minutes, DAY // 2)
+		local n = units(minutes, DAY // 2)
 		if ooh then
 			local p = ooh_half_day[grade]
-			lines:add(label("Out of hours (%s, half days): %s", grade,
-			    activity), n, "half day", p, n * p, vat)
+			lines:add(ooh_daily_label[grade][activity], n, "half day", p,
+			    n * p, ctx.vat)
 		else
 			local p = half_day[grade]
-			lines:add(label("%s, half days: %s", grade, activity), n,
-			    "half day", p, n * p, vat)
+			lines:add(daily_label[grade][activity], n, "half day", p,
+			    n * p, ctx.vat)
 		end
 		return
 	end
-	local n = fee.units(minutes, UNIT)
+	local n = units(minutes, UNIT)
 	if ooh then
 		local p = ooh_price[grade]
-		lines:add(label("Out of hours at 150%% (%s): %s", grade, activity),
-		    n, "6 min", p, n * p, vat)
+		lines:add(ooh_label[grade][activity], n, "6 min", p, n * p, ctx.vat)
 	else
-		lines:add(label("%s: %s", grade, activity), n, "6 min", u, n * u,
-		    vat)
+		lines:add(plain[grade][activity], n, "6 min", u, n * u, ctx.vat)
 	end
 end
 

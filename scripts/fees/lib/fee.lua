@@ -57,14 +57,17 @@ function fee.div(n, d, mode)
 end
 
 -- fee.units(minutes, unit): charging units, any part of a unit counting
--- as a whole one (6, 15 or 60 minutes...).
+-- as a whole one (6, 15 or 60 minutes...). On the per-entry path, so it
+-- checks only in the error case: a float makes a float, which lines:add
+-- refuses anyway.
 function fee.units(minutes, unit)
-	int(minutes, "minutes")
-	int(unit, "unit")
+	local n = (minutes + unit - 1) // unit
 	if minutes < 0 or unit <= 0 then
+		int(minutes, "minutes")
+		int(unit, "unit")
 		error("minutes must not be negative and unit must be positive", 2)
 	end
-	return (minutes + unit - 1) // unit
+	return n
 end
 
 -- fee.bp(amount, bp [, mode]): amount * bp / 10000 (basis points:
