@@ -81,11 +81,30 @@ static int fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
 
 static void fee_hook(lua_State *L, lua_Debug *ar);
 
+static struct fee_engine *fee_server_engine;
+
 static const char *const fee_status_names[] = {
 	"ok", "fee-io", "fee-syntax", "fee-runtime", "fee-contract",
 	"fee-instructions", "fee-memory", "fee-test", "fee-input",
 	"fee-not-found", "fee-store",
 };
+
+/*
+ * The server's engine, for handlers (quotes on the request form, the
+ * what-if and reload pages). Event-loop thread only: job threads open
+ * their own with fee_open.
+ */
+void
+fee_set_server(struct fee_engine *fe)
+{
+	fee_server_engine = fe;
+}
+
+struct fee_engine *
+fee_server(void)
+{
+	return fee_server_engine;
+}
 
 /* The stable code callers put in API errors and logs. */
 const char *

@@ -354,6 +354,8 @@ void fee_lines_free(struct fee_lines *l);
 const char *fee_status_name(int status);
 int fee_valid_date(const char *s);
 int fee_valid_period(const char *s);
+void fee_set_server(struct fee_engine *fe);
+struct fee_engine *fee_server(void);
 
 /* fee-whatif.c */
 struct fee_whatif_row {

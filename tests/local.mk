@@ -56,7 +56,8 @@ endif
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \
 	tests/integration/cli.test \
+	tests/integration/fees.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh
+EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/fees
