@@ -1450,7 +1450,8 @@ fee_compute_hash(struct fee_ruleset *rs)
 	crypto_generichash_state h;
 	unsigned char out[32];
 
-	qsort(rs->mods, rs->nmods, sizeof *rs->mods, fee_module_cmp);
+	if (rs->nmods > 1)
+		qsort(rs->mods, rs->nmods, sizeof *rs->mods, fee_module_cmp);
 	crypto_generichash_init(&h, NULL, 0, sizeof out);
 	fee_hash_part(&h, "", rs->source, rs->len);
 	for (size_t i = 0; i < rs->nmods; i++)
