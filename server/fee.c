@@ -1850,24 +1850,18 @@ fee_reload(struct fee_engine *fe, char **err)
 	DIR *d;
 	struct dirent *de;
 
-	for (slot = &fe->active; *slot != NULL;) {
-		struct fee_ruleset *before = *slot;
-
+	for (slot = &fe->active; *slot != NULL; slot = &(*slot)->next)
 		refused += fee_reload_one(fe, slot, &all);
-		if (*slot == before || *slot != NULL)
-			slot = &(*slot)->next;
-	}
 	for (slot = &fe->policies; *slot != NULL;) {
-		struct fee_ruleset *before = *slot;
+		struct fee_ruleset *before = *slot, *after = before->next;
 
-		if ((*slot)->missing) {
-			*slot = before->next;
+		if (before->missing) {
+			*slot = after;
 			fee_ruleset_destroy(before);
 			continue;
 		}
 		refused += fee_reload_one(fe, slot, &all);
-		if (*slot != NULL && (*slot == before || (*slot)->next ==
-		    before->next))
+		if (*slot != after)	/* not removed: kept or replaced */
 			slot = &(*slot)->next;
 	}
 	path = xprintf("%s/fees", fe->dir);

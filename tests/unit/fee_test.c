@@ -454,6 +454,19 @@ test_policies(void **state)
 	assert_int_equal(fee_policy_auto_approve(f->fe, "XYZ", &e, &yes, &err),
 	    FEE_E_CONTRACT);
 	assert_contains(err, "may not define price");
+
+	/* Reload: a changed overlay is taken, a removed one is gone. */
+	e.minutes = 30;
+	sh("sed -i 's/AUTO_MINUTES = 60/AUTO_MINUTES = 10/' '%s/policy/AVD.lua'",
+	    f->scripts);
+	sh("rm '%s/policy/BRK.lua'", f->scripts);
+	assert_int_equal(fee_reload(f->fe, &err), 0);
+	assert_int_equal(fee_policy_auto_approve(f->fe, "AVD", &e, &yes, &err),
+	    FEE_OK);
+	assert_int_equal(yes, 0);
+	assert_int_equal(fee_policy_cost_centre(f->fe, "BRK", &r, cc, sizeof cc,
+	    &err), FEE_OK);
+	assert_string_equal(cc, "LEG");
 	free(err);
 }
 
