@@ -11,6 +11,7 @@
 
 static struct event_base *base;
 static struct event *grace_timer;
+static struct fee_engine *fees;
 
 static void
 usage(FILE *f)
@@ -55,6 +56,26 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 	grace_timer = evtimer_new(base, grace_cb, NULL);
 	evtimer_add(grace_timer, &tv);
 	http_drain(drained);
+}
+
+/* SIGHUP: re-read the fee rule sets; a version that fails is not taken. */
+static void
+hup_cb(evutil_socket_t sig, short events, void *arg)
+{
+	char *err = NULL;
+	int refused;
+
+	(void)sig;
+	(void)events;
+	(void)arg;
+	refused = fee_reload(fees, &err);
+	if (refused > 0)
+		log_error("fees: reload: %d rule set%s refused, the previous "
+		    "version%s stay active", refused, refused == 1 ? "" : "s",
+		    refused == 1 ? "s" : "");
+	else
+		log_info("fees: reloaded");
+	free(err);
 }
 
 static int
@@ -126,7 +147,7 @@ fail:
 int
 main(int argc, char **argv)
 {
-	struct event *sigs[2] = { NULL, NULL };
+	struct event *sigs[3] = { NULL, NULL, NULL };
 	struct ep_db *db = NULL;
 	char *err = NULL;
 	int applied = 0, left, rc = 1;
@@ -158,6 +179,13 @@ main(int argc, char **argv)
 		err = xstrdup("cannot start worker threads");
 		goto fail;
 	}
+	if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
+		log_warn("fees: %s; no fee rule sets", err);
+		free(err);
+		err = NULL;
+	} else
+		fee_reload(fees, NULL);
+	fee_set_server(fees);
 	if (http_start(base, db, &err) != 0)
 		goto fail;
 	log_attach(base);
@@ -165,6 +193,10 @@ main(int argc, char **argv)
 	sigs[1] = evsignal_new(base, SIGINT, signal_cb, NULL);
 	evsignal_add(sigs[0], NULL);
 	evsignal_add(sigs[1], NULL);
+	if (fees != NULL) {
+		sigs[2] = evsignal_new(base, SIGHUP, hup_cb, NULL);
+		evsignal_add(sigs[2], NULL);
+	}
 	event_base_dispatch(base);
 	worker_stop();
 	http_stop();
@@ -183,9 +215,13 @@ out:
 		event_free(sigs[0]);
 	if (sigs[1] != NULL)
 		event_free(sigs[1]);
+	if (sigs[2] != NULL)
+		event_free(sigs[2]);
 	if (grace_timer != NULL)
 		event_free(grace_timer);
 	log_detach();
+	fee_set_server(NULL);
+	fee_close(fees);
 	db_close(db);
 	plugin_unload_all();
 	route_clear();

@@ -385,6 +385,141 @@ const struct plugin_command *plugin_command_find(const char *name);
 void core_routes_register(void);
 void routes_register_all(void);
 
+/* fee.c */
+#define FEE_DESC_MAX 96
+#define FEE_UNIT_MAX 16
+enum fee_status {
+	FEE_OK,
+	FEE_E_IO,		/* a file cannot be read */
+	FEE_E_SYNTAX,		/* the source does not compile */
+	FEE_E_RUNTIME,		/* the script raised an error */
+	FEE_E_CONTRACT,		/* the script broke the rule-set contract */
+	FEE_E_LIMIT,		/* instruction budget spent */
+	FEE_E_MEMORY,		/* memory limit reached */
+	FEE_E_TEST,		/* its test file fails */
+	FEE_E_INPUT,		/* the caller's input is invalid */
+	FEE_E_NOTFOUND,		/* no such rule set, version or policy */
+	FEE_E_STORE		/* the store failed */
+};
+struct fee_line {
+	char description[FEE_DESC_MAX];
+	char unit[FEE_UNIT_MAX];
+	int64_t quantity;
+	int64_t unit_price;	/* pence */
+	int64_t amount;		/* pence */
+	char vat;		/* S, Z, E or O */
+};
+struct fee_lines {
+	struct fee_line *v;
+	size_t n;
+	size_t cap;
+	int64_t total;		/* pence, the sum of the amounts */
+	char vat;		/* invoice(): the invoice's VAT category */
+	char vat_reason[128];	/* invoice(): the exemption reason, or "" */
+};
+struct fee_entry {
+	int64_t minutes;
+	const char *date;	/* YYYY-MM-DD */
+	const char *activity;
+	int out_of_hours;
+	const char *grade;
+	const char *basis;	/* hourly, daily, fixed or capped */
+	const char *consumer;	/* organisation codes */
+	const char *provider;
+	int64_t agreement;
+	char vat;		/* the agreement's VAT category, S or O */
+	const char *today;	/* the pricing date; NULL means the entry's date */
+};
+struct fee_milestone {
+	const char *name;
+	int64_t amount;		/* pence */
+	const char *done;	/* YYYY-MM-DD, or NULL */
+};
+struct fee_engagement_in {
+	int64_t id;
+	const char *basis;
+	const char *period;	/* YYYY-MM */
+	const char *consumer;
+	const char *provider;
+	int64_t agreement;
+	char vat;
+	int64_t fixed_fee;	/* pence; fixed basis */
+	int64_t budget;		/* pence; -1 when none */
+	int64_t bonus;		/* pence paid for on-time completion; 0 none */
+	const char *due;	/* YYYY-MM-DD, or NULL */
+	const char *completed;	/* YYYY-MM-DD, or NULL */
+	int64_t priced;		/* entry charges of this engagement this period */
+	int64_t billed_before;	/* charged in earlier periods */
+	const struct fee_milestone *milestones;
+	size_t nmilestones;
+};
+struct fee_invoice_in {
+	const char *period;	/* YYYY-MM */
+	const char *consumer;
+	const char *provider;
+	int64_t agreement;
+	char vat;
+	int64_t subtotal;	/* pence: entry and engagement lines */
+	int64_t cap;		/* agreement's monthly cap; -1 when none */
+	int64_t consumer_before; /* consumer's month total on earlier invoices */
+};
+struct fee_request {
+	const char *consumer;
+	const char *provider;
+	const char *area;
+	const char *cost_centre;
+	const char *date;
+	int64_t minutes;
+	int64_t estimate;	/* pence */
+};
+struct fee_engine;
+struct fee_ruleset;
+struct fee_engine *fee_open(const char *scripts_dir, struct ep_db *db,
+    char **err);
+void fee_close(struct fee_engine *fe);
+struct fee_ruleset *fee_ruleset(struct fee_engine *fe, const char *name,
+    char **err);
+struct fee_ruleset *fee_ruleset_version(struct fee_engine *fe,
+    const char *hash, char **err);
+struct fee_ruleset *fee_load(struct fee_engine *fe, const char *path,
+    int run_tests, char **err);
+void fee_ruleset_free(struct fee_ruleset *rs);
+const char *fee_ruleset_hash(const struct fee_ruleset *rs);
+const char *fee_ruleset_name(const struct fee_ruleset *rs);
+int fee_reload(struct fee_engine *fe, char **err);
+int fee_price(struct fee_ruleset *rs, const struct fee_entry *e,
+    struct fee_lines *out, char **err);
+int fee_engagement(struct fee_ruleset *rs, const struct fee_engagement_in *eng,
+    struct fee_lines *out, char **err);
+int fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,
+    struct fee_lines *out, char **err);
+int fee_check(struct fee_engine *fe, const char *path, int *ncases,
+    char **err);
+int fee_policy_auto_approve(struct fee_engine *fe, const char *consumer,
+    const struct fee_entry *e, int *yes, char **err);
+int fee_policy_po_required(struct fee_engine *fe, const char *consumer,
+    const struct fee_request *r, int *yes, char **err);
+int fee_policy_cost_centre(struct fee_engine *fe, const char *consumer,
+    const struct fee_request *r, char *out, size_t outsz, char **err);
+void fee_lines_free(struct fee_lines *l);
+const char *fee_status_name(int status);
+int fee_valid_date(const char *s);
+int fee_valid_period(const char *s);
+void fee_set_server(struct fee_engine *fe);
+struct fee_engine *fee_server(void);
+
+/* fee-whatif.c */
+struct fee_whatif_row {
+	const char *consumer;
+	int64_t entries;
+	int64_t old_total;	/* pence, as charged */
+	int64_t new_total;	/* pence, under the candidate */
+	int64_t changed;	/* entries whose charge differs */
+};
+typedef void (*fee_whatif_cb)(const struct fee_whatif_row *row, void *arg);
+int fee_whatif(struct ep_db *db, struct fee_engine *fe, const char *period,
+    const char *candidate_path, fee_whatif_cb cb, void *arg, char **err);
+
 /* cmd.c */
 #define CMD_OK 0
 #define CMD_ERROR 1
@@ -401,6 +536,9 @@ extern const size_t cmd_count;
 const struct cmd_entry *cmd_find(const char *name);
 int cmd_usage(const char *name);
 int cmd_main(int argc, char **argv);
+
+/* cmd-fees.c */
+extern const struct cmd_entry cmd_fees_entry;
 
 /* cmd-help.c */
 extern const struct cmd_entry cmd_help_entry;

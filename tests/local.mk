@@ -31,6 +31,7 @@ UNIT_LDADD = libexpertpool.a $(DEPS_LIBS) $(CMOCKA_LIBS)
 UNIT_TESTS = \
 	tests/unit/config_test \
 	tests/unit/db_test \
+	tests/unit/fee_test \
 	tests/unit/person_test \
 	tests/unit/plugin_test \
 	tests/unit/route_test
@@ -45,6 +46,9 @@ tests_unit_db_test_LDADD = $(UNIT_LDADD)
 tests_unit_person_test_SOURCES = tests/unit/person_test.c
 tests_unit_person_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_person_test_LDADD = $(UNIT_LDADD)
+tests_unit_fee_test_SOURCES = tests/unit/fee_test.c
+tests_unit_fee_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_fee_test_LDADD = $(UNIT_LDADD)
 tests_unit_plugin_test_SOURCES = tests/unit/plugin_test.c
 tests_unit_plugin_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_plugin_test_LDADD = $(UNIT_LDADD)
@@ -57,9 +61,10 @@ endif
 SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/cli.test \
+	tests/integration/fees.test \
 	tests/integration/matrix.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test \
 	tests/e2e/browser.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/e2e
+EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/e2e tests/fees

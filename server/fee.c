@@ -1,0 +1,2076 @@
+/* fee.c: the Lua fee engine: sandboxed states per rule set, limits, versions. */
+#include "server.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#define FEE_MEMORY_LIMIT ((size_t)32 << 20)
+#define FEE_ERROR_SLACK ((size_t)1 << 20)
+#define FEE_CALL_BUDGET 1000000
+#define FEE_LOAD_BUDGET 50000000
+#define FEE_MAX_LINES 256
+#define FEE_MAX_SOURCE ((size_t)1 << 20)
+
+struct fee_module {
+	char *name;
+	char *source;
+	size_t len;
+};
+
+/* One Lua state and what bounds it; extra space points back here. */
+struct fee_vm {
+	lua_State *L;
+	struct fee_ruleset *rs;
+	size_t mem;
+	size_t mem_limit;
+	int spent;
+	int oom;
+	int in_error;
+	int contract;
+	int negative_ok;
+	int depth;
+	struct fee_lines *out;
+	struct fee_lines scratch;
+	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
+	int ref_period_ctx;
+	int ref_base, ref_loaded, ref_vat_s, ref_vat_o;
+};
+
+struct fee_ruleset {
+	struct fee_engine *fe;
+	char *name;
+	char *path;
+	char *chunk;
+	char *source;
+	size_t len;
+	struct fee_module *mods;
+	size_t nmods;
+	int from_store;
+	int policy;
+	int missing;
+	char hash[65];
+	struct fee_vm vm;
+	struct fee_ruleset *next;
+};
+
+struct fee_engine {
+	char *dir;
+	struct ep_db *db;
+	struct fee_ruleset *active;
+	struct fee_ruleset *versions;
+	struct fee_ruleset *policies;
+};
+
+static int fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err);
+static void fee_vm_close(struct fee_vm *vm);
+static int fee_vm_price(struct fee_vm *vm, const struct fee_entry *e,
+    struct fee_lines *out, char **err);
+static int fee_vm_engagement(struct fee_vm *vm,
+    const struct fee_engagement_in *eng, struct fee_lines *out, char **err);
+static int fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
+    struct fee_lines *out, char **err);
+
+static void fee_hook(lua_State *L, lua_Debug *ar);
+
+static struct fee_engine *fee_server_engine;
+
+static const char *const fee_status_names[] = {
+	"ok", "fee-io", "fee-syntax", "fee-runtime", "fee-contract",
+	"fee-instructions", "fee-memory", "fee-test", "fee-input",
+	"fee-not-found", "fee-store",
+};
+
+/*
+ * The server's engine, for handlers (quotes on the request form, the
+ * what-if and reload pages). Event-loop thread only: job threads open
+ * their own with fee_open.
+ */
+void
+fee_set_server(struct fee_engine *fe)
+{
+	fee_server_engine = fe;
+}
+
+struct fee_engine *
+fee_server(void)
+{
+	return fee_server_engine;
+}
+
+/* The stable code callers put in API errors and logs. */
+const char *
+fee_status_name(int status)
+{
+	if (status < 0 || (size_t)status >= nitems(fee_status_names))
+		return "fee-unknown";
+	return fee_status_names[status];
+}
+
+/* YYYY-MM-DD naming a day that exists; pricing trusts no other form. */
+int
+fee_valid_date(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int y, m, d, i;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (i = 0; i < 10; i++) {
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	}
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return 0;
+	return 1;
+}
+
+/* YYYY-MM, a month. */
+int
+fee_valid_period(const char *s)
+{
+	char day[11];
+
+	if (s == NULL || strlen(s) != 7)
+		return 0;
+	snprintf(day, sizeof day, "%s-01", s);
+	return fee_valid_date(day);
+}
+
+void
+fee_lines_free(struct fee_lines *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static void
+fee_lines_reset(struct fee_lines *l, char vat)
+{
+	l->n = 0;
+	l->total = 0;
+	l->vat = vat;
+	l->vat_reason[0] = '\0';
+}
+
+static struct fee_vm *
+fee_vm_of(lua_State *L)
+{
+	return *(struct fee_vm **)lua_getextraspace(L);
+}
+
+/*
+ * The allocator every state uses: it refuses growth past the state's limit
+ * so a script cannot take the process's memory. While an error is being
+ * reported a little slack lets the message and traceback be built.
+ */
+static void *
+fee_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct fee_vm *vm = ud;
+	size_t limit = vm->mem_limit + (vm->in_error ? FEE_ERROR_SLACK : 0);
+	void *p;
+
+	if (ptr == NULL)
+		osize = 0;
+	if (nsize == 0) {
+		free(ptr);
+		vm->mem -= osize;
+		return NULL;
+	}
+	if (nsize > osize && vm->mem + (nsize - osize) > limit) {
+		/* Sticky, like the budget: a pcall cannot carry on past it. */
+		if (!vm->oom && vm->L != NULL && vm->depth > 0) {
+			vm->oom = 1;
+			vm->in_error = 1;
+			lua_sethook(vm->L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE,
+			    1);
+		}
+		return NULL;
+	}
+	p = realloc(ptr, nsize);
+	if (p == NULL)
+		return NULL;
+	vm->mem = vm->mem - osize + nsize;
+	return p;
+}
+
+/*
+ * The instruction budget is spent: from now on fire on every line and
+ * every instruction, so a pcall in the script cannot swallow the error.
+ */
+static void
+fee_hook(lua_State *L, lua_Debug *ar)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+
+	if (!vm->spent && !vm->oom) {
+		vm->spent = 1;
+		lua_sethook(L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+	}
+	lua_getinfo(L, "Sl", ar);
+	lua_pushfstring(L, "%s:%d: %s limit reached", ar->short_src,
+	    ar->currentline, vm->oom ? "memory" : "instruction");
+	lua_error(L);
+}
+
+/* A contract error: the script gave the engine something it must refuse. */
+static int
+fee_contract(lua_State *L, const char *fmt, ...)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	va_list ap;
+
+	vm->contract = 1;
+	luaL_where(L, 1);
+	va_start(ap, fmt);
+	lua_pushvfstring(L, fmt, ap);
+	va_end(ap);
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+/* Keeps the first line ("FILE:LINE: message") and logs the traceback. */
+static int
+fee_msgh(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	const char *msg = lua_tostring(L, 1);
+
+	vm->in_error = 1;
+	if (msg == NULL)
+		msg = lua_pushfstring(L, "error object is a %s value",
+		    luaL_typename(L, 1));
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+/*
+ * Runs the function under the arguments on the stack (message handler
+ * below it) within the budget; maps the outcome to a status and
+ * "FILE:LINE: message" in *err.
+ */
+static int
+fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
+    char **err)
+{
+	lua_State *L = vm->L;
+	const char *msg;
+	size_t n;
+	int st;
+
+	if (vm->depth == 0) {
+		vm->spent = 0;
+		vm->oom = 0;
+		vm->contract = 0;
+		vm->in_error = 0;
+		lua_sethook(L, fee_hook, LUA_MASKCOUNT, budget);
+	}
+	vm->depth++;
+	st = lua_pcall(L, nargs, nres, msgh);
+	vm->depth--;
+	if (vm->depth == 0)
+		lua_sethook(L, NULL, 0, 0);
+	if (st == LUA_OK)
+		return FEE_OK;
+	msg = lua_tostring(L, -1);
+	if (msg == NULL)
+		msg = "error object is not a string";
+	log_debug("fee: %s", msg);
+	n = strcspn(msg, "\n");
+	if (err != NULL) {
+		free(*err);
+		if (st == LUA_ERRMEM)	/* raised with no line to name */
+			*err = xprintf("%s: memory limit of %zu KiB reached",
+			    vm->rs->chunk + 1, vm->mem_limit >> 10);
+		else
+			*err = xstrndup(msg, n);
+	}
+	lua_pop(L, 1);
+	if (vm->depth > 0)
+		return FEE_E_RUNTIME;
+	vm->in_error = 0;
+	if (st == LUA_ERRMEM || vm->oom)
+		return FEE_E_MEMORY;
+	if (vm->spent)
+		return FEE_E_LIMIT;
+	if (vm->contract)
+		return FEE_E_CONTRACT;
+	return FEE_E_RUNTIME;
+}
+
+static void
+fee_set_error(char **err, const char *fmt, ...) EP_PRINTF(2, 3);
+
+static void
+fee_set_error(char **err, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	free(*err);
+	*err = xstrdup(buf);
+}
+
+/* Reads a whole source file, bounded; NULL with errno on failure. */
+static char *
+fee_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (f == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - n < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = xrealloc(buf, cap);
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (n > FEE_MAX_SOURCE) {
+			errno = EFBIG;
+			goto fail;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f))
+		goto fail;
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+/* "dir/name.lua" as messages name it: the last two path components. */
+static char *
+fee_chunk_name(const char *path)
+{
+	const char *p = path + strlen(path);
+	int slashes = 0;
+
+	while (p > path) {
+		if (p[-1] == '/' && ++slashes == 2)
+			break;
+		p--;
+	}
+	return xprintf("@%s", p);
+}
+
+/* Makes a fresh _ENV for one chunk, reading through to the allow-list. */
+static void
+fee_push_env(lua_State *L, struct fee_vm *vm)
+{
+	lua_newtable(L);
+	lua_createtable(L, 0, 2);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_base);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+}
+
+/* Compiles source text (never bytecode) and gives it its own _ENV. */
+static int
+fee_load_chunk(lua_State *L, struct fee_vm *vm, const char *src, size_t len,
+    const char *chunk)
+{
+	int st = luaL_loadbufferx(L, src, len, chunk, "t");
+
+	if (st != LUA_OK)
+		return st;
+	fee_push_env(L, vm);
+	if (lua_setupvalue(L, -2, 1) == NULL)
+		lua_pop(L, 1);
+	return LUA_OK;
+}
+
+/* load(text [, name [, mode [, env]]]) for scripts: text only, own env. */
+static int
+fee_lua_load(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	size_t len;
+	const char *src;
+
+	if (lua_type(L, 1) != LUA_TSTRING)
+		return fee_contract(L, "load accepts source text only");
+	src = lua_tolstring(L, 1, &len);
+	if (luaL_loadbufferx(L, src, len, "=load", "t") != LUA_OK) {
+		luaL_pushfail(L);
+		lua_insert(L, -2);
+		return 2;
+	}
+	if (lua_type(L, 4) == LUA_TTABLE)
+		lua_pushvalue(L, 4);
+	else
+		fee_push_env(L, vm);
+	lua_setupvalue(L, -2, 1);
+	return 1;
+}
+
+static const struct fee_module *
+fee_module_find(struct fee_ruleset *rs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nmods; i++) {
+		if (strcmp(rs->mods[i].name, name) == 0)
+			return &rs->mods[i];
+	}
+	return NULL;
+}
+
+/*
+ * require(NAME): only the helper library, from scripts/fees/lib/NAME.lua
+ * (or, for a version loaded from the store, the copy stored with it).
+ * Each module is read once per rule set so every state sees the same text.
+ */
+static int
+fee_lua_require(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	struct fee_ruleset *rs = vm->rs;
+	const struct fee_module *m;
+	const char *name = luaL_checkstring(L, 1);
+	const char *p;
+	char *path, *chunk;
+	int st;
+
+	for (p = name; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_' ||
+		    (p != name && *p >= '0' && *p <= '9')))
+			return luaL_error(L, "require: no module \"%s\" in the "
+			    "helper library", name);
+	}
+	if (*name == '\0' || p - name > 32)
+		return luaL_error(L, "require: bad module name");
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_loaded);
+	if (lua_getfield(L, -1, name) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
+	m = fee_module_find(rs, name);
+	if (m == NULL && !rs->from_store && rs->fe != NULL) {
+		struct fee_module nm;
+
+		path = xprintf("%s/fees/lib/%s.lua", rs->fe->dir, name);
+		nm.source = fee_read_file(path, &nm.len);
+		free(path);
+		if (nm.source != NULL) {
+			nm.name = xstrdup(name);
+			rs->mods = xrealloc(rs->mods,
+			    (rs->nmods + 1) * sizeof *rs->mods);
+			rs->mods[rs->nmods++] = nm;
+			m = &rs->mods[rs->nmods - 1];
+		}
+	}
+	if (m == NULL)
+		return luaL_error(L, "require: no module \"%s\" in the helper "
+		    "library", name);
+	chunk = xprintf("@lib/%s.lua", name);
+	st = fee_load_chunk(L, vm, m->source, m->len, chunk);
+	free(chunk);
+	if (st != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 1);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_pushboolean(L, 1);
+	}
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -3, name);
+	return 1;
+}
+
+/* Copies the named fields of the table at -1 into a new table at -1. */
+static void
+fee_copy_fields(lua_State *L, const char *const *names)
+{
+	lua_newtable(L);
+	for (; *names != NULL; names++) {
+		lua_getfield(L, -2, *names);
+		lua_setfield(L, -2, *names);
+	}
+	lua_remove(L, -2);
+}
+
+/*
+ * The allow-list: only these names exist for a script. Opened libraries
+ * are left in the registry, out of reach; scripts see copies.
+ */
+static void
+fee_build_base(lua_State *L, struct fee_vm *vm)
+{
+	static const char *const base[] = { "assert", "error", "getmetatable",
+	    "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
+	    "rawset", "select", "setmetatable", "tonumber", "tostring", "type",
+	    "xpcall", "_VERSION", NULL };
+	static const char *const string[] = { "byte", "char", "find", "format",
+	    "gmatch", "gsub", "len", "lower", "match", "pack", "packsize", "rep",
+	    "reverse", "sub", "unpack", "upper", NULL };
+	static const char *const table[] = { "concat", "insert", "move", "pack",
+	    "remove", "sort", "unpack", NULL };
+	static const char *const math[] = { "abs", "ceil", "floor", "fmod",
+	    "huge", "max", "maxinteger", "min", "mininteger", "modf", "tointeger",
+	    "type", "ult", "pi", "sqrt", "exp", "log", NULL };
+	static const char *const utf8[] = { "char", "charpattern", "codepoint",
+	    "codes", "len", "offset", NULL };
+
+	luaL_requiref(L, LUA_GNAME, luaopen_base, 0);
+	fee_copy_fields(L, base);
+	luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
+	fee_copy_fields(L, string);
+	lua_setfield(L, -2, "string");
+	luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
+	fee_copy_fields(L, table);
+	lua_setfield(L, -2, "table");
+	luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 0);
+	fee_copy_fields(L, math);
+	lua_setfield(L, -2, "math");
+	luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+	fee_copy_fields(L, utf8);
+	lua_setfield(L, -2, "utf8");
+	lua_pushcfunction(L, fee_lua_load);
+	lua_setfield(L, -2, "load");
+	lua_pushcfunction(L, fee_lua_require);
+	lua_setfield(L, -2, "require");
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -2, "_G");
+	vm->ref_base = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_newtable(L);
+	vm->ref_loaded = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* A whole number from the script, refusing floats: money is never a float. */
+static int64_t
+fee_arg_int(lua_State *L, int i, const char *what)
+{
+	if (!lua_isinteger(L, i)) {
+		if (lua_type(L, i) == LUA_TNUMBER)
+			fee_contract(L, "%s must be an integer, not the float %f",
+			    what, lua_tonumber(L, i));
+		fee_contract(L, "%s must be an integer, not %s", what,
+		    luaL_typename(L, i));
+	}
+	return (int64_t)lua_tointeger(L, i);
+}
+
+static const char *
+fee_arg_text(lua_State *L, int i, const char *what, size_t max, size_t *len)
+{
+	const char *s;
+
+	if (lua_type(L, i) != LUA_TSTRING)
+		fee_contract(L, "%s must be a string, not %s", what,
+		    luaL_typename(L, i));
+	s = lua_tolstring(L, i, len);
+	if (*len >= max)
+		fee_contract(L, "%s is longer than %d bytes", what, (int)max - 1);
+	if (memchr(s, '\0', *len) != NULL)
+		fee_contract(L, "%s holds a NUL byte", what);
+	return s;
+}
+
+static char
+fee_arg_vat(lua_State *L, int i)
+{
+	size_t len;
+	const char *v = fee_arg_text(L, i, "vat", 2, &len);
+
+	if (len != 1 || (v[0] != 'S' && v[0] != 'Z' && v[0] != 'E' &&
+	    v[0] != 'O'))
+		fee_contract(L, "vat must be \"S\", \"Z\", \"E\" or \"O\", not "
+		    "\"%s\"", v);
+	return v[0];
+}
+
+/*
+ * lines:add(description, quantity, unit, unit_price, amount, vat): the one
+ * way a script emits a charge line; checked here, stored straight into the
+ * caller's C array.
+ */
+static int
+fee_lua_add(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	struct fee_lines *out = vm->out;
+	struct fee_line *ln;
+	const char *desc, *unit;
+	int64_t qty, price, amount, total;
+	size_t dlen, ulen;
+	char vat;
+
+	if (out == NULL)
+		return fee_contract(L, "lines:add outside a pricing call");
+	desc = fee_arg_text(L, 2, "description", FEE_DESC_MAX, &dlen);
+	qty = fee_arg_int(L, 3, "quantity");
+	unit = fee_arg_text(L, 4, "unit", FEE_UNIT_MAX, &ulen);
+	price = fee_arg_int(L, 5, "unit price");
+	amount = fee_arg_int(L, 6, "amount");
+	vat = fee_arg_vat(L, 7);
+	if (qty < 0)
+		return fee_contract(L, "quantity must not be negative");
+	if (!vm->negative_ok && (amount < 0 || price < 0))
+		return fee_contract(L, "amount must not be negative (%I)",
+		    (lua_Integer)amount);
+	if (__builtin_add_overflow(out->total, amount, &total))
+		return fee_contract(L, "total overflows");
+	if (out->n == FEE_MAX_LINES)
+		return fee_contract(L, "more than %d lines", FEE_MAX_LINES);
+	if (out->n == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 8;
+		out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+	}
+	ln = &out->v[out->n++];
+	memcpy(ln->description, desc, dlen + 1);
+	memcpy(ln->unit, unit, ulen + 1);
+	ln->quantity = qty;
+	ln->unit_price = price;
+	ln->amount = amount;
+	ln->vat = vat;
+	out->total = total;
+	return 0;
+}
+
+static void
+fee_set_text(lua_State *L, int t, const char *k, const char *v)
+{
+	if (v != NULL)
+		lua_pushstring(L, v);
+	else
+		lua_pushnil(L);
+	lua_setfield(L, t, k);
+}
+
+static void
+fee_set_int(lua_State *L, int t, const char *k, int64_t v)
+{
+	lua_pushinteger(L, (lua_Integer)v);
+	lua_setfield(L, t, k);
+}
+
+static void
+fee_set_vat(lua_State *L, int t, char vat)
+{
+	char s[2] = { vat ? vat : 'S', '\0' };
+
+	lua_pushlstring(L, s, 1);
+	lua_setfield(L, t, "vat");
+}
+
+/* Refuses an entry the caller should never have built, naming the field. */
+static int
+fee_entry_check(const struct fee_entry *e, char **err)
+{
+	if (e->minutes < 0 || e->minutes > 1440)
+		fee_set_error(err, "minutes: must be between 0 and 1440");
+	else if (!fee_valid_date(e->date))
+		fee_set_error(err, "date: must be a date, YYYY-MM-DD");
+	else if (e->today != NULL && !fee_valid_date(e->today))
+		fee_set_error(err, "today: must be a date, YYYY-MM-DD");
+	else if (e->activity == NULL || *e->activity == '\0' ||
+	    strlen(e->activity) > 32)
+		fee_set_error(err, "activity: must be 1 to 32 bytes");
+	else if (e->grade == NULL || *e->grade == '\0' || strlen(e->grade) > 32)
+		fee_set_error(err, "grade: must be 1 to 32 bytes");
+	else if (e->basis == NULL || (strcmp(e->basis, "hourly") != 0 &&
+	    strcmp(e->basis, "daily") != 0 && strcmp(e->basis, "fixed") != 0 &&
+	    strcmp(e->basis, "capped") != 0))
+		fee_set_error(err, "basis: must be hourly, daily, fixed or capped");
+	else if (e->vat != 0 && e->vat != 'S' && e->vat != 'O')
+		fee_set_error(err, "vat: must be S or O");
+	else
+		return 0;
+	return -1;
+}
+
+/* Fills the reused entry and ctx tables in place: no allocation per entry. */
+static void
+fee_fill_entry(lua_State *L, const struct fee_entry *e)
+{
+	int t = lua_gettop(L);
+
+	fee_set_int(L, t, "minutes", e->minutes);
+	fee_set_text(L, t, "date", e->date);
+	fee_set_text(L, t, "activity", e->activity);
+	lua_pushboolean(L, e->out_of_hours);
+	lua_setfield(L, t, "out_of_hours");
+	fee_set_text(L, t, "grade", e->grade);
+	fee_set_text(L, t, "basis", e->basis);
+	fee_set_text(L, t, "consumer", e->consumer);
+	fee_set_text(L, t, "provider", e->provider);
+	fee_set_int(L, t, "agreement", e->agreement);
+}
+
+static void
+fee_fill_ctx(lua_State *L, char vat, const char *today, const char *period)
+{
+	int t = lua_gettop(L);
+
+	fee_set_vat(L, t, vat);
+	fee_set_text(L, t, "today", today);
+	fee_set_text(L, t, "period", period);
+}
+
+/* Pushes message handler and the named function of the rules table. */
+static int
+fee_push_fn(struct fee_vm *vm, const char *fn)
+{
+	lua_State *L = vm->L;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_rules);
+	if (lua_getfield(L, -1, fn) != LUA_TFUNCTION) {
+		lua_pop(L, 3);
+		return -1;
+	}
+	lua_remove(L, -2);
+	return 0;
+}
+
+static int
+fee_vm_price(struct fee_vm *vm, const struct fee_entry *e,
+    struct fee_lines *out, char **err)
+{
+	lua_State *L = vm->L;
+	int top = lua_gettop(L), st;
+
+	if (fee_entry_check(e, err) != 0)
+		return FEE_E_INPUT;
+	fee_lines_reset(out, e->vat ? e->vat : 'S');
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_price);
+	lua_pushinteger(L, (lua_Integer)e->minutes);
+	lua_pushstring(L, e->date);
+	lua_pushstring(L, e->activity);
+	lua_pushboolean(L, e->out_of_hours);
+	lua_pushstring(L, e->grade);
+	lua_pushstring(L, e->basis);
+	lua_pushstring(L, e->consumer);
+	lua_pushstring(L, e->provider);
+	lua_pushinteger(L, (lua_Integer)e->agreement);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, e->vat == 'O' ? vm->ref_vat_o :
+	    vm->ref_vat_s);
+	lua_pushstring(L, e->today ? e->today : e->date);
+	vm->out = out;
+	vm->negative_ok = 0;
+	st = fee_vm_pcall(vm, 11, 1, top + 1, FEE_CALL_BUDGET, err);
+	if (st == FEE_OK && !lua_isnil(L, -1)) {
+		fee_set_error(err, "%s: price returned a %s; charge lines are "
+		    "added with lines:add", vm->rs->chunk + 1,
+		    luaL_typename(L, -1));
+		st = FEE_E_CONTRACT;
+	}
+	vm->out = NULL;
+	lua_settop(L, top);
+	if (st != FEE_OK)
+		fee_lines_reset(out, out->vat);
+	return st;
+}
+
+/*
+ * Prices one time entry into charge lines (out is reused between calls;
+ * its array grows once and stays). On failure out is empty: never half.
+ */
+int
+fee_price(struct fee_ruleset *rs, const struct fee_entry *e,
+    struct fee_lines *out, char **err)
+{
+	return fee_vm_price(&rs->vm, e, out, err);
+}
+
+static int
+fee_vm_engagement(struct fee_vm *vm, const struct fee_engagement_in *eng,
+    struct fee_lines *out, char **err)
+{
+	lua_State *L = vm->L;
+	int top = lua_gettop(L), t, st;
+	size_t i;
+
+	fee_lines_reset(out, eng->vat ? eng->vat : 'S');
+	if (!fee_valid_period(eng->period)) {
+		fee_set_error(err, "period: must be a month, YYYY-MM");
+		return FEE_E_INPUT;
+	}
+	if ((eng->due != NULL && !fee_valid_date(eng->due)) ||
+	    (eng->completed != NULL && !fee_valid_date(eng->completed))) {
+		fee_set_error(err, "due/completed: must be dates, YYYY-MM-DD");
+		return FEE_E_INPUT;
+	}
+	if (fee_push_fn(vm, "engagement") != 0)
+		return FEE_OK;
+	lua_createtable(L, 0, 16);
+	t = lua_gettop(L);
+	fee_set_int(L, t, "id", eng->id);
+	fee_set_text(L, t, "basis", eng->basis);
+	fee_set_text(L, t, "period", eng->period);
+	fee_set_text(L, t, "consumer", eng->consumer);
+	fee_set_text(L, t, "provider", eng->provider);
+	fee_set_int(L, t, "agreement", eng->agreement);
+	fee_set_int(L, t, "fixed_fee", eng->fixed_fee);
+	if (eng->budget >= 0)
+		fee_set_int(L, t, "budget", eng->budget);
+	fee_set_int(L, t, "bonus", eng->bonus);
+	fee_set_text(L, t, "due", eng->due);
+	fee_set_text(L, t, "completed", eng->completed);
+	fee_set_int(L, t, "priced", eng->priced);
+	fee_set_int(L, t, "billed_before", eng->billed_before);
+	lua_createtable(L, (int)eng->nmilestones, 0);
+	for (i = 0; i < eng->nmilestones; i++) {
+		lua_createtable(L, 0, 3);
+		fee_set_text(L, lua_gettop(L), "name", eng->milestones[i].name);
+		fee_set_int(L, lua_gettop(L), "amount", eng->milestones[i].amount);
+		fee_set_text(L, lua_gettop(L), "done", eng->milestones[i].done);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, t, "milestones");
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_period_ctx);
+	fee_fill_ctx(L, eng->vat, NULL, eng->period);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
+	vm->out = out;
+	vm->negative_ok = 1;
+	st = fee_vm_pcall(vm, 3, 0, top + 1, FEE_CALL_BUDGET, err);
+	vm->out = NULL;
+	lua_settop(L, top);
+	if (st == FEE_OK && eng->priced + out->total < 0) {
+		fee_set_error(err, "%s: engagement lines take engagement %lld "
+		    "below zero", vm->rs->chunk + 1, (long long)eng->id);
+		st = FEE_E_CONTRACT;
+	}
+	if (st != FEE_OK)
+		fee_lines_reset(out, out->vat);
+	return st;
+}
+
+/*
+ * Engagement-level pricing, once per engagement and period: fixed fees,
+ * milestones, bonuses, engagement caps. A rule set without engagement()
+ * adds nothing.
+ */
+int
+fee_engagement(struct fee_ruleset *rs, const struct fee_engagement_in *eng,
+    struct fee_lines *out, char **err)
+{
+	return fee_vm_engagement(&rs->vm, eng, out, err);
+}
+
+static int
+fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
+    struct fee_lines *out, char **err)
+{
+	lua_State *L = vm->L;
+	int top = lua_gettop(L), t, st;
+
+	fee_lines_reset(out, inv->vat ? inv->vat : 'S');
+	if (!fee_valid_period(inv->period)) {
+		fee_set_error(err, "period: must be a month, YYYY-MM");
+		return FEE_E_INPUT;
+	}
+	if (inv->subtotal < 0 || inv->consumer_before < 0) {
+		fee_set_error(err, "subtotal: must not be negative");
+		return FEE_E_INPUT;
+	}
+	if (fee_push_fn(vm, "invoice") != 0)
+		return FEE_OK;
+	lua_createtable(L, 0, 10);
+	t = lua_gettop(L);
+	fee_set_text(L, t, "period", inv->period);
+	fee_set_text(L, t, "consumer", inv->consumer);
+	fee_set_text(L, t, "provider", inv->provider);
+	fee_set_int(L, t, "agreement", inv->agreement);
+	fee_set_vat(L, t, inv->vat);
+	fee_set_int(L, t, "subtotal", inv->subtotal);
+	if (inv->cap >= 0)
+		fee_set_int(L, t, "cap", inv->cap);
+	fee_set_int(L, t, "consumer_before", inv->consumer_before);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_period_ctx);
+	fee_fill_ctx(L, inv->vat, NULL, inv->period);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
+	vm->out = out;
+	vm->negative_ok = 1;
+	st = fee_vm_pcall(vm, 3, 1, top + 1, FEE_CALL_BUDGET, err);
+	vm->out = NULL;
+	if (st == FEE_OK && lua_istable(L, -1)) {
+		const char *s;
+
+		if (lua_getfield(L, -1, "vat") == LUA_TSTRING) {
+			s = lua_tostring(L, -1);
+			if (strlen(s) == 1 && strchr("SZEO", s[0]) != NULL)
+				out->vat = s[0];
+			else {
+				fee_set_error(err, "%s: invoice vat must be S, Z, E "
+				    "or O", vm->rs->chunk + 1);
+				st = FEE_E_CONTRACT;
+			}
+		}
+		lua_pop(L, 1);
+		if (lua_getfield(L, -1, "vat_reason") == LUA_TSTRING) {
+			s = lua_tostring(L, -1);
+			snprintf(out->vat_reason, sizeof out->vat_reason, "%s", s);
+		}
+		lua_pop(L, 1);
+	} else if (st == FEE_OK && !lua_isnil(L, -1)) {
+		fee_set_error(err, "%s: invoice returned a %s, not a table",
+		    vm->rs->chunk + 1, luaL_typename(L, -1));
+		st = FEE_E_CONTRACT;
+	}
+	lua_settop(L, top);
+	if (st == FEE_OK && inv->subtotal + out->total < 0) {
+		fee_set_error(err, "%s: invoice lines take the invoice below zero",
+		    vm->rs->chunk + 1);
+		st = FEE_E_CONTRACT;
+	}
+	if (st != FEE_OK)
+		fee_lines_reset(out, out->vat);
+	return st;
+}
+
+/*
+ * Invoice-level terms, once per invoice: the agreement's monthly cap,
+ * volume discounts, VAT category and exemption reason. Adjustment lines
+ * may be negative; the invoice never goes below zero.
+ */
+int
+fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,
+    struct fee_lines *out, char **err)
+{
+	return fee_vm_invoice(&rs->vm, inv, out, err);
+}
+
+/*
+ * Replaces the price function on top of the stack by a closure that takes
+ * the entry's fields as arguments, stores them into the reused entry and
+ * ctx tables with Lua's own constant-key stores, and tail-calls price:
+ * the per-entry path makes one call from C and allocates nothing.
+ */
+static int
+fee_trampoline(struct fee_vm *vm)
+{
+	static const char src[] =
+	    "local entry, ctx, lines, price = ...\n"
+	    "return function(m, d, a, o, g, b, c, p, ag, v, td)\n"
+	    "entry.minutes = m entry.date = d entry.activity = a\n"
+	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
+	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
+	    "ctx.vat = v ctx.today = td\n"
+	    "return price(entry, ctx, lines)\n"
+	    "end\n";
+	lua_State *L = vm->L;
+
+	if (fee_load_chunk(L, vm, src, sizeof src - 1, "=price") != LUA_OK) {
+		lua_pop(L, 1);
+		return FEE_E_MEMORY;
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_entry);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
+	lua_pushvalue(L, -5);
+	if (lua_pcall(L, 4, 1, 0) != LUA_OK) {
+		lua_pop(L, 1);
+		return FEE_E_MEMORY;
+	}
+	lua_replace(L, -2);
+	return FEE_OK;
+}
+
+/*
+ * Opens a state for the rule set: the allow-list, the contract tables, and
+ * the rule set's chunk run to get its table of functions.
+ */
+static int
+fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
+{
+	lua_State *L;
+	int st;
+
+	memset(vm, 0, sizeof *vm);
+	vm->rs = rs;
+	vm->mem_limit = FEE_MEMORY_LIMIT;
+	vm->L = L = lua_newstate(fee_alloc, vm);
+	if (L == NULL) {
+		fee_set_error(err, "%s: cannot create a Lua state", rs->chunk + 1);
+		return FEE_E_MEMORY;
+	}
+	*(struct fee_vm **)lua_getextraspace(L) = vm;
+	fee_build_base(L, vm);
+	lua_pushcfunction(L, fee_msgh);
+	vm->ref_msgh = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_createtable(L, 0, 10);
+	vm->ref_entry = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_createtable(L, 0, 4);
+	vm->ref_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_createtable(L, 0, 4);
+	vm->ref_period_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushliteral(L, "S");
+	vm->ref_vat_s = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushliteral(L, "O");
+	vm->ref_vat_o = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, fee_lua_add);
+	lua_setfield(L, -2, "add");
+	vm->ref_lines = luaL_ref(L, LUA_REGISTRYINDEX);
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
+	st = fee_load_chunk(L, vm, rs->source, rs->len, rs->chunk);
+	if (st != LUA_OK) {
+		fee_set_error(err, "%s", lua_tostring(L, -1));
+		lua_pop(L, 2);
+		return st == LUA_ERRMEM ? FEE_E_MEMORY : FEE_E_SYNTAX;
+	}
+	st = fee_vm_pcall(vm, 0, 1, -2, FEE_LOAD_BUDGET, err);
+	if (st != FEE_OK) {
+		lua_pop(L, 1);
+		return st;
+	}
+	if (!lua_istable(L, -1)) {
+		fee_set_error(err, "%s: must return a table, not %s",
+		    rs->chunk + 1, luaL_typename(L, -1));
+		lua_pop(L, 2);
+		return FEE_E_CONTRACT;
+	}
+	lua_getfield(L, -1, "price");
+	if (rs->policy && !lua_isnil(L, -1)) {
+		fee_set_error(err, "%s: a local policy may not define price; "
+		    "prices belong to the provider's rule set", rs->chunk + 1);
+		lua_pop(L, 3);
+		return FEE_E_CONTRACT;
+	}
+	if (!rs->policy && !lua_isfunction(L, -1)) {
+		fee_set_error(err, "%s: the returned table has no price function",
+		    rs->chunk + 1);
+		lua_pop(L, 3);
+		return FEE_E_CONTRACT;
+	}
+	if (!rs->policy && fee_trampoline(vm) != FEE_OK) {
+		fee_set_error(err, "%s: cannot set up the price call",
+		    rs->chunk + 1);
+		lua_pop(L, 3);
+		return FEE_E_MEMORY;
+	}
+	vm->ref_price = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref_rules = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pop(L, 1);
+	lua_gc(L, LUA_GCGEN, 0, 0);
+	return FEE_OK;
+}
+
+static void
+fee_vm_close(struct fee_vm *vm)
+{
+	if (vm->L != NULL)
+		lua_close(vm->L);
+	fee_lines_free(&vm->scratch);
+	vm->L = NULL;
+}
+
+/* --- the test harness a rule set's NAME_test.lua runs against --- */
+
+static const char *
+fee_tbl_text(lua_State *L, int t, const char *k)
+{
+	const char *s = NULL;
+
+	if (lua_getfield(L, t, k) == LUA_TSTRING)
+		s = lua_tostring(L, -1);
+	lua_pop(L, 1);	/* the table keeps the string alive */
+	return s;
+}
+
+static int64_t
+fee_tbl_int(lua_State *L, int t, const char *k, int64_t def)
+{
+	int64_t v = def;
+
+	if (lua_getfield(L, t, k) != LUA_TNIL)
+		v = fee_arg_int(L, -1, k);
+	lua_pop(L, 1);
+	return v;
+}
+
+static char
+fee_tbl_vat(lua_State *L, int t)
+{
+	const char *v = fee_tbl_text(L, t, "vat");
+
+	return v != NULL ? v[0] : 'S';
+}
+
+/* Turns lines into {total =, vat =, vat_reason =, [i] = {line}}. */
+static void
+fee_push_lines(lua_State *L, const struct fee_lines *l)
+{
+	size_t i;
+	int t;
+
+	lua_createtable(L, (int)l->n, 3);
+	t = lua_gettop(L);
+	fee_set_int(L, t, "total", l->total);
+	fee_set_vat(L, t, l->vat);
+	fee_set_text(L, t, "vat_reason", l->vat_reason);
+	for (i = 0; i < l->n; i++) {
+		const struct fee_line *ln = &l->v[i];
+
+		lua_createtable(L, 0, 6);
+		fee_set_text(L, t + 1, "description", ln->description);
+		fee_set_int(L, t + 1, "quantity", ln->quantity);
+		fee_set_text(L, t + 1, "unit", ln->unit);
+		fee_set_int(L, t + 1, "unit_price", ln->unit_price);
+		fee_set_int(L, t + 1, "amount", ln->amount);
+		fee_set_vat(L, t + 1, ln->vat);
+		lua_rawseti(L, t, (lua_Integer)i + 1);
+	}
+}
+
+/* Re-raises a pricing failure inside a test case, keeping its location. */
+static int
+fee_harness_fail(lua_State *L, char *err)
+{
+	lua_pushstring(L, err ? err : "pricing failed");
+	free(err);
+	return lua_error(L);
+}
+
+/* t.price(entry [, ctx]): the same path as fee_price, from a test. */
+static int
+fee_harness_price(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	struct fee_entry e;
+	char *err = NULL;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	memset(&e, 0, sizeof e);
+	e.minutes = fee_tbl_int(L, 1, "minutes", 0);
+	e.date = fee_tbl_text(L, 1, "date");
+	e.activity = fee_tbl_text(L, 1, "activity");
+	if (e.activity == NULL)
+		e.activity = "advice";
+	lua_getfield(L, 1, "out_of_hours");
+	e.out_of_hours = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	e.grade = fee_tbl_text(L, 1, "grade");
+	e.basis = fee_tbl_text(L, 1, "basis");
+	if (e.basis == NULL)
+		e.basis = "hourly";
+	e.consumer = fee_tbl_text(L, 1, "consumer");
+	e.provider = fee_tbl_text(L, 1, "provider");
+	e.agreement = fee_tbl_int(L, 1, "agreement", 0);
+	e.vat = fee_tbl_vat(L, 1);
+	e.today = fee_tbl_text(L, 1, "today");
+	if (fee_vm_price(vm, &e, &vm->scratch, &err) != FEE_OK)
+		return fee_harness_fail(L, err);
+	fee_push_lines(L, &vm->scratch);
+	return 1;
+}
+
+/* t.engagement(eng): engagement() with the same conversions as from C. */
+static int
+fee_harness_engagement(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	struct fee_engagement_in g;
+	struct fee_milestone ms[32];
+	char *err = NULL;
+	size_t i;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	memset(&g, 0, sizeof g);
+	g.id = fee_tbl_int(L, 1, "id", 1);
+	g.basis = fee_tbl_text(L, 1, "basis");
+	g.period = fee_tbl_text(L, 1, "period");
+	g.consumer = fee_tbl_text(L, 1, "consumer");
+	g.provider = fee_tbl_text(L, 1, "provider");
+	g.agreement = fee_tbl_int(L, 1, "agreement", 0);
+	g.vat = fee_tbl_vat(L, 1);
+	g.fixed_fee = fee_tbl_int(L, 1, "fixed_fee", 0);
+	g.budget = fee_tbl_int(L, 1, "budget", -1);
+	g.bonus = fee_tbl_int(L, 1, "bonus", 0);
+	g.due = fee_tbl_text(L, 1, "due");
+	g.completed = fee_tbl_text(L, 1, "completed");
+	g.priced = fee_tbl_int(L, 1, "priced", 0);
+	g.billed_before = fee_tbl_int(L, 1, "billed_before", 0);
+	if (lua_getfield(L, 1, "milestones") == LUA_TTABLE) {
+		int mt = lua_gettop(L);
+
+		for (i = 0; i < nitems(ms); i++) {
+			if (lua_rawgeti(L, mt, (lua_Integer)i + 1) != LUA_TTABLE) {
+				lua_pop(L, 1);
+				break;
+			}
+			ms[i].name = fee_tbl_text(L, -1, "name");
+			ms[i].amount = fee_tbl_int(L, lua_gettop(L), "amount", 0);
+			ms[i].done = fee_tbl_text(L, -1, "done");
+			lua_pop(L, 1);
+		}
+		g.milestones = ms;
+		g.nmilestones = i;
+	}
+	if (fee_vm_engagement(vm, &g, &vm->scratch, &err) != FEE_OK)
+		return fee_harness_fail(L, err);
+	fee_push_lines(L, &vm->scratch);
+	return 1;
+}
+
+/* t.invoice(inv): invoice() with the same conversions as from C. */
+static int
+fee_harness_invoice(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	struct fee_invoice_in v;
+	char *err = NULL;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	memset(&v, 0, sizeof v);
+	v.period = fee_tbl_text(L, 1, "period");
+	v.consumer = fee_tbl_text(L, 1, "consumer");
+	v.provider = fee_tbl_text(L, 1, "provider");
+	v.agreement = fee_tbl_int(L, 1, "agreement", 0);
+	v.vat = fee_tbl_vat(L, 1);
+	v.subtotal = fee_tbl_int(L, 1, "subtotal", 0);
+	v.cap = fee_tbl_int(L, 1, "cap", -1);
+	v.consumer_before = fee_tbl_int(L, 1, "consumer_before", 0);
+	if (fee_vm_invoice(vm, &v, &vm->scratch, &err) != FEE_OK)
+		return fee_harness_fail(L, err);
+	fee_push_lines(L, &vm->scratch);
+	return 1;
+}
+
+/* t.eq(got, want [, what]): equal values of equal types; 1 ~= 1.0 here. */
+static int
+fee_harness_eq(lua_State *L)
+{
+	const char *what = luaL_optstring(L, 3, "value");
+
+	lua_settop(L, 3);
+	if (lua_type(L, 1) == lua_type(L, 2) &&
+	    lua_isinteger(L, 1) == lua_isinteger(L, 2) && lua_rawequal(L, 1, 2))
+		return 0;
+	luaL_where(L, 1);
+	lua_pushfstring(L, "%s: expected %s, got %s", what,
+	    luaL_tolstring(L, 2, NULL), luaL_tolstring(L, 1, NULL));
+	lua_remove(L, -2);
+	lua_remove(L, -2);
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+/* t.case(name, fn): registers a case; they run after the file returns. */
+static int
+fee_harness_case(lua_State *L)
+{
+	luaL_checkstring(L, 1);
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_createtable(L, 2, 0);
+	lua_pushvalue(L, 1);
+	lua_rawseti(L, -2, 1);
+	lua_pushvalue(L, 2);
+	lua_rawseti(L, -2, 2);
+	lua_rawseti(L, lua_upvalueindex(1),
+	    (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)) + 1);
+	return 0;
+}
+
+/*
+ * Runs the rule set's test file in a throwaway state holding the rule set:
+ * every case must pass. The first failure is the error, with its line.
+ */
+static int
+fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
+    char **err)
+{
+	static const luaL_Reg harness[] = {
+		{ "price", fee_harness_price },
+		{ "engagement", fee_harness_engagement },
+		{ "invoice", fee_harness_invoice },
+		{ "eq", fee_harness_eq },
+		{ NULL, NULL },
+	};
+	struct fee_vm vm;
+	lua_State *L;
+	char *src = NULL, *chunk = NULL;
+	size_t len, i, n;
+	int st, cases;
+
+	*ncases = 0;
+	src = fee_read_file(test_path, &len);
+	if (src == NULL) {
+		fee_set_error(err, "%s: cannot read the test file: %s", test_path,
+		    strerror(errno));
+		return FEE_E_IO;
+	}
+	chunk = fee_chunk_name(test_path);
+	st = fee_vm_open(&vm, rs, err);
+	if (st != FEE_OK)
+		goto out;
+	L = vm.L;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref_msgh);
+	lua_newtable(L);
+	cases = lua_gettop(L);
+	if (fee_load_chunk(L, &vm, src, len, chunk) != LUA_OK) {
+		fee_set_error(err, "%s", lua_tostring(L, -1));
+		st = FEE_E_SYNTAX;
+		goto out;
+	}
+	luaL_newlib(L, harness);
+	lua_pushvalue(L, cases);
+	lua_pushcclosure(L, fee_harness_case, 1);
+	lua_setfield(L, -2, "case");
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref_rules);
+	st = fee_vm_pcall(&vm, 2, 0, cases - 1, FEE_LOAD_BUDGET, err);
+	if (st != FEE_OK)
+		goto out;
+	n = lua_rawlen(L, cases);
+	if (n == 0) {
+		fee_set_error(err, "%s: no test cases", chunk + 1);
+		st = FEE_E_TEST;
+		goto out;
+	}
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, cases, (lua_Integer)i);
+		lua_rawgeti(L, -1, 2);
+		st = fee_vm_pcall(&vm, 0, 0, cases - 1, FEE_LOAD_BUDGET, err);
+		if (st != FEE_OK) {
+			char *msg;
+
+			lua_rawgeti(L, -1, 1);
+			msg = xprintf("%s: case \"%s\" fails: %s", chunk + 1,
+			    lua_tostring(L, -1), *err);
+			free(*err);
+			*err = msg;
+			st = FEE_E_TEST;
+			goto out;
+		}
+		lua_pop(L, 1);
+		(*ncases)++;
+	}
+out:
+	if (st != FEE_OK && st != FEE_E_IO)
+		st = st == FEE_E_SYNTAX ? FEE_E_SYNTAX : FEE_E_TEST;
+	fee_vm_close(&vm);
+	free(chunk);
+	free(src);
+	return st;
+}
+
+/* --- rule sets: sources, hashes, the store, the engine --- */
+
+static void
+fee_ruleset_destroy(struct fee_ruleset *rs)
+{
+	size_t i;
+
+	fee_vm_close(&rs->vm);
+	for (i = 0; i < rs->nmods; i++) {
+		free(rs->mods[i].name);
+		free(rs->mods[i].source);
+	}
+	free(rs->mods);
+	free(rs->name);
+	free(rs->path);
+	free(rs->chunk);
+	free(rs->source);
+	free(rs);
+}
+
+void
+fee_ruleset_free(struct fee_ruleset *rs)
+{
+	if (rs != NULL)
+		fee_ruleset_destroy(rs);
+}
+
+const char *
+fee_ruleset_hash(const struct fee_ruleset *rs)
+{
+	return rs->hash;
+}
+
+const char *
+fee_ruleset_name(const struct fee_ruleset *rs)
+{
+	return rs->name;
+}
+
+static int
+fee_module_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fee_module *)a)->name,
+	    ((const struct fee_module *)b)->name);
+}
+
+static void
+fee_hash_part(crypto_generichash_state *h, const char *name, const char *src,
+    size_t len)
+{
+	unsigned char n[8];
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		n[i] = (unsigned char)((uint64_t)len >> (8 * i));
+	crypto_generichash_update(h, (const unsigned char *)name,
+	    strlen(name) + 1);
+	crypto_generichash_update(h, n, sizeof n);
+	crypto_generichash_update(h, (const unsigned char *)src, len);
+}
+
+/*
+ * A version is the BLAKE2b-256 of the rule set's source and of the helper
+ * modules it was loaded with (sorted by name): change either and pricing
+ * may change, so the hash does.
+ */
+static void
+fee_compute_hash(struct fee_ruleset *rs)
+{
+	crypto_generichash_state h;
+	unsigned char out[32];
+
+	if (rs->nmods > 1)
+		qsort(rs->mods, rs->nmods, sizeof *rs->mods, fee_module_cmp);
+	crypto_generichash_init(&h, NULL, 0, sizeof out);
+	fee_hash_part(&h, "", rs->source, rs->len);
+	for (size_t i = 0; i < rs->nmods; i++)
+		fee_hash_part(&h, rs->mods[i].name, rs->mods[i].source,
+		    rs->mods[i].len);
+	crypto_generichash_final(&h, out, sizeof out);
+	sodium_bin2hex(rs->hash, sizeof rs->hash, out, sizeof out);
+}
+
+/* Keeps a version's sources in the store, once, so it can be re-run. */
+static int
+fee_record(struct fee_engine *fe, struct fee_ruleset *rs, char **err)
+{
+	sqlite3_stmt *s;
+	size_t i;
+
+	if (fe == NULL || fe->db == NULL || rs->from_store)
+		return FEE_OK;
+	if (db_begin(fe->db) != 0)
+		goto fail;
+	s = db_stmt(fe->db, "INSERT OR IGNORE INTO fee_rulesets "
+	    "(hash, name, source) VALUES (?, ?, ?)");
+	if (s == NULL)
+		goto rollback;
+	sqlite3_bind_text(s, 1, rs->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, rs->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, rs->source, (int)rs->len, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto rollback;
+	for (i = 0; i < rs->nmods; i++) {
+		s = db_stmt(fe->db, "INSERT OR IGNORE INTO fee_ruleset_modules "
+		    "(ruleset_hash, name, source) VALUES (?, ?, ?)");
+		if (s == NULL)
+			goto rollback;
+		sqlite3_bind_text(s, 1, rs->hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, rs->mods[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, rs->mods[i].source, (int)rs->mods[i].len,
+		    SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto rollback;
+	}
+	if (db_commit(fe->db) != 0)
+		goto rollback;
+	return FEE_OK;
+rollback:
+	fee_set_error(err, "store: %s", db_errmsg(fe->db));
+	db_rollback(fe->db);
+	return FEE_E_STORE;
+fail:
+	fee_set_error(err, "store: %s", db_errmsg(fe->db));
+	return FEE_E_STORE;
+}
+
+static struct fee_ruleset *
+fee_ruleset_new(struct fee_engine *fe, const char *name, const char *path)
+{
+	struct fee_ruleset *rs = xcalloc(1, sizeof *rs);
+
+	rs->fe = fe;
+	rs->name = xstrdup(name);
+	rs->path = xstrdup(path);
+	rs->chunk = fee_chunk_name(path);
+	return rs;
+}
+
+/* "standard" from ".../standard.lua"; NULL when the name is unusable. */
+static char *
+fee_name_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t n;
+
+	b = b ? b + 1 : path;
+	n = strlen(b);
+	if (n <= 4 || strcmp(b + n - 4, ".lua") != 0)
+		return NULL;
+	return xstrndup(b, n - 4);
+}
+
+/*
+ * Loads a rule set from a file: the state that will price, then its tests
+ * (NAME_test.lua beside it) in a throwaway state. Neither activated nor
+ * recorded: a candidate changes nothing until it becomes active.
+ */
+static struct fee_ruleset *
+fee_load_kind(struct fee_engine *fe, const char *path, int run_tests,
+    int policy, char **err)
+{
+	struct fee_ruleset *rs = NULL;
+	char *name, *test_path = NULL;
+	int st, n;
+
+	name = fee_name_of(path);
+	if (name == NULL) {
+		fee_set_error(err, "%s: a rule set is a .lua file", path);
+		return NULL;
+	}
+	rs = fee_ruleset_new(fe, name, path);
+	rs->policy = policy;
+	rs->source = fee_read_file(path, &rs->len);
+	if (rs->source == NULL) {
+		fee_set_error(err, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fee_vm_open(&rs->vm, rs, err) != FEE_OK)
+		goto fail;
+	if (run_tests) {
+		test_path = xprintf("%.*s_test.lua", (int)(strlen(path) - 4), path);
+		st = fee_run_tests(rs, test_path, &n, err);
+		if (st != FEE_OK)
+			goto fail;
+	}
+	fee_compute_hash(rs);
+	free(test_path);
+	free(name);
+	return rs;
+fail:
+	free(test_path);
+	free(name);
+	fee_ruleset_destroy(rs);
+	return NULL;
+}
+
+struct fee_ruleset *
+fee_load(struct fee_engine *fe, const char *path, int run_tests, char **err)
+{
+	return fee_load_kind(fe, path, run_tests, 0, err);
+}
+
+/* expertpool fees check: load, sandbox, run the tests; count the cases. */
+int
+fee_check(struct fee_engine *fe, const char *path, int *ncases, char **err)
+{
+	struct fee_ruleset *rs;
+	char *name, *test_path;
+	int st;
+
+	*ncases = 0;
+	name = fee_name_of(path);
+	if (name == NULL) {
+		fee_set_error(err, "%s: a rule set is a .lua file", path);
+		return FEE_E_INPUT;
+	}
+	rs = fee_ruleset_new(fe, name, path);
+	free(name);
+	rs->source = fee_read_file(path, &rs->len);
+	if (rs->source == NULL) {
+		fee_set_error(err, "%s: %s", path, strerror(errno));
+		fee_ruleset_destroy(rs);
+		return FEE_E_IO;
+	}
+	st = fee_vm_open(&rs->vm, rs, err);
+	if (st == FEE_OK) {
+		test_path = xprintf("%.*s_test.lua", (int)(strlen(path) - 4), path);
+		st = fee_run_tests(rs, test_path, ncases, err);
+		free(test_path);
+	}
+	fee_ruleset_destroy(rs);
+	return st;
+}
+
+struct fee_engine *
+fee_open(const char *scripts_dir, struct ep_db *db, char **err)
+{
+	struct fee_engine *fe;
+	struct stat sb;
+
+	if (stat(scripts_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		fee_set_error(err, "scripts: %s is not a directory", scripts_dir);
+		return NULL;
+	}
+	fe = xcalloc(1, sizeof *fe);
+	fe->dir = xstrdup(scripts_dir);
+	fe->db = db;
+	return fe;
+}
+
+static void
+fee_list_free(struct fee_ruleset *rs)
+{
+	struct fee_ruleset *next;
+
+	for (; rs != NULL; rs = next) {
+		next = rs->next;
+		fee_ruleset_destroy(rs);
+	}
+}
+
+void
+fee_close(struct fee_engine *fe)
+{
+	if (fe == NULL)
+		return;
+	fee_list_free(fe->active);
+	fee_list_free(fe->versions);
+	fee_list_free(fe->policies);
+	free(fe->dir);
+	free(fe);
+}
+
+static int
+fee_valid_name(const char *name, int upper)
+{
+	const char *p;
+
+	if (name == NULL || *name == '\0' || strlen(name) > 64)
+		return 0;
+	for (p = name; *p != '\0'; p++) {
+		if (upper ? !((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+		    : !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || *p == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The active version of a rule set (scripts/fees/NAME.lua), loaded and
+ * tested on first use. Valid until the next fee_reload or fee_close.
+ */
+struct fee_ruleset *
+fee_ruleset(struct fee_engine *fe, const char *name, char **err)
+{
+	struct fee_ruleset *rs;
+	char *path;
+
+	if (!fee_valid_name(name, 0) || strstr(name, "_test") != NULL) {
+		fee_set_error(err, "ruleset: \"%s\" is not a rule set name",
+		    name ? name : "");
+		return NULL;
+	}
+	for (rs = fe->active; rs != NULL; rs = rs->next) {
+		if (strcmp(rs->name, name) == 0)
+			return rs;
+	}
+	path = xprintf("%s/fees/%s.lua", fe->dir, name);
+	rs = fee_load(fe, path, 1, err);
+	free(path);
+	if (rs == NULL)
+		return NULL;
+	if (fee_record(fe, rs, err) != FEE_OK) {
+		fee_ruleset_destroy(rs);
+		return NULL;
+	}
+	rs->next = fe->active;
+	fe->active = rs;
+	return rs;
+}
+
+/*
+ * An exact version by hash: the active one if it matches, else rebuilt
+ * from the sources the store kept when it was first loaded.
+ */
+struct fee_ruleset *
+fee_ruleset_version(struct fee_engine *fe, const char *hash, char **err)
+{
+	struct fee_ruleset *rs;
+	sqlite3_stmt *s;
+	char *path;
+
+	for (rs = fe->active; rs != NULL; rs = rs->next)
+		if (strcmp(rs->hash, hash) == 0)
+			return rs;
+	for (rs = fe->versions; rs != NULL; rs = rs->next)
+		if (strcmp(rs->hash, hash) == 0)
+			return rs;
+	if (fe->db == NULL || (s = db_stmt(fe->db,
+	    "SELECT name, source FROM fee_rulesets WHERE hash = ?")) == NULL) {
+		fee_set_error(err, "ruleset %s: no store", hash);
+		return NULL;
+	}
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		fee_set_error(err, "ruleset %s: no such version in the store",
+		    hash);
+		return NULL;
+	}
+	path = xprintf("%s/fees/%s.lua", fe->dir,
+	    (const char *)sqlite3_column_text(s, 0));
+	rs = fee_ruleset_new(fe, (const char *)sqlite3_column_text(s, 0), path);
+	free(path);
+	rs->len = (size_t)sqlite3_column_bytes(s, 1);
+	rs->source = xstrndup((const char *)sqlite3_column_text(s, 1), rs->len);
+	sqlite3_reset(s);
+	rs->from_store = 1;
+	s = db_stmt(fe->db, "SELECT name, source FROM fee_ruleset_modules "
+	    "WHERE ruleset_hash = ?");
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct fee_module *m;
+
+		rs->mods = xrealloc(rs->mods, (rs->nmods + 1) * sizeof *rs->mods);
+		m = &rs->mods[rs->nmods++];
+		m->name = xstrdup((const char *)sqlite3_column_text(s, 0));
+		m->len = (size_t)sqlite3_column_bytes(s, 1);
+		m->source = xstrndup((const char *)sqlite3_column_text(s, 1),
+		    m->len);
+	}
+	sqlite3_reset(s);
+	if (fee_vm_open(&rs->vm, rs, err) != FEE_OK) {
+		fee_ruleset_destroy(rs);
+		return NULL;
+	}
+	fee_compute_hash(rs);
+	if (strcmp(rs->hash, hash) != 0) {
+		fee_set_error(err, "ruleset %s: the stored sources hash to %s",
+		    hash, rs->hash);
+		fee_ruleset_destroy(rs);
+		return NULL;
+	}
+	rs->next = fe->versions;
+	fe->versions = rs;
+	return rs;
+}
+
+/* Appends "what: message" to a reload's report. */
+static void
+fee_report(char **all, const char *msg)
+{
+	char *n;
+
+	if (*all == NULL)
+		n = xstrdup(msg);
+	else
+		n = xprintf("%s; %s", *all, msg);
+	free(*all);
+	*all = n;
+}
+
+/*
+ * Swaps in a new version of rs when its file changed, loads and passes its
+ * tests; otherwise the old one stays active. Returns 1 when refused.
+ */
+static int
+fee_reload_one(struct fee_engine *fe, struct fee_ruleset **slot, char **all)
+{
+	struct fee_ruleset *old = *slot, *rs;
+	char *err = NULL, *test_path;
+	struct stat sb;
+	int policy = old->policy;
+
+	if (policy) {
+		test_path = xprintf("%.*s_test.lua", (int)(strlen(old->path) - 4),
+		    old->path);
+		rs = fee_load_kind(fe, old->path, stat(test_path, &sb) == 0, 1,
+		    &err);
+		free(test_path);
+		if (rs == NULL && stat(old->path, &sb) != 0) {
+			/* The overlay was removed: the council has none now. */
+			free(err);
+			*slot = old->next;
+			fee_ruleset_destroy(old);
+			return 0;
+		}
+	} else
+		rs = fee_load(fe, old->path, 1, &err);
+	if (rs == NULL) {
+		log_error("fee: %s kept at %.12s: %s", old->name, old->hash, err);
+		fee_report(all, err);
+		free(err);
+		return 1;
+	}
+	free(rs->name);
+	rs->name = xstrdup(old->name);
+	if (strcmp(rs->hash, old->hash) == 0) {
+		fee_ruleset_destroy(rs);
+		return 0;
+	}
+	if (!policy && fee_record(fe, rs, &err) != FEE_OK) {
+		log_error("fee: %s kept at %.12s: %s", old->name, old->hash, err);
+		fee_report(all, err);
+		free(err);
+		fee_ruleset_destroy(rs);
+		return 1;
+	}
+	log_info("fee: %s now %.12s (was %.12s)", rs->name, rs->hash, old->hash);
+	rs->next = old->next;
+	*slot = rs;
+	fee_ruleset_destroy(old);
+	return 0;
+}
+
+/*
+ * SIGHUP and the admin page: every rule set and overlay in use is read
+ * again; a new version replaces the active one only when it loads and
+ * passes its tests. New rule-set files in scripts/fees are loaded too.
+ * Returns the number refused, their reasons in *err.
+ */
+int
+fee_reload(struct fee_engine *fe, char **err)
+{
+	struct fee_ruleset **slot;
+	char *all = NULL, *path, *name;
+	int refused = 0;
+	DIR *d;
+	struct dirent *de;
+
+	for (slot = &fe->active; *slot != NULL; slot = &(*slot)->next)
+		refused += fee_reload_one(fe, slot, &all);
+	for (slot = &fe->policies; *slot != NULL;) {
+		struct fee_ruleset *before = *slot, *after = before->next;
+
+		if (before->missing) {
+			*slot = after;
+			fee_ruleset_destroy(before);
+			continue;
+		}
+		refused += fee_reload_one(fe, slot, &all);
+		if (*slot != after)	/* not removed: kept or replaced */
+			slot = &(*slot)->next;
+	}
+	path = xprintf("%s/fees", fe->dir);
+	d = opendir(path);
+	free(path);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *e = NULL;
+
+		name = fee_name_of(de->d_name);
+		if (name != NULL && fee_valid_name(name, 0) &&
+		    strstr(name, "_test") == NULL &&
+		    fee_ruleset(fe, name, &e) == NULL) {
+			log_error("fee: %s refused: %s", name, e);
+			fee_report(&all, e);
+			refused++;
+		}
+		free(e);
+		free(name);
+	}
+	if (d != NULL)
+		closedir(d);
+	if (err != NULL) {
+		free(*err);
+		*err = all;
+	} else
+		free(all);
+	return refused;
+}
+
+/* --- local policy overlays: scripts/policy/CODE.lua --- */
+
+/*
+ * The consumer council's overlay, or a placeholder saying it has none.
+ * An overlay is loaded like a rule set (own state, own limits) and may
+ * not define prices.
+ */
+static struct fee_ruleset *
+fee_policy(struct fee_engine *fe, const char *code, char **err)
+{
+	struct fee_ruleset *rs;
+	struct stat sb;
+	char *path, *test_path;
+
+	if (!fee_valid_name(code, 1)) {
+		fee_set_error(err, "consumer: \"%s\" is not an organisation code",
+		    code ? code : "");
+		return NULL;
+	}
+	for (rs = fe->policies; rs != NULL; rs = rs->next)
+		if (strcmp(rs->name, code) == 0)
+			return rs;
+	path = xprintf("%s/policy/%s.lua", fe->dir, code);
+	if (stat(path, &sb) != 0) {
+		rs = fee_ruleset_new(fe, code, path);
+		rs->missing = 1;
+	} else {
+		test_path = xprintf("%s/policy/%s_test.lua", fe->dir, code);
+		rs = fee_load_kind(fe, path, stat(test_path, &sb) == 0, 1, err);
+		free(test_path);
+		if (rs == NULL) {
+			free(path);
+			return NULL;
+		}
+	}
+	free(path);
+	rs->next = fe->policies;
+	fe->policies = rs;
+	return rs;
+}
+
+/* Calls the pushed policy function (arg, ctx); leaves its result on top. */
+static int
+fee_policy_call(struct fee_ruleset *rs, int top, char **err)
+{
+	struct fee_vm *vm = &rs->vm;
+	lua_State *L = vm->L;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
+	fee_fill_ctx(L, 'S', NULL, NULL);
+	return fee_vm_pcall(vm, 2, 1, top + 1, FEE_CALL_BUDGET, err);
+}
+
+static void
+fee_push_request(lua_State *L, const struct fee_request *r)
+{
+	int t;
+
+	lua_createtable(L, 0, 8);
+	t = lua_gettop(L);
+	fee_set_text(L, t, "consumer", r->consumer);
+	fee_set_text(L, t, "provider", r->provider);
+	fee_set_text(L, t, "area", r->area);
+	fee_set_text(L, t, "cost_centre", r->cost_centre);
+	fee_set_text(L, t, "date", r->date);
+	fee_set_int(L, t, "minutes", r->minutes);
+	fee_set_int(L, t, "estimate", r->estimate);
+}
+
+/* Reads a boolean answer; anything else breaks the policy contract. */
+static int
+fee_policy_bool(struct fee_ruleset *rs, const char *fn, int st, int *yes,
+    char **err)
+{
+	lua_State *L = rs->vm.L;
+
+	if (st != FEE_OK)
+		return st;
+	if (!lua_isboolean(L, -1)) {
+		fee_set_error(err, "%s: %s must return true or false, not %s",
+		    rs->chunk + 1, fn, luaL_typename(L, -1));
+		return FEE_E_CONTRACT;
+	}
+	*yes = lua_toboolean(L, -1);
+	return FEE_OK;
+}
+
+/*
+ * Does the consumer's policy approve this entry without a person looking?
+ * No overlay, or no auto_approve in it, means no.
+ */
+int
+fee_policy_auto_approve(struct fee_engine *fe, const char *consumer,
+    const struct fee_entry *e, int *yes, char **err)
+{
+	struct fee_ruleset *rs;
+	lua_State *L;
+	int top, st;
+
+	*yes = 0;
+	if ((rs = fee_policy(fe, consumer, err)) == NULL)
+		return FEE_E_CONTRACT;
+	if (rs->missing)
+		return FEE_OK;
+	if (fee_entry_check(e, err) != 0)
+		return FEE_E_INPUT;
+	L = rs->vm.L;
+	top = lua_gettop(L);
+	if (fee_push_fn(&rs->vm, "auto_approve") != 0)
+		return FEE_OK;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rs->vm.ref_entry);
+	fee_fill_entry(L, e);
+	st = fee_policy_bool(rs, "auto_approve",
+	    fee_policy_call(rs, top, err), yes, err);
+	lua_settop(L, top);
+	return st;
+}
+
+/*
+ * Must this request carry a purchase order? The overlay decides; without
+ * one the organisation's po_required flag (the caller's) stands.
+ */
+int
+fee_policy_po_required(struct fee_engine *fe, const char *consumer,
+    const struct fee_request *r, int *yes, char **err)
+{
+	struct fee_ruleset *rs;
+	lua_State *L;
+	int top, st;
+
+	if ((rs = fee_policy(fe, consumer, err)) == NULL)
+		return FEE_E_CONTRACT;
+	if (rs->missing)
+		return FEE_OK;
+	L = rs->vm.L;
+	top = lua_gettop(L);
+	if (fee_push_fn(&rs->vm, "po_required") != 0)
+		return FEE_OK;
+	fee_push_request(L, r);
+	st = fee_policy_bool(rs, "po_required",
+	    fee_policy_call(rs, top, err), yes, err);
+	lua_settop(L, top);
+	return st;
+}
+
+/*
+ * The ledger cost centre for a request's cost centre: the overlay's
+ * mapping, or the request's own when there is none.
+ */
+int
+fee_policy_cost_centre(struct fee_engine *fe, const char *consumer,
+    const struct fee_request *r, char *out, size_t outsz, char **err)
+{
+	struct fee_ruleset *rs;
+	lua_State *L;
+	int top, st;
+
+	snprintf(out, outsz, "%s", r->cost_centre ? r->cost_centre : "");
+	if ((rs = fee_policy(fe, consumer, err)) == NULL)
+		return FEE_E_CONTRACT;
+	if (rs->missing)
+		return FEE_OK;
+	L = rs->vm.L;
+	top = lua_gettop(L);
+	if (fee_push_fn(&rs->vm, "cost_centre") != 0)
+		return FEE_OK;
+	fee_push_request(L, r);
+	st = fee_policy_call(rs, top, err);
+	if (st == FEE_OK) {
+		size_t len;
+		const char *s;
+
+		if (lua_type(L, -1) != LUA_TSTRING ||
+		    (s = lua_tolstring(L, -1, &len), len == 0 || len >= outsz)) {
+			fee_set_error(err, "%s: cost_centre must return a string of "
+			    "1 to %zu bytes", rs->chunk + 1, outsz - 1);
+			st = FEE_E_CONTRACT;
+		} else
+			memcpy(out, s, len + 1);
+	}
+	lua_settop(L, top);
+	return st;
+}

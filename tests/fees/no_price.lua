@@ -1,0 +1,2 @@
+-- A rule set without a price function.
+return { invoice = function() end }

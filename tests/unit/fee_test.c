@@ -1,0 +1,502 @@
+/* fee_test.c: the fee engine: sandbox, limits, contract, versions, policies. */
+#include "server.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+struct fixture {
+	char dir[64];
+	char *scripts;
+	struct ep_db *db;
+	struct fee_engine *fe;
+	struct fee_lines lines;
+};
+
+static const char *srcdir;
+
+static void
+sh(const char *fmt, ...)
+{
+	va_list ap;
+	char cmd[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A private copy of scripts/ and a fresh store for every test. */
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	char *err = NULL, *path;
+	int applied = 0;
+
+	log_init(EP_LOG_ERROR - 1);
+	strcpy(f->dir, "/tmp/ep-fee-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	sh("cp -R '%s/scripts' '%s/scripts'", srcdir, f->dir);
+	f->scripts = xprintf("%s/scripts", f->dir);
+	path = xprintf("%s/test.db", f->dir);
+	f->db = db_open(path, 1000, &err);
+	free(path);
+	assert_non_null(f->db);
+	assert_int_equal(migrate_core(f->db, &applied, &err), 0);
+	f->fe = fee_open(f->scripts, f->db, &err);
+	assert_non_null(f->fe);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	fee_lines_free(&f->lines);
+	fee_close(f->fe);
+	db_close(f->db);
+	sh("rm -rf '%s'", f->dir);
+	free(f->scripts);
+	free(f);
+	return 0;
+}
+
+static struct fee_entry
+entry(int64_t minutes, const char *date, const char *activity,
+    const char *grade)
+{
+	struct fee_entry e;
+
+	memset(&e, 0, sizeof e);
+	e.minutes = minutes;
+	e.date = date;
+	e.activity = activity;
+	e.grade = grade;
+	e.basis = "hourly";
+	e.consumer = "AVD";
+	e.provider = "NRC";
+	e.agreement = 1;
+	e.vat = 'S';
+	return e;
+}
+
+/* Loads a fixture from tests/fees and prices one entry with it. */
+static int
+escape(struct fixture *f, const char *name, char **err)
+{
+	struct fee_entry e = entry(60, "2025-03-04", "advice", "standard");
+	struct fee_ruleset *rs;
+	char *path = xprintf("%s/tests/fees/%s.lua", srcdir, name);
+	int st;
+
+	rs = fee_load(f->fe, path, 0, err);
+	free(path);
+	if (rs == NULL)
+		return -1;
+	st = fee_price(rs, &e, &f->lines, err);
+	if (st != FEE_OK) {
+		/* Never half a pricing: a failed call leaves no lines. */
+		assert_int_equal(f->lines.n, 0);
+		assert_int_equal(f->lines.total, 0);
+	}
+	fee_ruleset_free(rs);
+	return st;
+}
+
+static void
+assert_contains(const char *s, const char *part)
+{
+	if (s == NULL || strstr(s, part) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)", part);
+}
+
+static void
+test_standard_prices(void **state)
+{
+	struct fixture *f = *state;
+	struct fee_entry e = entry(7, "2025-03-04", "advice", "senior");
+	struct fee_ruleset *rs;
+	char *err = NULL;
+
+	rs = fee_ruleset(f->fe, "standard", &err);
+	assert_non_null(rs);
+	assert_int_equal(strlen(fee_ruleset_hash(rs)), 64);
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.n, 1);
+	assert_int_equal(f->lines.total, 2200);
+	assert_int_equal(f->lines.v[0].quantity, 2);
+	assert_int_equal(f->lines.v[0].unit_price, 1100);
+	assert_string_equal(f->lines.v[0].unit, "6 min");
+	assert_int_equal(f->lines.v[0].vat, 'S');
+	e.activity = "travel";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.total, 1100);
+	e.activity = "advice";
+	e.date = "2025-12-25";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.total, 3300);
+	assert_ptr_equal(fee_ruleset(f->fe, "standard", &err), rs);
+}
+
+static void
+test_bad_entries_name_the_field(void **state)
+{
+	struct fixture *f = *state;
+	struct fee_entry e = entry(60, "2025-02-29", "advice", "senior");
+	struct fee_ruleset *rs = fee_ruleset(f->fe, "standard", NULL);
+	char *err = NULL;
+
+	assert_non_null(rs);
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_E_INPUT);
+	assert_contains(err, "date:");
+	e.date = "2025-03-04";
+	e.minutes = -1;
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_E_INPUT);
+	assert_contains(err, "minutes:");
+	e.minutes = 60;
+	e.basis = "weekly";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_E_INPUT);
+	assert_contains(err, "basis:");
+	e.basis = "hourly";
+	e.grade = "intern";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_E_RUNTIME);
+	assert_contains(err, "fees/standard.lua:");
+	assert_contains(err, "unknown grade");
+	free(err);
+}
+
+static void
+test_engagement_and_invoice(void **state)
+{
+	struct fixture *f = *state;
+	struct fee_engagement_in g;
+	struct fee_invoice_in v;
+	struct fee_ruleset *rs = fee_ruleset(f->fe, "standard", NULL);
+	char *err = NULL;
+
+	assert_non_null(rs);
+	memset(&g, 0, sizeof g);
+	g.basis = "fixed";
+	g.period = "2025-03";
+	g.vat = 'S';
+	g.fixed_fee = 500000;
+	g.bonus = 25000;
+	g.budget = -1;
+	g.due = "2025-03-31";
+	g.completed = "2025-03-20";
+	assert_int_equal(fee_engagement(rs, &g, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.n, 2);
+	assert_int_equal(f->lines.total, 525000);
+	memset(&v, 0, sizeof v);
+	v.period = "2025-03";
+	v.vat = 'O';
+	v.subtotal = 300000;
+	v.cap = -1;
+	v.consumer_before = 1900000;
+	assert_int_equal(fee_invoice(rs, &v, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.total, -10000);
+	assert_int_equal(f->lines.vat, 'O');
+	assert_true(strlen(f->lines.vat_reason) > 0);
+	v.period = "2025-13";
+	assert_int_equal(fee_invoice(rs, &v, &f->lines, &err), FEE_E_INPUT);
+	assert_contains(err, "period:");
+	free(err);
+}
+
+/* Every escape attempt is refused with a stable code and a location. */
+static void
+test_escapes(void **state)
+{
+	static const struct {
+		const char *name;
+		int status;
+		const char *message;
+	} cases[] = {
+		{ "os_execute", FEE_E_RUNTIME, "os_execute.lua:3:" },
+		{ "bytecode", FEE_E_RUNTIME, "binary chunk" },
+		{ "string_rep", FEE_E_MEMORY, "memory" },
+		{ "memory_loop", FEE_E_MEMORY, "memory limit reached" },
+		{ "endless", FEE_E_LIMIT, "instruction limit reached" },
+		{ "float_amount", FEE_E_CONTRACT, "float_amount.lua:3: amount "
+		    "must be an integer, not the float 12750.0" },
+		{ "return_float", FEE_E_CONTRACT, "price returned a number" },
+		{ "negative", FEE_E_CONTRACT, "negative.lua:3: amount must not "
+		    "be negative" },
+	};
+	struct fixture *f = *state;
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		int st = escape(f, cases[i].name, &err);
+
+		if (st != cases[i].status)
+			fail_msg("%s: status %s, want %s: %s", cases[i].name,
+			    fee_status_name(st), fee_status_name(cases[i].status),
+			    err);
+		assert_contains(err, cases[i].message);
+	}
+	assert_int_equal(access("/tmp/expertpool-escaped", F_OK), -1);
+	free(err);
+}
+
+static void
+test_deep_recursion(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+	int st = escape(f, "recursion", &err);
+
+	if (st != FEE_E_RUNTIME && st != FEE_E_MEMORY)
+		fail_msg("recursion: %s: %s", fee_status_name(st), err);
+	assert_contains(err, "recursion.lua:");
+	free(err);
+}
+
+/* Load-time refusals: the file and line, never a half-loaded rule set. */
+static void
+test_refused_at_load(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *message;
+	} cases[] = {
+		{ "io_open", "io_open.lua:2:" },
+		{ "require_os", "no module \"os\"" },
+		{ "require_path", "no module \"../../etc/passwd\"" },
+		{ "syntax", "syntax.lua:3:" },
+		{ "no_price", "no price function" },
+	};
+	struct fixture *f = *state;
+	char *err = NULL, *path;
+	size_t i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		assert_int_equal(escape(f, cases[i].name, &err), -1);
+		assert_contains(err, cases[i].message);
+	}
+	path = xprintf("%s/bin.lua", f->dir);
+	sh("printf '\\033LuaT\\000' > '%s'", path);
+	assert_null(fee_load(f->fe, path, 0, &err));
+	assert_contains(err, "binary chunk");
+	free(path);
+	free(err);
+}
+
+static void
+test_allow_list(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+
+	assert_int_equal(escape(f, "allowlist", &err), FEE_OK);
+	assert_int_equal(f->lines.total, 1);
+	free(err);
+}
+
+/* Same entries, same rule set: same pence, twice and after a reload. */
+static void
+test_deterministic(void **state)
+{
+	static const char *const acts[] = { "advice", "travel", "drafting" };
+	static const char *const grades[] = { "junior", "standard", "senior",
+	    "principal" };
+	struct fixture *f = *state;
+	struct fee_ruleset *rs;
+	char *err = NULL, date[11], hash[65];
+	int64_t sums[3] = { 0, 0, 0 };
+	int run, i;
+
+	for (run = 0; run < 3; run++) {
+		rs = fee_ruleset(f->fe, "standard", &err);
+		assert_non_null(rs);
+		if (run == 0)
+			snprintf(hash, sizeof hash, "%s", fee_ruleset_hash(rs));
+		assert_string_equal(fee_ruleset_hash(rs), hash);
+		for (i = 0; i < 2000; i++) {
+			struct fee_entry e;
+
+			snprintf(date, sizeof date, "2025-%02d-%02d", i % 12 + 1,
+			    i % 28 + 1);
+			e = entry(i % 500, date, acts[i % 3], grades[i % 4]);
+			e.out_of_hours = i % 7 == 0;
+			assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+			sums[run] += f->lines.total;
+		}
+		if (run == 1)
+			assert_int_equal(fee_reload(f->fe, &err), 0);
+	}
+	assert_true(sums[0] > 0);
+	assert_int_equal(sums[0], sums[1]);
+	assert_int_equal(sums[0], sums[2]);
+	free(err);
+}
+
+static int64_t
+price_one(struct fixture *f, struct fee_ruleset *rs)
+{
+	struct fee_entry e = entry(60, "2025-03-04", "advice", "standard");
+	char *err = NULL;
+
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+	free(err);
+	return f->lines.total;
+}
+
+/*
+ * A changed rule set becomes active on reload only when it passes its
+ * tests; every active version stays in the store and can re-price.
+ */
+static void
+test_versions_and_reload(void **state)
+{
+	struct fixture *f = *state;
+	struct fee_ruleset *rs;
+	char *err = NULL, old[65], *path;
+	sqlite3_stmt *s;
+
+	rs = fee_ruleset(f->fe, "standard", &err);
+	assert_non_null(rs);
+	snprintf(old, sizeof old, "%s", fee_ruleset_hash(rs));
+	assert_int_equal(price_one(f, rs), 8500);
+
+	/* A rate change its tests do not expect: refused, old one stays. */
+	path = xprintf("%s/fees/standard.lua", f->scripts);
+	sh("sed -i 's/standard = 8500,/standard = 9000,/' '%s'", path);
+	assert_int_equal(fee_reload(f->fe, &err), 1);
+	assert_contains(err, "standard_test.lua");
+	rs = fee_ruleset(f->fe, "standard", &err);
+	assert_string_equal(fee_ruleset_hash(rs), old);
+	assert_int_equal(price_one(f, rs), 8500);
+
+	/* A change that passes its tests becomes active. */
+	sh("sed -i 's/standard = 9000,/standard = 8500,/' '%s'", path);
+	sh("printf '%%s\\n' '-- a comment changes the version' >> '%s'", path);
+	assert_int_equal(fee_reload(f->fe, &err), 0);
+	rs = fee_ruleset(f->fe, "standard", &err);
+	assert_string_not_equal(fee_ruleset_hash(rs), old);
+
+	/* The old version comes back from the store, byte for byte. */
+	s = db_stmt(f->db, "SELECT count(*) FROM fee_rulesets");
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 2);
+	sqlite3_reset(s);
+	sh("rm '%s'", path);
+	rs = fee_ruleset_version(f->fe, old, &err);
+	assert_non_null(rs);
+	assert_string_equal(fee_ruleset_hash(rs), old);
+	assert_int_equal(price_one(f, rs), 8500);
+	assert_null(fee_ruleset_version(f->fe, "00", &err));
+	free(path);
+	free(err);
+}
+
+static void
+test_policies(void **state)
+{
+	struct fixture *f = *state;
+	struct fee_entry e = entry(30, "2025-03-04", "advice", "senior");
+	struct fee_request r;
+	char *err = NULL, cc[64];
+	int yes = -1;
+
+	e.consumer = "AVD";
+	assert_int_equal(fee_policy_auto_approve(f->fe, "AVD", &e, &yes, &err),
+	    FEE_OK);
+	assert_int_equal(yes, 1);
+	e.minutes = 600;
+	assert_int_equal(fee_policy_auto_approve(f->fe, "AVD", &e, &yes, &err),
+	    FEE_OK);
+	assert_int_equal(yes, 0);
+	assert_int_equal(fee_policy_auto_approve(f->fe, "CSC", &e, &yes, &err),
+	    FEE_OK);
+	assert_int_equal(yes, 0);
+
+	memset(&r, 0, sizeof r);
+	r.consumer = "BRK";
+	r.area = "legal";
+	r.cost_centre = "LEG";
+	r.estimate = 600000;
+	yes = 0;
+	assert_int_equal(fee_policy_po_required(f->fe, "BRK", &r, &yes, &err),
+	    FEE_OK);
+	assert_int_equal(yes, 1);
+	r.estimate = 10000;
+	assert_int_equal(fee_policy_po_required(f->fe, "BRK", &r, &yes, &err),
+	    FEE_OK);
+	assert_int_equal(yes, 0);
+	assert_int_equal(fee_policy_cost_centre(f->fe, "BRK", &r, cc, sizeof cc,
+	    &err), FEE_OK);
+	assert_string_equal(cc, "BRK-4410-LEGAL");
+	assert_int_equal(fee_policy_cost_centre(f->fe, "CSC", &r, cc, sizeof cc,
+	    &err), FEE_OK);
+	assert_string_equal(cc, "LEG");
+	assert_int_equal(fee_policy_cost_centre(f->fe, "bad code", &r, cc,
+	    sizeof cc, &err), FEE_E_CONTRACT);
+	assert_contains(err, "consumer:");
+
+	/* A policy may not set prices. */
+	sh("printf 'return { price = function() end }\\n' > '%s/policy/CSC.lua'",
+	    f->scripts);
+	sh("rm -f '%s/policy/XYZ.lua'", f->scripts);
+	sh("cp '%s/policy/CSC.lua' '%s/policy/XYZ.lua'", f->scripts, f->scripts);
+	assert_int_equal(fee_policy_auto_approve(f->fe, "XYZ", &e, &yes, &err),
+	    FEE_E_CONTRACT);
+	assert_contains(err, "may not define price");
+
+	/* Reload: a changed overlay is taken, a removed one is gone. */
+	e.minutes = 30;
+	sh("sed -i 's/AUTO_MINUTES = 60/AUTO_MINUTES = 10/' '%s/policy/AVD.lua'",
+	    f->scripts);
+	sh("rm '%s/policy/BRK.lua'", f->scripts);
+	assert_int_equal(fee_reload(f->fe, &err), 0);
+	assert_int_equal(fee_policy_auto_approve(f->fe, "AVD", &e, &yes, &err),
+	    FEE_OK);
+	assert_int_equal(yes, 0);
+	assert_int_equal(fee_policy_cost_centre(f->fe, "BRK", &r, cc, sizeof cc,
+	    &err), FEE_OK);
+	assert_string_equal(cc, "LEG");
+	free(err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_standard_prices, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_entries_name_the_field,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engagement_and_invoice, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_escapes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deep_recursion, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_refused_at_load, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_allow_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deterministic, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
+	};
+
+	srcdir = getenv("top_srcdir");
+	if (srcdir == NULL)
+		srcdir = ".";
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests_name("fee", tests, NULL, NULL);
+}
