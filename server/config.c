@@ -57,6 +57,12 @@ const struct config_option config_options[] = {
 	    "failed sign-ins per account per minute before refusing"),
 	OPT(login_limit_address, CONFIG_INT, 1, 100000, "50",
 	    "failed sign-ins per client address per minute before refusing"),
+	OPT(requesters_choose, CONFIG_BOOL, 0, 1, "false",
+	    "requesters may see the ranked experts for their own requests and "
+	    "make the offer themselves"),
+	OPT(sendmail, CONFIG_STRING, 0, 0, "",
+	    "command that delivers a message on standard input (sendmail -t); "
+	    "empty keeps messages in the outbox"),
 	OPT(assets, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/assets",
 	    "directory of GOV.UK Frontend's dist/govuk files and app.css"),
 };
@@ -85,7 +91,7 @@ config_apply(struct config *c, const struct config_option *o,
 	case CONFIG_STRING: {
 		char **slot = (char **)(void *)(base + o->offset);
 
-		if (*value == '\0') {
+		if (*value == '\0' && strcmp(o->name, "sendmail") != 0) {
 			*err = xprintf("%s: must not be empty", o->name);
 			return -1;
 		}

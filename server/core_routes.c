@@ -41,4 +41,6 @@ routes_register_all(void)
 	assets_routes_register();
 	login_routes_register();
 	admin_routes_register();
+	market_routes_register();
+	market_api_routes_register();
 }

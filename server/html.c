@@ -169,6 +169,10 @@ struct nav_item {
 
 /* The header's navigation: each link shown to the roles it serves. */
 static const struct nav_item nav_items[] = {
+	{ EP_ROLE_REQUESTER | EP_ROLE_APPROVER | EP_ROLE_FINANCE |
+	  EP_ROLE_ADMIN | EP_ROLE_POOL_MANAGER, "/requests", "Requests" },
+	{ EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN, "/queue", "Queue" },
+	{ EP_ROLE_EXPERT, "/offers", "Your offers" },
 	{ EP_ROLE_ADMIN, "/admin/organisations", "Organisations" },
 	{ EP_ROLE_ADMIN, "/admin/people", "People" },
 	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements" },

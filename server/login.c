@@ -337,6 +337,15 @@ struct home_link {
 };
 
 static const struct home_link home_links[] = {
+	{ EP_ROLE_REQUESTER, "/requests/new", "Ask for expert time",
+	  "Request an expert, with a fee estimate before you send" },
+	{ EP_ROLE_REQUESTER | EP_ROLE_APPROVER | EP_ROLE_FINANCE, "/requests",
+	  "Your organisation's requests", "Follow requests, offers and "
+	  "engagements" },
+	{ EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN, "/queue", "Queue and capacity",
+	  "Open requests by age and skill; each expert's free hours" },
+	{ EP_ROLE_EXPERT, "/offers", "Your offers and engagements",
+	  "Accept or decline offers; see your work" },
 	{ EP_ROLE_ADMIN, "/admin/organisations", "Organisations",
 	  "Councils, the regional centre and partners, with billing details" },
 	{ EP_ROLE_ADMIN, "/admin/people", "People",

@@ -68,6 +68,8 @@ struct config {
 	int64_t login_limit_account;
 	int64_t login_limit_address;
 	char *assets;
+	char *sendmail;
+	int64_t requesters_choose;
 };
 struct config_option {
 	const char *name;
@@ -327,6 +329,102 @@ int worker_run(void (*work)(void *), void (*done)(void *), void *arg);
 void login_routes_register(void);
 int login_limited(const char *login, const char *address, int *retry_after);
 uint64_t login_hash_count(void);
+
+/* calendar.c */
+struct capacity_commit {
+	int64_t starts, ends; /* day numbers */
+	int64_t minutes;
+};
+int64_t day_number(int y, int m, int d);
+int64_t day_of(const char *date);
+int weekday_of(int64_t day);
+int64_t working_days(int64_t from, int64_t to);
+void day_format(int64_t day, char out[11]);
+int64_t capacity_free(int64_t weekly_minutes, int64_t from, int64_t to,
+    int64_t leave_days, const struct capacity_commit *commits,
+    size_t ncommits);
+int64_t leave_days_within(int64_t starts, int64_t ends, int64_t from,
+    int64_t to);
+
+/* request.c */
+struct request_input {
+	const char *area, *speciality, *title, *description, *urgency;
+	const char *wanted_start, *wanted_end, *estimated_hours, *budget;
+	const char *cost_centre, *po_reference, *preferred_expert, *idem_key;
+};
+struct request_clean {
+	int64_t minutes;
+	int64_t budget; /* pence, -1 when none */
+	int64_t preferred;
+	int64_t estimate_low, estimate_high; /* pence, 0 when unknown */
+	char ruleset[80];
+};
+extern const char *const request_areas[][2];
+extern const char *const request_urgencies[][2];
+int request_move_allowed(const char *from, const char *to);
+int parse_hours(const char *s, int64_t *minutes);
+void request_validate(struct ep_db *db, const struct request_input *in,
+    int64_t consumer_id, struct request_clean *out, struct form_errors *e);
+int request_po_required(struct ep_db *db, int64_t org_id);
+int request_create(struct ep_db *db, const struct principal *who,
+    const struct request_input *in, struct form_errors *e, int64_t *id,
+    int *existing);
+void request_fire(int64_t id, const char *event);
+int request_state(struct ep_db *db, int64_t id, char *out, size_t len);
+int request_transition(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const char *to, const char *reason, char *err, size_t errlen);
+int request_estimate(struct ep_db *db, int64_t consumer_id, const char *area,
+    int64_t minutes, const char *date, int64_t *low, int64_t *high,
+    char *ruleset, size_t len);
+
+/* estimate.c */
+struct grade_price {
+	char grade[16];
+	int64_t pence;
+	char ruleset[80];
+};
+size_t estimate_by_grade(struct ep_db *db, int64_t consumer_id,
+    const char *area, int64_t minutes, const char *date,
+    struct grade_price *out, size_t max);
+
+/* broker.c */
+struct broker_candidate {
+	int64_t expert_id, provider_id;
+	char name[128], provider[16], grade[16];
+	int speciality_level, area_level;
+	int64_t weekly_minutes, leave_days, free_minutes;
+	int64_t price, share_permille, score;
+	char reasons[512];
+};
+int broker_rank(struct ep_db *db, int64_t request_id,
+    struct broker_candidate **out, size_t *n);
+
+/* offer.c */
+struct offer_input {
+	const char *expert, *basis, *budget, *note;
+};
+extern const char *const engagement_bases[][2];
+int offer_make(struct ep_db *db, const struct principal *who,
+    int64_t request_id, const struct offer_input *in, struct form_errors *e,
+    int64_t *id);
+int offer_accept(struct ep_db *db, const struct principal *who,
+    int64_t offer_id, int64_t *engagement_id, char *err, size_t errlen);
+int offer_decline(struct ep_db *db, const struct principal *who,
+    int64_t offer_id, const char *reason, struct form_errors *e);
+int request_finish(struct ep_db *db, const struct principal *who,
+    int64_t request_id, const char *to, char *err, size_t errlen);
+
+/* market.c, market-api.c */
+void market_routes_register(void);
+void market_api_routes_register(void);
+
+/* outbox.c */
+int outbox_notify_person(struct ep_db *db, int64_t person_id,
+    const char *subject, const char *body);
+int outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,
+    const char *subject, const char *what, int64_t request_id);
+void outbox_start(struct event_base *base);
+void outbox_stop(void);
 
 /* metrics.c */
 void metrics_observe(const struct route *route, int status, uint64_t usec);

@@ -1,0 +1,322 @@
+/* broker.c: ranks the experts who could take a request, with reasons. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+/* Points for each part of the score; the reasons show each one. */
+#define SKILL_POINTS 200	/* per level, speciality matched */
+#define AREA_POINTS 100		/* per level, area only */
+#define CAPACITY_POINTS 1000	/* free time covers the estimate */
+#define PRICE_POINTS 500	/* the cheapest candidate */
+#define SPREAD_POINTS 300	/* a provider with no recent work */
+#define PREFERRED_POINTS 400	/* the requester's preferred expert */
+
+struct broker_request {
+	char area[32], speciality[64], start[11], end[11];
+	int64_t minutes, preferred, consumer;
+};
+
+static int
+broker_load_request(struct ep_db *db, int64_t id, struct broker_request *q)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT area, speciality, wanted_start, "
+	    "wanted_end, estimated_minutes, coalesce(preferred_expert_id, 0), "
+	    "consumer_id FROM requests WHERE id = ?");
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(q->area, sizeof q->area, "%s", sqlite3_column_text(s, 0));
+		snprintf(q->speciality, sizeof q->speciality, "%s",
+		    sqlite3_column_text(s, 1));
+		snprintf(q->start, sizeof q->start, "%s", sqlite3_column_text(s, 2));
+		snprintf(q->end, sizeof q->end, "%s", sqlite3_column_text(s, 3));
+		q->minutes = sqlite3_column_int64(s, 4);
+		q->preferred = sqlite3_column_int64(s, 5);
+		q->consumer = sqlite3_column_int64(s, 6);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+cand_by_id(const void *a, const void *b)
+{
+	const struct broker_candidate *x = a, *y = b;
+
+	return (x->expert_id > y->expert_id) - (x->expert_id < y->expert_id);
+}
+
+static int
+cand_by_score(const void *a, const void *b)
+{
+	const struct broker_candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return (y->score > x->score) - (y->score < x->score);
+	return cand_by_id(a, b);
+}
+
+static struct broker_candidate *
+cand_find(struct broker_candidate *v, size_t n, int64_t id)
+{
+	struct broker_candidate key;
+
+	key.expert_id = id;
+	return bsearch(&key, v, n, sizeof *v, cand_by_id);
+}
+
+/* Everyone holding a skill in the area, with their best levels. */
+static int
+broker_candidates(struct ep_db *db, const struct broker_request *q,
+    struct broker_candidate **out, size_t *n)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT x.id, x.org_id, o.code, x.name, "
+	    "x.grade, x.weekly_capacity_minutes, max(CASE WHEN s.speciality = ?2 "
+	    "THEN s.level ELSE 0 END), max(s.level) FROM expert_skills s JOIN "
+	    "experts x ON x.id = s.expert_id JOIN organisations o ON "
+	    "o.id = x.org_id WHERE s.area = ?1 AND x.active = 1 GROUP BY x.id "
+	    "ORDER BY x.id");
+	struct broker_candidate *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, q->area, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, q->speciality, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct broker_candidate *c;
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, sizeof *v * cap);
+		}
+		c = &v[(*n)++];
+		memset(c, 0, sizeof *c);
+		c->expert_id = sqlite3_column_int64(s, 0);
+		c->provider_id = sqlite3_column_int64(s, 1);
+		snprintf(c->provider, sizeof c->provider, "%s",
+		    sqlite3_column_text(s, 2));
+		snprintf(c->name, sizeof c->name, "%s", sqlite3_column_text(s, 3));
+		snprintf(c->grade, sizeof c->grade, "%s", sqlite3_column_text(s, 4));
+		c->weekly_minutes = sqlite3_column_int64(s, 5);
+		c->speciality_level = sqlite3_column_int(s, 6);
+		c->area_level = sqlite3_column_int(s, 7);
+	}
+	sqlite3_reset(s);
+	*out = v;
+	return 0;
+}
+
+/* Leave days and committed engagements inside the window, per candidate. */
+static int
+broker_capacity(struct ep_db *db, const struct broker_request *q,
+    struct broker_candidate *v, size_t n)
+{
+	int64_t from = day_of(q->start), to = day_of(q->end);
+	struct capacity_commit *commits = NULL;
+	int64_t *owner = NULL;
+	size_t ncommits = 0, cap = 0, i;
+	sqlite3_stmt *s;
+
+	s = db_stmt(db, "SELECT expert_id, starts, ends FROM expert_leave WHERE "
+	    "ends >= ?2 AND starts <= ?3 AND expert_id IN (SELECT expert_id FROM "
+	    "expert_skills WHERE area = ?1)");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, q->area, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, q->start, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, q->end, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct broker_candidate *c = cand_find(v, n,
+		    sqlite3_column_int64(s, 0));
+
+		if (c != NULL)
+			c->leave_days += leave_days_within(
+			    day_of((const char *)sqlite3_column_text(s, 1)),
+			    day_of((const char *)sqlite3_column_text(s, 2)), from, to);
+	}
+	sqlite3_reset(s);
+	s = db_stmt(db, "SELECT expert_id, starts, ends, committed_minutes FROM "
+	    "engagements WHERE state = 'active' AND ends >= ?2 AND starts <= ?3 "
+	    "AND expert_id IN (SELECT expert_id FROM expert_skills WHERE "
+	    "area = ?1) ORDER BY expert_id");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, q->area, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, q->start, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, q->end, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (ncommits == cap) {
+			cap = cap ? cap * 2 : 64;
+			commits = xrealloc(commits, sizeof *commits * cap);
+			owner = xrealloc(owner, sizeof *owner * cap);
+		}
+		owner[ncommits] = sqlite3_column_int64(s, 0);
+		commits[ncommits].starts = day_of((const char *)
+		    sqlite3_column_text(s, 1));
+		commits[ncommits].ends = day_of((const char *)
+		    sqlite3_column_text(s, 2));
+		commits[ncommits].minutes = sqlite3_column_int64(s, 3);
+		ncommits++;
+	}
+	sqlite3_reset(s);
+	/* Commitments come sorted by expert: hand each candidate its run. */
+	for (i = 0; i < n; i++) {
+		size_t lo = 0, hi = ncommits;
+
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (owner[mid] < v[i].expert_id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (hi = lo; hi < ncommits && owner[hi] == v[i].expert_id; hi++)
+			;
+		v[i].free_minutes = capacity_free(v[i].weekly_minutes, from, to,
+		    v[i].leave_days, commits + lo, hi - lo);
+	}
+	free(commits);
+	free(owner);
+	return 0;
+}
+
+/* Each provider's share (per mille) of engaged minutes in the last 90 days. */
+static void
+broker_spread(struct ep_db *db, struct broker_candidate *v, size_t n)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT provider_id, sum(committed_minutes), "
+	    "(SELECT sum(committed_minutes) FROM engagements WHERE created_at >= "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-90 days')) FROM engagements "
+	    "WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-90 days') "
+	    "GROUP BY provider_id");
+	size_t i;
+
+	if (s == NULL)
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t provider = sqlite3_column_int64(s, 0);
+		int64_t mine = sqlite3_column_int64(s, 1);
+		int64_t all = sqlite3_column_int64(s, 2);
+
+		for (i = 0; i < n; i++) {
+			if (v[i].provider_id == provider && all > 0)
+				v[i].share_permille = mine * 1000 / all;
+		}
+	}
+	sqlite3_reset(s);
+}
+
+/* Scores each candidate and writes why. */
+static void
+broker_score(const struct broker_request *q, struct broker_candidate *v,
+    size_t n)
+{
+	int64_t cheapest = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].price > 0 && (cheapest == 0 || v[i].price < cheapest))
+			cheapest = v[i].price;
+	}
+	for (i = 0; i < n; i++) {
+		struct broker_candidate *c = &v[i];
+		int64_t skill, capacity, price = 0, spread;
+		char money[32];
+		size_t len;
+
+		if (c->speciality_level > 0 && q->speciality[0] != '\0')
+			skill = c->speciality_level * SKILL_POINTS;
+		else
+			skill = c->area_level * AREA_POINTS;
+		capacity = c->free_minutes >= q->minutes ? CAPACITY_POINTS :
+		    CAPACITY_POINTS * c->free_minutes / q->minutes;
+		if (c->price > 0 && cheapest > 0)
+			price = PRICE_POINTS * cheapest / c->price;
+		spread = SPREAD_POINTS * (1000 - c->share_permille) / 1000;
+		c->score = skill + capacity + price + spread +
+		    (c->expert_id == q->preferred ? PREFERRED_POINTS : 0);
+		if (c->speciality_level > 0 && q->speciality[0] != '\0')
+			len = (size_t)snprintf(c->reasons, sizeof c->reasons,
+			    "%s/%s level %d (+%lld); ", q->area, q->speciality,
+			    c->speciality_level, (long long)skill);
+		else
+			len = (size_t)snprintf(c->reasons, sizeof c->reasons,
+			    "%s level %d, not %s (+%lld); ", q->area, c->area_level,
+			    q->speciality[0] ? q->speciality : "a speciality",
+			    (long long)skill);
+		len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
+		    "%lld.%lld h free of %lld.%lld h needed%s (+%lld); ",
+		    (long long)(c->free_minutes / 60),
+		    (long long)(c->free_minutes % 60 * 10 / 60),
+		    (long long)(q->minutes / 60), (long long)(q->minutes % 60 * 10 / 60),
+		    c->leave_days > 0 ? ", some leave" : "", (long long)capacity);
+		if (c->price > 0) {
+			html_pence(money, sizeof money, c->price);
+			len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
+			    "%s estimated at %s rates%s (+%lld); ", money, c->grade,
+			    c->price == cheapest ? ", the cheapest" : "",
+			    (long long)price);
+		} else
+			len += (size_t)snprintf(c->reasons + len, sizeof c->reasons -
+			    len, "no price for grade %s (+0); ", c->grade);
+		len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
+		    "%s had %lld.%lld%% of recent work (+%lld)", c->provider,
+		    (long long)(c->share_permille / 10),
+		    (long long)(c->share_permille % 10), (long long)spread);
+		if (c->expert_id == q->preferred && len < sizeof c->reasons)
+			snprintf(c->reasons + len, sizeof c->reasons - len,
+			    "; the requester's preferred expert (+%d)",
+			    PREFERRED_POINTS);
+	}
+}
+
+/*
+ * Ranks the candidates for a request: skill match and level, free
+ * capacity over the wanted dates, price from the fee rules, and a fair
+ * spread of work across providers. Best first; free *out.
+ */
+int
+broker_rank(struct ep_db *db, int64_t request_id,
+    struct broker_candidate **out, size_t *n)
+{
+	struct broker_request q;
+	struct grade_price prices[8];
+	size_t nprices, i, k;
+
+	*out = NULL;
+	*n = 0;
+	if (broker_load_request(db, request_id, &q) != 0)
+		return -1;
+	if (broker_candidates(db, &q, out, n) != 0)
+		return -1;
+	if (*n == 0)
+		return 0;
+	if (broker_capacity(db, &q, *out, *n) != 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	broker_spread(db, *out, *n);
+	nprices = estimate_by_grade(db, q.consumer, q.area, q.minutes, q.start,
+	    prices, nitems(prices));
+	for (i = 0; i < *n; i++) {
+		for (k = 0; k < nprices; k++) {
+			if (strcmp(prices[k].grade, (*out)[i].grade) == 0)
+				(*out)[i].price = prices[k].pence;
+		}
+	}
+	broker_score(&q, *out, *n);
+	qsort(*out, *n, sizeof **out, cand_by_score);
+	return 0;
+}

@@ -1,0 +1,395 @@
+/* market-api.c: the marketplace's JSON API under /api/v1/, mirroring the forms. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#define CONSORTIUM (EP_ROLE_ADMIN | EP_ROLE_POOL_MANAGER)
+
+/* Strings taken from a JSON body; numbers become text, freed together. */
+struct api_body {
+	json_t *root;
+	char *text[24];
+	int n;
+};
+
+static int
+api_parse(struct ep_req *r, struct api_body *body)
+{
+	json_error_t jerr;
+	size_t len;
+	const char *text = http_body(r, &len);
+
+	memset(body, 0, sizeof *body);
+	body->root = json_loadb(text, len, 0, &jerr);
+	if (body->root == NULL || !json_is_object(body->root)) {
+		char msg[256];
+
+		snprintf(msg, sizeof msg, "the body must be a JSON object%s%s",
+		    body->root ? "" : ": ", body->root ? "" : jerr.text);
+		json_decref(body->root);
+		body->root = NULL;
+		http_json_error(r, 400, "bad_json", NULL, msg);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+api_str(struct api_body *body, const char *name)
+{
+	json_t *v = json_object_get(body->root, name);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (body->n >= (int)nitems(body->text))
+		return NULL;
+	if (json_is_integer(v))
+		body->text[body->n] = xprintf("%lld",
+		    (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		body->text[body->n] = xprintf("%.2f", json_real_value(v));
+	else
+		body->text[body->n] = xstrdup("?");
+	return body->text[body->n++];
+}
+
+static void
+api_free(struct api_body *body)
+{
+	int i;
+
+	for (i = 0; i < body->n; i++)
+		free(body->text[i]);
+	json_decref(body->root);
+}
+
+/* 422 naming the first bad field, with every problem listed. */
+static void
+api_invalid(struct ep_req *r, const struct form_errors *e)
+{
+	json_t *o = json_object(), *list = json_array();
+	char *text;
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		json_array_append_new(list, json_pack("{s:s,s:s}", "field",
+		    e->field[i], "message", e->msg[i]));
+	json_object_set_new(o, "error", json_pack("{s:s,s:s,s:s,s:o}", "code",
+	    "invalid", "field", e->field[0], "message", e->msg[0], "errors", list));
+	text = json_dumps(o, JSON_COMPACT);
+	http_reply(r, 422, "application/json", text, strlen(text));
+	free(text);
+	json_decref(o);
+}
+
+static void
+api_reply(struct ep_req *r, int status, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+
+	http_reply(r, status, "application/json", text, strlen(text));
+	free(text);
+	json_decref(o);
+}
+
+static int64_t
+api_id(struct ep_req *r)
+{
+	int64_t id = 0;
+
+	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
+	return id;
+}
+
+static json_t *
+api_row_request(sqlite3_stmt *s)
+{
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}",
+	    "id", (json_int_t)sqlite3_column_int64(s, 0),
+	    "consumer", sqlite3_column_text(s, 1),
+	    "area", sqlite3_column_text(s, 2),
+	    "speciality", sqlite3_column_text(s, 3),
+	    "title", sqlite3_column_text(s, 4),
+	    "urgency", sqlite3_column_text(s, 5),
+	    "wanted_start", sqlite3_column_text(s, 6),
+	    "wanted_end", sqlite3_column_text(s, 7),
+	    "estimated_minutes", (json_int_t)sqlite3_column_int64(s, 8),
+	    "state", sqlite3_column_text(s, 9));
+
+	json_object_set_new(o, "budget_pence", sqlite3_column_type(s, 10) ==
+	    SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(s, 10)));
+	json_object_set_new(o, "estimate_pence", sqlite3_column_type(s, 11) ==
+	    SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(s, 11)));
+	return o;
+}
+
+#define REQUEST_COLUMNS "SELECT r.id, o.code, r.area, r.speciality, r.title, " \
+	"r.urgency, r.wanted_start, r.wanted_end, r.estimated_minutes, r.state, " \
+	"r.budget_pence, r.estimate_pence FROM requests r JOIN organisations o " \
+	"ON o.id = r.consumer_id"
+
+static void
+api_requests_list_cb(struct ep_req *r, void *arg)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), REQUEST_COLUMNS " WHERE ?1 OR "
+	    "r.consumer_id = ?2 ORDER BY r.id DESC LIMIT ?3");
+	json_t *list = json_array();
+	int64_t limit = 50;
+
+	(void)arg;
+	if (http_query(r, "limit") != NULL &&
+	    parse_int64(http_query(r, "limit"), 1, 500, &limit) != 0) {
+		json_decref(list);
+		http_json_error(r, 400, "invalid", "limit",
+		    "limit must be a whole number from 1 to 500");
+		return;
+	}
+	sqlite3_bind_int(s, 1, (r->who.roles & CONSORTIUM) != 0);
+	sqlite3_bind_int64(s, 2, r->who.org_id);
+	sqlite3_bind_int64(s, 3, limit);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(list, api_row_request(s));
+	sqlite3_reset(s);
+	api_reply(r, 200, list);
+}
+
+static void
+api_request_get_cb(struct ep_req *r, void *arg)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), REQUEST_COLUMNS " WHERE r.id = ?");
+	json_t *o = NULL;
+
+	(void)arg;
+	sqlite3_bind_int64(s, 1, api_id(r));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		o = api_row_request(s);
+	sqlite3_reset(s);
+	if (o == NULL) {
+		http_json_error(r, 404, "not_found", NULL, "no such request");
+		return;
+	}
+	api_reply(r, 200, o);
+}
+
+/* POST /api/v1/requests: the form's fields as JSON; Idempotency-Key makes
+ * a retried call return the first request instead of a second one. */
+static void
+api_request_create_cb(struct ep_req *r, void *arg)
+{
+	struct api_body body;
+	struct request_input in;
+	struct form_errors e = { 0 };
+	int64_t id;
+	int existing;
+
+	(void)arg;
+	if (api_parse(r, &body) != 0)
+		return;
+	in.area = api_str(&body, "area");
+	in.speciality = api_str(&body, "speciality");
+	in.title = api_str(&body, "title");
+	in.description = api_str(&body, "description");
+	in.urgency = api_str(&body, "urgency");
+	in.wanted_start = api_str(&body, "wanted_start");
+	in.wanted_end = api_str(&body, "wanted_end");
+	in.estimated_hours = api_str(&body, "estimated_hours");
+	in.budget = api_str(&body, "budget");
+	in.cost_centre = api_str(&body, "cost_centre");
+	in.po_reference = api_str(&body, "po_reference");
+	in.preferred_expert = api_str(&body, "preferred_expert");
+	in.idem_key = http_header(r, "Idempotency-Key");
+	if (request_create(http_db(), &r->who, &in, &e, &id, &existing) != 0)
+		api_invalid(r, &e);
+	else
+		api_reply(r, existing ? 200 : 201, json_pack("{s:I,s:s,s:b}", "id",
+		    (json_int_t)id, "state", "submitted", "repeated", existing));
+	errs_free(&e);
+	api_free(&body);
+}
+
+static void
+api_candidates_cb(struct ep_req *r, void *arg)
+{
+	struct broker_candidate *v = NULL;
+	json_t *list;
+	size_t n = 0, i;
+
+	(void)arg;
+	if (broker_rank(http_db(), api_id(r), &v, &n) != 0) {
+		http_json_error(r, 404, "not_found", NULL, "no such request");
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,"
+		    "s:I,s:s}", "expert", (json_int_t)v[i].expert_id, "name",
+		    v[i].name, "provider", v[i].provider, "grade", v[i].grade,
+		    "score", (json_int_t)v[i].score, "free_minutes",
+		    (json_int_t)v[i].free_minutes, "price_pence",
+		    (json_int_t)v[i].price, "reasons", v[i].reasons));
+	free(v);
+	api_reply(r, 200, list);
+}
+
+static void
+api_offer_create_cb(struct ep_req *r, void *arg)
+{
+	struct api_body body;
+	struct offer_input in;
+	struct form_errors e = { 0 };
+	int64_t id;
+
+	(void)arg;
+	if (api_parse(r, &body) != 0)
+		return;
+	in.expert = api_str(&body, "expert");
+	in.basis = api_str(&body, "basis");
+	in.budget = api_str(&body, "budget");
+	in.note = api_str(&body, "note");
+	if (offer_make(http_db(), &r->who, api_id(r), &in, &e, &id) != 0)
+		api_invalid(r, &e);
+	else
+		api_reply(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id,
+		    "state", "open"));
+	errs_free(&e);
+	api_free(&body);
+}
+
+static void
+api_offers_list_cb(struct ep_req *r, void *arg)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT f.id, f.request_id, r.title, "
+	    "f.basis, f.state FROM offers f JOIN requests r ON r.id = "
+	    "f.request_id JOIN experts x ON x.id = f.expert_id WHERE x.person_id = "
+	    "? ORDER BY f.id DESC LIMIT 100");
+	json_t *list = json_array();
+
+	(void)arg;
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:I,s:I,s:s,s:s,s:s}", "id",
+		    (json_int_t)sqlite3_column_int64(s, 0), "request",
+		    (json_int_t)sqlite3_column_int64(s, 1), "title",
+		    sqlite3_column_text(s, 2), "basis", sqlite3_column_text(s, 3),
+		    "state", sqlite3_column_text(s, 4)));
+	sqlite3_reset(s);
+	api_reply(r, 200, list);
+}
+
+static void
+api_offer_accept_cb(struct ep_req *r, void *arg)
+{
+	char err[160];
+	int64_t engagement;
+
+	(void)arg;
+	if (offer_accept(http_db(), &r->who, api_id(r), &engagement, err,
+	    sizeof err) != 0) {
+		http_json_error(r, 409, "conflict", NULL, err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s,s:I}", "state", "accepted",
+	    "engagement", (json_int_t)engagement));
+}
+
+static void
+api_offer_decline_cb(struct ep_req *r, void *arg)
+{
+	struct api_body body;
+	struct form_errors e = { 0 };
+
+	(void)arg;
+	if (api_parse(r, &body) != 0)
+		return;
+	if (offer_decline(http_db(), &r->who, api_id(r), api_str(&body,
+	    "reason"), &e) != 0)
+		api_invalid(r, &e);
+	else
+		api_reply(r, 200, json_pack("{s:s}", "state", "declined"));
+	errs_free(&e);
+	api_free(&body);
+}
+
+static void
+api_request_move_cb(struct ep_req *r, void *arg)
+{
+	char err[160];
+
+	if (request_finish(http_db(), &r->who, api_id(r), arg, err,
+	    sizeof err) != 0) {
+		http_json_error(r, 409, "conflict", NULL, err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s}", "state", (const char *)arg));
+}
+
+static void
+api_engagements_cb(struct ep_req *r, void *arg)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT e.id, e.request_id, x.name, "
+	    "p.code, c.code, e.basis, e.starts, e.ends, e.committed_minutes, "
+	    "e.state FROM engagements e JOIN experts x ON x.id = e.expert_id JOIN "
+	    "organisations p ON p.id = e.provider_id JOIN organisations c ON "
+	    "c.id = e.consumer_id WHERE ?1 OR e.consumer_id = ?2 OR "
+	    "e.provider_id = ?2 ORDER BY e.id DESC LIMIT 200");
+	json_t *list = json_array();
+
+	(void)arg;
+	sqlite3_bind_int(s, 1, (r->who.roles & CONSORTIUM) != 0);
+	sqlite3_bind_int64(s, 2, r->who.org_id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,"
+		    "s:s,s:s,s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(s, 0),
+		    "request", (json_int_t)sqlite3_column_int64(s, 1), "expert",
+		    sqlite3_column_text(s, 2), "provider", sqlite3_column_text(s, 3),
+		    "consumer", sqlite3_column_text(s, 4), "basis",
+		    sqlite3_column_text(s, 5), "starts", sqlite3_column_text(s, 6),
+		    "ends", sqlite3_column_text(s, 7), "committed_minutes",
+		    (json_int_t)sqlite3_column_int64(s, 8), "state",
+		    sqlite3_column_text(s, 9)));
+	sqlite3_reset(s);
+	api_reply(r, 200, list);
+}
+
+void
+market_api_routes_register(void)
+{
+	unsigned viewers = EP_ROLE_REQUESTER | EP_ROLE_APPROVER |
+	    EP_ROLE_FINANCE | CONSORTIUM;
+	const char *owners = "SELECT consumer_id FROM requests WHERE id = ?1 "
+	    "UNION SELECT provider_id FROM offers WHERE request_id = ?1";
+	const char *consumer = "SELECT consumer_id FROM requests WHERE id = ?1";
+	const char *provider = "SELECT provider_id FROM offers WHERE id = ?1";
+	unsigned brokers = CONSORTIUM |
+	    (cfg.requesters_choose ? EP_ROLE_REQUESTER : 0);
+
+	route_add(NULL, "GET", "/api/v1/requests", viewers,
+	    api_requests_list_cb, NULL);
+	route_add(NULL, "POST", "/api/v1/requests", EP_ROLE_REQUESTER,
+	    api_request_create_cb, NULL);
+	route_add_owned(NULL, "GET", "/api/v1/requests/{id}", EP_ROLE_ANY,
+	    owners, api_request_get_cb, NULL);
+	route_add_owned(NULL, "GET", "/api/v1/requests/{id}/candidates",
+	    brokers, consumer, api_candidates_cb, NULL);
+	route_add_owned(NULL, "POST", "/api/v1/requests/{id}/offers",
+	    brokers, consumer, api_offer_create_cb, NULL);
+	route_add_owned(NULL, "POST", "/api/v1/requests/{id}/withdraw",
+	    EP_ROLE_REQUESTER, consumer, api_request_move_cb, "withdrawn");
+	route_add_owned(NULL, "POST", "/api/v1/requests/{id}/complete",
+	    EP_ROLE_REQUESTER | EP_ROLE_POOL_MANAGER, consumer,
+	    api_request_move_cb, "completed");
+	route_add(NULL, "GET", "/api/v1/offers", EP_ROLE_EXPERT,
+	    api_offers_list_cb, NULL);
+	route_add_owned(NULL, "POST", "/api/v1/offers/{id}/accept",
+	    EP_ROLE_EXPERT, provider, api_offer_accept_cb, NULL);
+	route_add_owned(NULL, "POST", "/api/v1/offers/{id}/decline",
+	    EP_ROLE_EXPERT, provider, api_offer_decline_cb, NULL);
+	route_add(NULL, "GET", "/api/v1/engagements", EP_ROLE_ANY,
+	    api_engagements_cb, NULL);
+}

@@ -1,0 +1,753 @@
+/* market.c: the marketplace's pages: requests, the queue, brokering, offers. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <sqlite3.h>
+
+#define REQUEST_OWNERS "SELECT consumer_id FROM requests WHERE id = ?1 UNION " \
+	"SELECT provider_id FROM offers WHERE request_id = ?1"
+#define REQUEST_CONSUMER "SELECT consumer_id FROM requests WHERE id = ?1"
+#define OFFER_PROVIDER "SELECT provider_id FROM offers WHERE id = ?1"
+#define CONSORTIUM (EP_ROLE_ADMIN | EP_ROLE_POOL_MANAGER)
+
+static unsigned broker_roles(void);
+
+static const char *
+col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+static void
+cell(struct evbuffer *b, const char *text)
+{
+	html_printf(b, "<td class=\"govuk-table__cell\">%s</td>", text);
+}
+
+static void
+table_open(struct evbuffer *b, const char *caption, const char *const *heads)
+{
+	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
+	    "table__caption govuk-table__caption--m\">%s</caption>\n<thead class="
+	    "\"govuk-table__head\"><tr class=\"govuk-table__row\">", caption);
+	for (; *heads != NULL; heads++)
+		html_printf(b, "<th scope=\"col\" class=\"govuk-table__header\">%s"
+		    "</th>", *heads);
+	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
+}
+
+static void
+hours_text(char *out, size_t len, int64_t minutes)
+{
+	if (minutes % 60 == 0)
+		snprintf(out, len, "%lld h", (long long)(minutes / 60));
+	else
+		snprintf(out, len, "%lld h %02lld m", (long long)(minutes / 60),
+		    (long long)(minutes % 60));
+}
+
+static void
+state_tag(struct evbuffer *b, const char *state)
+{
+	const char *colour = "grey";
+
+	if (strcmp(state, "submitted") == 0)
+		colour = "blue";
+	else if (strcmp(state, "offered") == 0 || strcmp(state, "open") == 0)
+		colour = "yellow";
+	else if (strcmp(state, "engaged") == 0 || strcmp(state, "active") == 0 ||
+	    strcmp(state, "accepted") == 0)
+		colour = "green";
+	else if (strcmp(state, "declined") == 0 || strcmp(state, "cancelled") == 0)
+		colour = "red";
+	html_printf(b, "<strong class=\"govuk-tag govuk-tag--%R\">%s</strong>",
+	    colour, state);
+}
+
+/* --- My requests --- */
+
+static void
+requests_list_cb(struct ep_req *r, void *arg)
+{
+	static const char *heads[] = { "Request", "Skill", "Urgency", "Wanted",
+		"State", NULL };
+	int all = (r->who.roles & CONSORTIUM) != 0;
+	struct evbuffer *b = page_begin(r, all ? "Requests" : "Your requests",
+	    NULL);
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT r.id, r.title, r.area, "
+	    "r.speciality, r.urgency, r.wanted_start, r.wanted_end, r.state, "
+	    "o.code FROM requests r JOIN organisations o ON o.id = r.consumer_id "
+	    "WHERE ?1 OR r.consumer_id = ?2 ORDER BY r.id DESC LIMIT 50");
+	char wanted[32];
+
+	(void)arg;
+	sqlite3_bind_int(s, 1, all);
+	sqlite3_bind_int64(s, 2, r->who.org_id);
+	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n", all ?
+	    "Requests" : "Your organisation's requests");
+	if (r->who.roles & EP_ROLE_REQUESTER)
+		html_printf(b, "<a href=\"/requests/new\" role=\"button\" class=\""
+		    "govuk-button\">Ask for expert time</a>\n");
+	table_open(b, "The 50 most recent", heads);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
+		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
+		    "</a>%R%s</td>", (int64_t)sqlite3_column_int64(s, 0), col(s, 1),
+		    all ? "<br><span class=\"govuk-body-s\">" : "",
+		    all ? col(s, 8) : "");
+		if (all)
+			html_printf(b, "</span>");
+		snprintf(wanted, sizeof wanted, "%s to %s", col(s, 5), col(s, 6));
+		html_printf(b, "<td class=\"govuk-table__cell\">%s%R%s</td>",
+		    col(s, 2), *col(s, 3) ? "/" : "", col(s, 3));
+		cell(b, col(s, 4));
+		cell(b, wanted);
+		html_printf(b, "<td class=\"govuk-table__cell\">");
+		state_tag(b, col(s, 7));
+		html_printf(b, "</td></tr>\n");
+	}
+	sqlite3_reset(s);
+	html_printf(b, "</tbody>\n</table>\n");
+	page_end(r, b, 200);
+}
+
+/* --- The request form --- */
+
+static void
+request_form(struct ep_req *r, int status, const struct form_errors *e,
+    const struct request_clean *est)
+{
+	struct evbuffer *b = page_begin(r, "Ask for expert time", e);
+	const char *key = http_form(r, "idem_key");
+	char fresh[48], low[32], high[32], hint[160];
+
+	if (key == NULL || *key == '\0') {
+		token_new(fresh, sizeof fresh, "");
+		key = fresh;
+	}
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Ask for expert time</h1>\n");
+	if (est != NULL) {
+		if (est->estimate_high > 0) {
+			html_pence(low, sizeof low, est->estimate_low);
+			html_pence(high, sizeof high, est->estimate_high);
+			html_printf(b, "<div class=\"govuk-inset-text\" id=\"estimate\">"
+			    "<h2 class=\"govuk-heading-s\">Fee estimate</h2><p class="
+			    "\"govuk-body\">%s to %s for these hours, depending on the "
+			    "grade of the expert, under your agreement's fee rules.</p>"
+			    "<p class=\"govuk-body-s\">Rule set version %s</p></div>\n",
+			    low, high, est->ruleset);
+		} else
+			html_printf(b, "<div class=\"govuk-inset-text\" id=\"estimate\">"
+			    "No estimate can be given: your organisation has no "
+			    "agreement with fee rules in force on the start date. The "
+			    "pool will price the request.</div>\n");
+	}
+	form_begin(b, r, "/requests");
+	html_printf(b, "<input type=\"hidden\" name=\"idem_key\" value=\"%s\">\n",
+	    key);
+	form_select(b, e, "area", "Skill area", NULL, request_areas,
+	    http_form(r, "area"));
+	form_input(b, e, "speciality", "Speciality (optional)", "For example, "
+	    "planning-law, contracts, network-security", "text",
+	    http_form(r, "speciality"), "govuk-!-width-one-half");
+	form_input(b, e, "title", "Title", "A short name for the work", "text",
+	    http_form(r, "title"), NULL);
+	form_textarea(b, e, "description", "Description", "What you need and "
+	    "why", http_form(r, "description"));
+	form_select(b, e, "urgency", "Urgency", NULL, request_urgencies,
+	    http_form(r, "urgency"));
+	form_input(b, e, "wanted_start", "Wanted from", "As YYYY-MM-DD", "text",
+	    http_form(r, "wanted_start"), "govuk-input--width-10");
+	form_input(b, e, "wanted_end", "Wanted until", "As YYYY-MM-DD", "text",
+	    http_form(r, "wanted_end"), "govuk-input--width-10");
+	form_input(b, e, "estimated_hours", "Estimated hours", "For example, 12 "
+	    "or 7.5", "text", http_form(r, "estimated_hours"),
+	    "govuk-input--width-5");
+	form_input(b, e, "budget", "Budget cap in pounds (optional)", "For "
+	    "example, 2500.00", "text", http_form(r, "budget"),
+	    "govuk-input--width-10");
+	form_input(b, e, "cost_centre", "Cost centre (optional)", NULL, "text",
+	    http_form(r, "cost_centre"), "govuk-input--width-10");
+	snprintf(hint, sizeof hint, "%s", request_po_required(http_db(),
+	    r->who.org_id) ? "Your organisation requires one" : "Optional");
+	form_input(b, e, "po_reference", "Purchase order or buyer reference", hint,
+	    "text", http_form(r, "po_reference"), "govuk-input--width-20");
+	form_input(b, e, "preferred_expert", "Preferred expert's number "
+	    "(optional)", "From the expert directory", "text",
+	    http_form(r, "preferred_expert"), "govuk-input--width-5");
+	html_printf(b, "<div class=\"govuk-button-group\">\n<button type=\""
+	    "submit\" name=\"action\" value=\"estimate\" class=\"govuk-button "
+	    "govuk-button--secondary\">Check the fee estimate</button>\n"
+	    "<button type=\"submit\" name=\"action\" value=\"send\" class=\""
+	    "govuk-button\">Send request</button>\n</div>\n</form>\n");
+	page_end(r, b, status);
+}
+
+static void
+request_new_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	request_form(r, 200, NULL, NULL);
+}
+
+static void
+request_input_from_form(struct ep_req *r, struct request_input *in)
+{
+	in->area = http_form(r, "area");
+	in->speciality = http_form(r, "speciality");
+	in->title = http_form(r, "title");
+	in->description = http_form(r, "description");
+	in->urgency = http_form(r, "urgency");
+	in->wanted_start = http_form(r, "wanted_start");
+	in->wanted_end = http_form(r, "wanted_end");
+	in->estimated_hours = http_form(r, "estimated_hours");
+	in->budget = http_form(r, "budget");
+	in->cost_centre = http_form(r, "cost_centre");
+	in->po_reference = http_form(r, "po_reference");
+	in->preferred_expert = http_form(r, "preferred_expert");
+	in->idem_key = http_form(r, "idem_key");
+}
+
+/* "Check the fee estimate" shows the form again with the estimate; "Send
+ * request" saves it (once, however often the form is sent). */
+static void
+request_create_cb(struct ep_req *r, void *arg)
+{
+	const char *action = http_form(r, "action");
+	struct request_input in;
+	struct request_clean c;
+	struct form_errors e = { 0 };
+	char loc[48];
+	int64_t id;
+	int existing;
+
+	(void)arg;
+	request_input_from_form(r, &in);
+	if (action != NULL && strcmp(action, "estimate") == 0) {
+		request_validate(http_db(), &in, r->who.org_id, &c, &e);
+		if (e.n == 0)
+			request_estimate(http_db(), r->who.org_id, in.area, c.minutes,
+			    in.wanted_start, &c.estimate_low, &c.estimate_high,
+			    c.ruleset, sizeof c.ruleset);
+		request_form(r, e.n ? 400 : 200, &e, e.n ? NULL : &c);
+		errs_free(&e);
+		return;
+	}
+	if (request_create(http_db(), &r->who, &in, &e, &id, &existing) != 0) {
+		request_form(r, 400, &e, NULL);
+		errs_free(&e);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	http_redirect(r, loc);
+}
+
+/* --- One request --- */
+
+static void
+summary(struct evbuffer *b, const char *key, const char *value)
+{
+	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
+	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
+	    "value\">%s</dd></div>\n", key, value);
+}
+
+static void
+action_button(struct evbuffer *b, struct ep_req *r, const char *action,
+    const char *label, const char *style)
+{
+	form_begin(b, r, action);
+	html_printf(b, "<button type=\"submit\" class=\"govuk-button%R\">%s"
+	    "</button>\n</form>\n", style, label);
+}
+
+static void
+request_offers_table(struct evbuffer *b, int64_t id)
+{
+	static const char *heads[] = { "Expert", "Provider", "Basis", "State",
+		"Note", NULL };
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT x.name, o.code, f.basis, "
+	    "f.state, coalesce(f.decline_reason, f.rank_note) FROM offers f JOIN "
+	    "experts x ON x.id = f.expert_id JOIN organisations o ON "
+	    "o.id = f.provider_id WHERE f.request_id = ? ORDER BY f.id");
+
+	sqlite3_bind_int64(s, 1, id);
+	table_open(b, "Offers", heads);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		html_printf(b, "<tr class=\"govuk-table__row\">");
+		cell(b, col(s, 0));
+		cell(b, col(s, 1));
+		cell(b, col(s, 2));
+		html_printf(b, "<td class=\"govuk-table__cell\">");
+		state_tag(b, col(s, 3));
+		html_printf(b, "</td>");
+		cell(b, col(s, 4));
+		html_printf(b, "</tr>\n");
+	}
+	sqlite3_reset(s);
+	html_printf(b, "</tbody>\n</table>\n");
+}
+
+static void
+request_engagement(struct evbuffer *b, int64_t id)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT e.id, x.name, o.code, "
+	    "e.basis, e.starts, e.ends, e.state, e.committed_minutes, "
+	    "e.budget_pence FROM engagements e JOIN experts x ON x.id = "
+	    "e.expert_id JOIN organisations o ON o.id = e.provider_id WHERE "
+	    "e.request_id = ?");
+	char text[64];
+
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		html_printf(b, "<h2 class=\"govuk-heading-m\" id=\"engagement\">"
+		    "Engagement %D</h2>\n<dl class=\"govuk-summary-list\">\n",
+		    (int64_t)sqlite3_column_int64(s, 0));
+		snprintf(text, sizeof text, "%s (%s)", col(s, 1), col(s, 2));
+		summary(b, "Expert", text);
+		summary(b, "Basis", col(s, 3));
+		snprintf(text, sizeof text, "%s to %s", col(s, 4), col(s, 5));
+		summary(b, "Dates", text);
+		hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
+		summary(b, "Hours committed", text);
+		if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
+			html_pence(text, sizeof text, sqlite3_column_int64(s, 8));
+			summary(b, "Budget", text);
+		}
+		summary(b, "State", col(s, 6));
+		html_printf(b, "</dl>\n");
+	}
+	sqlite3_reset(s);
+}
+
+static void
+request_view_cb(struct ep_req *r, void *arg)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT r.title, o.code, r.area, "
+	    "r.speciality, r.urgency, r.wanted_start, r.wanted_end, "
+	    "r.estimated_minutes, r.budget_pence, r.cost_centre, r.po_reference, "
+	    "r.state, r.estimate_pence, r.description, r.consumer_id, p.name "
+	    "FROM requests r JOIN organisations o ON o.id = r.consumer_id JOIN "
+	    "people p ON p.id = r.requester_id WHERE r.id = ?");
+	char text[96], state[16], path[64];
+	int64_t id = 0, consumer;
+	struct evbuffer *b;
+	int mine;
+
+	(void)arg;
+	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		page_message(r, 404, "Page not found", "There is no such request.");
+		return;
+	}
+	consumer = sqlite3_column_int64(s, 14);
+	mine = consumer == r->who.org_id;
+	snprintf(state, sizeof state, "%s", col(s, 11));
+	b = page_begin(r, col(s, 0), NULL);
+	html_printf(b, "<span class=\"govuk-caption-l\">Request %D from %s</span>"
+	    "\n<h1 class=\"govuk-heading-l\">%s</h1>\n<p class=\"govuk-body\">",
+	    id, col(s, 1), col(s, 0));
+	state_tag(b, state);
+	html_printf(b, "</p>\n<dl class=\"govuk-summary-list\">\n");
+	snprintf(text, sizeof text, "%s%s%s", col(s, 2), *col(s, 3) ? "/" : "",
+	    col(s, 3));
+	summary(b, "Skill", text);
+	summary(b, "Requested by", col(s, 15));
+	summary(b, "Description", col(s, 13));
+	summary(b, "Urgency", col(s, 4));
+	snprintf(text, sizeof text, "%s to %s", col(s, 5), col(s, 6));
+	summary(b, "Wanted", text);
+	hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
+	summary(b, "Estimated hours", text);
+	if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
+		html_pence(text, sizeof text, sqlite3_column_int64(s, 8));
+		summary(b, "Budget cap", text);
+	}
+	if (sqlite3_column_type(s, 12) != SQLITE_NULL) {
+		html_pence(text, sizeof text, sqlite3_column_int64(s, 12));
+		summary(b, "Estimate (highest grade)", text);
+	}
+	if (mine || (r->who.roles & CONSORTIUM)) {
+		summary(b, "Cost centre", col(s, 9));
+		summary(b, "Purchase order", col(s, 10));
+	}
+	html_printf(b, "</dl>\n");
+	sqlite3_reset(s);
+	request_offers_table(b, id);
+	request_engagement(b, id);
+	html_printf(b, "<div class=\"govuk-button-group\">\n");
+	if ((r->who.roles & broker_roles()) &&
+	    (strcmp(state, "submitted") == 0 || strcmp(state, "offered") == 0))
+		html_printf(b, "<a class=\"govuk-button\" href=\"/requests/%D/"
+		    "broker\">Find an expert</a>\n", id);
+	html_printf(b, "</div>\n");
+	if (mine && (r->who.roles & EP_ROLE_REQUESTER) &&
+	    (strcmp(state, "submitted") == 0 || strcmp(state, "offered") == 0)) {
+		snprintf(path, sizeof path, "/requests/%lld/withdraw", (long long)id);
+		action_button(b, r, path, "Withdraw request", " govuk-button--warning");
+	}
+	if (strcmp(state, "engaged") == 0 && ((mine && (r->who.roles &
+	    EP_ROLE_REQUESTER)) || (r->who.roles & EP_ROLE_POOL_MANAGER))) {
+		snprintf(path, sizeof path, "/requests/%lld/complete", (long long)id);
+		action_button(b, r, path, "Mark the work complete", "");
+	}
+	page_end(r, b, 200);
+}
+
+static void
+request_move_cb(struct ep_req *r, void *arg)
+{
+	const char *to = arg;
+	char err[160], loc[48];
+	int64_t id = 0;
+
+	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
+	if (request_finish(http_db(), &r->who, id, to, err, sizeof err) != 0) {
+		page_message(r, 409, "This cannot be done now", err);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	http_redirect(r, loc);
+}
+
+/* --- Brokering --- */
+
+/* Who may rank and offer: the pool, and requesters for their own
+ * requests when the consortium lets them choose (decided at start-up, so
+ * the route table says it). */
+static unsigned
+broker_roles(void)
+{
+	return CONSORTIUM | (cfg.requesters_choose ? EP_ROLE_REQUESTER : 0);
+}
+
+static void
+broker_page(struct ep_req *r, int status, const struct form_errors *e)
+{
+	static const char *heads[] = { "Choose", "Expert", "Score", "Why", NULL };
+	struct broker_candidate *v = NULL;
+	struct evbuffer *b;
+	char action[64], score[24], radio[40];
+	int64_t id = 0;
+	size_t n = 0, i;
+
+	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
+	if (broker_rank(http_db(), id, &v, &n) != 0) {
+		page_message(r, 404, "Page not found", "There is no such request.");
+		return;
+	}
+	b = page_begin(r, "Find an expert", e);
+	html_printf(b, "<span class=\"govuk-caption-l\">Request %D</span>\n<h1 "
+	    "class=\"govuk-heading-l\">Find an expert</h1>\n<p class=\"govuk-body"
+	    "\">Candidates ranked by skill, free time over the wanted dates, "
+	    "price and a fair spread of work across providers.</p>\n", id);
+	if (n == 0) {
+		html_printf(b, "<p class=\"govuk-body\">No active expert holds this "
+		    "skill.</p>\n");
+		page_end(r, b, status);
+		return;
+	}
+	snprintf(action, sizeof action, "/requests/%lld/offers", (long long)id);
+	form_begin(b, r, action);
+	html_printf(b, "<div class=\"govuk-form-group%R\">\n", e &&
+	    errs_get(e, "expert") ? " govuk-form-group--error" : "");
+	if (e && errs_get(e, "expert"))
+		html_printf(b, "<p id=\"expert-error\" class=\"govuk-error-message\">"
+		    "<span class=\"govuk-visually-hidden\">Error:</span> %s</p>\n",
+		    errs_get(e, "expert"));
+	table_open(b, "Ranked candidates", heads);
+	for (i = 0; i < n; i++) {
+		snprintf(score, sizeof score, "%lld", (long long)v[i].score);
+		if (i == 0)
+			snprintf(radio, sizeof radio, "expert");
+		else
+			snprintf(radio, sizeof radio, "expert-%lld",
+			    (long long)v[i].expert_id);
+		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
+		    "table__cell\"><div class=\"govuk-radios govuk-radios--small\">"
+		    "<div class=\"govuk-radios__item\"><input class=\"govuk-radios__"
+		    "input\" type=\"radio\" name=\"expert\" id=\"%s\" value=\"%D\""
+		    "%R><label class=\"govuk-label govuk-radios__label\" for=\"%s\">"
+		    "<span class=\"govuk-visually-hidden\">Offer to %s, ranked </span>"
+		    "%d</label></div></div></td>", radio, v[i].expert_id,
+		    i == 0 ? " checked" : "", radio, v[i].name, (int)i + 1);
+		html_printf(b, "<td class=\"govuk-table__cell\">%s<br><span class="
+		    "\"govuk-body-s\">%s, %s</span></td>", v[i].name, v[i].provider,
+		    v[i].grade);
+		cell(b, score);
+		html_printf(b, "<td class=\"govuk-table__cell govuk-body-s\">%s</td>"
+		    "</tr>\n", v[i].reasons);
+	}
+	html_printf(b, "</tbody>\n</table>\n</div>\n");
+	form_select(b, e, "basis", "Basis", NULL, engagement_bases,
+	    http_form(r, "basis"));
+	form_input(b, e, "budget", "Budget in pounds", "Needed for fixed fee and "
+	    "capped engagements", "text", http_form(r, "budget"),
+	    "govuk-input--width-10");
+	form_end(b, "Make the offer");
+	free(v);
+	page_end(r, b, status);
+}
+
+static void
+broker_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	broker_page(r, 200, NULL);
+}
+
+static void
+offer_create_cb(struct ep_req *r, void *arg)
+{
+	struct offer_input in = {
+		.expert = http_form(r, "expert"),
+		.basis = http_form(r, "basis"),
+		.budget = http_form(r, "budget"),
+		.note = "",
+	};
+	struct form_errors e = { 0 };
+	char loc[48];
+	int64_t id = 0, offer;
+
+	(void)arg;
+	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
+	if (offer_make(http_db(), &r->who, id, &in, &e, &offer) != 0) {
+		broker_page(r, 400, &e);
+		errs_free(&e);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	http_redirect(r, loc);
+}
+
+/* --- The queue and capacity --- */
+
+static void
+queue_cb(struct ep_req *r, void *arg)
+{
+	static const char *qheads[] = { "Request", "Consumer", "Skill",
+		"Urgency", "Waiting", "State", NULL };
+	static const char *cheads[] = { "Expert", "Provider", "Capacity",
+		"Committed", "Free", NULL };
+	struct evbuffer *b = page_begin(r, "Queue and capacity", NULL);
+	sqlite3_stmt *s;
+	char text[64], today[11], until[11];
+	int64_t from = (int64_t)(time(NULL) / 86400), to = from + 55;
+
+	(void)arg;
+	day_format(from, today);
+	day_format(to, until);
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Queue and capacity</h1>\n");
+	table_open(b, "Open requests, oldest first", qheads);
+	s = db_stmt(http_db(), "SELECT r.id, r.title, o.code, r.area, "
+	    "r.speciality, r.urgency, CAST(julianday('now') - julianday("
+	    "r.submitted_at) AS INTEGER), r.state FROM requests r JOIN "
+	    "organisations o ON o.id = r.consumer_id WHERE r.state IN "
+	    "('submitted', 'offered') ORDER BY r.submitted_at, r.id LIMIT 200");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
+		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
+		    "</a></td>", (int64_t)sqlite3_column_int64(s, 0), col(s, 1));
+		cell(b, col(s, 2));
+		snprintf(text, sizeof text, "%s%s%s", col(s, 3), *col(s, 4) ? "/" :
+		    "", col(s, 4));
+		cell(b, text);
+		cell(b, col(s, 5));
+		snprintf(text, sizeof text, "%d day%s", sqlite3_column_int(s, 6),
+		    sqlite3_column_int(s, 6) == 1 ? "" : "s");
+		cell(b, text);
+		html_printf(b, "<td class=\"govuk-table__cell\">");
+		state_tag(b, col(s, 7));
+		html_printf(b, "</td></tr>\n");
+	}
+	sqlite3_reset(s);
+	html_printf(b, "</tbody>\n</table>\n");
+	snprintf(text, sizeof text, "The next eight weeks: %s to %s", today,
+	    until);
+	table_open(b, text, cheads);
+	s = db_stmt(http_db(), "SELECT x.id, x.name, o.code, "
+	    "x.weekly_capacity_minutes, (SELECT coalesce(sum(e.committed_minutes), "
+	    "0) FROM engagements e WHERE e.expert_id = x.id AND e.state = 'active' "
+	    "AND e.ends >= ?1 AND e.starts <= ?2) FROM experts x JOIN "
+	    "organisations o ON o.id = x.org_id WHERE x.active = 1 ORDER BY o.code, "
+	    "x.name LIMIT 500");
+	sqlite3_bind_text(s, 1, today, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t weekly = sqlite3_column_int64(s, 3);
+		int64_t committed = sqlite3_column_int64(s, 4);
+		int64_t capacity = weekly * working_days(from, to) / 5;
+
+		html_printf(b, "<tr class=\"govuk-table__row\">");
+		cell(b, col(s, 1));
+		cell(b, col(s, 2));
+		hours_text(text, sizeof text, capacity);
+		cell(b, text);
+		hours_text(text, sizeof text, committed);
+		cell(b, text);
+		hours_text(text, sizeof text, capacity > committed ?
+		    capacity - committed : 0);
+		cell(b, text);
+		html_printf(b, "</tr>\n");
+	}
+	sqlite3_reset(s);
+	html_printf(b, "</tbody>\n</table>\n");
+	page_end(r, b, 200);
+}
+
+/* --- The expert's offers and engagements --- */
+
+static void
+offers_page(struct ep_req *r, int status, const struct form_errors *e)
+{
+	static const char *eheads[] = { "Engagement", "Consumer", "Basis",
+		"Dates", "State", NULL };
+	struct evbuffer *b = page_begin(r, "Your offers and engagements", e);
+	sqlite3_stmt *s;
+	char action[64], text[64];
+	int any = 0;
+
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Your offers and "
+	    "engagements</h1>\n<h2 class=\"govuk-heading-m\">Open offers</h2>\n");
+	s = db_stmt(http_db(), "SELECT f.id, r.id, r.title, o.code, r.area, "
+	    "r.wanted_start, r.wanted_end, r.estimated_minutes, f.basis, "
+	    "r.description FROM offers f JOIN requests r ON r.id = f.request_id "
+	    "JOIN organisations o ON o.id = r.consumer_id JOIN experts x ON "
+	    "x.id = f.expert_id WHERE x.person_id = ? AND f.state = 'open' ORDER "
+	    "BY f.id");
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t offer = sqlite3_column_int64(s, 0);
+
+		any = 1;
+		html_printf(b, "<div class=\"govuk-summary-card\"><div class=\""
+		    "govuk-summary-card__title-wrapper\"><h3 class=\"govuk-summary-"
+		    "card__title\">%s (request %D, %s)</h3></div><div class=\"govuk-"
+		    "summary-card__content\"><dl class=\"govuk-summary-list\">\n",
+		    col(s, 2), (int64_t)sqlite3_column_int64(s, 1), col(s, 3));
+		summary(b, "Skill", col(s, 4));
+		snprintf(text, sizeof text, "%s to %s", col(s, 5), col(s, 6));
+		summary(b, "Dates", text);
+		hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
+		summary(b, "Hours", text);
+		summary(b, "Basis", col(s, 8));
+		summary(b, "Description", col(s, 9));
+		html_printf(b, "</dl>\n");
+		snprintf(action, sizeof action, "/offers/%lld/accept",
+		    (long long)offer);
+		form_begin(b, r, action);
+		html_printf(b, "<button type=\"submit\" class=\"govuk-button\">"
+		    "Accept offer %D</button>\n</form>\n", offer);
+		snprintf(action, sizeof action, "/offers/%lld/decline",
+		    (long long)offer);
+		form_begin(b, r, action);
+		form_input(b, e, "reason", "Reason for declining", NULL, "text",
+		    NULL, NULL);
+		html_printf(b, "<button type=\"submit\" class=\"govuk-button govuk-"
+		    "button--secondary\">Decline offer %D</button>\n</form>\n</div>"
+		    "</div>\n", offer);
+	}
+	sqlite3_reset(s);
+	if (!any)
+		html_printf(b, "<p class=\"govuk-body\">You have no open offers.</p>\n");
+	table_open(b, "Your engagements", eheads);
+	s = db_stmt(http_db(), "SELECT e.id, r.title, o.code, e.basis, e.starts, "
+	    "e.ends, e.state, r.id FROM engagements e JOIN requests r ON "
+	    "r.id = e.request_id JOIN organisations o ON o.id = e.consumer_id JOIN "
+	    "experts x ON x.id = e.expert_id WHERE x.person_id = ? ORDER BY "
+	    "e.id DESC LIMIT 100");
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
+		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
+		    "</a></td>", (int64_t)sqlite3_column_int64(s, 7), col(s, 1));
+		cell(b, col(s, 2));
+		cell(b, col(s, 3));
+		snprintf(text, sizeof text, "%s to %s", col(s, 4), col(s, 5));
+		cell(b, text);
+		html_printf(b, "<td class=\"govuk-table__cell\">");
+		state_tag(b, col(s, 6));
+		html_printf(b, "</td></tr>\n");
+	}
+	sqlite3_reset(s);
+	html_printf(b, "</tbody>\n</table>\n");
+	page_end(r, b, status);
+}
+
+static void
+offers_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	offers_page(r, 200, NULL);
+}
+
+static void
+offer_accept_cb(struct ep_req *r, void *arg)
+{
+	char err[160];
+	int64_t id = 0, engagement;
+
+	(void)arg;
+	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
+	if (offer_accept(http_db(), &r->who, id, &engagement, err,
+	    sizeof err) != 0) {
+		page_message(r, 409, "The offer cannot be accepted", err);
+		return;
+	}
+	http_redirect(r, "/offers");
+}
+
+static void
+offer_decline_cb(struct ep_req *r, void *arg)
+{
+	struct form_errors e = { 0 };
+	int64_t id = 0;
+
+	(void)arg;
+	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
+	if (offer_decline(http_db(), &r->who, id, http_form(r, "reason"),
+	    &e) != 0) {
+		offers_page(r, 400, &e);
+		errs_free(&e);
+		return;
+	}
+	http_redirect(r, "/offers");
+}
+
+void
+market_routes_register(void)
+{
+	unsigned viewers = EP_ROLE_REQUESTER | EP_ROLE_APPROVER |
+	    EP_ROLE_FINANCE | CONSORTIUM;
+
+	route_add(NULL, "GET", "/requests", viewers, requests_list_cb, NULL);
+	route_add(NULL, "GET", "/requests/new", EP_ROLE_REQUESTER,
+	    request_new_cb, NULL);
+	route_add(NULL, "POST", "/requests", EP_ROLE_REQUESTER,
+	    request_create_cb, NULL);
+	route_add_owned(NULL, "GET", "/requests/{id}", EP_ROLE_ANY,
+	    REQUEST_OWNERS, request_view_cb, NULL);
+	route_add_owned(NULL, "POST", "/requests/{id}/withdraw",
+	    EP_ROLE_REQUESTER, REQUEST_CONSUMER, request_move_cb, "withdrawn");
+	route_add_owned(NULL, "POST", "/requests/{id}/complete",
+	    EP_ROLE_REQUESTER | EP_ROLE_POOL_MANAGER, REQUEST_CONSUMER,
+	    request_move_cb, "completed");
+	route_add_owned(NULL, "GET", "/requests/{id}/broker", broker_roles(),
+	    REQUEST_CONSUMER, broker_cb, NULL);
+	route_add_owned(NULL, "POST", "/requests/{id}/offers", broker_roles(),
+	    REQUEST_CONSUMER, offer_create_cb, NULL);
+	route_add(NULL, "GET", "/queue", CONSORTIUM, queue_cb, NULL);
+	route_add(NULL, "GET", "/offers", EP_ROLE_EXPERT, offers_cb, NULL);
+	route_add_owned(NULL, "POST", "/offers/{id}/accept", EP_ROLE_EXPERT,
+	    OFFER_PROVIDER, offer_accept_cb, NULL);
+	route_add_owned(NULL, "POST", "/offers/{id}/decline", EP_ROLE_EXPERT,
+	    OFFER_PROVIDER, offer_decline_cb, NULL);
+}

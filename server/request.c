@@ -1,0 +1,404 @@
+/* request.c: requests for expert time: validation, creation, their states. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+const char *const request_areas[][2] = {
+	{ "legal", "Legal" },
+	{ "it", "IT" },
+	{ "procurement", "Procurement" },
+	{ "hr", "HR" },
+	{ "finance", "Finance" },
+	{ "planning", "Planning" },
+	{ NULL, NULL },
+};
+
+const char *const request_urgencies[][2] = {
+	{ "routine", "Routine: within a month" },
+	{ "soon", "Soon: within two weeks" },
+	{ "urgent", "Urgent: this week" },
+	{ NULL, NULL },
+};
+
+/*
+ * The one table of allowed request transitions. Everything that changes a
+ * request's state goes through request_transition, which consults it.
+ */
+static const struct {
+	const char *from;
+	const char *to;
+} request_moves[] = {
+	{ "draft", "submitted" },
+	{ "draft", "withdrawn" },
+	{ "submitted", "offered" },
+	{ "submitted", "withdrawn" },
+	{ "submitted", "declined" },
+	{ "submitted", "cancelled" },
+	{ "offered", "offered" },
+	{ "offered", "engaged" },
+	{ "offered", "submitted" },
+	{ "offered", "withdrawn" },
+	{ "offered", "cancelled" },
+	{ "engaged", "completed" },
+	{ "engaged", "cancelled" },
+	{ "completed", "closed" },
+};
+
+int
+request_move_allowed(const char *from, const char *to)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(request_moves); i++) {
+		if (strcmp(request_moves[i].from, from) == 0 &&
+		    strcmp(request_moves[i].to, to) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+choice_ok(const char *const options[][2], const char *v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && options[i][0] != NULL; i++) {
+		if (strcmp(options[i][0], v) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Hours as typed ("12", "7.5", "7:30", "90m") into minutes. */
+int
+parse_hours(const char *s, int64_t *minutes)
+{
+	int64_t h = 0, m = 0;
+	size_t n;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	n = strlen(s);
+	if (n > 1 && s[n - 1] == 'm') {
+		char tmp[32];
+
+		if (n >= sizeof tmp)
+			return -1;
+		memcpy(tmp, s, n - 1);
+		tmp[n - 1] = '\0';
+		if (parse_int64(tmp, 1, 1000000, &m) != 0)
+			return -1;
+		*minutes = m;
+		return 0;
+	}
+	h = strtoll(s, &end, 10);
+	if (end == s || h < 0 || h > 100000)
+		return -1;
+	if (*end == ':') {
+		if (parse_int64(end + 1, 0, 59, &m) != 0 || strlen(end + 1) != 2)
+			return -1;
+	} else if (*end == '.') {
+		const char *f = end + 1;
+		int64_t frac = 0, scale = 1;
+		int digits = 0;
+
+		for (; *f >= '0' && *f <= '9' && digits < 2; f++, digits++) {
+			frac = frac * 10 + (*f - '0');
+			scale *= 10;
+		}
+		if (*f != '\0' || digits == 0)
+			return -1;
+		/* Tenths or hundredths of an hour, to the nearest minute. */
+		m = (frac * 60 + scale / 2) / scale;
+	} else if (*end != '\0')
+		return -1;
+	*minutes = h * 60 + m;
+	return *minutes > 0 ? 0 : -1;
+}
+
+/* Checks every field of a request; fills the cleaned values into out. */
+void
+request_validate(struct ep_db *db, const struct request_input *in,
+    int64_t consumer_id, struct request_clean *out, struct form_errors *e)
+{
+	memset(out, 0, sizeof *out);
+	out->budget = -1;
+	if (!choice_ok(request_areas, in->area))
+		errs_add(e, "area", "Choose the skill area you need");
+	if (in->speciality != NULL && strlen(in->speciality) > 60)
+		errs_add(e, "speciality", "Speciality must be 60 characters or fewer");
+	if (in->title == NULL || *in->title == '\0')
+		errs_add(e, "title", "Enter a title for the request");
+	else if (strlen(in->title) > 200)
+		errs_add(e, "title", "Title must be 200 characters or fewer");
+	if (in->description != NULL && strlen(in->description) > 5000)
+		errs_add(e, "description", "Description must be 5000 characters or "
+		    "fewer");
+	if (!choice_ok(request_urgencies, in->urgency))
+		errs_add(e, "urgency", "Choose how urgent the request is");
+	if (in->wanted_start == NULL || *in->wanted_start == '\0')
+		errs_add(e, "wanted_start", "Enter the date you want the work to "
+		    "start");
+	else if (!date_ok(in->wanted_start))
+		errs_add(e, "wanted_start", "Start date must be a real date, as "
+		    "YYYY-MM-DD");
+	if (in->wanted_end == NULL || *in->wanted_end == '\0')
+		errs_add(e, "wanted_end", "Enter the date the work must end by");
+	else if (!date_ok(in->wanted_end))
+		errs_add(e, "wanted_end", "End date must be a real date, as "
+		    "YYYY-MM-DD");
+	else if (date_ok(in->wanted_start) &&
+	    strcmp(in->wanted_end, in->wanted_start) < 0)
+		errs_add(e, "wanted_end", "End date must be on or after the start "
+		    "date");
+	if (in->estimated_hours == NULL || *in->estimated_hours == '\0')
+		errs_add(e, "estimated_hours", "Enter the hours you expect the work "
+		    "to take");
+	else if (parse_hours(in->estimated_hours, &out->minutes) != 0 ||
+	    out->minutes > 2000 * 60)
+		errs_add(e, "estimated_hours", "Estimated hours must be a number of "
+		    "hours from 0.1 to 2000, such as 12 or 7.5");
+	if (in->budget != NULL && *in->budget != '\0' &&
+	    parse_money(in->budget, &out->budget) != 0)
+		errs_add(e, "budget", "Budget cap must be an amount in pounds and "
+		    "pence, such as 2500.00");
+	if (in->cost_centre != NULL && strlen(in->cost_centre) > 40)
+		errs_add(e, "cost_centre", "Cost centre must be 40 characters or "
+		    "fewer");
+	if (in->po_reference != NULL && strlen(in->po_reference) > 60)
+		errs_add(e, "po_reference", "Purchase order must be 60 characters "
+		    "or fewer");
+	else if (request_po_required(db, consumer_id) &&
+	    (in->po_reference == NULL || *in->po_reference == '\0'))
+		errs_add(e, "po_reference", "Enter the purchase order or buyer "
+		    "reference: your organisation requires one");
+	if (in->preferred_expert != NULL && *in->preferred_expert != '\0') {
+		sqlite3_stmt *s = db_stmt(db,
+		    "SELECT id FROM experts WHERE id = ? AND active = 1");
+
+		if (parse_int64(in->preferred_expert, 1, INT64_MAX,
+		    &out->preferred) != 0 || s == NULL)
+			out->preferred = 0;
+		else {
+			sqlite3_bind_int64(s, 1, out->preferred);
+			if (sqlite3_step(s) != SQLITE_ROW)
+				out->preferred = 0;
+			sqlite3_reset(s);
+		}
+		if (out->preferred == 0)
+			errs_add(e, "preferred_expert", "Choose an expert from the "
+			    "directory, or none");
+	}
+}
+
+int
+request_po_required(struct ep_db *db, int64_t org_id)
+{
+	sqlite3_stmt *s = db_stmt(db,
+	    "SELECT po_required FROM organisations WHERE id = ?");
+	int yes = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, org_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		yes = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return yes;
+}
+
+static void
+bind_text_or_empty(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+/*
+ * Creates a submitted request. The form's key makes a double submission
+ * find the first request instead of making a second (*existing set).
+ */
+int
+request_create(struct ep_db *db, const struct principal *who,
+    const struct request_input *in, struct form_errors *e, int64_t *id,
+    int *existing)
+{
+	struct request_clean c;
+	struct audit_actor actor;
+	sqlite3_stmt *s;
+	char idtext[24];
+	json_t *sum;
+	char *text;
+
+	*existing = 0;
+	if (in->idem_key != NULL && *in->idem_key != '\0') {
+		s = db_stmt(db, "SELECT id FROM requests WHERE idem_key = ? AND "
+		    "requester_id = ?");
+		sqlite3_bind_text(s, 1, in->idem_key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, who->person_id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*id = sqlite3_column_int64(s, 0);
+			*existing = 1;
+		}
+		sqlite3_reset(s);
+		if (*existing)
+			return 0;
+	}
+	request_validate(db, in, who->org_id, &c, e);
+	if (e->n > 0)
+		return -1;
+	request_estimate(db, who->org_id, in->area, c.minutes, in->wanted_start,
+	    &c.estimate_low, &c.estimate_high, c.ruleset, sizeof c.ruleset);
+	if (db_begin(db) != 0)
+		goto fail;
+	s = db_stmt(db, "INSERT INTO requests (consumer_id, requester_id, area, "
+	    "speciality, title, description, urgency, wanted_start, wanted_end, "
+	    "estimated_minutes, budget_pence, cost_centre, po_reference, "
+	    "preferred_expert_id, state, estimate_pence, estimate_ruleset, "
+	    "idem_key, submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', "
+	    "'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+	if (s == NULL)
+		goto rollback;
+	sqlite3_bind_int64(s, 1, who->org_id);
+	sqlite3_bind_int64(s, 2, who->person_id);
+	bind_text_or_empty(s, 3, in->area);
+	bind_text_or_empty(s, 4, in->speciality);
+	bind_text_or_empty(s, 5, in->title);
+	bind_text_or_empty(s, 6, in->description);
+	bind_text_or_empty(s, 7, in->urgency);
+	bind_text_or_empty(s, 8, in->wanted_start);
+	bind_text_or_empty(s, 9, in->wanted_end);
+	sqlite3_bind_int64(s, 10, c.minutes);
+	if (c.budget >= 0)
+		sqlite3_bind_int64(s, 11, c.budget);
+	bind_text_or_empty(s, 12, in->cost_centre);
+	bind_text_or_empty(s, 13, in->po_reference);
+	if (c.preferred > 0)
+		sqlite3_bind_int64(s, 14, c.preferred);
+	if (c.estimate_high > 0)
+		sqlite3_bind_int64(s, 15, c.estimate_high);
+	if (c.ruleset[0] != '\0')
+		sqlite3_bind_text(s, 16, c.ruleset, -1, SQLITE_STATIC);
+	if (in->idem_key != NULL && *in->idem_key != '\0')
+		sqlite3_bind_text(s, 17, in->idem_key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		goto rollback;
+	}
+	sqlite3_reset(s);
+	*id = sqlite3_last_insert_rowid(db->sql);
+	snprintf(idtext, sizeof idtext, "%lld", (long long)*id);
+	sum = json_pack("{s:{s:s,s:s,s:s,s:I,s:s}}", "after", "state",
+	    "submitted", "area", in->area, "title", in->title, "minutes",
+	    (json_int_t)c.minutes, "urgency", in->urgency);
+	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(sum);
+	audit_actor_of(&actor, who);
+	if (audit_record(db, &actor, "submit", "request", idtext, who->org_id,
+	    text) != 0) {
+		free(text);
+		goto rollback;
+	}
+	free(text);
+	if (outbox_notify_role(db, EP_ROLE_POOL_MANAGER, 0, "New request",
+	    in->title, *id) != 0)
+		goto rollback;
+	if (db_commit(db) != 0)
+		goto rollback;
+	request_fire(*id, "request.submitted");
+	return 0;
+rollback:
+	db_rollback(db);
+fail:
+	errs_add(e, "title", "The request could not be saved: %s", db_errmsg(db));
+	return -1;
+}
+
+/* Fires a plugin hook for a request event, with a small JSON payload. */
+void
+request_fire(int64_t id, const char *event)
+{
+	char json[64];
+
+	snprintf(json, sizeof json, "{\"request\":%lld}", (long long)id);
+	hook_fire(event, json);
+}
+
+/* The request's state now, into out; -1 if there is no such request. */
+int
+request_state(struct ep_db *db, int64_t id, char *out, size_t len)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT state FROM requests WHERE id = ?");
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(out, len, "%s", sqlite3_column_text(s, 0));
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * Moves a request to a new state, inside the caller's transaction: checks
+ * the move against the one table, records when it happened, audits it.
+ * The caller fires the hook after committing (request_fire).
+ */
+int
+request_transition(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const char *to, const char *reason, char *err, size_t errlen)
+{
+	char from[16], idtext[24];
+	sqlite3_stmt *s;
+	json_t *sum;
+	char *text;
+	int64_t org = 0;
+	int rc;
+
+	if (request_state(db, id, from, sizeof from) != 0) {
+		snprintf(err, errlen, "there is no request %lld", (long long)id);
+		return -1;
+	}
+	if (!request_move_allowed(from, to)) {
+		snprintf(err, errlen, "a %s request cannot become %s", from, to);
+		return -1;
+	}
+	s = db_stmt(db, "UPDATE requests SET state = ?2, updated_at = "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), first_offer_at = CASE WHEN "
+	    "?2 = 'offered' AND first_offer_at IS NULL THEN strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', 'now') ELSE first_offer_at END, engaged_at = "
+	    "CASE WHEN ?2 = 'engaged' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+	    "ELSE engaged_at END WHERE id = ?1 RETURNING consumer_id");
+	if (s == NULL)
+		goto store;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		org = sqlite3_column_int64(s, 0);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto store;
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	sum = json_pack("{s:{s:s},s:{s:s},s:s}", "before", "state", from, "after",
+	    "state", to, "reason", reason ? reason : "");
+	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(sum);
+	rc = audit_record(db, actor, strcmp(from, to) == 0 ? "update" : to,
+	    "request", idtext, org, text);
+	free(text);
+	if (rc != 0)
+		goto store;
+	return 0;
+store:
+	snprintf(err, errlen, "the store failed: %s", db_errmsg(db));
+	return -1;
+}
