@@ -29,6 +29,7 @@ if HAVE_CMOCKA
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LDADD = libexpertpool.a $(DEPS_LIBS) $(CMOCKA_LIBS)
 UNIT_TESTS = \
+	tests/unit/broker_test \
 	tests/unit/config_test \
 	tests/unit/db_test \
 	tests/unit/fee_test \
@@ -37,6 +38,9 @@ UNIT_TESTS = \
 	tests/unit/route_test
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
+tests_unit_broker_test_SOURCES = tests/unit/broker_test.c
+tests_unit_broker_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_broker_test_LDADD = $(UNIT_LDADD)
 tests_unit_config_test_SOURCES = tests/unit/config_test.c
 tests_unit_config_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_config_test_LDADD = $(UNIT_LDADD)
@@ -62,6 +66,7 @@ SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/cli.test \
 	tests/integration/fees.test \
+	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test \
