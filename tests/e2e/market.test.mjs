@@ -1,0 +1,119 @@
+// market.test.mjs: the marketplace journey in a browser without JavaScript:
+// a requester sends a request (after a mistake the form names, and after
+// seeing the estimate), the pool offers it to the top-ranked expert, the
+// expert accepts, and the requester sees the engagement.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { checkBasics, launchBrowser, startServer, topSrcdir } from './lib.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+	server = await startServer({
+		args: ['--scripts', join(topSrcdir, 'scripts')],
+		dbSetup: ({ cli, dbPath }) => {
+			cli(['org', 'add', 'NRC', '--name', 'Northshire Regional Centre',
+			    '--kind', 'centre']);
+			cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
+			    '--kind', 'district']);
+			cli(['agreement', 'add', '--default', '--ruleset', 'standard']);
+			const users = [['rachel', 'AVD', 'requester', 'Rachel Requester'],
+			    ['paul', 'NRC', 'pool-manager', 'Paul Poolman'],
+			    ['priya', 'NRC', 'expert', 'Priya Shah'],
+			    ['tom', 'NRC', 'expert', 'Tom Okafor']];
+			for (const [login, org, roles, name] of users)
+				cli(['user', 'add', login, '--org', org, '--roles', roles,
+				    '--name', name], { input: `${login}-password-1\n` });
+			execFileSync('sqlite3', [dbPath, `
+			    INSERT INTO experts (org_id, person_id, name, grade,
+			        weekly_capacity_minutes)
+			      SELECT org_id, id, name, 'senior', 1800 FROM people
+			      WHERE login IN ('priya', 'tom') ORDER BY login;
+			    INSERT INTO expert_skills VALUES (1, 'legal', 'planning-law', 5),
+			      (2, 'legal', 'contracts', 3);`]);
+		},
+	});
+	browser = await launchBrowser();
+});
+
+after(async () => {
+	await browser?.close();
+	await server?.stop();
+});
+
+async function signIn(login) {
+	const ctx = await browser.newContext({ javaScriptEnabled: false });
+	const page = await ctx.newPage();
+	await page.goto(new URL('login', server.url).href);
+	await page.fill('#login', login);
+	await page.fill('#password', `${login}-password-1`);
+	await page.click('#main-content button[type=submit]');
+	assert.doesNotMatch(page.url(), /\/login/, `${login} signed in`);
+	return { ctx, page };
+}
+
+test('request, offer, accept, engagement', async () => {
+	const requester = await signIn('rachel');
+	let page = requester.page;
+	await page.click('text=Ask for expert time');
+	await checkBasics(page);
+	await page.selectOption('#area', 'legal');
+	await page.fill('#speciality', 'planning-law');
+	await page.selectOption('#urgency', 'soon');
+	await page.fill('#wanted_start', '2026-12-01');
+	await page.fill('#wanted_end', '2026-12-18');
+	await page.fill('#estimated_hours', '12');
+	await page.click('button[value=send]');
+	assert.equal(await page.locator('.govuk-error-summary').count(), 1,
+	    'the error summary shows');
+	assert.match(await page.locator('.govuk-error-summary').innerText(),
+	    /Enter a title for the request/);
+	assert.equal(await page.inputValue('#estimated_hours'), '12', 'fields kept');
+	await checkBasics(page);
+
+	await page.fill('#title', 'Planning appeal advice');
+	await page.click('button[value=estimate]');
+	const estimate = await page.locator('#estimate').innerText();
+	assert.match(estimate, /£720\.00 to £1,740\.00/, 'the estimate shows');
+	await page.click('button[value=send]');
+	assert.match(page.url(), /\/requests\/1$/);
+	assert.match(await page.locator('h1').innerText(), /Planning appeal advice/);
+	await checkBasics(page);
+
+	const pool = await signIn('paul');
+	page = pool.page;
+	await page.click('text=Queue and capacity');
+	await checkBasics(page);
+	await page.click('text=Planning appeal advice');
+	await page.click('text=Find an expert');
+	await checkBasics(page);
+	const first = page.locator('table tbody tr').first();
+	assert.match(await first.innerText(), /Priya Shah/, 'Priya ranks first');
+	assert.match(await first.innerText(), /planning-law level 5/);
+	assert.ok(await page.isChecked('#expert'), 'the top-ranked is chosen');
+	await page.selectOption('#basis', 'hourly');
+	await page.click('#main-content button[type=submit]');
+	assert.match(page.url(), /\/requests\/1$/);
+	assert.match(await page.locator('.govuk-table').innerText(), /Priya Shah/);
+
+	const expert = await signIn('priya');
+	page = expert.page;
+	await page.goto(new URL('offers', server.url).href);
+	await checkBasics(page);
+	await page.click('text=Accept offer 1');
+	assert.match(page.url(), /\/offers$/);
+	assert.match(await page.locator('table').last().innerText(),
+	    /Planning appeal advice/);
+
+	page = requester.page;
+	await page.goto(new URL('requests/1', server.url).href);
+	assert.match(await page.locator('#engagement').innerText(), /Engagement 1/);
+	assert.match(await page.locator('main').innerText(), /engaged/);
+	await page.screenshot({ path: join(server.tmpDir, 'engaged.png'),
+	    fullPage: true });
+	for (const s of [requester, pool, expert])
+		await s.ctx.close();
+});
