@@ -68,8 +68,9 @@ SERVER_TESTS = \
 	tests/integration/fees.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
+	tests/integration/openapi.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test \
 	tests/e2e/browser.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/e2e tests/fees
+EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/e2e tests/fees docs/openapi.yaml
