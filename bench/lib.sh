@@ -6,7 +6,7 @@ PIDS=
 cleanup() {
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	rm -rf "$B"
+	[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $B" || rm -rf "$B"
 }
 trap cleanup EXIT
 
@@ -49,6 +49,7 @@ median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/
 # wrk_rps URL [SECONDS] [CONNECTIONS] [WRK ARGS...]: prints requests/second.
 wrk_rps() {
 	url=$1; secs=${2:-10}; conns=${3:-64}; shift 3 || shift $#
-	wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$B/wrk.out" 2>&1
+	threads=2; [ "$conns" -ge 2 ] || threads=1
+	wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$B/wrk.out" 2>&1
 	sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$B/wrk.out"
 }

@@ -190,6 +190,18 @@ broker_capacity(struct ep_db *db, const struct broker_request *q,
 	return 0;
 }
 
+struct broker_share {
+	int64_t provider, permille;
+};
+
+static int
+share_by_provider(const void *a, const void *b)
+{
+	const struct broker_share *x = a, *y = b;
+
+	return (x->provider > y->provider) - (x->provider < y->provider);
+}
+
 /* Each provider's share (per mille) of engaged minutes in the last 90 days. */
 static void
 broker_spread(struct ep_db *db, struct broker_candidate *v, size_t n)
@@ -199,27 +211,53 @@ broker_spread(struct ep_db *db, struct broker_candidate *v, size_t n)
 	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-90 days')) FROM engagements "
 	    "WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-90 days') "
 	    "GROUP BY provider_id");
-	size_t i;
+	struct broker_share *shares = NULL, key, *hit;
+	size_t nshares = 0, cap = 0, i;
 
 	if (s == NULL)
 		return;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		int64_t provider = sqlite3_column_int64(s, 0);
-		int64_t mine = sqlite3_column_int64(s, 1);
 		int64_t all = sqlite3_column_int64(s, 2);
 
-		for (i = 0; i < n; i++) {
-			if (v[i].provider_id == provider && all > 0)
-				v[i].share_permille = mine * 1000 / all;
+		if (nshares == cap) {
+			cap = cap ? cap * 2 : 64;
+			shares = xrealloc(shares, sizeof *shares * cap);
 		}
+		shares[nshares].provider = sqlite3_column_int64(s, 0);
+		shares[nshares].permille = all > 0 ?
+		    sqlite3_column_int64(s, 1) * 1000 / all : 0;
+		nshares++;
 	}
 	sqlite3_reset(s);
+	qsort(shares, nshares, sizeof *shares, share_by_provider);
+	for (i = 0; i < n && nshares > 0; i++) {
+		key.provider = v[i].provider_id;
+		hit = bsearch(&key, shares, nshares, sizeof *shares,
+		    share_by_provider);
+		if (hit != NULL)
+			v[i].share_permille = hit->permille;
+	}
+	free(shares);
 }
 
-/* Scores each candidate and writes why. */
+/* Points for one candidate's skill, capacity, price and spread. */
 static void
-broker_score(const struct broker_request *q, struct broker_candidate *v,
-    size_t n)
+broker_points(const struct broker_request *q, struct broker_candidate *c,
+    int64_t cheapest, int64_t pts[4])
+{
+	if (c->speciality_level > 0 && q->speciality[0] != '\0')
+		pts[0] = c->speciality_level * SKILL_POINTS;
+	else
+		pts[0] = c->area_level * AREA_POINTS;
+	pts[1] = c->free_minutes >= q->minutes ? CAPACITY_POINTS :
+	    CAPACITY_POINTS * c->free_minutes / q->minutes;
+	pts[2] = c->price > 0 && cheapest > 0 ?
+	    PRICE_POINTS * cheapest / c->price : 0;
+	pts[3] = SPREAD_POINTS * (1000 - c->share_permille) / 1000;
+}
+
+static int64_t
+broker_cheapest(const struct broker_candidate *v, size_t n)
 {
 	int64_t cheapest = 0;
 	size_t i;
@@ -228,73 +266,85 @@ broker_score(const struct broker_request *q, struct broker_candidate *v,
 		if (v[i].price > 0 && (cheapest == 0 || v[i].price < cheapest))
 			cheapest = v[i].price;
 	}
-	for (i = 0; i < n; i++) {
-		struct broker_candidate *c = &v[i];
-		int64_t skill, capacity, price = 0, spread;
-		char money[32];
-		size_t len;
+	return cheapest;
+}
 
-		if (c->speciality_level > 0 && q->speciality[0] != '\0')
-			skill = c->speciality_level * SKILL_POINTS;
-		else
-			skill = c->area_level * AREA_POINTS;
-		capacity = c->free_minutes >= q->minutes ? CAPACITY_POINTS :
-		    CAPACITY_POINTS * c->free_minutes / q->minutes;
-		if (c->price > 0 && cheapest > 0)
-			price = PRICE_POINTS * cheapest / c->price;
-		spread = SPREAD_POINTS * (1000 - c->share_permille) / 1000;
-		c->score = skill + capacity + price + spread +
-		    (c->expert_id == q->preferred ? PREFERRED_POINTS : 0);
-		if (c->speciality_level > 0 && q->speciality[0] != '\0')
-			len = (size_t)snprintf(c->reasons, sizeof c->reasons,
-			    "%s/%s level %d (+%lld); ", q->area, q->speciality,
-			    c->speciality_level, (long long)skill);
-		else
-			len = (size_t)snprintf(c->reasons, sizeof c->reasons,
-			    "%s level %d, not %s (+%lld); ", q->area, c->area_level,
-			    q->speciality[0] ? q->speciality : "a speciality",
-			    (long long)skill);
-		len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
-		    "%lld.%lld h free of %lld.%lld h needed%s (+%lld); ",
-		    (long long)(c->free_minutes / 60),
-		    (long long)(c->free_minutes % 60 * 10 / 60),
-		    (long long)(q->minutes / 60), (long long)(q->minutes % 60 * 10 / 60),
-		    c->leave_days > 0 ? ", some leave" : "", (long long)capacity);
-		if (c->price > 0) {
-			html_pence(money, sizeof money, c->price);
-			len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
-			    "%s estimated at %s rates%s (+%lld); ", money, c->grade,
-			    c->price == cheapest ? ", the cheapest" : "",
-			    (long long)price);
-		} else
-			len += (size_t)snprintf(c->reasons + len, sizeof c->reasons -
-			    len, "no price for grade %s (+0); ", c->grade);
-		len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
-		    "%s had %lld.%lld%% of recent work (+%lld)", c->provider,
-		    (long long)(c->share_permille / 10),
-		    (long long)(c->share_permille % 10), (long long)spread);
-		if (c->expert_id == q->preferred && len < sizeof c->reasons)
-			snprintf(c->reasons + len, sizeof c->reasons - len,
-			    "; the requester's preferred expert (+%d)",
-			    PREFERRED_POINTS);
+/* Scores every candidate: cheap, so all of them are ranked. */
+static void
+broker_score(const struct broker_request *q, struct broker_candidate *v,
+    size_t n, int64_t cheapest)
+{
+	int64_t pts[4];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		broker_points(q, &v[i], cheapest, pts);
+		v[i].score = pts[0] + pts[1] + pts[2] + pts[3] +
+		    (v[i].expert_id == q->preferred ? PREFERRED_POINTS : 0);
 	}
+}
+
+/* Writes why, for the candidates that will be shown. */
+static void
+broker_reasons(const struct broker_request *q, struct broker_candidate *c,
+    int64_t cheapest)
+{
+	int64_t pts[4];
+	char money[32];
+	size_t len;
+
+	broker_points(q, c, cheapest, pts);
+	if (c->speciality_level > 0 && q->speciality[0] != '\0')
+		len = (size_t)snprintf(c->reasons, sizeof c->reasons,
+		    "%s/%s level %d (+%lld); ", q->area, q->speciality,
+		    c->speciality_level, (long long)pts[0]);
+	else
+		len = (size_t)snprintf(c->reasons, sizeof c->reasons,
+		    "%s level %d, not %s (+%lld); ", q->area, c->area_level,
+		    q->speciality[0] ? q->speciality : "a speciality",
+		    (long long)pts[0]);
+	len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
+	    "%lld.%lld h free of %lld.%lld h needed%s (+%lld); ",
+	    (long long)(c->free_minutes / 60),
+	    (long long)(c->free_minutes % 60 * 10 / 60),
+	    (long long)(q->minutes / 60), (long long)(q->minutes % 60 * 10 / 60),
+	    c->leave_days > 0 ? ", some leave" : "", (long long)pts[1]);
+	if (c->price > 0) {
+		html_pence(money, sizeof money, c->price);
+		len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
+		    "%s estimated at %s rates%s (+%lld); ", money, c->grade,
+		    c->price == cheapest ? ", the cheapest" : "", (long long)pts[2]);
+	} else
+		len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
+		    "no price for grade %s (+0); ", c->grade);
+	len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
+	    "%s had %lld.%lld%% of recent work (+%lld)", c->provider,
+	    (long long)(c->share_permille / 10),
+	    (long long)(c->share_permille % 10), (long long)pts[3]);
+	if (c->expert_id == q->preferred && len < sizeof c->reasons)
+		snprintf(c->reasons + len, sizeof c->reasons - len,
+		    "; the requester's preferred expert (+%d)", PREFERRED_POINTS);
 }
 
 /*
  * Ranks the candidates for a request: skill match and level, free
  * capacity over the wanted dates, price from the fee rules, and a fair
- * spread of work across providers. Best first; free *out.
+ * spread of work across providers. Every candidate is scored; the best
+ * `limit` are returned, best first, with their reasons (*total says how
+ * many there were). Free *out.
  */
 int
-broker_rank(struct ep_db *db, int64_t request_id,
-    struct broker_candidate **out, size_t *n)
+broker_rank(struct ep_db *db, int64_t request_id, size_t limit,
+    struct broker_candidate **out, size_t *n, size_t *total)
 {
 	struct broker_request q;
 	struct grade_price prices[8];
 	size_t nprices, i, k;
+	int64_t cheapest;
 
 	*out = NULL;
 	*n = 0;
+	*total = 0;
 	if (broker_load_request(db, request_id, &q) != 0)
 		return -1;
 	if (broker_candidates(db, &q, out, n) != 0)
@@ -316,7 +366,13 @@ broker_rank(struct ep_db *db, int64_t request_id,
 				(*out)[i].price = prices[k].pence;
 		}
 	}
-	broker_score(&q, *out, *n);
+	cheapest = broker_cheapest(*out, *n);
+	broker_score(&q, *out, *n, cheapest);
 	qsort(*out, *n, sizeof **out, cand_by_score);
+	*total = *n;
+	if (*n > limit)
+		*n = limit;
+	for (i = 0; i < *n; i++)
+		broker_reasons(&q, &(*out)[i], cheapest);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -674,6 +675,14 @@ http_start(struct event_base *base, struct ep_db *db, char **err)
 		evhttp_free(http);
 		http = NULL;
 		return -1;
+	}
+	{
+		/* Accepted sockets inherit this: replies larger than a segment
+		 * must not wait for the client's delayed ACK (Nagle). */
+		int one = 1;
+
+		setsockopt(evhttp_bound_socket_get_fd(http_socket), IPPROTO_TCP,
+		    TCP_NODELAY, &one, sizeof one);
 	}
 	if (getsockname(evhttp_bound_socket_get_fd(http_socket),
 	    (struct sockaddr *)&ss, &sslen) == 0) {

@@ -137,7 +137,9 @@ api_row_request(sqlite3_stmt *s)
 static void
 api_requests_list_cb(struct ep_req *r, void *arg)
 {
-	sqlite3_stmt *s = db_stmt(http_db(), REQUEST_COLUMNS " WHERE ?1 OR "
+	int all = (r->who.roles & CONSORTIUM) != 0;
+	sqlite3_stmt *s = db_stmt(http_db(), all ? REQUEST_COLUMNS " WHERE ?2 "
+	    "ORDER BY r.id DESC LIMIT ?3" : REQUEST_COLUMNS " WHERE "
 	    "r.consumer_id = ?2 ORDER BY r.id DESC LIMIT ?3");
 	json_t *list = json_array();
 	int64_t limit = 50;
@@ -150,8 +152,7 @@ api_requests_list_cb(struct ep_req *r, void *arg)
 		    "limit must be a whole number from 1 to 500");
 		return;
 	}
-	sqlite3_bind_int(s, 1, (r->who.roles & CONSORTIUM) != 0);
-	sqlite3_bind_int64(s, 2, r->who.org_id);
+	sqlite3_bind_int64(s, 2, all ? 1 : r->who.org_id);
 	sqlite3_bind_int64(s, 3, limit);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		json_array_append_new(list, api_row_request(s));
@@ -218,10 +219,18 @@ api_candidates_cb(struct ep_req *r, void *arg)
 {
 	struct broker_candidate *v = NULL;
 	json_t *list;
-	size_t n = 0, i;
+	size_t n = 0, total = 0, i;
+	int64_t limit = BROKER_SHOWN;
 
 	(void)arg;
-	if (broker_rank(http_db(), api_id(r), &v, &n) != 0) {
+	if (http_query(r, "limit") != NULL &&
+	    parse_int64(http_query(r, "limit"), 1, 1000, &limit) != 0) {
+		http_json_error(r, 400, "invalid", "limit",
+		    "limit must be a whole number from 1 to 1000");
+		return;
+	}
+	if (broker_rank(http_db(), api_id(r), (size_t)limit, &v, &n,
+	    &total) != 0) {
 		http_json_error(r, 404, "not_found", NULL, "no such request");
 		return;
 	}

@@ -80,15 +80,21 @@ requests_list_cb(struct ep_req *r, void *arg)
 	int all = (r->who.roles & CONSORTIUM) != 0;
 	struct evbuffer *b = page_begin(r, all ? "Requests" : "Your requests",
 	    NULL);
-	sqlite3_stmt *s = db_stmt(http_db(), "SELECT r.id, r.title, r.area, "
-	    "r.speciality, r.urgency, r.wanted_start, r.wanted_end, r.state, "
-	    "o.code FROM requests r JOIN organisations o ON o.id = r.consumer_id "
-	    "WHERE ?1 OR r.consumer_id = ?2 ORDER BY r.id DESC LIMIT 50");
+	/* Two statements, not "?1 OR consumer_id = ?2": each walks an index
+	 * newest first and stops at 50 rows. */
+	sqlite3_stmt *s = db_stmt(http_db(), all ? "SELECT r.id, r.title, "
+	    "r.area, r.speciality, r.urgency, r.wanted_start, r.wanted_end, "
+	    "r.state, o.code FROM requests r JOIN organisations o ON "
+	    "o.id = r.consumer_id ORDER BY r.id DESC LIMIT 50" : "SELECT r.id, "
+	    "r.title, r.area, r.speciality, r.urgency, r.wanted_start, "
+	    "r.wanted_end, r.state, o.code FROM requests r JOIN organisations o "
+	    "ON o.id = r.consumer_id WHERE r.consumer_id = ?1 ORDER BY r.id DESC "
+	    "LIMIT 50");
 	char wanted[32];
 
 	(void)arg;
-	sqlite3_bind_int(s, 1, all);
-	sqlite3_bind_int64(s, 2, r->who.org_id);
+	if (!all)
+		sqlite3_bind_int64(s, 1, r->who.org_id);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n", all ?
 	    "Requests" : "Your organisation's requests");
 	if (r->who.roles & EP_ROLE_REQUESTER)
@@ -437,10 +443,10 @@ broker_page(struct ep_req *r, int status, const struct form_errors *e)
 	struct evbuffer *b;
 	char action[64], score[24], radio[40];
 	int64_t id = 0;
-	size_t n = 0, i;
+	size_t n = 0, total = 0, i;
 
 	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
-	if (broker_rank(http_db(), id, &v, &n) != 0) {
+	if (broker_rank(http_db(), id, BROKER_SHOWN, &v, &n, &total) != 0) {
 		page_message(r, 404, "Page not found", "There is no such request.");
 		return;
 	}
@@ -463,6 +469,9 @@ broker_page(struct ep_req *r, int status, const struct form_errors *e)
 		html_printf(b, "<p id=\"expert-error\" class=\"govuk-error-message\">"
 		    "<span class=\"govuk-visually-hidden\">Error:</span> %s</p>\n",
 		    errs_get(e, "expert"));
+	snprintf(score, sizeof score, "%zu", total);
+	html_printf(b, "<p class=\"govuk-body\">The best %d of %s candidates."
+	    "</p>\n", (int)n, score);
 	table_open(b, "Ranked candidates", heads);
 	for (i = 0; i < n; i++) {
 		snprintf(score, sizeof score, "%lld", (long long)v[i].score);

@@ -396,8 +396,9 @@ struct broker_candidate {
 	int64_t price, share_permille, score;
 	char reasons[512];
 };
-int broker_rank(struct ep_db *db, int64_t request_id,
-    struct broker_candidate **out, size_t *n);
+#define BROKER_SHOWN 50
+int broker_rank(struct ep_db *db, int64_t request_id, size_t limit,
+    struct broker_candidate **out, size_t *n, size_t *total);
 
 /* offer.c */
 struct offer_input {

@@ -65,9 +65,10 @@ order(struct ep_db *db)
 {
 	static char out[64];
 	struct broker_candidate *v;
-	size_t n, i, len = 0;
+	size_t n, total, i, len = 0;
 
-	assert_int_equal(broker_rank(db, 1, &v, &n), 0);
+	assert_int_equal(broker_rank(db, 1, 10, &v, &n, &total), 0);
+	assert_int_equal(total, n);
 	out[0] = '\0';
 	for (i = 0; i < n; i++)
 		len += (size_t)snprintf(out + len, sizeof out - len, "%s%lld",
@@ -99,14 +100,18 @@ test_leave_orders(void **state)
 {
 	struct ep_db *db = *state;
 	struct broker_candidate *v;
-	size_t n;
+	size_t n, total;
 
 	/* Ann on leave for the whole window: no free time (1000 + 0 + 300),
 	 * below Ben (800 + 1000 + 300) and Cat (500 + 1000 + 300). */
 	assert_int_equal(db_exec(db, "INSERT INTO expert_leave (expert_id, "
 	    "starts, ends) VALUES (1, '2026-12-05', '2026-12-20')"), 0);
 	assert_string_equal(order(db), "2,3,1");
-	assert_int_equal(broker_rank(db, 1, &v, &n), 0);
+	assert_int_equal(broker_rank(db, 1, 2, &v, &n, &total), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(total, 3);
+	free(v);
+	assert_int_equal(broker_rank(db, 1, 10, &v, &n, &total), 0);
 	assert_int_equal(v[2].free_minutes, 0);
 	assert_non_null(strstr(v[2].reasons, "some leave"));
 	assert_int_equal(v[0].free_minutes, 1800 * 10 / 5);
