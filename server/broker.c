@@ -77,10 +77,11 @@ static int
 broker_candidates(struct ep_db *db, const struct broker_request *q,
     struct broker_candidate **out, size_t *n)
 {
+	/* CROSS JOIN: start from the skill index, not a scan of experts. */
 	sqlite3_stmt *s = db_stmt(db, "SELECT x.id, x.org_id, o.code, x.name, "
 	    "x.grade, x.weekly_capacity_minutes, max(CASE WHEN s.speciality = ?2 "
-	    "THEN s.level ELSE 0 END), max(s.level) FROM expert_skills s JOIN "
-	    "experts x ON x.id = s.expert_id JOIN organisations o ON "
+	    "THEN s.level ELSE 0 END), max(s.level) FROM expert_skills s CROSS "
+	    "JOIN experts x ON x.id = s.expert_id JOIN organisations o ON "
 	    "o.id = x.org_id WHERE s.area = ?1 AND x.active = 1 GROUP BY x.id "
 	    "ORDER BY x.id");
 	struct broker_candidate *v = NULL;
@@ -206,29 +207,28 @@ share_by_provider(const void *a, const void *b)
 static void
 broker_spread(struct ep_db *db, struct broker_candidate *v, size_t n)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT provider_id, sum(committed_minutes), "
-	    "(SELECT sum(committed_minutes) FROM engagements WHERE created_at >= "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-90 days')) FROM engagements "
-	    "WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-90 days') "
-	    "GROUP BY provider_id");
+	sqlite3_stmt *s = db_stmt(db, "SELECT provider_id, sum(committed_minutes) "
+	    "FROM engagements WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', "
+	    "'now', '-90 days') GROUP BY provider_id");
 	struct broker_share *shares = NULL, key, *hit;
 	size_t nshares = 0, cap = 0, i;
+	int64_t all = 0;
 
 	if (s == NULL)
 		return;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		int64_t all = sqlite3_column_int64(s, 2);
-
 		if (nshares == cap) {
 			cap = cap ? cap * 2 : 64;
 			shares = xrealloc(shares, sizeof *shares * cap);
 		}
 		shares[nshares].provider = sqlite3_column_int64(s, 0);
-		shares[nshares].permille = all > 0 ?
-		    sqlite3_column_int64(s, 1) * 1000 / all : 0;
+		shares[nshares].permille = sqlite3_column_int64(s, 1);
+		all += shares[nshares].permille;
 		nshares++;
 	}
 	sqlite3_reset(s);
+	for (i = 0; i < nshares; i++)
+		shares[i].permille = all > 0 ? shares[i].permille * 1000 / all : 0;
 	qsort(shares, nshares, sizeof *shares, share_by_provider);
 	for (i = 0; i < n && nshares > 0; i++) {
 		key.provider = v[i].provider_id;

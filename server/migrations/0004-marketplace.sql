@@ -81,9 +81,13 @@ CREATE TABLE engagements (
 	created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
 	completed_at TEXT
 );
-CREATE INDEX engagements_expert ON engagements(expert_id, ends, starts);
+-- Covering, for free capacity: an expert's engagements overlapping a window.
+CREATE INDEX engagements_expert ON engagements(expert_id, ends, starts,
+    committed_minutes, state);
 CREATE INDEX engagements_consumer ON engagements(consumer_id);
-CREATE INDEX engagements_provider ON engagements(provider_id, created_at);
+-- Covering, for the fair spread of recent work across providers.
+CREATE INDEX engagements_recent ON engagements(created_at, provider_id,
+    committed_minutes);
 
 -- Messages to people, delivered by a worker through a sendmail command.
 CREATE TABLE outbox (
