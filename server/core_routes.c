@@ -41,4 +41,5 @@ routes_register_all(void)
 	assets_routes_register();
 	login_routes_register();
 	admin_routes_register();
+	directory_routes_register();
 }
