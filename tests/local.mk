@@ -31,6 +31,7 @@ UNIT_LDADD = libexpertpool.a $(DEPS_LIBS) $(CMOCKA_LIBS)
 UNIT_TESTS = \
 	tests/unit/config_test \
 	tests/unit/db_test \
+	tests/unit/expert_test \
 	tests/unit/person_test \
 	tests/unit/plugin_test \
 	tests/unit/route_test
@@ -42,6 +43,9 @@ tests_unit_config_test_LDADD = $(UNIT_LDADD)
 tests_unit_db_test_SOURCES = tests/unit/db_test.c
 tests_unit_db_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_db_test_LDADD = $(UNIT_LDADD)
+tests_unit_expert_test_SOURCES = tests/unit/expert_test.c
+tests_unit_expert_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_expert_test_LDADD = $(UNIT_LDADD)
 tests_unit_person_test_SOURCES = tests/unit/person_test.c
 tests_unit_person_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_person_test_LDADD = $(UNIT_LDADD)
