@@ -61,6 +61,7 @@ endif
 SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/cli.test \
+	tests/integration/experts.test \
 	tests/integration/matrix.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test \
