@@ -131,8 +131,8 @@ directory_search_form(struct evbuffer *b, struct ep_req *r,
 	    (const char *const(*)[2])orgs.opts, http_query(r, "provider"));
 	form_input(b, e, "from", "Available from (optional)", "As YYYY-MM-DD",
 	    "text", http_query(r, "from"), "govuk-input--width-10");
-	form_input(b, e, "to", "Available to", "As YYYY-MM-DD; shows free hours "
-	    "in these dates", "text", http_query(r, "to"),
+	form_input(b, e, "to", "Available to (optional)", "As YYYY-MM-DD; shows "
+	    "free hours in these dates", "text", http_query(r, "to"),
 	    "govuk-input--width-10");
 	form_end(b, "Search");
 	org_options_free(&orgs);
