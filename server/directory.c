@@ -11,7 +11,8 @@
 
 /* Roles that keep the directory: add experts, book leave. */
 #define DIRECTORY_KEEPERS (EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN)
-/* Who may open an expert's own page: their organisation, or these. */
+/* Who may open an expert's own page: their organisation (pool managers
+ * and admins see every organisation's, decided in auth.c). */
 #define DIRECTORY_OWNER_SQL "SELECT org_id FROM experts WHERE id = ?1"
 
 struct org_options {
@@ -39,6 +40,28 @@ static const char *const grade_options[][2] = {
 	{ "principal", "Principal" },
 	{ NULL, NULL },
 };
+
+static const char *const all_options[][2] = {
+	{ "yes", "Include inactive experts" },
+	{ NULL, NULL },
+};
+
+/* True when the search asks for inactive experts too. */
+static int
+directory_all(struct ep_req *r)
+{
+	const char *all = http_query(r, "all");
+
+	return all != NULL && (strcmp(all, "yes") == 0 || strcmp(all, "1") == 0 ||
+	    strcmp(all, "true") == 0);
+}
+
+static int
+directory_all_checked(const char *value, void *arg)
+{
+	(void)value;
+	return directory_all(arg);
+}
 
 /* The organisations as select options, after a first {"", first} one. */
 static void
@@ -134,6 +157,9 @@ directory_search_form(struct evbuffer *b, struct ep_req *r,
 	form_input(b, e, "to", "Available to (optional)", "As YYYY-MM-DD; shows "
 	    "free hours in these dates", "text", http_query(r, "to"),
 	    "govuk-input--width-10");
+	if (r->who.roles & DIRECTORY_KEEPERS)
+		form_checkboxes(b, e, "all", "Inactive experts", all_options,
+		    directory_all_checked, r);
 	form_end(b, "Search");
 	org_options_free(&orgs);
 }
@@ -170,12 +196,14 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 		expert_format_hours(x->weekly, weekly, sizeof weekly);
 		expert_skills_format(x, skills, sizeof skills);
 		html_printf(b, "<tr class=\"govuk-table__row\">");
+		html_printf(b, "<td class=\"govuk-table__cell\">");
 		if (directory_can_open(r, x->org_id))
-			html_printf(b, "<td class=\"govuk-table__cell\"><a class=\""
-			    "govuk-link\" href=\"/experts/%D\">%s</a></td>", x->id,
-			    x->name);
+			html_printf(b, "<a class=\"govuk-link\" href=\"/experts/%D\">"
+			    "%s</a>", x->id, x->name);
 		else
-			directory_cell(b, x->name);
+			html_printf(b, "%s", x->name);
+		html_printf(b, "%R</td>", x->active ? "" : " <strong class=\""
+		    "govuk-tag govuk-tag--grey\">Inactive</strong>");
 		directory_cell(b, x->org_code);
 		directory_cell(b, x->grade);
 		directory_cell(b, skills);
@@ -201,6 +229,7 @@ experts_list_cb(struct ep_req *r, void *arg)
 		.org = http_query(r, "provider"),
 		.from = http_query(r, "from"),
 		.to = http_query(r, "to"),
+		.all = (r->who.roles & DIRECTORY_KEEPERS) && directory_all(r),
 	};
 	struct form_errors e = { 0 };
 	struct expert_list l;
@@ -542,15 +571,13 @@ api_expert(const struct expert_row *x, int window)
 static void
 api_experts_list_cb(struct ep_req *r, void *arg)
 {
-	const char *all = http_query(r, "all");
 	struct expert_filter f = {
 		.area = http_query(r, "area"),
 		.speciality = http_query(r, "speciality"),
 		.org = http_query(r, "provider"),
 		.from = http_query(r, "from"),
 		.to = http_query(r, "to"),
-		.all = all != NULL && (strcmp(all, "1") == 0 ||
-		    strcmp(all, "true") == 0 || strcmp(all, "yes") == 0),
+		.all = (r->who.roles & DIRECTORY_KEEPERS) && directory_all(r),
 	};
 	struct form_errors e = { 0 };
 	struct expert_list l;
@@ -632,7 +659,10 @@ api_skills(json_t *o, char bufs[][96], const char **items, size_t max,
 	json_array_foreach(list, i, v) {
 		if (n == max + 1)
 			break;
-		if (json_is_string(v))
+		if (json_is_string(v) && strlen(json_string_value(v)) >= 96) {
+			errs_add(e, "skills", "Skill %zu is too long", i + 1);
+			return 0;
+		} else if (json_is_string(v))
 			snprintf(bufs[n], 96, "%s", json_string_value(v));
 		else if (json_is_object(v) &&
 		    json_is_string(json_object_get(v, "area")) &&

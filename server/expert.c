@@ -32,13 +32,7 @@ const char *const expert_areas[][2] = {
 	{ NULL, NULL },
 };
 
-static int expert_pick_ok(const char *const list[][2], const char *value);
-static int expert_speciality_ok(const char *s);
-static int64_t expert_days(const char *date);
-static int64_t expert_workdays_days(int64_t from, int64_t to);
-static int expert_load_skills(struct ep_db *db, struct expert_row *x);
-static int expert_row_cmp(const void *a, const void *b);
-
+/* True when value is one of a {value, label} list's values. */
 static int
 expert_pick_ok(const char *const list[][2], const char *value)
 {
@@ -51,6 +45,7 @@ expert_pick_ok(const char *const list[][2], const char *value)
 	return 0;
 }
 
+/* The grade of an expert must be one the fee rule sets can price. */
 int
 expert_grade_ok(const char *grade)
 {
