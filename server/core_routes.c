@@ -43,4 +43,5 @@ routes_register_all(void)
 	admin_routes_register();
 	market_routes_register();
 	market_api_routes_register();
+	directory_routes_register();
 }

@@ -176,6 +176,7 @@ static const struct nav_item nav_items[] = {
 	{ EP_ROLE_ADMIN, "/admin/organisations", "Organisations" },
 	{ EP_ROLE_ADMIN, "/admin/people", "People" },
 	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements" },
+	{ EP_ROLE_ANY, "/experts", "Experts" },
 };
 
 /* Starts a page: the GOV.UK template, header, and the error summary. */

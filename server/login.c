@@ -352,6 +352,8 @@ static const struct home_link home_links[] = {
 	  "Accounts, roles and access" },
 	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements",
 	  "Terms between providers and consumers: fee rules, payment, caps" },
+	{ EP_ROLE_ANY, "/experts", "Experts",
+	  "The directory: every provider's experts by skill and free time" },
 	{ EP_ROLE_ANY, "/account/password", "Change your password",
 	  "Signs you out everywhere" },
 };

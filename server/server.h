@@ -320,6 +320,68 @@ int date_ok(const char *s);
 int agreement_add(struct ep_db *db, const struct audit_actor *actor,
     const struct agreement_input *in, struct form_errors *e, int64_t *id);
 
+/* expert.c */
+#define EXPERT_MAX_SKILLS 20
+struct expert_input {
+	const char *org_code, *name, *grade, *capacity, *login;
+	const char *const *skills; /* each "area/speciality:level" */
+	size_t nskills;
+};
+struct leave_input {
+	const char *from, *to, *note;
+};
+struct expert_skill {
+	char area[16];
+	char speciality[48];
+	int level;
+};
+struct expert_row {
+	int64_t id, org_id;
+	int64_t weekly; /* minutes a week */
+	int64_t free;	/* minutes free in the searched range */
+	int active;
+	char org_code[16];
+	char org_name[128];
+	char name[128];
+	char grade[16];
+	char login[72];
+	struct expert_skill skills[EXPERT_MAX_SKILLS];
+	size_t nskills;
+};
+struct expert_filter {
+	const char *area, *speciality, *org, *from, *to;
+	int all; /* inactive experts too */
+};
+struct expert_list {
+	struct expert_row *rows;
+	size_t n, alloc;
+	int window; /* free is set: a date range was searched */
+};
+extern const char *const expert_grades[][2];
+extern const char *const expert_areas[][2];
+int expert_grade_ok(const char *grade);
+int expert_area_ok(const char *area);
+int expert_parse_hours(const char *s, int64_t *minutes);
+void expert_format_hours(int64_t minutes, char *out, size_t len);
+int expert_parse_skill(const char *s, struct expert_skill *out, char *why,
+    size_t whylen);
+int expert_add(struct ep_db *db, const struct audit_actor *actor,
+    const struct expert_input *in, struct form_errors *e, int64_t *id);
+int64_t expert_org_id(struct ep_db *db, int64_t expert_id);
+int expert_leave_add(struct ep_db *db, const struct audit_actor *actor,
+    int64_t expert_id, const struct leave_input *in, struct form_errors *e,
+    int64_t *id);
+int expert_set_active(struct ep_db *db, const struct audit_actor *actor,
+    int64_t expert_id, int active);
+int64_t expert_workdays(const char *from, const char *to);
+int64_t expert_free_minutes(struct ep_db *db, int64_t expert_id,
+    const char *from, const char *to);
+int expert_get(struct ep_db *db, int64_t id, struct expert_row *x);
+int expert_search(struct ep_db *db, const struct expert_filter *f,
+    struct form_errors *e, struct expert_list *out);
+void expert_list_free(struct expert_list *l);
+void expert_skills_format(const struct expert_row *x, char *out, size_t len);
+
 /* worker.c */
 int worker_start(struct event_base *base, int nthreads);
 void worker_stop(void);
@@ -651,13 +713,14 @@ extern const struct cmd_entry cmd_migrate_entry;
 extern const struct cmd_entry cmd_plugins_entry;
 
 /* cmd-org.c, cmd-user.c, cmd-agreement.c, cmd-token.c, cmd-audit.c,
- * cmd-routes.c */
+ * cmd-routes.c, cmd-expert.c */
 extern const struct cmd_entry cmd_org_entry;
 extern const struct cmd_entry cmd_user_entry;
 extern const struct cmd_entry cmd_agreement_entry;
 extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_routes_entry;
+extern const struct cmd_entry cmd_expert_entry;
 int read_password(const char *prompt, char *buf, size_t len);
 
 /* assets.c */
@@ -666,5 +729,8 @@ void assets_free(void);
 
 /* admin.c */
 void admin_routes_register(void);
+
+/* directory.c */
+void directory_routes_register(void);
 
 #endif /* EXPERTPOOL_SERVER_H */

@@ -32,6 +32,7 @@ UNIT_TESTS = \
 	tests/unit/broker_test \
 	tests/unit/config_test \
 	tests/unit/db_test \
+	tests/unit/expert_test \
 	tests/unit/fee_test \
 	tests/unit/person_test \
 	tests/unit/plugin_test \
@@ -47,6 +48,9 @@ tests_unit_config_test_LDADD = $(UNIT_LDADD)
 tests_unit_db_test_SOURCES = tests/unit/db_test.c
 tests_unit_db_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_db_test_LDADD = $(UNIT_LDADD)
+tests_unit_expert_test_SOURCES = tests/unit/expert_test.c
+tests_unit_expert_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_expert_test_LDADD = $(UNIT_LDADD)
 tests_unit_person_test_SOURCES = tests/unit/person_test.c
 tests_unit_person_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_person_test_LDADD = $(UNIT_LDADD)
@@ -65,6 +69,7 @@ endif
 SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/cli.test \
+	tests/integration/experts.test \
 	tests/integration/fees.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \

@@ -1,0 +1,820 @@
+/* directory.c: the expert directory's pages and its JSON API (/api/v1). */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+/* Roles that keep the directory: add experts, book leave. */
+#define DIRECTORY_KEEPERS (EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN)
+/* Who may open an expert's own page: their organisation (pool managers
+ * and admins see every organisation's, decided in auth.c). */
+#define DIRECTORY_OWNER_SQL "SELECT org_id FROM experts WHERE id = ?1"
+
+struct org_options {
+	const char *(*opts)[2];
+	char **texts;
+	size_t n;
+};
+
+static const char *const area_options[][2] = {
+	{ "", "Any area" },
+	{ "legal", "Legal" },
+	{ "it", "IT" },
+	{ "procurement", "Procurement" },
+	{ "hr", "HR" },
+	{ "finance", "Finance" },
+	{ "planning", "Planning" },
+	{ NULL, NULL },
+};
+
+static const char *const grade_options[][2] = {
+	{ "", "Choose a grade" },
+	{ "junior", "Junior" },
+	{ "standard", "Standard" },
+	{ "senior", "Senior" },
+	{ "principal", "Principal" },
+	{ NULL, NULL },
+};
+
+static const char *const all_options[][2] = {
+	{ "yes", "Include inactive experts" },
+	{ NULL, NULL },
+};
+
+/* True when the search asks for inactive experts too. */
+static int
+directory_all(struct ep_req *r)
+{
+	const char *all = http_query(r, "all");
+
+	return all != NULL && (strcmp(all, "yes") == 0 || strcmp(all, "1") == 0 ||
+	    strcmp(all, "true") == 0);
+}
+
+static int
+directory_all_checked(const char *value, void *arg)
+{
+	(void)value;
+	return directory_all(arg);
+}
+
+/* The organisations as select options, after a first {"", first} one. */
+static void
+org_options_load(struct org_options *o, const char *first)
+{
+	sqlite3_stmt *s = db_stmt(http_db(),
+	    "SELECT code, code || ' \xe2\x80\x93 ' || name FROM organisations "
+	    "ORDER BY code");
+	size_t cap = 8;
+
+	o->opts = xcalloc(cap, sizeof *o->opts);
+	o->texts = xcalloc(2 * cap, sizeof *o->texts);
+	o->opts[0][0] = "";
+	o->opts[0][1] = first;
+	o->n = 1;
+	while (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
+		if (o->n + 2 > cap) {
+			cap *= 2;
+			o->opts = xrealloc(o->opts, cap * sizeof *o->opts);
+			o->texts = xrealloc(o->texts, 2 * cap * sizeof *o->texts);
+		}
+		o->texts[2 * o->n] = xstrdup((const char *)sqlite3_column_text(s, 0));
+		o->texts[2 * o->n + 1] =
+		    xstrdup((const char *)sqlite3_column_text(s, 1));
+		o->opts[o->n][0] = o->texts[2 * o->n];
+		o->opts[o->n][1] = o->texts[2 * o->n + 1];
+		o->n++;
+	}
+	if (s != NULL)
+		sqlite3_reset(s);
+	o->opts[o->n][0] = o->opts[o->n][1] = NULL;
+}
+
+static void
+org_options_free(struct org_options *o)
+{
+	size_t i;
+
+	for (i = 1; i < o->n; i++) {
+		free(o->texts[2 * i]);
+		free(o->texts[2 * i + 1]);
+	}
+	free(o->texts);
+	free(o->opts);
+}
+
+/* True when the signed-in person may open this expert's own page. */
+static int
+directory_can_open(struct ep_req *r, int64_t org_id)
+{
+	return (r->who.roles & DIRECTORY_KEEPERS) != 0 || r->who.org_id == org_id;
+}
+
+static void
+directory_cell(struct evbuffer *b, const char *text)
+{
+	html_printf(b, "<td class=\"govuk-table__cell\">%s</td>", text);
+}
+
+/* Today and a date some days on, as YYYY-MM-DD. */
+static void
+directory_dates(char *today, char *later, size_t len, int days)
+{
+	time_t now = time(NULL), then = now + (time_t)days * 86400;
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(today, len, "%Y-%m-%d", &tm);
+	gmtime_r(&then, &tm);
+	strftime(later, len, "%Y-%m-%d", &tm);
+}
+
+/* --- Pages --- */
+
+static void
+directory_search_form(struct evbuffer *b, struct ep_req *r,
+    const struct form_errors *e)
+{
+	struct org_options orgs;
+
+	org_options_load(&orgs, "Any provider");
+	html_printf(b, "<form method=\"get\" action=\"/experts\" novalidate "
+	    "class=\"ep-search\">\n<h2 class=\"govuk-heading-m\">Search</h2>\n");
+	form_select(b, e, "area", "Skill area", NULL, area_options,
+	    http_query(r, "area"));
+	form_input(b, e, "speciality", "Speciality (optional)", "For example, "
+	    "planning-law or network-security", "text",
+	    http_query(r, "speciality"), "govuk-!-width-one-half");
+	form_select(b, e, "provider", "Provider", NULL,
+	    (const char *const(*)[2])orgs.opts, http_query(r, "provider"));
+	form_input(b, e, "from", "Available from (optional)", "As YYYY-MM-DD",
+	    "text", http_query(r, "from"), "govuk-input--width-10");
+	form_input(b, e, "to", "Available to (optional)", "As YYYY-MM-DD; shows "
+	    "free hours in these dates", "text", http_query(r, "to"),
+	    "govuk-input--width-10");
+	if (r->who.roles & DIRECTORY_KEEPERS)
+		form_checkboxes(b, e, "all", "Inactive experts", all_options,
+		    directory_all_checked, r);
+	form_end(b, "Search");
+	org_options_free(&orgs);
+}
+
+static void
+directory_results(struct evbuffer *b, struct ep_req *r,
+    const struct expert_list *l)
+{
+	char weekly[16], freeh[16], skills[512];
+	size_t i;
+
+	if (l->n == 0) {
+		html_printf(b, "<p class=\"govuk-body\">No experts match your "
+		    "search.</p>\n");
+		return;
+	}
+	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
+	    "table__caption govuk-table__caption--m\">%D %R</caption>\n<thead "
+	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
+	    (int64_t)l->n, l->n == 1 ? "expert" : "experts");
+	html_printf(b, "<th scope=\"col\" class=\"govuk-table__header\">Name</th>"
+	    "<th scope=\"col\" class=\"govuk-table__header\">Provider</th>"
+	    "<th scope=\"col\" class=\"govuk-table__header\">Grade</th>"
+	    "<th scope=\"col\" class=\"govuk-table__header\">Skills (level 1 to "
+	    "5)</th><th scope=\"col\" class=\"govuk-table__header govuk-table__"
+	    "header--numeric\">Weekly hours</th>");
+	if (l->window)
+		html_printf(b, "<th scope=\"col\" class=\"govuk-table__header "
+		    "govuk-table__header--numeric\">Free hours</th>");
+	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
+	for (i = 0; i < l->n; i++) {
+		const struct expert_row *x = &l->rows[i];
+
+		expert_format_hours(x->weekly, weekly, sizeof weekly);
+		expert_skills_format(x, skills, sizeof skills);
+		html_printf(b, "<tr class=\"govuk-table__row\">");
+		html_printf(b, "<td class=\"govuk-table__cell\">");
+		if (directory_can_open(r, x->org_id))
+			html_printf(b, "<a class=\"govuk-link\" href=\"/experts/%D\">"
+			    "%s</a>", x->id, x->name);
+		else
+			html_printf(b, "%s", x->name);
+		html_printf(b, "%R</td>", x->active ? "" : " <strong class=\""
+		    "govuk-tag govuk-tag--grey\">Inactive</strong>");
+		directory_cell(b, x->org_code);
+		directory_cell(b, x->grade);
+		directory_cell(b, skills);
+		html_printf(b, "<td class=\"govuk-table__cell govuk-table__cell--"
+		    "numeric\">%s</td>", weekly);
+		if (l->window) {
+			expert_format_hours(x->free, freeh, sizeof freeh);
+			html_printf(b, "<td class=\"govuk-table__cell govuk-table__"
+			    "cell--numeric\">%s</td>", freeh);
+		}
+		html_printf(b, "</tr>\n");
+	}
+	html_printf(b, "</tbody>\n</table>\n");
+}
+
+/* The directory: a search form over every provider's experts. */
+static void
+experts_list_cb(struct ep_req *r, void *arg)
+{
+	struct expert_filter f = {
+		.area = http_query(r, "area"),
+		.speciality = http_query(r, "speciality"),
+		.org = http_query(r, "provider"),
+		.from = http_query(r, "from"),
+		.to = http_query(r, "to"),
+		.all = (r->who.roles & DIRECTORY_KEEPERS) && directory_all(r),
+	};
+	struct form_errors e = { 0 };
+	struct expert_list l;
+	struct evbuffer *b;
+	int rc;
+
+	(void)arg;
+	rc = expert_search(http_db(), &f, &e, &l);
+	b = page_begin(r, "Experts", &e);
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Experts</h1>\n"
+	    "<p class=\"govuk-body\">Experts of every provider in the consortium, "
+	    "by skill and free time.</p>\n");
+	if (r->who.roles & DIRECTORY_KEEPERS)
+		html_printf(b, "<a href=\"/experts/new\" role=\"button\" class=\""
+		    "govuk-button govuk-button--secondary\">Add an expert</a>\n");
+	directory_search_form(b, r, &e);
+	if (rc == 0)
+		directory_results(b, r, &l);
+	page_end(r, b, rc == 0 ? 200 : 400);
+	expert_list_free(&l);
+	errs_free(&e);
+}
+
+static void
+expert_form(struct ep_req *r, int status, const struct form_errors *e)
+{
+	struct evbuffer *b = page_begin(r, "Add an expert", e);
+	struct org_options orgs;
+
+	org_options_load(&orgs, "Choose an organisation");
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Add an expert</h1>\n");
+	form_begin(b, r, "/experts");
+	form_select(b, e, "org", "Provider", "The organisation that employs the "
+	    "expert", (const char *const(*)[2])orgs.opts, http_form(r, "org"));
+	form_input(b, e, "name", "Full name", NULL, "text", http_form(r, "name"),
+	    NULL);
+	form_select(b, e, "grade", "Grade", "Fees are charged by grade",
+	    grade_options, http_form(r, "grade"));
+	form_input(b, e, "capacity", "Weekly capacity in hours", "For example, "
+	    "37.5 or 37:30", "text", http_form(r, "capacity"),
+	    "govuk-input--width-5");
+	form_input(b, e, "login", "Login (optional)", "The expert's own sign-in, "
+	    "if they have one: same organisation, with the expert role", "text",
+	    http_form(r, "login"), "govuk-!-width-one-half");
+	form_textarea(b, e, "skills", "Skills", "One a line, as area/speciality:"
+	    "level, level 1 to 5; for example legal/planning-law:4 or "
+	    "procurement:3. Areas: legal, it, procurement, hr, finance, planning",
+	    http_form(r, "skills"));
+	form_end(b, "Save expert");
+	page_end(r, b, status);
+	org_options_free(&orgs);
+}
+
+static void
+expert_new_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	expert_form(r, 200, NULL);
+}
+
+/*
+ * Splits a list of skills typed one a line (or separated by commas) into
+ * at most max trimmed items, in place; one more than max is kept so the
+ * caller can say there are too many.
+ */
+static size_t
+directory_split_skills(char *text, const char **items, size_t max)
+{
+	size_t n = 0;
+	char *p, *save = NULL;
+
+	for (p = strtok_r(text, ",\r\n", &save); p != NULL;
+	    p = strtok_r(NULL, ",\r\n", &save)) {
+		char *end = p + strlen(p);
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*p == '\0')
+			continue;
+		if (n == max + 1)
+			break;
+		items[n++] = p;
+	}
+	return n;
+}
+
+static void
+expert_create_cb(struct ep_req *r, void *arg)
+{
+	const char *skills[EXPERT_MAX_SKILLS + 1];
+	const char *typed = http_form(r, "skills");
+	struct expert_input in = {
+		.org_code = http_form(r, "org"),
+		.name = http_form(r, "name"),
+		.grade = http_form(r, "grade"),
+		.capacity = http_form(r, "capacity"),
+		.login = http_form(r, "login"),
+		.skills = skills,
+	};
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char *copy = xstrdup(typed ? typed : "");
+	char loc[64];
+	int64_t id;
+
+	(void)arg;
+	in.nskills = directory_split_skills(copy, skills, EXPERT_MAX_SKILLS);
+	audit_actor_of(&actor, &r->who);
+	if (expert_add(http_db(), &actor, &in, &e, &id) != 0) {
+		expert_form(r, 400, &e);
+		goto out;
+	}
+	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	http_redirect(r, loc);
+out:
+	errs_free(&e);
+	free(copy);
+}
+
+static void
+summary_row(struct evbuffer *b, const char *key, const char *value)
+{
+	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
+	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
+	    "value\">%s</dd></div>\n", key, value);
+}
+
+static void
+expert_leave_table(struct evbuffer *b, int64_t id)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT starts, ends, note FROM "
+	    "expert_leave WHERE expert_id = ? ORDER BY starts");
+	char days[24];
+	int any = 0;
+
+	html_printf(b, "<h2 class=\"govuk-heading-m\">Leave</h2>\n");
+	sqlite3_bind_int64(s, 1, id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *from = (const char *)sqlite3_column_text(s, 0);
+		const char *to = (const char *)sqlite3_column_text(s, 1);
+
+		if (!any)
+			html_printf(b, "<table class=\"govuk-table\">\n<thead class=\""
+			    "govuk-table__head\"><tr class=\"govuk-table__row\">"
+			    "<th scope=\"col\" class=\"govuk-table__header\">From</th>"
+			    "<th scope=\"col\" class=\"govuk-table__header\">To</th>"
+			    "<th scope=\"col\" class=\"govuk-table__header govuk-table"
+			    "__header--numeric\">Working days</th><th scope=\"col\" "
+			    "class=\"govuk-table__header\">Note</th></tr></thead>\n"
+			    "<tbody class=\"govuk-table__body\">\n");
+		any = 1;
+		snprintf(days, sizeof days, "%lld",
+		    (long long)expert_workdays(from, to));
+		html_printf(b, "<tr class=\"govuk-table__row\">");
+		directory_cell(b, from);
+		directory_cell(b, to);
+		html_printf(b, "<td class=\"govuk-table__cell govuk-table__cell--"
+		    "numeric\">%s</td>", days);
+		directory_cell(b, (const char *)sqlite3_column_text(s, 2));
+		html_printf(b, "</tr>\n");
+	}
+	sqlite3_reset(s);
+	if (any)
+		html_printf(b, "</tbody>\n</table>\n");
+	else
+		html_printf(b, "<p class=\"govuk-body\">No leave booked.</p>\n");
+}
+
+/* An expert's page: details, skills, leave, and for keepers the forms. */
+static void
+expert_page(struct ep_req *r, int status, const struct form_errors *e)
+{
+	struct expert_row x;
+	struct evbuffer *b;
+	char text[512], today[16], later[16], action[64];
+	int64_t id;
+	size_t i;
+
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0 ||
+	    expert_get(http_db(), id, &x) != 0) {
+		page_message(r, 404, "Page not found", "There is no such expert.");
+		return;
+	}
+	b = page_begin(r, x.name, e);
+	html_printf(b, "<span class=\"govuk-caption-l\">%s \xe2\x80\x93 %s</span>\n"
+	    "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\"govuk-summary-"
+	    "list\">\n", x.org_code, x.org_name, x.name);
+	summary_row(b, "Grade", x.grade);
+	expert_format_hours(x.weekly, text, sizeof text);
+	strncat(text, " hours", sizeof text - strlen(text) - 1);
+	summary_row(b, "Weekly capacity", text);
+	directory_dates(today, later, sizeof today, 27);
+	expert_format_hours(expert_free_minutes(http_db(), id, today, later), text,
+	    sizeof text);
+	strncat(text, " hours", sizeof text - strlen(text) - 1);
+	summary_row(b, "Free in the next four weeks", text);
+	summary_row(b, "Login", *x.login ? x.login : "None");
+	summary_row(b, "State", x.active ? "Active" : "Inactive");
+	html_printf(b, "</dl>\n<h2 class=\"govuk-heading-m\">Skills</h2>\n"
+	    "<ul class=\"govuk-list govuk-list--bullet\">\n");
+	for (i = 0; i < x.nskills; i++)
+		html_printf(b, "<li>%s%R%s, level %d</li>\n", x.skills[i].area,
+		    *x.skills[i].speciality ? "/" : "", x.skills[i].speciality,
+		    x.skills[i].level);
+	html_printf(b, "</ul>\n");
+	expert_leave_table(b, id);
+	if (r->who.roles & DIRECTORY_KEEPERS) {
+		html_printf(b, "<h2 class=\"govuk-heading-m\">Book leave</h2>\n");
+		snprintf(action, sizeof action, "/experts/%lld/leave", (long long)id);
+		form_begin(b, r, action);
+		form_input(b, e, "from", "First day", "As YYYY-MM-DD", "text",
+		    http_form(r, "from"), "govuk-input--width-10");
+		form_input(b, e, "to", "Last day", "As YYYY-MM-DD", "text",
+		    http_form(r, "to"), "govuk-input--width-10");
+		form_input(b, e, "note", "Note (optional)", NULL, "text",
+		    http_form(r, "note"), NULL);
+		form_end(b, "Book leave");
+		snprintf(action, sizeof action, "/experts/%lld/active",
+		    (long long)id);
+		form_begin(b, r, action);
+		html_printf(b, "<input type=\"hidden\" name=\"active\" value=\"%R\">\n"
+		    "<button type=\"submit\" class=\"govuk-button govuk-button--"
+		    "secondary\">%R</button>\n</form>\n", x.active ? "no" : "yes",
+		    x.active ? "Mark as inactive" : "Mark as active");
+	}
+	page_end(r, b, status);
+}
+
+static void
+expert_view_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	expert_page(r, 200, NULL);
+}
+
+static void
+expert_leave_cb(struct ep_req *r, void *arg)
+{
+	struct leave_input in = {
+		.from = http_form(r, "from"),
+		.to = http_form(r, "to"),
+		.note = http_form(r, "note"),
+	};
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char loc[64];
+	int64_t id, leave;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
+		page_message(r, 404, "Page not found", "There is no such expert.");
+		return;
+	}
+	audit_actor_of(&actor, &r->who);
+	if (expert_leave_add(http_db(), &actor, id, &in, &e, &leave) != 0) {
+		expert_page(r, errs_get(&e, "expert") ? 404 : 400, &e);
+		errs_free(&e);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	http_redirect(r, loc);
+}
+
+static void
+expert_active_cb(struct ep_req *r, void *arg)
+{
+	const char *active = http_form(r, "active");
+	struct audit_actor actor;
+	char loc[64];
+	int64_t id;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0 ||
+	    expert_org_id(http_db(), id) <= 0) {
+		page_message(r, 404, "Page not found", "There is no such expert.");
+		return;
+	}
+	if (active == NULL || (strcmp(active, "yes") != 0 &&
+	    strcmp(active, "no") != 0)) {
+		page_message(r, 400, "There is a problem", "Say whether the expert "
+		    "is active: yes or no.");
+		return;
+	}
+	audit_actor_of(&actor, &r->who);
+	if (expert_set_active(http_db(), &actor, id, strcmp(active, "yes") == 0)
+	    != 0) {
+		page_message(r, 500, "Sorry, there is a problem",
+		    "The expert could not be changed.");
+		return;
+	}
+	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	http_redirect(r, loc);
+}
+
+/* --- JSON API --- */
+
+static void
+api_reply(struct ep_req *r, int status, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+
+	http_reply(r, status, "application/json", text, strlen(text));
+	free(text);
+	json_decref(o);
+}
+
+/* The first form error as a JSON error: 422, code "invalid", the field. */
+static void
+api_invalid(struct ep_req *r, const struct form_errors *e)
+{
+	http_json_error(r, 422, "invalid", e->field[0], e->msg[0]);
+}
+
+static json_t *
+api_expert(const struct expert_row *x, int window)
+{
+	char hours[16];
+	json_t *skills = json_array();
+	json_t *o;
+	size_t i;
+
+	for (i = 0; i < x->nskills; i++)
+		json_array_append_new(skills, json_pack("{s:s,s:s,s:i}", "area",
+		    x->skills[i].area, "speciality", x->skills[i].speciality,
+		    "level", x->skills[i].level));
+	expert_format_hours(x->weekly, hours, sizeof hours);
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:o}", "id",
+	    (json_int_t)x->id, "name", x->name, "org", x->org_code, "org_name",
+	    x->org_name, "grade", x->grade, "weekly_capacity_minutes",
+	    (json_int_t)x->weekly, "capacity", hours, "active", x->active,
+	    "skills", skills);
+	if (window)
+		json_object_set_new(o, "free_minutes", json_integer(x->free));
+	return o;
+}
+
+static void
+api_experts_list_cb(struct ep_req *r, void *arg)
+{
+	struct expert_filter f = {
+		.area = http_query(r, "area"),
+		.speciality = http_query(r, "speciality"),
+		.org = http_query(r, "provider"),
+		.from = http_query(r, "from"),
+		.to = http_query(r, "to"),
+		.all = (r->who.roles & DIRECTORY_KEEPERS) && directory_all(r),
+	};
+	struct form_errors e = { 0 };
+	struct expert_list l;
+	json_t *list;
+	size_t i;
+
+	(void)arg;
+	if (expert_search(http_db(), &f, &e, &l) != 0) {
+		api_invalid(r, &e);
+		errs_free(&e);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < l.n; i++)
+		json_array_append_new(list, api_expert(&l.rows[i], l.window));
+	expert_list_free(&l);
+	api_reply(r, 200, list);
+}
+
+/* The body as a JSON object, or a 400 reply and NULL. */
+static json_t *
+api_body(struct ep_req *r)
+{
+	json_error_t err;
+	json_t *o = json_loads(http_body(r, NULL), 0, &err);
+	char msg[256];
+
+	if (o != NULL && json_is_object(o))
+		return o;
+	json_decref(o);
+	snprintf(msg, sizeof msg, "the body must be a JSON object: %s",
+	    o ? "it is another JSON value" : err.text);
+	http_json_error(r, 400, "bad_json", NULL, msg);
+	return NULL;
+}
+
+/*
+ * A member as text: a string as is, a number written out (capacity may be
+ * 37.5 or "37.5") when buf is given. Any other type is recorded as an
+ * error on the field.
+ */
+static const char *
+api_text(json_t *o, const char *key, char *buf, size_t len,
+    struct form_errors *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (buf != NULL && json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	if (buf != NULL && json_is_real(v)) {
+		snprintf(buf, len, "%.2f", json_real_value(v));
+		return buf;
+	}
+	errs_add(e, key, "%s must be a string", key);
+	return NULL;
+}
+
+/* Skills as ["legal/contracts:4", ...] or [{"area", "speciality",
+ * "level"}, ...], into "area/speciality:level" texts kept in bufs. */
+static size_t
+api_skills(json_t *o, char bufs[][96], const char **items, size_t max,
+    struct form_errors *e)
+{
+	json_t *list = json_object_get(o, "skills"), *v;
+	size_t i, n = 0;
+
+	if (list == NULL || json_is_null(list))
+		return 0;
+	if (!json_is_array(list)) {
+		errs_add(e, "skills", "skills must be a list");
+		return 0;
+	}
+	json_array_foreach(list, i, v) {
+		if (n == max + 1)
+			break;
+		if (json_is_string(v) && strlen(json_string_value(v)) >= 96) {
+			errs_add(e, "skills", "Skill %zu is too long", i + 1);
+			return 0;
+		} else if (json_is_string(v))
+			snprintf(bufs[n], 96, "%s", json_string_value(v));
+		else if (json_is_object(v) &&
+		    json_is_string(json_object_get(v, "area")) &&
+		    json_is_integer(json_object_get(v, "level"))) {
+			const char *spec = json_string_value(json_object_get(v,
+			    "speciality"));
+
+			snprintf(bufs[n], 96, "%s%s%s:%lld",
+			    json_string_value(json_object_get(v, "area")),
+			    spec && *spec ? "/" : "", spec ? spec : "",
+			    (long long)json_integer_value(json_object_get(v,
+			    "level")));
+		} else {
+			errs_add(e, "skills", "Skill %zu must be a string such as "
+			    "legal/contracts:4, or an object with area, speciality "
+			    "and level", i + 1);
+			return 0;
+		}
+		items[n] = bufs[n];
+		n++;
+	}
+	return n;
+}
+
+static void
+api_expert_create_cb(struct ep_req *r, void *arg)
+{
+	char bufs[EXPERT_MAX_SKILLS + 1][96], cap[32];
+	const char *items[EXPERT_MAX_SKILLS + 1];
+	struct expert_input in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	struct expert_row x;
+	json_t *body;
+	char loc[64];
+	int64_t id;
+
+	(void)arg;
+	if ((body = api_body(r)) == NULL)
+		return;
+	in.org_code = api_text(body, "org", NULL, 0, &e);
+	in.name = api_text(body, "name", NULL, 0, &e);
+	in.grade = api_text(body, "grade", NULL, 0, &e);
+	in.capacity = api_text(body, "capacity", cap, sizeof cap, &e);
+	in.login = api_text(body, "login", NULL, 0, &e);
+	in.nskills = api_skills(body, bufs, items, EXPERT_MAX_SKILLS, &e);
+	in.skills = items;
+	audit_actor_of(&actor, &r->who);
+	if (e.n > 0 || expert_add(http_db(), &actor, &in, &e, &id) != 0) {
+		api_invalid(r, &e);
+		goto out;
+	}
+	snprintf(loc, sizeof loc, "/api/v1/experts/%lld", (long long)id);
+	http_reply_header(r, "Location", loc);
+	if (expert_get(http_db(), id, &x) != 0)
+		http_json_error(r, 500, "internal", NULL, "the expert was saved "
+		    "but could not be read back");
+	else
+		api_reply(r, 201, api_expert(&x, 0));
+out:
+	errs_free(&e);
+	json_decref(body);
+}
+
+static void
+api_expert_view_cb(struct ep_req *r, void *arg)
+{
+	sqlite3_stmt *s;
+	struct expert_row x;
+	json_t *o, *leave;
+	int64_t id;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0 ||
+	    expert_get(http_db(), id, &x) != 0) {
+		http_json_error(r, 404, "not_found", NULL, "no such expert");
+		return;
+	}
+	o = api_expert(&x, 0);
+	json_object_set_new(o, "login", *x.login ? json_string(x.login) :
+	    json_null());
+	leave = json_array();
+	s = db_stmt(http_db(), "SELECT id, starts, ends, note FROM expert_leave "
+	    "WHERE expert_id = ? ORDER BY starts");
+	sqlite3_bind_int64(s, 1, id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(leave, json_pack("{s:I,s:s,s:s,s:s}", "id",
+		    (json_int_t)sqlite3_column_int64(s, 0), "from",
+		    (const char *)sqlite3_column_text(s, 1), "to",
+		    (const char *)sqlite3_column_text(s, 2), "note",
+		    (const char *)sqlite3_column_text(s, 3)));
+	sqlite3_reset(s);
+	json_object_set_new(o, "leave", leave);
+	api_reply(r, 200, o);
+}
+
+static void
+api_expert_leave_cb(struct ep_req *r, void *arg)
+{
+	struct leave_input in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	json_t *body;
+	int64_t id, leave;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
+		http_json_error(r, 404, "not_found", NULL, "no such expert");
+		return;
+	}
+	if ((body = api_body(r)) == NULL)
+		return;
+	in.from = api_text(body, "from", NULL, 0, &e);
+	in.to = api_text(body, "to", NULL, 0, &e);
+	in.note = api_text(body, "note", NULL, 0, &e);
+	audit_actor_of(&actor, &r->who);
+	if (e.n > 0 || expert_leave_add(http_db(), &actor, id, &in, &e,
+	    &leave) != 0) {
+		if (errs_get(&e, "expert") != NULL)
+			http_json_error(r, 404, "not_found", NULL, "no such expert");
+		else
+			api_invalid(r, &e);
+		goto out;
+	}
+	api_reply(r, 201, json_pack("{s:I,s:I,s:s,s:s,s:s}", "id",
+	    (json_int_t)leave, "expert", (json_int_t)id, "from", in.from, "to",
+	    in.to, "note", in.note ? in.note : ""));
+out:
+	errs_free(&e);
+	json_decref(body);
+}
+
+void
+directory_routes_register(void)
+{
+	route_add(NULL, "GET", "/experts", EP_ROLE_ANY, experts_list_cb, NULL);
+	route_add(NULL, "GET", "/experts/new", DIRECTORY_KEEPERS, expert_new_cb,
+	    NULL);
+	route_add(NULL, "POST", "/experts", DIRECTORY_KEEPERS, expert_create_cb,
+	    NULL);
+	route_add_owned(NULL, "GET", "/experts/{id}", EP_ROLE_ANY,
+	    DIRECTORY_OWNER_SQL, expert_view_cb, NULL);
+	route_add_owned(NULL, "POST", "/experts/{id}/leave", DIRECTORY_KEEPERS,
+	    DIRECTORY_OWNER_SQL, expert_leave_cb, NULL);
+	route_add_owned(NULL, "POST", "/experts/{id}/active", DIRECTORY_KEEPERS,
+	    DIRECTORY_OWNER_SQL, expert_active_cb, NULL);
+	route_add(NULL, "GET", "/api/v1/experts", EP_ROLE_ANY,
+	    api_experts_list_cb, NULL);
+	route_add(NULL, "POST", "/api/v1/experts", DIRECTORY_KEEPERS,
+	    api_expert_create_cb, NULL);
+	route_add_owned(NULL, "GET", "/api/v1/experts/{id}", EP_ROLE_ANY,
+	    DIRECTORY_OWNER_SQL, api_expert_view_cb, NULL);
+	route_add_owned(NULL, "POST", "/api/v1/experts/{id}/leave",
+	    DIRECTORY_KEEPERS, DIRECTORY_OWNER_SQL, api_expert_leave_cb, NULL);
+}
