@@ -227,6 +227,8 @@ broker_spread(struct ep_db *db, struct broker_candidate *v, size_t n)
 		nshares++;
 	}
 	sqlite3_reset(s);
+	if (nshares == 0)
+		return;
 	for (i = 0; i < nshares; i++)
 		shares[i].permille = all > 0 ? shares[i].permille * 1000 / all : 0;
 	qsort(shares, nshares, sizeof *shares, share_by_provider);

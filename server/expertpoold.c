@@ -179,6 +179,7 @@ main(int argc, char **argv)
 		err = xstrdup("cannot start worker threads");
 		goto fail;
 	}
+	outbox_start(base);
 	if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
 		log_warn("fees: %s; no fee rule sets", err);
 		free(err);
@@ -198,6 +199,7 @@ main(int argc, char **argv)
 		evsignal_add(sigs[2], NULL);
 	}
 	event_base_dispatch(base);
+	outbox_stop();
 	worker_stop();
 	http_stop();
 	left = job_wait_all(cfg.shutdown_grace * 1000);

@@ -383,10 +383,11 @@ form_checkboxes(struct evbuffer *b, const struct form_errors *e,
 	size_t i;
 
 	html_printf(b, "<div class=\"govuk-form-group%R\">\n<fieldset class=\""
-	    "govuk-fieldset\"%R>\n<legend class=\"govuk-fieldset__legend "
-	    "govuk-fieldset__legend--s\">%s</legend>\n",
-	    msg ? " govuk-form-group--error" : "",
-	    msg ? " aria-describedby=\"roles-error\"" : "", legend);
+	    "govuk-fieldset\"", msg ? " govuk-form-group--error" : "");
+	if (msg != NULL)
+		html_printf(b, " aria-describedby=\"%s-error\"", name);
+	html_printf(b, ">\n<legend class=\"govuk-fieldset__legend "
+	    "govuk-fieldset__legend--s\">%s</legend>\n", legend);
 	if (msg != NULL)
 		html_printf(b, "<p id=\"%s-error\" class=\"govuk-error-message\">"
 		    "<span class=\"govuk-visually-hidden\">Error:</span> %s</p>\n",

@@ -66,6 +66,8 @@ struct outbox_send {
 static struct event *outbox_timer;
 static int outbox_busy;
 
+static void outbox_timer_cb(evutil_socket_t fd, short events, void *arg);
+
 /* On a worker thread: pipe one message into the sendmail command. */
 static void
 outbox_send_work(void *arg)
@@ -117,6 +119,7 @@ outbox_send_done(void *arg)
 	free(m->body);
 	free(m);
 	outbox_busy = 0;
+	outbox_timer_cb(-1, 0, NULL); /* the next one, without waiting */
 }
 
 /* Every few seconds: hand the oldest pending message with an address to
