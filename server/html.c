@@ -119,10 +119,18 @@ void
 html_printf(struct evbuffer *b, const char *fmt, ...)
 {
 	va_list ap;
+
+	va_start(ap, fmt);
+	html_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void
+html_vprintf(struct evbuffer *b, const char *fmt, va_list ap)
+{
 	const char *run = fmt;
 	char num[48];
 
-	va_start(ap, fmt);
 	for (; *fmt != '\0'; fmt++) {
 		if (*fmt != '%')
 			continue;
@@ -158,7 +166,6 @@ html_printf(struct evbuffer *b, const char *fmt, ...)
 		run = fmt + 1;
 	}
 	evbuffer_add(b, run, (size_t)(fmt - run));
-	va_end(ap);
 }
 
 struct nav_item {
@@ -178,6 +185,70 @@ static const struct nav_item nav_items[] = {
 	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements" },
 	{ EP_ROLE_ANY, "/experts", "Experts" },
 };
+
+/* Links plugins add to the header and the home page. */
+struct nav_extra {
+	struct ep_plugin *owner;
+	unsigned roles;
+	char *href, *label, *description;
+};
+
+static struct nav_extra *nav_extras;
+static size_t nnav_extras;
+
+int
+nav_add(struct ep_plugin *owner, unsigned roles, const char *href,
+    const char *label, const char *description)
+{
+	if (href == NULL || href[0] != '/' || label == NULL) {
+		log_error("nav: a link needs a local href and a label");
+		return -1;
+	}
+	nav_extras = xrealloc(nav_extras, sizeof *nav_extras * (nnav_extras + 1));
+	nav_extras[nnav_extras].owner = owner;
+	nav_extras[nnav_extras].roles = roles ? roles : EP_ROLE_ANY;
+	nav_extras[nnav_extras].href = xstrdup(href);
+	nav_extras[nnav_extras].label = xstrdup(label);
+	nav_extras[nnav_extras].description = xstrdup(description ?
+	    description : "");
+	nnav_extras++;
+	return 0;
+}
+
+void
+nav_remove_owner(struct ep_plugin *owner)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < nnav_extras; i++) {
+		if (nav_extras[i].owner == owner) {
+			free(nav_extras[i].href);
+			free(nav_extras[i].label);
+			free(nav_extras[i].description);
+		} else
+			nav_extras[j++] = nav_extras[i];
+	}
+	nnav_extras = j;
+	if (nnav_extras == 0) {
+		free(nav_extras);
+		nav_extras = NULL;
+	}
+}
+
+/* Home-page links plugins added, for the roles held. */
+void
+nav_home_links(struct evbuffer *b, unsigned roles)
+{
+	size_t i;
+
+	for (i = 0; i < nnav_extras; i++) {
+		if (roles & nav_extras[i].roles)
+			html_printf(b, "<li><a class=\"govuk-link\" href=\"%s\">%s</a>"
+			    "%R%s</li>\n", nav_extras[i].href, nav_extras[i].label,
+			    nav_extras[i].description[0] ? " \xe2\x80\x93 " : "",
+			    nav_extras[i].description);
+	}
+}
 
 /* Starts a page: the GOV.UK template, header, and the error summary. */
 struct evbuffer *
@@ -212,6 +283,13 @@ page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
 			html_printf(b, "<li class=\"govuk-header__navigation-item\">"
 			    "<a class=\"govuk-header__link\" href=\"%s\">%s</a></li>\n",
 			    nav_items[i].href, nav_items[i].label);
+		}
+		for (i = 0; i < nnav_extras; i++) {
+			if ((r->who.roles & nav_extras[i].roles) == 0)
+				continue;
+			html_printf(b, "<li class=\"govuk-header__navigation-item\">"
+			    "<a class=\"govuk-header__link\" href=\"%s\">%s</a></li>\n",
+			    nav_extras[i].href, nav_extras[i].label);
 		}
 		html_printf(b, "</ul>\n</nav>\n</div>\n");
 	}

@@ -382,6 +382,7 @@ home_cb(struct ep_req *r, void *arg)
 			    " \xe2\x80\x93 %s</li>\n", home_links[i].href,
 			    home_links[i].label, home_links[i].what);
 	}
+	nav_home_links(b, r->who.roles);
 	html_printf(b, "</ul>\n");
 	page_end(r, b, 200);
 }

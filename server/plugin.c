@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <event2/buffer.h>
 #include <sqlite3.h>
 
 static struct ep_plugin *plugins;
@@ -212,6 +213,256 @@ host_changes(ep_db *db)
 	return sqlite3_changes(db->sql);
 }
 
+static int
+host_route_add_owned(ep_plugin *p, const char *method, const char *pattern,
+    unsigned roles, const char *owner_sql, ep_handler_fn fn, void *arg)
+{
+	if (!plugin_may_register(p, "route_add_owned"))
+		return -1;
+	return route_add_owned(p, method, pattern, roles, owner_sql, fn, arg);
+}
+
+static int
+host_nav_add(ep_plugin *p, unsigned roles, const char *href,
+    const char *label, const char *description)
+{
+	if (!plugin_may_register(p, "nav_add"))
+		return -1;
+	return nav_add(p, roles, href, label, description);
+}
+
+static int64_t
+host_req_person(ep_req *r)
+{
+	return r->authed ? r->who.person_id : 0;
+}
+
+static int64_t
+host_req_org(ep_req *r)
+{
+	return r->authed ? r->who.org_id : 0;
+}
+
+static unsigned
+host_req_roles(ep_req *r)
+{
+	return r->authed ? r->who.roles : 0;
+}
+
+static const char *
+host_req_login(ep_req *r)
+{
+	return r->authed ? r->who.login : NULL;
+}
+
+static const char *
+host_req_org_code(ep_req *r)
+{
+	return r->authed ? r->who.org_code : NULL;
+}
+
+static int
+host_audit(ep_db *db, ep_req *r, const char *action, const char *entity,
+    const char *entity_id, int64_t org_id, const char *summary)
+{
+	struct audit_actor actor = { 0, "system" };
+
+	if (r != NULL && r->authed)
+		audit_actor_of(&actor, &r->who);
+	return audit_record(db, &actor, action, entity, entity_id, org_id,
+	    summary);
+}
+
+static ep_page *
+host_page_begin(ep_req *r, const char *title, const ep_errors *e)
+{
+	return (ep_page *)page_begin(r, title, (const struct form_errors *)e);
+}
+
+static void
+host_page_end(ep_req *r, ep_page *b, int status)
+{
+	page_end(r, (struct evbuffer *)b, status);
+}
+
+static void
+host_html(ep_page *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	html_vprintf((struct evbuffer *)b, fmt, ap);
+	va_end(ap);
+}
+
+static ep_errors *
+host_errors_new(void)
+{
+	return xcalloc(1, sizeof(struct form_errors));
+}
+
+static void
+host_errors_add(ep_errors *e, const char *field, const char *message)
+{
+	errs_add((struct form_errors *)e, field, "%s", message);
+}
+
+static int
+host_errors_count(const ep_errors *e)
+{
+	return ((const struct form_errors *)e)->n;
+}
+
+static const char *
+host_errors_get(const ep_errors *e, const char *field)
+{
+	return errs_get((const struct form_errors *)e, field);
+}
+
+static void
+host_errors_free(ep_errors *e)
+{
+	if (e == NULL)
+		return;
+	errs_free((struct form_errors *)e);
+	free(e);
+}
+
+static void
+host_form_begin(ep_page *b, ep_req *r, const char *action)
+{
+	form_begin((struct evbuffer *)b, r, action);
+}
+
+static void
+host_form_end(ep_page *b, const char *button)
+{
+	form_end((struct evbuffer *)b, button);
+}
+
+static void
+host_form_input(ep_page *b, const ep_errors *e, const char *name,
+    const char *label, const char *hint, const char *type, const char *value,
+    const char *css_class)
+{
+	form_input((struct evbuffer *)b, (const struct form_errors *)e, name,
+	    label, hint, type, value, css_class);
+}
+
+static void
+host_form_textarea(ep_page *b, const ep_errors *e, const char *name,
+    const char *label, const char *hint, const char *value)
+{
+	form_textarea((struct evbuffer *)b, (const struct form_errors *)e, name,
+	    label, hint, value);
+}
+
+static void
+host_form_select(ep_page *b, const ep_errors *e, const char *name,
+    const char *label, const char *hint, const char *const options[][2],
+    const char *value)
+{
+	form_select((struct evbuffer *)b, (const struct form_errors *)e, name,
+	    label, hint, options, value);
+}
+
+/* The fee rules for plugins: the server's engine, on the event loop. */
+static int
+host_fee_price(const char *ruleset, const struct ep_fee_entry *in,
+    struct ep_fee_result *out)
+{
+	struct fee_engine *fe = fee_server();
+	struct fee_lines lines = { 0 };
+	struct fee_ruleset *rs;
+	struct fee_entry e;
+	char *err = NULL;
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (fe == NULL) {
+		snprintf(out->error, sizeof out->error, "no fee rules are loaded");
+		return -1;
+	}
+	if ((rs = fee_ruleset(fe, ruleset, &err)) == NULL)
+		goto out;
+	memset(&e, 0, sizeof e);
+	e.minutes = in->minutes;
+	e.date = in->date;
+	e.activity = in->activity;
+	e.out_of_hours = in->out_of_hours;
+	e.grade = in->grade;
+	e.basis = in->basis;
+	e.consumer = in->consumer;
+	e.provider = in->provider;
+	e.agreement = in->agreement;
+	e.vat = in->vat ? in->vat : 'S';
+	if (fee_price(rs, &e, &lines, &err) != FEE_OK)
+		goto out;
+	if (lines.n > EP_FEE_MAX_LINES) {
+		err = xprintf("%s: %zu charge lines, more than %d", ruleset, lines.n,
+		    EP_FEE_MAX_LINES);
+		goto out;
+	}
+	for (i = 0; i < lines.n; i++) {
+		snprintf(out->lines[i].description, sizeof out->lines[i].description,
+		    "%s", lines.v[i].description);
+		snprintf(out->lines[i].unit, sizeof out->lines[i].unit, "%s",
+		    lines.v[i].unit);
+		out->lines[i].quantity = lines.v[i].quantity;
+		out->lines[i].unit_price = lines.v[i].unit_price;
+		out->lines[i].amount = lines.v[i].amount;
+		out->lines[i].vat = lines.v[i].vat;
+	}
+	out->nlines = lines.n;
+	out->total = lines.total;
+	snprintf(out->ruleset_hash, sizeof out->ruleset_hash, "%s",
+	    fee_ruleset_hash(rs));
+	rc = 0;
+out:
+	if (rc != 0)
+		snprintf(out->error, sizeof out->error, "%s", err ? err :
+		    "pricing failed");
+	free(err);
+	fee_lines_free(&lines);
+	return rc;
+}
+
+static int
+host_fee_auto_approve(const char *consumer, const struct ep_fee_entry *in,
+    char *out_error, size_t len)
+{
+	struct fee_engine *fe = fee_server();
+	struct fee_entry e;
+	char *err = NULL;
+	int yes = 0, rc;
+
+	if (fe == NULL)
+		return 0;
+	memset(&e, 0, sizeof e);
+	e.minutes = in->minutes;
+	e.date = in->date;
+	e.activity = in->activity;
+	e.out_of_hours = in->out_of_hours;
+	e.grade = in->grade;
+	e.basis = in->basis;
+	e.consumer = in->consumer;
+	e.provider = in->provider;
+	e.agreement = in->agreement;
+	e.vat = in->vat ? in->vat : 'S';
+	rc = fee_policy_auto_approve(fe, consumer, &e, &yes, &err);
+	if (rc == FEE_E_NOTFOUND) {
+		free(err);
+		return 0; /* no local policy: approvers decide */
+	}
+	if (rc != FEE_OK) {
+		snprintf(out_error, len, "%s", err ? err : "policy failed");
+		free(err);
+		return -1;
+	}
+	return yes ? 1 : 0;
+}
+
 /* The table every plugin receives. Add to the end only. */
 const struct ep_host host_table = {
 	.size = sizeof(struct ep_host),
@@ -254,6 +505,36 @@ const struct ep_host host_table = {
 	.job_start = job_start,
 	.job_progress = job_progress,
 	.job_fail = job_fail,
+	.route_add_owned = host_route_add_owned,
+	.nav_add = host_nav_add,
+	.req_person = host_req_person,
+	.req_org = host_req_org,
+	.req_roles = host_req_roles,
+	.req_login = host_req_login,
+	.req_org_code = host_req_org_code,
+	.req_form = http_form,
+	.req_form_each = http_form_each,
+	.req_defer = http_defer,
+	.redirect = http_redirect,
+	.json_error = http_json_error,
+	.audit = host_audit,
+	.page_begin = host_page_begin,
+	.page_end = host_page_end,
+	.page_message = page_message,
+	.html = host_html,
+	.errors_new = host_errors_new,
+	.errors_add = host_errors_add,
+	.errors_count = host_errors_count,
+	.errors_get = host_errors_get,
+	.errors_free = host_errors_free,
+	.form_begin = host_form_begin,
+	.form_end = host_form_end,
+	.form_input = host_form_input,
+	.form_textarea = host_form_textarea,
+	.form_select = host_form_select,
+	.fee_price = host_fee_price,
+	.fee_auto_approve = host_fee_auto_approve,
+	.pence_text = html_pence,
 };
 
 /* Removes everything a plugin registered, for a failed init. */
@@ -265,6 +546,7 @@ plugin_undo(struct ep_plugin *p)
 	route_remove_owner(p);
 	hook_remove_owner(p);
 	job_remove_owner(p);
+	nav_remove_owner(p);
 	for (i = j = 0; i < nmigrations; i++) {
 		if (migrations[i].owner != p)
 			migrations[j++] = migrations[i];
@@ -428,6 +710,7 @@ plugin_unload_all(void)
 		route_remove_owner(p);
 		hook_remove_owner(p);
 		job_remove_owner(p);
+		nav_remove_owner(p);
 		dlclose(p->handle);
 		free(p->path);
 		free(p);

@@ -228,6 +228,11 @@ void errs_print(const struct form_errors *e, FILE *f);
 void html_escape(struct evbuffer *b, const char *s);
 void html_pence(char *out, size_t len, int64_t pence);
 void html_printf(struct evbuffer *b, const char *fmt, ...);
+void html_vprintf(struct evbuffer *b, const char *fmt, va_list ap);
+int nav_add(struct ep_plugin *owner, unsigned roles, const char *href,
+    const char *label, const char *description);
+void nav_remove_owner(struct ep_plugin *owner);
+void nav_home_links(struct evbuffer *b, unsigned roles);
 struct evbuffer *page_begin(struct ep_req *r, const char *title,
     const struct form_errors *e);
 void page_end(struct ep_req *r, struct evbuffer *b, int status);

@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 #define EP_ABI_MAJOR 1
-#define EP_ABI_MINOR 0
+#define EP_ABI_MINOR 1
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 #define EP_PLUGIN_ENTRY expertpool_plugin
@@ -63,6 +63,39 @@ typedef struct ep_req ep_req;       /* one HTTP request in flight */
 typedef struct ep_db ep_db;         /* one store connection */
 typedef struct ep_stmt ep_stmt;     /* a prepared, cached statement */
 typedef struct ep_job ep_job;       /* one running background job */
+typedef struct ep_page ep_page;     /* a page being written (ABI 1.1) */
+typedef struct ep_errors ep_errors; /* a form's errors by field (ABI 1.1) */
+
+/* One time entry to price with the fee rules (ABI 1.1). */
+struct ep_fee_entry {
+	int64_t minutes;
+	const char *date;     /* YYYY-MM-DD */
+	const char *activity; /* advice, drafting, meeting, travel, court... */
+	int out_of_hours;
+	const char *grade;    /* junior, standard, senior, principal */
+	const char *basis;    /* hourly, daily, fixed, capped */
+	const char *consumer; /* organisation codes */
+	const char *provider;
+	int64_t agreement;    /* agreement id, 0 for none */
+	char vat;             /* S or O */
+};
+
+#define EP_FEE_MAX_LINES 8
+/* What pricing one entry gave: its charge lines and the rule set's hash. */
+struct ep_fee_result {
+	size_t nlines;
+	struct {
+		char description[96];
+		char unit[16];
+		int64_t quantity;
+		int64_t unit_price; /* pence */
+		int64_t amount;     /* pence */
+		char vat;
+	} lines[EP_FEE_MAX_LINES];
+	int64_t total; /* pence */
+	char ruleset_hash[80];
+	char error[256];
+};
 
 /* Answers a request: must end with exactly one ep_host.reply. */
 typedef void (*ep_handler_fn)(ep_req *req, void *arg);
@@ -129,6 +162,61 @@ struct ep_host {
 	int64_t (*job_start)(const char *name, const char *arg);
 	void (*job_progress)(ep_job *job, int64_t done, int64_t total);
 	void (*job_fail)(ep_job *job, const char *message);
+
+	/* ABI 1.1: records owned by organisations, the signed-in person,
+	 * forms, pages in the house style, the audit trail, the fee rules. */
+	int (*route_add_owned)(ep_plugin *p, const char *method,
+	    const char *pattern, unsigned roles, const char *owner_sql,
+	    ep_handler_fn fn, void *arg);
+	int (*nav_add)(ep_plugin *p, unsigned roles, const char *href,
+	    const char *label, const char *description);
+	int64_t (*req_person)(ep_req *r); /* 0 when nobody signed in */
+	int64_t (*req_org)(ep_req *r);
+	unsigned (*req_roles)(ep_req *r);
+	const char *(*req_login)(ep_req *r);
+	const char *(*req_org_code)(ep_req *r);
+	const char *(*req_form)(ep_req *r, const char *name);
+	void (*req_form_each)(ep_req *r, const char *name,
+	    void (*fn)(const char *value, void *arg), void *arg);
+	void (*req_defer)(ep_req *r);
+	void (*redirect)(ep_req *r, const char *location);
+	void (*json_error)(ep_req *r, int status, const char *code,
+	    const char *field, const char *message);
+	/* Appends to the audit chain inside the caller's transaction; the
+	 * actor is the request's person, or the system when r is NULL. */
+	int (*audit)(ep_db *db, ep_req *r, const char *action,
+	    const char *entity, const char *entity_id, int64_t org_id,
+	    const char *summary_json);
+	ep_page *(*page_begin)(ep_req *r, const char *title, const ep_errors *e);
+	void (*page_end)(ep_req *r, ep_page *b, int status);
+	void (*page_message)(ep_req *r, int status, const char *title,
+	    const char *message);
+	/* printf for HTML: %s escaped text, %R raw markup, %d int, %D int64_t,
+	 * %P pence as pounds. */
+	void (*html)(ep_page *b, const char *fmt, ...);
+	ep_errors *(*errors_new)(void);
+	void (*errors_add)(ep_errors *e, const char *field, const char *message);
+	int (*errors_count)(const ep_errors *e);
+	const char *(*errors_get)(const ep_errors *e, const char *field);
+	void (*errors_free)(ep_errors *e);
+	void (*form_begin)(ep_page *b, ep_req *r, const char *action);
+	void (*form_end)(ep_page *b, const char *button);
+	void (*form_input)(ep_page *b, const ep_errors *e, const char *name,
+	    const char *label, const char *hint, const char *type,
+	    const char *value, const char *css_class);
+	void (*form_textarea)(ep_page *b, const ep_errors *e, const char *name,
+	    const char *label, const char *hint, const char *value);
+	void (*form_select)(ep_page *b, const ep_errors *e, const char *name,
+	    const char *label, const char *hint, const char *const options[][2],
+	    const char *value);
+	/* Prices one entry with a rule set by name; 0, or -1 with out->error. */
+	int (*fee_price)(const char *ruleset, const struct ep_fee_entry *entry,
+	    struct ep_fee_result *out);
+	/* The consumer's local policy: should this entry be approved without
+	 * an approver? 1 yes, 0 no, -1 error (out_error gets why). */
+	int (*fee_auto_approve)(const char *consumer,
+	    const struct ep_fee_entry *entry, char *out_error, size_t len);
+	void (*pence_text)(char *out, size_t len, int64_t pence);
 };
 
 /* True when the running host's table has the member. */
