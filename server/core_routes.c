@@ -41,6 +41,7 @@ routes_register_all(void)
 	assets_routes_register();
 	login_routes_register();
 	admin_routes_register();
+	fees_routes_register();
 	market_routes_register();
 	market_api_routes_register();
 	directory_routes_register();

@@ -183,6 +183,7 @@ static const struct nav_item nav_items[] = {
 	{ EP_ROLE_ADMIN, "/admin/organisations", "Organisations" },
 	{ EP_ROLE_ADMIN, "/admin/people", "People" },
 	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements" },
+	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/fees", "Fee rules" },
 	{ EP_ROLE_ANY, "/experts", "Experts" },
 };
 

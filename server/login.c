@@ -354,6 +354,8 @@ static const struct home_link home_links[] = {
 	  "Terms between providers and consumers: fee rules, payment, caps" },
 	{ EP_ROLE_ANY, "/experts", "Experts",
 	  "The directory: every provider's experts by skill and free time" },
+	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/fees", "Fee rules",
+	  "Rule-set versions, reload, and what-if pricing of a past month" },
 	{ EP_ROLE_ANY, "/account/password", "Change your password",
 	  "Signs you out everywhere" },
 };

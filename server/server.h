@@ -735,6 +735,9 @@ void assets_free(void);
 /* admin.c */
 void admin_routes_register(void);
 
+/* fees-pages.c */
+void fees_routes_register(void);
+
 /* directory.c */
 void directory_routes_register(void);
 

@@ -70,6 +70,7 @@ SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/cli.test \
 	tests/integration/experts.test \
+	tests/integration/fees-pages.test \
 	tests/integration/fees.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
