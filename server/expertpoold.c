@@ -180,6 +180,7 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	outbox_start(base);
+	group_start(base);
 	if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
 		log_warn("fees: %s; no fee rule sets", err);
 		free(err);
@@ -199,6 +200,7 @@ main(int argc, char **argv)
 		evsignal_add(sigs[2], NULL);
 	}
 	event_base_dispatch(base);
+	group_stop();
 	outbox_stop();
 	worker_stop();
 	http_stop();

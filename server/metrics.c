@@ -80,10 +80,11 @@ metrics_reset(void)
 void
 metrics_render(struct evbuffer *out)
 {
-	uint64_t cum = 0;
+	uint64_t cum = 0, batches, items;
 	size_t r, b;
 	int i;
 
+	group_stats(&batches, &items);
 	evbuffer_add_printf(out,
 	    "# HELP expertpool_http_requests_total Requests answered, by route "
 	    "and status.\n"
@@ -132,6 +133,13 @@ metrics_render(struct evbuffer *out)
 	    "run at sign-in.\n"
 	    "# TYPE expertpool_password_checks_total counter\n"
 	    "expertpool_password_checks_total %llu\n"
+	    "# HELP expertpool_group_commits_total Transactions committed for "
+	    "queued writes.\n"
+	    "# TYPE expertpool_group_commits_total counter\n"
+	    "expertpool_group_commits_total %llu\n"
+	    "# HELP expertpool_group_writes_total Writes committed in groups.\n"
+	    "# TYPE expertpool_group_writes_total counter\n"
+	    "expertpool_group_writes_total %llu\n"
 	    "# HELP expertpool_jobs_running Background jobs running now.\n"
 	    "# TYPE expertpool_jobs_running gauge\n"
 	    "expertpool_jobs_running %d\n"
@@ -140,5 +148,6 @@ metrics_render(struct evbuffer *out)
 	    "expertpool_start_time_seconds %llu\n",
 	    (double)metrics_sum_us / 1e6, (unsigned long long)metrics_count,
 	    http_open_connections(), (unsigned long long)db_busy_retries(),
-	    (unsigned long long)login_hash_count(), job_running(), (unsigned long long)(metrics_started / 1000000u));
+	    (unsigned long long)login_hash_count(), (unsigned long long)batches,
+	    (unsigned long long)items, job_running(), (unsigned long long)(metrics_started / 1000000u));
 }

@@ -535,6 +535,7 @@ const struct ep_host host_table = {
 	.fee_price = host_fee_price,
 	.fee_auto_approve = host_fee_auto_approve,
 	.pence_text = html_pence,
+	.group_commit = group_commit,
 };
 
 /* Removes everything a plugin registered, for a failed init. */

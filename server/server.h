@@ -387,6 +387,13 @@ int expert_search(struct ep_db *db, const struct expert_filter *f,
 void expert_list_free(struct expert_list *l);
 void expert_skills_format(const struct expert_row *x, char *out, size_t len);
 
+/* group.c */
+int group_commit(struct ep_req *r, int (*work)(struct ep_db *, struct ep_req *,
+    void *), void (*done)(struct ep_req *, int, void *), void *arg);
+void group_start(struct event_base *base);
+void group_stop(void);
+void group_stats(uint64_t *batches, uint64_t *items);
+
 /* worker.c */
 int worker_start(struct event_base *base, int nthreads);
 void worker_stop(void);

@@ -217,6 +217,12 @@ struct ep_host {
 	int (*fee_auto_approve)(const char *consumer,
 	    const struct ep_fee_entry *entry, char *out_error, size_t len);
 	void (*pence_text)(char *out, size_t len, int64_t pence);
+	/* Group commit: work() runs inside one transaction shared with every
+	 * write queued meanwhile (in its own savepoint; non-zero undoes it);
+	 * after the one durable commit (synchronous=FULL), done() replies. */
+	int (*group_commit)(ep_req *r,
+	    int (*work)(ep_db *db, ep_req *r, void *arg),
+	    void (*done)(ep_req *r, int rc, void *arg), void *arg);
 };
 
 /* True when the running host's table has the member. */
