@@ -121,7 +121,8 @@ fees_reload_cb(struct ep_req *r, void *arg)
 
 	(void)arg;
 	if (fe == NULL) {
-		fees_page(r, 503, NULL, "No fee engine is running.", NULL);
+		fees_page(r, 409, NULL, "No fee engine is running: start the server "
+		    "with a scripts directory.", NULL);
 		return;
 	}
 	refused = fee_reload(fe, &err);
