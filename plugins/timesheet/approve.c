@@ -1,0 +1,298 @@
+/* approve.c: approving and querying hours, adjustments, budget variations. */
+#include "timesheet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENTRY_CONSUMER "SELECT e.consumer_id FROM time_entries t JOIN " \
+	"engagements e ON e.id = t.engagement_id WHERE t.id = ?1"
+#define ENTRY_PARTIES ENTRY_CONSUMER " UNION SELECT e.provider_id FROM " \
+	"time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE " \
+	"t.id = ?1"
+#define ENGAGEMENT_CONSUMER "SELECT consumer_id FROM engagements WHERE id = ?1"
+
+static int64_t
+ts_param_id(ep_req *r)
+{
+	const char *p = ts_host->req_param(r, "id");
+	char *end;
+	long long v = p ? strtoll(p, &end, 10) : 0;
+
+	return p && *end == '\0' && v > 0 ? (int64_t)v : 0;
+}
+
+/* Hours waiting for this council's approvers, oldest first. */
+static void
+ts_approvals_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = ts_host;
+	ep_db *db = h->req_db(r);
+	ep_stmt *s = h->db_prepare(db, "SELECT t.id, x.name, q.title, "
+	    "t.entry_date, t.minutes, t.activity, t.note, t.adjusts_id, t.reason, "
+	    "t.priced_pence FROM time_entries t JOIN engagements e ON "
+	    "e.id = t.engagement_id JOIN experts x ON x.id = e.expert_id JOIN "
+	    "requests q ON q.id = e.request_id WHERE t.state = 'submitted' AND "
+	    "(e.consumer_id = ?1 OR ?2) ORDER BY t.submitted_at, t.id LIMIT 200");
+	char text[32], action[64], what[300];
+	ep_page *b = h->page_begin(r, "Approvals", NULL);
+	int any = 0;
+
+	(void)arg;
+	h->stmt_bind_int64(s, 1, h->req_org(r));
+	h->stmt_bind_int64(s, 2, (h->req_roles(r) & EP_ROLE_ADMIN) != 0);
+	h->html(b, "<h1 class=\"govuk-heading-l\">Hours to approve</h1>\n");
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		int64_t id = h->stmt_int64(s, 0);
+
+		any = 1;
+		ts_format_minutes(text, sizeof text, h->stmt_int64(s, 4));
+		h->html(b, "<div class=\"govuk-summary-card\" id=\"entry-%D\"><div "
+		    "class=\"govuk-summary-card__title-wrapper\"><h2 class=\"govuk-"
+		    "summary-card__title\">%s: %s on %s</h2></div><div class=\""
+		    "govuk-summary-card__content\"><p class=\"govuk-body\">%s, %s, %P"
+		    "%R%s</p>\n", id, (const char *)h->stmt_text(s, 1),
+		    text, (const char *)h->stmt_text(s, 3),
+		    (const char *)h->stmt_text(s, 2), (const char *)h->stmt_text(s, 5),
+		    h->stmt_int64(s, 9), *h->stmt_text(s, 6) ? ". Note: " : "",
+		    (const char *)h->stmt_text(s, 6));
+		if (!h->stmt_is_null(s, 7))
+			h->html(b, "<p class=\"govuk-body\">Adjusts entry %D: %s</p>\n",
+			    h->stmt_int64(s, 7), (const char *)h->stmt_text(s, 8));
+		snprintf(action, sizeof action, "/approvals/%lld/approve",
+		    (long long)id);
+		h->form_begin(b, r, action);
+		snprintf(what, sizeof what, "Approve entry %lld", (long long)id);
+		h->form_end(b, what);
+		snprintf(action, sizeof action, "/approvals/%lld/query",
+		    (long long)id);
+		h->form_begin(b, r, action);
+		snprintf(what, sizeof what, "comment-%lld", (long long)id);
+		h->form_input(b, NULL, what, "What is wrong (to query it)", NULL,
+		    "text", NULL, NULL);
+		snprintf(what, sizeof what, "Query entry %lld", (long long)id);
+		h->html(b, "<button type=\"submit\" class=\"govuk-button govuk-"
+		    "button--secondary\">%s</button>\n</form>\n</div></div>\n", what);
+	}
+	h->stmt_reset(s);
+	if (!any)
+		h->html(b, "<p class=\"govuk-body\">Nothing is waiting for "
+		    "approval.</p>\n");
+	h->page_end(r, b, 200);
+}
+
+static void
+ts_decide_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = ts_host;
+	ep_db *db = h->req_db(r);
+	int approve = arg != NULL;
+	int64_t id = ts_param_id(r);
+	char field[48], err[256];
+	const char *comment;
+
+	snprintf(field, sizeof field, "comment-%lld", (long long)id);
+	comment = h->req_form(r, field);
+	if (comment == NULL)
+		comment = h->req_form(r, "comment");
+	if (h->db_begin(db) != 0) {
+		h->page_message(r, 500, "Sorry, there is a problem", "Try again.");
+		return;
+	}
+	if (ts_entry_decide(db, r, id, approve, comment, err, sizeof err) != 0) {
+		h->db_rollback(db);
+		h->page_message(r, 409, "This entry cannot be decided", err);
+		return;
+	}
+	if (h->db_commit(db) != 0) {
+		h->db_rollback(db);
+		h->page_message(r, 500, "Sorry, there is a problem", "Try again.");
+		return;
+	}
+	h->redirect(r, "/approvals");
+}
+
+/* One entry: its state and, for the expert, a correction form. */
+static void
+ts_entry_page(ep_req *r, int status, const ep_errors *e)
+{
+	const struct ep_host *h = ts_host;
+	ep_db *db = h->req_db(r);
+	ep_stmt *s = h->db_prepare(db, "SELECT t.id, q.title, t.entry_date, "
+	    "t.minutes, t.activity, t.state, coalesce(t.query_comment, ''), "
+	    "t.created_by, t.priced_pence FROM time_entries t JOIN engagements e "
+	    "ON e.id = t.engagement_id JOIN requests q ON q.id = e.request_id "
+	    "WHERE t.id = ?");
+	int64_t id = ts_param_id(r);
+	char text[32], action[64], state[12];
+	int mine;
+	ep_page *b;
+
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) != EP_STEP_ROW) {
+		h->stmt_reset(s);
+		h->page_message(r, 404, "Page not found", "There is no such entry.");
+		return;
+	}
+	ts_format_minutes(text, sizeof text, h->stmt_int64(s, 3));
+	snprintf(state, sizeof state, "%s", h->stmt_text(s, 5));
+	mine = h->stmt_int64(s, 7) == h->req_person(r);
+	b = h->page_begin(r, "Time entry", e);
+	h->html(b, "<span class=\"govuk-caption-l\">Entry %D</span>\n<h1 class=\""
+	    "govuk-heading-l\">%s on %s</h1>\n<p class=\"govuk-body\">%s, %s, %P. "
+	    "State: <strong id=\"state\">%s</strong></p>\n", id,
+	    text, (const char *)h->stmt_text(s, 2), (const char *)h->stmt_text(s, 1),
+	    (const char *)h->stmt_text(s, 4), h->stmt_int64(s, 8), state);
+	if (*h->stmt_text(s, 6))
+		h->html(b, "<div class=\"govuk-inset-text\">Query: %s</div>\n",
+		    (const char *)h->stmt_text(s, 6));
+	h->stmt_reset(s);
+	if (mine && (strcmp(state, "approved") == 0 ||
+	    strcmp(state, "invoiced") == 0)) {
+		snprintf(action, sizeof action, "/timesheet/entries/%lld/adjust",
+		    (long long)id);
+		h->html(b, "<h2 class=\"govuk-heading-m\">Correct this entry</h2>\n"
+		    "<p class=\"govuk-body\">The entry itself is locked. A correction "
+		    "is a new entry for the difference, sent for approval and billed "
+		    "in the next invoice run.</p>\n");
+		h->form_begin(b, r, action);
+		h->form_input(b, e, "duration", "The correct total time", "As 1:30, "
+		    "1.5, 90m or 1h30", "text", h->req_form(r, "duration"),
+		    "govuk-input--width-5");
+		h->form_input(b, e, "reason", "Reason", NULL, "text",
+		    h->req_form(r, "reason"), NULL);
+		h->form_end(b, "Send the correction");
+	}
+	h->page_end(r, b, status);
+}
+
+static void
+ts_entry_get_cb(ep_req *r, void *arg)
+{
+	(void)arg;
+	ts_entry_page(r, 200, NULL);
+}
+
+static void
+ts_adjust_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = ts_host;
+	ep_db *db = h->req_db(r);
+	ep_errors *e = h->errors_new();
+	struct ts_result res;
+	char loc[64];
+
+	(void)arg;
+	if (h->db_begin(db) != 0 || ts_entry_adjust(db, r, ts_param_id(r),
+	    h->req_form(r, "duration"), h->req_form(r, "reason"), e, &res) != 0 ||
+	    h->db_commit(db) != 0) {
+		h->db_rollback(db);
+		if (h->errors_count(e) == 0)
+			h->errors_add(e, "duration", "The correction could not be saved");
+		ts_entry_page(r, 400, e);
+		h->errors_free(e);
+		return;
+	}
+	h->errors_free(e);
+	snprintf(loc, sizeof loc, "/timesheet/entries/%lld", (long long)res.id);
+	h->redirect(r, loc);
+}
+
+/* The engagement's budget, and the requester's variation form. */
+static void
+ts_budget_page(ep_req *r, int status, const ep_errors *e)
+{
+	const struct ep_host *h = ts_host;
+	ep_db *db = h->req_db(r);
+	struct ts_engagement g;
+	char action[64];
+	int64_t used, allowed;
+	ep_page *b;
+
+	if (ts_engagement_load(db, ts_param_id(r), &g) != 0) {
+		h->page_message(r, 404, "Page not found", "There is no such "
+		    "engagement.");
+		return;
+	}
+	used = ts_budget_used(db, g.id);
+	allowed = ts_budget_allowed(db, &g);
+	b = h->page_begin(r, "Engagement budget", e);
+	h->html(b, "<span class=\"govuk-caption-l\">Engagement %D</span>\n<h1 "
+	    "class=\"govuk-heading-l\">%s</h1>\n<p class=\"govuk-body\" id=\""
+	    "budget\">Used %P", g.id, g.title, used);
+	if (allowed >= 0)
+		h->html(b, " of %P (%d%%)", allowed, allowed > 0 ?
+		    (int)(used * 100 / allowed) : 100);
+	else
+		h->html(b, "; there is no budget cap");
+	h->html(b, ".</p>\n");
+	if ((h->req_roles(r) & EP_ROLE_REQUESTER) && g.budget >= 0) {
+		snprintf(action, sizeof action, "/engagements/%lld/variation",
+		    (long long)g.id);
+		h->html(b, "<h2 class=\"govuk-heading-m\">Approve a budget "
+		    "variation</h2>\n");
+		h->form_begin(b, r, action);
+		h->form_input(b, e, "amount", "Extra budget in pounds", "For "
+		    "example, 500.00", "text", h->req_form(r, "amount"),
+		    "govuk-input--width-10");
+		h->form_input(b, e, "reason", "Reason", NULL, "text",
+		    h->req_form(r, "reason"), NULL);
+		h->form_end(b, "Approve the variation");
+	}
+	h->page_end(r, b, status);
+}
+
+static void
+ts_budget_get_cb(ep_req *r, void *arg)
+{
+	(void)arg;
+	ts_budget_page(r, 200, NULL);
+}
+
+static void
+ts_variation_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = ts_host;
+	ep_db *db = h->req_db(r);
+	ep_errors *e = h->errors_new();
+	char loc[64];
+
+	(void)arg;
+	if (h->db_begin(db) != 0 || ts_variation_add(db, r, ts_param_id(r),
+	    h->req_form(r, "amount"), h->req_form(r, "reason"), e) != 0 ||
+	    h->db_commit(db) != 0) {
+		h->db_rollback(db);
+		if (h->errors_count(e) == 0)
+			h->errors_add(e, "amount", "The variation could not be saved");
+		ts_budget_page(r, 400, e);
+		h->errors_free(e);
+		return;
+	}
+	h->errors_free(e);
+	snprintf(loc, sizeof loc, "/engagements/%lld/budget",
+	    (long long)ts_param_id(r));
+	h->redirect(r, loc);
+}
+
+void
+ts_approve_routes(void)
+{
+	const struct ep_host *h = ts_host;
+
+	h->route_add(ts_self, "GET", "/approvals", TS_ROLES_APPROVE,
+	    ts_approvals_cb, NULL);
+	h->route_add_owned(ts_self, "POST", "/approvals/{id}/approve",
+	    TS_ROLES_APPROVE, ENTRY_CONSUMER, ts_decide_cb, (void *)"approve");
+	h->route_add_owned(ts_self, "POST", "/approvals/{id}/query",
+	    TS_ROLES_APPROVE, ENTRY_CONSUMER, ts_decide_cb, NULL);
+	h->route_add_owned(ts_self, "GET", "/timesheet/entries/{id}",
+	    EP_ROLE_ANY, ENTRY_PARTIES, ts_entry_get_cb, NULL);
+	h->route_add_owned(ts_self, "POST", "/timesheet/entries/{id}/adjust",
+	    EP_ROLE_EXPERT, ENTRY_PARTIES, ts_adjust_cb, NULL);
+	h->route_add_owned(ts_self, "GET", "/engagements/{id}/budget",
+	    EP_ROLE_ANY, "SELECT consumer_id FROM engagements WHERE id = ?1 "
+	    "UNION SELECT provider_id FROM engagements WHERE id = ?1",
+	    ts_budget_get_cb, NULL);
+	h->route_add_owned(ts_self, "POST", "/engagements/{id}/variation",
+	    EP_ROLE_REQUESTER, ENGAGEMENT_CONSUMER, ts_variation_cb, NULL);
+}

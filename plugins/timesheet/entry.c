@@ -1,0 +1,759 @@
+/* entry.c: time entries: durations, the rules on entry, budgets, states. */
+#include "timesheet.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *const ts_activities[][2] = {
+	{ "advice", "Advice" },
+	{ "drafting", "Drafting" },
+	{ "meeting", "Meeting" },
+	{ "research", "Research" },
+	{ "travel", "Travel" },
+	{ "court", "Court" },
+	{ "other", "Other" },
+	{ NULL, NULL },
+};
+
+static int
+ts_activity_ok(const char *a)
+{
+	size_t i;
+
+	for (i = 0; a != NULL && ts_activities[i][0] != NULL; i++) {
+		if (strcmp(ts_activities[i][0], a) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Reads digits; returns how many, -1 past max_digits. */
+static int
+ts_digits(const char **p, int64_t *v, int max_digits)
+{
+	int n = 0;
+
+	*v = 0;
+	while (isdigit((unsigned char)**p)) {
+		if (++n > max_digits)
+			return -1;
+		*v = *v * 10 + (**p - '0');
+		(*p)++;
+	}
+	return n;
+}
+
+/*
+ * A duration as people type it: "1:30", "1.5" (hours, to the minute),
+ * "90m", "1h30", "1h", "2". Zero or more than 24 hours is refused.
+ */
+int
+ts_parse_duration(const char *s, int64_t *minutes)
+{
+	const char *p = s;
+	int64_t h = 0, m = 0, frac;
+	int nd;
+
+	if (s == NULL)
+		return -1;
+	while (*p == ' ')
+		p++;
+	if ((nd = ts_digits(&p, &h, 4)) <= 0)
+		return -1;
+	switch (*p) {
+	case '\0':
+	case ' ':
+		m = h * 60;
+		break;
+	case ':':
+		p++;
+		if (ts_digits(&p, &m, 2) != 2 || m > 59)
+			return -1;
+		m += h * 60;
+		break;
+	case '.':
+		p++;
+		if ((nd = ts_digits(&p, &frac, 2)) <= 0)
+			return -1;
+		m = h * 60 + (frac * 60 + (nd == 1 ? 5 : 50)) / (nd == 1 ? 10 : 100);
+		break;
+	case 'm':
+		p++;
+		m = h;
+		break;
+	case 'h':
+		p++;
+		if (*p != '\0' && *p != ' ') {
+			if (ts_digits(&p, &m, 2) <= 0 || m > 59)
+				return -1;
+			if (*p == 'm')
+				p++;
+		}
+		m += h * 60;
+		break;
+	default:
+		return -1;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p != '\0' || m <= 0 || m > 1440)
+		return -1;
+	*minutes = m;
+	return 0;
+}
+
+void
+ts_format_minutes(char *out, size_t len, int64_t minutes)
+{
+	int64_t a = minutes < 0 ? -minutes : minutes;
+
+	snprintf(out, len, "%s%lld:%02lld", minutes < 0 ? "-" : "",
+	    (long long)(a / 60), (long long)(a % 60));
+}
+
+int
+ts_today(char out[11])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
+}
+
+int
+ts_date_ok(const char *s)
+{
+	struct tm tm;
+	char back[11];
+	const char *end;
+
+	if (s == NULL || strlen(s) != 10)
+		return 0;
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0')
+		return 0;
+	tm.tm_hour = 12;
+	if (timegm(&tm) == (time_t)-1)
+		return 0;
+	strftime(back, sizeof back, "%Y-%m-%d", &tm);
+	return strcmp(back, s) == 0;
+}
+
+static void
+ts_copy(char *out, size_t len, const char *in)
+{
+	snprintf(out, len, "%s", in ? in : "");
+}
+
+/* Everything the rules need about an engagement, in one read. */
+int
+ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT e.id, e.expert_id, "
+	    "coalesce(x.person_id, 0), e.provider_id, e.consumer_id, "
+	    "coalesce(e.agreement_id, 0), coalesce(e.budget_pence, -1), "
+	    "x.weekly_capacity_minutes, e.starts, e.ends, e.state, e.basis, "
+	    "x.grade, c.code, p.code, coalesce(a.ruleset, 'standard'), "
+	    "coalesce(a.vat_category, 'S'), r.title FROM engagements e JOIN "
+	    "experts x ON x.id = e.expert_id JOIN organisations c ON "
+	    "c.id = e.consumer_id JOIN organisations p ON p.id = e.provider_id "
+	    "JOIN requests r ON r.id = e.request_id LEFT JOIN agreements a ON "
+	    "a.id = e.agreement_id WHERE e.id = ?");
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		e->id = h->stmt_int64(s, 0);
+		e->expert_id = h->stmt_int64(s, 1);
+		e->expert_person = h->stmt_int64(s, 2);
+		e->provider_id = h->stmt_int64(s, 3);
+		e->consumer_id = h->stmt_int64(s, 4);
+		e->agreement_id = h->stmt_int64(s, 5);
+		e->budget = h->stmt_int64(s, 6);
+		e->weekly_minutes = h->stmt_int64(s, 7);
+		ts_copy(e->starts, sizeof e->starts, h->stmt_text(s, 8));
+		ts_copy(e->ends, sizeof e->ends, h->stmt_text(s, 9));
+		ts_copy(e->state, sizeof e->state, h->stmt_text(s, 10));
+		ts_copy(e->basis, sizeof e->basis, h->stmt_text(s, 11));
+		ts_copy(e->grade, sizeof e->grade, h->stmt_text(s, 12));
+		ts_copy(e->consumer, sizeof e->consumer, h->stmt_text(s, 13));
+		ts_copy(e->provider, sizeof e->provider, h->stmt_text(s, 14));
+		ts_copy(e->ruleset, sizeof e->ruleset, h->stmt_text(s, 15));
+		e->vat = h->stmt_text(s, 16)[0];
+		ts_copy(e->title, sizeof e->title, h->stmt_text(s, 17));
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+/* Pence charged so far on an engagement, as priced when each was saved. */
+int64_t
+ts_budget_used(ep_db *db, int64_t engagement)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(sum(priced_pence), 0) "
+	    "FROM time_entries WHERE engagement_id = ? AND billable = 1");
+	int64_t v = 0;
+
+	h->stmt_bind_int64(s, 1, engagement);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		v = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return v;
+}
+
+/* The budget plus approved variations; -1 when there is no budget. */
+int64_t
+ts_budget_allowed(ep_db *db, const struct ts_engagement *e)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s;
+	int64_t extra = 0;
+
+	if (e->budget < 0)
+		return -1;
+	s = h->db_prepare(db, "SELECT coalesce(sum(extra_pence), 0) FROM "
+	    "budget_variations WHERE engagement_id = ?");
+	h->stmt_bind_int64(s, 1, e->id);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		extra = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return e->budget + extra;
+}
+
+/* Minutes the expert has on a day, across engagements, but one entry. */
+static int64_t
+ts_day_minutes(ep_db *db, int64_t expert, const char *date, int64_t except)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(sum(t.minutes), 0) FROM "
+	    "time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE "
+	    "e.expert_id = ? AND t.entry_date = ? AND t.id != ?");
+	int64_t v = 0;
+
+	h->stmt_bind_int64(s, 1, expert);
+	h->stmt_bind_text(s, 2, date);
+	h->stmt_bind_int64(s, 3, except);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		v = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return v;
+}
+
+static void
+ts_err(ep_errors *e, const char *prefix, const char *field, const char *fmt,
+    ...) EP_PRINTF(4, 5);
+
+/* Adds an error under "prefix" (a grid cell) or the plain field name. */
+static void
+ts_err(ep_errors *e, const char *prefix, const char *field, const char *fmt,
+    ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ts_host->errors_add(e, prefix ? prefix : field, msg);
+}
+
+/* Prices one entry with the engagement's rule set. */
+static int
+ts_price(const struct ts_engagement *g, const char *date, int64_t minutes,
+    const char *activity, int ooh, struct ep_fee_result *out)
+{
+	struct ep_fee_entry fe = {
+		.minutes = minutes, .date = date, .activity = activity,
+		.out_of_hours = ooh, .grade = g->grade, .basis = g->basis,
+		.consumer = g->consumer, .provider = g->provider,
+		.agreement = g->agreement_id, .vat = g->vat,
+	};
+
+	return ts_host->fee_price(g->ruleset, &fe, out);
+}
+
+/*
+ * Creates (entry_id 0) or changes a draft or queried entry, after every
+ * rule: a real duration, a date inside the engagement and not in the
+ * future, at most 24 hours a day for the expert, an active engagement, and
+ * the budget (past 100% only with an approved variation). Runs inside the
+ * caller's transaction; errors name the grid cell or field.
+ */
+int
+ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
+    const struct ts_entry_in *in, const char *prefix, ep_errors *e,
+    struct ts_result *out)
+{
+	const struct ep_host *h = ts_host;
+	struct ts_engagement g;
+	struct ep_fee_result price;
+	char today[11], when[300], idtext[24], summary[256];
+	int64_t minutes = 0, allowed, used;
+	int before = h->errors_count(e);
+	const char *row;
+	ep_stmt *s;
+
+	memset(out, 0, sizeof *out);
+	if (ts_engagement_load(db, in->engagement, &g) != 0 ||
+	    g.expert_person != h->req_person(r)) {
+		ts_err(e, prefix, "engagement", "Choose one of your engagements");
+		return -1;
+	}
+	row = g.title;
+	ts_today(today);
+	snprintf(when, sizeof when, "%s, %s", in->date ? in->date : "?", row);
+	if (in->duration == NULL || ts_parse_duration(in->duration,
+	    &minutes) != 0)
+		ts_err(e, prefix, "duration", "%s: enter the time as 1:30, 1.5, "
+		    "90m or 1h30, up to 24 hours", when);
+	if (!ts_date_ok(in->date))
+		ts_err(e, prefix, "date", "%s: the date must be a real date as "
+		    "YYYY-MM-DD", row);
+	else if (strcmp(in->date, today) > 0)
+		ts_err(e, prefix, "date", "%s: is in the future; time can only "
+		    "be logged once worked", when);
+	else if (strcmp(in->date, g.starts) < 0)
+		ts_err(e, prefix, "date", "%s: is before the engagement starts "
+		    "(%s)", when, g.starts);
+	else if (strcmp(in->date, g.ends) > 0)
+		ts_err(e, prefix, "date", "%s: is after the engagement ends (%s)",
+		    when, g.ends);
+	if (strcmp(g.state, "active") != 0)
+		ts_err(e, prefix, "engagement", "%s: the engagement is %s; no time "
+		    "can be logged on it", row, g.state);
+	if (!ts_activity_ok(in->activity))
+		ts_err(e, prefix, "activity", "%s: choose an activity", row);
+	if (in->note != NULL && strlen(in->note) > 500)
+		ts_err(e, prefix, "note", "%s: the note must be 500 characters or "
+		    "fewer", row);
+	if (h->errors_count(e) > before)
+		return -1;
+	if (ts_day_minutes(db, g.expert_id, in->date, entry_id) + minutes > 1440) {
+		ts_err(e, prefix, "duration", "%s: more than 24 hours in a day "
+		    "across your engagements", when);
+		return -1;
+	}
+	if (ts_price(&g, in->date, minutes, in->activity, in->out_of_hours,
+	    &price) != 0) {
+		ts_err(e, prefix, "duration", "%s: the fee rules could not price "
+		    "this: %s", when, price.error);
+		return -1;
+	}
+	if (!in->billable)
+		price.total = 0;
+	used = ts_budget_used(db, g.id);
+	if (entry_id > 0) {
+		s = h->db_prepare(db, "SELECT priced_pence FROM time_entries WHERE "
+		    "id = ? AND billable = 1");
+		h->stmt_bind_int64(s, 1, entry_id);
+		if (h->stmt_step(s) == EP_STEP_ROW)
+			used -= h->stmt_int64(s, 0);
+		h->stmt_reset(s);
+	}
+	allowed = ts_budget_allowed(db, &g);
+	if (allowed >= 0 && used + price.total > allowed) {
+		char a[32];
+
+		h->pence_text(a, sizeof a, allowed);
+		ts_err(e, prefix, "duration", "%s: this would take the engagement "
+		    "past its budget of %s; the requester must approve a budget "
+		    "variation first", when, a);
+		return -1;
+	}
+	if (allowed > 0)
+		out->warning = (used + price.total) * 100 >= allowed * 100 ? 100 :
+		    (used + price.total) * 100 >= allowed * 80 ? 80 : 0;
+	if (entry_id == 0) {
+		s = h->db_prepare(db, "INSERT INTO time_entries (engagement_id, "
+		    "entry_date, minutes, activity, note, billable, out_of_hours, "
+		    "created_by, priced_pence, ruleset_hash) VALUES (?, ?, ?, ?, ?, "
+		    "?, ?, ?, ?, ?)");
+		h->stmt_bind_int64(s, 1, g.id);
+	} else {
+		s = h->db_prepare(db, "UPDATE time_entries SET engagement_id = ?1, "
+		    "entry_date = ?2, minutes = ?3, activity = ?4, note = ?5, "
+		    "billable = ?6, out_of_hours = ?7, priced_pence = ?9, "
+		    "ruleset_hash = ?10, state = 'draft' WHERE id = ?11 AND "
+		    "created_by = ?8 AND state IN ('draft', 'queried')");
+		h->stmt_bind_int64(s, 1, g.id);
+		h->stmt_bind_int64(s, 11, entry_id);
+	}
+	h->stmt_bind_text(s, 2, in->date);
+	h->stmt_bind_int64(s, 3, minutes);
+	h->stmt_bind_text(s, 4, in->activity);
+	h->stmt_bind_text(s, 5, in->note ? in->note : "");
+	h->stmt_bind_int64(s, 6, in->billable ? 1 : 0);
+	h->stmt_bind_int64(s, 7, in->out_of_hours ? 1 : 0);
+	h->stmt_bind_int64(s, 8, h->req_person(r));
+	h->stmt_bind_int64(s, 9, price.total);
+	h->stmt_bind_text(s, 10, price.ruleset_hash);
+	if (h->stmt_step(s) != EP_STEP_DONE || (entry_id > 0 &&
+	    h->db_changes(db) == 0)) {
+		h->stmt_reset(s);
+		ts_err(e, prefix, "duration", "%s: this entry cannot be changed "
+		    "now (it is submitted, approved or not yours)", when);
+		return -1;
+	}
+	h->stmt_reset(s);
+	out->id = entry_id ? entry_id : h->db_last_id(db);
+	out->minutes = minutes;
+	snprintf(out->state, sizeof out->state, "draft");
+	snprintf(idtext, sizeof idtext, "%lld", (long long)out->id);
+	snprintf(summary, sizeof summary, "{\"after\":{\"date\":\"%s\","
+	    "\"minutes\":%lld,\"engagement\":%lld,\"state\":\"draft\"}}",
+	    in->date, (long long)minutes, (long long)g.id);
+	if (h->audit(db, r, entry_id ? "update" : "create", "time-entry",
+	    idtext, g.provider_id, summary) != 0) {
+		ts_err(e, prefix, "duration", "%s: could not be recorded", when);
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes a draft (a cleared grid cell). */
+int
+ts_entry_delete_draft(ep_db *db, ep_req *r, int64_t entry_id)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "DELETE FROM time_entries WHERE id = ? "
+	    "AND created_by = ? AND state = 'draft'");
+	char idtext[24];
+
+	h->stmt_bind_int64(s, 1, entry_id);
+	h->stmt_bind_int64(s, 2, h->req_person(r));
+	if (h->stmt_step(s) != EP_STEP_DONE) {
+		h->stmt_reset(s);
+		return -1;
+	}
+	h->stmt_reset(s);
+	if (h->db_changes(db) == 0)
+		return 0;
+	snprintf(idtext, sizeof idtext, "%lld", (long long)entry_id);
+	return h->audit(db, r, "delete", "time-entry", idtext, h->req_org(r),
+	    "{\"before\":{\"state\":\"draft\"}}");
+}
+
+struct ts_entry_row {
+	int64_t id, engagement, minutes, created_by, adjusts, provider;
+	int64_t consumer;
+	char state[12], date[11], activity[16];
+	int billable, ooh;
+};
+
+static int
+ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT t.id, t.engagement_id, t.minutes, "
+	    "coalesce(t.created_by, 0), coalesce(t.adjusts_id, 0), e.provider_id, "
+	    "e.consumer_id, t.state, t.entry_date, t.activity, t.billable, "
+	    "t.out_of_hours FROM time_entries t JOIN engagements e ON "
+	    "e.id = t.engagement_id WHERE t.id = ?");
+	int rc = -1;
+
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		t->id = h->stmt_int64(s, 0);
+		t->engagement = h->stmt_int64(s, 1);
+		t->minutes = h->stmt_int64(s, 2);
+		t->created_by = h->stmt_int64(s, 3);
+		t->adjusts = h->stmt_int64(s, 4);
+		t->provider = h->stmt_int64(s, 5);
+		t->consumer = h->stmt_int64(s, 6);
+		ts_copy(t->state, sizeof t->state, h->stmt_text(s, 7));
+		ts_copy(t->date, sizeof t->date, h->stmt_text(s, 8));
+		ts_copy(t->activity, sizeof t->activity, h->stmt_text(s, 9));
+		t->billable = (int)h->stmt_int64(s, 10);
+		t->ooh = (int)h->stmt_int64(s, 11);
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+static int
+ts_set_state(ep_db *db, ep_req *r, const struct ts_entry_row *t,
+    const char *to, const char *comment, const char *event)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "UPDATE time_entries SET state = ?1, "
+	    "query_comment = coalesce(?2, query_comment), submitted_at = CASE "
+	    "WHEN ?1 = 'submitted' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+	    "ELSE submitted_at END, decided_at = CASE WHEN ?1 IN ('approved', "
+	    "'queried') THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE "
+	    "decided_at END, decided_by = CASE WHEN ?1 IN ('approved', "
+	    "'queried') THEN ?3 ELSE decided_by END WHERE id = ?4 AND state = ?5");
+	char idtext[24], summary[256];
+	int64_t who = r != NULL ? h->req_person(r) : 0;
+
+	h->stmt_bind_text(s, 1, to);
+	if (comment != NULL)
+		h->stmt_bind_text(s, 2, comment);
+	else
+		h->stmt_bind_null(s, 2);
+	if (who > 0)
+		h->stmt_bind_int64(s, 3, who);
+	else
+		h->stmt_bind_null(s, 3);
+	h->stmt_bind_int64(s, 4, t->id);
+	h->stmt_bind_text(s, 5, t->state);
+	if (h->stmt_step(s) != EP_STEP_DONE || h->db_changes(db) != 1) {
+		h->stmt_reset(s);
+		return -1;
+	}
+	h->stmt_reset(s);
+	snprintf(idtext, sizeof idtext, "%lld", (long long)t->id);
+	snprintf(summary, sizeof summary, "{\"before\":{\"state\":\"%s\"},"
+	    "\"after\":{\"state\":\"%s\"}}", t->state, to);
+	if (h->audit(db, r, event + 6, "time-entry", idtext, t->consumer,
+	    summary) != 0)
+		return -1;
+	snprintf(summary, sizeof summary, "{\"entry\":%lld,\"engagement\":%lld}",
+	    (long long)t->id, (long long)t->engagement);
+	h->hook_fire(event, summary);
+	return 0;
+}
+
+/*
+ * The expert submits a draft (or a queried entry they changed). The
+ * consuming council's local policy may approve it at once.
+ */
+int
+ts_entry_submit(ep_db *db, ep_req *r, int64_t entry_id, char *err, size_t len)
+{
+	const struct ep_host *h = ts_host;
+	struct ts_entry_row t;
+	struct ts_engagement g;
+	struct ep_fee_entry fe;
+	char perr[256];
+	int auto_ok;
+
+	if (ts_entry_get(db, entry_id, &t) != 0 ||
+	    t.created_by != h->req_person(r)) {
+		snprintf(err, len, "there is no entry %lld of yours",
+		    (long long)entry_id);
+		return -1;
+	}
+	if (strcmp(t.state, "draft") != 0 && strcmp(t.state, "queried") != 0) {
+		snprintf(err, len, "entry %lld is %s, not a draft", (long long)t.id,
+		    t.state);
+		return -1;
+	}
+	if (ts_set_state(db, r, &t, "submitted", NULL, "entry.submitted") != 0)
+		goto store;
+	snprintf(t.state, sizeof t.state, "submitted");
+	if (ts_engagement_load(db, t.engagement, &g) != 0)
+		goto store;
+	memset(&fe, 0, sizeof fe);
+	fe.minutes = t.minutes;
+	fe.date = t.date;
+	fe.activity = t.activity;
+	fe.out_of_hours = t.ooh;
+	fe.grade = g.grade;
+	fe.basis = g.basis;
+	fe.consumer = g.consumer;
+	fe.provider = g.provider;
+	fe.agreement = g.agreement_id;
+	fe.vat = g.vat;
+	auto_ok = h->fee_auto_approve(g.consumer, &fe, perr, sizeof perr);
+	if (auto_ok < 0) {
+		snprintf(err, len, "%s's local policy failed: %s", g.consumer, perr);
+		return -1;
+	}
+	if (auto_ok == 1 && ts_set_state(db, NULL, &t, "approved",
+	    "approved by the council's local policy", "entry.approved") != 0)
+		goto store;
+	return 0;
+store:
+	snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
+	return -1;
+}
+
+/* An approver of the consuming council approves, or queries with a
+ * comment that sends the entry back to the expert. */
+int
+ts_entry_decide(ep_db *db, ep_req *r, int64_t entry_id, int approve,
+    const char *comment, char *err, size_t len)
+{
+	const struct ep_host *h = ts_host;
+	struct ts_entry_row t;
+
+	if (ts_entry_get(db, entry_id, &t) != 0 || (t.consumer != h->req_org(r) &&
+	    (h->req_roles(r) & EP_ROLE_ADMIN) == 0)) {
+		snprintf(err, len, "there is no entry %lld for your council",
+		    (long long)entry_id);
+		return -1;
+	}
+	if (strcmp(t.state, "submitted") != 0) {
+		snprintf(err, len, "entry %lld is %s, not submitted",
+		    (long long)t.id, t.state);
+		return -1;
+	}
+	if (!approve && (comment == NULL || *comment == '\0')) {
+		snprintf(err, len, "say what is wrong: a query needs a comment");
+		return -1;
+	}
+	if (ts_set_state(db, r, &t, approve ? "approved" : "queried",
+	    approve ? NULL : comment, approve ? "entry.approved" :
+	    "entry.queried") != 0) {
+		snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Corrects an approved or invoiced entry without touching it: a new entry
+ * of the difference in minutes that points at the original, with a reason,
+ * submitted for approval and billed in the next run.
+ */
+int
+ts_entry_adjust(ep_db *db, ep_req *r, int64_t entry_id, const char *duration,
+    const char *reason, ep_errors *e, struct ts_result *out)
+{
+	const struct ep_host *h = ts_host;
+	struct ts_entry_row t;
+	struct ts_engagement g;
+	struct ep_fee_result price;
+	int64_t minutes = 0, delta;
+	char idtext[24], summary[256];
+	ep_stmt *s;
+
+	memset(out, 0, sizeof *out);
+	if (ts_entry_get(db, entry_id, &t) != 0 ||
+	    t.created_by != h->req_person(r)) {
+		h->errors_add(e, "entry", "There is no such entry of yours");
+		return -1;
+	}
+	if (strcmp(t.state, "approved") != 0 && strcmp(t.state, "invoiced") != 0)
+		h->errors_add(e, "entry", "Only approved or invoiced entries are "
+		    "adjusted; change a draft or queried entry instead");
+	if (duration == NULL || ts_parse_duration(duration, &minutes) != 0)
+		h->errors_add(e, "duration", "Enter the correct total time as 1:30, "
+		    "1.5, 90m or 1h30");
+	if (reason == NULL || *reason == '\0')
+		h->errors_add(e, "reason", "Enter the reason for the correction");
+	if (h->errors_count(e) > 0)
+		return -1;
+	delta = minutes - t.minutes;
+	if (delta == 0) {
+		h->errors_add(e, "duration", "The correct time is the time already "
+		    "logged: nothing to adjust");
+		return -1;
+	}
+	if (ts_engagement_load(db, t.engagement, &g) != 0 ||
+	    ts_price(&g, t.date, delta < 0 ? -delta : delta, t.activity, t.ooh,
+	    &price) != 0) {
+		h->errors_add(e, "duration", "The fee rules could not price the "
+		    "correction");
+		return -1;
+	}
+	s = h->db_prepare(db, "INSERT INTO time_entries (engagement_id, "
+	    "entry_date, minutes, activity, note, billable, out_of_hours, state, "
+	    "adjusts_id, reason, created_by, submitted_at, priced_pence, "
+	    "ruleset_hash) VALUES (?, ?, ?, ?, 'adjustment', ?, ?, 'submitted', ?, "
+	    "?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?)");
+	h->stmt_bind_int64(s, 1, t.engagement);
+	h->stmt_bind_text(s, 2, t.date);
+	h->stmt_bind_int64(s, 3, delta);
+	h->stmt_bind_text(s, 4, t.activity);
+	h->stmt_bind_int64(s, 5, t.billable);
+	h->stmt_bind_int64(s, 6, t.ooh);
+	h->stmt_bind_int64(s, 7, t.id);
+	h->stmt_bind_text(s, 8, reason);
+	h->stmt_bind_int64(s, 9, h->req_person(r));
+	h->stmt_bind_int64(s, 10, t.billable ? (delta < 0 ? -price.total :
+	    price.total) : 0);
+	h->stmt_bind_text(s, 11, price.ruleset_hash);
+	if (h->stmt_step(s) != EP_STEP_DONE) {
+		h->stmt_reset(s);
+		h->errors_add(e, "duration", "The adjustment could not be saved");
+		return -1;
+	}
+	h->stmt_reset(s);
+	out->id = h->db_last_id(db);
+	out->minutes = delta;
+	snprintf(out->state, sizeof out->state, "submitted");
+	snprintf(idtext, sizeof idtext, "%lld", (long long)out->id);
+	snprintf(summary, sizeof summary, "{\"after\":{\"adjusts\":%lld,"
+	    "\"minutes\":%lld}}", (long long)t.id, (long long)delta);
+	if (h->audit(db, r, "adjust", "time-entry", idtext, t.consumer,
+	    summary) != 0)
+		return -1;
+	snprintf(summary, sizeof summary, "{\"entry\":%lld,\"adjusts\":%lld}",
+	    (long long)out->id, (long long)t.id);
+	h->hook_fire("entry.adjusted", summary);
+	return 0;
+}
+
+/* The requester's council approves going past the budget by an amount. */
+int
+ts_variation_add(ep_db *db, ep_req *r, int64_t engagement, const char *amount,
+    const char *reason, ep_errors *e)
+{
+	const struct ep_host *h = ts_host;
+	struct ts_engagement g;
+	int64_t pence = 0, pounds = 0;
+	char idtext[24], summary[128];
+	const char *p = amount;
+	ep_stmt *s;
+	int frac = -1;
+
+	if (ts_engagement_load(db, engagement, &g) != 0 ||
+	    g.consumer_id != h->req_org(r)) {
+		h->errors_add(e, "amount", "There is no such engagement for your "
+		    "council");
+		return -1;
+	}
+	for (; p != NULL && *p != '\0'; p++) {
+		if (*p == '.' && frac < 0)
+			frac = 0;
+		else if (isdigit((unsigned char)*p) && frac < 2 && pounds < 10000000) {
+			if (frac >= 0) {
+				pence = pence * 10 + (*p - '0');
+				frac++;
+			} else
+				pounds = pounds * 10 + (*p - '0');
+		} else {
+			pounds = -1;
+			break;
+		}
+	}
+	if (frac == 1)
+		pence *= 10;
+	if (amount == NULL || pounds < 0 || frac == 0 || pounds * 100 + pence <= 0)
+		h->errors_add(e, "amount", "Enter the extra budget in pounds and "
+		    "pence, such as 500.00");
+	if (reason == NULL || *reason == '\0')
+		h->errors_add(e, "reason", "Enter why the budget may be exceeded");
+	if (h->errors_count(e) > 0)
+		return -1;
+	s = h->db_prepare(db, "INSERT INTO budget_variations (engagement_id, "
+	    "extra_pence, reason, approved_by) VALUES (?, ?, ?, ?)");
+	h->stmt_bind_int64(s, 1, engagement);
+	h->stmt_bind_int64(s, 2, pounds * 100 + pence);
+	h->stmt_bind_text(s, 3, reason);
+	h->stmt_bind_int64(s, 4, h->req_person(r));
+	if (h->stmt_step(s) != EP_STEP_DONE) {
+		h->stmt_reset(s);
+		h->errors_add(e, "amount", "The variation could not be saved");
+		return -1;
+	}
+	h->stmt_reset(s);
+	snprintf(idtext, sizeof idtext, "%lld", (long long)engagement);
+	snprintf(summary, sizeof summary, "{\"after\":{\"extra_pence\":%lld}}",
+	    (long long)(pounds * 100 + pence));
+	return h->audit(db, r, "budget-variation", "engagement", idtext,
+	    g.consumer_id, summary);
+}

@@ -1,0 +1,35 @@
+/* plugin.c: the timesheet plugin's entry point: schema, routes, commands. */
+#include "timesheet.h"
+
+#include <stdio.h>
+
+const struct ep_host *ts_host;
+ep_plugin *ts_self;
+
+extern const char ts_migration_1[];
+
+static int
+ts_init(ep_plugin *self, const struct ep_host *host)
+{
+	if (!EP_HOST_HAS(host, group_commit)) {
+		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.1 or later");
+		return -1;
+	}
+	ts_host = host;
+	ts_self = self;
+	if (host->migration_add(self, 1, ts_migration_1) != 0 ||
+	    host->command_add(self, "timesheet", "import FILE",
+	    ts_import_command, NULL) != 0 ||
+	    host->nav_add(self, EP_ROLE_EXPERT, "/timesheet", "Timesheet",
+	    "Log your hours week by week") != 0 ||
+	    host->nav_add(self, TS_ROLES_APPROVE, "/approvals", "Approvals",
+	    "Approve or query hours logged for your council") != 0)
+		return -1;
+	ts_week_routes();
+	ts_approve_routes();
+	ts_api_routes();
+	ts_import_routes();
+	return 0;
+}
+
+EP_PLUGIN_DECLARE("timesheet", "1.0", ts_init, NULL)

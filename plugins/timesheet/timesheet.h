@@ -1,0 +1,70 @@
+/* timesheet.h: the timesheet plugin's own header, one section per file. */
+#ifndef TIMESHEET_H
+#define TIMESHEET_H
+
+#define _GNU_SOURCE 1 /* strptime, timegm */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <expertpool/plugin.h>
+
+#define TS_ROLES_APPROVE (EP_ROLE_APPROVER | EP_ROLE_ADMIN)
+
+extern const struct ep_host *ts_host;
+extern ep_plugin *ts_self;
+
+/* entry.c */
+struct ts_engagement {
+	int64_t id, expert_id, expert_person, provider_id, consumer_id;
+	int64_t agreement_id, budget, weekly_minutes;
+	char starts[11], ends[11], state[12], basis[12], grade[16];
+	char consumer[16], provider[16], ruleset[65], title[201], vat;
+};
+struct ts_entry_in {
+	int64_t engagement;
+	const char *date, *duration, *activity, *note;
+	int billable, out_of_hours;
+};
+struct ts_result {
+	int64_t id;
+	int64_t minutes;
+	int warning;   /* 0, 80 or 100: the budget used, once past a mark */
+	char state[12];
+};
+extern const char *const ts_activities[][2];
+int ts_parse_duration(const char *s, int64_t *minutes);
+void ts_format_minutes(char *out, size_t len, int64_t minutes);
+int ts_today(char out[11]);
+int ts_date_ok(const char *s);
+int ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e);
+int ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
+    const struct ts_entry_in *in, const char *field_prefix, ep_errors *e,
+    struct ts_result *out);
+int ts_entry_delete_draft(ep_db *db, ep_req *r, int64_t entry_id);
+int ts_entry_submit(ep_db *db, ep_req *r, int64_t entry_id, char *err,
+    size_t len);
+int ts_entry_decide(ep_db *db, ep_req *r, int64_t entry_id, int approve,
+    const char *comment, char *err, size_t len);
+int ts_entry_adjust(ep_db *db, ep_req *r, int64_t entry_id,
+    const char *duration, const char *reason, ep_errors *e,
+    struct ts_result *out);
+int64_t ts_budget_used(ep_db *db, int64_t engagement);
+int64_t ts_budget_allowed(ep_db *db, const struct ts_engagement *e);
+int ts_variation_add(ep_db *db, ep_req *r, int64_t engagement,
+    const char *amount, const char *reason, ep_errors *e);
+
+/* week.c */
+void ts_week_routes(void);
+
+/* approve.c */
+void ts_approve_routes(void);
+
+/* api.c */
+void ts_api_routes(void);
+
+/* import.c */
+int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
+void ts_import_routes(void);
+
+#endif
