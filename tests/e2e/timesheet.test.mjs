@@ -1,0 +1,131 @@
+// timesheet.test.mjs: an expert fills a week with a mistake (a future
+// date), sees the message naming the day and row, fixes it and submits;
+// the consuming council's approver approves; the entries show as locked.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkBasics, launchBrowser, startServer, topBuilddir, topSrcdir }
+    from './lib.mjs';
+
+let server;
+let browser;
+
+const iso = (d) => d.toISOString().slice(0, 10);
+const today = new Date(`${iso(new Date())}T12:00:00Z`);
+const days = (n) => new Date(today.getTime() + n * 86400000);
+const monday = days(-((today.getUTCDay() + 6) % 7));
+
+before(async () => {
+	const plugins = mkdtempSync(join(tmpdir(), 'ep-ts-plugins-'));
+	copyFileSync(join(topBuilddir, 'plugins/timesheet/.libs/timesheet.so'),
+	    join(plugins, 'timesheet.so'));
+	server = await startServer({
+		plugins,
+		args: ['--scripts', join(topSrcdir, 'scripts')],
+		dbSetup: ({ cli, dbPath }) => {
+			cli(['org', 'add', 'NRC', '--name', 'Northshire Regional Centre',
+			    '--kind', 'centre']);
+			cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
+			    '--kind', 'borough']);
+			cli(['agreement', 'add', '--default', '--ruleset', 'standard']);
+			const users = [['priya', 'NRC', 'expert', 'Priya Shah'],
+			    ['arun', 'BRK', 'approver', 'Arun Approver'],
+			    ['bob', 'BRK', 'requester', 'Bob Requester']];
+			for (const [login, org, roles, name] of users)
+				cli(['user', 'add', login, '--org', org, '--roles', roles,
+				    '--name', name], { input: `${login}-password-1\n` });
+			const from = iso(days(-14)), to = iso(days(21));
+			execFileSync('sqlite3', [dbPath, `
+			    INSERT INTO experts (org_id, person_id, name, grade,
+			        weekly_capacity_minutes)
+			      SELECT org_id, id, name, 'senior', 1800 FROM people
+			      WHERE login = 'priya';
+			    INSERT INTO requests (consumer_id, requester_id, area, title,
+			        urgency, wanted_start, wanted_end, estimated_minutes, state)
+			      SELECT org_id, id, 'legal', 'Lease review', 'routine',
+			        '${from}', '${to}', 1200, 'engaged' FROM people
+			      WHERE login = 'bob';
+			    INSERT INTO offers (request_id, expert_id, provider_id, basis,
+			        state) VALUES (1, 1, 1, 'hourly', 'accepted');
+			    INSERT INTO engagements (request_id, offer_id, expert_id,
+			        provider_id, consumer_id, basis, starts, ends,
+			        committed_minutes) VALUES (1, 1, 1, 1, 2, 'hourly',
+			        '${from}', '${to}', 1200);`]);
+		},
+	});
+	browser = await launchBrowser();
+});
+
+after(async () => {
+	await browser?.close();
+	await server?.stop();
+});
+
+async function signIn(login) {
+	const ctx = await browser.newContext({ javaScriptEnabled: false });
+	const page = await ctx.newPage();
+	await page.goto(new URL('login', server.url).href);
+	await page.fill('#login', login);
+	await page.fill('#password', `${login}-password-1`);
+	await page.click('#main-content button[type=submit]');
+	assert.doesNotMatch(page.url(), /\/login/, `${login} signed in`);
+	return { ctx, page };
+}
+
+test('a week with a mistake, fixed, submitted, approved, locked', async () => {
+	// The mistake: a day after today (next week's Monday if today is Sunday).
+	const future = days(1);
+	const week = iso(future) > iso(days(6 - (today.getUTCDay() + 6) % 7)) ?
+	    iso(future) : iso(monday);
+	const expert = await signIn('priya');
+	let page = expert.page;
+	await page.click('text=Timesheet');
+	await page.goto(new URL(`timesheet?week=${week}`, server.url).href);
+	await checkBasics(page);
+	const cell = (d) => `#t_1_${iso(d)}`;
+	const worked = week === iso(monday) ? today : null;
+	if (worked)
+		await page.fill(cell(worked), '1:30');
+	await page.fill(cell(future), '2h');
+	await page.click('button[value=submit]');
+	const summary = page.locator('.govuk-error-summary');
+	assert.equal(await summary.count(), 1, 'the error summary shows');
+	assert.match(await summary.innerText(),
+	    new RegExp(`${iso(future)}, Lease review: is in the future`));
+	assert.equal(await page.locator(`.govuk-error-summary a[href="${cell(future)}"]`).count(), 1,
+	    'the message links to the cell');
+	assert.equal(await page.inputValue(cell(future)), '2h', 'typed values kept');
+	await checkBasics(page);
+
+	// Fix it: the time was worked today, not tomorrow.
+	if (week !== iso(monday))
+		await page.goto(new URL(`timesheet?week=${iso(monday)}`, server.url).href);
+	await page.fill(cell(today), '1:30');
+	if (await page.locator(cell(future)).count())
+		await page.fill(cell(future), '');
+	await page.fill('#n_1', 'Reviewed the draft lease');
+	await page.click('button[value=submit]');
+	assert.match(await page.locator('#notice').innerText(), /submitted/);
+	assert.match(await page.locator('table').innerText(), /1:30/);
+
+	const approver = await signIn('arun');
+	page = approver.page;
+	await page.click('text=Approvals');
+	await checkBasics(page);
+	assert.match(await page.locator('main').innerText(), /Priya Shah: 1:30/);
+	await page.click('text=Approve entry 1');
+	assert.match(await page.locator('main').innerText(), /Nothing is waiting/);
+
+	page = expert.page;
+	await page.goto(new URL(`timesheet?week=${iso(monday)}`, server.url).href);
+	assert.equal(await page.locator(cell(today)).count(), 0,
+	    'an approved entry has no input any more');
+	assert.match(await page.locator('table').innerText(), /locked/);
+	await page.screenshot({ path: join(server.tmpDir, 'timesheet.png'),
+	    fullPage: true });
+	for (const s of [expert, approver])
+		await s.ctx.close();
+});
