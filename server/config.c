@@ -63,6 +63,9 @@ const struct config_option config_options[] = {
 	OPT(sendmail, CONFIG_STRING, 0, 0, "",
 	    "command that delivers a message on standard input (sendmail -t); "
 	    "empty keeps messages in the outbox"),
+	OPT(sealing_key_file, CONFIG_STRING, 0, 0, "",
+	    "file holding the 32-byte key (64 hex digits) that seals each "
+	    "organisation's invoice signing key in the store"),
 	OPT(assets, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/assets",
 	    "directory of GOV.UK Frontend's dist/govuk files and app.css"),
 };
@@ -91,7 +94,8 @@ config_apply(struct config *c, const struct config_option *o,
 	case CONFIG_STRING: {
 		char **slot = (char **)(void *)(base + o->offset);
 
-		if (*value == '\0' && strcmp(o->name, "sendmail") != 0) {
+		if (*value == '\0' && strcmp(o->name, "sendmail") != 0 &&
+		    strcmp(o->name, "sealing_key_file") != 0) {
 			*err = xprintf("%s: must not be empty", o->name);
 			return -1;
 		}
@@ -263,5 +267,31 @@ config_help(FILE *f)
 	for (i = 0; i < config_noptions; i++) {
 		fprintf(f, "  %-18s %s (default %s)\n", config_options[i].name,
 		    config_options[i].help, config_options[i].def);
+	}
+}
+
+/* A setting as text, for plugins: "" when unset, NULL when unknown. */
+const char *
+config_get(const char *name)
+{
+	static __thread char num[32];
+	const struct config_option *o = config_find(name);
+	const char *base = (const char *)&cfg;
+
+	if (o == NULL)
+		return NULL;
+	switch (o->type) {
+	case CONFIG_STRING: {
+		char *const *slot = (char *const *)(const void *)(base + o->offset);
+
+		return *slot ? *slot : "";
+	}
+	case CONFIG_BOOL:
+		return *(const int64_t *)(const void *)(base + o->offset) ?
+		    "true" : "false";
+	default:
+		snprintf(num, sizeof num, "%lld", (long long)
+		    *(const int64_t *)(const void *)(base + o->offset));
+		return num;
 	}
 }

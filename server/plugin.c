@@ -366,66 +366,170 @@ host_form_select(ep_page *b, const ep_errors *e, const char *name,
 	    label, hint, options, value);
 }
 
-/* The fee rules for plugins: the server's engine, on the event loop. */
+/* Copies fee lines out into the plugin's fixed-size result. */
 static int
-host_fee_price(const char *ruleset, const struct ep_fee_entry *in,
+host_fee_result(struct fee_lines *lines, struct fee_ruleset *rs,
     struct ep_fee_result *out)
 {
-	struct fee_engine *fe = fee_server();
+	size_t i;
+
+	if (lines->n > EP_FEE_MAX_LINES) {
+		snprintf(out->error, sizeof out->error, "%zu charge lines, more "
+		    "than %d", lines->n, EP_FEE_MAX_LINES);
+		return -1;
+	}
+	for (i = 0; i < lines->n; i++) {
+		snprintf(out->lines[i].description, sizeof out->lines[i].description,
+		    "%s", lines->v[i].description);
+		snprintf(out->lines[i].unit, sizeof out->lines[i].unit, "%s",
+		    lines->v[i].unit);
+		out->lines[i].quantity = lines->v[i].quantity;
+		out->lines[i].unit_price = lines->v[i].unit_price;
+		out->lines[i].amount = lines->v[i].amount;
+		out->lines[i].vat = lines->v[i].vat;
+	}
+	out->nlines = lines->n;
+	out->total = lines->total;
+	out->vat = lines->vat;
+	snprintf(out->vat_reason, sizeof out->vat_reason, "%s", lines->vat_reason);
+	snprintf(out->ruleset_hash, sizeof out->ruleset_hash, "%s",
+	    fee_ruleset_hash(rs));
+	return 0;
+}
+
+enum host_fee_call { HOST_FEE_ENTRY, HOST_FEE_ENGAGEMENT, HOST_FEE_INVOICE };
+
+/* One pricing call on an engine: the rule set by hash when given (the
+ * exact version a line recorded), else the active one by name. */
+static int
+host_fee_call(struct fee_engine *fe, const char *ruleset, const char *hash,
+    enum host_fee_call call, const void *in, struct ep_fee_result *out)
+{
 	struct fee_lines lines = { 0 };
 	struct fee_ruleset *rs;
-	struct fee_entry e;
 	char *err = NULL;
-	size_t i;
-	int rc = -1;
+	int rc = -1, st = FEE_E_INPUT;
 
 	memset(out, 0, sizeof *out);
 	if (fe == NULL) {
 		snprintf(out->error, sizeof out->error, "no fee rules are loaded");
 		return -1;
 	}
-	if ((rs = fee_ruleset(fe, ruleset, &err)) == NULL)
+	rs = hash != NULL && *hash != '\0' ? fee_ruleset_version(fe, hash, &err) :
+	    fee_ruleset(fe, ruleset ? ruleset : "", &err);
+	if (rs == NULL)
 		goto out;
-	memset(&e, 0, sizeof e);
-	e.minutes = in->minutes;
-	e.date = in->date;
-	e.activity = in->activity;
-	e.out_of_hours = in->out_of_hours;
-	e.grade = in->grade;
-	e.basis = in->basis;
-	e.consumer = in->consumer;
-	e.provider = in->provider;
-	e.agreement = in->agreement;
-	e.vat = in->vat ? in->vat : 'S';
-	if (fee_price(rs, &e, &lines, &err) != FEE_OK)
-		goto out;
-	if (lines.n > EP_FEE_MAX_LINES) {
-		err = xprintf("%s: %zu charge lines, more than %d", ruleset, lines.n,
-		    EP_FEE_MAX_LINES);
-		goto out;
+	if (call == HOST_FEE_ENTRY) {
+		const struct ep_fee_entry *x = in;
+		struct fee_entry e;
+
+		memset(&e, 0, sizeof e);
+		e.minutes = x->minutes;
+		e.date = x->date;
+		e.activity = x->activity;
+		e.out_of_hours = x->out_of_hours;
+		e.grade = x->grade;
+		e.basis = x->basis;
+		e.consumer = x->consumer;
+		e.provider = x->provider;
+		e.agreement = x->agreement;
+		e.vat = x->vat ? x->vat : 'S';
+		st = fee_price(rs, &e, &lines, &err);
+	} else if (call == HOST_FEE_ENGAGEMENT) {
+		const struct ep_fee_engagement *x = in;
+		struct fee_engagement_in g;
+
+		memset(&g, 0, sizeof g);
+		g.id = x->id;
+		g.basis = x->basis;
+		g.period = x->period;
+		g.consumer = x->consumer;
+		g.provider = x->provider;
+		g.agreement = x->agreement;
+		g.vat = x->vat ? x->vat : 'S';
+		g.fixed_fee = x->fixed_fee;
+		g.budget = x->budget;
+		g.bonus = x->bonus;
+		g.due = x->due;
+		g.completed = x->completed;
+		g.priced = x->priced;
+		g.billed_before = x->billed_before;
+		st = fee_engagement(rs, &g, &lines, &err);
+	} else {
+		const struct ep_fee_invoice *x = in;
+		struct fee_invoice_in v;
+
+		memset(&v, 0, sizeof v);
+		v.period = x->period;
+		v.consumer = x->consumer;
+		v.provider = x->provider;
+		v.agreement = x->agreement;
+		v.vat = x->vat ? x->vat : 'S';
+		v.subtotal = x->subtotal;
+		v.cap = x->cap;
+		v.consumer_before = x->consumer_before;
+		st = fee_invoice(rs, &v, &lines, &err);
 	}
-	for (i = 0; i < lines.n; i++) {
-		snprintf(out->lines[i].description, sizeof out->lines[i].description,
-		    "%s", lines.v[i].description);
-		snprintf(out->lines[i].unit, sizeof out->lines[i].unit, "%s",
-		    lines.v[i].unit);
-		out->lines[i].quantity = lines.v[i].quantity;
-		out->lines[i].unit_price = lines.v[i].unit_price;
-		out->lines[i].amount = lines.v[i].amount;
-		out->lines[i].vat = lines.v[i].vat;
-	}
-	out->nlines = lines.n;
-	out->total = lines.total;
-	snprintf(out->ruleset_hash, sizeof out->ruleset_hash, "%s",
-	    fee_ruleset_hash(rs));
-	rc = 0;
+	if (st == FEE_OK)
+		rc = host_fee_result(&lines, rs, out);
 out:
-	if (rc != 0)
+	if (rc != 0 && out->error[0] == '\0')
 		snprintf(out->error, sizeof out->error, "%s", err ? err :
 		    "pricing failed");
 	free(err);
 	fee_lines_free(&lines);
 	return rc;
+}
+
+/* The fee rules for plugins: the server's engine, on the event loop. */
+static int
+host_fee_price(const char *ruleset, const struct ep_fee_entry *in,
+    struct ep_fee_result *out)
+{
+	return host_fee_call(fee_server(), ruleset, NULL, HOST_FEE_ENTRY, in,
+	    out);
+}
+
+static ep_fees *
+host_fees_open(ep_db *db, char *err, size_t len)
+{
+	char *e = NULL;
+	struct fee_engine *fe = fee_open(cfg.scripts, db, &e);
+
+	if (fe == NULL)
+		snprintf(err, len, "%s", e ? e : "cannot open the fee rules");
+	free(e);
+	return (ep_fees *)fe;
+}
+
+static void
+host_fees_close(ep_fees *f)
+{
+	fee_close((struct fee_engine *)f);
+}
+
+static int
+host_fees_price(ep_fees *f, const char *ruleset, const char *hash,
+    const struct ep_fee_entry *in, struct ep_fee_result *out)
+{
+	return host_fee_call((struct fee_engine *)f, ruleset, hash,
+	    HOST_FEE_ENTRY, in, out);
+}
+
+static int
+host_fees_engagement(ep_fees *f, const char *ruleset, const char *hash,
+    const struct ep_fee_engagement *in, struct ep_fee_result *out)
+{
+	return host_fee_call((struct fee_engine *)f, ruleset, hash,
+	    HOST_FEE_ENGAGEMENT, in, out);
+}
+
+static int
+host_fees_invoice(ep_fees *f, const char *ruleset, const char *hash,
+    const struct ep_fee_invoice *in, struct ep_fee_result *out)
+{
+	return host_fee_call((struct fee_engine *)f, ruleset, hash,
+	    HOST_FEE_INVOICE, in, out);
 }
 
 static int
@@ -536,6 +640,12 @@ const struct ep_host host_table = {
 	.fee_auto_approve = host_fee_auto_approve,
 	.pence_text = html_pence,
 	.group_commit = group_commit,
+	.config_get = config_get,
+	.fees_open = host_fees_open,
+	.fees_close = host_fees_close,
+	.fees_price = host_fees_price,
+	.fees_engagement = host_fees_engagement,
+	.fees_invoice = host_fees_invoice,
 };
 
 /* Removes everything a plugin registered, for a failed init. */

@@ -70,6 +70,7 @@ struct config {
 	char *assets;
 	char *sendmail;
 	int64_t requesters_choose;
+	char *sealing_key_file;
 };
 struct config_option {
 	const char *name;
@@ -89,6 +90,7 @@ int config_set(struct config *c, const char *name, const char *value,
     char **err);
 int config_load(struct config *c, const char *path, char **err);
 void config_help(FILE *f);
+const char *config_get(const char *name);
 
 /* db.c */
 struct ep_db {

@@ -65,6 +65,7 @@ typedef struct ep_stmt ep_stmt;     /* a prepared, cached statement */
 typedef struct ep_job ep_job;       /* one running background job */
 typedef struct ep_page ep_page;     /* a page being written (ABI 1.1) */
 typedef struct ep_errors ep_errors; /* a form's errors by field (ABI 1.1) */
+typedef struct ep_fees ep_fees;     /* a fee engine of one's own (ABI 1.1) */
 
 /* One time entry to price with the fee rules (ABI 1.1). */
 struct ep_fee_entry {
@@ -81,6 +82,36 @@ struct ep_fee_entry {
 };
 
 #define EP_FEE_MAX_LINES 8
+/* An engagement's month, for its fixed fees, milestones and bonus. */
+struct ep_fee_engagement {
+	int64_t id;
+	const char *basis;
+	const char *period;     /* YYYY-MM */
+	const char *consumer;
+	const char *provider;
+	int64_t agreement;
+	char vat;
+	int64_t fixed_fee;      /* pence; fixed basis */
+	int64_t budget;         /* pence; -1 when none */
+	int64_t bonus;          /* pence for on-time completion; 0 none */
+	const char *due;        /* YYYY-MM-DD, or NULL */
+	const char *completed;  /* YYYY-MM-DD, or NULL */
+	int64_t priced;         /* entry charges this period */
+	int64_t billed_before;  /* charged in earlier periods */
+};
+
+/* An invoice's terms: caps, volume discounts, VAT treatment. */
+struct ep_fee_invoice {
+	const char *period;     /* YYYY-MM */
+	const char *consumer;
+	const char *provider;
+	int64_t agreement;
+	char vat;
+	int64_t subtotal;       /* pence: entry and engagement lines */
+	int64_t cap;            /* the agreement's monthly cap; -1 when none */
+	int64_t consumer_before; /* the consumer's month total on earlier invoices */
+};
+
 /* What pricing one entry gave: its charge lines and the rule set's hash. */
 struct ep_fee_result {
 	size_t nlines;
@@ -94,6 +125,8 @@ struct ep_fee_result {
 	} lines[EP_FEE_MAX_LINES];
 	int64_t total; /* pence */
 	char ruleset_hash[80];
+	char vat;              /* invoice(): the invoice's VAT category */
+	char vat_reason[128];  /* invoice(): the exemption reason, or "" */
 	char error[256];
 };
 
@@ -223,6 +256,19 @@ struct ep_host {
 	int (*group_commit)(ep_req *r,
 	    int (*work)(ep_db *db, ep_req *r, void *arg),
 	    void (*done)(ep_req *r, int rc, void *arg), void *arg);
+	/* A setting's value as text ("" when unset, NULL when unknown). */
+	const char *(*config_get)(const char *name);
+	/* A fee engine of one's own, for a job thread (the server's is the
+	 * event loop's). Rule sets by name (the active version) or, to
+	 * re-price exactly, by the hash a line recorded. */
+	ep_fees *(*fees_open)(ep_db *db, char *err, size_t len);
+	void (*fees_close)(ep_fees *f);
+	int (*fees_price)(ep_fees *f, const char *ruleset, const char *hash,
+	    const struct ep_fee_entry *entry, struct ep_fee_result *out);
+	int (*fees_engagement)(ep_fees *f, const char *ruleset, const char *hash,
+	    const struct ep_fee_engagement *eng, struct ep_fee_result *out);
+	int (*fees_invoice)(ep_fees *f, const char *ruleset, const char *hash,
+	    const struct ep_fee_invoice *inv, struct ep_fee_result *out);
 };
 
 /* True when the running host's table has the member. */
