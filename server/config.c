@@ -265,7 +265,7 @@ config_help(FILE *f)
 	size_t i;
 
 	for (i = 0; i < config_noptions; i++) {
-		fprintf(f, "  %-18s %s (default %s)\n", config_options[i].name,
+		fprintf(f, "  %-20s %s (default %s)\n", config_options[i].name,
 		    config_options[i].help, config_options[i].def);
 	}
 }

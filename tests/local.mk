@@ -72,6 +72,7 @@ SERVER_TESTS = \
 	tests/integration/experts.test \
 	tests/integration/fees-pages.test \
 	tests/integration/fees.test \
+	tests/integration/limits.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/openapi.test \
