@@ -19,32 +19,6 @@ static const char *const vat_options[][2] = {
 	{ NULL, NULL },
 };
 
-static void
-admin_table_open(struct evbuffer *b, const char *caption,
-    const char *const *heads)
-{
-	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
-	    "table__caption govuk-table__caption--m\">%s</caption>\n<thead class="
-	    "\"govuk-table__head\"><tr class=\"govuk-table__row\">", caption);
-	for (; *heads != NULL; heads++)
-		html_printf(b, "<th scope=\"col\" class=\"govuk-table__header\">%s"
-		    "</th>", *heads);
-	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
-}
-
-static void
-admin_table_close(struct evbuffer *b)
-{
-	html_printf(b, "</tbody>\n</table>\n");
-}
-
-static void
-admin_cell(struct evbuffer *b, const unsigned char *text)
-{
-	html_printf(b, "<td class=\"govuk-table__cell\">%s</td>",
-	    text ? (const char *)text : "");
-}
-
 /* --- Organisations --- */
 
 static void
@@ -61,22 +35,22 @@ orgs_list_cb(struct ep_req *r, void *arg)
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Organisations</h1>\n"
 	    "<a href=\"/admin/organisations/new\" role=\"button\" class=\"govuk-"
 	    "button\">Add an organisation</a>\n");
-	admin_table_open(b, "Members of the consortium", heads);
+	html_table_open(b, "Members of the consortium", heads);
 	while (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/organisations/%D\">"
 		    "%s</a></td>", (int64_t)sqlite3_column_int64(s, 0),
 		    (const char *)sqlite3_column_text(s, 1));
-		admin_cell(b, sqlite3_column_text(s, 2));
-		admin_cell(b, sqlite3_column_text(s, 3));
-		admin_cell(b, sqlite3_column_text(s, 4));
-		admin_cell(b, (const unsigned char *)(sqlite3_column_int(s, 5) ?
+		html_cell(b, (const char *)sqlite3_column_text(s, 2));
+		html_cell(b, (const char *)sqlite3_column_text(s, 3));
+		html_cell(b, (const char *)sqlite3_column_text(s, 4));
+		html_cell(b, (const char *)(sqlite3_column_int(s, 5) ?
 		    "Yes" : "No"));
 		html_printf(b, "</tr>\n");
 	}
 	if (s != NULL)
 		sqlite3_reset(s);
-	admin_table_close(b);
+	html_table_close(b);
 	page_end(r, b, 200);
 }
 
@@ -145,14 +119,6 @@ org_create_cb(struct ep_req *r, void *arg)
 	http_redirect(r, loc);
 }
 
-static void
-summary_row(struct evbuffer *b, const char *key, const char *value)
-{
-	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
-	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
-	    "value\">%s</dd></div>\n", key, value ? value : "");
-}
-
 /* An organisation's details: its members see their own, admins all. */
 static void
 org_view_cb(struct ep_req *r, void *arg)
@@ -177,12 +143,12 @@ org_view_cb(struct ep_req *r, void *arg)
 	    (const char *)sqlite3_column_text(s, 0),
 	    (const char *)sqlite3_column_text(s, 1));
 	snprintf(terms, sizeof terms, "%d days", sqlite3_column_int(s, 6));
-	summary_row(b, "Kind", (const char *)sqlite3_column_text(s, 2));
-	summary_row(b, "Billing address", (const char *)sqlite3_column_text(s, 3));
-	summary_row(b, "VAT number", (const char *)sqlite3_column_text(s, 4));
-	summary_row(b, "Invoice email", (const char *)sqlite3_column_text(s, 5));
-	summary_row(b, "Payment terms", terms);
-	summary_row(b, "Purchase order required",
+	html_summary_row(b, "Kind", (const char *)sqlite3_column_text(s, 2));
+	html_summary_row(b, "Billing address", (const char *)sqlite3_column_text(s, 3));
+	html_summary_row(b, "VAT number", (const char *)sqlite3_column_text(s, 4));
+	html_summary_row(b, "Invoice email", (const char *)sqlite3_column_text(s, 5));
+	html_summary_row(b, "Payment terms", terms);
+	html_summary_row(b, "Purchase order required",
 	    sqlite3_column_int(s, 7) ? "Yes" : "No");
 	html_printf(b, "</dl>\n");
 	sqlite3_reset(s);
@@ -206,23 +172,23 @@ people_list_cb(struct ep_req *r, void *arg)
 	html_printf(b, "<h1 class=\"govuk-heading-l\">People</h1>\n<a href=\""
 	    "/admin/people/new\" role=\"button\" class=\"govuk-button\">Add a "
 	    "person</a>\n");
-	admin_table_open(b, "Accounts", heads);
+	html_table_open(b, "Accounts", heads);
 	while (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
 		roles_format((unsigned)sqlite3_column_int(s, 4), roles, sizeof roles);
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/admin/people/%D\">"
 		    "%s</a></td>", (int64_t)sqlite3_column_int64(s, 0),
 		    (const char *)sqlite3_column_text(s, 1));
-		admin_cell(b, sqlite3_column_text(s, 2));
-		admin_cell(b, sqlite3_column_text(s, 3));
-		admin_cell(b, (const unsigned char *)roles);
-		admin_cell(b, (const unsigned char *)(sqlite3_column_int(s, 5) ?
+		html_cell(b, (const char *)sqlite3_column_text(s, 2));
+		html_cell(b, (const char *)sqlite3_column_text(s, 3));
+		html_cell(b, (const char *)roles);
+		html_cell(b, (const char *)(sqlite3_column_int(s, 5) ?
 		    "Disabled" : "Active"));
 		html_printf(b, "</tr>\n");
 	}
 	if (s != NULL)
 		sqlite3_reset(s);
-	admin_table_close(b);
+	html_table_close(b);
 	page_end(r, b, 200);
 }
 
@@ -346,11 +312,11 @@ person_page(struct ep_req *r, int status, const struct form_errors *e)
 	b = page_begin(r, (const char *)sqlite3_column_text(s, 1), e);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\""
 	    "govuk-summary-list\">\n", (const char *)sqlite3_column_text(s, 1));
-	summary_row(b, "Login", (const char *)sqlite3_column_text(s, 0));
-	summary_row(b, "Organisation", (const char *)sqlite3_column_text(s, 2));
-	summary_row(b, "Roles", roles);
-	summary_row(b, "State", sqlite3_column_int(s, 4) ? "Disabled" : "Active");
-	summary_row(b, "Created", (const char *)sqlite3_column_text(s, 5));
+	html_summary_row(b, "Login", (const char *)sqlite3_column_text(s, 0));
+	html_summary_row(b, "Organisation", (const char *)sqlite3_column_text(s, 2));
+	html_summary_row(b, "Roles", roles);
+	html_summary_row(b, "State", sqlite3_column_int(s, 4) ? "Disabled" : "Active");
+	html_summary_row(b, "Created", (const char *)sqlite3_column_text(s, 5));
 	html_printf(b, "</dl>\n");
 	if (!sqlite3_column_int(s, 4)) {
 		snprintf(action, sizeof action, "/admin/people/%s/disable",
@@ -437,7 +403,7 @@ agreements_list_cb(struct ep_req *r, void *arg)
 	if (all)
 		html_printf(b, "<a href=\"/admin/agreements/new\" role=\"button\" "
 		    "class=\"govuk-button\">Add an agreement</a>\n");
-	admin_table_open(b, all ? "All agreements" : "Agreements your "
+	html_table_open(b, all ? "All agreements" : "Agreements your "
 	    "organisation is party to", heads);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		if (sqlite3_column_type(s, 4) == SQLITE_NULL)
@@ -449,17 +415,17 @@ agreements_list_cb(struct ep_req *r, void *arg)
 		    *sqlite3_column_text(s, 7) ? (const char *)
 		    sqlite3_column_text(s, 7) : "open");
 		html_printf(b, "<tr class=\"govuk-table__row\">");
-		admin_cell(b, sqlite3_column_text(s, 0));
-		admin_cell(b, sqlite3_column_text(s, 1));
-		admin_cell(b, sqlite3_column_text(s, 2));
-		admin_cell(b, (const unsigned char *)terms);
-		admin_cell(b, (const unsigned char *)cap);
-		admin_cell(b, sqlite3_column_text(s, 5));
-		admin_cell(b, (const unsigned char *)valid);
+		html_cell(b, (const char *)sqlite3_column_text(s, 0));
+		html_cell(b, (const char *)sqlite3_column_text(s, 1));
+		html_cell(b, (const char *)sqlite3_column_text(s, 2));
+		html_cell(b, (const char *)terms);
+		html_cell(b, (const char *)cap);
+		html_cell(b, (const char *)sqlite3_column_text(s, 5));
+		html_cell(b, (const char *)valid);
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
-	admin_table_close(b);
+	html_table_close(b);
 	page_end(r, b, 200);
 }
 

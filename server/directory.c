@@ -351,13 +351,6 @@ out:
 	free(copy);
 }
 
-static void
-summary_row(struct evbuffer *b, const char *key, const char *value)
-{
-	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
-	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
-	    "value\">%s</dd></div>\n", key, value);
-}
 
 static void
 expert_leave_table(struct evbuffer *b, int64_t id)
@@ -419,17 +412,17 @@ expert_page(struct ep_req *r, int status, const struct form_errors *e)
 	html_printf(b, "<span class=\"govuk-caption-l\">%s \xe2\x80\x93 %s</span>\n"
 	    "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\"govuk-summary-"
 	    "list\">\n", x.org_code, x.org_name, x.name);
-	summary_row(b, "Grade", x.grade);
+	html_summary_row(b, "Grade", x.grade);
 	expert_format_hours(x.weekly, text, sizeof text);
 	strncat(text, " hours", sizeof text - strlen(text) - 1);
-	summary_row(b, "Weekly capacity", text);
+	html_summary_row(b, "Weekly capacity", text);
 	directory_dates(today, later, sizeof today, 27);
 	expert_format_hours(expert_free_minutes(http_db(), id, today, later), text,
 	    sizeof text);
 	strncat(text, " hours", sizeof text - strlen(text) - 1);
-	summary_row(b, "Free in the next four weeks", text);
-	summary_row(b, "Login", *x.login ? x.login : "None");
-	summary_row(b, "State", x.active ? "Active" : "Inactive");
+	html_summary_row(b, "Free in the next four weeks", text);
+	html_summary_row(b, "Login", *x.login ? x.login : "None");
+	html_summary_row(b, "State", x.active ? "Active" : "Inactive");
 	html_printf(b, "</dl>\n<h2 class=\"govuk-heading-m\">Skills</h2>\n"
 	    "<ul class=\"govuk-list govuk-list--bullet\">\n");
 	for (i = 0; i < x.nskills; i++)

@@ -486,3 +486,40 @@ form_checkboxes(struct evbuffer *b, const struct form_errors *e,
 	}
 	html_printf(b, "</div>\n</fieldset>\n</div>\n");
 }
+
+/* A GOV.UK table's opening, caption and column headings. */
+void
+html_table_open(struct evbuffer *b, const char *caption,
+    const char *const *heads)
+{
+	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
+	    "table__caption govuk-table__caption--m\">%s</caption>\n<thead class="
+	    "\"govuk-table__head\"><tr class=\"govuk-table__row\">", caption);
+	for (; *heads != NULL; heads++)
+		html_printf(b, "<th scope=\"col\" class=\"govuk-table__header\">%s"
+		    "</th>", *heads);
+	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
+}
+
+void
+html_table_close(struct evbuffer *b)
+{
+	html_printf(b, "</tbody>\n</table>\n");
+}
+
+/* One table cell of escaped text (NULL shows as empty). */
+void
+html_cell(struct evbuffer *b, const char *text)
+{
+	html_printf(b, "<td class=\"govuk-table__cell\">%s</td>",
+	    text ? text : "");
+}
+
+/* One row of a GOV.UK summary list. */
+void
+html_summary_row(struct evbuffer *b, const char *key, const char *value)
+{
+	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
+	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
+	    "value\">%s</dd></div>\n", key, value ? value : "");
+}

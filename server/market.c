@@ -25,24 +25,6 @@ col(sqlite3_stmt *s, int i)
 }
 
 static void
-cell(struct evbuffer *b, const char *text)
-{
-	html_printf(b, "<td class=\"govuk-table__cell\">%s</td>", text);
-}
-
-static void
-table_open(struct evbuffer *b, const char *caption, const char *const *heads)
-{
-	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
-	    "table__caption govuk-table__caption--m\">%s</caption>\n<thead class="
-	    "\"govuk-table__head\"><tr class=\"govuk-table__row\">", caption);
-	for (; *heads != NULL; heads++)
-		html_printf(b, "<th scope=\"col\" class=\"govuk-table__header\">%s"
-		    "</th>", *heads);
-	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
-}
-
-static void
 hours_text(char *out, size_t len, int64_t minutes)
 {
 	if (minutes % 60 == 0)
@@ -100,7 +82,7 @@ requests_list_cb(struct ep_req *r, void *arg)
 	if (r->who.roles & EP_ROLE_REQUESTER)
 		html_printf(b, "<a href=\"/requests/new\" role=\"button\" class=\""
 		    "govuk-button\">Ask for expert time</a>\n");
-	table_open(b, "The 50 most recent", heads);
+	html_table_open(b, "The 50 most recent", heads);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
@@ -112,8 +94,8 @@ requests_list_cb(struct ep_req *r, void *arg)
 		snprintf(wanted, sizeof wanted, "%s to %s", col(s, 5), col(s, 6));
 		html_printf(b, "<td class=\"govuk-table__cell\">%s%R%s</td>",
 		    col(s, 2), *col(s, 3) ? "/" : "", col(s, 3));
-		cell(b, col(s, 4));
-		cell(b, wanted);
+		html_cell(b, col(s, 4));
+		html_cell(b, wanted);
 		html_printf(b, "<td class=\"govuk-table__cell\">");
 		state_tag(b, col(s, 7));
 		html_printf(b, "</td></tr>\n");
@@ -257,14 +239,6 @@ request_create_cb(struct ep_req *r, void *arg)
 /* --- One request --- */
 
 static void
-summary(struct evbuffer *b, const char *key, const char *value)
-{
-	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
-	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
-	    "value\">%s</dd></div>\n", key, value);
-}
-
-static void
 action_button(struct evbuffer *b, struct ep_req *r, const char *action,
     const char *label, const char *style)
 {
@@ -284,16 +258,16 @@ request_offers_table(struct evbuffer *b, int64_t id)
 	    "o.id = f.provider_id WHERE f.request_id = ? ORDER BY f.id");
 
 	sqlite3_bind_int64(s, 1, id);
-	table_open(b, "Offers", heads);
+	html_table_open(b, "Offers", heads);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		html_printf(b, "<tr class=\"govuk-table__row\">");
-		cell(b, col(s, 0));
-		cell(b, col(s, 1));
-		cell(b, col(s, 2));
+		html_cell(b, col(s, 0));
+		html_cell(b, col(s, 1));
+		html_cell(b, col(s, 2));
 		html_printf(b, "<td class=\"govuk-table__cell\">");
 		state_tag(b, col(s, 3));
 		html_printf(b, "</td>");
-		cell(b, col(s, 4));
+		html_cell(b, col(s, 4));
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
@@ -316,17 +290,17 @@ request_engagement(struct evbuffer *b, int64_t id)
 		    "Engagement %D</h2>\n<dl class=\"govuk-summary-list\">\n",
 		    (int64_t)sqlite3_column_int64(s, 0));
 		snprintf(text, sizeof text, "%s (%s)", col(s, 1), col(s, 2));
-		summary(b, "Expert", text);
-		summary(b, "Basis", col(s, 3));
+		html_summary_row(b, "Expert", text);
+		html_summary_row(b, "Basis", col(s, 3));
 		snprintf(text, sizeof text, "%s to %s", col(s, 4), col(s, 5));
-		summary(b, "Dates", text);
+		html_summary_row(b, "Dates", text);
 		hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
-		summary(b, "Hours committed", text);
+		html_summary_row(b, "Hours committed", text);
 		if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
 			html_pence(text, sizeof text, sqlite3_column_int64(s, 8));
-			summary(b, "Budget", text);
+			html_summary_row(b, "Budget", text);
 		}
-		summary(b, "State", col(s, 6));
+		html_summary_row(b, "State", col(s, 6));
 		html_printf(b, "</dl>\n");
 	}
 	sqlite3_reset(s);
@@ -365,25 +339,25 @@ request_view_cb(struct ep_req *r, void *arg)
 	html_printf(b, "</p>\n<dl class=\"govuk-summary-list\">\n");
 	snprintf(text, sizeof text, "%s%s%s", col(s, 2), *col(s, 3) ? "/" : "",
 	    col(s, 3));
-	summary(b, "Skill", text);
-	summary(b, "Requested by", col(s, 15));
-	summary(b, "Description", col(s, 13));
-	summary(b, "Urgency", col(s, 4));
+	html_summary_row(b, "Skill", text);
+	html_summary_row(b, "Requested by", col(s, 15));
+	html_summary_row(b, "Description", col(s, 13));
+	html_summary_row(b, "Urgency", col(s, 4));
 	snprintf(text, sizeof text, "%s to %s", col(s, 5), col(s, 6));
-	summary(b, "Wanted", text);
+	html_summary_row(b, "Wanted", text);
 	hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
-	summary(b, "Estimated hours", text);
+	html_summary_row(b, "Estimated hours", text);
 	if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
 		html_pence(text, sizeof text, sqlite3_column_int64(s, 8));
-		summary(b, "Budget cap", text);
+		html_summary_row(b, "Budget cap", text);
 	}
 	if (sqlite3_column_type(s, 12) != SQLITE_NULL) {
 		html_pence(text, sizeof text, sqlite3_column_int64(s, 12));
-		summary(b, "Estimate (highest grade)", text);
+		html_summary_row(b, "Estimate (highest grade)", text);
 	}
 	if (mine || (r->who.roles & CONSORTIUM)) {
-		summary(b, "Cost centre", col(s, 9));
-		summary(b, "Purchase order", col(s, 10));
+		html_summary_row(b, "Cost centre", col(s, 9));
+		html_summary_row(b, "Purchase order", col(s, 10));
 	}
 	html_printf(b, "</dl>\n");
 	sqlite3_reset(s);
@@ -472,7 +446,7 @@ broker_page(struct ep_req *r, int status, const struct form_errors *e)
 	snprintf(score, sizeof score, "%zu", total);
 	html_printf(b, "<p class=\"govuk-body\">The best %d of %s candidates."
 	    "</p>\n", (int)n, score);
-	table_open(b, "Ranked candidates", heads);
+	html_table_open(b, "Ranked candidates", heads);
 	for (i = 0; i < n; i++) {
 		snprintf(score, sizeof score, "%lld", (long long)v[i].score);
 		if (i == 0)
@@ -491,7 +465,7 @@ broker_page(struct ep_req *r, int status, const struct form_errors *e)
 		html_printf(b, "<td class=\"govuk-table__cell\">%s<br><span class="
 		    "\"govuk-body-s\">%s, %s</span></td>", v[i].name, v[i].provider,
 		    v[i].grade);
-		cell(b, score);
+		html_cell(b, score);
 		html_printf(b, "<td class=\"govuk-table__cell govuk-body-s\">%s</td>"
 		    "</tr>\n", v[i].reasons);
 	}
@@ -555,7 +529,7 @@ queue_cb(struct ep_req *r, void *arg)
 	day_format(from, today);
 	day_format(to, until);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Queue and capacity</h1>\n");
-	table_open(b, "Open requests, oldest first", qheads);
+	html_table_open(b, "Open requests, oldest first", qheads);
 	s = db_stmt(http_db(), "SELECT r.id, r.title, o.code, r.area, "
 	    "r.speciality, r.urgency, CAST(julianday('now') - julianday("
 	    "r.submitted_at) AS INTEGER), r.state FROM requests r JOIN "
@@ -565,14 +539,14 @@ queue_cb(struct ep_req *r, void *arg)
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
 		    "</a></td>", (int64_t)sqlite3_column_int64(s, 0), col(s, 1));
-		cell(b, col(s, 2));
+		html_cell(b, col(s, 2));
 		snprintf(text, sizeof text, "%s%s%s", col(s, 3), *col(s, 4) ? "/" :
 		    "", col(s, 4));
-		cell(b, text);
-		cell(b, col(s, 5));
+		html_cell(b, text);
+		html_cell(b, col(s, 5));
 		snprintf(text, sizeof text, "%d day%s", sqlite3_column_int(s, 6),
 		    sqlite3_column_int(s, 6) == 1 ? "" : "s");
-		cell(b, text);
+		html_cell(b, text);
 		html_printf(b, "<td class=\"govuk-table__cell\">");
 		state_tag(b, col(s, 7));
 		html_printf(b, "</td></tr>\n");
@@ -581,7 +555,7 @@ queue_cb(struct ep_req *r, void *arg)
 	html_printf(b, "</tbody>\n</table>\n");
 	snprintf(text, sizeof text, "The next eight weeks: %s to %s", today,
 	    until);
-	table_open(b, text, cheads);
+	html_table_open(b, text, cheads);
 	s = db_stmt(http_db(), "SELECT x.id, x.name, o.code, "
 	    "x.weekly_capacity_minutes, (SELECT coalesce(sum(e.committed_minutes), "
 	    "0) FROM engagements e WHERE e.expert_id = x.id AND e.state = 'active' "
@@ -596,15 +570,15 @@ queue_cb(struct ep_req *r, void *arg)
 		int64_t capacity = weekly * working_days(from, to) / 5;
 
 		html_printf(b, "<tr class=\"govuk-table__row\">");
-		cell(b, col(s, 1));
-		cell(b, col(s, 2));
+		html_cell(b, col(s, 1));
+		html_cell(b, col(s, 2));
 		hours_text(text, sizeof text, capacity);
-		cell(b, text);
+		html_cell(b, text);
 		hours_text(text, sizeof text, committed);
-		cell(b, text);
+		html_cell(b, text);
 		hours_text(text, sizeof text, capacity > committed ?
 		    capacity - committed : 0);
-		cell(b, text);
+		html_cell(b, text);
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
@@ -642,13 +616,13 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		    "card__title\">%s (request %D, %s)</h3></div><div class=\"govuk-"
 		    "summary-card__content\"><dl class=\"govuk-summary-list\">\n",
 		    col(s, 2), (int64_t)sqlite3_column_int64(s, 1), col(s, 3));
-		summary(b, "Skill", col(s, 4));
+		html_summary_row(b, "Skill", col(s, 4));
 		snprintf(text, sizeof text, "%s to %s", col(s, 5), col(s, 6));
-		summary(b, "Dates", text);
+		html_summary_row(b, "Dates", text);
 		hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
-		summary(b, "Hours", text);
-		summary(b, "Basis", col(s, 8));
-		summary(b, "Description", col(s, 9));
+		html_summary_row(b, "Hours", text);
+		html_summary_row(b, "Basis", col(s, 8));
+		html_summary_row(b, "Description", col(s, 9));
 		html_printf(b, "</dl>\n");
 		snprintf(action, sizeof action, "/offers/%lld/accept",
 		    (long long)offer);
@@ -667,7 +641,7 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	sqlite3_reset(s);
 	if (!any)
 		html_printf(b, "<p class=\"govuk-body\">You have no open offers.</p>\n");
-	table_open(b, "Your engagements", eheads);
+	html_table_open(b, "Your engagements", eheads);
 	s = db_stmt(http_db(), "SELECT e.id, r.title, o.code, e.basis, e.starts, "
 	    "e.ends, e.state, r.id FROM engagements e JOIN requests r ON "
 	    "r.id = e.request_id JOIN organisations o ON o.id = e.consumer_id JOIN "
@@ -678,10 +652,10 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
 		    "</a></td>", (int64_t)sqlite3_column_int64(s, 7), col(s, 1));
-		cell(b, col(s, 2));
-		cell(b, col(s, 3));
+		html_cell(b, col(s, 2));
+		html_cell(b, col(s, 3));
 		snprintf(text, sizeof text, "%s to %s", col(s, 4), col(s, 5));
-		cell(b, text);
+		html_cell(b, text);
 		html_printf(b, "<td class=\"govuk-table__cell\">");
 		state_tag(b, col(s, 6));
 		html_printf(b, "</td></tr>\n");

@@ -235,6 +235,11 @@ int nav_add(struct ep_plugin *owner, unsigned roles, const char *href,
     const char *label, const char *description);
 void nav_remove_owner(struct ep_plugin *owner);
 void nav_home_links(struct evbuffer *b, unsigned roles);
+void html_table_open(struct evbuffer *b, const char *caption,
+    const char *const *heads);
+void html_table_close(struct evbuffer *b);
+void html_cell(struct evbuffer *b, const char *text);
+void html_summary_row(struct evbuffer *b, const char *key, const char *value);
 struct evbuffer *page_begin(struct ep_req *r, const char *title,
     const struct form_errors *e);
 void page_end(struct ep_req *r, struct evbuffer *b, int status);

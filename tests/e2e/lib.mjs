@@ -248,3 +248,19 @@ export async function checkBasics(page) {
 export function browserAvailable() {
 	return existsSync(CHROMIUM) && existsSync(join(topSrcdir, 'node_modules', 'playwright-core'));
 }
+
+/**
+ * Signs a person in, in a fresh browser context without JavaScript (the
+ * test passwords are LOGIN-password-1). Returns {ctx, page}.
+ */
+export async function signIn(browser, server, login) {
+	const ctx = await browser.newContext({ javaScriptEnabled: false });
+	const page = await ctx.newPage();
+	await page.goto(new URL('login', server.url).href);
+	await page.fill('#login', login);
+	await page.fill('#password', `${login}-password-1`);
+	await page.click('#main-content button[type=submit]');
+	if (/\/login/.test(page.url()))
+		throw new Error(`${login} could not sign in`);
+	return { ctx, page };
+}

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { checkBasics, launchBrowser, startServer, topSrcdir } from './lib.mjs';
+import { checkBasics, launchBrowser, signIn, startServer, topSrcdir }
+    from './lib.mjs';
 
 let server;
 let browser;
@@ -44,19 +45,9 @@ after(async () => {
 	await server?.stop();
 });
 
-async function signIn(login) {
-	const ctx = await browser.newContext({ javaScriptEnabled: false });
-	const page = await ctx.newPage();
-	await page.goto(new URL('login', server.url).href);
-	await page.fill('#login', login);
-	await page.fill('#password', `${login}-password-1`);
-	await page.click('#main-content button[type=submit]');
-	assert.doesNotMatch(page.url(), /\/login/, `${login} signed in`);
-	return { ctx, page };
-}
 
 test('request, offer, accept, engagement', async () => {
-	const requester = await signIn('rachel');
+	const requester = await signIn(browser, server, 'rachel');
 	let page = requester.page;
 	await page.click('text=Ask for expert time');
 	await checkBasics(page);
@@ -83,7 +74,7 @@ test('request, offer, accept, engagement', async () => {
 	assert.match(await page.locator('h1').innerText(), /Planning appeal advice/);
 	await checkBasics(page);
 
-	const pool = await signIn('paul');
+	const pool = await signIn(browser, server, 'paul');
 	page = pool.page;
 	await page.click('text=Queue and capacity');
 	await checkBasics(page);
@@ -99,7 +90,7 @@ test('request, offer, accept, engagement', async () => {
 	assert.match(page.url(), /\/requests\/1$/);
 	assert.match(await page.locator('.govuk-table').innerText(), /Priya Shah/);
 
-	const expert = await signIn('priya');
+	const expert = await signIn(browser, server, 'priya');
 	page = expert.page;
 	await page.goto(new URL('offers', server.url).href);
 	await checkBasics(page);

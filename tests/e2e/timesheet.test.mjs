@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBasics, launchBrowser, startServer, topBuilddir, topSrcdir }
-    from './lib.mjs';
+import { checkBasics, launchBrowser, signIn, startServer, topBuilddir,
+    topSrcdir } from './lib.mjs';
 
 let server;
 let browser;
@@ -64,23 +64,13 @@ after(async () => {
 	await server?.stop();
 });
 
-async function signIn(login) {
-	const ctx = await browser.newContext({ javaScriptEnabled: false });
-	const page = await ctx.newPage();
-	await page.goto(new URL('login', server.url).href);
-	await page.fill('#login', login);
-	await page.fill('#password', `${login}-password-1`);
-	await page.click('#main-content button[type=submit]');
-	assert.doesNotMatch(page.url(), /\/login/, `${login} signed in`);
-	return { ctx, page };
-}
 
 test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	// The mistake: a day after today (next week's Monday if today is Sunday).
 	const future = days(1);
 	const week = iso(future) > iso(days(6 - (today.getUTCDay() + 6) % 7)) ?
 	    iso(future) : iso(monday);
-	const expert = await signIn('priya');
+	const expert = await signIn(browser, server, 'priya');
 	let page = expert.page;
 	await page.click('text=Timesheet');
 	await page.goto(new URL(`timesheet?week=${week}`, server.url).href);
@@ -111,7 +101,7 @@ test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	assert.match(await page.locator('#notice').innerText(), /submitted/);
 	assert.match(await page.locator('table').innerText(), /1:30/);
 
-	const approver = await signIn('arun');
+	const approver = await signIn(browser, server, 'arun');
 	page = approver.page;
 	await page.click('text=Approvals');
 	await checkBasics(page);
