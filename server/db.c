@@ -307,3 +307,33 @@ db_user_version(struct ep_db *db)
 		sqlite3_reset(s);
 	return v;
 }
+
+/* A read snapshot for a request, with cached statements (no SQL parsing
+ * per request). Writers must not use it: they take db_begin. */
+int
+db_read_begin(struct ep_db *db)
+{
+	sqlite3_stmt *s;
+
+	if (db->tx_depth != 0 || (s = db_stmt(db, "BEGIN")) == NULL)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	db->tx_depth = 1;
+	return 0;
+}
+
+void
+db_read_end(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "COMMIT");
+
+	db->tx_depth = 0;
+	if (s == NULL || sqlite3_step(s) != SQLITE_DONE)
+		db_exec(db, "ROLLBACK");
+	if (s != NULL)
+		sqlite3_reset(s);
+}

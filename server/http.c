@@ -617,18 +617,14 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 		break;
 	}
 	r->route = route;
-	/* A GET reads from one snapshot: one lock round for all its reads. */
-	read_tx = http_store != NULL && strcmp(route->method, "GET") == 0 &&
-	    http_store->tx_depth == 0 && db_exec(http_store, "BEGIN") == 0;
-	if (read_tx)
-		http_store->tx_depth = 1;
+	/* A signed-in GET reads from one snapshot: one lock round for the
+	 * session, the ownership check and the page's reads. */
+	read_tx = http_store != NULL && route->roles != EP_ROLE_PUBLIC &&
+	    strcmp(route->method, "GET") == 0 && db_read_begin(http_store) == 0;
 	if (auth_check(r) == 0)
 		route->fn(r, route->arg);
-	if (read_tx) {
-		http_store->tx_depth = 0;
-		if (db_exec(http_store, "COMMIT") != 0)
-			db_exec(http_store, "ROLLBACK");
-	}
+	if (read_tx)
+		db_read_end(http_store);
 	if (!r->replied && !r->deferred) {
 		log_error("http: %s %s %s ended without a reply", r->rid, method,
 		    r->path);
