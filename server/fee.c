@@ -21,6 +21,7 @@
 #define FEE_MAX_SOURCE ((size_t)1 << 20)
 #define FEE_INTERN_SLOTS 1024	/* a power of two; refilled when half full */
 #define FEE_INTERN_MAX 32	/* longer strings are pushed, not interned */
+#define FEE_SEEN_BITS 6		/* 64 pointers remembered in front of it */
 
 /* What an interned string has been checked to be, as an entry field. */
 #define FEE_AS_TEXT 0x1		/* activity, grade: 1 to 32 bytes */
@@ -39,6 +40,12 @@ struct fee_intern {
 	unsigned char len;
 	unsigned char as;	/* FEE_AS_* it has passed */
 	char s[FEE_INTERN_MAX + 1];
+};
+
+/* Where a caller's string pointer was last interned; checked by content. */
+struct fee_seen {
+	const char *p;
+	size_t slot;
 };
 
 struct fee_module {
@@ -68,6 +75,7 @@ struct fee_vm {
 	int batch_budget;		/* each entry gets its own budget */
 	struct fee_intern *intern;
 	int nintern;
+	struct fee_seen seen[1 << FEE_SEEN_BITS];
 	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
 	int ref_period_ctx;
 	int ref_base, ref_loaded;
@@ -811,11 +819,21 @@ fee_push_fn(struct fee_vm *vm, const char *fn)
 static int
 fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 {
+	struct fee_seen *seen;
 	struct fee_intern *in;
 	const char *p;
 	uint32_t h = 2166136261u, slot;
 	size_t len;
 
+	/* Callers reuse their strings (the same grade, the same date): a
+	 * pointer seen before needs one comparison, no hash. */
+	seen = &vm->seen[((uintptr_t)s * UINT64_C(0x9e3779b97f4a7c15)) >>
+	    (64 - FEE_SEEN_BITS)];
+	if (seen->p == s) {
+		in = &vm->intern[seen->slot];
+		if (in->idx != 0 && (in->as & as) != 0 && strcmp(in->s, s) == 0)
+			return in->idx;
+	}
 	for (p = s; *p != '\0' && p - s <= FEE_INTERN_MAX; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	if (*p != '\0')
@@ -831,6 +849,8 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 					return -1;
 				in->as |= (unsigned char)as;
 			}
+			seen->p = s;
+			seen->slot = (size_t)(in - vm->intern);
 			return in->idx;
 		}
 	}
@@ -850,6 +870,8 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	in->len = (unsigned char)len;
 	in->as = (unsigned char)as;
 	memcpy(in->s, s, len + 1);
+	seen->p = s;
+	seen->slot = (size_t)(in - vm->intern);
 	return in->idx;
 }
 
