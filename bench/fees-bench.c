@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #define N 1000000
+#define BATCH 1000	/* entries a fee_price_batch call, as an invoice run */
 
 static const char *const grades[] = { "junior", "standard", "senior",
     "principal" };
@@ -46,33 +47,46 @@ bench_bare(int64_t *sum)
 	return (double)(mono_usec() - t0) / 1e6;
 }
 
-/* The engine end to end: fee_price on varied entries, from C. */
-static double
-bench_ours(struct fee_ruleset *rs, int64_t *sum)
+/* The varied entry number i, the same for both engine paths. */
+static void
+bench_entry(struct fee_entry *e, int i)
 {
 	static char dates[31][11];
+	static int ready;
+	int d;
+
+	if (!ready) {
+		for (d = 0; d < 31; d++)
+			snprintf(dates[d], sizeof dates[d], "2025-03-%02d", d + 1);
+		ready = 1;
+	}
+	memset(e, 0, sizeof *e);
+	e->basis = "hourly";
+	e->consumer = "AVD";
+	e->provider = "NRC";
+	e->agreement = 1;
+	e->vat = 'S';
+	e->minutes = i % 480 + 1;
+	e->date = dates[i % 31];
+	e->activity = acts[i % 5];
+	e->grade = grades[i % 4];
+	e->out_of_hours = i % 11 == 0;
+}
+
+/* The engine end to end, one fee_price call an entry, from C. */
+static double
+bench_single(struct fee_ruleset *rs, int64_t *sum)
+{
 	struct fee_lines lines = { 0 };
 	struct fee_entry e;
 	char *err = NULL;
 	uint64_t t0;
 	int i;
 
-	for (i = 0; i < 31; i++)
-		snprintf(dates[i], sizeof dates[i], "2025-03-%02d", i + 1);
-	memset(&e, 0, sizeof e);
-	e.basis = "hourly";
-	e.consumer = "AVD";
-	e.provider = "NRC";
-	e.agreement = 1;
-	e.vat = 'S';
 	*sum = 0;
 	t0 = mono_usec();
 	for (i = 0; i < N; i++) {
-		e.minutes = i % 480 + 1;
-		e.date = dates[i % 31];
-		e.activity = acts[i % 5];
-		e.grade = grades[i % 4];
-		e.out_of_hours = i % 11 == 0;
+		bench_entry(&e, i);
 		if (fee_price(rs, &e, &lines, &err) != FEE_OK) {
 			fprintf(stderr, "fee_price: %s\n", err);
 			exit(1);
@@ -80,6 +94,38 @@ bench_ours(struct fee_ruleset *rs, int64_t *sum)
 		*sum += lines.total;
 	}
 	fee_lines_free(&lines);
+	return (double)(mono_usec() - t0) / 1e6;
+}
+
+/*
+ * The path an invoice run takes: entries gathered BATCH at a time and
+ * priced with one fee_price_batch call each, from C.
+ */
+static double
+bench_batch(struct fee_ruleset *rs, int64_t *sum)
+{
+	static struct fee_entry v[BATCH];
+	static struct fee_lines out[BATCH];
+	char *err = NULL;
+	size_t failed;
+	uint64_t t0;
+	int i, j;
+
+	*sum = 0;
+	t0 = mono_usec();
+	for (i = 0; i < N; i += BATCH) {
+		for (j = 0; j < BATCH; j++)
+			bench_entry(&v[j], i + j);
+		if (fee_price_batch(rs, v, BATCH, out, &failed, &err) != FEE_OK) {
+			fprintf(stderr, "fee_price_batch: entry %zu: %s\n",
+			    (size_t)i + failed, err);
+			exit(1);
+		}
+		for (j = 0; j < BATCH; j++)
+			*sum += out[j].total;
+	}
+	for (j = 0; j < BATCH; j++)
+		fee_lines_free(&out[j]);
 	return (double)(mono_usec() - t0) / 1e6;
 }
 
@@ -93,8 +139,9 @@ main(int argc, char **argv)
 	double t;
 
 	if (argc != 3 || (strcmp(argv[2], "bare") != 0 &&
-	    strcmp(argv[2], "ours") != 0)) {
-		fprintf(stderr, "usage: fees-bench SCRIPTS_DIR bare|ours\n");
+	    strcmp(argv[2], "batch") != 0 && strcmp(argv[2], "single") != 0)) {
+		fprintf(stderr, "usage: fees-bench SCRIPTS_DIR "
+		    "bare|batch|single\n");
 		return 2;
 	}
 	log_init(EP_LOG_WARN);
@@ -108,7 +155,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "fees-bench: %s\n", err);
 			return 1;
 		}
-		t = bench_ours(rs, &sum);
+		if (strcmp(argv[2], "batch") == 0)
+			t = bench_batch(rs, &sum);
+		else
+			t = bench_single(rs, &sum);
 		fee_close(fe);
 	}
 	printf("%.4f %lld\n", t, (long long)sum);

@@ -19,6 +19,34 @@
 #define FEE_LOAD_BUDGET 50000000
 #define FEE_MAX_LINES 256
 #define FEE_MAX_SOURCE ((size_t)1 << 20)
+#define FEE_INTERN_SLOTS 1024	/* a power of two; refilled when half full */
+#define FEE_INTERN_MAX 32	/* longer strings are pushed, not interned */
+#define FEE_SEEN_BITS 6		/* 64 pointers remembered in front of it */
+
+/* What an interned string has been checked to be, as an entry field. */
+#define FEE_AS_TEXT 0x1		/* activity, grade: 1 to 32 bytes */
+#define FEE_AS_DATE 0x2		/* YYYY-MM-DD */
+#define FEE_AS_BASIS 0x4	/* hourly, daily, fixed or capped */
+#define FEE_AS_ANY 0x8		/* consumer, provider, vat: anything */
+
+/*
+ * A string the entry path has turned into a Lua string once: the state
+ * keeps it at index idx of the table nxt() holds, so pushing it again is
+ * an array read, not a hash and intern.
+ */
+struct fee_intern {
+	uint32_t hash;
+	int idx;		/* 0: the slot is free */
+	unsigned char len;
+	unsigned char as;	/* FEE_AS_* it has passed */
+	char s[FEE_INTERN_MAX + 1];
+};
+
+/* Where a caller's string pointer was last interned; checked by content. */
+struct fee_seen {
+	const char *p;
+	size_t slot;
+};
 
 struct fee_module {
 	char *name;
@@ -38,11 +66,19 @@ struct fee_vm {
 	int contract;
 	int negative_ok;
 	int depth;
+	int input;
 	struct fee_lines *out;
 	struct fee_lines scratch;
+	const struct fee_entry *batch;	/* the entries being priced */
+	struct fee_lines *batch_out;
+	size_t batch_n, batch_i;
+	int batch_budget;		/* each entry gets its own budget */
+	struct fee_intern *intern;
+	int nintern;
+	struct fee_seen seen[1 << FEE_SEEN_BITS];
 	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
 	int ref_period_ctx;
-	int ref_base, ref_loaded, ref_vat_s, ref_vat_o;
+	int ref_base, ref_loaded;
 };
 
 struct fee_ruleset {
@@ -72,8 +108,8 @@ struct fee_engine {
 
 static int fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err);
 static void fee_vm_close(struct fee_vm *vm);
-static int fee_vm_price(struct fee_vm *vm, const struct fee_entry *e,
-    struct fee_lines *out, char **err);
+static int fee_vm_price(struct fee_vm *vm, const struct fee_entry *v,
+    size_t n, struct fee_lines *out, size_t *failed, char **err);
 static int fee_vm_engagement(struct fee_vm *vm,
     const struct fee_engagement_in *eng, struct fee_lines *out, char **err);
 static int fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
@@ -278,6 +314,7 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 		vm->spent = 0;
 		vm->oom = 0;
 		vm->contract = 0;
+		vm->input = 0;
 		vm->in_error = 0;
 		lua_sethook(L, fee_hook, LUA_MASKCOUNT, budget);
 	}
@@ -309,6 +346,8 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 		return FEE_E_MEMORY;
 	if (vm->spent)
 		return FEE_E_LIMIT;
+	if (vm->input)
+		return FEE_E_INPUT;
 	if (vm->contract)
 		return FEE_E_CONTRACT;
 	return FEE_E_RUNTIME;
@@ -710,6 +749,23 @@ fee_entry_check(const struct fee_entry *e, char **err)
 	return -1;
 }
 
+/* Does a string of len bytes pass as the entry field "as"? */
+static int
+fee_intern_ok(const char *s, size_t len, int as)
+{
+	switch (as) {
+	case FEE_AS_TEXT:
+		return len > 0;
+	case FEE_AS_DATE:
+		return fee_valid_date(s);
+	case FEE_AS_BASIS:
+		return strcmp(s, "hourly") == 0 || strcmp(s, "daily") == 0 ||
+		    strcmp(s, "fixed") == 0 || strcmp(s, "capped") == 0;
+	default:
+		return 1;
+	}
+}
+
 /* Fills the reused entry and ctx tables in place: no allocation per entry. */
 static void
 fee_fill_entry(lua_State *L, const struct fee_entry *e)
@@ -754,43 +810,207 @@ fee_push_fn(struct fee_vm *vm, const char *fn)
 	return 0;
 }
 
+/*
+ * The string s as entry field "as" would take it: its index in the state's
+ * table of interned strings (made on first sight), 0 for a long string to
+ * push as it is, -1 when the field refuses it. Checks run once per
+ * string, so a month of entries validates its dates a few dozen times.
+ */
 static int
-fee_vm_price(struct fee_vm *vm, const struct fee_entry *e,
-    struct fee_lines *out, char **err)
+fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
+{
+	struct fee_seen *seen;
+	struct fee_intern *in;
+	const char *p;
+	uint32_t h = 2166136261u, slot;
+	size_t len;
+
+	/* Callers reuse their strings (the same grade, the same date): a
+	 * pointer seen before needs one comparison, no hash. */
+	seen = &vm->seen[((uintptr_t)s * UINT64_C(0x9e3779b97f4a7c15)) >>
+	    (64 - FEE_SEEN_BITS)];
+	if (seen->p == s) {
+		in = &vm->intern[seen->slot];
+		if (in->idx != 0 && (in->as & as) != 0 && strcmp(in->s, s) == 0)
+			return in->idx;
+	}
+	for (p = s; *p != '\0' && p - s <= FEE_INTERN_MAX; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (*p != '\0')
+		return as == FEE_AS_ANY ? 0 : -1;
+	len = (size_t)(p - s);
+	for (slot = h;; slot++) {
+		in = &vm->intern[slot & (FEE_INTERN_SLOTS - 1)];
+		if (in->idx == 0)
+			break;
+		if (in->hash == h && in->len == len && memcmp(in->s, s, len) == 0) {
+			if ((in->as & as) == 0) {
+				if (!fee_intern_ok(s, len, as))
+					return -1;
+				in->as |= (unsigned char)as;
+			}
+			seen->p = s;
+			seen->slot = (size_t)(in - vm->intern);
+			return in->idx;
+		}
+	}
+	if (!fee_intern_ok(s, len, as))
+		return -1;
+	if (vm->nintern == FEE_INTERN_SLOTS / 2) {
+		/* Full: start again; the Lua table's slots are reused. */
+		memset(vm->intern, 0, FEE_INTERN_SLOTS * sizeof *vm->intern);
+		vm->nintern = 0;
+		in = &vm->intern[h & (FEE_INTERN_SLOTS - 1)];
+	}
+	/* The Lua side first: it may raise, and must not leave a slot. */
+	lua_pushlstring(L, s, len);
+	lua_rawseti(L, lua_upvalueindex(1), vm->nintern + 1);
+	in->hash = h;
+	in->idx = ++vm->nintern;
+	in->len = (unsigned char)len;
+	in->as = (unsigned char)as;
+	memcpy(in->s, s, len + 1);
+	seen->p = s;
+	seen->slot = (size_t)(in - vm->intern);
+	return in->idx;
+}
+
+/* Pushes an interned string (index from fee_intern), or s itself. */
+static void
+fee_push_interned(lua_State *L, int idx, const char *s)
+{
+	if (idx > 0)
+		lua_rawgeti(L, lua_upvalueindex(1), idx);
+	else if (s != NULL)
+		lua_pushstring(L, s);
+	else
+		lua_pushnil(L);
+}
+
+/* Refuses the caller's entry from inside the pricing call. */
+static int
+fee_input_error(lua_State *L, struct fee_vm *vm, const char *msg)
+{
+	vm->input = 1;
+	lua_pushstring(L, msg);
+	return lua_error(L);
+}
+
+/*
+ * nxt(): the next entry of the batch for the driver, as eleven values
+ * (minutes, date, activity, out_of_hours, grade, basis, consumer,
+ * provider, agreement, vat, today). Checks the entry as fee_entry_check
+ * does, in the same order and words; points lines:add at its lines; and
+ * gives it a fresh instruction budget when the batch is the outermost call.
+ */
+static int
+fee_lua_next(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	const struct fee_entry *e;
+	const char *today;
+	int date, td, act, grade, basis, cons, prov, vat;
+
+	if (vm->batch == NULL || vm->batch_i == vm->batch_n)
+		return fee_contract(L, "no entry to price");
+	e = &vm->batch[vm->batch_i];
+	vm->out = &vm->batch_out[vm->batch_i++];
+	fee_lines_reset(vm->out, e->vat ? e->vat : 'S');
+	if (vm->batch_budget && !vm->spent && !vm->oom)
+		lua_sethook(L, fee_hook, LUA_MASKCOUNT, FEE_CALL_BUDGET);
+	today = e->today != NULL ? e->today : e->date;
+	if (e->minutes < 0 || e->minutes > 1440)
+		return fee_input_error(L, vm, "minutes: must be between 0 and "
+		    "1440");
+	if (e->date == NULL || (date = fee_intern(L, vm, e->date,
+	    FEE_AS_DATE)) <= 0)
+		return fee_input_error(L, vm, "date: must be a date, YYYY-MM-DD");
+	if ((td = fee_intern(L, vm, today, FEE_AS_DATE)) <= 0)
+		return fee_input_error(L, vm, "today: must be a date, YYYY-MM-DD");
+	if (e->activity == NULL || (act = fee_intern(L, vm, e->activity,
+	    FEE_AS_TEXT)) <= 0)
+		return fee_input_error(L, vm, "activity: must be 1 to 32 bytes");
+	if (e->grade == NULL || (grade = fee_intern(L, vm, e->grade,
+	    FEE_AS_TEXT)) <= 0)
+		return fee_input_error(L, vm, "grade: must be 1 to 32 bytes");
+	if (e->basis == NULL || (basis = fee_intern(L, vm, e->basis,
+	    FEE_AS_BASIS)) <= 0)
+		return fee_input_error(L, vm, "basis: must be hourly, daily, "
+		    "fixed or capped");
+	if (e->vat != 0 && e->vat != 'S' && e->vat != 'O')
+		return fee_input_error(L, vm, "vat: must be S or O");
+	cons = e->consumer ? fee_intern(L, vm, e->consumer, FEE_AS_ANY) : 0;
+	prov = e->provider ? fee_intern(L, vm, e->provider, FEE_AS_ANY) : 0;
+	vat = fee_intern(L, vm, e->vat == 'O' ? "O" : "S", FEE_AS_ANY);
+	lua_pushinteger(L, (lua_Integer)e->minutes);
+	lua_rawgeti(L, lua_upvalueindex(1), date);
+	lua_rawgeti(L, lua_upvalueindex(1), act);
+	lua_pushboolean(L, e->out_of_hours);
+	lua_rawgeti(L, lua_upvalueindex(1), grade);
+	lua_rawgeti(L, lua_upvalueindex(1), basis);
+	fee_push_interned(L, cons, e->consumer);
+	fee_push_interned(L, prov, e->provider);
+	lua_pushinteger(L, (lua_Integer)e->agreement);
+	lua_rawgeti(L, lua_upvalueindex(1), vat);
+	lua_rawgeti(L, lua_upvalueindex(1), td);
+	return 11;
+}
+
+/*
+ * Prices v[0..n-1] into out[0..n-1] with one call into the state: the
+ * driver takes each entry from nxt() and calls price. Saves and restores
+ * the batch so a nested call (a test's t.price) cannot confuse an outer one.
+ */
+static int
+fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
+    struct fee_lines *out, size_t *failed, char **err)
 {
 	lua_State *L = vm->L;
+	const struct fee_entry *batch = vm->batch;
+	struct fee_lines *batch_out = vm->batch_out, *was_out = vm->out;
+	size_t batch_n = vm->batch_n, batch_i = vm->batch_i, i;
+	int batch_budget = vm->batch_budget, negative_ok = vm->negative_ok;
 	int top = lua_gettop(L), st;
 
-	if (fee_entry_check(e, err) != 0)
+	if (failed != NULL)
+		*failed = 0;
+	if (n == 0)
+		return FEE_OK;
+	if (n > (size_t)LUA_MAXINTEGER) {
+		fee_set_error(err, "batch: too many entries");
 		return FEE_E_INPUT;
-	fee_lines_reset(out, e->vat ? e->vat : 'S');
+	}
+	vm->batch = v;
+	vm->batch_out = out;
+	vm->batch_n = n;
+	vm->batch_i = 0;
+	vm->batch_budget = vm->depth == 0;
+	vm->negative_ok = 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_price);
-	lua_pushinteger(L, (lua_Integer)e->minutes);
-	lua_pushstring(L, e->date);
-	lua_pushstring(L, e->activity);
-	lua_pushboolean(L, e->out_of_hours);
-	lua_pushstring(L, e->grade);
-	lua_pushstring(L, e->basis);
-	lua_pushstring(L, e->consumer);
-	lua_pushstring(L, e->provider);
-	lua_pushinteger(L, (lua_Integer)e->agreement);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, e->vat == 'O' ? vm->ref_vat_o :
-	    vm->ref_vat_s);
-	lua_pushstring(L, e->today ? e->today : e->date);
-	vm->out = out;
-	vm->negative_ok = 0;
-	st = fee_vm_pcall(vm, 11, 1, top + 1, FEE_CALL_BUDGET, err);
+	lua_pushinteger(L, (lua_Integer)n);
+	st = fee_vm_pcall(vm, 1, 1, top + 1, FEE_CALL_BUDGET, err);
 	if (st == FEE_OK && !lua_isnil(L, -1)) {
 		fee_set_error(err, "%s: price returned a %s; charge lines are "
 		    "added with lines:add", vm->rs->chunk + 1,
 		    luaL_typename(L, -1));
 		st = FEE_E_CONTRACT;
 	}
-	vm->out = NULL;
+	if (st != FEE_OK && failed != NULL)
+		*failed = vm->batch_i > 0 ? vm->batch_i - 1 : 0;
 	lua_settop(L, top);
-	if (st != FEE_OK)
-		fee_lines_reset(out, out->vat);
+	vm->batch = batch;
+	vm->batch_out = batch_out;
+	vm->batch_n = batch_n;
+	vm->batch_i = batch_i;
+	vm->batch_budget = batch_budget;
+	vm->negative_ok = negative_ok;
+	vm->out = was_out;
+	if (st != FEE_OK) {
+		/* Never half a batch: every entry's lines are emptied. */
+		for (i = 0; i < n; i++)
+			fee_lines_reset(&out[i], v[i].vat ? v[i].vat : 'S');
+	}
 	return st;
 }
 
@@ -802,7 +1022,20 @@ int
 fee_price(struct fee_ruleset *rs, const struct fee_entry *e,
     struct fee_lines *out, char **err)
 {
-	return fee_vm_price(&rs->vm, e, out, err);
+	return fee_vm_price(&rs->vm, e, 1, out, NULL, err);
+}
+
+/*
+ * Prices n entries with one call into the rule set's state: what an
+ * invoice run uses. out[i] receives entry i's lines, each reused between
+ * calls like fee_price's. Each entry has the budget of a fee_price call.
+ * On failure every out[i] is empty and *failed names the entry.
+ */
+int
+fee_price_batch(struct fee_ruleset *rs, const struct fee_entry *v, size_t n,
+    struct fee_lines *out, size_t *failed, char **err)
+{
+	return fee_vm_price(&rs->vm, v, n, out, failed, err);
 }
 
 static int
@@ -964,22 +1197,27 @@ fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,
 }
 
 /*
- * Replaces the price function on top of the stack by a closure that takes
- * the entry's fields as arguments, stores them into the reused entry and
- * ctx tables with Lua's own constant-key stores, and tail-calls price:
- * the per-entry path makes one call from C and allocates nothing.
+ * Replaces the price function on top of the stack by the driver: for each
+ * of n entries it takes the fields from nxt() (C, interned strings), stores
+ * them into the reused entry and ctx tables with Lua's own constant-key
+ * stores, and calls price. One call from C prices a whole batch and the
+ * per-entry path allocates nothing.
  */
 static int
-fee_trampoline(struct fee_vm *vm)
+fee_driver(struct fee_vm *vm)
 {
 	static const char src[] =
-	    "local entry, ctx, lines, price = ...\n"
-	    "return function(m, d, a, o, g, b, c, p, ag, v, td)\n"
+	    "local entry, ctx, lines, price, nxt = ...\n"
+	    "return function(n)\n"
+	    "for _ = 1, n do\n"
+	    "local m, d, a, o, g, b, c, p, ag, v, td = nxt()\n"
 	    "entry.minutes = m entry.date = d entry.activity = a\n"
 	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
 	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
 	    "ctx.vat = v ctx.today = td\n"
-	    "return price(entry, ctx, lines)\n"
+	    "local r = price(entry, ctx, lines)\n"
+	    "if r ~= nil then return r end\n"
+	    "end\n"
 	    "end\n";
 	lua_State *L = vm->L;
 
@@ -991,11 +1229,14 @@ fee_trampoline(struct fee_vm *vm)
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
 	lua_pushvalue(L, -5);
-	if (lua_pcall(L, 4, 1, 0) != LUA_OK) {
+	lua_createtable(L, FEE_INTERN_SLOTS / 2, 0);
+	lua_pushcclosure(L, fee_lua_next, 1);
+	if (lua_pcall(L, 5, 1, 0) != LUA_OK) {
 		lua_pop(L, 1);
 		return FEE_E_MEMORY;
 	}
 	lua_replace(L, -2);
+	vm->intern = xcalloc(FEE_INTERN_SLOTS, sizeof *vm->intern);
 	return FEE_OK;
 }
 
@@ -1027,10 +1268,6 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	vm->ref_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 4);
 	vm->ref_period_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
-	lua_pushliteral(L, "S");
-	vm->ref_vat_s = luaL_ref(L, LUA_REGISTRYINDEX);
-	lua_pushliteral(L, "O");
-	vm->ref_vat_o = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 1);
 	lua_pushcfunction(L, fee_lua_add);
 	lua_setfield(L, -2, "add");
@@ -1067,7 +1304,7 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 		lua_pop(L, 3);
 		return FEE_E_CONTRACT;
 	}
-	if (!rs->policy && fee_trampoline(vm) != FEE_OK) {
+	if (!rs->policy && fee_driver(vm) != FEE_OK) {
 		fee_set_error(err, "%s: cannot set up the price call",
 		    rs->chunk + 1);
 		lua_pop(L, 3);
@@ -1086,6 +1323,8 @@ fee_vm_close(struct fee_vm *vm)
 	if (vm->L != NULL)
 		lua_close(vm->L);
 	fee_lines_free(&vm->scratch);
+	free(vm->intern);
+	vm->intern = NULL;
 	vm->L = NULL;
 }
 
@@ -1183,7 +1422,7 @@ fee_harness_price(lua_State *L)
 	e.agreement = fee_tbl_int(L, 1, "agreement", 0);
 	e.vat = fee_tbl_vat(L, 1);
 	e.today = fee_tbl_text(L, 1, "today");
-	if (fee_vm_price(vm, &e, &vm->scratch, &err) != FEE_OK)
+	if (fee_vm_price(vm, &e, 1, &vm->scratch, NULL, &err) != FEE_OK)
 		return fee_harness_fail(L, err);
 	fee_push_lines(L, &vm->scratch);
 	return 1;

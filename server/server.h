@@ -671,6 +671,8 @@ const char *fee_ruleset_name(const struct fee_ruleset *rs);
 int fee_reload(struct fee_engine *fe, char **err);
 int fee_price(struct fee_ruleset *rs, const struct fee_entry *e,
     struct fee_lines *out, char **err);
+int fee_price_batch(struct fee_ruleset *rs, const struct fee_entry *v,
+    size_t n, struct fee_lines *out, size_t *failed, char **err);
 int fee_engagement(struct fee_ruleset *rs, const struct fee_engagement_in *eng,
     struct fee_lines *out, char **err);
 int fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,

@@ -14,8 +14,8 @@ local RATES = {			-- pence an hour
 	senior = 11000,
 	principal = 14500,
 }
-local UNIT = 6			-- minutes in a charging unit
-local DAY = 420			-- minutes in a working day (7 hours)
+local UNIT <const> = 6		-- minutes in a charging unit
+local DAY <const> = 420		-- minutes in a working day (7 hours)
 local TRAVEL_BP = 5000		-- travel at half rate
 local OOH_BP = 15000		-- out of hours at 150%
 local DISCOUNT = { { above = 2000000, bp = 500 } }
@@ -67,6 +67,11 @@ end
 local units = fee.units
 local M = {}
 
+-- On the hourly and travel paths, the commonest, the started 6-minute
+-- unit is divided inline rather than through fee.units: the engine hands
+-- price minutes as an integer from 0 to 1440, so the result is the same
+-- and a function call is saved a million times a month.
+
 function M.price(e, ctx, lines)
 	local grade = e.grade
 	local u = unit_price[grade]
@@ -85,7 +90,7 @@ function M.price(e, ctx, lines)
 		return
 	end
 	if activity == "travel" then
-		local n = units(minutes, UNIT)
+		local n = (minutes + UNIT - 1) // UNIT
 		local p = travel_price[grade]
 		lines:add(travel_label[grade], n, "6 min", p, n * p, ctx.vat)
 		return
@@ -104,7 +109,7 @@ function M.price(e, ctx, lines)
 		end
 		return
 	end
-	local n = units(minutes, UNIT)
+	local n = (minutes + UNIT - 1) // UNIT
 	if ooh then
 		local p = ooh_price[grade]
 		lines:add(ooh_label[grade][activity], n, "6 min", p, n * p, ctx.vat)

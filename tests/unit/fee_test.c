@@ -343,6 +343,77 @@ test_deterministic(void **state)
 	free(err);
 }
 
+/*
+ * A batch prices each entry as fee_price does, strings interned or not
+ * (more distinct activities than the intern table holds), and fails whole,
+ * naming the entry; each entry keeps its own instruction budget.
+ */
+static void
+test_batch(void **state)
+{
+	static const char *const grades[] = { "junior", "standard", "senior",
+	    "principal" };
+	enum { N = 1200 };
+	struct fixture *f = *state;
+	struct fee_ruleset *rs, *endless;
+	struct fee_entry *v = xcalloc(N, sizeof *v);
+	struct fee_lines *out = xcalloc(N, sizeof *out);
+	char (*dates)[11] = xcalloc(N, sizeof *dates);
+	char (*acts)[16] = xcalloc(N, sizeof *acts);
+	char *err = NULL, *path;
+	size_t failed = 99, i;
+
+	rs = fee_ruleset(f->fe, "standard", &err);
+	assert_non_null(rs);
+	for (i = 0; i < N; i++) {
+		snprintf(dates[i], sizeof dates[i], "2025-%02zu-%02zu", i % 12 + 1,
+		    i % 28 + 1);
+		snprintf(acts[i], sizeof acts[i], i % 3 ? "advice" : "act%zu", i);
+		v[i] = entry((int64_t)(i * 13 % 500), dates[i], acts[i],
+		    grades[i % 4]);
+		v[i].out_of_hours = i % 7 == 0;
+		v[i].vat = i % 5 == 0 ? 'O' : 'S';
+	}
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(fee_price(rs, &v[i], &f->lines, &err), FEE_OK);
+		assert_int_equal(out[i].n, f->lines.n);
+		assert_int_equal(out[i].total, f->lines.total);
+		if (out[i].n > 0) {
+			assert_string_equal(out[i].v[0].description,
+			    f->lines.v[0].description);
+			assert_int_equal(out[i].v[0].vat, v[i].vat);
+		}
+	}
+
+	v[17].basis = "weekly";
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err),
+	    FEE_E_INPUT);
+	assert_int_equal(failed, 17);
+	assert_contains(err, "basis:");
+	for (i = 0; i < N; i++)
+		assert_int_equal(out[i].n, 0);
+	v[17].basis = "hourly";
+
+	path = xprintf("%s/tests/fees/endless.lua", srcdir);
+	endless = fee_load(f->fe, path, 0, &err);
+	free(path);
+	assert_non_null(endless);
+	assert_int_equal(fee_price_batch(endless, v, 3, out, &failed, &err),
+	    FEE_E_LIMIT);
+	assert_int_equal(failed, 0);
+	assert_contains(err, "instruction limit reached");
+	fee_ruleset_free(endless);
+
+	for (i = 0; i < N; i++)
+		fee_lines_free(&out[i]);
+	free(out);
+	free(v);
+	free(dates);
+	free(acts);
+	free(err);
+}
+
 static int64_t
 price_one(struct fixture *f, struct fee_ruleset *rs)
 {
@@ -488,6 +559,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_allow_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deterministic, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
