@@ -89,8 +89,10 @@ ts_decide_cb(ep_req *r, void *arg)
 	int approve = arg != NULL;
 	int64_t id = ts_param_id(r);
 	char field[48], err[256];
+	struct ts_actor a;
 	const char *comment;
 
+	ts_actor_of(r, &a);
 	snprintf(field, sizeof field, "comment-%lld", (long long)id);
 	comment = h->req_form(r, field);
 	if (comment == NULL)
@@ -99,7 +101,7 @@ ts_decide_cb(ep_req *r, void *arg)
 		h->page_message(r, 500, "Sorry, there is a problem", "Try again.");
 		return;
 	}
-	if (ts_entry_decide(db, r, id, approve, comment, err, sizeof err) != 0) {
+	if (ts_entry_decide(db, &a, id, approve, comment, err, sizeof err) != 0) {
 		h->db_rollback(db);
 		h->page_message(r, 409, "This entry cannot be decided", err);
 		return;
@@ -180,10 +182,12 @@ ts_adjust_cb(ep_req *r, void *arg)
 	ep_db *db = h->req_db(r);
 	ep_errors *e = h->errors_new();
 	struct ts_result res;
+	struct ts_actor a;
 	char loc[64];
 
 	(void)arg;
-	if (h->db_begin(db) != 0 || ts_entry_adjust(db, r, ts_param_id(r),
+	ts_actor_of(r, &a);
+	if (h->db_begin(db) != 0 || ts_entry_adjust(db, &a, ts_param_id(r),
 	    h->req_form(r, "duration"), h->req_form(r, "reason"), e, &res) != 0 ||
 	    h->db_commit(db) != 0) {
 		h->db_rollback(db);
@@ -255,10 +259,12 @@ ts_variation_cb(ep_req *r, void *arg)
 	const struct ep_host *h = ts_host;
 	ep_db *db = h->req_db(r);
 	ep_errors *e = h->errors_new();
+	struct ts_actor a;
 	char loc[64];
 
 	(void)arg;
-	if (h->db_begin(db) != 0 || ts_variation_add(db, r, ts_param_id(r),
+	ts_actor_of(r, &a);
+	if (h->db_begin(db) != 0 || ts_variation_add(db, &a, ts_param_id(r),
 	    h->req_form(r, "amount"), h->req_form(r, "reason"), e) != 0 ||
 	    h->db_commit(db) != 0) {
 		h->db_rollback(db);
