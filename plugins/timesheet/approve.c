@@ -5,13 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENTRY_CONSUMER "SELECT e.consumer_id FROM time_entries t JOIN " \
-	"engagements e ON e.id = t.engagement_id WHERE t.id = ?1"
-#define ENTRY_PARTIES ENTRY_CONSUMER " UNION SELECT e.provider_id FROM " \
-	"time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE " \
-	"t.id = ?1"
-#define ENGAGEMENT_CONSUMER "SELECT consumer_id FROM engagements WHERE id = ?1"
-
 static int64_t
 ts_param_id(ep_req *r)
 {

@@ -11,6 +11,14 @@
 
 #define TS_ROLES_APPROVE (EP_ROLE_APPROVER | EP_ROLE_ADMIN)
 
+/* Owner SQL for routes naming an entry or an engagement. */
+#define ENTRY_CONSUMER "SELECT e.consumer_id FROM time_entries t JOIN " \
+	"engagements e ON e.id = t.engagement_id WHERE t.id = ?1"
+#define ENTRY_PARTIES ENTRY_CONSUMER " UNION SELECT e.provider_id FROM " \
+	"time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE " \
+	"t.id = ?1"
+#define ENGAGEMENT_CONSUMER "SELECT consumer_id FROM engagements WHERE id = ?1"
+
 extern const struct ep_host *ts_host;
 extern ep_plugin *ts_self;
 
