@@ -77,6 +77,7 @@ SERVER_TESTS = \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test \
+	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
 	tests/e2e/browser.test
 TESTS += $(SERVER_TESTS)
