@@ -36,6 +36,7 @@ struct ts_write {
 	const char *comment, *reason, *duration;
 	const char *duration_field; /* "duration" or "minutes", as sent */
 	json_t *root;               /* owns the strings above */
+	json_t *entry;              /* the entry as saved, read in work() */
 	ep_errors *e;
 	int status;                 /* why work() failed: 404, 409 or 422 */
 	char err[256];
@@ -295,13 +296,11 @@ ts_editable_state(const char *state)
  * need the store happen here, so they see the batch's earlier writes.
  */
 static int
-ts_write_work(ep_db *db, ep_req *r, void *arg)
+ts_write_apply(ep_db *db, struct ts_write *w)
 {
-	struct ts_write *w = arg;
 	struct ts_entry_row t;
 	int mine;
 
-	(void)r;
 	if (w->op == TS_CREATE) {
 		if (ts_entry_save(db, &w->actor, 0, &w->in, NULL, w->e,
 		    &w->res) != 0)
@@ -372,9 +371,24 @@ ts_write_work(ep_db *db, ep_req *r, void *arg)
 	return -1;
 }
 
+/* Runs in the shared transaction; the entry is read back there too, so the
+ * reply needs no store access of its own after the commit. */
+static int
+ts_write_work(ep_db *db, ep_req *r, void *arg)
+{
+	struct ts_write *w = arg;
+
+	(void)r;
+	if (ts_write_apply(db, w) != 0)
+		return -1;
+	w->entry = ts_entry_load_json(db, w->res.id ? w->res.id : w->id);
+	return 0;
+}
+
 static void
 ts_write_free(struct ts_write *w)
 {
+	json_decref(w->entry);
 	json_decref(w->root);
 	ts_host->errors_free(w->e);
 	free(w);
@@ -386,8 +400,7 @@ ts_write_done(ep_req *r, int rc, void *arg)
 {
 	const struct ep_host *h = ts_host;
 	struct ts_write *w = arg;
-	int64_t id = w->res.id ? w->res.id : w->id;
-	json_t *o;
+	json_t *o = w->entry;
 
 	if (rc != 0) {
 		switch (w->status) {
@@ -408,7 +421,6 @@ ts_write_done(ep_req *r, int rc, void *arg)
 		ts_write_free(w);
 		return;
 	}
-	o = ts_entry_load_json(h->req_db(r), id);
 	if (o == NULL) {
 		h->json_error(r, 500, "internal", NULL, "the entry was saved but "
 		    "cannot be read back");
@@ -418,6 +430,7 @@ ts_write_done(ep_req *r, int rc, void *arg)
 	if (w->op == TS_CREATE || w->op == TS_UPDATE || w->op == TS_PATCH)
 		json_object_set_new(o, "budget_warning", json_integer(
 		    w->res.warning));
+	w->entry = NULL;
 	ts_api_reply(r, w->op == TS_CREATE || w->op == TS_ADJUST ? 201 : 200, o);
 	ts_write_free(w);
 }
