@@ -146,9 +146,10 @@ cmd_main(int argc, char **argv)
 	}
 	optind = 1;
 	if (pc != NULL) {
-		/* Plugin commands price with the fee rules, as the server does. */
+		/* Plugin commands price with the fee rules, as the server does;
+		 * without them, pricing says so to the plugin that asks. */
 		if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
-			log_warn("fees: %s; no fee rule sets", err);
+			log_info("fees: %s; no fee rule sets", err);
 			free(err);
 			err = NULL;
 		} else
