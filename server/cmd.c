@@ -78,6 +78,7 @@ cmd_main(int argc, char **argv)
 	const struct cmd_entry *e;
 	const struct plugin_command *pc = NULL;
 	struct ep_db *db = NULL;
+	struct fee_engine *fees = NULL;
 	char *err = NULL;
 	int c, applied = 0, rc = CMD_ERROR;
 
@@ -144,9 +145,20 @@ cmd_main(int argc, char **argv)
 			goto fail;
 	}
 	optind = 1;
-	if (pc != NULL)
+	if (pc != NULL) {
+		/* Plugin commands price with the fee rules, as the server does;
+		 * without them, pricing says so to the plugin that asks. */
+		if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
+			log_info("fees: %s; no fee rule sets", err);
+			free(err);
+			err = NULL;
+		} else
+			fee_reload(fees, NULL);
+		fee_set_server(fees);
 		rc = pc->fn(db, argc, argv, pc->arg);
-	else
+		fee_set_server(NULL);
+		fee_close(fees);
+	} else
 		rc = e->exec(db, argc, argv);
 	goto out;
 fail:

@@ -6,7 +6,8 @@
 
 #include <event2/buffer.h>
 
-/* Records a message for a form field; the first per field wins. */
+/* Records a message for a form field; the first per field wins. The name
+ * is copied: callers (the timesheet grid) build it in a reused buffer. */
 void
 errs_add(struct form_errors *e, const char *field, const char *fmt, ...)
 {
@@ -18,7 +19,7 @@ errs_add(struct form_errors *e, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	e->field[e->n] = field;
+	e->field[e->n] = xstrdup(field);
 	e->msg[e->n] = xstrdup(buf);
 	e->n++;
 }
@@ -40,8 +41,10 @@ errs_free(struct form_errors *e)
 {
 	int i;
 
-	for (i = 0; i < e->n; i++)
+	for (i = 0; i < e->n; i++) {
+		free(e->field[i]);
 		free(e->msg[i]);
+	}
 	e->n = 0;
 }
 

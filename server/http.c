@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <string.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <dirent.h>
 #include <netinet/in.h>
@@ -442,12 +443,106 @@ http_parse_pairs(const char *text)
 	return kv;
 }
 
-/* A field of an application/x-www-form-urlencoded body. */
+/* A name="..." or boundary=... parameter of a header value, into out. */
+static int
+http_header_param(const char *v, const char *end, const char *name,
+    char *out, size_t len)
+{
+	size_t nlen = strlen(name), n = 0;
+	const char *p;
+
+	for (p = v; p + nlen < end; p++) {
+		if ((p == v || p[-1] == ';' || p[-1] == ' ') &&
+		    strncasecmp(p, name, nlen) == 0 && p[nlen] == '=')
+			break;
+	}
+	if (p + nlen >= end)
+		return -1;
+	p += nlen + 1;
+	if (p < end && *p == '"') {
+		for (p++; p < end && *p != '"' && n + 1 < len; p++)
+			out[n++] = *p;
+	} else {
+		for (; p < end && *p != ';' && *p != ' ' && *p != '\r' &&
+		    n + 1 < len; p++)
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+/*
+ * The small text fields of a multipart/form-data body (RFC 7578), so a
+ * file upload form's CSRF token and plain fields read like any form's.
+ * File parts and fields over 4 KiB are left to the handler; at most 32
+ * parts are looked at.
+ */
+static struct evkeyvalq *
+http_parse_multipart(const char *type, const char *body, size_t len)
+{
+	struct evkeyvalq *kv = http_parse_pairs(NULL);
+	const char *end = body + len, *p, *hdr_end, *next, *cd, *eol;
+	char boundary[80], delim[84], name[64], *value;
+	size_t dlen;
+	int parts;
+
+	if (http_header_param(type, type + strlen(type), "boundary", boundary,
+	    sizeof boundary) != 0 || strlen(boundary) > 70)
+		return kv;
+	dlen = (size_t)snprintf(delim, sizeof delim, "\r\n--%s", boundary);
+	if (len >= dlen - 2 && memcmp(body, delim + 2, dlen - 2) == 0)
+		p = body + dlen - 2;
+	else if ((p = memmem(body, len, delim, dlen)) != NULL)
+		p += dlen;
+	else
+		return kv;
+	for (parts = 0; parts < 32; parts++) {
+		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+			break; /* "--": the closing delimiter */
+		p += 2;
+		hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+		if (hdr_end == NULL || hdr_end - p > 4096)
+			break;
+		next = memmem(hdr_end + 4, (size_t)(end - hdr_end - 4), delim,
+		    dlen);
+		if (next == NULL)
+			break;
+		for (cd = p; cd < hdr_end && strncasecmp(cd,
+		    "content-disposition:", 20) != 0; cd = eol ? eol + 2 : hdr_end)
+			eol = memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2);
+		eol = cd < hdr_end ? memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2) :
+		    NULL;
+		if (cd < hdr_end && next - hdr_end - 4 <= 4096 &&
+		    http_header_param(cd, eol ? eol : hdr_end, "name", name,
+		    sizeof name) == 0 && memmem(cd, (size_t)((eol ? eol : hdr_end) -
+		    cd), "filename=", 9) == NULL) {
+			value = xstrndup(hdr_end + 4, (size_t)(next - hdr_end - 4));
+			evhttp_add_header(kv, name, value);
+			free(value);
+		}
+		p = next + dlen;
+	}
+	return kv;
+}
+
+/* A field of the form: application/x-www-form-urlencoded, or the text
+ * fields of multipart/form-data. */
 const char *
 http_form(struct ep_req *r, const char *name)
 {
-	if (r->form == NULL)
-		r->form = http_parse_pairs(http_body(r, NULL));
+	const char *type;
+
+	if (r->form == NULL) {
+		type = http_header(r, "Content-Type");
+		if (type != NULL && strncasecmp(type, "multipart/form-data",
+		    19) == 0) {
+			size_t len;
+			const char *body = http_body(r, &len);
+
+			r->form = http_parse_multipart(type, body, len);
+		} else
+			r->form = http_parse_pairs(http_body(r, NULL));
+	}
 	return evhttp_find_header(r->form, name);
 }
 
@@ -459,7 +554,7 @@ http_form_each(struct ep_req *r, const char *name,
 	struct evkeyval *kv;
 
 	if (r->form == NULL)
-		r->form = http_parse_pairs(http_body(r, NULL));
+		http_form(r, name);
 	for (kv = r->form->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
 		if (strcmp(kv->key, name) == 0)
 			fn(kv->value, arg);

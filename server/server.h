@@ -221,7 +221,7 @@ int http_open_connections(void);
 #define FORM_MAX_ERRORS 24
 struct form_errors {
 	int n;
-	const char *field[FORM_MAX_ERRORS];
+	char *field[FORM_MAX_ERRORS];
 	char *msg[FORM_MAX_ERRORS];
 };
 void errs_add(struct form_errors *e, const char *field, const char *fmt, ...)

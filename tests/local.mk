@@ -78,6 +78,8 @@ SERVER_TESTS = \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
 	tests/integration/server.test \
+	tests/integration/timesheet-concurrency.test \
+	tests/integration/timesheet.test \
 	tests/e2e/browser.test
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/e2e tests/fees docs/openapi.yaml

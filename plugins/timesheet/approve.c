@@ -5,13 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENTRY_CONSUMER "SELECT e.consumer_id FROM time_entries t JOIN " \
-	"engagements e ON e.id = t.engagement_id WHERE t.id = ?1"
-#define ENTRY_PARTIES ENTRY_CONSUMER " UNION SELECT e.provider_id FROM " \
-	"time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE " \
-	"t.id = ?1"
-#define ENGAGEMENT_CONSUMER "SELECT consumer_id FROM engagements WHERE id = ?1"
-
 static int64_t
 ts_param_id(ep_req *r)
 {
@@ -89,8 +82,10 @@ ts_decide_cb(ep_req *r, void *arg)
 	int approve = arg != NULL;
 	int64_t id = ts_param_id(r);
 	char field[48], err[256];
+	struct ts_actor a;
 	const char *comment;
 
+	ts_actor_of(r, &a);
 	snprintf(field, sizeof field, "comment-%lld", (long long)id);
 	comment = h->req_form(r, field);
 	if (comment == NULL)
@@ -99,7 +94,7 @@ ts_decide_cb(ep_req *r, void *arg)
 		h->page_message(r, 500, "Sorry, there is a problem", "Try again.");
 		return;
 	}
-	if (ts_entry_decide(db, r, id, approve, comment, err, sizeof err) != 0) {
+	if (ts_entry_decide(db, &a, id, approve, comment, err, sizeof err) != 0) {
 		h->db_rollback(db);
 		h->page_message(r, 409, "This entry cannot be decided", err);
 		return;
@@ -180,10 +175,12 @@ ts_adjust_cb(ep_req *r, void *arg)
 	ep_db *db = h->req_db(r);
 	ep_errors *e = h->errors_new();
 	struct ts_result res;
+	struct ts_actor a;
 	char loc[64];
 
 	(void)arg;
-	if (h->db_begin(db) != 0 || ts_entry_adjust(db, r, ts_param_id(r),
+	ts_actor_of(r, &a);
+	if (h->db_begin(db) != 0 || ts_entry_adjust(db, &a, ts_param_id(r),
 	    h->req_form(r, "duration"), h->req_form(r, "reason"), e, &res) != 0 ||
 	    h->db_commit(db) != 0) {
 		h->db_rollback(db);
@@ -255,10 +252,12 @@ ts_variation_cb(ep_req *r, void *arg)
 	const struct ep_host *h = ts_host;
 	ep_db *db = h->req_db(r);
 	ep_errors *e = h->errors_new();
+	struct ts_actor a;
 	char loc[64];
 
 	(void)arg;
-	if (h->db_begin(db) != 0 || ts_variation_add(db, r, ts_param_id(r),
+	ts_actor_of(r, &a);
+	if (h->db_begin(db) != 0 || ts_variation_add(db, &a, ts_param_id(r),
 	    h->req_form(r, "amount"), h->req_form(r, "reason"), e) != 0 ||
 	    h->db_commit(db) != 0) {
 		h->db_rollback(db);

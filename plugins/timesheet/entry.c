@@ -151,6 +151,75 @@ ts_copy(char *out, size_t len, const char *in)
 	snprintf(out, len, "%s", in ? in : "");
 }
 
+/* The signed-in person of a request, as the data layer sees them. */
+void
+ts_actor_of(ep_req *r, struct ts_actor *a)
+{
+	const struct ep_host *h = ts_host;
+
+	memset(a, 0, sizeof *a);
+	a->person = h->req_person(r);
+	a->org = h->req_org(r);
+	a->roles = h->req_roles(r);
+	a->req = r;
+	ts_copy(a->login, sizeof a->login, h->req_login(r));
+}
+
+/* A person named on the command line: 0, or -1 when there is no such
+ * person or they are disabled. */
+int
+ts_actor_login(ep_db *db, const char *login, struct ts_actor *a)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT id, org_id, roles FROM people "
+	    "WHERE login = ? AND disabled = 0");
+	int rc = -1;
+
+	memset(a, 0, sizeof *a);
+	if (s == NULL || login == NULL)
+		return -1;
+	h->stmt_bind_text(s, 1, login);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		a->person = h->stmt_int64(s, 0);
+		a->org = h->stmt_int64(s, 1);
+		a->roles = (unsigned)h->stmt_int64(s, 2);
+		ts_copy(a->login, sizeof a->login, login);
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+/*
+ * Appends to the audit chain as the actor. The host knows a request's
+ * person; without one (the CLI) the event is the system's, so the summary
+ * says on whose behalf: {"by":"login",...}.
+ */
+int
+ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
+    const char *entity, const char *entity_id, int64_t org_id,
+    const char *summary)
+{
+	char buf[1024], login[140];
+	size_t i, n = 0;
+
+	if (a == NULL || a->req != NULL || a->login[0] == '\0' ||
+	    summary[0] != '{')
+		return ts_host->audit(db, a ? a->req : NULL, action, entity,
+		    entity_id, org_id, summary);
+	for (i = 0; a->login[i] != '\0' && n + 2 < sizeof login; i++) {
+		unsigned char c = (unsigned char)a->login[i];
+
+		if (c == '"' || c == '\\')
+			login[n++] = '\\';
+		login[n++] = c < 0x20 ? '?' : (char)c;
+	}
+	login[n] = '\0';
+	snprintf(buf, sizeof buf, "{\"by\":\"%s\"%s%s", login,
+	    summary[1] == '}' ? "" : ",", summary + 1);
+	return ts_host->audit(db, NULL, action, entity, entity_id, org_id, buf);
+}
+
 /* Everything the rules need about an engagement, in one read. */
 int
 ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e)
@@ -291,7 +360,7 @@ ts_price(const struct ts_engagement *g, const char *date, int64_t minutes,
  * caller's transaction; errors name the grid cell or field.
  */
 int
-ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
+ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
     const struct ts_entry_in *in, const char *prefix, ep_errors *e,
     struct ts_result *out)
 {
@@ -306,7 +375,7 @@ ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
 
 	memset(out, 0, sizeof *out);
 	if (ts_engagement_load(db, in->engagement, &g) != 0 ||
-	    g.expert_person != h->req_person(r)) {
+	    g.expert_person != a->person) {
 		ts_err(e, prefix, "engagement", "Choose one of your engagements");
 		return -1;
 	}
@@ -352,8 +421,9 @@ ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
 	}
 	if (!in->billable)
 		price.total = 0;
-	used = ts_budget_used(db, g.id);
-	if (entry_id > 0) {
+	allowed = ts_budget_allowed(db, &g);
+	used = allowed >= 0 ? ts_budget_used(db, g.id) : 0;
+	if (allowed >= 0 && entry_id > 0) {
 		s = h->db_prepare(db, "SELECT priced_pence FROM time_entries WHERE "
 		    "id = ? AND billable = 1");
 		h->stmt_bind_int64(s, 1, entry_id);
@@ -361,14 +431,13 @@ ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
 			used -= h->stmt_int64(s, 0);
 		h->stmt_reset(s);
 	}
-	allowed = ts_budget_allowed(db, &g);
 	if (allowed >= 0 && used + price.total > allowed) {
-		char a[32];
+		char cap[32];
 
-		h->pence_text(a, sizeof a, allowed);
+		h->pence_text(cap, sizeof cap, allowed);
 		ts_err(e, prefix, "duration", "%s: this would take the engagement "
 		    "past its budget of %s; the requester must approve a budget "
-		    "variation first", when, a);
+		    "variation first", when, cap);
 		return -1;
 	}
 	if (allowed > 0)
@@ -395,7 +464,7 @@ ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
 	h->stmt_bind_text(s, 5, in->note ? in->note : "");
 	h->stmt_bind_int64(s, 6, in->billable ? 1 : 0);
 	h->stmt_bind_int64(s, 7, in->out_of_hours ? 1 : 0);
-	h->stmt_bind_int64(s, 8, h->req_person(r));
+	h->stmt_bind_int64(s, 8, a->person);
 	h->stmt_bind_int64(s, 9, price.total);
 	h->stmt_bind_text(s, 10, price.ruleset_hash);
 	if (h->stmt_step(s) != EP_STEP_DONE || (entry_id > 0 &&
@@ -408,12 +477,13 @@ ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
 	h->stmt_reset(s);
 	out->id = entry_id ? entry_id : h->db_last_id(db);
 	out->minutes = minutes;
+	out->priced = price.total;
 	snprintf(out->state, sizeof out->state, "draft");
 	snprintf(idtext, sizeof idtext, "%lld", (long long)out->id);
 	snprintf(summary, sizeof summary, "{\"after\":{\"date\":\"%s\","
 	    "\"minutes\":%lld,\"engagement\":%lld,\"state\":\"draft\"}}",
 	    in->date, (long long)minutes, (long long)g.id);
-	if (h->audit(db, r, entry_id ? "update" : "create", "time-entry",
+	if (ts_audit(db, a, entry_id ? "update" : "create", "time-entry",
 	    idtext, g.provider_id, summary) != 0) {
 		ts_err(e, prefix, "duration", "%s: could not be recorded", when);
 		return -1;
@@ -423,7 +493,7 @@ ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
 
 /* Removes a draft (a cleared grid cell). */
 int
-ts_entry_delete_draft(ep_db *db, ep_req *r, int64_t entry_id)
+ts_entry_delete_draft(ep_db *db, const struct ts_actor *a, int64_t entry_id)
 {
 	const struct ep_host *h = ts_host;
 	ep_stmt *s = h->db_prepare(db, "DELETE FROM time_entries WHERE id = ? "
@@ -431,7 +501,7 @@ ts_entry_delete_draft(ep_db *db, ep_req *r, int64_t entry_id)
 	char idtext[24];
 
 	h->stmt_bind_int64(s, 1, entry_id);
-	h->stmt_bind_int64(s, 2, h->req_person(r));
+	h->stmt_bind_int64(s, 2, a->person);
 	if (h->stmt_step(s) != EP_STEP_DONE) {
 		h->stmt_reset(s);
 		return -1;
@@ -440,18 +510,12 @@ ts_entry_delete_draft(ep_db *db, ep_req *r, int64_t entry_id)
 	if (h->db_changes(db) == 0)
 		return 0;
 	snprintf(idtext, sizeof idtext, "%lld", (long long)entry_id);
-	return h->audit(db, r, "delete", "time-entry", idtext, h->req_org(r),
+	return ts_audit(db, a, "delete", "time-entry", idtext, a->org,
 	    "{\"before\":{\"state\":\"draft\"}}");
 }
 
-struct ts_entry_row {
-	int64_t id, engagement, minutes, created_by, adjusts, provider;
-	int64_t consumer;
-	char state[12], date[11], activity[16];
-	int billable, ooh;
-};
-
-static int
+/* One entry with the parties of its engagement. */
+int
 ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t)
 {
 	const struct ep_host *h = ts_host;
@@ -482,8 +546,10 @@ ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t)
 	return rc;
 }
 
+/* Moves an entry between states; a NULL actor is the system (a council's
+ * local policy approving on its own). */
 static int
-ts_set_state(ep_db *db, ep_req *r, const struct ts_entry_row *t,
+ts_set_state(ep_db *db, const struct ts_actor *a, const struct ts_entry_row *t,
     const char *to, const char *comment, const char *event)
 {
 	const struct ep_host *h = ts_host;
@@ -495,7 +561,7 @@ ts_set_state(ep_db *db, ep_req *r, const struct ts_entry_row *t,
 	    "decided_at END, decided_by = CASE WHEN ?1 IN ('approved', "
 	    "'queried') THEN ?3 ELSE decided_by END WHERE id = ?4 AND state = ?5");
 	char idtext[24], summary[256];
-	int64_t who = r != NULL ? h->req_person(r) : 0;
+	int64_t who = a != NULL ? a->person : 0;
 
 	h->stmt_bind_text(s, 1, to);
 	if (comment != NULL)
@@ -516,7 +582,7 @@ ts_set_state(ep_db *db, ep_req *r, const struct ts_entry_row *t,
 	snprintf(idtext, sizeof idtext, "%lld", (long long)t->id);
 	snprintf(summary, sizeof summary, "{\"before\":{\"state\":\"%s\"},"
 	    "\"after\":{\"state\":\"%s\"}}", t->state, to);
-	if (h->audit(db, r, event + 6, "time-entry", idtext, t->consumer,
+	if (ts_audit(db, a, event + 6, "time-entry", idtext, t->consumer,
 	    summary) != 0)
 		return -1;
 	snprintf(summary, sizeof summary, "{\"entry\":%lld,\"engagement\":%lld}",
@@ -530,7 +596,8 @@ ts_set_state(ep_db *db, ep_req *r, const struct ts_entry_row *t,
  * consuming council's local policy may approve it at once.
  */
 int
-ts_entry_submit(ep_db *db, ep_req *r, int64_t entry_id, char *err, size_t len)
+ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    char *err, size_t len)
 {
 	const struct ep_host *h = ts_host;
 	struct ts_entry_row t;
@@ -539,8 +606,7 @@ ts_entry_submit(ep_db *db, ep_req *r, int64_t entry_id, char *err, size_t len)
 	char perr[256];
 	int auto_ok;
 
-	if (ts_entry_get(db, entry_id, &t) != 0 ||
-	    t.created_by != h->req_person(r)) {
+	if (ts_entry_get(db, entry_id, &t) != 0 || t.created_by != a->person) {
 		snprintf(err, len, "there is no entry %lld of yours",
 		    (long long)entry_id);
 		return -1;
@@ -550,7 +616,7 @@ ts_entry_submit(ep_db *db, ep_req *r, int64_t entry_id, char *err, size_t len)
 		    t.state);
 		return -1;
 	}
-	if (ts_set_state(db, r, &t, "submitted", NULL, "entry.submitted") != 0)
+	if (ts_set_state(db, a, &t, "submitted", NULL, "entry.submitted") != 0)
 		goto store;
 	snprintf(t.state, sizeof t.state, "submitted");
 	if (ts_engagement_load(db, t.engagement, &g) != 0)
@@ -583,14 +649,14 @@ store:
 /* An approver of the consuming council approves, or queries with a
  * comment that sends the entry back to the expert. */
 int
-ts_entry_decide(ep_db *db, ep_req *r, int64_t entry_id, int approve,
-    const char *comment, char *err, size_t len)
+ts_entry_decide(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    int approve, const char *comment, char *err, size_t len)
 {
 	const struct ep_host *h = ts_host;
 	struct ts_entry_row t;
 
-	if (ts_entry_get(db, entry_id, &t) != 0 || (t.consumer != h->req_org(r) &&
-	    (h->req_roles(r) & EP_ROLE_ADMIN) == 0)) {
+	if (ts_entry_get(db, entry_id, &t) != 0 || (t.consumer != a->org &&
+	    (a->roles & EP_ROLE_ADMIN) == 0)) {
 		snprintf(err, len, "there is no entry %lld for your council",
 		    (long long)entry_id);
 		return -1;
@@ -604,7 +670,7 @@ ts_entry_decide(ep_db *db, ep_req *r, int64_t entry_id, int approve,
 		snprintf(err, len, "say what is wrong: a query needs a comment");
 		return -1;
 	}
-	if (ts_set_state(db, r, &t, approve ? "approved" : "queried",
+	if (ts_set_state(db, a, &t, approve ? "approved" : "queried",
 	    approve ? NULL : comment, approve ? "entry.approved" :
 	    "entry.queried") != 0) {
 		snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
@@ -619,8 +685,9 @@ ts_entry_decide(ep_db *db, ep_req *r, int64_t entry_id, int approve,
  * submitted for approval and billed in the next run.
  */
 int
-ts_entry_adjust(ep_db *db, ep_req *r, int64_t entry_id, const char *duration,
-    const char *reason, ep_errors *e, struct ts_result *out)
+ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    const char *duration, const char *reason, ep_errors *e,
+    struct ts_result *out)
 {
 	const struct ep_host *h = ts_host;
 	struct ts_entry_row t;
@@ -631,8 +698,7 @@ ts_entry_adjust(ep_db *db, ep_req *r, int64_t entry_id, const char *duration,
 	ep_stmt *s;
 
 	memset(out, 0, sizeof *out);
-	if (ts_entry_get(db, entry_id, &t) != 0 ||
-	    t.created_by != h->req_person(r)) {
+	if (ts_entry_get(db, entry_id, &t) != 0 || t.created_by != a->person) {
 		h->errors_add(e, "entry", "There is no such entry of yours");
 		return -1;
 	}
@@ -672,7 +738,7 @@ ts_entry_adjust(ep_db *db, ep_req *r, int64_t entry_id, const char *duration,
 	h->stmt_bind_int64(s, 6, t.ooh);
 	h->stmt_bind_int64(s, 7, t.id);
 	h->stmt_bind_text(s, 8, reason);
-	h->stmt_bind_int64(s, 9, h->req_person(r));
+	h->stmt_bind_int64(s, 9, a->person);
 	h->stmt_bind_int64(s, 10, t.billable ? (delta < 0 ? -price.total :
 	    price.total) : 0);
 	h->stmt_bind_text(s, 11, price.ruleset_hash);
@@ -684,11 +750,12 @@ ts_entry_adjust(ep_db *db, ep_req *r, int64_t entry_id, const char *duration,
 	h->stmt_reset(s);
 	out->id = h->db_last_id(db);
 	out->minutes = delta;
+	out->priced = t.billable ? (delta < 0 ? -price.total : price.total) : 0;
 	snprintf(out->state, sizeof out->state, "submitted");
 	snprintf(idtext, sizeof idtext, "%lld", (long long)out->id);
 	snprintf(summary, sizeof summary, "{\"after\":{\"adjusts\":%lld,"
 	    "\"minutes\":%lld}}", (long long)t.id, (long long)delta);
-	if (h->audit(db, r, "adjust", "time-entry", idtext, t.consumer,
+	if (ts_audit(db, a, "adjust", "time-entry", idtext, t.consumer,
 	    summary) != 0)
 		return -1;
 	snprintf(summary, sizeof summary, "{\"entry\":%lld,\"adjusts\":%lld}",
@@ -699,8 +766,8 @@ ts_entry_adjust(ep_db *db, ep_req *r, int64_t entry_id, const char *duration,
 
 /* The requester's council approves going past the budget by an amount. */
 int
-ts_variation_add(ep_db *db, ep_req *r, int64_t engagement, const char *amount,
-    const char *reason, ep_errors *e)
+ts_variation_add(ep_db *db, const struct ts_actor *a, int64_t engagement,
+    const char *amount, const char *reason, ep_errors *e)
 {
 	const struct ep_host *h = ts_host;
 	struct ts_engagement g;
@@ -711,7 +778,7 @@ ts_variation_add(ep_db *db, ep_req *r, int64_t engagement, const char *amount,
 	int frac = -1;
 
 	if (ts_engagement_load(db, engagement, &g) != 0 ||
-	    g.consumer_id != h->req_org(r)) {
+	    g.consumer_id != a->org) {
 		h->errors_add(e, "amount", "There is no such engagement for your "
 		    "council");
 		return -1;
@@ -744,7 +811,7 @@ ts_variation_add(ep_db *db, ep_req *r, int64_t engagement, const char *amount,
 	h->stmt_bind_int64(s, 1, engagement);
 	h->stmt_bind_int64(s, 2, pounds * 100 + pence);
 	h->stmt_bind_text(s, 3, reason);
-	h->stmt_bind_int64(s, 4, h->req_person(r));
+	h->stmt_bind_int64(s, 4, a->person);
 	if (h->stmt_step(s) != EP_STEP_DONE) {
 		h->stmt_reset(s);
 		h->errors_add(e, "amount", "The variation could not be saved");
@@ -754,6 +821,6 @@ ts_variation_add(ep_db *db, ep_req *r, int64_t engagement, const char *amount,
 	snprintf(idtext, sizeof idtext, "%lld", (long long)engagement);
 	snprintf(summary, sizeof summary, "{\"after\":{\"extra_pence\":%lld}}",
 	    (long long)(pounds * 100 + pence));
-	return h->audit(db, r, "budget-variation", "engagement", idtext,
+	return ts_audit(db, a, "budget-variation", "engagement", idtext,
 	    g.consumer_id, summary);
 }

@@ -11,10 +11,25 @@
 
 #define TS_ROLES_APPROVE (EP_ROLE_APPROVER | EP_ROLE_ADMIN)
 
+/* Owner SQL for routes naming an entry or an engagement. */
+#define ENTRY_CONSUMER "SELECT e.consumer_id FROM time_entries t JOIN " \
+	"engagements e ON e.id = t.engagement_id WHERE t.id = ?1"
+#define ENTRY_PARTIES ENTRY_CONSUMER " UNION SELECT e.provider_id FROM " \
+	"time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE " \
+	"t.id = ?1"
+#define ENGAGEMENT_CONSUMER "SELECT consumer_id FROM engagements WHERE id = ?1"
+
 extern const struct ep_host *ts_host;
 extern ep_plugin *ts_self;
 
 /* entry.c */
+/* Who acts: the signed-in person, or a person named on the command line. */
+struct ts_actor {
+	int64_t person, org;
+	unsigned roles;
+	ep_req *req;     /* the request, for the audit trail; NULL on the CLI */
+	char login[65];  /* put in the audit summary when there is no request */
+};
 struct ts_engagement {
 	int64_t id, expert_id, expert_person, provider_id, consumer_id;
 	int64_t agreement_id, budget, weekly_minutes;
@@ -29,32 +44,47 @@ struct ts_entry_in {
 struct ts_result {
 	int64_t id;
 	int64_t minutes;
+	int64_t priced; /* pence */
 	int warning;   /* 0, 80 or 100: the budget used, once past a mark */
 	char state[12];
 };
+struct ts_entry_row {
+	int64_t id, engagement, minutes, created_by, adjusts, provider;
+	int64_t consumer;
+	char state[12], date[11], activity[16];
+	int billable, ooh;
+};
 extern const char *const ts_activities[][2];
+void ts_actor_of(ep_req *r, struct ts_actor *a);
+int ts_actor_login(ep_db *db, const char *login, struct ts_actor *a);
+int ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
+    const char *entity, const char *entity_id, int64_t org_id,
+    const char *summary_json);
 int ts_parse_duration(const char *s, int64_t *minutes);
 void ts_format_minutes(char *out, size_t len, int64_t minutes);
 int ts_today(char out[11]);
 int ts_date_ok(const char *s);
 int ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e);
-int ts_entry_save(ep_db *db, ep_req *r, int64_t entry_id,
+int ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t);
+int ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
     const struct ts_entry_in *in, const char *field_prefix, ep_errors *e,
     struct ts_result *out);
-int ts_entry_delete_draft(ep_db *db, ep_req *r, int64_t entry_id);
-int ts_entry_submit(ep_db *db, ep_req *r, int64_t entry_id, char *err,
-    size_t len);
-int ts_entry_decide(ep_db *db, ep_req *r, int64_t entry_id, int approve,
-    const char *comment, char *err, size_t len);
-int ts_entry_adjust(ep_db *db, ep_req *r, int64_t entry_id,
+int ts_entry_delete_draft(ep_db *db, const struct ts_actor *a,
+    int64_t entry_id);
+int ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    char *err, size_t len);
+int ts_entry_decide(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    int approve, const char *comment, char *err, size_t len);
+int ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
     const char *duration, const char *reason, ep_errors *e,
     struct ts_result *out);
 int64_t ts_budget_used(ep_db *db, int64_t engagement);
 int64_t ts_budget_allowed(ep_db *db, const struct ts_engagement *e);
-int ts_variation_add(ep_db *db, ep_req *r, int64_t engagement,
+int ts_variation_add(ep_db *db, const struct ts_actor *a, int64_t engagement,
     const char *amount, const char *reason, ep_errors *e);
 
 /* week.c */
+int ts_week_bounds(const char *date, char monday[11], char sunday[11]);
 void ts_week_routes(void);
 
 /* approve.c */

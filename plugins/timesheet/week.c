@@ -308,12 +308,14 @@ ts_week_post_cb(ep_req *r, void *arg)
 	const char *action = h->req_form(r, "action");
 	int submit = action != NULL && strcmp(action, "submit") == 0;
 	struct ts_row rows[TS_MAX_ROWS];
+	struct ts_actor a;
 	struct ts_week w;
 	ep_errors *e;
 	char name[64], loc[80], err[256];
 	int n, i, d;
 
 	(void)arg;
+	ts_actor_of(r, &a);
 	if (week == NULL || ts_week_of(week, &w) != 0) {
 		h->page_message(r, 400, "Sorry, this week cannot be saved",
 		    "The week is missing from the form. Go back and try again.");
@@ -346,7 +348,7 @@ ts_week_post_cb(ep_req *r, void *arg)
 			    (long long)rows[i].engagement, w.days[d]);
 			typed = h->req_form(r, name);
 			if (typed == NULL || *typed == '\0') {
-				if (rows[i].entry[d] != 0 && ts_entry_delete_draft(db, r,
+				if (rows[i].entry[d] != 0 && ts_entry_delete_draft(db, &a,
 				    rows[i].entry[d]) != 0)
 					h->errors_add(e, name, "This day's draft could not "
 					    "be removed");
@@ -354,7 +356,7 @@ ts_week_post_cb(ep_req *r, void *arg)
 			}
 			in.date = w.days[d];
 			in.duration = typed;
-			ts_entry_save(db, r, rows[i].entry[d], &in, name, e, &res);
+			ts_entry_save(db, &a, rows[i].entry[d], &in, name, e, &res);
 		}
 	}
 	if (h->errors_count(e) == 0 && submit) {
@@ -372,7 +374,7 @@ ts_week_post_cb(ep_req *r, void *arg)
 			ids[k++] = h->stmt_int64(s, 0);
 		h->stmt_reset(s);
 		for (j = 0; j < k; j++) {
-			if (ts_entry_submit(db, r, ids[j], err, sizeof err) != 0)
+			if (ts_entry_submit(db, &a, ids[j], err, sizeof err) != 0)
 				h->errors_add(e, "week", err);
 		}
 	}
@@ -394,6 +396,19 @@ store:
 	h->errors_free(e);
 	h->page_message(r, 500, "Sorry, there is a problem",
 	    "Your hours could not be saved. Try again later.");
+}
+
+/* Monday and Sunday of the week holding a date, for the API's ?week=. */
+int
+ts_week_bounds(const char *date, char monday[11], char sunday[11])
+{
+	struct ts_week w;
+
+	if (ts_week_of(date, &w) != 0)
+		return -1;
+	memcpy(monday, w.days[0], 11);
+	memcpy(sunday, w.days[6], 11);
+	return 0;
 }
 
 void
