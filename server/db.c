@@ -142,6 +142,8 @@ db_cache_grow(struct ep_db *db)
 	struct db_cache_slot *old = db->cache;
 	size_t oldn = db->cache_size, i;
 
+	/* The slots move: forget the remembered addresses. */
+	memset(db->recent, 0, sizeof db->recent);
 	db->cache_size *= 2;
 	db->cache = xcalloc(db->cache_size, sizeof *db->cache);
 	for (i = 0; i < oldn; i++) {
@@ -164,13 +166,27 @@ db_cache_grow(struct ep_db *db)
 sqlite3_stmt *
 db_stmt(struct ep_db *db, const char *sql)
 {
-	uint64_t h = db_hash(sql);
-	size_t j = h & (db->cache_size - 1);
+	struct db_recent *recent = &db->recent[((uintptr_t)sql >> 4) &
+	    (DB_RECENT - 1)];
+	uint64_t h;
+	size_t j;
 	sqlite3_stmt *stmt;
 
+	/* Most callers pass the same literal each time: try its address
+	 * first, confirming the text (a caller's buffer may be reused). */
+	if (recent->sql == sql && strcmp(recent->slot->sql, sql) == 0) {
+		stmt = recent->slot->stmt;
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return stmt;
+	}
+	h = db_hash(sql);
+	j = h & (db->cache_size - 1);
 	while (db->cache[j].stmt != NULL) {
 		if (db->cache[j].hash == h && strcmp(db->cache[j].sql, sql) == 0) {
 			stmt = db->cache[j].stmt;
+			recent->sql = sql;
+			recent->slot = &db->cache[j];
 			sqlite3_reset(stmt);
 			sqlite3_clear_bindings(stmt);
 			return stmt;
@@ -193,6 +209,8 @@ db_stmt(struct ep_db *db, const char *sql)
 	db->cache[j].sql = xstrdup(sql);
 	db->cache[j].stmt = stmt;
 	db->cache_used++;
+	recent->sql = sql;
+	recent->slot = &db->cache[j];
 	return stmt;
 }
 

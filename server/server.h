@@ -93,6 +93,11 @@ void config_help(FILE *f);
 const char *config_get(const char *name);
 
 /* db.c */
+#define DB_RECENT 256
+struct db_recent {
+	const char *sql;		/* the caller's pointer */
+	struct db_cache_slot *slot;
+};
 struct ep_db {
 	struct sqlite3 *sql;
 	char *path;
@@ -101,6 +106,7 @@ struct ep_db {
 	size_t cache_used;
 	int tx_depth;
 	int64_t busy_timeout_ms;
+	struct db_recent recent[DB_RECENT];
 };
 struct ep_db *db_open(const char *path, int64_t busy_timeout_ms, char **err);
 void db_close(struct ep_db *db);
