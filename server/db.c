@@ -234,6 +234,24 @@ db_exec(struct ep_db *db, const char *sql)
 	return 0;
 }
 
+/* Runs one parameterless statement through the cache: no parsing per call. */
+static int
+db_run(struct ep_db *db, const char *sql)
+{
+	sqlite3_stmt *s = db_stmt(db, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_error("store: %s: %s", sql, sqlite3_errmsg(db->sql));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Transactions nest: the outermost is BEGIN IMMEDIATE (writers queue on the
  * lock instead of failing at commit); inner ones are savepoints.
@@ -244,11 +262,11 @@ db_begin(struct ep_db *db)
 	char sql[48];
 
 	if (db->tx_depth == 0) {
-		if (db_exec(db, "BEGIN IMMEDIATE") != 0)
+		if (db_run(db, "BEGIN IMMEDIATE") != 0)
 			return -1;
 	} else {
 		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", db->tx_depth);
-		if (db_exec(db, sql) != 0)
+		if (db_run(db, sql) != 0)
 			return -1;
 	}
 	db->tx_depth++;
@@ -263,11 +281,11 @@ db_commit(struct ep_db *db)
 	if (db->tx_depth <= 0)
 		return -1;
 	if (db->tx_depth == 1) {
-		if (db_exec(db, "COMMIT") != 0)
+		if (db_run(db, "COMMIT") != 0)
 			return -1;
 	} else {
 		snprintf(sql, sizeof sql, "RELEASE sp%d", db->tx_depth - 1);
-		if (db_exec(db, sql) != 0)
+		if (db_run(db, sql) != 0)
 			return -1;
 	}
 	db->tx_depth--;
@@ -283,11 +301,13 @@ db_rollback(struct ep_db *db)
 	if (db->tx_depth <= 0)
 		return -1;
 	if (db->tx_depth == 1)
-		rc = db_exec(db, "ROLLBACK");
+		rc = db_run(db, "ROLLBACK");
 	else {
-		snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d",
-		    db->tx_depth - 1, db->tx_depth - 1);
-		rc = db_exec(db, sql);
+		snprintf(sql, sizeof sql, "ROLLBACK TO sp%d", db->tx_depth - 1);
+		rc = db_run(db, sql);
+		snprintf(sql, sizeof sql, "RELEASE sp%d", db->tx_depth - 1);
+		if (db_run(db, sql) != 0)
+			rc = -1;
 	}
 	db->tx_depth--;
 	return rc;
@@ -354,4 +374,12 @@ db_read_end(struct ep_db *db)
 		db_exec(db, "ROLLBACK");
 	if (s != NULL)
 		sqlite3_reset(s);
+}
+
+/* Durable commits (FULL: the WAL is synced at each commit) or not. */
+int
+db_sync(struct ep_db *db, int full)
+{
+	return db_run(db, full ? "PRAGMA synchronous=FULL" :
+	    "PRAGMA synchronous=NORMAL");
 }

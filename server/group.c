@@ -38,7 +38,7 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 	if (batch == NULL)
 		return;
 	group_batches++;
-	if (db_exec(db, "PRAGMA synchronous=FULL") != 0 || db_begin(db) != 0)
+	if (db_sync(db, 1) != 0 || db_begin(db) != 0)
 		ok = 0;
 	for (g = batch; g != NULL; g = g->next) {
 		group_items++;
@@ -60,7 +60,7 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 		db_rollback(db);
 		ok = 0;
 	}
-	db_exec(db, "PRAGMA synchronous=NORMAL");
+	db_sync(db, 0);
 	for (g = batch; g != NULL; g = next) {
 		next = g->next;
 		if (!ok && g->rc == 0)

@@ -117,6 +117,7 @@ int db_commit(struct ep_db *db);
 int db_rollback(struct ep_db *db);
 int db_ping(struct ep_db *db);
 int db_read_begin(struct ep_db *db);
+int db_sync(struct ep_db *db, int full);
 void db_read_end(struct ep_db *db);
 const char *db_errmsg(struct ep_db *db);
 uint64_t db_busy_retries(void);
