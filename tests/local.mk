@@ -76,6 +76,7 @@ SERVER_TESTS = \
 	tests/integration/matrix.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
+	tests/integration/recharge-crash.test \
 	tests/integration/recharge.test \
 	tests/integration/server.test \
 	tests/e2e/browser.test
