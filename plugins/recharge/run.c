@@ -57,7 +57,7 @@ struct rc_state {
 
 static int rc_fail(struct rc_state *st, const char *what);
 
-#define RC_CANDIDATE "t.state = 'approved' AND t.billable = 1 AND " \
+#define RC_CANDIDATE "+t.state = 'approved' AND t.billable = 1 AND " \
 	"t.entry_date < ?2 AND NOT EXISTS (SELECT 1 FROM recharge_billed b " \
 	"WHERE b.entry_id = t.id) AND NOT EXISTS (SELECT 1 FROM " \
 	"recharge_deferrals d WHERE d.entry_id = t.id AND d.period = ?1)"
