@@ -77,9 +77,11 @@ SERVER_TESTS = \
 	tests/integration/matrix.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
+	tests/integration/recharge-crash.test \
+	tests/integration/recharge.test \
 	tests/integration/server.test \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
 	tests/e2e/browser.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/e2e tests/fees docs/openapi.yaml
+EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml

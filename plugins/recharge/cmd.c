@@ -1,0 +1,254 @@
+/* cmd.c: expertpool invoice run|list|issue|credit|paid|verify|export, and
+ * expertpool netting. */
+#include "recharge.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A progress bar on a terminal: redrawn in place, at most 100 times. */
+static void
+rc_bar_cb(int64_t done, int64_t total, void *arg)
+{
+	int *last = arg, pct = total > 0 ? (int)(done * 100 / total) : 100;
+	char bar[41];
+	int i;
+
+	if (pct == *last)
+		return;
+	*last = pct;
+	for (i = 0; i < 40; i++)
+		bar[i] = i < pct * 40 / 100 ? '#' : '.';
+	bar[40] = '\0';
+	fprintf(stderr, "\r[%s] %3d%% %lld/%lld entries", bar, pct,
+	    (long long)done, (long long)total);
+	if (done >= total)
+		fprintf(stderr, "\n");
+}
+
+static const char *
+rc_opt(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 2; i < argc - 1; i++) {
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	}
+	return NULL;
+}
+
+static int
+rc_flag(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+rc_cmd_run(ep_db *db, int argc, char **argv)
+{
+	const struct ep_host *h = rc_host;
+	const char *period = rc_opt(argc, argv, "--period");
+	int dry = rc_flag(argc, argv, "--dry-run"), last = -1, rc;
+	struct rc_run_summary sum;
+	char err[512], money[32];
+	ep_fees *f;
+
+	if (period == NULL) {
+		fprintf(stderr, "usage: expertpool invoice run --period YYYY-MM "
+		    "[--dry-run]\n");
+		return 2;
+	}
+	if ((f = h->fees_open(db, err, sizeof err)) == NULL) {
+		fprintf(stderr, "expertpool: %s\n", err);
+		return 1;
+	}
+	rc = rc_run(db, f, period, dry, stdout, isatty(STDERR_FILENO) &&
+	    isatty(STDOUT_FILENO) ? rc_bar_cb : NULL, &last, &sum, err,
+	    sizeof err);
+	h->fees_close(f);
+	if (rc != 0) {
+		fprintf(stderr, "expertpool: invoice run %s: %s\n", period, err);
+		return 1;
+	}
+	rc_money(money, sizeof money, sum.net);
+	printf("%s%s: %lld entries on %lld lines in %lld draft invoices, net "
+	    "%s\n", dry ? "dry run, nothing saved: " : "", period,
+	    (long long)sum.entries, (long long)sum.lines,
+	    (long long)sum.invoices, money);
+	return 0;
+}
+
+static int
+rc_cmd_list(ep_db *db, int argc, char **argv)
+{
+	const struct ep_host *h = rc_host;
+	const char *period = rc_opt(argc, argv, "--period");
+	ep_stmt *s = h->db_prepare(db, "SELECT i.id, coalesce(i.number, '-'), "
+	    "i.kind, i.state, i.period, p.code, c.code, i.vat_category, "
+	    "i.net_pence, i.vat_pence, i.total_pence FROM recharge_invoices i "
+	    "JOIN organisations p ON p.id = i.provider_id JOIN organisations c "
+	    "ON c.id = i.consumer_id WHERE ?1 IS NULL OR i.period = ?1 ORDER BY "
+	    "i.period, p.code, c.code, i.id");
+	char a[32], b[32], c[32];
+
+	if (period != NULL)
+		h->stmt_bind_text(s, 1, period);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_money(a, sizeof a, h->stmt_int64(s, 8));
+		rc_money(b, sizeof b, h->stmt_int64(s, 9));
+		rc_money(c, sizeof c, h->stmt_int64(s, 10));
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		    (long long)h->stmt_int64(s, 0), h->stmt_text(s, 1),
+		    h->stmt_text(s, 2), h->stmt_text(s, 3), h->stmt_text(s, 4),
+		    h->stmt_text(s, 5), h->stmt_text(s, 6), h->stmt_text(s, 7),
+		    a, b, c);
+	}
+	h->stmt_reset(s);
+	return 0;
+}
+
+static int
+rc_cmd_verify(ep_db *db, int64_t id, const char *key)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_buf out = { 0 };
+	char err[512];
+	ep_fees *f;
+	int n;
+
+	if ((f = h->fees_open(db, err, sizeof err)) == NULL) {
+		fprintf(stderr, "expertpool: %s\n", err);
+		return 1;
+	}
+	n = rc_verify(db, f, id, &out);
+	h->fees_close(f);
+	if (n < 0) {
+		fprintf(stderr, "expertpool: %s is not an issued invoice or credit "
+		    "note\n", key);
+		rc_buf_free(&out);
+		return 1;
+	}
+	fwrite(out.s, 1, out.len, stdout);
+	rc_buf_free(&out);
+	return n == 0 ? 0 : 1;
+}
+
+static int
+rc_cmd_credit(ep_db *db, int argc, char **argv, int64_t id)
+{
+	const char *reason = rc_opt(argc, argv, "--reason");
+	int64_t lines[64], credit;
+	size_t n = 0;
+	char err[512];
+	int i;
+
+	for (i = 3; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--line") == 0 && n < 64)
+			lines[n++] = strtoll(argv[i + 1], NULL, 10);
+	}
+	if (rc_credit(db, NULL, id, lines, n, reason, &credit, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "expertpool: %s\n", err);
+		return 1;
+	}
+	{
+		ep_stmt *s = rc_host->db_prepare(db, "SELECT number FROM "
+		    "recharge_invoices WHERE id = ?");
+
+		rc_host->stmt_bind_int64(s, 1, credit);
+		if (rc_host->stmt_step(s) == EP_STEP_ROW)
+			printf("%s\n", rc_host->stmt_text(s, 0));
+		rc_host->stmt_reset(s);
+	}
+	return 0;
+}
+
+/* expertpool invoice SUBCOMMAND ... */
+int
+rc_invoice_command(ep_db *db, int argc, char **argv, void *arg)
+{
+	const char *sub = argc > 1 ? argv[1] : "", *key = argc > 2 ? argv[2] : "";
+	struct rc_buf out = { 0 };
+	char err[512];
+	int64_t id;
+	int rc = 1;
+
+	(void)arg;
+	if (strcmp(sub, "run") == 0)
+		return rc_cmd_run(db, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return rc_cmd_list(db, argc, argv);
+	if (strcmp(sub, "issue") != 0 && strcmp(sub, "credit") != 0 &&
+	    strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0 &&
+	    strcmp(sub, "paid") != 0) {
+		fprintf(stderr, "usage: expertpool invoice run|list|issue|credit|"
+		    "paid|verify|export ...\n");
+		return 2;
+	}
+	if ((id = rc_lookup(db, key)) == 0) {
+		fprintf(stderr, "expertpool: there is no invoice \"%s\"\n", key);
+		return 1;
+	}
+	if (strcmp(sub, "verify") == 0)
+		return rc_cmd_verify(db, id, key);
+	if (strcmp(sub, "credit") == 0)
+		return rc_cmd_credit(db, argc, argv, id);
+	if (strcmp(sub, "export") == 0) {
+		const char *fmt = rc_opt(argc, argv, "--format");
+
+		if (rc_export(db, id, fmt ? fmt : "", &out, err, sizeof err) != 0)
+			fprintf(stderr, "expertpool: %s\n", err);
+		else {
+			fwrite(out.s, 1, out.len, stdout);
+			rc = 0;
+		}
+		rc_buf_free(&out);
+		return rc;
+	}
+	if ((strcmp(sub, "issue") == 0 ? rc_issue(db, NULL, id, err, sizeof err) :
+	    rc_mark_paid(db, NULL, id, err, sizeof err)) != 0) {
+		fprintf(stderr, "expertpool: %s\n", err);
+		return 1;
+	}
+	{
+		ep_stmt *s = rc_host->db_prepare(db, "SELECT number FROM "
+		    "recharge_invoices WHERE id = ?");
+
+		rc_host->stmt_bind_int64(s, 1, id);
+		if (rc_host->stmt_step(s) == EP_STEP_ROW)
+			printf("%s\n", rc_host->stmt_text(s, 0));
+		rc_host->stmt_reset(s);
+	}
+	return 0;
+}
+
+/* expertpool netting --period YYYY-MM */
+int
+rc_netting_command(ep_db *db, int argc, char **argv, void *arg)
+{
+	const char *period = NULL;
+	struct rc_buf out = { 0 };
+	int i, rc;
+
+	(void)arg;
+	for (i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--period") == 0)
+			period = argv[i + 1];
+	}
+	if (!rc_period_ok(period)) {
+		fprintf(stderr, "usage: expertpool netting --period YYYY-MM\n");
+		return 2;
+	}
+	rc = rc_netting(db, period, &out, NULL);
+	if (out.s != NULL)
+		fwrite(out.s, 1, out.len, stdout);
+	rc_buf_free(&out);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,489 @@
+/* export.c: Peppol BIS Billing 3.0 UBL, CSV of lines, printable HTML. */
+#include "recharge.h"
+
+#include <string.h>
+
+struct rc_party_doc {
+	char code[16], name[256], address[512], vat[32], email[256];
+	char scheme[8], endpoint[80];
+};
+
+struct rc_doc {
+	int64_t id, net, vat, total, bp, terms;
+	char kind[8], number[40], credits[40], period[8], issue[11], due[11];
+	char category[2], reason[256], po[201], buyer[201], state[12];
+	struct rc_party_doc seller, buyer_party;
+};
+
+static void
+rc_party_read(ep_db *db, int64_t org, struct rc_party_doc *p)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT o.code, o.name, "
+	    "o.billing_address, coalesce(o.vat_number, ''), o.invoice_email, "
+	    "coalesce(e.scheme, ''), coalesce(e.endpoint, '') FROM organisations "
+	    "o LEFT JOIN recharge_endpoints e ON e.org_id = o.id WHERE o.id = ?");
+
+	memset(p, 0, sizeof *p);
+	h->stmt_bind_int64(s, 1, org);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_copy(p->code, sizeof p->code, h->stmt_text(s, 0));
+		rc_copy(p->name, sizeof p->name, h->stmt_text(s, 1));
+		rc_copy(p->address, sizeof p->address, h->stmt_text(s, 2));
+		rc_copy(p->vat, sizeof p->vat, h->stmt_text(s, 3));
+		rc_copy(p->email, sizeof p->email, h->stmt_text(s, 4));
+		rc_copy(p->scheme, sizeof p->scheme, h->stmt_text(s, 5));
+		rc_copy(p->endpoint, sizeof p->endpoint, h->stmt_text(s, 6));
+	}
+	h->stmt_reset(s);
+}
+
+static int
+rc_doc_read(ep_db *db, int64_t id, struct rc_doc *d)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, coalesce(i.number, ''), "
+	    "coalesce(o.number, ''), i.period, coalesce(i.issue_date, ''), "
+	    "coalesce(i.due_date, ''), i.vat_category, i.vat_reason, "
+	    "i.po_reference, i.buyer_reference, i.net_pence, i.vat_pence, "
+	    "i.total_pence, i.vat_rate_bp, i.terms_days, i.provider_id, "
+	    "i.consumer_id, i.state FROM recharge_invoices i LEFT JOIN "
+	    "recharge_invoices o ON o.id = i.credits_id WHERE i.id = ?");
+	int64_t seller = 0, buyer = 0;
+	int rc = -1;
+
+	memset(d, 0, sizeof *d);
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		d->id = id;
+		rc_copy(d->kind, sizeof d->kind, h->stmt_text(s, 0));
+		rc_copy(d->number, sizeof d->number, h->stmt_text(s, 1));
+		rc_copy(d->credits, sizeof d->credits, h->stmt_text(s, 2));
+		rc_copy(d->period, sizeof d->period, h->stmt_text(s, 3));
+		rc_copy(d->issue, sizeof d->issue, h->stmt_text(s, 4));
+		rc_copy(d->due, sizeof d->due, h->stmt_text(s, 5));
+		rc_copy(d->category, sizeof d->category, h->stmt_text(s, 6));
+		rc_copy(d->reason, sizeof d->reason, h->stmt_text(s, 7));
+		rc_copy(d->po, sizeof d->po, h->stmt_text(s, 8));
+		rc_copy(d->buyer, sizeof d->buyer, h->stmt_text(s, 9));
+		d->net = h->stmt_int64(s, 10);
+		d->vat = h->stmt_int64(s, 11);
+		d->total = h->stmt_int64(s, 12);
+		d->bp = h->stmt_int64(s, 13);
+		d->terms = h->stmt_int64(s, 14);
+		seller = h->stmt_int64(s, 15);
+		buyer = h->stmt_int64(s, 16);
+		rc_copy(d->state, sizeof d->state, h->stmt_text(s, 17));
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	if (rc == 0) {
+		rc_party_read(db, seller, &d->seller);
+		rc_party_read(db, buyer, &d->buyer_party);
+	}
+	return rc;
+}
+
+static void
+rc_amount(struct rc_buf *b, const char *element, int64_t pence)
+{
+	char m[32];
+
+	rc_money(m, sizeof m, pence);
+	rc_buf_add(b, "<cbc:%s currencyID=\"GBP\">%s</cbc:%s>\n", element, m,
+	    element);
+}
+
+/* A party: endpoint, identification, address, VAT (S only), legal name. */
+static void
+rc_ubl_party(struct rc_buf *b, const struct rc_party_doc *p, int with_vat,
+    int seller)
+{
+	char *q;
+	char address[512];
+
+	rc_copy(address, sizeof address, p->address);
+	for (q = address; *q != '\0'; q++) {
+		if (*q == '\n' || *q == '\r')
+			*q = ',';
+	}
+	rc_buf_add(b, "<cac:Party>\n<cbc:EndpointID schemeID=\"%s\">", p->scheme);
+	rc_buf_xml(b, p->endpoint);
+	rc_buf_add(b, "</cbc:EndpointID>\n");
+	if (seller) {
+		rc_buf_add(b, "<cac:PartyIdentification><cbc:ID schemeID=\"%s\">",
+		    p->scheme);
+		rc_buf_xml(b, p->endpoint);
+		rc_buf_add(b, "</cbc:ID></cac:PartyIdentification>\n");
+	}
+	rc_buf_add(b, "<cac:PartyName><cbc:Name>");
+	rc_buf_xml(b, p->name);
+	rc_buf_add(b, "</cbc:Name></cac:PartyName>\n<cac:PostalAddress>\n");
+	if (*address) {
+		rc_buf_add(b, "<cbc:StreetName>");
+		rc_buf_xml(b, address);
+		rc_buf_add(b, "</cbc:StreetName>\n");
+	}
+	rc_buf_add(b, "<cac:Country><cbc:IdentificationCode>GB</cbc:"
+	    "IdentificationCode></cac:Country>\n</cac:PostalAddress>\n");
+	if (with_vat && *p->vat) {
+		rc_buf_add(b, "<cac:PartyTaxScheme><cbc:CompanyID>%s", strncmp(p->vat,
+		    "GB", 2) == 0 ? "" : "GB");
+		rc_buf_xml(b, p->vat);
+		rc_buf_add(b, "</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID>"
+		    "</cac:TaxScheme></cac:PartyTaxScheme>\n");
+	}
+	rc_buf_add(b, "<cac:PartyLegalEntity><cbc:RegistrationName>");
+	rc_buf_xml(b, p->name);
+	rc_buf_add(b, "</cbc:RegistrationName></cac:PartyLegalEntity>\n");
+	if (*p->email) {
+		rc_buf_add(b, "<cac:Contact><cbc:ElectronicMail>");
+		rc_buf_xml(b, p->email);
+		rc_buf_add(b, "</cbc:ElectronicMail></cac:Contact>\n");
+	}
+	rc_buf_add(b, "</cac:Party>\n");
+}
+
+/* A decimal with `places` digits from an integer scaled by 10^places. */
+static void
+rc_decimal(char *out, size_t len, int64_t v, int places)
+{
+	int64_t scale = places == 2 ? 100 : places == 1 ? 10 : 1;
+	int64_t a = v < 0 ? -v : v;
+
+	if (places == 0)
+		snprintf(out, len, "%lld", (long long)v);
+	else
+		snprintf(out, len, "%s%lld.%0*lld", v < 0 ? "-" : "",
+		    (long long)(a / scale), places, (long long)(a % scale));
+}
+
+/*
+ * A line's quantity in a UN/ECE Rec 20 unit, and the price per that
+ * unit, so that quantity x price is the line's amount exactly: 6-minute
+ * units as hours (HUR), half days as days (DAY), anything else each (C62).
+ */
+static void
+rc_ubl_quantity(const char *unit, int64_t quantity, int64_t unit_price,
+    const char **code, char *qty, size_t qlen, char *price, size_t plen)
+{
+	if (strcmp(unit, "6 min") == 0) {
+		*code = "HUR";
+		rc_decimal(qty, qlen, quantity, 1);
+		rc_money(price, plen, unit_price * 10);
+	} else if (strcmp(unit, "half day") == 0) {
+		*code = "DAY";
+		rc_decimal(qty, qlen, quantity * 5, 1);
+		rc_money(price, plen, unit_price * 2);
+	} else {
+		*code = "C62";
+		rc_decimal(qty, qlen, quantity, 0);
+		rc_money(price, plen, unit_price);
+	}
+}
+
+static void
+rc_ubl_category(struct rc_buf *b, const struct rc_doc *d, const char *tag)
+{
+	rc_buf_add(b, "<cac:%s><cbc:ID>%s</cbc:ID>", tag, d->category);
+	if (d->category[0] == 'S')
+		rc_buf_add(b, "<cbc:Percent>%lld%s</cbc:Percent>",
+		    (long long)(d->bp / 100), d->bp % 100 ? ".5" : "");
+	else if (strcmp(tag, "TaxCategory") == 0) {
+		rc_buf_add(b, "<cbc:TaxExemptionReasonCode>VATEX-EU-O</cbc:"
+		    "TaxExemptionReasonCode><cbc:TaxExemptionReason>");
+		rc_buf_xml(b, *d->reason ? d->reason : "Not subject to VAT");
+		rc_buf_add(b, "</cbc:TaxExemptionReason>");
+	}
+	rc_buf_add(b, "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
+	    "</cac:%s>\n", tag);
+}
+
+static int
+rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
+    size_t len)
+{
+	const struct ep_host *h = rc_host;
+	int credit = strcmp(d->kind, "credit") == 0, with_vat = d->category[0] == 'S';
+	const char *root = credit ? "CreditNote" : "Invoice";
+	const char *line_tag = credit ? "CreditNoteLine" : "InvoiceLine";
+	const char *qty_tag = credit ? "CreditedQuantity" : "InvoicedQuantity";
+	char next[11], qty[32], price[32], end[11];
+	ep_stmt *s;
+
+	if (*d->number == '\0') {
+		snprintf(err, len, "a draft has no UBL: issue it first");
+		return -1;
+	}
+	if (*d->seller.endpoint == '\0' || *d->buyer_party.endpoint == '\0') {
+		snprintf(err, len, "%s has no Peppol endpoint: set one with "
+		    "expertpool invoice endpoint CODE SCHEME ID", *d->seller.endpoint ?
+		    d->buyer_party.code : d->seller.code);
+		return -1;
+	}
+	if (with_vat && *d->seller.vat == '\0') {
+		snprintf(err, len, "%s has no VAT number, which a standard-rated "
+		    "invoice must show", d->seller.code);
+		return -1;
+	}
+	rc_period_next(d->period, next);
+	s = h->db_prepare(db, "SELECT date(?, '-1 day')");
+	h->stmt_bind_text(s, 1, next);
+	h->stmt_step(s);
+	rc_copy(end, sizeof end, h->stmt_text(s, 0));
+	h->stmt_reset(s);
+	rc_buf_add(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\""
+	    "urn:oasis:names:specification:ubl:schema:xsd:%s-2\" xmlns:cac=\""
+	    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregate"
+	    "Components-2\" xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:"
+	    "xsd:CommonBasicComponents-2\">\n<cbc:CustomizationID>urn:cen.eu:"
+	    "en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:"
+	    "CustomizationID>\n<cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing"
+	    ":01:1.0</cbc:ProfileID>\n<cbc:ID>%s</cbc:ID>\n<cbc:IssueDate>%s</cbc:"
+	    "IssueDate>\n", root, root, d->number, d->issue);
+	if (!credit && *d->due)
+		rc_buf_add(b, "<cbc:DueDate>%s</cbc:DueDate>\n", d->due);
+	rc_buf_add(b, credit ? "<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"
+	    "\n" : "<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>\n");
+	rc_buf_add(b, "<cbc:DocumentCurrencyCode>GBP</cbc:DocumentCurrencyCode>\n"
+	    "<cbc:BuyerReference>");
+	rc_buf_xml(b, *d->buyer ? d->buyer : d->buyer_party.code);
+	rc_buf_add(b, "</cbc:BuyerReference>\n<cac:InvoicePeriod><cbc:StartDate>"
+	    "%s-01</cbc:StartDate><cbc:EndDate>%s</cbc:EndDate></cac:"
+	    "InvoicePeriod>\n", d->period, end);
+	if (*d->po) {
+		rc_buf_add(b, "<cac:OrderReference><cbc:ID>");
+		rc_buf_xml(b, d->po);
+		rc_buf_add(b, "</cbc:ID></cac:OrderReference>\n");
+	}
+	if (credit)
+		rc_buf_add(b, "<cac:BillingReference><cac:InvoiceDocumentReference>"
+		    "<cbc:ID>%s</cbc:ID></cac:InvoiceDocumentReference></cac:"
+		    "BillingReference>\n", d->credits);
+	rc_buf_add(b, "<cac:AccountingSupplierParty>\n");
+	rc_ubl_party(b, &d->seller, with_vat, 1);
+	rc_buf_add(b, "</cac:AccountingSupplierParty>\n<cac:AccountingCustomer"
+	    "Party>\n");
+	rc_ubl_party(b, &d->buyer_party, with_vat, 0);
+	rc_buf_add(b, "</cac:AccountingCustomerParty>\n<cac:PaymentTerms><cbc:"
+	    "Note>Payment within %lld days of the invoice date</cbc:Note></cac:"
+	    "PaymentTerms>\n<cac:TaxTotal>\n", (long long)d->terms);
+	rc_amount(b, "TaxAmount", d->vat);
+	rc_buf_add(b, "<cac:TaxSubtotal>\n");
+	rc_amount(b, "TaxableAmount", d->net);
+	rc_amount(b, "TaxAmount", d->vat);
+	rc_ubl_category(b, d, "TaxCategory");
+	rc_buf_add(b, "</cac:TaxSubtotal>\n</cac:TaxTotal>\n<cac:LegalMonetary"
+	    "Total>\n");
+	rc_amount(b, "LineExtensionAmount", d->net);
+	rc_amount(b, "TaxExclusiveAmount", d->net);
+	rc_amount(b, "TaxInclusiveAmount", d->total);
+	rc_amount(b, "PayableAmount", d->total);
+	rc_buf_add(b, "</cac:LegalMonetaryTotal>\n");
+	s = h->db_prepare(db, "SELECT position, description, unit, quantity, "
+	    "unit_price, amount, po_reference FROM recharge_lines WHERE "
+	    "invoice_id = ? ORDER BY position");
+	h->stmt_bind_int64(s, 1, d->id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		const char *code;
+
+		rc_ubl_quantity(h->stmt_text(s, 2), h->stmt_int64(s, 3),
+		    h->stmt_int64(s, 4), &code, qty, sizeof qty, price, sizeof price);
+		rc_buf_add(b, "<cac:%s>\n<cbc:ID>%lld</cbc:ID>\n", line_tag,
+		    (long long)h->stmt_int64(s, 0));
+		if (*h->stmt_text(s, 6) && *d->po == '\0') {
+			rc_buf_add(b, "<cbc:Note>Purchase order ");
+			rc_buf_xml(b, h->stmt_text(s, 6));
+			rc_buf_add(b, "</cbc:Note>\n");
+		}
+		rc_buf_add(b, "<cbc:%s unitCode=\"%s\">%s</cbc:%s>\n", qty_tag, code,
+		    qty, qty_tag);
+		rc_amount(b, "LineExtensionAmount", h->stmt_int64(s, 5));
+		rc_buf_add(b, "<cac:Item><cbc:Name>");
+		rc_buf_xml(b, h->stmt_text(s, 1));
+		rc_buf_add(b, "</cbc:Name>\n");
+		rc_ubl_category(b, d, "ClassifiedTaxCategory");
+		rc_buf_add(b, "</cac:Item>\n<cac:Price><cbc:PriceAmount currencyID="
+		    "\"GBP\">%s</cbc:PriceAmount></cac:Price>\n</cac:%s>\n", price,
+		    line_tag);
+	}
+	h->stmt_reset(s);
+	rc_buf_add(b, "</%s>\n", root);
+	return 0;
+}
+
+/* One CSV field, quoted when it holds a comma, quote or line break. */
+static void
+rc_csv_field(struct rc_buf *b, const char *v, int last)
+{
+	const char *p;
+
+	v = v ? v : "";
+	if (strpbrk(v, ",\"\r\n") != NULL) {
+		rc_buf_add(b, "\"");
+		for (p = v; *p != '\0'; p++)
+			rc_buf_add(b, *p == '"' ? "\"\"" : "%c", *p);
+		rc_buf_add(b, "\"");
+	} else
+		rc_buf_add(b, "%s", v);
+	rc_buf_add(b, last ? "\r\n" : ",");
+}
+
+/*
+ * The lines as CSV (RFC 4180, CRLF), one header row then one row a line:
+ * document, kind, state, period, issue_date, provider, consumer, line,
+ * line_kind, engagement, description, quantity, unit, unit_price,
+ * amount, vat_category, po_reference, ruleset_hash. Money in pounds.
+ */
+static void
+rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
+{
+	const struct ep_host *h = rc_host;
+	static const char *const head[] = { "document", "kind", "state",
+		"period", "issue_date", "provider", "consumer", "line", "line_kind",
+		"engagement", "description", "quantity", "unit", "unit_price",
+		"amount", "vat_category", "po_reference", "ruleset_hash" };
+	ep_stmt *s = h->db_prepare(db, "SELECT position, kind, "
+	    "coalesce(engagement_id, ''), description, quantity, unit, "
+	    "unit_price, amount, vat, po_reference, ruleset_hash FROM "
+	    "recharge_lines WHERE invoice_id = ? ORDER BY position");
+	char num[32], doc[48];
+	size_t i;
+
+	for (i = 0; i < sizeof head / sizeof head[0]; i++)
+		rc_csv_field(b, head[i], i + 1 == sizeof head / sizeof head[0]);
+	snprintf(doc, sizeof doc, "%s", *d->number ? d->number : "draft");
+	h->stmt_bind_int64(s, 1, d->id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_csv_field(b, doc, 0);
+		rc_csv_field(b, d->kind, 0);
+		rc_csv_field(b, d->state, 0);
+		rc_csv_field(b, d->period, 0);
+		rc_csv_field(b, d->issue, 0);
+		rc_csv_field(b, d->seller.code, 0);
+		rc_csv_field(b, d->buyer_party.code, 0);
+		rc_csv_field(b, h->stmt_text(s, 0), 0);
+		rc_csv_field(b, h->stmt_text(s, 1), 0);
+		rc_csv_field(b, h->stmt_text(s, 2), 0);
+		rc_csv_field(b, h->stmt_text(s, 3), 0);
+		rc_csv_field(b, h->stmt_text(s, 4), 0);
+		rc_csv_field(b, h->stmt_text(s, 5), 0);
+		rc_money(num, sizeof num, h->stmt_int64(s, 6));
+		rc_csv_field(b, num, 0);
+		rc_money(num, sizeof num, h->stmt_int64(s, 7));
+		rc_csv_field(b, num, 0);
+		rc_csv_field(b, h->stmt_text(s, 8), 0);
+		rc_csv_field(b, h->stmt_text(s, 9), 0);
+		rc_csv_field(b, h->stmt_text(s, 10), 1);
+	}
+	h->stmt_reset(s);
+}
+
+static void
+rc_html_party(struct rc_buf *b, const char *label, const struct rc_party_doc *p,
+    int with_vat)
+{
+	rc_buf_add(b, "<div class=\"party\"><h2>%s</h2><p><strong>", label);
+	rc_buf_xml(b, p->name);
+	rc_buf_add(b, "</strong><br>");
+	rc_buf_xml(b, p->address);
+	if (with_vat && *p->vat) {
+		rc_buf_add(b, "<br>VAT number ");
+		rc_buf_xml(b, p->vat);
+	}
+	rc_buf_add(b, "</p></div>\n");
+}
+
+/* A printable invoice: one self-contained page with a print stylesheet. */
+static void
+rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
+{
+	const struct ep_host *h = rc_host;
+	int credit = strcmp(d->kind, "credit") == 0;
+	ep_stmt *s;
+	char m1[32], m2[32], m3[32];
+
+	rc_buf_add(b, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset="
+	    "\"utf-8\"><title>%s %s</title>\n<style>\nbody{font-family:Arial,"
+	    "sans-serif;margin:2em;color:#0b0c0c}table{border-collapse:collapse;"
+	    "width:100%%}th,td{border-bottom:1px solid #b1b4b6;padding:.3em;"
+	    "text-align:left}td.n,th.n{text-align:right}.parties{display:flex;"
+	    "gap:4em}.totals td{font-weight:bold}\n@media print{@page{size:A4;"
+	    "margin:15mm}body{margin:0;font-size:10pt}a{color:inherit;"
+	    "text-decoration:none}.noprint{display:none}tr{page-break-inside:"
+	    "avoid}}\n</style></head><body>\n<p class=\"noprint\"><a href=\""
+	    "javascript:window.print()\">Print</a></p>\n<h1>%s %s</h1>\n",
+	    credit ? "Credit note" : "Invoice", *d->number ? d->number : "draft",
+	    credit ? "Credit note" : "Invoice", *d->number ? d->number : "(draft)");
+	rc_buf_add(b, "<p>Period %s. Issued %s", d->period, *d->issue ? d->issue :
+	    "-");
+	if (!credit)
+		rc_buf_add(b, ", due %s", *d->due ? d->due : "-");
+	if (*d->po) {
+		rc_buf_add(b, ". Purchase order ");
+		rc_buf_xml(b, d->po);
+	}
+	if (credit)
+		rc_buf_add(b, ". Credits invoice %s", d->credits);
+	rc_buf_add(b, ".</p>\n<div class=\"parties\">\n");
+	rc_html_party(b, "From", &d->seller, d->category[0] == 'S');
+	rc_html_party(b, "To", &d->buyer_party, d->category[0] == 'S');
+	rc_buf_add(b, "</div>\n<table><thead><tr><th>#</th><th>Description</th>"
+	    "<th class=\"n\">Quantity</th><th>Unit</th><th class=\"n\">Unit price"
+	    "</th><th class=\"n\">Amount</th></tr></thead><tbody>\n");
+	s = h->db_prepare(db, "SELECT position, description, quantity, unit, "
+	    "unit_price, amount FROM recharge_lines WHERE invoice_id = ? ORDER BY "
+	    "position");
+	h->stmt_bind_int64(s, 1, d->id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_money(m1, sizeof m1, h->stmt_int64(s, 4));
+		rc_money(m2, sizeof m2, h->stmt_int64(s, 5));
+		rc_buf_add(b, "<tr><td>%lld</td><td>", (long long)h->stmt_int64(s, 0));
+		rc_buf_xml(b, h->stmt_text(s, 1));
+		rc_buf_add(b, "</td><td class=\"n\">%lld</td><td>", (long long)
+		    h->stmt_int64(s, 2));
+		rc_buf_xml(b, h->stmt_text(s, 3));
+		rc_buf_add(b, "</td><td class=\"n\">£%s</td><td class=\"n\">£%s</td>"
+		    "</tr>\n", m1, m2);
+	}
+	h->stmt_reset(s);
+	rc_money(m1, sizeof m1, d->net);
+	rc_money(m2, sizeof m2, d->vat);
+	rc_money(m3, sizeof m3, d->total);
+	rc_buf_add(b, "</tbody><tfoot class=\"totals\"><tr><td colspan=\"5\">Net"
+	    "</td><td class=\"n\">£%s</td></tr><tr><td colspan=\"5\">VAT %s%s</td>"
+	    "<td class=\"n\">£%s</td></tr><tr><td colspan=\"5\">Total</td><td "
+	    "class=\"n\">£%s</td></tr></tfoot></table>\n", m1, d->category,
+	    d->category[0] == 'S' ? " at 20%" : "", m2, m3);
+	if (d->category[0] == 'O') {
+		rc_buf_add(b, "<p>");
+		rc_buf_xml(b, d->reason);
+		rc_buf_add(b, "</p>\n");
+	}
+	rc_buf_add(b, "<p>Payment within %lld days.</p>\n</body></html>\n",
+	    (long long)d->terms);
+}
+
+/* A document in one of the export formats: ubl, csv or html. */
+int
+rc_export(ep_db *db, int64_t invoice_id, const char *format,
+    struct rc_buf *out, char *err, size_t len)
+{
+	struct rc_doc d;
+
+	if (rc_doc_read(db, invoice_id, &d) != 0) {
+		snprintf(err, len, "there is no such invoice");
+		return -1;
+	}
+	if (strcmp(format, "ubl") == 0)
+		return rc_ubl(db, &d, out, err, len);
+	if (strcmp(format, "csv") == 0)
+		rc_csv(db, &d, out);
+	else if (strcmp(format, "html") == 0)
+		rc_html(db, &d, out);
+	else {
+		snprintf(err, len, "format: \"%s\" is not ubl, csv or html", format);
+		return -1;
+	}
+	return 0;
+}

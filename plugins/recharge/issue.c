@@ -1,0 +1,619 @@
+/* issue.c: issuing, credit notes, exclusions, payment; the canonical form. */
+#include "recharge.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends text with the separators of the canonical form escaped. */
+static void
+rc_canon_text(struct rc_buf *b, const char *t)
+{
+	const char *p;
+
+	for (p = t ? t : ""; *p != '\0'; p++) {
+		if (*p == '%' || *p == '|' || *p == '\n' || *p == '\r')
+			rc_buf_add(b, "%%%02X", (unsigned char)*p);
+		else
+			rc_buf_add(b, "%c", *p);
+	}
+}
+
+/*
+ * The text a document's signature covers: every field that makes it what
+ * it is, one per line in a fixed order, then each line and the entries it
+ * bills. Built from the store the same way at issue and at verify.
+ */
+int
+rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, coalesce(i.number, ''), "
+	    "coalesce(c.number, ''), p.code, o.code, i.period, "
+	    "coalesce(i.issue_date, ''), coalesce(i.due_date, ''), "
+	    "i.vat_category, i.vat_rate_bp, i.vat_reason, i.po_reference, "
+	    "i.buyer_reference, i.net_pence, i.vat_pence, i.total_pence, "
+	    "i.reason FROM recharge_invoices i JOIN organisations p ON p.id = "
+	    "i.provider_id JOIN organisations o ON o.id = i.consumer_id LEFT JOIN "
+	    "recharge_invoices c ON c.id = i.credits_id WHERE i.id = ?");
+	static const char *const names[] = { "kind", "number", "credits",
+		"provider", "consumer", "period", "issue_date", "due_date",
+		"vat_category", "vat_rate_bp", "vat_reason", "po_reference",
+		"buyer_reference", "net", "vat", "total", "reason" };
+	size_t i;
+	int rc = -1;
+
+	h->stmt_bind_int64(s, 1, invoice_id);
+	if (h->stmt_step(s) != EP_STEP_ROW) {
+		h->stmt_reset(s);
+		return -1;
+	}
+	rc_buf_add(out, "expertpool-invoice 1\n");
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		rc_buf_add(out, "%s=", names[i]);
+		rc_canon_text(out, h->stmt_text(s, (int)i));
+		rc_buf_add(out, "\n");
+	}
+	h->stmt_reset(s);
+	s = h->db_prepare(db, "SELECT l.position, l.kind, "
+	    "coalesce(l.engagement_id, 0), l.description, l.unit, l.quantity, "
+	    "l.unit_price, l.amount, l.vat, l.ruleset_hash, l.po_reference, "
+	    "coalesce(c.position, 0) FROM recharge_lines l LEFT JOIN "
+	    "recharge_lines c ON c.id = l.credits_line_id WHERE l.invoice_id = ? "
+	    "ORDER BY l.position");
+	h->stmt_bind_int64(s, 1, invoice_id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_buf_add(out, "line=%lld|%s|%lld|", (long long)h->stmt_int64(s, 0),
+		    h->stmt_text(s, 1), (long long)h->stmt_int64(s, 2));
+		rc_canon_text(out, h->stmt_text(s, 3));
+		rc_buf_add(out, "|");
+		rc_canon_text(out, h->stmt_text(s, 4));
+		rc_buf_add(out, "|%lld|%lld|%lld|%s|%s|", (long long)h->stmt_int64(s, 5),
+		    (long long)h->stmt_int64(s, 6), (long long)h->stmt_int64(s, 7),
+		    h->stmt_text(s, 8), h->stmt_text(s, 9));
+		rc_canon_text(out, h->stmt_text(s, 10));
+		rc_buf_add(out, "|%lld\n", (long long)h->stmt_int64(s, 11));
+	}
+	h->stmt_reset(s);
+	s = h->db_prepare(db, "SELECT l.position, b.entry_id FROM (SELECT "
+	    "entry_id, line_id FROM recharge_billed WHERE invoice_id = ?1 UNION "
+	    "ALL SELECT entry_id, line_id FROM recharge_released WHERE "
+	    "invoice_id = ?1) b JOIN recharge_lines l ON l.id = b.line_id ORDER "
+	    "BY l.position, b.entry_id");
+	h->stmt_bind_int64(s, 1, invoice_id);
+	{
+		int64_t last = -1;
+
+		while (h->stmt_step(s) == EP_STEP_ROW) {
+			int64_t pos = h->stmt_int64(s, 0);
+
+			if (pos != last)
+				rc_buf_add(out, "%sentries=%lld:", last < 0 ? "" :
+				    "\n", (long long)pos);
+			else
+				rc_buf_add(out, ",");
+			rc_buf_add(out, "%lld", (long long)h->stmt_int64(s, 1));
+			last = pos;
+		}
+		if (last >= 0)
+			rc_buf_add(out, "\n");
+	}
+	h->stmt_reset(s);
+	rc = 0;
+	return rc;
+}
+
+/* The next number of the provider's gapless sequence for the year. */
+static int
+rc_number(ep_db *db, int64_t provider, const char *code, const char *date,
+    char *number, size_t nlen, int64_t *year, int64_t *seq)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "INSERT INTO recharge_sequences "
+	    "(provider_id, year, last) VALUES (?, ?, 1) ON CONFLICT (provider_id, "
+	    "year) DO UPDATE SET last = last + 1 RETURNING last");
+	int rc;
+
+	*year = atoi(date);
+	h->stmt_bind_int64(s, 1, provider);
+	h->stmt_bind_int64(s, 2, *year);
+	rc = h->stmt_step(s);
+	*seq = rc == EP_STEP_ROW ? h->stmt_int64(s, 0) : 0;
+	if (rc == EP_STEP_ROW)
+		rc = h->stmt_step(s);
+	h->stmt_reset(s);
+	if (rc != EP_STEP_DONE || *seq <= 0 || *seq > 999999)
+		return -1;
+	snprintf(number, nlen, "%s-%04lld-%06lld", code, (long long)*year,
+	    (long long)*seq);
+	return 0;
+}
+
+/* Numbers, dates and signs a document that has its lines and totals:
+ * the part issuing and crediting share. */
+static int
+rc_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
+    const char *code, int64_t terms_days, const char *state, char *err,
+    size_t len)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_buf canon = { 0 };
+	char number[40], today[11], due[11], pub[65], sig[129];
+	char summary[200], idtext[24];
+	int64_t year, seq;
+	ep_stmt *s;
+	int rc = -1, step;
+
+	s = h->db_prepare(db, "SELECT date('now'), date('now', '+' || ? || "
+	    "' days')");
+	h->stmt_bind_int64(s, 1, terms_days);
+	h->stmt_step(s);
+	rc_copy(today, sizeof today, h->stmt_text(s, 0));
+	rc_copy(due, sizeof due, h->stmt_text(s, 1));
+	h->stmt_reset(s);
+	if (rc_number(db, provider, code, today, number, sizeof number, &year,
+	    &seq) != 0) {
+		snprintf(err, len, "cannot allocate the next number: %s",
+		    h->db_errmsg(db));
+		goto out;
+	}
+	s = h->db_prepare(db, "UPDATE recharge_invoices SET state = ?, number = "
+	    "?, seq_year = ?, seq = ?, issue_date = ?, due_date = CASE kind WHEN "
+	    "'credit' THEN NULL ELSE ? END WHERE id = ?");
+	h->stmt_bind_text(s, 1, state);
+	h->stmt_bind_text(s, 2, number);
+	h->stmt_bind_int64(s, 3, year);
+	h->stmt_bind_int64(s, 4, seq);
+	h->stmt_bind_text(s, 5, today);
+	h->stmt_bind_text(s, 6, due);
+	h->stmt_bind_int64(s, 7, id);
+	step = h->stmt_step(s);
+	h->stmt_reset(s);
+	if (step != EP_STEP_DONE) {
+		snprintf(err, len, "cannot number the invoice: %s", h->db_errmsg(db));
+		goto out;
+	}
+	if (rc_canonical(db, id, &canon) != 0 ||
+	    rc_sign(db, provider, &canon, pub, sig, err, len) != 0)
+		goto out;
+	s = h->db_prepare(db, "UPDATE recharge_invoices SET public_key = ?, "
+	    "signature = ? WHERE id = ? AND signature IS NULL");
+	h->stmt_bind_text(s, 1, pub);
+	h->stmt_bind_text(s, 2, sig);
+	h->stmt_bind_int64(s, 3, id);
+	step = h->stmt_step(s);
+	h->stmt_reset(s);
+	if (step != EP_STEP_DONE || h->db_changes(db) != 1) {
+		snprintf(err, len, "cannot keep the signature: %s", h->db_errmsg(db));
+		goto out;
+	}
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	snprintf(summary, sizeof summary, "{\"number\":\"%s\",\"id\":%lld}",
+	    number, (long long)id);
+	if (h->audit(db, r, strcmp(state, "issued") == 0 ? "issue" : "credit",
+	    "invoice", number, provider, summary) != 0) {
+		snprintf(err, len, "cannot record the audit event");
+		goto out;
+	}
+	h->hook_fire("invoice.issued", summary);
+	rc = 0;
+out:
+	rc_buf_free(&canon);
+	return rc;
+}
+
+struct rc_inv {
+	int64_t id, provider, consumer, terms, net, credits;
+	char state[12], kind[8], code[16], number[40];
+};
+
+static int
+rc_inv_load(ep_db *db, int64_t id, struct rc_inv *v)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT i.id, i.provider_id, "
+	    "i.consumer_id, i.terms_days, i.net_pence, coalesce(i.credits_id, 0), "
+	    "i.state, i.kind, p.code, coalesce(i.number, '') FROM "
+	    "recharge_invoices i JOIN organisations p ON p.id = i.provider_id "
+	    "WHERE i.id = ?");
+	int rc = -1;
+
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		v->id = h->stmt_int64(s, 0);
+		v->provider = h->stmt_int64(s, 1);
+		v->consumer = h->stmt_int64(s, 2);
+		v->terms = h->stmt_int64(s, 3);
+		v->net = h->stmt_int64(s, 4);
+		v->credits = h->stmt_int64(s, 5);
+		rc_copy(v->state, sizeof v->state, h->stmt_text(s, 6));
+		rc_copy(v->kind, sizeof v->kind, h->stmt_text(s, 7));
+		rc_copy(v->code, sizeof v->code, h->stmt_text(s, 8));
+		rc_copy(v->number, sizeof v->number, h->stmt_text(s, 9));
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+/* Only the provider's finance officers (or an administrator) act on its
+ * invoices; r is NULL from the command line. */
+static int
+rc_may_act(ep_req *r, const struct rc_inv *v)
+{
+	if (r == NULL)
+		return 1;
+	return rc_host->req_org(r) == v->provider ||
+	    (rc_host->req_roles(r) & EP_ROLE_ADMIN) != 0;
+}
+
+static int
+rc_exec_id(ep_db *db, const char *sql, int64_t a, int64_t b)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, a);
+	if (b != 0)
+		h->stmt_bind_int64(s, 2, b);
+	rc = h->stmt_step(s);
+	h->stmt_reset(s);
+	return rc == EP_STEP_DONE ? h->db_changes(db) : -1;
+}
+
+/*
+ * Issues a draft in one transaction: the next number of the provider's
+ * gapless sequence, the dates from the agreement's terms, the entries
+ * locked as invoiced, the canonical form signed. A crash leaves it issued
+ * or not, never half.
+ */
+int
+rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_inv v;
+	int64_t billed;
+	int n, rc = -1;
+
+	if (h->db_begin(db) != 0) {
+		snprintf(err, len, "the store is busy: try again");
+		return -1;
+	}
+	if (rc_inv_load(db, invoice_id, &v) != 0 || !rc_may_act(r, &v)) {
+		snprintf(err, len, "there is no such invoice");
+		goto out;
+	}
+	if (strcmp(v.state, "draft") != 0) {
+		snprintf(err, len, "invoice %s is already %s", v.number, v.state);
+		goto out;
+	}
+	if (v.net < 0) {
+		snprintf(err, len, "the draft's total is negative: exclude the "
+		    "corrections or credit the invoice they correct");
+		goto out;
+	}
+	billed = -1;
+	n = rc_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
+	    "state = 'approved' AND id IN (SELECT entry_id FROM recharge_billed "
+	    "WHERE invoice_id = ?1)", invoice_id, 0);
+	{
+		ep_stmt *s = h->db_prepare(db, "SELECT count(*) FROM "
+		    "recharge_billed WHERE invoice_id = ?");
+
+		h->stmt_bind_int64(s, 1, invoice_id);
+		if (h->stmt_step(s) == EP_STEP_ROW)
+			billed = h->stmt_int64(s, 0);
+		h->stmt_reset(s);
+	}
+	if (n < 0 || n != billed) {
+		snprintf(err, len, "some of the draft's entries are no longer "
+		    "approved: run the month again");
+		goto out;
+	}
+	if (rc_finalise(db, r, invoice_id, v.provider, v.code, v.terms,
+	    "issued", err, len) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc == 0 && h->db_commit(db) != 0) {
+		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
+		rc = -1;
+	}
+	if (rc != 0)
+		h->db_rollback(db);
+	return rc;
+}
+
+/* Copies one line of the invoice onto the credit note. */
+static int
+rc_credit_line(ep_db *db, int64_t credit, int64_t invoice, int64_t line,
+    int64_t position, int64_t *amount)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "INSERT INTO recharge_lines (invoice_id, "
+	    "position, kind, engagement_id, description, unit, quantity, "
+	    "unit_price, amount, vat, ruleset_hash, po_reference, "
+	    "credits_line_id) SELECT ?1, ?2, kind, engagement_id, description, "
+	    "unit, quantity, unit_price, amount, vat, ruleset_hash, po_reference, "
+	    "id FROM recharge_lines l WHERE l.id = ?3 AND l.invoice_id = ?4 AND "
+	    "NOT EXISTS (SELECT 1 FROM recharge_lines c JOIN recharge_invoices i "
+	    "ON i.id = c.invoice_id WHERE c.credits_line_id = l.id AND "
+	    "i.state != 'draft') RETURNING amount");
+	int rc;
+
+	h->stmt_bind_int64(s, 1, credit);
+	h->stmt_bind_int64(s, 2, position);
+	h->stmt_bind_int64(s, 3, line);
+	h->stmt_bind_int64(s, 4, invoice);
+	rc = h->stmt_step(s);
+	if (rc == EP_STEP_ROW) {
+		*amount = h->stmt_int64(s, 0);
+		rc = h->stmt_step(s);
+	} else
+		rc = EP_STEP_ERROR;
+	h->stmt_reset(s);
+	return rc == EP_STEP_DONE ? 0 : -1;
+}
+
+/*
+ * A credit note against an issued invoice, for all of it (nlines 0) or
+ * some of its lines, with a reason: its own number from the same
+ * sequence, signed; the credited lines' entries go back to approved so a
+ * later run can bill them again.
+ */
+int
+rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
+    size_t nlines, const char *reason, int64_t *credit_id, char *err,
+    size_t len)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_inv v;
+	ep_stmt *s;
+	int64_t *all = NULL, net = 0, amount, vat, id;
+	size_t n = 0, i;
+	int rc = -1, step;
+
+	*credit_id = 0;
+	if (reason == NULL || *reason == '\0') {
+		snprintf(err, len, "reason: say why the invoice is credited");
+		return -1;
+	}
+	if (h->db_begin(db) != 0) {
+		snprintf(err, len, "the store is busy: try again");
+		return -1;
+	}
+	if (rc_inv_load(db, invoice_id, &v) != 0 || !rc_may_act(r, &v) ||
+	    strcmp(v.kind, "invoice") != 0) {
+		snprintf(err, len, "there is no such invoice");
+		goto out;
+	}
+	if (strcmp(v.state, "issued") != 0 && strcmp(v.state, "paid") != 0) {
+		snprintf(err, len, "invoice %s%s is %s: only an issued invoice is "
+		    "credited", v.number, *v.number ? "" : "(draft)", v.state);
+		goto out;
+	}
+	if (nlines == 0) {
+		s = h->db_prepare(db, "SELECT l.id FROM recharge_lines l WHERE "
+		    "l.invoice_id = ? AND NOT EXISTS (SELECT 1 FROM recharge_lines "
+		    "c WHERE c.credits_line_id = l.id) ORDER BY l.position");
+		h->stmt_bind_int64(s, 1, invoice_id);
+		while (h->stmt_step(s) == EP_STEP_ROW) {
+			if ((all = realloc(all, (n + 1) * sizeof *all)) == NULL)
+				abort();
+			all[n++] = h->stmt_int64(s, 0);
+		}
+		h->stmt_reset(s);
+		lines = all;
+		nlines = n;
+	}
+	if (nlines == 0) {
+		snprintf(err, len, "everything on %s is already credited", v.number);
+		goto out;
+	}
+	s = h->db_prepare(db, "INSERT INTO recharge_invoices (kind, period, "
+	    "provider_id, consumer_id, agreement_id, ruleset, vat_category, "
+	    "vat_rate_bp, vat_reason, po_reference, buyer_reference, terms_days, "
+	    "credits_id, reason) SELECT 'credit', period, provider_id, "
+	    "consumer_id, agreement_id, ruleset, vat_category, vat_rate_bp, "
+	    "vat_reason, po_reference, buyer_reference, terms_days, id, ? FROM "
+	    "recharge_invoices WHERE id = ?");
+	h->stmt_bind_text(s, 1, reason);
+	h->stmt_bind_int64(s, 2, invoice_id);
+	step = h->stmt_step(s);
+	h->stmt_reset(s);
+	if (step != EP_STEP_DONE) {
+		snprintf(err, len, "cannot make the credit note: %s",
+		    h->db_errmsg(db));
+		goto out;
+	}
+	id = h->db_last_id(db);
+	for (i = 0; i < nlines; i++) {
+		if (rc_credit_line(db, id, invoice_id, lines[i], (int64_t)i + 1,
+		    &amount) != 0) {
+			snprintf(err, len, "line %lld is not on %s or is already "
+			    "credited", (long long)lines[i], v.number);
+			goto out;
+		}
+		net += amount;
+	}
+	s = h->db_prepare(db, "SELECT vat_rate_bp FROM recharge_invoices WHERE "
+	    "id = ?");
+	h->stmt_bind_int64(s, 1, id);
+	h->stmt_step(s);
+	vat = rc_vat(net, h->stmt_int64(s, 0));
+	h->stmt_reset(s);
+	s = h->db_prepare(db, "UPDATE recharge_invoices SET net_pence = ?, "
+	    "vat_pence = ?, total_pence = ? WHERE id = ?");
+	h->stmt_bind_int64(s, 1, net);
+	h->stmt_bind_int64(s, 2, vat);
+	h->stmt_bind_int64(s, 3, net + vat);
+	h->stmt_bind_int64(s, 4, id);
+	step = h->stmt_step(s);
+	h->stmt_reset(s);
+	/* Release the credited lines' entries. */
+	if (step != EP_STEP_DONE ||
+	    rc_exec_id(db, "INSERT INTO recharge_released (entry_id, invoice_id, "
+	    "line_id, credit_id) SELECT b.entry_id, b.invoice_id, b.line_id, ?1 "
+	    "FROM recharge_billed b JOIN recharge_lines c ON c.credits_line_id = "
+	    "b.line_id WHERE c.invoice_id = ?1", id, 0) < 0 ||
+	    rc_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE id "
+	    "IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1)",
+	    id, 0) < 0 ||
+	    rc_exec_id(db, "DELETE FROM recharge_billed WHERE entry_id IN (SELECT "
+	    "entry_id FROM recharge_released WHERE credit_id = ?1)", id, 0) < 0 ||
+	    rc_exec_id(db, "UPDATE recharge_invoices SET state = 'credited' "
+	    "WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines l WHERE "
+	    "l.invoice_id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines c "
+	    "WHERE c.credits_line_id = l.id))", invoice_id, 0) < 0) {
+		snprintf(err, len, "cannot release the credited entries: %s",
+		    h->db_errmsg(db));
+		goto out;
+	}
+	if (rc_finalise(db, r, id, v.provider, v.code, v.terms, "issued", err,
+	    len) != 0)
+		goto out;
+	*credit_id = id;
+	rc = 0;
+out:
+	free(all);
+	if (rc == 0 && h->db_commit(db) != 0) {
+		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
+		rc = -1;
+	}
+	if (rc != 0)
+		h->db_rollback(db);
+	return rc;
+}
+
+/*
+ * Takes a draft line off its invoice: its entries wait for next month's
+ * run (a deferral for this month, with the reason), and the draft's
+ * totals are recomputed without it.
+ */
+int
+rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
+    const char *reason, char *err, size_t len)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_inv v;
+	ep_stmt *s;
+	int64_t net = 0, bp = 0;
+	int rc = -1, step;
+	char idtext[24], summary[160];
+
+	if (reason == NULL || *reason == '\0') {
+		snprintf(err, len, "reason: say why the line waits for next month");
+		return -1;
+	}
+	if (h->db_begin(db) != 0) {
+		snprintf(err, len, "the store is busy: try again");
+		return -1;
+	}
+	if (rc_inv_load(db, invoice_id, &v) != 0 || !rc_may_act(r, &v)) {
+		snprintf(err, len, "there is no such invoice");
+		goto out;
+	}
+	if (strcmp(v.state, "draft") != 0) {
+		snprintf(err, len, "invoice %s is %s: only a draft's lines are "
+		    "excluded", v.number, v.state);
+		goto out;
+	}
+	s = h->db_prepare(db, "INSERT INTO recharge_deferrals (entry_id, period, "
+	    "reason, by_person) SELECT b.entry_id, i.period, ?3, nullif(?4, 0) "
+	    "FROM recharge_billed b JOIN recharge_invoices i ON i.id = "
+	    "b.invoice_id WHERE b.line_id = ?1 AND b.invoice_id = ?2 "
+	    "ON CONFLICT DO NOTHING");
+	h->stmt_bind_int64(s, 1, line_id);
+	h->stmt_bind_int64(s, 2, invoice_id);
+	h->stmt_bind_text(s, 3, reason);
+	h->stmt_bind_int64(s, 4, r ? h->req_person(r) : 0);
+	step = h->stmt_step(s);
+	h->stmt_reset(s);
+	if (step != EP_STEP_DONE ||
+	    rc_exec_id(db, "DELETE FROM recharge_billed WHERE line_id = ?1",
+	    line_id, 0) < 0 ||
+	    rc_exec_id(db, "DELETE FROM recharge_lines WHERE id = ?1 AND "
+	    "invoice_id = ?2", line_id, invoice_id) != 1) {
+		snprintf(err, len, "line %lld is not on this draft",
+		    (long long)line_id);
+		goto out;
+	}
+	s = h->db_prepare(db, "SELECT coalesce(sum(l.amount), 0), i.vat_rate_bp "
+	    "FROM recharge_invoices i LEFT JOIN recharge_lines l ON l.invoice_id "
+	    "= i.id WHERE i.id = ?");
+	h->stmt_bind_int64(s, 1, invoice_id);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		net = h->stmt_int64(s, 0);
+		bp = h->stmt_int64(s, 1);
+	}
+	h->stmt_reset(s);
+	s = h->db_prepare(db, "UPDATE recharge_invoices SET net_pence = ?, "
+	    "vat_pence = ?, total_pence = ? WHERE id = ?");
+	h->stmt_bind_int64(s, 1, net);
+	h->stmt_bind_int64(s, 2, rc_vat(net, bp));
+	h->stmt_bind_int64(s, 3, net + rc_vat(net, bp));
+	h->stmt_bind_int64(s, 4, invoice_id);
+	step = h->stmt_step(s);
+	h->stmt_reset(s);
+	snprintf(idtext, sizeof idtext, "%lld", (long long)invoice_id);
+	snprintf(summary, sizeof summary, "{\"excluded_line\":%lld}",
+	    (long long)line_id);
+	if (step != EP_STEP_DONE || h->audit(db, r, "exclude", "invoice", idtext,
+	    v.provider, summary) != 0) {
+		snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == 0 && h->db_commit(db) != 0) {
+		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
+		rc = -1;
+	}
+	if (rc != 0)
+		h->db_rollback(db);
+	return rc;
+}
+
+/* Records that the consumer paid an issued invoice. */
+int
+rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_inv v;
+	int rc = -1;
+	char summary[80];
+
+	if (h->db_begin(db) != 0) {
+		snprintf(err, len, "the store is busy: try again");
+		return -1;
+	}
+	if (rc_inv_load(db, invoice_id, &v) != 0 || !rc_may_act(r, &v) ||
+	    strcmp(v.kind, "invoice") != 0) {
+		snprintf(err, len, "there is no such invoice");
+		goto out;
+	}
+	if (strcmp(v.state, "issued") != 0) {
+		snprintf(err, len, "invoice %s is %s, not issued and unpaid",
+		    *v.number ? v.number : "(draft)", v.state);
+		goto out;
+	}
+	snprintf(summary, sizeof summary, "{\"state\":\"paid\"}");
+	if (rc_exec_id(db, "UPDATE recharge_invoices SET state = 'paid', "
+	    "paid_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+	    invoice_id, 0) != 1 || h->audit(db, r, "paid", "invoice", v.number,
+	    v.provider, summary) != 0) {
+		snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == 0 && h->db_commit(db) != 0) {
+		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
+		rc = -1;
+	}
+	if (rc != 0)
+		h->db_rollback(db);
+	return rc;
+}

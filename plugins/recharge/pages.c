@@ -1,0 +1,549 @@
+/* pages.c: the invoice pages: the run, drafts, review, issue, credit. */
+#include "recharge.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RC_WHERE_KEY "(id = ?1 OR number = ?1)"
+/* Drafts are the provider's alone; issued documents are both parties'. */
+#define RC_OWNERS "SELECT provider_id FROM recharge_invoices WHERE " \
+	RC_WHERE_KEY " UNION SELECT consumer_id FROM recharge_invoices WHERE " \
+	RC_WHERE_KEY " AND state != 'draft'"
+#define RC_PROVIDER "SELECT provider_id FROM recharge_invoices WHERE " \
+	RC_WHERE_KEY
+
+static const char *const rc_th = "<th scope=\"col\" class=\"govuk-table__"
+    "header\">";
+static const char *const rc_thn = "<th scope=\"col\" class=\"govuk-table__"
+    "header govuk-table__header--numeric\">";
+
+static int64_t
+rc_param_invoice(ep_req *r)
+{
+	return rc_lookup(rc_host->req_db(r), rc_host->req_param(r, "id"));
+}
+
+/* One table of documents for the list page. */
+static void
+rc_list_table(ep_req *r, ep_page *b, const char *caption, const char *id,
+    int received)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, "
+	    "coalesce(i.number, 'Draft ' || i.id), i.kind, i.state, i.period, "
+	    "CASE WHEN ?2 THEN p.name ELSE c.name END, i.vat_category, "
+	    "i.total_pence FROM recharge_invoices i JOIN organisations p ON "
+	    "p.id = i.provider_id JOIN organisations c ON c.id = i.consumer_id "
+	    "WHERE CASE WHEN ?2 THEN i.consumer_id = ?1 AND i.state != 'draft' "
+	    "ELSE i.provider_id = ?1 END ORDER BY i.period DESC, i.state = "
+	    "'draft' DESC, i.id DESC LIMIT 500");
+	int any = 0;
+
+	h->stmt_bind_int64(s, 1, h->req_org(r));
+	h->stmt_bind_int64(s, 2, received);
+	h->html(b, "<table class=\"govuk-table\" id=\"%s\"><caption class=\""
+	    "govuk-table__caption govuk-table__caption--m\">%s</caption><thead "
+	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%RInvoice"
+	    "</th>%RMonth</th>%R%s</th>%RVAT</th>%RState</th>%RTotal</th></tr>"
+	    "</thead><tbody class=\"govuk-table__body\">\n", id, caption, rc_th,
+	    rc_th, rc_th, received ? "From" : "To", rc_th, rc_th, rc_thn);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		any = 1;
+		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
+		    "cell\"><a class=\"govuk-link\" href=\"/invoices/%D\">%s</a>%s"
+		    "</td><td class=\"govuk-table__cell\">%s</td><td class=\"govuk-"
+		    "table__cell\">%s</td><td class=\"govuk-table__cell\">%s</td><td "
+		    "class=\"govuk-table__cell\">%s</td><td class=\"govuk-table__cell "
+		    "govuk-table__cell--numeric\">%P</td></tr>\n", h->stmt_int64(s, 0),
+		    h->stmt_text(s, 1), strcmp(h->stmt_text(s, 2), "credit") == 0 ?
+		    " (credit note)" : "", h->stmt_text(s, 4), h->stmt_text(s, 5),
+		    h->stmt_text(s, 6), h->stmt_text(s, 3), h->stmt_int64(s, 7));
+	}
+	h->stmt_reset(s);
+	if (!any)
+		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
+		    "cell\" colspan=\"6\">None yet.</td></tr>\n");
+	h->html(b, "</tbody></table>\n");
+}
+
+static void
+rc_list_page(ep_req *r, int status, const ep_errors *e)
+{
+	const struct ep_host *h = rc_host;
+	ep_page *b = h->page_begin(r, "Invoices", e);
+
+	h->html(b, "<h1 class=\"govuk-heading-l\">Recharge invoices</h1>\n"
+	    "<h2 class=\"govuk-heading-m\">Run a month</h2>\n<p class=\"govuk-body"
+	    "\">The run prices every approved entry not yet billed and builds one "
+	    "draft per provider, consumer and agreement. Running a month again "
+	    "refreshes its drafts; it never bills an entry twice.</p>\n");
+	h->form_begin(b, r, "/invoices/run");
+	h->form_input(b, e, "period", "Month", "As YYYY-MM, for example 2026-10",
+	    "text", h->req_form(r, "period"), "govuk-input--width-10");
+	h->form_end(b, "Run the month");
+	rc_list_table(r, b, "Issued by your council", "issued", 0);
+	rc_list_table(r, b, "Received by your council", "received", 1);
+	h->page_end(r, b, status);
+}
+
+static void
+rc_list_cb(ep_req *r, void *arg)
+{
+	(void)arg;
+	rc_list_page(r, 200, NULL);
+}
+
+static void
+rc_run_post_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	const char *period = h->req_form(r, "period");
+	ep_errors *e;
+	int64_t job;
+	char loc[64];
+
+	(void)arg;
+	if (!rc_period_ok(period)) {
+		e = h->errors_new();
+		h->errors_add(e, "period", "Enter the month as YYYY-MM, for example "
+		    "2026-10");
+		rc_list_page(r, 400, e);
+		h->errors_free(e);
+		return;
+	}
+	if ((job = h->job_start("recharge-run", period)) < 0) {
+		h->page_message(r, 500, "Sorry, there is a problem", "The run could "
+		    "not be started. Try again.");
+		return;
+	}
+	snprintf(loc, sizeof loc, "/invoices/run?job=%lld", (long long)job);
+	h->redirect(r, loc);
+}
+
+/* A run's progress, refreshed every second while it runs. */
+static void
+rc_run_get_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	const char *q = h->req_query(r, "job");
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT state, done, total, "
+	    "coalesce(message, ''), arg FROM jobs WHERE id = ? AND name = "
+	    "'recharge-run'");
+	ep_page *b;
+	char state[12] = "";
+	int64_t done = 0, total = 0;
+	char msg[512] = "", period[16] = "";
+
+	(void)arg;
+	h->stmt_bind_int64(s, 1, q ? strtoll(q, NULL, 10) : 0);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_copy(state, sizeof state, h->stmt_text(s, 0));
+		done = h->stmt_int64(s, 1);
+		total = h->stmt_int64(s, 2);
+		rc_copy(msg, sizeof msg, h->stmt_text(s, 3));
+		rc_copy(period, sizeof period, h->stmt_text(s, 4));
+	}
+	h->stmt_reset(s);
+	b = h->page_begin(r, "Invoice run", NULL);
+	if (*state == '\0') {
+		h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run</h1>\n<p "
+		    "class=\"govuk-body\">There is no such run. <a class=\"govuk-link"
+		    "\" href=\"/invoices\">Start one</a>.</p>\n");
+		h->page_end(r, b, 200);
+		return;
+	}
+	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0)
+		h->html(b, "<meta http-equiv=\"refresh\" content=\"1\">\n");
+	h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run for %s</h1>\n<p "
+	    "class=\"govuk-body\">State: <strong id=\"run-state\">%s</strong></p>\n"
+	    "<p class=\"govuk-body\"><progress id=\"run-progress\" max=\"%D\" "
+	    "value=\"%D\">%D of %D</progress> %D of %D entries priced</p>\n",
+	    period, state, total > 0 ? total : 1, done, done, total, done, total);
+	if (*msg)
+		h->html(b, "<div class=\"govuk-error-summary\"><p class=\"govuk-body"
+		    "\">%s</p></div>\n", msg);
+	h->html(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\""
+	    "/invoices\">Back to invoices</a></p>\n");
+	h->page_end(r, b, 200);
+}
+
+/* The lines of a document, with a draft's exclude controls. */
+static void
+rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT l.id, l.position, "
+	    "l.description, l.quantity, l.unit, l.unit_price, l.amount, "
+	    "(SELECT count(*) FROM recharge_billed WHERE line_id = l.id), "
+	    "EXISTS (SELECT 1 FROM recharge_lines c WHERE c.credits_line_id = "
+	    "l.id), coalesce(l.engagement_id, 0) FROM recharge_lines l WHERE "
+	    "l.invoice_id = ? ORDER BY l.position");
+	char action[80], field[32];
+
+	h->stmt_bind_int64(s, 1, id);
+	h->html(b, "<table class=\"govuk-table\" id=\"lines\"><caption class=\""
+	    "govuk-table__caption govuk-table__caption--m\">Lines</caption><thead "
+	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%R#</th>"
+	    "%RDescription</th>%RQuantity</th>%RUnit price</th>%RAmount</th>%R"
+	    "</th></tr></thead><tbody class=\"govuk-table__body\">\n", rc_th,
+	    rc_th, rc_thn, rc_thn, rc_thn, rc_th);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		int64_t line = h->stmt_int64(s, 0);
+
+		h->html(b, "<tr class=\"govuk-table__row\" id=\"line-%D\"><td class="
+		    "\"govuk-table__cell\">%D</td><td class=\"govuk-table__cell\">%s%R"
+		    "%D%R</td><td class=\"govuk-table__cell govuk-table__cell--numeric"
+		    "\">%D %s</td><td class=\"govuk-table__cell govuk-table__cell--"
+		    "numeric\">%P</td><td class=\"govuk-table__cell govuk-table__cell"
+		    "--numeric\">%P</td><td class=\"govuk-table__cell\">",
+		    h->stmt_int64(s, 1), h->stmt_int64(s, 1), h->stmt_text(s, 2),
+		    h->stmt_int64(s, 9) ? " <span class=\"govuk-hint\">engagement "
+		    : "<span hidden>", h->stmt_int64(s, 9), "</span>",
+		    h->stmt_int64(s, 3), h->stmt_text(s, 4), h->stmt_int64(s, 5),
+		    h->stmt_int64(s, 6));
+		if (draft && h->stmt_int64(s, 7) > 0) {
+			snprintf(action, sizeof action, "/invoices/%lld/exclude",
+			    (long long)id);
+			h->form_begin(b, r, action);
+			h->html(b, "<input type=\"hidden\" name=\"line\" value=\"%D\">"
+			    "<label class=\"govuk-label\" for=\"reason-%D\">Reason to "
+			    "leave it to next month</label><input class=\"govuk-input\" "
+			    "id=\"reason-%D\" name=\"reason\" type=\"text\">", line,
+			    line, line);
+			snprintf(field, sizeof field, "Exclude line %lld",
+			    (long long)h->stmt_int64(s, 1));
+			h->form_end(b, field);
+		}
+		else if (h->stmt_int64(s, 8))
+			h->html(b, "credited");
+		h->html(b, "</td></tr>\n");
+	}
+	h->stmt_reset(s);
+	h->html(b, "</tbody></table>\n");
+}
+
+/* The lines a credit note may still take, as checkboxes. */
+static void
+rc_credit_choices(ep_req *r, ep_page *b, int64_t id)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT l.id, l.position, "
+	    "l.description, l.amount FROM recharge_lines l WHERE l.invoice_id = ? "
+	    "AND NOT EXISTS (SELECT 1 FROM recharge_lines c WHERE "
+	    "c.credits_line_id = l.id) ORDER BY l.position");
+
+	h->stmt_bind_int64(s, 1, id);
+	h->html(b, "<div class=\"govuk-checkboxes govuk-checkboxes--small\">\n");
+	while (h->stmt_step(s) == EP_STEP_ROW)
+		h->html(b, "<div class=\"govuk-checkboxes__item\"><input class=\""
+		    "govuk-checkboxes__input\" type=\"checkbox\" name=\"line\" "
+		    "value=\"%D\" id=\"credit-%D\"><label class=\"govuk-label "
+		    "govuk-checkboxes__label\" for=\"credit-%D\">Line %D: %s, %P"
+		    "</label></div>\n", h->stmt_int64(s, 0), h->stmt_int64(s, 1),
+		    h->stmt_int64(s, 1), h->stmt_int64(s, 1), h->stmt_text(s, 2),
+		    h->stmt_int64(s, 3));
+	h->stmt_reset(s);
+	h->html(b, "</div>\n");
+}
+
+static void
+rc_invoice_page(ep_req *r, int status, const char *error)
+{
+	const struct ep_host *h = rc_host;
+	ep_db *db = h->req_db(r);
+	int64_t id = rc_param_invoice(r);
+	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, i.state, "
+	    "coalesce(i.number, ''), i.period, p.name, c.name, i.vat_category, "
+	    "i.vat_reason, i.po_reference, i.buyer_reference, "
+	    "coalesce(i.issue_date, ''), coalesce(i.due_date, ''), i.net_pence, "
+	    "i.vat_pence, i.total_pence, i.provider_id, coalesce(o.number, ''), "
+	    "i.reason FROM recharge_invoices i JOIN organisations p ON p.id = "
+	    "i.provider_id JOIN organisations c ON c.id = i.consumer_id LEFT JOIN "
+	    "recharge_invoices o ON o.id = i.credits_id WHERE i.id = ?");
+	char kind[8], state[12], number[40], action[80], title[64];
+	int provider, draft, issued;
+	ep_page *b;
+
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) != EP_STEP_ROW) {
+		h->stmt_reset(s);
+		h->page_message(r, 404, "Page not found", "There is no such invoice.");
+		return;
+	}
+	rc_copy(kind, sizeof kind, h->stmt_text(s, 0));
+	rc_copy(state, sizeof state, h->stmt_text(s, 1));
+	rc_copy(number, sizeof number, h->stmt_text(s, 2));
+	provider = h->stmt_int64(s, 15) == h->req_org(r) ||
+	    (h->req_roles(r) & EP_ROLE_ADMIN) != 0;
+	draft = strcmp(state, "draft") == 0;
+	issued = strcmp(state, "issued") == 0 || strcmp(state, "paid") == 0;
+	snprintf(title, sizeof title, "%s %s", strcmp(kind, "credit") == 0 ?
+	    "Credit note" : "Invoice", draft ? "(draft)" : number);
+	b = h->page_begin(r, title, NULL);
+	if (error != NULL)
+		h->html(b, "<div class=\"govuk-error-summary\" role=\"alert\"><h2 "
+		    "class=\"govuk-error-summary__title\">There is a problem</h2><p "
+		    "class=\"govuk-body\" id=\"error\">%s</p></div>\n", error);
+	h->html(b, "<span class=\"govuk-caption-l\">%s for %s</span>\n<h1 class=\""
+	    "govuk-heading-l\">%s</h1>\n<dl class=\"govuk-summary-list\">"
+	    "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list"
+	    "__key\">State</dt><dd class=\"govuk-summary-list__value\" id=\"state"
+	    "\">%s</dd></div><div class=\"govuk-summary-list__row\"><dt class=\""
+	    "govuk-summary-list__key\">From</dt><dd class=\"govuk-summary-list__"
+	    "value\">%s</dd></div><div class=\"govuk-summary-list__row\"><dt class"
+	    "=\"govuk-summary-list__key\">To</dt><dd class=\"govuk-summary-list__"
+	    "value\">%s</dd></div>", strcmp(kind, "credit") == 0 ? "Credit note" :
+	    "Invoice", h->stmt_text(s, 3), title, state, h->stmt_text(s, 4),
+	    h->stmt_text(s, 5));
+	if (*h->stmt_text(s, 16))
+		h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-"
+		    "summary-list__key\">Credits</dt><dd class=\"govuk-summary-list__"
+		    "value\">%s: %s</dd></div>", h->stmt_text(s, 16),
+		    h->stmt_text(s, 17));
+	h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-"
+	    "summary-list__key\">Purchase order</dt><dd class=\"govuk-summary-list"
+	    "__value\">%s</dd></div><div class=\"govuk-summary-list__row\"><dt "
+	    "class=\"govuk-summary-list__key\">Issued / due</dt><dd class=\"govuk-"
+	    "summary-list__value\">%s / %s</dd></div><div class=\"govuk-summary-"
+	    "list__row\"><dt class=\"govuk-summary-list__key\">VAT</dt><dd class="
+	    "\"govuk-summary-list__value\">%s %s</dd></div><div class=\"govuk-"
+	    "summary-list__row\"><dt class=\"govuk-summary-list__key\">Net, VAT, "
+	    "total</dt><dd class=\"govuk-summary-list__value\" id=\"totals\">%P, "
+	    "%P, <strong>%P</strong></dd></div></dl>\n", *h->stmt_text(s, 8) ?
+	    h->stmt_text(s, 8) : "none", *h->stmt_text(s, 10) ?
+	    h->stmt_text(s, 10) : "not issued", *h->stmt_text(s, 11) ?
+	    h->stmt_text(s, 11) : "-", h->stmt_text(s, 6), h->stmt_text(s, 7),
+	    h->stmt_int64(s, 12), h->stmt_int64(s, 13), h->stmt_int64(s, 14));
+	h->stmt_reset(s);
+	rc_lines_table(r, b, id, draft && provider);
+	h->html(b, "<p class=\"govuk-body\">Download: <a class=\"govuk-link\" "
+	    "id=\"download-ubl\" href=\"/invoices/%D/ubl\" download>UBL (Peppol "
+	    "BIS 3.0)</a> | <a class=\"govuk-link\" id=\"download-csv\" href=\""
+	    "/invoices/%D/csv\" download>CSV of lines</a> | <a class=\"govuk-link"
+	    "\" id=\"download-html\" href=\"/invoices/%D/html\">printable</a>",
+	    id, id, id);
+	if (!draft)
+		h->html(b, " | <a class=\"govuk-link\" id=\"verify\" href=\""
+		    "/invoices/%D/verify\">verify</a>", id);
+	h->html(b, "</p>\n");
+	snprintf(action, sizeof action, "/invoices/%lld/issue", (long long)id);
+	if (draft && provider) {
+		h->form_begin(b, r, action);
+		h->form_end(b, "Issue this invoice");
+	}
+	if (issued && provider && strcmp(kind, "invoice") == 0) {
+		h->html(b, "<h2 class=\"govuk-heading-m\">Credit note</h2>\n<p class="
+		    "\"govuk-body\">Tick lines to credit only those; tick none to "
+		    "credit everything not yet credited.</p>\n");
+		snprintf(action, sizeof action, "/invoices/%lld/credit", (long long)id);
+		h->form_begin(b, r, action);
+		rc_credit_choices(r, b, id);
+		h->form_input(b, NULL, "reason", "Reason for the credit note", NULL,
+		    "text", NULL, NULL);
+		h->form_end(b, "Issue a credit note");
+		if (strcmp(state, "issued") == 0) {
+			snprintf(action, sizeof action, "/invoices/%lld/paid",
+			    (long long)id);
+			h->form_begin(b, r, action);
+			h->form_end(b, "Mark as paid");
+		}
+	}
+	h->page_end(r, b, status);
+}
+
+static void
+rc_invoice_cb(ep_req *r, void *arg)
+{
+	(void)arg;
+	rc_invoice_page(r, 200, NULL);
+}
+
+static void
+rc_redirect_invoice(ep_req *r, int64_t id)
+{
+	char loc[64];
+
+	snprintf(loc, sizeof loc, "/invoices/%lld", (long long)id);
+	rc_host->redirect(r, loc);
+}
+
+static void
+rc_issue_cb(ep_req *r, void *arg)
+{
+	char err[512];
+	int64_t id = rc_param_invoice(r);
+
+	(void)arg;
+	if (rc_issue(rc_host->req_db(r), r, id, err, sizeof err) != 0) {
+		rc_invoice_page(r, 409, err);
+		return;
+	}
+	rc_redirect_invoice(r, id);
+}
+
+static void
+rc_paid_cb(ep_req *r, void *arg)
+{
+	char err[512];
+	int64_t id = rc_param_invoice(r);
+
+	(void)arg;
+	if (rc_mark_paid(rc_host->req_db(r), r, id, err, sizeof err) != 0) {
+		rc_invoice_page(r, 409, err);
+		return;
+	}
+	rc_redirect_invoice(r, id);
+}
+
+static void
+rc_exclude_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	const char *line = h->req_form(r, "line");
+	char err[512];
+	int64_t id = rc_param_invoice(r);
+
+	(void)arg;
+	if (rc_exclude(h->req_db(r), r, id, line ? strtoll(line, NULL, 10) : 0,
+	    h->req_form(r, "reason"), err, sizeof err) != 0) {
+		rc_invoice_page(r, 400, err);
+		return;
+	}
+	rc_redirect_invoice(r, id);
+}
+
+struct rc_ids {
+	int64_t v[256];
+	size_t n;
+};
+
+static void
+rc_ids_cb(const char *value, void *arg)
+{
+	struct rc_ids *ids = arg;
+
+	if (ids->n < 256 && value != NULL)
+		ids->v[ids->n++] = strtoll(value, NULL, 10);
+}
+
+static void
+rc_credit_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_ids ids;
+	char err[512];
+	int64_t id = rc_param_invoice(r), credit;
+
+	(void)arg;
+	ids.n = 0;
+	h->req_form_each(r, "line", rc_ids_cb, &ids);
+	if (rc_credit(h->req_db(r), r, id, ids.v, ids.n, h->req_form(r,
+	    "reason"), &credit, err, sizeof err) != 0) {
+		rc_invoice_page(r, 400, err);
+		return;
+	}
+	rc_redirect_invoice(r, credit);
+}
+
+/* GET /invoices/{id}/verify: the checks, as JSON. */
+static void
+rc_verify_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_buf out = { 0 }, json = { 0 };
+	char err[256];
+	ep_fees *f;
+	const char *p, *nl;
+	int n, first = 1;
+
+	(void)arg;
+	if ((f = h->fees_open(h->req_db(r), err, sizeof err)) == NULL) {
+		h->json_error(r, 503, "fees_unavailable", NULL, err);
+		return;
+	}
+	n = rc_verify(h->req_db(r), f, rc_param_invoice(r), &out);
+	h->fees_close(f);
+	if (n < 0) {
+		h->json_error(r, 409, "not_issued", NULL, "only an issued invoice "
+		    "or credit note is verified");
+		rc_buf_free(&out);
+		return;
+	}
+	rc_buf_add(&json, "{\"ok\":%s,\"differences\":%d,\"report\":[",
+	    n == 0 ? "true" : "false", n);
+	for (p = out.s; p != NULL && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			break;
+		rc_buf_add(&json, "%s\"", first ? "" : ",");
+		for (; p < nl; p++) {
+			if (*p == '"' || *p == '\\')
+				rc_buf_add(&json, "\\%c", *p);
+			else if ((unsigned char)*p < 0x20)
+				rc_buf_add(&json, "\\u%04x", (unsigned char)*p);
+			else
+				rc_buf_add(&json, "%c", *p);
+		}
+		rc_buf_add(&json, "\"");
+		first = 0;
+	}
+	rc_buf_add(&json, "]}\n");
+	h->reply(r, 200, "application/json", json.s, json.len);
+	rc_buf_free(&out);
+	rc_buf_free(&json);
+}
+
+/* The downloads: UBL, CSV of lines, printable HTML. */
+static void
+rc_download_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	const char *fmt = arg;
+	struct rc_buf out = { 0 };
+	char err[256], disp[128];
+	int64_t id = rc_param_invoice(r);
+
+	if (rc_export(h->req_db(r), id, fmt, &out, err, sizeof err) != 0) {
+		h->page_message(r, 409, "This cannot be downloaded", err);
+		return;
+	}
+	if (strcmp(fmt, "html") != 0) {
+		snprintf(disp, sizeof disp, "attachment; filename=\"invoice-%lld.%s\"",
+		    (long long)id, strcmp(fmt, "ubl") == 0 ? "xml" : "csv");
+		h->reply_header(r, "Content-Disposition", disp);
+	}
+	h->reply(r, 200, strcmp(fmt, "ubl") == 0 ? "application/xml" :
+	    strcmp(fmt, "csv") == 0 ? "text/csv; charset=utf-8" :
+	    "text/html; charset=utf-8", out.s, out.len);
+	rc_buf_free(&out);
+}
+
+void
+rc_pages_routes(void)
+{
+	const struct ep_host *h = rc_host;
+
+	h->route_add(rc_self, "GET", "/invoices", RC_ROLES, rc_list_cb, NULL);
+	h->route_add(rc_self, "POST", "/invoices/run", RC_ROLES, rc_run_post_cb,
+	    NULL);
+	h->route_add(rc_self, "GET", "/invoices/run", RC_ROLES, rc_run_get_cb,
+	    NULL);
+	h->route_add_owned(rc_self, "GET", "/invoices/{id}", RC_ROLES, RC_OWNERS,
+	    rc_invoice_cb, NULL);
+	h->route_add_owned(rc_self, "POST", "/invoices/{id}/issue", RC_ROLES,
+	    RC_PROVIDER, rc_issue_cb, NULL);
+	h->route_add_owned(rc_self, "POST", "/invoices/{id}/exclude", RC_ROLES,
+	    RC_PROVIDER, rc_exclude_cb, NULL);
+	h->route_add_owned(rc_self, "POST", "/invoices/{id}/credit", RC_ROLES,
+	    RC_PROVIDER, rc_credit_cb, NULL);
+	h->route_add_owned(rc_self, "POST", "/invoices/{id}/paid", RC_ROLES,
+	    RC_PROVIDER, rc_paid_cb, NULL);
+	h->route_add_owned(rc_self, "GET", "/invoices/{id}/verify", RC_ROLES,
+	    RC_OWNERS, rc_verify_cb, NULL);
+	h->route_add_owned(rc_self, "GET", "/invoices/{id}/ubl", RC_ROLES,
+	    RC_OWNERS, rc_download_cb, (void *)"ubl");
+	h->route_add_owned(rc_self, "GET", "/invoices/{id}/csv", RC_ROLES,
+	    RC_OWNERS, rc_download_cb, (void *)"csv");
+	h->route_add_owned(rc_self, "GET", "/invoices/{id}/html", RC_ROLES,
+	    RC_OWNERS, rc_download_cb, (void *)"html");
+}

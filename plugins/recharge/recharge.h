@@ -1,0 +1,83 @@
+/* recharge.h: the recharge plugin's own header, one section per file. */
+#ifndef RECHARGE_H
+#define RECHARGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <expertpool/plugin.h>
+
+#define RC_ROLES (EP_ROLE_FINANCE)
+#define RC_VAT_S_BP 2000 /* UK standard rate, 20% */
+
+extern const struct ep_host *rc_host;
+extern ep_plugin *rc_self;
+
+/* util.c */
+struct rc_buf {
+	char *s;
+	size_t len, cap;
+};
+void rc_buf_add(struct rc_buf *b, const char *fmt, ...) EP_PRINTF(2, 3);
+void rc_buf_xml(struct rc_buf *b, const char *text);
+void rc_buf_free(struct rc_buf *b);
+void rc_money(char *out, size_t len, int64_t pence);
+int64_t rc_vat(int64_t net, int64_t bp);
+int rc_period_ok(const char *p);
+void rc_period_next(const char *p, char out[11]);
+int rc_copy(char *out, size_t len, const char *in);
+int64_t rc_lookup(ep_db *db, const char *key);
+
+/* run.c */
+struct rc_run_summary {
+	int64_t entries, invoices, lines, net;
+};
+typedef void (*rc_progress_fn)(int64_t done, int64_t total, void *arg);
+int rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run,
+    FILE *report, rc_progress_fn progress, void *parg,
+    struct rc_run_summary *out, char *err, size_t len);
+void rc_run_routes(void);
+int rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata);
+
+/* issue.c */
+int rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
+    size_t len);
+int rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
+    const int64_t *lines, size_t nlines, const char *reason,
+    int64_t *credit_id, char *err, size_t len);
+int rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
+    const char *reason, char *err, size_t len);
+int rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
+    size_t len);
+int rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out);
+
+/* sign.c */
+int rc_sign(ep_db *db, int64_t org_id, const struct rc_buf *msg,
+    char pub_hex[65], char sig_hex[129], char *err, size_t len);
+int rc_sign_check(const char *pub_hex, const char *sig_hex,
+    const struct rc_buf *msg);
+
+/* verify.c */
+int rc_verify(ep_db *db, ep_fees *f, int64_t invoice_id, struct rc_buf *out);
+
+/* export.c */
+int rc_export(ep_db *db, int64_t invoice_id, const char *format,
+    struct rc_buf *out, char *err, size_t len);
+
+/* netting.c */
+int rc_netting(ep_db *db, const char *period, struct rc_buf *text,
+    ep_page *page);
+void rc_netting_routes(void);
+
+/* pages.c */
+void rc_pages_routes(void);
+
+/* finance.c */
+void rc_finance_routes(void);
+
+/* cmd.c */
+int rc_invoice_command(ep_db *db, int argc, char **argv, void *arg);
+int rc_netting_command(ep_db *db, int argc, char **argv, void *arg);
+
+#endif

@@ -1,0 +1,155 @@
+/* util.c: growing buffers, money as text, VAT rounding, periods. */
+#include "recharge.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends printf output; the buffer grows as needed, abort on no memory. */
+void
+rc_buf_add(struct rc_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		b->cap = b->cap * 2 + (size_t)n + 256;
+		if ((b->s = realloc(b->s, b->cap)) == NULL)
+			abort();
+	}
+}
+
+/* Appends text escaped for XML and HTML content and attributes. */
+void
+rc_buf_xml(struct rc_buf *b, const char *text)
+{
+	const char *p;
+
+	for (p = text ? text : ""; *p != '\0'; p++) {
+		switch (*p) {
+		case '&':
+			rc_buf_add(b, "&amp;");
+			break;
+		case '<':
+			rc_buf_add(b, "&lt;");
+			break;
+		case '>':
+			rc_buf_add(b, "&gt;");
+			break;
+		case '"':
+			rc_buf_add(b, "&quot;");
+			break;
+		case '\'':
+			rc_buf_add(b, "&#39;");
+			break;
+		default:
+			rc_buf_add(b, "%c", *p);
+		}
+	}
+}
+
+void
+rc_buf_free(struct rc_buf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof *b);
+}
+
+/* Pence as a plain decimal, "-12.34": for XML, CSV and reports. */
+void
+rc_money(char *out, size_t len, int64_t pence)
+{
+	int64_t a = pence < 0 ? -pence : pence;
+
+	snprintf(out, len, "%s%lld.%02lld", pence < 0 ? "-" : "",
+	    (long long)(a / 100), (long long)(a % 100));
+}
+
+/* VAT on a net amount at a rate in basis points, rounded half to even,
+ * once per category as EN 16931 requires. */
+int64_t
+rc_vat(int64_t net, int64_t bp)
+{
+	int64_t n = net * bp, q, r;
+
+	q = n / 10000;
+	r = n % 10000;
+	if (r < 0) {
+		q--;
+		r += 10000;
+	}
+	if (2 * r > 10000 || (2 * r == 10000 && (q & 1)))
+		q++;
+	return q;
+}
+
+/* A period is YYYY-MM with a real month. */
+int
+rc_period_ok(const char *p)
+{
+	size_t i;
+
+	if (p == NULL || strlen(p) != 7 || p[4] != '-')
+		return 0;
+	for (i = 0; i < 7; i++) {
+		if (i != 4 && (p[i] < '0' || p[i] > '9'))
+			return 0;
+	}
+	return (p[5] == '0' && p[6] >= '1') || (p[5] == '1' && p[6] <= '2');
+}
+
+/* The first day of the month after the period, YYYY-MM-DD. */
+void
+rc_period_next(const char *p, char out[11])
+{
+	int y = atoi(p), m = atoi(p + 5);
+
+	if (++m > 12) {
+		m = 1;
+		y++;
+	}
+	y = y < 0 ? 0 : y > 9999 ? 9999 : y;
+	m = m < 1 ? 1 : m > 12 ? 12 : m;
+	snprintf(out, 11, "%04u-%02u-01", (unsigned)y % 10000u,
+	    (unsigned)m % 100u);
+}
+
+int
+rc_copy(char *out, size_t len, const char *in)
+{
+	int n = snprintf(out, len, "%s", in ? in : "");
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* An invoice by its number or its id; 0 when there is none. */
+int64_t
+rc_lookup(ep_db *db, const char *key)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s;
+	int64_t id = 0;
+
+	if (key == NULL || *key == '\0')
+		return 0;
+	s = h->db_prepare(db, "SELECT id FROM recharge_invoices WHERE "
+	    "number = ?1 OR (?1 NOT GLOB '*[^0-9]*' AND id = CAST(?1 AS INTEGER))");
+	if (s == NULL)
+		return 0;
+	h->stmt_bind_text(s, 1, key);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		id = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return id;
+}
