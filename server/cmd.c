@@ -11,6 +11,7 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_agreement_entry,
 	&cmd_audit_entry,
+	&cmd_baseline_entry,
 	&cmd_expert_entry,
 	&cmd_fees_entry,
 	&cmd_help_entry,
@@ -18,6 +19,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_migrate_entry,
 	&cmd_org_entry,
 	&cmd_plugins_entry,
+	&cmd_report_entry,
 	&cmd_routes_entry,
 	&cmd_token_entry,
 	&cmd_user_entry,

@@ -45,4 +45,5 @@ routes_register_all(void)
 	market_routes_register();
 	market_api_routes_register();
 	directory_routes_register();
+	report_routes_register();
 }

@@ -188,6 +188,8 @@ static const struct nav_item nav_items[] = {
 	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements" },
 	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/fees", "Fee rules" },
 	{ EP_ROLE_ANY, "/experts", "Experts" },
+	{ EP_ROLE_REQUESTER | EP_ROLE_APPROVER | EP_ROLE_FINANCE |
+	  EP_ROLE_ADMIN | EP_ROLE_POOL_MANAGER, "/reports", "Reports" },
 };
 
 /* Links plugins add to the header and the home page. */

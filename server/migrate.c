@@ -118,7 +118,10 @@ migrate_plugin(struct ep_db *db, const char *plugin, int version,
 	return rc;
 }
 
-/* The core first, then every loaded plugin's, in registration order. */
+/*
+ * The core first, then every loaded plugin's, in registration order; then
+ * the reports' summary triggers on whichever watched tables now exist.
+ */
 int
 migrate_all(struct ep_db *db, int *applied, char **err)
 {
@@ -133,5 +136,5 @@ migrate_all(struct ep_db *db, int *applied, char **err)
 		    applied, err) != 0)
 			return -1;
 	}
-	return 0;
+	return report_sum_install(db, err);
 }

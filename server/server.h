@@ -15,6 +15,7 @@ struct event_base;
 struct evbuffer;
 struct evhttp_request;
 struct evkeyvalq;
+struct json_t;
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -751,6 +752,8 @@ extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_routes_entry;
 extern const struct cmd_entry cmd_expert_entry;
+extern const struct cmd_entry cmd_baseline_entry;
+extern const struct cmd_entry cmd_report_entry;
 int read_password(const char *prompt, char *buf, size_t len);
 
 /* assets.c */
@@ -759,6 +762,98 @@ void assets_free(void);
 
 /* admin.c */
 void admin_routes_register(void);
+
+/* report.c */
+#define REP_MAX_TABLES 8
+enum rep_kind { REP_TEXT, REP_INT, REP_MINUTES, REP_PENCE, REP_BP };
+struct rep_col {
+	const char *id;		/* the CSV and JSON name */
+	const char *title;
+	enum rep_kind kind;
+};
+struct rep_cell {
+	char *text;
+	int64_t v;
+	enum rep_kind kind;	/* REP_TEXT: the column's */
+	int set;
+};
+struct rep_table {
+	const char *id, *title, *note;
+	const struct rep_col *cols;
+	size_t ncols;
+	struct rep_cell *cells;
+	size_t nrows, cap;
+	int chart;		/* the column drawn as bars; 0 none */
+	int marker;		/* a column drawn as a tick on each bar; 0 none */
+};
+struct rep_period {
+	char label[16];
+	char first[8], last[8];	/* YYYY-MM, inclusive */
+	char from[11];		/* the first day */
+};
+struct report {
+	const char *name;
+	char org_code[16];
+	char org_name[128];
+	struct rep_period period;
+	struct rep_table *tables[REP_MAX_TABLES];
+	size_t ntables;
+	char note_buf[256];
+};
+struct rep_spread {
+	int64_t n, q1, median, q3;
+};
+int64_t report_div(int64_t num, int64_t den);
+int64_t report_per_hour(int64_t pence, int64_t minutes);
+int64_t report_bp(int64_t part, int64_t whole);
+void report_spread(int64_t *v, size_t n, struct rep_spread *out);
+int report_period_parse(const char *s, struct rep_period *p);
+void report_period_current(char *out, size_t len);
+struct rep_table *report_table(struct report *rep, const char *id,
+    const char *title, const struct rep_col *cols, size_t ncols);
+void report_row(struct rep_table *t);
+void report_text(struct rep_table *t, size_t col, const char *text);
+void report_int(struct rep_table *t, size_t col, int64_t v);
+void report_int_kind(struct rep_table *t, size_t col, int64_t v,
+    enum rep_kind kind);
+void report_free(struct report *rep);
+struct rep_table *report_find_table(struct report *rep, const char *id);
+void report_csv(const struct rep_table *t, struct evbuffer *b);
+struct json_t *report_json(const struct report *rep);
+void report_html(struct evbuffer *b, const struct report *rep,
+    const char *csv_base);
+
+/* report-data.c */
+struct report_def {
+	const char *name;
+	const char *title;
+	int consortium;		/* about the consortium, not one organisation */
+	int (*build)(struct ep_db *db, struct report *rep, int64_t org_id,
+	    int names, const char *at);
+};
+extern const struct report_def report_defs[];
+extern const size_t report_ndefs;
+const struct report_def *report_def_find(const char *name);
+int report_build(struct ep_db *db, const struct report_def *def,
+    int64_t org_id, const char *period, int names, const char *at,
+    struct report *rep, char *err, size_t errlen);
+
+/* report-sum.c */
+int report_sum_install(struct ep_db *db, char **err);
+int64_t report_sum_rebuild(struct ep_db *db, int check,
+    void (*cb)(const char *table, int64_t rows, int64_t differ, void *arg),
+    void *arg);
+
+/* baseline.c */
+struct baseline_input {
+	const char *org_code, *area, *inhouse, *market, *from;
+	int pounds;		/* rates typed in pounds, not whole pence */
+};
+int baseline_set(struct ep_db *db, const struct audit_actor *actor,
+    const struct baseline_input *in, struct form_errors *e);
+
+/* report-pages.c */
+void report_routes_register(void);
 
 /* fees-pages.c */
 void fees_routes_register(void);

@@ -1,0 +1,899 @@
+/* report-data.c: the five reports' figures, read from the summaries. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+static int report_volumes(struct ep_db *, struct report *, int64_t, int,
+    const char *);
+static int report_unit_costs(struct ep_db *, struct report *, int64_t, int,
+    const char *);
+static int report_savings(struct ep_db *, struct report *, int64_t, int,
+    const char *);
+static int report_benchmark(struct ep_db *, struct report *, int64_t, int,
+    const char *);
+static int report_resilience(struct ep_db *, struct report *, int64_t, int,
+    const char *);
+
+const struct report_def report_defs[] = {
+	{ "volumes", "Volumes and flow", 0, report_volumes },
+	{ "unit-costs", "Unit costs", 0, report_unit_costs },
+	{ "savings", "Savings", 0, report_savings },
+	{ "benchmark", "Benchmarks", 0, report_benchmark },
+	{ "resilience", "Resilience", 1, report_resilience },
+};
+const size_t report_ndefs = nitems(report_defs);
+
+const struct report_def *
+report_def_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < report_ndefs; i++)
+		if (strcmp(report_defs[i].name, name) == 0)
+			return &report_defs[i];
+	return NULL;
+}
+
+/* A statement over one organisation and the period's months (?1 ?2 ?3). */
+static sqlite3_stmt *
+rep_stmt(struct ep_db *db, const char *sql, int64_t org_id,
+    const struct report *rep)
+{
+	sqlite3_stmt *s = db_stmt(db, sql);
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_int64(s, 1, org_id);
+	sqlite3_bind_text(s, 2, rep->period.first, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, rep->period.last, -1, SQLITE_STATIC);
+	return s;
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	return t ? t : "";
+}
+
+/* --- Volumes --- */
+
+static const struct rep_col hours_cols[] = {
+	{ "area", "Skill area", REP_TEXT },
+	{ "consumed_minutes", "Hours used", REP_MINUTES },
+	{ "provided_minutes", "Hours provided", REP_MINUTES },
+	{ "spend_pence", "Spend (priced)", REP_PENCE },
+	{ "income_pence", "Income (priced)", REP_PENCE },
+};
+static const struct rep_col invoice_cols[] = {
+	{ "side", "Side", REP_TEXT },
+	{ "documents", "Invoices and credit notes", REP_INT },
+	{ "net_pence", "Net", REP_PENCE },
+	{ "vat_pence", "VAT", REP_PENCE },
+	{ "total_pence", "Total", REP_PENCE },
+};
+static const struct rep_col flow_cols[] = {
+	{ "area", "Skill area", REP_TEXT },
+	{ "requests", "Requests", REP_INT },
+	{ "offered", "Offered", REP_INT },
+	{ "engaged", "Engaged", REP_INT },
+	{ "mean_offer_minutes", "Mean time to first offer (hours)", REP_MINUTES },
+	{ "mean_engage_minutes", "Mean time to engagement (hours)", REP_MINUTES },
+	{ "within_target", "Offered within target", REP_INT },
+	{ "within_target_bp", "Share within target", REP_BP },
+};
+
+/* Hours used and provided, priced, by skill area, with a total row. */
+static int
+volumes_hours(struct ep_db *db, struct report *rep, int64_t org_id)
+{
+	struct rep_table *t = report_table(rep, "hours", "Hours by skill area",
+	    hours_cols, nitems(hours_cols));
+	sqlite3_stmt *s = rep_stmt(db, "SELECT area, sum(cm), sum(pm), "
+	    "sum(cp), sum(pp) FROM (SELECT area, minutes AS cm, 0 AS pm, "
+	    "pence AS cp, 0 AS pp FROM report_hours WHERE consumer_id = ?1 AND "
+	    "month BETWEEN ?2 AND ?3 UNION ALL SELECT area, 0, minutes, 0, "
+	    "pence FROM report_hours WHERE provider_id = ?1 AND month BETWEEN ?2 "
+	    "AND ?3) GROUP BY area ORDER BY area", org_id, rep);
+	int64_t sum[4] = { 0, 0, 0, 0 };
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	t->chart = 1;
+	t->note = "Approved and invoiced time, by the month it was worked, "
+	    "priced as approved.";
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		report_row(t);
+		report_text(t, 0, col_text(s, 0));
+		for (i = 0; i < 4; i++) {
+			report_int(t, i + 1, sqlite3_column_int64(s, (int)i + 1));
+			sum[i] += sqlite3_column_int64(s, (int)i + 1);
+		}
+	}
+	sqlite3_reset(s);
+	if (t->nrows > 1) {
+		report_row(t);
+		report_text(t, 0, "All areas");
+		for (i = 0; i < 4; i++)
+			report_int(t, i + 1, sum[i]);
+	}
+	return 0;
+}
+
+/* What issued invoices and credit notes say the organisation spent and
+ * earned: the cash side of the recharges. */
+static int
+volumes_invoices(struct ep_db *db, struct report *rep, int64_t org_id)
+{
+	static const char *const sides[2] = { "Spend (as consumer)",
+		"Income (as provider)" };
+	static const char *const sql[2] = {
+		"SELECT count(*), coalesce(sum(documents), 0), coalesce(sum("
+		"net_pence), 0), coalesce(sum(vat_pence), 0), coalesce(sum("
+		"total_pence), 0) FROM report_invoices WHERE consumer_id = ?1 AND "
+		"month BETWEEN ?2 AND ?3",
+		"SELECT count(*), coalesce(sum(documents), 0), coalesce(sum("
+		"net_pence), 0), coalesce(sum(vat_pence), 0), coalesce(sum("
+		"total_pence), 0) FROM report_invoices WHERE provider_id = ?1 AND "
+		"month BETWEEN ?2 AND ?3",
+	};
+	struct rep_table *t = report_table(rep, "invoices",
+	    "Spend and income invoiced", invoice_cols, nitems(invoice_cols));
+	size_t i, k;
+
+	t->chart = 2;
+	t->note = "Issued recharge invoices less credit notes, by the period "
+	    "they bill.";
+	for (i = 0; i < 2; i++) {
+		sqlite3_stmt *s = rep_stmt(db, sql[i], org_id, rep);
+
+		if (s == NULL)
+			return -1;
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			report_row(t);
+			report_text(t, 0, sides[i]);
+			for (k = 1; k <= 4; k++)
+				report_int(t, k, sqlite3_column_int64(s, (int)k));
+		}
+		sqlite3_reset(s);
+	}
+	return 0;
+}
+
+/* One flow row from its sums. */
+static void
+flow_row(struct rep_table *t, const char *area, const int64_t v[6])
+{
+	report_row(t);
+	report_text(t, 0, area);
+	report_int(t, 1, v[0]);
+	report_int(t, 2, v[1]);
+	report_int(t, 3, v[2]);
+	if (v[1] > 0)
+		report_int(t, 4, report_div(v[3], v[1]));
+	if (v[2] > 0)
+		report_int(t, 5, report_div(v[4], v[2]));
+	report_int(t, 6, v[5]);
+	report_int(t, 7, report_bp(v[5], v[0]));
+}
+
+/* Requests submitted in the period and how quickly the pool answered. */
+static int
+volumes_flow(struct ep_db *db, struct report *rep, int64_t org_id)
+{
+	struct rep_table *t = report_table(rep, "flow", "Requests and response",
+	    flow_cols, nitems(flow_cols));
+	sqlite3_stmt *s = rep_stmt(db, "SELECT area, sum(requests), "
+	    "sum(offered), sum(engaged), sum(offer_minutes), "
+	    "sum(engage_minutes), sum(within_target) FROM report_flow WHERE "
+	    "consumer_id = ?1 AND month BETWEEN ?2 AND ?3 GROUP BY area ORDER BY "
+	    "area", org_id, rep);
+	int64_t v[6], sum[6] = { 0, 0, 0, 0, 0, 0 }, target = 0;
+	size_t i;
+	char *note;
+
+	if (s == NULL)
+		return -1;
+	t->chart = 1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		for (i = 0; i < 6; i++) {
+			v[i] = sqlite3_column_int64(s, (int)i + 1);
+			sum[i] += v[i];
+		}
+		flow_row(t, col_text(s, 0), v);
+	}
+	sqlite3_reset(s);
+	if (t->nrows > 1)
+		flow_row(t, "All areas", sum);
+	s = db_stmt(db, "SELECT target_minutes FROM report_settings WHERE id = 1");
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		target = sqlite3_column_int64(s, 0);
+	if (s != NULL)
+		sqlite3_reset(s);
+	note = xprintf("Requests by the month they were submitted. The "
+	    "consortium's target is a first offer within %lld hours; the means "
+	    "are in hours, rounded half to even to the minute.",
+	    (long long)(target / 60));
+	snprintf(rep->note_buf, sizeof rep->note_buf, "%s", note);
+	free(note);
+	t->note = rep->note_buf;
+	return 0;
+}
+
+static int
+report_volumes(struct ep_db *db, struct report *rep, int64_t org_id,
+    int names, const char *at)
+{
+	(void)names;
+	(void)at;
+	if (volumes_hours(db, rep, org_id) != 0 ||
+	    volumes_invoices(db, rep, org_id) != 0 ||
+	    volumes_flow(db, rep, org_id) != 0)
+		return -1;
+	return 0;
+}
+
+/* --- Unit costs --- */
+
+static const struct rep_col grade_cols[] = {
+	{ "area", "Skill area", REP_TEXT },
+	{ "grade", "Grade", REP_TEXT },
+	{ "minutes", "Hours", REP_MINUTES },
+	{ "pence", "Cost", REP_PENCE },
+	{ "pence_per_hour", "Cost per hour", REP_PENCE },
+};
+static const struct rep_col area_cost_cols[] = {
+	{ "area", "Skill area", REP_TEXT },
+	{ "minutes", "Hours", REP_MINUTES },
+	{ "pence", "Cost", REP_PENCE },
+	{ "pence_per_hour", "Cost per hour", REP_PENCE },
+};
+
+/* What an hour of pooled expertise cost the organisation, by skill area
+ * and grade and by area alone. */
+static int
+report_unit_costs(struct ep_db *db, struct report *rep, int64_t org_id,
+    int names, const char *at)
+{
+	struct rep_table *g = report_table(rep, "by-grade",
+	    "Cost per hour by skill area and grade", grade_cols,
+	    nitems(grade_cols));
+	struct rep_table *a = report_table(rep, "by-area",
+	    "Cost per hour by skill area", area_cost_cols,
+	    nitems(area_cost_cols));
+	sqlite3_stmt *s;
+	int64_t m, p;
+
+	(void)names;
+	(void)at;
+	g->chart = 4;
+	a->chart = 3;
+	g->note = "Approved and invoiced time used by the organisation; cost per "
+	    "hour is cost \xc3\x97 60 / minutes in pence, rounded half to even.";
+	s = rep_stmt(db, "SELECT area, grade, sum(minutes), sum(pence) FROM "
+	    "report_hours WHERE consumer_id = ?1 AND month BETWEEN ?2 AND ?3 "
+	    "GROUP BY area, grade ORDER BY area, grade", org_id, rep);
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		m = sqlite3_column_int64(s, 2);
+		p = sqlite3_column_int64(s, 3);
+		report_row(g);
+		report_text(g, 0, col_text(s, 0));
+		report_text(g, 1, col_text(s, 1));
+		report_int(g, 2, m);
+		report_int(g, 3, p);
+		if (m > 0)
+			report_int(g, 4, report_per_hour(p, m));
+	}
+	sqlite3_reset(s);
+	s = rep_stmt(db, "SELECT area, sum(minutes), sum(pence) FROM "
+	    "report_consumer WHERE consumer_id = ?1 AND month BETWEEN ?2 AND ?3 "
+	    "GROUP BY area ORDER BY area", org_id, rep);
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		m = sqlite3_column_int64(s, 1);
+		p = sqlite3_column_int64(s, 2);
+		report_row(a);
+		report_text(a, 0, col_text(s, 0));
+		report_int(a, 1, m);
+		report_int(a, 2, p);
+		if (m > 0)
+			report_int(a, 3, report_per_hour(p, m));
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* --- Savings --- */
+
+static const struct rep_col saving_cols[] = {
+	{ "area", "Skill area", REP_TEXT },
+	{ "minutes", "Hours used", REP_MINUTES },
+	{ "spend_pence", "Spend (priced)", REP_PENCE },
+	{ "compared_minutes", "Hours with a baseline", REP_MINUTES },
+	{ "compared_spend_pence", "Spend on those hours", REP_PENCE },
+	{ "market_cost_pence", "At the market rate", REP_PENCE },
+	{ "market_saving_pence", "Cashable saving against the market",
+	  REP_PENCE },
+	{ "market_saving_bp", "Share saved against the market", REP_BP },
+	{ "inhouse_cost_pence", "At the in-house cost", REP_PENCE },
+	{ "inhouse_saving_pence", "Saving against in-house", REP_PENCE },
+	{ "inhouse_saving_bp", "Share saved against in-house", REP_BP },
+};
+
+struct saving_sum {
+	char area[16];
+	int64_t minutes, spend, cmin, cspend;
+	int64_t market_pm, inhouse_pm;	/* pence x minutes per hour */
+};
+
+/* One savings row: baseline costs are rate x minutes / 60, rounded half
+ * to even once per area, after summing over the months. */
+static void
+saving_row(struct rep_table *t, const struct saving_sum *v)
+{
+	int64_t market = report_div(v->market_pm, 60);
+	int64_t inhouse = report_div(v->inhouse_pm, 60);
+
+	report_row(t);
+	report_text(t, 0, v->area);
+	report_int(t, 1, v->minutes);
+	report_int(t, 2, v->spend);
+	report_int(t, 3, v->cmin);
+	report_int(t, 4, v->cspend);
+	if (v->cmin == 0)
+		return;
+	report_int(t, 5, market);
+	report_int(t, 6, market - v->cspend);
+	report_int(t, 7, report_bp(market - v->cspend, market));
+	report_int(t, 8, inhouse);
+	report_int(t, 9, inhouse - v->cspend);
+	report_int(t, 10, report_bp(inhouse - v->cspend, inhouse));
+}
+
+/*
+ * Against what the same hours would have cost at the organisation's
+ * baselines: for each month, the baseline of that area in force on the
+ * month's first day. Months without one are left out of the comparison
+ * (the compared hours say how much was compared).
+ */
+static int
+report_savings(struct ep_db *db, struct report *rep, int64_t org_id,
+    int names, const char *at)
+{
+	struct rep_table *t = report_table(rep, "savings",
+	    "Savings against the baselines", saving_cols, nitems(saving_cols));
+	sqlite3_stmt *s, *b;
+	struct saving_sum cur, all;
+	int any = 0, nareas = 0;
+
+	(void)names;
+	(void)at;
+	t->chart = 6;
+	t->note = "Baselines are the organisation's own per-hour figures for "
+	    "each skill area. Shares are savings over the baseline cost, in per "
+	    "cent to two places, rounded half to even.";
+	memset(&cur, 0, sizeof cur);
+	memset(&all, 0, sizeof all);
+	snprintf(all.area, sizeof all.area, "All areas");
+	s = rep_stmt(db, "SELECT area, month, sum(minutes), sum(pence) FROM "
+	    "report_consumer WHERE consumer_id = ?1 AND month BETWEEN ?2 AND ?3 "
+	    "GROUP BY area, month ORDER BY area, month", org_id, rep);
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *area = col_text(s, 0);
+		char day[11];
+		int64_t m = sqlite3_column_int64(s, 2), p = sqlite3_column_int64(s, 3);
+
+		if (any && strcmp(cur.area, area) != 0) {
+			saving_row(t, &cur);
+			nareas++;
+			memset(&cur, 0, sizeof cur);
+		}
+		any = 1;
+		snprintf(cur.area, sizeof cur.area, "%s", area);
+		cur.minutes += m;
+		cur.spend += p;
+		all.minutes += m;
+		all.spend += p;
+		snprintf(day, sizeof day, "%s-01", col_text(s, 1));
+		b = db_stmt(db, "SELECT inhouse_pence, market_pence FROM baselines "
+		    "WHERE org_id = ? AND area = ? AND valid_from <= ? ORDER BY "
+		    "valid_from DESC LIMIT 1");
+		if (b == NULL)
+			break;
+		sqlite3_bind_int64(b, 1, org_id);
+		sqlite3_bind_text(b, 2, area, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(b, 3, day, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(b) == SQLITE_ROW) {
+			int64_t in = sqlite3_column_int64(b, 0);
+			int64_t mk = sqlite3_column_int64(b, 1);
+
+			cur.cmin += m;
+			cur.cspend += p;
+			cur.inhouse_pm += in * m;
+			cur.market_pm += mk * m;
+			all.cmin += m;
+			all.cspend += p;
+			all.inhouse_pm += in * m;
+			all.market_pm += mk * m;
+		}
+		sqlite3_reset(b);
+	}
+	sqlite3_reset(s);
+	if (any) {
+		saving_row(t, &cur);
+		nareas++;
+	}
+	if (nareas > 1)
+		saving_row(t, &all);
+	return 0;
+}
+
+/* --- Benchmarks --- */
+
+static const struct rep_col bench_cols[] = {
+	{ "metric", "Measure", REP_TEXT },
+	{ "unit", "Unit", REP_TEXT },
+	{ "yours", "Yours", REP_INT },
+	{ "organisations", "Organisations compared", REP_INT },
+	{ "lower_quartile", "Lower quartile", REP_INT },
+	{ "median", "Median", REP_INT },
+	{ "upper_quartile", "Upper quartile", REP_INT },
+};
+static const struct rep_col bench_org_cols[] = {
+	{ "organisation", "Organisation", REP_TEXT },
+	{ "name", "Name", REP_TEXT },
+	{ "minutes", "Hours used", REP_MINUTES },
+	{ "pence_per_hour", "Cost per hour", REP_PENCE },
+	{ "mean_offer_minutes", "Mean time to first offer", REP_MINUTES },
+	{ "within_target_bp", "Share within target", REP_BP },
+};
+
+/* One organisation's figures for the period, as benchmarks compare them. */
+struct bench_org {
+	int64_t id;
+	int64_t minutes[8], pence[8];	/* by area index; [0] all areas */
+	int64_t requests, offered, offer_minutes, engaged, engage_minutes;
+	int64_t within;
+};
+
+static const char *const bench_areas[] = { "", "legal", "it", "procurement",
+	"hr", "finance", "planning" };
+
+static size_t
+bench_area(const char *area)
+{
+	size_t i;
+
+	for (i = 1; i < nitems(bench_areas); i++)
+		if (strcmp(bench_areas[i], area) == 0)
+			return i;
+	return 7;		/* any other area */
+}
+
+static struct bench_org *
+bench_find(struct bench_org **v, size_t *n, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i].id == id)
+			return &(*v)[i];
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	memset(&(*v)[*n], 0, sizeof **v);
+	(*v)[*n].id = id;
+	return &(*v)[(*n)++];
+}
+
+/* Every organisation's figures, from the consumer and flow summaries. */
+static int
+bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
+    size_t *n)
+{
+	sqlite3_stmt *s = rep_stmt(db, "SELECT consumer_id, area, "
+	    "sum(minutes), sum(pence) FROM report_consumer WHERE ?1 = ?1 AND "
+	    "month BETWEEN ?2 AND ?3 GROUP BY consumer_id, area", 0, rep);
+	struct bench_org *o;
+	size_t a;
+
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		o = bench_find(v, n, sqlite3_column_int64(s, 0));
+		a = bench_area(col_text(s, 1));
+		o->minutes[a] += sqlite3_column_int64(s, 2);
+		o->pence[a] += sqlite3_column_int64(s, 3);
+		o->minutes[0] += sqlite3_column_int64(s, 2);
+		o->pence[0] += sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	s = rep_stmt(db, "SELECT consumer_id, sum(requests), sum(offered), "
+	    "sum(offer_minutes), sum(engaged), sum(engage_minutes), "
+	    "sum(within_target) FROM report_flow WHERE ?1 = ?1 AND month BETWEEN "
+	    "?2 AND ?3 GROUP BY consumer_id", 0, rep);
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		o = bench_find(v, n, sqlite3_column_int64(s, 0));
+		o->requests = sqlite3_column_int64(s, 1);
+		o->offered = sqlite3_column_int64(s, 2);
+		o->offer_minutes = sqlite3_column_int64(s, 3);
+		o->engaged = sqlite3_column_int64(s, 4);
+		o->engage_minutes = sqlite3_column_int64(s, 5);
+		o->within = sqlite3_column_int64(s, 6);
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+enum bench_metric { BM_COST, BM_OFFER, BM_ENGAGE, BM_WITHIN };
+
+/* One organisation's value of a measure; 0 when it has none. */
+static int
+bench_value(const struct bench_org *o, enum bench_metric m, size_t area,
+    int64_t *out)
+{
+	switch (m) {
+	case BM_COST:
+		if (o->minutes[area] <= 0)
+			return 0;
+		*out = report_per_hour(o->pence[area], o->minutes[area]);
+		return 1;
+	case BM_OFFER:
+		if (o->offered == 0)
+			return 0;
+		*out = report_div(o->offer_minutes, o->offered);
+		return 1;
+	case BM_ENGAGE:
+		if (o->engaged == 0)
+			return 0;
+		*out = report_div(o->engage_minutes, o->engaged);
+		return 1;
+	case BM_WITHIN:
+		if (o->requests == 0)
+			return 0;
+		*out = report_bp(o->within, o->requests);
+		return 1;
+	}
+	return 0;
+}
+
+/* One benchmark row: the organisation's figure beside everyone's spread. */
+static void
+bench_row(struct rep_table *t, const struct bench_org *v, size_t n,
+    const struct bench_org *mine, const char *label, enum bench_metric m,
+    size_t area)
+{
+	static const char *const units[] = { "pence_per_hour", "minutes",
+		"minutes", "basis_points" };
+	static const enum rep_kind kinds[] = { REP_PENCE, REP_MINUTES,
+		REP_MINUTES, REP_BP };
+	int64_t *vals = xcalloc(n + 1, sizeof *vals), x;
+	struct rep_spread sp;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (bench_value(&v[i], m, area, &x))
+			vals[k++] = x;
+	report_spread(vals, k, &sp);
+	free(vals);
+	if (k == 0)
+		return;
+	report_row(t);
+	report_text(t, 0, label);
+	report_text(t, 1, units[m]);
+	if (mine != NULL && bench_value(mine, m, area, &x))
+		report_int_kind(t, 2, x, kinds[m]);
+	report_int(t, 3, sp.n);
+	report_int_kind(t, 4, sp.q1, kinds[m]);
+	report_int_kind(t, 5, sp.median, kinds[m]);
+	report_int_kind(t, 6, sp.q3, kinds[m]);
+}
+
+/* The named table: every organisation's figures, for consortium roles. */
+static int
+bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
+    size_t n)
+{
+	struct rep_table *t = report_table(rep, "organisations",
+	    "Every organisation", bench_org_cols, nitems(bench_org_cols));
+	sqlite3_stmt *s = db_stmt(db, "SELECT id, code, name FROM "
+	    "organisations ORDER BY code");
+	int64_t x;
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	t->chart = 3;
+	t->note = "Shown to pool managers and administrators only.";
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const struct bench_org *o = NULL;
+
+		for (i = 0; i < n; i++)
+			if (v[i].id == sqlite3_column_int64(s, 0))
+				o = &v[i];
+		if (o == NULL)
+			continue;
+		report_row(t);
+		report_text(t, 0, col_text(s, 1));
+		report_text(t, 1, col_text(s, 2));
+		report_int(t, 2, o->minutes[0]);
+		if (bench_value(o, BM_COST, 0, &x))
+			report_int(t, 3, x);
+		if (bench_value(o, BM_OFFER, 0, &x))
+			report_int(t, 4, x);
+		if (bench_value(o, BM_WITHIN, 0, &x))
+			report_int(t, 5, x);
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+/*
+ * The organisation's unit costs and response times beside the
+ * consortium's spread of the same figures, one value per organisation
+ * that has one. No other organisation is named unless names is set
+ * (pool managers, administrators).
+ */
+static int
+report_benchmark(struct ep_db *db, struct report *rep, int64_t org_id,
+    int names, const char *at)
+{
+	struct rep_table *t = report_table(rep, "benchmark",
+	    "Your figures beside the consortium's", bench_cols,
+	    nitems(bench_cols));
+	struct bench_org *v = NULL, *mine = NULL;
+	char label[64];
+	size_t n = 0, i;
+	int rc = -1;
+
+	(void)at;
+	t->chart = 2;
+	t->marker = 5;
+	t->note = "Quartiles by the nearest-rank method over the organisations "
+	    "with a figure; the red tick on each bar is the consortium's "
+	    "median. Other organisations are not named.";
+	if (bench_load(db, rep, &v, &n) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (v[i].id == org_id)
+			mine = &v[i];
+	bench_row(t, v, n, mine, "Cost per hour, all areas", BM_COST, 0);
+	for (i = 1; i < nitems(bench_areas); i++) {
+		snprintf(label, sizeof label, "Cost per hour, %s", bench_areas[i]);
+		bench_row(t, v, n, mine, label, BM_COST, i);
+	}
+	bench_row(t, v, n, mine, "Mean time to first offer", BM_OFFER, 0);
+	bench_row(t, v, n, mine, "Mean time to engagement", BM_ENGAGE, 0);
+	bench_row(t, v, n, mine, "Share offered within target", BM_WITHIN, 0);
+	if (names && bench_named(db, rep, v, n) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(v);
+	return rc;
+}
+
+/* --- Resilience --- */
+
+static const struct rep_col single_cols[] = {
+	{ "area", "Skill area", REP_TEXT },
+	{ "speciality", "Speciality", REP_TEXT },
+	{ "expert", "The one expert", REP_TEXT },
+	{ "organisation", "Employed by", REP_TEXT },
+};
+static const struct rep_col cover_cols[] = {
+	{ "area", "Skill area", REP_TEXT },
+	{ "experts", "Experts", REP_INT },
+	{ "weekly_minutes", "Weekly capacity (hours)", REP_MINUTES },
+	{ "free_minutes", "Free in the next 8 weeks (hours)", REP_MINUTES },
+};
+static const struct rep_col load_cols[] = {
+	{ "expert", "Expert", REP_TEXT },
+	{ "organisation", "Employed by", REP_TEXT },
+	{ "weekly_minutes", "Weekly capacity (hours)", REP_MINUTES },
+	{ "last_minutes", "Logged, last 8 weeks (hours)", REP_MINUTES },
+	{ "last_load_bp", "Load, last 8 weeks", REP_BP },
+	{ "next_free_minutes", "Free, next 8 weeks (hours)", REP_MINUTES },
+	{ "next_load_bp", "Booked, next 8 weeks", REP_BP },
+};
+
+/* A date some days from another, as YYYY-MM-DD. */
+static void
+rep_day_add(const char *date, int days, char out[11])
+{
+	day_format(day_of(date) + days, out);
+}
+
+/* Skills only one active expert holds. */
+static int
+resilience_single(struct ep_db *db, struct report *rep)
+{
+	struct rep_table *t = report_table(rep, "single-points",
+	    "Skills held by only one expert", single_cols, nitems(single_cols));
+	sqlite3_stmt *s = db_stmt(db, "SELECT k.area, k.speciality, "
+	    "min(x.name), min(o.code) FROM expert_skills k JOIN experts x ON "
+	    "x.id = k.expert_id AND x.active = 1 JOIN organisations o ON "
+	    "o.id = x.org_id GROUP BY k.area, k.speciality HAVING count(*) = 1 "
+	    "ORDER BY k.area, k.speciality");
+
+	if (s == NULL)
+		return -1;
+	t->note = "Single points of failure: each of these skills is lost if "
+	    "its one expert leaves or is away.";
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		report_row(t);
+		report_text(t, 0, col_text(s, 0));
+		report_text(t, 1, col_text(s, 1));
+		report_text(t, 2, col_text(s, 2));
+		report_text(t, 3, col_text(s, 3));
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+/*
+ * Cover by area and load by expert: free hours over the next eight weeks
+ * (capacity less leave and engagements, as the broker counts them) and
+ * approved time logged over the last eight, against weekly capacity.
+ */
+static int
+resilience_load(struct ep_db *db, struct report *rep, const char *at)
+{
+	struct rep_table *c = report_table(rep, "cover",
+	    "Cover by skill area", cover_cols, nitems(cover_cols));
+	struct rep_table *l = report_table(rep, "load",
+	    "Load on each expert", load_cols, nitems(load_cols));
+	sqlite3_stmt *s;
+	char next_to[11], last_from[11], monday[11];
+	struct { char area[16]; int64_t n, weekly, free; } areas[8];
+	size_t na = 0, i;
+	int64_t d = day_of(at);
+
+	c->chart = 3;
+	l->chart = 4;
+	l->marker = 6;
+	l->note = "Load is approved time over eight weeks of capacity; booked is "
+	    "the share of the next eight weeks' capacity taken by engagements "
+	    "and leave (the red tick).";
+	rep_day_add(at, 55, next_to);
+	day_format(d - (weekday_of(d) + 6) % 7, monday); /* this week's Monday */
+	rep_day_add(monday, -56, last_from);
+	memset(areas, 0, sizeof areas);
+	s = db_stmt(db, "SELECT x.id, x.name, o.code, x.weekly_capacity_minutes, "
+	    "(SELECT coalesce(sum(minutes), 0) FROM report_load WHERE "
+	    "expert_id = x.id AND week >= ?1 AND week < ?2), (SELECT "
+	    "group_concat(DISTINCT area) FROM expert_skills WHERE expert_id = "
+	    "x.id) FROM experts x JOIN organisations o ON o.id = x.org_id WHERE "
+	    "x.active = 1 ORDER BY o.code, x.name, x.id");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, last_from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, monday, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t weekly = sqlite3_column_int64(s, 3);
+		int64_t last = sqlite3_column_int64(s, 4);
+		int64_t free_m = expert_free_minutes(db, sqlite3_column_int64(s, 0),
+		    at, next_to);
+		char list[128], *p, *save = NULL;
+
+		report_row(l);
+		report_text(l, 0, col_text(s, 1));
+		report_text(l, 1, col_text(s, 2));
+		report_int(l, 2, weekly);
+		report_int(l, 3, last);
+		report_int(l, 4, report_bp(last, weekly * 8));
+		report_int(l, 5, free_m);
+		report_int(l, 6, report_bp(weekly * 8 - free_m, weekly * 8));
+		snprintf(list, sizeof list, "%s", col_text(s, 5));
+		for (p = strtok_r(list, ",", &save); p != NULL;
+		    p = strtok_r(NULL, ",", &save)) {
+			for (i = 0; i < na && strcmp(areas[i].area, p) != 0; i++)
+				;
+			if (i == na && na == nitems(areas))
+				continue;
+			if (i == na)
+				snprintf(areas[na++].area, sizeof areas[0].area, "%s", p);
+			areas[i].n++;
+			areas[i].weekly += weekly;
+			areas[i].free += free_m;
+		}
+	}
+	sqlite3_reset(s);
+	for (i = 0; i < na; i++) {
+		report_row(c);
+		report_text(c, 0, areas[i].area);
+		report_int(c, 1, areas[i].n);
+		report_int(c, 2, areas[i].weekly);
+		report_int(c, 3, areas[i].free);
+	}
+	return 0;
+}
+
+static int
+report_resilience(struct ep_db *db, struct report *rep, int64_t org_id,
+    int names, const char *at)
+{
+	(void)org_id;
+	(void)names;
+	if (resilience_single(db, rep) != 0 || resilience_load(db, rep, at) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Builds a report for an organisation (ignored by consortium reports) and
+ * a period, inside one read transaction so every table agrees. at is
+ * today unless given (YYYY-MM-DD), for the resilience windows.
+ */
+int
+report_build(struct ep_db *db, const struct report_def *def, int64_t org_id,
+    const char *period, int names, const char *at, struct report *rep,
+    char *err, size_t errlen)
+{
+	char today[11], label[16];
+	time_t now;
+	struct tm tm;
+	int rc, own;
+
+	memset(rep, 0, sizeof *rep);
+	rep->name = def->name;
+	if (period == NULL || *period == '\0')
+		report_period_current(label, sizeof label);
+	else
+		snprintf(label, sizeof label, "%s", period);
+	if (report_period_parse(label, &rep->period) != 0) {
+		snprintf(err, errlen, "Enter a period as a month (2026-10), a "
+		    "quarter of the financial year (2026-Q3) or a financial year "
+		    "(2026/27)");
+		return -1;
+	}
+	if (at == NULL || *at == '\0') {
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(today, sizeof today, "%Y-%m-%d", &tm);
+		at = today;
+	} else if (!date_ok(at)) {
+		snprintf(err, errlen, "Enter the date as YYYY-MM-DD");
+		return -1;
+	}
+	if (!def->consortium) {
+		sqlite3_stmt *s = db_stmt(db, "SELECT code, name FROM organisations "
+		    "WHERE id = ?");
+
+		if (s == NULL)
+			goto store;
+		sqlite3_bind_int64(s, 1, org_id);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			sqlite3_reset(s);
+			snprintf(err, errlen, "No such organisation");
+			return -1;
+		}
+		snprintf(rep->org_code, sizeof rep->org_code, "%s", col_text(s, 0));
+		snprintf(rep->org_name, sizeof rep->org_name, "%s", col_text(s, 1));
+		sqlite3_reset(s);
+	}
+	/* The server reads a GET inside one transaction already. */
+	own = db->tx_depth == 0;
+	if (own && db_read_begin(db) != 0)
+		goto store;
+	rc = def->build(db, rep, org_id, names, at);
+	if (own)
+		db_read_end(db);
+	if (rc == 0)
+		return 0;
+store:
+	snprintf(err, errlen, "The store failed: %s", db_errmsg(db));
+	report_free(rep);
+	return -1;
+}

@@ -1,0 +1,440 @@
+/* report-sum.c: the summary tables the reports read, and their triggers. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+/*
+ * The summaries move in the same transaction as the rows they sum: SQLite
+ * triggers on requests (core), time_entries (timesheet plugin) and
+ * recharge_invoices (recharge plugin). A core migration cannot name a
+ * plugin's table, so the triggers are created here, by report_sum_install()
+ * after every migration run, for each watched table that exists and whose
+ * triggers do not yet: the summary is rebuilt from its rows in the same
+ * transaction, so a plugin installed after the core starts with exact
+ * figures. Trigger names carry a version: a change to their text gets a
+ * new name, and the old ones are dropped.
+ *
+ * Templates write the row as ROW. (NEW. or OLD.) and the direction as
+ * SIGN (1 adds a row's contribution, -1 takes it away).
+ */
+
+/* An entry counts once approved, and still once invoiced. */
+#define SUM_COUNTED(row) row ".state IN ('approved', 'invoiced')"
+#define SUM_ENTRY_CHANGED "(OLD.minutes != NEW.minutes OR " \
+	"OLD.priced_pence != NEW.priced_pence OR OLD.billable != NEW.billable " \
+	"OR OLD.entry_date != NEW.entry_date OR " \
+	"OLD.engagement_id != NEW.engagement_id)"
+
+static const char sum_hours_add[] =
+    "INSERT INTO report_hours (consumer_id, month, provider_id, area, grade, "
+    "entries, minutes, billable_minutes, pence) SELECT e.consumer_id, "
+    "substr(ROW.entry_date, 1, 7), e.provider_id, r.area, x.grade, SIGN, "
+    "SIGN * ROW.minutes, SIGN * ROW.minutes * ROW.billable, "
+    "SIGN * ROW.priced_pence FROM engagements e JOIN requests r ON "
+    "r.id = e.request_id JOIN experts x ON x.id = e.expert_id WHERE "
+    "e.id = ROW.engagement_id ON CONFLICT DO UPDATE SET entries = entries + "
+    "excluded.entries, minutes = minutes + excluded.minutes, "
+    "billable_minutes = billable_minutes + excluded.billable_minutes, "
+    "pence = pence + excluded.pence;\n"
+    "INSERT INTO report_consumer (month, consumer_id, area, entries, "
+    "minutes, pence) SELECT substr(ROW.entry_date, 1, 7), e.consumer_id, "
+    "r.area, SIGN, SIGN * ROW.minutes, SIGN * ROW.priced_pence FROM "
+    "engagements e JOIN requests r ON r.id = e.request_id WHERE "
+    "e.id = ROW.engagement_id ON CONFLICT DO UPDATE SET entries = entries + "
+    "excluded.entries, minutes = minutes + excluded.minutes, pence = pence + "
+    "excluded.pence;\n"
+    "INSERT INTO report_load (expert_id, week, entries, minutes) SELECT "
+    "e.expert_id, date(ROW.entry_date, 'weekday 0', '-6 days'), SIGN, "
+    "SIGN * ROW.minutes FROM engagements e WHERE e.id = ROW.engagement_id "
+    "ON CONFLICT DO UPDATE SET entries = entries + excluded.entries, "
+    "minutes = minutes + excluded.minutes;\n";
+static const char sum_hours_tidy[] =
+    "DELETE FROM report_hours WHERE entries = 0 AND consumer_id = (SELECT "
+    "consumer_id FROM engagements WHERE id = ROW.engagement_id) AND "
+    "month = substr(ROW.entry_date, 1, 7);\n"
+    "DELETE FROM report_consumer WHERE entries = 0 AND month = "
+    "substr(ROW.entry_date, 1, 7) AND consumer_id = (SELECT consumer_id FROM "
+    "engagements WHERE id = ROW.engagement_id);\n"
+    "DELETE FROM report_load WHERE entries = 0 AND expert_id = (SELECT "
+    "expert_id FROM engagements WHERE id = ROW.engagement_id) AND "
+    "week = date(ROW.entry_date, 'weekday 0', '-6 days');\n";
+static const char sum_hours_rebuild[] =
+    "DELETE FROM report_hours;"
+    "INSERT INTO report_hours (consumer_id, month, provider_id, area, grade, "
+    "entries, minutes, billable_minutes, pence) SELECT e.consumer_id, "
+    "substr(t.entry_date, 1, 7), e.provider_id, r.area, x.grade, count(*), "
+    "sum(t.minutes), sum(t.minutes * t.billable), sum(t.priced_pence) FROM "
+    "time_entries t JOIN engagements e ON e.id = t.engagement_id JOIN "
+    "requests r ON r.id = e.request_id JOIN experts x ON x.id = e.expert_id "
+    "WHERE t.state IN ('approved', 'invoiced') GROUP BY 1, 2, 3, 4, 5;"
+    "DELETE FROM report_consumer;"
+    "INSERT INTO report_consumer (month, consumer_id, area, entries, "
+    "minutes, pence) SELECT substr(t.entry_date, 1, 7), e.consumer_id, "
+    "r.area, count(*), sum(t.minutes), sum(t.priced_pence) FROM "
+    "time_entries t JOIN engagements e ON e.id = t.engagement_id JOIN "
+    "requests r ON r.id = e.request_id WHERE t.state IN ('approved', "
+    "'invoiced') GROUP BY 1, 2, 3;"
+    "DELETE FROM report_load;"
+    "INSERT INTO report_load (expert_id, week, entries, minutes) SELECT "
+    "e.expert_id, date(t.entry_date, 'weekday 0', '-6 days'), count(*), "
+    "sum(t.minutes) FROM time_entries t JOIN engagements e ON "
+    "e.id = t.engagement_id WHERE t.state IN ('approved', 'invoiced') "
+    "GROUP BY 1, 2;";
+
+/* Minutes from a request's submission to one of its later timestamps. */
+#define SUM_SINCE(col) "(CAST(strftime('%s', ROW." col ") AS INTEGER) - " \
+	"CAST(strftime('%s', ROW.submitted_at) AS INTEGER)) / 60"
+static const char sum_flow_add[] =
+    "INSERT INTO report_flow (consumer_id, month, area, requests, offered, "
+    "engaged, offer_minutes, engage_minutes, within_target) SELECT "
+    "ROW.consumer_id, substr(ROW.submitted_at, 1, 7), ROW.area, SIGN, "
+    "SIGN * (ROW.first_offer_at IS NOT NULL), "
+    "SIGN * (ROW.engaged_at IS NOT NULL), "
+    "SIGN * coalesce(" SUM_SINCE("first_offer_at") ", 0), "
+    "SIGN * coalesce(" SUM_SINCE("engaged_at") ", 0), "
+    "SIGN * coalesce(" SUM_SINCE("first_offer_at") " <= s.target_minutes, 0) "
+    "FROM report_settings s WHERE s.id = 1 ON CONFLICT DO UPDATE SET "
+    "requests = requests + excluded.requests, offered = offered + "
+    "excluded.offered, engaged = engaged + excluded.engaged, offer_minutes = "
+    "offer_minutes + excluded.offer_minutes, engage_minutes = engage_minutes "
+    "+ excluded.engage_minutes, within_target = within_target + "
+    "excluded.within_target;\n";
+static const char sum_flow_tidy[] =
+    "DELETE FROM report_flow WHERE requests = 0 AND consumer_id = "
+    "ROW.consumer_id AND month = substr(ROW.submitted_at, 1, 7);\n";
+#define SUM_FLOW_CHANGED "(OLD.submitted_at IS NOT NEW.submitted_at OR " \
+	"OLD.first_offer_at IS NOT NEW.first_offer_at OR " \
+	"OLD.engaged_at IS NOT NEW.engaged_at OR OLD.area != NEW.area OR " \
+	"OLD.consumer_id != NEW.consumer_id)"
+#define SUM_SINCE_R(col) "(CAST(strftime('%s', r." col ") AS INTEGER) - " \
+	"CAST(strftime('%s', r.submitted_at) AS INTEGER)) / 60"
+static const char sum_flow_rebuild[] =
+    "DELETE FROM report_flow;"
+    "INSERT INTO report_flow (consumer_id, month, area, requests, offered, "
+    "engaged, offer_minutes, engage_minutes, within_target) SELECT "
+    "r.consumer_id, substr(r.submitted_at, 1, 7), r.area, count(*), "
+    "count(r.first_offer_at), count(r.engaged_at), "
+    "coalesce(sum(" SUM_SINCE_R("first_offer_at") "), 0), "
+    "coalesce(sum(" SUM_SINCE_R("engaged_at") "), 0), "
+    "count(CASE WHEN " SUM_SINCE_R("first_offer_at") " <= "
+    "(SELECT target_minutes FROM report_settings WHERE id = 1) THEN 1 END) "
+    "FROM requests r WHERE r.submitted_at IS NOT NULL GROUP BY 1, 2, 3;";
+
+/* A credit note counts against the period it credits. */
+#define SUM_SIGNED(col) "CASE WHEN ROW.kind = 'credit' THEN -abs(ROW." col \
+	") ELSE ROW." col " END"
+static const char sum_invoice_add[] =
+    "INSERT INTO report_invoices (consumer_id, month, provider_id, "
+    "documents, net_pence, vat_pence, total_pence) VALUES (ROW.consumer_id, "
+    "ROW.period, ROW.provider_id, SIGN, SIGN * (" SUM_SIGNED("net_pence")
+    "), SIGN * (" SUM_SIGNED("vat_pence") "), SIGN * ("
+    SUM_SIGNED("total_pence") ")) ON CONFLICT DO UPDATE SET documents = "
+    "documents + excluded.documents, net_pence = net_pence + "
+    "excluded.net_pence, vat_pence = vat_pence + excluded.vat_pence, "
+    "total_pence = total_pence + excluded.total_pence;\n";
+static const char sum_invoice_rebuild[] =
+    "DELETE FROM report_invoices;"
+    "INSERT INTO report_invoices (consumer_id, month, provider_id, "
+    "documents, net_pence, vat_pence, total_pence) SELECT consumer_id, "
+    "period, provider_id, count(*), sum(CASE WHEN kind = 'credit' THEN "
+    "-abs(net_pence) ELSE net_pence END), sum(CASE WHEN kind = 'credit' "
+    "THEN -abs(vat_pence) ELSE vat_pence END), sum(CASE WHEN kind = "
+    "'credit' THEN -abs(total_pence) ELSE total_pence END) FROM "
+    "recharge_invoices WHERE state != 'draft' GROUP BY 1, 2, 3;";
+
+struct sum_trigger {
+	const char *name;
+	const char *when;	/* the trigger's event and condition */
+	const char *row;	/* NEW or OLD */
+	const char *sign;
+	const char *body;
+	const char *tidy;	/* run after taking away, or NULL */
+};
+
+struct sum_group {
+	const char *name;
+	const char *table;	/* the watched table */
+	const struct sum_trigger *triggers;
+	size_t ntriggers;
+	const char *rebuild;
+};
+
+static const struct sum_trigger sum_hours_triggers[] = {
+	{ "report_v1_entry_ins", "AFTER INSERT ON time_entries WHEN "
+	  SUM_COUNTED("NEW"), "NEW", "1", sum_hours_add, NULL },
+	{ "report_v1_entry_old", "AFTER UPDATE ON time_entries WHEN "
+	  SUM_COUNTED("OLD") " AND (NOT " SUM_COUNTED("NEW") " OR "
+	  SUM_ENTRY_CHANGED ")", "OLD", "-1", sum_hours_add, sum_hours_tidy },
+	{ "report_v1_entry_new", "AFTER UPDATE ON time_entries WHEN "
+	  SUM_COUNTED("NEW") " AND (NOT " SUM_COUNTED("OLD") " OR "
+	  SUM_ENTRY_CHANGED ")", "NEW", "1", sum_hours_add, NULL },
+	{ "report_v1_entry_del", "AFTER DELETE ON time_entries WHEN "
+	  SUM_COUNTED("OLD"), "OLD", "-1", sum_hours_add, sum_hours_tidy },
+};
+
+static const struct sum_trigger sum_flow_triggers[] = {
+	{ "report_v1_flow_ins", "AFTER INSERT ON requests WHEN "
+	  "NEW.submitted_at IS NOT NULL", "NEW", "1", sum_flow_add, NULL },
+	{ "report_v1_flow_old", "AFTER UPDATE ON requests WHEN "
+	  "OLD.submitted_at IS NOT NULL AND " SUM_FLOW_CHANGED, "OLD", "-1",
+	  sum_flow_add, sum_flow_tidy },
+	{ "report_v1_flow_new", "AFTER UPDATE ON requests WHEN "
+	  "NEW.submitted_at IS NOT NULL AND " SUM_FLOW_CHANGED, "NEW", "1",
+	  sum_flow_add, NULL },
+	{ "report_v1_flow_del", "AFTER DELETE ON requests WHEN "
+	  "OLD.submitted_at IS NOT NULL", "OLD", "-1", sum_flow_add,
+	  sum_flow_tidy },
+};
+
+static const struct sum_trigger sum_invoice_triggers[] = {
+	{ "report_v1_invoice_ins", "AFTER INSERT ON recharge_invoices WHEN "
+	  "NEW.state != 'draft'", "NEW", "1", sum_invoice_add, NULL },
+	{ "report_v1_invoice_issue", "AFTER UPDATE OF state ON "
+	  "recharge_invoices WHEN OLD.state = 'draft' AND NEW.state != 'draft'",
+	  "NEW", "1", sum_invoice_add, NULL },
+};
+
+static const struct sum_group sum_groups[] = {
+	{ "flow", "requests", sum_flow_triggers,
+	  nitems(sum_flow_triggers), sum_flow_rebuild },
+	{ "hours", "time_entries", sum_hours_triggers,
+	  nitems(sum_hours_triggers), sum_hours_rebuild },
+	{ "invoices", "recharge_invoices", sum_invoice_triggers,
+	  nitems(sum_invoice_triggers), sum_invoice_rebuild },
+};
+
+/* A template with ROW. and SIGN replaced: constant text, never input. */
+static char *
+sum_expand(const char *tmpl, const char *row, const char *sign)
+{
+	size_t cap = strlen(tmpl) * 2 + 64, n = 0;
+	char *out = xmalloc(cap);
+
+	while (*tmpl != '\0') {
+		const char *with = NULL;
+		size_t skip = 0, wlen;
+
+		if (strncmp(tmpl, "ROW.", 4) == 0) {
+			with = row;
+			skip = 3;
+		} else if (strncmp(tmpl, "SIGN", 4) == 0) {
+			with = sign;
+			skip = 4;
+		}
+		if (with == NULL) {
+			out[n++] = *tmpl++;
+			continue;
+		}
+		wlen = strlen(with);
+		memcpy(out + n, with, wlen);
+		n += wlen;
+		tmpl += skip;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* True when the schema holds an object of that type and name. */
+static int
+sum_exists(struct ep_db *db, const char *type, const char *name)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT 1 FROM sqlite_master WHERE "
+	    "type = ? AND name = ?");
+	int found;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
+/* Creates one group's triggers, replacing any of an older version. */
+static int
+sum_create_triggers(struct ep_db *db, const struct sum_group *g)
+{
+	sqlite3_stmt *s;
+	char **old = NULL;
+	size_t nold = 0, i;
+	int rc = -1;
+
+	/* Older versions of this group's triggers go first. */
+	s = db_stmt(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+	    "AND tbl_name = ? AND name GLOB 'report_v*'");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, g->table, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		old = xrealloc(old, (nold + 1) * sizeof *old);
+		old[nold++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_reset(s);
+	for (i = 0; i < nold; i++) {
+		char *sql = xprintf("DROP TRIGGER \"%s\"", old[i]);
+		int bad = db_exec(db, sql);
+
+		free(sql);
+		if (bad)
+			goto out;
+	}
+	for (i = 0; i < g->ntriggers; i++) {
+		const struct sum_trigger *t = &g->triggers[i];
+		char *body = sum_expand(t->body, t->row, t->sign);
+		char *tidy = t->tidy ? sum_expand(t->tidy, t->row, t->sign) : NULL;
+		char *sql = xprintf("CREATE TRIGGER %s %s BEGIN\n%s%sEND;", t->name,
+		    t->when, body, tidy ? tidy : "");
+		int bad = db_exec(db, sql);
+
+		free(sql);
+		free(tidy);
+		free(body);
+		if (bad)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	free(old);
+	return rc;
+}
+
+/*
+ * Called after every migration run (server start, each CLI command): for
+ * each summary whose watched table exists and whose triggers are missing,
+ * creates them and rebuilds the summary, in one transaction. Idempotent:
+ * the usual run only reads sqlite_master.
+ */
+int
+report_sum_install(struct ep_db *db, char **err)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(sum_groups); i++) {
+		const struct sum_group *g = &sum_groups[i];
+
+		if (!sum_exists(db, "table", g->table) ||
+		    sum_exists(db, "trigger", g->triggers[0].name))
+			continue;
+		if (db_begin(db) != 0)
+			goto fail;
+		if (sum_create_triggers(db, g) != 0 || db_exec(db, g->rebuild) != 0) {
+			db_rollback(db);
+			goto fail;
+		}
+		if (db_commit(db) != 0)
+			goto fail;
+		log_info("reports: %s summary triggers installed", g->name);
+	}
+	return 0;
+fail:
+	*err = xprintf("reports: cannot install the summary triggers: %s",
+	    db_errmsg(db));
+	return -1;
+}
+
+/* Recreates every summary from its rows; the caller holds a transaction. */
+static int
+sum_rebuild_all(struct ep_db *db)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(sum_groups); i++) {
+		const struct sum_group *g = &sum_groups[i];
+
+		if (!sum_exists(db, "table", g->table))
+			continue;
+		if (db_exec(db, g->rebuild) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Rows of a summary that differ from the rebuilt one, either way. */
+static int64_t
+sum_diff(struct ep_db *db, const char *table)
+{
+	char *sql = xprintf("SELECT (SELECT count(*) FROM (SELECT * FROM "
+	    "temp.\"sum_%s\" EXCEPT SELECT * FROM main.\"%s\")) + (SELECT "
+	    "count(*) FROM (SELECT * FROM main.\"%s\" EXCEPT SELECT * FROM "
+	    "temp.\"sum_%s\"))", table, table, table, table);
+	sqlite3_stmt *s = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	free(sql);
+	return n;
+}
+
+/*
+ * Rebuilds every summary from the raw rows, in one transaction. With
+ * check set, compares the kept summaries with the rebuilt ones instead,
+ * reports each table's differing rows through cb, and changes nothing.
+ * Returns the number of differing rows, or -1 on a store error.
+ */
+int64_t
+report_sum_rebuild(struct ep_db *db, int check,
+    void (*cb)(const char *table, int64_t rows, int64_t differ, void *arg),
+    void *arg)
+{
+	static const char *const tables[] = { "report_consumer", "report_flow",
+		"report_hours", "report_invoices", "report_load" };
+	int64_t total = 0, n;
+	size_t i;
+	char *sql;
+
+	if (db_begin(db) != 0)
+		return -1;
+	for (i = 0; check && i < nitems(tables); i++) {
+		sql = xprintf("DROP TABLE IF EXISTS temp.\"sum_%s\"; CREATE TEMP "
+		    "TABLE \"sum_%s\" AS SELECT * FROM main.\"%s\"", tables[i],
+		    tables[i], tables[i]);
+		n = db_exec(db, sql);
+		free(sql);
+		if (n != 0)
+			goto fail;
+	}
+	if (sum_rebuild_all(db) != 0)
+		goto fail;
+	for (i = 0; i < nitems(tables); i++) {
+		sqlite3_stmt *s;
+		int64_t rows = 0;
+
+		sql = xprintf("SELECT count(*) FROM main.\"%s\"", tables[i]);
+		if (sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			rows = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		free(sql);
+		n = check ? sum_diff(db, tables[i]) : 0;
+		if (n < 0)
+			goto fail;
+		total += n;
+		if (cb != NULL)
+			cb(tables[i], rows, n, arg);
+	}
+	if (check) {
+		for (i = 0; i < nitems(tables); i++) {
+			sql = xprintf("DROP TABLE temp.\"sum_%s\"", tables[i]);
+			db_exec(db, sql);
+			free(sql);
+		}
+		if (db_rollback(db) != 0)
+			return -1;
+		return total;
+	}
+	if (db_commit(db) != 0)
+		return -1;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}

@@ -1,0 +1,527 @@
+/* report.c: a report's tables, periods, rounding, and CSV, JSON, HTML. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+
+/* The CSV and JSON name of each kind: the unit of the integer given. */
+static const char *const rep_kind_units[] = {
+	[REP_TEXT] = "text",
+	[REP_INT] = "count",
+	[REP_MINUTES] = "minutes",
+	[REP_PENCE] = "pence",
+	[REP_BP] = "basis_points",
+};
+
+/*
+ * Rounds num / den to the nearest integer, ties to the even one: the
+ * project's named rounding for money and shares. den must be positive.
+ */
+int64_t
+report_div(int64_t num, int64_t den)
+{
+	int64_t q = num / den, r = num % den;
+
+	if (r < 0) {		/* floor, with 0 <= r < den */
+		r += den;
+		q--;
+	}
+	if (2 * r > den || (2 * r == den && (q & 1) != 0))
+		q++;
+	return q;
+}
+
+/* Pence an hour from pence over minutes, rounded half to even. */
+int64_t
+report_per_hour(int64_t pence, int64_t minutes)
+{
+	return minutes <= 0 ? 0 : report_div(pence * 60, minutes);
+}
+
+/* A share part / whole in basis points (1/100 of a per cent). */
+int64_t
+report_bp(int64_t part, int64_t whole)
+{
+	return whole == 0 ? 0 : report_div(part * 10000, whole);
+}
+
+static int
+rep_cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The consortium's spread of one figure: quartiles by the nearest-rank
+ * method (the smallest value with at least p% of values at or below it),
+ * so every figure shown is some organisation's own. Sorts v.
+ */
+void
+report_spread(int64_t *v, size_t n, struct rep_spread *out)
+{
+	static const int ps[3] = { 25, 50, 75 };
+	int64_t *dst[3];
+	size_t i, rank;
+
+	dst[0] = &out->q1;
+	dst[1] = &out->median;
+	dst[2] = &out->q3;
+	out->n = (int64_t)n;
+	out->q1 = out->median = out->q3 = 0;
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof *v, rep_cmp64);
+	for (i = 0; i < 3; i++) {
+		rank = ((size_t)ps[i] * n + 99) / 100;
+		*dst[i] = v[rank > 0 ? rank - 1 : 0];
+	}
+}
+
+/*
+ * A period: YYYY-MM (a month), YYYY-Qn (a quarter of the financial year
+ * starting in April of YYYY: Q1 April-June ... Q4 January-March of the
+ * next year), or YYYY/YY (the financial year April to March).
+ */
+static void
+rep_month(char out[8], int y, int m)
+{
+	if (m > 12) {
+		m -= 12;
+		y++;
+	}
+	snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
+}
+
+int
+report_period_parse(const char *s, struct rep_period *p)
+{
+	int y, m1, m2, n, yy;
+	char c;
+
+	memset(p, 0, sizeof *p);
+	if (s == NULL || strlen(s) != 7 || strspn(s, "0123456789") != 4)
+		return -1;
+	if (sscanf(s, "%4d-%2d%c", &y, &m1, &c) == 2 && s[4] == '-' &&
+	    s[5] >= '0' && s[5] <= '9' && m1 >= 1 && m1 <= 12) {
+		m2 = m1;		/* a month */
+	} else if (sscanf(s, "%4d-Q%1d%c", &y, &n, &c) == 2 && n >= 1 &&
+	    n <= 4) {
+		m1 = 4 + 3 * (n - 1);	/* a quarter of the financial year */
+		m2 = m1 + 2;
+	} else if (sscanf(s, "%4d/%2d%c", &y, &yy, &c) == 2 && s[4] == '/' &&
+	    yy == (y + 1) % 100) {
+		m1 = 4;			/* the financial year */
+		m2 = 15;
+	} else
+		return -1;
+	if (y < 2000 || y > 2998)
+		return -1;
+	rep_month(p->first, y, m1);
+	rep_month(p->last, y, m2);
+	snprintf(p->label, sizeof p->label, "%s", s);
+	snprintf(p->from, sizeof p->from, "%s-01", p->first);
+	return 0;
+}
+
+/* The financial year holding today, as a period label. */
+void
+report_period_current(char *out, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int y;
+
+	gmtime_r(&now, &tm);
+	y = tm.tm_year + 1900 - (tm.tm_mon < 3 ? 1 : 0);
+	snprintf(out, len, "%04d/%02d", y, (y + 1) % 100);
+}
+
+/* --- The model --- */
+
+struct rep_table *
+report_table(struct report *rep, const char *id, const char *title,
+    const struct rep_col *cols, size_t ncols)
+{
+	struct rep_table *t = xcalloc(1, sizeof *t);
+
+	if (rep->ntables == REP_MAX_TABLES)
+		abort(); /* a report with too many tables is a programming error */
+	t->id = id;
+	t->title = title;
+	t->cols = cols;
+	t->ncols = ncols;
+	rep->tables[rep->ntables++] = t;
+	return t;
+}
+
+/* Starts a row: every cell empty (null) until set. */
+void
+report_row(struct rep_table *t)
+{
+	if (t->nrows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
+	}
+	memset(&t->cells[t->nrows * t->ncols], 0, t->ncols * sizeof *t->cells);
+	t->nrows++;
+}
+
+static struct rep_cell *
+rep_cell(struct rep_table *t, size_t col)
+{
+	return &t->cells[(t->nrows - 1) * t->ncols + col];
+}
+
+void
+report_text(struct rep_table *t, size_t col, const char *text)
+{
+	struct rep_cell *c = rep_cell(t, col);
+
+	free(c->text);
+	c->text = xstrdup(text ? text : "");
+	c->set = 1;
+}
+
+void
+report_int(struct rep_table *t, size_t col, int64_t v)
+{
+	struct rep_cell *c = rep_cell(t, col);
+
+	c->v = v;
+	c->set = 1;
+}
+
+/* A number whose unit differs from its column's, for one row. */
+void
+report_int_kind(struct rep_table *t, size_t col, int64_t v,
+    enum rep_kind kind)
+{
+	report_int(t, col, v);
+	rep_cell(t, col)->kind = kind;
+}
+
+void
+report_free(struct report *rep)
+{
+	size_t i, k;
+
+	for (i = 0; i < rep->ntables; i++) {
+		struct rep_table *t = rep->tables[i];
+
+		for (k = 0; k < t->nrows * t->ncols; k++)
+			free(t->cells[k].text);
+		free(t->cells);
+		free(t);
+	}
+	rep->ntables = 0;
+}
+
+struct rep_table *
+report_find_table(struct report *rep, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < rep->ntables; i++)
+		if (strcmp(rep->tables[i]->id, id) == 0)
+			return rep->tables[i];
+	return NULL;
+}
+
+static enum rep_kind
+rep_kind_of(const struct rep_table *t, const struct rep_cell *c, size_t col)
+{
+	return c->kind != REP_TEXT ? c->kind : t->cols[col].kind;
+}
+
+/* A cell as people read it: hours, pounds, per cents. */
+static void
+rep_format(const struct rep_table *t, const struct rep_cell *c, size_t col,
+    char *out, size_t len)
+{
+	if (!c->set) {
+		snprintf(out, len, "\xe2\x80\x93");
+		return;
+	}
+	switch (rep_kind_of(t, c, col)) {
+	case REP_TEXT:
+		snprintf(out, len, "%s", c->text ? c->text : "");
+		break;
+	case REP_INT:
+		snprintf(out, len, "%lld", (long long)c->v);
+		break;
+	case REP_MINUTES:
+		expert_format_hours(c->v, out, len);
+		break;
+	case REP_PENCE:
+		html_pence(out, len, c->v);
+		break;
+	case REP_BP:
+		snprintf(out, len, "%s%lld.%02lld%%", c->v < 0 ? "-" : "",
+		    (long long)(c->v < 0 ? -c->v : c->v) / 100,
+		    (long long)(c->v < 0 ? -c->v : c->v) % 100);
+		break;
+	}
+}
+
+/* --- CSV --- */
+
+/* One CSV field: quoted when it must be, and never read as a formula. */
+static void
+rep_csv_text(struct evbuffer *b, const char *s)
+{
+	const char *p;
+
+	if (strpbrk(s, ",\"\r\n") == NULL && strchr("=+-@\t", *s) == NULL) {
+		evbuffer_add(b, s, strlen(s));
+		return;
+	}
+	evbuffer_add(b, "\"", 1);
+	if (*s != '\0' && strchr("=+-@\t", *s) != NULL)
+		evbuffer_add(b, "'", 1);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			evbuffer_add(b, "\"", 1);
+		evbuffer_add(b, p, 1);
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+/*
+ * One table as CSV (RFC 4180, CRLF): a header of column ids, then the
+ * rows; numbers are plain integers in the unit the id names (docs/
+ * reports.md), an empty field where there is no figure.
+ */
+void
+report_csv(const struct rep_table *t, struct evbuffer *b)
+{
+	size_t r, c;
+
+	for (c = 0; c < t->ncols; c++)
+		evbuffer_add_printf(b, "%s%s", c ? "," : "", t->cols[c].id);
+	evbuffer_add(b, "\r\n", 2);
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+
+			if (c > 0)
+				evbuffer_add(b, ",", 1);
+			if (!cell->set)
+				continue;
+			if (t->cols[c].kind == REP_TEXT)
+				rep_csv_text(b, cell->text ? cell->text : "");
+			else
+				evbuffer_add_printf(b, "%lld", (long long)cell->v);
+		}
+		evbuffer_add(b, "\r\n", 2);
+	}
+}
+
+/* --- JSON --- */
+
+json_t *
+report_json(const struct report *rep)
+{
+	json_t *o = json_object(), *tables = json_array();
+	size_t i, r, c;
+
+	json_object_set_new(o, "report", json_string(rep->name));
+	json_object_set_new(o, "organisation", json_string(rep->org_code));
+	json_object_set_new(o, "period", json_string(rep->period.label));
+	json_object_set_new(o, "first_month", json_string(rep->period.first));
+	json_object_set_new(o, "last_month", json_string(rep->period.last));
+	for (i = 0; i < rep->ntables; i++) {
+		const struct rep_table *t = rep->tables[i];
+		json_t *jt = json_object(), *cols = json_array(), *rows = json_array();
+
+		json_object_set_new(jt, "id", json_string(t->id));
+		json_object_set_new(jt, "title", json_string(t->title));
+		for (c = 0; c < t->ncols; c++)
+			json_array_append_new(cols, json_pack("{s:s, s:s, s:s}", "id",
+			    t->cols[c].id, "title", t->cols[c].title, "unit",
+			    rep_kind_units[t->cols[c].kind]));
+		for (r = 0; r < t->nrows; r++) {
+			json_t *row = json_object();
+
+			for (c = 0; c < t->ncols; c++) {
+				const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+				json_t *v;
+
+				if (!cell->set)
+					v = json_null();
+				else if (t->cols[c].kind == REP_TEXT)
+					v = json_string(cell->text ? cell->text : "");
+				else
+					v = json_integer((json_int_t)cell->v);
+				json_object_set_new(row, t->cols[c].id, v);
+			}
+			json_array_append_new(rows, row);
+		}
+		json_object_set_new(jt, "columns", cols);
+		json_object_set_new(jt, "rows", rows);
+		json_array_append_new(tables, jt);
+	}
+	json_object_set_new(o, "tables", tables);
+	return o;
+}
+
+/* --- HTML and SVG --- */
+
+/* A row's label for the chart: its text cells joined. */
+static void
+rep_label(const struct rep_table *t, size_t r, char *out, size_t len)
+{
+	size_t c, n = 0;
+
+	out[0] = '\0';
+	for (c = 0; c < t->ncols && n + 1 < len; c++) {
+		const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+
+		if (t->cols[c].kind != REP_TEXT || !cell->set)
+			continue;
+		n += (size_t)snprintf(out + n, len - n, "%s%s", n ? ", " : "",
+		    cell->text ? cell->text : "");
+		if (n >= len)
+			n = len - 1;
+	}
+}
+
+#define SVG_WIDTH 640
+#define SVG_LABEL 220
+#define SVG_VALUE 110
+#define SVG_ROW 26
+
+/*
+ * A horizontal bar chart of one column, drawn on the server: no script,
+ * every bar with its figure written beside it. The table that follows
+ * carries the same figures for screen readers, so the drawing is hidden
+ * from them and says where to look.
+ */
+static void
+rep_svg(struct evbuffer *b, const struct rep_table *t)
+{
+	size_t col = (size_t)t->chart, mk = (size_t)t->marker, r;
+	int64_t lo = 0, hi = 0, span;
+	int height = (int)t->nrows * SVG_ROW + 12, plot = SVG_WIDTH - SVG_LABEL -
+	    SVG_VALUE, zero;
+	char label[160], value[48];
+
+	for (r = 0; r < t->nrows; r++) {
+		const struct rep_cell *c = &t->cells[r * t->ncols + col];
+		const struct rep_cell *m = &t->cells[r * t->ncols + mk];
+
+		if (c->set && c->v < lo)
+			lo = c->v;
+		if (c->set && c->v > hi)
+			hi = c->v;
+		if (t->marker > 0 && m->set && m->v > hi)
+			hi = m->v;
+		if (t->marker > 0 && m->set && m->v < lo)
+			lo = m->v;
+	}
+	span = hi - lo > 0 ? hi - lo : 1;
+	zero = SVG_LABEL + (int)((-lo) * plot / span);
+	html_printf(b, "<svg class=\"ep-chart\" xmlns=\"http://www.w3.org/2000/"
+	    "svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+	    "aria-labelledby=\"chart-%s-title\" data-table=\"table-%s\">"
+	    "<title id=\"chart-%s-title\">%s: chart of %s; the figures are in "
+	    "the table that follows</title>\n", SVG_WIDTH, height, SVG_WIDTH,
+	    height, t->id, t->id, t->id, t->title, t->cols[col].title);
+	html_printf(b, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" "
+	    "stroke=\"#0b0c0c\"/>\n", zero, zero, height);
+	for (r = 0; r < t->nrows; r++) {
+		const struct rep_cell *c = &t->cells[r * t->ncols + col];
+		int y = (int)r * SVG_ROW + 6, x, w;
+
+		rep_label(t, r, label, sizeof label);
+		rep_format(t, c, col, value, sizeof value);
+		if (strlen(label) > 30)
+			memcpy(label + 27, "...", 4);
+		html_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" "
+		    "font-size=\"14\">%s</text>", SVG_LABEL - 6, y + 15, label);
+		x = c->v < 0 ? SVG_LABEL + (int)((c->v - lo) * plot / span) : zero;
+		w = (int)((c->v < 0 ? -c->v : c->v) * plot / span);
+		if (c->set)
+			html_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+			    "fill=\"#1d70b8\"/>", x, y, w > 0 ? w : 1, SVG_ROW - 8);
+		if (t->marker > 0 && t->cells[r * t->ncols + mk].set) {
+			int mx = SVG_LABEL + (int)((t->cells[r * t->ncols + mk].v - lo) *
+			    plot / span);
+
+			html_printf(b, "<line class=\"ep-marker\" x1=\"%d\" y1=\"%d\" "
+			    "x2=\"%d\" y2=\"%d\" stroke=\"#d4351c\" stroke-width=\"3\"/>",
+			    mx, y - 3, mx, y + SVG_ROW - 5);
+		}
+		html_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"14\">%s</text>\n",
+		    SVG_WIDTH - SVG_VALUE + 6, y + 15, value);
+	}
+	html_printf(b, "</svg>\n");
+}
+
+/* One table: heading, chart, the figures, and its CSV. */
+static void
+rep_html_table(struct evbuffer *b, const struct report *rep,
+    const struct rep_table *t, const char *csv_base)
+{
+	char text[160];
+	size_t r, c;
+
+	html_printf(b, "<section class=\"ep-report-table\" id=\"%s\">\n"
+	    "<h2 class=\"govuk-heading-m\">%s</h2>\n", t->id, t->title);
+	if (t->note != NULL)
+		html_printf(b, "<p class=\"govuk-body-s\">%s</p>\n", t->note);
+	if (t->nrows == 0) {
+		html_printf(b, "<p class=\"govuk-body\">No figures for %s.</p>\n"
+		    "</section>\n", rep->period.label);
+		return;
+	}
+	if (t->chart > 0)
+		rep_svg(b, t);
+	html_printf(b, "<table class=\"govuk-table\" id=\"table-%s\">\n<caption "
+	    "class=\"govuk-table__caption govuk-table__caption--s\">%s, %s"
+	    "</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-"
+	    "table__row\">", t->id, t->title, rep->period.label);
+	for (c = 0; c < t->ncols; c++)
+		html_printf(b, "<th scope=\"col\" class=\"govuk-table__header%R\">%s"
+		    "</th>", t->cols[c].kind == REP_TEXT ? "" :
+		    " govuk-table__header--numeric", t->cols[c].title);
+	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
+	for (r = 0; r < t->nrows; r++) {
+		html_printf(b, "<tr class=\"govuk-table__row\">");
+		for (c = 0; c < t->ncols; c++) {
+			const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+
+			rep_format(t, cell, c, text, sizeof text);
+			if (c == 0)
+				html_printf(b, "<th scope=\"row\" class=\"govuk-table__"
+				    "header\">%s</th>", text);
+			else
+				html_printf(b, "<td class=\"govuk-table__cell%R\">%s</td>",
+				    t->cols[c].kind == REP_TEXT ? "" :
+				    " govuk-table__cell--numeric", text);
+		}
+		html_printf(b, "</tr>\n");
+	}
+	html_printf(b, "</tbody>\n</table>\n");
+	if (csv_base != NULL)
+		html_printf(b, "<p class=\"govuk-body-s\"><a class=\"govuk-link\" "
+		    "href=\"%s&amp;format=csv&amp;table=%s\" download>Download "
+		    "%s as CSV</a></p>\n", csv_base, t->id, t->title);
+	html_printf(b, "</section>\n");
+}
+
+/* Every table of a report, for its page. */
+void
+report_html(struct evbuffer *b, const struct report *rep,
+    const char *csv_base)
+{
+	size_t i;
+
+	for (i = 0; i < rep->ntables; i++)
+		rep_html_table(b, rep, rep->tables[i], csv_base);
+}

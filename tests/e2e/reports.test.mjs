@@ -1,0 +1,110 @@
+// reports.test.mjs: a requester opens their council's reports without
+// JavaScript: every chart is an SVG with its table beside it, the CSV
+// downloads, and another council's reports are not found.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { checkBasics, launchBrowser, signIn, startServer, topBuilddir } from './lib.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+	const plugins = mkdtempSync(join(tmpdir(), 'ep-rep-plugins-'));
+	copyFileSync(join(topBuilddir, 'plugins/timesheet/.libs/timesheet.so'),
+	    join(plugins, 'timesheet.so'));
+	server = await startServer({
+		plugins,
+		dbSetup: ({ cli, dbPath }) => {
+			cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
+			    '--kind', 'district']);
+			cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
+			    '--kind', 'borough']);
+			cli(['user', 'add', 'bob', '--org', 'BRK', '--roles', 'requester',
+			    '--name', 'Bob Requester'], { input: 'bob-password-1\n' });
+			cli(['user', 'add', 'paul', '--org', 'AVD', '--roles',
+			    'pool-manager', '--name', 'Paul Poolman'],
+			    { input: 'paul-password-1\n' });
+			cli(['baseline', 'set', '--org', 'BRK', '--skill', 'legal',
+			    '--inhouse', '5240', '--market', '9500', '--from', '2026-04-01']);
+			execFileSync('sqlite3', [dbPath, `
+			    INSERT INTO experts (org_id, name, grade, weekly_capacity_minutes)
+			      VALUES (1, 'Hannah Price', 'senior', 2220);
+			    INSERT INTO expert_skills (expert_id, area, speciality, level)
+			      VALUES (1, 'legal', 'planning-law', 4);
+			    INSERT INTO requests (consumer_id, requester_id, area, title,
+			        urgency, wanted_start, wanted_end, estimated_minutes, state,
+			        submitted_at, first_offer_at, engaged_at)
+			      VALUES (2, 1, 'legal', 'Lease review', 'routine', '2026-10-01',
+			        '2026-10-31', 1200, 'engaged', '2026-10-01T09:00:00Z',
+			        '2026-10-02T10:30:00Z', '2026-10-03T09:00:00Z');
+			    INSERT INTO offers (request_id, expert_id, provider_id, basis,
+			        state) VALUES (1, 1, 1, 'hourly', 'accepted');
+			    INSERT INTO engagements (request_id, offer_id, expert_id,
+			        provider_id, consumer_id, basis, starts, ends,
+			        committed_minutes) VALUES (1, 1, 1, 1, 2, 'hourly',
+			        '2026-10-01', '2026-10-31', 1200);
+			    INSERT INTO time_entries (engagement_id, entry_date, minutes,
+			        activity, state, priced_pence) VALUES
+			      (1, '2026-10-05', 240, 'advice', 'submitted', 35600),
+			      (1, '2026-10-06', 90, 'drafting', 'submitted', 13350);
+			    UPDATE time_entries SET state = 'approved';`]);
+		},
+	});
+	browser = await launchBrowser();
+});
+
+after(async () => {
+	await browser?.close();
+	await server?.stop();
+});
+
+test('a requester reads their reports: charts with their tables', async () => {
+	const { ctx, page } = await signIn(browser, server, 'bob');
+	await page.click('header >> text=Reports');
+	await checkBasics(page);
+	await page.click('text=Volumes and flow');
+	await page.fill('#period', '2026-Q3');
+	await page.click('#main-content form.ep-report-period button');
+	assert.match(page.url(), /\/reports\/BRK\/volumes\?period=2026-Q3$/);
+	await checkBasics(page);
+	for (const name of ['volumes', 'unit-costs', 'savings', 'benchmark']) {
+		await page.goto(new URL(`reports/BRK/${name}?period=2026-Q3`, server.url).href);
+		await checkBasics(page);
+		const charts = page.locator('svg.ep-chart');
+		assert.ok(await charts.count() > 0, `${name} draws a chart`);
+		for (const svg of await charts.all()) {
+			const id = await svg.getAttribute('data-table');
+			assert.equal(await page.locator(`table#${id}`).count(), 1,
+			    `${name}: the chart's table is on the page`);
+			assert.ok(await svg.locator('rect').count() > 0, 'bars drawn');
+			const box = await svg.boundingBox();
+			assert.ok(box && box.width > 100 && box.height > 10, 'visible');
+		}
+		const text = await page.locator('main').innerText();
+		assert.doesNotMatch(text, /Avondale|AVD/, `${name} names no other council`);
+	}
+	await page.goto(new URL('reports/BRK/unit-costs?period=2026-Q3', server.url).href);
+	const row = page.locator('table#table-by-area tbody tr').first();
+	assert.match(await row.innerText(), /legal\s+5\.5\s+£489\.50\s+£89\.00/);
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.click('text=Download Cost per hour by skill area as CSV'),
+	]);
+	assert.equal(download.suggestedFilename(), 'unit-costs-BRK-2026-Q3-by-area.csv');
+	const other = await page.goto(new URL('reports/AVD/volumes?period=2026-Q3', server.url).href);
+	assert.equal(other.status(), 404);
+	await ctx.close();
+});
+
+test('a pool manager reads resilience', async () => {
+	const { ctx, page } = await signIn(browser, server, 'paul');
+	await page.goto(new URL('reports/resilience?at=2026-10-12', server.url).href);
+	await checkBasics(page);
+	assert.match(await page.locator('#single-points').innerText(), /planning-law/);
+	assert.equal(await page.locator('svg.ep-chart').count(), 2);
+	await ctx.close();
+});
