@@ -30,7 +30,8 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    "Run the month, review drafts, issue invoices and credit notes") != 0 ||
 	    host->nav_add(self, RC_ROLES, "/netting", "Netting",
 	    "What each council owes once mutual recharges are offset") != 0 ||
-	    host->nav_add(self, RC_ROLES, "/finance", "Recharge finance",
+	    host->nav_add(self, RC_ROLES | EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN,
+	    "/finance", "Recharge finance",
 	    "Invoices issued and received, income and spend by month") != 0)
 		return -1;
 	rc_pages_routes();
