@@ -1,7 +1,22 @@
 /* finance.c: netting and finance pages: positions, income and spend. */
 #include "recharge.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#define RC_FINANCE_ROLES (EP_ROLE_FINANCE | EP_ROLE_POOL_MANAGER | \
+	EP_ROLE_ADMIN)
+#define RC_MONTHS 12 /* months on the dashboard */
+
+struct rc_month {
+	char period[8];
+	int64_t income, spend;
+};
+
+static const char *const rc_fth = "<th scope=\"col\" class=\"govuk-table__"
+    "header\">";
+static const char *const rc_fthn = "<th scope=\"col\" class=\"govuk-table__"
+    "header govuk-table__header--numeric\">";
 
 static void
 rc_netting_cb(ep_req *r, void *arg)
@@ -34,7 +49,230 @@ rc_netting_routes(void)
 	    NULL);
 }
 
+/* Pool managers and administrators see every organisation's documents;
+ * a finance officer sees their own organisation's. */
+static int
+rc_sees_all(ep_req *r)
+{
+	return (rc_host->req_roles(r) & (EP_ROLE_POOL_MANAGER |
+	    EP_ROLE_ADMIN)) != 0;
+}
+
+/* Income (issued) and spend (received) by month, net of VAT, credit notes
+ * taken off; the newest RC_MONTHS months, returned oldest first. */
+static size_t
+rc_finance_months(ep_req *r, struct rc_month *m)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT period, "
+	    "sum(CASE WHEN ?2 OR provider_id = ?1 THEN v ELSE 0 END), "
+	    "sum(CASE WHEN ?2 OR consumer_id = ?1 THEN v ELSE 0 END) FROM "
+	    "(SELECT period, provider_id, consumer_id, CASE kind WHEN 'credit' "
+	    "THEN -abs(net_pence) ELSE net_pence END AS v FROM recharge_invoices "
+	    "WHERE state != 'draft') WHERE ?2 OR provider_id = ?1 OR "
+	    "consumer_id = ?1 GROUP BY period ORDER BY period DESC LIMIT 12");
+	size_t n = 0, i;
+
+	h->stmt_bind_int64(s, 1, h->req_org(r));
+	h->stmt_bind_int64(s, 2, rc_sees_all(r));
+	while (n < RC_MONTHS && h->stmt_step(s) == EP_STEP_ROW) {
+		rc_copy(m[n].period, sizeof m[n].period, h->stmt_text(s, 0));
+		m[n].income = h->stmt_int64(s, 1);
+		m[n].spend = h->stmt_int64(s, 2);
+		n++;
+	}
+	h->stmt_reset(s);
+	for (i = 0; i < n / 2; i++) {
+		struct rc_month t = m[i];
+
+		m[i] = m[n - 1 - i];
+		m[n - 1 - i] = t;
+	}
+	return n;
+}
+
+/* One bar of the chart, scaled to the largest figure; a negative month
+ * (more credited than invoiced) is drawn as an empty bar. */
+static void
+rc_chart_bar(ep_page *b, int x, int64_t v, int64_t max, const char *cls,
+    const char *what, const char *period)
+{
+	const int top = 20, height = 180;
+	int h = v > 0 && max > 0 ? (int)(v * height / max) : 0;
+	char money[32];
+
+	rc_money(money, sizeof money, v);
+	rc_host->html(b, "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"18\" "
+	    "height=\"%d\"><title>%s %s: %s</title></rect>\n", cls, x,
+	    top + height - h, h, what, period, money);
+}
+
+/* Income and spend by month as an SVG bar chart, drawn on the server so
+ * it needs no script, with the same figures in a table beside it. */
+static void
+rc_finance_dashboard(ep_req *r, ep_page *b)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_month m[RC_MONTHS];
+	size_t n = rc_finance_months(r, m), i;
+	int64_t max = 0;
+	int width;
+
+	h->html(b, "<h2 class=\"govuk-heading-m\" id=\"dashboard\">Recharge "
+	    "income and spend by month</h2>\n");
+	if (n == 0) {
+		h->html(b, "<p class=\"govuk-body\">No invoices issued or received "
+		    "yet.</p>\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (m[i].income > max)
+			max = m[i].income;
+		if (m[i].spend > max)
+			max = m[i].spend;
+	}
+	width = 40 + (int)n * 52;
+	h->html(b, "<div class=\"rc-dashboard\"><figure class=\"rc-chart\">"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+	    "aria-labelledby=\"rc-chart-title rc-chart-desc\" width=\"%d\" "
+	    "height=\"240\" viewBox=\"0 0 %d 240\"><title id=\"rc-chart-title\">"
+	    "Recharge income and spend by month</title><desc id=\"rc-chart-desc"
+	    "\">Bars for each month from %s to %s: income from invoices issued, "
+	    "spend on invoices received, net of VAT. The table beside the chart "
+	    "gives the figures.</desc>\n<style>.rc-income{fill:#1d70b8}"
+	    ".rc-spend{fill:#f47738}text{font:12px sans-serif;fill:#0b0c0c}"
+	    "</style>\n<line x1=\"30\" y1=\"200\" x2=\"%d\" y2=\"200\" "
+	    "stroke=\"#0b0c0c\"/>\n", width, width, m[0].period,
+	    m[n - 1].period, width);
+	for (i = 0; i < n; i++) {
+		int x = 40 + (int)i * 52;
+
+		rc_chart_bar(b, x, m[i].income, max, "rc-income", "Income",
+		    m[i].period);
+		rc_chart_bar(b, x + 20, m[i].spend, max, "rc-spend", "Spend",
+		    m[i].period);
+		h->html(b, "<text x=\"%d\" y=\"216\" text-anchor=\"middle\">"
+		    "%s</text>\n", x + 19, m[i].period + 2);
+	}
+	h->html(b, "<rect class=\"rc-income\" x=\"40\" y=\"226\" width=\"10\" "
+	    "height=\"10\"/><text x=\"54\" y=\"235\">Income</text><rect "
+	    "class=\"rc-spend\" x=\"110\" y=\"226\" width=\"10\" height=\"10\"/>"
+	    "<text x=\"124\" y=\"235\">Spend</text></svg></figure>\n"
+	    "<table class=\"govuk-table\" id=\"by-month\"><caption class=\"govuk-"
+	    "table__caption govuk-table__caption--s\">Income and spend by month, "
+	    "net of VAT</caption><thead class=\"govuk-table__head\"><tr class=\""
+	    "govuk-table__row\">%RMonth</th>%RIncome</th>%RSpend</th></tr></thead>"
+	    "<tbody class=\"govuk-table__body\">\n", rc_fth, rc_fthn, rc_fthn);
+	for (i = 0; i < n; i++)
+		h->html(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" "
+		    "class=\"govuk-table__header\">%s</th><td class=\"govuk-table__"
+		    "cell govuk-table__cell--numeric\">%P</td><td class=\"govuk-"
+		    "table__cell govuk-table__cell--numeric\">%P</td></tr>\n",
+		    m[i].period, m[i].income, m[i].spend);
+	h->html(b, "</tbody></table></div>\n");
+}
+
+/* A "Mark paid" button for an issued invoice of the signed-in person's
+ * organisation (the route checks the provider again). */
+static void
+rc_finance_paid_form(ep_req *r, ep_page *b, int64_t id)
+{
+	char action[64];
+
+	snprintf(action, sizeof action, "/invoices/%lld/paid", (long long)id);
+	rc_host->form_begin(b, r, action);
+	rc_host->form_end(b, "Mark paid");
+}
+
+/* Invoices and credit notes issued and received, per organisation and
+ * month, with their state; drafts are the provider's alone. */
+static void
+rc_finance_documents(ep_req *r, ep_page *b, const char *period)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, "
+	    "coalesce(i.number, 'Draft ' || i.id), i.kind, i.state, i.period, "
+	    "p.name, c.name, i.total_pence, i.provider_id = ?1 FROM "
+	    "recharge_invoices i JOIN organisations p ON p.id = i.provider_id "
+	    "JOIN organisations c ON c.id = i.consumer_id WHERE (?2 OR "
+	    "i.provider_id = ?1 OR (i.consumer_id = ?1 AND i.state != 'draft')) "
+	    "AND (?3 = '' OR i.period = ?3) ORDER BY i.period DESC, p.code, "
+	    "c.code, i.id LIMIT 500");
+	int any = 0, all = rc_sees_all(r);
+
+	h->stmt_bind_int64(s, 1, h->req_org(r));
+	h->stmt_bind_int64(s, 2, all);
+	h->stmt_bind_text(s, 3, period ? period : "");
+	h->html(b, "<table class=\"govuk-table\" id=\"documents\"><caption "
+	    "class=\"govuk-table__caption govuk-table__caption--m\">Invoices "
+	    "issued and received</caption><thead class=\"govuk-table__head\"><tr "
+	    "class=\"govuk-table__row\">%RMonth</th>%RInvoice</th>%RFrom</th>"
+	    "%RTo</th>%RState</th>%RTotal</th>%R<span class=\"govuk-visually-"
+	    "hidden\">Actions</span></th></tr></thead><tbody class=\"govuk-table"
+	    "__body\">\n", rc_fth, rc_fth, rc_fth, rc_fth, rc_fth, rc_fthn, rc_fth);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		int64_t id = h->stmt_int64(s, 0);
+		int ours = (int)h->stmt_int64(s, 8);
+
+		any = 1;
+		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
+		    "cell\">%s</td><td class=\"govuk-table__cell\"><a class=\"govuk-"
+		    "link\" href=\"/invoices/%D\">%s</a>%s</td><td class=\"govuk-"
+		    "table__cell\">%s</td><td class=\"govuk-table__cell\">%s</td><td "
+		    "class=\"govuk-table__cell\"><strong class=\"govuk-tag\">%s"
+		    "</strong></td><td class=\"govuk-table__cell govuk-table__cell--"
+		    "numeric\">%P</td><td class=\"govuk-table__cell\">",
+		    h->stmt_text(s, 4), id, h->stmt_text(s, 1),
+		    strcmp(h->stmt_text(s, 2), "credit") == 0 ? " (credit note)" : "",
+		    h->stmt_text(s, 5), h->stmt_text(s, 6), h->stmt_text(s, 3),
+		    h->stmt_int64(s, 7));
+		if (ours && strcmp(h->stmt_text(s, 2), "invoice") == 0 &&
+		    strcmp(h->stmt_text(s, 3), "issued") == 0)
+			rc_finance_paid_form(r, b, id);
+		h->html(b, "</td></tr>\n");
+	}
+	h->stmt_reset(s);
+	if (!any)
+		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
+		    "cell\" colspan=\"7\">None.</td></tr>\n");
+	h->html(b, "</tbody></table>\n");
+}
+
+static void
+rc_finance_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	const char *period = h->req_query(r, "period");
+	ep_page *b;
+	int bad;
+
+	(void)arg;
+	if (period != NULL && period[0] == '\0')
+		period = NULL;
+	bad = period != NULL && !rc_period_ok(period);
+	b = h->page_begin(r, "Recharge finance", NULL);
+	h->html(b, "<h1 class=\"govuk-heading-l\">Recharge finance</h1>\n"
+	    "<p class=\"govuk-body\">%s</p>\n", rc_sees_all(r) ? "Every "
+	    "organisation's invoices and credit notes." : "Your organisation's "
+	    "invoices and credit notes, as provider (issued) and consumer "
+	    "(received).");
+	rc_finance_dashboard(r, b);
+	h->html(b, "<form method=\"get\" action=\"/finance\"><div class=\""
+	    "govuk-form-group%s\"><label class=\"govuk-label\" for=\"period\">"
+	    "Month (YYYY-MM), or empty for all</label>%R<input class=\"govuk-"
+	    "input govuk-input--width-10\" id=\"period\" name=\"period\" type=\""
+	    "text\" value=\"%s\"></div><button class=\"govuk-button govuk-"
+	    "button--secondary\" type=\"submit\">Show</button></form>\n",
+	    bad ? " govuk-form-group--error" : "", bad ? "<p class=\"govuk-error-"
+	    "message\" id=\"period-error\">Enter the month as YYYY-MM</p>" : "",
+	    period ? period : "");
+	rc_finance_documents(r, b, bad ? NULL : period);
+	h->page_end(r, b, bad ? 400 : 200);
+}
+
 void
 rc_finance_routes(void)
 {
+	rc_host->route_add(rc_self, "GET", "/finance", RC_FINANCE_ROLES,
+	    rc_finance_cb, NULL);
 }

@@ -5,6 +5,7 @@ const struct ep_host *rc_host;
 ep_plugin *rc_self;
 
 extern const char rc_migration_1[];
+extern const char rc_migration_2[];
 
 static int
 rc_init(ep_plugin *self, const struct ep_host *host)
@@ -17,6 +18,7 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	rc_host = host;
 	rc_self = self;
 	if (host->migration_add(self, 1, rc_migration_1) != 0 ||
+	    host->migration_add(self, 2, rc_migration_2) != 0 ||
 	    host->job_add(self, "recharge-run", rc_run_job, NULL) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "
@@ -28,7 +30,8 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    "Run the month, review drafts, issue invoices and credit notes") != 0 ||
 	    host->nav_add(self, RC_ROLES, "/netting", "Netting",
 	    "What each council owes once mutual recharges are offset") != 0 ||
-	    host->nav_add(self, RC_ROLES, "/finance", "Recharge finance",
+	    host->nav_add(self, RC_ROLES | EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN,
+	    "/finance", "Recharge finance",
 	    "Invoices issued and received, income and spend by month") != 0)
 		return -1;
 	rc_pages_routes();

@@ -57,7 +57,11 @@ struct rc_state {
 
 static int rc_fail(struct rc_state *st, const char *what);
 
-#define RC_CANDIDATE "+t.state = 'approved' AND t.billable = 1 AND " \
+/* An approved, billable entry of the month or earlier, not yet billed nor
+ * deferred past this month. The state and billable terms are written as
+ * the partial index time_entries_approved has them, so the run reads
+ * entries from that index alone. */
+#define RC_CANDIDATE "t.state = 'approved' AND t.billable = 1 AND " \
 	"t.entry_date < ?2 AND NOT EXISTS (SELECT 1 FROM recharge_billed b " \
 	"WHERE b.entry_id = t.id) AND NOT EXISTS (SELECT 1 FROM " \
 	"recharge_deferrals d WHERE d.entry_id = t.id AND d.period = ?1)"
@@ -405,14 +409,16 @@ rc_share_add(struct rc_state *st, int64_t entry, size_t group)
 	st->nshares++;
 }
 
-/* Prices the engagement's unbilled entries, one by one, as streamed. */
+/* Prices the engagement's unbilled entries, one by one, as streamed in
+ * the index's order (date, then id). */
 static int
 rc_price_entries(struct rc_state *st, const struct rc_eng *g)
 {
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(st->db, "SELECT t.id, t.entry_date, "
 	    "t.minutes, t.activity, t.out_of_hours FROM time_entries t WHERE "
-	    "t.engagement_id = ?3 AND " RC_CANDIDATE " ORDER BY t.id");
+	    "t.engagement_id = ?3 AND " RC_CANDIDATE " ORDER BY t.entry_date, "
+	    "t.id");
 	struct ep_fee_entry fe;
 	struct ep_fee_result res;
 	char date[11], activity[16];
@@ -473,15 +479,70 @@ out:
 	return rc;
 }
 
+/* Entry-to-line links written per statement: one statement for many rows
+ * opens its cursors and checks its foreign keys' tables once. */
+#define RC_BILL_ROWS 64
+
+/* The INSERT of up to RC_BILL_ROWS links: ?1 the invoice, then pairs of
+ * entry and line; pairs left NULL are skipped. Built once. */
+static const char *
+rc_bill_sql(void)
+{
+	static char sql[128 + RC_BILL_ROWS * 24];
+	size_t len, i;
+
+	if (sql[0] != '\0')
+		return sql;
+	len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO recharge_billed "
+	    "(entry_id, invoice_id, line_id) SELECT column1, ?1, column2 FROM "
+	    "(VALUES ");
+	for (i = 0; i < RC_BILL_ROWS; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(?%zu, ?%zu)",
+		    i ? ", " : "", 2 + 2 * i, 3 + 2 * i);
+	snprintf(sql + len, sizeof sql - len, ") WHERE column1 IS NOT NULL");
+	return sql;
+}
+
+/* Records which line bills each of the engagement's entries, RC_BILL_ROWS
+ * at a time. The UNIQUE entry_id refuses an entry billed twice. */
+static int
+rc_bill_entries(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s;
+	size_t i, k;
+	int rc;
+
+	for (i = 0; i < st->nshares; i += RC_BILL_ROWS) {
+		if ((s = h->db_prepare(st->db, rc_bill_sql())) == NULL)
+			return rc_fail(st, "billing entries");
+		h->stmt_bind_int64(s, 1, st->invoice);
+		for (k = 0; k < RC_BILL_ROWS && i + k < st->nshares; k++) {
+			const struct rc_share *sh = &st->shares[i + k];
+
+			h->stmt_bind_int64(s, (int)(2 + 2 * k), sh->entry);
+			h->stmt_bind_int64(s, (int)(3 + 2 * k),
+			    st->line_ids[sh->group]);
+		}
+		rc = h->stmt_step(s);
+		h->stmt_reset(s);
+		if (rc != EP_STEP_DONE) {
+			snprintf(st->err, st->errlen, "billing entries %lld to "
+			    "%lld: %s", (long long)st->shares[i].entry,
+			    (long long)st->shares[i + k - 1].entry,
+			    h->db_errmsg(st->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Writes the engagement's lines and which line bills each entry. */
 static int
 rc_flush_engagement(struct rc_state *st, const struct rc_eng *g,
     int64_t *priced)
 {
-	const struct ep_host *h = rc_host;
-	ep_stmt *s;
 	size_t i;
-	int rc;
 
 	*priced = 0;
 	if (st->ngroups > st->line_ids_cap) {
@@ -501,22 +562,8 @@ rc_flush_engagement(struct rc_state *st, const struct rc_eng *g,
 			return -1;
 		*priced += gr->amount;
 	}
-	s = h->db_prepare(st->db, "INSERT INTO recharge_billed (entry_id, "
-	    "invoice_id, line_id) VALUES (?, ?, ?)");
-	if (s == NULL)
-		return rc_fail(st, "billing entries");
-	for (i = 0; i < st->nshares; i++) {
-		h->stmt_bind_int64(s, 1, st->shares[i].entry);
-		h->stmt_bind_int64(s, 2, st->invoice);
-		h->stmt_bind_int64(s, 3, st->line_ids[st->shares[i].group]);
-		rc = h->stmt_step(s);
-		h->stmt_reset(s);
-		if (rc != EP_STEP_DONE) {
-			snprintf(st->err, st->errlen, "entry %lld: %s",
-			    (long long)st->shares[i].entry, h->db_errmsg(st->db));
-			return -1;
-		}
-	}
+	if (rc_bill_entries(st) != 0)
+		return -1;
 	st->sum->entries += (int64_t)st->nshares;
 	return 0;
 }
