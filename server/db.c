@@ -375,11 +375,3 @@ db_read_end(struct ep_db *db)
 	if (s != NULL)
 		sqlite3_reset(s);
 }
-
-/* Durable commits (FULL: the WAL is synced at each commit) or not. */
-int
-db_sync(struct ep_db *db, int full)
-{
-	return db_run(db, full ? "PRAGMA synchronous=FULL" :
-	    "PRAGMA synchronous=NORMAL");
-}

@@ -203,6 +203,7 @@ main(int argc, char **argv)
 	group_stop();
 	outbox_stop();
 	worker_stop();
+	group_close();
 	http_stop();
 	left = job_wait_all(cfg.shutdown_grace * 1000);
 	if (left > 0)

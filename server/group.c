@@ -1,7 +1,12 @@
 /* group.c: group commit: many requests' writes, one transaction, one fsync. */
 #include "server.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -14,21 +19,144 @@ struct group_item {
 	struct group_item *next;
 };
 
-static struct group_item *group_head, *group_tail;
+struct group_sync {
+	struct group_item *items;
+	int fd;
+	int failed;
+	int error;
+};
+
+static struct group_item *group_head, *group_tail;	/* queued */
+static struct group_item *group_unsynced;		/* committed, not synced */
+static int group_syncing;
 static struct event *group_event;
-static uint64_t group_batches, group_items;
+static uint64_t group_batches, group_items, group_syncs;
+static int group_wal_fd = -1;
+static ino_t group_wal_ino;
+
+/* Answers a list of items with their results, in order. */
+static void
+group_answer(struct group_item *g, int fail)
+{
+	struct group_item *next;
+
+	for (; g != NULL; g = next) {
+		next = g->next;
+		if (fail && g->rc == 0)
+			g->rc = -1;
+		g->done(g->r, g->rc, g->arg);
+		free(g);
+	}
+}
+
+/* The WAL file, opened once and again if a new file took its name. */
+static int
+group_wal(struct ep_db *db)
+{
+	char *path = xprintf("%s-wal", db->path);
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		free(path);
+		return -1;
+	}
+	if (group_wal_fd < 0 || st.st_ino != group_wal_ino) {
+		if (group_wal_fd >= 0)
+			close(group_wal_fd);
+		group_wal_fd = open(path, O_RDONLY | O_CLOEXEC);
+		group_wal_ino = st.st_ino;
+	}
+	free(path);
+	return group_wal_fd;
+}
+
+/* On a worker thread: make everything committed so far durable. */
+static void
+group_sync_work(void *arg)
+{
+	struct group_sync *s = arg;
+
+	while (fsync(s->fd) != 0) {
+		if (errno != EINTR) {
+			s->failed = 1;
+			s->error = errno;
+			break;
+		}
+	}
+}
+
+static void group_sync_start(void);
+
+/* Back on the loop: the synced items are on disk; answer them, and sync
+ * whatever committed meanwhile. */
+static void
+group_sync_done(void *arg)
+{
+	struct group_sync *s = arg;
+
+	if (s->failed)
+		log_error("group commit: fsync of the WAL failed: %s",
+		    strerror(s->error));
+	group_answer(s->items, s->failed);
+	free(s);
+	group_syncing = 0;
+	if (group_unsynced != NULL)
+		group_sync_start();
+}
 
 /*
- * Runs every queued item in one transaction with synchronous=FULL: each in
- * its own savepoint (a failing item is undone alone), then one COMMIT, so
- * one fsync covers everyone who arrived meanwhile. Each is answered only
- * after the commit; if the commit fails, every item fails.
+ * Starts one fsync of the WAL for every item committed since the last one
+ * began. The event loop goes on committing the next batch meanwhile: the
+ * fsync covers all frames written before it starts, and nobody is
+ * answered before an fsync that began after their commit has finished.
+ */
+static void
+group_sync_start(void)
+{
+	struct group_sync *s;
+	int fd = group_wal(http_db());
+
+	if (fd < 0) {
+		log_error("group commit: no WAL file to sync");
+		group_answer(group_unsynced, 1);
+		group_unsynced = NULL;
+		return;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->items = group_unsynced;
+	s->fd = fd;
+	group_unsynced = NULL;
+	group_syncing = 1;
+	group_syncs++;
+	if (worker_run(group_sync_work, group_sync_done, s) != 0) {
+		group_sync_work(s);
+		group_sync_done(s);
+	}
+}
+
+/* Appends a committed batch to the list waiting for durability. */
+static void
+group_unsynced_add(struct group_item *batch)
+{
+	struct group_item **tail = &group_unsynced;
+
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	*tail = batch;
+}
+
+/*
+ * Runs every queued item in one transaction: each in its own savepoint (a
+ * failing item is undone alone), then one COMMIT. The commit's WAL frames
+ * are then made durable by an fsync off the event loop, shared by every
+ * batch committed meanwhile; each item is answered only after that. If
+ * the commit fails, every item fails at once.
  */
 static void
 group_run_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct ep_db *db = http_db();
-	struct group_item *batch = group_head, *g, *next;
+	struct group_item *batch = group_head, *g;
 	int ok = 1;
 
 	(void)fd;
@@ -38,15 +166,11 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 	if (batch == NULL)
 		return;
 	group_batches++;
-	if (db_sync(db, 1) != 0 || db_begin(db) != 0)
+	if (db_begin(db) != 0)
 		ok = 0;
 	for (g = batch; g != NULL; g = g->next) {
 		group_items++;
-		if (!ok) {
-			g->rc = -1;
-			continue;
-		}
-		if (db_begin(db) != 0) {
+		if (!ok || db_begin(db) != 0) {
 			g->rc = -1;
 			continue;
 		}
@@ -60,18 +184,17 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 		db_rollback(db);
 		ok = 0;
 	}
-	db_sync(db, 0);
-	for (g = batch; g != NULL; g = next) {
-		next = g->next;
-		if (!ok && g->rc == 0)
-			g->rc = -1;
-		g->done(g->r, g->rc, g->arg);
-		free(g);
+	if (!ok) {
+		group_answer(batch, 1);
+		return;
 	}
+	group_unsynced_add(batch);
+	if (!group_syncing)
+		group_sync_start();
 }
 
 /* Queues a request's write for the next group commit; replies come from
- * done(), after the commit. */
+ * done(), after the commit is durable. */
 int
 group_commit(struct ep_req *r, int (*work)(struct ep_db *, struct ep_req *,
     void *), void (*done)(struct ep_req *, int, void *), void *arg)
@@ -102,20 +225,34 @@ group_start(struct event_base *base)
 	group_event = event_new(base, -1, 0, group_run_cb, NULL);
 }
 
-/* Commits what is queued (at shutdown), then stops. */
+/* Commits what is queued (at shutdown) and syncs it; the worker's last
+ * callbacks answer it. */
 void
 group_stop(void)
 {
 	if (group_event == NULL)
 		return;
 	group_run_cb(-1, 0, NULL);
+	if (group_unsynced != NULL && !group_syncing)
+		group_sync_start();
 	event_free(group_event);
 	group_event = NULL;
 }
 
+/* After the workers have stopped. */
 void
-group_stats(uint64_t *batches, uint64_t *items)
+group_close(void)
+{
+	if (group_wal_fd >= 0) {
+		close(group_wal_fd);
+		group_wal_fd = -1;
+	}
+}
+
+void
+group_stats(uint64_t *batches, uint64_t *items, uint64_t *syncs)
 {
 	*batches = group_batches;
 	*items = group_items;
+	*syncs = group_syncs;
 }

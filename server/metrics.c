@@ -80,11 +80,11 @@ metrics_reset(void)
 void
 metrics_render(struct evbuffer *out)
 {
-	uint64_t cum = 0, batches, items;
+	uint64_t cum = 0, batches, items, syncs;
 	size_t r, b;
 	int i;
 
-	group_stats(&batches, &items);
+	group_stats(&batches, &items, &syncs);
 	evbuffer_add_printf(out,
 	    "# HELP expertpool_http_requests_total Requests answered, by route "
 	    "and status.\n"
@@ -140,6 +140,9 @@ metrics_render(struct evbuffer *out)
 	    "# HELP expertpool_group_writes_total Writes committed in groups.\n"
 	    "# TYPE expertpool_group_writes_total counter\n"
 	    "expertpool_group_writes_total %llu\n"
+	    "# HELP expertpool_group_syncs_total Fsyncs that made groups durable.\n"
+	    "# TYPE expertpool_group_syncs_total counter\n"
+	    "expertpool_group_syncs_total %llu\n"
 	    "# HELP expertpool_jobs_running Background jobs running now.\n"
 	    "# TYPE expertpool_jobs_running gauge\n"
 	    "expertpool_jobs_running %d\n"
@@ -149,5 +152,5 @@ metrics_render(struct evbuffer *out)
 	    (double)metrics_sum_us / 1e6, (unsigned long long)metrics_count,
 	    http_open_connections(), (unsigned long long)db_busy_retries(),
 	    (unsigned long long)login_hash_count(), (unsigned long long)batches,
-	    (unsigned long long)items, job_running(), (unsigned long long)(metrics_started / 1000000u));
+	    (unsigned long long)items, (unsigned long long)syncs, job_running(), (unsigned long long)(metrics_started / 1000000u));
 }

@@ -118,7 +118,6 @@ int db_commit(struct ep_db *db);
 int db_rollback(struct ep_db *db);
 int db_ping(struct ep_db *db);
 int db_read_begin(struct ep_db *db);
-int db_sync(struct ep_db *db, int full);
 void db_read_end(struct ep_db *db);
 const char *db_errmsg(struct ep_db *db);
 uint64_t db_busy_retries(void);
@@ -409,7 +408,8 @@ int group_commit(struct ep_req *r, int (*work)(struct ep_db *, struct ep_req *,
     void *), void (*done)(struct ep_req *, int, void *), void *arg);
 void group_start(struct event_base *base);
 void group_stop(void);
-void group_stats(uint64_t *batches, uint64_t *items);
+void group_close(void);
+void group_stats(uint64_t *batches, uint64_t *items, uint64_t *syncs);
 
 /* worker.c */
 int worker_start(struct event_base *base, int nthreads);

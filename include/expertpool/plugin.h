@@ -252,7 +252,8 @@ struct ep_host {
 	void (*pence_text)(char *out, size_t len, int64_t pence);
 	/* Group commit: work() runs inside one transaction shared with every
 	 * write queued meanwhile (in its own savepoint; non-zero undoes it);
-	 * after the one durable commit (synchronous=FULL), done() replies. */
+	 * done() replies once the commit is durable (its WAL frames fsynced,
+	 * one fsync shared by every batch committed meanwhile). */
 	int (*group_commit)(ep_req *r,
 	    int (*work)(ep_db *db, ep_req *r, void *arg),
 	    void (*done)(ep_req *r, int rc, void *arg), void *arg);
