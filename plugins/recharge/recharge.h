@@ -39,6 +39,7 @@ int rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run,
     struct rc_run_summary *out, char *err, size_t len);
 void rc_run_routes(void);
 int rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata);
+int rc_run_live(const char *period, int64_t *done, int64_t *total);
 
 /* issue.c */
 int rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
