@@ -77,6 +77,14 @@ void rc_pages_routes(void);
 /* finance.c */
 void rc_finance_routes(void);
 
+/* endpoint.c */
+int rc_endpoint_check(const char *scheme, const char *id, char *err,
+    size_t len);
+int rc_endpoint_set(ep_db *db, ep_req *r, const char *org, const char *scheme,
+    const char *id, char *err, size_t len);
+void rc_endpoint_routes(void);
+int rc_endpoint_command(ep_db *db, int argc, char **argv);
+
 /* cmd.c */
 int rc_invoice_command(ep_db *db, int argc, char **argv, void *arg);
 int rc_netting_command(ep_db *db, int argc, char **argv, void *arg);

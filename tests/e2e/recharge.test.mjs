@@ -53,10 +53,9 @@ before(async () => {
 			for (const [login, org, roles] of users)
 				cli(['user', 'add', login, '--org', org, '--roles', roles,
 				    '--name', `Test ${login}`], { input: `${login}-password-1\n` });
+			cli(['invoice', 'endpoint', 'set', '--org', 'BRK', '--scheme', '0088',
+			    '--id', '5012345000039']);
 			execFileSync('sqlite3', [dbPath, `
-			    INSERT INTO recharge_endpoints (org_id, scheme, endpoint)
-			      SELECT id, '0088', CASE code WHEN 'AVD' THEN '5012345000015'
-			        ELSE '5012345000039' END FROM organisations;
 			    INSERT INTO experts (org_id, person_id, name, grade,
 			        weekly_capacity_minutes)
 			      SELECT org_id, id, name, 'standard', 2220 FROM people
@@ -101,6 +100,26 @@ after(async () => {
 
 const main = (page) => page.locator('main').innerText();
 
+test('a finance officer sets the council\'s Peppol endpoint', async () => {
+	const { ctx, page } = await signIn(browser, server, 'avd-fin');
+	await page.click('text=Peppol endpoints');
+	await checkBasics(page);
+	assert.match(await page.locator('#endpoints').innerText(), /Avondale District Council \(AVD\)\s+none/);
+	await page.selectOption('#scheme', '0088');
+	await page.fill('#id', '5012345000016');
+	await page.click('button:has-text("Save the endpoint")');
+	await checkBasics(page);
+	const summary = page.locator('.govuk-error-summary');
+	assert.match(await summary.innerText(), /check digit should be 5/);
+	assert.equal(await summary.locator('a[href="#id"]').count(), 1, 'the message links to the field');
+	await page.fill('#id', '5012345000015');
+	await page.click('button:has-text("Save the endpoint")');
+	assert.match(page.url(), /\/endpoints$/);
+	assert.match(await page.locator('#endpoints').innerText(), /AVD\)\s+0088\s+5012345000015/);
+	await ctx.close();
+});
+
+// Needs AVD's endpoint, set by the test before.
 test('the month run, review, issue, UBL, netting and finance', async () => {
 	const { ctx, page } = await signIn(browser, server, 'avd-fin');
 
