@@ -41,11 +41,10 @@ rc_fixtures() {
 		add_user "$lc-fin" "$u" finance
 		add_user "$lc-exp" "$u" expert
 	done
+	ep invoice endpoint set --org AVD --scheme 0088 --id 5012345000015 >/dev/null
+	ep invoice endpoint set --org BRK --scheme 0088 --id 5012345000039 >/dev/null
+	ep invoice endpoint set --org CDH --scheme 0088 --id 5012345000022 >/dev/null
 	sqlite3 "$T/test.db" <<'SQL'
-INSERT INTO recharge_endpoints (org_id, scheme, endpoint)
-    SELECT id, '0088', CASE code WHEN 'AVD' THEN '5012345000015'
-    WHEN 'BRK' THEN '5012345000039' ELSE '5012345000022' END
-    FROM organisations;
 INSERT INTO experts (org_id, person_id, name, grade, weekly_capacity_minutes)
     SELECT org_id, id, name, CASE login WHEN 'brk-exp' THEN 'senior'
     ELSE 'standard' END, 2220 FROM people WHERE login LIKE '%-exp'

@@ -1,5 +1,5 @@
-/* cmd.c: expertpool invoice run|list|issue|credit|paid|verify|export, and
- * expertpool netting. */
+/* cmd.c: expertpool invoice run|list|issue|credit|paid|verify|export|
+ * endpoint, and expertpool netting. */
 #include "recharge.h"
 
 #include <stdlib.h>
@@ -185,11 +185,13 @@ rc_invoice_command(ep_db *db, int argc, char **argv, void *arg)
 		return rc_cmd_run(db, argc, argv);
 	if (strcmp(sub, "list") == 0)
 		return rc_cmd_list(db, argc, argv);
+	if (strcmp(sub, "endpoint") == 0)
+		return rc_endpoint_command(db, argc, argv);
 	if (strcmp(sub, "issue") != 0 && strcmp(sub, "credit") != 0 &&
 	    strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0 &&
 	    strcmp(sub, "paid") != 0) {
 		fprintf(stderr, "usage: expertpool invoice run|list|issue|credit|"
-		    "paid|verify|export ...\n");
+		    "paid|verify|export|endpoint ...\n");
 		return 2;
 	}
 	if ((id = rc_lookup(db, key)) == 0) {

@@ -120,7 +120,8 @@ rc_run_post_cb(ep_req *r, void *arg)
 	h->redirect(r, loc);
 }
 
-/* A run's progress, refreshed every second while it runs. */
+/* A run's progress, refreshed every second while it runs: while it runs,
+ * as the run counts it (its writes show only when it commits). */
 static void
 rc_run_get_cb(ep_req *r, void *arg)
 {
@@ -144,6 +145,8 @@ rc_run_get_cb(ep_req *r, void *arg)
 		rc_copy(period, sizeof period, h->stmt_text(s, 4));
 	}
 	h->stmt_reset(s);
+	if (strcmp(state, "running") == 0)
+		rc_run_live(period, &done, &total);
 	b = h->page_begin(r, "Invoice run", NULL);
 	if (*state == '\0') {
 		h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run</h1>\n<p "

@@ -23,7 +23,8 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "
 	    "--reason TEXT [--line ID]... | paid NUMBER | verify NUMBER | export "
-	    "NUMBER --format ubl|csv|html", rc_invoice_command, NULL) != 0 ||
+	    "NUMBER --format ubl|csv|html | endpoint set --org CODE --scheme "
+	    "0088|9932 --id ID | endpoint list", rc_invoice_command, NULL) != 0 ||
 	    host->command_add(self, "netting", "--period YYYY-MM",
 	    rc_netting_command, NULL) != 0 ||
 	    host->nav_add(self, RC_ROLES, "/invoices", "Invoices",
@@ -32,11 +33,14 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    "What each council owes once mutual recharges are offset") != 0 ||
 	    host->nav_add(self, RC_ROLES | EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN,
 	    "/finance", "Recharge finance",
-	    "Invoices issued and received, income and spend by month") != 0)
+	    "Invoices issued and received, income and spend by month") != 0 ||
+	    host->nav_add(self, EP_ROLE_FINANCE | EP_ROLE_ADMIN, "/endpoints",
+	    "Peppol endpoints", "Where each council receives e-invoices") != 0)
 		return -1;
 	rc_pages_routes();
 	rc_netting_routes();
 	rc_finance_routes();
+	rc_endpoint_routes();
 	return 0;
 }
 

@@ -39,6 +39,7 @@ int rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run,
     struct rc_run_summary *out, char *err, size_t len);
 void rc_run_routes(void);
 int rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata);
+int rc_run_live(const char *period, int64_t *done, int64_t *total);
 
 /* issue.c */
 int rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
@@ -75,6 +76,14 @@ void rc_pages_routes(void);
 
 /* finance.c */
 void rc_finance_routes(void);
+
+/* endpoint.c */
+int rc_endpoint_check(const char *scheme, const char *id, char *err,
+    size_t len);
+int rc_endpoint_set(ep_db *db, ep_req *r, const char *org, const char *scheme,
+    const char *id, char *err, size_t len);
+void rc_endpoint_routes(void);
+int rc_endpoint_command(ep_db *db, int argc, char **argv);
 
 /* cmd.c */
 int rc_invoice_command(ep_db *db, int argc, char **argv, void *arg);

@@ -1,6 +1,7 @@
 /* run.c: the monthly invoice run: price approved entries, build drafts. */
 #include "recharge.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,21 @@ struct rc_state {
 	size_t errlen;
 };
 
+/* A run in a job, as far as it has got. The run writes in one
+ * transaction, so progress in the store shows only at its end; the run
+ * page reads these instead while the job runs. */
+struct rc_live {
+	ep_job *job; /* NULL when the slot is free */
+	char period[8];
+	int64_t done, total;
+};
+
+#define RC_LIVE_SLOTS 8
+
 static int rc_fail(struct rc_state *st, const char *what);
+
+static pthread_mutex_t rc_live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rc_live rc_live[RC_LIVE_SLOTS];
 
 /* An approved, billable entry of the month or earlier, not yet billed nor
  * deferred past this month. The state and billable terms are written as
@@ -779,10 +794,75 @@ out:
 	return rc;
 }
 
+/* Takes a slot for a job's run; -1 when all are taken (progress then
+ * shows at the end only). */
+static int
+rc_live_begin(ep_job *job, const char *period)
+{
+	int i, slot = -1;
+
+	pthread_mutex_lock(&rc_live_lock);
+	for (i = 0; i < RC_LIVE_SLOTS && slot < 0; i++) {
+		if (rc_live[i].job == NULL) {
+			slot = i;
+			rc_live[i].job = job;
+			rc_copy(rc_live[i].period, sizeof rc_live[i].period, period);
+			rc_live[i].done = rc_live[i].total = 0;
+		}
+	}
+	pthread_mutex_unlock(&rc_live_lock);
+	return slot;
+}
+
+static void
+rc_live_end(int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&rc_live_lock);
+	rc_live[slot].job = NULL;
+	pthread_mutex_unlock(&rc_live_lock);
+}
+
+/* How far the running job for the period has got: 1 with its counts, or
+ * 0 when no run of the period is counting yet. A second run of a month
+ * waits for the first's transaction, with nothing counted. */
+int
+rc_run_live(const char *period, int64_t *done, int64_t *total)
+{
+	int i, found = 0;
+
+	pthread_mutex_lock(&rc_live_lock);
+	for (i = 0; i < RC_LIVE_SLOTS; i++) {
+		if (rc_live[i].job != NULL && rc_live[i].total > 0 &&
+		    strcmp(rc_live[i].period, period) == 0) {
+			*done = rc_live[i].done;
+			*total = rc_live[i].total;
+			found = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rc_live_lock);
+	return found;
+}
+
+struct rc_job_arg {
+	ep_job *job;
+	int slot;
+};
+
 static void
 rc_job_progress(int64_t done, int64_t total, void *arg)
 {
-	rc_host->job_progress(arg, done, total);
+	struct rc_job_arg *a = arg;
+
+	if (a->slot >= 0) {
+		pthread_mutex_lock(&rc_live_lock);
+		rc_live[a->slot].done = done;
+		rc_live[a->slot].total = total;
+		pthread_mutex_unlock(&rc_live_lock);
+	}
+	rc_host->job_progress(a->job, done, total);
 }
 
 /* The run as a background job; the argument is the period. */
@@ -791,6 +871,7 @@ rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata)
 {
 	const struct ep_host *h = rc_host;
 	struct rc_run_summary sum;
+	struct rc_job_arg a;
 	char err[512];
 	ep_fees *f;
 	int rc;
@@ -800,8 +881,11 @@ rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata)
 		h->job_fail(job, err);
 		return -1;
 	}
-	rc = rc_run(db, f, arg, 0, NULL, rc_job_progress, job, &sum, err,
+	a.job = job;
+	a.slot = rc_live_begin(job, arg);
+	rc = rc_run(db, f, arg, 0, NULL, rc_job_progress, &a, &sum, err,
 	    sizeof err);
+	rc_live_end(a.slot);
 	h->fees_close(f);
 	if (rc != 0)
 		h->job_fail(job, err);

@@ -1,0 +1,213 @@
+// recharge.test.mjs: a month of approved hours between two councils; the
+// provider's finance officer starts the month's run from the invoices page
+// and watches it finish, reviews the draft, issues it, downloads its UBL,
+// then reads the netting statement and the finance page. No JavaScript.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkBasics, launchBrowser, signIn, startServer, topBuilddir,
+    topSrcdir } from './lib.mjs';
+
+const PERIOD = '2026-10';
+let server;
+let browser;
+let keyDir;
+let rcArgs;
+
+before(async () => {
+	const plugins = mkdtempSync(join(tmpdir(), 'ep-rc-plugins-'));
+	for (const p of ['timesheet', 'recharge'])
+		copyFileSync(join(topBuilddir, `plugins/${p}/.libs/${p}.so`),
+		    join(plugins, `${p}.so`));
+	keyDir = mkdtempSync(join(tmpdir(), 'ep-rc-key-'));
+	writeFileSync(join(keyDir, 'sealing.key'), randomBytes(32).toString('hex'));
+	writeFileSync(join(keyDir, 'expertpool.conf'),
+	    `sealing_key_file = "${join(keyDir, 'sealing.key')}"\n`);
+	rcArgs = ['--scripts', join(topSrcdir, 'scripts'), '--config',
+	    join(keyDir, 'expertpool.conf')];
+	server = await startServer({
+		plugins,
+		args: rcArgs,
+		dbSetup: ({ cli, dbPath }) => {
+			cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
+			    '--kind', 'district', '--address',
+			    'Civic Centre, 1 High Street, Avondale AV1 1AA', '--vat',
+			    'GB123456789', '--email', 'invoices@avondale.example']);
+			cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
+			    '--kind', 'borough', '--address', 'Town Hall, Brookfield BR2 2BB',
+			    '--vat', 'GB987654321']);
+			cli(['agreement', 'add', '--provider', 'AVD', '--consumer', 'BRK',
+			    '--ruleset', 'standard', '--terms', '30', '--vat', 'S', '--from',
+			    '2026-01-01']);
+			cli(['agreement', 'add', '--provider', 'BRK', '--consumer', 'AVD',
+			    '--ruleset', 'standard', '--terms', '14', '--vat', 'O', '--from',
+			    '2026-01-01']);
+			const users = [['avd-fin', 'AVD', 'finance'],
+			    ['avd-exp', 'AVD', 'expert'], ['avd-req', 'AVD', 'requester'],
+			    ['brk-fin', 'BRK', 'finance'], ['brk-exp', 'BRK', 'expert'],
+			    ['brk-req', 'BRK', 'requester']];
+			for (const [login, org, roles] of users)
+				cli(['user', 'add', login, '--org', org, '--roles', roles,
+				    '--name', `Test ${login}`], { input: `${login}-password-1\n` });
+			cli(['invoice', 'endpoint', 'set', '--org', 'BRK', '--scheme', '0088',
+			    '--id', '5012345000039']);
+			execFileSync('sqlite3', [dbPath, `
+			    INSERT INTO experts (org_id, person_id, name, grade,
+			        weekly_capacity_minutes)
+			      SELECT org_id, id, name, 'standard', 2220 FROM people
+			      WHERE login LIKE '%-exp' ORDER BY id;
+			    INSERT INTO requests (consumer_id, requester_id, area, title,
+			        urgency, wanted_start, wanted_end, estimated_minutes, state,
+			        po_reference, cost_centre)
+			      SELECT org_id, id, 'legal', 'Planning appeal advice',
+			        'routine', '2026-10-01', '2026-12-31', 6000, 'engaged',
+			        'PO-' || login, 'CC-' || login FROM people
+			      WHERE login LIKE '%-req' ORDER BY id;
+			    INSERT INTO offers (request_id, expert_id, provider_id, basis,
+			        state) VALUES (1, 2, 2, 'hourly', 'accepted'),
+			        (2, 1, 1, 'hourly', 'accepted');
+			    INSERT INTO engagements (request_id, offer_id, expert_id,
+			        provider_id, consumer_id, basis, starts, ends,
+			        committed_minutes)
+			      SELECT o.request_id, o.id, o.expert_id, o.provider_id,
+			        r.consumer_id, 'hourly', '2026-10-01', '2026-12-31', 6000
+			      FROM offers o JOIN requests r ON r.id = o.request_id
+			      ORDER BY o.id;
+			    INSERT INTO time_entries (engagement_id, entry_date, minutes,
+			        activity, state, created_by)
+			      SELECT g.id, d.day, d.minutes, d.activity, 'approved',
+			        x.person_id FROM engagements g
+			      JOIN experts x ON x.id = g.expert_id
+			      JOIN (SELECT 1 AS p, '2026-10-05' AS day, 90 AS minutes,
+			        'advice' AS activity UNION ALL SELECT 1, '2026-10-06', 60,
+			        'drafting' UNION ALL SELECT 1, '2026-10-08', 95, 'advice'
+			        UNION ALL SELECT 2, '2026-10-12', 30, 'meeting') d
+			        ON d.p = g.provider_id ORDER BY g.id, d.day;`]);
+		},
+	});
+	browser = await launchBrowser();
+});
+
+after(async () => {
+	await browser?.close();
+	await server?.stop();
+	if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+});
+
+const main = (page) => page.locator('main').innerText();
+
+test('a finance officer sets the council\'s Peppol endpoint', async () => {
+	const { ctx, page } = await signIn(browser, server, 'avd-fin');
+	await page.click('text=Peppol endpoints');
+	await checkBasics(page);
+	assert.match(await page.locator('#endpoints').innerText(), /Avondale District Council \(AVD\)\s+none/);
+	await page.selectOption('#scheme', '0088');
+	await page.fill('#id', '5012345000016');
+	await page.click('button:has-text("Save the endpoint")');
+	await checkBasics(page);
+	const summary = page.locator('.govuk-error-summary');
+	assert.match(await summary.innerText(), /check digit should be 5/);
+	assert.equal(await summary.locator('a[href="#id"]').count(), 1, 'the message links to the field');
+	await page.fill('#id', '5012345000015');
+	await page.click('button:has-text("Save the endpoint")');
+	assert.match(page.url(), /\/endpoints$/);
+	assert.match(await page.locator('#endpoints').innerText(), /AVD\)\s+0088\s+5012345000015/);
+	await ctx.close();
+});
+
+// Needs AVD's endpoint, set by the test before.
+test('the month run, review, issue, UBL, netting and finance', async () => {
+	const { ctx, page } = await signIn(browser, server, 'avd-fin');
+
+	// Start the run from the invoices page; the run page refreshes itself.
+	await page.click('text=Invoices');
+	assert.match(page.url(), /\/invoices$/);
+	await checkBasics(page);
+	await page.fill('#period', PERIOD);
+	await page.click('button:has-text("Run the month")');
+	assert.match(page.url(), /\/invoices\/run\?job=\d+$/);
+	await checkBasics(page);
+	const runUrl = page.url();
+	const deadline = Date.now() + 30000;
+	let state = await page.locator('#run-state').innerText();
+	while (state !== 'done' && state !== 'failed' && Date.now() < deadline) {
+		await new Promise((r) => setTimeout(r, 200));
+		await page.goto(runUrl);
+		state = await page.locator('#run-state').innerText();
+	}
+	assert.equal(state, 'done', await main(page));
+	await checkBasics(page);
+	assert.match(await main(page), /Invoice run for 2026-10/);
+	assert.match(await main(page), /4 of 4 entries priced/);
+
+	// Review the draft: its lines and totals.
+	await page.click('text=Back to invoices');
+	const issued = page.locator('#issued');
+	assert.match(await issued.innerText(), /Brookfield Borough Council/);
+	await issued.locator('a', { hasText: /^Draft \d+$/ }).click();
+	await checkBasics(page);
+	assert.match(await page.locator('h1').innerText(), /Invoice \(draft\)/);
+	assert.equal(await page.locator('#state').innerText(), 'draft');
+	const lines = await page.locator('#lines').innerText();
+	assert.match(lines, /standard: advice/);
+	assert.match(lines, /drafting/i);
+	const totals = await page.locator('#totals').innerText();
+	assert.match(totals, /^£([\d,.]+), £([\d,.]+), £([\d,.]+)$/);
+	const [net, vat] = totals.match(/[\d,.]+/g).map((v) => Number(v.replace(/,/g, '')));
+	assert.ok(net > 0, 'a net amount');
+	assert.equal(vat, Math.round(net * 20) / 100, 'VAT at 20%');
+
+	// Issue it: numbered, dated, sealed.
+	await page.click('button:has-text("Issue this invoice")');
+	await checkBasics(page);
+	assert.equal(await page.locator('#state').innerText(), 'issued');
+	const number = (await page.locator('h1').innerText()).replace(/^Invoice /, '');
+	assert.match(number, /^AVD-\d{4}-000001$/);
+
+	// The UBL download is a Peppol invoice with that number.
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.click('#download-ubl'),
+	]);
+	const xml = readFileSync(await download.path(), 'utf8');
+	assert.match(xml, /^<\?xml[^>]*\?>\s*<Invoice\s/);
+	assert.match(xml, new RegExp(`<cbc:ID>${number}</cbc:ID>`));
+	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000015<\/cbc:EndpointID>/);
+	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000039<\/cbc:EndpointID>/);
+
+	// BRK issues its own invoice to AVD; the netting page offsets the two.
+	const brkDraft = execFileSync('sqlite3', [server.dbPath, "SELECT i.id FROM " +
+	    "recharge_invoices i JOIN organisations p ON p.id = i.provider_id " +
+	    "WHERE p.code = 'BRK' AND i.state = 'draft'"], { encoding: 'utf8' }).trim();
+	assert.match(brkDraft, /^\d+$/);
+	const brkNumber = server.cli([...rcArgs, 'invoice', 'issue', brkDraft]).stdout.trim();
+	assert.match(brkNumber, /^BRK-\d{4}-000001$/);
+	await page.click('text=Netting');
+	await checkBasics(page);
+	await page.fill('#period', PERIOD);
+	await page.click('button:has-text("Show")');
+	assert.match(page.url(), /\/netting\?period=2026-10$/);
+	await checkBasics(page);
+	const positions = await page.locator('#positions').innerText();
+	assert.match(positions, /Avondale District Council/);
+	assert.match(positions, /Brookfield Borough Council/);
+	assert.match(await main(page), /Brookfield Borough Council pays Avondale District Council £/);
+
+	// The finance page: the chart and its figures as a table, and both
+	// documents with their state.
+	await page.click('text=Recharge finance');
+	await checkBasics(page);
+	const chart = page.locator('svg[role=img]');
+	assert.equal(await chart.count(), 1, 'one chart');
+	assert.equal(await chart.getAttribute('aria-labelledby'), 'rc-chart-title rc-chart-desc');
+	const byMonth = await page.locator('#by-month').innerText();
+	assert.match(byMonth, /2026-10\s+£[\d,.]+\s+£[\d,.]+/);
+	const body = await main(page);
+	assert.match(body, new RegExp(number));
+	assert.match(body, new RegExp(brkNumber));
+	await ctx.close();
+});
