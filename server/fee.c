@@ -22,6 +22,10 @@
 #define FEE_INTERN_SLOTS 1024	/* a power of two; refilled when half full */
 #define FEE_INTERN_MAX 32	/* longer strings are pushed, not interned */
 #define FEE_SEEN_BITS 6		/* 64 pointers remembered in front of it */
+#define FEE_MEMO_BITS 16	/* slots in a rule set's price cache */
+#define FEE_MEMO_BYTES ((size_t)8 << 20) /* its records; cleared when full */
+#define FEE_MEMO_KEY 512	/* longest key: fixed part and seven strings */
+#define FEE_MEMO_TEXT 64	/* a longer string makes an entry uncached */
 
 /* What an interned string has been checked to be, as an entry field. */
 #define FEE_AS_TEXT 0x1		/* activity, grade: 1 to 32 bytes */
@@ -46,6 +50,47 @@ struct fee_intern {
 struct fee_seen {
 	const char *p;
 	size_t slot;
+};
+
+/*
+ * One priced entry in the cache: its lines, then its key (every input
+ * price sees, from fee_memo_key), padded to 8 bytes.
+ */
+struct fee_memo_rec {
+	uint64_t hash;
+	uint32_t keylen;
+	uint32_t nlines;
+	int64_t total;
+	struct fee_line lines[];
+};
+
+/*
+ * The price cache of one rule-set version: price is a pure function of
+ * entry and ctx (the contract; fee_run_tests checks it), so an entry
+ * priced once need not run again. Records live in one arena; when it or
+ * the table fills, everything is dropped and the cache starts again.
+ */
+struct fee_memo {
+	struct fee_memo_slot {
+		uint64_t hash;		/* probes compare it before the record */
+		struct fee_memo_rec *rec;
+	} *slot;			/* 1 << FEE_MEMO_BITS, open addressing */
+	unsigned char *arena;		/* FEE_MEMO_BYTES */
+	size_t used;
+	size_t n;
+	uint64_t hits, misses;
+	const struct fee_entry *missed;	/* the last entry looked up in vain, */
+	unsigned char key[FEE_MEMO_KEY]; /* its key, */
+	size_t keylen;
+	uint64_t hash;			/* and hash, for fee_memo_put */
+};
+
+/* A t.price call in a test run and its lines, to price again later. */
+struct fee_replay {
+	struct fee_entry e;
+	char *text[8];		/* the entry's strings, owned */
+	struct fee_lines lines;
+	int ncase;		/* the test case it came from, from 1 */
 };
 
 struct fee_module {
@@ -76,6 +121,13 @@ struct fee_vm {
 	struct fee_intern *intern;
 	int nintern;
 	struct fee_seen seen[1 << FEE_SEEN_BITS];
+	int memo_on;			/* cache prices (not in test runs) */
+	struct fee_memo *memo;		/* made on first use */
+	size_t memo_checked;		/* batch entries looked up so far */
+	int memo_pending;		/* the last one went to price: keep it */
+	struct fee_replay *replay;	/* a test run's t.price calls */
+	size_t nreplay;
+	int replay_case;
 	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
 	int ref_period_ctx;
 	int ref_base, ref_loaded;
@@ -116,6 +168,7 @@ static int fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
     struct fee_lines *out, char **err);
 
 static void fee_hook(lua_State *L, lua_Debug *ar);
+static void fee_replay_free(struct fee_vm *vm);
 
 static struct fee_engine *fee_server_engine;
 
@@ -897,11 +950,204 @@ fee_input_error(lua_State *L, struct fee_vm *vm, const char *msg)
 }
 
 /*
+ * The cache key of an entry: every input price sees (the entry's fields,
+ * ctx.vat and ctx.today) as the driver hands them to Lua, padded to 8
+ * bytes. 0 when a string is too long to be worth caching.
+ */
+static size_t
+fee_memo_key(const struct fee_entry *e, unsigned char *k)
+{
+	const char *text[7] = { e->date, e->today ? e->today : e->date,
+	    e->activity, e->grade, e->basis, e->consumer, e->provider };
+	int64_t fixed[2] = { e->minutes, e->agreement };
+	size_t i, n, len;
+
+	memcpy(k, fixed, sizeof fixed);
+	n = sizeof fixed;
+	k[n++] = e->out_of_hours != 0;
+	k[n++] = (unsigned char)(e->vat ? e->vat : 'S');
+	for (i = 0; i < nitems(text); i++) {
+		if (text[i] == NULL) {
+			k[n++] = 0xff;	/* nil, unlike "" */
+			continue;
+		}
+		len = strnlen(text[i], FEE_MEMO_TEXT + 1);
+		if (len > FEE_MEMO_TEXT)
+			return 0;
+		k[n++] = (unsigned char)len;
+		memcpy(k + n, text[i], len);
+		n += len;
+	}
+	while (n % 8 != 0)
+		k[n++] = 0;
+	return n;
+}
+
+static uint64_t
+fee_memo_hash(const unsigned char *k, size_t n)
+{
+	uint64_t h = n, w;
+	size_t i;
+
+	for (i = 0; i < n; i += 8) {
+		memcpy(&w, k + i, sizeof w);
+		h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static unsigned char *
+fee_memo_keyof(struct fee_memo_rec *r)
+{
+	return (unsigned char *)&r->lines[r->nlines];
+}
+
+/* The record for key k, or NULL and in *at the free slot it would take. */
+static struct fee_memo_rec *
+fee_memo_find(struct fee_memo *m, const unsigned char *k, size_t n,
+    uint64_t h, size_t *at)
+{
+	size_t mask = ((size_t)1 << FEE_MEMO_BITS) - 1;
+	size_t i = (size_t)(h >> (64 - FEE_MEMO_BITS));
+	struct fee_memo_rec *r;
+
+	for (;; i = (i + 1) & mask) {
+		if ((r = m->slot[i].rec) == NULL) {
+			*at = i;
+			return NULL;
+		}
+		if (m->slot[i].hash == h && r->keylen == n &&
+		    memcmp(fee_memo_keyof(r), k, n) == 0)
+			return r;
+	}
+}
+
+static void
+fee_memo_clear(struct fee_memo *m)
+{
+	if (m == NULL)
+		return;
+	memset(m->slot, 0, sizeof *m->slot << FEE_MEMO_BITS);
+	m->used = 0;
+	m->n = 0;
+}
+
+static void
+fee_memo_free(struct fee_memo *m)
+{
+	if (m == NULL)
+		return;
+	free(m->slot);
+	free(m->arena);
+	free(m);
+}
+
+/*
+ * Keeps the lines entry e was priced to; drops everything when full. The
+ * key is the one fee_memo_serve made when it missed e, or made again.
+ */
+static void
+fee_memo_put(struct fee_memo *m, const struct fee_entry *e,
+    const struct fee_lines *l)
+{
+	const unsigned char *k = m->key;
+	struct fee_memo_rec *r;
+	size_t n = m->keylen, size, at;
+	uint64_t h = m->hash;
+
+	if (m->missed != e) {
+		if ((n = fee_memo_key(e, m->key)) == 0)
+			return;
+		h = fee_memo_hash(k, n);
+	}
+	m->missed = NULL;
+	if (n == 0)
+		return;
+	size = sizeof *r + l->n * sizeof *l->v + n;
+	if (size > FEE_MEMO_BYTES)
+		return;
+	if (m->n == (size_t)1 << (FEE_MEMO_BITS - 1) ||
+	    m->used + size > FEE_MEMO_BYTES)
+		fee_memo_clear(m);
+	if (fee_memo_find(m, k, n, h, &at) != NULL)
+		return;
+	r = (struct fee_memo_rec *)(void *)(m->arena + m->used);
+	m->used += size;
+	r->hash = h;
+	r->keylen = (uint32_t)n;
+	r->nlines = (uint32_t)l->n;
+	r->total = l->total;
+	if (l->n > 0)
+		memcpy(r->lines, l->v, l->n * sizeof *l->v);
+	memcpy(fee_memo_keyof(r), k, n);
+	m->slot[at].hash = h;
+	m->slot[at].rec = r;
+	m->n++;
+}
+
+/*
+ * Answers batch entries from the cache, from batch_i on, until one that
+ * was not priced before (left for price) or the end of the batch. Each
+ * entry is looked up once, however often this runs.
+ */
+static void
+fee_memo_serve(struct fee_vm *vm)
+{
+	struct fee_memo *m = vm->memo;
+	const struct fee_entry *e;
+	struct fee_memo_rec *r;
+	struct fee_lines *out;
+	size_t at;
+
+	while (m != NULL && vm->batch_i < vm->batch_n &&
+	    vm->memo_checked <= vm->batch_i) {
+		e = &vm->batch[vm->batch_i];
+		vm->memo_checked = vm->batch_i + 1;
+		m->missed = e;
+		m->keylen = fee_memo_key(e, m->key);
+		m->hash = fee_memo_hash(m->key, m->keylen);
+		if (m->keylen == 0 || (r = fee_memo_find(m, m->key, m->keylen,
+		    m->hash, &at)) == NULL) {
+			m->misses++;
+			return;
+		}
+		m->missed = NULL;
+		m->hits++;
+		out = &vm->batch_out[vm->batch_i++];
+		fee_lines_reset(out, e->vat ? e->vat : 'S');
+		if (out->cap < r->nlines) {
+			out->cap = r->nlines < 8 ? 8 : r->nlines;
+			out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+		}
+		if (r->nlines > 0)
+			memcpy(out->v, r->lines, r->nlines * sizeof *out->v);
+		out->n = r->nlines;
+		out->total = r->total;
+	}
+}
+
+/* The state's cache, made on first use; NULL where prices are not kept. */
+static struct fee_memo *
+fee_memo_of(struct fee_vm *vm)
+{
+	if (vm->memo == NULL && vm->memo_on) {
+		vm->memo = xcalloc(1, sizeof *vm->memo);
+		vm->memo->slot = xcalloc((size_t)1 << FEE_MEMO_BITS,
+		    sizeof *vm->memo->slot);
+		vm->memo->arena = xmalloc(FEE_MEMO_BYTES);
+	}
+	return vm->memo;
+}
+
+/*
  * nxt(): the next entry of the batch for the driver, as eleven values
  * (minutes, date, activity, out_of_hours, grade, basis, consumer,
- * provider, agreement, vat, today). Checks the entry as fee_entry_check
- * does, in the same order and words; points lines:add at its lines; and
- * gives it a fresh instruction budget when the batch is the outermost call.
+ * provider, agreement, vat, today), or nothing at the end. Keeps what
+ * price made of the previous entry and answers entries priced before from
+ * the cache, in C. Checks the entry as fee_entry_check does, in the same
+ * order and words; points lines:add at its lines; and gives it a fresh
+ * instruction budget when the batch is the outermost call.
  */
 static int
 fee_lua_next(lua_State *L)
@@ -911,8 +1157,17 @@ fee_lua_next(lua_State *L)
 	const char *today;
 	int date, td, act, grade, basis, cons, prov, vat;
 
-	if (vm->batch == NULL || vm->batch_i == vm->batch_n)
+	if (vm->batch == NULL)
 		return fee_contract(L, "no entry to price");
+	if (vm->memo_pending) {
+		/* price came back for the last one: it went well. */
+		vm->memo_pending = 0;
+		fee_memo_put(vm->memo, &vm->batch[vm->batch_i - 1],
+		    &vm->batch_out[vm->batch_i - 1]);
+	}
+	fee_memo_serve(vm);
+	if (vm->batch_i == vm->batch_n)
+		return 0;
 	e = &vm->batch[vm->batch_i];
 	vm->out = &vm->batch_out[vm->batch_i++];
 	fee_lines_reset(vm->out, e->vat ? e->vat : 'S');
@@ -953,13 +1208,16 @@ fee_lua_next(lua_State *L)
 	lua_pushinteger(L, (lua_Integer)e->agreement);
 	lua_rawgeti(L, lua_upvalueindex(1), vat);
 	lua_rawgeti(L, lua_upvalueindex(1), td);
+	vm->memo_pending = vm->memo != NULL;
 	return 11;
 }
 
 /*
  * Prices v[0..n-1] into out[0..n-1] with one call into the state: the
- * driver takes each entry from nxt() and calls price. Saves and restores
- * the batch so a nested call (a test's t.price) cannot confuse an outer one.
+ * driver takes each entry from nxt() and calls price; entries priced
+ * before come from the cache, and a batch the cache answers whole never
+ * enters the state. Saves and restores the batch so a nested call (a
+ * test's t.price) cannot confuse an outer one.
  */
 static int
 fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
@@ -969,8 +1227,10 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	const struct fee_entry *batch = vm->batch;
 	struct fee_lines *batch_out = vm->batch_out, *was_out = vm->out;
 	size_t batch_n = vm->batch_n, batch_i = vm->batch_i, i;
+	size_t memo_checked = vm->memo_checked;
 	int batch_budget = vm->batch_budget, negative_ok = vm->negative_ok;
-	int top = lua_gettop(L), st;
+	int memo_pending = vm->memo_pending;
+	int top = lua_gettop(L), st = FEE_OK;
 
 	if (failed != NULL)
 		*failed = 0;
@@ -986,10 +1246,15 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->batch_i = 0;
 	vm->batch_budget = vm->depth == 0;
 	vm->negative_ok = 0;
+	vm->memo_checked = 0;
+	vm->memo_pending = 0;
+	fee_memo_of(vm);
+	fee_memo_serve(vm);
+	if (vm->batch_i == n)	/* every entry priced before */
+		goto done;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_price);
-	lua_pushinteger(L, (lua_Integer)n);
-	st = fee_vm_pcall(vm, 1, 1, top + 1, FEE_CALL_BUDGET, err);
+	st = fee_vm_pcall(vm, 0, 1, top + 1, FEE_CALL_BUDGET, err);
 	if (st == FEE_OK && !lua_isnil(L, -1)) {
 		fee_set_error(err, "%s: price returned a %s; charge lines are "
 		    "added with lines:add", vm->rs->chunk + 1,
@@ -999,12 +1264,15 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	if (st != FEE_OK && failed != NULL)
 		*failed = vm->batch_i > 0 ? vm->batch_i - 1 : 0;
 	lua_settop(L, top);
+done:
 	vm->batch = batch;
 	vm->batch_out = batch_out;
 	vm->batch_n = batch_n;
 	vm->batch_i = batch_i;
 	vm->batch_budget = batch_budget;
 	vm->negative_ok = negative_ok;
+	vm->memo_checked = memo_checked;
+	vm->memo_pending = memo_pending;
 	vm->out = was_out;
 	if (st != FEE_OK) {
 		/* Never half a batch: every entry's lines are emptied. */
@@ -1198,7 +1466,7 @@ fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,
 
 /*
  * Replaces the price function on top of the stack by the driver: for each
- * of n entries it takes the fields from nxt() (C, interned strings), stores
+ * entry nxt() hands it (C, interned strings) until there are none, stores
  * them into the reused entry and ctx tables with Lua's own constant-key
  * stores, and calls price. One call from C prices a whole batch and the
  * per-entry path allocates nothing.
@@ -1208,9 +1476,10 @@ fee_driver(struct fee_vm *vm)
 {
 	static const char src[] =
 	    "local entry, ctx, lines, price, nxt = ...\n"
-	    "return function(n)\n"
-	    "for _ = 1, n do\n"
+	    "return function()\n"
+	    "while true do\n"
 	    "local m, d, a, o, g, b, c, p, ag, v, td = nxt()\n"
+	    "if m == nil then return end\n"
 	    "entry.minutes = m entry.date = d entry.activity = a\n"
 	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
 	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
@@ -1253,6 +1522,7 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	memset(vm, 0, sizeof *vm);
 	vm->rs = rs;
 	vm->mem_limit = FEE_MEMORY_LIMIT;
+	vm->memo_on = !rs->policy;
 	vm->L = L = lua_newstate(fee_alloc, vm);
 	if (L == NULL) {
 		fee_set_error(err, "%s: cannot create a Lua state", rs->chunk + 1);
@@ -1325,6 +1595,9 @@ fee_vm_close(struct fee_vm *vm)
 	fee_lines_free(&vm->scratch);
 	free(vm->intern);
 	vm->intern = NULL;
+	fee_memo_free(vm->memo);
+	vm->memo = NULL;
+	fee_replay_free(vm);
 	vm->L = NULL;
 }
 
@@ -1386,6 +1659,106 @@ fee_push_lines(lua_State *L, const struct fee_lines *l)
 	}
 }
 
+/* Keeps a t.price call that priced, entry and lines, to price it again. */
+static void
+fee_replay_add(struct fee_vm *vm, const struct fee_entry *e,
+    const struct fee_lines *l)
+{
+	struct fee_replay *r;
+
+	vm->replay = xrealloc(vm->replay, (vm->nreplay + 1) * sizeof *r);
+	r = &vm->replay[vm->nreplay++];
+	memset(r, 0, sizeof *r);
+	r->e = *e;
+	r->e.date = r->text[0] = e->date ? xstrdup(e->date) : NULL;
+	r->e.activity = r->text[1] = e->activity ? xstrdup(e->activity) : NULL;
+	r->e.grade = r->text[2] = e->grade ? xstrdup(e->grade) : NULL;
+	r->e.basis = r->text[3] = e->basis ? xstrdup(e->basis) : NULL;
+	r->e.consumer = r->text[4] = e->consumer ? xstrdup(e->consumer) : NULL;
+	r->e.provider = r->text[5] = e->provider ? xstrdup(e->provider) : NULL;
+	r->e.today = r->text[6] = e->today ? xstrdup(e->today) : NULL;
+	r->lines = *l;
+	r->lines.v = l->n > 0 ? xmalloc(l->n * sizeof *l->v) : NULL;
+	if (l->n > 0)
+		memcpy(r->lines.v, l->v, l->n * sizeof *l->v);
+	r->lines.cap = l->n;
+	r->ncase = vm->replay_case;
+}
+
+static void
+fee_replay_free(struct fee_vm *vm)
+{
+	size_t i, j;
+
+	for (i = 0; i < vm->nreplay; i++) {
+		for (j = 0; j < nitems(vm->replay[i].text); j++)
+			free(vm->replay[i].text[j]);
+		fee_lines_free(&vm->replay[i].lines);
+	}
+	free(vm->replay);
+	vm->replay = NULL;
+	vm->nreplay = 0;
+}
+
+static int
+fee_lines_equal(const struct fee_lines *a, const struct fee_lines *b)
+{
+	size_t i;
+
+	if (a->n != b->n || a->total != b->total)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		const struct fee_line *x = &a->v[i], *y = &b->v[i];
+
+		if (strcmp(x->description, y->description) != 0 ||
+		    strcmp(x->unit, y->unit) != 0 || x->quantity != y->quantity ||
+		    x->unit_price != y->unit_price || x->amount != y->amount ||
+		    x->vat != y->vat)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Prices every entry the test cases priced again, last first, and wants
+ * the same lines: price must be a pure function of entry and ctx (the
+ * engine caches its results), so one that keeps state between calls is
+ * refused here, before it can price anything.
+ */
+static int
+fee_replay_check(struct fee_vm *vm, int cases, char **err)
+{
+	lua_State *L = vm->L;
+	struct fee_replay *r;
+	char *perr = NULL, *again;
+	size_t i;
+	int st;
+
+	for (i = vm->nreplay; i-- > 0;) {
+		r = &vm->replay[i];
+		st = fee_vm_price(vm, &r->e, 1, &vm->scratch, NULL, &perr);
+		if (st == FEE_OK && fee_lines_equal(&vm->scratch, &r->lines))
+			continue;
+		if (st == FEE_OK)
+			again = xprintf("%lld pence", (long long)vm->scratch.total);
+		else
+			again = xprintf("an error (%s)", perr);
+		lua_rawgeti(L, cases, r->ncase);
+		lua_rawgeti(L, -1, 1);
+		fee_set_error(err, "%s: price keeps state between calls: an entry "
+		    "of case \"%s\" priced %lld pence, then %s when priced again "
+		    "after other entries; price must be a pure function of entry "
+		    "and ctx", vm->rs->chunk + 1, lua_tostring(L, -1),
+		    (long long)r->lines.total, again);
+		lua_pop(L, 2);
+		free(again);
+		free(perr);
+		return FEE_E_CONTRACT;
+	}
+	free(perr);
+	return FEE_OK;
+}
+
 /* Re-raises a pricing failure inside a test case, keeping its location. */
 static int
 fee_harness_fail(lua_State *L, char *err)
@@ -1424,6 +1797,8 @@ fee_harness_price(lua_State *L)
 	e.today = fee_tbl_text(L, 1, "today");
 	if (fee_vm_price(vm, &e, 1, &vm->scratch, NULL, &err) != FEE_OK)
 		return fee_harness_fail(L, err);
+	if (vm->replay_case > 0)
+		fee_replay_add(vm, &e, &vm->scratch);
 	fee_push_lines(L, &vm->scratch);
 	return 1;
 }
@@ -1537,7 +1912,8 @@ fee_harness_case(lua_State *L)
 
 /*
  * Runs the rule set's test file in a throwaway state holding the rule set:
- * every case must pass. The first failure is the error, with its line.
+ * every case must pass, and every entry they priced must price the same
+ * again in another order. The first failure is the error, with its line.
  */
 static int
 fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
@@ -1567,6 +1943,7 @@ fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
 	st = fee_vm_open(&vm, rs, err);
 	if (st != FEE_OK)
 		goto out;
+	vm.memo_on = 0;	/* every t.price runs price, and so does the replay */
 	L = vm.L;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref_msgh);
 	lua_newtable(L);
@@ -1593,7 +1970,9 @@ fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
 	for (i = 1; i <= n; i++) {
 		lua_rawgeti(L, cases, (lua_Integer)i);
 		lua_rawgeti(L, -1, 2);
+		vm.replay_case = (int)i;
 		st = fee_vm_pcall(&vm, 0, 0, cases - 1, FEE_LOAD_BUDGET, err);
+		vm.replay_case = 0;
 		if (st != FEE_OK) {
 			char *msg;
 
@@ -1608,6 +1987,7 @@ fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
 		lua_pop(L, 1);
 		(*ncases)++;
 	}
+	st = fee_replay_check(&vm, cases, err);
 out:
 	if (st != FEE_OK && st != FEE_E_IO)
 		st = st == FEE_E_SYNTAX ? FEE_E_SYNTAX : FEE_E_TEST;
@@ -2007,6 +2387,15 @@ fee_ruleset_version(struct fee_engine *fe, const char *hash, char **err)
 	return rs;
 }
 
+/* How often the rule set's price cache answered, and how often price ran. */
+void
+fee_memo_stats(const struct fee_ruleset *rs, uint64_t *hits,
+    uint64_t *misses)
+{
+	*hits = rs->vm.memo != NULL ? rs->vm.memo->hits : 0;
+	*misses = rs->vm.memo != NULL ? rs->vm.memo->misses : 0;
+}
+
 /* Appends "what: message" to a reload's report. */
 static void
 fee_report(char **all, const char *msg)
@@ -2083,12 +2472,17 @@ fee_reload_one(struct fee_engine *fe, struct fee_ruleset **slot, char **all)
 int
 fee_reload(struct fee_engine *fe, char **err)
 {
-	struct fee_ruleset **slot;
+	struct fee_ruleset **slot, *rs;
 	char *all = NULL, *path, *name;
 	int refused = 0;
 	DIR *d;
 	struct dirent *de;
 
+	/* A reload starts every price cache afresh, kept versions' too. */
+	for (rs = fe->active; rs != NULL; rs = rs->next)
+		fee_memo_clear(rs->vm.memo);
+	for (rs = fe->versions; rs != NULL; rs = rs->next)
+		fee_memo_clear(rs->vm.memo);
 	for (slot = &fe->active; *slot != NULL; slot = &(*slot)->next)
 		refused += fee_reload_one(fe, slot, &all);
 	for (slot = &fe->policies; *slot != NULL;) {

@@ -681,6 +681,8 @@ int fee_price(struct fee_ruleset *rs, const struct fee_entry *e,
     struct fee_lines *out, char **err);
 int fee_price_batch(struct fee_ruleset *rs, const struct fee_entry *v,
     size_t n, struct fee_lines *out, size_t *failed, char **err);
+void fee_memo_stats(const struct fee_ruleset *rs, uint64_t *hits,
+    uint64_t *misses);
 int fee_engagement(struct fee_ruleset *rs, const struct fee_engagement_in *eng,
     struct fee_lines *out, char **err);
 int fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,

@@ -305,6 +305,30 @@ test_allow_list(void **state)
 	free(err);
 }
 
+/*
+ * Prices are cached, so price must keep no state between calls: a rule set
+ * whose test entries price differently a second time is refused, at load
+ * and by fees check, naming the file and the case.
+ */
+static void
+test_stateful_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL, *path;
+	int n = -1;
+
+	path = xprintf("%s/tests/fees/stateful.lua", srcdir);
+	assert_null(fee_load(f->fe, path, 1, &err));
+	assert_contains(err, "fees/stateful.lua: price keeps state between "
+	    "calls");
+	assert_contains(err, "case \"so is an hour of drafting\" priced 102 "
+	    "pence, then 103 pence");
+	assert_int_equal(fee_check(f->fe, path, &n, &err), FEE_E_TEST);
+	assert_contains(err, "must be a pure function of entry and ctx");
+	free(path);
+	free(err);
+}
+
 /* Same entries, same rule set: same pence, twice and after a reload. */
 static void
 test_deterministic(void **state)
@@ -558,6 +582,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_allow_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deterministic, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stateful_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
