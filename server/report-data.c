@@ -486,6 +486,8 @@ bench_find(struct bench_org **v, size_t *n, int64_t id)
 {
 	size_t i;
 
+	if (*n > 0 && (*v)[*n - 1].id == id)
+		return &(*v)[*n - 1];
 	for (i = 0; i < *n; i++)
 		if ((*v)[i].id == id)
 			return &(*v)[i];
@@ -495,19 +497,24 @@ bench_find(struct bench_org **v, size_t *n, int64_t id)
 	return &(*v)[(*n)++];
 }
 
-/* Every organisation's figures, from the consumer and flow summaries. */
+/*
+ * Every organisation's figures for the period, from the summaries kept by
+ * whole period: one row per organisation and area, and one per
+ * organisation for the flow. Rows come by organisation, so the one
+ * looked up is usually the last.
+ */
 static int
 bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
     size_t *n)
 {
-	sqlite3_stmt *s = rep_stmt(db, "SELECT consumer_id, area, "
-	    "sum(minutes), sum(pence) FROM report_consumer WHERE ?1 = ?1 AND "
-	    "month BETWEEN ?2 AND ?3 GROUP BY consumer_id, area", 0, rep);
+	sqlite3_stmt *s = db_stmt(db, "SELECT consumer_id, area, minutes, "
+	    "pence FROM report_period_hours WHERE period = ?");
 	struct bench_org *o;
 	size_t a;
 
 	if (s == NULL)
 		return -1;
+	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		o = bench_find(v, n, sqlite3_column_int64(s, 0));
 		a = bench_area(col_text(s, 1));
@@ -517,12 +524,12 @@ bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
 		o->pence[0] += sqlite3_column_int64(s, 3);
 	}
 	sqlite3_reset(s);
-	s = rep_stmt(db, "SELECT consumer_id, sum(requests), sum(offered), "
-	    "sum(offer_minutes), sum(engaged), sum(engage_minutes), "
-	    "sum(within_target) FROM report_flow WHERE ?1 = ?1 AND month BETWEEN "
-	    "?2 AND ?3 GROUP BY consumer_id", 0, rep);
+	s = db_stmt(db, "SELECT consumer_id, requests, offered, offer_minutes, "
+	    "engaged, engage_minutes, within_target FROM report_period_flow "
+	    "WHERE period = ?");
 	if (s == NULL)
 		return -1;
+	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		o = bench_find(v, n, sqlite3_column_int64(s, 0));
 		o->requests = sqlite3_column_int64(s, 1);
