@@ -396,6 +396,17 @@ int expert_leave_add(struct ep_db *db, const struct audit_actor *actor,
 int expert_set_active(struct ep_db *db, const struct audit_actor *actor,
     int64_t expert_id, int active);
 int64_t expert_workdays(const char *from, const char *to);
+/* Leave (minutes unused) or an engagement, in day numbers. */
+struct expert_span {
+	int64_t expert_id;
+	int64_t starts, ends;
+	int64_t minutes;
+};
+void expert_spans(struct sqlite3_stmt *s, int64_t expert_id,
+    const char *from, const char *to, struct expert_span **v, size_t *n);
+int64_t expert_free_of(int64_t weekly, int64_t a, int64_t b,
+    const struct expert_span *leave, size_t nleave,
+    const struct expert_span *commits, size_t ncommits);
 int64_t expert_free_minutes(struct ep_db *db, int64_t expert_id,
     const char *from, const char *to);
 int expert_get(struct ep_db *db, int64_t id, struct expert_row *x);
