@@ -622,6 +622,7 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 	if (s == NULL)
 		return -1;
 	t->chart = 3;
+	t->page_rows = 100;
 	t->note = "Shown to pool managers and administrators only.";
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const struct bench_org *o = NULL;
@@ -819,6 +820,7 @@ resilience_load(struct ep_db *db, struct report *rep, const char *at)
 	c->chart = 3;
 	l->chart = 4;
 	l->marker = 6;
+	l->page_rows = 100;
 	l->note = "Load is approved time over eight weeks of capacity; booked is "
 	    "the share of the next eight weeks' capacity taken by engagements "
 	    "and leave (the red tick).";

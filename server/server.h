@@ -796,6 +796,7 @@ struct rep_table {
 	size_t nrows, cap;
 	int chart;		/* the column drawn as bars; 0 none */
 	int marker;		/* a column drawn as a tick on each bar; 0 none */
+	size_t page_rows;	/* rows a page shows, 0 all; CSV and JSON all */
 };
 struct rep_period {
 	char label[16];
@@ -810,6 +811,7 @@ struct report {
 	struct rep_table *tables[REP_MAX_TABLES];
 	size_t ntables;
 	char note_buf[256];
+	size_t page;		/* of tables with page_rows, from 0 */
 };
 struct rep_spread {
 	int64_t n, q1, median, q3;
