@@ -30,3 +30,7 @@ CREATE TABLE report_period_flow (
 	within_target INTEGER NOT NULL,
 	PRIMARY KEY (period, consumer_id)
 ) WITHOUT ROWID;
+
+-- Unit costs and savings read one consumer's months: by consumer, not by
+-- month across the consortium.
+CREATE INDEX report_consumer_consumer ON report_consumer(consumer_id, month);
