@@ -582,14 +582,14 @@ int64_t
 expert_free_minutes(struct ep_db *db, int64_t expert_id, const char *from,
     const char *to)
 {
-	int64_t a, b, weekly = 0, days, leave = 0, committed = 0, upto;
+	struct expert_span *leave = NULL, *commits = NULL;
+	size_t nleave = 0, ncommits = 0;
+	int64_t weekly = 0, free_m = 0;
 	sqlite3_stmt *s;
 	int found = 0;
 
 	if (!date_ok(from) || !date_ok(to) || strcmp(to, from) < 0)
 		return 0;
-	a = expert_days(from);
-	b = expert_days(to);
 	s = db_stmt(db, "SELECT weekly_capacity_minutes FROM experts WHERE "
 	    "id = ? AND active = 1");
 	if (s == NULL)
@@ -602,44 +602,90 @@ expert_free_minutes(struct ep_db *db, int64_t expert_id, const char *from,
 	sqlite3_reset(s);
 	if (!found)
 		return 0;
-	days = expert_workdays_days(a, b);
-
-	/* Leave, ordered by start, counting days already covered once. */
-	s = db_stmt(db, "SELECT starts, ends FROM expert_leave WHERE "
-	    "expert_id = ? AND starts <= ? AND ends >= ? ORDER BY starts");
+	s = db_stmt(db, "SELECT expert_id, starts, ends, 0 FROM expert_leave "
+	    "WHERE expert_id = ?1 AND starts <= ?2 AND ends >= ?3 ORDER BY starts");
 	if (s == NULL)
-		return 0;
-	sqlite3_bind_int64(s, 1, expert_id);
-	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
-	upto = a - 1;
+		goto out;
+	expert_spans(s, expert_id, from, to, &leave, &nleave);
+	s = db_stmt(db, "SELECT expert_id, starts, ends, committed_minutes FROM "
+	    "engagements WHERE expert_id = ?1 AND state = 'active' AND "
+	    "starts <= ?2 AND ends >= ?3");
+	if (s == NULL)
+		goto out;
+	expert_spans(s, expert_id, from, to, &commits, &ncommits);
+	free_m = expert_free_of(weekly, expert_days(from), expert_days(to),
+	    leave, nleave, commits, ncommits);
+out:
+	free(leave);
+	free(commits);
+	return free_m;
+}
+
+/*
+ * Reads (expert, starts, ends, minutes) rows overlapping from..to, binding
+ * expert ?1 (0 for any), to ?2 and from ?3: leave or engagements, for
+ * expert_free_of(), as day numbers. Grows *v; the runs keep the
+ * statement's order.
+ */
+void
+expert_spans(sqlite3_stmt *s, int64_t expert_id, const char *from,
+    const char *to, struct expert_span **v, size_t *n)
+{
+	size_t cap = *n;
+
+	if (expert_id > 0)
+		sqlite3_bind_int64(s, 1, expert_id);
+	sqlite3_bind_text(s, 2, to, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, from, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		int64_t ls = expert_days((const char *)sqlite3_column_text(s, 0));
-		int64_t le = expert_days((const char *)sqlite3_column_text(s, 1));
+		const char *st = (const char *)sqlite3_column_text(s, 1);
+		const char *en = (const char *)sqlite3_column_text(s, 2);
+
+		if (st == NULL || en == NULL)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*v = xrealloc(*v, cap * sizeof **v);
+		}
+		(*v)[*n].expert_id = sqlite3_column_int64(s, 0);
+		(*v)[*n].starts = expert_days(st);
+		(*v)[*n].ends = expert_days(en);
+		(*v)[(*n)++].minutes = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+}
+
+/*
+ * The arithmetic of expert_free_minutes() over days a..b, given the
+ * expert's weekly capacity, their leave ordered by start, and their
+ * active engagements, all overlapping a..b: for the report that counts
+ * every expert at once.
+ */
+int64_t
+expert_free_of(int64_t weekly, int64_t a, int64_t b,
+    const struct expert_span *leave, size_t nleave,
+    const struct expert_span *commits, size_t ncommits)
+{
+	int64_t days = expert_workdays_days(a, b), off = 0, committed = 0;
+	int64_t upto = a - 1;
+	size_t i;
+
+	/* Leave counts each day once, however the periods overlap. */
+	for (i = 0; i < nleave; i++) {
+		int64_t ls = leave[i].starts, le = leave[i].ends;
 
 		if (ls <= upto)
 			ls = upto + 1;
 		if (le > b)
 			le = b;
 		if (ls <= le) {
-			leave += expert_workdays_days(ls, le);
+			off += expert_workdays_days(ls, le);
 			upto = le;
 		}
 	}
-	sqlite3_reset(s);
-
-	s = db_stmt(db, "SELECT starts, ends, committed_minutes FROM engagements "
-	    "WHERE expert_id = ? AND state = 'active' AND starts <= ? AND "
-	    "ends >= ?");
-	if (s == NULL)
-		return 0;
-	sqlite3_bind_int64(s, 1, expert_id);
-	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		int64_t es = expert_days((const char *)sqlite3_column_text(s, 0));
-		int64_t ee = expert_days((const char *)sqlite3_column_text(s, 1));
-		int64_t c = sqlite3_column_int64(s, 2);
+	for (i = 0; i < ncommits; i++) {
+		int64_t es = commits[i].starts, ee = commits[i].ends;
+		int64_t c = commits[i].minutes;
 		int64_t whole = expert_workdays_days(es, ee), part;
 
 		if (whole > 0)
@@ -652,8 +698,7 @@ expert_free_minutes(struct ep_db *db, int64_t expert_id, const char *from,
 		committed += c / whole * part +
 		    (c % whole * part + whole - 1) / whole;
 	}
-	sqlite3_reset(s);
-	return weekly * (days - leave) / 5 - committed;
+	return weekly * (days - off) / 5 - committed;
 }
 
 /* --- Reading the directory --- */

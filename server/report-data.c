@@ -486,6 +486,8 @@ bench_find(struct bench_org **v, size_t *n, int64_t id)
 {
 	size_t i;
 
+	if (*n > 0 && (*v)[*n - 1].id == id)
+		return &(*v)[*n - 1];
 	for (i = 0; i < *n; i++)
 		if ((*v)[i].id == id)
 			return &(*v)[i];
@@ -495,19 +497,24 @@ bench_find(struct bench_org **v, size_t *n, int64_t id)
 	return &(*v)[(*n)++];
 }
 
-/* Every organisation's figures, from the consumer and flow summaries. */
+/*
+ * Every organisation's figures for the period, from the summaries kept by
+ * whole period: one row per organisation and area, and one per
+ * organisation for the flow. Rows come by organisation, so the one
+ * looked up is usually the last.
+ */
 static int
 bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
     size_t *n)
 {
-	sqlite3_stmt *s = rep_stmt(db, "SELECT consumer_id, area, "
-	    "sum(minutes), sum(pence) FROM report_consumer WHERE ?1 = ?1 AND "
-	    "month BETWEEN ?2 AND ?3 GROUP BY consumer_id, area", 0, rep);
+	sqlite3_stmt *s = db_stmt(db, "SELECT consumer_id, area, minutes, "
+	    "pence FROM report_period_hours WHERE period = ?");
 	struct bench_org *o;
 	size_t a;
 
 	if (s == NULL)
 		return -1;
+	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		o = bench_find(v, n, sqlite3_column_int64(s, 0));
 		a = bench_area(col_text(s, 1));
@@ -517,12 +524,12 @@ bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
 		o->pence[0] += sqlite3_column_int64(s, 3);
 	}
 	sqlite3_reset(s);
-	s = rep_stmt(db, "SELECT consumer_id, sum(requests), sum(offered), "
-	    "sum(offer_minutes), sum(engaged), sum(engage_minutes), "
-	    "sum(within_target) FROM report_flow WHERE ?1 = ?1 AND month BETWEEN "
-	    "?2 AND ?3 GROUP BY consumer_id", 0, rep);
+	s = db_stmt(db, "SELECT consumer_id, requests, offered, offer_minutes, "
+	    "engaged, engage_minutes, within_target FROM report_period_flow "
+	    "WHERE period = ?");
 	if (s == NULL)
 		return -1;
+	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		o = bench_find(v, n, sqlite3_column_int64(s, 0));
 		o->requests = sqlite3_column_int64(s, 1);
@@ -615,6 +622,7 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 	if (s == NULL)
 		return -1;
 	t->chart = 3;
+	t->page_rows = 100;
 	t->note = "Shown to pool managers and administrators only.";
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const struct bench_org *o = NULL;
@@ -742,6 +750,54 @@ resilience_single(struct ep_db *db, struct report *rep)
 	return 0;
 }
 
+/* Every active expert's leave and engagements over a window, by expert. */
+struct res_spans {
+	struct expert_span *leave, *commits;
+	size_t nleave, ncommits;
+};
+
+static int
+resilience_spans(struct ep_db *db, const char *from, const char *to,
+    struct res_spans *sp)
+{
+	sqlite3_stmt *s;
+
+	memset(sp, 0, sizeof *sp);
+	s = db_stmt(db, "SELECT expert_id, starts, ends, 0 FROM expert_leave "
+	    "WHERE starts <= ?2 AND ends >= ?3 ORDER BY expert_id, starts");
+	if (s == NULL)
+		return -1;
+	expert_spans(s, 0, from, to, &sp->leave, &sp->nleave);
+	s = db_stmt(db, "SELECT expert_id, starts, ends, committed_minutes FROM "
+	    "engagements WHERE state = 'active' AND starts <= ?2 AND ends >= ?3 "
+	    "ORDER BY expert_id");
+	if (s == NULL)
+		return -1;
+	expert_spans(s, 0, from, to, &sp->commits, &sp->ncommits);
+	return 0;
+}
+
+/* The run of spans belonging to one expert, in a list sorted by expert. */
+static const struct expert_span *
+resilience_run(const struct expert_span *v, size_t n, int64_t expert_id,
+    size_t *len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].expert_id < expert_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hi = lo; hi < n && v[hi].expert_id == expert_id; hi++)
+		;
+	*len = hi - lo;
+	return v + lo;
+}
+
 /*
  * Cover by area and load by expert: free hours over the next eight weeks
  * (capacity less leave and engagements, as the broker counts them) and
@@ -757,12 +813,14 @@ resilience_load(struct ep_db *db, struct report *rep, const char *at)
 	sqlite3_stmt *s;
 	char next_to[11], last_from[11], monday[11];
 	struct { char area[16]; int64_t n, weekly, free; } areas[8];
+	struct res_spans sp;
 	size_t na = 0, i;
 	int64_t d = day_of(at);
 
 	c->chart = 3;
 	l->chart = 4;
 	l->marker = 6;
+	l->page_rows = 100;
 	l->note = "Load is approved time over eight weeks of capacity; booked is "
 	    "the share of the next eight weeks' capacity taken by engagements "
 	    "and leave (the red tick).";
@@ -770,6 +828,9 @@ resilience_load(struct ep_db *db, struct report *rep, const char *at)
 	day_format(d - (weekday_of(d) + 6) % 7, monday); /* this week's Monday */
 	rep_day_add(monday, -56, last_from);
 	memset(areas, 0, sizeof areas);
+	/* Everyone's leave and engagements at once, not a query per expert. */
+	if (resilience_spans(db, at, next_to, &sp) != 0)
+		goto fail;
 	s = db_stmt(db, "SELECT x.id, x.name, o.code, x.weekly_capacity_minutes, "
 	    "(SELECT coalesce(sum(minutes), 0) FROM report_load WHERE "
 	    "expert_id = x.id AND week >= ?1 AND week < ?2), (SELECT "
@@ -777,15 +838,20 @@ resilience_load(struct ep_db *db, struct report *rep, const char *at)
 	    "x.id) FROM experts x JOIN organisations o ON o.id = x.org_id WHERE "
 	    "x.active = 1 ORDER BY o.code, x.name, x.id");
 	if (s == NULL)
-		return -1;
+		goto fail;
 	sqlite3_bind_text(s, 1, last_from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, monday, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t weekly = sqlite3_column_int64(s, 3);
 		int64_t last = sqlite3_column_int64(s, 4);
-		int64_t free_m = expert_free_minutes(db, sqlite3_column_int64(s, 0),
-		    at, next_to);
+		int64_t id = sqlite3_column_int64(s, 0), free_m;
+		const struct expert_span *lv, *cm;
+		size_t nlv, ncm;
 		char list[128], *p, *save = NULL;
+
+		lv = resilience_run(sp.leave, sp.nleave, id, &nlv);
+		cm = resilience_run(sp.commits, sp.ncommits, id, &ncm);
+		free_m = expert_free_of(weekly, d, d + 55, lv, nlv, cm, ncm);
 
 		report_row(l);
 		report_text(l, 0, col_text(s, 1));
@@ -817,7 +883,13 @@ resilience_load(struct ep_db *db, struct report *rep, const char *at)
 		report_int(c, 2, areas[i].weekly);
 		report_int(c, 3, areas[i].free);
 	}
+	free(sp.leave);
+	free(sp.commits);
 	return 0;
+fail:
+	free(sp.leave);
+	free(sp.commits);
+	return -1;
 }
 
 static int

@@ -142,7 +142,7 @@ static void
 report_cb(struct ep_req *r, void *arg)
 {
 	const struct report_def *def = arg;
-	const char *format = http_query(r, "format");
+	const char *format = http_query(r, "format"), *page, *at;
 	struct report rep;
 	struct evbuffer *b;
 	char err[256], *self, *csv, *enc, *title;
@@ -166,10 +166,17 @@ report_cb(struct ep_req *r, void *arg)
 		report_send_json(r, &rep);
 		goto out;
 	}
+	page = http_query(r, "page");
+	if (page != NULL && strspn(page, "0123456789") == strlen(page) &&
+	    strlen(page) > 0 && strlen(page) < 7 && atoi(page) > 0)
+		rep.page = (size_t)atoi(page) - 1;
 	self = def->consortium ? xprintf("/reports/%s", def->name) :
 	    xprintf("/reports/%s/%s", rep.org_code, def->name);
 	enc = evhttp_encode_uri(rep.period.label);
-	csv = xprintf("%s?period=%s", self, enc);
+	/* The date the windows count from, kept by the links (checked). */
+	at = http_query(r, "at");
+	csv = xprintf("%s?period=%s%s%s", self, enc, at ? "&at=" : "",
+	    at ? at : "");
 	title = def->consortium ? xprintf("%s, %s", def->title,
 	    rep.period.label) : xprintf("%s: %s, %s", def->title, rep.org_name,
 	    rep.period.label);

@@ -21,6 +21,21 @@
  * SIGN (1 adds a row's contribution, -1 takes it away).
  */
 
+/*
+ * The periods a date (text starting YYYY-MM) falls in, as the labels
+ * report_period_parse() takes: its month, its quarter of the financial
+ * year (from April) and that financial year. A subquery of one column,
+ * period.
+ */
+#define SUM_FY(d) "(CAST(substr(" d ", 1, 4) AS INTEGER) - " \
+	"(substr(" d ", 6, 2) < '04'))"
+#define SUM_QUARTER(d) "printf('%04d-Q%d', " SUM_FY(d) ", " \
+	"(CAST(substr(" d ", 6, 2) AS INTEGER) + 8) % 12 / 3 + 1)"
+#define SUM_YEAR(d) "printf('%04d/%02d', " SUM_FY(d) ", (" SUM_FY(d) \
+	" + 1) % 100)"
+#define SUM_PERIODS(d) "(SELECT substr(" d ", 1, 7) AS period UNION ALL " \
+	"SELECT " SUM_QUARTER(d) " UNION ALL SELECT " SUM_YEAR(d) ")"
+
 /* An entry counts once approved, and still once invoiced. */
 #define SUM_COUNTED(row) row ".state IN ('approved', 'invoiced')"
 #define SUM_ENTRY_CHANGED "(OLD.minutes != NEW.minutes OR " \
@@ -50,7 +65,14 @@ static const char sum_hours_add[] =
     "e.expert_id, date(ROW.entry_date, 'weekday 0', '-6 days'), SIGN, "
     "SIGN * ROW.minutes FROM engagements e WHERE e.id = ROW.engagement_id "
     "ON CONFLICT DO UPDATE SET entries = entries + excluded.entries, "
-    "minutes = minutes + excluded.minutes;\n";
+    "minutes = minutes + excluded.minutes;\n"
+    "INSERT INTO report_period_hours (period, consumer_id, area, entries, "
+    "minutes, pence) SELECT p.period, e.consumer_id, r.area, SIGN, "
+    "SIGN * ROW.minutes, SIGN * ROW.priced_pence FROM engagements e JOIN "
+    "requests r ON r.id = e.request_id, " SUM_PERIODS("ROW.entry_date")
+    " p WHERE e.id = ROW.engagement_id ON CONFLICT DO UPDATE SET entries = "
+    "entries + excluded.entries, minutes = minutes + excluded.minutes, "
+    "pence = pence + excluded.pence;\n";
 static const char sum_hours_tidy[] =
     "DELETE FROM report_hours WHERE entries = 0 AND consumer_id = (SELECT "
     "consumer_id FROM engagements WHERE id = ROW.engagement_id) AND "
@@ -60,7 +82,10 @@ static const char sum_hours_tidy[] =
     "engagements WHERE id = ROW.engagement_id);\n"
     "DELETE FROM report_load WHERE entries = 0 AND expert_id = (SELECT "
     "expert_id FROM engagements WHERE id = ROW.engagement_id) AND "
-    "week = date(ROW.entry_date, 'weekday 0', '-6 days');\n";
+    "week = date(ROW.entry_date, 'weekday 0', '-6 days');\n"
+    "DELETE FROM report_period_hours WHERE entries = 0 AND period IN "
+    SUM_PERIODS("ROW.entry_date") " AND consumer_id = (SELECT consumer_id "
+    "FROM engagements WHERE id = ROW.engagement_id);\n";
 static const char sum_hours_rebuild[] =
     "DELETE FROM report_hours;"
     "INSERT INTO report_hours (consumer_id, month, provider_id, area, grade, "
@@ -82,7 +107,15 @@ static const char sum_hours_rebuild[] =
     "e.expert_id, date(t.entry_date, 'weekday 0', '-6 days'), count(*), "
     "sum(t.minutes) FROM time_entries t JOIN engagements e ON "
     "e.id = t.engagement_id WHERE t.state IN ('approved', 'invoiced') "
-    "GROUP BY 1, 2;";
+    "GROUP BY 1, 2;"
+    "DELETE FROM report_period_hours;"
+    "INSERT INTO report_period_hours (period, consumer_id, area, entries, "
+    "minutes, pence) SELECT month, consumer_id, area, entries, minutes, "
+    "pence FROM report_consumer UNION ALL SELECT " SUM_QUARTER("month")
+    ", consumer_id, area, sum(entries), sum(minutes), sum(pence) FROM "
+    "report_consumer GROUP BY 1, 2, 3 UNION ALL SELECT " SUM_YEAR("month")
+    ", consumer_id, area, sum(entries), sum(minutes), sum(pence) FROM "
+    "report_consumer GROUP BY 1, 2, 3;";
 
 /* Minutes from a request's submission to one of its later timestamps. */
 #define SUM_SINCE(col) "(CAST(strftime('%s', ROW." col ") AS INTEGER) - " \
@@ -101,16 +134,37 @@ static const char sum_flow_add[] =
     "excluded.offered, engaged = engaged + excluded.engaged, offer_minutes = "
     "offer_minutes + excluded.offer_minutes, engage_minutes = engage_minutes "
     "+ excluded.engage_minutes, within_target = within_target + "
+    "excluded.within_target;\n"
+    "INSERT INTO report_period_flow (period, consumer_id, requests, "
+    "offered, engaged, offer_minutes, engage_minutes, within_target) "
+    "SELECT p.period, ROW.consumer_id, SIGN, "
+    "SIGN * (ROW.first_offer_at IS NOT NULL), "
+    "SIGN * (ROW.engaged_at IS NOT NULL), "
+    "SIGN * coalesce(" SUM_SINCE("first_offer_at") ", 0), "
+    "SIGN * coalesce(" SUM_SINCE("engaged_at") ", 0), "
+    "SIGN * coalesce(" SUM_SINCE("first_offer_at") " <= s.target_minutes, 0) "
+    "FROM report_settings s, " SUM_PERIODS("ROW.submitted_at") " p WHERE "
+    "s.id = 1 ON CONFLICT DO UPDATE SET requests = requests + "
+    "excluded.requests, offered = offered + excluded.offered, engaged = "
+    "engaged + excluded.engaged, offer_minutes = offer_minutes + "
+    "excluded.offer_minutes, engage_minutes = engage_minutes + "
+    "excluded.engage_minutes, within_target = within_target + "
     "excluded.within_target;\n";
 static const char sum_flow_tidy[] =
     "DELETE FROM report_flow WHERE requests = 0 AND consumer_id = "
-    "ROW.consumer_id AND month = substr(ROW.submitted_at, 1, 7);\n";
+    "ROW.consumer_id AND month = substr(ROW.submitted_at, 1, 7);\n"
+    "DELETE FROM report_period_flow WHERE requests = 0 AND consumer_id = "
+    "ROW.consumer_id AND period IN " SUM_PERIODS("ROW.submitted_at") ";\n";
 #define SUM_FLOW_CHANGED "(OLD.submitted_at IS NOT NEW.submitted_at OR " \
 	"OLD.first_offer_at IS NOT NEW.first_offer_at OR " \
 	"OLD.engaged_at IS NOT NEW.engaged_at OR OLD.area != NEW.area OR " \
 	"OLD.consumer_id != NEW.consumer_id)"
 #define SUM_SINCE_R(col) "(CAST(strftime('%s', r." col ") AS INTEGER) - " \
 	"CAST(strftime('%s', r.submitted_at) AS INTEGER)) / 60"
+/* report_flow summed by a period of its months, for the rebuild. */
+#define SUM_PERIOD_FLOW(key) "SELECT " key ", consumer_id, sum(requests), " \
+	"sum(offered), sum(engaged), sum(offer_minutes), sum(engage_minutes), " \
+	"sum(within_target) FROM report_flow GROUP BY 1, 2"
 static const char sum_flow_rebuild[] =
     "DELETE FROM report_flow;"
     "INSERT INTO report_flow (consumer_id, month, area, requests, offered, "
@@ -121,7 +175,12 @@ static const char sum_flow_rebuild[] =
     "coalesce(sum(" SUM_SINCE_R("engaged_at") "), 0), "
     "count(CASE WHEN " SUM_SINCE_R("first_offer_at") " <= "
     "(SELECT target_minutes FROM report_settings WHERE id = 1) THEN 1 END) "
-    "FROM requests r WHERE r.submitted_at IS NOT NULL GROUP BY 1, 2, 3;";
+    "FROM requests r WHERE r.submitted_at IS NOT NULL GROUP BY 1, 2, 3;"
+    "DELETE FROM report_period_flow;"
+    "INSERT INTO report_period_flow (period, consumer_id, requests, offered, "
+    "engaged, offer_minutes, engage_minutes, within_target) "
+    SUM_PERIOD_FLOW("month") " UNION ALL " SUM_PERIOD_FLOW(SUM_QUARTER("month"))
+    " UNION ALL " SUM_PERIOD_FLOW(SUM_YEAR("month")) ";";
 
 /* A credit note counts against the period it credits. */
 #define SUM_SIGNED(col) "CASE WHEN ROW.kind = 'credit' THEN -abs(ROW." col \
@@ -163,28 +222,28 @@ struct sum_group {
 };
 
 static const struct sum_trigger sum_hours_triggers[] = {
-	{ "report_v1_entry_ins", "AFTER INSERT ON time_entries WHEN "
+	{ "report_v2_entry_ins", "AFTER INSERT ON time_entries WHEN "
 	  SUM_COUNTED("NEW"), "NEW", "1", sum_hours_add, NULL },
-	{ "report_v1_entry_old", "AFTER UPDATE ON time_entries WHEN "
+	{ "report_v2_entry_old", "AFTER UPDATE ON time_entries WHEN "
 	  SUM_COUNTED("OLD") " AND (NOT " SUM_COUNTED("NEW") " OR "
 	  SUM_ENTRY_CHANGED ")", "OLD", "-1", sum_hours_add, sum_hours_tidy },
-	{ "report_v1_entry_new", "AFTER UPDATE ON time_entries WHEN "
+	{ "report_v2_entry_new", "AFTER UPDATE ON time_entries WHEN "
 	  SUM_COUNTED("NEW") " AND (NOT " SUM_COUNTED("OLD") " OR "
 	  SUM_ENTRY_CHANGED ")", "NEW", "1", sum_hours_add, NULL },
-	{ "report_v1_entry_del", "AFTER DELETE ON time_entries WHEN "
+	{ "report_v2_entry_del", "AFTER DELETE ON time_entries WHEN "
 	  SUM_COUNTED("OLD"), "OLD", "-1", sum_hours_add, sum_hours_tidy },
 };
 
 static const struct sum_trigger sum_flow_triggers[] = {
-	{ "report_v1_flow_ins", "AFTER INSERT ON requests WHEN "
+	{ "report_v2_flow_ins", "AFTER INSERT ON requests WHEN "
 	  "NEW.submitted_at IS NOT NULL", "NEW", "1", sum_flow_add, NULL },
-	{ "report_v1_flow_old", "AFTER UPDATE ON requests WHEN "
+	{ "report_v2_flow_old", "AFTER UPDATE ON requests WHEN "
 	  "OLD.submitted_at IS NOT NULL AND " SUM_FLOW_CHANGED, "OLD", "-1",
 	  sum_flow_add, sum_flow_tidy },
-	{ "report_v1_flow_new", "AFTER UPDATE ON requests WHEN "
+	{ "report_v2_flow_new", "AFTER UPDATE ON requests WHEN "
 	  "NEW.submitted_at IS NOT NULL AND " SUM_FLOW_CHANGED, "NEW", "1",
 	  sum_flow_add, NULL },
-	{ "report_v1_flow_del", "AFTER DELETE ON requests WHEN "
+	{ "report_v2_flow_del", "AFTER DELETE ON requests WHEN "
 	  "OLD.submitted_at IS NOT NULL", "OLD", "-1", sum_flow_add,
 	  sum_flow_tidy },
 };
@@ -386,7 +445,8 @@ report_sum_rebuild(struct ep_db *db, int check,
     void *arg)
 {
 	static const char *const tables[] = { "report_consumer", "report_flow",
-		"report_hours", "report_invoices", "report_load" };
+		"report_hours", "report_invoices", "report_load",
+		"report_period_flow", "report_period_hours" };
 	int64_t total = 0, n;
 	size_t i;
 	char *sql;

@@ -403,15 +403,16 @@ rep_label(const struct rep_table *t, size_t r, char *out, size_t len)
  * from them and says where to look.
  */
 static void
-rep_svg(struct evbuffer *b, const struct rep_table *t)
+rep_svg(struct evbuffer *b, const struct rep_table *t, size_t first,
+    size_t end)
 {
 	size_t col = (size_t)t->chart, mk = (size_t)t->marker, r;
 	int64_t lo = 0, hi = 0, span;
-	int height = (int)t->nrows * SVG_ROW + 12, plot = SVG_WIDTH - SVG_LABEL -
-	    SVG_VALUE, zero;
+	int height = (int)(end - first) * SVG_ROW + 12, plot = SVG_WIDTH -
+	    SVG_LABEL - SVG_VALUE, zero;
 	char label[160], value[48];
 
-	for (r = 0; r < t->nrows; r++) {
+	for (r = first; r < end; r++) {
 		const struct rep_cell *c = &t->cells[r * t->ncols + col];
 		const struct rep_cell *m = &t->cells[r * t->ncols + mk];
 
@@ -434,9 +435,9 @@ rep_svg(struct evbuffer *b, const struct rep_table *t)
 	    height, t->id, t->id, t->id, t->title, t->cols[col].title);
 	html_printf(b, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" "
 	    "stroke=\"#0b0c0c\"/>\n", zero, zero, height);
-	for (r = 0; r < t->nrows; r++) {
+	for (r = first; r < end; r++) {
 		const struct rep_cell *c = &t->cells[r * t->ncols + col];
-		int y = (int)r * SVG_ROW + 6, x, w;
+		int y = (int)(r - first) * SVG_ROW + 6, x, w;
 
 		rep_label(t, r, label, sizeof label);
 		rep_format(t, c, col, value, sizeof value);
@@ -463,13 +464,48 @@ rep_svg(struct evbuffer *b, const struct rep_table *t)
 	html_printf(b, "</svg>\n");
 }
 
-/* One table: heading, chart, the figures, and its CSV. */
+/* Links to the other pages of a long table, and which rows this is. */
+static void
+rep_pager(struct evbuffer *b, const struct rep_table *t, size_t page,
+    size_t first, size_t end, const char *base)
+{
+	size_t pages = (t->nrows + t->page_rows - 1) / t->page_rows;
+
+	html_printf(b, "<nav class=\"govuk-pagination\" aria-label=\"%s: "
+	    "pages\"><p class=\"govuk-body-s\">Rows %D to %D of %D; the CSV "
+	    "and JSON carry them all.</p><ul class=\"govuk-pagination__list\">",
+	    t->title, (int64_t)first + 1, (int64_t)end, (int64_t)t->nrows);
+	if (page > 0)
+		html_printf(b, "<li class=\"govuk-pagination__item\"><a class=\""
+		    "govuk-link\" href=\"%s&amp;page=%D#%s\" rel=\"prev\">Previous"
+		    "</a></li>", base, (int64_t)page, t->id);
+	if (page + 1 < pages)
+		html_printf(b, "<li class=\"govuk-pagination__item\"><a class=\""
+		    "govuk-link\" href=\"%s&amp;page=%D#%s\" rel=\"next\">Next</a>"
+		    "</li>", base, (int64_t)page + 2, t->id);
+	html_printf(b, "</ul></nav>\n");
+}
+
+/*
+ * One table: heading, chart, the figures, and its CSV. A table with
+ * page_rows shows that many rows at a time (chart and figures alike),
+ * with links to the others: a page of a thousand experts is too long to
+ * read, and costs the server as much to send.
+ */
 static void
 rep_html_table(struct evbuffer *b, const struct report *rep,
     const struct rep_table *t, const char *csv_base)
 {
 	char text[160];
-	size_t r, c;
+	size_t r, c, first = 0, end = t->nrows, page = rep->page;
+
+	if (t->page_rows > 0 && t->nrows > t->page_rows) {
+		if (page > (t->nrows - 1) / t->page_rows)
+			page = (t->nrows - 1) / t->page_rows;
+		first = page * t->page_rows;
+		end = first + t->page_rows < t->nrows ? first + t->page_rows :
+		    t->nrows;
+	}
 
 	html_printf(b, "<section class=\"ep-report-table\" id=\"%s\">\n"
 	    "<h2 class=\"govuk-heading-m\">%s</h2>\n", t->id, t->title);
@@ -481,7 +517,7 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 		return;
 	}
 	if (t->chart > 0)
-		rep_svg(b, t);
+		rep_svg(b, t, first, end);
 	html_printf(b, "<table class=\"govuk-table\" id=\"table-%s\">\n<caption "
 	    "class=\"govuk-table__caption govuk-table__caption--s\">%s, %s"
 	    "</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-"
@@ -491,7 +527,7 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 		    "</th>", t->cols[c].kind == REP_TEXT ? "" :
 		    " govuk-table__header--numeric", t->cols[c].title);
 	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
-	for (r = 0; r < t->nrows; r++) {
+	for (r = first; r < end; r++) {
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		for (c = 0; c < t->ncols; c++) {
 			const struct rep_cell *cell = &t->cells[r * t->ncols + c];
@@ -508,6 +544,8 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 		html_printf(b, "</tr>\n");
 	}
 	html_printf(b, "</tbody>\n</table>\n");
+	if (end - first < t->nrows && csv_base != NULL)
+		rep_pager(b, t, page, first, end, csv_base);
 	if (csv_base != NULL)
 		html_printf(b, "<p class=\"govuk-body-s\"><a class=\"govuk-link\" "
 		    "href=\"%s&amp;format=csv&amp;table=%s\" download>Download "

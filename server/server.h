@@ -395,6 +395,17 @@ int expert_leave_add(struct ep_db *db, const struct audit_actor *actor,
 int expert_set_active(struct ep_db *db, const struct audit_actor *actor,
     int64_t expert_id, int active);
 int64_t expert_workdays(const char *from, const char *to);
+/* Leave (minutes unused) or an engagement, in day numbers. */
+struct expert_span {
+	int64_t expert_id;
+	int64_t starts, ends;
+	int64_t minutes;
+};
+void expert_spans(struct sqlite3_stmt *s, int64_t expert_id,
+    const char *from, const char *to, struct expert_span **v, size_t *n);
+int64_t expert_free_of(int64_t weekly, int64_t a, int64_t b,
+    const struct expert_span *leave, size_t nleave,
+    const struct expert_span *commits, size_t ncommits);
 int64_t expert_free_minutes(struct ep_db *db, int64_t expert_id,
     const char *from, const char *to);
 int expert_get(struct ep_db *db, int64_t id, struct expert_row *x);
@@ -787,6 +798,7 @@ struct rep_table {
 	size_t nrows, cap;
 	int chart;		/* the column drawn as bars; 0 none */
 	int marker;		/* a column drawn as a tick on each bar; 0 none */
+	size_t page_rows;	/* rows a page shows, 0 all; CSV and JSON all */
 };
 struct rep_period {
 	char label[16];
@@ -801,6 +813,7 @@ struct report {
 	struct rep_table *tables[REP_MAX_TABLES];
 	size_t ntables;
 	char note_buf[256];
+	size_t page;		/* of tables with page_rows, from 0 */
 };
 struct rep_spread {
 	int64_t n, q1, median, q3;
