@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -203,43 +204,94 @@ share_by_provider(const void *a, const void *b)
 	return (x->provider > y->provider) - (x->provider < y->provider);
 }
 
-/* Each provider's share (per mille) of engaged minutes in the last 90 days. */
+/*
+ * The providers' shares, kept between rankings: they change only when an
+ * engagement is made, so the cache holds while the store has not changed
+ * (this connection's change count and PRAGMA data_version for the others)
+ * and for at most a minute, as the 90-day window moves.
+ */
+static struct {
+	uint64_t serial;
+	int64_t changes, data_version;
+	time_t at;
+	struct broker_share *shares;
+	size_t n;
+} spread_cache;
+
+static int64_t
+broker_data_version(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "PRAGMA data_version");
+	int64_t v = -1;
+
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	if (s != NULL)
+		sqlite3_reset(s);
+	return v;
+}
+
+/* Each provider's share (per mille) of engaged minutes in the last 90 days,
+ * sorted by provider. */
 static void
-broker_spread(struct ep_db *db, struct broker_candidate *v, size_t n)
+broker_shares(struct ep_db *db)
 {
 	sqlite3_stmt *s = db_stmt(db, "SELECT provider_id, sum(committed_minutes) "
 	    "FROM engagements WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', "
 	    "'now', '-90 days') GROUP BY provider_id");
-	struct broker_share *shares = NULL, key, *hit;
-	size_t nshares = 0, cap = 0, i;
+	int64_t changes = sqlite3_total_changes64(db->sql);
+	int64_t version = broker_data_version(db);
+	time_t now = time(NULL);
+	size_t cap = 0, i;
 	int64_t all = 0;
 
+	if (spread_cache.serial == db->serial && spread_cache.changes == changes &&
+	    spread_cache.data_version == version && now - spread_cache.at < 60)
+		return;
+	free(spread_cache.shares);
+	memset(&spread_cache, 0, sizeof spread_cache);
 	if (s == NULL)
 		return;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (nshares == cap) {
+		if (spread_cache.n == cap) {
 			cap = cap ? cap * 2 : 64;
-			shares = xrealloc(shares, sizeof *shares * cap);
+			spread_cache.shares = xrealloc(spread_cache.shares,
+			    sizeof *spread_cache.shares * cap);
 		}
-		shares[nshares].provider = sqlite3_column_int64(s, 0);
-		shares[nshares].permille = sqlite3_column_int64(s, 1);
-		all += shares[nshares].permille;
-		nshares++;
+		spread_cache.shares[spread_cache.n].provider =
+		    sqlite3_column_int64(s, 0);
+		spread_cache.shares[spread_cache.n].permille =
+		    sqlite3_column_int64(s, 1);
+		all += sqlite3_column_int64(s, 1);
+		spread_cache.n++;
 	}
 	sqlite3_reset(s);
-	if (nshares == 0)
-		return;
-	for (i = 0; i < nshares; i++)
-		shares[i].permille = all > 0 ? shares[i].permille * 1000 / all : 0;
-	qsort(shares, nshares, sizeof *shares, share_by_provider);
-	for (i = 0; i < n && nshares > 0; i++) {
+	for (i = 0; i < spread_cache.n; i++)
+		spread_cache.shares[i].permille = all > 0 ?
+		    spread_cache.shares[i].permille * 1000 / all : 0;
+	if (spread_cache.n > 0)
+		qsort(spread_cache.shares, spread_cache.n,
+		    sizeof *spread_cache.shares, share_by_provider);
+	spread_cache.serial = db->serial;
+	spread_cache.changes = changes;
+	spread_cache.data_version = version;
+	spread_cache.at = now;
+}
+
+static void
+broker_spread(struct ep_db *db, struct broker_candidate *v, size_t n)
+{
+	struct broker_share key, *hit;
+	size_t i;
+
+	broker_shares(db);
+	for (i = 0; i < n && spread_cache.n > 0; i++) {
 		key.provider = v[i].provider_id;
-		hit = bsearch(&key, shares, nshares, sizeof *shares,
-		    share_by_provider);
+		hit = bsearch(&key, spread_cache.shares, spread_cache.n,
+		    sizeof *spread_cache.shares, share_by_provider);
 		if (hit != NULL)
 			v[i].share_permille = hit->permille;
 	}
-	free(shares);
 }
 
 /* Points for one candidate's skill, capacity, price and spread. */

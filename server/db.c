@@ -15,6 +15,7 @@ struct db_cache_slot {
 };
 
 static atomic_uint_fast64_t db_retries;
+static _Atomic uint64_t db_serials;
 
 /* FNV-1a: the cache key; the SQL text itself is compared on a hit. */
 static uint64_t
@@ -95,6 +96,7 @@ db_open(const char *path, int64_t busy_timeout_ms, char **err)
 		goto fail;
 	}
 	db->busy_timeout_ms = busy_timeout_ms;
+	db->serial = ++db_serials;
 	sqlite3_busy_handler(db->sql, db_busy_cb, db);
 	sqlite3_extended_result_codes(db->sql, 1);
 	if (sqlite3_exec(db->sql, pragmas, NULL, NULL, &msg) != SQLITE_OK) {

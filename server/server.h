@@ -107,6 +107,7 @@ struct ep_db {
 	size_t cache_used;
 	int tx_depth;
 	int64_t busy_timeout_ms;
+	uint64_t serial;	/* distinguishes connections, even at one address */
 	struct db_recent recent[DB_RECENT];
 };
 struct ep_db *db_open(const char *path, int64_t busy_timeout_ms, char **err);
