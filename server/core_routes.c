@@ -43,6 +43,7 @@ routes_register_all(void)
 	admin_routes_register();
 	fees_routes_register();
 	market_routes_register();
+	outbox_routes_register();
 	market_api_routes_register();
 	directory_routes_register();
 	report_routes_register();

@@ -183,6 +183,7 @@ static const struct nav_item nav_items[] = {
 	  EP_ROLE_ADMIN | EP_ROLE_POOL_MANAGER, "/requests", "Requests" },
 	{ EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN, "/queue", "Queue" },
 	{ EP_ROLE_EXPERT, "/offers", "Your offers" },
+	{ EP_ROLE_ANY, "/messages", "Messages" },
 	{ EP_ROLE_ADMIN, "/admin/organisations", "Organisations" },
 	{ EP_ROLE_ADMIN, "/admin/people", "People" },
 	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements" },

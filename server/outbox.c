@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <sqlite3.h>
 
@@ -171,4 +172,53 @@ outbox_stop(void)
 		event_free(outbox_timer);
 		outbox_timer = NULL;
 	}
+}
+
+/* A person's messages, newest first: with no sendmail command configured
+ * this is where notifications are read; otherwise a copy of what was sent. */
+static void
+outbox_page_cb(struct ep_req *r, void *arg)
+{
+	static const char *heads[] = { "When", "Subject", "Message", "Delivery",
+		NULL };
+	struct evbuffer *b = page_begin(r, "Your messages", NULL);
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT created_at, subject, body, "
+	    "state, to_address FROM outbox WHERE to_person = ? ORDER BY id DESC "
+	    "LIMIT 100");
+	int any = 0;
+
+	(void)arg;
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Your messages</h1>\n");
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(s, 3);
+		const char *to = (const char *)sqlite3_column_text(s, 4);
+
+		if (!any)
+			html_table_open(b, "The 100 most recent", heads);
+		any = 1;
+		html_printf(b, "<tr class=\"govuk-table__row\">");
+		html_cell(b, (const char *)sqlite3_column_text(s, 0));
+		html_cell(b, (const char *)sqlite3_column_text(s, 1));
+		html_printf(b, "<td class=\"govuk-table__cell\"><pre class=\"ep-"
+		    "message\">%s</pre></td>", (const char *)sqlite3_column_text(s,
+		    2));
+		html_cell(b, strcmp(state, "sent") == 0 ? "Sent by email" :
+		    strcmp(state, "failed") == 0 ? "Email failed" : *to == '\0' ?
+		    "Here only: no email address" : cfg.sendmail[0] ? "Waiting to "
+		    "be emailed" : "Here only: email is not set up");
+		html_printf(b, "</tr>\n");
+	}
+	sqlite3_reset(s);
+	if (any)
+		html_table_close(b);
+	else
+		html_printf(b, "<p class=\"govuk-body\">You have no messages.</p>\n");
+	page_end(r, b, 200);
+}
+
+void
+outbox_routes_register(void)
+{
+	route_add(NULL, "GET", "/messages", EP_ROLE_ANY, outbox_page_cb, NULL);
 }

@@ -70,7 +70,7 @@ test('administrator pages', async () => {
 	const { ctx, page } = await signIn(browser, server, 'ada');
 	for (const path of ['admin/organisations', 'admin/agreements',
 	    'admin/agreements/new', 'admin/fees', 'account/password',
-	    'organisations/2']) {
+	    'organisations/2', 'messages']) {
 		await go(page, path);
 		await checkBasics(page);
 	}
