@@ -503,29 +503,19 @@ out:
 	return rc;
 }
 
-/* Entry-to-line links written per statement: one statement for many rows
- * opens its cursors and checks its foreign keys' tables once. */
-#define RC_BILL_ROWS 64
-
-/* The INSERT of up to RC_BILL_ROWS links, as triples of entry, invoice
- * and line; triples left NULL are skipped. Built once. */
-static const char *
-rc_bill_sql(void)
+/* Runs one statement without parameters; -1 with st->err naming what. */
+static int
+rc_do(struct rc_state *st, const char *sql, const char *what)
 {
-	static char sql[128 + RC_BILL_ROWS * 32];
-	size_t len, i;
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(st->db, sql);
+	int rc;
 
-	if (sql[0] != '\0')
-		return sql;
-	len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO recharge_billed "
-	    "(entry_id, invoice_id, line_id) SELECT column1, column2, column3 "
-	    "FROM (VALUES ");
-	for (i = 0; i < RC_BILL_ROWS; i++)
-		len += (size_t)snprintf(sql + len, sizeof sql - len,
-		    "%s(?%zu, ?%zu, ?%zu)", i ? ", " : "", 1 + 3 * i, 2 + 3 * i,
-		    3 + 3 * i);
-	snprintf(sql + len, sizeof sql - len, ") WHERE column1 IS NOT NULL");
-	return sql;
+	if (s == NULL)
+		return rc_fail(st, what);
+	rc = h->stmt_step(s);
+	h->stmt_reset(s);
+	return rc == EP_STEP_DONE ? 0 : rc_fail(st, what);
 }
 
 static int
@@ -536,44 +526,64 @@ rc_link_cmp(const void *a, const void *b)
 	return (x->entry > y->entry) - (x->entry < y->entry);
 }
 
+/* Copies the run's links, sorted by entry, into a table of the
+ * connection's own (temp) for rc_bill_entries to write in one statement;
+ * the array goes once they are there. */
+static int
+rc_links_stage(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s;
+	size_t i;
+	int rc;
+
+	qsort(st->links, st->nlinks, sizeof *st->links, rc_link_cmp);
+	if (rc_do(st, "DROP TABLE IF EXISTS temp.rc_run_links",
+	    "billing entries") != 0 || rc_do(st, "CREATE TEMP TABLE "
+	    "rc_run_links (entry_id INTEGER PRIMARY KEY, invoice_id INTEGER, "
+	    "line_id INTEGER)", "billing entries") != 0)
+		return -1;
+	for (i = 0; i < st->nlinks; i++) {
+		const struct rc_link *l = &st->links[i];
+		const struct rc_line_ref *line = &st->lines[l->line];
+
+		if ((s = h->db_prepare(st->db, "INSERT INTO temp.rc_run_links "
+		    "VALUES (?, ?, ?)")) == NULL)
+			return rc_fail(st, "billing entries");
+		h->stmt_bind_int64(s, 1, l->entry);
+		h->stmt_bind_int64(s, 2, line->invoice);
+		h->stmt_bind_int64(s, 3, line->id);
+		rc = h->stmt_step(s);
+		h->stmt_reset(s);
+		if (rc != EP_STEP_DONE) {
+			snprintf(st->err, st->errlen, "billing entry %lld: %s",
+			    (long long)l->entry, h->db_errmsg(st->db));
+			return -1;
+		}
+	}
+	free(st->links);
+	st->links = NULL;
+	st->links_cap = 0;
+	return 0;
+}
+
 /*
- * Records which line bills each entry of the run, RC_BILL_ROWS at a time,
- * once every line exists. Written in entry order, the UNIQUE entry_id
- * (which refuses an entry billed twice) grows at its end and the foreign
- * key checks read time_entries' pages in order, once each, where
- * engagement order would load a random page of the table per link.
+ * Records which line bills each entry of the run, once every line exists,
+ * in one statement in entry order: the UNIQUE entry_id (which refuses an
+ * entry billed twice) grows at its end and the foreign key checks read
+ * time_entries' pages in order, once each, where engagement order loaded
+ * a random page of the table per link. One INSERT ... SELECT for them
+ * all: statements of 64 rows each took a third longer at a million.
  */
 static int
 rc_bill_entries(struct rc_state *st)
 {
-	const struct ep_host *h = rc_host;
-	ep_stmt *s;
-	size_t i, k;
-	int rc;
-
-	qsort(st->links, st->nlinks, sizeof *st->links, rc_link_cmp);
-	for (i = 0; i < st->nlinks; i += RC_BILL_ROWS) {
-		if ((s = h->db_prepare(st->db, rc_bill_sql())) == NULL)
-			return rc_fail(st, "billing entries");
-		for (k = 0; k < RC_BILL_ROWS && i + k < st->nlinks; k++) {
-			const struct rc_link *l = &st->links[i + k];
-			const struct rc_line_ref *line = &st->lines[l->line];
-
-			h->stmt_bind_int64(s, (int)(1 + 3 * k), l->entry);
-			h->stmt_bind_int64(s, (int)(2 + 3 * k), line->invoice);
-			h->stmt_bind_int64(s, (int)(3 + 3 * k), line->id);
-		}
-		rc = h->stmt_step(s);
-		h->stmt_reset(s);
-		if (rc != EP_STEP_DONE) {
-			snprintf(st->err, st->errlen, "billing entries %lld to "
-			    "%lld: %s", (long long)st->links[i].entry,
-			    (long long)st->links[i + k - 1].entry,
-			    h->db_errmsg(st->db));
-			return -1;
-		}
-	}
-	return 0;
+	if (rc_links_stage(st) != 0 || rc_do(st, "INSERT INTO recharge_billed "
+	    "(entry_id, invoice_id, line_id) SELECT entry_id, invoice_id, "
+	    "line_id FROM temp.rc_run_links ORDER BY entry_id",
+	    "billing entries") != 0)
+		return -1;
+	return rc_do(st, "DROP TABLE temp.rc_run_links", "billing entries");
 }
 
 /* Writes the engagement's lines; its links wait for the run's end. */
