@@ -53,3 +53,10 @@ wrk_rps() {
 	wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$B/wrk.out" 2>&1
 	sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$B/wrk.out"
 }
+
+# wrk_p50_ms: the last wrk run's median latency in milliseconds.
+wrk_p50_ms() {
+	sed -n 's/^ *50% *\([0-9.]*\)\(us\|ms\|s\)$/\1 \2/p' "$B/wrk.out" |
+	    awk '{ v = $1; if ($2 == "us") v /= 1000; if ($2 == "s") v *= 1000
+	    printf "%.2f", v }'
+}
