@@ -519,7 +519,7 @@ queue_cb(struct ep_req *r, void *arg)
 	static const char *qheads[] = { "Request", "Consumer", "Skill",
 		"Urgency", "Waiting", "State", NULL };
 	static const char *cheads[] = { "Expert", "Provider", "Capacity",
-		"Committed", "Free", NULL };
+		"Committed or on leave", "Free", NULL };
 	struct evbuffer *b = page_begin(r, "Queue and capacity", NULL);
 	sqlite3_stmt *s;
 	char text[64], today[11], until[11];
@@ -556,18 +556,17 @@ queue_cb(struct ep_req *r, void *arg)
 	snprintf(text, sizeof text, "The next eight weeks: %s to %s", today,
 	    until);
 	html_table_open(b, text, cheads);
+	/* Free time as the directory and the broker count it: capacity less
+	 * leave less each engagement's share of the window. */
 	s = db_stmt(http_db(), "SELECT x.id, x.name, o.code, "
-	    "x.weekly_capacity_minutes, (SELECT coalesce(sum(e.committed_minutes), "
-	    "0) FROM engagements e WHERE e.expert_id = x.id AND e.state = 'active' "
-	    "AND e.ends >= ?1 AND e.starts <= ?2) FROM experts x JOIN "
-	    "organisations o ON o.id = x.org_id WHERE x.active = 1 ORDER BY o.code, "
-	    "x.name LIMIT 500");
-	sqlite3_bind_text(s, 1, today, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
+	    "x.weekly_capacity_minutes FROM experts x JOIN organisations o ON "
+	    "o.id = x.org_id WHERE x.active = 1 ORDER BY o.code, x.name LIMIT 500");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t weekly = sqlite3_column_int64(s, 3);
-		int64_t committed = sqlite3_column_int64(s, 4);
 		int64_t capacity = weekly * working_days(from, to) / 5;
+		int64_t free_m = expert_free_minutes(http_db(),
+		    sqlite3_column_int64(s, 0), today, until);
+		int64_t committed = capacity - (free_m > 0 ? free_m : 0);
 
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		html_cell(b, col(s, 1));
