@@ -64,15 +64,6 @@ cand_by_score(const void *a, const void *b)
 	return cand_by_id(a, b);
 }
 
-static struct broker_candidate *
-cand_find(struct broker_candidate *v, size_t n, int64_t id)
-{
-	struct broker_candidate key;
-
-	key.expert_id = id;
-	return bsearch(&key, v, n, sizeof *v, cand_by_id);
-}
-
 /* Everyone holding a skill in the area, with their best levels. */
 static int
 broker_candidates(struct ep_db *db, const struct broker_request *q,
@@ -117,78 +108,100 @@ broker_candidates(struct ep_db *db, const struct broker_request *q,
 	return 0;
 }
 
-/* Leave days and committed engagements inside the window, per candidate. */
+/* Reads (expert, starts, ends[, minutes]) rows sorted by expert into spans. */
+static void
+broker_spans(sqlite3_stmt *s, int with_minutes, struct expert_span **v,
+    size_t *n)
+{
+	size_t cap = 0;
+
+	*v = NULL;
+	*n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*v = xrealloc(*v, sizeof **v * cap);
+		}
+		(*v)[*n].expert_id = sqlite3_column_int64(s, 0);
+		(*v)[*n].starts = day_of((const char *)sqlite3_column_text(s, 1));
+		(*v)[*n].ends = day_of((const char *)sqlite3_column_text(s, 2));
+		(*v)[*n].minutes = with_minutes ? sqlite3_column_int64(s, 3) : 0;
+		(*n)++;
+	}
+	sqlite3_reset(s);
+}
+
+/* The run of spans belonging to one expert (spans sorted by expert). */
+static const struct expert_span *
+broker_run(const struct expert_span *v, size_t n, int64_t expert, size_t *len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid].expert_id < expert)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hi = lo; hi < n && v[hi].expert_id == expert; hi++)
+		;
+	*len = hi - lo;
+	return v + lo;
+}
+
+/*
+ * Every candidate's free minutes over the wanted dates, counted as the
+ * directory counts them (expert_free_of): leave and engagements for all
+ * candidates read in two queries, not a query per expert.
+ */
 static int
 broker_capacity(struct ep_db *db, const struct broker_request *q,
     struct broker_candidate *v, size_t n)
 {
 	int64_t from = day_of(q->start), to = day_of(q->end);
-	struct capacity_commit *commits = NULL;
-	int64_t *owner = NULL;
-	size_t ncommits = 0, cap = 0, i;
+	struct expert_span *leave = NULL, *commits = NULL;
+	size_t nleave = 0, ncommits = 0, i;
 	sqlite3_stmt *s;
 
 	s = db_stmt(db, "SELECT expert_id, starts, ends FROM expert_leave WHERE "
 	    "ends >= ?2 AND starts <= ?3 AND expert_id IN (SELECT expert_id FROM "
-	    "expert_skills WHERE area = ?1)");
+	    "expert_skills WHERE area = ?1) ORDER BY expert_id, starts");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, q->area, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, q->start, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, q->end, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		struct broker_candidate *c = cand_find(v, n,
-		    sqlite3_column_int64(s, 0));
-
-		if (c != NULL)
-			c->leave_days += leave_days_within(
-			    day_of((const char *)sqlite3_column_text(s, 1)),
-			    day_of((const char *)sqlite3_column_text(s, 2)), from, to);
-	}
-	sqlite3_reset(s);
+	broker_spans(s, 0, &leave, &nleave);
 	s = db_stmt(db, "SELECT expert_id, starts, ends, committed_minutes FROM "
 	    "engagements WHERE state = 'active' AND ends >= ?2 AND starts <= ?3 "
 	    "AND expert_id IN (SELECT expert_id FROM expert_skills WHERE "
 	    "area = ?1) ORDER BY expert_id");
-	if (s == NULL)
+	if (s == NULL) {
+		free(leave);
 		return -1;
+	}
 	sqlite3_bind_text(s, 1, q->area, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, q->start, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, q->end, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (ncommits == cap) {
-			cap = cap ? cap * 2 : 64;
-			commits = xrealloc(commits, sizeof *commits * cap);
-			owner = xrealloc(owner, sizeof *owner * cap);
-		}
-		owner[ncommits] = sqlite3_column_int64(s, 0);
-		commits[ncommits].starts = day_of((const char *)
-		    sqlite3_column_text(s, 1));
-		commits[ncommits].ends = day_of((const char *)
-		    sqlite3_column_text(s, 2));
-		commits[ncommits].minutes = sqlite3_column_int64(s, 3);
-		ncommits++;
-	}
-	sqlite3_reset(s);
-	/* Commitments come sorted by expert: hand each candidate its run. */
+	broker_spans(s, 1, &commits, &ncommits);
 	for (i = 0; i < n; i++) {
-		size_t lo = 0, hi = ncommits;
+		const struct expert_span *lv, *cm;
+		size_t nlv, ncm, k;
+		int64_t free_m;
 
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-
-			if (owner[mid] < v[i].expert_id)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (hi = lo; hi < ncommits && owner[hi] == v[i].expert_id; hi++)
-			;
-		v[i].free_minutes = capacity_free(v[i].weekly_minutes, from, to,
-		    v[i].leave_days, commits + lo, hi - lo);
+		lv = broker_run(leave, nleave, v[i].expert_id, &nlv);
+		cm = broker_run(commits, ncommits, v[i].expert_id, &ncm);
+		for (k = 0; k < nlv; k++)
+			v[i].leave_days += working_days(lv[k].starts > from ?
+			    lv[k].starts : from, lv[k].ends < to ? lv[k].ends : to);
+		free_m = expert_free_of(v[i].weekly_minutes, from, to, lv, nlv, cm,
+		    ncm);
+		v[i].free_minutes = free_m > 0 ? free_m : 0;
 	}
+	free(leave);
 	free(commits);
-	free(owner);
 	return 0;
 }
 

@@ -33,23 +33,24 @@ weekday_of(int64_t day)
 	return (int)(w < 0 ? w + 7 : w);
 }
 
+/* Monday-to-Friday days before day n, counted from a Monday long ago
+ * (day -3, 1969-12-29, was a Monday). */
+static int64_t
+workdays_before(int64_t n)
+{
+	int64_t k = n + 3 + 7 * 1000000;
+	int64_t r = k % 7;
+
+	return k / 7 * 5 + (r < 5 ? r : 5);
+}
+
 /* Monday-to-Friday days in [from, to], inclusive; 0 when to < from. */
 int64_t
 working_days(int64_t from, int64_t to)
 {
-	int64_t n, weeks, rest, i, count;
-
 	if (to < from)
 		return 0;
-	n = to - from + 1;
-	weeks = n / 7;
-	rest = n % 7;
-	count = weeks * 5;
-	for (i = 0; i < rest; i++) {
-		if (weekday_of(from + weeks * 7 + i) < 5)
-			count++;
-	}
-	return count;
+	return workdays_before(to + 1) - workdays_before(from);
 }
 
 void
@@ -67,36 +68,4 @@ day_format(int64_t day, char out[11])
 	m = mp + (mp < 10 ? 3 : -9);
 	y += m <= 2;
 	snprintf(out, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
-}
-
-/*
- * An expert's free minutes over [from, to]: weekly capacity spread over
- * five working days, less working days on leave, less each engagement's
- * committed minutes spread evenly over its own working days (the share
- * inside the window, rounded down). Never below zero.
- */
-int64_t
-capacity_free(int64_t weekly_minutes, int64_t from, int64_t to,
-    int64_t leave_days, const struct capacity_commit *commits, size_t ncommits)
-{
-	int64_t days = working_days(from, to);
-	int64_t free_min = weekly_minutes * (days - leave_days) / 5;
-	size_t i;
-
-	for (i = 0; i < ncommits; i++) {
-		int64_t s = commits[i].starts > from ? commits[i].starts : from;
-		int64_t e = commits[i].ends < to ? commits[i].ends : to;
-		int64_t all = working_days(commits[i].starts, commits[i].ends);
-
-		if (all > 0 && e >= s)
-			free_min -= commits[i].minutes * working_days(s, e) / all;
-	}
-	return free_min > 0 ? free_min : 0;
-}
-
-/* Working days of a leave period that fall inside [from, to]. */
-int64_t
-leave_days_within(int64_t starts, int64_t ends, int64_t from, int64_t to)
-{
-	return working_days(starts > from ? starts : from, ends < to ? ends : to);
 }

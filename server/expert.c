@@ -520,27 +520,7 @@ rollback:
 static int64_t
 expert_days(const char *date)
 {
-	int64_t y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Monday to Friday days before day n, counted from a Monday long ago. */
-static int64_t
-expert_workdays_before(int64_t n)
-{
-	/* Day 0 was a Thursday; 1969-12-29 (day -3) a Monday. Shift so the
-	 * count starts on a Monday well before any date we take. */
-	int64_t k = n + 3 + 7 * 1000000;
-	int64_t r = k % 7;
-
-	return k / 7 * 5 + (r < 5 ? r : 5);
+	return day_of(date);
 }
 
 static int64_t
@@ -548,7 +528,7 @@ expert_workdays_days(int64_t from, int64_t to)
 {
 	if (to < from)
 		return 0;
-	return expert_workdays_before(to + 1) - expert_workdays_before(from);
+	return working_days(from, to);
 }
 
 /* Working days (Monday to Friday) from one date to another, inclusive. */

@@ -434,20 +434,11 @@ int login_limited(const char *login, const char *address, int *retry_after);
 uint64_t login_hash_count(void);
 
 /* calendar.c */
-struct capacity_commit {
-	int64_t starts, ends; /* day numbers */
-	int64_t minutes;
-};
 int64_t day_number(int y, int m, int d);
 int64_t day_of(const char *date);
 int weekday_of(int64_t day);
 int64_t working_days(int64_t from, int64_t to);
 void day_format(int64_t day, char out[11]);
-int64_t capacity_free(int64_t weekly_minutes, int64_t from, int64_t to,
-    int64_t leave_days, const struct capacity_commit *commits,
-    size_t ncommits);
-int64_t leave_days_within(int64_t starts, int64_t ends, int64_t from,
-    int64_t to);
 
 /* request.c */
 struct request_input {

@@ -170,23 +170,26 @@ test_calendar(void **state)
 	assert_string_equal(d, "2026-02-28");
 }
 
+/* Free time as the broker counts it is the directory's count. */
 static void
 test_capacity(void **state)
 {
-	struct capacity_commit c = { day_of("2026-11-30"), day_of("2026-12-11"),
+	struct expert_span c = { 1, day_of("2026-11-30"), day_of("2026-12-11"),
 		600 };
+	struct expert_span l = { 1, day_of("2026-12-01"), day_of("2026-12-02"),
+		0 };
 	int64_t from = day_of("2026-11-30"), to = day_of("2026-12-04");
 
 	(void)state;
 	/* 30 h a week, one week: 1800 minutes. */
-	assert_int_equal(capacity_free(1800, from, to, 0, NULL, 0), 1800);
+	assert_int_equal(expert_free_of(1800, from, to, NULL, 0, NULL, 0), 1800);
 	/* Two leave days take two fifths. */
-	assert_int_equal(capacity_free(1800, from, to, 2, NULL, 0), 1080);
+	assert_int_equal(expert_free_of(1800, from, to, &l, 1, NULL, 0), 1080);
 	/* Half of a two-week, 600-minute engagement falls in this week. */
-	assert_int_equal(capacity_free(1800, from, to, 0, &c, 1), 1500);
-	/* Never below zero. */
+	assert_int_equal(expert_free_of(1800, from, to, NULL, 0, &c, 1), 1500);
+	/* Over-committed is negative; the broker shows it as none. */
 	c.minutes = 100000;
-	assert_int_equal(capacity_free(1800, from, to, 0, &c, 1), 0);
+	assert_true(expert_free_of(1800, from, to, NULL, 0, &c, 1) < 0);
 }
 
 int
