@@ -1,4 +1,4 @@
-/* cmd-report.c: expertpool report NAME|rebuild|check. */
+/* cmd-report.c: expertpool report NAME|rebuild|check|target. */
 #include "server.h"
 
 #include <getopt.h>
@@ -40,6 +40,28 @@ cmd_report_sums(struct ep_db *db, int check)
 	return CMD_OK;
 }
 
+/* report target --hours N: the consortium's response target. */
+static int
+cmd_report_target(struct ep_db *db, int argc, char **argv)
+{
+	struct audit_actor actor;
+	int64_t hours;
+
+	if (argc != 4 || strcmp(argv[2], "--hours") != 0 ||
+	    parse_int64(argv[3], 1, 24 * 366, &hours) != 0) {
+		fprintf(stderr, "expertpool: report: target --hours takes a whole "
+		    "number of hours from 1 to %d\n", 24 * 366);
+		return CMD_ERROR;
+	}
+	audit_actor_cli(&actor);
+	if (report_target_set(db, &actor, hours * 60) != 0) {
+		fprintf(stderr, "expertpool: report: %s\n", db_errmsg(db));
+		return CMD_ERROR;
+	}
+	printf("response target %lld hours\n", (long long)hours);
+	return CMD_OK;
+}
+
 /* Writes the buffer to standard output. */
 static int
 cmd_report_out(struct evbuffer *b)
@@ -77,6 +99,8 @@ cmd_report_exec(struct ep_db *db, int argc, char **argv)
 		return cmd_report_sums(db, 0);
 	if (argc == 2 && strcmp(argv[1], "check") == 0)
 		return cmd_report_sums(db, 1);
+	if (argc >= 2 && strcmp(argv[1], "target") == 0)
+		return cmd_report_target(db, argc, argv);
 	if (argc < 2 || (def = report_def_find(argv[1])) == NULL)
 		return cmd_usage("report");
 	optind = 0;
@@ -142,8 +166,9 @@ const struct cmd_entry cmd_report_entry = {
 	.name = "report",
 	.usage = "volumes|unit-costs|savings|benchmark|resilience [--org CODE] "
 	    "[--period 2026-10|2026-Q3|2026/27] [--format csv|json] [--table ID] "
-	    "[--at YYYY-MM-DD] [--names] | rebuild | check",
-	.help = "business-case reports; rebuild or check their summaries",
+	    "[--at YYYY-MM-DD] [--names] | rebuild | check | target --hours N",
+	.help = "business-case reports; rebuild or check their summaries; set "
+	    "the response target",
 	.needs_db = 1,
 	.exec = cmd_report_exec,
 };

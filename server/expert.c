@@ -612,6 +612,9 @@ expert_spans(sqlite3_stmt *s, int64_t expert_id, const char *from,
     const char *to, struct expert_span **v, size_t *n)
 {
 	size_t cap = *n;
+	/* Rows often share dates; parse each distinct one once in a row. */
+	char last_st[11] = "", last_en[11] = "";
+	int64_t day_st = 0, day_en = 0;
 
 	if (expert_id > 0)
 		sqlite3_bind_int64(s, 1, expert_id);
@@ -627,9 +630,19 @@ expert_spans(sqlite3_stmt *s, int64_t expert_id, const char *from,
 			cap = cap ? cap * 2 : 16;
 			*v = xrealloc(*v, cap * sizeof **v);
 		}
+		if (*last_st == '\0' ||
+		    strncmp(st, last_st, sizeof last_st) != 0) {
+			snprintf(last_st, sizeof last_st, "%s", st);
+			day_st = expert_days(st);
+		}
+		if (*last_en == '\0' ||
+		    strncmp(en, last_en, sizeof last_en) != 0) {
+			snprintf(last_en, sizeof last_en, "%s", en);
+			day_en = expert_days(en);
+		}
 		(*v)[*n].expert_id = sqlite3_column_int64(s, 0);
-		(*v)[*n].starts = expert_days(st);
-		(*v)[*n].ends = expert_days(en);
+		(*v)[*n].starts = day_st;
+		(*v)[*n].ends = day_en;
 		(*v)[(*n)++].minutes = sqlite3_column_int64(s, 3);
 	}
 	sqlite3_reset(s);

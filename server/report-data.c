@@ -750,17 +750,40 @@ resilience_single(struct ep_db *db, struct report *rep)
 	return 0;
 }
 
-/* Every active expert's leave and engagements over a window, by expert. */
+/*
+ * What the load table needs of every active expert, each list sorted by
+ * expert: leave and engagements over the next window, approved minutes
+ * over the last, and skill areas.
+ */
+struct res_skill {
+	int64_t expert_id;
+	char area[16];
+};
 struct res_spans {
-	struct expert_span *leave, *commits;
-	size_t nleave, ncommits;
+	struct expert_span *leave, *commits, *load;
+	struct res_skill *skills;
+	size_t nleave, ncommits, nload, nskills;
 };
 
+static void
+resilience_spans_free(struct res_spans *sp)
+{
+	free(sp->leave);
+	free(sp->commits);
+	free(sp->load);
+	free(sp->skills);
+}
+
+/*
+ * One grouped query each, not a correlated subquery per expert: the
+ * approved minutes from last_from up to monday, and the distinct areas.
+ */
 static int
 resilience_spans(struct ep_db *db, const char *from, const char *to,
-    struct res_spans *sp)
+    const char *last_from, const char *monday, struct res_spans *sp)
 {
 	sqlite3_stmt *s;
+	size_t cap;
 
 	memset(sp, 0, sizeof *sp);
 	s = db_stmt(db, "SELECT expert_id, starts, ends, 0 FROM expert_leave "
@@ -774,28 +797,78 @@ resilience_spans(struct ep_db *db, const char *from, const char *to,
 	if (s == NULL)
 		return -1;
 	expert_spans(s, 0, from, to, &sp->commits, &sp->ncommits);
+	/*
+	 * CROSS JOIN keeps experts outermost, so each one's weeks are a range
+	 * of report_load's key and the groups come in expert order, rather
+	 * than a scan of every week ever summed.
+	 */
+	s = db_stmt(db, "SELECT x.id, sum(l.minutes) FROM experts x CROSS "
+	    "JOIN report_load l ON l.expert_id = x.id AND l.week >= ?1 AND "
+	    "l.week < ?2 WHERE x.active = 1 GROUP BY x.id ORDER BY x.id");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, last_from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, monday, -1, SQLITE_TRANSIENT);
+	for (cap = 0; sqlite3_step(s) == SQLITE_ROW;) {
+		struct expert_span *e;
+
+		if (sp->nload == cap) {
+			cap = cap ? cap * 2 : 256;
+			sp->load = xrealloc(sp->load, cap * sizeof *sp->load);
+		}
+		e = &sp->load[sp->nload++];
+		memset(e, 0, sizeof *e);
+		e->expert_id = sqlite3_column_int64(s, 0);
+		e->minutes = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	s = db_stmt(db, "SELECT DISTINCT expert_id, area FROM expert_skills "
+	    "ORDER BY expert_id, area");
+	if (s == NULL)
+		return -1;
+	for (cap = 0; sqlite3_step(s) == SQLITE_ROW;) {
+		struct res_skill *k;
+
+		if (sp->nskills == cap) {
+			cap = cap ? cap * 2 : 256;
+			sp->skills = xrealloc(sp->skills, cap * sizeof *sp->skills);
+		}
+		k = &sp->skills[sp->nskills++];
+		k->expert_id = sqlite3_column_int64(s, 0);
+		snprintf(k->area, sizeof k->area, "%s", col_text(s, 1));
+	}
+	sqlite3_reset(s);
 	return 0;
 }
 
-/* The run of spans belonging to one expert, in a list sorted by expert. */
-static const struct expert_span *
-resilience_run(const struct expert_span *v, size_t n, int64_t expert_id,
+/*
+ * The run of elements belonging to one expert in a list sorted by expert,
+ * each element of size bytes and starting with its expert's id.
+ */
+static const void *
+resilience_run(const void *v, size_t n, size_t size, int64_t expert_id,
     size_t *len)
 {
+	const char *base = v;
 	size_t lo = 0, hi = n;
+	int64_t id;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (v[mid].expert_id < expert_id)
+		memcpy(&id, base + mid * size, sizeof id);
+		if (id < expert_id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (hi = lo; hi < n && v[hi].expert_id == expert_id; hi++)
-		;
+	for (hi = lo; hi < n; hi++) {
+		memcpy(&id, base + hi * size, sizeof id);
+		if (id != expert_id)
+			break;
+	}
 	*len = hi - lo;
-	return v + lo;
+	return base + lo * size;
 }
 
 /*
@@ -828,29 +901,27 @@ resilience_load(struct ep_db *db, struct report *rep, const char *at)
 	day_format(d - (weekday_of(d) + 6) % 7, monday); /* this week's Monday */
 	rep_day_add(monday, -56, last_from);
 	memset(areas, 0, sizeof areas);
-	/* Everyone's leave and engagements at once, not a query per expert. */
-	if (resilience_spans(db, at, next_to, &sp) != 0)
+	/* Everyone's figures at once, not a query per expert. */
+	if (resilience_spans(db, at, next_to, last_from, monday, &sp) != 0)
 		goto fail;
-	s = db_stmt(db, "SELECT x.id, x.name, o.code, x.weekly_capacity_minutes, "
-	    "(SELECT coalesce(sum(minutes), 0) FROM report_load WHERE "
-	    "expert_id = x.id AND week >= ?1 AND week < ?2), (SELECT "
-	    "group_concat(DISTINCT area) FROM expert_skills WHERE expert_id = "
-	    "x.id) FROM experts x JOIN organisations o ON o.id = x.org_id WHERE "
+	s = db_stmt(db, "SELECT x.id, x.name, o.code, x.weekly_capacity_minutes "
+	    "FROM experts x JOIN organisations o ON o.id = x.org_id WHERE "
 	    "x.active = 1 ORDER BY o.code, x.name, x.id");
 	if (s == NULL)
 		goto fail;
-	sqlite3_bind_text(s, 1, last_from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, monday, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t weekly = sqlite3_column_int64(s, 3);
-		int64_t last = sqlite3_column_int64(s, 4);
-		int64_t id = sqlite3_column_int64(s, 0), free_m;
-		const struct expert_span *lv, *cm;
-		size_t nlv, ncm;
-		char list[128], *p, *save = NULL;
+		int64_t id = sqlite3_column_int64(s, 0), free_m, last = 0;
+		const struct expert_span *lv, *cm, *ld;
+		const struct res_skill *sk;
+		size_t nlv, ncm, nld, nsk, j;
 
-		lv = resilience_run(sp.leave, sp.nleave, id, &nlv);
-		cm = resilience_run(sp.commits, sp.ncommits, id, &ncm);
+		lv = resilience_run(sp.leave, sp.nleave, sizeof *lv, id, &nlv);
+		cm = resilience_run(sp.commits, sp.ncommits, sizeof *cm, id, &ncm);
+		ld = resilience_run(sp.load, sp.nload, sizeof *ld, id, &nld);
+		sk = resilience_run(sp.skills, sp.nskills, sizeof *sk, id, &nsk);
+		if (nld > 0)
+			last = ld->minutes;
 		free_m = expert_free_of(weekly, d, d + 55, lv, nlv, cm, ncm);
 
 		report_row(l);
@@ -861,9 +932,9 @@ resilience_load(struct ep_db *db, struct report *rep, const char *at)
 		report_int(l, 4, report_bp(last, weekly * 8));
 		report_int(l, 5, free_m);
 		report_int(l, 6, report_bp(weekly * 8 - free_m, weekly * 8));
-		snprintf(list, sizeof list, "%s", col_text(s, 5));
-		for (p = strtok_r(list, ",", &save); p != NULL;
-		    p = strtok_r(NULL, ",", &save)) {
+		for (j = 0; j < nsk; j++) {
+			const char *p = sk[j].area;
+
 			for (i = 0; i < na && strcmp(areas[i].area, p) != 0; i++)
 				;
 			if (i == na && na == nitems(areas))
@@ -883,12 +954,10 @@ resilience_load(struct ep_db *db, struct report *rep, const char *at)
 		report_int(c, 2, areas[i].weekly);
 		report_int(c, 3, areas[i].free);
 	}
-	free(sp.leave);
-	free(sp.commits);
+	resilience_spans_free(&sp);
 	return 0;
 fail:
-	free(sp.leave);
-	free(sp.commits);
+	resilience_spans_free(&sp);
 	return -1;
 }
 

@@ -498,3 +498,53 @@ fail:
 	db_rollback(db);
 	return -1;
 }
+
+/*
+ * Sets the consortium's response target (a first offer within this many
+ * minutes), audited, and rebuilds the flow summaries that count against
+ * it in the same transaction, so no report sees the new target with the
+ * old counts.
+ */
+int
+report_target_set(struct ep_db *db, const struct audit_actor *actor,
+    int64_t minutes)
+{
+	sqlite3_stmt *s;
+	int64_t before = 0;
+	char summary[96];
+
+	if (minutes <= 0)
+		return -1;
+	if (db_begin(db) != 0)
+		return -1;
+	s = db_stmt(db, "SELECT target_minutes FROM report_settings "
+	    "WHERE id = 1");
+	if (s == NULL)
+		goto fail;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		before = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	s = db_stmt(db, "UPDATE report_settings SET target_minutes = ? "
+	    "WHERE id = 1");
+	if (s == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, minutes);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		goto fail;
+	}
+	sqlite3_reset(s);
+	snprintf(summary, sizeof summary, "{\"before\":{\"target_minutes\":%lld},"
+	    "\"after\":{\"target_minutes\":%lld}}", (long long)before,
+	    (long long)minutes);
+	if (audit_record(db, actor, "set-target", "report-settings", "1", 0,
+	    summary) != 0)
+		goto fail;
+	if (sum_exists(db, "table", "requests") &&
+	    db_exec(db, sum_flow_rebuild) != 0)
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return -1;
+}

@@ -851,6 +851,8 @@ int report_sum_install(struct ep_db *db, char **err);
 int64_t report_sum_rebuild(struct ep_db *db, int check,
     void (*cb)(const char *table, int64_t rows, int64_t differ, void *arg),
     void *arg);
+int report_target_set(struct ep_db *db, const struct audit_actor *actor,
+    int64_t minutes);
 
 /* baseline.c */
 struct baseline_input {
