@@ -2527,7 +2527,7 @@ fee_reload(struct fee_engine *fe, char **err)
 /* --- local policy overlays: scripts/policy/CODE.lua --- */
 
 /*
- * The consumer council's overlay, or a placeholder saying it has none.
+ * The consumer council's overlay, or a remembered "none" (negative cache).
  * An overlay is loaded like a rule set (own state, own limits) and may
  * not define prices.
  */
