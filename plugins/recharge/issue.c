@@ -206,6 +206,22 @@ struct rc_inv {
 	char state[12], kind[8], code[16], number[40];
 };
 
+/* Ends a step's transaction: commits when it went well, else rolls back,
+ * so a step is all there or not there. */
+static int
+rc_finish(ep_db *db, int rc, char *err, size_t len)
+{
+	const struct ep_host *h = rc_host;
+
+	if (rc == 0 && h->db_commit(db) != 0) {
+		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
+		rc = -1;
+	}
+	if (rc != 0)
+		h->db_rollback(db);
+	return rc;
+}
+
 static int
 rc_inv_load(ep_db *db, int64_t id, struct rc_inv *v)
 {
@@ -317,13 +333,7 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		goto out;
 	rc = 0;
 out:
-	if (rc == 0 && h->db_commit(db) != 0) {
-		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
-		rc = -1;
-	}
-	if (rc != 0)
-		h->db_rollback(db);
-	return rc;
+	return rc_finish(db, rc, err, len);
 }
 
 /* Copies one line of the invoice onto the credit note. */
@@ -478,13 +488,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
 	rc = 0;
 out:
 	free(all);
-	if (rc == 0 && h->db_commit(db) != 0) {
-		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
-		rc = -1;
-	}
-	if (rc != 0)
-		h->db_rollback(db);
-	return rc;
+	return rc_finish(db, rc, err, len);
 }
 
 /*
@@ -567,13 +571,7 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 	}
 	rc = 0;
 out:
-	if (rc == 0 && h->db_commit(db) != 0) {
-		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
-		rc = -1;
-	}
-	if (rc != 0)
-		h->db_rollback(db);
-	return rc;
+	return rc_finish(db, rc, err, len);
 }
 
 /* Records that the consumer paid an issued invoice. */
@@ -609,11 +607,5 @@ rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 	}
 	rc = 0;
 out:
-	if (rc == 0 && h->db_commit(db) != 0) {
-		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
-		rc = -1;
-	}
-	if (rc != 0)
-		h->db_rollback(db);
-	return rc;
+	return rc_finish(db, rc, err, len);
 }

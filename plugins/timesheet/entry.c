@@ -337,10 +337,10 @@ ts_err(ep_errors *e, const char *prefix, const char *field, const char *fmt,
 	ts_host->errors_add(e, prefix ? prefix : field, msg);
 }
 
-/* Prices one entry with the engagement's rule set. */
-static int
-ts_price(const struct ts_engagement *g, const char *date, int64_t minutes,
-    const char *activity, int ooh, struct ep_fee_result *out)
+/* What the fee rules see of one entry on an engagement. */
+static struct ep_fee_entry
+ts_fee_entry(const struct ts_engagement *g, const char *date, int64_t minutes,
+    const char *activity, int ooh)
 {
 	struct ep_fee_entry fe = {
 		.minutes = minutes, .date = date, .activity = activity,
@@ -348,6 +348,16 @@ ts_price(const struct ts_engagement *g, const char *date, int64_t minutes,
 		.consumer = g->consumer, .provider = g->provider,
 		.agreement = g->agreement_id, .vat = g->vat,
 	};
+
+	return fe;
+}
+
+/* Prices one entry with the engagement's rule set. */
+static int
+ts_price(const struct ts_engagement *g, const char *date, int64_t minutes,
+    const char *activity, int ooh, struct ep_fee_result *out)
+{
+	struct ep_fee_entry fe = ts_fee_entry(g, date, minutes, activity, ooh);
 
 	return ts_host->fee_price(g->ruleset, &fe, out);
 }
@@ -621,17 +631,7 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	snprintf(t.state, sizeof t.state, "submitted");
 	if (ts_engagement_load(db, t.engagement, &g) != 0)
 		goto store;
-	memset(&fe, 0, sizeof fe);
-	fe.minutes = t.minutes;
-	fe.date = t.date;
-	fe.activity = t.activity;
-	fe.out_of_hours = t.ooh;
-	fe.grade = g.grade;
-	fe.basis = g.basis;
-	fe.consumer = g.consumer;
-	fe.provider = g.provider;
-	fe.agreement = g.agreement_id;
-	fe.vat = g.vat;
+	fe = ts_fee_entry(&g, t.date, t.minutes, t.activity, t.ooh);
 	auto_ok = h->fee_auto_approve(g.consumer, &fe, perr, sizeof perr);
 	if (auto_ok < 0) {
 		snprintf(err, len, "%s's local policy failed: %s", g.consumer, perr);
