@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync,
+    writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -263,4 +264,16 @@ export async function signIn(browser, server, login) {
 	if (/\/login/.test(page.url()))
 		throw new Error(`${login} could not sign in`);
 	return { ctx, page };
+}
+
+/**
+ * A plugin directory holding the built plugins named (e.g. 'timesheet',
+ * 'recharge'), as an installed server would have it.
+ */
+export function builtPlugins(...names) {
+	const dir = mkdtempSync(join(tmpdir(), 'ep-e2e-plugins-'));
+	for (const n of names)
+		copyFileSync(join(topBuilddir, `plugins/${n}/.libs/${n}.so`),
+		    join(dir, `${n}.so`));
+	return dir;
 }

@@ -5,12 +5,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBasics, launchBrowser, signIn, startServer, topBuilddir,
-    topSrcdir } from './lib.mjs';
+import { builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
+    from './lib.mjs';
 
 const PERIOD = '2026-10';
 let server;
@@ -19,10 +19,7 @@ let keyDir;
 let rcArgs;
 
 before(async () => {
-	const plugins = mkdtempSync(join(tmpdir(), 'ep-rc-plugins-'));
-	for (const p of ['timesheet', 'recharge'])
-		copyFileSync(join(topBuilddir, `plugins/${p}/.libs/${p}.so`),
-		    join(plugins, `${p}.so`));
+	const plugins = builtPlugins('timesheet', 'recharge');
 	keyDir = mkdtempSync(join(tmpdir(), 'ep-rc-key-'));
 	writeFileSync(join(keyDir, 'sealing.key'), randomBytes(32).toString('hex'));
 	writeFileSync(join(keyDir, 'expertpool.conf'),

@@ -3,19 +3,16 @@
 // downloads, and another council's reports are not found.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { checkBasics, launchBrowser, signIn, startServer, topBuilddir } from './lib.mjs';
+import { builtPlugins, checkBasics, launchBrowser, signIn, startServer }
+    from './lib.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-	const plugins = mkdtempSync(join(tmpdir(), 'ep-rep-plugins-'));
-	copyFileSync(join(topBuilddir, 'plugins/timesheet/.libs/timesheet.so'),
-	    join(plugins, 'timesheet.so'));
+	const plugins = builtPlugins('timesheet');
 	server = await startServer({
 		plugins,
 		dbSetup: ({ cli, dbPath }) => {

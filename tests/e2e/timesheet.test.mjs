@@ -4,11 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBasics, launchBrowser, signIn, startServer, topBuilddir,
-    topSrcdir } from './lib.mjs';
+import { builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
+    from './lib.mjs';
 
 let server;
 let browser;
@@ -19,9 +17,7 @@ const days = (n) => new Date(today.getTime() + n * 86400000);
 const monday = days(-((today.getUTCDay() + 6) % 7));
 
 before(async () => {
-	const plugins = mkdtempSync(join(tmpdir(), 'ep-ts-plugins-'));
-	copyFileSync(join(topBuilddir, 'plugins/timesheet/.libs/timesheet.so'),
-	    join(plugins, 'timesheet.so'));
+	const plugins = builtPlugins('timesheet');
 	server = await startServer({
 		plugins,
 		args: ['--scripts', join(topSrcdir, 'scripts')],
