@@ -11,6 +11,7 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_agreement_entry,
 	&cmd_audit_entry,
+	&cmd_backup_entry,
 	&cmd_baseline_entry,
 	&cmd_expert_entry,
 	&cmd_fees_entry,

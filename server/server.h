@@ -756,6 +756,7 @@ extern const struct cmd_entry cmd_user_entry;
 extern const struct cmd_entry cmd_agreement_entry;
 extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_audit_entry;
+extern const struct cmd_entry cmd_backup_entry;
 extern const struct cmd_entry cmd_routes_entry;
 extern const struct cmd_entry cmd_expert_entry;
 extern const struct cmd_entry cmd_baseline_entry;

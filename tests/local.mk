@@ -68,10 +68,12 @@ endif
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \
 	tests/integration/access.test \
+	tests/integration/backup.test \
 	tests/integration/cli.test \
 	tests/integration/experts.test \
 	tests/integration/fees-pages.test \
 	tests/integration/fees.test \
+	tests/integration/install.test \
 	tests/integration/limits.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
