@@ -477,7 +477,7 @@ http_header_param(const char *v, const char *end, const char *name,
  * File parts and fields over 4 KiB are left to the handler; at most 32
  * parts are looked at.
  */
-static struct evkeyvalq *
+struct evkeyvalq *
 http_parse_multipart(const char *type, const char *body, size_t len)
 {
 	struct evkeyvalq *kv = http_parse_pairs(NULL);
@@ -507,9 +507,14 @@ http_parse_multipart(const char *type, const char *body, size_t len)
 		    dlen);
 		if (next == NULL)
 			break;
-		for (cd = p; cd < hdr_end && strncasecmp(cd,
-		    "content-disposition:", 20) != 0; cd = eol ? eol + 2 : hdr_end)
+		/* The part's Content-Disposition line, compared only where
+		 * the header block has room for its name. */
+		for (cd = p; cd < hdr_end; cd = eol ? eol + 2 : hdr_end) {
+			if (hdr_end - cd >= 20 && strncasecmp(cd,
+			    "content-disposition:", 20) == 0)
+				break;
 			eol = memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2);
+		}
 		eol = cd < hdr_end ? memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2) :
 		    NULL;
 		if (cd < hdr_end && next - hdr_end - 4 <= 4096 &&

@@ -172,6 +172,8 @@ size_t route_count(void);
 const struct route *route_at(size_t i);
 
 /* http.c */
+struct evkeyvalq *http_parse_multipart(const char *type, const char *body,
+    size_t len);
 struct principal {
 	int64_t person_id;
 	int64_t org_id;

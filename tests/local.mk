@@ -65,6 +65,30 @@ tests_unit_route_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_route_test_LDADD = $(UNIT_LDADD)
 endif
 
+# Fuzz targets (tests/fuzz): each runs here over its seed corpus and a
+# fixed set of mutations of it; scripts/fuzz explores them with libFuzzer.
+FUZZ_TESTS = \
+	tests/fuzz/multipart_fuzz \
+	tests/fuzz/parsers_fuzz \
+	tests/fuzz/route_fuzz
+check_PROGRAMS += $(FUZZ_TESTS)
+TESTS += $(FUZZ_TESTS)
+FUZZ_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS)
+FUZZ_LDADD = libexpertpool.a $(DEPS_LIBS)
+tests_fuzz_multipart_fuzz_SOURCES = tests/fuzz/multipart_fuzz.c \
+	tests/fuzz/driver.c tests/fuzz/fuzz.h
+tests_fuzz_multipart_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_multipart_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_parsers_fuzz_SOURCES = tests/fuzz/parsers_fuzz.c \
+	tests/fuzz/driver.c tests/fuzz/fuzz.h
+tests_fuzz_parsers_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_parsers_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_route_fuzz_SOURCES = tests/fuzz/route_fuzz.c \
+	tests/fuzz/driver.c tests/fuzz/fuzz.h
+tests_fuzz_route_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_route_fuzz_LDADD = $(FUZZ_LDADD)
+EXTRA_DIST += tests/fuzz/corpus
+
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \
 	tests/integration/access.test \
