@@ -356,7 +356,8 @@ fees_whatif(int argc, char **argv)
 	}
 	if ((db = fees_db()) == NULL || (fe = fees_engine(db)) == NULL)
 		goto out;
-	st = fee_whatif(db, fe, period, ruleset, fees_whatif_cb, &t, &err);
+	st = fee_whatif(db, fe, period, NULL, ruleset, fees_whatif_cb, NULL,
+	    &t, &err);
 	if (st == FEE_E_NOTFOUND) {
 		printf("%s\n", err);
 		rc = CMD_OK;

@@ -41,13 +41,16 @@ whatif_text(sqlite3_stmt *s, int col)
 /*
  * Prices every entry of the period in fee_priced_entries with the candidate
  * at candidate_path and calls cb once per consumer (ordered by code) with
- * the charged total and the candidate's. Changes nothing in the store; if
+ * the charged total and the candidate's. With party (an organisation's
+ * code), only the entries it provided or consumed: what it is a party to. Changes nothing in the store; if
  * any entry fails to price, no row is reported at all. The view missing
- * is FEE_E_NOTFOUND: the store has no priced entries.
+ * is FEE_E_NOTFOUND: the store has no priced entries. progress, if not
+ * NULL, is told the count of entries priced every 4,096 and at the end.
  */
 int
 fee_whatif(struct ep_db *db, struct fee_engine *fe, const char *period,
-    const char *candidate_path, fee_whatif_cb cb, void *arg, char **err)
+    const char *party, const char *candidate_path, fee_whatif_cb cb,
+    fee_whatif_progress_cb progress, void *arg, char **err)
 {
 	struct fee_ruleset *rs = NULL;
 	struct fee_lines lines = { 0 };
@@ -56,6 +59,7 @@ fee_whatif(struct ep_db *db, struct fee_engine *fe, const char *period,
 	sqlite3_stmt *s;
 	size_t nacc = 0, i;
 	struct stat sb;
+	int64_t priced = 0;
 	char *tests;
 	char from[16], to[32];
 	int st = FEE_OK, y, m, step;
@@ -89,7 +93,8 @@ fee_whatif(struct ep_db *db, struct fee_engine *fe, const char *period,
 	    "p.out_of_hours, p.grade, p.basis, p.charged_pence, "
 	    "coalesce(a.vat_category, 'S') FROM fee_priced_entries p "
 	    "LEFT JOIN agreements a ON a.id = p.agreement_id "
-	    "WHERE p.entry_date >= ? AND p.entry_date < ? "
+	    "WHERE p.entry_date >= ?1 AND p.entry_date < ?2 AND (?3 IS NULL "
+	    "OR p.consumer_code = ?3 OR p.provider_code = ?3) "
 	    "ORDER BY p.consumer_code, p.entry_id");
 	if (s == NULL) {
 		*err = xprintf("fee_priced_entries: %s", db_errmsg(db));
@@ -98,6 +103,10 @@ fee_whatif(struct ep_db *db, struct fee_engine *fe, const char *period,
 	}
 	sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
+	if (party != NULL)
+		sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 3);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct fee_entry e;
 		const char *consumer = whatif_text(s, 1);
@@ -134,12 +143,16 @@ fee_whatif(struct ep_db *db, struct fee_engine *fe, const char *period,
 		acc[nacc - 1].new_total += lines.total;
 		if (charged != lines.total)
 			acc[nacc - 1].changed++;
+		if (++priced % 4096 == 0 && progress != NULL)
+			progress(priced, arg);
 	}
 	if (step != SQLITE_DONE) {
 		*err = xprintf("fee_priced_entries: %s", db_errmsg(db));
 		st = FEE_E_STORE;
 		goto out;
 	}
+	if (progress != NULL)
+		progress(priced, arg);
 	for (i = 0; i < nacc; i++) {
 		row.consumer = acc[i].consumer;
 		row.entries = acc[i].entries;

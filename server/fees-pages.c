@@ -2,6 +2,8 @@
 #include "server.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,8 +85,9 @@ fees_page(struct ep_req *r, int status, const struct form_errors *e,
 	}
 	html_printf(b, "<h2 class=\"govuk-heading-m\">What if</h2>\n<p class="
 	    "\"govuk-body\">Prices a past month's entries again with a candidate "
-	    "rule set and shows each consumer's old and new totals. Nothing is "
-	    "changed.</p>\n");
+	    "rule set and shows each consumer's old and new totals: the entries "
+	    "your council provided or consumed (an administrator's, every "
+	    "council's). Nothing is changed.</p>\n");
 	for (i = 0; i < n; i++) {
 		options[i][0] = names[i];
 		options[i][1] = names[i];
@@ -143,40 +146,124 @@ fees_reload_cb(struct ep_req *r, void *arg)
 	free(err);
 }
 
-struct whatif_table {
-	struct evbuffer *b;
-	int64_t old_sum, new_sum;
-	int rows;
+/*
+ * What-if pricing runs as a job, on its own thread, store connection and
+ * fee engine: a month may hold a million entries, and the event loop must
+ * not wait for them. The job's rows are kept here, in memory, for its page:
+ * the newest WHATIF_KEEP results (a what-if changes nothing, so one lost
+ * to a restart is simply run again).
+ */
+#define WHATIF_JOB "fees-whatif"
+#define WHATIF_KEEP 16
+
+struct whatif_row {
+	char consumer[16];
+	int64_t entries, old_total, new_total;
+};
+struct whatif_result {
+	int64_t job;
+	struct whatif_row *rows;
+	size_t n;
+};
+static struct whatif_result whatif_kept[WHATIF_KEEP];
+static size_t whatif_next;
+static pthread_mutex_t whatif_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct whatif_collect {
+	ep_job *job;
+	struct whatif_row *rows;
+	size_t n;
 };
 
 static void
-whatif_row_cb(const struct fee_whatif_row *row, void *arg)
+whatif_collect_cb(const struct fee_whatif_row *row, void *arg)
 {
-	struct whatif_table *t = arg;
+	struct whatif_collect *c = arg;
+	struct whatif_row *w;
 
-	html_printf(t->b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
-	    "table__cell\">%s</td><td class=\"govuk-table__cell govuk-table__cell"
-	    "--numeric\">%D</td><td class=\"govuk-table__cell govuk-table__cell--"
-	    "numeric\">%P</td><td class=\"govuk-table__cell govuk-table__cell--"
-	    "numeric\">%P</td><td class=\"govuk-table__cell govuk-table__cell--"
-	    "numeric\">%P</td></tr>\n", row->consumer, row->entries,
-	    row->old_total, row->new_total, row->new_total - row->old_total);
-	t->old_sum += row->old_total;
-	t->new_sum += row->new_total;
-	t->rows++;
+	c->rows = xrealloc(c->rows, (c->n + 1) * sizeof *c->rows);
+	w = &c->rows[c->n++];
+	snprintf(w->consumer, sizeof w->consumer, "%s", row->consumer);
+	w->entries = row->entries;
+	w->old_total = row->old_total;
+	w->new_total = row->new_total;
 }
 
+static void
+whatif_progress_cb(int64_t done, void *arg)
+{
+	struct whatif_collect *c = arg;
+
+	job_progress(c->job, done, 0);
+}
+
+/* Keeps a finished job's rows (taking them), dropping the oldest. */
+static void
+whatif_keep(int64_t job, struct whatif_row *rows, size_t n)
+{
+	struct whatif_result *k;
+
+	pthread_mutex_lock(&whatif_lock);
+	k = &whatif_kept[whatif_next++ % WHATIF_KEEP];
+	free(k->rows);
+	k->job = job;
+	k->rows = rows;
+	k->n = n;
+	pthread_mutex_unlock(&whatif_lock);
+}
+
+/*
+ * The job: arg is "ORG YYYY-MM NAME PARTY", checked by the form: the id of
+ * the organisation of the person who asked (the page's owner), the month,
+ * the candidate, and the organisation code whose entries are priced, or
+ * "*" for all (an administrator's). A month with no priced entries is a
+ * result (no rows); a candidate that fails to load or to price an entry
+ * fails the job with the reason.
+ */
+static int
+whatif_job(ep_job *job, struct ep_db *db, const char *arg, void *udata)
+{
+	struct whatif_collect c = { job, NULL, 0 };
+	struct fee_engine *fe;
+	char period[8], name[65], party[16], *path, *err = NULL;
+	int rc;
+
+	(void)udata;
+	if (sscanf(arg, "%*d %7s %64s %15s", period, name, party) != 3) {
+		job_fail(job, "the job's period and rule set are missing");
+		return -1;
+	}
+	if ((fe = fee_open(cfg.scripts, db, &err)) == NULL) {
+		job_fail(job, err);
+		free(err);
+		return -1;
+	}
+	path = xprintf("%s/fees/%s.lua", cfg.scripts, name);
+	rc = fee_whatif(db, fe, period, strcmp(party, "*") == 0 ? NULL : party,
+	    path, whatif_collect_cb, whatif_progress_cb, &c, &err);
+	free(path);
+	fee_close(fe);
+	if (rc != FEE_OK && rc != FEE_E_NOTFOUND) {
+		job_fail(job, err ? err : "the candidate failed");
+		free(err);
+		free(c.rows);
+		return -1;
+	}
+	free(err);
+	whatif_keep(job_id(job), c.rows, c.n);
+	return 0;
+}
+
+/* Starts a what-if; the answer is its page, which follows the job. */
 static void
 fees_whatif_cb(struct ep_req *r, void *arg)
 {
 	const char *period = http_form(r, "period");
 	const char *name = http_form(r, "ruleset");
-	char names[CANDIDATES_MAX][65];
+	char names[CANDIDATES_MAX][65], loc[64], *jarg;
 	struct form_errors e = { 0 };
-	struct whatif_table t = { 0 };
 	size_t n = fees_candidates(names, CANDIDATES_MAX), i;
-	char *path = NULL, *err = NULL;
-	int rc;
+	int64_t job;
 
 	(void)arg;
 	if (period == NULL || !fee_valid_period(period))
@@ -187,13 +274,36 @@ fees_whatif_cb(struct ep_req *r, void *arg)
 	}
 	if (name == NULL || i == n)
 		errs_add(&e, "ruleset", "Choose a rule set from the list");
-	if (e.n == 0 && fee_server() == NULL)
-		errs_add(&e, "ruleset", "No fee engine is running");
-	if (e.n > 0)
-		goto invalid;
-	path = xprintf("%s/fees/%s.lua", cfg.scripts, name);
-	t.b = evbuffer_new();
-	html_printf(t.b, "<table class=\"govuk-table\" id=\"whatif\">\n<caption "
+	if (e.n > 0) {
+		fees_page(r, 400, &e, NULL, NULL);
+		errs_free(&e);
+		return;
+	}
+	/* Finance officers price what their council is a party to;
+	 * administrators, the whole consortium. */
+	jarg = xprintf("%lld %s %s %s", (long long)r->who.org_id, period, name,
+	    r->who.roles & EP_ROLE_ADMIN ? "*" : r->who.org_code);
+	job = job_start(WHATIF_JOB, jarg);
+	free(jarg);
+	if (job < 0) {
+		fees_page(r, 503, NULL, "The what-if could not be started; the "
+		    "server's log says why. Try again.", NULL);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/admin/fees/whatif/%lld", (long long)job);
+	http_redirect(r, loc);
+}
+
+/* The result table of a finished what-if, into a new buffer. */
+static struct evbuffer *
+whatif_table(const struct whatif_result *k, const char *period,
+    const char *name)
+{
+	struct evbuffer *b = evbuffer_new();
+	int64_t old_sum = 0, new_sum = 0;
+	size_t i;
+
+	html_printf(b, "<table class=\"govuk-table\" id=\"whatif\">\n<caption "
 	    "class=\"govuk-table__caption govuk-table__caption--m\">%s priced with "
 	    "%s</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-"
 	    "table__row\"><th scope=\"col\" class=\"govuk-table__header\">Consumer"
@@ -204,43 +314,123 @@ fees_whatif_cb(struct ep_req *r, void *arg)
 	    "candidate</th><th scope=\"col\" class=\"govuk-table__header govuk-"
 	    "table__header--numeric\">Difference</th></tr></thead>\n<tbody class="
 	    "\"govuk-table__body\">\n", period, name);
-	rc = fee_whatif(http_db(), fee_server(), period, path, whatif_row_cb, &t,
-	    &err);
-	free(path);
-	if (rc == FEE_E_NOTFOUND) {
-		evbuffer_free(t.b);
-		fees_page(r, 200, NULL, "There are no priced entries in this store "
-		    "for that month.", NULL);
-		free(err);
-		return;
+	for (i = 0; i < k->n; i++) {
+		const struct whatif_row *w = &k->rows[i];
+
+		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
+		    "table__cell\">%s</td><td class=\"govuk-table__cell govuk-table__"
+		    "cell--numeric\">%D</td><td class=\"govuk-table__cell govuk-table"
+		    "__cell--numeric\">%P</td><td class=\"govuk-table__cell govuk-"
+		    "table__cell--numeric\">%P</td><td class=\"govuk-table__cell "
+		    "govuk-table__cell--numeric\">%P</td></tr>\n", w->consumer,
+		    w->entries, w->old_total, w->new_total,
+		    w->new_total - w->old_total);
+		old_sum += w->old_total;
+		new_sum += w->new_total;
 	}
-	if (rc != FEE_OK) {
-		evbuffer_free(t.b);
-		errs_add(&e, "ruleset", "%s", err ? err : "the candidate failed");
-		free(err);
-		goto invalid;
-	}
-	html_printf(t.b, "<tr class=\"govuk-table__row\"><th scope=\"row\" class="
+	html_printf(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" class="
 	    "\"govuk-table__header\">Total</th><td class=\"govuk-table__cell\">"
 	    "</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
 	    "</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
 	    "</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
-	    "</td></tr>\n</tbody>\n</table>\n", t.old_sum, t.new_sum,
-	    t.new_sum - t.old_sum);
-	fees_page(r, 200, NULL, NULL, t.b);
-	return;
-invalid:
-	fees_page(r, 400, &e, NULL, NULL);
-	errs_free(&e);
+	    "</td></tr>\n</tbody>\n</table>\n", old_sum, new_sum,
+	    new_sum - old_sum);
+	return b;
+}
+
+/*
+ * A what-if's page: while it runs, how far it has gone, refreshed every
+ * second (no script needed); then its table, or why the candidate failed.
+ */
+static void
+fees_whatif_get_cb(struct ep_req *r, void *arg)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT state, done, "
+	    "coalesce(message, ''), arg FROM jobs WHERE id = ? AND name = ?");
+	char state[12] = "", msg[512] = "", period[8] = "", name[65] = "";
+	struct evbuffer *results = NULL;
+	struct form_errors e = { 0 };
+	int64_t id = 0, done = 0;
+	struct evbuffer *b;
+	size_t i;
+
+	(void)arg;
+	if (s == NULL || parse_int64(http_param(r, "id"), 1, INT64_MAX, &id)
+	    != 0) {
+		page_message(r, 404, "Page not found", "There is no such "
+		    "what-if.");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, WHATIF_JOB, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(state, sizeof state, "%s", sqlite3_column_text(s, 0));
+		done = sqlite3_column_int64(s, 1);
+		snprintf(msg, sizeof msg, "%s", sqlite3_column_text(s, 2));
+		if (sscanf((const char *)sqlite3_column_text(s, 3),
+		    "%*d %7s %64s", period, name) != 2)
+			period[0] = name[0] = '\0';
+	}
+	sqlite3_reset(s);
+	if (*state == '\0') {
+		page_message(r, 404, "Page not found", "There is no such "
+		    "what-if.");
+		return;
+	}
+	if (strcmp(state, "failed") == 0) {
+		errs_add(&e, "ruleset", "%s failed: %s", name, msg);
+		fees_page(r, 200, &e, NULL, NULL);
+		errs_free(&e);
+		return;
+	}
+	if (strcmp(state, "done") != 0) {
+		b = page_begin(r, "What if", NULL);
+		html_printf(b, "<meta http-equiv=\"refresh\" content=\"1\">\n"
+		    "<h1 class=\"govuk-heading-l\">What if</h1>\n<p class=\""
+		    "govuk-body\" id=\"whatif-state\">Pricing %s with %s: %D entries "
+		    "so far.</p>\n<p class=\"govuk-body\">This page refreshes every "
+		    "second. <a class=\"govuk-link\" href=\"/admin/fees/whatif/%D\">"
+		    "Refresh it now</a>.</p>\n", period, name, done, id);
+		page_end(r, b, 200);
+		return;
+	}
+	pthread_mutex_lock(&whatif_lock);
+	for (i = 0; i < WHATIF_KEEP; i++) {
+		if (whatif_kept[i].job == id) {
+			if (whatif_kept[i].n > 0)
+				results = whatif_table(&whatif_kept[i], period,
+				    name);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&whatif_lock);
+	if (i == WHATIF_KEEP)
+		fees_page(r, 200, NULL, "This what-if's results are no longer "
+		    "held (the server keeps the latest few, until it restarts). "
+		    "Price the month again.", NULL);
+	else if (results == NULL)
+		fees_page(r, 200, NULL, "There are no priced entries in this store "
+		    "for that month.", NULL);
+	else
+		fees_page(r, 200, NULL, NULL, results);
 }
 
 void
 fees_routes_register(void)
 {
+	static int job_added;
+
 	route_add(NULL, "GET", "/admin/fees", EP_ROLE_ADMIN | EP_ROLE_FINANCE,
 	    fees_get_cb, NULL);
 	route_add(NULL, "POST", "/admin/fees/reload", EP_ROLE_ADMIN,
 	    fees_reload_cb, NULL);
 	route_add(NULL, "POST", "/admin/fees/whatif", EP_ROLE_ADMIN |
 	    EP_ROLE_FINANCE, fees_whatif_cb, NULL);
+	/* A what-if belongs to the organisation of the person who asked:
+	 * the first number of its job's argument. */
+	route_add_owned(NULL, "GET", "/admin/fees/whatif/{id}", EP_ROLE_ADMIN |
+	    EP_ROLE_FINANCE, "SELECT CAST(arg AS INTEGER) FROM jobs WHERE id = ?1 "
+	    "AND name = '" WHATIF_JOB "'", fees_whatif_get_cb, NULL);
+	if (!job_added && job_add(NULL, WHATIF_JOB, whatif_job, NULL) == 0)
+		job_added = 1;
 }

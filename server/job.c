@@ -115,6 +115,12 @@ job_progress(ep_job *job, int64_t done, int64_t total)
 	    done, total, NULL);
 }
 
+int64_t
+job_id(const ep_job *job)
+{
+	return job->id;
+}
+
 void
 job_fail(ep_job *job, const char *message)
 {

@@ -541,6 +541,7 @@ int job_add(struct ep_plugin *owner, const char *name, ep_job_fn fn, void *arg);
 void job_remove_owner(struct ep_plugin *owner);
 int64_t job_start(const char *name, const char *arg);
 void job_progress(ep_job *job, int64_t done, int64_t total);
+int64_t job_id(const ep_job *job);
 void job_fail(ep_job *job, const char *message);
 void job_set_db_path(const char *path);
 int job_wait_all(int64_t timeout_ms);
@@ -717,8 +718,10 @@ struct fee_whatif_row {
 	int64_t changed;	/* entries whose charge differs */
 };
 typedef void (*fee_whatif_cb)(const struct fee_whatif_row *row, void *arg);
+typedef void (*fee_whatif_progress_cb)(int64_t done, void *arg);
 int fee_whatif(struct ep_db *db, struct fee_engine *fe, const char *period,
-    const char *candidate_path, fee_whatif_cb cb, void *arg, char **err);
+    const char *party, const char *candidate_path, fee_whatif_cb cb,
+    fee_whatif_progress_cb progress, void *arg, char **err);
 
 /* cmd.c */
 #define CMD_OK 0
