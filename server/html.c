@@ -302,7 +302,8 @@ page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
 	}
 	html_printf(b, "</div>\n</header>\n<div class=\"govuk-width-container\">\n");
 	if (r->authed) {
-		html_printf(b, "<div class=\"ep-account govuk-body-s\">Signed in as "
+		html_printf(b, "<nav class=\"ep-account govuk-body-s\" aria-label="
+		    "\"Account\">Signed in as "
 		    "<strong>%s</strong> (%s)", r->who.name, r->who.org_code);
 		if (r->who.session_id != 0)
 			html_printf(b, " <form method=\"post\" action=\"/logout\" "
@@ -310,7 +311,7 @@ page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
 			    "value=\"%s\"><button class=\"govuk-button govuk-button--"
 			    "secondary ep-small\" type=\"submit\">Sign out</button>"
 			    "</form>", r->who.csrf);
-		html_printf(b, "</div>\n");
+		html_printf(b, "</nav>\n");
 	}
 	html_printf(b, "<main class=\"govuk-main-wrapper\" id=\"main-content\">\n");
 	if (e != NULL && e->n > 0) {

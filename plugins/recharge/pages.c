@@ -188,7 +188,8 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 	    "govuk-table__caption govuk-table__caption--m\">Lines</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%R#</th>"
 	    "%RDescription</th>%RQuantity</th>%RUnit price</th>%RAmount</th>%R"
-	    "</th></tr></thead><tbody class=\"govuk-table__body\">\n", rc_th,
+	    "<span class=\"govuk-visually-hidden\">Actions</span></th></tr>"
+	    "</thead><tbody class=\"govuk-table__body\">\n", rc_th,
 	    rc_th, rc_thn, rc_thn, rc_thn, rc_th);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		int64_t line = h->stmt_int64(s, 0);
