@@ -131,7 +131,8 @@ main(int argc, char **argv)
 	mutations = argc == 3 ? strtol(argv[2], NULL, 10) : 20000;
 	if (getenv("FUZZ_MUTATIONS") != NULL)
 		mutations = strtol(getenv("FUZZ_MUTATIONS"), NULL, 10);
-	LLVMFuzzerInitialize(&argc, &argv);
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 	if ((d = opendir(dir)) == NULL) {
 		printf("1..1\nnot ok 1 - no seed corpus at %s\n", dir);
 		return 1;

@@ -23,13 +23,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *nl = memchr(data, '\n', size);
-	size_t mlen = nl ? (size_t)(nl - (const char *)data) : size;
-	char *method = xstrndup((const char *)data, mlen);
-	char *path = nl ? xstrndup(nl + 1, size - mlen - 1) : xstrdup("/");
 	struct route_params params;
 	const struct route *r = NULL;
+	char *method, *path;
 
+	fuzz_split(data, size, &method, &path);
 	memset(&params, 0, sizeof params);
 	if (route_match(method, path, &r, &params) == ROUTE_FOUND) {
 		FUZZ_ASSERT(r != NULL);
