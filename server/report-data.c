@@ -481,27 +481,56 @@ bench_area(const char *area)
 	return 7;		/* any other area */
 }
 
+/* The index of id in v (sorted by id), or where it would go. */
+static size_t
+bench_at(const struct bench_org *v, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* An organisation's figures in v, or NULL. */
+static const struct bench_org *
+bench_lookup(const struct bench_org *v, size_t n, int64_t id)
+{
+	size_t i = bench_at(v, n, id);
+
+	return i < n && v[i].id == id ? &v[i] : NULL;
+}
+
+/* An organisation's figures, added in id order if new. */
 static struct bench_org *
 bench_find(struct bench_org **v, size_t *n, int64_t id)
 {
 	size_t i;
 
+	/* Rows come by organisation: usually the last one found. */
 	if (*n > 0 && (*v)[*n - 1].id == id)
 		return &(*v)[*n - 1];
-	for (i = 0; i < *n; i++)
-		if ((*v)[i].id == id)
-			return &(*v)[i];
+	i = bench_at(*v, *n, id);
+	if (i < *n && (*v)[i].id == id)
+		return &(*v)[i];
 	*v = xrealloc(*v, (*n + 1) * sizeof **v);
-	memset(&(*v)[*n], 0, sizeof **v);
-	(*v)[*n].id = id;
-	return &(*v)[(*n)++];
+	memmove(&(*v)[i + 1], &(*v)[i], (*n - i) * sizeof **v);
+	memset(&(*v)[i], 0, sizeof **v);
+	(*v)[i].id = id;
+	(*n)++;
+	return &(*v)[i];
 }
 
 /*
  * Every organisation's figures for the period, from the summaries kept by
  * whole period: one row per organisation and area, and one per
- * organisation for the flow. Rows come by organisation, so the one
- * looked up is usually the last.
+ * organisation for the flow, kept in v sorted by organisation id.
  */
 static int
 bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
@@ -617,7 +646,6 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 	sqlite3_stmt *s = db_stmt(db, "SELECT id, code, name FROM "
 	    "organisations ORDER BY code");
 	int64_t x;
-	size_t i;
 
 	if (s == NULL)
 		return -1;
@@ -625,11 +653,9 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 	t->page_rows = 100;
 	t->note = "Shown to pool managers and administrators only.";
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		const struct bench_org *o = NULL;
+		const struct bench_org *o = bench_lookup(v, n,
+		    sqlite3_column_int64(s, 0));
 
-		for (i = 0; i < n; i++)
-			if (v[i].id == sqlite3_column_int64(s, 0))
-				o = &v[i];
 		if (o == NULL)
 			continue;
 		report_row(t);
