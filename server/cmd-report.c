@@ -125,7 +125,7 @@ cmd_report_exec(struct ep_db *db, int argc, char **argv)
 			return CMD_ERROR;
 		}
 	}
-	if (report_build(db, def, org_id, period, names, at, &rep, err,
+	if (report_build(db, def, org_id, period, names, at, 0, &rep, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "expertpool: report: %s\n", err);
 		return CMD_ERROR;

@@ -147,9 +147,18 @@ report_cb(struct ep_req *r, void *arg)
 	struct evbuffer *b;
 	char err[256], *self, *csv, *enc, *title;
 	int64_t org_id = def->consortium ? 0 : report_org(r);
+	size_t shown = 0;	/* the page shown, from 1; 0 for every row */
 
+	/* A page of long tables; CSV and JSON carry every row. */
+	if (format == NULL && !http_wants_json(r)) {
+		page = http_query(r, "page");
+		shown = 1;
+		if (page != NULL && strspn(page, "0123456789") == strlen(page) &&
+		    strlen(page) > 0 && strlen(page) < 7 && atoi(page) > 0)
+			shown = (size_t)atoi(page);
+	}
 	if (report_build(http_db(), def, org_id, http_query(r, "period"),
-	    report_sees_all(r), http_query(r, "at"), &rep, err,
+	    report_sees_all(r), http_query(r, "at"), shown, &rep, err,
 	    sizeof err) != 0) {
 		if (format != NULL || http_wants_json(r))
 			http_json_error(r, 400, "invalid", "period", err);
@@ -166,10 +175,6 @@ report_cb(struct ep_req *r, void *arg)
 		report_send_json(r, &rep);
 		goto out;
 	}
-	page = http_query(r, "page");
-	if (page != NULL && strspn(page, "0123456789") == strlen(page) &&
-	    strlen(page) > 0 && strlen(page) < 7 && atoi(page) > 0)
-		rep.page = (size_t)atoi(page) - 1;
 	self = def->consortium ? xprintf("/reports/%s", def->name) :
 	    xprintf("/reports/%s/%s", rep.org_code, def->name);
 	enc = evhttp_encode_uri(rep.period.label);

@@ -807,6 +807,7 @@ struct report {
 	size_t ntables;
 	char note_buf[256];
 	size_t page;		/* of tables with page_rows, from 0 */
+	int paged;		/* only that page's rows need every figure */
 };
 struct rep_spread {
 	int64_t n, q1, median, q3;
@@ -828,6 +829,8 @@ void report_free(struct report *rep);
 struct rep_table *report_find_table(struct report *rep, const char *id);
 void report_csv(const struct rep_table *t, struct evbuffer *b);
 struct json_t *report_json(const struct report *rep);
+size_t report_page_span(size_t nrows, size_t page_rows, size_t page,
+    size_t *first, size_t *end);
 void report_html(struct evbuffer *b, const struct report *rep,
     const char *csv_base);
 
@@ -844,7 +847,7 @@ extern const size_t report_ndefs;
 const struct report_def *report_def_find(const char *name);
 int report_build(struct ep_db *db, const struct report_def *def,
     int64_t org_id, const char *period, int names, const char *at,
-    struct report *rep, char *err, size_t errlen);
+    size_t page, struct report *rep, char *err, size_t errlen);
 
 /* report-sum.c */
 int report_sum_install(struct ep_db *db, char **err);
