@@ -195,7 +195,7 @@ volumes_flow(struct ep_db *db, struct report *rep, int64_t org_id)
 	    "sum(engage_minutes), sum(within_target) FROM report_flow WHERE "
 	    "consumer_id = ?1 AND month BETWEEN ?2 AND ?3 GROUP BY area ORDER BY "
 	    "area", org_id, rep);
-	int64_t v[6], sum[6] = { 0, 0, 0, 0, 0, 0 }, target = 0;
+	int64_t v[6], sum[6] = { 0, 0, 0, 0, 0, 0 }, target;
 	size_t i;
 	char *note;
 
@@ -212,11 +212,8 @@ volumes_flow(struct ep_db *db, struct report *rep, int64_t org_id)
 	sqlite3_reset(s);
 	if (t->nrows > 1)
 		flow_row(t, "All areas", sum);
-	s = db_stmt(db, "SELECT target_minutes FROM report_settings WHERE id = 1");
-	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
-		target = sqlite3_column_int64(s, 0);
-	if (s != NULL)
-		sqlite3_reset(s);
+	if ((target = report_target_get(db)) < 0)
+		return -1;
 	note = xprintf("Requests by the month they were submitted. The "
 	    "consortium's target is a first offer within %lld hours; the means "
 	    "are in hours, rounded half to even to the minute.",

@@ -248,9 +248,11 @@ reports_index_cb(struct ep_req *r, void *arg)
 	if (report_sees_all(r)) {
 		html_printf(b, "<h2 class=\"govuk-heading-m\">The consortium</h2>\n"
 		    "<ul class=\"govuk-list\"><li><a class=\"govuk-link\" href=\""
-		    "/reports/resilience\">Resilience</a></li></ul>\n<h2 class=\""
+		    "/reports/resilience\">Resilience</a></li>%R</ul>\n<h2 class=\""
 		    "govuk-heading-m\">Every organisation</h2>\n<ul class=\"govuk-"
-		    "list\">");
+		    "list\">", (r->who.roles & EP_ROLE_ADMIN) != 0 ? "<li><a class="
+		    "\"govuk-link\" href=\"/reports/target\">Response target</a>"
+		    "</li>" : "");
 		s = db_stmt(http_db(), "SELECT code, name FROM organisations "
 		    "ORDER BY code");
 		while (s != NULL && sqlite3_step(s) == SQLITE_ROW)
@@ -377,6 +379,77 @@ baseline_set_cb(struct ep_req *r, void *arg)
 	free(loc);
 }
 
+/* --- The response target --- */
+
+/* The consortium's response target and, for administrators, the form to
+ * change it. */
+static void
+target_page(struct ep_req *r, int status, const struct form_errors *e)
+{
+	int64_t minutes = report_target_get(http_db());
+	const char *typed = http_form(r, "hours");
+	char now[24];
+	struct evbuffer *b;
+
+	if (minutes < 0) {
+		page_message(r, 500, "Sorry, there is a problem", "The store "
+		    "failed; try again later.");
+		return;
+	}
+	snprintf(now, sizeof now, "%lld", (long long)(minutes / 60));
+	b = page_begin(r, "Response target", e);
+	html_printf(b, "<span class=\"govuk-caption-l\">The consortium</span>\n"
+	    "<h1 class=\"govuk-heading-l\">Response target</h1>\n<p class=\""
+	    "govuk-body\">A request is answered within the target when its "
+	    "first offer comes within this many hours of its submission. The "
+	    "volumes and benchmark reports count requests against it; a change "
+	    "recounts every request, past ones included.</p>\n<p class=\"govuk-"
+	    "body\" id=\"target-now\">The target is a first offer within "
+	    "<strong>%s hour%R</strong>.</p>\n", now, minutes == 60 ? "" : "s");
+	form_begin(b, r, "/reports/target");
+	form_input(b, e, "hours", "First offer within (hours)", "A whole number "
+	    "of hours, such as 48", "text", typed != NULL ? typed : now,
+	    "govuk-input--width-5");
+	form_end(b, "Change the target");
+	page_end(r, b, status);
+}
+
+static void
+target_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	target_page(r, 200, NULL);
+}
+
+/*
+ * Changes the response target: audited, and the flow summaries recounted
+ * in the same transaction (report_target_set()).
+ */
+static void
+target_set_cb(struct ep_req *r, void *arg)
+{
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	int64_t minutes;
+
+	(void)arg;
+	if (report_target_parse(http_form(r, "hours"), &minutes) != 0)
+		errs_add(&e, "hours", "Enter the response target as a whole number "
+		    "of hours from 1 to %d", REPORT_TARGET_MAX_HOURS);
+	if (e.n == 0) {
+		audit_actor_of(&actor, &r->who);
+		if (report_target_set(http_db(), &actor, minutes) != 0)
+			errs_add(&e, "hours", "The target could not be saved: %s",
+			    db_errmsg(http_db()));
+	}
+	if (e.n > 0) {
+		target_page(r, 400, &e);
+		errs_free(&e);
+		return;
+	}
+	http_redirect(r, "/reports/target");
+}
+
 void
 report_routes_register(void)
 {
@@ -399,6 +472,10 @@ report_routes_register(void)
 		}
 		free(path);
 	}
+	route_add(NULL, "GET", "/reports/target", EP_ROLE_ADMIN, target_cb,
+	    NULL);
+	route_add(NULL, "POST", "/reports/target", EP_ROLE_ADMIN,
+	    target_set_cb, NULL);
 	route_add_owned(NULL, "GET", "/reports/{org}/baselines", REPORT_READERS,
 	    REPORT_OWNER_SQL, baselines_cb, NULL);
 	route_add_owned(NULL, "POST", "/reports/{org}/baselines",

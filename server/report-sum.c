@@ -500,6 +500,38 @@ fail:
 }
 
 /*
+ * The response target as typed (CLI or form): a whole number of hours
+ * from 1 to REPORT_TARGET_MAX_HOURS, in minutes.
+ */
+int
+report_target_parse(const char *hours, int64_t *minutes)
+{
+	int64_t h;
+
+	if (hours == NULL || parse_int64(hours, 1, REPORT_TARGET_MAX_HOURS,
+	    &h) != 0)
+		return -1;
+	*minutes = h * 60;
+	return 0;
+}
+
+/* The consortium's response target in minutes, or -1 on a store error. */
+int64_t
+report_target_get(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT target_minutes FROM "
+	    "report_settings WHERE id = 1");
+	int64_t minutes = -1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		minutes = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return minutes;
+}
+
+/*
  * Sets the consortium's response target (a first offer within this many
  * minutes), audited, and rebuilds the flow summaries that count against
  * it in the same transaction, so no report sees the new target with the

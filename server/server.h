@@ -854,6 +854,9 @@ int report_sum_install(struct ep_db *db, char **err);
 int64_t report_sum_rebuild(struct ep_db *db, int check,
     void (*cb)(const char *table, int64_t rows, int64_t differ, void *arg),
     void *arg);
+#define REPORT_TARGET_MAX_HOURS (24 * 366)
+int report_target_parse(const char *hours, int64_t *minutes);
+int64_t report_target_get(struct ep_db *db);
 int report_target_set(struct ep_db *db, const struct audit_actor *actor,
     int64_t minutes);
 
