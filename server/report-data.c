@@ -1098,7 +1098,7 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 	l->note = "Load is approved time over eight weeks of capacity; booked is "
 	    "the share of the next eight weeks' capacity taken by engagements "
 	    "and leave (the red tick).";
-	day_format(day - (weekday_of(day) + 6) % 7, monday); /* this week's */
+	day_format(day - weekday_of(day), monday); /* this week's: Monday is 0 */
 	rep_day_add(monday, -56, last_from);
 	if (rep->paged)
 		report_page_span(d->nexperts, l->page_rows, rep->page, &first,
