@@ -381,8 +381,8 @@ baseline_set_cb(struct ep_req *r, void *arg)
 
 /* --- The response target --- */
 
-/* The consortium's response target and, for administrators, the form to
- * change it. */
+/* The consortium's response target and the form to change it
+ * (administrators only, as the route says). */
 static void
 target_page(struct ep_req *r, int status, const struct form_errors *e)
 {
