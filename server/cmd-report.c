@@ -45,20 +45,20 @@ static int
 cmd_report_target(struct ep_db *db, int argc, char **argv)
 {
 	struct audit_actor actor;
-	int64_t hours;
+	int64_t minutes;
 
 	if (argc != 4 || strcmp(argv[2], "--hours") != 0 ||
-	    parse_int64(argv[3], 1, 24 * 366, &hours) != 0) {
+	    report_target_parse(argv[3], &minutes) != 0) {
 		fprintf(stderr, "expertpool: report: target --hours takes a whole "
-		    "number of hours from 1 to %d\n", 24 * 366);
+		    "number of hours from 1 to %d\n", REPORT_TARGET_MAX_HOURS);
 		return CMD_ERROR;
 	}
 	audit_actor_cli(&actor);
-	if (report_target_set(db, &actor, hours * 60) != 0) {
+	if (report_target_set(db, &actor, minutes) != 0) {
 		fprintf(stderr, "expertpool: report: %s\n", db_errmsg(db));
 		return CMD_ERROR;
 	}
-	printf("response target %lld hours\n", (long long)hours);
+	printf("response target %lld hours\n", (long long)(minutes / 60));
 	return CMD_OK;
 }
 
@@ -125,7 +125,7 @@ cmd_report_exec(struct ep_db *db, int argc, char **argv)
 			return CMD_ERROR;
 		}
 	}
-	if (report_build(db, def, org_id, period, names, at, &rep, err,
+	if (report_build(db, def, org_id, period, names, at, 0, &rep, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "expertpool: report: %s\n", err);
 		return CMD_ERROR;

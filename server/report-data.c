@@ -1,6 +1,7 @@
 /* report-data.c: the five reports' figures, read from the summaries. */
 #include "server.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -194,7 +195,7 @@ volumes_flow(struct ep_db *db, struct report *rep, int64_t org_id)
 	    "sum(engage_minutes), sum(within_target) FROM report_flow WHERE "
 	    "consumer_id = ?1 AND month BETWEEN ?2 AND ?3 GROUP BY area ORDER BY "
 	    "area", org_id, rep);
-	int64_t v[6], sum[6] = { 0, 0, 0, 0, 0, 0 }, target = 0;
+	int64_t v[6], sum[6] = { 0, 0, 0, 0, 0, 0 }, target;
 	size_t i;
 	char *note;
 
@@ -211,11 +212,8 @@ volumes_flow(struct ep_db *db, struct report *rep, int64_t org_id)
 	sqlite3_reset(s);
 	if (t->nrows > 1)
 		flow_row(t, "All areas", sum);
-	s = db_stmt(db, "SELECT target_minutes FROM report_settings WHERE id = 1");
-	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
-		target = sqlite3_column_int64(s, 0);
-	if (s != NULL)
-		sqlite3_reset(s);
+	if ((target = report_target_get(db)) < 0)
+		return -1;
 	note = xprintf("Requests by the month they were submitted. The "
 	    "consortium's target is a first offer within %lld hours; the means "
 	    "are in hours, rounded half to even to the minute.",
@@ -481,27 +479,56 @@ bench_area(const char *area)
 	return 7;		/* any other area */
 }
 
+/* The index of id in v (sorted by id), or where it would go. */
+static size_t
+bench_at(const struct bench_org *v, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* An organisation's figures in v, or NULL. */
+static const struct bench_org *
+bench_lookup(const struct bench_org *v, size_t n, int64_t id)
+{
+	size_t i = bench_at(v, n, id);
+
+	return i < n && v[i].id == id ? &v[i] : NULL;
+}
+
+/* An organisation's figures, added in id order if new. */
 static struct bench_org *
 bench_find(struct bench_org **v, size_t *n, int64_t id)
 {
 	size_t i;
 
+	/* Rows come by organisation: usually the last one found. */
 	if (*n > 0 && (*v)[*n - 1].id == id)
 		return &(*v)[*n - 1];
-	for (i = 0; i < *n; i++)
-		if ((*v)[i].id == id)
-			return &(*v)[i];
+	i = bench_at(*v, *n, id);
+	if (i < *n && (*v)[i].id == id)
+		return &(*v)[i];
 	*v = xrealloc(*v, (*n + 1) * sizeof **v);
-	memset(&(*v)[*n], 0, sizeof **v);
-	(*v)[*n].id = id;
-	return &(*v)[(*n)++];
+	memmove(&(*v)[i + 1], &(*v)[i], (*n - i) * sizeof **v);
+	memset(&(*v)[i], 0, sizeof **v);
+	(*v)[i].id = id;
+	(*n)++;
+	return &(*v)[i];
 }
 
 /*
  * Every organisation's figures for the period, from the summaries kept by
  * whole period: one row per organisation and area, and one per
- * organisation for the flow. Rows come by organisation, so the one
- * looked up is usually the last.
+ * organisation for the flow, kept in v sorted by organisation id.
  */
 static int
 bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
@@ -617,7 +644,6 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 	sqlite3_stmt *s = db_stmt(db, "SELECT id, code, name FROM "
 	    "organisations ORDER BY code");
 	int64_t x;
-	size_t i;
 
 	if (s == NULL)
 		return -1;
@@ -625,11 +651,9 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 	t->page_rows = 100;
 	t->note = "Shown to pool managers and administrators only.";
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		const struct bench_org *o = NULL;
+		const struct bench_org *o = bench_lookup(v, n,
+		    sqlite3_column_int64(s, 0));
 
-		for (i = 0; i < n; i++)
-			if (v[i].id == sqlite3_column_int64(s, 0))
-				o = &v[i];
 		if (o == NULL)
 			continue;
 		report_row(t);
@@ -716,6 +740,61 @@ static const struct rep_col load_cols[] = {
 	{ "next_load_bp", "Booked, next 8 weeks", REP_BP },
 };
 
+#define RES_AREAS 8		/* skill areas the cover table counts */
+
+/*
+ * What resilience reads from the directory alone (experts, their skills,
+ * leave and engagements, organisations' codes) for one day: the single
+ * points of failure, each active expert's free time over the next eight
+ * weeks, and cover by area. None of it moves as entries are approved, so
+ * it is kept between requests while the directory's generation
+ * (migration 0007) and the day are those it was computed for; the
+ * approved time of the last eight weeks is always read afresh.
+ */
+struct res_single {
+	char *area, *speciality, *expert, *org;
+};
+struct res_expert {
+	int64_t id, weekly, free_m;
+	char *name, *org;
+};
+struct res_area {
+	char area[16];
+	int64_t n, weekly, free;
+};
+struct res_dir {
+	int valid;
+	int64_t gen;
+	char at[11];
+	struct res_single *single;
+	struct res_expert *experts;
+	struct res_area areas[RES_AREAS];
+	size_t nsingle, nexperts, nareas;
+};
+
+static struct res_dir res_kept;
+static pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+res_dir_free(struct res_dir *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nsingle; i++) {
+		free(d->single[i].area);
+		free(d->single[i].speciality);
+		free(d->single[i].expert);
+		free(d->single[i].org);
+	}
+	for (i = 0; i < d->nexperts; i++) {
+		free(d->experts[i].name);
+		free(d->experts[i].org);
+	}
+	free(d->single);
+	free(d->experts);
+	memset(d, 0, sizeof *d);
+}
+
 /* A date some days from another, as YYYY-MM-DD. */
 static void
 rep_day_add(const char *date, int days, char out[11])
@@ -725,44 +804,47 @@ rep_day_add(const char *date, int days, char out[11])
 
 /* Skills only one active expert holds. */
 static int
-resilience_single(struct ep_db *db, struct report *rep)
+res_dir_single(struct ep_db *db, struct res_dir *d)
 {
-	struct rep_table *t = report_table(rep, "single-points",
-	    "Skills held by only one expert", single_cols, nitems(single_cols));
 	sqlite3_stmt *s = db_stmt(db, "SELECT k.area, k.speciality, "
 	    "min(x.name), min(o.code) FROM expert_skills k JOIN experts x ON "
 	    "x.id = k.expert_id AND x.active = 1 JOIN organisations o ON "
 	    "o.id = x.org_id GROUP BY k.area, k.speciality HAVING count(*) = 1 "
 	    "ORDER BY k.area, k.speciality");
+	size_t cap = 0;
+	int rc;
 
 	if (s == NULL)
 		return -1;
-	t->note = "Single points of failure: each of these skills is lost if "
-	    "its one expert leaves or is away.";
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		report_row(t);
-		report_text(t, 0, col_text(s, 0));
-		report_text(t, 1, col_text(s, 1));
-		report_text(t, 2, col_text(s, 2));
-		report_text(t, 3, col_text(s, 3));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct res_single *k;
+
+		if (d->nsingle == cap) {
+			cap = cap ? cap * 2 : 16;
+			d->single = xrealloc(d->single, cap * sizeof *d->single);
+		}
+		k = &d->single[d->nsingle++];
+		k->area = xstrdup(col_text(s, 0));
+		k->speciality = xstrdup(col_text(s, 1));
+		k->expert = xstrdup(col_text(s, 2));
+		k->org = xstrdup(col_text(s, 3));
 	}
 	sqlite3_reset(s);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*
- * What the load table needs of every active expert, each list sorted by
- * expert: leave and engagements over the next window, approved minutes
- * over the last, and skill areas.
+ * Every active expert's leave and engagements over the next window, and
+ * skill areas, each list sorted by expert.
  */
 struct res_skill {
 	int64_t expert_id;
 	char area[16];
 };
 struct res_spans {
-	struct expert_span *leave, *commits, *load;
+	struct expert_span *leave, *commits;
 	struct res_skill *skills;
-	size_t nleave, ncommits, nload, nskills;
+	size_t nleave, ncommits, nskills;
 };
 
 static void
@@ -770,17 +852,13 @@ resilience_spans_free(struct res_spans *sp)
 {
 	free(sp->leave);
 	free(sp->commits);
-	free(sp->load);
 	free(sp->skills);
 }
 
-/*
- * One grouped query each, not a correlated subquery per expert: the
- * approved minutes from last_from up to monday, and the distinct areas.
- */
+/* One grouped query each, not a query per expert. */
 static int
 resilience_spans(struct ep_db *db, const char *from, const char *to,
-    const char *last_from, const char *monday, struct res_spans *sp)
+    struct res_spans *sp)
 {
 	sqlite3_stmt *s;
 	size_t cap;
@@ -797,31 +875,6 @@ resilience_spans(struct ep_db *db, const char *from, const char *to,
 	if (s == NULL)
 		return -1;
 	expert_spans(s, 0, from, to, &sp->commits, &sp->ncommits);
-	/*
-	 * CROSS JOIN keeps experts outermost, so each one's weeks are a range
-	 * of report_load's key and the groups come in expert order, rather
-	 * than a scan of every week ever summed.
-	 */
-	s = db_stmt(db, "SELECT x.id, sum(l.minutes) FROM experts x CROSS "
-	    "JOIN report_load l ON l.expert_id = x.id AND l.week >= ?1 AND "
-	    "l.week < ?2 WHERE x.active = 1 GROUP BY x.id ORDER BY x.id");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, last_from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, monday, -1, SQLITE_TRANSIENT);
-	for (cap = 0; sqlite3_step(s) == SQLITE_ROW;) {
-		struct expert_span *e;
-
-		if (sp->nload == cap) {
-			cap = cap ? cap * 2 : 256;
-			sp->load = xrealloc(sp->load, cap * sizeof *sp->load);
-		}
-		e = &sp->load[sp->nload++];
-		memset(e, 0, sizeof *e);
-		e->expert_id = sqlite3_column_int64(s, 0);
-		e->minutes = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_reset(s);
 	s = db_stmt(db, "SELECT DISTINCT expert_id, area FROM expert_skills "
 	    "ORDER BY expert_id, area");
 	if (s == NULL)
@@ -871,89 +924,74 @@ resilience_run(const void *v, size_t n, size_t size, int64_t expert_id,
 	return base + lo * size;
 }
 
+/* Adds an expert's capacity and free time to the cover of one area. */
+static void
+res_dir_cover(struct res_dir *d, const char *area, int64_t weekly,
+    int64_t free_m)
+{
+	size_t i;
+
+	for (i = 0; i < d->nareas && strcmp(d->areas[i].area, area) != 0; i++)
+		;
+	if (i == d->nareas && d->nareas == RES_AREAS)
+		return;
+	if (i == d->nareas)
+		snprintf(d->areas[d->nareas++].area, sizeof d->areas[0].area, "%s",
+		    area);
+	d->areas[i].n++;
+	d->areas[i].weekly += weekly;
+	d->areas[i].free += free_m;
+}
+
 /*
- * Cover by area and load by expert: free hours over the next eight weeks
- * (capacity less leave and engagements, as the broker counts them) and
- * approved time logged over the last eight, against weekly capacity.
+ * Each active expert's free time over the next eight weeks from at
+ * (capacity less leave and engagements, as the broker counts them), in
+ * the load table's order, and cover by area from the same figures.
  */
 static int
-resilience_load(struct ep_db *db, struct report *rep, const char *at)
+res_dir_experts(struct ep_db *db, struct res_dir *d, const char *at)
 {
-	struct rep_table *c = report_table(rep, "cover",
-	    "Cover by skill area", cover_cols, nitems(cover_cols));
-	struct rep_table *l = report_table(rep, "load",
-	    "Load on each expert", load_cols, nitems(load_cols));
 	sqlite3_stmt *s;
-	char next_to[11], last_from[11], monday[11];
-	struct { char area[16]; int64_t n, weekly, free; } areas[8];
+	char next_to[11];
 	struct res_spans sp;
-	size_t na = 0, i;
-	int64_t d = day_of(at);
+	size_t cap = 0, j;
+	int64_t day = day_of(at);
+	int rc;
 
-	c->chart = 3;
-	l->chart = 4;
-	l->marker = 6;
-	l->page_rows = 100;
-	l->note = "Load is approved time over eight weeks of capacity; booked is "
-	    "the share of the next eight weeks' capacity taken by engagements "
-	    "and leave (the red tick).";
 	rep_day_add(at, 55, next_to);
-	day_format(d - (weekday_of(d) + 6) % 7, monday); /* this week's Monday */
-	rep_day_add(monday, -56, last_from);
-	memset(areas, 0, sizeof areas);
-	/* Everyone's figures at once, not a query per expert. */
-	if (resilience_spans(db, at, next_to, last_from, monday, &sp) != 0)
+	if (resilience_spans(db, at, next_to, &sp) != 0)
 		goto fail;
 	s = db_stmt(db, "SELECT x.id, x.name, o.code, x.weekly_capacity_minutes "
 	    "FROM experts x JOIN organisations o ON o.id = x.org_id WHERE "
 	    "x.active = 1 ORDER BY o.code, x.name, x.id");
 	if (s == NULL)
 		goto fail;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		int64_t weekly = sqlite3_column_int64(s, 3);
-		int64_t id = sqlite3_column_int64(s, 0), free_m, last = 0;
-		const struct expert_span *lv, *cm, *ld;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const struct expert_span *lv, *cm;
 		const struct res_skill *sk;
-		size_t nlv, ncm, nld, nsk, j;
+		struct res_expert *x;
+		size_t nlv, ncm, nsk;
 
-		lv = resilience_run(sp.leave, sp.nleave, sizeof *lv, id, &nlv);
-		cm = resilience_run(sp.commits, sp.ncommits, sizeof *cm, id, &ncm);
-		ld = resilience_run(sp.load, sp.nload, sizeof *ld, id, &nld);
-		sk = resilience_run(sp.skills, sp.nskills, sizeof *sk, id, &nsk);
-		if (nld > 0)
-			last = ld->minutes;
-		free_m = expert_free_of(weekly, d, d + 55, lv, nlv, cm, ncm);
-
-		report_row(l);
-		report_text(l, 0, col_text(s, 1));
-		report_text(l, 1, col_text(s, 2));
-		report_int(l, 2, weekly);
-		report_int(l, 3, last);
-		report_int(l, 4, report_bp(last, weekly * 8));
-		report_int(l, 5, free_m);
-		report_int(l, 6, report_bp(weekly * 8 - free_m, weekly * 8));
-		for (j = 0; j < nsk; j++) {
-			const char *p = sk[j].area;
-
-			for (i = 0; i < na && strcmp(areas[i].area, p) != 0; i++)
-				;
-			if (i == na && na == nitems(areas))
-				continue;
-			if (i == na)
-				snprintf(areas[na++].area, sizeof areas[0].area, "%s", p);
-			areas[i].n++;
-			areas[i].weekly += weekly;
-			areas[i].free += free_m;
+		if (d->nexperts == cap) {
+			cap = cap ? cap * 2 : 256;
+			d->experts = xrealloc(d->experts, cap * sizeof *d->experts);
 		}
+		x = &d->experts[d->nexperts++];
+		x->id = sqlite3_column_int64(s, 0);
+		x->name = xstrdup(col_text(s, 1));
+		x->org = xstrdup(col_text(s, 2));
+		x->weekly = sqlite3_column_int64(s, 3);
+		lv = resilience_run(sp.leave, sp.nleave, sizeof *lv, x->id, &nlv);
+		cm = resilience_run(sp.commits, sp.ncommits, sizeof *cm, x->id, &ncm);
+		sk = resilience_run(sp.skills, sp.nskills, sizeof *sk, x->id, &nsk);
+		x->free_m = expert_free_of(x->weekly, day, day + 55, lv, nlv, cm,
+		    ncm);
+		for (j = 0; j < nsk; j++)
+			res_dir_cover(d, sk[j].area, x->weekly, x->free_m);
 	}
 	sqlite3_reset(s);
-	for (i = 0; i < na; i++) {
-		report_row(c);
-		report_text(c, 0, areas[i].area);
-		report_int(c, 1, areas[i].n);
-		report_int(c, 2, areas[i].weekly);
-		report_int(c, 3, areas[i].free);
-	}
+	if (rc != SQLITE_DONE)
+		goto fail;
 	resilience_spans_free(&sp);
 	return 0;
 fail:
@@ -961,26 +999,177 @@ fail:
 	return -1;
 }
 
+/* The directory's generation; 0 with *gen unset when there is none. */
+static int
+res_generation(struct ep_db *db, int64_t *gen)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT gen FROM report_generations "
+	    "WHERE name = 'directory'");
+	int found = 0;
+
+	if (s == NULL)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*gen = sqlite3_column_int64(s, 0);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	return found;
+}
+
+/*
+ * The directory's figures for at, as the store stands in the caller's
+ * read transaction: those kept when the generation and day match, else
+ * computed now and kept. Called with res_lock held.
+ */
+static const struct res_dir *
+res_dir_get(struct ep_db *db, const char *at)
+{
+	struct res_dir d;
+	int64_t gen = 0;
+	int known = res_generation(db, &gen);
+
+	if (known && res_kept.valid && res_kept.gen == gen &&
+	    strcmp(res_kept.at, at) == 0) {
+		return &res_kept;
+	}
+	memset(&d, 0, sizeof d);
+	if (res_dir_single(db, &d) != 0 || res_dir_experts(db, &d, at) != 0) {
+		res_dir_free(&d);
+		return NULL;
+	}
+	d.valid = known;
+	d.gen = gen;
+	snprintf(d.at, sizeof d.at, "%s", at);
+	res_dir_free(&res_kept);
+	res_kept = d;
+	return &res_kept;
+}
+
+static void
+resilience_tables(struct report *rep, const struct res_dir *d)
+{
+	struct rep_table *t = report_table(rep, "single-points",
+	    "Skills held by only one expert", single_cols, nitems(single_cols));
+	struct rep_table *c = report_table(rep, "cover",
+	    "Cover by skill area", cover_cols, nitems(cover_cols));
+	size_t i;
+
+	t->note = "Single points of failure: each of these skills is lost if "
+	    "its one expert leaves or is away.";
+	for (i = 0; i < d->nsingle; i++) {
+		report_row(t);
+		report_text(t, 0, d->single[i].area);
+		report_text(t, 1, d->single[i].speciality);
+		report_text(t, 2, d->single[i].expert);
+		report_text(t, 3, d->single[i].org);
+	}
+	c->chart = 3;
+	for (i = 0; i < d->nareas; i++) {
+		report_row(c);
+		report_text(c, 0, d->areas[i].area);
+		report_int(c, 1, d->areas[i].n);
+		report_int(c, 2, d->areas[i].weekly);
+		report_int(c, 3, d->areas[i].free);
+	}
+}
+
+/*
+ * Load by expert: approved time logged over the eight whole weeks before
+ * at's, read from report_load, beside the next eight weeks' free time.
+ * A page of the report fills its own rows only, the others left empty
+ * (counted for the pager, never shown): reading every expert's logged
+ * time is what would cost.
+ */
+static int
+resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
+    const char *at)
+{
+	struct rep_table *l = report_table(rep, "load",
+	    "Load on each expert", load_cols, nitems(load_cols));
+	sqlite3_stmt *s;
+	char last_from[11], monday[11];
+	size_t i, first = 0, end = d->nexperts;
+	int64_t day = day_of(at);
+
+	l->chart = 4;
+	l->marker = 6;
+	l->page_rows = 100;
+	l->note = "Load is approved time over eight weeks of capacity; booked is "
+	    "the share of the next eight weeks' capacity taken by engagements "
+	    "and leave (the red tick).";
+	day_format(day - weekday_of(day), monday); /* this week's: Monday is 0 */
+	rep_day_add(monday, -56, last_from);
+	if (rep->paged)
+		report_page_span(d->nexperts, l->page_rows, rep->page, &first,
+		    &end);
+	s = db_stmt(db, "SELECT coalesce(sum(minutes), 0) FROM report_load "
+	    "WHERE expert_id = ?1 AND week >= ?2 AND week < ?3");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 2, last_from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, monday, -1, SQLITE_TRANSIENT);
+	for (i = 0; i < d->nexperts; i++) {
+		const struct res_expert *x = &d->experts[i];
+		int64_t week8 = x->weekly * 8, last;
+
+		report_row(l);
+		if (i < first || i >= end)
+			continue;	/* not shown: only counted */
+		report_text(l, 0, x->name);
+		report_text(l, 1, x->org);
+		report_int(l, 2, x->weekly);
+		report_int(l, 5, x->free_m);
+		report_int(l, 6, report_bp(week8 - x->free_m, week8));
+		sqlite3_bind_int64(s, 1, x->id);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			sqlite3_reset(s);
+			return -1;
+		}
+		last = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		report_int(l, 3, last);
+		report_int(l, 4, report_bp(last, week8));
+	}
+	return 0;
+}
+
+/*
+ * The pool manager's view: skills held by one expert, cover by area and
+ * load by expert. The directory's part comes from res_dir_get(), the
+ * logged time from the summary, both in the caller's read transaction.
+ */
 static int
 report_resilience(struct ep_db *db, struct report *rep, int64_t org_id,
     int names, const char *at)
 {
+	const struct res_dir *d;
+	int rc = -1;
+
 	(void)org_id;
 	(void)names;
-	if (resilience_single(db, rep) != 0 || resilience_load(db, rep, at) != 0)
-		return -1;
-	return 0;
+	pthread_mutex_lock(&res_lock);
+	d = res_dir_get(db, at);
+	if (d != NULL) {
+		resilience_tables(rep, d);
+		rc = resilience_load(db, rep, d, at);
+	}
+	pthread_mutex_unlock(&res_lock);
+	return rc;
 }
 
 /*
  * Builds a report for an organisation (ignored by consortium reports) and
  * a period, inside one read transaction so every table agrees. at is
- * today unless given (YYYY-MM-DD), for the resilience windows.
+ * today unless given (YYYY-MM-DD), for the resilience windows. page 0
+ * builds every row in full (CSV, JSON); page n from 1 is for a page that
+ * shows the nth page_rows of long tables, whose other rows may lack the
+ * figures that cost most to read.
  */
 int
 report_build(struct ep_db *db, const struct report_def *def, int64_t org_id,
-    const char *period, int names, const char *at, struct report *rep,
-    char *err, size_t errlen)
+    const char *period, int names, const char *at, size_t page,
+    struct report *rep, char *err, size_t errlen)
 {
 	char today[11], label[16];
 	time_t now;
@@ -989,6 +1178,10 @@ report_build(struct ep_db *db, const struct report_def *def, int64_t org_id,
 
 	memset(rep, 0, sizeof *rep);
 	rep->name = def->name;
+	if (page > 0) {
+		rep->paged = 1;
+		rep->page = page - 1;
+	}
 	if (period == NULL || *period == '\0')
 		report_period_current(label, sizeof label);
 	else

@@ -147,9 +147,18 @@ report_cb(struct ep_req *r, void *arg)
 	struct evbuffer *b;
 	char err[256], *self, *csv, *enc, *title;
 	int64_t org_id = def->consortium ? 0 : report_org(r);
+	size_t shown = 0;	/* the page shown, from 1; 0 for every row */
 
+	/* A page of long tables; CSV and JSON carry every row. */
+	if (format == NULL && !http_wants_json(r)) {
+		page = http_query(r, "page");
+		shown = 1;
+		if (page != NULL && strspn(page, "0123456789") == strlen(page) &&
+		    strlen(page) > 0 && strlen(page) < 7 && atoi(page) > 0)
+			shown = (size_t)atoi(page);
+	}
 	if (report_build(http_db(), def, org_id, http_query(r, "period"),
-	    report_sees_all(r), http_query(r, "at"), &rep, err,
+	    report_sees_all(r), http_query(r, "at"), shown, &rep, err,
 	    sizeof err) != 0) {
 		if (format != NULL || http_wants_json(r))
 			http_json_error(r, 400, "invalid", "period", err);
@@ -166,10 +175,6 @@ report_cb(struct ep_req *r, void *arg)
 		report_send_json(r, &rep);
 		goto out;
 	}
-	page = http_query(r, "page");
-	if (page != NULL && strspn(page, "0123456789") == strlen(page) &&
-	    strlen(page) > 0 && strlen(page) < 7 && atoi(page) > 0)
-		rep.page = (size_t)atoi(page) - 1;
 	self = def->consortium ? xprintf("/reports/%s", def->name) :
 	    xprintf("/reports/%s/%s", rep.org_code, def->name);
 	enc = evhttp_encode_uri(rep.period.label);
@@ -243,9 +248,11 @@ reports_index_cb(struct ep_req *r, void *arg)
 	if (report_sees_all(r)) {
 		html_printf(b, "<h2 class=\"govuk-heading-m\">The consortium</h2>\n"
 		    "<ul class=\"govuk-list\"><li><a class=\"govuk-link\" href=\""
-		    "/reports/resilience\">Resilience</a></li></ul>\n<h2 class=\""
+		    "/reports/resilience\">Resilience</a></li>%R</ul>\n<h2 class=\""
 		    "govuk-heading-m\">Every organisation</h2>\n<ul class=\"govuk-"
-		    "list\">");
+		    "list\">", (r->who.roles & EP_ROLE_ADMIN) != 0 ? "<li><a class="
+		    "\"govuk-link\" href=\"/reports/target\">Response target</a>"
+		    "</li>" : "");
 		s = db_stmt(http_db(), "SELECT code, name FROM organisations "
 		    "ORDER BY code");
 		while (s != NULL && sqlite3_step(s) == SQLITE_ROW)
@@ -372,6 +379,77 @@ baseline_set_cb(struct ep_req *r, void *arg)
 	free(loc);
 }
 
+/* --- The response target --- */
+
+/* The consortium's response target and the form to change it
+ * (administrators only, as the route says). */
+static void
+target_page(struct ep_req *r, int status, const struct form_errors *e)
+{
+	int64_t minutes = report_target_get(http_db());
+	const char *typed = http_form(r, "hours");
+	char now[24];
+	struct evbuffer *b;
+
+	if (minutes < 0) {
+		page_message(r, 500, "Sorry, there is a problem", "The store "
+		    "failed; try again later.");
+		return;
+	}
+	snprintf(now, sizeof now, "%lld", (long long)(minutes / 60));
+	b = page_begin(r, "Response target", e);
+	html_printf(b, "<span class=\"govuk-caption-l\">The consortium</span>\n"
+	    "<h1 class=\"govuk-heading-l\">Response target</h1>\n<p class=\""
+	    "govuk-body\">A request is answered within the target when its "
+	    "first offer comes within this many hours of its submission. The "
+	    "volumes and benchmark reports count requests against it; a change "
+	    "recounts every request, past ones included.</p>\n<p class=\"govuk-"
+	    "body\" id=\"target-now\">The target is a first offer within "
+	    "<strong>%s hour%R</strong>.</p>\n", now, minutes == 60 ? "" : "s");
+	form_begin(b, r, "/reports/target");
+	form_input(b, e, "hours", "First offer within (hours)", "A whole number "
+	    "of hours, such as 48", "text", typed != NULL ? typed : now,
+	    "govuk-input--width-5");
+	form_end(b, "Change the target");
+	page_end(r, b, status);
+}
+
+static void
+target_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	target_page(r, 200, NULL);
+}
+
+/*
+ * Changes the response target: audited, and the flow summaries recounted
+ * in the same transaction (report_target_set()).
+ */
+static void
+target_set_cb(struct ep_req *r, void *arg)
+{
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	int64_t minutes;
+
+	(void)arg;
+	if (report_target_parse(http_form(r, "hours"), &minutes) != 0)
+		errs_add(&e, "hours", "Enter the response target as a whole number "
+		    "of hours from 1 to %d", REPORT_TARGET_MAX_HOURS);
+	if (e.n == 0) {
+		audit_actor_of(&actor, &r->who);
+		if (report_target_set(http_db(), &actor, minutes) != 0)
+			errs_add(&e, "hours", "The target could not be saved: %s",
+			    db_errmsg(http_db()));
+	}
+	if (e.n > 0) {
+		target_page(r, 400, &e);
+		errs_free(&e);
+		return;
+	}
+	http_redirect(r, "/reports/target");
+}
+
 void
 report_routes_register(void)
 {
@@ -394,6 +472,10 @@ report_routes_register(void)
 		}
 		free(path);
 	}
+	route_add(NULL, "GET", "/reports/target", EP_ROLE_ADMIN, target_cb,
+	    NULL);
+	route_add(NULL, "POST", "/reports/target", EP_ROLE_ADMIN,
+	    target_set_cb, NULL);
 	route_add_owned(NULL, "GET", "/reports/{org}/baselines", REPORT_READERS,
 	    REPORT_OWNER_SQL, baselines_cb, NULL);
 	route_add_owned(NULL, "POST", "/reports/{org}/baselines",

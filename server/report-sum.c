@@ -434,7 +434,8 @@ sum_diff(struct ep_db *db, const char *table)
 }
 
 /*
- * Rebuilds every summary from the raw rows, in one transaction. With
+ * Rebuilds every summary from the raw rows, in one transaction, and
+ * gives the directory a new generation (migration 0007). With
  * check set, compares the kept summaries with the rebuilt ones instead,
  * reports each table's differing rows through cb, and changes nothing.
  * Returns the number of differing rows, or -1 on a store error.
@@ -463,6 +464,10 @@ report_sum_rebuild(struct ep_db *db, int check,
 			goto fail;
 	}
 	if (sum_rebuild_all(db) != 0)
+		goto fail;
+	/* Whatever servers keep of the directory's figures is recomputed. */
+	if (!check && sum_exists(db, "table", "report_generations") &&
+	    db_exec(db, "UPDATE report_generations SET gen = random()") != 0)
 		goto fail;
 	for (i = 0; i < nitems(tables); i++) {
 		sqlite3_stmt *s;
@@ -497,6 +502,38 @@ report_sum_rebuild(struct ep_db *db, int check,
 fail:
 	db_rollback(db);
 	return -1;
+}
+
+/*
+ * The response target as typed (CLI or form): a whole number of hours
+ * from 1 to REPORT_TARGET_MAX_HOURS, in minutes.
+ */
+int
+report_target_parse(const char *hours, int64_t *minutes)
+{
+	int64_t h;
+
+	if (hours == NULL || parse_int64(hours, 1, REPORT_TARGET_MAX_HOURS,
+	    &h) != 0)
+		return -1;
+	*minutes = h * 60;
+	return 0;
+}
+
+/* The consortium's response target in minutes, or -1 on a store error. */
+int64_t
+report_target_get(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT target_minutes FROM "
+	    "report_settings WHERE id = 1");
+	int64_t minutes = -1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		minutes = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return minutes;
 }
 
 /*

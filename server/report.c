@@ -464,6 +464,26 @@ rep_svg(struct evbuffer *b, const struct rep_table *t, size_t first,
 	html_printf(b, "</svg>\n");
 }
 
+/*
+ * The rows [first, end) that page (from 0) of a table of nrows shows, at
+ * page_rows a page (0: all on one); a page past the end shows the last.
+ * Returns the page shown.
+ */
+size_t
+report_page_span(size_t nrows, size_t page_rows, size_t page, size_t *first,
+    size_t *end)
+{
+	*first = 0;
+	*end = nrows;
+	if (page_rows == 0 || nrows <= page_rows)
+		return 0;
+	if (page > (nrows - 1) / page_rows)
+		page = (nrows - 1) / page_rows;
+	*first = page * page_rows;
+	*end = *first + page_rows < nrows ? *first + page_rows : nrows;
+	return page;
+}
+
 /* Links to the other pages of a long table, and which rows this is. */
 static void
 rep_pager(struct evbuffer *b, const struct rep_table *t, size_t page,
@@ -497,15 +517,9 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
     const struct rep_table *t, const char *csv_base)
 {
 	char text[160];
-	size_t r, c, first = 0, end = t->nrows, page = rep->page;
+	size_t r, c, first, end, page;
 
-	if (t->page_rows > 0 && t->nrows > t->page_rows) {
-		if (page > (t->nrows - 1) / t->page_rows)
-			page = (t->nrows - 1) / t->page_rows;
-		first = page * t->page_rows;
-		end = first + t->page_rows < t->nrows ? first + t->page_rows :
-		    t->nrows;
-	}
+	page = report_page_span(t->nrows, t->page_rows, rep->page, &first, &end);
 
 	html_printf(b, "<section class=\"ep-report-table\" id=\"%s\">\n"
 	    "<h2 class=\"govuk-heading-m\">%s</h2>\n", t->id, t->title);

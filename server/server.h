@@ -813,6 +813,7 @@ struct report {
 	size_t ntables;
 	char note_buf[256];
 	size_t page;		/* of tables with page_rows, from 0 */
+	int paged;		/* only that page's rows need every figure */
 };
 struct rep_spread {
 	int64_t n, q1, median, q3;
@@ -834,6 +835,8 @@ void report_free(struct report *rep);
 struct rep_table *report_find_table(struct report *rep, const char *id);
 void report_csv(const struct rep_table *t, struct evbuffer *b);
 struct json_t *report_json(const struct report *rep);
+size_t report_page_span(size_t nrows, size_t page_rows, size_t page,
+    size_t *first, size_t *end);
 void report_html(struct evbuffer *b, const struct report *rep,
     const char *csv_base);
 
@@ -850,13 +853,16 @@ extern const size_t report_ndefs;
 const struct report_def *report_def_find(const char *name);
 int report_build(struct ep_db *db, const struct report_def *def,
     int64_t org_id, const char *period, int names, const char *at,
-    struct report *rep, char *err, size_t errlen);
+    size_t page, struct report *rep, char *err, size_t errlen);
 
 /* report-sum.c */
 int report_sum_install(struct ep_db *db, char **err);
 int64_t report_sum_rebuild(struct ep_db *db, int check,
     void (*cb)(const char *table, int64_t rows, int64_t differ, void *arg),
     void *arg);
+#define REPORT_TARGET_MAX_HOURS (24 * 366)
+int report_target_parse(const char *hours, int64_t *minutes);
+int64_t report_target_get(struct ep_db *db);
 int report_target_set(struct ep_db *db, const struct audit_actor *actor,
     int64_t minutes);
 

@@ -106,6 +106,7 @@ SERVER_TESTS = \
 	tests/integration/recharge-crash.test \
 	tests/integration/recharge-progress.test \
 	tests/integration/recharge.test \
+	tests/integration/reports-paths.test \
 	tests/integration/reports.test \
 	tests/integration/server.test \
 	tests/integration/timesheet-concurrency.test \

@@ -1,6 +1,7 @@
 // reports.test.mjs: a requester opens their council's reports without
 // JavaScript: every chart is an SVG with its table beside it, the CSV
-// downloads, and another council's reports are not found.
+// downloads, and another council's reports are not found; an
+// administrator changes the response target with its form.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ before(async () => {
 			cli(['user', 'add', 'paul', '--org', 'AVD', '--roles',
 			    'pool-manager', '--name', 'Paul Poolman'],
 			    { input: 'paul-password-1\n' });
+			cli(['user', 'add', 'ada', '--org', 'AVD', '--roles', 'admin',
+			    '--name', 'Ada Administrator'], { input: 'ada-password-1\n' });
 			cli(['baseline', 'set', '--org', 'BRK', '--skill', 'legal',
 			    '--inhouse', '5240', '--market', '9500', '--from', '2026-04-01']);
 			execFileSync('sqlite3', [dbPath, `
@@ -103,5 +106,34 @@ test('a pool manager reads resilience', async () => {
 	await checkBasics(page);
 	assert.match(await page.locator('#single-points').innerText(), /planning-law/);
 	assert.equal(await page.locator('svg.ep-chart').count(), 2);
+	await ctx.close();
+});
+
+test('an administrator changes the response target', async () => {
+	const { ctx, page } = await signIn(browser, server, 'ada');
+	const within = async () => {
+		await page.goto(new URL('reports/BRK/volumes?period=2026-Q3', server.url).href);
+		const row = page.locator('table#table-flow tbody tr').first();
+		return (await row.locator('td').nth(5).innerText()).trim();
+	};
+	assert.equal(await within(), '1', 'offered in 25.5 hours: within 48');
+	await page.click('header >> text=Reports');
+	await page.click('text=Response target');
+	await checkBasics(page);
+	assert.match(await page.locator('#target-now').innerText(), /48 hours/);
+	await page.fill('#hours', 'soon');
+	await page.click('#main-content button[type=submit]');
+	await checkBasics(page);
+	const summary = page.locator('.govuk-error-summary');
+	assert.match(await summary.innerText(), /whole number of hours/);
+	assert.equal(await page.locator('.govuk-error-summary a[href="#hours"]').count(), 1);
+	assert.equal(await page.inputValue('#hours'), 'soon', 'what was typed is kept');
+	assert.match(await page.locator('#target-now').innerText(), /48 hours/,
+	    'nothing saved');
+	await page.fill('#hours', '24');
+	await page.click('#main-content button[type=submit]');
+	assert.match(page.url(), /\/reports\/target$/);
+	assert.match(await page.locator('#target-now').innerText(), /24 hours/);
+	assert.equal(await within(), '0', 'offered in 25.5 hours: not within 24');
 	await ctx.close();
 });
