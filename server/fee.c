@@ -183,6 +183,8 @@ struct fee_vm {
 	size_t npriced;
 	timer_t timer;			/* the watchdog, on thread timer_tid */
 	pid_t timer_tid;
+	const char *kept[3];		/* lines:add's last description, unit
+					   and vat, its upvalues 1 to 3 */
 	int memo_on;			/* cache prices (not in test runs) */
 	struct fee_memo *memo;		/* made on first use */
 	size_t memo_checked;		/* batch entries looked up so far */
@@ -890,6 +892,32 @@ fee_arg_vat(lua_State *L, int i)
 }
 
 /*
+ * String argument i of lines:add, checked by fee_arg_text (vat by
+ * fee_arg_vat): unless it is the very string accepted last time for this
+ * argument, which lines:add keeps alive as its upvalue "up" and so needs
+ * no second look.
+ */
+static const char *
+fee_arg_kept(lua_State *L, int i, int up, const char *what, size_t max,
+    size_t *len)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	const char *s;
+
+	if (lua_type(L, i) == LUA_TSTRING &&
+	    (s = lua_tolstring(L, i, len)) == vm->kept[up - 1])
+		return s;
+	if (max == 0) {
+		fee_arg_vat(L, i);
+		s = lua_tolstring(L, i, len);
+	} else
+		s = fee_arg_text(L, i, what, max, len);
+	lua_copy(L, i, lua_upvalueindex(up));
+	vm->kept[up - 1] = s;
+	return s;
+}
+
+/*
  * lines:add(description, quantity, unit, unit_price, amount, vat): the one
  * way a script emits a charge line; checked here, stored straight into the
  * caller's C array.
@@ -902,17 +930,17 @@ fee_lua_add(lua_State *L)
 	struct fee_line *ln;
 	const char *desc, *unit;
 	int64_t qty, price, amount, total;
-	size_t dlen, ulen;
+	size_t dlen, ulen, vlen;
 	char vat;
 
 	if (out == NULL)
 		return fee_contract(L, "lines:add outside a pricing call");
-	desc = fee_arg_text(L, 2, "description", FEE_DESC_MAX, &dlen);
+	desc = fee_arg_kept(L, 2, 1, "description", FEE_DESC_MAX, &dlen);
 	qty = fee_arg_int(L, 3, "quantity");
-	unit = fee_arg_text(L, 4, "unit", FEE_UNIT_MAX, &ulen);
+	unit = fee_arg_kept(L, 4, 2, "unit", FEE_UNIT_MAX, &ulen);
 	price = fee_arg_int(L, 5, "unit price");
 	amount = fee_arg_int(L, 6, "amount");
-	vat = fee_arg_vat(L, 7);
+	vat = fee_arg_kept(L, 7, 3, "vat", 0, &vlen)[0];
 	if (qty < 0)
 		return fee_contract(L, "quantity must not be negative");
 	if (!vm->negative_ok && (amount < 0 || price < 0))
@@ -2003,7 +2031,10 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	lua_createtable(L, 0, 4);
 	vm->ref_period_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, fee_lua_add);
+	lua_pushnil(L);
+	lua_pushnil(L);
+	lua_pushnil(L);
+	lua_pushcclosure(L, fee_lua_add, 3);
 	lua_setfield(L, -2, "add");
 	vm->ref_lines = luaL_ref(L, LUA_REGISTRYINDEX);
 
