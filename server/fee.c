@@ -164,8 +164,6 @@ struct fee_vm {
 	int batch_budget;		/* each entry gets its own budget */
 	struct fee_intern *intern;
 	int nintern;
-	struct fee_seen seen[1 << FEE_SEEN_BITS];
-	struct fee_last last[FEE_NFIELDS];
 	lua_Integer group;		/* bumped when a group field changes */
 	int group_idx[FEE_NFIELDS];	/* their interned strings, valid */
 	unsigned group_epoch[FEE_NFIELDS]; /* while the intern table is */
@@ -179,7 +177,6 @@ struct fee_vm {
 	volatile sig_atomic_t fired;	/* it did */
 	size_t chunk_start, chunk_len;	/* the chunk being priced */
 	int64_t chunk_cpu;		/* thread CPU time at its start, ns */
-	size_t priced[FEE_FAST_CHUNK];	/* its entries price ran for */
 	size_t npriced;
 	timer_t timer;			/* the watchdog, on thread timer_tid */
 	pid_t timer_tid;
@@ -195,6 +192,10 @@ struct fee_vm {
 	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
 	int ref_period_ctx;
 	int ref_base, ref_loaded;
+	/* The large arrays last, after the fields every call reads. */
+	struct fee_last last[FEE_NFIELDS];
+	size_t priced[FEE_FAST_CHUNK];	/* the chunk's entries price ran for */
+	struct fee_seen seen[1 << FEE_SEEN_BITS];
 };
 
 struct fee_ruleset {
@@ -1636,23 +1637,23 @@ fee_lua_group(lua_State *L)
 
 /*
  * Runs the driver over entries start to stop - 1 (nxt hands them out);
- * entries priced before come from the cache, and a run the cache answers
- * whole never enters the state.
+ * entries not looked up yet and priced before come from the cache, and a
+ * run the cache answers whole never enters the state.
  */
 static int
 fee_vm_run(struct fee_vm *vm, size_t start, size_t stop, char **err)
 {
 	lua_State *L = vm->L;
-	int top = lua_gettop(L), st;
+	int top, st;
 
 	vm->batch_i = start;
 	vm->batch_stop = stop;
-	vm->memo_checked = start;
 	vm->memo_pending = 0;
 	vm->npriced = 0;
 	fee_memo_serve(vm);
 	if (vm->batch_i == stop)
 		return FEE_OK;
+	top = lua_gettop(L);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_price);
 	st = fee_vm_pcall(vm, 0, 1, top + 1, FEE_CALL_BUDGET, err);
@@ -1732,8 +1733,13 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->batch_n = n;
 	vm->batch_budget = vm->depth == 0;
 	vm->negative_ok = 0;
+	vm->batch_i = 0;
+	vm->batch_stop = n;
+	vm->memo_checked = 0;
+	vm->memo_pending = 0;
 	fee_memo_of(vm);
-	for (start = 0; start < n;) {
+	fee_memo_serve(vm);
+	for (start = vm->batch_i; start < n;) {
 		if (fee_fast_ok(vm, n - start)) {
 			if ((start = fee_vm_run_fast(vm, start, n)) == n)
 				break;
