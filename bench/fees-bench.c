@@ -4,7 +4,12 @@
  * The entries repeat with a period of 163,680 (minutes 1-480, 31 dates,
  * activity and grade following the minutes, an out-of-hours flag), 29,760
  * of them distinct. "wide" spreads them over WIDE agreements as well, so
- * about 13 times as many are distinct: more than the price cache holds.
+ * about 13 times as many are distinct: more than the price cache holds,
+ * and every field changes from one entry to the next. "grouped" is an
+ * invoice run's order: entries by agreement and engagement (ENGAGED of
+ * them an engagement, its grade, basis, consumer and provider shared),
+ * dates rising through the month, activities in runs, and minutes from 6
+ * to 480 scattered, so that few entries repeat.
  */
 #include "server.h"
 
@@ -19,11 +24,15 @@
 #define N 1000000
 #define BATCH 1000	/* entries a fee_price_batch call, as an invoice run */
 #define WIDE 13		/* agreements in the wide variant; prime to 480, 31 */
+#define ENGAGED 40	/* entries an engagement in the grouped variant */
 
 static const char *const grades[] = { "junior", "standard", "senior",
     "principal" };
 static const char *const acts[] = { "advice", "drafting", "meeting",
     "travel", "advice" };
+static const char *const consumers[] = { "AVD", "BRC", "CDC", "DNC", "ERC",
+    "FHD", "GWB", "HTC", "ISD", "JMC", "KVD", "LBC", "MWD" };
+static const char *const providers[] = { "NRC", "AVD", "CDC" };
 
 /* The simplest pricing Lua can do: the floor we measure ourselves against. */
 static double
@@ -80,6 +89,33 @@ bench_entry(struct fee_entry *e, int i, int agreements)
 	e->out_of_hours = i % 11 == 0;
 }
 
+/* Entry number i in an invoice run's order (see the top). */
+static void
+bench_grouped_entry(struct fee_entry *e, int i)
+{
+	static char dates[31][11];
+	static int ready;
+	uint32_t h = (uint32_t)i * 2654435761u;
+	int k = i / ENGAGED, j = i % ENGAGED, d;
+
+	if (!ready) {
+		for (d = 0; d < 31; d++)
+			snprintf(dates[d], sizeof dates[d], "2025-03-%02d", d + 1);
+		ready = 1;
+	}
+	memset(e, 0, sizeof *e);
+	e->basis = k % 20 == 0 ? "daily" : k % 20 == 1 ? "capped" : "hourly";
+	e->agreement = k % 97 + 1;
+	e->consumer = consumers[e->agreement % 13];
+	e->provider = providers[e->agreement % 3];
+	e->vat = e->agreement % 7 == 0 ? 'O' : 'S';
+	e->grade = grades[k % 4];
+	e->date = dates[j * 31 / ENGAGED];
+	e->activity = acts[(k + j / 2) % 5];
+	e->minutes = 6 + (h >> 8) % 475;
+	e->out_of_hours = (h >> 4) % 16 == 0;
+}
+
 /* The engine end to end, one fee_price call an entry, from C. */
 static double
 bench_single(struct fee_ruleset *rs, int64_t *sum)
@@ -107,7 +143,7 @@ bench_single(struct fee_ruleset *rs, int64_t *sum)
 /*
  * The path an invoice run takes: entries gathered BATCH at a time and
  * priced with one fee_price_batch call each, from C, over this many
- * agreements.
+ * agreements (0: the grouped variant).
  */
 static double
 bench_batch(struct fee_ruleset *rs, int agreements, int64_t *sum)
@@ -122,8 +158,12 @@ bench_batch(struct fee_ruleset *rs, int agreements, int64_t *sum)
 	*sum = 0;
 	t0 = mono_usec();
 	for (i = 0; i < N; i += BATCH) {
-		for (j = 0; j < BATCH; j++)
-			bench_entry(&v[j], i + j, agreements);
+		for (j = 0; j < BATCH; j++) {
+			if (agreements > 0)
+				bench_entry(&v[j], i + j, agreements);
+			else
+				bench_grouped_entry(&v[j], i + j);
+		}
 		if (fee_price_batch(rs, v, BATCH, out, &failed, &err) != FEE_OK) {
 			fprintf(stderr, "fee_price_batch: entry %zu: %s\n",
 			    (size_t)i + failed, err);
@@ -149,9 +189,9 @@ main(int argc, char **argv)
 
 	if (argc != 3 || (strcmp(argv[2], "bare") != 0 &&
 	    strcmp(argv[2], "batch") != 0 && strcmp(argv[2], "single") != 0 &&
-	    strcmp(argv[2], "wide") != 0)) {
+	    strcmp(argv[2], "wide") != 0 && strcmp(argv[2], "grouped") != 0)) {
 		fprintf(stderr, "usage: fees-bench SCRIPTS_DIR "
-		    "bare|batch|single|wide\n");
+		    "bare|batch|single|wide|grouped\n");
 		return 2;
 	}
 	log_init(EP_LOG_WARN);
@@ -169,6 +209,8 @@ main(int argc, char **argv)
 			t = bench_batch(rs, 1, &sum);
 		else if (strcmp(argv[2], "wide") == 0)
 			t = bench_batch(rs, WIDE, &sum);
+		else if (strcmp(argv[2], "grouped") == 0)
+			t = bench_batch(rs, 0, &sum);
 		else
 			t = bench_single(rs, &sum);
 		fee_memo_stats(rs, &hits, &misses);

@@ -3,9 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -21,17 +25,53 @@
 #define FEE_MAX_SOURCE ((size_t)1 << 20)
 #define FEE_INTERN_SLOTS 1024	/* a power of two; refilled when half full */
 #define FEE_INTERN_MAX 32	/* longer strings are pushed, not interned */
-#define FEE_SEEN_BITS 6		/* 64 pointers remembered in front of it */
+#define FEE_SEEN_BITS 9		/* 512 pointers remembered in front of it */
 #define FEE_MEMO_BITS 16	/* slots in a rule set's price cache */
 #define FEE_MEMO_BYTES ((size_t)8 << 20) /* its records; cleared when full */
 #define FEE_MEMO_KEY 512	/* longest key: fixed part and seven strings */
 #define FEE_MEMO_TEXT 64	/* a longer string makes an entry uncached */
+#define FEE_MEMO_WARM 16384	/* look-ups before the cache is judged */
+#define FEE_MEMO_WINDOW 4096	/* look-ups it is then judged on */
+#define FEE_MEMO_KEEP 25	/* hits in a hundred look-ups it must make */
+#define FEE_MEMO_REST 65536	/* entries it first sits out when it fails */
+#define FEE_MEMO_REST_MAX ((uint32_t)1 << 22)	/* the longest rest */
+
+/*
+ * Uncounted runs (see fee_fast_ok): a chunk of a batch is priced with no
+ * instruction hook and kept only if it took less thread CPU time than
+ * FEE_CALL_BUDGET instructions could take at FEE_FAST_PS picoseconds
+ * each: a tenth of the quickest Lua instruction measured here (1.3 ns).
+ */
+#define FEE_FAST_PS 100
+#define FEE_FAST_NSEC ((int64_t)FEE_CALL_BUDGET * FEE_FAST_PS / 1000)
+#define FEE_FAST_CHUNK 512	/* entries a chunk starts with */
+#define FEE_FAST_MIN 32		/* smaller batches are counted throughout */
+#define FEE_FAST_WATCH 50	/* ms of CPU time before the watchdog fires */
 
 /* What an interned string has been checked to be, as an entry field. */
 #define FEE_AS_TEXT 0x1		/* activity, grade: 1 to 32 bytes */
 #define FEE_AS_DATE 0x2		/* YYYY-MM-DD */
 #define FEE_AS_BASIS 0x4	/* hourly, daily, fixed or capped */
 #define FEE_AS_ANY 0x8		/* consumer, provider, vat: anything */
+
+/*
+ * The entry's string fields, in the order nxt() checks them: those that
+ * change from entry to entry, then the engagement's (its group).
+ */
+enum fee_field {
+	FEE_F_DATE, FEE_F_TODAY, FEE_F_ACTIVITY, FEE_F_GRADE, FEE_F_BASIS,
+	FEE_F_CONSUMER, FEE_F_PROVIDER, FEE_NFIELDS
+};
+
+/*
+ * What a field held in the last entry: when the next entry holds the
+ * same text, nxt() returns the same Lua string again (kept as an upvalue),
+ * or for a group field nothing, with no hash, look-up or check.
+ */
+struct fee_last {
+	int kept;		/* s is the text last taken */
+	char s[FEE_INTERN_MAX + 1];
+};
 
 /*
  * A string the entry path has turned into a Lua string once: the state
@@ -79,6 +119,10 @@ struct fee_memo {
 	size_t used;
 	size_t n;
 	uint64_t hits, misses;
+	uint64_t lookups;
+	uint32_t window, window_hits;	/* look-ups and hits since judged */
+	uint32_t rest;			/* entries left to sit out */
+	uint32_t next_rest;		/* the next rest, doubled each time */
 	const struct fee_entry *missed;	/* the last entry looked up in vain, */
 	unsigned char key[FEE_MEMO_KEY]; /* its key, */
 	size_t keylen;
@@ -120,7 +164,24 @@ struct fee_vm {
 	int batch_budget;		/* each entry gets its own budget */
 	struct fee_intern *intern;
 	int nintern;
-	struct fee_seen seen[1 << FEE_SEEN_BITS];
+	lua_Integer group;		/* bumped when a group field changes */
+	int group_idx[FEE_NFIELDS];	/* their interned strings, valid */
+	unsigned group_epoch[FEE_NFIELDS]; /* while the intern table is */
+	unsigned intern_epoch;		/* not started again */
+	char group_vat;
+	int64_t group_agreement;
+	int group_known;
+	size_t batch_stop;		/* nxt hands out entries up to here */
+	int fast;			/* an uncounted run (fee_fast_ok) */
+	volatile sig_atomic_t armed;	/* the watchdog may fire */
+	volatile sig_atomic_t fired;	/* it did */
+	size_t chunk_start, chunk_len;	/* the chunk being priced */
+	int64_t chunk_cpu;		/* thread CPU time at its start, ns */
+	size_t npriced;
+	timer_t timer;			/* the watchdog, on thread timer_tid */
+	pid_t timer_tid;
+	const char *kept[3];		/* lines:add's last description, unit
+					   and vat, its upvalues 1 to 3 */
 	int memo_on;			/* cache prices (not in test runs) */
 	struct fee_memo *memo;		/* made on first use */
 	size_t memo_checked;		/* batch entries looked up so far */
@@ -131,6 +192,10 @@ struct fee_vm {
 	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
 	int ref_period_ctx;
 	int ref_base, ref_loaded;
+	/* The large arrays last, after the fields every call reads. */
+	struct fee_last last[FEE_NFIELDS];
+	size_t priced[FEE_FAST_CHUNK];	/* the chunk's entries price ran for */
+	struct fee_seen seen[1 << FEE_SEEN_BITS];
 };
 
 struct fee_ruleset {
@@ -318,6 +383,129 @@ fee_hook(lua_State *L, lua_Debug *ar)
 	lua_error(L);
 }
 
+/*
+ * Uncounted runs. A count hook makes Lua stop at every instruction, which
+ * costs more than pricing a typical entry; so a large batch is priced in
+ * chunks with no hook, and a chunk's results stand only when its thread
+ * CPU time shows that no entry in it can have run past its instruction
+ * budget (FEE_FAST_NSEC). Otherwise, or on any error, the chunk is priced
+ * again with the count hook, which gives exactly what a counted run gives:
+ * price is a pure function of entry and ctx, so only the outcome at the
+ * budget could differ, and that is always decided by counting. A watchdog,
+ * a CPU-time timer signalling this thread, stops an entry that never
+ * returns by setting the count hook from the signal handler (as lua.c
+ * does on SIGINT). Where the signal or timer cannot be had, every run is
+ * counted.
+ */
+static int fee_fast_signo;	/* 0: uncounted runs are not available */
+static pthread_once_t fee_fast_once = PTHREAD_ONCE_INIT;
+static __thread struct fee_vm *fee_fast_vm;
+
+static void
+fee_fast_signal(int sig)
+{
+	struct fee_vm *vm = fee_fast_vm;
+
+	(void)sig;
+	if (vm != NULL && vm->armed) {
+		vm->fired = 1;
+		lua_sethook(vm->L, fee_hook, LUA_MASKCOUNT, 1);
+	}
+}
+
+/* Takes a real-time signal for the watchdog, unless someone else has. */
+static void
+fee_fast_init(void)
+{
+	struct sigaction sa, old;
+	int sig = SIGRTMAX - 2;
+
+	if (sigaction(sig, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
+	    old.sa_handler != SIG_DFL)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fee_fast_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(sig, &sa, NULL) == 0)
+		fee_fast_signo = sig;
+}
+
+static int64_t
+fee_thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return -1;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * May the next n entries be priced uncounted? Only by the outermost call,
+ * for a batch worth the set-up, with the watchdog's timer made for this
+ * thread and its signal let through.
+ */
+static int
+fee_fast_ok(struct fee_vm *vm, size_t n)
+{
+	struct sigevent ev;
+	sigset_t set;
+	pid_t tid;
+
+	if (vm->depth != 0 || n < FEE_FAST_MIN)
+		return 0;
+	pthread_once(&fee_fast_once, fee_fast_init);
+	if (fee_fast_signo == 0)
+		return 0;
+	tid = gettid();
+	if (vm->timer_tid != tid) {
+		if (vm->timer_tid != 0)
+			timer_delete(vm->timer);
+		vm->timer_tid = 0;
+		memset(&ev, 0, sizeof ev);
+		ev.sigev_notify = SIGEV_THREAD_ID;
+		ev.sigev_signo = fee_fast_signo;
+		ev._sigev_un._tid = tid;
+		if (timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &vm->timer) != 0)
+			return 0;
+		vm->timer_tid = tid;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, fee_fast_signo);
+	return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0;
+}
+
+/* Starts the watchdog; if it cannot be started, the run is counted. */
+static void
+fee_fast_arm(struct fee_vm *vm)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_sec = FEE_FAST_WATCH / 1000;
+	its.it_value.tv_nsec = (long)(FEE_FAST_WATCH % 1000) * 1000000;
+	fee_fast_vm = vm;
+	vm->armed = 1;
+	if (timer_settime(vm->timer, 0, &its, NULL) != 0) {
+		vm->fired = 1;
+		lua_sethook(vm->L, fee_hook, LUA_MASKCOUNT, 1);
+	}
+}
+
+static void
+fee_fast_disarm(struct fee_vm *vm)
+{
+	struct itimerspec its;
+
+	if (!vm->armed)
+		return;
+	memset(&its, 0, sizeof its);
+	timer_settime(vm->timer, 0, &its, NULL);
+	vm->armed = 0;
+	fee_fast_vm = NULL;
+}
+
 /* A contract error: the script gave the engine something it must refuse. */
 static int
 fee_contract(lua_State *L, const char *fmt, ...)
@@ -369,7 +557,9 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 		vm->contract = 0;
 		vm->input = 0;
 		vm->in_error = 0;
-		lua_sethook(L, fee_hook, LUA_MASKCOUNT, budget);
+		/* Uncounted: no hook but the watchdog's (fee_fast_ok). */
+		if (!vm->fast)
+			lua_sethook(L, fee_hook, LUA_MASKCOUNT, budget);
 	}
 	vm->depth++;
 	st = lua_pcall(L, nargs, nres, msgh);
@@ -703,6 +893,32 @@ fee_arg_vat(lua_State *L, int i)
 }
 
 /*
+ * String argument i of lines:add, checked by fee_arg_text (vat by
+ * fee_arg_vat): unless it is the very string accepted last time for this
+ * argument, which lines:add keeps alive as its upvalue "up" and so needs
+ * no second look.
+ */
+static const char *
+fee_arg_kept(lua_State *L, int i, int up, const char *what, size_t max,
+    size_t *len)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	const char *s;
+
+	if (lua_type(L, i) == LUA_TSTRING &&
+	    (s = lua_tolstring(L, i, len)) == vm->kept[up - 1])
+		return s;
+	if (max == 0) {
+		fee_arg_vat(L, i);
+		s = lua_tolstring(L, i, len);
+	} else
+		s = fee_arg_text(L, i, what, max, len);
+	lua_copy(L, i, lua_upvalueindex(up));
+	vm->kept[up - 1] = s;
+	return s;
+}
+
+/*
  * lines:add(description, quantity, unit, unit_price, amount, vat): the one
  * way a script emits a charge line; checked here, stored straight into the
  * caller's C array.
@@ -715,17 +931,17 @@ fee_lua_add(lua_State *L)
 	struct fee_line *ln;
 	const char *desc, *unit;
 	int64_t qty, price, amount, total;
-	size_t dlen, ulen;
+	size_t dlen, ulen, vlen;
 	char vat;
 
 	if (out == NULL)
 		return fee_contract(L, "lines:add outside a pricing call");
-	desc = fee_arg_text(L, 2, "description", FEE_DESC_MAX, &dlen);
+	desc = fee_arg_kept(L, 2, 1, "description", FEE_DESC_MAX, &dlen);
 	qty = fee_arg_int(L, 3, "quantity");
-	unit = fee_arg_text(L, 4, "unit", FEE_UNIT_MAX, &ulen);
+	unit = fee_arg_kept(L, 4, 2, "unit", FEE_UNIT_MAX, &ulen);
 	price = fee_arg_int(L, 5, "unit price");
 	amount = fee_arg_int(L, 6, "amount");
-	vat = fee_arg_vat(L, 7);
+	vat = fee_arg_kept(L, 7, 3, "vat", 0, &vlen)[0];
 	if (qty < 0)
 		return fee_contract(L, "quantity must not be negative");
 	if (!vm->negative_ok && (amount < 0 || price < 0))
@@ -884,8 +1100,12 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	    (64 - FEE_SEEN_BITS)];
 	if (seen->p == s) {
 		in = &vm->intern[seen->slot];
-		if (in->idx != 0 && (in->as & as) != 0 && strcmp(in->s, s) == 0)
-			return in->idx;
+		if (in->idx != 0 && (in->as & as) != 0) {
+			for (p = s; *p == in->s[p - s]; p++) {
+				if (*p == '\0')
+					return in->idx;
+			}
+		}
 	}
 	for (p = s; *p != '\0' && p - s <= FEE_INTERN_MAX; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
@@ -913,6 +1133,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 		/* Full: start again; the Lua table's slots are reused. */
 		memset(vm->intern, 0, FEE_INTERN_SLOTS * sizeof *vm->intern);
 		vm->nintern = 0;
+		vm->intern_epoch++;
 		in = &vm->intern[h & (FEE_INTERN_SLOTS - 1)];
 	}
 	/* The Lua side first: it may raise, and must not leave a slot. */
@@ -926,18 +1147,6 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	seen->p = s;
 	seen->slot = (size_t)(in - vm->intern);
 	return in->idx;
-}
-
-/* Pushes an interned string (index from fee_intern), or s itself. */
-static void
-fee_push_interned(lua_State *L, int idx, const char *s)
-{
-	if (idx > 0)
-		lua_rawgeti(L, lua_upvalueindex(1), idx);
-	else if (s != NULL)
-		lua_pushstring(L, s);
-	else
-		lua_pushnil(L);
 }
 
 /* Refuses the caller's entry from inside the pricing call. */
@@ -1087,9 +1296,36 @@ fee_memo_put(struct fee_memo *m, const struct fee_entry *e,
 }
 
 /*
+ * Once warm, the cache is judged every FEE_MEMO_WINDOW look-ups: a miss
+ * (the look-up and keeping the result) costs about a fifth of pricing
+ * an entry, so when fewer than FEE_MEMO_KEEP in a hundred hit, the cache
+ * sits out a rest (neither looked up nor filled), twice as long each time
+ * it fails again, then is tried again.
+ */
+static void
+fee_memo_judge(struct fee_memo *m, int hit)
+{
+	if (++m->lookups < FEE_MEMO_WARM)
+		return;
+	m->window_hits += (uint32_t)hit;
+	if (++m->window < FEE_MEMO_WINDOW)
+		return;
+	if (m->window_hits * 100 < m->window * FEE_MEMO_KEEP) {
+		if (m->next_rest == 0)
+			m->next_rest = FEE_MEMO_REST;
+		m->rest = m->next_rest;
+		if (m->next_rest < FEE_MEMO_REST_MAX)
+			m->next_rest *= 2;
+	} else
+		m->next_rest = 0;
+	m->window = 0;
+	m->window_hits = 0;
+}
+
+/*
  * Answers batch entries from the cache, from batch_i on, until one that
- * was not priced before (left for price) or the end of the batch. Each
- * entry is looked up once, however often this runs.
+ * was not priced before (left for price) or batch_stop. Each entry is
+ * looked up once, however often this runs.
  */
 static void
 fee_memo_serve(struct fee_vm *vm)
@@ -1100,20 +1336,28 @@ fee_memo_serve(struct fee_vm *vm)
 	struct fee_lines *out;
 	size_t at;
 
-	while (m != NULL && vm->batch_i < vm->batch_n &&
+	while (m != NULL && vm->batch_i < vm->batch_stop &&
 	    vm->memo_checked <= vm->batch_i) {
 		e = &vm->batch[vm->batch_i];
 		vm->memo_checked = vm->batch_i + 1;
+		if (m->rest > 0) {
+			m->rest--;
+			m->missed = NULL;
+			m->misses++;
+			return;
+		}
 		m->missed = e;
 		m->keylen = fee_memo_key(e, m->key);
 		m->hash = fee_memo_hash(m->key, m->keylen);
 		if (m->keylen == 0 || (r = fee_memo_find(m, m->key, m->keylen,
 		    m->hash, &at)) == NULL) {
 			m->misses++;
+			fee_memo_judge(m, 0);
 			return;
 		}
 		m->missed = NULL;
 		m->hits++;
+		fee_memo_judge(m, 1);
 		out = &vm->batch_out[vm->batch_i++];
 		fee_lines_reset(out, e->vat ? e->vat : 'S');
 		if (out->cap < r->nlines) {
@@ -1140,22 +1384,169 @@ fee_memo_of(struct fee_vm *vm)
 	return vm->memo;
 }
 
+/* Is s the text field f held last time? */
+static int
+fee_same(const struct fee_last *l, const char *s)
+{
+	const char *a, *b;
+
+	if (!l->kept)
+		return 0;
+	for (a = s, b = l->s; *a == *b; a++, b++) {
+		if (*a == '\0')
+			return 1;
+	}
+	return 0;
+}
+
 /*
- * nxt(): the next entry of the batch for the driver, as eleven values
- * (minutes, date, activity, out_of_hours, grade, basis, consumer,
- * provider, agreement, vat, today), or nothing at the end. Keeps what
- * price made of the previous entry and answers entries priced before from
- * the cache, in C. Checks the entry as fee_entry_check does, in the same
- * order and words; points lines:add at its lines; and gives it a fresh
- * instruction budget when the batch is the outermost call.
+ * Checks string s as field f, as "as" takes it, interning it, and keeps
+ * its text for fee_same. Returns its index in the intern table, 0 for a
+ * string too long to intern (never the same), -1 when refused.
+ */
+static int
+fee_take(lua_State *L, struct fee_vm *vm, enum fee_field f, const char *s,
+    int as)
+{
+	struct fee_last *l = &vm->last[f];
+	int idx;
+
+	l->kept = 0;
+	if ((idx = fee_intern(L, vm, s, as)) > 0) {
+		memcpy(l->s, s, strlen(s) + 1);
+		l->kept = 1;
+	}
+	return idx;
+}
+
+/*
+ * Pushes string s as per-entry field f: the Lua string returned for f
+ * last time (upvalue 2 + f) when s is the same text, else the interned
+ * one, kept for next time. -1 when the field refuses s.
+ */
+static int
+fee_push_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
+    const char *s, int as)
+{
+	int idx;
+
+	if (fee_same(&vm->last[f], s)) {
+		lua_pushvalue(L, lua_upvalueindex(2 + (int)f));
+		return 0;
+	}
+	if ((idx = fee_take(L, vm, f, s, as)) < 0)
+		return -1;
+	if (idx == 0) {		/* too long to intern: pushed as it is */
+		lua_pushstring(L, s);
+		return 0;
+	}
+	lua_rawgeti(L, lua_upvalueindex(1), idx);
+	lua_pushvalue(L, -1);
+	lua_replace(L, lua_upvalueindex(2 + (int)f));
+	return 0;
+}
+
+/*
+ * A group field of entry e (grade, basis, consumer, provider: NULL only
+ * where "as" is FEE_AS_ANY): 1 when it differs from the last entry's and
+ * is accepted, 0 when the same, -1 when refused.
+ */
+static int
+fee_group_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
+    const char *s, int as)
+{
+	if (s == NULL) {
+		if (as != FEE_AS_ANY)
+			return -1;
+		if (vm->last[f].kept == 2)
+			return 0;
+		vm->last[f].kept = 2;	/* nil */
+		return 1;
+	}
+	if (fee_same(&vm->last[f], s))
+		return 0;
+	if ((vm->group_idx[f] = fee_take(L, vm, f, s, as)) < 0)
+		return -1;
+	vm->group_epoch[f] = vm->intern_epoch;
+	return 1;
+}
+
+/*
+ * Pushes group field f of the entry: the interned string nxt() took,
+ * while the intern table holds it, else interned again when it can be.
+ */
+static void
+fee_push_group(lua_State *L, struct fee_vm *vm, enum fee_field f,
+    const char *s, int as)
+{
+	int idx;
+
+	if (s == NULL)
+		lua_pushnil(L);
+	else if (vm->group_epoch[f] == vm->intern_epoch && vm->group_idx[f] > 0)
+		lua_rawgeti(L, lua_upvalueindex(1), vm->group_idx[f]);
+	else if ((idx = fee_intern(L, vm, s, as)) > 0)
+		lua_rawgeti(L, lua_upvalueindex(1), idx);
+	else
+		lua_pushstring(L, s);
+}
+
+/* Keeps in the cache what the chunk's entries were priced to. */
+static void
+fee_fast_keep(struct fee_vm *vm)
+{
+	size_t i, k;
+
+	for (k = 0; k < vm->npriced; k++) {
+		i = vm->priced[k];
+		fee_memo_put(vm->memo, &vm->batch[i], &vm->batch_out[i]);
+	}
+	vm->npriced = 0;
+}
+
+/*
+ * The end of an uncounted chunk: its results stand if it took less CPU
+ * time than its budget allows, else the run stops here and the chunk is
+ * priced again, counted. Chunks shrink when they take half that time and
+ * grow back when they take less than a quarter.
+ */
+static void
+fee_fast_step(lua_State *L, struct fee_vm *vm)
+{
+	int64_t now = fee_thread_cpu(), used = now - vm->chunk_cpu;
+
+	if (used >= FEE_FAST_NSEC / 2 && vm->chunk_len > FEE_FAST_MIN)
+		vm->chunk_len /= 2;
+	else if (used < FEE_FAST_NSEC / 4 && vm->chunk_len < FEE_FAST_CHUNK)
+		vm->chunk_len *= 2;
+	if (now < 0 || used >= FEE_FAST_NSEC) {
+		vm->fired = 1;
+		lua_pushliteral(L, "uncounted chunk over its time");
+		lua_error(L);
+	}
+	fee_fast_keep(vm);
+	vm->chunk_start = vm->batch_i;
+	vm->chunk_cpu = now;
+}
+
+/*
+ * nxt(): the next entry of the batch for the driver, as minutes, date,
+ * today, activity, out_of_hours and the generation of its group fields
+ * (grade, basis, vat, consumer, provider, agreement: an engagement's, so
+ * they seldom change), which grp() returns; or nothing at batch_stop.
+ * Keeps what price made of the previous entry and answers entries priced
+ * before from the cache, in C. Checks the entry as fee_entry_check does,
+ * in the same order and words, strings only when they differ from the
+ * last entry's; points lines:add at its lines; and gives it a fresh
+ * instruction budget when the batch is the outermost call and counted.
  */
 static int
 fee_lua_next(lua_State *L)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 	const struct fee_entry *e;
-	const char *today;
-	int date, td, act, grade, basis, cons, prov, vat;
+	char vat;
+	int ch;
 
 	if (vm->batch == NULL)
 		return fee_contract(L, "no entry to price");
@@ -1165,72 +1556,169 @@ fee_lua_next(lua_State *L)
 		fee_memo_put(vm->memo, &vm->batch[vm->batch_i - 1],
 		    &vm->batch_out[vm->batch_i - 1]);
 	}
+	if (vm->fast && vm->batch_i - vm->chunk_start >= vm->chunk_len)
+		fee_fast_step(L, vm);
 	fee_memo_serve(vm);
-	if (vm->batch_i == vm->batch_n)
+	if (vm->batch_i == vm->batch_stop)
 		return 0;
 	e = &vm->batch[vm->batch_i];
+	if (vm->memo != NULL && vm->memo->missed == e) {
+		if (vm->fast)
+			vm->priced[vm->npriced++] = vm->batch_i;
+		else
+			vm->memo_pending = 1;
+	}
 	vm->out = &vm->batch_out[vm->batch_i++];
 	fee_lines_reset(vm->out, e->vat ? e->vat : 'S');
-	if (vm->batch_budget && !vm->spent && !vm->oom)
+	if (vm->batch_budget && !vm->fast && !vm->spent && !vm->oom)
 		lua_sethook(L, fee_hook, LUA_MASKCOUNT, FEE_CALL_BUDGET);
-	today = e->today != NULL ? e->today : e->date;
 	if (e->minutes < 0 || e->minutes > 1440)
 		return fee_input_error(L, vm, "minutes: must be between 0 and "
 		    "1440");
-	if (e->date == NULL || (date = fee_intern(L, vm, e->date,
-	    FEE_AS_DATE)) <= 0)
+	lua_pushinteger(L, (lua_Integer)e->minutes);
+	if (e->date == NULL ||
+	    fee_push_field(L, vm, FEE_F_DATE, e->date, FEE_AS_DATE) != 0)
 		return fee_input_error(L, vm, "date: must be a date, YYYY-MM-DD");
-	if ((td = fee_intern(L, vm, today, FEE_AS_DATE)) <= 0)
+	if (e->today == NULL)
+		lua_pushvalue(L, -1);
+	else if (fee_push_field(L, vm, FEE_F_TODAY, e->today,
+	    FEE_AS_DATE) != 0)
 		return fee_input_error(L, vm, "today: must be a date, YYYY-MM-DD");
-	if (e->activity == NULL || (act = fee_intern(L, vm, e->activity,
-	    FEE_AS_TEXT)) <= 0)
+	if (e->activity == NULL || fee_push_field(L, vm, FEE_F_ACTIVITY,
+	    e->activity, FEE_AS_TEXT) != 0)
 		return fee_input_error(L, vm, "activity: must be 1 to 32 bytes");
-	if (e->grade == NULL || (grade = fee_intern(L, vm, e->grade,
-	    FEE_AS_TEXT)) <= 0)
+	lua_pushboolean(L, e->out_of_hours);
+	/* Unknown until the end: an error on the way means a new group. */
+	ch = !vm->group_known;
+	vm->group_known = 0;
+	if (e->grade == NULL || (ch |= fee_group_field(L, vm, FEE_F_GRADE,
+	    e->grade, FEE_AS_TEXT)) < 0)
 		return fee_input_error(L, vm, "grade: must be 1 to 32 bytes");
-	if (e->basis == NULL || (basis = fee_intern(L, vm, e->basis,
-	    FEE_AS_BASIS)) <= 0)
+	if (e->basis == NULL || (ch |= fee_group_field(L, vm, FEE_F_BASIS,
+	    e->basis, FEE_AS_BASIS)) < 0)
 		return fee_input_error(L, vm, "basis: must be hourly, daily, "
 		    "fixed or capped");
 	if (e->vat != 0 && e->vat != 'S' && e->vat != 'O')
 		return fee_input_error(L, vm, "vat: must be S or O");
-	cons = e->consumer ? fee_intern(L, vm, e->consumer, FEE_AS_ANY) : 0;
-	prov = e->provider ? fee_intern(L, vm, e->provider, FEE_AS_ANY) : 0;
-	vat = fee_intern(L, vm, e->vat == 'O' ? "O" : "S", FEE_AS_ANY);
-	lua_pushinteger(L, (lua_Integer)e->minutes);
-	lua_rawgeti(L, lua_upvalueindex(1), date);
-	lua_rawgeti(L, lua_upvalueindex(1), act);
-	lua_pushboolean(L, e->out_of_hours);
-	lua_rawgeti(L, lua_upvalueindex(1), grade);
-	lua_rawgeti(L, lua_upvalueindex(1), basis);
-	fee_push_interned(L, cons, e->consumer);
-	fee_push_interned(L, prov, e->provider);
+	vat = e->vat == 'O' ? 'O' : 'S';
+	ch |= fee_group_field(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
+	ch |= fee_group_field(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
+	if (ch || vat != vm->group_vat || e->agreement != vm->group_agreement) {
+		vm->group_vat = vat;
+		vm->group_agreement = e->agreement;
+		vm->group++;
+	}
+	vm->group_known = 1;
+	lua_pushinteger(L, vm->group);
+	return 6;
+}
+
+/*
+ * grp(): the group fields of the entry nxt() handed out last: grade,
+ * basis, vat, consumer, provider, agreement.
+ */
+static int
+fee_lua_group(lua_State *L)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+	const struct fee_entry *e;
+
+	if (vm->batch == NULL || vm->batch_i == 0)
+		return fee_contract(L, "no entry to price");
+	e = &vm->batch[vm->batch_i - 1];
+	fee_push_group(L, vm, FEE_F_GRADE, e->grade, FEE_AS_TEXT);
+	fee_push_group(L, vm, FEE_F_BASIS, e->basis, FEE_AS_BASIS);
+	lua_pushstring(L, e->vat == 'O' ? "O" : "S");
+	fee_push_group(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
+	fee_push_group(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
 	lua_pushinteger(L, (lua_Integer)e->agreement);
-	lua_rawgeti(L, lua_upvalueindex(1), vat);
-	lua_rawgeti(L, lua_upvalueindex(1), td);
-	vm->memo_pending = vm->memo != NULL;
-	return 11;
+	return 6;
+}
+
+/*
+ * Runs the driver over entries start to stop - 1 (nxt hands them out);
+ * entries not looked up yet and priced before come from the cache, and a
+ * run the cache answers whole never enters the state.
+ */
+static int
+fee_vm_run(struct fee_vm *vm, size_t start, size_t stop, char **err)
+{
+	lua_State *L = vm->L;
+	int top, st;
+
+	vm->batch_i = start;
+	vm->batch_stop = stop;
+	vm->memo_pending = 0;
+	vm->npriced = 0;
+	fee_memo_serve(vm);
+	if (vm->batch_i == stop)
+		return FEE_OK;
+	top = lua_gettop(L);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_price);
+	st = fee_vm_pcall(vm, 0, 1, top + 1, FEE_CALL_BUDGET, err);
+	if (st == FEE_OK && !lua_isnil(L, -1)) {
+		fee_set_error(err, "%s: price returned a %s; charge lines are "
+		    "added with lines:add", vm->rs->chunk + 1,
+		    luaL_typename(L, -1));
+		st = FEE_E_CONTRACT;
+	}
+	lua_settop(L, top);
+	return st;
+}
+
+/*
+ * Runs from entry start on uncounted (see fee_fast_ok), chunk by chunk;
+ * returns where it got to: n when done, else the start of the chunk that
+ * must be priced again, counted.
+ */
+static size_t
+fee_vm_run_fast(struct fee_vm *vm, size_t start, size_t n)
+{
+	char *err = NULL;
+	int st;
+
+	vm->fast = 1;
+	vm->fired = 0;
+	vm->chunk_start = start;
+	if (vm->chunk_len == 0)
+		vm->chunk_len = FEE_FAST_CHUNK;
+	vm->chunk_cpu = fee_thread_cpu();
+	fee_fast_arm(vm);
+	st = fee_vm_run(vm, start, n, &err);
+	fee_fast_disarm(vm);
+	lua_sethook(vm->L, NULL, 0, 0);
+	vm->fast = 0;
+	free(err);
+	if (st == FEE_OK && !vm->fired && vm->chunk_cpu >= 0 &&
+	    fee_thread_cpu() - vm->chunk_cpu < FEE_FAST_NSEC) {
+		fee_fast_keep(vm);
+		return n;
+	}
+	if (vm->chunk_len > FEE_FAST_MIN)
+		vm->chunk_len /= 2;
+	vm->npriced = 0;
+	vm->fired = 0;
+	return vm->chunk_start;
 }
 
 /*
  * Prices v[0..n-1] into out[0..n-1] with one call into the state: the
- * driver takes each entry from nxt() and calls price; entries priced
- * before come from the cache, and a batch the cache answers whole never
- * enters the state. Saves and restores the batch so a nested call (a
+ * driver takes each entry from nxt() and calls price. A large batch runs
+ * uncounted, chunk by chunk, a chunk in doubt again counted; the rest
+ * counted throughout. Saves and restores the batch so a nested call (a
  * test's t.price) cannot confuse an outer one.
  */
 static int
 fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
     struct fee_lines *out, size_t *failed, char **err)
 {
-	lua_State *L = vm->L;
 	const struct fee_entry *batch = vm->batch;
 	struct fee_lines *batch_out = vm->batch_out, *was_out = vm->out;
-	size_t batch_n = vm->batch_n, batch_i = vm->batch_i, i;
-	size_t memo_checked = vm->memo_checked;
+	size_t batch_n = vm->batch_n, batch_i = vm->batch_i, i, start, stop;
+	size_t batch_stop = vm->batch_stop, memo_checked = vm->memo_checked;
 	int batch_budget = vm->batch_budget, negative_ok = vm->negative_ok;
-	int memo_pending = vm->memo_pending;
-	int top = lua_gettop(L), st = FEE_OK;
+	int memo_pending = vm->memo_pending, st = FEE_OK;
 
 	if (failed != NULL)
 		*failed = 0;
@@ -1243,32 +1731,33 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->batch = v;
 	vm->batch_out = out;
 	vm->batch_n = n;
-	vm->batch_i = 0;
 	vm->batch_budget = vm->depth == 0;
 	vm->negative_ok = 0;
+	vm->batch_i = 0;
+	vm->batch_stop = n;
 	vm->memo_checked = 0;
 	vm->memo_pending = 0;
 	fee_memo_of(vm);
 	fee_memo_serve(vm);
-	if (vm->batch_i == n)	/* every entry priced before */
-		goto done;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_price);
-	st = fee_vm_pcall(vm, 0, 1, top + 1, FEE_CALL_BUDGET, err);
-	if (st == FEE_OK && !lua_isnil(L, -1)) {
-		fee_set_error(err, "%s: price returned a %s; charge lines are "
-		    "added with lines:add", vm->rs->chunk + 1,
-		    luaL_typename(L, -1));
-		st = FEE_E_CONTRACT;
+	for (start = vm->batch_i; start < n;) {
+		if (fee_fast_ok(vm, n - start)) {
+			if ((start = fee_vm_run_fast(vm, start, n)) == n)
+				break;
+			stop = n - start > vm->chunk_len ? start + vm->chunk_len : n;
+		} else
+			stop = n;
+		st = fee_vm_run(vm, start, stop, err);
+		if (st != FEE_OK)
+			break;
+		start = stop;
 	}
 	if (st != FEE_OK && failed != NULL)
 		*failed = vm->batch_i > 0 ? vm->batch_i - 1 : 0;
-	lua_settop(L, top);
-done:
 	vm->batch = batch;
 	vm->batch_out = batch_out;
 	vm->batch_n = batch_n;
 	vm->batch_i = batch_i;
+	vm->batch_stop = batch_stop;
 	vm->batch_budget = batch_budget;
 	vm->negative_ok = negative_ok;
 	vm->memo_checked = memo_checked;
@@ -1475,11 +1964,13 @@ static int
 fee_driver(struct fee_vm *vm)
 {
 	static const char src[] =
-	    "local entry, ctx, lines, price, nxt = ...\n"
+	    "local entry, ctx, lines, price, nxt, grp = ...\n"
+	    "local lg, g, b, v, c, p, ag\n"
 	    "return function()\n"
 	    "while true do\n"
-	    "local m, d, a, o, g, b, c, p, ag, v, td = nxt()\n"
+	    "local m, d, td, a, o, gen = nxt()\n"
 	    "if m == nil then return end\n"
+	    "if gen ~= lg then g, b, v, c, p, ag = grp() lg = gen end\n"
 	    "entry.minutes = m entry.date = d entry.activity = a\n"
 	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
 	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
@@ -1489,6 +1980,7 @@ fee_driver(struct fee_vm *vm)
 	    "end\n"
 	    "end\n";
 	lua_State *L = vm->L;
+	int i;
 
 	if (fee_load_chunk(L, vm, src, sizeof src - 1, "=price") != LUA_OK) {
 		lua_pop(L, 1);
@@ -1499,8 +1991,14 @@ fee_driver(struct fee_vm *vm)
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
 	lua_pushvalue(L, -5);
 	lua_createtable(L, FEE_INTERN_SLOTS / 2, 0);
-	lua_pushcclosure(L, fee_lua_next, 1);
-	if (lua_pcall(L, 5, 1, 0) != LUA_OK) {
+	lua_pushvalue(L, -1);
+	lua_pushcclosure(L, fee_lua_group, 1);
+	lua_insert(L, -2);
+	for (i = 0; i < FEE_NFIELDS; i++)
+		lua_pushnil(L);		/* what nxt() returned last */
+	lua_pushcclosure(L, fee_lua_next, 1 + FEE_NFIELDS);
+	lua_insert(L, -2);
+	if (lua_pcall(L, 6, 1, 0) != LUA_OK) {
 		lua_pop(L, 1);
 		return FEE_E_MEMORY;
 	}
@@ -1539,7 +2037,10 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	lua_createtable(L, 0, 4);
 	vm->ref_period_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, fee_lua_add);
+	lua_pushnil(L);
+	lua_pushnil(L);
+	lua_pushnil(L);
+	lua_pushcclosure(L, fee_lua_add, 3);
 	lua_setfield(L, -2, "add");
 	vm->ref_lines = luaL_ref(L, LUA_REGISTRYINDEX);
 
@@ -1595,6 +2096,9 @@ fee_vm_close(struct fee_vm *vm)
 	fee_lines_free(&vm->scratch);
 	free(vm->intern);
 	vm->intern = NULL;
+	if (vm->timer_tid != 0)
+		timer_delete(vm->timer);
+	vm->timer_tid = 0;
 	fee_memo_free(vm->memo);
 	vm->memo = NULL;
 	fee_replay_free(vm);

@@ -438,6 +438,68 @@ test_batch(void **state)
 	free(err);
 }
 
+/*
+ * A large batch is priced uncounted, chunk by chunk, and the outcome is
+ * still the counted one: an entry that never returns is stopped and
+ * named, one that runs past its budget and then returns is refused all
+ * the same, and one within its budget prices as fee_price prices it.
+ */
+static void
+test_batch_uncounted(void **state)
+{
+	enum { N = 3000 };
+	struct fixture *f = *state;
+	struct fee_ruleset *rs;
+	struct fee_entry *v = xcalloc(N, sizeof *v);
+	struct fee_lines *out = xcalloc(N, sizeof *out);
+	char *err = NULL, *path;
+	size_t failed = 99, i;
+
+	path = xprintf("%s/tests/fees/slow_one.lua", srcdir);
+	rs = fee_load(f->fe, path, 0, &err);
+	free(path);
+	assert_non_null(rs);
+	for (i = 0; i < N; i++)
+		v[i] = entry((int64_t)(i % 500 + 1), "2025-03-04", "advice",
+		    "standard");
+	v[2100].minutes = 1003;
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(out[i].n, 1);
+		assert_int_equal(out[i].total, v[i].minutes);
+	}
+	assert_int_equal(fee_price(rs, &v[2100], &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.total, 1003);
+
+	v[1700].minutes = 1002;
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err),
+	    FEE_E_LIMIT);
+	assert_int_equal(failed, 1700);
+	assert_contains(err, "slow_one.lua:");
+	assert_contains(err, "instruction limit reached");
+	for (i = 0; i < N; i++)
+		assert_int_equal(out[i].n, 0);
+	assert_int_equal(fee_price(rs, &v[1700], &f->lines, &err),
+	    FEE_E_LIMIT);
+
+	v[1700].minutes = 1;
+	v[2500].minutes = 1001;
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err),
+	    FEE_E_LIMIT);
+	assert_int_equal(failed, 2500);
+	assert_contains(err, "instruction limit reached");
+
+	v[2500].minutes = 1;
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	assert_int_equal(out[2500].total, 1);
+	fee_ruleset_free(rs);
+	for (i = 0; i < N; i++)
+		fee_lines_free(&out[i]);
+	free(out);
+	free(v);
+	free(err);
+}
+
 static int64_t
 price_one(struct fixture *f, struct fee_ruleset *rs)
 {
@@ -586,6 +648,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stateful_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_uncounted, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
