@@ -32,6 +32,7 @@ struct rc_link {
 /* An engagement as the run sees it. */
 struct rc_eng {
 	int64_t id, provider, consumer, agreement, budget, cap, terms;
+	int64_t open; /* open entries, some perhaps on other drafts */
 	char basis[12], ends[11], completed[11], grade[16];
 	char provider_code[16], consumer_code[16], ruleset[65];
 	char *po, *cost_centre, vat;
@@ -728,33 +729,78 @@ rc_link_cmp(const void *a, const void *b)
 	return (x->entry > y->entry) - (x->entry < y->entry);
 }
 
+/* Appends a separator and an entry id to the list being built, with
+ * room left for its closing bracket. */
+static void
+rc_ids_add(struct rc_buf *b, char sep, int64_t id)
+{
+	char tmp[24];
+	size_t n = 0;
+	uint64_t v = id < 0 ? (uint64_t)0 - (uint64_t)id : (uint64_t)id;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (id < 0)
+		tmp[n++] = '-';
+	if (b->cap - b->len < n + 3) {
+		b->cap = b->cap * 2 + n + 4096;
+		if ((b->s = realloc(b->s, b->cap)) == NULL)
+			abort();
+	}
+	b->s[b->len++] = sep;
+	while (n > 0)
+		b->s[b->len++] = tmp[--n];
+}
+
+/* Links one line to its entries, given as "[id,id,...]": one statement
+ * a line, as a row at a time costs more than the row. */
+static int
+rc_bill_line(struct rc_state *st, int64_t line, struct rc_buf *ids)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(st->db, "INSERT INTO recharge_billed "
+	    "(line_id, entry_id) SELECT ?1, value FROM json_each(?2)");
+	int rc;
+
+	ids->s[ids->len] = ']';
+	ids->s[ids->len + 1] = '\0';
+	if (s == NULL)
+		return rc_fail(st, "billing entries");
+	h->stmt_bind_int64(s, 1, line);
+	h->stmt_bind_text(s, 2, ids->s);
+	rc = h->stmt_step(s);
+	h->stmt_reset(s);
+	ids->len = 0;
+	if (rc != EP_STEP_DONE) {
+		snprintf(st->err, st->errlen, "billing entries of line %lld: %s",
+		    (long long)line, h->db_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
 /* Records which lines bill each entry of the draft, in key order: the
  * draft's lines are the newest, so the rows go on the table's end. */
 static int
 rc_bill_entries(struct rc_state *st)
 {
-	const struct ep_host *h = rc_host;
-	ep_stmt *s;
-	size_t i;
-	int rc;
+	struct rc_buf ids = { NULL, 0, 0 };
+	size_t i, j;
+	int rc = 0;
 
 	qsort(st->links, st->nlinks, sizeof *st->links, rc_link_cmp);
-	for (i = 0; i < st->nlinks; i++) {
-		if ((s = h->db_prepare(st->db, "INSERT INTO recharge_billed "
-		    "(line_id, entry_id) VALUES (?, ?)")) == NULL)
-			return rc_fail(st, "billing entries");
-		h->stmt_bind_int64(s, 1, st->links[i].line);
-		h->stmt_bind_int64(s, 2, st->links[i].entry);
-		rc = h->stmt_step(s);
-		h->stmt_reset(s);
-		if (rc != EP_STEP_DONE) {
-			snprintf(st->err, st->errlen, "billing entry %lld: %s",
-			    (long long)st->links[i].entry, h->db_errmsg(st->db));
-			return -1;
-		}
+	for (i = 0; i < st->nlinks && rc == 0; i = j) {
+		ids.len = 0;
+		for (j = i; j < st->nlinks && st->links[j].line ==
+		    st->links[i].line; j++)
+			rc_ids_add(&ids, j == i ? '[' : ',', st->links[j].entry);
+		rc = rc_bill_line(st, st->links[i].line, &ids);
 	}
+	rc_buf_free(&ids);
 	st->nlinks = st->eng_links = 0;
-	return 0;
+	return rc;
 }
 
 /* Fixed fees, budgets and bonus, once per engagement and month. */
@@ -874,6 +920,7 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	g->vat = h->stmt_text(s, 12)[0];
 	g->cap = h->stmt_int64(s, 13);
 	g->terms = h->stmt_int64(s, 14);
+	g->open = h->stmt_int64(s, 17);
 	if ((g->po = strdup(h->stmt_text(s, 15))) == NULL ||
 	    (g->cost_centre = strdup(h->stmt_text(s, 16))) == NULL)
 		abort();
@@ -897,7 +944,9 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"'standard'), coalesce(a.vat_category, 'S'), " \
 	"coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
 	"c.payment_terms_days), coalesce(q.po_reference, ''), " \
-	"coalesce(q.cost_centre, '') FROM g JOIN experts x ON x.id = " \
+	"coalesce(q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \
+	"WHERE t.engagement_id = g.id AND " RC_OPEN ") FROM g JOIN experts x " \
+	"ON x.id = " \
 	"g.expert_id JOIN organisations p ON p.id = g.provider_id JOIN " \
 	"organisations c ON c.id = g.consumer_id JOIN requests q ON q.id = " \
 	"g.request_id LEFT JOIN agreements a ON a.id = g.agreement ORDER BY " \
@@ -962,15 +1011,19 @@ rc_same_draft(const struct rc_eng *a, const struct rc_eng *b)
 }
 
 /* How many entries the run will price, for its progress: the open ones
- * less those other months' drafts hold. */
+ * of the month's engagements less those other months' drafts hold. */
 static int64_t
-rc_count(struct rc_state *st)
+rc_count(struct rc_state *st, const struct rc_eng *v, size_t n)
 {
-	return rc_scalar(st->db, "SELECT (SELECT count(*) FROM time_entries t "
-	    "WHERE " RC_OPEN ") - (SELECT count(DISTINCT b.entry_id) FROM "
-	    "recharge_invoices i JOIN recharge_lines l ON l.invoice_id = i.id "
-	    "JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t ON "
-	    "t.id = b.entry_id WHERE i.state = 'draft' AND " RC_OPEN ")",
+	int64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += v[i].open;
+	return total - rc_scalar(st->db, "SELECT count(DISTINCT b.entry_id) "
+	    "FROM recharge_invoices i JOIN recharge_lines l ON l.invoice_id = "
+	    "i.id JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t "
+	    "ON t.id = b.entry_id WHERE i.state = 'draft' AND " RC_OPEN,
 	    st->period, st->next, 0, 0);
 }
 
@@ -1078,11 +1131,11 @@ rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run, FILE *report,
 		goto out;
 	if (rc_drop_drafts(&st) != 0)
 		goto out;
-	st.total = rc_count(&st);
-	if (progress != NULL)
-		progress(0, st.total, parg);
 	if (rc_engagements(&st, &engs, &neng) != 0)
 		goto out;
+	st.total = rc_count(&st, engs, neng);
+	if (progress != NULL)
+		progress(0, st.total, parg);
 	for (i = 0; i < neng; i = j) {
 		for (j = i + 1; j < neng && rc_same_draft(&engs[i], &engs[j]); j++)
 			;
