@@ -156,8 +156,8 @@ rc_scalar(ep_db *db, const char *sql, const char *t1, const char *t2,
 }
 
 /* Whether the process that claimed a run is still there. */
-static int
-rc_pid_alive(int64_t pid)
+int
+rc_run_alive(int64_t pid)
 {
 	if (pid <= 0 || pid != (pid_t)pid)
 		return 0;
@@ -196,7 +196,7 @@ rc_run_busy(struct rc_state *st)
 		return rc_fail(st, "runs");
 	if (id == 0)
 		return 0;
-	if (rc_pid_alive(pid) && quiet < RC_RUN_STALE) {
+	if (rc_run_alive(pid) && quiet < RC_RUN_STALE) {
 		snprintf(st->err, st->errlen, "period: a run of %s is already "
 		    "running (process %lld, since %s): wait for it to finish",
 		    st->period, (long long)pid, since);
