@@ -62,12 +62,15 @@ struct rc_state {
 	const struct rc_eng *key;
 	int64_t invoice, position, subtotal, consumer_before;
 	int cc_mixed;
-	/* the current engagement's lines */
+	/* the draft's lines being gathered, the current engagement's from
+	 * eng_groups on; each engagement's from first[i] */
 	struct rc_group *groups;
-	size_t ngroups, groups_cap;
-	/* the draft's links, and where the engagement's begin */
+	size_t ngroups, groups_cap, eng_groups;
+	size_t *first;
+	size_t first_cap;
+	/* the draft's links */
 	struct rc_link *links;
-	size_t nlinks, links_cap, eng_links;
+	size_t nlinks, links_cap;
 	struct rc_batch *batch;
 	struct rc_run_summary *sum;
 	char *err;
@@ -522,7 +525,6 @@ rc_invoice_new(struct rc_state *st, const struct rc_eng *g)
 	st->position = 0;
 	st->subtotal = 0;
 	st->cc_mixed = 0;
-	st->nlinks = 0;
 	return 0;
 }
 
@@ -535,7 +537,7 @@ rc_group_add(struct rc_state *st, const char *hash, const char *description,
 	struct rc_group *g;
 	size_t i;
 
-	for (i = 0; i < st->ngroups; i++) {
+	for (i = st->eng_groups; i < st->ngroups; i++) {
 		g = &st->groups[i];
 		if (g->unit_price == unit_price && g->vat == vat &&
 		    strcmp(g->description, description) == 0 &&
@@ -695,15 +697,15 @@ out:
 	return rc;
 }
 
-/* Writes the engagement's lines and points its links at them. */
+/* Writes the lines gathered for an engagement (groups from..to). */
 static int
 rc_flush_engagement(struct rc_state *st, const struct rc_eng *g,
-    int64_t *priced)
+    size_t from, size_t to, int64_t *priced)
 {
 	size_t i;
 
 	*priced = 0;
-	for (i = 0; i < st->ngroups; i++) {
+	for (i = from; i < to; i++) {
 		struct rc_group *gr = &st->groups[i];
 
 		gr->line = rc_line_add(st, "entries", g->id, gr->description,
@@ -713,9 +715,6 @@ rc_flush_engagement(struct rc_state *st, const struct rc_eng *g,
 			return -1;
 		*priced += gr->amount;
 	}
-	for (i = st->eng_links; i < st->nlinks; i++)
-		st->links[i].line = st->groups[st->links[i].line].line;
-	st->eng_links = st->nlinks;
 	return 0;
 }
 
@@ -799,7 +798,7 @@ rc_bill_entries(struct rc_state *st)
 		rc = rc_bill_line(st, st->links[i].line, &ids);
 	}
 	rc_buf_free(&ids);
-	st->nlinks = st->eng_links = 0;
+	st->nlinks = 0;
 	return rc;
 }
 
@@ -856,35 +855,97 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	return rc_terms_add(st, g->id, res.ruleset_hash, priced, before, -1);
 }
 
+/* The store's change counter: it moves when another connection commits. */
+static int64_t
+rc_data_version(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(st->db, "PRAGMA data_version");
+	int64_t v = -1;
+
+	if (s != NULL && h->stmt_step(s) == EP_STEP_ROW)
+		v = h->stmt_int64(s, 0);
+	if (s != NULL)
+		h->stmt_reset(s);
+	return v;
+}
+
+/* Reads and prices the draft's engagements' entries into lines and
+ * links in memory; nothing is written. */
+static int
+rc_draft_price(struct rc_state *st, const struct rc_eng *g, size_t n)
+{
+	size_t i;
+
+	if (n + 1 > st->first_cap) {
+		st->first_cap = n + 64;
+		st->first = realloc(st->first, st->first_cap * sizeof *st->first);
+		if (st->first == NULL)
+			abort();
+	}
+	st->ngroups = st->nlinks = 0;
+	for (i = 0; i < n; i++) {
+		st->first[i] = st->eng_groups = st->ngroups;
+		if (rc_price_entries(st, &g[i]) != 0)
+			return -1;
+		if (st->progress != NULL)
+			st->progress(st->done, st->total, st->parg);
+	}
+	st->first[n] = st->ngroups;
+	return 0;
+}
+
+/* Writes the priced draft: its invoice, lines, terms and links. */
+static int
+rc_draft_write(struct rc_state *st, const struct rc_eng *g, size_t n)
+{
+	int64_t priced;
+	size_t i;
+
+	if (rc_invoice_new(st, g) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(g[i].cost_centre, g[0].cost_centre) != 0)
+			st->cc_mixed = 1;
+		if (rc_flush_engagement(st, &g[i], st->first[i], st->first[i + 1],
+		    &priced) != 0)
+			return -1;
+		st->subtotal += priced;
+		if (rc_engagement_terms(st, &g[i], priced) != 0)
+			return -1;
+	}
+	for (i = 0; i < st->nlinks; i++)
+		st->links[i].line = st->groups[st->links[i].line].line;
+	return rc_invoice_finish(st) != 0 || rc_bill_entries(st) != 0 ? -1 : 0;
+}
+
 /*
  * Builds one draft from its engagements (same provider, consumer,
  * agreement, VAT category and purchase order) in one step: a crash
- * leaves the draft whole or not there.
+ * leaves the draft whole or not there. The entries are read and priced
+ * before the step takes the write lock, so other writers have it
+ * meanwhile; if another connection committed since (the store's change
+ * counter moved), they are read and priced again inside the step.
  */
 static int
 rc_draft(struct rc_state *st, const struct rc_eng *g, size_t n)
 {
 	const struct ep_host *h = rc_host;
 	char idtext[24], summary[200];
-	int64_t priced, entries = st->sum->entries, lines = st->sum->lines;
-	size_t i;
+	int64_t entries = st->sum->entries, lines = st->sum->lines;
+	int64_t done = st->done, version = 0;
 
-	if (rc_step_begin(st) != 0 || rc_invoice_new(st, g) != 0)
+	if (!st->dry_run && (version = rc_data_version(st)) < 0)
+		return rc_fail(st, "data version");
+	if (rc_draft_price(st, g, n) != 0 || rc_step_begin(st) != 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (strcmp(g[i].cost_centre, g[0].cost_centre) != 0)
-			st->cc_mixed = 1;
-		st->ngroups = 0;
-		if (rc_price_entries(st, &g[i]) != 0 ||
-		    rc_flush_engagement(st, &g[i], &priced) != 0)
+	if (!st->dry_run && rc_data_version(st) != version) {
+		st->done = done;
+		st->sum->entries = entries;
+		if (rc_draft_price(st, g, n) != 0)
 			return -1;
-		st->subtotal += priced;
-		if (rc_engagement_terms(st, &g[i], priced) != 0)
-			return -1;
-		if (st->progress != NULL)
-			st->progress(st->done, st->total, st->parg);
 	}
-	if (rc_invoice_finish(st) != 0 || rc_bill_entries(st) != 0)
+	if (rc_draft_write(st, g, n) != 0)
 		return -1;
 	if (!st->dry_run && st->position > 0) {
 		snprintf(idtext, sizeof idtext, "%lld", (long long)st->invoice);
@@ -1155,6 +1216,7 @@ out:
 	rc_engs_free(engs, neng);
 	free(st.batch);
 	free(st.groups);
+	free(st.first);
 	free(st.links);
 	return rc;
 }
