@@ -7,10 +7,10 @@
 -- are one range to read, count or delete; an entry's lines are found
 -- through its engagement (time_entries_engagement, then recharge_lines
 -- by engagement). The line gives the invoice. At most once, ever: a run
--- takes only entries on no draft (under its month's claim in
--- recharge_runs, inside the draft's own transaction), and issuing moves
--- each entry from approved to invoiced, which refuses an entry another
--- issued invoice has taken. A credit note moves the rows of its lines to
+-- takes only entries on no draft as the store stands when the draft's
+-- own transaction commits (under its month's claim in recharge_runs),
+-- and issuing moves each entry from approved to invoiced, which refuses
+-- an entry another issued invoice has taken. A credit note moves the rows of its lines to
 -- recharge_released. No foreign keys: the run links only lines it has
 -- just written, in the same transaction, and checking each of a million
 -- rows costs a tenth of the run; a line that still bills entries is kept

@@ -1143,8 +1143,8 @@ rc_run_failed(struct rc_state *st)
  * adjustments, lines excluded last month), committing each draft in a
  * step of its own so other writers get their turns; a crash leaves every
  * draft whole or absent, and the next run of the month starts over. An
- * entry is taken only when no draft holds it, inside the step that links
- * it, so running again never bills an entry twice. A dry run is one
+ * entry is taken only when no draft holds it as the store stands in the
+ * step that links it, so running again never bills an entry twice. A dry run is one
  * transaction, rolled back: it reports and saves nothing.
  */
 int
