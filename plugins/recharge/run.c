@@ -414,9 +414,13 @@ rc_invoice_finish(struct rc_state *st)
 	char money[32];
 
 	if (st->position == 0) {
+		/* Nothing to bill (every entry went to another draft, or an
+		 * engagement ended with nothing due): no draft, nor its terms. */
 		st->nlinks = 0;
-		return rc_do(st, "DELETE FROM recharge_invoices WHERE id = ?2 AND "
-		    "period = ?1", st->invoice, "empty draft");
+		return rc_do(st, "DELETE FROM recharge_terms WHERE invoice_id = ?2",
+		    st->invoice, "empty draft") != 0 || rc_do(st, "DELETE FROM "
+		    "recharge_invoices WHERE id = ?2 AND period = ?1", st->invoice,
+		    "empty draft") != 0 ? -1 : 0;
 	}
 	before_cap = k->cap;
 	if (k->cap >= 0) {
@@ -789,7 +793,8 @@ rc_bill_entries(struct rc_state *st)
 	size_t i, j;
 	int rc = 0;
 
-	qsort(st->links, st->nlinks, sizeof *st->links, rc_link_cmp);
+	if (st->nlinks > 1)
+		qsort(st->links, st->nlinks, sizeof *st->links, rc_link_cmp);
 	for (i = 0; i < st->nlinks && rc == 0; i = j) {
 		ids.len = 0;
 		for (j = i; j < st->nlinks && st->links[j].line ==
