@@ -105,6 +105,7 @@ SERVER_TESTS = \
 	tests/integration/plugins.test \
 	tests/integration/recharge-crash.test \
 	tests/integration/recharge-progress.test \
+	tests/integration/recharge-runs.test \
 	tests/integration/recharge.test \
 	tests/integration/reports-paths.test \
 	tests/integration/reports.test \

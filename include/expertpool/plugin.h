@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 #define EP_ABI_MAJOR 1
-#define EP_ABI_MINOR 1
+#define EP_ABI_MINOR 2
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 #define EP_PLUGIN_ENTRY expertpool_plugin
@@ -270,6 +270,13 @@ struct ep_host {
 	    const struct ep_fee_engagement *eng, struct ep_fee_result *out);
 	int (*fees_invoice)(ep_fees *f, const char *ruleset, const char *hash,
 	    const struct ep_fee_invoice *inv, struct ep_fee_result *out);
+	/* ABI 1.2: prices entries[0..n-1] into out[0..n-1] with one call into
+	 * the rule set, as an invoice run does; each entry has the budget of a
+	 * fees_price call. 0, or -1 with *failed the index of the entry that
+	 * failed and out[*failed].error saying why (every out then empty). */
+	int (*fees_price_batch)(ep_fees *f, const char *ruleset,
+	    const char *hash, const struct ep_fee_entry *entries, size_t n,
+	    struct ep_fee_result *out, size_t *failed);
 };
 
 /* True when the running host's table has the member. */

@@ -75,10 +75,11 @@ rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
 	}
 	h->stmt_reset(s);
 	s = h->db_prepare(db, "SELECT l.position, b.entry_id FROM (SELECT "
-	    "entry_id, line_id FROM recharge_billed WHERE invoice_id = ?1 UNION "
-	    "ALL SELECT entry_id, line_id FROM recharge_released WHERE "
-	    "invoice_id = ?1) b JOIN recharge_lines l ON l.id = b.line_id ORDER "
-	    "BY l.position, b.entry_id");
+	    "b.entry_id, b.line_id FROM recharge_lines k JOIN recharge_billed b "
+	    "ON b.line_id = k.id WHERE k.invoice_id = ?1 UNION ALL SELECT "
+	    "entry_id, line_id FROM recharge_released WHERE invoice_id = ?1) b "
+	    "JOIN recharge_lines l ON l.id = b.line_id ORDER BY l.position, "
+	    "b.entry_id");
 	h->stmt_bind_int64(s, 1, invoice_id);
 	{
 		int64_t last = -1;
@@ -312,11 +313,13 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 	}
 	billed = -1;
 	n = rc_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
-	    "state = 'approved' AND id IN (SELECT entry_id FROM recharge_billed "
-	    "WHERE invoice_id = ?1)", invoice_id, 0);
+	    "state = 'approved' AND id IN (SELECT b.entry_id FROM recharge_lines "
+	    "l JOIN recharge_billed b ON b.line_id = l.id WHERE l.invoice_id = "
+	    "?1)", invoice_id, 0);
 	{
-		ep_stmt *s = h->db_prepare(db, "SELECT count(*) FROM "
-		    "recharge_billed WHERE invoice_id = ?");
+		ep_stmt *s = h->db_prepare(db, "SELECT count(DISTINCT "
+		    "b.entry_id) FROM recharge_lines l JOIN recharge_billed b ON "
+		    "b.line_id = l.id WHERE l.invoice_id = ?");
 
 		h->stmt_bind_int64(s, 1, invoice_id);
 		if (h->stmt_step(s) == EP_STEP_ROW)
@@ -462,17 +465,24 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
 	h->stmt_bind_int64(s, 4, id);
 	step = h->stmt_step(s);
 	h->stmt_reset(s);
-	/* Release the credited lines' entries. */
+	/* Release the credited lines' links; an entry goes back to approved
+	 * once no line bills it any more (one priced into two lines stays
+	 * invoiced while the other line stands). */
 	if (step != EP_STEP_DONE ||
 	    rc_exec_id(db, "INSERT INTO recharge_released (entry_id, invoice_id, "
-	    "line_id, credit_id) SELECT b.entry_id, b.invoice_id, b.line_id, ?1 "
-	    "FROM recharge_billed b JOIN recharge_lines c ON c.credits_line_id = "
-	    "b.line_id WHERE c.invoice_id = ?1", id, 0) < 0 ||
+	    "line_id, credit_id) SELECT b.entry_id, l.invoice_id, b.line_id, ?1 "
+	    "FROM recharge_lines c JOIN recharge_billed b ON b.line_id = "
+	    "c.credits_line_id JOIN recharge_lines l ON l.id = b.line_id WHERE "
+	    "c.invoice_id = ?1", id, 0) < 0 ||
+	    rc_exec_id(db, "DELETE FROM recharge_billed WHERE line_id IN (SELECT "
+	    "credits_line_id FROM recharge_lines WHERE invoice_id = ?1)", id,
+	    0) < 0 ||
 	    rc_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE id "
-	    "IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1)",
+	    "IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1) "
+	    "AND NOT EXISTS (SELECT 1 FROM recharge_lines l JOIN "
+	    "recharge_billed b ON b.line_id = l.id AND b.entry_id = "
+	    "time_entries.id WHERE l.engagement_id = time_entries.engagement_id)",
 	    id, 0) < 0 ||
-	    rc_exec_id(db, "DELETE FROM recharge_billed WHERE entry_id IN (SELECT "
-	    "entry_id FROM recharge_released WHERE credit_id = ?1)", id, 0) < 0 ||
 	    rc_exec_id(db, "UPDATE recharge_invoices SET state = 'credited' "
 	    "WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines l WHERE "
 	    "l.invoice_id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines c "
@@ -491,10 +501,50 @@ out:
 	return rc_finish(db, rc, err, len);
 }
 
+#define RC_EXCLUDE_MAX 64
+
+/*
+ * The draft's line and every line sharing an entry with it, and with
+ * those in turn (an entry priced into two lines waits whole): at most
+ * max ids, the line itself first. 0 when the line is not on the draft,
+ * -1 when there are more than max.
+ */
+static int
+rc_exclude_set(ep_db *db, int64_t invoice_id, int64_t line_id,
+    int64_t *out, size_t max)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "WITH RECURSIVE ex(id) AS (SELECT id "
+	    "FROM recharge_lines WHERE id = ?1 AND invoice_id = ?2 UNION SELECT "
+	    "l2.id FROM ex JOIN recharge_lines l1 ON l1.id = ex.id JOIN "
+	    "recharge_lines l2 ON l2.invoice_id = l1.invoice_id AND "
+	    "l2.engagement_id = l1.engagement_id AND l2.kind = 'entries' WHERE "
+	    "EXISTS (SELECT 1 FROM recharge_billed x JOIN recharge_billed y ON "
+	    "y.line_id = l2.id AND y.entry_id = x.entry_id WHERE x.line_id = "
+	    "ex.id)) SELECT id FROM ex ORDER BY id != ?1, id");
+	size_t n = 0;
+	int rc = 0;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, line_id);
+	h->stmt_bind_int64(s, 2, invoice_id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		if (n == max) {
+			rc = -1;
+			break;
+		}
+		out[n++] = h->stmt_int64(s, 0);
+	}
+	h->stmt_reset(s);
+	return rc < 0 ? -1 : (int)n;
+}
+
 /*
  * Takes a draft line off its invoice: its entries wait for next month's
  * run (a deferral for this month, with the reason), and the draft's
- * totals are recomputed without it.
+ * totals are recomputed without it. Lines that bill some of the same
+ * entries go with it, so no entry is left half on the draft.
  */
 int
 rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
@@ -503,9 +553,10 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 	const struct ep_host *h = rc_host;
 	struct rc_inv v;
 	ep_stmt *s;
-	int64_t net = 0, bp = 0;
-	int rc = -1, step;
-	char idtext[24], summary[160];
+	int64_t net = 0, bp = 0, lines[RC_EXCLUDE_MAX];
+	int rc = -1, step, nlines, n;
+	size_t i;
+	char idtext[24], summary[1400];
 
 	if (reason == NULL || *reason == '\0') {
 		snprintf(err, len, "reason: say why the line waits for next month");
@@ -524,25 +575,35 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 		    "excluded", v.number, v.state);
 		goto out;
 	}
-	s = h->db_prepare(db, "INSERT INTO recharge_deferrals (entry_id, period, "
-	    "reason, by_person) SELECT b.entry_id, i.period, ?3, nullif(?4, 0) "
-	    "FROM recharge_billed b JOIN recharge_invoices i ON i.id = "
-	    "b.invoice_id WHERE b.line_id = ?1 AND b.invoice_id = ?2 "
-	    "ON CONFLICT DO NOTHING");
-	h->stmt_bind_int64(s, 1, line_id);
-	h->stmt_bind_int64(s, 2, invoice_id);
-	h->stmt_bind_text(s, 3, reason);
-	h->stmt_bind_int64(s, 4, r ? h->req_person(r) : 0);
-	step = h->stmt_step(s);
-	h->stmt_reset(s);
-	if (step != EP_STEP_DONE ||
-	    rc_exec_id(db, "DELETE FROM recharge_billed WHERE line_id = ?1",
-	    line_id, 0) < 0 ||
-	    rc_exec_id(db, "DELETE FROM recharge_lines WHERE id = ?1 AND "
-	    "invoice_id = ?2", line_id, invoice_id) != 1) {
-		snprintf(err, len, "line %lld is not on this draft",
+	if ((nlines = rc_exclude_set(db, invoice_id, line_id, lines,
+	    RC_EXCLUDE_MAX)) <= 0) {
+		snprintf(err, len, nlines == 0 ? "line %lld is not on this draft" :
+		    "line %lld shares its entries with too many lines",
 		    (long long)line_id);
 		goto out;
+	}
+	for (i = 0; i < (size_t)nlines; i++) {
+		s = h->db_prepare(db, "INSERT INTO recharge_deferrals (entry_id, "
+		    "period, reason, by_person) SELECT b.entry_id, i.period, ?3, "
+		    "nullif(?4, 0) FROM recharge_billed b JOIN recharge_lines l ON "
+		    "l.id = b.line_id JOIN recharge_invoices i ON i.id = "
+		    "l.invoice_id WHERE b.line_id = ?1 AND l.invoice_id = ?2 "
+		    "ON CONFLICT DO NOTHING");
+		h->stmt_bind_int64(s, 1, lines[i]);
+		h->stmt_bind_int64(s, 2, invoice_id);
+		h->stmt_bind_text(s, 3, reason);
+		h->stmt_bind_int64(s, 4, r ? h->req_person(r) : 0);
+		step = h->stmt_step(s);
+		h->stmt_reset(s);
+		if (step != EP_STEP_DONE ||
+		    rc_exec_id(db, "DELETE FROM recharge_billed WHERE line_id = ?1",
+		    lines[i], 0) < 0 ||
+		    rc_exec_id(db, "DELETE FROM recharge_lines WHERE id = ?1 AND "
+		    "invoice_id = ?2", lines[i], invoice_id) != 1) {
+			snprintf(err, len, "line %lld: the store failed: %s",
+			    (long long)lines[i], h->db_errmsg(db));
+			goto out;
+		}
 	}
 	s = h->db_prepare(db, "SELECT coalesce(sum(l.amount), 0), i.vat_rate_bp "
 	    "FROM recharge_invoices i LEFT JOIN recharge_lines l ON l.invoice_id "
@@ -562,8 +623,17 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 	step = h->stmt_step(s);
 	h->stmt_reset(s);
 	snprintf(idtext, sizeof idtext, "%lld", (long long)invoice_id);
-	snprintf(summary, sizeof summary, "{\"excluded_line\":%lld}",
+	n = snprintf(summary, sizeof summary, "{\"excluded_line\":%lld",
 	    (long long)line_id);
+	if (nlines > 1) {
+		n += snprintf(summary + n, sizeof summary - (size_t)n,
+		    ",\"with_lines\":[");
+		for (i = 1; i < (size_t)nlines; i++)
+			n += snprintf(summary + n, sizeof summary - (size_t)n,
+			    "%s%lld", i > 1 ? "," : "", (long long)lines[i]);
+		n += snprintf(summary + n, sizeof summary - (size_t)n, "]");
+	}
+	snprintf(summary + n, sizeof summary - (size_t)n, "}");
 	if (step != EP_STEP_DONE || h->audit(db, r, "exclude", "invoice", idtext,
 	    v.provider, summary) != 0) {
 		snprintf(err, len, "the store failed: %s", h->db_errmsg(db));

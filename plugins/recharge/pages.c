@@ -66,6 +66,39 @@ rc_list_table(ep_req *r, ep_page *b, const char *caption, const char *id,
 	h->html(b, "</tbody></table>\n");
 }
 
+/* Months whose last run is still running or stopped before its end:
+ * their drafts so far are whole, and running the month again ends it. */
+static void
+rc_unfinished_runs(ep_req *r, ep_page *b)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT period, state, "
+	    "started_at, pid, error FROM recharge_runs WHERE state IN ("
+	    "'running', 'failed') AND id IN (SELECT max(id) FROM recharge_runs "
+	    "GROUP BY period) ORDER BY period DESC LIMIT 12");
+
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		const char *state = h->stmt_text(s, 1);
+
+		if (strcmp(state, "running") == 0 &&
+		    rc_run_alive(h->stmt_int64(s, 3)))
+			h->html(b, "<div class=\"govuk-inset-text\" id=\"run-%s\">"
+			    "The run of %s started at %s is building its drafts; "
+			    "each one shows here once it is saved.</div>\n",
+			    h->stmt_text(s, 0), h->stmt_text(s, 0),
+			    h->stmt_text(s, 2));
+		else
+			h->html(b, "<div class=\"govuk-warning-text\" id=\"run-%s\">"
+			    "<strong class=\"govuk-warning-text__text\">The run of %s "
+			    "started at %s stopped before it finished%s%s. Its drafts "
+			    "so far are whole; run the month again to finish it."
+			    "</strong></div>\n", h->stmt_text(s, 0),
+			    h->stmt_text(s, 0), h->stmt_text(s, 2),
+			    *h->stmt_text(s, 4) ? ": " : "", h->stmt_text(s, 4));
+	}
+	h->stmt_reset(s);
+}
+
 static void
 rc_list_page(ep_req *r, int status, const ep_errors *e)
 {
@@ -75,8 +108,10 @@ rc_list_page(ep_req *r, int status, const ep_errors *e)
 	h->html(b, "<h1 class=\"govuk-heading-l\">Recharge invoices</h1>\n"
 	    "<h2 class=\"govuk-heading-m\">Run a month</h2>\n<p class=\"govuk-body"
 	    "\">The run prices every approved entry not yet billed and builds one "
-	    "draft per provider, consumer and agreement. Running a month again "
+	    "draft per provider, consumer, agreement, VAT treatment and purchase "
+	    "order, saving each draft as it is made. Running a month again "
 	    "refreshes its drafts; it never bills an entry twice.</p>\n");
+	rc_unfinished_runs(r, b);
 	h->form_begin(b, r, "/invoices/run");
 	h->form_input(b, e, "period", "Month", "As YYYY-MM, for example 2026-10",
 	    "text", h->req_form(r, "period"), "govuk-input--width-10");

@@ -40,6 +40,7 @@ int rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run,
 void rc_run_routes(void);
 int rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata);
 int rc_run_live(const char *period, int64_t *done, int64_t *total);
+int rc_run_alive(int64_t pid);
 
 /* issue.c */
 int rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,

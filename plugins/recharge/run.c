@@ -1,40 +1,53 @@
 /* run.c: the monthly invoice run: price approved entries, build drafts. */
 #include "recharge.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Entries priced with one call into the rule set. */
+#define RC_BATCH 256
+
+/* A run silent this long (no draft committed) may be taken over. */
+#define RC_RUN_STALE 600
 
 /* A line being gathered: one engagement's entries at one rate. */
 struct rc_group {
 	char description[96];
 	char unit[16];
 	char hash[80];
-	int64_t unit_price, quantity, amount;
+	int64_t unit_price, quantity, amount, line;
 	char vat;
 };
 
-/* An entries line written, and its invoice, for the links to name. */
-struct rc_line_ref {
-	int64_t id, invoice;
-};
-
-/* Which line bills an entry: kept for the whole run and written at its
- * end in entry order (line is an index into the run's line refs). */
+/* A line of the draft and an entry it bills; line holds the group's
+ * index until the engagement's lines are written. */
 struct rc_link {
-	int64_t entry;
-	size_t line;
+	int64_t line, entry;
 };
 
 /* An engagement as the run sees it. */
 struct rc_eng {
 	int64_t id, provider, consumer, agreement, budget, cap, terms;
+	int64_t open; /* open entries, some perhaps on other drafts */
 	char basis[12], ends[11], completed[11], grade[16];
 	char provider_code[16], consumer_code[16], ruleset[65];
-	char po[201], cost_centre[201], vat;
+	char *po, *cost_centre, vat;
 };
 
-/* The draft being filled, and the run's running state. */
+/* The entries of one engagement waiting to be priced together. */
+struct rc_batch {
+	struct ep_fee_entry in[RC_BATCH];
+	struct ep_fee_result out[RC_BATCH];
+	int64_t id[RC_BATCH], sign[RC_BATCH];
+	char date[RC_BATCH][11], activity[RC_BATCH][16];
+	size_t n;
+};
+
+/* The run's state and the draft being filled. */
 struct rc_state {
 	ep_db *db;
 	ep_fees *fees;
@@ -43,29 +56,29 @@ struct rc_state {
 	FILE *report;
 	rc_progress_fn progress;
 	void *parg;
-	int64_t done, total;
-	/* the current invoice */
-	int64_t invoice, provider, consumer, agreement, position;
-	int64_t subtotal, cap, consumer_before, consumer_seen;
-	char vat, ruleset[65], po[201], cost_centre[201];
-	char provider_code[16], consumer_code[16];
-	int po_mixed, cc_mixed;
-	/* the current engagement */
+	int dry_run, in_tx;
+	int64_t run_id, done, total;
+	/* the current draft */
+	const struct rc_eng *key;
+	int64_t invoice, position, subtotal, consumer_before;
+	int cc_mixed;
+	/* the draft's lines being gathered, the current engagement's from
+	 * eng_groups on; each engagement's from first[i] */
 	struct rc_group *groups;
-	size_t ngroups, groups_cap;
-	/* the run's entries lines and links */
-	struct rc_line_ref *lines;
-	size_t nlines, lines_cap;
+	size_t ngroups, groups_cap, eng_groups;
+	size_t *first;
+	size_t first_cap;
+	/* the draft's links */
 	struct rc_link *links;
-	size_t nlinks, links_cap, eng_links;
+	size_t nlinks, links_cap;
+	struct rc_batch *batch;
 	struct rc_run_summary *sum;
 	char *err;
 	size_t errlen;
 };
 
-/* A run in a job, as far as it has got. The run writes in one
- * transaction, so progress in the store shows only at its end; the run
- * page reads these instead while the job runs. */
+/* A run in a job, as far as it has got, for the run page: its counts
+ * in memory, as the drafts it commits show only whole. */
 struct rc_live {
 	ep_job *job; /* NULL when the slot is free */
 	char period[8];
@@ -79,14 +92,21 @@ static int rc_fail(struct rc_state *st, const char *what);
 static pthread_mutex_t rc_live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rc_live rc_live[RC_LIVE_SLOTS];
 
-/* An approved, billable entry of the month or earlier, not yet billed nor
- * deferred past this month. The state and billable terms are written as
- * the partial index time_entries_approved has them, so the run reads
- * entries from that index alone. */
-#define RC_CANDIDATE "t.state = 'approved' AND t.billable = 1 AND " \
-	"t.entry_date < ?2 AND NOT EXISTS (SELECT 1 FROM recharge_billed b " \
-	"WHERE b.entry_id = t.id) AND NOT EXISTS (SELECT 1 FROM " \
-	"recharge_deferrals d WHERE d.entry_id = t.id AND d.period = ?1)"
+/* An approved, billable entry of the month or earlier, not deferred past
+ * this month. The state and billable terms are written as the partial
+ * index time_entries_approved has them, so the run reads entries from
+ * that index alone. */
+#define RC_OPEN "t.state = 'approved' AND t.billable = 1 AND " \
+	"t.entry_date < ?2 AND NOT EXISTS (SELECT 1 FROM recharge_deferrals d " \
+	"WHERE d.entry_id = t.id AND d.period = ?1)"
+
+/* ... and on no draft: an entry's lines are its engagement's, and an
+ * entry on an issued invoice is invoiced, not approved, so only the
+ * engagement's draft lines are looked at. */
+#define RC_UNBILLED(eng) "NOT EXISTS (SELECT 1 FROM recharge_lines l JOIN " \
+	"recharge_invoices i ON i.id = l.invoice_id JOIN recharge_billed b ON " \
+	"b.line_id = l.id AND b.entry_id = t.id WHERE l.engagement_id = " eng \
+	" AND i.state = 'draft')"
 
 static int
 rc_fail(struct rc_state *st, const char *what)
@@ -96,44 +116,27 @@ rc_fail(struct rc_state *st, const char *what)
 	return -1;
 }
 
-/* Drops the month's drafts: the run builds them again from scratch. */
+/* Runs one statement with the period and an id; -1 with st->err naming
+ * what failed. */
 static int
-rc_drop_drafts(struct rc_state *st)
+rc_do(struct rc_state *st, const char *sql, int64_t id, const char *what)
 {
-	static const char *const sql[] = {
-		"DELETE FROM recharge_billed WHERE invoice_id IN (SELECT id FROM "
-		    "recharge_invoices WHERE period = ?1 AND state = 'draft' AND "
-		    "kind = 'invoice')",
-		"DELETE FROM recharge_terms WHERE invoice_id IN (SELECT id FROM "
-		    "recharge_invoices WHERE period = ?1 AND state = 'draft' AND "
-		    "kind = 'invoice')",
-		"DELETE FROM recharge_lines WHERE invoice_id IN (SELECT id FROM "
-		    "recharge_invoices WHERE period = ?1 AND state = 'draft' AND "
-		    "kind = 'invoice')",
-		"DELETE FROM recharge_invoices WHERE period = ?1 AND "
-		    "state = 'draft' AND kind = 'invoice'",
-	};
 	const struct ep_host *h = rc_host;
-	size_t i;
+	ep_stmt *s = h->db_prepare(st->db, sql);
+	int rc;
 
-	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		ep_stmt *s = h->db_prepare(st->db, sql[i]);
-		int rc;
-
-		if (s == NULL)
-			return rc_fail(st, "dropping drafts");
-		h->stmt_bind_text(s, 1, st->period);
-		rc = h->stmt_step(s);
-		h->stmt_reset(s);
-		if (rc != EP_STEP_DONE)
-			return rc_fail(st, "dropping drafts");
-	}
-	return 0;
+	if (s == NULL)
+		return rc_fail(st, what);
+	h->stmt_bind_text(s, 1, st->period);
+	h->stmt_bind_int64(s, 2, id);
+	rc = h->stmt_step(s);
+	h->stmt_reset(s);
+	return rc == EP_STEP_DONE ? 0 : rc_fail(st, what);
 }
 
 static int64_t
 rc_scalar(ep_db *db, const char *sql, const char *t1, const char *t2,
-    int64_t i3)
+    int64_t i3, int64_t i4)
 {
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(db, sql);
@@ -147,13 +150,185 @@ rc_scalar(ep_db *db, const char *sql, const char *t1, const char *t2,
 		h->stmt_bind_text(s, 2, t2);
 	if (i3 != 0)
 		h->stmt_bind_int64(s, 3, i3);
+	if (i4 != 0)
+		h->stmt_bind_int64(s, 4, i4);
 	if (h->stmt_step(s) == EP_STEP_ROW)
 		v = h->stmt_int64(s, 0);
 	h->stmt_reset(s);
 	return v;
 }
 
-/* Appends one line to the current invoice; returns its id or 0. */
+/* Whether the process that claimed a run is still there. */
+int
+rc_run_alive(int64_t pid)
+{
+	if (pid <= 0 || pid != (pid_t)pid)
+		return 0;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/*
+ * A running run of the month that is still alive: its process is there
+ * and it has committed a draft within RC_RUN_STALE seconds. 1 (with err
+ * saying so), 0 when there is none (a dead one is marked abandoned), -1
+ * when the store fails.
+ */
+static int
+rc_run_busy(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(st->db, "SELECT id, pid, started_at, "
+	    "CAST((julianday('now') - julianday(beat_at)) * 86400 AS INTEGER) "
+	    "FROM recharge_runs WHERE period = ?1 AND state = 'running'");
+	int64_t id = 0, pid = 0, quiet = 0;
+	char since[24] = "";
+	int step;
+
+	if (s == NULL)
+		return rc_fail(st, "runs");
+	h->stmt_bind_text(s, 1, st->period);
+	if ((step = h->stmt_step(s)) == EP_STEP_ROW) {
+		id = h->stmt_int64(s, 0);
+		pid = h->stmt_int64(s, 1);
+		rc_copy(since, sizeof since, h->stmt_text(s, 2));
+		quiet = h->stmt_int64(s, 3);
+		step = h->stmt_step(s);
+	}
+	h->stmt_reset(s);
+	if (step != EP_STEP_DONE)
+		return rc_fail(st, "runs");
+	if (id == 0)
+		return 0;
+	if (rc_run_alive(pid) && quiet < RC_RUN_STALE) {
+		snprintf(st->err, st->errlen, "period: a run of %s is already "
+		    "running (process %lld, since %s): wait for it to finish",
+		    st->period, (long long)pid, since);
+		return 1;
+	}
+	if (st->dry_run)
+		return 0;
+	return rc_do(st, "UPDATE recharge_runs SET state = 'abandoned', "
+	    "finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2 "
+	    "AND period = ?1", id, "runs");
+}
+
+/* Claims the month for this run, in a transaction of its own. */
+static int
+rc_claim(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s;
+	int rc;
+
+	if (h->db_begin(st->db) != 0)
+		return rc_fail(st, "cannot begin");
+	if (rc_run_busy(st) != 0)
+		goto fail;
+	if ((s = h->db_prepare(st->db, "INSERT INTO recharge_runs (period, "
+	    "pid) VALUES (?, ?)")) == NULL)
+		goto store;
+	h->stmt_bind_text(s, 1, st->period);
+	h->stmt_bind_int64(s, 2, (int64_t)getpid());
+	rc = h->stmt_step(s);
+	h->stmt_reset(s);
+	if (rc != EP_STEP_DONE)
+		goto store;
+	st->run_id = h->db_last_id(st->db);
+	if (h->db_commit(st->db) != 0)
+		goto store;
+	return 0;
+store:
+	rc_fail(st, "claiming the month");
+fail:
+	h->db_rollback(st->db);
+	return -1;
+}
+
+/*
+ * Begins one step of the run (a draft dropped or built) in a transaction
+ * of its own, once the run's claim is seen to hold; the claim's beat
+ * says the run is alive. A dry run is one transaction throughout.
+ */
+static int
+rc_step_begin(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s;
+	int rc;
+
+	if (st->dry_run)
+		return 0;
+	if (h->db_begin(st->db) != 0)
+		return rc_fail(st, "cannot begin");
+	st->in_tx = 1;
+	if ((s = h->db_prepare(st->db, "UPDATE recharge_runs SET beat_at = "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), entries = ?2, invoices = ?3, "
+	    "net_pence = ?4 WHERE id = ?1 AND state = 'running'")) == NULL)
+		return rc_fail(st, "runs");
+	h->stmt_bind_int64(s, 1, st->run_id);
+	h->stmt_bind_int64(s, 2, st->sum->entries);
+	h->stmt_bind_int64(s, 3, st->sum->invoices);
+	h->stmt_bind_int64(s, 4, st->sum->net);
+	rc = h->stmt_step(s);
+	h->stmt_reset(s);
+	if (rc != EP_STEP_DONE)
+		return rc_fail(st, "runs");
+	if (h->db_changes(st->db) != 1) {
+		snprintf(st->err, st->errlen, "period: another run of %s took "
+		    "the month over: this one stops", st->period);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rc_step_commit(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+
+	if (st->dry_run)
+		return 0;
+	st->in_tx = 0;
+	if (h->db_commit(st->db) != 0) {
+		rc_fail(st, "cannot commit");
+		h->db_rollback(st->db);
+		return -1;
+	}
+	return 0;
+}
+
+/* Drops the month's drafts, one per step: the run builds them again. */
+static int
+rc_drop_drafts(struct rc_state *st)
+{
+	static const char *const sql[] = {
+		"DELETE FROM recharge_billed WHERE line_id IN (SELECT id FROM "
+		    "recharge_lines WHERE invoice_id = ?2)",
+		"DELETE FROM recharge_terms WHERE invoice_id = ?2",
+		"DELETE FROM recharge_lines WHERE invoice_id = ?2",
+		"DELETE FROM recharge_invoices WHERE id = ?2 AND state = 'draft'",
+	};
+	int64_t id;
+	size_t i;
+
+	for (;;) {
+		if (rc_step_begin(st) != 0)
+			return -1;
+		id = rc_scalar(st->db, "SELECT id FROM recharge_invoices WHERE "
+		    "period = ?1 AND state = 'draft' AND kind = 'invoice' ORDER BY "
+		    "id LIMIT 1", st->period, NULL, 0, 0);
+		if (id == 0)
+			return rc_step_commit(st);
+		for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+			if (rc_do(st, sql[i], id, "dropping drafts") != 0)
+				return -1;
+		}
+		if (rc_step_commit(st) != 0)
+			return -1;
+	}
+}
+
+/* Appends one line to the current draft; returns its id or 0. */
 static int64_t
 rc_line_add(struct rc_state *st, const char *kind, int64_t engagement,
     const char *description, const char *unit, int64_t quantity,
@@ -220,11 +395,16 @@ rc_terms_add(struct rc_state *st, int64_t engagement, const char *hash,
 	return rc == EP_STEP_DONE ? 0 : rc_fail(st, "terms");
 }
 
-/* Invoice-level terms, totals and VAT; a draft with no lines goes. */
+/*
+ * Invoice-level terms, totals and VAT; a draft with no lines goes. The
+ * monthly cap is what the agreement's other invoices of the month to
+ * the consumer (issued, and this run's drafts so far) left of it.
+ */
 static int
 rc_invoice_finish(struct rc_state *st)
 {
 	const struct ep_host *h = rc_host;
+	const struct rc_eng *k = st->key;
 	struct ep_fee_invoice in;
 	struct ep_fee_result res;
 	ep_stmt *s;
@@ -233,46 +413,43 @@ rc_invoice_finish(struct rc_state *st)
 	int rc;
 	char money[32];
 
-	if (st->invoice == 0)
-		return 0;
 	if (st->position == 0) {
-		s = h->db_prepare(st->db, "DELETE FROM recharge_invoices WHERE "
-		    "id = ?");
-		h->stmt_bind_int64(s, 1, st->invoice);
-		rc = h->stmt_step(s);
-		h->stmt_reset(s);
-		st->invoice = 0;
-		return rc == EP_STEP_DONE ? 0 : rc_fail(st, "empty draft");
+		/* Nothing to bill (every entry went to another draft, or an
+		 * engagement ended with nothing due): no draft, nor its terms. */
+		st->nlinks = 0;
+		return rc_do(st, "DELETE FROM recharge_terms WHERE invoice_id = ?2",
+		    st->invoice, "empty draft") != 0 || rc_do(st, "DELETE FROM "
+		    "recharge_invoices WHERE id = ?2 AND period = ?1", st->invoice,
+		    "empty draft") != 0 ? -1 : 0;
 	}
-	before_cap = st->cap;
-	if (st->cap >= 0) {
-		/* What earlier issued invoices of the month used of the cap. */
+	before_cap = k->cap;
+	if (k->cap >= 0) {
 		int64_t used = rc_scalar(st->db, "SELECT coalesce(sum(net_pence), "
 		    "0) FROM recharge_invoices WHERE period = ?1 AND kind = "
-		    "'invoice' AND state != 'draft' AND agreement_id = ?3 AND "
-		    "consumer_id = (SELECT id FROM organisations WHERE code = ?2)",
-		    st->period, st->consumer_code, st->agreement);
-		before_cap = st->cap > used ? st->cap - used : 0;
+		    "'invoice' AND agreement_id = ?3 AND consumer_id = ?4 AND "
+		    "id != ?5", st->period, NULL, k->agreement, k->consumer);
+
+		before_cap = k->cap > used ? k->cap - used : 0;
 	}
 	memset(&in, 0, sizeof in);
 	in.period = st->period;
-	in.consumer = st->consumer_code;
-	in.provider = st->provider_code;
-	in.agreement = st->agreement;
-	in.vat = st->vat;
+	in.consumer = k->consumer_code;
+	in.provider = k->provider_code;
+	in.agreement = k->agreement;
+	in.vat = k->vat;
 	in.subtotal = st->subtotal;
 	in.cap = before_cap;
 	in.consumer_before = st->consumer_before;
-	if (h->fees_invoice(st->fees, st->ruleset, NULL, &in, &res) != 0) {
+	if (h->fees_invoice(st->fees, k->ruleset, NULL, &in, &res) != 0) {
 		snprintf(st->err, st->errlen, "invoice terms for %s to %s: %s",
-		    st->provider_code, st->consumer_code, res.error);
+		    k->provider_code, k->consumer_code, res.error);
 		return -1;
 	}
 	for (i = 0; i < res.nlines; i++) {
 		if (rc_line_add(st, "invoice", 0, res.lines[i].description,
 		    res.lines[i].unit, res.lines[i].quantity,
 		    res.lines[i].unit_price, res.lines[i].amount,
-		    res.lines[i].vat ? res.lines[i].vat : st->vat,
+		    res.lines[i].vat ? res.lines[i].vat : k->vat,
 		    res.ruleset_hash, "") == 0)
 			return -1;
 	}
@@ -280,7 +457,7 @@ rc_invoice_finish(struct rc_state *st)
 	    st->consumer_before, before_cap) != 0)
 		return -1;
 	net = st->subtotal + res.total;
-	bp = st->vat == 'S' ? RC_VAT_S_BP : 0;
+	bp = k->vat == 'S' ? RC_VAT_S_BP : 0;
 	vat = rc_vat(net, bp);
 	s = h->db_prepare(st->db, "UPDATE recharge_invoices SET net_pence = ?, "
 	    "vat_pence = ?, total_pence = ?, vat_reason = ?, po_reference = ?, "
@@ -288,62 +465,48 @@ rc_invoice_finish(struct rc_state *st)
 	h->stmt_bind_int64(s, 1, net);
 	h->stmt_bind_int64(s, 2, vat);
 	h->stmt_bind_int64(s, 3, net + vat);
-	h->stmt_bind_text(s, 4, st->vat == 'O' ? (res.vat_reason[0] ?
+	h->stmt_bind_text(s, 4, k->vat == 'O' ? (res.vat_reason[0] ?
 	    res.vat_reason : "Outside the scope of VAT") : "");
-	h->stmt_bind_text(s, 5, st->po_mixed ? "" : st->po);
-	h->stmt_bind_text(s, 6, !st->cc_mixed && st->cost_centre[0] ?
-	    st->cost_centre : st->consumer_code);
+	h->stmt_bind_text(s, 5, k->po);
+	h->stmt_bind_text(s, 6, !st->cc_mixed && k->cost_centre[0] ?
+	    k->cost_centre : k->consumer_code);
 	h->stmt_bind_int64(s, 7, st->invoice);
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
 	if (rc != EP_STEP_DONE)
 		return rc_fail(st, "invoice totals");
-	st->consumer_before += net;
 	st->sum->invoices++;
 	st->sum->net += net;
 	if (st->report != NULL) {
 		rc_money(money, sizeof money, net);
-		fprintf(st->report, "%s -> %s  agreement %lld  VAT %c  %lld lines  "
-		    "net %s", st->provider_code, st->consumer_code,
-		    (long long)st->agreement, st->vat, (long long)st->position,
-		    money);
+		fprintf(st->report, "%s -> %s  agreement %lld  VAT %c  %s%s%s"
+		    "%lld lines  net %s", k->provider_code, k->consumer_code,
+		    (long long)k->agreement, k->vat, *k->po ? "PO " : "", k->po,
+		    *k->po ? "  " : "", (long long)st->position, money);
 		rc_money(money, sizeof money, vat);
 		fprintf(st->report, "  VAT %s", money);
 		rc_money(money, sizeof money, net + vat);
 		fprintf(st->report, "  total %s\n", money);
 	}
-	st->invoice = 0;
 	return 0;
 }
 
-/* Starts the draft for an engagement's provider, consumer and agreement,
- * finishing the previous one when the key changes. */
+/* Starts the draft for the key engagement's provider, consumer,
+ * agreement, VAT category and purchase order. */
 static int
-rc_invoice_for(struct rc_state *st, const struct rc_eng *g)
+rc_invoice_new(struct rc_state *st, const struct rc_eng *g)
 {
 	const struct ep_host *h = rc_host;
 	ep_stmt *s;
 	char v[2] = { g->vat, '\0' };
 	int rc;
 
-	if (st->invoice != 0 && st->provider == g->provider &&
-	    st->consumer == g->consumer && st->agreement == g->agreement &&
-	    st->vat == g->vat) {
-		if (strcmp(st->po, g->po) != 0)
-			st->po_mixed = 1;
-		if (strcmp(st->cost_centre, g->cost_centre) != 0)
-			st->cc_mixed = 1;
-		return 0;
-	}
-	if (rc_invoice_finish(st) != 0)
-		return -1;
-	if (st->consumer_seen != g->consumer) {
-		st->consumer_seen = g->consumer;
-		st->consumer_before = rc_scalar(st->db, "SELECT coalesce(sum("
-		    "net_pence), 0) FROM recharge_invoices WHERE period = ?1 AND "
-		    "kind = 'invoice' AND state != 'draft' AND consumer_id = ?3",
-		    st->period, NULL, g->consumer);
-	}
+	/* The consumer's month on its other invoices: issued ones, and the
+	 * drafts this run made before (the month's older drafts are gone). */
+	st->consumer_before = rc_scalar(st->db, "SELECT coalesce(sum("
+	    "net_pence), 0) FROM recharge_invoices WHERE period = ?1 AND "
+	    "kind = 'invoice' AND consumer_id = ?3", st->period, NULL,
+	    g->consumer, 0);
 	s = h->db_prepare(st->db, "INSERT INTO recharge_invoices (period, "
 	    "provider_id, consumer_id, agreement_id, ruleset, vat_category, "
 	    "vat_rate_bp, terms_days) VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?)");
@@ -362,19 +525,10 @@ rc_invoice_for(struct rc_state *st, const struct rc_eng *g)
 	if (rc != EP_STEP_DONE)
 		return rc_fail(st, "new draft");
 	st->invoice = h->db_last_id(st->db);
-	st->provider = g->provider;
-	st->consumer = g->consumer;
-	st->agreement = g->agreement;
-	st->vat = g->vat;
+	st->key = g;
 	st->position = 0;
 	st->subtotal = 0;
-	st->cap = g->cap;
-	st->po_mixed = st->cc_mixed = 0;
-	rc_copy(st->ruleset, sizeof st->ruleset, g->ruleset);
-	rc_copy(st->po, sizeof st->po, g->po);
-	rc_copy(st->cost_centre, sizeof st->cost_centre, g->cost_centre);
-	rc_copy(st->provider_code, sizeof st->provider_code, g->provider_code);
-	rc_copy(st->consumer_code, sizeof st->consumer_code, g->consumer_code);
+	st->cc_mixed = 0;
 	return 0;
 }
 
@@ -387,7 +541,7 @@ rc_group_add(struct rc_state *st, const char *hash, const char *description,
 	struct rc_group *g;
 	size_t i;
 
-	for (i = 0; i < st->ngroups; i++) {
+	for (i = st->eng_groups; i < st->ngroups; i++) {
 		g = &st->groups[i];
 		if (g->unit_price == unit_price && g->vat == vat &&
 		    strcmp(g->description, description) == 0 &&
@@ -416,8 +570,7 @@ rc_group_add(struct rc_state *st, const char *hash, const char *description,
 	return st->ngroups++;
 }
 
-/* Remembers that the engagement's group will bill the entry: the group's
- * line is the engagement's first line ref plus the group's index. */
+/* Remembers that the engagement's group will bill the entry. */
 static void
 rc_link_add(struct rc_state *st, int64_t entry, size_t group)
 {
@@ -428,94 +581,145 @@ rc_link_add(struct rc_state *st, int64_t entry, size_t group)
 		if (st->links == NULL)
 			abort();
 	}
+	st->links[st->nlinks].line = (int64_t)group;
 	st->links[st->nlinks].entry = entry;
-	st->links[st->nlinks].line = st->nlines + group;
 	st->nlinks++;
 }
 
-/* Prices the engagement's unbilled entries, one by one, as streamed in
- * the index's order (date, then id). */
+/*
+ * Prices the batch's entries (with one call into the rule set when the
+ * host can) and adds their charges to the engagement's groups, linking
+ * each entry to every group its charges went to.
+ */
+static int
+rc_batch_price(struct rc_state *st, const struct rc_eng *g)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_batch *b = st->batch;
+	size_t i, j, k, n = b->n, failed = 0, seen[EP_FEE_MAX_LINES], nseen;
+
+	b->n = 0;
+	if (n == 0)
+		return 0;
+	if (EP_HOST_HAS(h, fees_price_batch)) {
+		if (h->fees_price_batch(st->fees, g->ruleset, NULL, b->in, n,
+		    b->out, &failed) != 0) {
+			snprintf(st->err, st->errlen, "entry %lld: %s",
+			    (long long)b->id[failed], b->out[failed].error);
+			return -1;
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			if (h->fees_price(st->fees, g->ruleset, NULL, &b->in[i],
+			    &b->out[i]) != 0) {
+				snprintf(st->err, st->errlen, "entry %lld: %s",
+				    (long long)b->id[i], b->out[i].error);
+				return -1;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct ep_fee_result *res = &b->out[i];
+		int64_t sign = b->sign[i];
+
+		nseen = 0;
+		for (j = 0; j < res->nlines; j++) {
+			k = rc_group_add(st, res->ruleset_hash,
+			    res->lines[j].description, res->lines[j].unit,
+			    sign * res->lines[j].quantity, res->lines[j].unit_price,
+			    sign * res->lines[j].amount,
+			    res->lines[j].vat ? res->lines[j].vat : g->vat);
+			seen[nseen++] = k;
+		}
+		if (nseen == 0)
+			seen[nseen++] = rc_group_add(st, res->ruleset_hash,
+			    "Time recorded, no charge", "each", 0, 0, 0, g->vat);
+		for (j = 0; j < nseen; j++) {
+			for (k = 0; k < j && seen[k] != seen[j]; k++)
+				;
+			if (k == j)
+				rc_link_add(st, b->id[i], seen[j]);
+		}
+		st->done++;
+		st->sum->entries++;
+	}
+	return 0;
+}
+
+/* Prices the engagement's unbilled entries, as streamed in the index's
+ * order (date, then id), a batch at a time. */
 static int
 rc_price_entries(struct rc_state *st, const struct rc_eng *g)
 {
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(st->db, "SELECT t.id, t.entry_date, "
 	    "t.minutes, t.activity, t.out_of_hours FROM time_entries t WHERE "
-	    "t.engagement_id = ?3 AND " RC_CANDIDATE " ORDER BY t.entry_date, "
+	    "t.engagement_id = ?3 AND " RC_OPEN " AND t.id NOT IN (SELECT "
+	    "b.entry_id FROM recharge_lines l JOIN recharge_invoices i ON i.id = "
+	    "l.invoice_id JOIN recharge_billed b ON b.line_id = l.id WHERE "
+	    "l.engagement_id = ?3 AND i.state = 'draft') ORDER BY t.entry_date, "
 	    "t.id");
-	struct ep_fee_entry fe;
-	struct ep_fee_result res;
-	char date[11], activity[16];
+	struct rc_batch *b = st->batch;
 	int rc = -1, step;
-	size_t i, first;
 
 	if (s == NULL)
 		return rc_fail(st, "entries");
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_text(s, 2, st->next);
 	h->stmt_bind_int64(s, 3, g->id);
-	memset(&fe, 0, sizeof fe);
-	fe.grade = g->grade;
-	fe.basis = g->basis;
-	fe.consumer = g->consumer_code;
-	fe.provider = g->provider_code;
-	fe.agreement = g->agreement;
-	fe.vat = g->vat;
+	b->n = 0;
 	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
-		int64_t id = h->stmt_int64(s, 0), minutes = h->stmt_int64(s, 2);
-		int64_t sign = minutes < 0 ? -1 : 1;
+		struct ep_fee_entry *fe = &b->in[b->n];
+		int64_t minutes = h->stmt_int64(s, 2);
 
-		rc_copy(date, sizeof date, h->stmt_text(s, 1));
-		rc_copy(activity, sizeof activity, h->stmt_text(s, 3));
-		fe.minutes = minutes * sign;
-		fe.date = date;
-		fe.activity = activity;
-		fe.out_of_hours = (int)h->stmt_int64(s, 4);
-		if (h->fees_price(st->fees, g->ruleset, NULL, &fe, &res) != 0) {
-			snprintf(st->err, st->errlen, "entry %lld: %s",
-			    (long long)id, res.error);
+		b->id[b->n] = h->stmt_int64(s, 0);
+		b->sign[b->n] = minutes < 0 ? -1 : 1;
+		rc_copy(b->date[b->n], sizeof b->date[b->n], h->stmt_text(s, 1));
+		rc_copy(b->activity[b->n], sizeof b->activity[b->n],
+		    h->stmt_text(s, 3));
+		memset(fe, 0, sizeof *fe);
+		fe->minutes = minutes * b->sign[b->n];
+		fe->date = b->date[b->n];
+		fe->activity = b->activity[b->n];
+		fe->out_of_hours = (int)h->stmt_int64(s, 4);
+		fe->grade = g->grade;
+		fe->basis = g->basis;
+		fe->consumer = g->consumer_code;
+		fe->provider = g->provider_code;
+		fe->agreement = g->agreement;
+		fe->vat = g->vat;
+		if (++b->n == RC_BATCH && rc_batch_price(st, g) != 0)
 			goto out;
-		}
-		first = (size_t)-1;
-		for (i = 0; i < res.nlines; i++) {
-			size_t k = rc_group_add(st, res.ruleset_hash,
-			    res.lines[i].description, res.lines[i].unit,
-			    sign * res.lines[i].quantity, res.lines[i].unit_price,
-			    sign * res.lines[i].amount,
-			    res.lines[i].vat ? res.lines[i].vat : g->vat);
-
-			if (first == (size_t)-1)
-				first = k;
-		}
-		if (first == (size_t)-1)
-			first = rc_group_add(st, res.ruleset_hash, "Time recorded, "
-			    "no charge", "each", 0, 0, 0, g->vat);
-		rc_link_add(st, id, first);
-		st->done++;
 	}
 	if (step != EP_STEP_DONE) {
 		rc_fail(st, "reading entries");
 		goto out;
 	}
-	rc = 0;
+	rc = rc_batch_price(st, g);
 out:
 	h->stmt_reset(s);
 	return rc;
 }
 
-/* Runs one statement without parameters; -1 with st->err naming what. */
+/* Writes the lines gathered for an engagement (groups from..to). */
 static int
-rc_do(struct rc_state *st, const char *sql, const char *what)
+rc_flush_engagement(struct rc_state *st, const struct rc_eng *g,
+    size_t from, size_t to, int64_t *priced)
 {
-	const struct ep_host *h = rc_host;
-	ep_stmt *s = h->db_prepare(st->db, sql);
-	int rc;
+	size_t i;
 
-	if (s == NULL)
-		return rc_fail(st, what);
-	rc = h->stmt_step(s);
-	h->stmt_reset(s);
-	return rc == EP_STEP_DONE ? 0 : rc_fail(st, what);
+	*priced = 0;
+	for (i = from; i < to; i++) {
+		struct rc_group *gr = &st->groups[i];
+
+		gr->line = rc_line_add(st, "entries", g->id, gr->description,
+		    gr->unit, gr->quantity, gr->unit_price, gr->amount, gr->vat,
+		    gr->hash, g->po);
+		if (gr->line == 0)
+			return -1;
+		*priced += gr->amount;
+	}
+	return 0;
 }
 
 static int
@@ -523,99 +727,84 @@ rc_link_cmp(const void *a, const void *b)
 {
 	const struct rc_link *x = a, *y = b;
 
+	if (x->line != y->line)
+		return (x->line > y->line) - (x->line < y->line);
 	return (x->entry > y->entry) - (x->entry < y->entry);
 }
 
-/* Copies the run's links, sorted by entry, into a table of the
- * connection's own (temp) for rc_bill_entries to write in one statement;
- * the array goes once they are there. */
+/* Appends a separator and an entry id to the list being built, with
+ * room left for its closing bracket. */
+static void
+rc_ids_add(struct rc_buf *b, char sep, int64_t id)
+{
+	char tmp[24];
+	size_t n = 0;
+	uint64_t v = id < 0 ? (uint64_t)0 - (uint64_t)id : (uint64_t)id;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (id < 0)
+		tmp[n++] = '-';
+	if (b->cap - b->len < n + 3) {
+		b->cap = b->cap * 2 + n + 4096;
+		if ((b->s = realloc(b->s, b->cap)) == NULL)
+			abort();
+	}
+	b->s[b->len++] = sep;
+	while (n > 0)
+		b->s[b->len++] = tmp[--n];
+}
+
+/* Links one line to its entries, given as "[id,id,...]": one statement
+ * a line, as a row at a time costs more than the row. */
 static int
-rc_links_stage(struct rc_state *st)
+rc_bill_line(struct rc_state *st, int64_t line, struct rc_buf *ids)
 {
 	const struct ep_host *h = rc_host;
-	ep_stmt *s;
-	size_t i;
+	ep_stmt *s = h->db_prepare(st->db, "INSERT INTO recharge_billed "
+	    "(line_id, entry_id) SELECT ?1, value FROM json_each(?2)");
 	int rc;
 
-	qsort(st->links, st->nlinks, sizeof *st->links, rc_link_cmp);
-	if (rc_do(st, "DROP TABLE IF EXISTS temp.rc_run_links",
-	    "billing entries") != 0 || rc_do(st, "CREATE TEMP TABLE "
-	    "rc_run_links (entry_id INTEGER PRIMARY KEY, invoice_id INTEGER, "
-	    "line_id INTEGER)", "billing entries") != 0)
+	ids->s[ids->len] = ']';
+	ids->s[ids->len + 1] = '\0';
+	if (s == NULL)
+		return rc_fail(st, "billing entries");
+	h->stmt_bind_int64(s, 1, line);
+	h->stmt_bind_text(s, 2, ids->s);
+	rc = h->stmt_step(s);
+	h->stmt_reset(s);
+	ids->len = 0;
+	if (rc != EP_STEP_DONE) {
+		snprintf(st->err, st->errlen, "billing entries of line %lld: %s",
+		    (long long)line, h->db_errmsg(st->db));
 		return -1;
-	for (i = 0; i < st->nlinks; i++) {
-		const struct rc_link *l = &st->links[i];
-		const struct rc_line_ref *line = &st->lines[l->line];
-
-		if ((s = h->db_prepare(st->db, "INSERT INTO temp.rc_run_links "
-		    "VALUES (?, ?, ?)")) == NULL)
-			return rc_fail(st, "billing entries");
-		h->stmt_bind_int64(s, 1, l->entry);
-		h->stmt_bind_int64(s, 2, line->invoice);
-		h->stmt_bind_int64(s, 3, line->id);
-		rc = h->stmt_step(s);
-		h->stmt_reset(s);
-		if (rc != EP_STEP_DONE) {
-			snprintf(st->err, st->errlen, "billing entry %lld: %s",
-			    (long long)l->entry, h->db_errmsg(st->db));
-			return -1;
-		}
 	}
-	free(st->links);
-	st->links = NULL;
-	st->links_cap = 0;
 	return 0;
 }
 
-/*
- * Records which line bills each entry of the run, once every line exists,
- * in one statement in entry order: the UNIQUE entry_id (which refuses an
- * entry billed twice) grows at its end and the foreign key checks read
- * time_entries' pages in order, once each, where engagement order loaded
- * a random page of the table per link. One INSERT ... SELECT for them
- * all: statements of 64 rows each took a third longer at a million.
- */
+/* Records which lines bill each entry of the draft, in key order: the
+ * draft's lines are the newest, so the rows go on the table's end. */
 static int
 rc_bill_entries(struct rc_state *st)
 {
-	if (rc_links_stage(st) != 0 || rc_do(st, "INSERT INTO recharge_billed "
-	    "(entry_id, invoice_id, line_id) SELECT entry_id, invoice_id, "
-	    "line_id FROM temp.rc_run_links ORDER BY entry_id",
-	    "billing entries") != 0)
-		return -1;
-	return rc_do(st, "DROP TABLE temp.rc_run_links", "billing entries");
-}
+	struct rc_buf ids = { NULL, 0, 0 };
+	size_t i, j;
+	int rc = 0;
 
-/* Writes the engagement's lines; its links wait for the run's end. */
-static int
-rc_flush_engagement(struct rc_state *st, const struct rc_eng *g,
-    int64_t *priced)
-{
-	size_t i;
-
-	*priced = 0;
-	if (st->nlines + st->ngroups > st->lines_cap) {
-		st->lines_cap = (st->nlines + st->ngroups) * 2;
-		st->lines = realloc(st->lines, st->lines_cap * sizeof *st->lines);
-		if (st->lines == NULL)
-			abort();
+	if (st->nlinks > 1)
+		qsort(st->links, st->nlinks, sizeof *st->links, rc_link_cmp);
+	for (i = 0; i < st->nlinks && rc == 0; i = j) {
+		ids.len = 0;
+		for (j = i; j < st->nlinks && st->links[j].line ==
+		    st->links[i].line; j++)
+			rc_ids_add(&ids, j == i ? '[' : ',', st->links[j].entry);
+		rc = rc_bill_line(st, st->links[i].line, &ids);
 	}
-	for (i = 0; i < st->ngroups; i++) {
-		struct rc_group *gr = &st->groups[i];
-		struct rc_line_ref *line = &st->lines[st->nlines + i];
-
-		line->invoice = st->invoice;
-		line->id = rc_line_add(st, "entries", g->id, gr->description,
-		    gr->unit, gr->quantity, gr->unit_price, gr->amount, gr->vat,
-		    gr->hash, g->po);
-		if (line->id == 0)
-			return -1;
-		*priced += gr->amount;
-	}
-	st->nlines += st->ngroups;
-	st->sum->entries += (int64_t)(st->nlinks - st->eng_links);
-	st->eng_links = st->nlinks;
-	return 0;
+	rc_buf_free(&ids);
+	st->nlinks = 0;
+	return rc;
 }
 
 /* Fixed fees, budgets and bonus, once per engagement and month. */
@@ -632,12 +821,12 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	if (rc_scalar(st->db, "SELECT count(*) FROM recharge_terms t JOIN "
 	    "recharge_invoices i ON i.id = t.invoice_id WHERE i.period = ?1 AND "
 	    "i.state != 'draft' AND t.engagement_id = ?3", st->period, NULL,
-	    g->id) > 0)
+	    g->id, 0) > 0)
 		return 0;
 	before = rc_scalar(st->db, "SELECT coalesce(sum(CASE i.kind WHEN "
 	    "'credit' THEN -l.amount ELSE l.amount END), 0) FROM recharge_lines "
 	    "l JOIN recharge_invoices i ON i.id = l.invoice_id WHERE "
-	    "l.engagement_id = ?3 AND i.state != 'draft'", NULL, NULL, g->id);
+	    "l.engagement_id = ?3 AND i.state != 'draft'", NULL, NULL, g->id, 0);
 	memset(&in, 0, sizeof in);
 	in.id = g->id;
 	in.basis = g->basis;
@@ -671,6 +860,111 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	return rc_terms_add(st, g->id, res.ruleset_hash, priced, before, -1);
 }
 
+/* The store's change counter: it moves when another connection commits. */
+static int64_t
+rc_data_version(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(st->db, "PRAGMA data_version");
+	int64_t v = -1;
+
+	if (s != NULL && h->stmt_step(s) == EP_STEP_ROW)
+		v = h->stmt_int64(s, 0);
+	if (s != NULL)
+		h->stmt_reset(s);
+	return v;
+}
+
+/* Reads and prices the draft's engagements' entries into lines and
+ * links in memory; nothing is written. */
+static int
+rc_draft_price(struct rc_state *st, const struct rc_eng *g, size_t n)
+{
+	size_t i;
+
+	if (n + 1 > st->first_cap) {
+		st->first_cap = n + 64;
+		st->first = realloc(st->first, st->first_cap * sizeof *st->first);
+		if (st->first == NULL)
+			abort();
+	}
+	st->ngroups = st->nlinks = 0;
+	for (i = 0; i < n; i++) {
+		st->first[i] = st->eng_groups = st->ngroups;
+		if (rc_price_entries(st, &g[i]) != 0)
+			return -1;
+		if (st->progress != NULL)
+			st->progress(st->done, st->total, st->parg);
+	}
+	st->first[n] = st->ngroups;
+	return 0;
+}
+
+/* Writes the priced draft: its invoice, lines, terms and links. */
+static int
+rc_draft_write(struct rc_state *st, const struct rc_eng *g, size_t n)
+{
+	int64_t priced;
+	size_t i;
+
+	if (rc_invoice_new(st, g) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(g[i].cost_centre, g[0].cost_centre) != 0)
+			st->cc_mixed = 1;
+		if (rc_flush_engagement(st, &g[i], st->first[i], st->first[i + 1],
+		    &priced) != 0)
+			return -1;
+		st->subtotal += priced;
+		if (rc_engagement_terms(st, &g[i], priced) != 0)
+			return -1;
+	}
+	for (i = 0; i < st->nlinks; i++)
+		st->links[i].line = st->groups[st->links[i].line].line;
+	return rc_invoice_finish(st) != 0 || rc_bill_entries(st) != 0 ? -1 : 0;
+}
+
+/*
+ * Builds one draft from its engagements (same provider, consumer,
+ * agreement, VAT category and purchase order) in one step: a crash
+ * leaves the draft whole or not there. The entries are read and priced
+ * before the step takes the write lock, so other writers have it
+ * meanwhile; if another connection committed since (the store's change
+ * counter moved), they are read and priced again inside the step.
+ */
+static int
+rc_draft(struct rc_state *st, const struct rc_eng *g, size_t n)
+{
+	const struct ep_host *h = rc_host;
+	char idtext[24], summary[200];
+	int64_t entries = st->sum->entries, lines = st->sum->lines;
+	int64_t done = st->done, version = 0;
+
+	if (!st->dry_run && (version = rc_data_version(st)) < 0)
+		return rc_fail(st, "data version");
+	if (rc_draft_price(st, g, n) != 0 || rc_step_begin(st) != 0)
+		return -1;
+	if (!st->dry_run && rc_data_version(st) != version) {
+		st->done = done;
+		st->sum->entries = entries;
+		if (rc_draft_price(st, g, n) != 0)
+			return -1;
+	}
+	if (rc_draft_write(st, g, n) != 0)
+		return -1;
+	if (!st->dry_run && st->position > 0) {
+		snprintf(idtext, sizeof idtext, "%lld", (long long)st->invoice);
+		snprintf(summary, sizeof summary, "{\"period\":\"%s\",\"run\":%lld,"
+		    "\"entries\":%lld,\"lines\":%lld}", st->period,
+		    (long long)st->run_id, (long long)(st->sum->entries - entries),
+		    (long long)(st->sum->lines - lines));
+		if (h->audit(st->db, NULL, "draft", "invoice", idtext, g->provider,
+		    summary) != 0)
+			return rc_fail(st, "audit");
+	}
+	return rc_step_commit(st);
+}
+
 static void
 rc_eng_read(ep_stmt *s, struct rc_eng *g)
 {
@@ -692,11 +986,14 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	g->vat = h->stmt_text(s, 12)[0];
 	g->cap = h->stmt_int64(s, 13);
 	g->terms = h->stmt_int64(s, 14);
-	rc_copy(g->po, sizeof g->po, h->stmt_text(s, 15));
-	rc_copy(g->cost_centre, sizeof g->cost_centre, h->stmt_text(s, 16));
+	g->open = h->stmt_int64(s, 17);
+	if ((g->po = strdup(h->stmt_text(s, 15))) == NULL ||
+	    (g->cost_centre = strdup(h->stmt_text(s, 16))) == NULL)
+		abort();
 }
 
-/* Every engagement with something to bill this month, in invoice order. */
+/* Every engagement with something to bill this month, in invoice order:
+ * one draft per provider, consumer, agreement, VAT category and PO. */
 #define RC_ENGAGEMENTS "WITH g AS (SELECT e.*, coalesce(e.agreement_id, " \
 	"(SELECT a.id FROM agreements a WHERE a.provider_id = e.provider_id " \
 	"AND a.consumer_id = e.consumer_id AND a.valid_from < ?2 AND " \
@@ -705,65 +1002,155 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"AND a.valid_from < ?2 AND (a.valid_to IS NULL OR a.valid_to >= ?3) " \
 	"ORDER BY a.valid_from DESC LIMIT 1)) AS agreement FROM engagements e " \
 	"WHERE EXISTS (SELECT 1 FROM time_entries t WHERE t.engagement_id = " \
-	"e.id AND " RC_CANDIDATE ") OR (e.completed_at >= ?3 AND " \
-	"e.completed_at < ?2)) SELECT g.id, g.provider_id, g.consumer_id, " \
-	"coalesce(g.agreement, 0), g.basis, coalesce(g.budget_pence, -1), " \
-	"g.ends, coalesce(substr(g.completed_at, 1, 10), ''), x.grade, p.code, " \
-	"c.code, coalesce(a.ruleset, 'standard'), coalesce(a.vat_category, " \
-	"'S'), coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
-	"c.payment_terms_days), q.po_reference, q.cost_centre FROM g JOIN " \
-	"experts x ON x.id = g.expert_id JOIN organisations p ON p.id = " \
-	"g.provider_id JOIN organisations c ON c.id = g.consumer_id JOIN " \
-	"requests q ON q.id = g.request_id LEFT JOIN agreements a ON a.id = " \
-	"g.agreement ORDER BY c.code, p.code, coalesce(g.agreement, 0), " \
-	"coalesce(a.vat_category, 'S'), g.id"
+	"e.id AND " RC_OPEN " AND " RC_UNBILLED("e.id") ") OR (e.completed_at " \
+	">= ?3 AND e.completed_at < ?2)) SELECT g.id, g.provider_id, " \
+	"g.consumer_id, coalesce(g.agreement, 0), g.basis, " \
+	"coalesce(g.budget_pence, -1), g.ends, coalesce(substr(g.completed_at, " \
+	"1, 10), ''), x.grade, p.code, c.code, coalesce(a.ruleset, " \
+	"'standard'), coalesce(a.vat_category, 'S'), " \
+	"coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
+	"c.payment_terms_days), coalesce(q.po_reference, ''), " \
+	"coalesce(q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \
+	"WHERE t.engagement_id = g.id AND " RC_OPEN ") FROM g JOIN experts x " \
+	"ON x.id = " \
+	"g.expert_id JOIN organisations p ON p.id = g.provider_id JOIN " \
+	"organisations c ON c.id = g.consumer_id JOIN requests q ON q.id = " \
+	"g.request_id LEFT JOIN agreements a ON a.id = g.agreement ORDER BY " \
+	"c.code, p.code, coalesce(g.agreement, 0), coalesce(a.vat_category, " \
+	"'S'), coalesce(q.po_reference, ''), g.id"
 
+static void
+rc_engs_free(struct rc_eng *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].po);
+		free(v[i].cost_centre);
+	}
+	free(v);
+}
+
+/* Reads the month's engagements whole before the first draft's step, so
+ * no statement stays open across the steps' commits. */
 static int
-rc_run_engagements(struct rc_state *st)
+rc_engagements(struct rc_state *st, struct rc_eng **out, size_t *nout)
 {
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(st->db, RC_ENGAGEMENTS);
-	struct rc_eng g;
-	int64_t priced;
-	int step, rc = -1;
+	struct rc_eng *v = NULL;
+	size_t n = 0, cap = 0;
+	int step;
 
+	*out = NULL;
+	*nout = 0;
 	if (s == NULL)
 		return rc_fail(st, "engagements");
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_text(s, 2, st->next);
 	h->stmt_bind_text(s, 3, st->start);
 	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
-		rc_eng_read(s, &g);
-		if (rc_invoice_for(st, &g) != 0)
-			goto out;
-		st->ngroups = 0;
-		if (rc_price_entries(st, &g) != 0 ||
-		    rc_flush_engagement(st, &g, &priced) != 0)
-			goto out;
-		st->subtotal += priced;
-		if (rc_engagement_terms(st, &g, priced) != 0)
-			goto out;
-		if (st->progress != NULL)
-			st->progress(st->done, st->total, st->parg);
+		if (n == cap) {
+			cap = cap * 2 + 64;
+			if ((v = realloc(v, cap * sizeof *v)) == NULL)
+				abort();
+		}
+		rc_eng_read(s, &v[n++]);
 	}
-	if (step != EP_STEP_DONE) {
-		rc_fail(st, "engagements");
-		goto out;
-	}
-	if (rc_invoice_finish(st) != 0 || rc_bill_entries(st) != 0)
-		goto out;
-	rc = 0;
-out:
 	h->stmt_reset(s);
-	return rc;
+	if (step != EP_STEP_DONE) {
+		rc_engs_free(v, n);
+		return rc_fail(st, "engagements");
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* Whether two engagements' time goes on the same draft. */
+static int
+rc_same_draft(const struct rc_eng *a, const struct rc_eng *b)
+{
+	return a->provider == b->provider && a->consumer == b->consumer &&
+	    a->agreement == b->agreement && a->vat == b->vat &&
+	    strcmp(a->po, b->po) == 0;
+}
+
+/* How many entries the run will price, for its progress: the open ones
+ * of the month's engagements less those other months' drafts hold. */
+static int64_t
+rc_count(struct rc_state *st, const struct rc_eng *v, size_t n)
+{
+	int64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += v[i].open;
+	return total - rc_scalar(st->db, "SELECT count(DISTINCT b.entry_id) "
+	    "FROM recharge_invoices i JOIN recharge_lines l ON l.invoice_id = "
+	    "i.id JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t "
+	    "ON t.id = b.entry_id WHERE i.state = 'draft' AND " RC_OPEN,
+	    st->period, st->next, 0, 0);
+}
+
+/* The run's last step: its audit event, and the claim marked done. */
+static int
+rc_run_done(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	const struct rc_run_summary *out = st->sum;
+	char summary[200];
+
+	if (st->dry_run)
+		return 0;
+	if (rc_step_begin(st) != 0)
+		return -1;
+	snprintf(summary, sizeof summary, "{\"period\":\"%s\",\"run\":%lld,"
+	    "\"entries\":%lld,\"invoices\":%lld,\"net\":%lld}", st->period,
+	    (long long)st->run_id, (long long)out->entries,
+	    (long long)out->invoices, (long long)out->net);
+	if (h->audit(st->db, NULL, "run", "invoice-run", st->period, 0,
+	    summary) != 0)
+		return rc_fail(st, "audit");
+	if (rc_do(st, "UPDATE recharge_runs SET state = 'done', finished_at = "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2", st->run_id,
+	    "runs") != 0)
+		return -1;
+	return rc_step_commit(st);
+}
+
+/* Marks a failed run's claim, so the next run need not wait for it. */
+static void
+rc_run_failed(struct rc_state *st)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s;
+
+	if (st->dry_run || st->run_id == 0 || h->db_begin(st->db) != 0)
+		return;
+	s = h->db_prepare(st->db, "UPDATE recharge_runs SET state = 'failed', "
+	    "error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+	    "WHERE id = ? AND state = 'running'");
+	if (s != NULL) {
+		h->stmt_bind_text(s, 1, st->err);
+		h->stmt_bind_int64(s, 2, st->run_id);
+		h->stmt_step(s);
+		h->stmt_reset(s);
+	}
+	if (h->db_commit(st->db) != 0)
+		h->db_rollback(st->db);
 }
 
 /*
- * The run for a month, in one transaction: the month's drafts are dropped
- * and built again from every approved entry not yet billed (of the month
- * or earlier: late approvals, adjustments, lines excluded last month), so
- * running it again refreshes drafts and never bills an entry twice (the
- * UNIQUE entry in recharge_billed). A dry run reports and rolls back.
+ * The run for a month. It claims the month (one run of a month at a
+ * time), drops the month's drafts and builds them again from every
+ * approved entry on no draft (of the month or earlier: late approvals,
+ * adjustments, lines excluded last month), committing each draft in a
+ * step of its own so other writers get their turns; a crash leaves every
+ * draft whole or absent, and the next run of the month starts over. An
+ * entry is taken only when no draft holds it as the store stands in the
+ * step that links it, so running again never bills an entry twice. A dry run is one
+ * transaction, rolled back: it reports and saves nothing.
  */
 int
 rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run, FILE *report,
@@ -772,7 +1159,8 @@ rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run, FILE *report,
 {
 	const struct ep_host *h = rc_host;
 	struct rc_state st;
-	char summary[160];
+	struct rc_eng *engs = NULL;
+	size_t neng = 0, i, j;
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
@@ -790,46 +1178,50 @@ rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run, FILE *report,
 	st.report = report;
 	st.progress = progress;
 	st.parg = parg;
+	st.dry_run = dry_run;
 	st.sum = out;
 	st.err = err;
 	st.errlen = len;
 	err[0] = '\0';
-	if (h->db_begin(db) != 0) {
-		snprintf(err, len, "cannot begin: %s", h->db_errmsg(db));
-		return -1;
-	}
+	if ((st.batch = malloc(sizeof *st.batch)) == NULL)
+		abort();
+	if (dry_run) {
+		if (h->db_begin(db) != 0) {
+			snprintf(err, len, "cannot begin: %s", h->db_errmsg(db));
+			goto out;
+		}
+		st.in_tx = 1;
+		if (rc_run_busy(&st) != 0)
+			goto out;
+	} else if (rc_claim(&st) != 0)
+		goto out;
 	if (rc_drop_drafts(&st) != 0)
 		goto out;
-	st.total = rc_scalar(db, "SELECT count(*) FROM time_entries t WHERE "
-	    RC_CANDIDATE, period, st.next, 0);
-	if (st.total > 0 && (st.links = malloc((size_t)st.total *
-	    sizeof *st.links)) != NULL)
-		st.links_cap = (size_t)st.total;
+	if (rc_engagements(&st, &engs, &neng) != 0)
+		goto out;
+	st.total = rc_count(&st, engs, neng);
 	if (progress != NULL)
 		progress(0, st.total, parg);
-	if (rc_run_engagements(&st) != 0)
-		goto out;
-	if (progress != NULL)
-		progress(st.total, st.total, parg);
-	snprintf(summary, sizeof summary, "{\"period\":\"%s\",\"entries\":%lld,"
-	    "\"invoices\":%lld,\"net\":%lld}", period, (long long)out->entries,
-	    (long long)out->invoices, (long long)out->net);
-	if (!dry_run && h->audit(db, NULL, "run", "invoice-run", period, 0,
-	    summary) != 0) {
-		rc_fail(&st, "audit");
-		goto out;
+	for (i = 0; i < neng; i = j) {
+		for (j = i + 1; j < neng && rc_same_draft(&engs[i], &engs[j]); j++)
+			;
+		if (rc_draft(&st, engs + i, j - i) != 0)
+			goto out;
 	}
+	if (progress != NULL)
+		progress(st.done, st.done, parg);
+	if (rc_run_done(&st) != 0)
+		goto out;
 	rc = 0;
 out:
-	if (rc != 0 || dry_run)
+	if (st.in_tx)
 		h->db_rollback(db);
-	else if (h->db_commit(db) != 0) {
-		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
-		h->db_rollback(db);
-		rc = -1;
-	}
+	if (rc != 0)
+		rc_run_failed(&st);
+	rc_engs_free(engs, neng);
+	free(st.batch);
 	free(st.groups);
-	free(st.lines);
+	free(st.first);
 	free(st.links);
 	return rc;
 }
@@ -866,7 +1258,7 @@ rc_live_end(int slot)
 
 /* How far the running job for the period has got: 1 with its counts, or
  * 0 when no run of the period is counting yet. A second run of a month
- * waits for the first's transaction, with nothing counted. */
+ * is refused while the first runs. */
 int
 rc_run_live(const char *period, int64_t *done, int64_t *total)
 {

@@ -128,9 +128,19 @@ rc_period_next(const char *p, char out[11])
 int
 rc_copy(char *out, size_t len, const char *in)
 {
-	int n = snprintf(out, len, "%s", in ? in : "");
+	size_t n = in != NULL ? strlen(in) : 0;
 
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	if (len == 0)
+		return -1;
+	if (n >= len) {
+		memcpy(out, in, len - 1);
+		out[len - 1] = '\0';
+		return -1;
+	}
+	if (n > 0)
+		memcpy(out, in, n);
+	out[n] = '\0';
+	return 0;
 }
 
 /* An invoice by its number or its id; 0 when there is none. */

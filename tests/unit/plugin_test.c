@@ -74,7 +74,7 @@ test_wrong_abi(void **state)
 {
 	(void)state;
 	expect_refused("bad-abi", "built for plugin ABI 2.0, but this host speaks "
-	    "ABI 1.1");
+	    "ABI 1.2");
 }
 
 static void
