@@ -26,9 +26,14 @@ struct group_sync {
 	int error;
 };
 
+/* Past this many queued writes a batch runs without waiting for the
+ * fsync in progress: it bounds one transaction's size. */
+#define GROUP_MAX_QUEUED 512
+
 static struct group_item *group_head, *group_tail;	/* queued */
 static struct group_item *group_unsynced;		/* committed, not synced */
 static int group_syncing;
+static int group_queued;
 static struct event *group_event;
 static uint64_t group_batches, group_items, group_syncs;
 static int group_wal_fd = -1;
@@ -86,9 +91,14 @@ group_sync_work(void *arg)
 }
 
 static void group_sync_start(void);
+static void group_run_cb(evutil_socket_t, short, void *);
 
-/* Back on the loop: the synced items are on disk; answer them, and sync
- * whatever committed meanwhile. */
+/*
+ * Back on the loop: the synced items are on disk. What queued during the
+ * fsync is committed now, as one transaction, and its fsync started
+ * before the synced items are answered, so the disk works while the loop
+ * writes the replies.
+ */
 static void
 group_sync_done(void *arg)
 {
@@ -97,11 +107,13 @@ group_sync_done(void *arg)
 	if (s->failed)
 		log_error("group commit: fsync of the WAL failed: %s",
 		    strerror(s->error));
+	group_syncing = 0;
+	if (group_head != NULL && group_event != NULL)
+		group_run_cb(-1, 0, NULL);
+	if (group_unsynced != NULL && !group_syncing)
+		group_sync_start();
 	group_answer(s->items, s->failed);
 	free(s);
-	group_syncing = 0;
-	if (group_unsynced != NULL)
-		group_sync_start();
 }
 
 /*
@@ -163,6 +175,7 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	(void)arg;
 	group_head = group_tail = NULL;
+	group_queued = 0;
 	if (batch == NULL)
 		return;
 	group_batches++;
@@ -193,8 +206,13 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 		group_sync_start();
 }
 
-/* Queues a request's write for the next group commit; replies come from
- * done(), after the commit is durable. */
+/*
+ * Queues a request's write for the next group commit; replies come from
+ * done(), after the commit is durable. While an fsync runs, writes wait
+ * for it to end and then commit together: a reply waits for the next
+ * fsync either way, and one transaction for them all writes each shared
+ * page once.
+ */
 int
 group_commit(struct ep_req *r, int (*work)(struct ep_db *, struct ep_req *,
     void *), void (*done)(struct ep_req *, int, void *), void *arg)
@@ -214,7 +232,9 @@ group_commit(struct ep_req *r, int (*work)(struct ep_db *, struct ep_req *,
 	else
 		group_head = g;
 	group_tail = g;
-	if (g == group_head)
+	group_queued++;
+	if ((!group_syncing && g == group_head) ||
+	    group_queued == GROUP_MAX_QUEUED)
 		event_active(group_event, EV_READ, 0);
 	return 0;
 }
