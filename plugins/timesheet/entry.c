@@ -125,6 +125,18 @@ ts_today(char out[11])
 	return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
 }
 
+/* Now as the store's timestamps read: 2026-01-31T09:15:00Z. */
+void
+ts_now_text(char *out, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	if (strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 && len > 0)
+		out[0] = '\0';
+}
+
 int
 ts_date_ok(const char *s)
 {
@@ -454,11 +466,15 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		out->warning = (used + price.total) * 100 >= allowed * 100 ? 100 :
 		    (used + price.total) * 100 >= allowed * 80 ? 80 : 0;
 	if (entry_id == 0) {
+		/* created_at is given rather than defaulted, so the caller
+		 * knows the whole row without reading it back. */
+		ts_now_text(out->created, sizeof out->created);
 		s = h->db_prepare(db, "INSERT INTO time_entries (engagement_id, "
 		    "entry_date, minutes, activity, note, billable, out_of_hours, "
-		    "created_by, priced_pence, ruleset_hash) VALUES (?, ?, ?, ?, ?, "
-		    "?, ?, ?, ?, ?)");
+		    "created_by, priced_pence, ruleset_hash, created_at) VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 		h->stmt_bind_int64(s, 1, g.id);
+		h->stmt_bind_text(s, 11, out->created);
 	} else {
 		s = h->db_prepare(db, "UPDATE time_entries SET engagement_id = ?1, "
 		    "entry_date = ?2, minutes = ?3, activity = ?4, note = ?5, "
