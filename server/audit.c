@@ -63,7 +63,10 @@ audit_digest(unsigned char out[AUDIT_HASH_BYTES], const unsigned char *prev,
 
 /*
  * Appends one event. Call inside the transaction that makes the change,
- * so the change and its record commit together or not at all.
+ * so the change and its record commit together or not at all. Inside a
+ * write transaction the chain's end is remembered (db.c forgets it at
+ * the transaction's end and on any roll-back), so a batch of events
+ * reads it once.
  */
 int
 audit_record(struct ep_db *db, const struct audit_actor *actor,
@@ -78,13 +81,18 @@ audit_record(struct ep_db *db, const struct audit_actor *actor,
 	int rc;
 
 	memset(prev, 0, sizeof prev);
-	s = db_stmt(db, "SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1");
-	if (s == NULL)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_bytes(s, 0) == AUDIT_HASH_BYTES)
-		memcpy(prev, sqlite3_column_blob(s, 0), AUDIT_HASH_BYTES);
-	sqlite3_reset(s);
+	if (db->tx_depth > 0 && db->audit_known)
+		memcpy(prev, db->audit_last, sizeof prev);
+	else {
+		s = db_stmt(db, "SELECT hash FROM audit_events ORDER BY id DESC "
+		    "LIMIT 1");
+		if (s == NULL)
+			return -1;
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_bytes(s, 0) == AUDIT_HASH_BYTES)
+			memcpy(prev, sqlite3_column_blob(s, 0), AUDIT_HASH_BYTES);
+		sqlite3_reset(s);
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(at, 20, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -116,6 +124,10 @@ audit_record(struct ep_db *db, const struct audit_actor *actor,
 	if (rc != 0)
 		log_error("audit: cannot record %s %s: %s", action, entity,
 		    db_errmsg(db));
+	else if (db->tx_depth > 0) {
+		memcpy(db->audit_last, hash, sizeof hash);
+		db->audit_known = 1;
+	}
 	sqlite3_reset(s);
 	return rc;
 }

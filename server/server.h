@@ -106,6 +106,8 @@ struct ep_db {
 	size_t cache_size;
 	size_t cache_used;
 	int tx_depth;
+	int audit_known;	/* audit_last is the chain's end (audit.c) */
+	unsigned char audit_last[32];
 	int64_t busy_timeout_ms;
 	uint64_t serial;	/* distinguishes connections, even at one address */
 	struct db_recent recent[DB_RECENT];
