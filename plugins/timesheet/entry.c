@@ -232,45 +232,90 @@ ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
 	return ts_host->audit(db, NULL, action, entity, entity_id, org_id, buf);
 }
 
+/* Everything the rules need about an engagement: columns 0 to 17. */
+#define ENGAGEMENT_COLUMNS "SELECT e.id, e.expert_id, " \
+	"coalesce(x.person_id, 0), e.provider_id, e.consumer_id, " \
+	"coalesce(e.agreement_id, 0), coalesce(e.budget_pence, -1), " \
+	"x.weekly_capacity_minutes, e.starts, e.ends, e.state, e.basis, " \
+	"x.grade, c.code, p.code, coalesce(a.ruleset, 'standard'), " \
+	"coalesce(a.vat_category, 'S'), r.title"
+#define ENGAGEMENT_FROM " FROM engagements e JOIN experts x ON " \
+	"x.id = e.expert_id JOIN organisations c ON c.id = e.consumer_id " \
+	"JOIN organisations p ON p.id = e.provider_id JOIN requests r ON " \
+	"r.id = e.request_id LEFT JOIN agreements a ON a.id = e.agreement_id " \
+	"WHERE e.id = ?1"
+
+static void
+ts_engagement_fill(ep_stmt *s, struct ts_engagement *e)
+{
+	const struct ep_host *h = ts_host;
+
+	e->id = h->stmt_int64(s, 0);
+	e->expert_id = h->stmt_int64(s, 1);
+	e->expert_person = h->stmt_int64(s, 2);
+	e->provider_id = h->stmt_int64(s, 3);
+	e->consumer_id = h->stmt_int64(s, 4);
+	e->agreement_id = h->stmt_int64(s, 5);
+	e->budget = h->stmt_int64(s, 6);
+	e->weekly_minutes = h->stmt_int64(s, 7);
+	ts_copy(e->starts, sizeof e->starts, h->stmt_text(s, 8));
+	ts_copy(e->ends, sizeof e->ends, h->stmt_text(s, 9));
+	ts_copy(e->state, sizeof e->state, h->stmt_text(s, 10));
+	ts_copy(e->basis, sizeof e->basis, h->stmt_text(s, 11));
+	ts_copy(e->grade, sizeof e->grade, h->stmt_text(s, 12));
+	ts_copy(e->consumer, sizeof e->consumer, h->stmt_text(s, 13));
+	ts_copy(e->provider, sizeof e->provider, h->stmt_text(s, 14));
+	ts_copy(e->ruleset, sizeof e->ruleset, h->stmt_text(s, 15));
+	e->vat = h->stmt_text(s, 16)[0];
+	ts_copy(e->title, sizeof e->title, h->stmt_text(s, 17));
+}
+
 /* Everything the rules need about an engagement, in one read. */
 int
 ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e)
 {
 	const struct ep_host *h = ts_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT e.id, e.expert_id, "
-	    "coalesce(x.person_id, 0), e.provider_id, e.consumer_id, "
-	    "coalesce(e.agreement_id, 0), coalesce(e.budget_pence, -1), "
-	    "x.weekly_capacity_minutes, e.starts, e.ends, e.state, e.basis, "
-	    "x.grade, c.code, p.code, coalesce(a.ruleset, 'standard'), "
-	    "coalesce(a.vat_category, 'S'), r.title FROM engagements e JOIN "
-	    "experts x ON x.id = e.expert_id JOIN organisations c ON "
-	    "c.id = e.consumer_id JOIN organisations p ON p.id = e.provider_id "
-	    "JOIN requests r ON r.id = e.request_id LEFT JOIN agreements a ON "
-	    "a.id = e.agreement_id WHERE e.id = ?");
+	ep_stmt *s = h->db_prepare(db, ENGAGEMENT_COLUMNS ENGAGEMENT_FROM);
 	int rc = -1;
 
 	if (s == NULL)
 		return -1;
 	h->stmt_bind_int64(s, 1, id);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		e->id = h->stmt_int64(s, 0);
-		e->expert_id = h->stmt_int64(s, 1);
-		e->expert_person = h->stmt_int64(s, 2);
-		e->provider_id = h->stmt_int64(s, 3);
-		e->consumer_id = h->stmt_int64(s, 4);
-		e->agreement_id = h->stmt_int64(s, 5);
-		e->budget = h->stmt_int64(s, 6);
-		e->weekly_minutes = h->stmt_int64(s, 7);
-		ts_copy(e->starts, sizeof e->starts, h->stmt_text(s, 8));
-		ts_copy(e->ends, sizeof e->ends, h->stmt_text(s, 9));
-		ts_copy(e->state, sizeof e->state, h->stmt_text(s, 10));
-		ts_copy(e->basis, sizeof e->basis, h->stmt_text(s, 11));
-		ts_copy(e->grade, sizeof e->grade, h->stmt_text(s, 12));
-		ts_copy(e->consumer, sizeof e->consumer, h->stmt_text(s, 13));
-		ts_copy(e->provider, sizeof e->provider, h->stmt_text(s, 14));
-		ts_copy(e->ruleset, sizeof e->ruleset, h->stmt_text(s, 15));
-		e->vat = h->stmt_text(s, 16)[0];
-		ts_copy(e->title, sizeof e->title, h->stmt_text(s, 17));
+		ts_engagement_fill(s, e);
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+/*
+ * The engagement, and in the same read the minutes its expert has on a
+ * day across all their engagements, but one entry (the one being
+ * changed): what saving an entry needs, in one statement.
+ */
+static int
+ts_engagement_day(ep_db *db, int64_t id, const char *date, int64_t except,
+    struct ts_engagement *e, int64_t *day_minutes)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, ENGAGEMENT_COLUMNS ", (SELECT "
+	    "coalesce(sum(t.minutes), 0) FROM time_entries t JOIN engagements "
+	    "d ON d.id = t.engagement_id WHERE d.expert_id = e.expert_id AND "
+	    "t.entry_date = ?2 AND t.id != ?3)" ENGAGEMENT_FROM);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, id);
+	if (date != NULL)
+		h->stmt_bind_text(s, 2, date);
+	else
+		h->stmt_bind_null(s, 2);
+	h->stmt_bind_int64(s, 3, except);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		ts_engagement_fill(s, e);
+		*day_minutes = h->stmt_int64(s, 18);
 		rc = 0;
 	}
 	h->stmt_reset(s);
@@ -310,25 +355,6 @@ ts_budget_allowed(ep_db *db, const struct ts_engagement *e)
 		extra = h->stmt_int64(s, 0);
 	h->stmt_reset(s);
 	return e->budget + extra;
-}
-
-/* Minutes the expert has on a day, across engagements, but one entry. */
-static int64_t
-ts_day_minutes(ep_db *db, int64_t expert, const char *date, int64_t except)
-{
-	const struct ep_host *h = ts_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(sum(t.minutes), 0) FROM "
-	    "time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE "
-	    "e.expert_id = ? AND t.entry_date = ? AND t.id != ?");
-	int64_t v = 0;
-
-	h->stmt_bind_int64(s, 1, expert);
-	h->stmt_bind_text(s, 2, date);
-	h->stmt_bind_int64(s, 3, except);
-	if (h->stmt_step(s) == EP_STEP_ROW)
-		v = h->stmt_int64(s, 0);
-	h->stmt_reset(s);
-	return v;
 }
 
 static void
@@ -390,14 +416,14 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	struct ts_engagement g;
 	struct ep_fee_result price;
 	char today[11], when[300], idtext[24], summary[256];
-	int64_t minutes = 0, allowed, used;
+	int64_t minutes = 0, day = 0, allowed, used;
 	int before = h->errors_count(e);
 	const char *row;
 	ep_stmt *s;
 
 	memset(out, 0, sizeof *out);
-	if (ts_engagement_load(db, in->engagement, &g) != 0 ||
-	    g.expert_person != a->person) {
+	if (ts_engagement_day(db, in->engagement, in->date, entry_id, &g,
+	    &day) != 0 || g.expert_person != a->person) {
 		ts_err(e, prefix, "engagement", "Choose one of your engagements");
 		return -1;
 	}
@@ -430,7 +456,7 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		    "fewer", row);
 	if (h->errors_count(e) > before)
 		return -1;
-	if (ts_day_minutes(db, g.expert_id, in->date, entry_id) + minutes > 1440) {
+	if (day + minutes > 1440) {
 		ts_err(e, prefix, "duration", "%s: more than 24 hours in a day "
 		    "across your engagements", when);
 		return -1;
