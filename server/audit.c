@@ -61,6 +61,35 @@ audit_digest(unsigned char out[AUDIT_HASH_BYTES], const unsigned char *prev,
 	crypto_generichash_final(&st, out, AUDIT_HASH_BYTES);
 }
 
+/* Now as 2026-01-31T09:15:00.123456Z; the date and time up to the second
+ * are formatted again only when the second changes. */
+static void
+audit_now(char at[40])
+{
+	static _Thread_local time_t sec = -1;
+	static _Thread_local char stamp[20];
+	struct timespec ts;
+	struct tm tm;
+	long us;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+		sec = ts.tv_sec;
+	}
+	memcpy(at, stamp, 19);
+	at[19] = '.';
+	us = (ts.tv_nsec / 1000) % 1000000;
+	for (i = 25; i >= 20; i--) {
+		at[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	at[26] = 'Z';
+	at[27] = '\0';
+}
+
 /*
  * Appends one event. Call inside the transaction that makes the change,
  * so the change and its record commit together or not at all. Inside a
@@ -75,8 +104,6 @@ audit_record(struct ep_db *db, const struct audit_actor *actor,
 {
 	unsigned char prev[AUDIT_HASH_BYTES], hash[AUDIT_HASH_BYTES];
 	char at[40];
-	struct timespec ts;
-	struct tm tm;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -93,10 +120,7 @@ audit_record(struct ep_db *db, const struct audit_actor *actor,
 			memcpy(prev, sqlite3_column_blob(s, 0), AUDIT_HASH_BYTES);
 		sqlite3_reset(s);
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(at, 20, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(at + 19, sizeof at - 19, ".%06dZ", (int)(ts.tv_nsec / 1000) % 1000000);
+	audit_now(at);
 	if (summary == NULL)
 		summary = "{}";
 	if (entity_id == NULL)

@@ -115,14 +115,23 @@ ts_format_minutes(char *out, size_t len, int64_t minutes)
 	    (long long)(a / 60), (long long)(a % 60));
 }
 
+/* Today in UTC, formatted again only when the second changes. */
 int
 ts_today(char out[11])
 {
+	static _Thread_local time_t last = -1;
+	static _Thread_local char day[11];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
+	if (now != last) {
+		gmtime_r(&now, &tm);
+		if (strftime(day, sizeof day, "%Y-%m-%d", &tm) != 10)
+			return -1;
+		last = now;
+	}
+	memcpy(out, day, sizeof day);
+	return 0;
 }
 
 /* Now as the store's timestamps read: 2026-01-31T09:15:00Z. */
@@ -400,6 +409,15 @@ ts_price(const struct ts_engagement *g, const char *date, int64_t minutes,
 	return ts_host->fee_price(g->ruleset, &fe, out);
 }
 
+/* "date, row" for a message about a cell, made only when one is needed. */
+static const char *
+ts_when(char *buf, size_t len, const char *date, const char *row)
+{
+	snprintf(buf, len, "%s, %s", date ? date : "?", row);
+	return buf;
+}
+#define TS_WHEN ts_when(when, sizeof when, in->date, row)
+
 /*
  * Creates (entry_id 0) or changes a draft or queried entry, after every
  * rule: a real duration, a date inside the engagement and not in the
@@ -429,23 +447,22 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	}
 	row = g.title;
 	ts_today(today);
-	snprintf(when, sizeof when, "%s, %s", in->date ? in->date : "?", row);
 	if (in->duration == NULL || ts_parse_duration(in->duration,
 	    &minutes) != 0)
 		ts_err(e, prefix, "duration", "%s: enter the time as 1:30, 1.5, "
-		    "90m or 1h30, up to 24 hours", when);
+		    "90m or 1h30, up to 24 hours", TS_WHEN);
 	if (!ts_date_ok(in->date))
 		ts_err(e, prefix, "date", "%s: the date must be a real date as "
 		    "YYYY-MM-DD", row);
 	else if (strcmp(in->date, today) > 0)
 		ts_err(e, prefix, "date", "%s: is in the future; time can only "
-		    "be logged once worked", when);
+		    "be logged once worked", TS_WHEN);
 	else if (strcmp(in->date, g.starts) < 0)
 		ts_err(e, prefix, "date", "%s: is before the engagement starts "
-		    "(%s)", when, g.starts);
+		    "(%s)", TS_WHEN, g.starts);
 	else if (strcmp(in->date, g.ends) > 0)
 		ts_err(e, prefix, "date", "%s: is after the engagement ends (%s)",
-		    when, g.ends);
+		    TS_WHEN, g.ends);
 	if (strcmp(g.state, "active") != 0)
 		ts_err(e, prefix, "engagement", "%s: the engagement is %s; no time "
 		    "can be logged on it", row, g.state);
@@ -458,13 +475,13 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		return -1;
 	if (day + minutes > 1440) {
 		ts_err(e, prefix, "duration", "%s: more than 24 hours in a day "
-		    "across your engagements", when);
+		    "across your engagements", TS_WHEN);
 		return -1;
 	}
 	if (ts_price(&g, in->date, minutes, in->activity, in->out_of_hours,
 	    &price) != 0) {
 		ts_err(e, prefix, "duration", "%s: the fee rules could not price "
-		    "this: %s", when, price.error);
+		    "this: %s", TS_WHEN, price.error);
 		return -1;
 	}
 	if (!in->billable)
@@ -485,7 +502,7 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		h->pence_text(cap, sizeof cap, allowed);
 		ts_err(e, prefix, "duration", "%s: this would take the engagement "
 		    "past its budget of %s; the requester must approve a budget "
-		    "variation first", when, cap);
+		    "variation first", TS_WHEN, cap);
 		return -1;
 	}
 	if (allowed > 0)
@@ -523,7 +540,7 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	    h->db_changes(db) == 0)) {
 		h->stmt_reset(s);
 		ts_err(e, prefix, "duration", "%s: this entry cannot be changed "
-		    "now (it is submitted, approved or not yours)", when);
+		    "now (it is submitted, approved or not yours)", TS_WHEN);
 		return -1;
 	}
 	h->stmt_reset(s);
@@ -537,7 +554,8 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	    in->date, (long long)minutes, (long long)g.id);
 	if (ts_audit(db, a, entry_id ? "update" : "create", "time-entry",
 	    idtext, g.provider_id, summary) != 0) {
-		ts_err(e, prefix, "duration", "%s: could not be recorded", when);
+		ts_err(e, prefix, "duration", "%s: could not be recorded",
+		    TS_WHEN);
 		return -1;
 	}
 	return 0;
