@@ -466,13 +466,46 @@ ts_create_reply(ep_req *r, const struct ts_write *w)
 	ts_host->reply(r, 201, "application/json", body, (size_t)(p - body));
 }
 
+/*
+ * Answered writes are kept for reuse, up to the clients a busy server has
+ * at once: at over a kilobyte each, allocating one per request showed in
+ * profiles. Only the event loop makes and frees them.
+ */
+#define TS_WRITES_KEPT 128
+
+static struct ts_write *ts_writes_kept[TS_WRITES_KEPT];
+static int ts_nwrites_kept;
+
+static struct ts_write *
+ts_write_new(void)
+{
+	struct ts_write *w;
+
+	if (ts_nwrites_kept == 0)
+		return calloc(1, sizeof *w);
+	w = ts_writes_kept[--ts_nwrites_kept];
+	memset(w, 0, sizeof *w);
+	return w;
+}
+
 static void
 ts_write_free(struct ts_write *w)
 {
 	json_decref(w->entry);
 	json_decref(w->root);
 	ts_host->errors_free(w->e);
-	free(w);
+	if (ts_nwrites_kept < TS_WRITES_KEPT)
+		ts_writes_kept[ts_nwrites_kept++] = w;
+	else
+		free(w);
+}
+
+/* At unload: the kept writes go back to the allocator. */
+void
+ts_api_fini(void)
+{
+	while (ts_nwrites_kept > 0)
+		free(ts_writes_kept[--ts_nwrites_kept]);
 }
 
 /* After the durable commit: the entry as stored, or why not. */
@@ -535,7 +568,7 @@ ts_write_start(ep_req *r, enum ts_op op)
 	const char *body;
 	size_t len = 0;
 
-	w = calloc(1, sizeof *w);
+	w = ts_write_new();
 	if (w == NULL) {
 		h->json_error(r, 503, "unavailable", NULL, "out of memory");
 		return;

@@ -38,4 +38,11 @@ ts_init(ep_plugin *self, const struct ep_host *host)
 	return 0;
 }
 
-EP_PLUGIN_DECLARE("timesheet", "1.0", ts_init, NULL)
+static void
+ts_fini(ep_plugin *self)
+{
+	(void)self;
+	ts_api_fini();
+}
+
+EP_PLUGIN_DECLARE("timesheet", "1.0", ts_init, ts_fini)

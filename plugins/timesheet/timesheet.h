@@ -94,6 +94,7 @@ void ts_approve_routes(void);
 
 /* api.c */
 void ts_api_routes(void);
+void ts_api_fini(void);
 
 /* import.c */
 int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
