@@ -61,9 +61,41 @@ audit_digest(unsigned char out[AUDIT_HASH_BYTES], const unsigned char *prev,
 	crypto_generichash_final(&st, out, AUDIT_HASH_BYTES);
 }
 
+/* Now as 2026-01-31T09:15:00.123456Z; the date and time up to the second
+ * are formatted again only when the second changes. */
+static void
+audit_now(char at[40])
+{
+	static _Thread_local time_t sec = -1;
+	static _Thread_local char stamp[20];
+	struct timespec ts;
+	struct tm tm;
+	long us;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+		sec = ts.tv_sec;
+	}
+	memcpy(at, stamp, 19);
+	at[19] = '.';
+	us = (ts.tv_nsec / 1000) % 1000000;
+	for (i = 25; i >= 20; i--) {
+		at[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	at[26] = 'Z';
+	at[27] = '\0';
+}
+
 /*
  * Appends one event. Call inside the transaction that makes the change,
- * so the change and its record commit together or not at all.
+ * so the change and its record commit together or not at all. Inside a
+ * write transaction the chain's end is remembered (db.c forgets it at
+ * the transaction's end and on any roll-back), so a batch of events
+ * reads it once.
  */
 int
 audit_record(struct ep_db *db, const struct audit_actor *actor,
@@ -72,23 +104,23 @@ audit_record(struct ep_db *db, const struct audit_actor *actor,
 {
 	unsigned char prev[AUDIT_HASH_BYTES], hash[AUDIT_HASH_BYTES];
 	char at[40];
-	struct timespec ts;
-	struct tm tm;
 	sqlite3_stmt *s;
 	int rc;
 
 	memset(prev, 0, sizeof prev);
-	s = db_stmt(db, "SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1");
-	if (s == NULL)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_bytes(s, 0) == AUDIT_HASH_BYTES)
-		memcpy(prev, sqlite3_column_blob(s, 0), AUDIT_HASH_BYTES);
-	sqlite3_reset(s);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(at, 20, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(at + 19, sizeof at - 19, ".%06dZ", (int)(ts.tv_nsec / 1000) % 1000000);
+	if (db->tx_depth > 0 && db->audit_known)
+		memcpy(prev, db->audit_last, sizeof prev);
+	else {
+		s = db_stmt(db, "SELECT hash FROM audit_events ORDER BY id DESC "
+		    "LIMIT 1");
+		if (s == NULL)
+			return -1;
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_bytes(s, 0) == AUDIT_HASH_BYTES)
+			memcpy(prev, sqlite3_column_blob(s, 0), AUDIT_HASH_BYTES);
+		sqlite3_reset(s);
+	}
+	audit_now(at);
 	if (summary == NULL)
 		summary = "{}";
 	if (entity_id == NULL)
@@ -116,6 +148,10 @@ audit_record(struct ep_db *db, const struct audit_actor *actor,
 	if (rc != 0)
 		log_error("audit: cannot record %s %s: %s", action, entity,
 		    db_errmsg(db));
+	else if (db->tx_depth > 0) {
+		memcpy(db->audit_last, hash, sizeof hash);
+		db->audit_known = 1;
+	}
 	sqlite3_reset(s);
 	return rc;
 }

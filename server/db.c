@@ -256,7 +256,10 @@ db_run(struct ep_db *db, const char *sql)
 
 /*
  * Transactions nest: the outermost is BEGIN IMMEDIATE (writers queue on the
- * lock instead of failing at commit); inner ones are savepoints.
+ * lock instead of failing at commit); inner ones are savepoints. What the
+ * audit chain remembers of its end holds only inside one write
+ * transaction, which no other connection can append to; a roll-back
+ * forgets it.
  */
 int
 db_begin(struct ep_db *db)
@@ -264,6 +267,7 @@ db_begin(struct ep_db *db)
 	char sql[48];
 
 	if (db->tx_depth == 0) {
+		db->audit_known = 0;
 		if (db_run(db, "BEGIN IMMEDIATE") != 0)
 			return -1;
 	} else {
@@ -283,6 +287,7 @@ db_commit(struct ep_db *db)
 	if (db->tx_depth <= 0)
 		return -1;
 	if (db->tx_depth == 1) {
+		db->audit_known = 0;
 		if (db_run(db, "COMMIT") != 0)
 			return -1;
 	} else {
@@ -300,6 +305,7 @@ db_rollback(struct ep_db *db)
 	char sql[80];
 	int rc;
 
+	db->audit_known = 0;
 	if (db->tx_depth <= 0)
 		return -1;
 	if (db->tx_depth == 1)
@@ -357,6 +363,7 @@ db_read_begin(struct ep_db *db)
 
 	if (db->tx_depth != 0 || (s = db_stmt(db, "BEGIN")) == NULL)
 		return -1;
+	db->audit_known = 0;
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_reset(s);
 		return -1;
@@ -372,6 +379,7 @@ db_read_end(struct ep_db *db)
 	sqlite3_stmt *s = db_stmt(db, "COMMIT");
 
 	db->tx_depth = 0;
+	db->audit_known = 0;
 	if (s == NULL || sqlite3_step(s) != SQLITE_DONE)
 		db_exec(db, "ROLLBACK");
 	if (s != NULL)

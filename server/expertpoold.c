@@ -180,7 +180,7 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	outbox_start(base);
-	group_start(base);
+	group_start(base, db);
 	if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
 		log_warn("fees: %s; no fee rule sets", err);
 		free(err);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 struct group_item {
 	struct ep_req *r;
@@ -22,17 +23,32 @@ struct group_item {
 struct group_sync {
 	struct group_item *items;
 	int fd;
+	int checkpoint;	/* then fold the WAL back into the database */
 	int failed;
 	int error;
 };
 
+/* Past this many queued writes a batch runs without waiting for the
+ * fsync in progress: it bounds one transaction's size. */
+#define GROUP_MAX_QUEUED 512
+/* WAL frames that make the next fsync checkpoint too (SQLite's default
+ * automatic checkpoint, which this replaces on the server's connection). */
+#define GROUP_CHECKPOINT_FRAMES 1000
+
 static struct group_item *group_head, *group_tail;	/* queued */
 static struct group_item *group_unsynced;		/* committed, not synced */
 static int group_syncing;
+static int group_queued;
 static struct event *group_event;
 static uint64_t group_batches, group_items, group_syncs;
 static int group_wal_fd = -1;
 static ino_t group_wal_ino;
+static int group_wal_frames;		/* in the WAL after the last commit */
+static int group_running;		/* inside group_run_cb */
+static struct event *group_ckpt_event;
+static struct ep_db *group_ckpt_db;	/* the worker's, for checkpoints */
+static char *group_db_path;
+static int64_t group_busy_ms;
 
 /* Answers a list of items with their results, in order. */
 static void
@@ -70,7 +86,54 @@ group_wal(struct ep_db *db)
 	return group_wal_fd;
 }
 
-/* On a worker thread: make everything committed so far durable. */
+/* After each commit on the server's connection: how long the WAL is. A
+ * commit outside a group (a form, a job's record) that makes it long
+ * asks for a checkpoint of its own, from the loop, outside SQLite. */
+static int
+group_wal_hook(void *arg, sqlite3 *sql, const char *name, int frames)
+{
+	(void)arg;
+	(void)sql;
+	(void)name;
+	group_wal_frames = frames;
+	if (frames >= GROUP_CHECKPOINT_FRAMES && !group_running &&
+	    group_ckpt_event != NULL)
+		event_active(group_ckpt_event, EV_READ, 0);
+	return SQLITE_OK;
+}
+
+/*
+ * On the worker, after an fsync: copies the WAL's frames into the database
+ * through the worker's own connection. The event loop commits nothing
+ * meanwhile (the next batch waits for this task), so the checkpoint sees
+ * a WAL that stands still, finishes, and the next commit starts the WAL
+ * again from its beginning; and the loop never waits for the database
+ * file's fsync, as it did when SQLite checkpointed inside a COMMIT.
+ */
+static void
+group_checkpoint(void)
+{
+	char *err = NULL;
+	int rc;
+
+	if (group_ckpt_db == NULL) {
+		group_ckpt_db = db_open(group_db_path, group_busy_ms, &err);
+		if (group_ckpt_db == NULL) {
+			log_error("group commit: cannot open a connection for "
+			    "checkpoints: %s", err);
+			free(err);
+			return;
+		}
+	}
+	rc = sqlite3_wal_checkpoint_v2(group_ckpt_db->sql, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_error("group commit: checkpoint failed: %s",
+		    db_errmsg(group_ckpt_db));
+}
+
+/* On a worker thread: make everything committed so far durable, then
+ * checkpoint if the WAL has grown long. */
 static void
 group_sync_work(void *arg)
 {
@@ -83,12 +146,19 @@ group_sync_work(void *arg)
 			break;
 		}
 	}
+	if (s->checkpoint && !s->failed)
+		group_checkpoint();
 }
 
 static void group_sync_start(void);
+static void group_run_cb(evutil_socket_t, short, void *);
 
-/* Back on the loop: the synced items are on disk; answer them, and sync
- * whatever committed meanwhile. */
+/*
+ * Back on the loop: the synced items are on disk. What queued during the
+ * fsync is committed now, as one transaction, and its fsync started
+ * before the synced items are answered, so the disk works while the loop
+ * writes the replies.
+ */
 static void
 group_sync_done(void *arg)
 {
@@ -97,10 +167,25 @@ group_sync_done(void *arg)
 	if (s->failed)
 		log_error("group commit: fsync of the WAL failed: %s",
 		    strerror(s->error));
+	group_syncing = 0;
+	if (group_head != NULL && group_event != NULL)
+		group_run_cb(-1, 0, NULL);
+	if (!group_syncing && (group_unsynced != NULL || (group_event != NULL &&
+	    group_wal_frames >= GROUP_CHECKPOINT_FRAMES)))
+		group_sync_start();
 	group_answer(s->items, s->failed);
 	free(s);
-	group_syncing = 0;
-	if (group_unsynced != NULL)
+}
+
+/* A checkpoint asked for by a commit outside the group: one fsync and
+ * checkpoint task, unless one is running (its end looks again). */
+static void
+group_ckpt_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if (!group_syncing && group_wal_frames >= GROUP_CHECKPOINT_FRAMES)
 		group_sync_start();
 }
 
@@ -125,6 +210,11 @@ group_sync_start(void)
 	s = xcalloc(1, sizeof *s);
 	s->items = group_unsynced;
 	s->fd = fd;
+	/* One attempt per commit that finds the WAL long, as SQLite's own
+	 * automatic checkpoint does: the next commit says how long it is. */
+	s->checkpoint = group_wal_frames >= GROUP_CHECKPOINT_FRAMES;
+	if (s->checkpoint)
+		group_wal_frames = 0;
 	group_unsynced = NULL;
 	group_syncing = 1;
 	group_syncs++;
@@ -163,8 +253,10 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	(void)arg;
 	group_head = group_tail = NULL;
+	group_queued = 0;
 	if (batch == NULL)
 		return;
+	group_running = 1;
 	group_batches++;
 	if (db_begin(db) != 0)
 		ok = 0;
@@ -184,6 +276,7 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 		db_rollback(db);
 		ok = 0;
 	}
+	group_running = 0;
 	if (!ok) {
 		group_answer(batch, 1);
 		return;
@@ -193,8 +286,13 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 		group_sync_start();
 }
 
-/* Queues a request's write for the next group commit; replies come from
- * done(), after the commit is durable. */
+/*
+ * Queues a request's write for the next group commit; replies come from
+ * done(), after the commit is durable. While an fsync runs, writes wait
+ * for it to end and then commit together: a reply waits for the next
+ * fsync either way, and one transaction for them all writes each shared
+ * page once.
+ */
 int
 group_commit(struct ep_req *r, int (*work)(struct ep_db *, struct ep_req *,
     void *), void (*done)(struct ep_req *, int, void *), void *arg)
@@ -214,15 +312,23 @@ group_commit(struct ep_req *r, int (*work)(struct ep_db *, struct ep_req *,
 	else
 		group_head = g;
 	group_tail = g;
-	if (g == group_head)
+	group_queued++;
+	if ((!group_syncing && g == group_head) ||
+	    group_queued == GROUP_MAX_QUEUED)
 		event_active(group_event, EV_READ, 0);
 	return 0;
 }
 
+/* The server's connection checkpoints through the group's fsyncs, on the
+ * worker, instead of inside the COMMIT that crosses the threshold. */
 void
-group_start(struct event_base *base)
+group_start(struct event_base *base, struct ep_db *db)
 {
 	group_event = event_new(base, -1, 0, group_run_cb, NULL);
+	group_ckpt_event = event_new(base, -1, 0, group_ckpt_cb, NULL);
+	group_db_path = xstrdup(db->path);
+	group_busy_ms = db->busy_timeout_ms;
+	sqlite3_wal_hook(db->sql, group_wal_hook, NULL);
 }
 
 /* Commits what is queued (at shutdown) and syncs it; the worker's last
@@ -237,6 +343,8 @@ group_stop(void)
 		group_sync_start();
 	event_free(group_event);
 	group_event = NULL;
+	event_free(group_ckpt_event);
+	group_ckpt_event = NULL;
 }
 
 /* After the workers have stopped. */
@@ -247,6 +355,10 @@ group_close(void)
 		close(group_wal_fd);
 		group_wal_fd = -1;
 	}
+	db_close(group_ckpt_db);
+	group_ckpt_db = NULL;
+	free(group_db_path);
+	group_db_path = NULL;
 }
 
 void

@@ -106,6 +106,8 @@ struct ep_db {
 	size_t cache_size;
 	size_t cache_used;
 	int tx_depth;
+	int audit_known;	/* audit_last is the chain's end (audit.c) */
+	unsigned char audit_last[32];
 	int64_t busy_timeout_ms;
 	uint64_t serial;	/* distinguishes connections, even at one address */
 	struct db_recent recent[DB_RECENT];
@@ -420,7 +422,7 @@ void expert_skills_format(const struct expert_row *x, char *out, size_t len);
 /* group.c */
 int group_commit(struct ep_req *r, int (*work)(struct ep_db *, struct ep_req *,
     void *), void (*done)(struct ep_req *, int, void *), void *arg);
-void group_start(struct event_base *base);
+void group_start(struct event_base *base, struct ep_db *db);
 void group_stop(void);
 void group_close(void);
 void group_stats(uint64_t *batches, uint64_t *items, uint64_t *syncs);

@@ -115,14 +115,35 @@ ts_format_minutes(char *out, size_t len, int64_t minutes)
 	    (long long)(a / 60), (long long)(a % 60));
 }
 
+/* Today in UTC, formatted again only when the second changes. */
 int
 ts_today(char out[11])
+{
+	static _Thread_local time_t last = -1;
+	static _Thread_local char day[11];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != last) {
+		gmtime_r(&now, &tm);
+		if (strftime(day, sizeof day, "%Y-%m-%d", &tm) != 10)
+			return -1;
+		last = now;
+	}
+	memcpy(out, day, sizeof day);
+	return 0;
+}
+
+/* Now as the store's timestamps read: 2026-01-31T09:15:00Z. */
+void
+ts_now_text(char *out, size_t len)
 {
 	time_t now = time(NULL);
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
-	return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
+	if (strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 && len > 0)
+		out[0] = '\0';
 }
 
 int
@@ -220,45 +241,90 @@ ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
 	return ts_host->audit(db, NULL, action, entity, entity_id, org_id, buf);
 }
 
+/* Everything the rules need about an engagement: columns 0 to 17. */
+#define ENGAGEMENT_COLUMNS "SELECT e.id, e.expert_id, " \
+	"coalesce(x.person_id, 0), e.provider_id, e.consumer_id, " \
+	"coalesce(e.agreement_id, 0), coalesce(e.budget_pence, -1), " \
+	"x.weekly_capacity_minutes, e.starts, e.ends, e.state, e.basis, " \
+	"x.grade, c.code, p.code, coalesce(a.ruleset, 'standard'), " \
+	"coalesce(a.vat_category, 'S'), r.title"
+#define ENGAGEMENT_FROM " FROM engagements e JOIN experts x ON " \
+	"x.id = e.expert_id JOIN organisations c ON c.id = e.consumer_id " \
+	"JOIN organisations p ON p.id = e.provider_id JOIN requests r ON " \
+	"r.id = e.request_id LEFT JOIN agreements a ON a.id = e.agreement_id " \
+	"WHERE e.id = ?1"
+
+static void
+ts_engagement_fill(ep_stmt *s, struct ts_engagement *e)
+{
+	const struct ep_host *h = ts_host;
+
+	e->id = h->stmt_int64(s, 0);
+	e->expert_id = h->stmt_int64(s, 1);
+	e->expert_person = h->stmt_int64(s, 2);
+	e->provider_id = h->stmt_int64(s, 3);
+	e->consumer_id = h->stmt_int64(s, 4);
+	e->agreement_id = h->stmt_int64(s, 5);
+	e->budget = h->stmt_int64(s, 6);
+	e->weekly_minutes = h->stmt_int64(s, 7);
+	ts_copy(e->starts, sizeof e->starts, h->stmt_text(s, 8));
+	ts_copy(e->ends, sizeof e->ends, h->stmt_text(s, 9));
+	ts_copy(e->state, sizeof e->state, h->stmt_text(s, 10));
+	ts_copy(e->basis, sizeof e->basis, h->stmt_text(s, 11));
+	ts_copy(e->grade, sizeof e->grade, h->stmt_text(s, 12));
+	ts_copy(e->consumer, sizeof e->consumer, h->stmt_text(s, 13));
+	ts_copy(e->provider, sizeof e->provider, h->stmt_text(s, 14));
+	ts_copy(e->ruleset, sizeof e->ruleset, h->stmt_text(s, 15));
+	e->vat = h->stmt_text(s, 16)[0];
+	ts_copy(e->title, sizeof e->title, h->stmt_text(s, 17));
+}
+
 /* Everything the rules need about an engagement, in one read. */
 int
 ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e)
 {
 	const struct ep_host *h = ts_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT e.id, e.expert_id, "
-	    "coalesce(x.person_id, 0), e.provider_id, e.consumer_id, "
-	    "coalesce(e.agreement_id, 0), coalesce(e.budget_pence, -1), "
-	    "x.weekly_capacity_minutes, e.starts, e.ends, e.state, e.basis, "
-	    "x.grade, c.code, p.code, coalesce(a.ruleset, 'standard'), "
-	    "coalesce(a.vat_category, 'S'), r.title FROM engagements e JOIN "
-	    "experts x ON x.id = e.expert_id JOIN organisations c ON "
-	    "c.id = e.consumer_id JOIN organisations p ON p.id = e.provider_id "
-	    "JOIN requests r ON r.id = e.request_id LEFT JOIN agreements a ON "
-	    "a.id = e.agreement_id WHERE e.id = ?");
+	ep_stmt *s = h->db_prepare(db, ENGAGEMENT_COLUMNS ENGAGEMENT_FROM);
 	int rc = -1;
 
 	if (s == NULL)
 		return -1;
 	h->stmt_bind_int64(s, 1, id);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		e->id = h->stmt_int64(s, 0);
-		e->expert_id = h->stmt_int64(s, 1);
-		e->expert_person = h->stmt_int64(s, 2);
-		e->provider_id = h->stmt_int64(s, 3);
-		e->consumer_id = h->stmt_int64(s, 4);
-		e->agreement_id = h->stmt_int64(s, 5);
-		e->budget = h->stmt_int64(s, 6);
-		e->weekly_minutes = h->stmt_int64(s, 7);
-		ts_copy(e->starts, sizeof e->starts, h->stmt_text(s, 8));
-		ts_copy(e->ends, sizeof e->ends, h->stmt_text(s, 9));
-		ts_copy(e->state, sizeof e->state, h->stmt_text(s, 10));
-		ts_copy(e->basis, sizeof e->basis, h->stmt_text(s, 11));
-		ts_copy(e->grade, sizeof e->grade, h->stmt_text(s, 12));
-		ts_copy(e->consumer, sizeof e->consumer, h->stmt_text(s, 13));
-		ts_copy(e->provider, sizeof e->provider, h->stmt_text(s, 14));
-		ts_copy(e->ruleset, sizeof e->ruleset, h->stmt_text(s, 15));
-		e->vat = h->stmt_text(s, 16)[0];
-		ts_copy(e->title, sizeof e->title, h->stmt_text(s, 17));
+		ts_engagement_fill(s, e);
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+/*
+ * The engagement, and in the same read the minutes its expert has on a
+ * day across all their engagements, but one entry (the one being
+ * changed): what saving an entry needs, in one statement.
+ */
+static int
+ts_engagement_day(ep_db *db, int64_t id, const char *date, int64_t except,
+    struct ts_engagement *e, int64_t *day_minutes)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, ENGAGEMENT_COLUMNS ", (SELECT "
+	    "coalesce(sum(t.minutes), 0) FROM time_entries t JOIN engagements "
+	    "d ON d.id = t.engagement_id WHERE d.expert_id = e.expert_id AND "
+	    "t.entry_date = ?2 AND t.id != ?3)" ENGAGEMENT_FROM);
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, id);
+	if (date != NULL)
+		h->stmt_bind_text(s, 2, date);
+	else
+		h->stmt_bind_null(s, 2);
+	h->stmt_bind_int64(s, 3, except);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		ts_engagement_fill(s, e);
+		*day_minutes = h->stmt_int64(s, 18);
 		rc = 0;
 	}
 	h->stmt_reset(s);
@@ -298,25 +364,6 @@ ts_budget_allowed(ep_db *db, const struct ts_engagement *e)
 		extra = h->stmt_int64(s, 0);
 	h->stmt_reset(s);
 	return e->budget + extra;
-}
-
-/* Minutes the expert has on a day, across engagements, but one entry. */
-static int64_t
-ts_day_minutes(ep_db *db, int64_t expert, const char *date, int64_t except)
-{
-	const struct ep_host *h = ts_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(sum(t.minutes), 0) FROM "
-	    "time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE "
-	    "e.expert_id = ? AND t.entry_date = ? AND t.id != ?");
-	int64_t v = 0;
-
-	h->stmt_bind_int64(s, 1, expert);
-	h->stmt_bind_text(s, 2, date);
-	h->stmt_bind_int64(s, 3, except);
-	if (h->stmt_step(s) == EP_STEP_ROW)
-		v = h->stmt_int64(s, 0);
-	h->stmt_reset(s);
-	return v;
 }
 
 static void
@@ -362,6 +409,15 @@ ts_price(const struct ts_engagement *g, const char *date, int64_t minutes,
 	return ts_host->fee_price(g->ruleset, &fe, out);
 }
 
+/* "date, row" for a message about a cell, made only when one is needed. */
+static const char *
+ts_when(char *buf, size_t len, const char *date, const char *row)
+{
+	snprintf(buf, len, "%s, %s", date ? date : "?", row);
+	return buf;
+}
+#define TS_WHEN ts_when(when, sizeof when, in->date, row)
+
 /*
  * Creates (entry_id 0) or changes a draft or queried entry, after every
  * rule: a real duration, a date inside the engagement and not in the
@@ -378,36 +434,35 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	struct ts_engagement g;
 	struct ep_fee_result price;
 	char today[11], when[300], idtext[24], summary[256];
-	int64_t minutes = 0, allowed, used;
+	int64_t minutes = 0, day = 0, allowed, used;
 	int before = h->errors_count(e);
 	const char *row;
 	ep_stmt *s;
 
 	memset(out, 0, sizeof *out);
-	if (ts_engagement_load(db, in->engagement, &g) != 0 ||
-	    g.expert_person != a->person) {
+	if (ts_engagement_day(db, in->engagement, in->date, entry_id, &g,
+	    &day) != 0 || g.expert_person != a->person) {
 		ts_err(e, prefix, "engagement", "Choose one of your engagements");
 		return -1;
 	}
 	row = g.title;
 	ts_today(today);
-	snprintf(when, sizeof when, "%s, %s", in->date ? in->date : "?", row);
 	if (in->duration == NULL || ts_parse_duration(in->duration,
 	    &minutes) != 0)
 		ts_err(e, prefix, "duration", "%s: enter the time as 1:30, 1.5, "
-		    "90m or 1h30, up to 24 hours", when);
+		    "90m or 1h30, up to 24 hours", TS_WHEN);
 	if (!ts_date_ok(in->date))
 		ts_err(e, prefix, "date", "%s: the date must be a real date as "
 		    "YYYY-MM-DD", row);
 	else if (strcmp(in->date, today) > 0)
 		ts_err(e, prefix, "date", "%s: is in the future; time can only "
-		    "be logged once worked", when);
+		    "be logged once worked", TS_WHEN);
 	else if (strcmp(in->date, g.starts) < 0)
 		ts_err(e, prefix, "date", "%s: is before the engagement starts "
-		    "(%s)", when, g.starts);
+		    "(%s)", TS_WHEN, g.starts);
 	else if (strcmp(in->date, g.ends) > 0)
 		ts_err(e, prefix, "date", "%s: is after the engagement ends (%s)",
-		    when, g.ends);
+		    TS_WHEN, g.ends);
 	if (strcmp(g.state, "active") != 0)
 		ts_err(e, prefix, "engagement", "%s: the engagement is %s; no time "
 		    "can be logged on it", row, g.state);
@@ -418,15 +473,15 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		    "fewer", row);
 	if (h->errors_count(e) > before)
 		return -1;
-	if (ts_day_minutes(db, g.expert_id, in->date, entry_id) + minutes > 1440) {
+	if (day + minutes > 1440) {
 		ts_err(e, prefix, "duration", "%s: more than 24 hours in a day "
-		    "across your engagements", when);
+		    "across your engagements", TS_WHEN);
 		return -1;
 	}
 	if (ts_price(&g, in->date, minutes, in->activity, in->out_of_hours,
 	    &price) != 0) {
 		ts_err(e, prefix, "duration", "%s: the fee rules could not price "
-		    "this: %s", when, price.error);
+		    "this: %s", TS_WHEN, price.error);
 		return -1;
 	}
 	if (!in->billable)
@@ -447,18 +502,22 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		h->pence_text(cap, sizeof cap, allowed);
 		ts_err(e, prefix, "duration", "%s: this would take the engagement "
 		    "past its budget of %s; the requester must approve a budget "
-		    "variation first", when, cap);
+		    "variation first", TS_WHEN, cap);
 		return -1;
 	}
 	if (allowed > 0)
 		out->warning = (used + price.total) * 100 >= allowed * 100 ? 100 :
 		    (used + price.total) * 100 >= allowed * 80 ? 80 : 0;
 	if (entry_id == 0) {
+		/* created_at is given rather than defaulted, so the caller
+		 * knows the whole row without reading it back. */
+		ts_now_text(out->created, sizeof out->created);
 		s = h->db_prepare(db, "INSERT INTO time_entries (engagement_id, "
 		    "entry_date, minutes, activity, note, billable, out_of_hours, "
-		    "created_by, priced_pence, ruleset_hash) VALUES (?, ?, ?, ?, ?, "
-		    "?, ?, ?, ?, ?)");
+		    "created_by, priced_pence, ruleset_hash, created_at) VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 		h->stmt_bind_int64(s, 1, g.id);
+		h->stmt_bind_text(s, 11, out->created);
 	} else {
 		s = h->db_prepare(db, "UPDATE time_entries SET engagement_id = ?1, "
 		    "entry_date = ?2, minutes = ?3, activity = ?4, note = ?5, "
@@ -481,7 +540,7 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	    h->db_changes(db) == 0)) {
 		h->stmt_reset(s);
 		ts_err(e, prefix, "duration", "%s: this entry cannot be changed "
-		    "now (it is submitted, approved or not yours)", when);
+		    "now (it is submitted, approved or not yours)", TS_WHEN);
 		return -1;
 	}
 	h->stmt_reset(s);
@@ -495,7 +554,8 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	    in->date, (long long)minutes, (long long)g.id);
 	if (ts_audit(db, a, entry_id ? "update" : "create", "time-entry",
 	    idtext, g.provider_id, summary) != 0) {
-		ts_err(e, prefix, "duration", "%s: could not be recorded", when);
+		ts_err(e, prefix, "duration", "%s: could not be recorded",
+		    TS_WHEN);
 		return -1;
 	}
 	return 0;

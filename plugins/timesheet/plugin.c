@@ -8,6 +8,8 @@ ep_plugin *ts_self;
 
 extern const char ts_migration_1[];
 extern const char ts_migration_2[];
+extern const char ts_migration_3[];
+extern const char ts_migration_4[];
 
 static int
 ts_init(ep_plugin *self, const struct ep_host *host)
@@ -20,6 +22,8 @@ ts_init(ep_plugin *self, const struct ep_host *host)
 	ts_self = self;
 	if (host->migration_add(self, 1, ts_migration_1) != 0 ||
 	    host->migration_add(self, 2, ts_migration_2) != 0 ||
+	    host->migration_add(self, 3, ts_migration_3) != 0 ||
+	    host->migration_add(self, 4, ts_migration_4) != 0 ||
 	    host->command_add(self, "timesheet", "import FILE",
 	    ts_import_command, NULL) != 0 ||
 	    host->nav_add(self, EP_ROLE_EXPERT, "/timesheet", "Timesheet",
@@ -34,4 +38,11 @@ ts_init(ep_plugin *self, const struct ep_host *host)
 	return 0;
 }
 
-EP_PLUGIN_DECLARE("timesheet", "1.0", ts_init, NULL)
+static void
+ts_fini(ep_plugin *self)
+{
+	(void)self;
+	ts_api_fini();
+}
+
+EP_PLUGIN_DECLARE("timesheet", "1.0", ts_init, ts_fini)

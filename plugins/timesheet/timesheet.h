@@ -47,6 +47,7 @@ struct ts_result {
 	int64_t priced; /* pence */
 	int warning;   /* 0, 80 or 100: the budget used, once past a mark */
 	char state[12];
+	char created[21]; /* a new entry's created_at, as stored */
 };
 struct ts_entry_row {
 	int64_t id, engagement, minutes, created_by, adjusts, provider;
@@ -63,6 +64,7 @@ int ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
 int ts_parse_duration(const char *s, int64_t *minutes);
 void ts_format_minutes(char *out, size_t len, int64_t minutes);
 int ts_today(char out[11]);
+void ts_now_text(char *out, size_t len);
 int ts_date_ok(const char *s);
 int ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e);
 int ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t);
@@ -92,6 +94,7 @@ void ts_approve_routes(void);
 
 /* api.c */
 void ts_api_routes(void);
+void ts_api_fini(void);
 
 /* import.c */
 int ts_import_command(ep_db *db, int argc, char **argv, void *arg);

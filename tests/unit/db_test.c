@@ -170,6 +170,52 @@ test_nested_transactions(void **state)
 	assert_int_equal(db_commit(f->db), -1);
 }
 
+/*
+ * The audit chain's end is remembered inside a write transaction: it must
+ * be forgotten when a savepoint rolls back an event, and when another
+ * connection may have appended between transactions.
+ */
+static void
+test_audit_chain_end(void **state)
+{
+	struct fixture *f = *state;
+	struct audit_actor who = { 0, "test" };
+	struct ep_db *other;
+	char *err = NULL;
+	int64_t before;
+	int applied = 0;
+
+	assert_int_equal(migrate_core(f->db, &applied, &err), 0);
+	before = audit_verify(f->db, &err);
+	assert_true(before >= 0);
+	other = db_open(f->path, 1000, &err);
+	assert_non_null(other);
+	assert_int_equal(db_begin(f->db), 0);
+	assert_int_equal(audit_record(f->db, &who, "a", "thing", "1", 0, NULL), 0);
+	assert_int_equal(audit_record(f->db, &who, "b", "thing", "1", 0, NULL), 0);
+	assert_int_equal(db_begin(f->db), 0);
+	assert_int_equal(audit_record(f->db, &who, "undone", "thing", "1", 0,
+	    NULL), 0);
+	assert_int_equal(db_rollback(f->db), 0);
+	assert_int_equal(audit_record(f->db, &who, "c", "thing", "1", 0, NULL), 0);
+	assert_int_equal(db_commit(f->db), 0);
+	assert_int_equal(audit_record(other, &who, "d", "thing", "2", 0, NULL), 0);
+	assert_int_equal(db_begin(f->db), 0);
+	assert_int_equal(audit_record(f->db, &who, "e", "thing", "1", 0, NULL), 0);
+	assert_int_equal(db_commit(f->db), 0);
+	assert_int_equal(db_begin(other), 0);
+	assert_int_equal(audit_record(other, &who, "f", "thing", "2", 0, NULL), 0);
+	assert_int_equal(db_commit(other), 0);
+	assert_int_equal(db_begin(f->db), 0);
+	assert_int_equal(audit_record(f->db, &who, "g", "thing", "1", 0, NULL), 0);
+	assert_int_equal(db_commit(f->db), 0);
+	db_close(other);
+	assert_int_equal(audit_verify(f->db, &err), before + 7);
+	assert_string_equal(one_text(f->db, "SELECT group_concat(action, '') "
+	    "FROM (SELECT action FROM audit_events WHERE entity = 'thing' "
+	    "ORDER BY id)"), "abcdefg");
+}
+
 int
 main(void)
 {
@@ -183,6 +229,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_statement_cache, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_audit_chain_end, setup,
 		    teardown),
 	};
 
