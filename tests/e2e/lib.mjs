@@ -251,6 +251,19 @@ export function browserAvailable() {
 	return existsSync(CHROMIUM) && existsSync(join(topSrcdir, 'node_modules', 'playwright-core'));
 }
 
+/** The password the browser tests give every person: LOGIN-password-1. */
+export const testPassword = (login) => `${login}-password-1`;
+
+/**
+ * Adds people through the CLI, each [login, org, roles, name] (the name
+ * defaults to "Test LOGIN"), with the test password signIn uses.
+ */
+export function addUsers(cli, users) {
+	for (const [login, org, roles, name] of users)
+		cli(['user', 'add', login, '--org', org, '--roles', roles,
+		    '--name', name ?? `Test ${login}`], { input: `${testPassword(login)}\n` });
+}
+
 /**
  * Signs a person in, in a fresh browser context without JavaScript (the
  * test passwords are LOGIN-password-1). Returns {ctx, page}.
@@ -260,7 +273,7 @@ export async function signIn(browser, server, login) {
 	const page = await ctx.newPage();
 	await page.goto(new URL('login', server.url).href);
 	await page.fill('#login', login);
-	await page.fill('#password', `${login}-password-1`);
+	await page.fill('#password', testPassword(login));
 	await page.click('#main-content button[type=submit]');
 	if (/\/login/.test(page.url()))
 		throw new Error(`${login} could not sign in`);

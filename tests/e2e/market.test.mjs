@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { checkBasics, launchBrowser, signIn, startServer, topSrcdir }
+import { addUsers, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
     from './lib.mjs';
 
 let server;
@@ -25,9 +25,7 @@ before(async () => {
 			    ['paul', 'NRC', 'pool-manager', 'Paul Poolman'],
 			    ['priya', 'NRC', 'expert', 'Priya Shah'],
 			    ['tom', 'NRC', 'expert', 'Tom Okafor']];
-			for (const [login, org, roles, name] of users)
-				cli(['user', 'add', login, '--org', org, '--roles', roles,
-				    '--name', name], { input: `${login}-password-1\n` });
+			addUsers(cli, users);
 			execFileSync('sqlite3', [dbPath, `
 			    INSERT INTO experts (org_id, person_id, name, grade,
 			        weekly_capacity_minutes)

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
+import { addUsers, builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
     from './lib.mjs';
 
 let server;
@@ -27,9 +27,7 @@ before(async () => {
 			const users = [['ada', 'NRC', 'admin', 'Ada Administrator'],
 			    ['priya', 'NRC', 'expert', 'Priya Shah'],
 			    ['bob', 'BRK', 'requester', 'Bob Requester']];
-			for (const [login, org, roles, name] of users)
-				cli(['user', 'add', login, '--org', org, '--roles', roles,
-				    '--name', name], { input: `${login}-password-1\n` });
+			addUsers(cli, users);
 			execFileSync('sqlite3', [dbPath, `
 			    INSERT INTO experts (org_id, person_id, name, grade,
 			        weekly_capacity_minutes)

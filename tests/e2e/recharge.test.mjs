@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
+import { addUsers, builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
     from './lib.mjs';
 
 const PERIOD = '2026-10';
@@ -47,9 +47,7 @@ before(async () => {
 			    ['avd-exp', 'AVD', 'expert'], ['avd-req', 'AVD', 'requester'],
 			    ['brk-fin', 'BRK', 'finance'], ['brk-exp', 'BRK', 'expert'],
 			    ['brk-req', 'BRK', 'requester']];
-			for (const [login, org, roles] of users)
-				cli(['user', 'add', login, '--org', org, '--roles', roles,
-				    '--name', `Test ${login}`], { input: `${login}-password-1\n` });
+			addUsers(cli, users);
 			cli(['invoice', 'endpoint', 'set', '--org', 'BRK', '--scheme', '0088',
 			    '--id', '5012345000039']);
 			execFileSync('sqlite3', [dbPath, `

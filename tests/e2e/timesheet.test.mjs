@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
+import { addUsers, builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
     from './lib.mjs';
 
 let server;
@@ -30,9 +30,7 @@ before(async () => {
 			const users = [['priya', 'NRC', 'expert', 'Priya Shah'],
 			    ['arun', 'BRK', 'approver', 'Arun Approver'],
 			    ['bob', 'BRK', 'requester', 'Bob Requester']];
-			for (const [login, org, roles, name] of users)
-				cli(['user', 'add', login, '--org', org, '--roles', roles,
-				    '--name', name], { input: `${login}-password-1\n` });
+			addUsers(cli, users);
 			const from = iso(days(-14)), to = iso(days(21));
 			execFileSync('sqlite3', [dbPath, `
 			    INSERT INTO experts (org_id, person_id, name, grade,
