@@ -18,6 +18,14 @@ rc() {
 	    --scripts "$SCRIPTS" --config "$T/sealed.conf" "$@"
 }
 
+# rc_bg ARGS...: rc in the background, as the process $! names, so that a
+# kill reaches the CLI itself (a function run with & is a subshell whose
+# death leaves its child running).
+rc_bg() {
+	( exec "$EXPERTPOOL" --db "$T/test.db" --plugins "$PLUGINS_DIR" \
+	    --scripts "$SCRIPTS" --config "$T/sealed.conf" "$@" ) &
+}
+
 # rc_fixtures: AVD, BRK and CDH; AVD recharges BRK standard rated (20%),
 # BRK recharges AVD outside the scope of VAT; hours in October 2026.
 rc_fixtures() {
