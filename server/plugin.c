@@ -412,6 +412,23 @@ host_fee_result(const struct fee_lines *lines, const char *hash,
 	return 0;
 }
 
+/* A plugin's entry as the fee engine takes it (VAT standard unless set). */
+static void
+host_fee_entry(struct fee_entry *e, const struct ep_fee_entry *x)
+{
+	memset(e, 0, sizeof *e);
+	e->minutes = x->minutes;
+	e->date = x->date;
+	e->activity = x->activity;
+	e->out_of_hours = x->out_of_hours;
+	e->grade = x->grade;
+	e->basis = x->basis;
+	e->consumer = x->consumer;
+	e->provider = x->provider;
+	e->agreement = x->agreement;
+	e->vat = x->vat ? x->vat : 'S';
+}
+
 enum host_fee_call { HOST_FEE_ENTRY, HOST_FEE_ENGAGEMENT, HOST_FEE_INVOICE };
 
 /* One pricing call on an engine: the rule set by hash when given (the
@@ -438,17 +455,7 @@ host_fee_call(struct fee_engine *fe, const char *ruleset, const char *hash,
 		const struct ep_fee_entry *x = in;
 		struct fee_entry e;
 
-		memset(&e, 0, sizeof e);
-		e.minutes = x->minutes;
-		e.date = x->date;
-		e.activity = x->activity;
-		e.out_of_hours = x->out_of_hours;
-		e.grade = x->grade;
-		e.basis = x->basis;
-		e.consumer = x->consumer;
-		e.provider = x->provider;
-		e.agreement = x->agreement;
-		e.vat = x->vat ? x->vat : 'S';
+		host_fee_entry(&e, x);
 		st = fee_price(rs, &e, &lines, &err);
 	} else if (call == HOST_FEE_ENGAGEMENT) {
 		const struct ep_fee_engagement *x = in;
@@ -619,19 +626,7 @@ host_fees_price_batch(ep_fees *f, const char *ruleset, const char *hash,
 		hf->cap = n;
 	}
 	for (i = 0; i < n; i++) {
-		struct fee_entry *e = &hf->in[i];
-
-		memset(e, 0, sizeof *e);
-		e->minutes = in[i].minutes;
-		e->date = in[i].date;
-		e->activity = in[i].activity;
-		e->out_of_hours = in[i].out_of_hours;
-		e->grade = in[i].grade;
-		e->basis = in[i].basis;
-		e->consumer = in[i].consumer;
-		e->provider = in[i].provider;
-		e->agreement = in[i].agreement;
-		e->vat = in[i].vat ? in[i].vat : 'S';
+		host_fee_entry(&hf->in[i], &in[i]);
 	}
 	st = fee_price_batch(rs, hf->in, n, hf->lines, &bad, &err);
 	if (st != FEE_OK) {
@@ -667,17 +662,7 @@ host_fee_auto_approve(const char *consumer, const struct ep_fee_entry *in,
 
 	if (fe == NULL)
 		return 0;
-	memset(&e, 0, sizeof e);
-	e.minutes = in->minutes;
-	e.date = in->date;
-	e.activity = in->activity;
-	e.out_of_hours = in->out_of_hours;
-	e.grade = in->grade;
-	e.basis = in->basis;
-	e.consumer = in->consumer;
-	e.provider = in->provider;
-	e.agreement = in->agreement;
-	e.vat = in->vat ? in->vat : 'S';
+	host_fee_entry(&e, in);
 	rc = fee_policy_auto_approve(fe, consumer, &e, &yes, &err);
 	if (rc == FEE_E_NOTFOUND) {
 		free(err);
