@@ -252,16 +252,45 @@ api_offer_create_cb(struct ep_req *r, void *arg)
 	struct api_body body;
 	struct offer_input in;
 	struct form_errors e = { 0 };
+	char amounts[MILESTONES_MAX + 1][32];
+	json_t *ms, *m;
+	size_t i;
 	int64_t id;
 
 	(void)arg;
 	if (api_parse(r, &body) != 0)
 		return;
+	memset(&in, 0, sizeof in);
 	in.expert = api_str(&body, "expert");
 	in.basis = api_str(&body, "basis");
 	in.budget = api_str(&body, "budget");
+	in.bonus = api_str(&body, "bonus");
 	in.note = api_str(&body, "note");
-	if (offer_make(http_db(), &r->who, api_id(r), &in, &e, &id) != 0)
+	ms = json_object_get(body.root, "milestones");
+	if (ms != NULL && !json_is_null(ms) && !json_is_array(ms))
+		errs_add(&e, "milestones", "milestones must be an array of "
+		    "{\"name\", \"amount\"}");
+	json_array_foreach(ms, i, m) {
+		json_t *name = json_object_get(m, "name");
+		json_t *amount = json_object_get(m, "amount");
+
+		if (in.nms > MILESTONES_MAX)
+			break;
+		in.ms_name[in.nms] = json_is_string(name) ?
+		    json_string_value(name) : "";
+		if (json_is_string(amount))
+			in.ms_amount[in.nms] = json_string_value(amount);
+		else if (json_is_integer(amount)) {
+			snprintf(amounts[in.nms], sizeof amounts[in.nms], "%lld",
+			    (long long)json_integer_value(amount));
+			in.ms_amount[in.nms] = amounts[in.nms];
+		} else
+			in.ms_amount[in.nms] = "";
+		in.nms++;
+	}
+	if (e.n > 0)
+		api_invalid(r, &e);
+	else if (offer_make(http_db(), &r->who, api_id(r), &in, &e, &id) != 0)
 		api_invalid(r, &e);
 	else
 		api_reply(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id,
@@ -339,30 +368,79 @@ api_request_move_cb(struct ep_req *r, void *arg)
 }
 
 static void
+api_milestone_done_cb(struct ep_req *r, void *arg)
+{
+	struct api_body body;
+	char err[160];
+
+	(void)arg;
+	if (api_parse(r, &body) != 0)
+		return;
+	if (milestone_done(http_db(), &r->who, api_id(r), api_str(&body,
+	    "milestone"), err, sizeof err) != 0)
+		http_json_error(r, 409, "conflict", NULL, err);
+	else
+		api_reply(r, 200, json_pack("{s:s}", "state", "done"));
+	api_free(&body);
+}
+
+/* An engagement's milestones, in order, with the day each was done. */
+static json_t *
+api_milestones(int64_t offer)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT position, name, "
+	    "amount_pence, done FROM milestones WHERE offer_id = ? ORDER BY "
+	    "position");
+	json_t *list = json_array();
+
+	sqlite3_bind_int64(s, 1, offer);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:I,s:s,s:I,s:s?}",
+		    "number", (json_int_t)sqlite3_column_int64(s, 0), "name",
+		    sqlite3_column_text(s, 1), "amount_pence",
+		    (json_int_t)sqlite3_column_int64(s, 2), "done",
+		    (const char *)sqlite3_column_text(s, 3)));
+	sqlite3_reset(s);
+	return list;
+}
+
+static void
 api_engagements_cb(struct ep_req *r, void *arg)
 {
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT e.id, e.request_id, x.name, "
 	    "p.code, c.code, e.basis, e.starts, e.ends, e.committed_minutes, "
-	    "e.state FROM engagements e JOIN experts x ON x.id = e.expert_id JOIN "
-	    "organisations p ON p.id = e.provider_id JOIN organisations c ON "
-	    "c.id = e.consumer_id WHERE ?1 OR e.consumer_id = ?2 OR "
-	    "e.provider_id = ?2 ORDER BY e.id DESC LIMIT 200");
-	json_t *list = json_array();
+	    "e.state, e.budget_pence, e.bonus_pence, e.offer_id FROM engagements "
+	    "e JOIN experts x ON x.id = e.expert_id JOIN organisations p ON p.id = "
+	    "e.provider_id JOIN organisations c ON c.id = e.consumer_id WHERE ?1 "
+	    "OR e.consumer_id = ?2 OR e.provider_id = ?2 ORDER BY e.id DESC LIMIT "
+	    "200");
+	json_t *list = json_array(), *budget;
+	int64_t offers[200];
+	size_t n = 0, i;
 
 	(void)arg;
 	sqlite3_bind_int(s, 1, (r->who.roles & CONSORTIUM) != 0);
 	sqlite3_bind_int64(s, 2, r->who.org_id);
-	while (sqlite3_step(s) == SQLITE_ROW)
+	while (sqlite3_step(s) == SQLITE_ROW && n < nitems(offers)) {
+		offers[n++] = sqlite3_column_int64(s, 12);
+		budget = sqlite3_column_type(s, 10) == SQLITE_NULL ? json_null() :
+		    json_integer(sqlite3_column_int64(s, 10));
 		json_array_append_new(list, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,"
-		    "s:s,s:s,s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(s, 0),
+		    "s:s,s:s,s:I,s:s,s:o,s:I}", "id",
+		    (json_int_t)sqlite3_column_int64(s, 0),
 		    "request", (json_int_t)sqlite3_column_int64(s, 1), "expert",
 		    sqlite3_column_text(s, 2), "provider", sqlite3_column_text(s, 3),
 		    "consumer", sqlite3_column_text(s, 4), "basis",
 		    sqlite3_column_text(s, 5), "starts", sqlite3_column_text(s, 6),
 		    "ends", sqlite3_column_text(s, 7), "committed_minutes",
 		    (json_int_t)sqlite3_column_int64(s, 8), "state",
-		    sqlite3_column_text(s, 9)));
+		    sqlite3_column_text(s, 9), "budget_pence", budget,
+		    "bonus_pence", (json_int_t)sqlite3_column_int64(s, 11)));
+	}
 	sqlite3_reset(s);
+	for (i = 0; i < n; i++)
+		json_object_set_new(json_array_get(list, i), "milestones",
+		    api_milestones(offers[i]));
 	api_reply(r, 200, list);
 }
 
@@ -393,6 +471,9 @@ market_api_routes_register(void)
 	route_add_owned(NULL, "POST", "/api/v1/requests/{id}/complete",
 	    EP_ROLE_REQUESTER | EP_ROLE_POOL_MANAGER, consumer,
 	    api_request_move_cb, "completed");
+	route_add_owned(NULL, "POST", "/api/v1/requests/{id}/milestone-done",
+	    EP_ROLE_REQUESTER | EP_ROLE_POOL_MANAGER, consumer,
+	    api_milestone_done_cb, NULL);
 	route_add(NULL, "GET", "/api/v1/offers", EP_ROLE_EXPERT,
 	    api_offers_list_cb, NULL);
 	route_add_owned(NULL, "POST", "/api/v1/offers/{id}/accept",

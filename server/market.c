@@ -274,15 +274,91 @@ request_offers_table(struct evbuffer *b, int64_t id)
 	html_printf(b, "</tbody>\n</table>\n");
 }
 
+/*
+ * Summary rows for an offer's money terms: its budget or fixed fee, its
+ * on-time bonus and its milestones with, once engaged, the day each was
+ * done.
+ */
 static void
-request_engagement(struct evbuffer *b, int64_t id)
+offer_terms_rows(struct evbuffer *b, int64_t offer)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT f.basis, f.budget_pence, "
+	    "f.bonus_pence, r.wanted_end FROM offers f JOIN requests r ON r.id = "
+	    "f.request_id WHERE f.id = ?");
+	char text[160], money[32];
+
+	sqlite3_bind_int64(s, 1, offer);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
+			html_pence(text, sizeof text, sqlite3_column_int64(s, 1));
+			html_summary_row(b, strcmp(col(s, 0), "fixed") == 0 ?
+			    "Fixed fee" : "Budget", text);
+		}
+		if (sqlite3_column_int64(s, 2) > 0) {
+			html_pence(money, sizeof money, sqlite3_column_int64(s, 2));
+			snprintf(text, sizeof text, "%s for finishing by %s", money,
+			    col(s, 3));
+			html_summary_row(b, "On-time bonus", text);
+		}
+	}
+	sqlite3_reset(s);
+}
+
+/* The milestones of an offer, in a table; with buttons to mark them done
+ * when the viewer may (the consumer, while the work is engaged). */
+static void
+offer_milestones_table(struct evbuffer *b, struct ep_req *r, int64_t offer,
+    int64_t request, int can_mark)
+{
+	static const char *heads[] = { "Milestone", "Amount", "Done", NULL };
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT position, name, "
+	    "amount_pence, coalesce(done, '') FROM milestones WHERE offer_id = ? "
+	    "ORDER BY position");
+	char text[32], action[64];
+	int any = 0;
+
+	sqlite3_bind_int64(s, 1, offer);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (!any)
+			html_table_open(b, "Milestones", heads);
+		any = 1;
+		html_printf(b, "<tr class=\"govuk-table__row\">");
+		html_cell(b, col(s, 1));
+		html_pence(text, sizeof text, sqlite3_column_int64(s, 2));
+		html_cell(b, text);
+		html_printf(b, "<td class=\"govuk-table__cell\">");
+		if (*col(s, 3) != '\0')
+			html_printf(b, "%s", col(s, 3));
+		else if (can_mark) {
+			snprintf(action, sizeof action, "/requests/%lld/milestone-done",
+			    (long long)request);
+			form_begin(b, r, action);
+			html_printf(b, "<input type=\"hidden\" name=\"milestone\" "
+			    "value=\"%D\"><button type=\"submit\" class=\"govuk-button "
+			    "govuk-button--secondary govuk-!-margin-bottom-0\">Mark "
+			    "done<span class=\"govuk-visually-hidden\">: %s</span>"
+			    "</button>\n</form>", (int64_t)sqlite3_column_int64(s, 0),
+			    col(s, 1));
+		} else
+			html_printf(b, "Not yet");
+		html_printf(b, "</td></tr>\n");
+	}
+	sqlite3_reset(s);
+	if (any)
+		html_printf(b, "</tbody>\n</table>\n");
+}
+
+static void
+request_engagement(struct evbuffer *b, struct ep_req *r, int64_t id,
+    int can_mark)
 {
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT e.id, x.name, o.code, "
 	    "e.basis, e.starts, e.ends, e.state, e.committed_minutes, "
-	    "e.budget_pence FROM engagements e JOIN experts x ON x.id = "
-	    "e.expert_id JOIN organisations o ON o.id = e.provider_id WHERE "
-	    "e.request_id = ?");
-	char text[64];
+	    "e.budget_pence, e.bonus_pence, e.offer_id FROM engagements e JOIN "
+	    "experts x ON x.id = e.expert_id JOIN organisations o ON o.id = "
+	    "e.provider_id WHERE e.request_id = ?");
+	char text[96], money[32];
+	int64_t offer = 0;
 
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -298,12 +374,23 @@ request_engagement(struct evbuffer *b, int64_t id)
 		html_summary_row(b, "Hours committed", text);
 		if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
 			html_pence(text, sizeof text, sqlite3_column_int64(s, 8));
-			html_summary_row(b, "Budget", text);
+			html_summary_row(b, strcmp(col(s, 3), "fixed") == 0 ?
+			    "Fixed fee" : "Budget", text);
+		}
+		if (sqlite3_column_int64(s, 9) > 0) {
+			html_pence(money, sizeof money, sqlite3_column_int64(s, 9));
+			snprintf(text, sizeof text, "%s for finishing by %s", money,
+			    col(s, 5));
+			html_summary_row(b, "On-time bonus", text);
 		}
 		html_summary_row(b, "State", col(s, 6));
 		html_printf(b, "</dl>\n");
+		offer = sqlite3_column_int64(s, 10);
+		can_mark = can_mark && strcmp(col(s, 6), "active") == 0;
 	}
 	sqlite3_reset(s);
+	if (offer > 0)
+		offer_milestones_table(b, r, offer, id, can_mark);
 }
 
 static void
@@ -362,7 +449,8 @@ request_view_cb(struct ep_req *r, void *arg)
 	html_printf(b, "</dl>\n");
 	sqlite3_reset(s);
 	request_offers_table(b, id);
-	request_engagement(b, id);
+	request_engagement(b, r, id, (mine && (r->who.roles &
+	    EP_ROLE_REQUESTER)) || (r->who.roles & EP_ROLE_POOL_MANAGER));
 	html_printf(b, "<div class=\"govuk-button-group\">\n");
 	if ((r->who.roles & broker_roles()) &&
 	    (strcmp(state, "submitted") == 0 || strcmp(state, "offered") == 0))
@@ -395,6 +483,23 @@ request_move_cb(struct ep_req *r, void *arg)
 		return;
 	}
 	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	http_redirect(r, loc);
+}
+
+static void
+milestone_done_cb(struct ep_req *r, void *arg)
+{
+	char err[160], loc[48];
+	int64_t id = 0;
+
+	(void)arg;
+	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
+	if (milestone_done(http_db(), &r->who, id, http_form(r, "milestone"),
+	    err, sizeof err) != 0) {
+		page_message(r, 409, "This cannot be done now", err);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/requests/%lld#engagement", (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -473,8 +578,17 @@ broker_page(struct ep_req *r, int status, const struct form_errors *e)
 	form_select(b, e, "basis", "Basis", NULL, engagement_bases,
 	    http_form(r, "basis"));
 	form_input(b, e, "budget", "Budget in pounds", "Needed for fixed fee and "
-	    "capped engagements", "text", http_form(r, "budget"),
+	    "capped engagements: the fixed fee, or the most the time may cost",
+	    "text", http_form(r, "budget"), "govuk-input--width-10");
+	form_input(b, e, "bonus", "On-time bonus in pounds (optional)", "Paid "
+	    "if the work is marked complete by the wanted end date; nothing is "
+	    "taken off if it is late", "text", http_form(r, "bonus"),
 	    "govuk-input--width-10");
+	form_textarea(b, e, "milestones", "Milestones (optional, fixed fee "
+	    "only)", "One a line: what is delivered, then its amount, such as "
+	    "\"Draft report 1500.00\". They must add up to the fixed fee; each "
+	    "is invoiced in the month it is marked done, and any left are done "
+	    "when the work is complete", http_form(r, "milestones"));
 	form_end(b, "Make the offer");
 	free(v);
 	page_end(r, b, status);
@@ -494,15 +608,22 @@ offer_create_cb(struct ep_req *r, void *arg)
 		.expert = http_form(r, "expert"),
 		.basis = http_form(r, "basis"),
 		.budget = http_form(r, "budget"),
+		.bonus = http_form(r, "bonus"),
 		.note = "",
 	};
 	struct form_errors e = { 0 };
-	char loc[48];
+	char loc[48], *ms;
 	int64_t id = 0, offer;
+	int rc;
 
 	(void)arg;
 	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
-	if (offer_make(http_db(), &r->who, id, &in, &e, &offer) != 0) {
+	ms = xstrdup(http_form(r, "milestones") ? http_form(r, "milestones") :
+	    "");
+	offer_milestone_lines(&in, ms);
+	rc = offer_make(http_db(), &r->who, id, &in, &e, &offer);
+	free(ms);
+	if (rc != 0) {
 		broker_page(r, 400, &e);
 		errs_free(&e);
 		return;
@@ -621,8 +742,10 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
 		html_summary_row(b, "Hours", text);
 		html_summary_row(b, "Basis", col(s, 8));
+		offer_terms_rows(b, offer);
 		html_summary_row(b, "Description", col(s, 9));
 		html_printf(b, "</dl>\n");
+		offer_milestones_table(b, r, offer, 0, 0);
 		snprintf(action, sizeof action, "/offers/%lld/accept",
 		    (long long)offer);
 		form_begin(b, r, action);
@@ -722,6 +845,9 @@ market_routes_register(void)
 	route_add_owned(NULL, "POST", "/requests/{id}/complete",
 	    EP_ROLE_REQUESTER | EP_ROLE_POOL_MANAGER, REQUEST_CONSUMER,
 	    request_move_cb, "completed");
+	route_add_owned(NULL, "POST", "/requests/{id}/milestone-done",
+	    EP_ROLE_REQUESTER | EP_ROLE_POOL_MANAGER, REQUEST_CONSUMER,
+	    milestone_done_cb, NULL);
 	route_add_owned(NULL, "GET", "/requests/{id}/broker", broker_roles(),
 	    REQUEST_CONSUMER, broker_cb, NULL);
 	route_add_owned(NULL, "POST", "/requests/{id}/offers", broker_roles(),

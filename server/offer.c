@@ -27,6 +27,137 @@ basis_ok(const char *b)
 	return 0;
 }
 
+/*
+ * Splits a form's milestones text, one milestone a line, into names and
+ * amounts in place: the amount is the line's last word, the name what
+ * comes before it less a trailing colon, comma or dash. Blank lines are
+ * skipped; a line with one word is a name with no amount.
+ */
+void
+offer_milestone_lines(struct offer_input *in, char *text)
+{
+	char *line, *next, *end, *sp;
+
+	in->nms = 0;
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		end = line + strlen(line);
+		while (end > line && strchr(" \t\r", end[-1]) != NULL)
+			*--end = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line == '\0')
+			continue;
+		if (in->nms > MILESTONES_MAX)
+			return;
+		sp = strrchr(line, ' ');
+		if (sp == NULL || (strrchr(line, '\t') != NULL &&
+		    strrchr(line, '\t') > sp))
+			sp = strrchr(line, '\t');
+		if (sp == NULL) {
+			in->ms_name[in->nms] = line;
+			in->ms_amount[in->nms++] = "";
+			continue;
+		}
+		*sp = '\0';
+		in->ms_amount[in->nms] = sp + 1;
+		while (sp > line && strchr(" \t:,-", sp[-1]) != NULL)
+			*--sp = '\0';
+		in->ms_name[in->nms++] = line;
+	}
+}
+
+/* Is s a milestone's name: 1 to 80 bytes, no control characters? */
+static int
+milestone_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s != NULL && *s != '\0'; s++, n++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	}
+	return n >= 1 && n <= 80;
+}
+
+/*
+ * Checks an offer's bonus and milestones into *bonus and amounts[]:
+ * milestones only on a fixed fee, each named and priced, adding up to
+ * the fee.
+ */
+static void
+offer_terms_check(const struct offer_input *in, int64_t budget,
+    int64_t *bonus, int64_t *amounts, struct form_errors *e)
+{
+	char a[32], b[32];
+	int64_t sum = 0;
+	size_t i;
+
+	*bonus = 0;
+	if (in->bonus != NULL && *in->bonus != '\0' &&
+	    parse_money(in->bonus, bonus) != 0)
+		errs_add(e, "bonus", "Bonus must be an amount in pounds and pence, "
+		    "such as 250.00");
+	if (in->nms == 0)
+		return;
+	if (in->basis == NULL || strcmp(in->basis, "fixed") != 0) {
+		errs_add(e, "milestones", "Only a fixed fee engagement has "
+		    "milestones");
+		return;
+	}
+	if (in->nms > MILESTONES_MAX) {
+		errs_add(e, "milestones", "Enter %d milestones or fewer",
+		    MILESTONES_MAX);
+		return;
+	}
+	for (i = 0; i < in->nms; i++) {
+		if (!milestone_name_ok(in->ms_name[i])) {
+			errs_add(e, "milestones", "Milestone %zu: enter a name of 1 "
+			    "to 80 characters, then its amount", i + 1);
+			return;
+		}
+		if (in->ms_amount[i] == NULL || parse_money(in->ms_amount[i],
+		    &amounts[i]) != 0 || amounts[i] == 0) {
+			errs_add(e, "milestones", "Milestone %zu (%s): enter its "
+			    "amount after its name, in pounds and pence, such as "
+			    "2000.00", i + 1, in->ms_name[i]);
+			return;
+		}
+		sum += amounts[i];
+	}
+	if (budget >= 0 && sum != budget) {
+		html_pence(a, sizeof a, sum);
+		html_pence(b, sizeof b, budget);
+		errs_add(e, "milestones", "The milestones add up to %s; they must "
+		    "add up to the fixed fee, %s", a, b);
+	}
+}
+
+/* Saves an offer's milestones, in order. */
+static int
+offer_milestones_save(struct ep_db *db, int64_t offer,
+    const struct offer_input *in, const int64_t *amounts)
+{
+	sqlite3_stmt *s = db_stmt(db, "INSERT INTO milestones (offer_id, "
+	    "position, name, amount_pence) VALUES (?, ?, ?, ?)");
+	size_t i;
+	int rc = 0;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < in->nms && rc == 0; i++) {
+		sqlite3_bind_int64(s, 1, offer);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		sqlite3_bind_text(s, 3, in->ms_name[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, amounts[i]);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
 static void
 audit_simple(struct ep_db *db, const struct audit_actor *actor,
     const char *action, const char *entity, int64_t id, int64_t org,
@@ -70,7 +201,8 @@ offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
     const struct offer_input *in, struct form_errors *e, int64_t *id)
 {
 	char state[16], name[128], note[256], err[160];
-	int64_t provider = 0, person = 0, expert = 0, budget = -1;
+	int64_t provider = 0, person = 0, expert = 0, budget = -1, bonus = 0;
+	int64_t amounts[MILESTONES_MAX];
 	struct audit_actor actor;
 	sqlite3_stmt *s;
 	int rc = 0;
@@ -96,14 +228,15 @@ offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
 	    strcmp(in->basis, "capped") == 0) && budget < 0 && e->n == 0)
 		errs_add(e, "budget", "A %s engagement needs a budget",
 		    strcmp(in->basis, "fixed") == 0 ? "fixed fee" : "capped");
+	offer_terms_check(in, budget, &bonus, amounts, e);
 	if (e->n > 0)
 		return -1;
 	audit_actor_of(&actor, who);
 	if (db_begin(db) != 0)
 		goto fail;
 	s = db_stmt(db, "INSERT INTO offers (request_id, expert_id, provider_id, "
-	    "offered_by, basis, budget_pence, rank_note) VALUES (?, ?, ?, ?, ?, ?, "
-	    "?)");
+	    "offered_by, basis, budget_pence, rank_note, bonus_pence) VALUES (?, "
+	    "?, ?, ?, ?, ?, ?, ?)");
 	if (s == NULL)
 		goto rollback;
 	sqlite3_bind_int64(s, 1, request_id);
@@ -114,6 +247,7 @@ offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
 	if (budget >= 0)
 		sqlite3_bind_int64(s, 6, budget);
 	sqlite3_bind_text(s, 7, in->note ? in->note : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, bonus);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		int dup = sqlite3_extended_errcode(db->sql) ==
 		    SQLITE_CONSTRAINT_UNIQUE;
@@ -126,14 +260,25 @@ offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
 	}
 	sqlite3_reset(s);
 	*id = sqlite3_last_insert_rowid(db->sql);
+	if (offer_milestones_save(db, *id, in, amounts) != 0)
+		goto rollback;
 	if (request_transition(db, &actor, request_id, "offered", name, err,
 	    sizeof err) != 0) {
 		db_rollback(db);
 		errs_add(e, "expert", "%s", err);
 		return -1;
 	}
-	audit_simple(db, &actor, "create", "offer", *id, provider,
-	    "{\"after\":{\"state\":\"open\"}}", &rc);
+	{
+		json_t *sum = json_pack("{s:{s:s,s:s,s:I,s:I}}", "after", "state",
+		    "open", "basis", in->basis, "bonus_pence", (json_int_t)bonus,
+		    "milestones", (json_int_t)in->nms);
+		char *text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
+
+		json_decref(sum);
+		audit_simple(db, &actor, "create", "offer", *id, provider, text,
+		    &rc);
+		free(text);
+	}
 	snprintf(note, sizeof note, "You have been offered request %lld. "
 	    "Accept or decline it on your offers page.", (long long)request_id);
 	if (rc == 0 && person > 0 &&
@@ -255,8 +400,9 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	sqlite3_reset(s);
 	s = db_stmt(db, "INSERT INTO engagements (request_id, offer_id, "
 	    "expert_id, provider_id, consumer_id, agreement_id, basis, "
-	    "budget_pence, starts, ends, committed_minutes) VALUES (?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?)");
+	    "budget_pence, starts, ends, committed_minutes, bonus_pence) SELECT "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, bonus_pence FROM offers WHERE id = "
+	    "?2");
 	if (rc == 0 && s != NULL) {
 		sqlite3_bind_int64(s, 1, o.request);
 		sqlite3_bind_int64(s, 2, offer_id);
@@ -367,6 +513,108 @@ store:
 	return -1;
 }
 
+/*
+ * Marks done, today, the milestones of the request's active engagement
+ * that are not done yet: n of them, or only number when it is not 0
+ * (then exactly that one must be outstanding). Each is audited.
+ */
+static int
+milestones_mark(struct ep_db *db, const struct audit_actor *actor,
+    int64_t request_id, int64_t number, int *n)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT m.id, m.name, e.consumer_id, "
+	    "date('now') FROM milestones m JOIN engagements e ON e.offer_id = "
+	    "m.offer_id WHERE e.request_id = ?1 AND e.state = 'active' AND "
+	    "m.done IS NULL AND (?2 = 0 OR m.position = ?2) ORDER BY m.position");
+	sqlite3_stmt *u = db_stmt(db, "UPDATE milestones SET done = ?, done_by = "
+	    "? WHERE id = ?");
+	int64_t ids[MILESTONES_MAX], org = 0;
+	char today[11] = "", *text;
+	json_t *sum;
+	int i, k = 0, rc = 0;
+
+	*n = 0;
+	if (s == NULL || u == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, request_id);
+	sqlite3_bind_int64(s, 2, number);
+	while (sqlite3_step(s) == SQLITE_ROW && k < MILESTONES_MAX) {
+		ids[k++] = sqlite3_column_int64(s, 0);
+		org = sqlite3_column_int64(s, 2);
+		snprintf(today, sizeof today, "%s", sqlite3_column_text(s, 3));
+	}
+	sqlite3_reset(s);
+	for (i = 0; i < k && rc == 0; i++) {
+		sqlite3_bind_text(u, 1, today, -1, SQLITE_STATIC);
+		if (actor->id > 0)
+			sqlite3_bind_int64(u, 2, actor->id);
+		else
+			sqlite3_bind_null(u, 2);
+		sqlite3_bind_int64(u, 3, ids[i]);
+		if (sqlite3_step(u) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(u);
+		sum = json_pack("{s:{s:n},s:{s:s}}", "before", "done", "after",
+		    "done", today);
+		text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(sum);
+		audit_simple(db, actor, "done", "milestone", ids[i], org, text, &rc);
+		free(text);
+	}
+	*n = k;
+	return rc;
+}
+
+/* On completion every milestone still outstanding is done that day. */
+static int
+milestones_complete(struct ep_db *db, const struct audit_actor *actor,
+    int64_t request_id)
+{
+	int n;
+
+	return milestones_mark(db, actor, request_id, 0, &n);
+}
+
+/*
+ * The consumer says milestone number (1, 2, ...) of the request's
+ * engagement is done: it is billed in this month's invoice run.
+ */
+int
+milestone_done(struct ep_db *db, const struct principal *who,
+    int64_t request_id, const char *number, char *err, size_t errlen)
+{
+	struct audit_actor actor;
+	int64_t pos = 0;
+	int n;
+
+	if (number == NULL || parse_int64(number, 1, MILESTONES_MAX, &pos) != 0) {
+		snprintf(err, errlen, "milestone: choose a milestone by its number");
+		return -1;
+	}
+	audit_actor_of(&actor, who);
+	if (db_begin(db) != 0)
+		goto store;
+	if (milestones_mark(db, &actor, request_id, pos, &n) != 0) {
+		db_rollback(db);
+		goto store;
+	}
+	if (n == 0) {
+		db_rollback(db);
+		snprintf(err, errlen, "milestone %lld is not an outstanding "
+		    "milestone of an active engagement", (long long)pos);
+		return -1;
+	}
+	if (db_commit(db) != 0) {
+		db_rollback(db);
+		goto store;
+	}
+	request_fire(request_id, "request.milestone-done");
+	return 0;
+store:
+	snprintf(err, errlen, "the store failed: %s", db_errmsg(db));
+	return -1;
+}
+
 /* A request moved by its requester or the pool: withdrawn, or its
  * engagement completed. Open offers are withdrawn with the request. */
 int
@@ -384,6 +632,11 @@ request_finish(struct ep_db *db, const struct principal *who,
 	    errlen) != 0) {
 		db_rollback(db);
 		return -1;
+	}
+	if (strcmp(to, "completed") == 0 &&
+	    milestones_complete(db, &actor, request_id) != 0) {
+		db_rollback(db);
+		goto store;
 	}
 	if (strcmp(to, "withdrawn") == 0 || strcmp(to, "cancelled") == 0)
 		s = db_stmt(db, "UPDATE offers SET state = 'withdrawn', decided_at = "

@@ -431,6 +431,13 @@ host_fee_entry(struct fee_entry *e, const struct ep_fee_entry *x)
 
 enum host_fee_call { HOST_FEE_ENTRY, HOST_FEE_ENGAGEMENT, HOST_FEE_INVOICE };
 
+/* An engagement to price, with its milestones. */
+struct host_fee_eng {
+	const struct ep_fee_engagement *eng;
+	const struct ep_fee_milestone *ms;
+	size_t n;
+};
+
 /* One pricing call on an engine: the rule set by hash when given (the
  * exact version a line recorded), else the active one by name. */
 static int
@@ -458,10 +465,25 @@ host_fee_call(struct fee_engine *fe, const char *ruleset, const char *hash,
 		host_fee_entry(&e, x);
 		st = fee_price(rs, &e, &lines, &err);
 	} else if (call == HOST_FEE_ENGAGEMENT) {
-		const struct ep_fee_engagement *x = in;
+		const struct host_fee_eng *call_in = in;
+		const struct ep_fee_engagement *x = call_in->eng;
+		struct fee_milestone ms[64];
 		struct fee_engagement_in g;
+		size_t i;
 
+		if (call_in->n > nitems(ms)) {
+			snprintf(out->error, sizeof out->error, "milestones: at most "
+			    "%zu an engagement", nitems(ms));
+			return -1;
+		}
+		for (i = 0; i < call_in->n; i++) {
+			ms[i].name = call_in->ms[i].name;
+			ms[i].amount = call_in->ms[i].amount;
+			ms[i].done = call_in->ms[i].done;
+		}
 		memset(&g, 0, sizeof g);
+		g.milestones = call_in->n > 0 ? ms : NULL;
+		g.nmilestones = call_in->n;
 		g.id = x->id;
 		g.basis = x->basis;
 		g.period = x->period;
@@ -568,8 +590,21 @@ static int
 host_fees_engagement(ep_fees *f, const char *ruleset, const char *hash,
     const struct ep_fee_engagement *in, struct ep_fee_result *out)
 {
+	struct host_fee_eng call = { in, NULL, 0 };
+
 	return host_fee_call(((struct host_fees *)f)->fe, ruleset, hash,
-	    HOST_FEE_ENGAGEMENT, in, out);
+	    HOST_FEE_ENGAGEMENT, &call, out);
+}
+
+static int
+host_fees_engagement_milestones(ep_fees *f, const char *ruleset,
+    const char *hash, const struct ep_fee_engagement *in,
+    const struct ep_fee_milestone *ms, size_t n, struct ep_fee_result *out)
+{
+	struct host_fee_eng call = { in, ms, n };
+
+	return host_fee_call(((struct host_fees *)f)->fe, ruleset, hash,
+	    HOST_FEE_ENGAGEMENT, &call, out);
 }
 
 static int
@@ -754,6 +789,7 @@ const struct ep_host host_table = {
 	.fees_close = host_fees_close,
 	.fees_price = host_fees_price,
 	.fees_engagement = host_fees_engagement,
+	.fees_engagement_milestones = host_fees_engagement_milestones,
 	.fees_invoice = host_fees_invoice,
 	.fees_price_batch = host_fees_price_batch,
 };

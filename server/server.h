@@ -499,9 +499,16 @@ int broker_rank(struct ep_db *db, int64_t request_id, size_t limit,
     struct broker_candidate **out, size_t *n, size_t *total);
 
 /* offer.c */
+#define MILESTONES_MAX 20
 struct offer_input {
 	const char *expert, *basis, *budget, *note;
+	const char *bonus;	/* pence for finishing by the end date; "" none */
+	/* A fixed fee's milestones, in order: names and amounts as typed. */
+	const char *ms_name[MILESTONES_MAX + 1];
+	const char *ms_amount[MILESTONES_MAX + 1];
+	size_t nms;		/* up to MILESTONES_MAX + 1, one too many */
 };
+void offer_milestone_lines(struct offer_input *in, char *text);
 extern const char *const engagement_bases[][2];
 int offer_make(struct ep_db *db, const struct principal *who,
     int64_t request_id, const struct offer_input *in, struct form_errors *e,
@@ -512,6 +519,8 @@ int offer_decline(struct ep_db *db, const struct principal *who,
     int64_t offer_id, const char *reason, struct form_errors *e);
 int request_finish(struct ep_db *db, const struct principal *who,
     int64_t request_id, const char *to, char *err, size_t errlen);
+int milestone_done(struct ep_db *db, const struct principal *who,
+    int64_t request_id, const char *number, char *err, size_t errlen);
 
 /* market.c, market-api.c */
 void market_routes_register(void);

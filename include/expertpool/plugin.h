@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 #define EP_ABI_MAJOR 1
-#define EP_ABI_MINOR 2
+#define EP_ABI_MINOR 3
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 #define EP_PLUGIN_ENTRY expertpool_plugin
@@ -98,6 +98,13 @@ struct ep_fee_engagement {
 	const char *completed;  /* YYYY-MM-DD, or NULL */
 	int64_t priced;         /* entry charges this period */
 	int64_t billed_before;  /* charged in earlier periods */
+};
+
+/* One milestone of a fixed-fee engagement (ABI 1.3). */
+struct ep_fee_milestone {
+	const char *name;
+	int64_t amount;         /* pence */
+	const char *done;       /* YYYY-MM-DD, or NULL while outstanding */
 };
 
 /* An invoice's terms: caps, volume discounts, VAT treatment. */
@@ -277,6 +284,12 @@ struct ep_host {
 	int (*fees_price_batch)(ep_fees *f, const char *ruleset,
 	    const char *hash, const struct ep_fee_entry *entries, size_t n,
 	    struct ep_fee_result *out, size_t *failed);
+	/* ABI 1.3: fees_engagement with the engagement's milestones, in
+	 * order (struct ep_fee_engagement cannot grow to carry them). */
+	int (*fees_engagement_milestones)(ep_fees *f, const char *ruleset,
+	    const char *hash, const struct ep_fee_engagement *eng,
+	    const struct ep_fee_milestone *milestones, size_t n,
+	    struct ep_fee_result *out);
 };
 
 /* True when the running host's table has the member. */

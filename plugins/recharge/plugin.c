@@ -7,6 +7,7 @@ ep_plugin *rc_self;
 extern const char rc_migration_1[];
 extern const char rc_migration_2[];
 extern const char rc_migration_3[];
+extern const char rc_migration_4[];
 
 static int
 rc_init(ep_plugin *self, const struct ep_host *host)
@@ -21,6 +22,7 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	if (host->migration_add(self, 1, rc_migration_1) != 0 ||
 	    host->migration_add(self, 2, rc_migration_2) != 0 ||
 	    host->migration_add(self, 3, rc_migration_3) != 0 ||
+	    host->migration_add(self, 4, rc_migration_4) != 0 ||
 	    host->job_add(self, "recharge-run", rc_run_job, NULL) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "

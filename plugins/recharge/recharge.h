@@ -28,6 +28,21 @@ int rc_period_ok(const char *p);
 void rc_period_next(const char *p, char out[11]);
 int rc_copy(char *out, size_t len, const char *in);
 int64_t rc_lookup(ep_db *db, const char *key);
+#define RC_MILESTONES 20
+/* An engagement's pricing inputs read back from the JSON kept with its
+ * terms (recharge migration 4), with room for the strings. */
+struct rc_eng_inputs {
+	struct ep_fee_milestone ms[RC_MILESTONES];
+	size_t nms;
+	char basis[12], due[11], completed[11];
+	char name[RC_MILESTONES][81], done[RC_MILESTONES][11];
+};
+int rc_eng_inputs_read(ep_db *db, const char *json,
+    struct ep_fee_engagement *in, struct rc_eng_inputs *kept, char *err,
+    size_t len);
+int rc_eng_price(ep_fees *f, const char *ruleset, const char *hash,
+    const struct ep_fee_engagement *in, const struct rc_eng_inputs *kept,
+    struct ep_fee_result *out);
 
 /* run.c */
 struct rc_run_summary {

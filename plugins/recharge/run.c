@@ -33,6 +33,7 @@ struct rc_link {
 struct rc_eng {
 	int64_t id, provider, consumer, agreement, budget, cap, terms;
 	int64_t open; /* open entries, some perhaps on other drafts */
+	int64_t bonus, offer;
 	char basis[12], ends[11], completed[11], grade[16];
 	char provider_code[16], consumer_code[16], ruleset[65];
 	char *po, *cost_centre, vat;
@@ -374,12 +375,12 @@ rc_line_add(struct rc_state *st, const char *kind, int64_t engagement,
 
 static int
 rc_terms_add(struct rc_state *st, int64_t engagement, const char *hash,
-    int64_t priced, int64_t before, int64_t cap)
+    int64_t priced, int64_t before, int64_t cap, const char *inputs)
 {
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(st->db, "INSERT INTO recharge_terms "
 	    "(invoice_id, engagement_id, ruleset_hash, priced, billed_before, "
-	    "cap) VALUES (?, ?, ?, ?, ?, ?)");
+	    "cap, inputs) VALUES (?, ?, ?, ?, ?, ?, ?)");
 	int rc;
 
 	if (s == NULL)
@@ -390,6 +391,10 @@ rc_terms_add(struct rc_state *st, int64_t engagement, const char *hash,
 	h->stmt_bind_int64(s, 4, priced);
 	h->stmt_bind_int64(s, 5, before);
 	h->stmt_bind_int64(s, 6, cap);
+	if (inputs != NULL)
+		h->stmt_bind_text(s, 7, inputs);
+	else
+		h->stmt_bind_null(s, 7);
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
 	return rc == EP_STEP_DONE ? 0 : rc_fail(st, "terms");
@@ -454,7 +459,7 @@ rc_invoice_finish(struct rc_state *st)
 			return -1;
 	}
 	if (rc_terms_add(st, 0, res.ruleset_hash, st->subtotal,
-	    st->consumer_before, before_cap) != 0)
+	    st->consumer_before, before_cap, NULL) != 0)
 		return -1;
 	net = st->subtotal + res.total;
 	bp = k->vat == 'S' ? RC_VAT_S_BP : 0;
@@ -815,8 +820,12 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	const struct ep_host *h = rc_host;
 	struct ep_fee_engagement in;
 	struct ep_fee_result res;
+	struct rc_eng_inputs kept;
+	char *inputs;
+	ep_stmt *s;
 	int64_t before;
 	size_t i;
+	int rc;
 
 	if (rc_scalar(st->db, "SELECT count(*) FROM recharge_terms t JOIN "
 	    "recharge_invoices i ON i.id = t.invoice_id WHERE i.period = ?1 AND "
@@ -827,25 +836,50 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	    "'credit' THEN -l.amount ELSE l.amount END), 0) FROM recharge_lines "
 	    "l JOIN recharge_invoices i ON i.id = l.invoice_id WHERE "
 	    "l.engagement_id = ?3 AND i.state != 'draft'", NULL, NULL, g->id, 0);
+	/* The inputs, as JSON kept with the terms, and priced from that
+	 * JSON read back: verify prices exactly what the run did. */
+	s = h->db_prepare(st->db, "SELECT json_object('basis', ?1, 'budget', "
+	    "?2, 'fixed_fee', ?3, 'bonus', ?4, 'due', ?5, 'completed', ?6, "
+	    "'milestones', (SELECT json_group_array(json_object('name', name, "
+	    "'amount', amount_pence, 'done', done)) FROM (SELECT name, "
+	    "amount_pence, done FROM milestones WHERE offer_id = ?7 ORDER BY "
+	    "position)))");
+	if (s == NULL)
+		return rc_fail(st, "engagement inputs");
+	h->stmt_bind_text(s, 1, g->basis);
+	h->stmt_bind_int64(s, 2, g->budget);
+	h->stmt_bind_int64(s, 3, strcmp(g->basis, "fixed") == 0 &&
+	    g->budget > 0 ? g->budget : 0);
+	h->stmt_bind_int64(s, 4, g->bonus);
+	h->stmt_bind_text(s, 5, g->ends);
+	if (g->completed[0])
+		h->stmt_bind_text(s, 6, g->completed);
+	else
+		h->stmt_bind_null(s, 6);
+	h->stmt_bind_int64(s, 7, g->offer);
+	inputs = h->stmt_step(s) == EP_STEP_ROW ? strdup(h->stmt_text(s, 0)) :
+	    NULL;
+	h->stmt_reset(s);
+	if (inputs == NULL)
+		return rc_fail(st, "engagement inputs");
 	memset(&in, 0, sizeof in);
 	in.id = g->id;
-	in.basis = g->basis;
 	in.period = st->period;
 	in.consumer = g->consumer_code;
 	in.provider = g->provider_code;
 	in.agreement = g->agreement;
 	in.vat = g->vat;
-	in.fixed_fee = strcmp(g->basis, "fixed") == 0 && g->budget > 0 ?
-	    g->budget : 0;
-	in.budget = g->budget;
-	in.bonus = 0;
-	in.due = g->ends;
-	in.completed = g->completed[0] ? g->completed : NULL;
 	in.priced = priced;
 	in.billed_before = before;
-	if (h->fees_engagement(st->fees, g->ruleset, NULL, &in, &res) != 0) {
+	if (rc_eng_inputs_read(st->db, inputs, &in, &kept, st->err,
+	    st->errlen) != 0) {
+		free(inputs);
+		return -1;
+	}
+	if (rc_eng_price(st->fees, g->ruleset, NULL, &in, &kept, &res) != 0) {
 		snprintf(st->err, st->errlen, "engagement %lld: %s",
 		    (long long)g->id, res.error);
+		free(inputs);
 		return -1;
 	}
 	for (i = 0; i < res.nlines; i++) {
@@ -853,11 +887,16 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 		    res.lines[i].unit, res.lines[i].quantity,
 		    res.lines[i].unit_price, res.lines[i].amount,
 		    res.lines[i].vat ? res.lines[i].vat : g->vat,
-		    res.ruleset_hash, g->po) == 0)
+		    res.ruleset_hash, g->po) == 0) {
+			free(inputs);
 			return -1;
+		}
 	}
 	st->subtotal += res.total;
-	return rc_terms_add(st, g->id, res.ruleset_hash, priced, before, -1);
+	rc = rc_terms_add(st, g->id, res.ruleset_hash, priced, before, -1,
+	    inputs);
+	free(inputs);
+	return rc;
 }
 
 /* The store's change counter: it moves when another connection commits. */
@@ -987,6 +1026,8 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	g->cap = h->stmt_int64(s, 13);
 	g->terms = h->stmt_int64(s, 14);
 	g->open = h->stmt_int64(s, 17);
+	g->bonus = h->stmt_int64(s, 18);
+	g->offer = h->stmt_int64(s, 19);
 	if ((g->po = strdup(h->stmt_text(s, 15))) == NULL ||
 	    (g->cost_centre = strdup(h->stmt_text(s, 16))) == NULL)
 		abort();
@@ -1003,7 +1044,9 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"ORDER BY a.valid_from DESC LIMIT 1)) AS agreement FROM engagements e " \
 	"WHERE EXISTS (SELECT 1 FROM time_entries t WHERE t.engagement_id = " \
 	"e.id AND " RC_OPEN " AND " RC_UNBILLED("e.id") ") OR (e.completed_at " \
-	">= ?3 AND e.completed_at < ?2)) SELECT g.id, g.provider_id, " \
+	">= ?3 AND e.completed_at < ?2) OR EXISTS (SELECT 1 FROM milestones m " \
+	"WHERE m.offer_id = e.offer_id AND m.done >= ?3 AND m.done < ?2)) " \
+	"SELECT g.id, g.provider_id, " \
 	"g.consumer_id, coalesce(g.agreement, 0), g.basis, " \
 	"coalesce(g.budget_pence, -1), g.ends, coalesce(substr(g.completed_at, " \
 	"1, 10), ''), x.grade, p.code, c.code, coalesce(a.ruleset, " \
@@ -1011,7 +1054,8 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
 	"c.payment_terms_days), coalesce(q.po_reference, ''), " \
 	"coalesce(q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \
-	"WHERE t.engagement_id = g.id AND " RC_OPEN ") FROM g JOIN experts x " \
+	"WHERE t.engagement_id = g.id AND " RC_OPEN "), g.bonus_pence, " \
+	"g.offer_id FROM g JOIN experts x " \
 	"ON x.id = " \
 	"g.expert_id JOIN organisations p ON p.id = g.provider_id JOIN " \
 	"organisations c ON c.id = g.consumer_id JOIN requests q ON q.id = " \

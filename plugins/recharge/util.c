@@ -163,3 +163,85 @@ rc_lookup(ep_db *db, const char *key)
 	h->stmt_reset(s);
 	return id;
 }
+
+/*
+ * Fills in's engagement fields (basis, budget, fixed fee, bonus, due,
+ * completed) and kept's milestones from the inputs JSON a run recorded
+ * with the terms; in's strings then point into kept. 0, or -1 with err.
+ */
+int
+rc_eng_inputs_read(ep_db *db, const char *json, struct ep_fee_engagement *in,
+    struct rc_eng_inputs *kept, char *err, size_t len)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT json_extract(?1, '$.basis'), "
+	    "json_extract(?1, '$.budget'), json_extract(?1, '$.fixed_fee'), "
+	    "json_extract(?1, '$.bonus'), coalesce(json_extract(?1, '$.due'), ''), "
+	    "coalesce(json_extract(?1, '$.completed'), ''), NULL, NULL, NULL, "
+	    "-1 AS k UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, "
+	    "json_extract(value, '$.name'), json_extract(value, '$.amount'), "
+	    "coalesce(json_extract(value, '$.done'), ''), key FROM json_each(?1, "
+	    "'$.milestones') ORDER BY k");
+	int first = 1, step;
+
+	memset(kept, 0, sizeof *kept);
+	if (s == NULL) {
+		snprintf(err, len, "engagement inputs: %s", h->db_errmsg(db));
+		return -1;
+	}
+	h->stmt_bind_text(s, 1, json);
+	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
+		if (first) {
+			first = 0;
+			rc_copy(kept->basis, sizeof kept->basis, h->stmt_text(s, 0));
+			rc_copy(kept->due, sizeof kept->due, h->stmt_text(s, 4));
+			rc_copy(kept->completed, sizeof kept->completed,
+			    h->stmt_text(s, 5));
+			in->basis = kept->basis;
+			in->budget = h->stmt_int64(s, 1);
+			in->fixed_fee = h->stmt_int64(s, 2);
+			in->bonus = h->stmt_int64(s, 3);
+			in->due = *kept->due ? kept->due : NULL;
+			in->completed = *kept->completed ? kept->completed : NULL;
+			continue;
+		}
+		if (kept->nms == RC_MILESTONES)
+			break;
+		rc_copy(kept->name[kept->nms], sizeof kept->name[0],
+		    h->stmt_text(s, 6));
+		kept->ms[kept->nms].amount = h->stmt_int64(s, 7);
+		rc_copy(kept->done[kept->nms], sizeof kept->done[0],
+		    h->stmt_text(s, 8));
+		kept->ms[kept->nms].name = kept->name[kept->nms];
+		kept->ms[kept->nms].done = *kept->done[kept->nms] ?
+		    kept->done[kept->nms] : NULL;
+		kept->nms++;
+	}
+	h->stmt_reset(s);
+	if (first || (step != EP_STEP_DONE && step != EP_STEP_ROW)) {
+		snprintf(err, len, "engagement inputs cannot be read");
+		return -1;
+	}
+	return 0;
+}
+
+/* Prices an engagement's terms, with its milestones when it has any. */
+int
+rc_eng_price(ep_fees *f, const char *ruleset, const char *hash,
+    const struct ep_fee_engagement *in, const struct rc_eng_inputs *kept,
+    struct ep_fee_result *out)
+{
+	const struct ep_host *h = rc_host;
+
+	if (kept != NULL && kept->nms > 0) {
+		if (!EP_HOST_HAS(h, fees_engagement_milestones)) {
+			memset(out, 0, sizeof *out);
+			snprintf(out->error, sizeof out->error, "this server cannot "
+			    "price milestones (plugin ABI 1.3)");
+			return -1;
+		}
+		return h->fees_engagement_milestones(f, ruleset, hash, in,
+		    kept->ms, kept->nms, out);
+	}
+	return h->fees_engagement(f, ruleset, hash, in, out);
+}

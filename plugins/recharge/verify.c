@@ -252,7 +252,8 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 	    "t.priced, t.billed_before, t.cap, e.basis, coalesce(e.budget_pence, "
 	    "-1), e.ends, coalesce(substr(e.completed_at, 1, 10), ''), i.period, "
 	    "cc.code, pc.code, coalesce(i.agreement_id, 0), i.vat_category, "
-	    "i.ruleset FROM recharge_terms t JOIN recharge_invoices i ON i.id = "
+	    "i.ruleset, t.inputs FROM recharge_terms t JOIN recharge_invoices i "
+	    "ON i.id = "
 	    "t.invoice_id JOIN organisations cc ON cc.id = i.consumer_id JOIN "
 	    "organisations pc ON pc.id = i.provider_id LEFT JOIN engagements e ON "
 	    "e.id = t.engagement_id WHERE t.invoice_id = ? ORDER BY "
@@ -270,6 +271,7 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 
 		if (eng != 0) {
 			struct ep_fee_engagement in;
+			struct rc_eng_inputs kept;
 
 			memset(&in, 0, sizeof in);
 			in.id = eng;
@@ -286,7 +288,14 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 			in.completed = *completed ? completed : NULL;
 			in.priced = h->stmt_int64(s, 2);
 			in.billed_before = h->stmt_int64(s, 3);
-			rc = h->fees_engagement(f, rs, hash, &in, &res);
+			/* Terms since recharge migration 4 keep their inputs. */
+			if (h->stmt_is_null(s, 15))
+				rc = h->fees_engagement(f, rs, hash, &in, &res);
+			else if (rc_eng_inputs_read(db, h->stmt_text(s, 15), &in,
+			    &kept, res.error, sizeof res.error) != 0)
+				rc = -1;
+			else
+				rc = rc_eng_price(f, rs, hash, &in, &kept, &res);
 		} else {
 			struct ep_fee_invoice in;
 

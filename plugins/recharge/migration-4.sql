@@ -1,0 +1,11 @@
+-- recharge 4: the inputs an engagement's terms were priced from.
+--
+-- Fixed fees, milestones and the on-time bonus depend on the engagement
+-- as it stood at the run: its basis, budget, bonus, end date, completion
+-- and which milestones were done. They are kept with the terms as JSON
+-- ({"basis", "budget", "fixed_fee", "bonus", "due", "completed",
+-- "milestones": [{"name", "amount", "done"}]}) so that verifying an
+-- issued invoice prices exactly those again, whatever happens to the
+-- engagement later. Terms recorded before this have none, and are
+-- verified against the engagement as it is now.
+ALTER TABLE recharge_terms ADD COLUMN inputs TEXT;
