@@ -106,3 +106,58 @@ test('request, offer, accept, engagement', async () => {
 	for (const s of [requester, pool, expert])
 		await s.ctx.close();
 });
+
+test('a fixed fee in milestones, with an on-time bonus', async () => {
+	execFileSync('sqlite3', [server.dbPath, `
+	    INSERT INTO requests (consumer_id, requester_id, area, speciality,
+	        title, urgency, wanted_start, wanted_end, estimated_minutes)
+	      SELECT o.id, p.id, 'legal', 'contracts', 'Contract review',
+	        'routine', '2026-12-01', '2027-01-29', 1200
+	      FROM organisations o JOIN people p ON p.org_id = o.id
+	      WHERE o.code = 'AVD' AND p.login = 'rachel';`]);
+	const id = execFileSync('sqlite3', [server.dbPath,
+	    "SELECT id FROM requests WHERE title = 'Contract review'"])
+	    .toString().trim();
+	const pool = await signIn(browser, server, 'paul');
+	let page = pool.page;
+	await page.goto(new URL(`requests/${id}/broker`, server.url).href);
+	await page.selectOption('#basis', 'fixed');
+	await page.fill('#budget', '3000.00');
+	await page.fill('#bonus', '250');
+	await page.fill('#milestones', 'Draft opinion 1000.00\nFinal opinion 1500');
+	await page.click('#main-content button[type=submit]');
+	assert.match(await page.locator('.govuk-error-summary').innerText(),
+	    /The milestones add up to £2,500\.00; they must add up to the fixed fee, £3,000\.00/);
+	assert.equal(await page.inputValue('#milestones'),
+	    'Draft opinion 1000.00\nFinal opinion 1500', 'what was typed is kept');
+	assert.equal(await page.getAttribute('#milestones', 'aria-describedby'),
+	    'milestones-hint milestones-error', 'the error is tied to the field');
+	await checkBasics(page);
+	await page.fill('#milestones', 'Draft opinion 1000.00\nFinal opinion 2000');
+	await page.click('#main-content button[type=submit]');
+	assert.match(page.url(), new RegExp(`/requests/${id}$`));
+
+	const expert = await signIn(browser, server, 'tom');
+	page = expert.page;
+	await page.goto(new URL('offers', server.url).href);
+	const card = page.locator('.govuk-summary-card').first();
+	assert.match(await card.innerText(), /£250\.00 for finishing by 2027-01-29/);
+	assert.match(await card.innerText(), /Final opinion/);
+	await checkBasics(page);
+	await card.locator('button', { hasText: 'Accept offer' }).click();
+
+	const requester = await signIn(browser, server, 'rachel');
+	page = requester.page;
+	await page.goto(new URL(`requests/${id}`, server.url).href);
+	const milestones = page.locator('table', { hasText: 'Draft opinion' });
+	assert.match(await page.locator('main').innerText(), /On-time bonus/);
+	await checkBasics(page);
+	await page.click('button:has-text("Mark done: Draft opinion")');
+	assert.match(page.url(), new RegExp(`/requests/${id}#engagement$`));
+	const today = new Date().toISOString().slice(0, 10);
+	const rows = await milestones.locator('tbody tr').allInnerTexts();
+	assert.match(rows[0], new RegExp(`Draft opinion\\s+£1,000\\.00\\s+${today}`));
+	assert.match(rows[1], /Final opinion\s+£2,000\.00\s+Mark done/);
+	for (const s of [requester, pool, expert])
+		await s.ctx.close();
+});
