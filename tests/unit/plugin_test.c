@@ -72,9 +72,12 @@ test_hello_loads(void **state)
 static void
 test_wrong_abi(void **state)
 {
+	char want[96];
+
 	(void)state;
-	expect_refused("bad-abi", "built for plugin ABI 2.0, but this host speaks "
-	    "ABI 1.2");
+	snprintf(want, sizeof want, "built for plugin ABI 2.0, but this host "
+	    "speaks ABI %d.%d", EP_ABI_MAJOR, EP_ABI_MINOR);
+	expect_refused("bad-abi", want);
 }
 
 static void
