@@ -306,13 +306,14 @@ fees_whatif_cb(const struct fee_whatif_row *r, void *arg)
 	char o[32], n[32], d[32];
 
 	if (t->rows++ == 0)
-		printf("%-12s %8s %14s %14s %14s %8s\n", "consumer", "entries",
-		    "old", "new", "difference", "changed");
+		printf("%-12s %8s %8s %14s %14s %14s %8s\n", "consumer",
+		    "invoices", "entries", "old", "new", "difference", "changed");
 	fees_money(o, sizeof o, r->old_total);
 	fees_money(n, sizeof n, r->new_total);
 	fees_money(d, sizeof d, r->new_total - r->old_total);
-	printf("%-12s %8lld %14s %14s %14s %8lld\n", r->consumer,
-	    (long long)r->entries, o, n, d, (long long)r->changed);
+	printf("%-12s %8lld %8lld %14s %14s %14s %8lld\n", r->consumer,
+	    (long long)r->invoices, (long long)r->entries, o, n, d,
+	    (long long)r->changed);
 	t->old_total += r->old_total;
 	t->new_total += r->new_total;
 }
@@ -368,12 +369,15 @@ fees_whatif(int argc, char **argv)
 		goto out;
 	}
 	if (t.rows == 0)
-		printf("no priced entries in %s\n", period);
+		printf("no invoices in %s\n", period);
 	else {
 		fees_money(o, sizeof o, t.old_total);
 		fees_money(n, sizeof n, t.new_total);
 		fees_money(d, sizeof d, t.new_total - t.old_total);
-		printf("%-12s %8s %14s %14s %14s\n", "total", "", o, n, d);
+		printf("%-12s %8s %8s %14s %14s %14s\n", "total", "", "", o, n,
+		    d);
+		printf("old: what the month's invoices came to before VAT; new: "
+		    "what they would under %s\n", ruleset);
 	}
 	rc = CMD_OK;
 out:

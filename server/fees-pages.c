@@ -84,10 +84,13 @@ fees_page(struct ep_req *r, int status, const struct form_errors *e,
 		form_end(b, "Reload fee rules");
 	}
 	html_printf(b, "<h2 class=\"govuk-heading-m\">What if</h2>\n<p class="
-	    "\"govuk-body\">Prices a past month's entries again with a candidate "
-	    "rule set and shows each consumer's old and new totals: the entries "
-	    "your council provided or consumed (an administrator's, every "
-	    "council's). Nothing is changed.</p>\n");
+	    "\"govuk-body\">Prices a past month's invoices again with a "
+	    "candidate rule set, whole: their hours, their engagements' fixed "
+	    "fees, milestones, bonuses and budgets, and their invoice terms "
+	    "(volume discounts, monthly caps). It shows what each consumer was "
+	    "invoiced before VAT and what it would be: the invoices your council "
+	    "sent or received (an administrator's, every council's). Nothing is "
+	    "changed.</p>\n");
 	for (i = 0; i < n; i++) {
 		options[i][0] = names[i];
 		options[i][1] = names[i];
@@ -158,7 +161,7 @@ fees_reload_cb(struct ep_req *r, void *arg)
 
 struct whatif_row {
 	char consumer[16];
-	int64_t entries, old_total, new_total;
+	int64_t invoices, entries, old_total, new_total;
 };
 struct whatif_result {
 	int64_t job;
@@ -184,6 +187,7 @@ whatif_collect_cb(const struct fee_whatif_row *row, void *arg)
 	c->rows = xrealloc(c->rows, (c->n + 1) * sizeof *c->rows);
 	w = &c->rows[c->n++];
 	snprintf(w->consumer, sizeof w->consumer, "%s", row->consumer);
+	w->invoices = row->invoices;
 	w->entries = row->entries;
 	w->old_total = row->old_total;
 	w->new_total = row->new_total;
@@ -308,8 +312,10 @@ whatif_table(const struct whatif_result *k, const char *period,
 	    "%s</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-"
 	    "table__row\"><th scope=\"col\" class=\"govuk-table__header\">Consumer"
 	    "</th><th scope=\"col\" class=\"govuk-table__header govuk-table__"
-	    "header--numeric\">Entries</th><th scope=\"col\" class=\"govuk-table__"
-	    "header govuk-table__header--numeric\">Charged</th><th scope=\"col\" "
+	    "header--numeric\">Invoices</th><th scope=\"col\" class=\"govuk-"
+	    "table__header govuk-table__header--numeric\">Entries</th><th scope="
+	    "\"col\" class=\"govuk-table__header govuk-table__header--numeric\">"
+	    "Invoiced, before VAT</th><th scope=\"col\" "
 	    "class=\"govuk-table__header govuk-table__header--numeric\">With the "
 	    "candidate</th><th scope=\"col\" class=\"govuk-table__header govuk-"
 	    "table__header--numeric\">Difference</th></tr></thead>\n<tbody class="
@@ -319,18 +325,19 @@ whatif_table(const struct whatif_result *k, const char *period,
 
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\">%s</td><td class=\"govuk-table__cell govuk-table__"
+		    "cell--numeric\">%D</td><td class=\"govuk-table__cell govuk-table__"
 		    "cell--numeric\">%D</td><td class=\"govuk-table__cell govuk-table"
 		    "__cell--numeric\">%P</td><td class=\"govuk-table__cell govuk-"
 		    "table__cell--numeric\">%P</td><td class=\"govuk-table__cell "
 		    "govuk-table__cell--numeric\">%P</td></tr>\n", w->consumer,
-		    w->entries, w->old_total, w->new_total,
+		    w->invoices, w->entries, w->old_total, w->new_total,
 		    w->new_total - w->old_total);
 		old_sum += w->old_total;
 		new_sum += w->new_total;
 	}
 	html_printf(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" class="
 	    "\"govuk-table__header\">Total</th><td class=\"govuk-table__cell\">"
-	    "</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
+	    "</td><td class=\"govuk-table__cell\"></td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
 	    "</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
 	    "</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
 	    "</td></tr>\n</tbody>\n</table>\n", old_sum, new_sum,
@@ -409,8 +416,8 @@ fees_whatif_get_cb(struct ep_req *r, void *arg)
 		    "held (the server keeps the latest few, until it restarts). "
 		    "Price the month again.", NULL);
 	else if (results == NULL)
-		fees_page(r, 200, NULL, "There are no priced entries in this store "
-		    "for that month.", NULL);
+		fees_page(r, 200, NULL, "There are no invoices in this store for "
+		    "that month.", NULL);
 	else
 		fees_page(r, 200, NULL, NULL, results);
 }

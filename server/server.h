@@ -723,9 +723,10 @@ struct fee_engine *fee_server(void);
 /* fee-whatif.c */
 struct fee_whatif_row {
 	const char *consumer;
+	int64_t invoices;
 	int64_t entries;
-	int64_t old_total;	/* pence, as charged */
-	int64_t new_total;	/* pence, under the candidate */
+	int64_t old_total;	/* pence before VAT, as invoiced */
+	int64_t new_total;	/* pence before VAT, under the candidate */
 	int64_t changed;	/* entries whose charge differs */
 };
 typedef void (*fee_whatif_cb)(const struct fee_whatif_row *row, void *arg);

@@ -107,6 +107,7 @@ SERVER_TESTS = \
 	tests/integration/engagement-terms.test \
 	tests/integration/experts.test \
 	tests/integration/fees-pages.test \
+	tests/integration/fees-whatif.test \
 	tests/integration/fees.test \
 	tests/integration/install.test \
 	tests/integration/limits.test \
