@@ -275,6 +275,29 @@ request_offers_table(struct evbuffer *b, int64_t id)
 }
 
 /*
+ * Summary rows for the money terms in row s: the budget (the fixed fee on
+ * that basis) and the bonus for finishing by the due date, each when set.
+ */
+static void
+money_terms_rows(struct evbuffer *b, sqlite3_stmt *s, int basis, int budget,
+    int bonus, int due)
+{
+	char text[160], money[32];
+
+	if (sqlite3_column_type(s, budget) != SQLITE_NULL) {
+		html_pence(text, sizeof text, sqlite3_column_int64(s, budget));
+		html_summary_row(b, strcmp(col(s, basis), "fixed") == 0 ?
+		    "Fixed fee" : "Budget", text);
+	}
+	if (sqlite3_column_int64(s, bonus) > 0) {
+		html_pence(money, sizeof money, sqlite3_column_int64(s, bonus));
+		snprintf(text, sizeof text, "%s for finishing by %s", money,
+		    col(s, due));
+		html_summary_row(b, "On-time bonus", text);
+	}
+}
+
+/*
  * Summary rows for an offer's money terms: its budget or fixed fee, its
  * on-time bonus and its milestones with, once engaged, the day each was
  * done.
@@ -285,22 +308,10 @@ offer_terms_rows(struct evbuffer *b, int64_t offer)
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT f.basis, f.budget_pence, "
 	    "f.bonus_pence, r.wanted_end FROM offers f JOIN requests r ON r.id = "
 	    "f.request_id WHERE f.id = ?");
-	char text[160], money[32];
 
 	sqlite3_bind_int64(s, 1, offer);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
-			html_pence(text, sizeof text, sqlite3_column_int64(s, 1));
-			html_summary_row(b, strcmp(col(s, 0), "fixed") == 0 ?
-			    "Fixed fee" : "Budget", text);
-		}
-		if (sqlite3_column_int64(s, 2) > 0) {
-			html_pence(money, sizeof money, sqlite3_column_int64(s, 2));
-			snprintf(text, sizeof text, "%s for finishing by %s", money,
-			    col(s, 3));
-			html_summary_row(b, "On-time bonus", text);
-		}
-	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		money_terms_rows(b, s, 0, 1, 2, 3);
 	sqlite3_reset(s);
 }
 
@@ -357,7 +368,7 @@ request_engagement(struct evbuffer *b, struct ep_req *r, int64_t id,
 	    "e.budget_pence, e.bonus_pence, e.offer_id FROM engagements e JOIN "
 	    "experts x ON x.id = e.expert_id JOIN organisations o ON o.id = "
 	    "e.provider_id WHERE e.request_id = ?");
-	char text[96], money[32];
+	char text[96];
 	int64_t offer = 0;
 
 	sqlite3_bind_int64(s, 1, id);
@@ -372,17 +383,7 @@ request_engagement(struct evbuffer *b, struct ep_req *r, int64_t id,
 		html_summary_row(b, "Dates", text);
 		hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
 		html_summary_row(b, "Hours committed", text);
-		if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
-			html_pence(text, sizeof text, sqlite3_column_int64(s, 8));
-			html_summary_row(b, strcmp(col(s, 3), "fixed") == 0 ?
-			    "Fixed fee" : "Budget", text);
-		}
-		if (sqlite3_column_int64(s, 9) > 0) {
-			html_pence(money, sizeof money, sqlite3_column_int64(s, 9));
-			snprintf(text, sizeof text, "%s for finishing by %s", money,
-			    col(s, 5));
-			html_summary_row(b, "On-time bonus", text);
-		}
+		money_terms_rows(b, s, 3, 8, 9, 5);
 		html_summary_row(b, "State", col(s, 6));
 		html_printf(b, "</dl>\n");
 		offer = sqlite3_column_int64(s, 10);

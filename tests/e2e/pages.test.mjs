@@ -91,7 +91,7 @@ test('administrator pages', async () => {
 	await page.selectOption('#ruleset', 'standard');
 	await page.click('#main-content form[action="/admin/fees/whatif"] button');
 	assert.match(await page.locator('#notice').innerText(),
-	    /no priced entries/);
+	    /no invoices in this store for that month/);
 	await checkBasics(page);
 	await ctx.close();
 });
