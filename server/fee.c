@@ -69,7 +69,7 @@ enum fee_field {
  * or for a group field nothing, with no hash, look-up or check.
  */
 struct fee_last {
-	int kept;		/* s is the text last taken */
+	int kept;		/* 1: s is the text last taken; 2: it was nil */
 	char s[FEE_INTERN_MAX + 1];
 };
 
@@ -1384,13 +1384,13 @@ fee_memo_of(struct fee_vm *vm)
 	return vm->memo;
 }
 
-/* Is s the text field f held last time? */
+/* Is s the text field f held last time? Not if it held nil (kept 2). */
 static int
 fee_same(const struct fee_last *l, const char *s)
 {
 	const char *a, *b;
 
-	if (!l->kept)
+	if (l->kept != 1)
 		return 0;
 	for (a = s, b = l->s; *a == *b; a++, b++) {
 		if (*a == '\0')
