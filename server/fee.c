@@ -66,10 +66,13 @@ enum fee_field {
 /*
  * What a field held in the last entry: when the next entry holds the
  * same text, nxt() returns the same Lua string again (kept as an upvalue),
- * or for a group field nothing, with no hash, look-up or check.
+ * or for a group field nothing, with no hash, look-up or check. Within
+ * one call the caller's strings cannot change, so the caller's pointer
+ * it last matched stands for the text until the call returns.
  */
 struct fee_last {
 	int kept;		/* 1: s is the text last taken; 2: it was nil */
+	const char *p;		/* s's text in the caller's entries, this call */
 	char s[FEE_INTERN_MAX + 1];
 };
 
@@ -1385,18 +1388,35 @@ fee_memo_of(struct fee_vm *vm)
 }
 
 /* Is s the text field f held last time? Not if it held nil (kept 2). */
-static int
-fee_same(const struct fee_last *l, const char *s)
+static inline int
+fee_same(struct fee_last *l, const char *s)
 {
 	const char *a, *b;
 
 	if (l->kept != 1)
 		return 0;
+	if (l->p == s)
+		return 1;
 	for (a = s, b = l->s; *a == *b; a++, b++) {
-		if (*a == '\0')
+		if (*a == '\0') {
+			l->p = s;
 			return 1;
+		}
 	}
 	return 0;
+}
+
+/*
+ * Forgets the caller's pointers fee_same trusts: they stand for their
+ * text only while one pricing call lasts.
+ */
+static void
+fee_last_forget(struct fee_vm *vm)
+{
+	int f;
+
+	for (f = 0; f < FEE_NFIELDS; f++)
+		vm->last[f].p = NULL;
 }
 
 /*
@@ -1412,9 +1432,11 @@ fee_take(lua_State *L, struct fee_vm *vm, enum fee_field f, const char *s,
 	int idx;
 
 	l->kept = 0;
+	l->p = NULL;
 	if ((idx = fee_intern(L, vm, s, as)) > 0) {
 		memcpy(l->s, s, strlen(s) + 1);
 		l->kept = 1;
+		l->p = s;
 	}
 	return idx;
 }
@@ -1737,6 +1759,7 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->batch_stop = n;
 	vm->memo_checked = 0;
 	vm->memo_pending = 0;
+	fee_last_forget(vm);
 	fee_memo_of(vm);
 	fee_memo_serve(vm);
 	for (start = vm->batch_i; start < n;) {
@@ -1763,6 +1786,7 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->memo_checked = memo_checked;
 	vm->memo_pending = memo_pending;
 	vm->out = was_out;
+	fee_last_forget(vm);
 	if (st != FEE_OK) {
 		/* Never half a batch: every entry's lines are emptied. */
 		for (i = 0; i < n; i++)
