@@ -168,6 +168,7 @@ struct fee_vm {
 	struct fee_intern *intern;
 	int nintern;
 	lua_Integer group;		/* bumped when a group field changes */
+	lua_Integer group_given;	/* the one grp() last handed out */
 	int group_idx[FEE_NFIELDS];	/* their interned strings, valid */
 	unsigned group_epoch[FEE_NFIELDS]; /* while the intern table is */
 	unsigned intern_epoch;		/* not started again */
@@ -1553,9 +1554,10 @@ fee_fast_step(lua_State *L, struct fee_vm *vm)
 
 /*
  * nxt(): the next entry of the batch for the driver, as minutes, date,
- * today, activity, out_of_hours and the generation of its group fields
- * (grade, basis, vat, consumer, provider, agreement: an engagement's, so
- * they seldom change), which grp() returns; or nothing at batch_stop.
+ * today, activity, out_of_hours, and true when its group fields (grade,
+ * basis, vat, consumer, provider, agreement: an engagement's, so they
+ * seldom change) are not those grp() handed out last; or nothing at
+ * batch_stop.
  * Keeps what price made of the previous entry and answers entries priced
  * before from the cache, in C. Checks the entry as fee_entry_check does,
  * in the same order and words, strings only when they differ from the
@@ -1631,7 +1633,9 @@ fee_lua_next(lua_State *L)
 		vm->group++;
 	}
 	vm->group_known = 1;
-	lua_pushinteger(L, vm->group);
+	if (vm->group == vm->group_given)
+		return 5;
+	lua_pushboolean(L, 1);
 	return 6;
 }
 
@@ -1654,6 +1658,7 @@ fee_lua_group(lua_State *L)
 	fee_push_group(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
 	fee_push_group(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
 	lua_pushinteger(L, (lua_Integer)e->agreement);
+	vm->group_given = vm->group;
 	return 6;
 }
 
@@ -1989,12 +1994,12 @@ fee_driver(struct fee_vm *vm)
 {
 	static const char src[] =
 	    "local entry, ctx, lines, price, nxt, grp = ...\n"
-	    "local lg, g, b, v, c, p, ag\n"
+	    "local g, b, v, c, p, ag\n"
 	    "return function()\n"
 	    "while true do\n"
-	    "local m, d, td, a, o, gen = nxt()\n"
-	    "if m == nil then return end\n"
-	    "if gen ~= lg then g, b, v, c, p, ag = grp() lg = gen end\n"
+	    "local m, d, td, a, o, new = nxt()\n"
+	    "if not m then return end\n"
+	    "if new then g, b, v, c, p, ag = grp() end\n"
 	    "entry.minutes = m entry.date = d entry.activity = a\n"
 	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
 	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
