@@ -187,12 +187,12 @@ bench_batch(struct fee_ruleset *rs, int agreements, int64_t *sum)
 /*
  * "shape": the contract with no engine. A bare state runs the floor rule
  * set's price under a driver like the engine's (the same Lua text), with
- * an nxt() handing out minutes, date, today, activity, out_of_hours and a
- * group generation, a grp() for the group fields, and a lines:add that
- * copies its line unchecked. Strings are pushed from a table of those
- * made before, found by the caller's pointer: the least a C caller can
- * do. No validation, budget, cache or sandbox: what any engine honouring
- * the contract pays.
+ * an nxt() handing out minutes, date, today, activity, out_of_hours and,
+ * when the group changed, true; a grp() for the group fields; and a
+ * lines:add that copies its line unchecked. Strings are pushed from a
+ * table of those made before, found by the caller's pointer: the least a
+ * C caller can do. No validation, budget, cache or sandbox: what any
+ * engine honouring the contract pays.
  */
 #define SHAPE_SLOTS 256		/* strings by pointer; the bench has ~60 */
 
@@ -201,7 +201,7 @@ struct shape {
 	struct fee_lines *out;
 	struct fee_lines *cur;		/* the entry being priced */
 	int i, n;
-	lua_Integer gen;
+	int new_group;			/* grp() has not handed it out */
 	struct fee_entry g;		/* the group fields handed out last */
 	const char *p[SHAPE_SLOTS];
 	int idx[SHAPE_SLOTS];
@@ -251,14 +251,16 @@ shape_next(lua_State *L)
 	    e->vat != sh->g.vat || e->consumer != sh->g.consumer ||
 	    e->provider != sh->g.provider || e->agreement != sh->g.agreement) {
 		sh->g = *e;
-		sh->gen++;
+		sh->new_group = 1;
 	}
 	lua_pushinteger(L, e->minutes);
 	shape_push(L, sh, e->date);
 	lua_pushvalue(L, -1);		/* today: the entry's date */
 	shape_push(L, sh, e->activity);
 	lua_pushboolean(L, e->out_of_hours);
-	lua_pushinteger(L, sh->gen);
+	if (!sh->new_group)
+		return 5;
+	lua_pushboolean(L, 1);
 	return 6;
 }
 
@@ -273,6 +275,7 @@ shape_group(lua_State *L)
 	shape_push(L, sh, sh->g.consumer);
 	shape_push(L, sh, sh->g.provider);
 	lua_pushinteger(L, sh->g.agreement);
+	sh->new_group = 0;
 	return 6;
 }
 
@@ -318,12 +321,12 @@ bench_shape(const char *rules, int64_t *sum)
 {
 	static const char driver[] =
 	    "local entry, ctx, lines, price, nxt, grp = ...\n"
-	    "local lg, g, b, v, c, p, ag\n"
+	    "local g, b, v, c, p, ag\n"
 	    "return function()\n"
 	    "while true do\n"
-	    "local m, d, td, a, o, gen = nxt()\n"
-	    "if m == nil then return end\n"
-	    "if gen ~= lg then g, b, v, c, p, ag = grp() lg = gen end\n"
+	    "local m, d, td, a, o, new = nxt()\n"
+	    "if not m then return end\n"
+	    "if new then g, b, v, c, p, ag = grp() end\n"
 	    "entry.minutes = m entry.date = d entry.activity = a\n"
 	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
 	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
