@@ -184,8 +184,11 @@ struct fee_vm {
 	size_t npriced;
 	timer_t timer;			/* the watchdog, on thread timer_tid */
 	pid_t timer_tid;
-	const char *kept[3];		/* lines:add's last description, unit
-					   and vat, its upvalues 1 to 3 */
+	struct fee_kept {		/* lines:add's last description, unit */
+		const void *obj;	/* and vat, its upvalues 1 to 3: the */
+		const char *s;		/* Lua string, its text and length */
+		size_t len;
+	} kept[3];
 	int memo_on;			/* cache prices (not in test runs) */
 	struct fee_memo *memo;		/* made on first use */
 	size_t memo_checked;		/* batch entries looked up so far */
@@ -900,25 +903,30 @@ fee_arg_vat(lua_State *L, int i)
  * String argument i of lines:add, checked by fee_arg_text (vat by
  * fee_arg_vat): unless it is the very string accepted last time for this
  * argument, which lines:add keeps alive as its upvalue "up" and so needs
- * no second look.
+ * no second look. lua_topointer tells it by its address in one call: Lua
+ * does not move objects, and no other object can share a live one's.
  */
 static const char *
 fee_arg_kept(lua_State *L, int i, int up, const char *what, size_t max,
     size_t *len)
 {
-	struct fee_vm *vm = fee_vm_of(L);
+	struct fee_kept *k = &fee_vm_of(L)->kept[up - 1];
+	const void *o = lua_topointer(L, i);
 	const char *s;
 
-	if (lua_type(L, i) == LUA_TSTRING &&
-	    (s = lua_tolstring(L, i, len)) == vm->kept[up - 1])
-		return s;
+	if (o != NULL && o == k->obj) {
+		*len = k->len;
+		return k->s;
+	}
 	if (max == 0) {
 		fee_arg_vat(L, i);
 		s = lua_tolstring(L, i, len);
 	} else
 		s = fee_arg_text(L, i, what, max, len);
 	lua_copy(L, i, lua_upvalueindex(up));
-	vm->kept[up - 1] = s;
+	k->obj = o;
+	k->s = s;
+	k->len = *len;
 	return s;
 }
 
