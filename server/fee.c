@@ -89,10 +89,14 @@ struct fee_intern {
 	char s[FEE_INTERN_MAX + 1];
 };
 
-/* Where a caller's string pointer was last interned; checked by content. */
+/*
+ * Where a caller's string pointer was last interned: checked by content,
+ * unless it was seen in the pricing call under way (see fee_last).
+ */
 struct fee_seen {
 	const char *p;
 	size_t slot;
+	uint64_t call;
 };
 
 /*
@@ -172,6 +176,7 @@ struct fee_vm {
 	int group_idx[FEE_NFIELDS];	/* their interned strings, valid */
 	unsigned group_epoch[FEE_NFIELDS]; /* while the intern table is */
 	unsigned intern_epoch;		/* not started again */
+	uint64_t call;			/* the pricing call under way */
 	char group_vat;
 	int64_t group_agreement;
 	int group_known;
@@ -1113,9 +1118,13 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	if (seen->p == s) {
 		in = &vm->intern[seen->slot];
 		if (in->idx != 0 && (in->as & as) != 0) {
+			if (seen->call == vm->call)
+				return in->idx;
 			for (p = s; *p == in->s[p - s]; p++) {
-				if (*p == '\0')
+				if (*p == '\0') {
+					seen->call = vm->call;
 					return in->idx;
+				}
 			}
 		}
 	}
@@ -1136,6 +1145,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 			}
 			seen->p = s;
 			seen->slot = (size_t)(in - vm->intern);
+			seen->call = vm->call;
 			return in->idx;
 		}
 	}
@@ -1144,6 +1154,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	if (vm->nintern == FEE_INTERN_SLOTS / 2) {
 		/* Full: start again; the Lua table's slots are reused. */
 		memset(vm->intern, 0, FEE_INTERN_SLOTS * sizeof *vm->intern);
+		memset(vm->seen, 0, sizeof vm->seen);
 		vm->nintern = 0;
 		vm->intern_epoch++;
 		in = &vm->intern[h & (FEE_INTERN_SLOTS - 1)];
@@ -1158,6 +1169,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	memcpy(in->s, s, len + 1);
 	seen->p = s;
 	seen->slot = (size_t)(in - vm->intern);
+	seen->call = vm->call;
 	return in->idx;
 }
 
@@ -1416,8 +1428,8 @@ fee_same(struct fee_last *l, const char *s)
 }
 
 /*
- * Forgets the caller's pointers fee_same trusts: they stand for their
- * text only while one pricing call lasts.
+ * Forgets the caller's pointers fee_same and fee_intern trust: they stand
+ * for their text only while one pricing call lasts.
  */
 static void
 fee_last_forget(struct fee_vm *vm)
@@ -1426,6 +1438,7 @@ fee_last_forget(struct fee_vm *vm)
 
 	for (f = 0; f < FEE_NFIELDS; f++)
 		vm->last[f].p = NULL;
+	vm->call++;
 }
 
 /*
@@ -1472,8 +1485,7 @@ fee_push_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 		return 0;
 	}
 	lua_rawgeti(L, lua_upvalueindex(1), idx);
-	lua_pushvalue(L, -1);
-	lua_replace(L, lua_upvalueindex(2 + (int)f));
+	lua_copy(L, -1, lua_upvalueindex(2 + (int)f));
 	return 0;
 }
 
