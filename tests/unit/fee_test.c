@@ -544,7 +544,7 @@ test_batch_fields_fresh(void **state)
 	struct fee_ruleset *rs;
 	struct fee_entry v[N], bad;
 	struct fee_lines out[N];
-	char grade[16], *err = NULL, *path;
+	char grade[16], act[16], *err = NULL, *path;
 	size_t failed, i;
 
 	path = xprintf("%s/tests/fees/echo.lua", srcdir);
@@ -553,9 +553,10 @@ test_batch_fields_fresh(void **state)
 	assert_non_null(rs);
 	memset(out, 0, sizeof out);
 	strcpy(grade, "junior");
+	strcpy(act, "drafting");
 	for (i = 0; i < N; i++) {
 		v[i] = entry((int64_t)i, i % 3 ? "2025-03-04" : "2025-03-05",
-		    i % 2 ? "advice" : "drafting", grade);
+		    i % 2 ? "advice" : act, grade);
 		v[i].consumer = i % 8 == 3 ? NULL : "AVD";
 		v[i].provider = i % 16 < 8 ? "NRC" : "CDC";
 		v[i].agreement = i < N / 2 ? 1 : 2;
@@ -576,6 +577,7 @@ test_batch_fields_fresh(void **state)
 	}
 
 	strcpy(grade, "senior");
+	strcpy(act, "meeting");
 	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
 	for (i = 0; i < N; i++)
 		assert_echo(&out[i], &v[i]);
