@@ -71,9 +71,10 @@ enum fee_field {
  * it last matched stands for the text until the call returns.
  */
 struct fee_last {
-	int kept;		/* 1: s is the text last taken; 2: it was nil */
-	const char *p;		/* s's text in the caller's entries, this call */
-	char s[FEE_INTERN_MAX + 1];
+	int kept;		/* 1: the text last taken is interned; 2: nil */
+	const char *p;		/* that text in the caller's entries, this call */
+	size_t slot;		/* its slot in the intern table, while the */
+	unsigned epoch;		/* table is not started again */
 };
 
 /*
@@ -1098,12 +1099,14 @@ fee_push_fn(struct fee_vm *vm, const char *fn)
 
 /*
  * The string s as entry field "as" would take it: its index in the state's
- * table of interned strings (made on first sight), 0 for a long string to
- * push as it is, -1 when the field refuses it. Checks run once per
- * string, so a month of entries validates its dates a few dozen times.
+ * table of interned strings (made on first sight; its slot in *slotp), 0
+ * for a long string to push as it is, -1 when the field refuses it.
+ * Checks run once per string, so a month of entries validates its dates a
+ * few dozen times.
  */
 static int
-fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
+fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as,
+    size_t *slotp)
 {
 	struct fee_seen *seen;
 	struct fee_intern *in;
@@ -1118,6 +1121,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	if (seen->p == s) {
 		in = &vm->intern[seen->slot];
 		if (in->idx != 0 && (in->as & as) != 0) {
+			*slotp = seen->slot;
 			if (seen->call == vm->call)
 				return in->idx;
 			for (p = s; *p == in->s[p - s]; p++) {
@@ -1144,7 +1148,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 				in->as |= (unsigned char)as;
 			}
 			seen->p = s;
-			seen->slot = (size_t)(in - vm->intern);
+			*slotp = seen->slot = (size_t)(in - vm->intern);
 			seen->call = vm->call;
 			return in->idx;
 		}
@@ -1168,7 +1172,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	in->as = (unsigned char)as;
 	memcpy(in->s, s, len + 1);
 	seen->p = s;
-	seen->slot = (size_t)(in - vm->intern);
+	*slotp = seen->slot = (size_t)(in - vm->intern);
 	seen->call = vm->call;
 	return in->idx;
 }
@@ -1408,9 +1412,12 @@ fee_memo_of(struct fee_vm *vm)
 	return vm->memo;
 }
 
-/* Is s the text field f held last time? Not if it held nil (kept 2). */
+/*
+ * Is s the text field f held last time? Not if it held nil (kept 2), nor
+ * once the intern table has been started again.
+ */
 static inline int
-fee_same(struct fee_last *l, const char *s)
+fee_same(struct fee_vm *vm, struct fee_last *l, const char *s)
 {
 	const char *a, *b;
 
@@ -1418,7 +1425,9 @@ fee_same(struct fee_last *l, const char *s)
 		return 0;
 	if (l->p == s)
 		return 1;
-	for (a = s, b = l->s; *a == *b; a++, b++) {
+	if (l->epoch != vm->intern_epoch)
+		return 0;
+	for (a = s, b = vm->intern[l->slot].s; *a == *b; a++, b++) {
 		if (*a == '\0') {
 			l->p = s;
 			return 1;
@@ -1443,22 +1452,24 @@ fee_last_forget(struct fee_vm *vm)
 
 /*
  * Checks string s as field f, as "as" takes it, interning it, and keeps
- * its text for fee_same. Returns its index in the intern table, 0 for a
- * string too long to intern (never the same), -1 when refused.
+ * where its text is for fee_same. Returns its index in the intern table,
+ * 0 for a string too long to intern (never the same), -1 when refused.
  */
 static int
 fee_take(lua_State *L, struct fee_vm *vm, enum fee_field f, const char *s,
     int as)
 {
 	struct fee_last *l = &vm->last[f];
+	size_t slot;
 	int idx;
 
 	l->kept = 0;
 	l->p = NULL;
-	if ((idx = fee_intern(L, vm, s, as)) > 0) {
-		memcpy(l->s, s, strlen(s) + 1);
+	if ((idx = fee_intern(L, vm, s, as, &slot)) > 0) {
 		l->kept = 1;
 		l->p = s;
+		l->slot = slot;
+		l->epoch = vm->intern_epoch;
 	}
 	return idx;
 }
@@ -1474,7 +1485,7 @@ fee_push_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 {
 	int idx;
 
-	if (fee_same(&vm->last[f], s)) {
+	if (fee_same(vm, &vm->last[f], s)) {
 		lua_pushvalue(L, lua_upvalueindex(2 + (int)f));
 		return 0;
 	}
@@ -1506,7 +1517,7 @@ fee_group_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 		vm->last[f].kept = 2;	/* nil */
 		return 1;
 	}
-	if (fee_same(&vm->last[f], s))
+	if (fee_same(vm, &vm->last[f], s))
 		return 0;
 	if ((vm->group_idx[f] = fee_take(L, vm, f, s, as)) < 0)
 		return -1;
@@ -1522,13 +1533,14 @@ static void
 fee_push_group(lua_State *L, struct fee_vm *vm, enum fee_field f,
     const char *s, int as)
 {
+	size_t slot;
 	int idx;
 
 	if (s == NULL)
 		lua_pushnil(L);
 	else if (vm->group_epoch[f] == vm->intern_epoch && vm->group_idx[f] > 0)
 		lua_rawgeti(L, lua_upvalueindex(1), vm->group_idx[f]);
-	else if ((idx = fee_intern(L, vm, s, as)) > 0)
+	else if ((idx = fee_intern(L, vm, s, as, &slot)) > 0)
 		lua_rawgeti(L, lua_upvalueindex(1), idx);
 	else
 		lua_pushstring(L, s);
