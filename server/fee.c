@@ -66,11 +66,15 @@ enum fee_field {
 /*
  * What a field held in the last entry: when the next entry holds the
  * same text, nxt() returns the same Lua string again (kept as an upvalue),
- * or for a group field nothing, with no hash, look-up or check.
+ * or for a group field nothing, with no hash, look-up or check. Within
+ * one call the caller's strings cannot change, so the caller's pointer
+ * it last matched stands for the text until the call returns.
  */
 struct fee_last {
-	int kept;		/* s is the text last taken */
-	char s[FEE_INTERN_MAX + 1];
+	int kept;		/* 1: the text last taken is interned; 2: nil */
+	const char *p;		/* that text in the caller's entries, this call */
+	size_t slot;		/* its slot in the intern table, while the */
+	unsigned epoch;		/* table is not started again */
 };
 
 /*
@@ -86,10 +90,14 @@ struct fee_intern {
 	char s[FEE_INTERN_MAX + 1];
 };
 
-/* Where a caller's string pointer was last interned; checked by content. */
+/*
+ * Where a caller's string pointer was last interned: checked by content,
+ * unless it was seen in the pricing call under way (see fee_last).
+ */
 struct fee_seen {
 	const char *p;
 	size_t slot;
+	uint64_t call;
 };
 
 /*
@@ -165,9 +173,11 @@ struct fee_vm {
 	struct fee_intern *intern;
 	int nintern;
 	lua_Integer group;		/* bumped when a group field changes */
+	lua_Integer group_given;	/* the one grp() last handed out */
 	int group_idx[FEE_NFIELDS];	/* their interned strings, valid */
 	unsigned group_epoch[FEE_NFIELDS]; /* while the intern table is */
 	unsigned intern_epoch;		/* not started again */
+	uint64_t call;			/* the pricing call under way */
 	char group_vat;
 	int64_t group_agreement;
 	int group_known;
@@ -180,8 +190,11 @@ struct fee_vm {
 	size_t npriced;
 	timer_t timer;			/* the watchdog, on thread timer_tid */
 	pid_t timer_tid;
-	const char *kept[3];		/* lines:add's last description, unit
-					   and vat, its upvalues 1 to 3 */
+	struct fee_kept {		/* lines:add's last description, unit */
+		const void *obj;	/* and vat, its upvalues 1 to 3: the */
+		const char *s;		/* Lua string, its text and length */
+		size_t len;
+	} kept[3];
 	int memo_on;			/* cache prices (not in test runs) */
 	struct fee_memo *memo;		/* made on first use */
 	size_t memo_checked;		/* batch entries looked up so far */
@@ -896,25 +909,30 @@ fee_arg_vat(lua_State *L, int i)
  * String argument i of lines:add, checked by fee_arg_text (vat by
  * fee_arg_vat): unless it is the very string accepted last time for this
  * argument, which lines:add keeps alive as its upvalue "up" and so needs
- * no second look.
+ * no second look. lua_topointer tells it by its address in one call: Lua
+ * does not move objects, and no other object can share a live one's.
  */
 static const char *
 fee_arg_kept(lua_State *L, int i, int up, const char *what, size_t max,
     size_t *len)
 {
-	struct fee_vm *vm = fee_vm_of(L);
+	struct fee_kept *k = &fee_vm_of(L)->kept[up - 1];
+	const void *o = lua_topointer(L, i);
 	const char *s;
 
-	if (lua_type(L, i) == LUA_TSTRING &&
-	    (s = lua_tolstring(L, i, len)) == vm->kept[up - 1])
-		return s;
+	if (o != NULL && o == k->obj) {
+		*len = k->len;
+		return k->s;
+	}
 	if (max == 0) {
 		fee_arg_vat(L, i);
 		s = lua_tolstring(L, i, len);
 	} else
 		s = fee_arg_text(L, i, what, max, len);
 	lua_copy(L, i, lua_upvalueindex(up));
-	vm->kept[up - 1] = s;
+	k->obj = o;
+	k->s = s;
+	k->len = *len;
 	return s;
 }
 
@@ -1081,12 +1099,14 @@ fee_push_fn(struct fee_vm *vm, const char *fn)
 
 /*
  * The string s as entry field "as" would take it: its index in the state's
- * table of interned strings (made on first sight), 0 for a long string to
- * push as it is, -1 when the field refuses it. Checks run once per
- * string, so a month of entries validates its dates a few dozen times.
+ * table of interned strings (made on first sight; its slot in *slotp), 0
+ * for a long string to push as it is, -1 when the field refuses it.
+ * Checks run once per string, so a month of entries validates its dates a
+ * few dozen times.
  */
 static int
-fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
+fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as,
+    size_t *slotp)
 {
 	struct fee_seen *seen;
 	struct fee_intern *in;
@@ -1101,9 +1121,14 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	if (seen->p == s) {
 		in = &vm->intern[seen->slot];
 		if (in->idx != 0 && (in->as & as) != 0) {
+			*slotp = seen->slot;
+			if (seen->call == vm->call)
+				return in->idx;
 			for (p = s; *p == in->s[p - s]; p++) {
-				if (*p == '\0')
+				if (*p == '\0') {
+					seen->call = vm->call;
 					return in->idx;
+				}
 			}
 		}
 	}
@@ -1123,7 +1148,8 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 				in->as |= (unsigned char)as;
 			}
 			seen->p = s;
-			seen->slot = (size_t)(in - vm->intern);
+			*slotp = seen->slot = (size_t)(in - vm->intern);
+			seen->call = vm->call;
 			return in->idx;
 		}
 	}
@@ -1132,6 +1158,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	if (vm->nintern == FEE_INTERN_SLOTS / 2) {
 		/* Full: start again; the Lua table's slots are reused. */
 		memset(vm->intern, 0, FEE_INTERN_SLOTS * sizeof *vm->intern);
+		memset(vm->seen, 0, sizeof vm->seen);
 		vm->nintern = 0;
 		vm->intern_epoch++;
 		in = &vm->intern[h & (FEE_INTERN_SLOTS - 1)];
@@ -1145,7 +1172,8 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as)
 	in->as = (unsigned char)as;
 	memcpy(in->s, s, len + 1);
 	seen->p = s;
-	seen->slot = (size_t)(in - vm->intern);
+	*slotp = seen->slot = (size_t)(in - vm->intern);
+	seen->call = vm->call;
 	return in->idx;
 }
 
@@ -1384,37 +1412,64 @@ fee_memo_of(struct fee_vm *vm)
 	return vm->memo;
 }
 
-/* Is s the text field f held last time? */
-static int
-fee_same(const struct fee_last *l, const char *s)
+/*
+ * Is s the text field f held last time? Not if it held nil (kept 2), nor
+ * once the intern table has been started again.
+ */
+static inline int
+fee_same(struct fee_vm *vm, struct fee_last *l, const char *s)
 {
 	const char *a, *b;
 
-	if (!l->kept)
+	if (l->kept != 1)
 		return 0;
-	for (a = s, b = l->s; *a == *b; a++, b++) {
-		if (*a == '\0')
+	if (l->p == s)
+		return 1;
+	if (l->epoch != vm->intern_epoch)
+		return 0;
+	for (a = s, b = vm->intern[l->slot].s; *a == *b; a++, b++) {
+		if (*a == '\0') {
+			l->p = s;
 			return 1;
+		}
 	}
 	return 0;
 }
 
 /*
+ * Forgets the caller's pointers fee_same and fee_intern trust: they stand
+ * for their text only while one pricing call lasts.
+ */
+static void
+fee_last_forget(struct fee_vm *vm)
+{
+	int f;
+
+	for (f = 0; f < FEE_NFIELDS; f++)
+		vm->last[f].p = NULL;
+	vm->call++;
+}
+
+/*
  * Checks string s as field f, as "as" takes it, interning it, and keeps
- * its text for fee_same. Returns its index in the intern table, 0 for a
- * string too long to intern (never the same), -1 when refused.
+ * where its text is for fee_same. Returns its index in the intern table,
+ * 0 for a string too long to intern (never the same), -1 when refused.
  */
 static int
 fee_take(lua_State *L, struct fee_vm *vm, enum fee_field f, const char *s,
     int as)
 {
 	struct fee_last *l = &vm->last[f];
+	size_t slot;
 	int idx;
 
 	l->kept = 0;
-	if ((idx = fee_intern(L, vm, s, as)) > 0) {
-		memcpy(l->s, s, strlen(s) + 1);
+	l->p = NULL;
+	if ((idx = fee_intern(L, vm, s, as, &slot)) > 0) {
 		l->kept = 1;
+		l->p = s;
+		l->slot = slot;
+		l->epoch = vm->intern_epoch;
 	}
 	return idx;
 }
@@ -1430,7 +1485,7 @@ fee_push_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 {
 	int idx;
 
-	if (fee_same(&vm->last[f], s)) {
+	if (fee_same(vm, &vm->last[f], s)) {
 		lua_pushvalue(L, lua_upvalueindex(2 + (int)f));
 		return 0;
 	}
@@ -1441,8 +1496,7 @@ fee_push_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 		return 0;
 	}
 	lua_rawgeti(L, lua_upvalueindex(1), idx);
-	lua_pushvalue(L, -1);
-	lua_replace(L, lua_upvalueindex(2 + (int)f));
+	lua_copy(L, -1, lua_upvalueindex(2 + (int)f));
 	return 0;
 }
 
@@ -1463,7 +1517,7 @@ fee_group_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 		vm->last[f].kept = 2;	/* nil */
 		return 1;
 	}
-	if (fee_same(&vm->last[f], s))
+	if (fee_same(vm, &vm->last[f], s))
 		return 0;
 	if ((vm->group_idx[f] = fee_take(L, vm, f, s, as)) < 0)
 		return -1;
@@ -1479,13 +1533,14 @@ static void
 fee_push_group(lua_State *L, struct fee_vm *vm, enum fee_field f,
     const char *s, int as)
 {
+	size_t slot;
 	int idx;
 
 	if (s == NULL)
 		lua_pushnil(L);
 	else if (vm->group_epoch[f] == vm->intern_epoch && vm->group_idx[f] > 0)
 		lua_rawgeti(L, lua_upvalueindex(1), vm->group_idx[f]);
-	else if ((idx = fee_intern(L, vm, s, as)) > 0)
+	else if ((idx = fee_intern(L, vm, s, as, &slot)) > 0)
 		lua_rawgeti(L, lua_upvalueindex(1), idx);
 	else
 		lua_pushstring(L, s);
@@ -1531,9 +1586,10 @@ fee_fast_step(lua_State *L, struct fee_vm *vm)
 
 /*
  * nxt(): the next entry of the batch for the driver, as minutes, date,
- * today, activity, out_of_hours and the generation of its group fields
- * (grade, basis, vat, consumer, provider, agreement: an engagement's, so
- * they seldom change), which grp() returns; or nothing at batch_stop.
+ * today, activity, out_of_hours, and true when its group fields (grade,
+ * basis, vat, consumer, provider, agreement: an engagement's, so they
+ * seldom change) are not those grp() handed out last; or nothing at
+ * batch_stop.
  * Keeps what price made of the previous entry and answers entries priced
  * before from the cache, in C. Checks the entry as fee_entry_check does,
  * in the same order and words, strings only when they differ from the
@@ -1609,7 +1665,9 @@ fee_lua_next(lua_State *L)
 		vm->group++;
 	}
 	vm->group_known = 1;
-	lua_pushinteger(L, vm->group);
+	if (vm->group == vm->group_given)
+		return 5;
+	lua_pushboolean(L, 1);
 	return 6;
 }
 
@@ -1632,6 +1690,7 @@ fee_lua_group(lua_State *L)
 	fee_push_group(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
 	fee_push_group(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
 	lua_pushinteger(L, (lua_Integer)e->agreement);
+	vm->group_given = vm->group;
 	return 6;
 }
 
@@ -1737,6 +1796,7 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->batch_stop = n;
 	vm->memo_checked = 0;
 	vm->memo_pending = 0;
+	fee_last_forget(vm);
 	fee_memo_of(vm);
 	fee_memo_serve(vm);
 	for (start = vm->batch_i; start < n;) {
@@ -1763,6 +1823,7 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->memo_checked = memo_checked;
 	vm->memo_pending = memo_pending;
 	vm->out = was_out;
+	fee_last_forget(vm);
 	if (st != FEE_OK) {
 		/* Never half a batch: every entry's lines are emptied. */
 		for (i = 0; i < n; i++)
@@ -1965,12 +2026,12 @@ fee_driver(struct fee_vm *vm)
 {
 	static const char src[] =
 	    "local entry, ctx, lines, price, nxt, grp = ...\n"
-	    "local lg, g, b, v, c, p, ag\n"
+	    "local g, b, v, c, p, ag\n"
 	    "return function()\n"
 	    "while true do\n"
-	    "local m, d, td, a, o, gen = nxt()\n"
-	    "if m == nil then return end\n"
-	    "if gen ~= lg then g, b, v, c, p, ag = grp() lg = gen end\n"
+	    "local m, d, td, a, o, new = nxt()\n"
+	    "if not m then return end\n"
+	    "if new then g, b, v, c, p, ag = grp() end\n"
 	    "entry.minutes = m entry.date = d entry.activity = a\n"
 	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
 	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"

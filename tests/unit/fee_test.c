@@ -500,6 +500,110 @@ test_batch_uncounted(void **state)
 	free(err);
 }
 
+/* Wants the lines echo.lua gives entry e: each field as price saw it. */
+static void
+assert_echo(const struct fee_lines *l, const struct fee_entry *e)
+{
+	char want[11][FEE_DESC_MAX];
+	size_t i;
+
+	snprintf(want[0], sizeof want[0], "minutes=%lld",
+	    (long long)e->minutes);
+	snprintf(want[1], sizeof want[1], "date=%s", e->date);
+	snprintf(want[2], sizeof want[2], "activity=%s", e->activity);
+	snprintf(want[3], sizeof want[3], "out_of_hours=%s",
+	    e->out_of_hours ? "true" : "false");
+	snprintf(want[4], sizeof want[4], "grade=%s", e->grade);
+	snprintf(want[5], sizeof want[5], "basis=%s", e->basis);
+	snprintf(want[6], sizeof want[6], "consumer=%s",
+	    e->consumer ? e->consumer : "nil");
+	snprintf(want[7], sizeof want[7], "provider=%s",
+	    e->provider ? e->provider : "nil");
+	snprintf(want[8], sizeof want[8], "agreement=%lld",
+	    (long long)e->agreement);
+	snprintf(want[9], sizeof want[9], "vat=%c", e->vat == 'O' ? 'O' : 'S');
+	snprintf(want[10], sizeof want[10], "today=%s",
+	    e->today ? e->today : e->date);
+	assert_int_equal(l->n, nitems(want));
+	for (i = 0; i < nitems(want); i++)
+		assert_string_equal(l->v[i].description, want[i]);
+}
+
+/*
+ * Each entry of a batch sees its own fields, whatever price wrote into
+ * entry and ctx before, whatever the entry before held (a group field
+ * gone to nil and back to the same text), after the caller rewrote a
+ * string in place between calls, and after a batch refused half way,
+ * once an entry's new grade had been taken.
+ */
+static void
+test_batch_fields_fresh(void **state)
+{
+	enum { N = 64 };
+	struct fixture *f = *state;
+	struct fee_ruleset *rs;
+	struct fee_entry v[N], bad;
+	struct fee_lines out[N];
+	char grade[16], act[16], *err = NULL, *path;
+	size_t failed, i;
+
+	path = xprintf("%s/tests/fees/echo.lua", srcdir);
+	rs = fee_load(f->fe, path, 0, &err);
+	free(path);
+	assert_non_null(rs);
+	memset(out, 0, sizeof out);
+	strcpy(grade, "junior");
+	strcpy(act, "drafting");
+	for (i = 0; i < N; i++) {
+		v[i] = entry((int64_t)i, i % 3 ? "2025-03-04" : "2025-03-05",
+		    i % 2 ? "advice" : act, grade);
+		v[i].consumer = i % 8 == 3 ? NULL : "AVD";
+		v[i].provider = i % 16 < 8 ? "NRC" : "CDC";
+		v[i].agreement = i < N / 2 ? 1 : 2;
+		v[i].vat = i % 5 == 0 ? 'O' : 'S';
+		v[i].today = i % 4 == 0 ? "2025-04-01" : NULL;
+		v[i].out_of_hours = i % 7 == 0;
+	}
+	/* Uncounted (a large batch), counted (a small one), one by one. */
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	for (i = 0; i < N; i++)
+		assert_echo(&out[i], &v[i]);
+	assert_int_equal(fee_price_batch(rs, v, 8, out, &failed, &err), FEE_OK);
+	for (i = 0; i < 8; i++)
+		assert_echo(&out[i], &v[i]);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(fee_price(rs, &v[i], &f->lines, &err), FEE_OK);
+		assert_echo(&f->lines, &v[i]);
+	}
+
+	strcpy(grade, "senior");
+	strcpy(act, "meeting");
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	for (i = 0; i < N; i++)
+		assert_echo(&out[i], &v[i]);
+	assert_int_equal(fee_price(rs, &v[N - 1], &f->lines, &err), FEE_OK);
+	assert_echo(&f->lines, &v[N - 1]);
+
+	bad = v[N - 1];
+	bad.grade = "principal";
+	bad.basis = "weekly";
+	v[1] = bad;
+	assert_int_equal(fee_price_batch(rs, v, 2, out, &failed, &err),
+	    FEE_E_INPUT);
+	assert_int_equal(failed, 1);
+	assert_contains(err, "basis:");
+	v[1] = v[N - 1];
+	v[1].grade = "principal";
+	v[1].minutes = 999;
+	assert_int_equal(fee_price(rs, &v[1], &f->lines, &err), FEE_OK);
+	assert_echo(&f->lines, &v[1]);
+
+	fee_ruleset_free(rs);
+	for (i = 0; i < N; i++)
+		fee_lines_free(&out[i]);
+	free(err);
+}
+
 static int64_t
 price_one(struct fixture *f, struct fee_ruleset *rs)
 {
@@ -649,6 +753,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_uncounted, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_batch_fields_fresh, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
 		    teardown),
