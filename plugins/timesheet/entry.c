@@ -211,6 +211,31 @@ ts_actor_login(ep_db *db, const char *login, struct ts_actor *a)
 	return rc;
 }
 
+/* A person by id, for work done later on their behalf (an import job):
+ * 0, or -1 when there is no such person or they are disabled. */
+int
+ts_actor_person(ep_db *db, int64_t person, struct ts_actor *a)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT login, org_id, roles FROM people "
+	    "WHERE id = ? AND disabled = 0");
+	int rc = -1;
+
+	memset(a, 0, sizeof *a);
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, person);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		a->person = person;
+		a->org = h->stmt_int64(s, 1);
+		a->roles = (unsigned)h->stmt_int64(s, 2);
+		ts_copy(a->login, sizeof a->login, h->stmt_text(s, 0));
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
 /*
  * Appends to the audit chain as the actor. The host knows a request's
  * person; without one (the CLI) the event is the system's, so the summary

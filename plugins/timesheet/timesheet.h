@@ -73,6 +73,7 @@ struct ts_entry_row {
 extern const char *const ts_activities[][2];
 void ts_actor_of(ep_req *r, struct ts_actor *a);
 int ts_actor_login(ep_db *db, const char *login, struct ts_actor *a);
+int ts_actor_person(ep_db *db, int64_t person, struct ts_actor *a);
 int ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
     const char *entity, const char *entity_id, int64_t org_id,
     const char *summary_json);
@@ -120,6 +121,8 @@ void ts_api_routes(void);
 void ts_api_fini(void);
 
 /* import.c */
+#define TS_IMPORT_JOB "timesheet-import"
+int ts_import_job(ep_job *job, ep_db *db, const char *arg, void *udata);
 int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
 void ts_import_routes(void);
 
