@@ -211,6 +211,31 @@ ts_actor_login(ep_db *db, const char *login, struct ts_actor *a)
 	return rc;
 }
 
+/* A person by id, for work done later on their behalf (an import job):
+ * 0, or -1 when there is no such person or they are disabled. */
+int
+ts_actor_person(ep_db *db, int64_t person, struct ts_actor *a)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT login, org_id, roles FROM people "
+	    "WHERE id = ? AND disabled = 0");
+	int rc = -1;
+
+	memset(a, 0, sizeof *a);
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, person);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		a->person = person;
+		a->org = h->stmt_int64(s, 1);
+		a->roles = (unsigned)h->stmt_int64(s, 2);
+		ts_copy(a->login, sizeof a->login, h->stmt_text(s, 0));
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
 /*
  * Appends to the audit chain as the actor. The host knows a request's
  * person; without one (the CLI) the event is the system's, so the summary
@@ -399,13 +424,16 @@ ts_fee_entry(const struct ts_engagement *g, const char *date, int64_t minutes,
 	return fe;
 }
 
-/* Prices one entry with the engagement's rule set. */
+/* Prices one entry with the engagement's rule set: with the server's
+ * engine on the event loop, or a job's own (f). */
 static int
-ts_price(const struct ts_engagement *g, const char *date, int64_t minutes,
-    const char *activity, int ooh, struct ep_fee_result *out)
+ts_price(ep_fees *f, const struct ts_engagement *g, const char *date,
+    int64_t minutes, const char *activity, int ooh, struct ep_fee_result *out)
 {
 	struct ep_fee_entry fe = ts_fee_entry(g, date, minutes, activity, ooh);
 
+	if (f != NULL)
+		return ts_host->fees_price(f, g->ruleset, NULL, &fe, out);
 	return ts_host->fee_price(g->ruleset, &fe, out);
 }
 
@@ -418,34 +446,77 @@ ts_when(char *buf, size_t len, const char *date, const char *row)
 }
 #define TS_WHEN ts_when(when, sizeof when, in->date, row)
 
-/*
- * Creates (entry_id 0) or changes a draft or queried entry, after every
- * rule: a real duration, a date inside the engagement and not in the
- * future, at most 24 hours a day for the expert, an active engagement, and
- * the budget (past 100% only with an approved variation). Runs inside the
- * caller's transaction; errors name the grid cell or field.
- */
-int
-ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
-    const struct ts_entry_in *in, const char *prefix, ep_errors *e,
-    struct ts_result *out)
+/* The minutes an expert has logged on a day across their engagements. */
+int64_t
+ts_day_minutes(ep_db *db, int64_t expert_id, const char *date)
 {
 	const struct ep_host *h = ts_host;
-	struct ts_engagement g;
-	struct ep_fee_result price;
-	char today[11], when[300], idtext[24], summary[256];
-	int64_t minutes = 0, day = 0, allowed, used;
-	int before = h->errors_count(e);
-	const char *row;
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(sum(t.minutes), 0) "
+	    "FROM engagements d JOIN time_entries t ON t.engagement_id = d.id "
+	    "WHERE d.expert_id = ?1 AND t.entry_date = ?2");
+	int64_t v = 0;
+
+	h->stmt_bind_int64(s, 1, expert_id);
+	h->stmt_bind_text(s, 2, date);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		v = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return v;
+}
+
+/* What the rules read for one entry, from the store; entry_id is the entry
+ * being changed (0 for a new one), left out of the day and the budget. */
+static void
+ts_entry_context(ep_db *db, int64_t entry_id, const struct ts_entry_in *in,
+    struct ts_context *c)
+{
+	const struct ep_host *h = ts_host;
 	ep_stmt *s;
 
+	memset(c, 0, sizeof *c);
+	c->found = ts_engagement_day(db, in->engagement, in->date, entry_id,
+	    &c->g, &c->day) == 0;
+	if (!c->found)
+		return;
+	c->allowed = ts_budget_allowed(db, &c->g);
+	c->used = c->allowed >= 0 ? ts_budget_used(db, c->g.id) : 0;
+	if (c->allowed >= 0 && entry_id > 0) {
+		s = h->db_prepare(db, "SELECT priced_pence FROM time_entries WHERE "
+		    "id = ? AND billable = 1");
+		h->stmt_bind_int64(s, 1, entry_id);
+		if (h->stmt_step(s) == EP_STEP_ROW)
+			c->used -= h->stmt_int64(s, 0);
+		h->stmt_reset(s);
+	}
+}
+
+/*
+ * Every rule on an entry, against what the store held (c): a real
+ * duration, a date inside the engagement and not in the future, at most
+ * 24 hours a day for the expert, an active engagement, and the budget
+ * (past 100% only with an approved variation); then its price. Reads
+ * nothing itself, so an import can check a whole file before it writes.
+ * Errors name the grid cell (prefix) or the field.
+ */
+int
+ts_entry_check(ep_fees *f, const struct ts_actor *a,
+    const struct ts_context *c, const struct ts_entry_in *in,
+    const char *prefix, ep_errors *e, struct ts_checked *out)
+{
+	const struct ep_host *h = ts_host;
+	const struct ts_engagement *g = &c->g;
+	struct ep_fee_result price;
+	char today[11], when[300];
+	int64_t minutes = 0;
+	int before = h->errors_count(e);
+	const char *row;
+
 	memset(out, 0, sizeof *out);
-	if (ts_engagement_day(db, in->engagement, in->date, entry_id, &g,
-	    &day) != 0 || g.expert_person != a->person) {
+	if (!c->found || g->expert_person != a->person) {
 		ts_err(e, prefix, "engagement", "Choose one of your engagements");
 		return -1;
 	}
-	row = g.title;
+	row = g->title;
 	ts_today(today);
 	if (in->duration == NULL || ts_parse_duration(in->duration,
 	    &minutes) != 0)
@@ -457,15 +528,15 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	else if (strcmp(in->date, today) > 0)
 		ts_err(e, prefix, "date", "%s: is in the future; time can only "
 		    "be logged once worked", TS_WHEN);
-	else if (strcmp(in->date, g.starts) < 0)
+	else if (strcmp(in->date, g->starts) < 0)
 		ts_err(e, prefix, "date", "%s: is before the engagement starts "
-		    "(%s)", TS_WHEN, g.starts);
-	else if (strcmp(in->date, g.ends) > 0)
+		    "(%s)", TS_WHEN, g->starts);
+	else if (strcmp(in->date, g->ends) > 0)
 		ts_err(e, prefix, "date", "%s: is after the engagement ends (%s)",
-		    TS_WHEN, g.ends);
-	if (strcmp(g.state, "active") != 0)
+		    TS_WHEN, g->ends);
+	if (strcmp(g->state, "active") != 0)
 		ts_err(e, prefix, "engagement", "%s: the engagement is %s; no time "
-		    "can be logged on it", row, g.state);
+		    "can be logged on it", row, g->state);
 	if (!ts_activity_ok(in->activity))
 		ts_err(e, prefix, "activity", "%s: choose an activity", row);
 	if (in->note != NULL && strlen(in->note) > 500)
@@ -473,12 +544,12 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		    "fewer", row);
 	if (h->errors_count(e) > before)
 		return -1;
-	if (day + minutes > 1440) {
+	if (c->day + minutes > 1440) {
 		ts_err(e, prefix, "duration", "%s: more than 24 hours in a day "
 		    "across your engagements", TS_WHEN);
 		return -1;
 	}
-	if (ts_price(&g, in->date, minutes, in->activity, in->out_of_hours,
+	if (ts_price(f, g, in->date, minutes, in->activity, in->out_of_hours,
 	    &price) != 0) {
 		ts_err(e, prefix, "duration", "%s: the fee rules could not price "
 		    "this: %s", TS_WHEN, price.error);
@@ -486,28 +557,41 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	}
 	if (!in->billable)
 		price.total = 0;
-	allowed = ts_budget_allowed(db, &g);
-	used = allowed >= 0 ? ts_budget_used(db, g.id) : 0;
-	if (allowed >= 0 && entry_id > 0) {
-		s = h->db_prepare(db, "SELECT priced_pence FROM time_entries WHERE "
-		    "id = ? AND billable = 1");
-		h->stmt_bind_int64(s, 1, entry_id);
-		if (h->stmt_step(s) == EP_STEP_ROW)
-			used -= h->stmt_int64(s, 0);
-		h->stmt_reset(s);
-	}
-	if (allowed >= 0 && used + price.total > allowed) {
+	if (c->allowed >= 0 && c->used + price.total > c->allowed) {
 		char cap[32];
 
-		h->pence_text(cap, sizeof cap, allowed);
+		h->pence_text(cap, sizeof cap, c->allowed);
 		ts_err(e, prefix, "duration", "%s: this would take the engagement "
 		    "past its budget of %s; the requester must approve a budget "
 		    "variation first", TS_WHEN, cap);
 		return -1;
 	}
-	if (allowed > 0)
-		out->warning = (used + price.total) * 100 >= allowed * 100 ? 100 :
-		    (used + price.total) * 100 >= allowed * 80 ? 80 : 0;
+	if (c->allowed > 0)
+		out->warning = (c->used + price.total) * 100 >= c->allowed * 100 ?
+		    100 : (c->used + price.total) * 100 >= c->allowed * 80 ? 80 : 0;
+	out->minutes = minutes;
+	out->priced = price.total;
+	snprintf(out->ruleset_hash, sizeof out->ruleset_hash, "%s",
+	    price.ruleset_hash);
+	return 0;
+}
+
+/*
+ * Writes a checked entry: creates it (entry_id 0) or changes a draft or
+ * queried one, and audits it, inside the caller's transaction.
+ */
+int
+ts_entry_write(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    const struct ts_entry_in *in, const struct ts_engagement *g,
+    const struct ts_checked *k, const char *prefix, ep_errors *e,
+    struct ts_result *out)
+{
+	const struct ep_host *h = ts_host;
+	const char *row = g->title;
+	char when[300], idtext[24], summary[256];
+	ep_stmt *s;
+
+	memset(out, 0, sizeof *out);
 	if (entry_id == 0) {
 		/* created_at is given rather than defaulted, so the caller
 		 * knows the whole row without reading it back. */
@@ -516,7 +600,7 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		    "entry_date, minutes, activity, note, billable, out_of_hours, "
 		    "created_by, priced_pence, ruleset_hash, created_at) VALUES "
 		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-		h->stmt_bind_int64(s, 1, g.id);
+		h->stmt_bind_int64(s, 1, g->id);
 		h->stmt_bind_text(s, 11, out->created);
 	} else {
 		s = h->db_prepare(db, "UPDATE time_entries SET engagement_id = ?1, "
@@ -524,18 +608,18 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		    "billable = ?6, out_of_hours = ?7, priced_pence = ?9, "
 		    "ruleset_hash = ?10, state = 'draft' WHERE id = ?11 AND "
 		    "created_by = ?8 AND state IN ('draft', 'queried')");
-		h->stmt_bind_int64(s, 1, g.id);
+		h->stmt_bind_int64(s, 1, g->id);
 		h->stmt_bind_int64(s, 11, entry_id);
 	}
 	h->stmt_bind_text(s, 2, in->date);
-	h->stmt_bind_int64(s, 3, minutes);
+	h->stmt_bind_int64(s, 3, k->minutes);
 	h->stmt_bind_text(s, 4, in->activity);
 	h->stmt_bind_text(s, 5, in->note ? in->note : "");
 	h->stmt_bind_int64(s, 6, in->billable ? 1 : 0);
 	h->stmt_bind_int64(s, 7, in->out_of_hours ? 1 : 0);
 	h->stmt_bind_int64(s, 8, a->person);
-	h->stmt_bind_int64(s, 9, price.total);
-	h->stmt_bind_text(s, 10, price.ruleset_hash);
+	h->stmt_bind_int64(s, 9, k->priced);
+	h->stmt_bind_text(s, 10, k->ruleset_hash);
 	if (h->stmt_step(s) != EP_STEP_DONE || (entry_id > 0 &&
 	    h->db_changes(db) == 0)) {
 		h->stmt_reset(s);
@@ -545,20 +629,41 @@ ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	}
 	h->stmt_reset(s);
 	out->id = entry_id ? entry_id : h->db_last_id(db);
-	out->minutes = minutes;
-	out->priced = price.total;
+	out->minutes = k->minutes;
+	out->priced = k->priced;
+	out->warning = k->warning;
 	snprintf(out->state, sizeof out->state, "draft");
 	snprintf(idtext, sizeof idtext, "%lld", (long long)out->id);
 	snprintf(summary, sizeof summary, "{\"after\":{\"date\":\"%s\","
 	    "\"minutes\":%lld,\"engagement\":%lld,\"state\":\"draft\"}}",
-	    in->date, (long long)minutes, (long long)g.id);
+	    in->date, (long long)k->minutes, (long long)g->id);
 	if (ts_audit(db, a, entry_id ? "update" : "create", "time-entry",
-	    idtext, g.provider_id, summary) != 0) {
+	    idtext, g->provider_id, summary) != 0) {
 		ts_err(e, prefix, "duration", "%s: could not be recorded",
 		    TS_WHEN);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Creates (entry_id 0) or changes a draft or queried entry after every
+ * rule (ts_entry_check), reading what the rules need inside the caller's
+ * transaction; errors name the grid cell or field.
+ */
+int
+ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    const struct ts_entry_in *in, const char *prefix, ep_errors *e,
+    struct ts_result *out)
+{
+	struct ts_context c;
+	struct ts_checked k;
+
+	memset(out, 0, sizeof *out);
+	ts_entry_context(db, entry_id, in, &c);
+	if (ts_entry_check(NULL, a, &c, in, prefix, e, &k) != 0)
+		return -1;
+	return ts_entry_write(db, a, entry_id, in, &c.g, &k, prefix, e, out);
 }
 
 /* Removes a draft (a cleared grid cell). */
@@ -779,8 +884,8 @@ ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		return -1;
 	}
 	if (ts_engagement_load(db, t.engagement, &g) != 0 ||
-	    ts_price(&g, t.date, delta < 0 ? -delta : delta, t.activity, t.ooh,
-	    &price) != 0) {
+	    ts_price(NULL, &g, t.date, delta < 0 ? -delta : delta, t.activity,
+	    t.ooh, &price) != 0) {
 		h->errors_add(e, "duration", "The fee rules could not price the "
 		    "correction");
 		return -1;

@@ -10,12 +10,14 @@ extern const char ts_migration_1[];
 extern const char ts_migration_2[];
 extern const char ts_migration_3[];
 extern const char ts_migration_4[];
+extern const char ts_migration_5[];
 
 static int
 ts_init(ep_plugin *self, const struct ep_host *host)
 {
-	if (!EP_HOST_HAS(host, group_commit)) {
-		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.1 or later");
+	if (!EP_HOST_HAS(host, fees_open)) {
+		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.1 or later "
+		    "with fees_open");
 		return -1;
 	}
 	ts_host = host;
@@ -24,6 +26,8 @@ ts_init(ep_plugin *self, const struct ep_host *host)
 	    host->migration_add(self, 2, ts_migration_2) != 0 ||
 	    host->migration_add(self, 3, ts_migration_3) != 0 ||
 	    host->migration_add(self, 4, ts_migration_4) != 0 ||
+	    host->migration_add(self, 5, ts_migration_5) != 0 ||
+	    host->job_add(self, TS_IMPORT_JOB, ts_import_job, NULL) != 0 ||
 	    host->command_add(self, "timesheet", "import FILE",
 	    ts_import_command, NULL) != 0 ||
 	    host->nav_add(self, EP_ROLE_EXPERT, "/timesheet", "Timesheet",

@@ -49,6 +49,21 @@ struct ts_result {
 	char state[12];
 	char created[21]; /* a new entry's created_at, as stored */
 };
+/* What the rules read from the store for one entry (ts_entry_check). */
+struct ts_context {
+	struct ts_engagement g;
+	int found;       /* the engagement exists */
+	int64_t day;     /* minutes the expert has on the date, but this entry */
+	int64_t allowed; /* pence: the budget with variations; -1 none */
+	int64_t used;    /* pence charged on the engagement, but this entry */
+};
+/* An entry that passed the rules, as it is written. */
+struct ts_checked {
+	int64_t minutes;
+	int64_t priced;
+	int warning;
+	char ruleset_hash[80];
+};
 struct ts_entry_row {
 	int64_t id, engagement, minutes, created_by, adjusts, provider;
 	int64_t consumer;
@@ -58,6 +73,7 @@ struct ts_entry_row {
 extern const char *const ts_activities[][2];
 void ts_actor_of(ep_req *r, struct ts_actor *a);
 int ts_actor_login(ep_db *db, const char *login, struct ts_actor *a);
+int ts_actor_person(ep_db *db, int64_t person, struct ts_actor *a);
 int ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
     const char *entity, const char *entity_id, int64_t org_id,
     const char *summary_json);
@@ -68,6 +84,14 @@ void ts_now_text(char *out, size_t len);
 int ts_date_ok(const char *s);
 int ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e);
 int ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t);
+int64_t ts_day_minutes(ep_db *db, int64_t expert_id, const char *date);
+int ts_entry_check(ep_fees *f, const struct ts_actor *a,
+    const struct ts_context *c, const struct ts_entry_in *in,
+    const char *prefix, ep_errors *e, struct ts_checked *out);
+int ts_entry_write(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    const struct ts_entry_in *in, const struct ts_engagement *g,
+    const struct ts_checked *k, const char *prefix, ep_errors *e,
+    struct ts_result *out);
 int ts_entry_save(ep_db *db, const struct ts_actor *a, int64_t entry_id,
     const struct ts_entry_in *in, const char *field_prefix, ep_errors *e,
     struct ts_result *out);
@@ -97,6 +121,8 @@ void ts_api_routes(void);
 void ts_api_fini(void);
 
 /* import.c */
+#define TS_IMPORT_JOB "timesheet-import"
+int ts_import_job(ep_job *job, ep_db *db, const char *arg, void *udata);
 int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
 void ts_import_routes(void);
 

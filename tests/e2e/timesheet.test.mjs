@@ -1,6 +1,9 @@
 // timesheet.test.mjs: an expert fills a week with a mistake (a future
 // date), sees the message naming the day and row, fixes it and submits;
 // the consuming council's approver approves; the entries show as locked.
+// And a CSV import through the page: a file with bad lines is refused
+// whole, each bad line named; a good one is imported; the job's page,
+// followed by the browser's own refresh, is the uploader's alone.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -28,6 +31,7 @@ before(async () => {
 			    '--kind', 'borough']);
 			cli(['agreement', 'add', '--default', '--ruleset', 'standard']);
 			const users = [['priya', 'NRC', 'expert', 'Priya Shah'],
+			    ['tariq', 'NRC', 'expert', 'Tariq Expert'],
 			    ['arun', 'BRK', 'approver', 'Arun Approver'],
 			    ['bob', 'BRK', 'requester', 'Bob Requester']];
 			addUsers(cli, users);
@@ -111,5 +115,57 @@ test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	await page.screenshot({ path: join(server.tmpDir, 'timesheet.png'),
 	    fullPage: true });
 	for (const s of [expert, approver])
+		await s.ctx.close();
+});
+
+test('a CSV import, refused whole, then imported, the page its uploader\'s', async () => {
+	const sql = (q) => execFileSync('sqlite3', [server.dbPath, q],
+	    { encoding: 'utf8' }).trim();
+	const header = 'engagement,date,duration,activity,note,billable\n';
+	const expert = await signIn(browser, server, 'priya');
+	const page = expert.page;
+	const upload = async (name, text) => {
+		await page.goto(new URL('timesheet/import', server.url).href);
+		await page.setInputFiles('#file', { name, mimeType: 'text/csv',
+		    buffer: Buffer.from(text) });
+		await page.click('button:has-text("Import")');
+		// The job's page refreshes itself until the job is done.
+		await page.waitForSelector('.govuk-error-summary, #notice',
+		    { timeout: 20000 });
+	};
+	const before = sql('SELECT count(*) FROM time_entries');
+
+	await upload('bad.csv', header +
+	    `1,${iso(days(-3))},1:00,advice,Call,yes\n` +
+	    '1,2026-02-30,1:00,advice,,yes\n' +
+	    `1,${iso(days(-3))},1:00,sleeping,,yes\n`);
+	const jobPage = page.url();
+	assert.match(jobPage, /\/timesheet\/import\/\d+$/);
+	const summary = await page.locator('.govuk-error-summary').innerText();
+	assert.match(summary, /nothing was imported/);
+	assert.match(summary, /Line 3: .*real date/);
+	assert.match(summary, /Line 4: .*choose an activity/);
+	assert.doesNotMatch(summary, /Line 2:/, 'the good line is not named');
+	assert.equal(sql('SELECT count(*) FROM time_entries'), before,
+	    'nothing was saved');
+	await checkBasics(page);
+
+	await upload('good.csv', header +
+	    `1,${iso(days(-3))},1:00,advice,"Call, then letter",yes\n` +
+	    `1,${iso(days(-4))},45m,drafting,,no\n`);
+	assert.match(await page.locator('#notice').innerText(),
+	    /2 entries were imported as drafts \(1:45\)/);
+	assert.equal(sql(`SELECT count(*) FROM time_entries WHERE state = 'draft' AND entry_date IN ('${iso(days(-3))}', '${iso(days(-4))}')`), '2');
+	await checkBasics(page);
+	const goodPage = page.url();
+	assert.equal(sql('SELECT count(*) FROM timesheet_uploads'), '0',
+	    'no upload is held once its job is done');
+
+	const other = await signIn(browser, server, 'tariq');
+	for (const url of [jobPage, goodPage]) {
+		const res = await other.page.goto(url);
+		assert.equal(res.status(), 404, 'another expert is refused the page');
+	}
+	for (const s of [expert, other])
 		await s.ctx.close();
 });
