@@ -150,7 +150,7 @@ main(int argc, char **argv)
 	struct event *sigs[3] = { NULL, NULL, NULL };
 	struct ep_db *db = NULL;
 	char *err = NULL;
-	int applied = 0, left, rc = 1;
+	int applied = 0, left, n, rc = 1;
 
 	config_defaults(&cfg);
 	parse_flags(argc, argv);
@@ -175,6 +175,9 @@ main(int argc, char **argv)
 		log_info("store %s: %d migration%s applied", cfg.db, applied,
 		    applied == 1 ? "" : "s");
 	job_set_db_path(cfg.db);
+	if ((n = job_reap(db)) > 0)
+		log_warn("%d job%s the last server left unfinished marked failed",
+		    n, n == 1 ? "" : "s");
 	if (worker_start(base, 2) != 0) {
 		err = xstrdup("cannot start worker threads");
 		goto fail;

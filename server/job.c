@@ -70,6 +70,28 @@ job_remove_owner(struct ep_plugin *owner)
 	njob_types = j;
 }
 
+/*
+ * At start-up: jobs a previous server left queued or running can never
+ * finish (their threads died with it), so they are failed, saying so;
+ * pages that follow a job then stop waiting. Returns how many, or -1.
+ */
+int
+job_reap(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "UPDATE jobs SET state = 'failed', "
+	    "message = 'the server stopped before this finished; start it "
+	    "again', finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE "
+	    "state IN ('queued', 'running')");
+	int n = -1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_DONE)
+		n = sqlite3_changes(db->sql);
+	sqlite3_reset(s);
+	return n;
+}
+
 void
 job_set_db_path(const char *path)
 {

@@ -273,6 +273,31 @@ host_audit(ep_db *db, ep_req *r, const char *action, const char *entity,
 	    summary);
 }
 
+static int
+host_audit_as(ep_db *db, int64_t person_id, const char *action,
+    const char *entity, const char *entity_id, int64_t org_id,
+    const char *summary)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT login FROM people WHERE id = ?");
+	struct audit_actor actor = { person_id, NULL };
+	char login[128];
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, person_id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(login, sizeof login, "%s", sqlite3_column_text(s, 0));
+		actor.name = login;
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	if (rc != 0)
+		return -1;
+	return audit_record(db, &actor, action, entity, entity_id, org_id,
+	    summary);
+}
+
 static ep_page *
 host_page_begin(ep_req *r, const char *title, const ep_errors *e)
 {
@@ -766,6 +791,7 @@ const struct ep_host host_table = {
 	.redirect = http_redirect,
 	.json_error = http_json_error,
 	.audit = host_audit,
+	.audit_as = host_audit_as,
 	.page_begin = host_page_begin,
 	.page_end = host_page_end,
 	.page_message = page_message,

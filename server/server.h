@@ -555,6 +555,7 @@ void job_progress(ep_job *job, int64_t done, int64_t total);
 int64_t job_id(const ep_job *job);
 void job_fail(ep_job *job, const char *message);
 void job_set_db_path(const char *path);
+int job_reap(struct ep_db *db);
 int job_wait_all(int64_t timeout_ms);
 int job_running(void);
 

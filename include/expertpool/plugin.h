@@ -290,6 +290,12 @@ struct ep_host {
 	    const char *hash, const struct ep_fee_engagement *eng,
 	    const struct ep_fee_milestone *milestones, size_t n,
 	    struct ep_fee_result *out);
+	/* ABI 1.3: audit as a person, not the system, where no request
+	 * carries them: a job doing what that person asked for. -1 when
+	 * there is no such person. */
+	int (*audit_as)(ep_db *db, int64_t person_id, const char *action,
+	    const char *entity, const char *entity_id, int64_t org_id,
+	    const char *summary_json);
 };
 
 /* True when the running host's table has the member. */

@@ -249,6 +249,10 @@ ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
 	char buf[1024], login[140];
 	size_t i, n = 0;
 
+	if (a != NULL && a->req == NULL && a->job && a->person > 0 &&
+	    EP_HOST_HAS(ts_host, audit_as))
+		return ts_host->audit_as(db, a->person, action, entity,
+		    entity_id, org_id, summary);
 	if (a == NULL || a->req != NULL || a->login[0] == '\0' ||
 	    summary[0] != '{')
 		return ts_host->audit(db, a ? a->req : NULL, action, entity,

@@ -1016,10 +1016,20 @@ static int64_t
 ts_upload_stage(ep_db *db, int64_t person, int64_t org, const char *csv)
 {
 	const struct ep_host *h = ts_host;
-	ep_stmt *s = h->db_prepare(db, "INSERT INTO timesheet_uploads "
-	    "(person_id, org_id, csv) VALUES (?, ?, ?)");
+	ep_stmt *s = h->db_prepare(db, "DELETE FROM timesheet_uploads WHERE "
+	    "created_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')");
 	int64_t id = -1;
 
+	/* A file whose job never finished (the server stopped under it) is
+	 * dropped a day on; a job takes seconds. */
+	if (s == NULL || h->stmt_step(s) != EP_STEP_DONE) {
+		if (s != NULL)
+			h->stmt_reset(s);
+		return -1;
+	}
+	h->stmt_reset(s);
+	s = h->db_prepare(db, "INSERT INTO timesheet_uploads (person_id, "
+	    "org_id, csv) VALUES (?, ?, ?)");
 	if (s == NULL)
 		return -1;
 	h->stmt_bind_int64(s, 1, person);
@@ -1200,6 +1210,7 @@ ts_import_job_load(ep_db *db, const struct ts_import_job *j,
 		*text = NULL;
 		return -1;
 	}
+	a->job = 1;
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct ts_actor {
 	unsigned roles;
 	ep_req *req;     /* the request, for the audit trail; NULL on the CLI */
 	char login[65];  /* put in the audit summary when there is no request */
+	int job;         /* a job doing what the person asked: audited as them */
 };
 struct ts_engagement {
 	int64_t id, expert_id, expert_person, provider_id, consumer_id;
