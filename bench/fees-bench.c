@@ -319,22 +319,6 @@ shape_add(lua_State *L)
 static double
 bench_shape(const char *rules, int64_t *sum)
 {
-	static const char driver[] =
-	    "local entry, ctx, lines, price, nxt, grp = ...\n"
-	    "local g, b, v, c, p, ag\n"
-	    "return function()\n"
-	    "while true do\n"
-	    "local m, d, td, a, o, new = nxt()\n"
-	    "if not m then return end\n"
-	    "if new then g, b, v, c, p, ag = grp() end\n"
-	    "entry.minutes = m entry.date = d entry.activity = a\n"
-	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
-	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
-	    "ctx.vat = v ctx.today = td\n"
-	    "local r = price(entry, ctx, lines)\n"
-	    "if r ~= nil then return r end\n"
-	    "end\n"
-	    "end\n";
 	static struct fee_entry v[BATCH];
 	static struct fee_lines out[BATCH];
 	static struct shape sh;
@@ -344,8 +328,9 @@ bench_shape(const char *rules, int64_t *sum)
 
 	luaL_openlibs(L);
 	*(struct shape **)lua_getextraspace(L) = &sh;
-	if (luaL_loadbufferx(L, driver, sizeof driver - 1, "=driver", "t") !=
-	    LUA_OK || luaL_loadfilex(L, rules, "t") != LUA_OK ||
+	/* The engine's own driver loop, around a trivial nxt() and add. */
+	if (luaL_loadbufferx(L, fee_driver_source, strlen(fee_driver_source),
+	    "=driver", "t") != LUA_OK || luaL_loadfilex(L, rules, "t") != LUA_OK ||
 	    lua_pcall(L, 0, 1, 0) != LUA_OK) {
 		fprintf(stderr, "shape: %s\n", lua_tostring(L, -1));
 		exit(1);

@@ -2015,6 +2015,27 @@ fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,
 }
 
 /*
+ * The driver: one call from C prices a whole batch (see fee_driver). Not
+ * static: bench/fees measures the contract's shape with the same loop.
+ */
+const char fee_driver_source[] =
+    "local entry, ctx, lines, price, nxt, grp = ...\n"
+    "local g, b, v, c, p, ag\n"
+    "return function()\n"
+    "while true do\n"
+    "local m, d, td, a, o, new = nxt()\n"
+    "if not m then return end\n"
+    "if new then g, b, v, c, p, ag = grp() end\n"
+    "entry.minutes = m entry.date = d entry.activity = a\n"
+    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
+    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
+    "ctx.vat = v ctx.today = td\n"
+    "local r = price(entry, ctx, lines)\n"
+    "if r ~= nil then return r end\n"
+    "end\n"
+    "end\n";
+
+/*
  * Replaces the price function on top of the stack by the driver: for each
  * entry nxt() hands it (C, interned strings) until there are none, stores
  * them into the reused entry and ctx tables with Lua's own constant-key
@@ -2024,26 +2045,11 @@ fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,
 static int
 fee_driver(struct fee_vm *vm)
 {
-	static const char src[] =
-	    "local entry, ctx, lines, price, nxt, grp = ...\n"
-	    "local g, b, v, c, p, ag\n"
-	    "return function()\n"
-	    "while true do\n"
-	    "local m, d, td, a, o, new = nxt()\n"
-	    "if not m then return end\n"
-	    "if new then g, b, v, c, p, ag = grp() end\n"
-	    "entry.minutes = m entry.date = d entry.activity = a\n"
-	    "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
-	    "entry.consumer = c entry.provider = p entry.agreement = ag\n"
-	    "ctx.vat = v ctx.today = td\n"
-	    "local r = price(entry, ctx, lines)\n"
-	    "if r ~= nil then return r end\n"
-	    "end\n"
-	    "end\n";
 	lua_State *L = vm->L;
 	int i;
 
-	if (fee_load_chunk(L, vm, src, sizeof src - 1, "=price") != LUA_OK) {
+	if (fee_load_chunk(L, vm, fee_driver_source,
+	    sizeof fee_driver_source - 1, "=price") != LUA_OK) {
 		lua_pop(L, 1);
 		return FEE_E_MEMORY;
 	}

@@ -698,6 +698,7 @@ const char *fee_ruleset_name(const struct fee_ruleset *rs);
 int fee_reload(struct fee_engine *fe, char **err);
 int fee_price(struct fee_ruleset *rs, const struct fee_entry *e,
     struct fee_lines *out, char **err);
+extern const char fee_driver_source[];
 int fee_price_batch(struct fee_ruleset *rs, const struct fee_entry *v,
     size_t n, struct fee_lines *out, size_t *failed, char **err);
 void fee_memo_stats(const struct fee_ruleset *rs, uint64_t *hits,
