@@ -49,6 +49,10 @@ static struct event *group_ckpt_event;
 static struct ep_db *group_ckpt_db;	/* the worker's, for checkpoints */
 static char *group_db_path;
 static int64_t group_busy_ms;
+static struct event *group_retry_event;	/* the write lock was taken */
+static uint64_t group_busy_since;	/* usec; 0 when not waiting */
+static int group_busy_tries;
+static int group_stopping;		/* the last batch waits for the lock */
 
 /* Answers a list of items with their results, in order. */
 static void
@@ -247,18 +251,45 @@ group_run_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct ep_db *db = http_db();
 	struct group_item *batch = group_head, *g;
-	int ok = 1;
+	struct timeval tv;
+	int ok = 1, begun;
 
 	(void)fd;
 	(void)events;
 	(void)arg;
+	if (batch == NULL || group_running)
+		return;
+	/*
+	 * Another connection (a job, the CLI) may hold the write lock. The
+	 * busy handler would sleep on the event loop and stall every request;
+	 * instead the batch stays queued and is tried again shortly, the loop
+	 * serving meanwhile, until the store's busy timeout has passed.
+	 */
+	begun = group_stopping ? (db_begin(db) == 0 ? 0 : -1) :
+	    db_begin_nowait(db);
+	if (begun == 1) {
+		if (group_busy_since == 0)
+			group_busy_since = mono_usec();
+		if ((int64_t)((mono_usec() - group_busy_since) / 1000) <
+		    group_busy_ms) {
+			db_busy_note();
+			group_busy_tries++;
+			tv.tv_sec = 0;
+			tv.tv_usec = (group_busy_tries < 10 ?
+			    group_busy_tries : 10) * 1000;
+			evtimer_add(group_retry_event, &tv);
+			return;
+		}
+		log_warn("group commit: the store stayed locked for %lld ms",
+		    (long long)group_busy_ms);
+	}
+	group_busy_since = 0;
+	group_busy_tries = 0;
 	group_head = group_tail = NULL;
 	group_queued = 0;
-	if (batch == NULL)
-		return;
 	group_running = 1;
 	group_batches++;
-	if (db_begin(db) != 0)
+	if (begun != 0)
 		ok = 0;
 	for (g = batch; g != NULL; g = g->next) {
 		group_items++;
@@ -325,6 +356,7 @@ void
 group_start(struct event_base *base, struct ep_db *db)
 {
 	group_event = event_new(base, -1, 0, group_run_cb, NULL);
+	group_retry_event = evtimer_new(base, group_run_cb, NULL);
 	group_ckpt_event = event_new(base, -1, 0, group_ckpt_cb, NULL);
 	group_db_path = xstrdup(db->path);
 	group_busy_ms = db->busy_timeout_ms;
@@ -338,7 +370,11 @@ group_stop(void)
 {
 	if (group_event == NULL)
 		return;
+	group_stopping = 1;
 	group_run_cb(-1, 0, NULL);
+	group_stopping = 0;
+	event_free(group_retry_event);
+	group_retry_event = NULL;
 	if (group_unsynced != NULL && !group_syncing)
 		group_sync_start();
 	event_free(group_event);

@@ -109,6 +109,7 @@ struct ep_db {
 	int audit_known;	/* audit_last is the chain's end (audit.c) */
 	unsigned char audit_last[32];
 	int64_t busy_timeout_ms;
+	int nowait;		/* the busy handler gives up at once */
 	uint64_t serial;	/* distinguishes connections, even at one address */
 	struct db_recent recent[DB_RECENT];
 };
@@ -117,6 +118,8 @@ void db_close(struct ep_db *db);
 struct sqlite3_stmt *db_stmt(struct ep_db *db, const char *sql);
 int db_exec(struct ep_db *db, const char *sql);
 int db_begin(struct ep_db *db);
+int db_begin_nowait(struct ep_db *db);
+void db_busy_note(void);
 int db_commit(struct ep_db *db);
 int db_rollback(struct ep_db *db);
 int db_ping(struct ep_db *db);
