@@ -1016,18 +1016,29 @@ static int64_t
 ts_upload_stage(ep_db *db, int64_t person, int64_t org, const char *csv)
 {
 	const struct ep_host *h = ts_host;
-	ep_stmt *s = h->db_prepare(db, "DELETE FROM timesheet_uploads WHERE "
-	    "created_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')");
+	static const char *const prune[] = {
+		/* A file whose job never finished (the server stopped under
+		 * it) is dropped a day on; a job takes seconds. */
+		"DELETE FROM timesheet_uploads WHERE created_at < strftime("
+		"'%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')",
+		/* What an import came to is shown on its job's page, which
+		 * its uploader reads at once; a month on it goes. */
+		"DELETE FROM timesheet_import_results WHERE finished_at < "
+		"strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 month')",
+	};
+	ep_stmt *s;
 	int64_t id = -1;
+	size_t i;
 
-	/* A file whose job never finished (the server stopped under it) is
-	 * dropped a day on; a job takes seconds. */
-	if (s == NULL || h->stmt_step(s) != EP_STEP_DONE) {
-		if (s != NULL)
+	for (i = 0; i < sizeof prune / sizeof prune[0]; i++) {
+		if ((s = h->db_prepare(db, prune[i])) == NULL)
+			return -1;
+		if (h->stmt_step(s) != EP_STEP_DONE) {
 			h->stmt_reset(s);
-		return -1;
+			return -1;
+		}
+		h->stmt_reset(s);
 	}
-	h->stmt_reset(s);
 	s = h->db_prepare(db, "INSERT INTO timesheet_uploads (person_id, "
 	    "org_id, csv) VALUES (?, ?, ?)");
 	if (s == NULL)
@@ -1380,6 +1391,12 @@ ts_import_job_cb(ep_req *r, void *arg)
 		return;
 	}
 	if (ts_import_result(h->req_db(r), upload, person, &im) != 0) {
+		if (strcmp(state, "done") == 0) {
+			/* ts_upload_stage prunes results a month old */
+			ts_import_page(r, 200, NULL, "This import finished more "
+			    "than a month ago; what it came to is no longer kept");
+			return;
+		}
 		memset(&im, 0, sizeof im);
 		snprintf(im.failure, sizeof im.failure, "The import failed: %s",
 		    message[0] ? message : "the server's log says why");
