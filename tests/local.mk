@@ -80,8 +80,8 @@ FUZZ_LDADD = libexpertpool.a $(DEPS_LIBS)
 # the target, and the rest of the plugin is linked beside it.
 tests_fuzz_csv_fuzz_SOURCES = tests/fuzz/csv_fuzz.c tests/fuzz/driver.c \
 	tests/fuzz/fuzz.h plugins/timesheet/api.c plugins/timesheet/approve.c \
-	plugins/timesheet/entry.c plugins/timesheet/plugin.c \
-	plugins/timesheet/week.c
+	plugins/timesheet/entry.c plugins/timesheet/import-web.c \
+	plugins/timesheet/plugin.c plugins/timesheet/week.c
 nodist_tests_fuzz_csv_fuzz_SOURCES = $(nodist_plugins_timesheet_timesheet_la_SOURCES)
 tests_fuzz_csv_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)

@@ -122,9 +122,42 @@ void ts_api_routes(void);
 void ts_api_fini(void);
 
 /* import.c */
+#define TS_IMPORT_MAX_BYTES (64 * 1024 * 1024) /* the largest file read */
+/* One bad line, for the report. */
+struct ts_import_error {
+	int line;
+	char *message;
+};
+
+/* What an import did: every line read, and each bad one with why. */
+struct ts_import {
+	int lines;              /* data lines read */
+	int64_t minutes;
+	struct ts_import_error *errors;
+	int nerrors, cap;
+	int bad;                /* bad lines, whether held in errors or not */
+	char failure[256];      /* a failure that is no line's fault */
+};
+
+/* What a caller may add to an import: progress as lines are checked, and
+ * work of its own inside the import's transaction, before it commits. */
+struct ts_import_hooks {
+	void (*progress)(int64_t done, int64_t total, void *arg);
+	int (*finish)(ep_db *db, const struct ts_import *im, void *arg);
+	void *arg;
+};
+
+void ts_import_error(struct ts_import *im, int line, const char *fmt, ...)
+    EP_PRINTF(3, 4);
+void ts_import_free(struct ts_import *im);
+int ts_import_run(ep_db *db, ep_fees *f, const struct ts_actor *a,
+    const char *text, size_t len, const struct ts_import_hooks *hooks,
+    struct ts_import *im);
+int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
+
+/* import-web.c */
 #define TS_IMPORT_JOB "timesheet-import"
 int ts_import_job(ep_job *job, ep_db *db, const char *arg, void *udata);
-int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
 void ts_import_routes(void);
 
 #endif
