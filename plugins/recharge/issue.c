@@ -281,6 +281,51 @@ rc_exec_id(ep_db *db, const char *sql, int64_t a, int64_t b)
 }
 
 /*
+ * Has an engagement on the draft changed since the run priced its terms
+ * (its fee, its bonus, a milestone marked done or the work completed in
+ * the month)? Then issuing would bill what the engagement no longer says,
+ * or miss what it now does: the month must be run again. Terms recorded
+ * before their inputs were kept cannot tell, and pass. 0, 1 (its id in
+ * *eng) or -1.
+ */
+static int
+rc_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT t.engagement_id, t.inputs, "
+	    "i.period FROM recharge_terms t JOIN recharge_invoices i ON i.id = "
+	    "t.invoice_id WHERE t.invoice_id = ? AND t.engagement_id != 0 AND "
+	    "t.inputs IS NOT NULL ORDER BY t.engagement_id");
+	ep_stmt *now;
+	char next[11], *kept;
+	int rc = 0, step;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, invoice_id);
+	while (rc == 0 && (step = h->stmt_step(s)) == EP_STEP_ROW) {
+		*eng = h->stmt_int64(s, 0);
+		rc_period_next(h->stmt_text(s, 2), next);
+		if ((kept = strdup(h->stmt_text(s, 1))) == NULL ||
+		    (now = h->db_prepare(db, RC_ENG_INPUTS)) == NULL) {
+			free(kept);
+			rc = -1;
+			break;
+		}
+		h->stmt_bind_int64(now, 1, *eng);
+		h->stmt_bind_text(now, 2, next);
+		if (h->stmt_step(now) != EP_STEP_ROW)
+			rc = -1;
+		else if (strcmp(h->stmt_text(now, 0), kept) != 0)
+			rc = 1;
+		h->stmt_reset(now);
+		free(kept);
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+/*
  * Issues a draft in one transaction: the next number of the provider's
  * gapless sequence, the dates from the agreement's terms, the entries
  * locked as invoiced, the canonical form signed. A crash leaves it issued
@@ -291,7 +336,7 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 {
 	const struct ep_host *h = rc_host;
 	struct rc_inv v;
-	int64_t billed;
+	int64_t billed, eng = 0;
 	int n, rc = -1;
 
 	if (h->db_begin(db) != 0) {
@@ -309,6 +354,19 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 	if (v.net < 0) {
 		snprintf(err, len, "the draft's total is negative: exclude the "
 		    "corrections or credit the invoice they correct");
+		goto out;
+	}
+	switch (rc_terms_changed(db, invoice_id, &eng)) {
+	case 0:
+		break;
+	case 1:
+		snprintf(err, len, "engagement %lld has changed since this draft "
+		    "was made (its fee, bonus, milestones or completion): run the "
+		    "month again", (long long)eng);
+		goto out;
+	default:
+		snprintf(err, len, "the draft's engagement terms cannot be "
+		    "checked: %s", h->db_errmsg(db));
 		goto out;
 	}
 	billed = -1;

@@ -28,6 +28,23 @@ int rc_period_ok(const char *p);
 void rc_period_next(const char *p, char out[11]);
 int rc_copy(char *out, size_t len, const char *in);
 int64_t rc_lookup(ep_db *db, const char *key);
+/*
+ * An engagement's pricing inputs as JSON (kept with its terms: recharge
+ * migration 4), as the engagement stands but seen from a month's end:
+ * ?1 the engagement, ?2 the first day after the month, before which a
+ * completion or a milestone must fall to count as done. The run records
+ * it; issuing a draft checks it has not changed since.
+ */
+#define RC_ENG_INPUTS "SELECT json_object('basis', e.basis, 'budget', " \
+	"coalesce(e.budget_pence, -1), 'fixed_fee', CASE WHEN e.basis = " \
+	"'fixed' AND e.budget_pence > 0 THEN e.budget_pence ELSE 0 END, " \
+	"'bonus', e.bonus_pence, 'due', e.ends, 'completed', CASE WHEN " \
+	"substr(e.completed_at, 1, 10) < ?2 THEN substr(e.completed_at, 1, " \
+	"10) END, 'milestones', (SELECT json_group_array(json_object('name', " \
+	"name, 'amount', amount_pence, 'done', CASE WHEN done < ?2 THEN done " \
+	"END)) FROM (SELECT name, amount_pence, done FROM milestones WHERE " \
+	"offer_id = e.offer_id ORDER BY position))) FROM engagements e WHERE " \
+	"e.id = ?1"
 #define RC_MILESTONES 20
 /* An engagement's pricing inputs read back from the JSON kept with its
  * terms (recharge migration 4), with room for the strings. */

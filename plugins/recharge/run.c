@@ -33,7 +33,6 @@ struct rc_link {
 struct rc_eng {
 	int64_t id, provider, consumer, agreement, budget, cap, terms;
 	int64_t open; /* open entries, some perhaps on other drafts */
-	int64_t bonus, offer;
 	char basis[12], ends[11], completed[11], grade[16];
 	char provider_code[16], consumer_code[16], ruleset[65];
 	char *po, *cost_centre, vat;
@@ -838,25 +837,11 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	    "l.engagement_id = ?3 AND i.state != 'draft'", NULL, NULL, g->id, 0);
 	/* The inputs, as JSON kept with the terms, and priced from that
 	 * JSON read back: verify prices exactly what the run did. */
-	s = h->db_prepare(st->db, "SELECT json_object('basis', ?1, 'budget', "
-	    "?2, 'fixed_fee', ?3, 'bonus', ?4, 'due', ?5, 'completed', ?6, "
-	    "'milestones', (SELECT json_group_array(json_object('name', name, "
-	    "'amount', amount_pence, 'done', done)) FROM (SELECT name, "
-	    "amount_pence, done FROM milestones WHERE offer_id = ?7 ORDER BY "
-	    "position)))");
+	s = h->db_prepare(st->db, RC_ENG_INPUTS);
 	if (s == NULL)
 		return rc_fail(st, "engagement inputs");
-	h->stmt_bind_text(s, 1, g->basis);
-	h->stmt_bind_int64(s, 2, g->budget);
-	h->stmt_bind_int64(s, 3, strcmp(g->basis, "fixed") == 0 &&
-	    g->budget > 0 ? g->budget : 0);
-	h->stmt_bind_int64(s, 4, g->bonus);
-	h->stmt_bind_text(s, 5, g->ends);
-	if (g->completed[0])
-		h->stmt_bind_text(s, 6, g->completed);
-	else
-		h->stmt_bind_null(s, 6);
-	h->stmt_bind_int64(s, 7, g->offer);
+	h->stmt_bind_int64(s, 1, g->id);
+	h->stmt_bind_text(s, 2, st->next);
 	inputs = h->stmt_step(s) == EP_STEP_ROW ? strdup(h->stmt_text(s, 0)) :
 	    NULL;
 	h->stmt_reset(s);
@@ -1026,8 +1011,6 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	g->cap = h->stmt_int64(s, 13);
 	g->terms = h->stmt_int64(s, 14);
 	g->open = h->stmt_int64(s, 17);
-	g->bonus = h->stmt_int64(s, 18);
-	g->offer = h->stmt_int64(s, 19);
 	if ((g->po = strdup(h->stmt_text(s, 15))) == NULL ||
 	    (g->cost_centre = strdup(h->stmt_text(s, 16))) == NULL)
 		abort();
@@ -1054,8 +1037,7 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
 	"c.payment_terms_days), coalesce(q.po_reference, ''), " \
 	"coalesce(q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \
-	"WHERE t.engagement_id = g.id AND " RC_OPEN "), g.bonus_pence, " \
-	"g.offer_id FROM g JOIN experts x " \
+	"WHERE t.engagement_id = g.id AND " RC_OPEN ") FROM g JOIN experts x " \
 	"ON x.id = " \
 	"g.expert_id JOIN organisations p ON p.id = g.provider_id JOIN " \
 	"organisations c ON c.id = g.consumer_id JOIN requests q ON q.id = " \
