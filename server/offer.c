@@ -527,7 +527,7 @@ milestones_mark(struct ep_db *db, const struct audit_actor *actor,
 	    "m.offer_id WHERE e.request_id = ?1 AND e.state = 'active' AND "
 	    "m.done IS NULL AND (?2 = 0 OR m.position = ?2) ORDER BY m.position");
 	sqlite3_stmt *u = db_stmt(db, "UPDATE milestones SET done = ?, done_by = "
-	    "? WHERE id = ?");
+	    "?, done_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?");
 	int64_t ids[MILESTONES_MAX], org = 0;
 	char today[11] = "", *text;
 	json_t *sum;

@@ -326,6 +326,42 @@ rc_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
 }
 
 /*
+ * An engagement whose completion or milestone falls in the draft's month
+ * and was marked after the month's last finished run, and which is on no
+ * invoice of the month: that run could not see it, and only running the
+ * month again bills it. Its id, 0 for none, -1 on error.
+ */
+static int64_t
+rc_terms_unseen(ep_db *db, int64_t invoice_id)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "WITH m AS (SELECT period, period || "
+	    "'-01' AS start, date(period || '-01', '+1 month') AS next, (SELECT "
+	    "max(r.started_at) FROM recharge_runs r WHERE r.period = i.period "
+	    "AND r.state = 'done') AS ran FROM recharge_invoices i WHERE i.id = "
+	    "?1) SELECT e.id FROM engagements e, m WHERE m.ran IS NOT NULL AND "
+	    "((substr(e.completed_at, 1, 10) >= m.start AND substr(e.completed_at, "
+	    "1, 10) < m.next AND e.completed_at >= m.ran) OR EXISTS (SELECT 1 FROM "
+	    "milestones x WHERE x.offer_id = e.offer_id AND x.done >= m.start AND "
+	    "x.done < m.next AND x.done_at >= m.ran)) AND NOT EXISTS (SELECT 1 "
+	    "FROM recharge_terms t JOIN recharge_invoices j ON j.id = "
+	    "t.invoice_id WHERE t.engagement_id = e.id AND j.period = m.period) "
+	    "ORDER BY e.id LIMIT 1");
+	int64_t id = 0;
+	int step;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, invoice_id);
+	if ((step = h->stmt_step(s)) == EP_STEP_ROW)
+		id = h->stmt_int64(s, 0);
+	else if (step != EP_STEP_DONE)
+		id = -1;
+	h->stmt_reset(s);
+	return id;
+}
+
+/*
  * Issues a draft in one transaction: the next number of the provider's
  * gapless sequence, the dates from the agreement's terms, the entries
  * locked as invoiced, the canonical form signed. A crash leaves it issued
@@ -367,6 +403,16 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 	default:
 		snprintf(err, len, "the draft's engagement terms cannot be "
 		    "checked: %s", h->db_errmsg(db));
+		goto out;
+	}
+	if ((eng = rc_terms_unseen(db, invoice_id)) != 0) {
+		if (eng > 0)
+			snprintf(err, len, "engagement %lld has a milestone done or "
+			    "its work completed since the month was run: run the "
+			    "month again", (long long)eng);
+		else
+			snprintf(err, len, "the month's engagements cannot be "
+			    "checked: %s", h->db_errmsg(db));
 		goto out;
 	}
 	billed = -1;

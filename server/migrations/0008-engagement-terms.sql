@@ -19,6 +19,7 @@ CREATE TABLE milestones (
 	name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
 	amount_pence INTEGER NOT NULL CHECK (amount_pence > 0),
 	done TEXT CHECK (done IS NULL OR date(done) = done),
+	done_at TEXT,		-- when it was marked, to the second
 	done_by INTEGER REFERENCES people(id),
 	UNIQUE (offer_id, position)
 );
