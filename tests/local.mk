@@ -104,6 +104,7 @@ SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/backup.test \
 	tests/integration/cli.test \
+	tests/integration/engagement-carry.test \
 	tests/integration/engagement-terms.test \
 	tests/integration/experts.test \
 	tests/integration/fees-pages.test \

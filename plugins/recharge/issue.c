@@ -297,7 +297,7 @@ rc_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
 	    "t.invoice_id WHERE t.invoice_id = ? AND t.engagement_id != 0 AND "
 	    "t.inputs IS NOT NULL ORDER BY t.engagement_id");
 	ep_stmt *now;
-	char next[11], *kept;
+	char period[8], start[11], next[11], *kept;
 	int rc = 0, step;
 
 	if (s == NULL)
@@ -305,15 +305,19 @@ rc_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
 	h->stmt_bind_int64(s, 1, invoice_id);
 	while (rc == 0 && (step = h->stmt_step(s)) == EP_STEP_ROW) {
 		*eng = h->stmt_int64(s, 0);
-		rc_period_next(h->stmt_text(s, 2), next);
+		rc_copy(period, sizeof period, h->stmt_text(s, 2));
+		snprintf(start, sizeof start, "%s-01", period);
+		rc_period_next(period, next);
 		if ((kept = strdup(h->stmt_text(s, 1))) == NULL ||
 		    (now = h->db_prepare(db, RC_ENG_INPUTS)) == NULL) {
 			free(kept);
 			rc = -1;
 			break;
 		}
-		h->stmt_bind_int64(now, 1, *eng);
+		h->stmt_bind_text(now, 1, period);
 		h->stmt_bind_text(now, 2, next);
+		h->stmt_bind_text(now, 3, start);
+		h->stmt_bind_int64(now, 4, *eng);
 		if (h->stmt_step(now) != EP_STEP_ROW)
 			rc = -1;
 		else if (strcmp(h->stmt_text(now, 0), kept) != 0)

@@ -46,3 +46,8 @@ CREATE VIEW fee_priced_terms AS SELECT t.invoice_id, t.engagement_id,
     e.budget_pence ELSE 0 END, 'bonus', 0, 'due', e.ends, 'completed',
     substr(e.completed_at, 1, 10), 'milestones', json('[]'))) END AS inputs
     FROM recharge_terms t LEFT JOIN engagements e ON e.id = t.engagement_id;
+
+-- An engagement's terms in every month, for the run's look back at what
+-- earlier months took of its milestones and completion (terms carried
+-- forward: recharge.h) and for issuing's checks.
+CREATE INDEX recharge_terms_engagement ON recharge_terms(engagement_id);

@@ -29,22 +29,56 @@ void rc_period_next(const char *p, char out[11]);
 int rc_copy(char *out, size_t len, const char *in);
 int64_t rc_lookup(ep_db *db, const char *key);
 /*
+ * Engagement terms carried forward. A milestone done, or work completed,
+ * in a month whose invoice for the engagement was issued before it
+ * happened, is billed by no run of that month (the issued terms stand);
+ * the next month's run takes it, presented as done on its first day.
+ * Taken means some earlier month's terms (draft or issued) saw it done
+ * within their own month; terms kept without their inputs (before
+ * recharge migration 4) count as having taken a completion. For the
+ * engagement e, the period ?1 and its first day ?3.
+ */
+#define RC_MS_CARRIED(m) "(" m ".done < ?3 AND NOT EXISTS (SELECT 1 FROM " \
+	"recharge_terms ct JOIN recharge_invoices ci ON ci.id = ct.invoice_id, " \
+	"json_each(ct.inputs, '$.milestones') cj WHERE ct.engagement_id = " \
+	"e.id AND ci.kind = 'invoice' AND ci.period < ?1 AND cj.key = " m \
+	".position - 1 AND substr(json_extract(cj.value, '$.done'), 1, 7) = " \
+	"ci.period) AND EXISTS (SELECT 1 FROM recharge_terms ct JOIN " \
+	"recharge_invoices ci ON ci.id = ct.invoice_id WHERE ct.engagement_id " \
+	"= e.id AND ci.kind = 'invoice' AND ci.state != 'draft' AND ci.period " \
+	"= substr(" m ".done, 1, 7)))"
+#define RC_DONE_CARRIED "(substr(e.completed_at, 1, 10) < ?3 AND NOT " \
+	"EXISTS (SELECT 1 FROM recharge_terms ct JOIN recharge_invoices ci ON " \
+	"ci.id = ct.invoice_id WHERE ct.engagement_id = e.id AND ci.kind = " \
+	"'invoice' AND ci.period < ?1 AND (ct.inputs IS NULL OR " \
+	"substr(json_extract(ct.inputs, '$.completed'), 1, 7) = ci.period)) " \
+	"AND EXISTS (SELECT 1 FROM recharge_terms ct JOIN recharge_invoices ci " \
+	"ON ci.id = ct.invoice_id WHERE ct.engagement_id = e.id AND ci.kind = " \
+	"'invoice' AND ci.state != 'draft' AND ci.period = " \
+	"substr(e.completed_at, 1, 7)))"
+
+/*
  * An engagement's pricing inputs as JSON (kept with its terms: recharge
- * migration 4), as the engagement stands but seen from a month's end:
- * ?1 the engagement, ?2 the first day after the month, before which a
- * completion or a milestone must fall to count as done. The run records
- * it; issuing a draft checks it has not changed since.
+ * migration 4), as the engagement stands seen from the end of the period
+ * ?1 (first day ?3, the day after ?2): a completion or milestone after
+ * it is not done yet, and one carried forward (above) is done on ?3,
+ * with the due date moved with a completion that was on time. ?4 the
+ * engagement. The run records it; issuing a draft checks it has not
+ * changed since.
  */
 #define RC_ENG_INPUTS "SELECT json_object('basis', e.basis, 'budget', " \
 	"coalesce(e.budget_pence, -1), 'fixed_fee', CASE WHEN e.basis = " \
 	"'fixed' AND e.budget_pence > 0 THEN e.budget_pence ELSE 0 END, " \
-	"'bonus', e.bonus_pence, 'due', e.ends, 'completed', CASE WHEN " \
-	"substr(e.completed_at, 1, 10) < ?2 THEN substr(e.completed_at, 1, " \
-	"10) END, 'milestones', (SELECT json_group_array(json_object('name', " \
-	"name, 'amount', amount_pence, 'done', CASE WHEN done < ?2 THEN done " \
-	"END)) FROM (SELECT name, amount_pence, done FROM milestones WHERE " \
-	"offer_id = e.offer_id ORDER BY position))) FROM engagements e WHERE " \
-	"e.id = ?1"
+	"'bonus', e.bonus_pence, 'due', CASE WHEN " RC_DONE_CARRIED " AND " \
+	"substr(e.completed_at, 1, 10) <= e.ends AND e.ends < ?3 THEN ?3 ELSE " \
+	"e.ends END, 'completed', CASE WHEN e.completed_at IS NULL OR " \
+	"substr(e.completed_at, 1, 10) >= ?2 THEN NULL WHEN " RC_DONE_CARRIED \
+	" THEN ?3 ELSE substr(e.completed_at, 1, 10) END, 'milestones', " \
+	"(SELECT json_group_array(json_object('name', m.name, 'amount', " \
+	"m.amount_pence, 'done', CASE WHEN m.done IS NULL OR m.done >= ?2 THEN " \
+	"NULL WHEN " RC_MS_CARRIED("m") " THEN ?3 ELSE m.done END)) FROM " \
+	"(SELECT * FROM milestones WHERE offer_id = e.offer_id ORDER BY " \
+	"position) m)) FROM engagements e WHERE e.id = ?4"
 #define RC_MILESTONES 20
 /* An engagement's pricing inputs read back from the JSON kept with its
  * terms (recharge migration 4), with room for the strings. */

@@ -840,8 +840,10 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	s = h->db_prepare(st->db, RC_ENG_INPUTS);
 	if (s == NULL)
 		return rc_fail(st, "engagement inputs");
-	h->stmt_bind_int64(s, 1, g->id);
+	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_text(s, 2, st->next);
+	h->stmt_bind_text(s, 3, st->start);
+	h->stmt_bind_int64(s, 4, g->id);
 	inputs = h->stmt_step(s) == EP_STEP_ROW ? strdup(h->stmt_text(s, 0)) :
 	    NULL;
 	h->stmt_reset(s);
@@ -1028,7 +1030,9 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"WHERE EXISTS (SELECT 1 FROM time_entries t WHERE t.engagement_id = " \
 	"e.id AND " RC_OPEN " AND " RC_UNBILLED("e.id") ") OR (e.completed_at " \
 	">= ?3 AND e.completed_at < ?2) OR EXISTS (SELECT 1 FROM milestones m " \
-	"WHERE m.offer_id = e.offer_id AND m.done >= ?3 AND m.done < ?2)) " \
+	"WHERE m.offer_id = e.offer_id AND m.done >= ?3 AND m.done < ?2) OR " \
+	RC_DONE_CARRIED " OR EXISTS (SELECT 1 FROM milestones m WHERE " \
+	"m.offer_id = e.offer_id AND " RC_MS_CARRIED("m") ")) " \
 	"SELECT g.id, g.provider_id, " \
 	"g.consumer_id, coalesce(g.agreement, 0), g.basis, " \
 	"coalesce(g.budget_pence, -1), g.ends, coalesce(substr(g.completed_at, " \
