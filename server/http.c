@@ -471,63 +471,145 @@ http_header_param(const char *v, const char *end, const char *name,
 	return n > 0 ? 0 : -1;
 }
 
+/* Parts of a multipart/form-data body (RFC 7578), one after another. */
+struct http_parts {
+	const char *p, *end;
+	char delim[84];
+	size_t dlen;
+	int n;			/* parts looked at so far */
+};
+struct http_part {
+	char name[64];		/* "" when its Content-Disposition names none */
+	int file;		/* it has a filename= */
+	const char *data;	/* into the body */
+	size_t len;
+};
+#define HTTP_PARTS_MAX 32
+
+/* Finds the first part's start from the Content-Type's boundary; -1 when
+ * the type has none (or too long a one) or the body does not open. */
+static int
+http_parts_open(struct http_parts *it, const char *type, const char *body,
+    size_t len)
+{
+	char boundary[80];
+
+	if (type == NULL || http_header_param(type, type + strlen(type),
+	    "boundary", boundary, sizeof boundary) != 0 ||
+	    strlen(boundary) > 70)
+		return -1;
+	it->dlen = (size_t)snprintf(it->delim, sizeof it->delim, "\r\n--%s",
+	    boundary);
+	it->end = body + len;
+	it->n = 0;
+	/* The first delimiter may open the body without its CRLF. */
+	if (len >= it->dlen - 2 && memcmp(body, it->delim + 2, it->dlen - 2) == 0)
+		it->p = body + it->dlen - 2;
+	else if ((it->p = memmem(body, len, it->delim, it->dlen)) != NULL)
+		it->p += it->dlen;
+	else
+		return -1;
+	return 0;
+}
+
 /*
- * The small text fields of a multipart/form-data body (RFC 7578), so a
- * file upload form's CSRF token and plain fields read like any form's.
- * File parts and fields over 4 KiB are left to the handler; at most 32
- * parts are looked at.
+ * The next part: 1, or 0 at the closing delimiter, after HTTP_PARTS_MAX
+ * parts, or where the body stops being well formed (a header block over
+ * 4 KiB, no delimiter after the part).
+ */
+static int
+http_parts_next(struct http_parts *it, struct http_part *part)
+{
+	const char *p = it->p, *end = it->end, *hdr_end, *next, *cd, *eol;
+
+	if (it->n++ >= HTTP_PARTS_MAX)
+		return 0;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;		/* transport padding */
+	if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+		return 0;	/* "--": the closing delimiter */
+	p += 2;
+	hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+	if (hdr_end == NULL || hdr_end - p > 4096)
+		return 0;
+	next = memmem(hdr_end + 4, (size_t)(end - hdr_end - 4), it->delim,
+	    it->dlen);
+	if (next == NULL)
+		return 0;
+	/* The part's Content-Disposition line, compared only where the
+	 * header block has room for its name. */
+	for (cd = p; cd < hdr_end; cd = eol ? eol + 2 : hdr_end) {
+		if (hdr_end - cd >= 20 && strncasecmp(cd,
+		    "content-disposition:", 20) == 0)
+			break;
+		eol = memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2);
+	}
+	part->name[0] = '\0';
+	part->file = 0;
+	if (cd < hdr_end) {
+		eol = memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2);
+		if (eol == NULL)
+			eol = hdr_end;
+		if (http_header_param(cd, eol, "name", part->name,
+		    sizeof part->name) != 0)
+			part->name[0] = '\0';
+		part->file = memmem(cd, (size_t)(eol - cd), "filename=", 9) !=
+		    NULL;
+	}
+	part->data = hdr_end + 4;
+	part->len = (size_t)(next - part->data);
+	it->p = next + it->dlen;
+	return 1;
+}
+
+/*
+ * The small text fields of a multipart/form-data body, so a file upload
+ * form's CSRF token and plain fields read like any form's. File parts and
+ * fields over 4 KiB are left to http_multipart_part.
  */
 struct evkeyvalq *
 http_parse_multipart(const char *type, const char *body, size_t len)
 {
 	struct evkeyvalq *kv = http_parse_pairs(NULL);
-	const char *end = body + len, *p, *hdr_end, *next, *cd, *eol;
-	char boundary[80], delim[84], name[64], *value;
-	size_t dlen;
-	int parts;
+	struct http_parts it;
+	struct http_part part;
+	char *value;
 
-	if (http_header_param(type, type + strlen(type), "boundary", boundary,
-	    sizeof boundary) != 0 || strlen(boundary) > 70)
+	if (http_parts_open(&it, type, body, len) != 0)
 		return kv;
-	dlen = (size_t)snprintf(delim, sizeof delim, "\r\n--%s", boundary);
-	if (len >= dlen - 2 && memcmp(body, delim + 2, dlen - 2) == 0)
-		p = body + dlen - 2;
-	else if ((p = memmem(body, len, delim, dlen)) != NULL)
-		p += dlen;
-	else
-		return kv;
-	for (parts = 0; parts < 32; parts++) {
-		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
-			break; /* "--": the closing delimiter */
-		p += 2;
-		hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
-		if (hdr_end == NULL || hdr_end - p > 4096)
-			break;
-		next = memmem(hdr_end + 4, (size_t)(end - hdr_end - 4), delim,
-		    dlen);
-		if (next == NULL)
-			break;
-		/* The part's Content-Disposition line, compared only where
-		 * the header block has room for its name. */
-		for (cd = p; cd < hdr_end; cd = eol ? eol + 2 : hdr_end) {
-			if (hdr_end - cd >= 20 && strncasecmp(cd,
-			    "content-disposition:", 20) == 0)
-				break;
-			eol = memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2);
-		}
-		eol = cd < hdr_end ? memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2) :
-		    NULL;
-		if (cd < hdr_end && next - hdr_end - 4 <= 4096 &&
-		    http_header_param(cd, eol ? eol : hdr_end, "name", name,
-		    sizeof name) == 0 && memmem(cd, (size_t)((eol ? eol : hdr_end) -
-		    cd), "filename=", 9) == NULL) {
-			value = xstrndup(hdr_end + 4, (size_t)(next - hdr_end - 4));
-			evhttp_add_header(kv, name, value);
-			free(value);
-		}
-		p = next + dlen;
+	while (http_parts_next(&it, &part)) {
+		if (part.name[0] == '\0' || part.file || part.len > 4096)
+			continue;
+		value = xstrndup(part.data, part.len);
+		evhttp_add_header(kv, part.name, value);
+		free(value);
 	}
 	return kv;
+}
+
+/*
+ * The content of the part named name, file or not: a pointer into the
+ * body and its length. -1 when there is no such part among the first
+ * HTTP_PARTS_MAX, or the body is not multipart/form-data.
+ */
+int
+http_multipart_part(const char *type, const char *body, size_t len,
+    const char *name, const char **data, size_t *dlen)
+{
+	struct http_parts it;
+	struct http_part part;
+
+	if (type == NULL || strncasecmp(type, "multipart/form-data", 19) != 0 ||
+	    http_parts_open(&it, type, body, len) != 0)
+		return -1;
+	while (http_parts_next(&it, &part)) {
+		if (strcmp(part.name, name) == 0) {
+			*data = part.data;
+			*dlen = part.len;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* A field of the form: application/x-www-form-urlencoded, or the text

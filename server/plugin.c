@@ -298,6 +298,16 @@ host_audit_as(ep_db *db, int64_t person_id, const char *action,
 	    summary);
 }
 
+static int
+host_req_file(ep_req *r, const char *name, const char **data, size_t *len)
+{
+	size_t blen;
+	const char *body = http_body(r, &blen);
+
+	return http_multipart_part(http_header(r, "Content-Type"), body, blen,
+	    name, data, len);
+}
+
 static ep_page *
 host_page_begin(ep_req *r, const char *title, const ep_errors *e)
 {
@@ -792,6 +802,7 @@ const struct ep_host host_table = {
 	.json_error = http_json_error,
 	.audit = host_audit,
 	.audit_as = host_audit_as,
+	.req_file = host_req_file,
 	.page_begin = host_page_begin,
 	.page_end = host_page_end,
 	.page_message = page_message,

@@ -179,6 +179,8 @@ const struct route *route_at(size_t i);
 /* http.c */
 struct evkeyvalq *http_parse_multipart(const char *type, const char *body,
     size_t len);
+int http_multipart_part(const char *type, const char *body, size_t len,
+    const char *name, const char **data, size_t *dlen);
 struct principal {
 	int64_t person_id;
 	int64_t org_id;

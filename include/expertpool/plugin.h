@@ -296,6 +296,11 @@ struct ep_host {
 	int (*audit_as)(ep_db *db, int64_t person_id, const char *action,
 	    const char *entity, const char *entity_id, int64_t org_id,
 	    const char *summary_json);
+	/* ABI 1.3: a part of a multipart/form-data request (a file upload),
+	 * file or not: *data points into the body, *len its length. 0, or -1
+	 * when the request has no such part. */
+	int (*req_file)(ep_req *r, const char *name, const char **data,
+	    size_t *len);
 };
 
 /* True when the running host's table has the member. */

@@ -8,105 +8,6 @@
 #include <strings.h>
 
 #define TS_IMPORT_SHOWN 50         /* bad lines listed on the page */
-#define TS_MULTIPART_MAX_PARTS 16
-
-/* A parameter of a header value (boundary=, name=), unquoted, into out. */
-static int
-ts_header_param(const char *v, size_t vlen, const char *name, char *out,
-    size_t len)
-{
-	size_t nlen = strlen(name), n = 0;
-	const char *p = v, *end = v + vlen;
-
-	for (; p + nlen < end; p++) {
-		if ((p == v || p[-1] == ';' || p[-1] == ' ') &&
-		    strncasecmp(p, name, nlen) == 0 && p[nlen] == '=')
-			break;
-	}
-	if (p + nlen >= end)
-		return -1;
-	p += nlen + 1;
-	if (p < end && *p == '"') {
-		for (p++; p < end && *p != '"' && n + 1 < len; p++)
-			out[n++] = *p;
-		if (p >= end || *p != '"')
-			return -1;
-	} else {
-		for (; p < end && *p != ';' && *p != ' ' && *p != '\r' &&
-		    n + 1 < len; p++)
-			out[n++] = *p;
-	}
-	out[n] = '\0';
-	return n > 0 ? 0 : -1;
-}
-
-/*
- * The content of the multipart/form-data part named `name` (RFC 7578):
- * the boundary from the Content-Type, parts found with memmem, at most
- * TS_MULTIPART_MAX_PARTS looked at. Points into the body; -1 if absent
- * or the body is not well formed.
- */
-static int
-ts_multipart_part(const char *type, const char *body, size_t len,
-    const char *name, const char **out, size_t *outlen)
-{
-	char boundary[80], delim[84], part_name[64];
-	const char *p = body, *end = body + len, *hdr_end, *next;
-	size_t dlen;
-	int parts;
-
-	if (type == NULL || strncasecmp(type, "multipart/form-data", 19) != 0 ||
-	    ts_header_param(type, strlen(type), "boundary", boundary,
-	    sizeof boundary) != 0 || strlen(boundary) > 70)
-		return -1;
-	dlen = (size_t)snprintf(delim, sizeof delim, "\r\n--%s", boundary);
-	/* The first delimiter may open the body without its CRLF. */
-	if (len >= dlen - 2 && memcmp(p, delim + 2, dlen - 2) == 0)
-		p += dlen - 2;
-	else if ((p = memmem(p, len, delim, dlen)) != NULL)
-		p += dlen;
-	else
-		return -1;
-	for (parts = 0; parts < TS_MULTIPART_MAX_PARTS; parts++) {
-		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-			return -1; /* the closing delimiter: not found */
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
-			return -1;
-		p += 2;
-		hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
-		if (hdr_end == NULL || hdr_end - p > 4096)
-			return -1;
-		next = memmem(hdr_end + 4, (size_t)(end - hdr_end - 4), delim, dlen);
-		if (next == NULL)
-			return -1;
-		part_name[0] = '\0';
-		{
-			const char *cd = p;
-
-			while (cd < hdr_end && strncasecmp(cd,
-			    "content-disposition:", 20) != 0) {
-				cd = memmem(cd, (size_t)(hdr_end - cd), "\r\n", 2);
-				cd = cd ? cd + 2 : hdr_end;
-			}
-			if (cd < hdr_end) {
-				const char *eol = memmem(cd, (size_t)(hdr_end - cd),
-				    "\r\n", 2);
-
-				ts_header_param(cd, (size_t)((eol ? eol : hdr_end) -
-				    cd), "name", part_name, sizeof part_name);
-			}
-		}
-		if (strcmp(part_name, name) == 0) {
-			*out = hdr_end + 4;
-			*outlen = (size_t)(next - *out);
-			return 0;
-		}
-		p = next + dlen;
-	}
-	return -1;
-}
 
 /* The upload form, with the bad lines of a refused file listed above it. */
 static void
@@ -242,15 +143,13 @@ static void
 ts_import_post_cb(ep_req *r, void *arg)
 {
 	const struct ep_host *h = ts_host;
-	const char *body, *csv;
-	size_t len = 0, csvlen = 0;
+	const char *csv;
+	size_t csvlen = 0;
 	int64_t person = h->req_person(r), org = h->req_org(r), upload, job;
 	char loc[64], jarg[80], *text;
 
 	(void)arg;
-	body = h->req_body(r, &len);
-	if (ts_multipart_part(h->req_header(r, "Content-Type"), body, len,
-	    "file", &csv, &csvlen) != 0 || csvlen == 0) {
+	if (h->req_file(r, "file", &csv, &csvlen) != 0 || csvlen == 0) {
 		ts_import_refuse(r, "Choose a CSV file to import");
 		return;
 	}

@@ -2,7 +2,8 @@
  * multipart_fuzz.c: the multipart/form-data reader (http.c) with any
  * Content-Type and body. The input's first line is the header value, the
  * rest the body. Invariants: at most 32 fields, none longer than 4 KiB,
- * every name shorter than 64 bytes.
+ * every name shorter than 64 bytes; a part found by name lies inside the
+ * body.
  */
 #include "server.h"
 
@@ -34,6 +35,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(fields <= 32);
 	evhttp_clear_headers(kv);
 	free(kv);
+	/* A file part, as an upload reads it: inside the body, whole. */
+	{
+		const char *part;
+		size_t len = strlen(body), plen;
+
+		if (http_multipart_part(type, body, len, "file", &part,
+		    &plen) == 0) {
+			FUZZ_ASSERT(part >= body && part <= body + len);
+			FUZZ_ASSERT(plen <= (size_t)(body + len - part));
+		}
+	}
 	free(body);
 	free(type);
 	return 0;
