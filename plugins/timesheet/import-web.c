@@ -38,11 +38,7 @@ ts_import_page(ep_req *r, int status, const struct ts_import *im,
 	}
 	h->html(b, "<h1 class=\"govuk-heading-l\">Import hours</h1>\n");
 	if (notice != NULL)
-		h->html(b, "<div class=\"govuk-notification-banner govuk-"
-		    "notification-banner--success\" role=\"alert\" id=\"notice\">"
-		    "<div class=\"govuk-notification-banner__content\"><p class=\""
-		    "govuk-notification-banner__heading\">%s</p></div></div>\n",
-		    notice);
+		ts_notice(b, notice);
 	h->html(b, "<p class=\"govuk-body\">A CSV file with the header line "
 	    "<code>engagement,date,duration,activity,note,billable</code> and one "
 	    "entry a line, such as <code>12,2026-11-02,1:30,advice,\"Call, then "

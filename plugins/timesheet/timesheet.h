@@ -111,6 +111,7 @@ int ts_variation_add(ep_db *db, const struct ts_actor *a, int64_t engagement,
     const char *amount, const char *reason, ep_errors *e);
 
 /* week.c */
+void ts_notice(ep_page *b, const char *notice);
 int ts_week_bounds(const char *date, char monday[11], char sunday[11]);
 void ts_week_routes(void);
 

@@ -16,6 +16,16 @@ struct ts_week {
 	char prev[11], next[11];
 };
 
+/* A success banner at the top of a page, as GOV.UK Frontend draws one. */
+void
+ts_notice(ep_page *b, const char *notice)
+{
+	ts_host->html(b, "<div class=\"govuk-notification-banner govuk-"
+	    "notification-banner--success\" role=\"alert\" id=\"notice\">"
+	    "<div class=\"govuk-notification-banner__content\"><p class=\""
+	    "govuk-notification-banner__heading\">%s</p></div></div>\n", notice);
+}
+
 /* The seven dates of the week holding `date` (any day), Monday first. */
 static int
 ts_week_of(const char *date, struct ts_week *w)
@@ -172,11 +182,7 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 	    " \xc2\xb7 <a class=\"govuk-link\" href=\"/timesheet?week=%s\">Next "
 	    "week</a></p>\n", w.days[0], w.prev, w.next);
 	if (notice != NULL)
-		h->html(b, "<div class=\"govuk-notification-banner govuk-"
-		    "notification-banner--success\" role=\"alert\" id=\"notice\">"
-		    "<div class=\"govuk-notification-banner__content\"><p class=\""
-		    "govuk-notification-banner__heading\">%s</p></div></div>\n",
-		    notice);
+		ts_notice(b, notice);
 	if (n == 0) {
 		h->html(b, "<p class=\"govuk-body\">You have no engagements this "
 		    "week.</p>\n");
