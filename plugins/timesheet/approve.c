@@ -74,37 +74,73 @@ ts_approvals_cb(ep_req *r, void *arg)
 	h->page_end(r, b, 200);
 }
 
+/* An approver's decision on the page, through group commit. */
+struct ts_decision {
+	int64_t id;
+	int approve;
+	char *comment;
+	char err[256];
+};
+
+static int
+ts_decide_work(ep_db *db, ep_req *r, void *arg)
+{
+	struct ts_decision *d = arg;
+	struct ts_actor a;
+
+	ts_actor_of(r, &a);
+	return ts_entry_decide(db, &a, d->id, d->approve, d->comment, d->err,
+	    sizeof d->err) != 0 ? -1 : 0;
+}
+
+static void
+ts_decide_done(ep_req *r, int rc, void *arg)
+{
+	struct ts_decision *d = arg;
+
+	if (rc == 0)
+		ts_host->redirect(r, "/approvals");
+	else if (d->err[0] != '\0')
+		ts_host->page_message(r, 409, "This entry cannot be decided",
+		    d->err);
+	else
+		ts_host->page_message(r, 500, "Sorry, there is a problem",
+		    "Try again.");
+	free(d->comment);
+	free(d);
+}
+
+/*
+ * Approve or query from the approvals page. The decision is written by
+ * group commit, as the API's are: while another connection holds the
+ * store's write lock it waits off the event loop.
+ */
 static void
 ts_decide_cb(ep_req *r, void *arg)
 {
 	const struct ep_host *h = ts_host;
-	ep_db *db = h->req_db(r);
-	int approve = arg != NULL;
-	int64_t id = ts_param_id(r);
-	char field[48], err[256];
-	struct ts_actor a;
+	struct ts_decision *d;
+	char field[48];
 	const char *comment;
 
-	ts_actor_of(r, &a);
-	snprintf(field, sizeof field, "comment-%lld", (long long)id);
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		goto fail;
+	d->id = ts_param_id(r);
+	d->approve = arg != NULL;
+	snprintf(field, sizeof field, "comment-%lld", (long long)d->id);
 	comment = h->req_form(r, field);
 	if (comment == NULL)
 		comment = h->req_form(r, "comment");
-	if (h->db_begin(db) != 0) {
-		h->page_message(r, 500, "Sorry, there is a problem", "Try again.");
+	if (comment != NULL && (d->comment = strdup(comment)) == NULL)
+		goto fail;
+	if (h->group_commit(r, ts_decide_work, ts_decide_done, d) == 0)
 		return;
-	}
-	if (ts_entry_decide(db, &a, id, approve, comment, err, sizeof err) != 0) {
-		h->db_rollback(db);
-		h->page_message(r, 409, "This entry cannot be decided", err);
-		return;
-	}
-	if (h->db_commit(db) != 0) {
-		h->db_rollback(db);
-		h->page_message(r, 500, "Sorry, there is a problem", "Try again.");
-		return;
-	}
-	h->redirect(r, "/approvals");
+fail:
+	if (d != NULL)
+		free(d->comment);
+	free(d);
+	h->page_message(r, 503, "Sorry, there is a problem", "The server is not "
+	    "taking changes now. Try again.");
 }
 
 /* One entry: its state and, for the expert, a correction form. */

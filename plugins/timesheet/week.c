@@ -304,33 +304,29 @@ ts_week_get_cb(ep_req *r, void *arg)
 	    "draft");
 }
 
-/* Saves every cell in one transaction; any bad cell and nothing is saved. */
-static void
-ts_week_post_cb(ep_req *r, void *arg)
+/* A week's grid being saved, through group commit. */
+struct ts_week_save {
+	struct ts_week w;
+	int submit;
+	ep_errors *e;
+};
+
+/*
+ * Saves every cell in the group's transaction (its own savepoint): any
+ * bad cell and nothing is saved, the errors kept for the page.
+ */
+static int
+ts_week_save_work(ep_db *db, ep_req *r, void *arg)
 {
 	const struct ep_host *h = ts_host;
-	ep_db *db = h->req_db(r);
-	const char *week = h->req_form(r, "week");
-	const char *action = h->req_form(r, "action");
-	int submit = action != NULL && strcmp(action, "submit") == 0;
+	struct ts_week_save *sv = arg;
 	struct ts_row rows[TS_MAX_ROWS];
 	struct ts_actor a;
-	struct ts_week w;
-	ep_errors *e;
-	char name[64], loc[80], err[256];
+	char name[64], err[256];
 	int n, i, d;
 
-	(void)arg;
 	ts_actor_of(r, &a);
-	if (week == NULL || ts_week_of(week, &w) != 0) {
-		h->page_message(r, 400, "Sorry, this week cannot be saved",
-		    "The week is missing from the form. Go back and try again.");
-		return;
-	}
-	e = h->errors_new();
-	n = ts_rows(db, r, &w, rows);
-	if (h->db_begin(db) != 0)
-		goto store;
+	n = ts_rows(db, r, &sv->w, rows);
 	for (i = 0; i < n; i++) {
 		struct ts_entry_in in;
 		const char *billable;
@@ -351,21 +347,22 @@ ts_week_post_cb(ep_req *r, void *arg)
 			if (!ts_editable(rows[i].state[d]))
 				continue;
 			snprintf(name, sizeof name, "t_%lld_%s",
-			    (long long)rows[i].engagement, w.days[d]);
+			    (long long)rows[i].engagement, sv->w.days[d]);
 			typed = h->req_form(r, name);
 			if (typed == NULL || *typed == '\0') {
 				if (rows[i].entry[d] != 0 && ts_entry_delete_draft(db, &a,
 				    rows[i].entry[d]) != 0)
-					h->errors_add(e, name, "This day's draft could not "
-					    "be removed");
+					h->errors_add(sv->e, name, "This day's draft could "
+					    "not be removed");
 				continue;
 			}
-			in.date = w.days[d];
+			in.date = sv->w.days[d];
 			in.duration = typed;
-			ts_entry_save(db, &a, rows[i].entry[d], &in, name, e, &res);
+			ts_entry_save(db, &a, rows[i].entry[d], &in, name, sv->e,
+			    &res);
 		}
 	}
-	if (h->errors_count(e) == 0 && submit) {
+	if (h->errors_count(sv->e) == 0 && sv->submit) {
 		ep_stmt *s = h->db_prepare(db, "SELECT t.id FROM time_entries t JOIN "
 		    "engagements g ON g.id = t.engagement_id JOIN experts x ON "
 		    "x.id = g.expert_id WHERE x.person_id = ? AND t.state = 'draft' "
@@ -374,34 +371,69 @@ ts_week_post_cb(ep_req *r, void *arg)
 		int k = 0, j;
 
 		h->stmt_bind_int64(s, 1, h->req_person(r));
-		h->stmt_bind_text(s, 2, w.days[0]);
-		h->stmt_bind_text(s, 3, w.days[6]);
+		h->stmt_bind_text(s, 2, sv->w.days[0]);
+		h->stmt_bind_text(s, 3, sv->w.days[6]);
 		while (k < TS_MAX_ROWS * 7 && h->stmt_step(s) == EP_STEP_ROW)
 			ids[k++] = h->stmt_int64(s, 0);
 		h->stmt_reset(s);
 		for (j = 0; j < k; j++) {
 			if (ts_entry_submit(db, &a, ids[j], err, sizeof err) != 0)
-				h->errors_add(e, "week", err);
+				h->errors_add(sv->e, "week", err);
 		}
 	}
-	if (h->errors_count(e) > 0) {
-		h->db_rollback(db);
-		ts_week_page(r, 400, e, w.days[0], NULL);
-		h->errors_free(e);
+	return h->errors_count(sv->e) > 0 ? -1 : 0;
+}
+
+/* Once the save is durable: the week again, or why nothing was saved. */
+static void
+ts_week_save_done(ep_req *r, int rc, void *arg)
+{
+	const struct ep_host *h = ts_host;
+	struct ts_week_save *sv = arg;
+	char loc[80];
+
+	if (rc == 0) {
+		snprintf(loc, sizeof loc, "/timesheet?week=%s&saved=%s",
+		    sv->w.days[0], sv->submit ? "submitted" : "draft");
+		h->redirect(r, loc);
+	} else if (h->errors_count(sv->e) > 0)
+		ts_week_page(r, 400, sv->e, sv->w.days[0], NULL);
+	else
+		h->page_message(r, 500, "Sorry, there is a problem",
+		    "Your hours could not be saved. Try again later.");
+	h->errors_free(sv->e);
+	free(sv);
+}
+
+/*
+ * Saves the week's grid by group commit, as the API writes entries:
+ * while another connection holds the store's write lock the save waits
+ * off the event loop.
+ */
+static void
+ts_week_post_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = ts_host;
+	const char *week = h->req_form(r, "week");
+	const char *action = h->req_form(r, "action");
+	struct ts_week_save *sv = NULL;
+
+	(void)arg;
+	if (week == NULL || (sv = calloc(1, sizeof *sv)) == NULL ||
+	    ts_week_of(week, &sv->w) != 0) {
+		free(sv);
+		h->page_message(r, 400, "Sorry, this week cannot be saved",
+		    "The week is missing from the form. Go back and try again.");
 		return;
 	}
-	if (h->db_commit(db) != 0)
-		goto store;
-	h->errors_free(e);
-	snprintf(loc, sizeof loc, "/timesheet?week=%s&saved=%s", w.days[0],
-	    submit ? "submitted" : "draft");
-	h->redirect(r, loc);
-	return;
-store:
-	h->db_rollback(db);
-	h->errors_free(e);
-	h->page_message(r, 500, "Sorry, there is a problem",
-	    "Your hours could not be saved. Try again later.");
+	sv->submit = action != NULL && strcmp(action, "submit") == 0;
+	sv->e = h->errors_new();
+	if (h->group_commit(r, ts_week_save_work, ts_week_save_done, sv) != 0) {
+		h->errors_free(sv->e);
+		free(sv);
+		h->page_message(r, 503, "Sorry, there is a problem", "The server "
+		    "is not taking changes now. Try again.");
+	}
 }
 
 /* Monday and Sunday of the week holding a date, for the API's ?week=. */
