@@ -7,6 +7,53 @@ EXPERTPOOLD="$top_builddir/expertpoold"
 EXPERTPOOL="$top_builddir/expertpool"
 TEST_PLUGINS="$top_builddir/tests/plugins/.libs"
 
+# The test clock. No test depends on the day it runs: a test derives its
+# dates from the clock (today, day, month below) or sets the clock itself
+# with test_clock. EP_TEST_NOW, a UTC instant "YYYY-MM-DD HH:MM:SS", sets
+# it for a whole run (scripts/test pins a far-future one). The clock is
+# Debian's libfaketime, preloaded into every process the test starts and
+# shifted, not frozen, so server, CLI, sqlite3 and date agree and time
+# still passes.
+FAKETIME_LIB=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -n 1)
+
+# test_clock INSTANT: from here on, the clock reads INSTANT (UTC) and runs on.
+test_clock() {
+	[ -n "$FAKETIME_LIB" ] || { echo "Bail out! libfaketime is not installed (scripts/deps)"; exit 1; }
+	_real=$(env -u LD_PRELOAD -u FAKETIME date -u +%s)
+	_want=$(env -u LD_PRELOAD -u FAKETIME date -u -d "$1 UTC" +%s) ||
+	    { echo "Bail out! test_clock: cannot read the instant '$1'"; exit 1; }
+	_off=$((_want - _real))
+	FAKETIME="$( [ $_off -ge 0 ] && echo "+$_off" || echo "$_off" )"
+	FAKETIME_DONT_FAKE_MONOTONIC=1
+	FAKETIME_NO_CACHE=1
+	LD_PRELOAD="$FAKETIME_LIB"
+	# libfaketime is preloaded before a sanitizer build's runtime.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	export FAKETIME FAKETIME_DONT_FAKE_MONOTONIC FAKETIME_NO_CACHE LD_PRELOAD \
+	    ASAN_OPTIONS
+}
+[ -z "${EP_TEST_NOW:-}" ] || test_clock "$EP_TEST_NOW"
+
+# today: the London date on the test clock, YYYY-MM-DD (a council's day).
+today() { TZ=Europe/London date +%F; }
+# day N [FROM]: the date N days after FROM (default today); N may be negative.
+day() {
+	_s=$(date -u -d "${2:-$(today)} 12:00" +%s) || return 1
+	date -u -d "@$((_s + $1 * 86400))" +%F
+}
+# month N [FROM]: the month N months after FROM's (YYYY-MM or a date;
+# default this month), YYYY-MM.
+month() {
+	_m=${2:-$(today)}
+	_k=$(( ${_m%%-*} * 12 + $(echo "$_m" | cut -c6-7 | sed 's/^0//') - 1 + $1 ))
+	printf '%04d-%02d\n' $((_k / 12)) $((_k % 12 + 1))
+}
+# monday [DATE]: the Monday of DATE's week (default today's).
+monday() {
+	_d=${1:-$(today)}
+	day "-$(( $(date -u -d "$_d 12:00" +%u) - 1 ))" "$_d"
+}
+
 T=$(mktemp -d /tmp/ep-test.XXXXXX)
 chmod 755 "$T"
 SERVER_PID=

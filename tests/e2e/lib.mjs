@@ -19,6 +19,62 @@ export const EXPERTPOOL = join(topBuilddir, 'expertpool');
 export const TEST_PLUGINS = join(topBuilddir, 'tests', 'plugins', '.libs');
 export const CHROMIUM = '/usr/bin/chromium';
 
+/*
+ * The test clock (see tests/lib.sh): no test depends on the day it runs.
+ * EP_TEST_NOW, a UTC instant "YYYY-MM-DD HH:MM:SS", sets the clock of the
+ * servers and CLIs a test starts, through Debian's libfaketime, shifted and
+ * still running; the browser keeps the machine's. Tests take their dates
+ * from today(), addDays() and month(), which read the same clock.
+ */
+const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+const clockOffsetMs = (() => {
+	const want = process.env.EP_TEST_NOW;
+	if (!want) return 0;
+	const at = Date.parse(want.replace(' ', 'T') + 'Z');
+	assert.ok(!Number.isNaN(at), `EP_TEST_NOW: cannot read "${want}"`);
+	assert.ok(existsSync(FAKETIME_LIB), 'EP_TEST_NOW needs libfaketime (scripts/deps)');
+	return at - Date.now();
+})();
+
+/** What a child process needs in its environment to read the test clock. */
+export function clockEnv() {
+	if (!process.env.EP_TEST_NOW) return {};
+	const secs = Math.round(clockOffsetMs / 1000);
+	return {
+		LD_PRELOAD: FAKETIME_LIB,
+		FAKETIME: secs >= 0 ? `+${secs}` : `${secs}`,
+		FAKETIME_DONT_FAKE_MONOTONIC: '1',
+		FAKETIME_NO_CACHE: '1',
+		ASAN_OPTIONS: [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0']
+		    .filter(Boolean).join(':'),
+	};
+}
+
+/** The test clock's instant, as a Date. */
+export function testNow() {
+	return new Date(Date.now() + clockOffsetMs);
+}
+
+const londonDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London',
+    year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** Today in London on the test clock, YYYY-MM-DD (a council's day). */
+export function today() {
+	return londonDate.format(testNow());
+}
+
+/** The date n days after from (YYYY-MM-DD; default today). */
+export function addDays(n, from = today()) {
+	const t = Date.parse(`${from}T12:00:00Z`) + n * 86400000;
+	return new Date(t).toISOString().slice(0, 10);
+}
+
+/** The month n months after from's (YYYY-MM or a date; default today's), YYYY-MM. */
+export function month(n, from = today()) {
+	const k = Number(from.slice(0, 4)) * 12 + Number(from.slice(5, 7)) - 1 + n;
+	return `${String(Math.floor(k / 12)).padStart(4, '0')}-${String(k % 12 + 1).padStart(2, '0')}`;
+}
+
 const START_TIMEOUT_MS = 15000;
 const STOP_TIMEOUT_MS = 10000;
 
@@ -50,7 +106,7 @@ export function cli(args, { db, plugins, input, check = true, env } = {}) {
 		input,
 		encoding: 'utf8',
 		timeout: 30000,
-		env: { ...process.env, ...env },
+		env: { ...process.env, ...clockEnv(), ...env },
 	});
 	if (r.error) throw r.error;
 	const result = { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
@@ -99,7 +155,7 @@ export async function startServer({ plugins, dbSetup, args = [], env } = {}) {
 	const child = spawn(EXPERTPOOLD, ['--listen', '127.0.0.1:0', '--db', dbPath,
 	    '--plugins', pluginsDir, ...args], {
 		stdio: ['ignore', 'ignore', 'pipe'],
-		env: { ...process.env, ...env },
+		env: { ...process.env, ...clockEnv(), ...env },
 	});
 	running.add(child);
 	let stderr = '';
