@@ -48,14 +48,11 @@ agreement_add(struct ep_db *db, const struct audit_actor *actor,
 	    (in->consumer == NULL || *in->consumer == '\0');
 	char today[11];
 	const char *from = in->valid_from, *vat = in->vat;
-	time_t now = time(NULL);
-	struct tm tm;
 	sqlite3_stmt *s;
 	json_t *sum;
 	char *text;
 
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	london_today(today);
 	if (!dflt) {
 		if (in->provider == NULL || *in->provider == '\0')
 			errs_add(e, "provider", "Choose the provider");

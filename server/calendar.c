@@ -1,7 +1,9 @@
-/* calendar.c: dates as day numbers, weekdays and working-day counts. */
+/* calendar.c: dates as day numbers, weekdays, working-day counts, and the
+ * London day that is a council's. */
 #include "server.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (civil calendar). */
 int64_t
@@ -68,4 +70,50 @@ day_format(int64_t day, char out[11])
 	m = mp + (mp < 10 ? 3 : -9);
 	y += m <= 2;
 	snprintf(out, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+/*
+ * A council's day is the day in London. United Kingdom summer time runs
+ * from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
+ * Sunday of October (Summer Time Order 2002), one hour ahead of UTC;
+ * computed by that rule, so it needs no time zone database and touches no
+ * process-wide state (localtime_r would read TZ).
+ */
+static int64_t
+london_last_sunday(int y, int m, int last)
+{
+	int64_t day = day_number(y, m, last);
+
+	return day - (weekday_of(day) + 1) % 7;
+}
+
+/* London's offset from UTC, in seconds, at instant t. */
+int
+london_offset(int64_t t)
+{
+	int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400, start, end;
+	char date[11];
+	int y;
+
+	day_format(day, date);
+	y = atoi(date);
+	start = london_last_sunday(y, 3, 31) * 86400 + 3600;
+	end = london_last_sunday(y, 10, 31) * 86400 + 3600;
+	return t >= start && t < end ? 3600 : 0;
+}
+
+/* The London day (days since 1970-01-01) of instant t. */
+int64_t
+london_day(int64_t t)
+{
+	int64_t l = t + london_offset(t);
+
+	return l >= 0 ? l / 86400 : (l - 86399) / 86400;
+}
+
+/* Today in London, as YYYY-MM-DD. */
+void
+london_today(char out[11])
+{
+	day_format(london_day((int64_t)time(NULL)), out);
 }

@@ -121,17 +121,14 @@ directory_cell(struct evbuffer *b, const char *text)
 	html_printf(b, "<td class=\"govuk-table__cell\">%s</td>", text);
 }
 
-/* Today and a date some days on, as YYYY-MM-DD. */
+/* Today in London and the day some days on, as YYYY-MM-DD. */
 static void
-directory_dates(char *today, char *later, size_t len, int days)
+directory_dates(char today[11], char later[11], int days)
 {
-	time_t now = time(NULL), then = now + (time_t)days * 86400;
-	struct tm tm;
+	int64_t now = london_day((int64_t)time(NULL));
 
-	gmtime_r(&now, &tm);
-	strftime(today, len, "%Y-%m-%d", &tm);
-	gmtime_r(&then, &tm);
-	strftime(later, len, "%Y-%m-%d", &tm);
+	day_format(now, today);
+	day_format(now + days, later);
 }
 
 /* --- Pages --- */
@@ -399,7 +396,7 @@ expert_page(struct ep_req *r, int status, const struct form_errors *e)
 {
 	struct expert_row x;
 	struct evbuffer *b;
-	char text[512], today[16], later[16], action[64];
+	char text[512], today[11], later[11], action[64];
 	int64_t id;
 	size_t i;
 
@@ -416,7 +413,7 @@ expert_page(struct ep_req *r, int status, const struct form_errors *e)
 	expert_format_hours(x.weekly, text, sizeof text);
 	strncat(text, " hours", sizeof text - strlen(text) - 1);
 	html_summary_row(b, "Weekly capacity", text);
-	directory_dates(today, later, sizeof today, 27);
+	directory_dates(today, later, 27);
 	expert_format_hours(expert_free_minutes(http_db(), id, today, later), text,
 	    sizeof text);
 	strncat(text, " hours", sizeof text - strlen(text) - 1);

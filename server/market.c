@@ -645,7 +645,7 @@ queue_cb(struct ep_req *r, void *arg)
 	struct evbuffer *b = page_begin(r, "Queue and capacity", NULL);
 	sqlite3_stmt *s;
 	char text[64], today[11], until[11];
-	int64_t from = (int64_t)(time(NULL) / 86400), to = from + 55;
+	int64_t from = london_day((int64_t)time(NULL)), to = from + 55;
 
 	(void)arg;
 	day_format(from, today);

@@ -522,18 +522,19 @@ static int
 milestones_mark(struct ep_db *db, const struct audit_actor *actor,
     int64_t request_id, int64_t number, int *n)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT m.id, m.name, e.consumer_id, "
-	    "date('now') FROM milestones m JOIN engagements e ON e.offer_id = "
+	sqlite3_stmt *s = db_stmt(db, "SELECT m.id, m.name, e.consumer_id "
+	    "FROM milestones m JOIN engagements e ON e.offer_id = "
 	    "m.offer_id WHERE e.request_id = ?1 AND e.state = 'active' AND "
 	    "m.done IS NULL AND (?2 = 0 OR m.position = ?2) ORDER BY m.position");
 	sqlite3_stmt *u = db_stmt(db, "UPDATE milestones SET done = ?, done_by = "
 	    "?, done_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?");
 	int64_t ids[MILESTONES_MAX], org = 0;
-	char today[11] = "", *text;
+	char today[11], *text;
 	json_t *sum;
 	int i, k = 0, rc = 0;
 
 	*n = 0;
+	london_today(today);
 	if (s == NULL || u == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, request_id);
@@ -541,7 +542,6 @@ milestones_mark(struct ep_db *db, const struct audit_actor *actor,
 	while (sqlite3_step(s) == SQLITE_ROW && k < MILESTONES_MAX) {
 		ids[k++] = sqlite3_column_int64(s, 0);
 		org = sqlite3_column_int64(s, 2);
-		snprintf(today, sizeof today, "%s", sqlite3_column_text(s, 3));
 	}
 	sqlite3_reset(s);
 	for (i = 0; i < k && rc == 0; i++) {

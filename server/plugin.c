@@ -803,6 +803,7 @@ const struct ep_host host_table = {
 	.audit = host_audit,
 	.audit_as = host_audit_as,
 	.req_file = host_req_file,
+	.today = london_today,
 	.page_begin = host_page_begin,
 	.page_end = host_page_end,
 	.page_message = page_message,

@@ -1172,8 +1172,6 @@ report_build(struct ep_db *db, const struct report_def *def, int64_t org_id,
     struct report *rep, char *err, size_t errlen)
 {
 	char today[11], label[16];
-	time_t now;
-	struct tm tm;
 	int rc, own;
 
 	memset(rep, 0, sizeof *rep);
@@ -1193,9 +1191,7 @@ report_build(struct ep_db *db, const struct report_def *def, int64_t org_id,
 		return -1;
 	}
 	if (at == NULL || *at == '\0') {
-		now = time(NULL);
-		gmtime_r(&now, &tm);
-		strftime(today, sizeof today, "%Y-%m-%d", &tm);
+		london_today(today);
 		at = today;
 	} else if (!date_ok(at)) {
 		snprintf(err, errlen, "Enter the date as YYYY-MM-DD");

@@ -129,16 +129,15 @@ report_period_parse(const char *s, struct rep_period *p)
 	return 0;
 }
 
-/* The financial year holding today, as a period label. */
+/* The financial year holding today (London), as a period label. */
 void
 report_period_current(char *out, size_t len)
 {
-	time_t now = time(NULL);
-	struct tm tm;
+	char today[11];
 	int y;
 
-	gmtime_r(&now, &tm);
-	y = tm.tm_year + 1900 - (tm.tm_mon < 3 ? 1 : 0);
+	london_today(today);
+	y = atoi(today) - (atoi(today + 5) < 4 ? 1 : 0);
 	snprintf(out, len, "%04d/%02d", y, (y + 1) % 100);
 }
 

@@ -448,6 +448,9 @@ int64_t day_of(const char *date);
 int weekday_of(int64_t day);
 int64_t working_days(int64_t from, int64_t to);
 void day_format(int64_t day, char out[11]);
+int london_offset(int64_t t);
+int64_t london_day(int64_t t);
+void london_today(char out[11]);
 
 /* request.c */
 struct request_input {

@@ -30,6 +30,7 @@ UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LDADD = libexpertpool.a $(DEPS_LIBS) $(CMOCKA_LIBS)
 UNIT_TESTS = \
 	tests/unit/broker_test \
+	tests/unit/calendar_test \
 	tests/unit/config_test \
 	tests/unit/db_test \
 	tests/unit/expert_test \
@@ -42,6 +43,9 @@ TESTS += $(UNIT_TESTS)
 tests_unit_broker_test_SOURCES = tests/unit/broker_test.c
 tests_unit_broker_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_broker_test_LDADD = $(UNIT_LDADD)
+tests_unit_calendar_test_SOURCES = tests/unit/calendar_test.c
+tests_unit_calendar_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_calendar_test_LDADD = $(UNIT_LDADD)
 tests_unit_config_test_SOURCES = tests/unit/config_test.c
 tests_unit_config_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_config_test_LDADD = $(UNIT_LDADD)
@@ -103,6 +107,7 @@ EXTRA_DIST += tests/fuzz/corpus
 SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/backup.test \
+	tests/integration/calendar-edges.test \
 	tests/integration/cli.test \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-terms.test \

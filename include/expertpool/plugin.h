@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 #define EP_ABI_MAJOR 1
-#define EP_ABI_MINOR 3
+#define EP_ABI_MINOR 4
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 #define EP_PLUGIN_ENTRY expertpool_plugin
@@ -301,6 +301,11 @@ struct ep_host {
 	 * when the request has no such part. */
 	int (*req_file)(ep_req *r, const char *name, const char **data,
 	    size_t *len);
+	/* ABI 1.4: today as a council counts it, the date in London (not
+	 * UTC: at 00:30 on 1 April in summer time it is April), YYYY-MM-DD.
+	 * Dates of entries, issues, due days and months are London dates;
+	 * stored instants stay UTC. */
+	void (*today)(char out[11]);
 };
 
 /* True when the running host's table has the member. */

@@ -144,12 +144,13 @@ rc_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
 	ep_stmt *s;
 	int rc = -1, step;
 
-	s = h->db_prepare(db, "SELECT date('now'), date('now', '+' || ? || "
-	    "' days')");
-	h->stmt_bind_int64(s, 1, terms_days);
+	/* Issued today in London; due after the terms in London days. */
+	h->today(today);
+	s = h->db_prepare(db, "SELECT date(?, '+' || ? || ' days')");
+	h->stmt_bind_text(s, 1, today);
+	h->stmt_bind_int64(s, 2, terms_days);
 	h->stmt_step(s);
-	rc_copy(today, sizeof today, h->stmt_text(s, 0));
-	rc_copy(due, sizeof due, h->stmt_text(s, 1));
+	rc_copy(due, sizeof due, h->stmt_text(s, 0));
 	h->stmt_reset(s);
 	if (rc_number(db, provider, code, today, number, sizeof number, &year,
 	    &seq) != 0) {

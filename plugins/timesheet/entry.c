@@ -115,22 +115,11 @@ ts_format_minutes(char *out, size_t len, int64_t minutes)
 	    (long long)(a / 60), (long long)(a % 60));
 }
 
-/* Today in UTC, formatted again only when the second changes. */
+/* Today as a council counts it: the date in London, from the host. */
 int
 ts_today(char out[11])
 {
-	static _Thread_local time_t last = -1;
-	static _Thread_local char day[11];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (now != last) {
-		gmtime_r(&now, &tm);
-		if (strftime(day, sizeof day, "%Y-%m-%d", &tm) != 10)
-			return -1;
-		last = now;
-	}
-	memcpy(out, day, sizeof day);
+	ts_host->today(out);
 	return 0;
 }
 
