@@ -435,7 +435,8 @@ broker_rank(struct ep_db *db, int64_t request_id, size_t limit,
 	}
 	cheapest = broker_cheapest(*out, *n);
 	broker_score(&q, *out, *n, cheapest);
-	qsort(*out, *n, sizeof **out, cand_by_score);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, cand_by_score);
 	*total = *n;
 	if (*n > limit)
 		*n = limit;

@@ -57,6 +57,9 @@ const struct config_option config_options[] = {
 	    "failed sign-ins per account per minute before refusing"),
 	OPT(login_limit_address, CONFIG_INT, 1, 100000, "50",
 	    "failed sign-ins per client address per minute before refusing"),
+	OPT(login_queue, CONFIG_INT, 1, 1000, "16",
+	    "sign-ins waiting for their password check before more are "
+	    "answered 503 (checks run on one thread of their own)"),
 	OPT(requesters_choose, CONFIG_BOOL, 0, 1, "false",
 	    "requesters may see the ranked experts for their own requests and "
 	    "make the offer themselves"),

@@ -782,6 +782,7 @@ expert_filter_check(struct ep_db *db, const struct expert_filter *f,
 {
 	int from = f->from != NULL && *f->from != '\0';
 	int to = f->to != NULL && *f->to != '\0';
+	int both_ok = from && to && date_ok(f->from) && date_ok(f->to);
 
 	if (f->area != NULL && *f->area != '\0' && !expert_area_ok(f->area))
 		errs_add(e, "area", "Skill area must be one of legal, it, "
@@ -805,9 +806,9 @@ expert_filter_check(struct ep_db *db, const struct expert_filter *f,
 		errs_add(e, "to", "Available to must be a real date as YYYY-MM-DD");
 	else if (from && !to)
 		errs_add(e, "to", "Enter the last day the expert is needed");
-	else if (from && to && date_ok(f->from) && strcmp(f->to, f->from) < 0)
+	else if (both_ok && strcmp(f->to, f->from) < 0)
 		errs_add(e, "to", "Available to must be on or after available from");
-	else if (from && to && expert_days(f->to) - expert_days(f->from) > 3660)
+	else if (both_ok && expert_days(f->to) - expert_days(f->from) > 3660)
 		errs_add(e, "to", "Search ten years or less at a time");
 }
 
@@ -873,7 +874,7 @@ expert_search(struct ep_db *db, const struct expert_filter *f,
 		kept++;
 	}
 	out->n = kept;
-	if (out->window)
+	if (out->window && out->n > 1)
 		qsort(out->rows, out->n, sizeof *out->rows, expert_row_cmp);
 	return 0;
 }

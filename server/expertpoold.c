@@ -178,7 +178,8 @@ main(int argc, char **argv)
 	if ((n = job_reap(db)) > 0)
 		log_warn("%d job%s the last server left unfinished marked failed",
 		    n, n == 1 ? "" : "s");
-	if (worker_start(base, 2) != 0) {
+	if (worker_start(base, WORKER_GENERAL, 2, 0) != 0 ||
+	    worker_start(base, WORKER_PASSWORD, 1, (int)cfg.login_queue) != 0) {
 		err = xstrdup("cannot start worker threads");
 		goto fail;
 	}

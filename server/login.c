@@ -33,29 +33,52 @@ struct limit_entry {
 };
 
 static struct limit_entry limit_table[LIMIT_SLOTS];
+static unsigned char limit_key[crypto_shorthash_KEYBYTES];
 
+/* The newest failure an entry holds; 0 when none. */
+static time_t
+limit_newest(const struct limit_entry *l)
+{
+	return l->n > 0 ? l->at[(l->head + LIMIT_MAX_TRACK - 1) %
+	    LIMIT_MAX_TRACK] : 0;
+}
+
+/*
+ * The counter for an account or an address. Slots are found by SipHash
+ * under a key drawn at start, so nobody can choose keys that collide; a
+ * new counter takes a free slot or the stalest of those probed, never one
+ * whose failures still count if another has none.
+ */
 static struct limit_entry *
 limit_find(const char *kind, const char *key, int create)
 {
+	static int keyed;
+	unsigned char hb[crypto_shorthash_BYTES];
 	char full[96];
-	uint64_t h = 1469598103934665603u;
-	size_t i, slot;
-	const char *p;
+	uint64_t h;
+	size_t i, slot, stalest = 0;
 
+	if (!keyed) {
+		randombytes_buf(limit_key, sizeof limit_key);
+		keyed = 1;
+	}
 	snprintf(full, sizeof full, "%s:%s", kind, key);
-	for (p = full; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	crypto_shorthash(hb, (const unsigned char *)full, strlen(full),
+	    limit_key);
+	memcpy(&h, hb, sizeof h);
 	for (i = 0; i < 8; i++) {
 		slot = (h + i) % LIMIT_SLOTS;
 		if (strcmp(limit_table[slot].key, full) == 0)
 			return &limit_table[slot];
 		if (limit_table[slot].key[0] == '\0')
 			break;
+		if (i == 0 || limit_newest(&limit_table[slot]) <
+		    limit_newest(&limit_table[stalest]))
+			stalest = slot;
 	}
 	if (!create)
 		return NULL;
-	/* Take the empty slot, or evict the first probed one. */
-	slot = (i < 8 ? h + i : h) % LIMIT_SLOTS;
+	slot = i < 8 ? (h + i) % LIMIT_SLOTS : stalest;
 	memset(&limit_table[slot], 0, sizeof limit_table[slot]);
 	snprintf(limit_table[slot].key, sizeof limit_table[slot].key, "%s", full);
 	return &limit_table[slot];
@@ -89,6 +112,19 @@ limit_fail(const char *kind, const char *key)
 	l->head = (l->head + 1) % LIMIT_MAX_TRACK;
 	if (l->n < LIMIT_MAX_TRACK)
 		l->n++;
+}
+
+/* Takes back one failure counted at admission: the attempt succeeded, or
+ * was never checked. */
+static void
+limit_unfail(const char *kind, const char *key)
+{
+	struct limit_entry *l = limit_find(kind, key, 0);
+
+	if (l == NULL || l->n == 0)
+		return;
+	l->head = (l->head + LIMIT_MAX_TRACK - 1) % LIMIT_MAX_TRACK;
+	l->n--;
 }
 
 /*
@@ -158,13 +194,22 @@ login_get_cb(struct ep_req *r, void *arg)
 	login_form(r, 200, NULL, NULL, http_query(r, "next"));
 }
 
-/* Only local paths: "/x", never "//host" or "http:...". */
+/*
+ * Only local paths: "/x", never "//host" or "http:...". Browsers drop tabs
+ * and line breaks anywhere in a URL and read a backslash as a slash, so
+ * "/\t/host" or "/\\host" would lead off-site: any byte that is not
+ * printable ASCII, and any backslash, refuses the path whole.
+ */
 static const char *
 login_next(const char *next)
 {
-	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-	    strpbrk(next, "\r\n") != NULL)
+	const unsigned char *p;
+
+	if (next == NULL || next[0] != '/' || next[1] == '/')
 		return "/";
+	for (p = (const unsigned char *)next; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
+			return "/";
 	return next;
 }
 
@@ -208,13 +253,14 @@ login_verify_done(void *arg)
 	if (!a->ok) {
 		struct form_errors e = { 0 };
 
-		limit_fail("login", a->login);
-		limit_fail("addr", a->address);
+		/* Counted already, when it was admitted. */
 		errs_add(&e, "login", "Enter a correct login name and password");
 		login_form(r, 401, &e, a->login, a->next);
 		errs_free(&e);
 		goto out;
 	}
+	limit_unfail("login", a->login);
+	limit_unfail("addr", a->address);
 	if (db_begin(db) != 0)
 		goto fail;
 	if ((a->want_rehash && person_store_rehash(db, a->person_id,
@@ -308,11 +354,28 @@ login_post_cb(struct ep_req *r, void *arg)
 	}
 	if (a->person_id == 0)
 		snprintf(a->hash, sizeof a->hash, "%s", login_dummy_hash());
-	http_defer(r);
-	if (worker_run(login_verify_work, login_verify_done, a) != 0) {
-		login_verify_work(a);
-		login_verify_done(a);
+	/*
+	 * The attempt counts as a failure from now, before its hash is done,
+	 * so however many arrive at once no more than the limit are checked;
+	 * a success takes its count back. Checks run on a thread of their
+	 * own with a bounded queue: past it, "try again shortly".
+	 */
+	limit_fail("login", a->login);
+	limit_fail("addr", a->address);
+	if (worker_run_in(WORKER_PASSWORD, login_verify_work, login_verify_done,
+	    a) != 0) {
+		limit_unfail("login", a->login);
+		limit_unfail("addr", a->address);
+		sodium_memzero(a->password, strlen(a->password));
+		free(a->password);
+		free(a);
+		http_reply_header(r, "Retry-After", "2");
+		page_message(r, 503, "Sign-in is busy",
+		    "Too many people are signing in at once. Try again in a few "
+		    "seconds.");
+		return;
 	}
+	http_defer(r);
 }
 
 static void

@@ -68,6 +68,7 @@ struct config {
 	int64_t session_max;
 	int64_t login_limit_account;
 	int64_t login_limit_address;
+	int64_t login_queue;
 	char *assets;
 	char *sendmail;
 	int64_t requesters_choose;
@@ -433,9 +434,18 @@ void group_close(void);
 void group_stats(uint64_t *batches, uint64_t *items, uint64_t *syncs);
 
 /* worker.c */
-int worker_start(struct event_base *base, int nthreads);
+enum worker_kind {
+	WORKER_GENERAL,		/* the group commit's fsync, the outbox */
+	WORKER_PASSWORD,	/* Argon2id for sign-ins, bounded */
+	WORKER_NKINDS
+};
+int worker_start(struct event_base *base, enum worker_kind kind, int nthreads,
+    int max_queued);
 void worker_stop(void);
 int worker_run(void (*work)(void *), void (*done)(void *), void *arg);
+int worker_run_in(enum worker_kind kind, void (*work)(void *),
+    void (*done)(void *), void *arg);
+int worker_queued(enum worker_kind kind);
 
 /* login.c */
 void login_routes_register(void);

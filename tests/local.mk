@@ -115,6 +115,7 @@ SERVER_TESTS = \
 	tests/integration/fees-pages.test \
 	tests/integration/fees-whatif.test \
 	tests/integration/fees.test \
+	tests/integration/hardening.test \
 	tests/integration/install.test \
 	tests/integration/limits.test \
 	tests/integration/market.test \
