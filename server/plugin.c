@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <sqlite3.h>
@@ -954,14 +955,38 @@ plugin_filter(const struct dirent *d)
 }
 
 /*
+ * Whoever can write a plugin runs code as the server: a plugin and its
+ * directory must be owned by root or by the server's own user, and
+ * writable by nobody else; a plugin must be a file, not a link to one
+ * somewhere else. NULL when path passes, else why not.
+ */
+static const char *
+plugin_trusted(const struct stat *st, int is_dir)
+{
+	if (!is_dir && !S_ISREG(st->st_mode))
+		return S_ISLNK(st->st_mode) ? "refusing a symbolic link" :
+		    "refusing what is not a regular file";
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return is_dir ? "refusing a directory owned by another user" :
+		    "refusing a plugin owned by another user";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return is_dir ? "refusing a directory that its group or others "
+		    "can write" : "refusing a plugin that its group or others "
+		    "can write";
+	return NULL;
+}
+
+/*
  * Loads every *.so in a directory, in name order. A missing directory is
- * no plugins; a world-writable one, or any plugin that fails, is an error.
+ * no plugins; one that others could write into, or any plugin that is
+ * not trusted (plugin_trusted) or fails, is an error.
  */
 int
 plugin_load_dir(const char *dir, char **err)
 {
 	struct dirent **names = NULL;
 	struct stat st;
+	const char *why;
 	int i, n, rc = 0;
 
 	if (stat(dir, &st) != 0)
@@ -970,9 +995,8 @@ plugin_load_dir(const char *dir, char **err)
 		*err = xprintf("%s: plugins: not a directory", dir);
 		return -1;
 	}
-	if (st.st_mode & S_IWOTH) {
-		*err = xprintf("%s: plugins: refusing a world-writable directory",
-		    dir);
+	if ((why = plugin_trusted(&st, 1)) != NULL) {
+		*err = xprintf("%s: plugins: %s", dir, why);
 		return -1;
 	}
 	n = scandir(dir, &names, plugin_filter, alphasort);
@@ -983,6 +1007,13 @@ plugin_load_dir(const char *dir, char **err)
 	for (i = 0; i < n; i++) {
 		char *path = xprintf("%s/%s", dir, names[i]->d_name);
 
+		if (rc == 0 && lstat(path, &st) != 0) {
+			*err = xprintf("%s: cannot read it", path);
+			rc = -1;
+		} else if (rc == 0 && (why = plugin_trusted(&st, 0)) != NULL) {
+			*err = xprintf("%s: %s", path, why);
+			rc = -1;
+		}
 		if (rc == 0 && plugin_load(path, err) != 0)
 			rc = -1;
 		free(path);

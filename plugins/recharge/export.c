@@ -312,15 +312,37 @@ rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
 	return 0;
 }
 
-/* One CSV field, quoted when it holds a comma, quote or line break. */
+/* A plain decimal number, such as -12.50: safe in a spreadsheet. */
+static int
+rc_csv_number(const char *v)
+{
+	const char *p = v + (*v == '-');
+
+	if (*p < '0' || *p > '9')
+		return 0;
+	p += strspn(p, "0123456789");
+	if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+		p += 1 + strspn(p + 1, "0123456789");
+	return *p == '\0';
+}
+
+/*
+ * One CSV field, quoted when it holds a comma, quote or line break. Text
+ * that a spreadsheet would run as a formula (it starts with =, +, -, @, a
+ * tab or a carriage return: a PO reference typed as "=HYPERLINK(...)")
+ * gets a leading apostrophe; plain numbers are left as they are.
+ */
 static void
 rc_csv_field(struct rc_buf *b, const char *v, int last)
 {
 	const char *p;
+	int formula;
 
 	v = v ? v : "";
-	if (strpbrk(v, ",\"\r\n") != NULL) {
-		rc_buf_add(b, "\"");
+	formula = *v != '\0' && strchr("=+-@\t\r", *v) != NULL &&
+	    !rc_csv_number(v);
+	if (formula || strpbrk(v, ",\"\r\n") != NULL) {
+		rc_buf_add(b, formula ? "\"'" : "\"");
 		for (p = v; *p != '\0'; p++)
 			rc_buf_add(b, *p == '"' ? "\"\"" : "%c", *p);
 		rc_buf_add(b, "\"");

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
-    symlinkSync, writeFileSync } from 'node:fs';
+    writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,7 +142,7 @@ export async function startServer({ plugins, dbSetup, args = [], env } = {}) {
 		mkdirSync(pluginsDir);
 		for (const p of plugins || []) {
 			const so = isAbsolute(p) ? p : join(TEST_PLUGINS, p.endsWith('.so') ? p : `${p}.so`);
-			symlinkSync(so, join(pluginsDir, basename(so)));
+			copyFileSync(so, join(pluginsDir, basename(so)));
 		}
 	}
 	const boundCli = (a, opts = {}) => cli(a, { db: dbPath, plugins: pluginsDir, ...opts });
