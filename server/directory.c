@@ -624,7 +624,8 @@ api_text(json_t *o, const char *key, char *buf, size_t len,
 		return buf;
 	}
 	if (buf != NULL && json_is_real(v)) {
-		snprintf(buf, len, "%.2f", json_real_value(v));
+		/* The decimal the client wrote, for the field's own parser. */
+		snprintf(buf, len, "%.15g", json_real_value(v));
 		return buf;
 	}
 	errs_add(e, key, "%s must be a string", key);

@@ -53,7 +53,9 @@ api_str(struct api_body *body, const char *name)
 		body->text[body->n] = xprintf("%lld",
 		    (long long)json_integer_value(v));
 	else if (json_is_real(v))
-		body->text[body->n] = xprintf("%.2f", json_real_value(v));
+		/* The decimal the client wrote (15 digits survive a double),
+		 * for the field's own parser: never rounded here. */
+		body->text[body->n] = xprintf("%.15g", json_real_value(v));
 	else
 		body->text[body->n] = xstrdup("?");
 	return body->text[body->n++];
