@@ -130,8 +130,19 @@ log_vmsg(int level, const char *prefix, const char *fmt, va_list ap)
 	if (k > 0)
 		n += (size_t)k;
 	k = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
-	if (k > 0)
-		n += (size_t)k;
+	if (k > 0) {
+		size_t i, end = n + (size_t)k;
+
+		if (end > sizeof line - 2)
+			end = sizeof line - 2;
+		/* One event, one line: a line break or other control byte
+		 * from a request (a login name, a path) cannot forge another
+		 * entry or drive a terminal. */
+		for (i = n; i < end; i++)
+			if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+				line[i] = '?';
+		n = end;
+	}
 	if (n > sizeof line - 2)
 		n = sizeof line - 2;
 	line[n++] = '\n';

@@ -30,13 +30,23 @@ rc_buf_add(struct rc_buf *b, const char *fmt, ...)
 	}
 }
 
-/* Appends text escaped for XML and HTML content and attributes. */
+/*
+ * Appends text escaped for XML and HTML content and attributes. XML 1.0
+ * has no way to write a control character but tab, line feed and carriage
+ * return, even as a reference, so any other becomes a space: a PO
+ * reference pasted with one still makes a valid e-invoice.
+ */
 void
 rc_buf_xml(struct rc_buf *b, const char *text)
 {
 	const char *p;
 
 	for (p = text ? text : ""; *p != '\0'; p++) {
+		if (((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' &&
+		    *p != '\r') || *p == 0x7f) {
+			rc_buf_add(b, " ");
+			continue;
+		}
 		switch (*p) {
 		case '&':
 			rc_buf_add(b, "&amp;");
