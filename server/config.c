@@ -57,6 +57,14 @@ const struct config_option config_options[] = {
 	    "failed sign-ins per account per minute before refusing"),
 	OPT(login_limit_address, CONFIG_INT, 1, 100000, "50",
 	    "failed sign-ins per client address per minute before refusing"),
+	OPT(job_threads, CONFIG_INT, 1, 64, "2",
+	    "background jobs (imports, invoice runs, what-if pricing) run at "
+	    "once; each holds a connection to the store"),
+	OPT(job_queue, CONFIG_INT, 1, 10000, "64",
+	    "background jobs that may wait for a thread before more are "
+	    "refused"),
+	OPT(jobs_per_person, CONFIG_INT, 1, 100, "3",
+	    "background jobs one person may have queued or running"),
 	OPT(login_queue, CONFIG_INT, 1, 1000, "16",
 	    "sign-ins waiting for their password check before more are "
 	    "answered 503 (checks run on one thread of their own)"),

@@ -178,6 +178,10 @@ main(int argc, char **argv)
 	if ((n = job_reap(db)) > 0)
 		log_warn("%d job%s the last server left unfinished marked failed",
 		    n, n == 1 ? "" : "s");
+	if (job_pool_start((int)cfg.job_threads) != 0) {
+		err = xstrdup("cannot start job threads");
+		goto fail;
+	}
 	if (worker_start(base, WORKER_GENERAL, 2, 0) != 0 ||
 	    worker_start(base, WORKER_PASSWORD, 1, (int)cfg.login_queue) != 0) {
 		err = xstrdup("cannot start worker threads");
@@ -213,6 +217,7 @@ main(int argc, char **argv)
 	if (left > 0)
 		log_warn("shutdown: %d job%s still running; their work is rolled "
 		    "back", left, left == 1 ? "" : "s");
+	job_pool_stop();
 	log_info("shutdown: done");
 	rc = 0;
 	goto out;

@@ -287,11 +287,14 @@ fees_whatif_cb(struct ep_req *r, void *arg)
 	 * administrators, the whole consortium. */
 	jarg = xprintf("%lld %s %s %s", (long long)r->who.org_id, period, name,
 	    r->who.roles & EP_ROLE_ADMIN ? "*" : r->who.org_code);
-	job = job_start(WHATIF_JOB, jarg);
+	job = job_start_for(r->who.person_id, WHATIF_JOB, jarg);
 	free(jarg);
 	if (job < 0) {
-		fees_page(r, 503, NULL, "The what-if could not be started; the "
-		    "server's log says why. Try again.", NULL);
+		fees_page(r, 503, NULL, job == EP_JOB_PERSON_BUSY ? "You already "
+		    "have jobs running. Wait for one to finish, then try the "
+		    "what-if again." : job == EP_JOB_FULL ? "The server is busy "
+		    "with other jobs. Try again in a minute." : "The what-if could "
+		    "not be started; the server's log says why. Try again.", NULL);
 		return;
 	}
 	snprintf(loc, sizeof loc, "/admin/fees/whatif/%lld", (long long)job);

@@ -1,4 +1,5 @@
-/* job.c: background jobs on their own threads, each with its own store. */
+/* job.c: background jobs on a fixed pool of threads, each job with its own
+ * connection to the store; at most a few queued per person. */
 #include "server.h"
 
 #include <pthread.h>
@@ -23,14 +24,21 @@ struct ep_job {
 	struct ep_db *db;
 	uint64_t last_progress;
 	char *failure;
+	struct ep_job *next;	/* in the queue */
 };
 
 static struct job_type *job_types;
 static size_t njob_types;
 static char *job_db_path;
-static atomic_int job_nrunning;
+static atomic_int job_nrunning;	/* queued or running */
 static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t job_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t job_wake = PTHREAD_COND_INITIALIZER;
+static struct ep_job *job_queue, *job_queue_tail;
+static int job_nqueued;
+static pthread_t *job_threads;
+static int job_nthreads;
+static int job_stopping;
 
 int
 job_add(struct ep_plugin *owner, const char *name, ep_job_fn fn, void *arg)
@@ -150,10 +158,10 @@ job_fail(ep_job *job, const char *message)
 	job->failure = xstrdup(message ? message : "failed");
 }
 
-static void *
-job_thread(void *arg)
+/* Runs one job on a pool thread, with a connection of its own. */
+static void
+job_run(struct ep_job *job)
 {
-	struct ep_job *job = arg;
 	char *err = NULL;
 	int rc;
 
@@ -184,39 +192,116 @@ out:
 	atomic_fetch_sub(&job_nrunning, 1);
 	pthread_cond_broadcast(&job_done);
 	pthread_mutex_unlock(&job_lock);
-	return NULL;
 }
 
-/* Queues a job by name and starts its thread; returns its id or -1. */
+/* A pool thread: takes queued jobs in order until the pool stops. */
+static void *
+job_thread(void *arg)
+{
+	struct ep_job *job;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&job_lock);
+		while (job_queue == NULL && !job_stopping)
+			pthread_cond_wait(&job_wake, &job_lock);
+		if (job_stopping) {
+			pthread_mutex_unlock(&job_lock);
+			return NULL;
+		}
+		job = job_queue;
+		job_queue = job->next;
+		if (job_queue == NULL)
+			job_queue_tail = NULL;
+		job_nqueued--;
+		pthread_mutex_unlock(&job_lock);
+		job_run(job);
+	}
+}
+
+/*
+ * Starts the pool: however many jobs are asked for, no more than nthreads
+ * run at once (each holds a connection and may hold a fee engine), and no
+ * more than cfg.job_queue wait.
+ */
+int
+job_pool_start(int nthreads)
+{
+	int i;
+
+	job_stopping = 0;
+	job_threads = xcalloc((size_t)nthreads, sizeof *job_threads);
+	for (i = 0; i < nthreads; i++) {
+		if (pthread_create(&job_threads[i], NULL, job_thread, NULL) != 0)
+			break;
+	}
+	job_nthreads = i;
+	return i > 0 ? 0 : -1;
+}
+
+/* The jobs a person has queued or running. */
+static int64_t
+job_count_for(struct ep_db *db, int64_t person_id)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT count(*) FROM jobs WHERE "
+	    "person_id = ? AND state IN ('queued', 'running')");
+	int64_t n = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, person_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+/*
+ * Queues a job by name for a person (0: for nobody in particular); the
+ * pool runs it when a thread is free. Its id, or EP_JOB_ERROR, or
+ * EP_JOB_PERSON_BUSY when the person already has cfg.jobs_per_person
+ * queued or running, or EP_JOB_FULL when the queue is full.
+ */
 int64_t
-job_start(const char *name, const char *arg)
+job_start_for(int64_t person_id, const char *name, const char *arg)
 {
 	const struct job_type *type = NULL;
 	struct ep_db *db = http_db();
 	struct ep_job *job;
-	pthread_attr_t attr;
-	pthread_t t;
 	sqlite3_stmt *s;
 	size_t i;
+	int full;
 
 	for (i = 0; i < njob_types; i++) {
 		if (strcmp(job_types[i].name, name) == 0)
 			type = &job_types[i];
 	}
-	if (type == NULL || db == NULL || job_db_path == NULL) {
+	if (type == NULL || db == NULL || job_db_path == NULL ||
+	    job_nthreads == 0) {
 		log_error("job: cannot start %s: %s", name, type == NULL ?
-		    "no such job" : "no store");
-		return -1;
+		    "no such job" : job_nthreads == 0 ? "no job threads" :
+		    "no store");
+		return EP_JOB_ERROR;
 	}
-	s = db_stmt(db, "INSERT INTO jobs (name, arg) VALUES (?, ?)");
+	if (person_id > 0 && job_count_for(db, person_id) >= cfg.jobs_per_person)
+		return EP_JOB_PERSON_BUSY;
+	pthread_mutex_lock(&job_lock);
+	full = job_stopping || job_nqueued >= cfg.job_queue;
+	pthread_mutex_unlock(&job_lock);
+	if (full)
+		return EP_JOB_FULL;
+	s = db_stmt(db, "INSERT INTO jobs (name, arg, person_id) VALUES (?, ?, "
+	    "?)");
 	if (s == NULL)
-		return -1;
+		return EP_JOB_ERROR;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, arg ? arg : "", -1, SQLITE_STATIC);
+	if (person_id > 0)
+		sqlite3_bind_int64(s, 3, person_id);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		log_error("job: cannot queue %s: %s", name, db_errmsg(db));
 		sqlite3_reset(s);
-		return -1;
+		return EP_JOB_ERROR;
 	}
 	sqlite3_reset(s);
 	job = xcalloc(1, sizeof *job);
@@ -224,21 +309,27 @@ job_start(const char *name, const char *arg)
 	job->type = type;
 	job->arg = xstrdup(arg ? arg : "");
 	atomic_fetch_add(&job_nrunning, 1);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, job_thread, job) != 0) {
-		atomic_fetch_sub(&job_nrunning, 1);
-		log_error("job: cannot start a thread for %s", name);
-		free(job->arg);
-		free(job);
-		pthread_attr_destroy(&attr);
-		return -1;
-	}
-	pthread_attr_destroy(&attr);
+	pthread_mutex_lock(&job_lock);
+	if (job_queue_tail != NULL)
+		job_queue_tail->next = job;
+	else
+		job_queue = job;
+	job_queue_tail = job;
+	job_nqueued++;
+	pthread_cond_signal(&job_wake);
+	pthread_mutex_unlock(&job_lock);
 	return job->id;
 }
 
-/* Waits for running jobs, at most timeout_ms; returns how many still run. */
+/* Queues a job for nobody in particular. */
+int64_t
+job_start(const char *name, const char *arg)
+{
+	return job_start_for(0, name, arg);
+}
+
+/* Stops queued jobs from starting and waits for running ones, at most
+ * timeout_ms; returns how many still run. */
 int
 job_wait_all(int64_t timeout_ms)
 {
@@ -253,11 +344,50 @@ job_wait_all(int64_t timeout_ms)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&job_lock);
-	while (atomic_load(&job_nrunning) > 0) {
+	job_stopping = 1;	/* no queued job starts from here */
+	pthread_cond_broadcast(&job_wake);
+	while (atomic_load(&job_nrunning) > job_nqueued) {
 		if (pthread_cond_timedwait(&job_done, &job_lock, &deadline) != 0)
 			break;
 	}
-	left = atomic_load(&job_nrunning);
+	left = atomic_load(&job_nrunning) - job_nqueued;
 	pthread_mutex_unlock(&job_lock);
 	return left;
+}
+
+/*
+ * Stops the pool once its running jobs are done (job_wait_all first).
+ * Jobs still queued stay queued in the store; the next server's
+ * job_reap fails them, saying so. Threads still running are left to end
+ * with the process.
+ */
+void
+job_pool_stop(void)
+{
+	struct ep_job *job, *next;
+	int i, busy;
+
+	pthread_mutex_lock(&job_lock);
+	job_stopping = 1;
+	pthread_cond_broadcast(&job_wake);
+	job = job_queue;
+	job_queue = job_queue_tail = NULL;
+	atomic_fetch_sub(&job_nrunning, job_nqueued);
+	job_nqueued = 0;
+	busy = atomic_load(&job_nrunning);
+	pthread_mutex_unlock(&job_lock);
+	for (; job != NULL; job = next) {
+		next = job->next;
+		free(job->arg);
+		free(job);
+	}
+	for (i = 0; i < job_nthreads; i++) {
+		if (busy == 0)
+			pthread_join(job_threads[i], NULL);
+		else
+			pthread_detach(job_threads[i]);
+	}
+	free(job_threads);
+	job_threads = NULL;
+	job_nthreads = 0;
 }

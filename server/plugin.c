@@ -309,6 +309,12 @@ host_req_file(ep_req *r, const char *name, const char **data, size_t *len)
 	    name, data, len);
 }
 
+static int64_t
+host_job_start_as(ep_req *r, const char *name, const char *arg)
+{
+	return job_start_for(r->authed ? r->who.person_id : 0, name, arg);
+}
+
 static ep_page *
 host_page_begin(ep_req *r, const char *title, const ep_errors *e)
 {
@@ -805,6 +811,7 @@ const struct ep_host host_table = {
 	.audit_as = host_audit_as,
 	.req_file = host_req_file,
 	.today = london_today,
+	.job_start_as = host_job_start_as,
 	.page_begin = host_page_begin,
 	.page_end = host_page_end,
 	.page_message = page_message,

@@ -29,6 +29,11 @@ extern "C" {
 #define EP_ABI_MINOR 4
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
+/* What job_start_as answers when it does not start a job. */
+#define EP_JOB_ERROR (-1)
+#define EP_JOB_PERSON_BUSY (-2)
+#define EP_JOB_FULL (-3)
+
 #define EP_PLUGIN_ENTRY expertpool_plugin
 #define EP_PLUGIN_ENTRY_NAME "expertpool_plugin"
 
@@ -198,7 +203,8 @@ struct ep_host {
 	int (*db_changes)(ep_db *db);
 	const char *(*db_errmsg)(ep_db *db);
 
-	/* Jobs: start one by name (returns its id, or -1), report progress. */
+	/* Jobs: start one by name (returns its id, or -1: busy or an error;
+	 * job_start_as says which), report progress. */
 	int64_t (*job_start)(const char *name, const char *arg);
 	void (*job_progress)(ep_job *job, int64_t done, int64_t total);
 	void (*job_fail)(ep_job *job, const char *message);
@@ -306,6 +312,11 @@ struct ep_host {
 	 * Dates of entries, issues, due days and months are London dates;
 	 * stored instants stay UTC. */
 	void (*today)(char out[11]);
+	/* ABI 1.4: a job for the person the request is from, which counts
+	 * against their limit of jobs queued or running. Its id, or
+	 * EP_JOB_ERROR, EP_JOB_PERSON_BUSY (they have too many: tell them to
+	 * wait for one), EP_JOB_FULL (the server has too many: try later). */
+	int64_t (*job_start_as)(ep_req *r, const char *name, const char *arg);
 };
 
 /* True when the running host's table has the member. */

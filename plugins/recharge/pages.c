@@ -146,9 +146,18 @@ rc_run_post_cb(ep_req *r, void *arg)
 		h->errors_free(e);
 		return;
 	}
-	if ((job = h->job_start("recharge-run", period)) < 0) {
-		h->page_message(r, 500, "Sorry, there is a problem", "The run could "
-		    "not be started. Try again.");
+	if ((job = h->job_start_as(r, "recharge-run", period)) < 0) {
+		if (job == EP_JOB_ERROR)
+			h->page_message(r, 500, "Sorry, there is a problem", "The "
+			    "run could not be started. Try again.");
+		else {
+			h->reply_header(r, "Retry-After", "30");
+			h->page_message(r, 503, "The run could not start yet",
+			    job == EP_JOB_PERSON_BUSY ? "You already have jobs "
+			    "running. Wait for one to finish, then start the run "
+			    "again." : "The server is busy with other jobs. Try "
+			    "again in a minute.");
+		}
 		return;
 	}
 	snprintf(loc, sizeof loc, "/invoices/run?job=%lld", (long long)job);

@@ -170,11 +170,17 @@ ts_import_post_cb(ep_req *r, void *arg)
 	 * owner query, and names the person, whose page alone it is. */
 	snprintf(jarg, sizeof jarg, "%lld %lld %lld", (long long)org,
 	    (long long)person, (long long)upload);
-	if (upload < 0 || (job = h->job_start(TS_IMPORT_JOB, jarg)) < 0) {
+	if (upload < 0 || (job = h->job_start_as(r, TS_IMPORT_JOB, jarg)) < 0) {
 		if (upload >= 0)
 			ts_upload_remove(h->req_db(r), upload);
-		h->page_message(r, 503, "Sorry, there is a problem", "The import "
-		    "could not be started. Try again.");
+		if (upload >= 0 && job == EP_JOB_PERSON_BUSY) {
+			h->reply_header(r, "Retry-After", "30");
+			h->page_message(r, 503, "Your earlier imports are still "
+			    "running", "Wait for one of them to finish, then upload "
+			    "this file again.");
+		} else
+			h->page_message(r, 503, "Sorry, there is a problem", "The "
+			    "import could not be started. Try again in a minute.");
 		return;
 	}
 	snprintf(loc, sizeof loc, "/timesheet/import/%lld", (long long)job);
