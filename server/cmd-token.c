@@ -12,9 +12,11 @@ cmd_token_create(struct ep_db *db, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "days", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *login = NULL, *label = "";
+	int64_t days = cfg.token_days;
 	struct audit_actor actor;
 	char token[80], idtext[24];
 	int64_t person, id, org = 0;
@@ -26,6 +28,13 @@ cmd_token_create(struct ep_db *db, int argc, char **argv)
 		switch (c) {
 		case 'u': login = optarg; break;
 		case 'l': label = optarg; break;
+		case 'd':
+			if (parse_int64(optarg, 1, 366, &days) != 0) {
+				fprintf(stderr, "expertpool: token create: --days: "
+				    "a whole number of days from 1 to 366\n");
+				return CMD_ERROR;
+			}
+			break;
 		default: return cmd_usage("token");
 		}
 	}
@@ -43,15 +52,16 @@ cmd_token_create(struct ep_db *db, int argc, char **argv)
 	audit_actor_cli(&actor);
 	if (db_begin(db) != 0)
 		return CMD_ERROR;
-	if (apitoken_create(db, person, label, token, sizeof token, &id) != 0)
+	if (apitoken_create(db, person, label, days, token, sizeof token,
+	    &id) != 0)
 		goto fail;
 	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
 	if (audit_record(db, &actor, "create", "api-token", idtext, org,
 	    "{}") != 0 || db_commit(db) != 0)
 		goto fail;
 	printf("%s\n", token);
-	fprintf(stderr, "token %lld for %s: shown once, keep it safe\n",
-	    (long long)id, login);
+	fprintf(stderr, "token %lld for %s, for %lld days: shown once, keep it "
+	    "safe\n", (long long)id, login, (long long)days);
 	return CMD_OK;
 fail:
 	db_rollback(db);
@@ -64,18 +74,19 @@ static int
 cmd_token_list(struct ep_db *db)
 {
 	sqlite3_stmt *s = db_stmt(db, "SELECT t.id, p.login, t.label, "
-	    "t.created_at, coalesce(t.revoked_at, '-') FROM api_tokens t JOIN "
-	    "people p ON p.id = t.person_id ORDER BY t.id");
+	    "t.created_at, coalesce(t.expires_at, '-'), coalesce(t.revoked_at, "
+	    "'-') FROM api_tokens t JOIN people p ON p.id = t.person_id ORDER BY "
+	    "t.id");
 
 	if (s == NULL)
 		return CMD_ERROR;
-	printf("%-4s %-20s %-20s %-20s %s\n", "ID", "USER", "LABEL", "CREATED",
-	    "REVOKED");
+	printf("%-4s %-20s %-20s %-20s %-20s %s\n", "ID", "USER", "LABEL",
+	    "CREATED", "EXPIRES", "REVOKED");
 	while (sqlite3_step(s) == SQLITE_ROW)
-		printf("%-4lld %-20s %-20s %-20s %s\n",
+		printf("%-4lld %-20s %-20s %-20s %-20s %s\n",
 		    (long long)sqlite3_column_int64(s, 0), sqlite3_column_text(s, 1),
 		    sqlite3_column_text(s, 2), sqlite3_column_text(s, 3),
-		    sqlite3_column_text(s, 4));
+		    sqlite3_column_text(s, 4), sqlite3_column_text(s, 5));
 	sqlite3_reset(s);
 	return CMD_OK;
 }
@@ -127,7 +138,7 @@ cmd_token_exec(struct ep_db *db, int argc, char **argv)
 
 const struct cmd_entry cmd_token_entry = {
 	.name = "token",
-	.usage = "create --user LOGIN [--label TEXT] | list | revoke ID",
+	.usage = "create --user LOGIN [--label TEXT] [--days N] | list | revoke ID",
 	.help = "create (shown once), list or revoke API bearer tokens",
 	.needs_db = 1,
 	.exec = cmd_token_exec,

@@ -65,6 +65,8 @@ const struct config_option config_options[] = {
 	    "refused"),
 	OPT(jobs_per_person, CONFIG_INT, 1, 100, "3",
 	    "background jobs one person may have queued or running"),
+	OPT(token_days, CONFIG_INT, 1, 366, "90",
+	    "days an API token lasts unless made with --days"),
 	OPT(login_queue, CONFIG_INT, 1, 1000, "16",
 	    "sign-ins waiting for their password check before more are "
 	    "answered 503 (checks run on one thread of their own)"),

@@ -225,11 +225,12 @@ person_id_by_login(struct ep_db *db, const char *login)
 	return id;
 }
 
-/* Runs one UPDATE on a person plus its audit event, in one transaction. */
+/* Runs one UPDATE on a person plus its audit event, in one transaction;
+ * the person's sessions end, and with end_tokens their API tokens. */
 static int
 person_change(struct ep_db *db, const struct audit_actor *actor,
     int64_t person_id, const char *sql, const char *text_arg,
-    const char *action, const char *summary)
+    const char *action, const char *summary, int end_tokens)
 {
 	sqlite3_stmt *s;
 	char login[80] = "";
@@ -262,6 +263,7 @@ person_change(struct ep_db *db, const struct audit_actor *actor,
 	}
 	sqlite3_reset(s);
 	if (session_end_person(db, person_id) != 0 ||
+	    (end_tokens && apitoken_revoke_person(db, person_id) != 0) ||
 	    audit_record(db, actor, action, "person", login, org_id,
 	    summary) != 0)
 		goto rollback;
@@ -271,7 +273,8 @@ rollback:
 	return -1;
 }
 
-/* Sets a new password; every session of the person ends. */
+/* Sets a new password; every session and API token of the person ends:
+ * whoever knew the old one may have made them. */
 int
 person_set_password(struct ep_db *db, const struct audit_actor *actor,
     int64_t person_id, const char *password, struct form_errors *e)
@@ -287,7 +290,7 @@ person_set_password(struct ep_db *db, const struct audit_actor *actor,
 	}
 	if (person_change(db, actor, person_id,
 	    "UPDATE people SET password_hash = ? WHERE id = ?", hash,
-	    "password", "{\"password\":\"changed\"}") != 0) {
+	    "password", "{\"password\":\"changed\"}", 1) != 0) {
 		errs_add(e, "password", "The password could not be saved");
 		return -1;
 	}
@@ -319,5 +322,5 @@ person_disable(struct ep_db *db, const struct audit_actor *actor,
 {
 	return person_change(db, actor, person_id,
 	    "UPDATE people SET disabled = 1 WHERE id = ?", NULL, "disable",
-	    "{\"after\":{\"disabled\":true}}");
+	    "{\"after\":{\"disabled\":true}}", 1);
 }

@@ -72,6 +72,7 @@ struct config {
 	int64_t job_threads;
 	int64_t job_queue;
 	int64_t jobs_per_person;
+	int64_t token_days;
 	char *assets;
 	char *sendmail;
 	int64_t requesters_choose;
@@ -312,7 +313,8 @@ int session_lookup(struct ep_db *db, const char *token, struct principal *who);
 int session_end(struct ep_db *db, int64_t session_id);
 int session_end_person(struct ep_db *db, int64_t person_id);
 int apitoken_create(struct ep_db *db, int64_t person_id, const char *label,
-    char *token, size_t len, int64_t *id);
+    int64_t days, char *token, size_t len, int64_t *id);
+int apitoken_revoke_person(struct ep_db *db, int64_t person_id);
 int apitoken_lookup(struct ep_db *db, const char *token, struct principal *who);
 
 /* org.c */

@@ -164,10 +164,11 @@ session_end_person(struct ep_db *db, int64_t person_id)
 	return rc;
 }
 
-/* Creates an API token for a person; the token is shown once. */
+/* Creates an API token for a person, ending after days; the token is
+ * shown once. */
 int
 apitoken_create(struct ep_db *db, int64_t person_id, const char *label,
-    char *token, size_t len, int64_t *id)
+    int64_t days, char *token, size_t len, int64_t *id)
 {
 	unsigned char h[TOKEN_HASH_BYTES];
 	sqlite3_stmt *s;
@@ -175,20 +176,39 @@ apitoken_create(struct ep_db *db, int64_t person_id, const char *label,
 
 	token_new(token, len, "ept_");
 	token_hash(h, token);
-	s = db_stmt(db, "INSERT INTO api_tokens (token_hash, person_id, label) "
-	    "VALUES (?, ?, ?)");
+	s = db_stmt(db, "INSERT INTO api_tokens (token_hash, person_id, label, "
+	    "expires_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', "
+	    "'+' || ? || ' days'))");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, h, sizeof h, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, person_id);
 	sqlite3_bind_text(s, 3, label ? label : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, days);
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
 	sqlite3_reset(s);
 	*id = sqlite3_last_insert_rowid(db->sql);
 	return rc;
 }
 
-/* Finds the person behind a bearer token that is not revoked. */
+/* Revokes every live token of a person: their password changed. */
+int
+apitoken_revoke_person(struct ep_db *db, int64_t person_id)
+{
+	sqlite3_stmt *s = db_stmt(db, "UPDATE api_tokens SET revoked_at = "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE person_id = ? AND "
+	    "revoked_at IS NULL");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, person_id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Finds the person behind a bearer token neither revoked nor expired. */
 int
 apitoken_lookup(struct ep_db *db, const char *token, struct principal *who)
 {
@@ -199,7 +219,8 @@ apitoken_lookup(struct ep_db *db, const char *token, struct principal *who)
 	token_hash(h, token);
 	s = db_stmt(db, PRINCIPAL_COLUMNS " FROM api_tokens t JOIN people p ON "
 	    "p.id = t.person_id JOIN organisations o ON o.id = p.org_id WHERE "
-	    "t.token_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0");
+	    "t.token_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0 AND "
+	    "t.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, h, sizeof h, SQLITE_STATIC);
