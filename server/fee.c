@@ -21,6 +21,14 @@
 #define FEE_ERROR_SLACK ((size_t)1 << 20)
 #define FEE_CALL_BUDGET 1000000
 #define FEE_LOAD_BUDGET 50000000
+/* Work done inside C functions (string matching, copying, sorting), which
+ * no count hook sees, is metered in steps: a call's budget of steps is 16
+ * per instruction of its budget, at most FEE_CWORK_MAX. */
+#define FEE_CWORK_PER_INSN 16
+#define FEE_CWORK_MAX ((uint64_t)1 << 26)
+#define FEE_PATTERN_MAX 128	/* bytes in a pattern */
+#define FEE_PATTERN_REPS 4	/* *, + and - in a pattern */
+#define FEE_REP_MAX ((uint64_t)1 << 20) /* bytes string.rep may make */
 #define FEE_MAX_LINES 256
 #define FEE_MAX_SOURCE ((size_t)1 << 20)
 #define FEE_INTERN_SLOTS 1024	/* a power of two; refilled when half full */
@@ -157,6 +165,8 @@ struct fee_vm {
 	struct fee_ruleset *rs;
 	size_t mem;
 	size_t mem_limit;
+	uint64_t cwork;			/* C work steps this call, and its */
+	uint64_t cwork_limit;		/* budget (FEE_CWORK_PER_INSN) */
 	int spent;
 	int oom;
 	int in_error;
@@ -565,6 +575,10 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 	int st;
 
 	if (vm->depth == 0) {
+		vm->cwork = 0;
+		vm->cwork_limit = (uint64_t)budget * FEE_CWORK_PER_INSN;
+		if (vm->cwork_limit > FEE_CWORK_MAX)
+			vm->cwork_limit = FEE_CWORK_MAX;
 		vm->spent = 0;
 		vm->oom = 0;
 		vm->contract = 0;
@@ -803,6 +817,272 @@ fee_lua_require(lua_State *L)
 	return 1;
 }
 
+/*
+ * Charges n steps of work done in C to the call under way. Past its
+ * budget the call fails as if its instructions were spent, and, as with
+ * them, the hook then fires on every line so a pcall cannot carry on.
+ */
+static void
+fee_cwork(lua_State *L, uint64_t n, const char *what)
+{
+	struct fee_vm *vm = fee_vm_of(L);
+
+	vm->cwork = n > UINT64_MAX - vm->cwork ? UINT64_MAX : vm->cwork + n;
+	if (vm->cwork_limit == 0 || vm->cwork <= vm->cwork_limit)
+		return;
+	vm->spent = 1;
+	lua_sethook(L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+	luaL_error(L, "%s: work limit reached (%I steps in C this call)",
+	    what, (lua_Integer)vm->cwork_limit);
+}
+
+/* The length of argument i when it is a string, else 0. */
+static uint64_t
+fee_arg_len(lua_State *L, int i)
+{
+	size_t n = 0;
+
+	if (lua_type(L, i) == LUA_TSTRING)
+		lua_tolstring(L, i, &n);
+	return n;
+}
+
+/* a * b, saturating. */
+static uint64_t
+fee_mul_sat(uint64_t a, uint64_t b)
+{
+	return a != 0 && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+/*
+ * The most steps a Lua pattern can take over a subject of n bytes: each
+ * start (one when anchored), and for each variable repetition (*, + or
+ * -) each length it may try, so (n + 1) to the power (repetitions + 1),
+ * doubled for each ?.
+ * Refuses, naming what, a pattern too long or with too many repetitions.
+ */
+static uint64_t
+fee_pattern_cost(lua_State *L, const char *what, const char *p, size_t plen,
+    uint64_t n)
+{
+	/* Anchored (^, but for gmatch), a pattern has one start. */
+	uint64_t cost = plen > 0 && p[0] == '^' &&
+	    strcmp(what, "string.gmatch") != 0 ? 1 : n + 1;
+	int reps = 0, opt = 0;
+	size_t i;
+
+	if (plen > FEE_PATTERN_MAX)
+		luaL_error(L, "%s: a pattern of %d bytes at most, not %d", what,
+		    FEE_PATTERN_MAX, (int)plen);
+	for (i = 0; i < plen; i++) {
+		if (p[i] == '%') {
+			i++;
+			continue;
+		}
+		if (p[i] == '*' || p[i] == '+' || p[i] == '-')
+			reps++;
+		else if (p[i] == '?')
+			opt++;
+	}
+	if (reps > FEE_PATTERN_REPS)
+		luaL_error(L, "%s: a pattern with %d repetitions (*, + or -) at "
+		    "most, not %d", what, FEE_PATTERN_REPS, reps);
+	while (reps-- > 0)
+		cost = fee_mul_sat(cost, n + 1);
+	while (opt-- > 0)
+		cost = fee_mul_sat(cost, 2);
+	return cost;
+}
+
+enum fee_meter {
+	FEE_METER_TEXT,		/* work as long as its strings */
+	FEE_METER_PATTERN,	/* find, match, gmatch, gsub */
+	FEE_METER_REP,		/* string.rep: as long as what it makes */
+	FEE_METER_TABLE,	/* table functions: as long as the table */
+	FEE_METER_SORT,		/* table.sort: n log n */
+	FEE_METER_MOVE		/* table.move: as many as it moves */
+};
+
+/*
+ * A library function as scripts see it: upvalue 1 the function, 2 its
+ * name, 3 its kind of work (enum fee_meter). Charges the work first, so
+ * a call that would take too long never starts.
+ */
+static int
+fee_lua_metered(lua_State *L)
+{
+	const char *what = lua_tostring(L, lua_upvalueindex(2));
+	int kind = (int)lua_tointeger(L, lua_upvalueindex(3)), i;
+	int top = lua_gettop(L);
+	uint64_t cost = 1, n;
+	size_t plen;
+	const char *p;
+
+	switch (kind) {
+	case FEE_METER_PATTERN:
+		n = fee_arg_len(L, 1);
+		p = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &plen) :
+		    NULL;
+		if (p == NULL || (strcmp(what, "string.find") == 0 &&
+		    lua_toboolean(L, 4)))
+			cost = n + fee_arg_len(L, 2) + 1;
+		else
+			cost = fee_pattern_cost(L, what, p, plen, n);
+		cost += fee_arg_len(L, 3);
+		break;
+	case FEE_METER_REP:
+		n = lua_isinteger(L, 2) && lua_tointeger(L, 2) > 0 ?
+		    (uint64_t)lua_tointeger(L, 2) : 0;
+		cost = fee_mul_sat(n, fee_arg_len(L, 1) + fee_arg_len(L, 3));
+		if (cost > FEE_REP_MAX) {
+			fee_vm_of(L)->spent = 1;	/* a limit, as fee_cwork's */
+			lua_sethook(L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+			luaL_error(L, "%s: would make more than %I bytes", what,
+			    (lua_Integer)FEE_REP_MAX);
+		}
+		break;
+	case FEE_METER_TABLE:
+	case FEE_METER_SORT:
+		n = lua_type(L, 1) == LUA_TTABLE ? lua_rawlen(L, 1) : 0;
+		cost = n + 1;
+		if (kind == FEE_METER_SORT)	/* n log n compares */
+			for (; n > 1; n >>= 1)
+				cost += lua_rawlen(L, 1);
+		break;
+	case FEE_METER_MOVE:
+		if (lua_isinteger(L, 2) && lua_isinteger(L, 3) &&
+		    lua_tointeger(L, 3) >= lua_tointeger(L, 2))
+			cost = (uint64_t)lua_tointeger(L, 3) -
+			    (uint64_t)lua_tointeger(L, 2) + 1;
+		break;
+	default:
+		for (i = 1; i <= top; i++)
+			cost += fee_arg_len(L, i);
+	}
+	fee_cwork(L, cost, what);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, top, LUA_MULTRET);
+	if (kind == FEE_METER_TABLE && lua_type(L, 1) == LUA_TSTRING)
+		fee_cwork(L, fee_arg_len(L, 1), what);	/* concat's result */
+	return lua_gettop(L);
+}
+
+/* The kind of work a library function does, for fee_lua_metered. */
+static enum fee_meter
+fee_meter_kind(const char *lib, const char *name)
+{
+	static const char *const patterns[] = { "find", "match", "gmatch",
+	    "gsub", NULL };
+	const char *const *p;
+
+	if (strcmp(lib, "table") == 0)
+		return strcmp(name, "sort") == 0 ? FEE_METER_SORT :
+		    strcmp(name, "move") == 0 ? FEE_METER_MOVE : FEE_METER_TABLE;
+	if (strcmp(lib, "string") == 0) {
+		for (p = patterns; *p != NULL; p++)
+			if (strcmp(name, *p) == 0)
+				return FEE_METER_PATTERN;
+		if (strcmp(name, "rep") == 0)
+			return FEE_METER_REP;
+	}
+	return FEE_METER_TEXT;
+}
+
+/* Replaces every function of library table at -1 with its metered self. */
+static void
+fee_meter_all(lua_State *L, const char *lib)
+{
+	int t = lua_gettop(L);
+
+	lua_pushnil(L);
+	while (lua_next(L, t) != 0) {
+		if (lua_type(L, -1) != LUA_TFUNCTION ||
+		    lua_type(L, -2) != LUA_TSTRING) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushfstring(L, "%s.%s", lib, lua_tostring(L, -2));
+		lua_pushinteger(L, fee_meter_kind(lib, lua_tostring(L, -3)));
+		lua_pushcclosure(L, fee_lua_metered, 3);
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, t);	/* an existing field: next() goes on */
+	}
+}
+
+/* __newindex of a read-only library: says which. */
+static int
+fee_lua_read_only_set(lua_State *L)
+{
+	return luaL_error(L, "%s is read-only", lua_tostring(L,
+	    lua_upvalueindex(1)));
+}
+
+/*
+ * setmetatable for scripts: a finalizer (__gc) would run with hooks off,
+ * unbounded, whenever the collector chose, so a metatable with one is
+ * refused.
+ */
+static int
+fee_lua_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE &&
+	    lua_getfield(L, 2, "__gc") != LUA_TNIL)
+		return luaL_error(L, "setmetatable: a finalizer (__gc) is not "
+		    "allowed in fee rules");
+	lua_settop(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 2, 1);
+	return 1;
+}
+
+/* The library table at -1 made read-only: a proxy that reads through. */
+static void
+fee_read_only(lua_State *L, const char *lib)
+{
+	lua_newtable(L);		/* proxy */
+	lua_createtable(L, 0, 3);	/* its metatable */
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "__index");
+	lua_pushstring(L, lib);
+	lua_pushcclosure(L, fee_lua_read_only_set, 1);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	lua_remove(L, -2);
+}
+
+/*
+ * Gives strings a metatable of their own: methods from the library proxy
+ * at -1, the arithmetic metamethods Lua 5.4 coerces strings with ("10" +
+ * 0) from the library's, and none of it visible to getmetatable.
+ */
+static void
+fee_string_metatable(lua_State *L)
+{
+	static const char *const arith[] = { "__add", "__sub", "__mul",
+	    "__mod", "__pow", "__div", "__idiv", "__unm", NULL };
+	const char *const *a;
+
+	lua_pushliteral(L, "");
+	if (!lua_getmetatable(L, -1))
+		lua_newtable(L);
+	lua_createtable(L, 0, 10);
+	for (a = arith; *a != NULL; a++) {
+		lua_getfield(L, -2, *a);
+		lua_setfield(L, -2, *a);
+	}
+	lua_pushvalue(L, -4);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -3);
+	lua_pop(L, 2);
+}
+
 /* Copies the named fields of the table at -1 into a new table at -1. */
 static void
 fee_copy_fields(lua_State *L, const char *const *names)
@@ -839,17 +1119,32 @@ fee_build_base(lua_State *L, struct fee_vm *vm)
 
 	luaL_requiref(L, LUA_GNAME, luaopen_base, 0);
 	fee_copy_fields(L, base);
+	lua_getfield(L, -1, "setmetatable");
+	lua_pushcclosure(L, fee_lua_setmetatable, 1);
+	lua_setfield(L, -2, "setmetatable");
+	/* Libraries are metered copies behind read-only proxies; strings'
+	 * methods are the same proxy, and their metatable is hidden, so
+	 * getmetatable("").__index cannot reach the whole string library
+	 * (string.dump with it). */
 	luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
 	fee_copy_fields(L, string);
+	fee_meter_all(L, "string");
+	fee_read_only(L, "string");
+	fee_string_metatable(L);
 	lua_setfield(L, -2, "string");
 	luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
 	fee_copy_fields(L, table);
+	fee_meter_all(L, "table");
+	fee_read_only(L, "table");
 	lua_setfield(L, -2, "table");
 	luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 0);
 	fee_copy_fields(L, math);
+	fee_read_only(L, "math");
 	lua_setfield(L, -2, "math");
 	luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
 	fee_copy_fields(L, utf8);
+	fee_meter_all(L, "utf8");
+	fee_read_only(L, "utf8");
 	lua_setfield(L, -2, "utf8");
 	lua_pushcfunction(L, fee_lua_load);
 	lua_setfield(L, -2, "load");
@@ -1625,6 +1920,7 @@ fee_lua_next(lua_State *L)
 			vm->memo_pending = 1;
 	}
 	vm->out = &vm->batch_out[vm->batch_i++];
+	vm->cwork = 0;		/* each entry has a call's budget */
 	fee_lines_reset(vm->out, e->vat ? e->vat : 'S');
 	if (vm->batch_budget && !vm->fast && !vm->spent && !vm->oom)
 		lua_sethook(L, fee_hook, LUA_MASKCOUNT, FEE_CALL_BUDGET);

@@ -6,5 +6,10 @@ return { price = function(e, ctx, lines)
 	assert(math.random == nil and math.randomseed == nil)
 	assert(getmetatable(_ENV) == false)
 	assert(load("return io")() == nil)
+	-- Strings' metatable is hidden, its methods the allowed ones only,
+	-- the libraries read-only; coercion still works.
+	assert(getmetatable("") == false and ("x").dump == nil)
+	assert(not pcall(function() string.upper = nil end))
+	assert(("x"):rep(3) == "xxx" and ("7") + 1 == 8)
 	lines:add("allowed", 1, "each", 1, 1, "S")
 end }
