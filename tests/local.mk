@@ -103,6 +103,7 @@ EXTRA_DIST += tests/fuzz/corpus
 SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/backup.test \
+	tests/integration/calendars.test \
 	tests/integration/cli.test \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-terms.test \
