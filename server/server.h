@@ -375,6 +375,7 @@ struct expert_row {
 	int active;
 	char org_code[16];
 	char org_name[128];
+	char org_calendar[24];	/* the organisation's bank holidays */
 	char name[128];
 	char grade[16];
 	char login[72];
