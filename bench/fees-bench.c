@@ -249,7 +249,8 @@ shape_next(lua_State *L)
 	sh->cur->total = 0;
 	if (e->grade != sh->g.grade || e->basis != sh->g.basis ||
 	    e->vat != sh->g.vat || e->consumer != sh->g.consumer ||
-	    e->provider != sh->g.provider || e->agreement != sh->g.agreement) {
+	    e->provider != sh->g.provider || e->agreement != sh->g.agreement ||
+	    e->calendar != sh->g.calendar) {
 		sh->g = *e;
 		sh->new_group = 1;
 	}
@@ -275,8 +276,10 @@ shape_group(lua_State *L)
 	shape_push(L, sh, sh->g.consumer);
 	shape_push(L, sh, sh->g.provider);
 	lua_pushinteger(L, sh->g.agreement);
+	shape_push(L, sh, sh->g.calendar ? sh->g.calendar :
+	    "england-and-wales");
 	sh->new_group = 0;
-	return 6;
+	return 7;
 }
 
 /* Copies a string argument into a line's field; the bench's always fit. */

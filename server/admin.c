@@ -25,11 +25,11 @@ static void
 orgs_list_cb(struct ep_req *r, void *arg)
 {
 	static const char *heads[] = { "Code", "Name", "Kind", "VAT number",
-		"PO required", NULL };
+		"PO required", "Bank holidays", NULL };
 	struct evbuffer *b = page_begin(r, "Organisations", NULL);
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT id, code, name, kind, "
-	    "coalesce(vat_number, ''), po_required FROM organisations ORDER BY "
-	    "code");
+	    "coalesce(vat_number, ''), po_required, calendar FROM organisations "
+	    "ORDER BY code");
 
 	(void)arg;
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Organisations</h1>\n"
@@ -46,6 +46,8 @@ orgs_list_cb(struct ep_req *r, void *arg)
 		html_cell(b, (const char *)sqlite3_column_text(s, 4));
 		html_cell(b, (const char *)(sqlite3_column_int(s, 5) ?
 		    "Yes" : "No"));
+		html_cell(b, org_calendar_label((const char *)
+		    sqlite3_column_text(s, 6)));
 		html_printf(b, "</tr>\n");
 	}
 	if (s != NULL)
@@ -67,6 +69,11 @@ org_form(struct ep_req *r, int status, const struct form_errors *e)
 	    "govuk-input--width-10");
 	form_input(b, e, "name", "Name", NULL, "text", http_form(r, "name"), NULL);
 	form_select(b, e, "kind", "Kind", NULL, org_kinds, http_form(r, "kind"));
+	form_select(b, e, "calendar", "Bank holiday calendar", "The part of the "
+	    "UK the organisation's experts work in: their time on its bank "
+	    "holidays is priced out of hours", fee_calendars,
+	    http_form(r, "calendar") ? http_form(r, "calendar") :
+	    fee_calendars[0][0]);
 	form_textarea(b, e, "billing_address", "Billing address", NULL,
 	    http_form(r, "billing_address"));
 	form_input(b, e, "vat_number", "VAT number (optional)", "For example, "
@@ -102,6 +109,7 @@ org_create_cb(struct ep_req *r, void *arg)
 		.invoice_email = http_form(r, "invoice_email"),
 		.payment_terms = http_form(r, "payment_terms"),
 		.po_required = http_form(r, "po_required"),
+		.calendar = http_form(r, "calendar"),
 	};
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
@@ -125,7 +133,8 @@ org_view_cb(struct ep_req *r, void *arg)
 {
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT code, name, kind, "
 	    "billing_address, coalesce(vat_number, 'none'), invoice_email, "
-	    "payment_terms_days, po_required FROM organisations WHERE id = ?");
+	    "payment_terms_days, po_required, calendar FROM organisations WHERE "
+	    "id = ?");
 	struct evbuffer *b;
 	char terms[32];
 
@@ -150,6 +159,8 @@ org_view_cb(struct ep_req *r, void *arg)
 	html_summary_row(b, "Payment terms", terms);
 	html_summary_row(b, "Purchase order required",
 	    sqlite3_column_int(s, 7) ? "Yes" : "No");
+	html_summary_row(b, "Bank holiday calendar", org_calendar_label(
+	    (const char *)sqlite3_column_text(s, 8)));
 	html_printf(b, "</dl>\n");
 	sqlite3_reset(s);
 	page_end(r, b, 200);

@@ -12,6 +12,7 @@ struct quote_agreement {
 	char ruleset[65];
 	char consumer[16];
 	char provider[16];
+	char calendar[24];	/* the provider's; "" when none is named */
 	char vat;
 	char valid_from[11];
 	char valid_to[11];
@@ -107,7 +108,7 @@ fees_agreement(struct ep_db *db, int64_t id, struct quote_agreement *a)
 {
 	sqlite3_stmt *s = db_stmt(db,
 	    "SELECT a.ruleset, c.code, p.code, a.vat_category, a.valid_from, "
-	    "coalesce(a.valid_to, '') FROM agreements a "
+	    "coalesce(a.valid_to, ''), coalesce(p.calendar, '') FROM agreements a "
 	    "LEFT JOIN organisations c ON c.id = a.consumer_id "
 	    "LEFT JOIN organisations p ON p.id = a.provider_id WHERE a.id = ?");
 	int found;
@@ -129,6 +130,8 @@ fees_agreement(struct ep_db *db, int64_t id, struct quote_agreement *a)
 		    sqlite3_column_text(s, 4));
 		snprintf(a->valid_to, sizeof a->valid_to, "%s",
 		    sqlite3_column_text(s, 5));
+		snprintf(a->calendar, sizeof a->calendar, "%s",
+		    sqlite3_column_text(s, 6));
 	}
 	sqlite3_reset(s);
 	if (!found)
@@ -144,7 +147,7 @@ fees_save_quote(struct ep_db *db, int64_t agreement, const char *hash,
 {
 	sqlite3_stmt *s = db_stmt(db, "INSERT INTO fee_quotes (agreement_id, "
 	    "ruleset_hash, entry_date, minutes, activity, out_of_hours, grade, "
-	    "basis, total_pence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "basis, total_pence, calendar) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	int64_t id = -1;
 
 	if (s == NULL)
@@ -158,6 +161,7 @@ fees_save_quote(struct ep_db *db, int64_t agreement, const char *hash,
 	sqlite3_bind_text(s, 7, e->grade, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 8, e->basis, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, total);
+	sqlite3_bind_text(s, 10, e->calendar, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_DONE)
 		id = sqlite3_last_insert_rowid(db->sql);
 	sqlite3_reset(s);
@@ -183,8 +187,10 @@ fees_print_lines(const struct fee_lines *l)
 
 /*
  * fees quote --agreement ID --minutes N --date D --activity A --grade G
- * [--basis B] [--out-of-hours]: prices one entry under the agreement's
- * active rule set and records the quote.
+ * [--basis B] [--out-of-hours] [--calendar NAME]: prices one entry under
+ * the agreement's active rule set, in its provider's bank holiday
+ * calendar (--calendar where the agreement names no provider; England
+ * and Wales without it), and records the quote.
  */
 static int
 fees_quote(int argc, char **argv)
@@ -197,6 +203,7 @@ fees_quote(int argc, char **argv)
 		{ "grade", required_argument, NULL, 'g' },
 		{ "basis", required_argument, NULL, 'b' },
 		{ "out-of-hours", no_argument, NULL, 'o' },
+		{ "calendar", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct quote_agreement a;
@@ -205,7 +212,7 @@ fees_quote(int argc, char **argv)
 	struct ep_db *db = NULL;
 	struct fee_engine *fe = NULL;
 	struct fee_ruleset *rs;
-	const char *agreement = NULL, *minutes = NULL;
+	const char *agreement = NULL, *minutes = NULL, *calendar = NULL;
 	char *err = NULL, money[32];
 	int64_t id = 0, quote;
 	int c, st, rc = CMD_ERROR;
@@ -222,6 +229,7 @@ fees_quote(int argc, char **argv)
 		case 'g': e.grade = optarg; break;
 		case 'b': e.basis = optarg; break;
 		case 'o': e.out_of_hours = 1; break;
+		case 'c': calendar = optarg; break;
 		default: return cmd_usage("fees");
 		}
 	}
@@ -247,6 +255,11 @@ fees_quote(int argc, char **argv)
 		    e.activity == NULL ? "activity" : "grade");
 		return CMD_USAGE;
 	}
+	if (calendar != NULL && !fee_valid_calendar(calendar)) {
+		fprintf(stderr, "expertpool: fees quote: --calendar: must be "
+		    "england-and-wales, scotland or northern-ireland\n");
+		return CMD_USAGE;
+	}
 	if ((db = fees_db()) == NULL || (fe = fees_engine(db)) == NULL)
 		goto out;
 	if (fees_agreement(db, id, &a) != 0)
@@ -258,10 +271,19 @@ fees_quote(int argc, char **argv)
 		    a.valid_from, a.valid_to[0] ? a.valid_to : "open");
 		goto out;
 	}
+	if (calendar != NULL && a.calendar[0] != '\0' &&
+	    strcmp(calendar, a.calendar) != 0) {
+		fprintf(stderr, "expertpool: fees quote: --calendar: agreement "
+		    "%lld's provider %s keeps the %s calendar\n", (long long)id,
+		    a.provider, a.calendar);
+		goto out;
+	}
 	e.consumer = a.consumer;
 	e.provider = a.provider;
 	e.agreement = id;
 	e.vat = a.vat;
+	e.calendar = a.calendar[0] != '\0' ? a.calendar : calendar != NULL ?
+	    calendar : fee_calendars[0][0];
 	if ((rs = fee_ruleset(fe, a.ruleset, &err)) == NULL) {
 		rc = fees_fail("quote", FEE_E_NOTFOUND, err);
 		goto out;
@@ -277,9 +299,10 @@ fees_quote(int argc, char **argv)
 		    db_errmsg(db));
 		goto out;
 	}
-	printf("quote %lld: agreement %lld, %s for %s, rule set %s %s\n",
-	    (long long)quote, (long long)id, a.provider[0] ? a.provider : "-",
-	    a.consumer[0] ? a.consumer : "-", a.ruleset, fee_ruleset_hash(rs));
+	printf("quote %lld: agreement %lld, %s for %s, rule set %s %s, "
+	    "calendar %s\n", (long long)quote, (long long)id,
+	    a.provider[0] ? a.provider : "-", a.consumer[0] ? a.consumer : "-",
+	    a.ruleset, fee_ruleset_hash(rs), e.calendar);
 	fees_print_lines(&lines);
 	fees_money(money, sizeof money, lines.total);
 	printf("total %s (%lldp), VAT category %c\n", money,
@@ -407,8 +430,8 @@ cmd_fees_exec(struct ep_db *db, int argc, char **argv)
 const struct cmd_entry cmd_fees_entry = {
 	.name = "fees",
 	.usage = "check FILE | quote --agreement ID --minutes N --date "
-	    "YYYY-MM-DD --activity A --grade G [--basis B] [--out-of-hours] | "
-	    "whatif --period YYYY-MM --ruleset FILE",
+	    "YYYY-MM-DD --activity A --grade G [--basis B] [--out-of-hours] "
+	    "[--calendar NAME] | whatif --period YYYY-MM --ruleset FILE",
 	.help = "check a fee rule set, quote an entry, or re-price a past month "
 	    "with a candidate rule set",
 	.exec = cmd_fees_exec,

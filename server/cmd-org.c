@@ -17,6 +17,7 @@ cmd_org_add(struct ep_db *db, int argc, char **argv)
 		{ "email", required_argument, NULL, 'e' },
 		{ "terms", required_argument, NULL, 't' },
 		{ "po-required", required_argument, NULL, 'p' },
+		{ "calendar", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct org_input in = { 0 };
@@ -35,11 +36,18 @@ cmd_org_add(struct ep_db *db, int argc, char **argv)
 		case 'e': in.invoice_email = optarg; break;
 		case 't': in.payment_terms = optarg; break;
 		case 'p': in.po_required = optarg; break;
+		case 'c': in.calendar = optarg; break;
 		default: return cmd_usage("org");
 		}
 	}
 	if (optind != argc - 1)
 		return cmd_usage("org");
+	if (in.calendar != NULL && !fee_valid_calendar(in.calendar)) {
+		fprintf(stderr, "expertpool: org add: --calendar: must be "
+		    "england-and-wales, scotland or northern-ireland, not "
+		    "\"%s\"\n", in.calendar);
+		return CMD_USAGE;
+	}
 	in.code = argv[optind];
 	audit_actor_cli(&actor);
 	if (org_add(db, &actor, &in, &e, &id) != 0) {
@@ -55,18 +63,20 @@ static int
 cmd_org_list(struct ep_db *db)
 {
 	sqlite3_stmt *s = db_stmt(db, "SELECT code, kind, name, "
-	    "coalesce(vat_number, '-'), po_required, payment_terms_days "
-	    "FROM organisations ORDER BY code");
+	    "coalesce(vat_number, '-'), po_required, payment_terms_days, "
+	    "calendar FROM organisations ORDER BY code");
 
 	if (s == NULL)
 		return CMD_ERROR;
-	printf("%-12s %-9s %-14s %-3s %-5s %s\n", "CODE", "KIND", "VAT", "PO",
-	    "TERMS", "NAME");
+	printf("%-12s %-9s %-14s %-3s %-5s %-17s %s\n", "CODE", "KIND", "VAT",
+	    "PO", "TERMS", "CALENDAR", "NAME");
 	while (sqlite3_step(s) == SQLITE_ROW)
-		printf("%-12s %-9s %-14s %-3s %-5d %s\n", sqlite3_column_text(s, 0),
-		    sqlite3_column_text(s, 1), sqlite3_column_text(s, 3),
+		printf("%-12s %-9s %-14s %-3s %-5d %-17s %s\n",
+		    sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
+		    sqlite3_column_text(s, 3),
 		    sqlite3_column_int(s, 4) ? "yes" : "no",
-		    sqlite3_column_int(s, 5), sqlite3_column_text(s, 2));
+		    sqlite3_column_int(s, 5), sqlite3_column_text(s, 6),
+		    sqlite3_column_text(s, 2));
 	sqlite3_reset(s);
 	return CMD_OK;
 }
@@ -84,7 +94,8 @@ cmd_org_exec(struct ep_db *db, int argc, char **argv)
 const struct cmd_entry cmd_org_entry = {
 	.name = "org",
 	.usage = "add CODE --name NAME --kind KIND [--address TEXT] [--vat GB...] "
-	    "[--email ADDR] [--terms DAYS] [--po-required yes|no] | list",
+	    "[--email ADDR] [--terms DAYS] [--po-required yes|no] "
+	    "[--calendar england-and-wales|scotland|northern-ireland] | list",
 	.help = "add or list organisations",
 	.needs_db = 1,
 	.exec = cmd_org_exec,

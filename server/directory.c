@@ -553,6 +553,7 @@ api_expert(const struct expert_row *x, int window)
 	    x->org_name, "grade", x->grade, "weekly_capacity_minutes",
 	    (json_int_t)x->weekly, "capacity", hours, "active", x->active,
 	    "skills", skills);
+	json_object_set_new(o, "org_calendar", json_string(x->org_calendar));
 	if (window)
 		json_object_set_new(o, "free_minutes", json_integer(x->free));
 	return o;

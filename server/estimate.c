@@ -12,15 +12,19 @@ static const char *const estimate_grades[] = { "junior", "standard", "senior",
 /*
  * The agreement that prices a consumer's request on a date: its own
  * agreement in force (any provider: the expert is not chosen yet), else
- * the consortium-wide default.
+ * the consortium-wide default. The calendar is the agreement's provider's
+ * when it names one, else the consumer's own: most experts a council
+ * hires work in its part of the UK.
  */
 static int
 estimate_agreement(struct ep_db *db, int64_t consumer_id, const char *date,
     int64_t *id, char *ruleset, size_t len, char *vat, char *consumer_code,
-    size_t codelen)
+    size_t codelen, char *calendar, size_t calendarlen)
 {
 	sqlite3_stmt *s = db_stmt(db, "SELECT a.id, a.ruleset, a.vat_category, "
-	    "(SELECT code FROM organisations WHERE id = ?1) FROM agreements a "
+	    "(SELECT code FROM organisations WHERE id = ?1), coalesce((SELECT "
+	    "calendar FROM organisations WHERE id = a.provider_id), (SELECT "
+	    "calendar FROM organisations WHERE id = ?1)) FROM agreements a "
 	    "WHERE (a.consumer_id = ?1 OR a.consumer_id IS NULL) AND "
 	    "a.valid_from <= ?2 AND (a.valid_to IS NULL OR a.valid_to >= ?2) "
 	    "ORDER BY a.consumer_id IS NULL, a.valid_from DESC, a.id LIMIT 1");
@@ -35,6 +39,7 @@ estimate_agreement(struct ep_db *db, int64_t consumer_id, const char *date,
 		snprintf(ruleset, len, "%s", sqlite3_column_text(s, 1));
 		*vat = ((const char *)sqlite3_column_text(s, 2))[0];
 		snprintf(consumer_code, codelen, "%s", sqlite3_column_text(s, 3));
+		snprintf(calendar, calendarlen, "%s", sqlite3_column_text(s, 4));
 		rc = 0;
 	}
 	sqlite3_reset(s);
@@ -54,7 +59,7 @@ estimate_by_grade(struct ep_db *db, int64_t consumer_id, const char *area,
 	struct fee_ruleset *rs;
 	struct fee_lines lines = { 0 };
 	struct fee_entry e;
-	char ruleset[80], vat = 'S', consumer[16];
+	char ruleset[80], vat = 'S', consumer[16], calendar[24];
 	int64_t agreement;
 	char *err = NULL;
 	size_t i, n = 0;
@@ -62,7 +67,8 @@ estimate_by_grade(struct ep_db *db, int64_t consumer_id, const char *area,
 	(void)area;
 	if (fe == NULL || minutes <= 0 || !date_ok(date) ||
 	    estimate_agreement(db, consumer_id, date, &agreement, ruleset,
-	    sizeof ruleset, &vat, consumer, sizeof consumer) != 0)
+	    sizeof ruleset, &vat, consumer, sizeof consumer, calendar,
+	    sizeof calendar) != 0)
 		return 0;
 	if ((rs = fee_ruleset(fe, ruleset, &err)) == NULL) {
 		log_warn("estimate: rule set %s: %s", ruleset, err ? err : "?");
@@ -80,6 +86,7 @@ estimate_by_grade(struct ep_db *db, int64_t consumer_id, const char *area,
 		e.provider = "";
 		e.agreement = agreement;
 		e.vat = vat;
+		e.calendar = calendar;
 		if (fee_price(rs, &e, &lines, &err) != FEE_OK) {
 			log_warn("estimate: %s", err ? err : "pricing failed");
 			free(err);

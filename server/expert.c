@@ -720,7 +720,8 @@ expert_load_skills(struct ep_db *db, struct expert_row *x)
 }
 
 #define EXPERT_COLUMNS "x.id, x.org_id, o.code, o.name, x.name, x.grade, " \
-	"x.weekly_capacity_minutes, x.active, coalesce(p.login, '') FROM " \
+	"x.weekly_capacity_minutes, x.active, coalesce(p.login, ''), " \
+	"o.calendar FROM " \
 	"experts x JOIN organisations o ON o.id = x.org_id LEFT JOIN people p " \
 	"ON p.id = x.person_id"
 
@@ -737,6 +738,8 @@ expert_row_fill(sqlite3_stmt *s, struct expert_row *x)
 	x->weekly = sqlite3_column_int64(s, 6);
 	x->active = sqlite3_column_int(s, 7);
 	snprintf(x->login, sizeof x->login, "%s", sqlite3_column_text(s, 8));
+	snprintf(x->org_calendar, sizeof x->org_calendar, "%s",
+	    sqlite3_column_text(s, 9));
 }
 
 /* One expert with their skills; -1 when there is no such expert. */

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-/* The views the recharge plugin provides for this (its migration 4). */
+/* The views the recharge plugin provides for this (its migrations 4, 5). */
 static const char *const whatif_views[] = { "fee_priced_invoices",
 	"fee_priced_entries", "fee_priced_terms", NULL };
 
@@ -115,15 +115,39 @@ whatif_invoices(struct whatif *w, const char *party,
 	return FEE_OK;
 }
 
+/*
+ * Whether fee_priced_entries has the calendar each entry's invoice was
+ * priced with (recharge migration 5); a view without it stands for
+ * invoices priced in England and Wales, the only calendar there was.
+ */
+static int
+whatif_have_calendar(struct ep_db *db)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT count(*) FROM pragma_table_info("
+	    "'fee_priced_entries') WHERE name = 'calendar'");
+	int n = 0;
+
+	if (s == NULL)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n == 1;
+}
+
 /* Prices the invoice's entries into *subtotal, by engagement in w->engs. */
 static int
 whatif_entries(struct whatif *w, const struct whatif_invoice *inv,
     struct fee_whatif_row *row, int64_t *subtotal)
 {
-	sqlite3_stmt *s = db_stmt(w->db, "SELECT entry_id, engagement_id, "
-	    "entry_date, minutes, activity, out_of_hours, grade, basis, "
-	    "charged_pence FROM fee_priced_entries WHERE invoice_id = ? ORDER "
-	    "BY engagement_id, entry_id");
+	sqlite3_stmt *s = db_stmt(w->db, whatif_have_calendar(w->db) ?
+	    "SELECT entry_id, engagement_id, entry_date, minutes, activity, "
+	    "out_of_hours, grade, basis, charged_pence, calendar FROM "
+	    "fee_priced_entries WHERE invoice_id = ? ORDER BY engagement_id, "
+	    "entry_id" : "SELECT entry_id, engagement_id, entry_date, minutes, "
+	    "activity, out_of_hours, grade, basis, charged_pence, "
+	    "'england-and-wales' FROM fee_priced_entries WHERE invoice_id = ? "
+	    "ORDER BY engagement_id, entry_id");
 	struct fee_entry e;
 	char *perr = NULL;
 	int64_t eng;
@@ -148,6 +172,7 @@ whatif_entries(struct whatif *w, const struct whatif_invoice *inv,
 		e.out_of_hours = sqlite3_column_int(s, 5) != 0;
 		e.grade = whatif_text(s, 6);
 		e.basis = whatif_text(s, 7);
+		e.calendar = whatif_text(s, 9);
 		st = fee_price(w->rs, &e, &w->lines, &perr);
 		if (st != FEE_OK) {
 			*w->err = xprintf("entry %lld: %s",

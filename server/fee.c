@@ -61,6 +61,7 @@
 #define FEE_AS_DATE 0x2		/* YYYY-MM-DD */
 #define FEE_AS_BASIS 0x4	/* hourly, daily, fixed or capped */
 #define FEE_AS_ANY 0x8		/* consumer, provider, vat: anything */
+#define FEE_AS_CALENDAR 0x10	/* one of fee_calendars */
 
 /*
  * The entry's string fields, in the order nxt() checks them: those that
@@ -68,7 +69,7 @@
  */
 enum fee_field {
 	FEE_F_DATE, FEE_F_TODAY, FEE_F_ACTIVITY, FEE_F_GRADE, FEE_F_BASIS,
-	FEE_F_CONSUMER, FEE_F_PROVIDER, FEE_NFIELDS
+	FEE_F_CONSUMER, FEE_F_PROVIDER, FEE_F_CALENDAR, FEE_NFIELDS
 };
 
 /*
@@ -315,6 +316,31 @@ fee_valid_date(const char *s)
 	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return 0;
 	return 1;
+}
+
+/*
+ * The bank holiday calendars an organisation may keep, as the rules see
+ * them (e.calendar) and as people read them; the store's CHECK on
+ * organisations.calendar and plugin.h's one-letter codes follow this order.
+ */
+const char *const fee_calendars[][2] = {
+	{ "england-and-wales", "England and Wales" },
+	{ "scotland", "Scotland" },
+	{ "northern-ireland", "Northern Ireland" },
+	{ NULL, NULL },
+};
+
+/* One of fee_calendars. */
+int
+fee_valid_calendar(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && fee_calendars[i][0] != NULL; i++) {
+		if (strcmp(s, fee_calendars[i][0]) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* YYYY-MM, a month. */
@@ -1305,6 +1331,16 @@ fee_set_vat(lua_State *L, int t, char vat)
 	lua_setfield(L, t, "vat");
 }
 
+#define FEE_CALENDAR_ERROR "calendar: must be england-and-wales, scotland " \
+	"or northern-ireland"
+
+/* An entry's calendar as the rules see it: NULL is England and Wales. */
+static const char *
+fee_calendar_of(const struct fee_entry *e)
+{
+	return e->calendar != NULL ? e->calendar : fee_calendars[0][0];
+}
+
 /* Refuses an entry the caller should never have built, naming the field. */
 static int
 fee_entry_check(const struct fee_entry *e, char **err)
@@ -1326,6 +1362,8 @@ fee_entry_check(const struct fee_entry *e, char **err)
 		fee_set_error(err, "basis: must be hourly, daily, fixed or capped");
 	else if (e->vat != 0 && e->vat != 'S' && e->vat != 'O')
 		fee_set_error(err, "vat: must be S or O");
+	else if (e->calendar != NULL && !fee_valid_calendar(e->calendar))
+		fee_set_error(err, FEE_CALENDAR_ERROR);
 	else
 		return 0;
 	return -1;
@@ -1343,6 +1381,8 @@ fee_intern_ok(const char *s, size_t len, int as)
 	case FEE_AS_BASIS:
 		return strcmp(s, "hourly") == 0 || strcmp(s, "daily") == 0 ||
 		    strcmp(s, "fixed") == 0 || strcmp(s, "capped") == 0;
+	case FEE_AS_CALENDAR:
+		return fee_valid_calendar(s);
 	default:
 		return 1;
 	}
@@ -1363,6 +1403,7 @@ fee_fill_entry(lua_State *L, const struct fee_entry *e)
 	fee_set_text(L, t, "basis", e->basis);
 	fee_set_text(L, t, "consumer", e->consumer);
 	fee_set_text(L, t, "provider", e->provider);
+	fee_set_text(L, t, "calendar", fee_calendar_of(e));
 	fee_set_int(L, t, "agreement", e->agreement);
 }
 
@@ -1484,7 +1525,8 @@ fee_input_error(lua_State *L, struct fee_vm *vm, const char *msg)
 /*
  * The cache key of an entry: every input price sees (the entry's fields,
  * ctx.vat and ctx.today) as the driver hands them to Lua, padded to 8
- * bytes. 0 when a string is too long to be worth caching.
+ * bytes; the calendar as its index in fee_calendars (nxt() refuses any
+ * other). 0 when a string is too long to be worth caching.
  */
 static size_t
 fee_memo_key(const struct fee_entry *e, unsigned char *k)
@@ -1492,12 +1534,18 @@ fee_memo_key(const struct fee_entry *e, unsigned char *k)
 	const char *text[7] = { e->date, e->today ? e->today : e->date,
 	    e->activity, e->grade, e->basis, e->consumer, e->provider };
 	int64_t fixed[2] = { e->minutes, e->agreement };
+	const char *cal = fee_calendar_of(e);
 	size_t i, n, len;
 
 	memcpy(k, fixed, sizeof fixed);
 	n = sizeof fixed;
 	k[n++] = e->out_of_hours != 0;
 	k[n++] = (unsigned char)(e->vat ? e->vat : 'S');
+	for (i = 0; fee_calendars[i][0] != NULL; i++) {
+		if (strcmp(cal, fee_calendars[i][0]) == 0)
+			break;
+	}
+	k[n++] = (unsigned char)i;	/* past the list: refused, never kept */
 	for (i = 0; i < nitems(text); i++) {
 		if (text[i] == NULL) {
 			k[n++] = 0xff;	/* nil, unlike "" */
@@ -1882,9 +1930,9 @@ fee_fast_step(lua_State *L, struct fee_vm *vm)
 /*
  * nxt(): the next entry of the batch for the driver, as minutes, date,
  * today, activity, out_of_hours, and true when its group fields (grade,
- * basis, vat, consumer, provider, agreement: an engagement's, so they
- * seldom change) are not those grp() handed out last; or nothing at
- * batch_stop.
+ * basis, vat, consumer, provider, agreement, calendar: an engagement's,
+ * so they seldom change) are not those grp() handed out last; or nothing
+ * at batch_stop.
  * Keeps what price made of the previous entry and answers entries priced
  * before from the cache, in C. Checks the entry as fee_entry_check does,
  * in the same order and words, strings only when they differ from the
@@ -1955,6 +2003,9 @@ fee_lua_next(lua_State *L)
 	vat = e->vat == 'O' ? 'O' : 'S';
 	ch |= fee_group_field(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
 	ch |= fee_group_field(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
+	if ((ch |= fee_group_field(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
+	    FEE_AS_CALENDAR)) < 0)
+		return fee_input_error(L, vm, FEE_CALENDAR_ERROR);
 	if (ch || vat != vm->group_vat || e->agreement != vm->group_agreement) {
 		vm->group_vat = vat;
 		vm->group_agreement = e->agreement;
@@ -1969,7 +2020,7 @@ fee_lua_next(lua_State *L)
 
 /*
  * grp(): the group fields of the entry nxt() handed out last: grade,
- * basis, vat, consumer, provider, agreement.
+ * basis, vat, consumer, provider, agreement, calendar.
  */
 static int
 fee_lua_group(lua_State *L)
@@ -1986,8 +2037,10 @@ fee_lua_group(lua_State *L)
 	fee_push_group(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
 	fee_push_group(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
 	lua_pushinteger(L, (lua_Integer)e->agreement);
+	fee_push_group(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
+	    FEE_AS_CALENDAR);
 	vm->group_given = vm->group;
-	return 6;
+	return 7;
 }
 
 /*
@@ -2316,15 +2369,16 @@ fee_invoice(struct fee_ruleset *rs, const struct fee_invoice_in *inv,
  */
 const char fee_driver_source[] =
     "local entry, ctx, lines, price, nxt, grp = ...\n"
-    "local g, b, v, c, p, ag\n"
+    "local g, b, v, c, p, ag, cal\n"
     "return function()\n"
     "while true do\n"
     "local m, d, td, a, o, new = nxt()\n"
     "if not m then return end\n"
-    "if new then g, b, v, c, p, ag = grp() end\n"
+    "if new then g, b, v, c, p, ag, cal = grp() end\n"
     "entry.minutes = m entry.date = d entry.activity = a\n"
     "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
     "entry.consumer = c entry.provider = p entry.agreement = ag\n"
+    "entry.calendar = cal\n"
     "ctx.vat = v ctx.today = td\n"
     "local r = price(entry, ctx, lines)\n"
     "if r ~= nil then return r end\n"
@@ -2393,7 +2447,7 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	fee_build_base(L, vm);
 	lua_pushcfunction(L, fee_msgh);
 	vm->ref_msgh = luaL_ref(L, LUA_REGISTRYINDEX);
-	lua_createtable(L, 0, 10);
+	lua_createtable(L, 0, 11);
 	vm->ref_entry = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 4);
 	vm->ref_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -2544,6 +2598,7 @@ fee_replay_add(struct fee_vm *vm, const struct fee_entry *e,
 	r->e.consumer = r->text[4] = e->consumer ? xstrdup(e->consumer) : NULL;
 	r->e.provider = r->text[5] = e->provider ? xstrdup(e->provider) : NULL;
 	r->e.today = r->text[6] = e->today ? xstrdup(e->today) : NULL;
+	r->e.calendar = r->text[7] = e->calendar ? xstrdup(e->calendar) : NULL;
 	r->lines = *l;
 	r->lines.v = l->n > 0 ? xmalloc(l->n * sizeof *l->v) : NULL;
 	if (l->n > 0)
@@ -2662,6 +2717,7 @@ fee_harness_price(lua_State *L)
 	e.agreement = fee_tbl_int(L, 1, "agreement", 0);
 	e.vat = fee_tbl_vat(L, 1);
 	e.today = fee_tbl_text(L, 1, "today");
+	e.calendar = fee_tbl_text(L, 1, "calendar");
 	if (fee_vm_price(vm, &e, 1, &vm->scratch, NULL, &err) != FEE_OK)
 		return fee_harness_fail(L, err);
 	if (vm->replay_case > 0)

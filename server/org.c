@@ -101,6 +101,10 @@ org_validate(const struct org_input *in, struct form_errors *e, char *vat,
 	    parse_int64(in->payment_terms, 0, 365, terms) != 0)
 		errs_add(e, "payment_terms", "Payment terms must be a whole number "
 		    "of days from 0 to 365");
+	if (in->calendar != NULL && *in->calendar != '\0' &&
+	    !fee_valid_calendar(in->calendar))
+		errs_add(e, "calendar", "Choose the bank holiday calendar: "
+		    "england-and-wales, scotland or northern-ireland");
 	*po = 0;
 	if (in->po_required != NULL && *in->po_required != '\0') {
 		if (strcmp(in->po_required, "yes") == 0 ||
@@ -127,6 +131,8 @@ org_add(struct ep_db *db, const struct audit_actor *actor,
 	sqlite3_stmt *s;
 	json_t *sum;
 	char *text;
+	const char *calendar = in->calendar != NULL && *in->calendar != '\0' ?
+	    in->calendar : fee_calendars[0][0];
 
 	org_validate(in, e, vat, sizeof vat, &terms, &po);
 	if (e->n == 0 && org_id_by_code(db, in->code) > 0)
@@ -138,7 +144,7 @@ org_add(struct ep_db *db, const struct audit_actor *actor,
 		goto fail;
 	s = db_stmt(db, "INSERT INTO organisations (code, name, kind, "
 	    "billing_address, vat_number, po_required, invoice_email, "
-	    "payment_terms_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	    "payment_terms_days, calendar) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (s == NULL)
 		goto rollback;
 	sqlite3_bind_text(s, 1, in->code, -1, SQLITE_STATIC);
@@ -152,15 +158,16 @@ org_add(struct ep_db *db, const struct audit_actor *actor,
 	sqlite3_bind_text(s, 7, in->invoice_email ? in->invoice_email : "", -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(s, 8, terms);
+	sqlite3_bind_text(s, 9, calendar, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_reset(s);
 		goto rollback;
 	}
 	sqlite3_reset(s);
 	*id = sqlite3_last_insert_rowid(db->sql);
-	sum = json_pack("{s:{s:s,s:s,s:s,s:b,s:I}}", "after", "code", in->code,
-	    "name", in->name, "kind", in->kind, "po_required", po,
-	    "payment_terms_days", (json_int_t)terms);
+	sum = json_pack("{s:{s:s,s:s,s:s,s:b,s:I,s:s}}", "after", "code",
+	    in->code, "name", in->name, "kind", in->kind, "po_required", po,
+	    "payment_terms_days", (json_int_t)terms, "calendar", calendar);
 	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(sum);
 	if (audit_record(db, actor, "create", "organisation", in->code, *id,
@@ -178,6 +185,19 @@ fail:
 	errs_add(e, "code", "The organisation could not be saved: %s",
 	    db_errmsg(db));
 	return -1;
+}
+
+/* "Scotland" for "scotland": a calendar as people read it. */
+const char *
+org_calendar_label(const char *calendar)
+{
+	size_t i;
+
+	for (i = 0; calendar != NULL && fee_calendars[i][0] != NULL; i++) {
+		if (strcmp(calendar, fee_calendars[i][0]) == 0)
+			return fee_calendars[i][1];
+	}
+	return calendar != NULL ? calendar : "";
 }
 
 int64_t

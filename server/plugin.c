@@ -454,6 +454,42 @@ host_fee_result(const struct fee_lines *lines, const char *hash,
 	return 0;
 }
 
+/*
+ * ep_fee_entry.calendar (ABI 1.4) took what was tail padding: entries
+ * are array elements (fees_price_batch), so their size must not change.
+ */
+struct ep_fee_entry_1_3 {
+	int64_t minutes;
+	const char *date, *activity;
+	int out_of_hours;
+	const char *grade, *basis, *consumer, *provider;
+	int64_t agreement;
+	char vat;
+};
+_Static_assert(sizeof(struct ep_fee_entry) == sizeof(struct ep_fee_entry_1_3),
+    "struct ep_fee_entry must keep its size");
+
+/*
+ * A plugin's calendar code as the fee engine names it: 0 and 'E' England
+ * and Wales, 'S' Scotland, 'N' Northern Ireland; anything else a name
+ * the engine refuses, saying which field.
+ */
+static const char *
+host_fee_calendar(char c)
+{
+	switch (c) {
+	case 0:
+	case 'E':
+		return fee_calendars[0][0];
+	case 'S':
+		return fee_calendars[1][0];
+	case 'N':
+		return fee_calendars[2][0];
+	default:
+		return "?";
+	}
+}
+
 /* A plugin's entry as the fee engine takes it (VAT standard unless set). */
 static void
 host_fee_entry(struct fee_entry *e, const struct ep_fee_entry *x)
@@ -469,6 +505,7 @@ host_fee_entry(struct fee_entry *e, const struct ep_fee_entry *x)
 	e->provider = x->provider;
 	e->agreement = x->agreement;
 	e->vat = x->vat ? x->vat : 'S';
+	e->calendar = host_fee_calendar(x->calendar);
 }
 
 enum host_fee_call { HOST_FEE_ENTRY, HOST_FEE_ENGAGEMENT, HOST_FEE_INVOICE };

@@ -321,12 +321,14 @@ int apitoken_lookup(struct ep_db *db, const char *token, struct principal *who);
 struct org_input {
 	const char *code, *name, *kind, *billing_address, *vat_number;
 	const char *invoice_email, *payment_terms, *po_required;
+	const char *calendar;	/* NULL or "": England and Wales */
 };
 extern const char *const org_kinds[][2];
 int email_ok(const char *s);
 int org_add(struct ep_db *db, const struct audit_actor *actor,
     const struct org_input *in, struct form_errors *e, int64_t *id);
 int64_t org_id_by_code(struct ep_db *db, const char *code);
+const char *org_calendar_label(const char *calendar);
 
 /* person.c */
 struct person_input {
@@ -379,6 +381,7 @@ struct expert_row {
 	int active;
 	char org_code[16];
 	char org_name[128];
+	char org_calendar[24];	/* the organisation's bank holidays */
 	char name[128];
 	char grade[16];
 	char login[72];
@@ -664,6 +667,7 @@ struct fee_entry {
 	int64_t agreement;
 	char vat;		/* the agreement's VAT category, S or O */
 	const char *today;	/* the pricing date; NULL means the entry's date */
+	const char *calendar;	/* the provider's, of fee_calendars; NULL: E&W */
 };
 struct fee_milestone {
 	const char *name;
@@ -745,6 +749,8 @@ void fee_lines_free(struct fee_lines *l);
 const char *fee_status_name(int status);
 int fee_valid_date(const char *s);
 int fee_valid_period(const char *s);
+extern const char *const fee_calendars[][2];
+int fee_valid_calendar(const char *s);
 void fee_set_server(struct fee_engine *fe);
 struct fee_engine *fee_server(void);
 

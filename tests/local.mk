@@ -108,6 +108,7 @@ SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/backup.test \
 	tests/integration/calendar-edges.test \
+	tests/integration/calendars.test \
 	tests/integration/cli.test \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-terms.test \

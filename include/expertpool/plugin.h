@@ -26,6 +26,7 @@ extern "C" {
 #endif
 
 #define EP_ABI_MAJOR 1
+/* 1.4: host today and job_start_as; struct ep_fee_entry's calendar. */
 #define EP_ABI_MINOR 4
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
@@ -84,6 +85,11 @@ struct ep_fee_entry {
 	const char *provider;
 	int64_t agreement;    /* agreement id, 0 for none */
 	char vat;             /* S or O */
+	/* ABI 1.4: the provider's bank holiday calendar, 'E' (or 0, as in
+	 * entries zeroed before 1.4) England and Wales, 'S' Scotland, 'N'
+	 * Northern Ireland. It sits in what was tail padding: the size is
+	 * unchanged, so arrays of entries keep their stride. */
+	char calendar;
 };
 
 #define EP_FEE_MAX_LINES 8

@@ -537,10 +537,10 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
 	s = h->db_prepare(db, "INSERT INTO recharge_invoices (kind, period, "
 	    "provider_id, consumer_id, agreement_id, ruleset, vat_category, "
 	    "vat_rate_bp, vat_reason, po_reference, buyer_reference, terms_days, "
-	    "credits_id, reason) SELECT 'credit', period, provider_id, "
-	    "consumer_id, agreement_id, ruleset, vat_category, vat_rate_bp, "
-	    "vat_reason, po_reference, buyer_reference, terms_days, id, ? FROM "
-	    "recharge_invoices WHERE id = ?");
+	    "credits_id, reason, calendar) SELECT 'credit', period, "
+	    "provider_id, consumer_id, agreement_id, ruleset, vat_category, "
+	    "vat_rate_bp, vat_reason, po_reference, buyer_reference, "
+	    "terms_days, id, ?, calendar FROM recharge_invoices WHERE id = ?");
 	h->stmt_bind_text(s, 1, reason);
 	h->stmt_bind_int64(s, 2, invoice_id);
 	step = h->stmt_step(s);

@@ -8,6 +8,7 @@ extern const char rc_migration_1[];
 extern const char rc_migration_2[];
 extern const char rc_migration_3[];
 extern const char rc_migration_4[];
+extern const char rc_migration_5[];
 
 static int
 rc_init(ep_plugin *self, const struct ep_host *host)
@@ -23,6 +24,7 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    host->migration_add(self, 2, rc_migration_2) != 0 ||
 	    host->migration_add(self, 3, rc_migration_3) != 0 ||
 	    host->migration_add(self, 4, rc_migration_4) != 0 ||
+	    host->migration_add(self, 5, rc_migration_5) != 0 ||
 	    host->job_add(self, "recharge-run", rc_run_job, NULL) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "

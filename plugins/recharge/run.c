@@ -35,6 +35,7 @@ struct rc_eng {
 	int64_t open; /* open entries, some perhaps on other drafts */
 	char basis[12], ends[11], completed[11], grade[16];
 	char provider_code[16], consumer_code[16], ruleset[65];
+	char calendar[20];	/* the provider's, as the run prices it */
 	char *po, *cost_centre, vat;
 };
 
@@ -513,7 +514,8 @@ rc_invoice_new(struct rc_state *st, const struct rc_eng *g)
 	    g->consumer, 0);
 	s = h->db_prepare(st->db, "INSERT INTO recharge_invoices (period, "
 	    "provider_id, consumer_id, agreement_id, ruleset, vat_category, "
-	    "vat_rate_bp, terms_days) VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?)");
+	    "vat_rate_bp, terms_days, calendar) VALUES (?, ?, ?, nullif(?, 0), "
+	    "?, ?, ?, ?, ?)");
 	if (s == NULL)
 		return rc_fail(st, "new draft");
 	h->stmt_bind_text(s, 1, st->period);
@@ -524,6 +526,7 @@ rc_invoice_new(struct rc_state *st, const struct rc_eng *g)
 	h->stmt_bind_text(s, 6, v);
 	h->stmt_bind_int64(s, 7, g->vat == 'S' ? RC_VAT_S_BP : 0);
 	h->stmt_bind_int64(s, 8, g->terms);
+	h->stmt_bind_text(s, 9, g->calendar);
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
 	if (rc != EP_STEP_DONE)
@@ -692,6 +695,7 @@ rc_price_entries(struct rc_state *st, const struct rc_eng *g)
 		fe->provider = g->provider_code;
 		fe->agreement = g->agreement;
 		fe->vat = g->vat;
+		fe->calendar = rc_calendar(g->calendar);
 		if (++b->n == RC_BATCH && rc_batch_price(st, g) != 0)
 			goto out;
 	}
@@ -1013,6 +1017,7 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	g->cap = h->stmt_int64(s, 13);
 	g->terms = h->stmt_int64(s, 14);
 	g->open = h->stmt_int64(s, 17);
+	rc_copy(g->calendar, sizeof g->calendar, h->stmt_text(s, 18));
 	if ((g->po = strdup(h->stmt_text(s, 15))) == NULL ||
 	    (g->cost_centre = strdup(h->stmt_text(s, 16))) == NULL)
 		abort();
@@ -1041,7 +1046,8 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
 	"c.payment_terms_days), coalesce(q.po_reference, ''), " \
 	"coalesce(q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \
-	"WHERE t.engagement_id = g.id AND " RC_OPEN ") FROM g JOIN experts x " \
+	"WHERE t.engagement_id = g.id AND " RC_OPEN "), p.calendar " \
+	"FROM g JOIN experts x " \
 	"ON x.id = " \
 	"g.expert_id JOIN organisations p ON p.id = g.provider_id JOIN " \
 	"organisations c ON c.id = g.consumer_id JOIN requests q ON q.id = " \

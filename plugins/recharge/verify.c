@@ -110,7 +110,7 @@ rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 	    "l.unit, l.unit_price, l.quantity, l.amount, l.ruleset_hash, t.id, "
 	    "t.entry_date, t.minutes, t.activity, t.out_of_hours, x.grade, "
 	    "e.basis, c.code, p.code, coalesce(i.agreement_id, 0), "
-	    "i.vat_category, i.ruleset FROM recharge_lines l JOIN "
+	    "i.vat_category, i.ruleset, i.calendar FROM recharge_lines l JOIN "
 	    "recharge_invoices i ON i.id = l.invoice_id JOIN (SELECT b.entry_id, "
 	    "b.line_id FROM recharge_lines k JOIN recharge_billed b ON b.line_id "
 	    "= k.id WHERE k.invoice_id = ?1 UNION ALL SELECT entry_id, line_id "
@@ -180,6 +180,7 @@ rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 			fe.provider = prov;
 			fe.agreement = h->stmt_int64(s, 17);
 			fe.vat = vat[0];
+			fe.calendar = rc_calendar(h->stmt_text(s, 20));
 			if (h->fees_price(f, h->stmt_text(s, 19), hash, &fe,
 			    &res) != 0) {
 				snprintf(msg, sizeof msg, "entry %lld cannot be priced "

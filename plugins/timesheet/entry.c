@@ -259,18 +259,34 @@ ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
 	return ts_host->audit(db, NULL, action, entity, entity_id, org_id, buf);
 }
 
-/* Everything the rules need about an engagement: columns 0 to 17. */
+/* Everything the rules need about an engagement: columns 0 to 18. */
 #define ENGAGEMENT_COLUMNS "SELECT e.id, e.expert_id, " \
 	"coalesce(x.person_id, 0), e.provider_id, e.consumer_id, " \
 	"coalesce(e.agreement_id, 0), coalesce(e.budget_pence, -1), " \
 	"x.weekly_capacity_minutes, e.starts, e.ends, e.state, e.basis, " \
 	"x.grade, c.code, p.code, coalesce(a.ruleset, 'standard'), " \
-	"coalesce(a.vat_category, 'S'), r.title"
+	"coalesce(a.vat_category, 'S'), r.title, p.calendar"
 #define ENGAGEMENT_FROM " FROM engagements e JOIN experts x ON " \
 	"x.id = e.expert_id JOIN organisations c ON c.id = e.consumer_id " \
 	"JOIN organisations p ON p.id = e.provider_id JOIN requests r ON " \
 	"r.id = e.request_id LEFT JOIN agreements a ON a.id = e.agreement_id " \
 	"WHERE e.id = ?1"
+
+/*
+ * The provider's calendar as stored (organisations.calendar) as struct
+ * ep_fee_entry carries it; an unknown name a code the engine refuses.
+ */
+static char
+ts_calendar(const char *name)
+{
+	if (name == NULL || strcmp(name, "england-and-wales") == 0)
+		return 'E';
+	if (strcmp(name, "scotland") == 0)
+		return 'S';
+	if (strcmp(name, "northern-ireland") == 0)
+		return 'N';
+	return '?';
+}
 
 static void
 ts_engagement_fill(ep_stmt *s, struct ts_engagement *e)
@@ -295,6 +311,7 @@ ts_engagement_fill(ep_stmt *s, struct ts_engagement *e)
 	ts_copy(e->ruleset, sizeof e->ruleset, h->stmt_text(s, 15));
 	e->vat = h->stmt_text(s, 16)[0];
 	ts_copy(e->title, sizeof e->title, h->stmt_text(s, 17));
+	e->calendar = ts_calendar(h->stmt_text(s, 18));
 }
 
 /* Everything the rules need about an engagement, in one read. */
@@ -342,7 +359,7 @@ ts_engagement_day(ep_db *db, int64_t id, const char *date, int64_t except,
 	h->stmt_bind_int64(s, 3, except);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
 		ts_engagement_fill(s, e);
-		*day_minutes = h->stmt_int64(s, 18);
+		*day_minutes = h->stmt_int64(s, 19);
 		rc = 0;
 	}
 	h->stmt_reset(s);
@@ -412,6 +429,7 @@ ts_fee_entry(const struct ts_engagement *g, const char *date, int64_t minutes,
 		.out_of_hours = ooh, .grade = g->grade, .basis = g->basis,
 		.consumer = g->consumer, .provider = g->provider,
 		.agreement = g->agreement_id, .vat = g->vat,
+		.calendar = g->calendar,
 	};
 
 	return fe;

@@ -36,6 +36,7 @@ struct ts_engagement {
 	int64_t agreement_id, budget, weekly_minutes;
 	char starts[11], ends[11], state[12], basis[12], grade[16];
 	char consumer[16], provider[16], ruleset[65], title[201], vat;
+	char calendar;	/* the provider's, as struct ep_fee_entry has it */
 };
 struct ts_entry_in {
 	int64_t engagement;

@@ -1,11 +1,12 @@
 -- standard.lua: the consortium's standard fee rule set.
 --
 -- Hourly rates by grade, charged in 6-minute units; travel at half rate;
--- out of hours (flagged, weekends and bank holidays) at 150%; daily basis
--- by the started half day; fixed fees and milestones on completion; an
--- on-time completion bonus (the consortium pays bonuses, never damages);
--- an engagement's budget on the capped basis; the agreement's monthly cap;
--- 5% volume discount on what a consumer spends above £20,000 a month.
+-- out of hours (flagged, weekends, and bank holidays in the provider's
+-- calendar) at 150%; daily basis by the started half day; fixed fees and
+-- milestones on completion; an on-time completion bonus (the consortium
+-- pays bonuses, never damages); an engagement's budget on the capped
+-- basis; the agreement's monthly cap; 5% volume discount on what a
+-- consumer spends above £20,000 a month.
 local fee = require "fee"
 
 local RATES = {			-- pence an hour
@@ -33,12 +34,17 @@ for grade, rate in pairs(RATES) do
 	ooh_half_day[grade] = fee.bp(half_day[grade], OOH_BP)
 end
 
--- Whether a date is out of hours by the calendar (weekend or bank
--- holiday), computed once per date: a pure function, so a cache.
-local calendar_ooh = setmetatable({}, { __index = function(t, date)
-	local v = fee.weekend(date) or fee.bank_holiday(date) ~= nil
-	t[date] = v
-	return v
+-- Whether a date is out of hours by a calendar (weekend or bank holiday
+-- in the provider's part of the UK), computed once per calendar and date:
+-- a pure function, so a cache.
+local calendar_ooh = setmetatable({}, { __index = function(t, calendar)
+	local by_date = setmetatable({}, { __index = function(u, date)
+		local v = fee.out_of_hours(date, calendar)
+		u[date] = v
+		return v
+	end })
+	t[calendar] = by_date
+	return by_date
 end })
 
 -- Descriptions, built once per grade and activity: labels.plain[grade]
@@ -95,7 +101,8 @@ function M.price(e, ctx, lines)
 		lines:add(travel_label[grade], n, "6 min", p, n * p, ctx.vat)
 		return
 	end
-	local ooh = e.out_of_hours or calendar_ooh[e.date]
+	local ooh = e.out_of_hours or
+	    calendar_ooh[e.calendar or "england-and-wales"][e.date]
 	if basis == "daily" then
 		local n = units(minutes, DAY // 2)
 		if ooh then

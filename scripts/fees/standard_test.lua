@@ -81,10 +81,10 @@ t.case("an unknown grade is refused", function()
 	t.eq(string.find(err, "unknown grade", 1, true) ~= nil, true, err)
 end)
 
-t.case("a year without bank holiday data is refused", function()
-	local ok, err = pcall(t.price, entry({ date = "2019-03-05" }))
+t.case("a year before the bank holiday rules is refused", function()
+	local ok, err = pcall(t.price, entry({ date = "2012-03-06" }))
 	t.eq(ok, false, "refused")
-	t.eq(string.find(err, "no bank holiday data", 1, true) ~= nil, true,
+	t.eq(string.find(err, "no bank holiday rules", 1, true) ~= nil, true,
 	    err)
 end)
 
@@ -240,4 +240,39 @@ t.case("rounding modes", function()
 	t.eq(fee.units(61, 60), 2, "hour units")
 	t.eq(fee.money(123456789), "£1,234,567.89", "money")
 	t.eq(pcall(fee.div, 1.5, 2), false, "a float is refused")
+end)
+
+-- Bank holidays by the provider's calendar (e.calendar), for any year.
+local by_calendar = {
+	{ "Christmas Day 2031, England and Wales", { date = "2031-12-25",
+	    calendar = "england-and-wales" }, 12750 },
+	{ "2 January 2032, Scotland", { date = "2032-01-02",
+	    calendar = "scotland" }, 12750 },
+	{ "2 January 2032, England and Wales", { date = "2032-01-02",
+	    calendar = "england-and-wales" }, 8500 },
+	{ "2 January 2032, Northern Ireland", { date = "2032-01-02",
+	    calendar = "northern-ireland" }, 8500 },
+	{ "St Andrew's Day 2029, Scotland", { date = "2029-11-30",
+	    calendar = "scotland" }, 12750 },
+	{ "Easter Monday 2026 is not one in Scotland", { date = "2026-04-06",
+	    calendar = "scotland" }, 8500 },
+	{ "Battle of the Boyne substitute 2026", { date = "2026-07-13",
+	    calendar = "northern-ireland" }, 12750 },
+	{ "no calendar is England and Wales", { date = "2031-12-25" }, 12750 },
+}
+
+for _, c in ipairs(by_calendar) do
+	t.case(c[1], function()
+		local r = t.price(entry(c[2]))
+		t.eq(r.total, c[3], "total")
+		t.eq(#r, 1, "lines")
+		t.eq(string.find(r[1].description, "Out of hours", 1, true) ~= nil,
+		    c[3] == 12750, "out of hours")
+	end)
+end
+
+t.case("an unknown calendar is refused", function()
+	local ok, err = pcall(t.price, entry({ calendar = "wales" }))
+	t.eq(ok, false, "refused")
+	t.eq(string.find(err, "calendar: must be", 1, true) ~= nil, true, err)
 end)

@@ -1,7 +1,7 @@
 -- echo.lua: a line for every field price sees, named with its value, and
 -- then every field written over: each entry must still see its own.
 local FIELDS = { "minutes", "date", "activity", "out_of_hours", "grade",
-    "basis", "consumer", "provider", "agreement" }
+    "basis", "consumer", "provider", "agreement", "calendar" }
 
 return {
 	price = function(e, ctx, lines)

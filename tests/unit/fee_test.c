@@ -513,7 +513,7 @@ test_batch_uncounted(void **state)
 static void
 assert_echo(const struct fee_lines *l, const struct fee_entry *e)
 {
-	char want[11][FEE_DESC_MAX];
+	char want[12][FEE_DESC_MAX];
 	size_t i;
 
 	snprintf(want[0], sizeof want[0], "minutes=%lld",
@@ -530,8 +530,10 @@ assert_echo(const struct fee_lines *l, const struct fee_entry *e)
 	    e->provider ? e->provider : "nil");
 	snprintf(want[8], sizeof want[8], "agreement=%lld",
 	    (long long)e->agreement);
-	snprintf(want[9], sizeof want[9], "vat=%c", e->vat == 'O' ? 'O' : 'S');
-	snprintf(want[10], sizeof want[10], "today=%s",
+	snprintf(want[9], sizeof want[9], "calendar=%s",
+	    e->calendar ? e->calendar : "england-and-wales");
+	snprintf(want[10], sizeof want[10], "vat=%c", e->vat == 'O' ? 'O' : 'S');
+	snprintf(want[11], sizeof want[11], "today=%s",
 	    e->today ? e->today : e->date);
 	assert_int_equal(l->n, nitems(want));
 	for (i = 0; i < nitems(want); i++)
@@ -572,6 +574,8 @@ test_batch_fields_fresh(void **state)
 		v[i].vat = i % 5 == 0 ? 'O' : 'S';
 		v[i].today = i % 4 == 0 ? "2025-04-01" : NULL;
 		v[i].out_of_hours = i % 7 == 0;
+		v[i].calendar = i % 6 == 1 ? "scotland" : i % 6 == 4 ?
+		    "northern-ireland" : i % 6 == 5 ? "england-and-wales" : NULL;
 	}
 	/* Uncounted (a large batch), counted (a small one), one by one. */
 	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
@@ -610,6 +614,94 @@ test_batch_fields_fresh(void **state)
 	fee_ruleset_free(rs);
 	for (i = 0; i < N; i++)
 		fee_lines_free(&out[i]);
+	free(err);
+}
+
+/*
+ * The provider's calendar: one of three names (NULL is England and
+ * Wales), refused otherwise alone and in a batch, in the same words; and
+ * part of the price cache's key: the same entry in two calendars, two
+ * prices, in a batch large enough to run from the cache.
+ */
+static void
+test_calendar(void **state)
+{
+	enum { N = 256 };
+	struct fixture *f = *state;
+	struct fee_entry e = entry(60, "2032-01-02", "advice", "standard");
+	struct fee_entry v[N];
+	struct fee_lines out[N];
+	struct fee_ruleset *rs = fee_ruleset(f->fe, "standard", NULL);
+	char *err = NULL;
+	size_t failed, i;
+	uint64_t hits = 0, misses = 0;
+
+	assert_non_null(rs);
+	e.calendar = "wales";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_E_INPUT);
+	assert_contains(err, "calendar: must be england-and-wales, scotland or "
+	    "northern-ireland");
+	e.calendar = "";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_E_INPUT);
+	assert_contains(err, "calendar:");
+	e.calendar = NULL;
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.total, 8500);
+	e.calendar = "england-and-wales";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.total, 8500);
+	e.calendar = "scotland";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.total, 12750);
+	e.calendar = "northern-ireland";
+	assert_int_equal(fee_price(rs, &e, &f->lines, &err), FEE_OK);
+	assert_int_equal(f->lines.total, 8500);
+
+	/* Policies see it too, and refuse a bad one in the same words. */
+	e.calendar = "ulster";
+	assert_int_equal(fee_policy_auto_approve(f->fe, "BRK", &e, &(int){ 0 },
+	    &err), FEE_E_INPUT);
+	assert_contains(err, "calendar: must be england-and-wales, scotland or "
+	    "northern-ireland");
+
+	memset(out, 0, sizeof out);
+	for (i = 0; i < N; i++) {
+		v[i] = entry(60, "2032-01-02", "advice", "standard");
+		v[i].calendar = i % 2 ? "scotland" : "england-and-wales";
+	}
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err),
+		    FEE_OK);
+		assert_int_equal(out[0].total, 8500);
+		assert_int_equal(out[1].total, 12750);
+		assert_int_equal(out[N - 2].total, 8500);
+		assert_int_equal(out[N - 1].total, 12750);
+	}
+	fee_memo_stats(rs, &hits, &misses);
+	assert_true(hits > 0);
+	v[7].calendar = "Scotland";
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err),
+	    FEE_E_INPUT);
+	assert_int_equal(failed, 7);
+	assert_contains(err, "calendar: must be england-and-wales, scotland or "
+	    "northern-ireland");
+	for (i = 0; i < N; i++)
+		fee_lines_free(&out[i]);
+	free(err);
+}
+
+/* The published bank holidays of the three calendars (tests/fees). */
+static void
+test_holidays_published(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL, *path = xprintf("%s/tests/fees/holidays.lua", srcdir);
+	int n = 0;
+
+	if (fee_check(f->fe, path, &n, &err) != FEE_OK)
+		fail_msg("%s", err);
+	assert_true(n >= 9);
+	free(path);
 	free(err);
 }
 
@@ -768,6 +860,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calendar, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holidays_published, setup,
+		    teardown),
 	};
 
 	srcdir = getenv("top_srcdir");

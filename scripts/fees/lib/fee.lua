@@ -156,15 +156,25 @@ function fee.weekend(s)
 	return fee.weekday(s) >= 6
 end
 
--- fee.bank_holiday(date): its name, or nil. A year the table does not
--- cover is an error: better refused than priced on a guess.
-function fee.bank_holiday(s)
+-- fee.bank_holiday(date [, calendar]): the holiday's name, or nil, in
+-- the calendar named (an entry's e.calendar: "england-and-wales", the
+-- default, "scotland" or "northern-ireland"). A year before the rules
+-- (lib/holidays.lua) or an unknown calendar is an error: better refused
+-- than priced on a guess.
+function fee.bank_holiday(s, calendar)
 	local y = fee.date(s)
-	if y < holidays.first or y > holidays.last then
-		error(string.format("no bank holiday data for %d (lib/holidays.lua"
-		    .. " covers %d to %d)", y, holidays.first, holidays.last), 2)
+	calendar = calendar or "england-and-wales"
+	local ok, days = pcall(holidays.year, calendar, y)
+	if not ok then
+		error(days, 2)
 	end
-	return holidays.days[s]
+	return days[s]
+end
+
+-- fee.out_of_hours(date [, calendar]): a weekend or a bank holiday.
+function fee.out_of_hours(s, calendar)
+	local name = fee.bank_holiday(s, calendar)
+	return name ~= nil or fee.weekday(s) >= 6
 end
 
 -- fee.in_period(date, "YYYY-MM"): the date falls in that month.
