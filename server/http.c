@@ -19,6 +19,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#define HTTP_FORM_FIELDS_MAX 4096	/* fields a form body may hold */
+
 static struct evhttp *http;
 static struct evhttp_bound_socket *http_socket;
 static struct event_base *http_base;
@@ -435,11 +437,20 @@ static struct evkeyvalq *
 http_parse_pairs(const char *text)
 {
 	struct evkeyvalq *kv = xcalloc(1, sizeof *kv);
+	size_t fields = 1;
+	const char *p;
 
 	kv->tqh_first = NULL;
 	kv->tqh_last = &kv->tqh_first;
-	if (text != NULL && *text != '\0')
-		evhttp_parse_query_str(text, kv);
+	if (text == NULL || *text == '\0')
+		return kv;
+	/* A form of more fields than any page has is read as empty: its
+	 * handler then refuses it as missing what it needs, and nobody can
+	 * make the server build a list of a million fields. */
+	for (p = text; (p = strchr(p, '&')) != NULL; p++)
+		if (++fields > HTTP_FORM_FIELDS_MAX)
+			return kv;
+	evhttp_parse_query_str(text, kv);
 	return kv;
 }
 

@@ -14,6 +14,7 @@
 #define LIMIT_SLOTS 4096
 #define LIMIT_MAX_TRACK 64
 #define LOGIN_CSRF_COOKIE "ep_login"
+#define LOGIN_BODY_MAX 4096 /* bytes: login, password, next and the token */
 
 /* Argon2id verifications run, for /metrics and the rate-limit tests. */
 static _Atomic uint64_t login_hashes;
@@ -300,17 +301,27 @@ login_dummy_hash(void)
 static void
 login_post_cb(struct ep_req *r, void *arg)
 {
-	const char *login = http_form(r, "login");
-	const char *password = http_form(r, "password");
-	const char *csrf = http_form(r, "csrf");
+	const char *login, *password, *csrf;
 	const char *address = http_client_address(r);
 	char cookie[64], wait[160];
 	struct form_errors e = { 0 };
 	struct login_attempt *a;
 	sqlite3_stmt *s;
+	size_t len;
 	int retry;
 
 	(void)arg;
+	/* Anyone may post here, signed in or not: a body longer than the
+	 * form can make is refused before a byte of it is parsed. */
+	http_body(r, &len);
+	if (len > LOGIN_BODY_MAX) {
+		page_message(r, 413, "The form was too long",
+		    "Go back, reload the sign-in page and try again.");
+		return;
+	}
+	login = http_form(r, "login");
+	password = http_form(r, "password");
+	csrf = http_form(r, "csrf");
 	if (csrf == NULL || auth_cookie_value(r, LOGIN_CSRF_COOKIE, cookie,
 	    sizeof cookie) != 0 || strlen(csrf) != strlen(cookie) ||
 	    sodium_memcmp(csrf, cookie, strlen(cookie)) != 0) {
