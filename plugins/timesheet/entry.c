@@ -842,6 +842,13 @@ ts_entry_decide(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		    (long long)t.id, t.state);
 		return -1;
 	}
+	/* Hours are checked by someone other than whoever logged them, even
+	 * where one person is both expert and approver. */
+	if (t.created_by == a->person) {
+		snprintf(err, len, "entry %lld is your own: another approver of "
+		    "your council must decide it", (long long)t.id);
+		return -1;
+	}
 	if (!approve && (comment == NULL || *comment == '\0')) {
 		snprintf(err, len, "say what is wrong: a query needs a comment");
 		return -1;
