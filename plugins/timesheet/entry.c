@@ -876,13 +876,18 @@ ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	struct ts_entry_row t;
 	struct ts_engagement g;
 	struct ep_fee_result price;
-	int64_t minutes = 0, delta;
-	char idtext[24], summary[256];
+	int64_t minutes = 0, delta, adjusted = 0, day = 0, allowed, priced;
+	char idtext[24], summary[256], cap[32];
 	ep_stmt *s;
 
 	memset(out, 0, sizeof *out);
 	if (ts_entry_get(db, entry_id, &t) != 0 || t.created_by != a->person) {
 		h->errors_add(e, "entry", "There is no such entry of yours");
+		return -1;
+	}
+	if (t.adjusts != 0) {
+		ts_err(e, NULL, "entry", "This is a correction of entry %lld: "
+		    "correct that entry instead", (long long)t.adjusts);
 		return -1;
 	}
 	if (strcmp(t.state, "approved") != 0 && strcmp(t.state, "invoiced") != 0)
@@ -895,17 +900,46 @@ ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		h->errors_add(e, "reason", "Enter the reason for the correction");
 	if (h->errors_count(e) > 0)
 		return -1;
-	delta = minutes - t.minutes;
+	/* The correct total counts every correction made already, so the
+	 * same correction sent twice adds nothing the second time. */
+	s = h->db_prepare(db, "SELECT coalesce(sum(minutes), 0) FROM "
+	    "time_entries WHERE adjusts_id = ?");
+	h->stmt_bind_int64(s, 1, t.id);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		adjusted = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	delta = minutes - (t.minutes + adjusted);
 	if (delta == 0) {
 		h->errors_add(e, "duration", "The correct time is the time already "
-		    "logged: nothing to adjust");
+		    "logged with its corrections: nothing to adjust");
 		return -1;
 	}
-	if (ts_engagement_load(db, t.engagement, &g) != 0 ||
+	if (ts_engagement_day(db, t.engagement, t.date, 0, &g, &day) != 0 ||
 	    ts_price(NULL, &g, t.date, delta < 0 ? -delta : delta, t.activity,
 	    t.ooh, &price) != 0) {
 		h->errors_add(e, "duration", "The fee rules could not price the "
 		    "correction");
+		return -1;
+	}
+	/* A correction keeps every rule an entry keeps. */
+	if (strcmp(g.state, "active") != 0 && strcmp(g.state, "completed") != 0) {
+		ts_err(e, NULL, "entry", "The engagement is %s; its time can no "
+		    "longer be corrected", g.state);
+		return -1;
+	}
+	if (delta > 0 && day + delta > 1440) {
+		ts_err(e, NULL, "duration", "The correction would make more than "
+		    "24 hours on %s across your engagements", t.date);
+		return -1;
+	}
+	priced = t.billable ? (delta < 0 ? -price.total : price.total) : 0;
+	allowed = ts_budget_allowed(db, &g);
+	if (priced > 0 && allowed >= 0 &&
+	    ts_budget_used(db, g.id) + priced > allowed) {
+		h->pence_text(cap, sizeof cap, allowed);
+		ts_err(e, NULL, "duration", "The correction would take the "
+		    "engagement past its budget of %s; the requester must approve "
+		    "a budget variation first", cap);
 		return -1;
 	}
 	s = h->db_prepare(db, "INSERT INTO time_entries (engagement_id, "
@@ -922,8 +956,7 @@ ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	h->stmt_bind_int64(s, 7, t.id);
 	h->stmt_bind_text(s, 8, reason);
 	h->stmt_bind_int64(s, 9, a->person);
-	h->stmt_bind_int64(s, 10, t.billable ? (delta < 0 ? -price.total :
-	    price.total) : 0);
+	h->stmt_bind_int64(s, 10, priced);
 	h->stmt_bind_text(s, 11, price.ruleset_hash);
 	if (h->stmt_step(s) != EP_STEP_DONE) {
 		h->stmt_reset(s);
@@ -933,7 +966,7 @@ ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	h->stmt_reset(s);
 	out->id = h->db_last_id(db);
 	out->minutes = delta;
-	out->priced = t.billable ? (delta < 0 ? -price.total : price.total) : 0;
+	out->priced = priced;
 	snprintf(out->state, sizeof out->state, "submitted");
 	snprintf(idtext, sizeof idtext, "%lld", (long long)out->id);
 	snprintf(summary, sizeof summary, "{\"after\":{\"adjusts\":%lld,"
