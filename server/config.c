@@ -73,10 +73,13 @@ const struct config_option config_options[] = {
 	OPT(requesters_choose, CONFIG_BOOL, 0, 1, "false",
 	    "requesters may see the ranked experts for their own requests and "
 	    "make the offer themselves"),
-	OPT(sendmail, CONFIG_STRING, 0, 0, "",
+	OPT(trusted_proxies, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
+	    "addresses of reverse proxies whose X-Forwarded-For is believed, "
+	    "comma-separated (such as \"127.0.0.1, ::1\"); empty: none"),
+	OPT(sendmail, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
 	    "command that delivers a message on standard input (sendmail -t); "
 	    "empty keeps messages in the outbox"),
-	OPT(sealing_key_file, CONFIG_STRING, 0, 0, "",
+	OPT(sealing_key_file, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
 	    "file holding the 32-byte key (64 hex digits) that seals each "
 	    "organisation's invoice signing key in the store"),
 	OPT(assets, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/assets",
@@ -107,8 +110,7 @@ config_apply(struct config *c, const struct config_option *o,
 	case CONFIG_STRING: {
 		char **slot = (char **)(void *)(base + o->offset);
 
-		if (*value == '\0' && strcmp(o->name, "sendmail") != 0 &&
-		    strcmp(o->name, "sealing_key_file") != 0) {
+		if (*value == '\0' && o->max != CONFIG_MAY_BE_EMPTY) {
 			*err = xprintf("%s: must not be empty", o->name);
 			return -1;
 		}

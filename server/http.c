@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <stdlib.h>
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -659,18 +660,84 @@ http_form_each(struct ep_req *r, const char *name,
 	}
 }
 
-/* The peer's address as text, for rate limits and the audit trail. */
+/* Is addr one of the comma- or space-separated addresses in list? */
+static int
+http_listed(const char *addr, const char *list)
+{
+	size_t n = strlen(addr), k;
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, ", \t");
+		k = strcspn(p, ", \t");
+		if (k == n && k > 0 && strncmp(p, addr, n) == 0)
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
+/*
+ * Behind a trusted proxy, the client is the nearest address in
+ * X-Forwarded-For that is not itself a trusted proxy, read from the right
+ * (the proxy appends what it saw; anything further left the client could
+ * have written). Anything that is not an address stops the walk.
+ */
+static void
+http_forwarded_for(struct ep_req *r, const char *xff)
+{
+	char hop[64], bin[sizeof(struct in6_addr)];
+	const char *end, *start;
+	size_t n;
+
+	if (xff == NULL)
+		return;
+	end = xff + strlen(xff);
+	for (;;) {
+		start = end;
+		while (start > xff && start[-1] != ',')
+			start--;
+		while (start < end && (*start == ' ' || *start == '\t'))
+			start++;
+		n = (size_t)(end - start);
+		while (n > 0 && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+			n--;
+		if (n == 0 || n >= sizeof hop)
+			return;
+		memcpy(hop, start, n);
+		hop[n] = '\0';
+		if (inet_pton(AF_INET, hop, bin) != 1 &&
+		    inet_pton(AF_INET6, hop, bin) != 1)
+			return;
+		snprintf(r->client, sizeof r->client, "%s", hop);
+		if (!http_listed(hop, cfg.trusted_proxies))
+			return;
+		while (start > xff && start[-1] != ',')
+			start--;
+		if (start == xff)
+			return;
+		end = start - 1;	/* the comma before this hop */
+	}
+}
+
+/* The client's address as text, for rate limits and the audit trail:
+ * the peer's, or behind a trusted proxy the one it forwarded. */
 const char *
 http_client_address(struct ep_req *r)
 {
-	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
+	struct evhttp_connection *c;
 	char *addr = NULL;
 	ev_uint16_t port;
 
-	if (c == NULL)
-		return "-";
-	evhttp_connection_get_peer(c, &addr, &port);
-	return addr ? addr : "-";
+	if (r->client[0] != '\0')
+		return r->client;
+	c = evhttp_request_get_connection(r->ev);
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &addr, &port);
+	snprintf(r->client, sizeof r->client, "%s", addr ? addr : "-");
+	if (http_listed(r->client, cfg.trusted_proxies))
+		http_forwarded_for(r, http_header(r, "X-Forwarded-For"));
+	return r->client;
 }
 
 /* The handler will reply later, from the event loop (after a worker). */

@@ -75,15 +75,18 @@ struct config {
 	int64_t token_days;
 	char *assets;
 	char *sendmail;
+	char *trusted_proxies;
 	int64_t requesters_choose;
 	char *sealing_key_file;
 };
+/* A string option's max: it may be set to "" (nothing). */
+#define CONFIG_MAY_BE_EMPTY 1
 struct config_option {
 	const char *name;
 	enum config_type type;
 	size_t offset;
 	int64_t min;
-	int64_t max;
+	int64_t max;		/* CONFIG_MAY_BE_EMPTY for a string */
 	const char *def;
 	const char *help;
 };
@@ -211,6 +214,7 @@ struct ep_req {
 	int deferred;
 	int replied;
 	int status;
+	char client[64];	/* the client's address, once worked out */
 };
 int http_start(struct event_base *base, struct ep_db *db, char **err);
 int http_port(void);
