@@ -5,9 +5,12 @@
 -- and default; an unknown name or a value out of bounds stops start-up
 -- with this file's name and line.
 
--- Serve on loopback behind a TLS reverse proxy (nginx, Apache).
+-- Serve on loopback behind a TLS reverse proxy (nginx, Apache). The
+-- proxy's address is trusted to say, in X-Forwarded-For, who its client
+-- was: sign-in limits then count each client, not the proxy.
 listen = "127.0.0.1:8080"
 tls = true
+trusted_proxies = "127.0.0.1, ::1"
 
 -- The store: one SQLite file, with its -wal and -shm beside it.
 db = "/var/lib/expertpool/expertpool.db"
