@@ -65,6 +65,9 @@ const struct config_option config_options[] = {
 	    "refused"),
 	OPT(jobs_per_person, CONFIG_INT, 1, 100, "3",
 	    "background jobs one person may have queued or running"),
+	OPT(audit_anchor_seconds, CONFIG_INT, 60, 86400, "3600",
+	    "seconds between seals of the audit trail's head (with a key from "
+	    "the sealing key), and at start and stop"),
 	OPT(token_days, CONFIG_INT, 1, 366, "90",
 	    "days an API token lasts unless made with --days"),
 	OPT(login_queue, CONFIG_INT, 1, 1000, "16",

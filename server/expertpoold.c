@@ -11,6 +11,7 @@
 
 static struct event_base *base;
 static struct event *grace_timer;
+static struct event *anchor_timer;
 static struct fee_engine *fees;
 
 static void
@@ -56,6 +57,22 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 	grace_timer = evtimer_new(base, grace_cb, NULL);
 	evtimer_add(grace_timer, &tv);
 	http_drain(drained);
+}
+
+/* Seals the audit trail's head with the sealing key, now and then. */
+static void
+anchor_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct timeval tv = { cfg.audit_anchor_seconds, 0 };
+	char *err = NULL;
+
+	(void)fd;
+	(void)events;
+	if (audit_anchor(arg, &err) < 0) {
+		log_error("%s", err);
+		free(err);
+	}
+	evtimer_add(anchor_timer, &tv);
 }
 
 /* SIGHUP: re-read the fee rule sets; a version that fails is not taken. */
@@ -207,6 +224,8 @@ main(int argc, char **argv)
 		sigs[2] = evsignal_new(base, SIGHUP, hup_cb, NULL);
 		evsignal_add(sigs[2], NULL);
 	}
+	anchor_timer = evtimer_new(base, anchor_cb, db);
+	anchor_cb(-1, 0, db);
 	event_base_dispatch(base);
 	group_stop();
 	outbox_stop();
@@ -218,6 +237,11 @@ main(int argc, char **argv)
 		log_warn("shutdown: %d job%s still running; their work is rolled "
 		    "back", left, left == 1 ? "" : "s");
 	job_pool_stop();
+	if (audit_anchor(db, &err) < 0) {
+		log_error("%s", err);
+		free(err);
+		err = NULL;
+	}
 	log_info("shutdown: done");
 	rc = 0;
 	goto out;
@@ -233,6 +257,8 @@ out:
 		event_free(sigs[2]);
 	if (grace_timer != NULL)
 		event_free(grace_timer);
+	if (anchor_timer != NULL)
+		event_free(anchor_timer);
 	log_detach();
 	fee_set_server(NULL);
 	fee_close(fees);

@@ -849,6 +849,7 @@ const struct ep_host host_table = {
 	.req_file = host_req_file,
 	.today = london_today,
 	.job_start_as = host_job_start_as,
+	.sealing_key = seal_key,
 	.page_begin = host_page_begin,
 	.page_end = host_page_end,
 	.page_message = page_message,

@@ -73,6 +73,7 @@ struct config {
 	int64_t job_queue;
 	int64_t jobs_per_person;
 	int64_t token_days;
+	int64_t audit_anchor_seconds;
 	char *assets;
 	char *sendmail;
 	char *trusted_proxies;
@@ -296,6 +297,13 @@ int audit_record(struct ep_db *db, const struct audit_actor *actor,
     const char *action, const char *entity, const char *entity_id,
     int64_t org_id, const char *summary);
 int64_t audit_verify(struct ep_db *db, char **err);
+
+/* seal.c */
+#define SEAL_KEY_BYTES 32
+int seal_key(unsigned char key[SEAL_KEY_BYTES], char *err, size_t len);
+int audit_anchor(struct ep_db *db, char **err);
+int64_t audit_verify_anchors(struct ep_db *db, int64_t *last_event,
+    int *unkeyed, char **err);
 void audit_actor_cli(struct audit_actor *a);
 void audit_actor_of(struct audit_actor *a, const struct principal *who);
 

@@ -323,6 +323,10 @@ struct ep_host {
 	 * EP_JOB_ERROR, EP_JOB_PERSON_BUSY (they have too many: tell them to
 	 * wait for one), EP_JOB_FULL (the server has too many: try later). */
 	int64_t (*job_start_as)(ep_req *r, const char *name, const char *arg);
+	/* ABI 1.4: the 32-byte sealing key from the file sealing_key_file
+	 * names, kept outside the store; 0, or -1 with why in err. Wipe it
+	 * (sodium_memzero) when done. */
+	int (*sealing_key)(unsigned char key[32], char *err, size_t len);
 };
 
 /* True when the running host's table has the member. */

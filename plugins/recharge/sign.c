@@ -8,42 +8,17 @@
 #define RC_SEALED_LEN (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES \
 	+ crypto_sign_SECRETKEYBYTES)
 
-/* The sealing key from the file the sealing_key_file setting names. */
+/* The sealing key, from the host; errors say what it was wanted for. */
 static int
 rc_sealing_key(unsigned char key[crypto_secretbox_KEYBYTES], char *err,
     size_t len)
 {
-	const char *path = rc_host->config_get("sealing_key_file");
-	char hex[130];
-	size_t n = 0, got;
-	FILE *f;
+	char why[256];
 
-	if (path == NULL || *path == '\0') {
-		snprintf(err, len, "invoices cannot be signed: the sealing_key_file "
-		    "setting is not configured (a file holding 64 hex digits)");
-		return -1;
-	}
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, len, "invoices cannot be signed: cannot read the "
-		    "sealing key file %s", path);
-		return -1;
-	}
-	got = fread(hex, 1, sizeof hex - 1, f);
-	fclose(f);
-	hex[got] = '\0';
-	while (got > 0 && (hex[got - 1] == '\n' || hex[got - 1] == '\r' ||
-	    hex[got - 1] == ' '))
-		hex[--got] = '\0';
-	if (got != 2 * crypto_secretbox_KEYBYTES ||
-	    sodium_hex2bin(key, crypto_secretbox_KEYBYTES, hex, got, NULL, &n,
-	    NULL) != 0 || n != crypto_secretbox_KEYBYTES) {
-		sodium_memzero(hex, sizeof hex);
-		snprintf(err, len, "invoices cannot be signed: %s must hold 64 hex "
-		    "digits (a 32-byte key)", path);
-		return -1;
-	}
-	sodium_memzero(hex, sizeof hex);
-	return 0;
+	if (rc_host->sealing_key(key, why, sizeof why) == 0)
+		return 0;
+	snprintf(err, len, "invoices cannot be signed: %s", why);
+	return -1;
 }
 
 /* Makes the provider's key pair, the secret sealed, kept in the store. */
