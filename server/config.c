@@ -76,6 +76,9 @@ const struct config_option config_options[] = {
 	OPT(requesters_choose, CONFIG_BOOL, 0, 1, "false",
 	    "requesters may see the ranked experts for their own requests and "
 	    "make the offer themselves"),
+	OPT(metrics_from, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "127.0.0.1, ::1",
+	    "addresses /metrics answers, directly and never through a proxy, "
+	    "comma-separated; empty: nobody"),
 	OPT(trusted_proxies, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
 	    "addresses of reverse proxies whose X-Forwarded-For is believed, "
 	    "comma-separated (such as \"127.0.0.1, ::1\"); empty: none"),

@@ -15,12 +15,23 @@ health_cb(struct ep_req *r, void *arg)
 		    18);
 }
 
+/*
+ * For the monitoring on the host itself: only a direct request from an
+ * address metrics_from names, never one a proxy forwarded. Anyone else
+ * is told there is nothing here.
+ */
 static void
 metrics_cb(struct ep_req *r, void *arg)
 {
-	struct evbuffer *out = evbuffer_new();
+	struct evbuffer *out;
 
 	(void)arg;
+	if (!http_peer_listed(r, cfg.metrics_from) ||
+	    http_header(r, "X-Forwarded-For") != NULL) {
+		http_reply(r, 404, "text/plain; charset=utf-8", "not found\n", 10);
+		return;
+	}
+	out = evbuffer_new();
 	metrics_render(out);
 	http_reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", out);
 	evbuffer_free(out);

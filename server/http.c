@@ -82,7 +82,8 @@ http_db(void)
 	return http_store;
 }
 
-/* Exact, for /metrics: corrects the running count as it goes. */
+/* Exact, for /metrics: corrects the running count as it goes. A scan of
+ * /proc/self/fd, so only the local monitoring may ask (metrics_cb). */
 int
 http_open_connections(void)
 {
@@ -718,6 +719,19 @@ http_forwarded_for(struct ep_req *r, const char *xff)
 			return;
 		end = start - 1;	/* the comma before this hop */
 	}
+}
+
+/* Is the peer itself (not whoever it forwards for) one of list? */
+int
+http_peer_listed(struct ep_req *r, const char *list)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &addr, &port);
+	return addr != NULL && http_listed(addr, list);
 }
 
 /* The client's address as text, for rate limits and the audit trail:

@@ -77,6 +77,7 @@ struct config {
 	char *assets;
 	char *sendmail;
 	char *trusted_proxies;
+	char *metrics_from;
 	int64_t requesters_choose;
 	char *sealing_key_file;
 };
@@ -229,6 +230,7 @@ void http_reply_header(struct ep_req *r, const char *name, const char *value);
 const char *http_param(struct ep_req *r, const char *name);
 const char *http_query(struct ep_req *r, const char *name);
 const char *http_header(struct ep_req *r, const char *name);
+int http_peer_listed(struct ep_req *r, const char *list);
 const char *http_body(struct ep_req *r, size_t *len);
 const char *http_form(struct ep_req *r, const char *name);
 void http_form_each(struct ep_req *r, const char *name,
