@@ -53,6 +53,20 @@ monday() {
 	_d=${1:-$(today)}
 	day "-$(( $(date -u -d "$_d 12:00" +%u) - 1 ))" "$_d"
 }
+# workday N [FROM]: the Wednesday of the week N days after FROM (default
+# today), or the first Wednesday after it clear of Christmas and New Year
+# and of the fixed-date holidays of Scotland and Northern Ireland: a day
+# every UK calendar prices at the weekday rate, whatever today is.
+workday() {
+	_w=$(day 2 "$(monday "$(day "$1" "${2:-}")")")
+	while :; do
+		case $(echo "$_w" | cut -c6-10) in
+		12-1[89]|12-[23]?|01-0[1-6]|03-17|07-12|11-30) _w=$(day 7 "$_w") ;;
+		*) break ;;
+		esac
+	done
+	echo "$_w"
+}
 
 T=$(mktemp -d /tmp/ep-test.XXXXXX)
 chmod 755 "$T"
