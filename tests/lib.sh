@@ -25,11 +25,10 @@ test_clock() {
 	_off=$((_want - _real))
 	FAKETIME="$( [ $_off -ge 0 ] && echo "+$_off" || echo "$_off" )"
 	FAKETIME_DONT_FAKE_MONOTONIC=1
-	FAKETIME_NO_CACHE=1
 	LD_PRELOAD="$FAKETIME_LIB"
 	# libfaketime is preloaded before a sanitizer build's runtime.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-	export FAKETIME FAKETIME_DONT_FAKE_MONOTONIC FAKETIME_NO_CACHE LD_PRELOAD \
+	export FAKETIME FAKETIME_DONT_FAKE_MONOTONIC LD_PRELOAD \
 	    ASAN_OPTIONS
 }
 [ -z "${EP_TEST_NOW:-}" ] || test_clock "$EP_TEST_NOW"

@@ -44,7 +44,6 @@ export function clockEnv() {
 		LD_PRELOAD: FAKETIME_LIB,
 		FAKETIME: secs >= 0 ? `+${secs}` : `${secs}`,
 		FAKETIME_DONT_FAKE_MONOTONIC: '1',
-		FAKETIME_NO_CACHE: '1',
 		ASAN_OPTIONS: [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0']
 		    .filter(Boolean).join(':'),
 	};
