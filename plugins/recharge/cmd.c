@@ -248,7 +248,7 @@ rc_netting_command(ep_db *db, int argc, char **argv, void *arg)
 		fprintf(stderr, "usage: expertpool netting --period YYYY-MM\n");
 		return 2;
 	}
-	rc = rc_netting(db, period, &out, NULL);
+	rc = rc_netting(db, period, NULL, &out, NULL);
 	if (out.s != NULL)
 		fwrite(out.s, 1, out.len, stdout);
 	rc_buf_free(&out);

@@ -38,15 +38,18 @@ rc_netting_cb(ep_req *r, void *arg)
 		h->html(b, "<p class=\"govuk-error-message\">Enter the month as "
 		    "YYYY-MM</p>\n");
 	else if (period != NULL)
-		rc_netting(h->req_db(r), period, NULL, b);
+		/* Administrators see the consortium; a finance officer, the
+		 * council's own part. */
+		rc_netting(h->req_db(r), period, h->req_roles(r) & EP_ROLE_ADMIN ?
+		    NULL : h->req_org_code(r), NULL, b);
 	h->page_end(r, b, 200);
 }
 
 void
 rc_netting_routes(void)
 {
-	rc_host->route_add(rc_self, "GET", "/netting", RC_ROLES, rc_netting_cb,
-	    NULL);
+	rc_host->route_add(rc_self, "GET", "/netting", RC_ROLES | EP_ROLE_ADMIN,
+	    rc_netting_cb, NULL);
 }
 
 /* Pool managers and administrators see every organisation's documents;

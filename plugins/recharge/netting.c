@@ -213,15 +213,18 @@ rc_netting_load(ep_db *db, const char *period, struct rc_netting_data *d)
 /*
  * The statement for a month: each organisation's receivable, payable and
  * net position, and the fewest transfers that settle everything, as text
- * (the command) or into a page.
+ * (the command) or into a page. With only (an organisation's code) the
+ * page shows that organisation's position and the transfers it makes or
+ * receives: a council sees its own part, not the others' positions.
  */
 int
-rc_netting(ep_db *db, const char *period, struct rc_buf *text, ep_page *b)
+rc_netting(ep_db *db, const char *period, const char *only,
+    struct rc_buf *text, ep_page *b)
 {
 	const struct ep_host *h = rc_host;
 	struct rc_netting_data d;
 	char x[32], y[32], z[32];
-	size_t i;
+	size_t i, shown;
 
 	memset(&d, 0, sizeof d);
 	if (rc_netting_load(db, period, &d) != 0)
@@ -259,7 +262,9 @@ rc_netting(ep_db *db, const char *period, struct rc_buf *text, ep_page *b)
 		    "Payable</th><th scope=\"col\" class=\"govuk-table__header "
 		    "govuk-table__header--numeric\">Net</th></tr></thead><tbody "
 		    "class=\"govuk-table__body\">\n");
-		for (i = 0; i < d.n; i++)
+		for (i = 0; i < d.n; i++) {
+			if (only != NULL && strcmp(d.p[i].code, only) != 0)
+				continue;
 			h->html(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" "
 			    "class=\"govuk-table__header\">%s (%s)</th><td class=\""
 			    "govuk-table__cell govuk-table__cell--numeric\">%P</td><td "
@@ -267,14 +272,22 @@ rc_netting(ep_db *db, const char *period, struct rc_buf *text, ep_page *b)
 			    "</td><td class=\"govuk-table__cell govuk-table__cell--"
 			    "numeric\">%P</td></tr>\n", d.p[i].name, d.p[i].code,
 			    d.p[i].receivable, d.p[i].payable, d.p[i].net);
+		}
 		h->html(b, "</tbody></table>\n<h2 class=\"govuk-heading-m\">"
 		    "Transfers that settle everything</h2>\n<ul class=\"govuk-list "
 		    "govuk-list--bullet\" id=\"transfers\">\n");
-		for (i = 0; i < d.nt; i++)
+		for (i = 0, shown = 0; i < d.nt; i++) {
+			if (only != NULL && strcmp(d.p[d.t[i].from].code, only) != 0 &&
+			    strcmp(d.p[d.t[i].to].code, only) != 0)
+				continue;
 			h->html(b, "<li>%s pays %s %P</li>\n", d.p[d.t[i].from].name,
 			    d.p[d.t[i].to].name, d.t[i].amount);
+			shown++;
+		}
 		if (d.nt == 0)
 			h->html(b, "<li>Nothing to settle.</li>\n");
+		else if (shown == 0)
+			h->html(b, "<li>Your council neither pays nor is paid.</li>\n");
 		h->html(b, "</ul>\n<p class=\"govuk-body\" id=\"counts\">%d "
 		    "transfers instead of %D payments invoice by invoice (%D after "
 		    "netting each pair).</p>\n", (int)d.nt, d.invoices, d.pairs);

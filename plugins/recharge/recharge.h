@@ -135,8 +135,8 @@ int rc_export(ep_db *db, int64_t invoice_id, const char *format,
     struct rc_buf *out, char *err, size_t len);
 
 /* netting.c */
-int rc_netting(ep_db *db, const char *period, struct rc_buf *text,
-    ep_page *page);
+int rc_netting(ep_db *db, const char *period, const char *only,
+    struct rc_buf *text, ep_page *page);
 void rc_netting_routes(void);
 
 /* pages.c */
