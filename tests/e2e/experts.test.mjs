@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { checkBasics, launchBrowser, startServer } from './lib.mjs';
+import { addDays, checkBasics, launchBrowser, monday, startServer } from './lib.mjs';
 
 let server;
 let browser;
@@ -74,8 +74,10 @@ test('add an expert after a mistake, then find them by skill', async () => {
 	await checkBasics(page);
 	await page.selectOption('#area', 'legal');
 	await page.fill('#speciality', 'planning-law');
-	await page.fill('#from', '2025-03-03');
-	await page.fill('#to', '2025-03-07');
+	// Next week, Monday to Friday: five working days of a full week.
+	const from = monday(addDays(7));
+	await page.fill('#from', from);
+	await page.fill('#to', addDays(4, from));
 	await page.click('#main-content button[type=submit]');
 	assert.match(page.url(), /\/experts\?area=legal&speciality=planning-law/);
 	await checkBasics(page);

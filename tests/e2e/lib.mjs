@@ -3,7 +3,7 @@
 // Debian's chromium driven by playwright-core, and basic accessibility checks.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
     writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,22 +24,37 @@ export const CHROMIUM = '/usr/bin/chromium';
  * EP_TEST_NOW, a UTC instant "YYYY-MM-DD HH:MM:SS", sets the clock of the
  * servers and CLIs a test starts, through Debian's libfaketime, shifted and
  * still running; the browser keeps the machine's. Tests take their dates
- * from today(), addDays() and month(), which read the same clock.
+ * from today(), addDays() and month(), which read the same clock. A test
+ * whose figures rest on particular dates may set its own instant instead:
+ * the clock option of startServer() and cli() (and clockEnv(), testNow()
+ * and today() given the same instant) overrides EP_TEST_NOW for them.
  */
 const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-const clockOffsetMs = (() => {
-	const want = process.env.EP_TEST_NOW;
-	if (!want) return 0;
-	const at = Date.parse(want.replace(' ', 'T') + 'Z');
-	assert.ok(!Number.isNaN(at), `EP_TEST_NOW: cannot read "${want}"`);
-	assert.ok(existsSync(FAKETIME_LIB), 'EP_TEST_NOW needs libfaketime (scripts/deps)');
-	return at - Date.now();
-})();
 
-/** What a child process needs in its environment to read the test clock. */
-export function clockEnv() {
-	if (!process.env.EP_TEST_NOW) return {};
-	const secs = Math.round(clockOffsetMs / 1000);
+// Each instant is anchored once, when first asked for (EP_TEST_NOW when
+// this module loads), so every process and helper on it agrees.
+const clockOffsets = new Map();
+function clockOffsetMs(at) {
+	if (!at) return 0;
+	if (!clockOffsets.has(at)) {
+		const t = Date.parse(at.replace(' ', 'T') + 'Z');
+		assert.ok(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(at) && !Number.isNaN(t),
+		    `test clock: cannot read "${at}" (want UTC "YYYY-MM-DD HH:MM:SS")`);
+		assert.ok(existsSync(FAKETIME_LIB), 'the test clock needs libfaketime (scripts/deps)');
+		clockOffsets.set(at, t - Date.now());
+	}
+	return clockOffsets.get(at);
+}
+clockOffsetMs(process.env.EP_TEST_NOW);
+
+/**
+ * What a child process needs in its environment to read the test clock
+ * (EP_TEST_NOW, or the instant at). Give it to anything a test spawns that
+ * reads the clock: sqlite3 with date('now') or a column's default, say.
+ */
+export function clockEnv(at = process.env.EP_TEST_NOW) {
+	if (!at) return {};
+	const secs = Math.round(clockOffsetMs(at) / 1000);
 	return {
 		LD_PRELOAD: FAKETIME_LIB,
 		FAKETIME: secs >= 0 ? `+${secs}` : `${secs}`,
@@ -49,17 +64,17 @@ export function clockEnv() {
 	};
 }
 
-/** The test clock's instant, as a Date. */
-export function testNow() {
-	return new Date(Date.now() + clockOffsetMs);
+/** The test clock's instant (EP_TEST_NOW's, or at's), as a Date. */
+export function testNow(at = process.env.EP_TEST_NOW) {
+	return new Date(Date.now() + clockOffsetMs(at));
 }
 
 const londonDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London',
     year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** Today in London on the test clock, YYYY-MM-DD (a council's day). */
-export function today() {
-	return londonDate.format(testNow());
+export function today(at = process.env.EP_TEST_NOW) {
+	return londonDate.format(testNow(at));
 }
 
 /** The date n days after from (YYYY-MM-DD; default today). */
@@ -72,6 +87,36 @@ export function addDays(n, from = today()) {
 export function month(n, from = today()) {
 	const k = Number(from.slice(0, 4)) * 12 + Number(from.slice(5, 7)) - 1 + n;
 	return `${String(Math.floor(k / 12)).padStart(4, '0')}-${String(k % 12 + 1).padStart(2, '0')}`;
+}
+
+/** The day of the week of a date (YYYY-MM-DD): 1 is Monday, 7 Sunday. */
+export function weekday(date) {
+	return new Date(`${date}T12:00:00Z`).getUTCDay() || 7;
+}
+
+/** The Monday of date's week (default today's). */
+export function monday(date = today()) {
+	return addDays(1 - weekday(date), date);
+}
+
+/**
+ * The first Wednesday n or more days after from (default today) that is
+ * a working day in every part of the UK whatever the year: the bank holiday
+ * rules put Wednesdays only at Christmas and New Year (left out here from
+ * 20 December to 6 January), on St Patrick's Day, the Twelfth of July and
+ * St Andrew's Day. For entries and estimates whose pence must not be out
+ * of hours.
+ */
+export function workingWednesday(n = 0, from = today()) {
+	let d = addDays(n, from);
+	for (;;) {
+		d = addDays((3 - weekday(d) + 7) % 7, d);
+		const md = d.slice(5);
+		if (md >= '01-07' && md <= '12-19' &&
+		    !['03-17', '07-12', '11-30'].includes(md))
+			return d;
+		d = addDays(1, d);
+	}
 }
 
 const START_TIMEOUT_MS = 15000;
@@ -96,16 +141,17 @@ function defaultPluginsDir() {
 /**
  * Runs the expertpool CLI synchronously: expertpool --db DB --plugins DIR ARGS...
  * Returns {status, stdout, stderr}. Throws when the exit status is not 0,
- * unless opts.check is false.
+ * unless opts.check is false. clock: the instant the CLI reads (UTC
+ * "YYYY-MM-DD HH:MM:SS", running on), instead of EP_TEST_NOW's.
  */
-export function cli(args, { db, plugins, input, check = true, env } = {}) {
+export function cli(args, { db, plugins, input, check = true, env, clock } = {}) {
 	assert.ok(db, 'cli: a --db path is required');
 	const argv = ['--db', db, '--plugins', plugins || defaultPluginsDir(), ...args];
 	const r = spawnSync(EXPERTPOOL, argv, {
 		input,
 		encoding: 'utf8',
 		timeout: 30000,
-		env: { ...process.env, ...clockEnv(), ...env },
+		env: { ...process.env, ...clockEnv(clock), ...env },
 	});
 	if (r.error) throw r.error;
 	const result = { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
@@ -117,20 +163,38 @@ export function cli(args, { db, plugins, input, check = true, env } = {}) {
 }
 
 /**
+ * Runs SQL against a store with the sqlite3 shell, on the test clock (or
+ * on clock's instant), so date('now') and the columns' defaults read the
+ * day the server does. Returns what it prints, trimmed; throws on an error.
+ */
+export function sqlite(db, text, { clock } = {}) {
+	return execFileSync('sqlite3', [db, text], {
+		encoding: 'utf8',
+		timeout: 30000,
+		env: { ...process.env, ...clockEnv(clock) },
+	}).trim();
+}
+
+/**
  * Starts expertpoold on 127.0.0.1:0 with a store and a plugins directory in
  * a fresh temporary directory.
  *   plugins: a directory to load plugins from, or a list of .so paths (or
  *            names of test plugins, e.g. 'hello') linked into a temporary
  *            one; by default an empty directory.
- *   dbSetup: async ({dbPath, tmpDir, cli}) run before the server starts,
- *            after `expertpool init` has created the schema; cli is bound
- *            to the test's store and plugins.
+ *   dbSetup: async ({dbPath, tmpDir, cli, sql}) run before the server
+ *            starts, after `expertpool init` has created the schema; cli
+ *            and sql are bound to the test's store, plugins and clock.
  *   args:    further expertpoold flags.
- * Returns {url, port, dbPath, tmpDir, pluginsDir, log(), cli(), stop()};
- * url ends with '/'. stop() sends SIGTERM, waits, removes the temporary
+ *   clock:   the instant (UTC "YYYY-MM-DD HH:MM:SS") the server, its cli()
+ *            and its sql() read, running on, instead of EP_TEST_NOW's;
+ *            for a scenario whose figures rest on particular dates (say
+ *            why where it is used).
+ * Returns {url, port, dbPath, tmpDir, pluginsDir, log(), cli(), sql(),
+ * stop()}; url ends with '/'; sql(text) is sqlite(dbPath, text) on the
+ * server's clock. stop() sends SIGTERM, waits, removes the temporary
  * directory and throws if the server did not exit 0 (an ASan report, say).
  */
-export async function startServer({ plugins, dbSetup, args = [], env } = {}) {
+export async function startServer({ plugins, dbSetup, args = [], env, clock } = {}) {
 	const tmpDir = mkdtempSync(join(tmpdir(), 'ep-e2e-'));
 	const dbPath = join(tmpDir, 'test.db');
 	let pluginsDir;
@@ -144,17 +208,19 @@ export async function startServer({ plugins, dbSetup, args = [], env } = {}) {
 			copyFileSync(so, join(pluginsDir, basename(so)));
 		}
 	}
-	const boundCli = (a, opts = {}) => cli(a, { db: dbPath, plugins: pluginsDir, ...opts });
+	const boundCli = (a, opts = {}) => cli(a, { db: dbPath, plugins: pluginsDir,
+	    clock, ...opts });
+	const boundSql = (text) => sqlite(dbPath, text, { clock });
 
 	if (dbSetup) {
 		boundCli(['init']);
-		await dbSetup({ dbPath, tmpDir, cli: boundCli });
+		await dbSetup({ dbPath, tmpDir, cli: boundCli, sql: boundSql });
 	}
 
 	const child = spawn(EXPERTPOOLD, ['--listen', '127.0.0.1:0', '--db', dbPath,
 	    '--plugins', pluginsDir, ...args], {
 		stdio: ['ignore', 'ignore', 'pipe'],
-		env: { ...process.env, ...clockEnv(), ...env },
+		env: { ...process.env, ...clockEnv(clock), ...env },
 	});
 	running.add(child);
 	let stderr = '';
@@ -218,6 +284,7 @@ export async function startServer({ plugins, dbSetup, args = [], env } = {}) {
 		pluginsDir,
 		log: () => stderr,
 		cli: boundCli,
+		sql: boundSql,
 		stop,
 	};
 }

@@ -4,18 +4,25 @@
 // expert accepts, and the requester sees the engagement.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { addUsers, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
-    from './lib.mjs';
+import { addDays, addUsers, checkBasics, launchBrowser, signIn, startServer,
+    today, topSrcdir, workingWednesday } from './lib.mjs';
 
 let server;
 let browser;
 
+// The default agreement is made today, in force from today: the work is
+// wanted from an ordinary working day after it (so the estimate, priced on
+// the start date, is never out of hours) for a few weeks.
+const wantedStart = workingWednesday(7);
+const wantedEnd = addDays(17, wantedStart);
+// The fixed fee's due date, whose bonus the offer names.
+const contractDue = addDays(59, wantedStart);
+
 before(async () => {
 	server = await startServer({
 		args: ['--scripts', join(topSrcdir, 'scripts')],
-		dbSetup: ({ cli, dbPath }) => {
+		dbSetup: ({ cli, sql }) => {
 			cli(['org', 'add', 'NRC', '--name', 'Northshire Regional Centre',
 			    '--kind', 'centre']);
 			cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
@@ -26,13 +33,13 @@ before(async () => {
 			    ['priya', 'NRC', 'expert', 'Priya Shah'],
 			    ['tom', 'NRC', 'expert', 'Tom Okafor']];
 			addUsers(cli, users);
-			execFileSync('sqlite3', [dbPath, `
+			sql(`
 			    INSERT INTO experts (org_id, person_id, name, grade,
 			        weekly_capacity_minutes)
 			      SELECT org_id, id, name, 'senior', 1800 FROM people
 			      WHERE login IN ('priya', 'tom') ORDER BY login;
 			    INSERT INTO expert_skills VALUES (1, 'legal', 'planning-law', 5),
-			      (2, 'legal', 'contracts', 3);`]);
+			      (2, 'legal', 'contracts', 3);`);
 		},
 	});
 	browser = await launchBrowser();
@@ -52,8 +59,8 @@ test('request, offer, accept, engagement', async () => {
 	await page.selectOption('#area', 'legal');
 	await page.fill('#speciality', 'planning-law');
 	await page.selectOption('#urgency', 'soon');
-	await page.fill('#wanted_start', '2026-12-01');
-	await page.fill('#wanted_end', '2026-12-18');
+	await page.fill('#wanted_start', wantedStart);
+	await page.fill('#wanted_end', wantedEnd);
 	await page.fill('#estimated_hours', '12');
 	await page.click('button[value=send]');
 	assert.equal(await page.locator('.govuk-error-summary').count(), 1,
@@ -108,16 +115,14 @@ test('request, offer, accept, engagement', async () => {
 });
 
 test('a fixed fee in milestones, with an on-time bonus', async () => {
-	execFileSync('sqlite3', [server.dbPath, `
+	server.sql(`
 	    INSERT INTO requests (consumer_id, requester_id, area, speciality,
 	        title, urgency, wanted_start, wanted_end, estimated_minutes)
 	      SELECT o.id, p.id, 'legal', 'contracts', 'Contract review',
-	        'routine', '2026-12-01', '2027-01-29', 1200
+	        'routine', '${wantedStart}', '${contractDue}', 1200
 	      FROM organisations o JOIN people p ON p.org_id = o.id
-	      WHERE o.code = 'AVD' AND p.login = 'rachel';`]);
-	const id = execFileSync('sqlite3', [server.dbPath,
-	    "SELECT id FROM requests WHERE title = 'Contract review'"])
-	    .toString().trim();
+	      WHERE o.code = 'AVD' AND p.login = 'rachel';`);
+	const id = server.sql("SELECT id FROM requests WHERE title = 'Contract review'");
 	const pool = await signIn(browser, server, 'paul');
 	let page = pool.page;
 	await page.goto(new URL(`requests/${id}/broker`, server.url).href);
@@ -141,7 +146,8 @@ test('a fixed fee in milestones, with an on-time bonus', async () => {
 	page = expert.page;
 	await page.goto(new URL('offers', server.url).href);
 	const card = page.locator('.govuk-summary-card').first();
-	assert.match(await card.innerText(), /£250\.00 for finishing by 2027-01-29/);
+	assert.match(await card.innerText(),
+	    new RegExp(`£250\\.00 for finishing by ${contractDue}`));
 	assert.match(await card.innerText(), /Final opinion/);
 	await checkBasics(page);
 	await card.locator('button', { hasText: 'Accept offer' }).click();
@@ -154,9 +160,8 @@ test('a fixed fee in milestones, with an on-time bonus', async () => {
 	await checkBasics(page);
 	await page.click('button:has-text("Mark done: Draft opinion")');
 	assert.match(page.url(), new RegExp(`/requests/${id}#engagement$`));
-	const today = new Date().toISOString().slice(0, 10);
 	const rows = await milestones.locator('tbody tr').allInnerTexts();
-	assert.match(rows[0], new RegExp(`Draft opinion\\s+£1,000\\.00\\s+${today}`));
+	assert.match(rows[0], new RegExp(`Draft opinion\\s+£1,000\\.00\\s+${today()}`));
 	assert.match(rows[1], /Final opinion\s+£2,000\.00\s+Mark done/);
 	for (const s of [requester, pool, expert])
 		await s.ctx.close();

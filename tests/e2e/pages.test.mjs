@@ -3,22 +3,19 @@
 // labelled controls), with a form on each sent once wrong and once right.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { addUsers, builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
-    from './lib.mjs';
+import { addDays, addUsers, builtPlugins, checkBasics, launchBrowser, month, signIn,
+    startServer, topSrcdir } from './lib.mjs';
 
 let server;
 let browser;
-const iso = (d) => d.toISOString().slice(0, 10);
-const day = (n) => iso(new Date(Date.now() + n * 86400000));
 
 before(async () => {
 	const plugins = builtPlugins('timesheet');
 	server = await startServer({
 		plugins,
 		args: ['--scripts', join(topSrcdir, 'scripts')],
-		dbSetup: ({ cli, dbPath }) => {
+		dbSetup: ({ cli, sql }) => {
 			cli(['org', 'add', 'NRC', '--name', 'Northshire Regional Centre',
 			    '--kind', 'centre']);
 			cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
@@ -28,7 +25,7 @@ before(async () => {
 			    ['priya', 'NRC', 'expert', 'Priya Shah'],
 			    ['bob', 'BRK', 'requester', 'Bob Requester']];
 			addUsers(cli, users);
-			execFileSync('sqlite3', [dbPath, `
+			sql(`
 			    INSERT INTO experts (org_id, person_id, name, grade,
 			        weekly_capacity_minutes)
 			      SELECT org_id, id, name, 'senior', 1800 FROM people
@@ -36,18 +33,18 @@ before(async () => {
 			    INSERT INTO requests (consumer_id, requester_id, area, title,
 			        urgency, wanted_start, wanted_end, estimated_minutes, state)
 			      SELECT org_id, id, 'legal', 'Lease review', 'routine',
-			        '${day(-10)}', '${day(20)}', 600, 'engaged' FROM people
+			        '${addDays(-10)}', '${addDays(20)}', 600, 'engaged' FROM people
 			      WHERE login = 'bob';
 			    INSERT INTO offers (request_id, expert_id, provider_id, basis,
 			        state) VALUES (1, 1, 1, 'hourly', 'accepted');
 			    INSERT INTO engagements (request_id, offer_id, expert_id,
 			        provider_id, consumer_id, basis, starts, ends,
 			        committed_minutes, budget_pence) VALUES (1, 1, 1, 1, 2,
-			        'capped', '${day(-10)}', '${day(20)}', 600, 50000);
+			        'capped', '${addDays(-10)}', '${addDays(20)}', 600, 50000);
 			    INSERT INTO time_entries (engagement_id, entry_date, minutes,
 			        activity, state, created_by, priced_pence)
-			      SELECT 1, '${day(-1)}', 60, 'advice', 'approved', id, 11000
-			      FROM people WHERE login = 'priya';`]);
+			      SELECT 1, '${addDays(-1)}', 60, 'advice', 'approved', id, 11000
+			      FROM people WHERE login = 'priya';`);
 		},
 	});
 	browser = await launchBrowser();
@@ -87,7 +84,7 @@ test('administrator pages', async () => {
 	await page.click('#main-content form[action="/admin/fees/whatif"] button');
 	assert.match(await page.locator('.govuk-error-summary').innerText(),
 	    /Enter a month/);
-	await page.fill('#period', '2026-10');
+	await page.fill('#period', month(-1));
 	await page.selectOption('#ruleset', 'standard');
 	await page.click('#main-content form[action="/admin/fees/whatif"] button');
 	assert.match(await page.locator('#notice').innerText(),

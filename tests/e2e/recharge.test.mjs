@@ -4,15 +4,18 @@
 // then reads the netting statement and the finance page. No JavaScript.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addUsers, builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
-    from './lib.mjs';
+import { addUsers, builtPlugins, checkBasics, launchBrowser, month, signIn, startServer,
+    topSrcdir } from './lib.mjs';
 
-const PERIOD = '2026-10';
+// Last month's hours, run and invoiced this month, under agreements made
+// a year before; the engagements run on past it.
+const PERIOD = month(-1);
+const SINCE = `${month(-12)}-01`;
+const ENDS = `${month(2)}-01`;
 let server;
 let browser;
 let keyDir;
@@ -29,7 +32,7 @@ before(async () => {
 	server = await startServer({
 		plugins,
 		args: rcArgs,
-		dbSetup: ({ cli, dbPath }) => {
+		dbSetup: ({ cli, sql }) => {
 			cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
 			    '--kind', 'district', '--address',
 			    'Civic Centre, 1 High Street, Avondale AV1 1AA', '--vat',
@@ -39,10 +42,10 @@ before(async () => {
 			    '--vat', 'GB987654321']);
 			cli(['agreement', 'add', '--provider', 'AVD', '--consumer', 'BRK',
 			    '--ruleset', 'standard', '--terms', '30', '--vat', 'S', '--from',
-			    '2026-01-01']);
+			    SINCE]);
 			cli(['agreement', 'add', '--provider', 'BRK', '--consumer', 'AVD',
 			    '--ruleset', 'standard', '--terms', '14', '--vat', 'O', '--from',
-			    '2026-01-01']);
+			    SINCE]);
 			const users = [['avd-fin', 'AVD', 'finance'],
 			    ['avd-exp', 'AVD', 'expert'], ['avd-req', 'AVD', 'requester'],
 			    ['brk-fin', 'BRK', 'finance'], ['brk-exp', 'BRK', 'expert'],
@@ -50,7 +53,7 @@ before(async () => {
 			addUsers(cli, users);
 			cli(['invoice', 'endpoint', 'set', '--org', 'BRK', '--scheme', '0088',
 			    '--id', '5012345000039']);
-			execFileSync('sqlite3', [dbPath, `
+			sql(`
 			    INSERT INTO experts (org_id, person_id, name, grade,
 			        weekly_capacity_minutes)
 			      SELECT org_id, id, name, 'standard', 2220 FROM people
@@ -59,7 +62,7 @@ before(async () => {
 			        urgency, wanted_start, wanted_end, estimated_minutes, state,
 			        po_reference, cost_centre)
 			      SELECT org_id, id, 'legal', 'Planning appeal advice',
-			        'routine', '2026-10-01', '2026-12-31', 6000, 'engaged',
+			        'routine', '${PERIOD}-01', '${ENDS}', 6000, 'engaged',
 			        'PO-' || login, 'CC-' || login FROM people
 			      WHERE login LIKE '%-req' ORDER BY id;
 			    INSERT INTO offers (request_id, expert_id, provider_id, basis,
@@ -69,7 +72,7 @@ before(async () => {
 			        provider_id, consumer_id, basis, starts, ends,
 			        committed_minutes)
 			      SELECT o.request_id, o.id, o.expert_id, o.provider_id,
-			        r.consumer_id, 'hourly', '2026-10-01', '2026-12-31', 6000
+			        r.consumer_id, 'hourly', '${PERIOD}-01', '${ENDS}', 6000
 			      FROM offers o JOIN requests r ON r.id = o.request_id
 			      ORDER BY o.id;
 			    INSERT INTO time_entries (engagement_id, entry_date, minutes,
@@ -77,11 +80,11 @@ before(async () => {
 			      SELECT g.id, d.day, d.minutes, d.activity, 'approved',
 			        x.person_id FROM engagements g
 			      JOIN experts x ON x.id = g.expert_id
-			      JOIN (SELECT 1 AS p, '2026-10-05' AS day, 90 AS minutes,
-			        'advice' AS activity UNION ALL SELECT 1, '2026-10-06', 60,
-			        'drafting' UNION ALL SELECT 1, '2026-10-08', 95, 'advice'
-			        UNION ALL SELECT 2, '2026-10-12', 30, 'meeting') d
-			        ON d.p = g.provider_id ORDER BY g.id, d.day;`]);
+			      JOIN (SELECT 1 AS p, '${PERIOD}-05' AS day, 90 AS minutes,
+			        'advice' AS activity UNION ALL SELECT 1, '${PERIOD}-06', 60,
+			        'drafting' UNION ALL SELECT 1, '${PERIOD}-08', 95, 'advice'
+			        UNION ALL SELECT 2, '${PERIOD}-12', 30, 'meeting') d
+			        ON d.p = g.provider_id ORDER BY g.id, d.day;`);
 		},
 	});
 	browser = await launchBrowser();
@@ -136,7 +139,7 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	}
 	assert.equal(state, 'done', await main(page));
 	await checkBasics(page);
-	assert.match(await main(page), /Invoice run for 2026-10/);
+	assert.match(await main(page), new RegExp(`Invoice run for ${PERIOD}`));
 	assert.match(await main(page), /4 of 4 entries priced/);
 
 	// Review the draft: its lines and totals.
@@ -175,9 +178,9 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000039<\/cbc:EndpointID>/);
 
 	// BRK issues its own invoice to AVD; the netting page offsets the two.
-	const brkDraft = execFileSync('sqlite3', [server.dbPath, "SELECT i.id FROM " +
+	const brkDraft = server.sql("SELECT i.id FROM " +
 	    "recharge_invoices i JOIN organisations p ON p.id = i.provider_id " +
-	    "WHERE p.code = 'BRK' AND i.state = 'draft'"], { encoding: 'utf8' }).trim();
+	    "WHERE p.code = 'BRK' AND i.state = 'draft'");
 	assert.match(brkDraft, /^\d+$/);
 	const brkNumber = server.cli([...rcArgs, 'invoice', 'issue', brkDraft]).stdout.trim();
 	assert.match(brkNumber, /^BRK-\d{4}-000001$/);
@@ -185,7 +188,7 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	await checkBasics(page);
 	await page.fill('#period', PERIOD);
 	await page.click('button:has-text("Show")');
-	assert.match(page.url(), /\/netting\?period=2026-10$/);
+	assert.match(page.url(), new RegExp(`/netting\\?period=${PERIOD}$`));
 	await checkBasics(page);
 	const positions = await page.locator('#positions').innerText();
 	assert.match(positions, /Avondale District Council/);
@@ -200,7 +203,7 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	assert.equal(await chart.count(), 1, 'one chart');
 	assert.equal(await chart.getAttribute('aria-labelledby'), 'rc-chart-title rc-chart-desc');
 	const byMonth = await page.locator('#by-month').innerText();
-	assert.match(byMonth, /2026-10\s+£[\d,.]+\s+£[\d,.]+/);
+	assert.match(byMonth, new RegExp(`${PERIOD}\\s+£[\\d,.]+\\s+£[\\d,.]+`));
 	const body = await main(page);
 	assert.match(body, new RegExp(number));
 	assert.match(body, new RegExp(brkNumber));

@@ -4,19 +4,28 @@
 // administrator changes the response target with its form.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { builtPlugins, checkBasics, launchBrowser, signIn, startServer }
-    from './lib.mjs';
+import { addDays, builtPlugins, checkBasics, launchBrowser, month, signIn,
+    startServer } from './lib.mjs';
 
 let server;
 let browser;
+
+// The work is in the last quarter of a financial year to have ended
+// (quarters from April: 2026-Q3 is October to December 2026, 2026-Q4
+// January to March 2027), in its first month, FIRST; the baseline is set
+// from the start of that financial year.
+const inQuarter = month(-3);
+const sinceApril = (Number(inQuarter.slice(5)) + 8) % 12;	// 0 to 11
+const FIRST = month(-(sinceApril % 3), inQuarter);
+const FY = Number(inQuarter.slice(0, 4)) - (sinceApril >= 9 ? 1 : 0);
+const PERIOD = `${FY}-Q${Math.floor(sinceApril / 3) + 1}`;
+const LAST_DAY = addDays(-1, `${month(1, FIRST)}-01`);
 
 before(async () => {
 	const plugins = builtPlugins('timesheet');
 	server = await startServer({
 		plugins,
-		dbSetup: ({ cli, dbPath }) => {
+		dbSetup: ({ cli, sql }) => {
 			cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
 			    '--kind', 'district']);
 			cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
@@ -29,8 +38,8 @@ before(async () => {
 			cli(['user', 'add', 'ada', '--org', 'AVD', '--roles', 'admin',
 			    '--name', 'Ada Administrator'], { input: 'ada-password-1\n' });
 			cli(['baseline', 'set', '--org', 'BRK', '--skill', 'legal',
-			    '--inhouse', '5240', '--market', '9500', '--from', '2026-04-01']);
-			execFileSync('sqlite3', [dbPath, `
+			    '--inhouse', '5240', '--market', '9500', '--from', `${FY}-04-01`]);
+			sql(`
 			    INSERT INTO experts (org_id, name, grade, weekly_capacity_minutes)
 			      VALUES (1, 'Hannah Price', 'senior', 2220);
 			    INSERT INTO expert_skills (expert_id, area, speciality, level)
@@ -38,20 +47,20 @@ before(async () => {
 			    INSERT INTO requests (consumer_id, requester_id, area, title,
 			        urgency, wanted_start, wanted_end, estimated_minutes, state,
 			        submitted_at, first_offer_at, engaged_at)
-			      VALUES (2, 1, 'legal', 'Lease review', 'routine', '2026-10-01',
-			        '2026-10-31', 1200, 'engaged', '2026-10-01T09:00:00Z',
-			        '2026-10-02T10:30:00Z', '2026-10-03T09:00:00Z');
+			      VALUES (2, 1, 'legal', 'Lease review', 'routine', '${FIRST}-01',
+			        '${LAST_DAY}', 1200, 'engaged', '${FIRST}-01T09:00:00Z',
+			        '${FIRST}-02T10:30:00Z', '${FIRST}-03T09:00:00Z');
 			    INSERT INTO offers (request_id, expert_id, provider_id, basis,
 			        state) VALUES (1, 1, 1, 'hourly', 'accepted');
 			    INSERT INTO engagements (request_id, offer_id, expert_id,
 			        provider_id, consumer_id, basis, starts, ends,
 			        committed_minutes) VALUES (1, 1, 1, 1, 2, 'hourly',
-			        '2026-10-01', '2026-10-31', 1200);
+			        '${FIRST}-01', '${LAST_DAY}', 1200);
 			    INSERT INTO time_entries (engagement_id, entry_date, minutes,
 			        activity, state, priced_pence) VALUES
-			      (1, '2026-10-05', 240, 'advice', 'submitted', 35600),
-			      (1, '2026-10-06', 90, 'drafting', 'submitted', 13350);
-			    UPDATE time_entries SET state = 'approved';`]);
+			      (1, '${FIRST}-05', 240, 'advice', 'submitted', 35600),
+			      (1, '${FIRST}-06', 90, 'drafting', 'submitted', 13350);
+			    UPDATE time_entries SET state = 'approved';`);
 		},
 	});
 	browser = await launchBrowser();
@@ -67,12 +76,12 @@ test('a requester reads their reports: charts with their tables', async () => {
 	await page.click('header >> text=Reports');
 	await checkBasics(page);
 	await page.click('text=Volumes and flow');
-	await page.fill('#period', '2026-Q3');
+	await page.fill('#period', PERIOD);
 	await page.click('#main-content form.ep-report-period button');
-	assert.match(page.url(), /\/reports\/BRK\/volumes\?period=2026-Q3$/);
+	assert.match(page.url(), new RegExp(`/reports/BRK/volumes\\?period=${PERIOD}$`));
 	await checkBasics(page);
 	for (const name of ['volumes', 'unit-costs', 'savings', 'benchmark']) {
-		await page.goto(new URL(`reports/BRK/${name}?period=2026-Q3`, server.url).href);
+		await page.goto(new URL(`reports/BRK/${name}?period=${PERIOD}`, server.url).href);
 		await checkBasics(page);
 		const charts = page.locator('svg.ep-chart');
 		assert.ok(await charts.count() > 0, `${name} draws a chart`);
@@ -87,22 +96,22 @@ test('a requester reads their reports: charts with their tables', async () => {
 		const text = await page.locator('main').innerText();
 		assert.doesNotMatch(text, /Avondale|AVD/, `${name} names no other council`);
 	}
-	await page.goto(new URL('reports/BRK/unit-costs?period=2026-Q3', server.url).href);
+	await page.goto(new URL(`reports/BRK/unit-costs?period=${PERIOD}`, server.url).href);
 	const row = page.locator('table#table-by-area tbody tr').first();
 	assert.match(await row.innerText(), /legal\s+5\.5\s+£489\.50\s+£89\.00/);
 	const [download] = await Promise.all([
 		page.waitForEvent('download'),
 		page.click('text=Download Cost per hour by skill area as CSV'),
 	]);
-	assert.equal(download.suggestedFilename(), 'unit-costs-BRK-2026-Q3-by-area.csv');
-	const other = await page.goto(new URL('reports/AVD/volumes?period=2026-Q3', server.url).href);
+	assert.equal(download.suggestedFilename(), `unit-costs-BRK-${PERIOD}-by-area.csv`);
+	const other = await page.goto(new URL(`reports/AVD/volumes?period=${PERIOD}`, server.url).href);
 	assert.equal(other.status(), 404);
 	await ctx.close();
 });
 
 test('a pool manager reads resilience', async () => {
 	const { ctx, page } = await signIn(browser, server, 'paul');
-	await page.goto(new URL('reports/resilience?at=2026-10-12', server.url).href);
+	await page.goto(new URL(`reports/resilience?at=${FIRST}-12`, server.url).href);
 	await checkBasics(page);
 	assert.match(await page.locator('#single-points').innerText(), /planning-law/);
 	assert.equal(await page.locator('svg.ep-chart').count(), 2);
@@ -112,7 +121,7 @@ test('a pool manager reads resilience', async () => {
 test('an administrator changes the response target', async () => {
 	const { ctx, page } = await signIn(browser, server, 'ada');
 	const within = async () => {
-		await page.goto(new URL('reports/BRK/volumes?period=2026-Q3', server.url).href);
+		await page.goto(new URL(`reports/BRK/volumes?period=${PERIOD}`, server.url).href);
 		const row = page.locator('table#table-flow tbody tr').first();
 		return (await row.locator('td').nth(5).innerText()).trim();
 	};

@@ -6,25 +6,24 @@
 // followed by the browser's own refresh, is the uploader's alone.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { addUsers, builtPlugins, checkBasics, launchBrowser, signIn, startServer, topSrcdir }
-    from './lib.mjs';
+import { addDays, addUsers, builtPlugins, checkBasics, launchBrowser, monday, signIn,
+    startServer, today, topSrcdir } from './lib.mjs';
 
 let server;
 let browser;
 
-const iso = (d) => d.toISOString().slice(0, 10);
-const today = new Date(`${iso(new Date())}T12:00:00Z`);
-const days = (n) => new Date(today.getTime() + n * 86400000);
-const monday = days(-((today.getUTCDay() + 6) % 7));
+// Today on the test clock, the day the timesheet's week is shown for.
+const TODAY = today();
+const MONDAY = monday(TODAY);
+const days = (n) => addDays(n, TODAY);
 
 before(async () => {
 	const plugins = builtPlugins('timesheet');
 	server = await startServer({
 		plugins,
 		args: ['--scripts', join(topSrcdir, 'scripts')],
-		dbSetup: ({ cli, dbPath }) => {
+		dbSetup: ({ cli, sql }) => {
 			cli(['org', 'add', 'NRC', '--name', 'Northshire Regional Centre',
 			    '--kind', 'centre']);
 			cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
@@ -35,8 +34,8 @@ before(async () => {
 			    ['arun', 'BRK', 'approver', 'Arun Approver'],
 			    ['bob', 'BRK', 'requester', 'Bob Requester']];
 			addUsers(cli, users);
-			const from = iso(days(-14)), to = iso(days(21));
-			execFileSync('sqlite3', [dbPath, `
+			const from = days(-14), to = days(21);
+			sql(`
 			    INSERT INTO experts (org_id, person_id, name, grade,
 			        weekly_capacity_minutes)
 			      SELECT org_id, id, name, 'senior', 1800 FROM people
@@ -51,7 +50,7 @@ before(async () => {
 			    INSERT INTO engagements (request_id, offer_id, expert_id,
 			        provider_id, consumer_id, basis, starts, ends,
 			        committed_minutes) VALUES (1, 1, 1, 1, 2, 'hourly',
-			        '${from}', '${to}', 1200);`]);
+			        '${from}', '${to}', 1200);`);
 		},
 	});
 	browser = await launchBrowser();
@@ -66,15 +65,14 @@ after(async () => {
 test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	// The mistake: a day after today (next week's Monday if today is Sunday).
 	const future = days(1);
-	const week = iso(future) > iso(days(6 - (today.getUTCDay() + 6) % 7)) ?
-	    iso(future) : iso(monday);
+	const week = future > addDays(6, MONDAY) ? future : MONDAY;
 	const expert = await signIn(browser, server, 'priya');
 	let page = expert.page;
 	await page.click('text=Timesheet');
 	await page.goto(new URL(`timesheet?week=${week}`, server.url).href);
 	await checkBasics(page);
-	const cell = (d) => `#t_1_${iso(d)}`;
-	const worked = week === iso(monday) ? today : null;
+	const cell = (d) => `#t_1_${d}`;
+	const worked = week === MONDAY ? TODAY : null;
 	if (worked)
 		await page.fill(cell(worked), '1:30');
 	await page.fill(cell(future), '2h');
@@ -82,16 +80,16 @@ test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	const summary = page.locator('.govuk-error-summary');
 	assert.equal(await summary.count(), 1, 'the error summary shows');
 	assert.match(await summary.innerText(),
-	    new RegExp(`${iso(future)}, Lease review: is in the future`));
+	    new RegExp(`${future}, Lease review: is in the future`));
 	assert.equal(await page.locator(`.govuk-error-summary a[href="${cell(future)}"]`).count(), 1,
 	    'the message links to the cell');
 	assert.equal(await page.inputValue(cell(future)), '2h', 'typed values kept');
 	await checkBasics(page);
 
 	// Fix it: the time was worked today, not tomorrow.
-	if (week !== iso(monday))
-		await page.goto(new URL(`timesheet?week=${iso(monday)}`, server.url).href);
-	await page.fill(cell(today), '1:30');
+	if (week !== MONDAY)
+		await page.goto(new URL(`timesheet?week=${MONDAY}`, server.url).href);
+	await page.fill(cell(TODAY), '1:30');
 	if (await page.locator(cell(future)).count())
 		await page.fill(cell(future), '');
 	await page.fill('#n_1', 'Reviewed the draft lease');
@@ -108,8 +106,8 @@ test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	assert.match(await page.locator('main').innerText(), /Nothing is waiting/);
 
 	page = expert.page;
-	await page.goto(new URL(`timesheet?week=${iso(monday)}`, server.url).href);
-	assert.equal(await page.locator(cell(today)).count(), 0,
+	await page.goto(new URL(`timesheet?week=${MONDAY}`, server.url).href);
+	assert.equal(await page.locator(cell(TODAY)).count(), 0,
 	    'an approved entry has no input any more');
 	assert.match(await page.locator('table').innerText(), /locked/);
 	await page.screenshot({ path: join(server.tmpDir, 'timesheet.png'),
@@ -119,8 +117,7 @@ test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 });
 
 test('a CSV import, refused whole, then imported, the page its uploader\'s', async () => {
-	const sql = (q) => execFileSync('sqlite3', [server.dbPath, q],
-	    { encoding: 'utf8' }).trim();
+	const sql = server.sql;
 	const header = 'engagement,date,duration,activity,note,billable\n';
 	const expert = await signIn(browser, server, 'priya');
 	const page = expert.page;
@@ -136,9 +133,9 @@ test('a CSV import, refused whole, then imported, the page its uploader\'s', asy
 	const before = sql('SELECT count(*) FROM time_entries');
 
 	await upload('bad.csv', header +
-	    `1,${iso(days(-3))},1:00,advice,Call,yes\n` +
-	    '1,2026-02-30,1:00,advice,,yes\n' +
-	    `1,${iso(days(-3))},1:00,sleeping,,yes\n`);
+	    `1,${days(-3)},1:00,advice,Call,yes\n` +
+	    `1,${Number(TODAY.slice(0, 4)) - 1}-02-30,1:00,advice,,yes\n` +
+	    `1,${days(-3)},1:00,sleeping,,yes\n`);
 	const jobPage = page.url();
 	assert.match(jobPage, /\/timesheet\/import\/\d+$/);
 	const summary = await page.locator('.govuk-error-summary').innerText();
@@ -151,11 +148,11 @@ test('a CSV import, refused whole, then imported, the page its uploader\'s', asy
 	await checkBasics(page);
 
 	await upload('good.csv', header +
-	    `1,${iso(days(-3))},1:00,advice,"Call, then letter",yes\n` +
-	    `1,${iso(days(-4))},45m,drafting,,no\n`);
+	    `1,${days(-3)},1:00,advice,"Call, then letter",yes\n` +
+	    `1,${days(-4)},45m,drafting,,no\n`);
 	assert.match(await page.locator('#notice').innerText(),
 	    /2 entries were imported as drafts \(1:45\)/);
-	assert.equal(sql(`SELECT count(*) FROM time_entries WHERE state = 'draft' AND entry_date IN ('${iso(days(-3))}', '${iso(days(-4))}')`), '2');
+	assert.equal(sql(`SELECT count(*) FROM time_entries WHERE state = 'draft' AND entry_date IN ('${days(-3)}', '${days(-4)}')`), '2');
 	await checkBasics(page);
 	const goodPage = page.url();
 	assert.equal(sql('SELECT count(*) FROM timesheet_uploads'), '0',
