@@ -490,6 +490,22 @@ host_fee_calendar(char c)
 	}
 }
 
+/* The one-letter code of a calendar as the store names it, for a
+ * plugin's entry: 'E', 'S' or 'N'; '?' (refused by the engine) else. */
+static char
+host_calendar_code(const char *name)
+{
+	static const char codes[] = "ESN";
+	size_t i;
+
+	if (name == NULL)
+		return 'E';
+	for (i = 0; fee_calendars[i][0] != NULL && i < sizeof codes - 1; i++)
+		if (strcmp(name, fee_calendars[i][0]) == 0)
+			return codes[i];
+	return '?';
+}
+
 /* A plugin's entry as the fee engine takes it (VAT standard unless set). */
 static void
 host_fee_entry(struct fee_entry *e, const struct ep_fee_entry *x)
@@ -850,6 +866,7 @@ const struct ep_host host_table = {
 	.today = london_today,
 	.job_start_as = host_job_start_as,
 	.sealing_key = seal_key,
+	.calendar_code = host_calendar_code,
 	.page_begin = host_page_begin,
 	.page_end = host_page_end,
 	.page_message = page_message,

@@ -327,6 +327,10 @@ struct ep_host {
 	 * names, kept outside the store; 0, or -1 with why in err. Wipe it
 	 * (sodium_memzero) when done. */
 	int (*sealing_key)(unsigned char key[32], char *err, size_t len);
+	/* ABI 1.4: struct ep_fee_entry's calendar code for a calendar as the
+	 * store names it (organisations.calendar): 'E', 'S' or 'N'; NULL is
+	 * 'E'; an unknown name '?', which pricing refuses. */
+	char (*calendar_code)(const char *name);
 };
 
 /* True when the running host's table has the member. */

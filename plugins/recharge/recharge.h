@@ -27,7 +27,6 @@ int64_t rc_vat(int64_t net, int64_t bp);
 int rc_period_ok(const char *p);
 void rc_period_next(const char *p, char out[11]);
 int rc_copy(char *out, size_t len, const char *in);
-char rc_calendar(const char *name);
 int64_t rc_lookup(ep_db *db, const char *key);
 /*
  * Engagement terms carried forward. A milestone done, or work completed,

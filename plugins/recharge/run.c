@@ -695,7 +695,7 @@ rc_price_entries(struct rc_state *st, const struct rc_eng *g)
 		fe->provider = g->provider_code;
 		fe->agreement = g->agreement;
 		fe->vat = g->vat;
-		fe->calendar = rc_calendar(g->calendar);
+		fe->calendar = h->calendar_code(g->calendar);
 		if (++b->n == RC_BATCH && rc_batch_price(st, g) != 0)
 			goto out;
 	}

@@ -135,23 +135,6 @@ rc_period_next(const char *p, char out[11])
 	    (unsigned)m % 100u);
 }
 
-/*
- * A calendar's name as stored (organisations.calendar, recharge_invoices.
- * calendar) as struct ep_fee_entry carries it; an unknown name becomes a
- * code the fee engine refuses, naming the field.
- */
-char
-rc_calendar(const char *name)
-{
-	if (name == NULL || strcmp(name, "england-and-wales") == 0)
-		return 'E';
-	if (strcmp(name, "scotland") == 0)
-		return 'S';
-	if (strcmp(name, "northern-ireland") == 0)
-		return 'N';
-	return '?';
-}
-
 int
 rc_copy(char *out, size_t len, const char *in)
 {

@@ -180,7 +180,7 @@ rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 			fe.provider = prov;
 			fe.agreement = h->stmt_int64(s, 17);
 			fe.vat = vat[0];
-			fe.calendar = rc_calendar(h->stmt_text(s, 20));
+			fe.calendar = h->calendar_code(h->stmt_text(s, 20));
 			if (h->fees_price(f, h->stmt_text(s, 19), hash, &fe,
 			    &res) != 0) {
 				snprintf(msg, sizeof msg, "entry %lld cannot be priced "

@@ -272,22 +272,6 @@ ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
 	"r.id = e.request_id LEFT JOIN agreements a ON a.id = e.agreement_id " \
 	"WHERE e.id = ?1"
 
-/*
- * The provider's calendar as stored (organisations.calendar) as struct
- * ep_fee_entry carries it; an unknown name a code the engine refuses.
- */
-static char
-ts_calendar(const char *name)
-{
-	if (name == NULL || strcmp(name, "england-and-wales") == 0)
-		return 'E';
-	if (strcmp(name, "scotland") == 0)
-		return 'S';
-	if (strcmp(name, "northern-ireland") == 0)
-		return 'N';
-	return '?';
-}
-
 static void
 ts_engagement_fill(ep_stmt *s, struct ts_engagement *e)
 {
@@ -311,7 +295,7 @@ ts_engagement_fill(ep_stmt *s, struct ts_engagement *e)
 	ts_copy(e->ruleset, sizeof e->ruleset, h->stmt_text(s, 15));
 	e->vat = h->stmt_text(s, 16)[0];
 	ts_copy(e->title, sizeof e->title, h->stmt_text(s, 17));
-	e->calendar = ts_calendar(h->stmt_text(s, 18));
+	e->calendar = h->calendar_code(h->stmt_text(s, 18));
 }
 
 /* Everything the rules need about an engagement, in one read. */
