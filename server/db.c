@@ -81,8 +81,33 @@ db_configure(void)
 }
 
 /*
+ * london_date(INSTANT): the London date of a stored UTC instant
+ * ("2027-07-01T23:30:00Z" is 2027-07-02 in summer time), for SQL that
+ * asks which council day something happened on; NULL for anything else.
+ */
+static void
+db_london_date_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	int y, mo, d, h, mi, sec, n = 0;
+	char out[11];
+
+	(void)argc;
+	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h,
+	    &mi, &sec, &n) != 6 || n != 19 || mo < 1 || mo > 12 || d < 1 ||
+	    d > 31 || h > 23 || mi > 59 || sec > 60) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	day_format(london_day(day_number(y, mo, d) * 86400 + h * 3600 +
+	    mi * 60 + sec), out);
+	sqlite3_result_text(ctx, out, 10, SQLITE_TRANSIENT);
+}
+
+/*
  * Opens (creating if need be) a store in WAL mode with foreign keys on.
- * Every connection gets the same pragmas, server and CLI alike.
+ * Every connection gets the same pragmas and functions, server and CLI
+ * alike.
  */
 struct ep_db *
 db_open(const char *path, int64_t busy_timeout_ms, char **err)
@@ -108,6 +133,9 @@ db_open(const char *path, int64_t busy_timeout_ms, char **err)
 	db->serial = ++db_serials;
 	sqlite3_busy_handler(db->sql, db_busy_cb, db);
 	sqlite3_extended_result_codes(db->sql, 1);
+	sqlite3_create_function(db->sql, "london_date", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, db_london_date_fn,
+	    NULL, NULL);
 	if (sqlite3_exec(db->sql, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		*err = xprintf("%s: %s", path, msg ? msg : "cannot set pragmas");
 		sqlite3_free(msg);

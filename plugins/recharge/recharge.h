@@ -47,7 +47,7 @@ int64_t rc_lookup(ep_db *db, const char *key);
 	"recharge_invoices ci ON ci.id = ct.invoice_id WHERE ct.engagement_id " \
 	"= e.id AND ci.kind = 'invoice' AND ci.state != 'draft' AND ci.period " \
 	"= substr(" m ".done, 1, 7)))"
-#define RC_DONE_CARRIED "(substr(e.completed_at, 1, 10) < ?3 AND NOT " \
+#define RC_DONE_CARRIED "(london_date(e.completed_at) < ?3 AND NOT " \
 	"EXISTS (SELECT 1 FROM recharge_terms ct JOIN recharge_invoices ci ON " \
 	"ci.id = ct.invoice_id WHERE ct.engagement_id = e.id AND ci.kind = " \
 	"'invoice' AND ci.period < ?1 AND (ct.inputs IS NULL OR " \
@@ -55,7 +55,7 @@ int64_t rc_lookup(ep_db *db, const char *key);
 	"AND EXISTS (SELECT 1 FROM recharge_terms ct JOIN recharge_invoices ci " \
 	"ON ci.id = ct.invoice_id WHERE ct.engagement_id = e.id AND ci.kind = " \
 	"'invoice' AND ci.state != 'draft' AND ci.period = " \
-	"substr(e.completed_at, 1, 7)))"
+	"substr(london_date(e.completed_at), 1, 7)))"
 
 /*
  * An engagement's pricing inputs as JSON (kept with its terms: recharge
@@ -70,10 +70,10 @@ int64_t rc_lookup(ep_db *db, const char *key);
 	"coalesce(e.budget_pence, -1), 'fixed_fee', CASE WHEN e.basis = " \
 	"'fixed' AND e.budget_pence > 0 THEN e.budget_pence ELSE 0 END, " \
 	"'bonus', e.bonus_pence, 'due', CASE WHEN " RC_DONE_CARRIED " AND " \
-	"substr(e.completed_at, 1, 10) <= e.ends AND e.ends < ?3 THEN ?3 ELSE " \
+	"london_date(e.completed_at) <= e.ends AND e.ends < ?3 THEN ?3 ELSE " \
 	"e.ends END, 'completed', CASE WHEN e.completed_at IS NULL OR " \
-	"substr(e.completed_at, 1, 10) >= ?2 THEN NULL WHEN " RC_DONE_CARRIED \
-	" THEN ?3 ELSE substr(e.completed_at, 1, 10) END, 'milestones', " \
+	"london_date(e.completed_at) >= ?2 THEN NULL WHEN " RC_DONE_CARRIED \
+	" THEN ?3 ELSE london_date(e.completed_at) END, 'milestones', " \
 	"(SELECT json_group_array(json_object('name', m.name, 'amount', " \
 	"m.amount_pence, 'done', CASE WHEN m.done IS NULL OR m.done >= ?2 THEN " \
 	"NULL WHEN " RC_MS_CARRIED("m") " THEN ?3 ELSE m.done END)) FROM " \

@@ -1033,16 +1033,17 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"AND a.valid_from < ?2 AND (a.valid_to IS NULL OR a.valid_to >= ?3) " \
 	"ORDER BY a.valid_from DESC LIMIT 1)) AS agreement FROM engagements e " \
 	"WHERE EXISTS (SELECT 1 FROM time_entries t WHERE t.engagement_id = " \
-	"e.id AND " RC_OPEN " AND " RC_UNBILLED("e.id") ") OR (e.completed_at " \
-	">= ?3 AND e.completed_at < ?2) OR EXISTS (SELECT 1 FROM milestones m " \
+	"e.id AND " RC_OPEN " AND " RC_UNBILLED("e.id") ") OR " \
+	"(london_date(e.completed_at) >= ?3 AND " \
+	"london_date(e.completed_at) < ?2) OR EXISTS (SELECT 1 FROM milestones m " \
 	"WHERE m.offer_id = e.offer_id AND m.done >= ?3 AND m.done < ?2) OR " \
 	RC_DONE_CARRIED " OR EXISTS (SELECT 1 FROM milestones m WHERE " \
 	"m.offer_id = e.offer_id AND " RC_MS_CARRIED("m") ")) " \
 	"SELECT g.id, g.provider_id, " \
 	"g.consumer_id, coalesce(g.agreement, 0), g.basis, " \
-	"coalesce(g.budget_pence, -1), g.ends, coalesce(substr(g.completed_at, " \
-	"1, 10), ''), x.grade, p.code, c.code, coalesce(a.ruleset, " \
-	"'standard'), coalesce(a.vat_category, 'S'), " \
+	"coalesce(g.budget_pence, -1), g.ends, " \
+	"coalesce(london_date(g.completed_at), ''), x.grade, p.code, c.code, " \
+	"coalesce(a.ruleset, 'standard'), coalesce(a.vat_category, 'S'), " \
 	"coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
 	"c.payment_terms_days), coalesce(q.po_reference, ''), " \
 	"coalesce(q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \

@@ -251,7 +251,7 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT t.engagement_id, t.ruleset_hash, "
 	    "t.priced, t.billed_before, t.cap, e.basis, coalesce(e.budget_pence, "
-	    "-1), e.ends, coalesce(substr(e.completed_at, 1, 10), ''), i.period, "
+	    "-1), e.ends, coalesce(london_date(e.completed_at), ''), i.period, "
 	    "cc.code, pc.code, coalesce(i.agreement_id, 0), i.vat_category, "
 	    "i.ruleset, t.inputs FROM recharge_terms t JOIN recharge_invoices i "
 	    "ON i.id = "

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 /* The UTC instant of a date and a time of day. */
 static int64_t
@@ -103,6 +104,41 @@ test_against_tzdata(void **state)
 	tzset();
 }
 
+/* The store's london_date(), which SQL asks a completion's day with. */
+static void
+test_sql_london_date(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "2027-07-01T23:30:00Z", "2027-07-02" },
+		{ "2027-07-01T22:59:59Z", "2027-07-01" },
+		{ "2027-12-31T23:30:00Z", "2027-12-31" },
+		{ "2027-03-31T23:00:00.250Z", "2027-04-01" },
+	};
+	struct ep_db *db;
+	sqlite3_stmt *s;
+	char *err = NULL;
+	size_t i;
+
+	(void)state;
+	db = db_open(":memory:", 1000, &err);
+	assert_non_null(db);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		s = db_stmt(db, "SELECT london_date(?)");
+		sqlite3_bind_text(s, 1, cases[i][0], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0),
+		    cases[i][1]);
+		sqlite3_reset(s);
+	}
+	s = db_stmt(db, "SELECT london_date('not a time') IS NULL, "
+	    "london_date(NULL) IS NULL");
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 1);
+	assert_int_equal(sqlite3_column_int(s, 1), 1);
+	sqlite3_reset(s);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -111,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_clocks_go_back),
 		cmocka_unit_test(test_midnight),
 		cmocka_unit_test(test_against_tzdata),
+		cmocka_unit_test(test_sql_london_date),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
