@@ -113,6 +113,7 @@ SERVER_TESTS = \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-terms.test \
 	tests/integration/experts.test \
+	tests/integration/export-escape.test \
 	tests/integration/fees-pages.test \
 	tests/integration/fees-whatif.test \
 	tests/integration/fees.test \
