@@ -262,9 +262,10 @@ rc_netting(ep_db *db, const char *period, const char *only,
 		    "Payable</th><th scope=\"col\" class=\"govuk-table__header "
 		    "govuk-table__header--numeric\">Net</th></tr></thead><tbody "
 		    "class=\"govuk-table__body\">\n");
-		for (i = 0; i < d.n; i++) {
+		for (i = 0, shown = 0; i < d.n; i++) {
 			if (only != NULL && strcmp(d.p[i].code, only) != 0)
 				continue;
+			shown++;
 			h->html(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" "
 			    "class=\"govuk-table__header\">%s (%s)</th><td class=\""
 			    "govuk-table__cell govuk-table__cell--numeric\">%P</td><td "
@@ -273,6 +274,11 @@ rc_netting(ep_db *db, const char *period, const char *only,
 			    "numeric\">%P</td></tr>\n", d.p[i].name, d.p[i].code,
 			    d.p[i].receivable, d.p[i].payable, d.p[i].net);
 		}
+		if (shown == 0)
+			h->html(b, "<tr class=\"govuk-table__row\"><td class=\""
+			    "govuk-table__cell\" colspan=\"4\">No invoice was issued "
+			    "%s this month.</td></tr>\n", only != NULL ? "to or by your "
+			    "council" : "in the consortium");
 		h->html(b, "</tbody></table>\n<h2 class=\"govuk-heading-m\">"
 		    "Transfers that settle everything</h2>\n<ul class=\"govuk-list "
 		    "govuk-list--bullet\" id=\"transfers\">\n");
