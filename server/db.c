@@ -291,6 +291,21 @@ db_run(struct ep_db *db, const char *sql)
 	return 0;
 }
 
+/* Runs one statement binding ?1 to an id, through the cache: 0 or -1. */
+int
+db_run_id(struct ep_db *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *s = db_stmt(db, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
 /*
  * Transactions nest: the outermost is BEGIN IMMEDIATE (writers queue on the
  * lock instead of failing at commit); inner ones are savepoints. What the

@@ -138,30 +138,14 @@ out:
 int
 session_end(struct ep_db *db, int64_t session_id)
 {
-	sqlite3_stmt *s = db_stmt(db, "DELETE FROM sessions WHERE id = ?");
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, session_id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(s);
-	return rc;
+	return db_run_id(db, "DELETE FROM sessions WHERE id = ?", session_id);
 }
 
 /* Ends every session of a person: on password change and disabling. */
 int
 session_end_person(struct ep_db *db, int64_t person_id)
 {
-	sqlite3_stmt *s = db_stmt(db, "DELETE FROM sessions WHERE person_id = ?");
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(s);
-	return rc;
+	return db_run_id(db, "DELETE FROM sessions WHERE person_id = ?", person_id);
 }
 
 /* Creates an API token for a person, ending after days; the token is
@@ -195,17 +179,9 @@ apitoken_create(struct ep_db *db, int64_t person_id, const char *label,
 int
 apitoken_revoke_person(struct ep_db *db, int64_t person_id)
 {
-	sqlite3_stmt *s = db_stmt(db, "UPDATE api_tokens SET revoked_at = "
+	return db_run_id(db, "UPDATE api_tokens SET revoked_at = "
 	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE person_id = ? AND "
-	    "revoked_at IS NULL");
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(s);
-	return rc;
+	    "revoked_at IS NULL", person_id);
 }
 
 /* Finds the person behind a bearer token neither revoked nor expired. */
