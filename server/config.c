@@ -41,6 +41,15 @@ const struct config_option config_options[] = {
 	    "seconds a connection may take to send a request or read a reply"),
 	OPT(max_connections, CONFIG_INT, 1, 100000, "1024",
 	    "open client connections at most; beyond it accepting pauses"),
+	OPT(max_connections_per_client, CONFIG_INT, 1, 100000, "64",
+	    "open connections one client address may hold (an IPv6 /64 counts "
+	    "as one; trusted_proxies are not limited); beyond it 429"),
+	OPT(request_deadline, CONFIG_INT, 1, 3600, "60",
+	    "seconds a request may take to arrive whole, headers and body, "
+	    "from its first byte; then 408 and the connection closes"),
+	OPT(max_request_memory, CONFIG_INT, 65536, 68719476736LL, "268435456",
+	    "bytes of requests being received, over all connections; a "
+	    "connection that would pass it gets 503"),
 	OPT(busy_timeout_ms, CONFIG_INT, 0, 600000, "5000",
 	    "milliseconds to wait for a locked store before giving up"),
 	OPT(shutdown_grace, CONFIG_INT, 0, 3600, "10",

@@ -4,7 +4,6 @@
 #include <string.h>
 #include <strings.h>
 #include <stdlib.h>
-#include <dirent.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,17 +26,12 @@ static struct evhttp_bound_socket *http_socket;
 static struct event_base *http_base;
 static struct ep_db *http_store;
 static int http_bound_port;
-static int http_conns;
-static int http_paused;
 static int http_draining;
 static int http_inflight;
 static void (*http_drained)(void);
 static uint32_t http_rid_prefix;
 static uint64_t http_rid_next;
 static struct ep_req *http_free_reqs;
-static struct event *http_pace_timer;
-
-static int http_count_connections(void);
 
 /* Every page (text/html) carries these; every reply carries nosniff. */
 static const char *http_security_headers[][2] = {
@@ -82,126 +76,16 @@ http_db(void)
 	return http_store;
 }
 
-/* Exact, for /metrics: corrects the running count as it goes. A scan of
- * /proc/self/fd, so only the local monitoring may ask (metrics_cb). */
 int
 http_open_connections(void)
 {
-	if (http_bound_port > 0)
-		http_conns = http_count_connections();
-	return http_conns;
+	return conn_count();
 }
 
 int
 http_port(void)
 {
 	return http_bound_port;
-}
-
-/*
- * Counts this process's accepted client sockets on our port, exactly, from
- * /proc/self/fd. The running count can drift up when evhttp drops a
- * connection that never sent a request (no close callback was set), so it
- * is corrected from here whenever it reaches the limit.
- */
-static int
-http_count_connections(void)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	struct dirent *d;
-	DIR *dir = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (dir == NULL)
-		return http_conns;
-	while ((d = readdir(dir)) != NULL) {
-		struct stat st;
-		int fd = atoi(d->d_name), port = -1;
-
-		if (d->d_name[0] == '.' || fd == dirfd(dir) || fstat(fd, &st) != 0 ||
-		    !S_ISSOCK(st.st_mode))
-			continue;
-		len = sizeof ss;
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-			continue;
-		if (ss.ss_family == AF_INET)
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		len = sizeof ss;
-		if (port == http_bound_port &&
-		    getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-			n++;
-	}
-	closedir(dir);
-	return n;
-}
-
-static void
-http_pace_cb(evutil_socket_t fd, short events, void *arg);
-
-/* Pauses accepting at the connection limit and resumes below it. */
-static void
-http_pace(void)
-{
-	struct evconnlistener *l;
-	struct timeval tv = { 1, 0 };
-
-	if (http_socket == NULL)
-		return;
-	l = evhttp_bound_socket_get_listener(http_socket);
-	if (!http_paused && http_conns >= cfg.max_connections) {
-		http_conns = http_count_connections() + 1; /* +1: being accepted */
-		if (http_conns < cfg.max_connections)
-			return;
-		evconnlistener_disable(l);
-		http_paused = 1;
-		evtimer_add(http_pace_timer, &tv);
-		log_warn("http: %d connections open, the limit: accepting paused",
-		    http_conns);
-	} else if (http_paused && http_conns < cfg.max_connections) {
-		evconnlistener_enable(l);
-		http_paused = 0;
-		log_info("http: %d connections open: accepting again", http_conns);
-	}
-}
-
-/* While paused, recount once a second in case closes went unseen. */
-static void
-http_pace_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct timeval tv = { 1, 0 };
-
-	(void)fd;
-	(void)events;
-	(void)arg;
-	if (!http_paused)
-		return;
-	http_conns = http_count_connections();
-	http_pace();
-	if (http_paused)
-		evtimer_add(http_pace_timer, &tv);
-}
-
-static void
-http_conn_closed_cb(struct evhttp_connection *evcon, void *arg)
-{
-	(void)evcon;
-	(void)arg;
-	if (http_conns > 0)
-		http_conns--;
-	http_pace();
-}
-
-/* Called by evhttp for each accepted connection. */
-static struct bufferevent *
-http_conn_cb(struct event_base *base, void *arg)
-{
-	(void)arg;
-	http_conns++;
-	http_pace();
-	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 }
 
 /* Sixteen lower-case hex digits and a NUL, without printf. */
@@ -287,6 +171,31 @@ http_append(char *p, const char *end, const char *s, size_t len)
 }
 
 /*
+ * Appends up to 512 bytes of a (decoded) path with spaces, control bytes
+ * and DEL percent-encoded again: a request cannot break or forge a line,
+ * nor shift where its status and time are read from.
+ */
+static char *
+http_append_path(char *p, const char *end, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; path[i] != '\0' && i < 512 && end - p >= 3; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c <= 0x20 || c == 0x7f) {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 0xf];
+		} else {
+			*p++ = (char)c;
+		}
+	}
+	return p;
+}
+
+/*
  * One line per request: time, method, path, status, microseconds, request
  * id. Built by hand: this runs for every request and printf shows up in
  * profiles.
@@ -317,7 +226,7 @@ http_log(struct ep_req *r, const char *method, int status, uint64_t usec)
 	p = http_append(p, end, " request ", 9);
 	p = http_append(p, end, method, strlen(method));
 	*p++ = ' ';
-	p = http_append(p, end, path, strnlen(path, 512));
+	p = http_append_path(p, end, path);
 	*p++ = ' ';
 	p = http_utoa(p, (uint64_t)status);
 	*p++ = ' ';
@@ -360,6 +269,7 @@ http_finish(struct ep_req *r, int status, const char *type,
 	}
 	if (http_draining)
 		evhttp_add_header(h, "Connection", "close");
+	conn_replied(evhttp_request_get_connection(r->ev));
 	evhttp_send_reply(r->ev, status, NULL, body);
 	usec = mono_usec() - r->start;
 	metrics_observe(r->route, status, usec);
@@ -662,7 +572,7 @@ http_form_each(struct ep_req *r, const char *name,
 }
 
 /* Is addr one of the comma- or space-separated addresses in list? */
-static int
+int
 http_listed(const char *addr, const char *list)
 {
 	size_t n = strlen(addr), k;
@@ -864,8 +774,11 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 	int read_tx;
 
 	(void)arg;
-	evhttp_connection_set_closecb(evhttp_request_get_connection(ev),
-	    http_conn_closed_cb, NULL);
+	if (conn_request_read(evhttp_request_get_connection(ev)) != 0) {
+		/* Its connection was refused meanwhile and is shut. */
+		http_error(r, 503, "Service Unavailable");
+		return;
+	}
 	if (http_header_bytes(ev) > cfg.max_header_bytes) {
 		http_reply_header(r, "Connection", "close");
 		http_error(r, 431, "Request Header Fields Too Large");
@@ -935,8 +848,6 @@ http_start(struct event_base *base, struct ep_db *db, char **err)
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_HEAD);
 	evhttp_set_default_content_type(http, "text/plain; charset=utf-8");
-	evhttp_set_bevcb(http, http_conn_cb, NULL);
-	http_pace_timer = evtimer_new(base, http_pace_cb, NULL);
 	evhttp_set_gencb(http, http_request_cb, NULL);
 	http_socket = evhttp_bind_socket_with_handle(http, host, (uint16_t)port);
 	if (http_socket == NULL) {
@@ -946,6 +857,7 @@ http_start(struct event_base *base, struct ep_db *db, char **err)
 		http = NULL;
 		return -1;
 	}
+	conn_start(base, http, evhttp_bound_socket_get_listener(http_socket));
 	{
 		/* Accepted sockets inherit this: replies larger than a segment
 		 * must not wait for the client's delayed ACK (Nagle). */
@@ -973,6 +885,7 @@ void
 http_drain(void (*done)(void))
 {
 	if (http_socket != NULL) {
+		conn_unlisten();
 		evhttp_del_accept_socket(http, http_socket);
 		http_socket = NULL;
 	}
@@ -991,10 +904,7 @@ http_stop(void)
 	if (http != NULL) {
 		evhttp_free(http);
 		http = NULL;
-	}
-	if (http_pace_timer != NULL) {
-		event_free(http_pace_timer);
-		http_pace_timer = NULL;
+		conn_stop();
 	}
 	while ((r = http_free_reqs) != NULL) {
 		http_free_reqs = *(struct ep_req **)(void *)r;

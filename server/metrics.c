@@ -80,11 +80,12 @@ metrics_reset(void)
 void
 metrics_render(struct evbuffer *out)
 {
-	uint64_t cum = 0, batches, items, syncs;
+	uint64_t cum = 0, batches, items, syncs, per_client, memory, deadline;
 	size_t r, b;
 	int i;
 
 	group_stats(&batches, &items, &syncs);
+	conn_refusals(&per_client, &memory, &deadline);
 	evbuffer_add_printf(out,
 	    "# HELP expertpool_http_requests_total Requests answered, by route "
 	    "and status.\n"
@@ -125,6 +126,12 @@ metrics_render(struct evbuffer *out)
 	    "# HELP expertpool_http_open_connections Client connections open now.\n"
 	    "# TYPE expertpool_http_open_connections gauge\n"
 	    "expertpool_http_open_connections %d\n"
+	    "# HELP expertpool_http_refused_total Connections refused before "
+	    "a request was answered, by cause.\n"
+	    "# TYPE expertpool_http_refused_total counter\n"
+	    "expertpool_http_refused_total{cause=\"per_client\"} %llu\n"
+	    "expertpool_http_refused_total{cause=\"memory\"} %llu\n"
+	    "expertpool_http_refused_total{cause=\"deadline\"} %llu\n"
 	    "# HELP expertpool_store_busy_retries_total Times a store call "
 	    "waited for a lock.\n"
 	    "# TYPE expertpool_store_busy_retries_total counter\n"
@@ -150,7 +157,9 @@ metrics_render(struct evbuffer *out)
 	    "# TYPE expertpool_start_time_seconds gauge\n"
 	    "expertpool_start_time_seconds %llu\n",
 	    (double)metrics_sum_us / 1e6, (unsigned long long)metrics_count,
-	    http_open_connections(), (unsigned long long)db_busy_retries(),
+	    http_open_connections(), (unsigned long long)per_client,
+	    (unsigned long long)memory, (unsigned long long)deadline,
+	    (unsigned long long)db_busy_retries(),
 	    (unsigned long long)login_hash_count(), (unsigned long long)batches,
 	    (unsigned long long)items, (unsigned long long)syncs, job_running(), (unsigned long long)(metrics_started / 1000000u));
 }

@@ -60,6 +60,9 @@ struct config {
 	int64_t max_body_bytes;
 	int64_t request_timeout;
 	int64_t max_connections;
+	int64_t max_connections_per_client;
+	int64_t request_deadline;
+	int64_t max_request_memory;
 	int64_t busy_timeout_ms;
 	int64_t shutdown_grace;
 	int64_t log_requests;
@@ -246,6 +249,20 @@ const char *http_method_name(int type);
 const char *http_req_method(struct ep_req *r);
 struct ep_db *http_db(void);
 int http_open_connections(void);
+int http_listed(const char *addr, const char *list);
+
+/* conn.c */
+struct evhttp;
+struct evhttp_connection;
+struct evconnlistener;
+void conn_start(struct event_base *base, struct evhttp *http,
+    struct evconnlistener *listener);
+void conn_unlisten(void);
+void conn_stop(void);
+int conn_request_read(struct evhttp_connection *evcon);
+void conn_replied(struct evhttp_connection *evcon);
+int conn_count(void);
+void conn_refusals(uint64_t *per_client, uint64_t *memory, uint64_t *deadline);
 
 /* html.c */
 #define FORM_MAX_ERRORS 24

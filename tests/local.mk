@@ -109,6 +109,7 @@ SERVER_TESTS = \
 	tests/integration/backup.test \
 	tests/integration/calendar-edges.test \
 	tests/integration/calendars.test \
+	tests/integration/connections.test \
 	tests/integration/cli.test \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-terms.test \
@@ -135,4 +136,4 @@ SERVER_TESTS = \
 	tests/integration/timesheet.test \
 	tests/e2e/browser.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS) tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
+EXTRA_DIST += $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
