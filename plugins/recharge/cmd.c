@@ -55,33 +55,49 @@ rc_cmd_run(ep_db *db, int argc, char **argv)
 {
 	const struct ep_host *h = rc_host;
 	const char *period = rc_opt(argc, argv, "--period");
+	const char *code = rc_opt(argc, argv, "--provider");
 	int dry = rc_flag(argc, argv, "--dry-run"), last = -1, rc;
 	struct rc_run_summary sum;
 	char err[512], money[32];
+	int64_t provider = 0;
 	ep_fees *f;
 
 	if (period == NULL) {
 		fprintf(stderr, "usage: expertpool invoice run --period YYYY-MM "
-		    "[--dry-run]\n");
+		    "[--provider CODE] [--dry-run]\n");
 		return 2;
+	}
+	if (code != NULL) {
+		ep_stmt *s = h->db_prepare(db, "SELECT id FROM organisations "
+		    "WHERE code = ?");
+
+		h->stmt_bind_text(s, 1, code);
+		if (h->stmt_step(s) == EP_STEP_ROW)
+			provider = h->stmt_int64(s, 0);
+		h->stmt_reset(s);
+		if (provider == 0) {
+			fprintf(stderr, "expertpool: invoice run: --provider: no "
+			    "organisation has the code \"%s\"\n", code);
+			return 1;
+		}
 	}
 	if ((f = h->fees_open(db, err, sizeof err)) == NULL) {
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}
-	rc = rc_run(db, f, period, dry, stdout, isatty(STDERR_FILENO) &&
-	    isatty(STDOUT_FILENO) ? rc_bar_cb : NULL, &last, &sum, err,
-	    sizeof err);
+	rc = rc_run(db, f, period, provider, dry, stdout,
+	    isatty(STDERR_FILENO) && isatty(STDOUT_FILENO) ? rc_bar_cb : NULL,
+	    &last, &sum, err, sizeof err);
 	h->fees_close(f);
 	if (rc != 0) {
 		fprintf(stderr, "expertpool: invoice run %s: %s\n", period, err);
 		return 1;
 	}
 	rc_money(money, sizeof money, sum.net);
-	printf("%s%s: %lld entries on %lld lines in %lld draft invoices, net "
-	    "%s\n", dry ? "dry run, nothing saved: " : "", period,
-	    (long long)sum.entries, (long long)sum.lines,
-	    (long long)sum.invoices, money);
+	printf("%s%s%s%s: %lld entries on %lld lines in %lld draft invoices, "
+	    "net %s\n", dry ? "dry run, nothing saved: " : "", period,
+	    code ? " for " : "", code ? code : "", (long long)sum.entries,
+	    (long long)sum.lines, (long long)sum.invoices, money);
 	return 0;
 }
 

@@ -75,8 +75,10 @@ rc_unfinished_runs(ep_req *r, ep_page *b)
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT period, state, "
 	    "started_at, pid, error FROM recharge_runs WHERE state IN ("
 	    "'running', 'failed') AND id IN (SELECT max(id) FROM recharge_runs "
-	    "GROUP BY period) ORDER BY period DESC LIMIT 12");
+	    "WHERE provider_id IS NULL OR provider_id = ?1 GROUP BY period) "
+	    "ORDER BY period DESC LIMIT 12");
 
+	h->stmt_bind_int64(s, 1, h->req_org(r));
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		const char *state = h->stmt_text(s, 1);
 
@@ -107,10 +109,11 @@ rc_list_page(ep_req *r, int status, const ep_errors *e)
 
 	h->html(b, "<h1 class=\"govuk-heading-l\">Recharge invoices</h1>\n"
 	    "<h2 class=\"govuk-heading-m\">Run a month</h2>\n<p class=\"govuk-body"
-	    "\">The run prices every approved entry not yet billed and builds one "
-	    "draft per provider, consumer, agreement, VAT treatment and purchase "
-	    "order, saving each draft as it is made. Running a month again "
-	    "refreshes its drafts; it never bills an entry twice.</p>\n");
+	    "\">The run prices every approved entry of your council's experts "
+	    "not yet billed and builds one draft per council served, agreement, "
+	    "VAT treatment and purchase order, saving each draft as it is made. "
+	    "It builds your council's drafts only. Running a month again "
+	    "refreshes them; it never bills an entry twice.</p>\n");
 	rc_unfinished_runs(r, b);
 	h->form_begin(b, r, "/invoices/run");
 	h->form_input(b, e, "period", "Month", "As YYYY-MM, for example 2026-10",
@@ -135,7 +138,7 @@ rc_run_post_cb(ep_req *r, void *arg)
 	const char *period = h->req_form(r, "period");
 	ep_errors *e;
 	int64_t job;
-	char loc[64];
+	char loc[64], jarg[32];
 
 	(void)arg;
 	if (!rc_period_ok(period)) {
@@ -146,7 +149,9 @@ rc_run_post_cb(ep_req *r, void *arg)
 		h->errors_free(e);
 		return;
 	}
-	if ((job = h->job_start_as(r, "recharge-run", period)) < 0) {
+	/* The run is of this council's drafts alone, never the others'. */
+	snprintf(jarg, sizeof jarg, "%s:%lld", period, (long long)h->req_org(r));
+	if ((job = h->job_start_as(r, "recharge-run", jarg)) < 0) {
 		if (job == EP_JOB_ERROR)
 			h->page_message(r, 500, "Sorry, there is a problem", "The "
 			    "run could not be started. Try again.");
@@ -165,7 +170,8 @@ rc_run_post_cb(ep_req *r, void *arg)
 }
 
 /* A run's progress, refreshed every second while it runs: while it runs,
- * as the run counts it (its writes show only when it commits). */
+ * as the run counts it (its writes show only when it commits). Only the
+ * council whose run it is sees it. */
 static void
 rc_run_get_cb(ep_req *r, void *arg)
 {
@@ -177,7 +183,8 @@ rc_run_get_cb(ep_req *r, void *arg)
 	ep_page *b;
 	char state[12] = "";
 	int64_t done = 0, total = 0;
-	char msg[512] = "", period[16] = "";
+	char msg[512] = "", period[8] = "";
+	int64_t provider = 0;
 
 	(void)arg;
 	h->stmt_bind_int64(s, 1, q ? strtoll(q, NULL, 10) : 0);
@@ -186,11 +193,13 @@ rc_run_get_cb(ep_req *r, void *arg)
 		done = h->stmt_int64(s, 1);
 		total = h->stmt_int64(s, 2);
 		rc_copy(msg, sizeof msg, h->stmt_text(s, 3));
-		rc_copy(period, sizeof period, h->stmt_text(s, 4));
+		if (rc_run_arg(h->stmt_text(s, 4), period, &provider) != 0 ||
+		    provider != h->req_org(r))
+			state[0] = '\0';
 	}
 	h->stmt_reset(s);
 	if (strcmp(state, "running") == 0)
-		rc_run_live(period, &done, &total);
+		rc_run_live(period, provider, &done, &total);
 	b = h->page_begin(r, "Invoice run", NULL);
 	if (*state == '\0') {
 		h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run</h1>\n<p "

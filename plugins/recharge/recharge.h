@@ -100,12 +100,14 @@ struct rc_run_summary {
 	int64_t entries, invoices, lines, net;
 };
 typedef void (*rc_progress_fn)(int64_t done, int64_t total, void *arg);
-int rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run,
-    FILE *report, rc_progress_fn progress, void *parg,
+int rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
+    int dry_run, FILE *report, rc_progress_fn progress, void *parg,
     struct rc_run_summary *out, char *err, size_t len);
+int rc_run_arg(const char *arg, char period[8], int64_t *provider);
 void rc_run_routes(void);
 int rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata);
-int rc_run_live(const char *period, int64_t *done, int64_t *total);
+int rc_run_live(const char *period, int64_t provider, int64_t *done,
+    int64_t *total);
 int rc_run_alive(int64_t pid);
 
 /* issue.c */

@@ -53,6 +53,7 @@ struct rc_state {
 	ep_db *db;
 	ep_fees *fees;
 	const char *period;
+	int64_t provider;	/* whose drafts the run builds; 0: everyone's */
 	char start[11], next[11];
 	FILE *report;
 	rc_progress_fn progress;
@@ -83,7 +84,7 @@ struct rc_state {
 struct rc_live {
 	ep_job *job; /* NULL when the slot is free */
 	char period[8];
-	int64_t done, total;
+	int64_t provider, done, total;
 };
 
 #define RC_LIVE_SLOTS 8
@@ -180,7 +181,8 @@ rc_run_busy(struct rc_state *st)
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(st->db, "SELECT id, pid, started_at, "
 	    "CAST((julianday('now') - julianday(beat_at)) * 86400 AS INTEGER) "
-	    "FROM recharge_runs WHERE period = ?1 AND state = 'running'");
+	    "FROM recharge_runs WHERE period = ?1 AND state = 'running' AND "
+	    "(?2 = 0 OR provider_id IS NULL OR provider_id = ?2)");
 	int64_t id = 0, pid = 0, quiet = 0;
 	char since[24] = "";
 	int step;
@@ -188,6 +190,7 @@ rc_run_busy(struct rc_state *st)
 	if (s == NULL)
 		return rc_fail(st, "runs");
 	h->stmt_bind_text(s, 1, st->period);
+	h->stmt_bind_int64(s, 2, st->provider);
 	if ((step = h->stmt_step(s)) == EP_STEP_ROW) {
 		id = h->stmt_int64(s, 0);
 		pid = h->stmt_int64(s, 1);
@@ -226,10 +229,11 @@ rc_claim(struct rc_state *st)
 	if (rc_run_busy(st) != 0)
 		goto fail;
 	if ((s = h->db_prepare(st->db, "INSERT INTO recharge_runs (period, "
-	    "pid) VALUES (?, ?)")) == NULL)
+	    "pid, provider_id) VALUES (?, ?, nullif(?, 0))")) == NULL)
 		goto store;
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_int64(s, 2, (int64_t)getpid());
+	h->stmt_bind_int64(s, 3, st->provider);
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
 	if (rc != EP_STEP_DONE)
@@ -316,8 +320,9 @@ rc_drop_drafts(struct rc_state *st)
 		if (rc_step_begin(st) != 0)
 			return -1;
 		id = rc_scalar(st->db, "SELECT id FROM recharge_invoices WHERE "
-		    "period = ?1 AND state = 'draft' AND kind = 'invoice' ORDER BY "
-		    "id LIMIT 1", st->period, NULL, 0, 0);
+		    "period = ?1 AND state = 'draft' AND kind = 'invoice' AND "
+		    "(?3 IS NULL OR provider_id = ?3) ORDER BY id LIMIT 1",
+		    st->period, NULL, st->provider, 0);
 		if (id == 0)
 			return rc_step_commit(st);
 		for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
@@ -1052,7 +1057,8 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"ON x.id = " \
 	"g.expert_id JOIN organisations p ON p.id = g.provider_id JOIN " \
 	"organisations c ON c.id = g.consumer_id JOIN requests q ON q.id = " \
-	"g.request_id LEFT JOIN agreements a ON a.id = g.agreement ORDER BY " \
+	"g.request_id LEFT JOIN agreements a ON a.id = g.agreement WHERE " \
+	"?4 = 0 OR g.provider_id = ?4 ORDER BY " \
 	"c.code, p.code, coalesce(g.agreement, 0), coalesce(a.vat_category, " \
 	"'S'), coalesce(q.po_reference, ''), g.id"
 
@@ -1086,6 +1092,7 @@ rc_engagements(struct rc_state *st, struct rc_eng **out, size_t *nout)
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_text(s, 2, st->next);
 	h->stmt_bind_text(s, 3, st->start);
+	h->stmt_bind_int64(s, 4, st->provider);
 	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
 		if (n == cap) {
 			cap = cap * 2 + 64;
@@ -1126,8 +1133,9 @@ rc_count(struct rc_state *st, const struct rc_eng *v, size_t n)
 	return total - rc_scalar(st->db, "SELECT count(DISTINCT b.entry_id) "
 	    "FROM recharge_invoices i JOIN recharge_lines l ON l.invoice_id = "
 	    "i.id JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t "
-	    "ON t.id = b.entry_id WHERE i.state = 'draft' AND " RC_OPEN,
-	    st->period, st->next, 0, 0);
+	    "ON t.id = b.entry_id WHERE i.state = 'draft' AND (?3 IS NULL OR "
+	    "i.provider_id = ?3) AND " RC_OPEN, st->period, st->next,
+	    st->provider, 0);
 }
 
 /* The run's last step: its audit event, and the claim marked done. */
@@ -1143,11 +1151,12 @@ rc_run_done(struct rc_state *st)
 	if (rc_step_begin(st) != 0)
 		return -1;
 	snprintf(summary, sizeof summary, "{\"period\":\"%s\",\"run\":%lld,"
-	    "\"entries\":%lld,\"invoices\":%lld,\"net\":%lld}", st->period,
-	    (long long)st->run_id, (long long)out->entries,
+	    "\"provider\":%lld,\"entries\":%lld,\"invoices\":%lld,"
+	    "\"net\":%lld}", st->period, (long long)st->run_id,
+	    (long long)st->provider, (long long)out->entries,
 	    (long long)out->invoices, (long long)out->net);
-	if (h->audit(st->db, NULL, "run", "invoice-run", st->period, 0,
-	    summary) != 0)
+	if (h->audit(st->db, NULL, "run", "invoice-run", st->period,
+	    st->provider, summary) != 0)
 		return rc_fail(st, "audit");
 	if (rc_do(st, "UPDATE recharge_runs SET state = 'done', finished_at = "
 	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2", st->run_id,
@@ -1179,20 +1188,22 @@ rc_run_failed(struct rc_state *st)
 }
 
 /*
- * The run for a month. It claims the month (one run of a month at a
- * time), drops the month's drafts and builds them again from every
- * approved entry on no draft (of the month or earlier: late approvals,
+ * The run for a month, of one provider's drafts (a council's finance
+ * officer runs their own) or, with provider 0, the whole consortium's.
+ * It claims the month for them (runs whose councils overlap wait for one
+ * another), drops their drafts of the month and builds them again from
+ * every approved entry on no draft (of the month or earlier: late approvals,
  * adjustments, lines excluded last month), committing each draft in a
  * step of its own so other writers get their turns; a crash leaves every
  * draft whole or absent, and the next run of the month starts over. An
  * entry is taken only when no draft holds it as the store stands in the
- * step that links it, so running again never bills an entry twice. A dry run is one
- * transaction, rolled back: it reports and saves nothing.
+ * step that links it, so running again never bills an entry twice. A
+ * dry run is one transaction, rolled back: it reports and saves nothing.
  */
 int
-rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run, FILE *report,
-    rc_progress_fn progress, void *parg, struct rc_run_summary *out,
-    char *err, size_t len)
+rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
+    int dry_run, FILE *report, rc_progress_fn progress, void *parg,
+    struct rc_run_summary *out, char *err, size_t len)
 {
 	const struct ep_host *h = rc_host;
 	struct rc_state st;
@@ -1210,6 +1221,7 @@ rc_run(ep_db *db, ep_fees *f, const char *period, int dry_run, FILE *report,
 	st.db = db;
 	st.fees = f;
 	st.period = period;
+	st.provider = provider;
 	snprintf(st.start, sizeof st.start, "%s-01", period);
 	rc_period_next(period, st.next);
 	st.report = report;
@@ -1266,7 +1278,7 @@ out:
 /* Takes a slot for a job's run; -1 when all are taken (progress then
  * shows at the end only). */
 static int
-rc_live_begin(ep_job *job, const char *period)
+rc_live_begin(ep_job *job, const char *period, int64_t provider)
 {
 	int i, slot = -1;
 
@@ -1276,6 +1288,7 @@ rc_live_begin(ep_job *job, const char *period)
 			slot = i;
 			rc_live[i].job = job;
 			rc_copy(rc_live[i].period, sizeof rc_live[i].period, period);
+			rc_live[i].provider = provider;
 			rc_live[i].done = rc_live[i].total = 0;
 		}
 	}
@@ -1293,17 +1306,19 @@ rc_live_end(int slot)
 	pthread_mutex_unlock(&rc_live_lock);
 }
 
-/* How far the running job for the period has got: 1 with its counts, or
- * 0 when no run of the period is counting yet. A second run of a month
- * is refused while the first runs. */
+/* How far the running job for the period and provider (0: the whole
+ * consortium) has got: 1 with its counts, or 0 when no such run is
+ * counting yet. A second such run is refused while the first runs. */
 int
-rc_run_live(const char *period, int64_t *done, int64_t *total)
+rc_run_live(const char *period, int64_t provider, int64_t *done,
+    int64_t *total)
 {
 	int i, found = 0;
 
 	pthread_mutex_lock(&rc_live_lock);
 	for (i = 0; i < RC_LIVE_SLOTS; i++) {
 		if (rc_live[i].job != NULL && rc_live[i].total > 0 &&
+		    rc_live[i].provider == provider &&
 		    strcmp(rc_live[i].period, period) == 0) {
 			*done = rc_live[i].done;
 			*total = rc_live[i].total;
@@ -1334,14 +1349,37 @@ rc_job_progress(int64_t done, int64_t total, void *arg)
 	rc_host->job_progress(a->job, done, total);
 }
 
-/* The run as a background job; the argument is the period. */
+/* A run job's argument, "PERIOD" or "PERIOD:PROVIDER": 0 when well
+ * formed, with the period copied out and the provider (0: everyone). */
+int
+rc_run_arg(const char *arg, char period[8], int64_t *provider)
+{
+	char *end;
+
+	*provider = 0;
+	if (arg == NULL || strlen(arg) < 7)
+		return -1;
+	memcpy(period, arg, 7);
+	period[7] = '\0';
+	if (!rc_period_ok(period))
+		return -1;
+	if (arg[7] == '\0')
+		return 0;
+	if (arg[7] != ':')
+		return -1;
+	*provider = strtoll(arg + 8, &end, 10);
+	return *end == '\0' && *provider > 0 ? 0 : -1;
+}
+
+/* The run as a background job; the argument as rc_run_arg reads it. */
 int
 rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata)
 {
 	const struct ep_host *h = rc_host;
 	struct rc_run_summary sum;
 	struct rc_job_arg a;
-	char err[512];
+	char err[512], period[8];
+	int64_t provider;
 	ep_fees *f;
 	int rc;
 
@@ -1350,10 +1388,15 @@ rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata)
 		h->job_fail(job, err);
 		return -1;
 	}
+	if (rc_run_arg(arg, period, &provider) != 0) {
+		h->fees_close(f);
+		h->job_fail(job, "period: not a month as YYYY-MM");
+		return -1;
+	}
 	a.job = job;
-	a.slot = rc_live_begin(job, arg);
-	rc = rc_run(db, f, arg, 0, NULL, rc_job_progress, &a, &sum, err,
-	    sizeof err);
+	a.slot = rc_live_begin(job, period, provider);
+	rc = rc_run(db, f, period, provider, 0, NULL, rc_job_progress, &a,
+	    &sum, err, sizeof err);
 	rc_live_end(a.slot);
 	h->fees_close(f);
 	if (rc != 0)

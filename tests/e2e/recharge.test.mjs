@@ -140,7 +140,16 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	assert.equal(state, 'done', await main(page));
 	await checkBasics(page);
 	assert.match(await main(page), new RegExp(`Invoice run for ${PERIOD}`));
-	assert.match(await main(page), /4 of 4 entries priced/);
+	// The run is of Avondale's drafts alone: its entries, no one else's.
+	const avdEntries = server.sql("SELECT count(*) FROM time_entries t " +
+	    "JOIN engagements g ON g.id = t.engagement_id JOIN organisations p " +
+	    "ON p.id = g.provider_id WHERE p.code = 'AVD' AND t.state = " +
+	    `'approved' AND t.entry_date LIKE '${PERIOD}-%'`);
+	assert.match(avdEntries, /^[1-9]\d*$/);
+	assert.match(await main(page), new RegExp(`${avdEntries} of ${avdEntries} entries priced`));
+	assert.equal(server.sql("SELECT count(*) FROM recharge_invoices i JOIN " +
+	    "organisations p ON p.id = i.provider_id WHERE p.code != 'AVD'"), '0',
+	    "Avondale's run builds no other council's drafts");
 
 	// Review the draft: its lines and totals.
 	await page.click('text=Back to invoices');
@@ -177,7 +186,10 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000015<\/cbc:EndpointID>/);
 	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000039<\/cbc:EndpointID>/);
 
-	// BRK issues its own invoice to AVD; the netting page offsets the two.
+	// BRK runs and issues its own invoice to AVD; the netting page
+	// offsets the two.
+	assert.equal(server.cli([...rcArgs, 'invoice', 'run', '--period', PERIOD,
+	    '--provider', 'BRK']).status, 0);
 	const brkDraft = server.sql("SELECT i.id FROM " +
 	    "recharge_invoices i JOIN organisations p ON p.id = i.provider_id " +
 	    "WHERE p.code = 'BRK' AND i.state = 'draft'");
