@@ -200,7 +200,8 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	if (worker_start(base, WORKER_GENERAL, 2, 0) != 0 ||
-	    worker_start(base, WORKER_PASSWORD, 1, (int)cfg.login_queue) != 0) {
+	    worker_start(base, WORKER_PASSWORD, 1, (int)cfg.login_queue) != 0 ||
+	    reader_start(base) != 0) {
 		err = xstrdup("cannot start worker threads");
 		goto fail;
 	}

@@ -100,6 +100,13 @@ job_reap(struct ep_db *db)
 	return n;
 }
 
+/* The store's path, for threads that open a connection of their own. */
+const char *
+job_db(void)
+{
+	return job_db_path;
+}
+
 void
 job_set_db_path(const char *path)
 {

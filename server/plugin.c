@@ -893,6 +893,7 @@ const struct ep_host host_table = {
 	.fees_engagement_milestones = host_fees_engagement_milestones,
 	.fees_invoice = host_fees_invoice,
 	.fees_price_batch = host_fees_price_batch,
+	.req_read = reader_run,
 };
 
 /* Removes everything a plugin registered, for a failed init. */

@@ -477,6 +477,7 @@ void group_stats(uint64_t *batches, uint64_t *items, uint64_t *syncs);
 enum worker_kind {
 	WORKER_GENERAL,		/* the group commit's fsync, the outbox */
 	WORKER_PASSWORD,	/* Argon2id for sign-ins, bounded */
+	WORKER_READ,		/* long reads for requests (req_read), bounded */
 	WORKER_NKINDS
 };
 int worker_start(struct event_base *base, enum worker_kind kind, int nthreads,
@@ -486,6 +487,13 @@ int worker_run(void (*work)(void *), void (*done)(void *), void *arg);
 int worker_run_in(enum worker_kind kind, void (*work)(void *),
     void (*done)(void *), void *arg);
 int worker_queued(enum worker_kind kind);
+void worker_on_exit(enum worker_kind kind, void (*fn)(void));
+
+/* reader.c */
+int reader_start(struct event_base *base);
+int reader_run(struct ep_req *r, int (*work)(struct ep_db *db, void *arg),
+    void (*done)(struct ep_req *r, int rc, void *arg), void *arg);
+const char *job_db(void);
 
 /* login.c */
 void login_routes_register(void);

@@ -32,6 +32,7 @@ struct worker_pool {
 	int queued;		/* waiting, not yet taken by a thread */
 	int max_queued;		/* 0: unbounded */
 	int stopping;
+	void (*on_exit)(void);	/* each thread, as it ends */
 	int pipe[2];
 	struct event *event;
 };
@@ -63,6 +64,8 @@ worker_main(void *arg)
 			pthread_cond_wait(&p->wake, &p->lock);
 		if (p->queue == NULL) {
 			pthread_mutex_unlock(&p->lock);
+			if (p->on_exit != NULL)
+				p->on_exit();
 			return NULL;
 		}
 		t = p->queue;
@@ -102,15 +105,25 @@ worker_done_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/* Before worker_start: fn runs on each of the pool's threads as it ends
+ * (to close what the thread kept open for its tasks). */
+void
+worker_on_exit(enum worker_kind kind, void (*fn)(void))
+{
+	worker_pools[kind].on_exit = fn;
+}
+
 /* Starts the pool of one kind: nthreads threads, max_queued (0: any). */
 int
 worker_start(struct event_base *base, enum worker_kind kind, int nthreads,
     int max_queued)
 {
 	struct worker_pool *p = &worker_pools[kind];
+	void (*on_exit)(void) = p->on_exit;
 	int i;
 
 	memset(p, 0, sizeof *p);
+	p->on_exit = on_exit;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->max_queued = max_queued;

@@ -134,6 +134,7 @@ SERVER_TESTS = \
 	tests/integration/server.test \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
+	tests/integration/verify-reader.test \
 	tests/e2e/browser.test
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml

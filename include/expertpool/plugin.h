@@ -26,8 +26,9 @@ extern "C" {
 #endif
 
 #define EP_ABI_MAJOR 1
-/* 1.4: host today and job_start_as; struct ep_fee_entry's calendar. */
-#define EP_ABI_MINOR 4
+/* 1.4: host today and job_start_as; struct ep_fee_entry's calendar.
+ * 1.5: host req_read. */
+#define EP_ABI_MINOR 5
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 /* What job_start_as answers when it does not start a job. */
@@ -331,6 +332,14 @@ struct ep_host {
 	 * store names it (organisations.calendar): 'E', 'S' or 'N'; NULL is
 	 * 'E'; an unknown name '?', which pricing refuses. */
 	char (*calendar_code)(const char *name);
+	/* ABI 1.5: long read-only work for a request, off the event loop:
+	 * work(db, arg) runs on a reader thread with a store connection of
+	 * its own that may only read (open a fee engine on it with fees_open
+	 * if need be), then done(r, rc, arg) replies on the event loop with
+	 * work's return. 0, or -1 when the readers have too much queued:
+	 * nothing is called, and the handler answers 503 with Retry-After. */
+	int (*req_read)(ep_req *r, int (*work)(ep_db *db, void *arg),
+	    void (*done)(ep_req *r, int rc, void *arg), void *arg);
 };
 
 /* True when the running host's table has the member. */

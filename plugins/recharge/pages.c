@@ -502,33 +502,50 @@ rc_credit_cb(ep_req *r, void *arg)
 	rc_redirect_invoice(r, credit);
 }
 
-/* GET /invoices/{id}/verify: the checks, as JSON. */
-static void
-rc_verify_cb(ep_req *r, void *arg)
+/* A verify on a reader thread: it prices the whole invoice again. */
+struct rc_verify_task {
+	int64_t id;
+	struct rc_buf out;
+	char err[256];
+};
+
+static int
+rc_verify_work(ep_db *db, void *arg)
 {
 	const struct ep_host *h = rc_host;
-	struct rc_buf out = { 0 }, json = { 0 };
-	char err[256];
+	struct rc_verify_task *t = arg;
 	ep_fees *f;
-	const char *p, *nl;
-	int n, first = 1;
+	int n;
 
-	(void)arg;
-	if ((f = h->fees_open(h->req_db(r), err, sizeof err)) == NULL) {
-		h->json_error(r, 503, "fees_unavailable", NULL, err);
-		return;
-	}
-	n = rc_verify(h->req_db(r), f, rc_param_invoice(r), &out);
+	if ((f = h->fees_open(db, t->err, sizeof t->err)) == NULL)
+		return -2;
+	n = rc_verify(db, f, t->id, &t->out);
 	h->fees_close(f);
+	return n;
+}
+
+/* Back on the event loop: the checks as JSON. */
+static void
+rc_verify_done(ep_req *r, int n, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_verify_task *t = arg;
+	struct rc_buf json = { 0 };
+	const char *p, *nl;
+	int first = 1;
+
+	if (n == -2) {
+		h->json_error(r, 503, "fees_unavailable", NULL, t->err);
+		goto out;
+	}
 	if (n < 0) {
 		h->json_error(r, 409, "not_issued", NULL, "only an issued invoice "
 		    "or credit note is verified");
-		rc_buf_free(&out);
-		return;
+		goto out;
 	}
 	rc_buf_add(&json, "{\"ok\":%s,\"differences\":%d,\"report\":[",
 	    n == 0 ? "true" : "false", n);
-	for (p = out.s; p != NULL && *p != '\0'; p = nl + 1) {
+	for (p = t->out.s; p != NULL && *p != '\0'; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			break;
@@ -546,8 +563,30 @@ rc_verify_cb(ep_req *r, void *arg)
 	}
 	rc_buf_add(&json, "]}\n");
 	h->reply(r, 200, "application/json", json.s, json.len);
-	rc_buf_free(&out);
 	rc_buf_free(&json);
+out:
+	rc_buf_free(&t->out);
+	free(t);
+}
+
+/* GET /invoices/{id}/verify: the checks, as JSON, made on a reader
+ * thread so that pricing a long invoice again holds up no one else. */
+static void
+rc_verify_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_verify_task *t = calloc(1, sizeof *t);
+
+	(void)arg;
+	if (t == NULL)
+		abort();
+	t->id = rc_param_invoice(r);
+	if (h->req_read(r, rc_verify_work, rc_verify_done, t) != 0) {
+		free(t);
+		h->reply_header(r, "Retry-After", "5");
+		h->json_error(r, 503, "busy", NULL, "the server is busy "
+		    "verifying other invoices: try again shortly");
+	}
 }
 
 /* The downloads: UBL, CSV of lines, printable HTML. */
