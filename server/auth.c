@@ -143,8 +143,10 @@ auth_check(struct ep_req *r)
 		    "Go back, reload the page and try again.");
 		return 1;
 	}
+	/* A consortium role sees every organisation's records on the routes
+	 * it opens; another role it is held with opens only its own. */
 	if (route->owner_sql != NULL &&
-	    (r->who.roles & AUTH_CONSORTIUM_ROLES) == 0 &&
+	    (route->roles & r->who.roles & AUTH_CONSORTIUM_ROLES) == 0 &&
 	    !auth_owns(http_db(), route, r->params.value[0], r->who.org_id)) {
 		if (http_wants_json(r))
 			http_json_error(r, 404, "not_found", NULL, "no such record");
