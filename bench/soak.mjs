@@ -105,7 +105,7 @@ function serverArgs() {
 
 async function startServer() {
 	const life = { n: lives.length + 1, start: now(), ready: 0, end: 0,
-	    killed: false, exit: null, hwm: 0, rss: 0, fds: 0, conns: 0,
+	    killed: false, exit: null, hwm: 0, rss: 0, fds: 0, conns: "-",
 	    log: `${DIR}/server-${lives.length + 1}.log` };
 	lives.push(life);
 	const fd = fs.openSync(life.log, "w");
@@ -192,6 +192,7 @@ function request(o, body) {
 // Each write is a record: its marker (the entry's note) and what the
 // server answered, to be matched with the store afterwards.
 const records = [];
+const writeMs = [];
 const approveQueue = { KSB: [], LNF: [] };
 const monthDays = [];
 {
@@ -220,6 +221,7 @@ async function writer(w) {
 		    body);
 		rec.status = r.status || r.err;
 		count("write", rec.status);
+		if (r.status) writeMs.push(r.ms);
 		if (r.status === 201) {
 			let o = {};
 			try { o = JSON.parse(r.body); } catch { /* checked below */ }
@@ -422,6 +424,43 @@ async function oversizer(k) {
 	}
 }
 
+// ------------------------------------------------------ invoice runs
+// The provider's finance officer starts the month's run every few
+// seconds, so that kills land in runs too (a run's step is one draft:
+// a killed run leaves whole drafts, and its job is failed at restart).
+async function signIn(login, password) {
+	for (let i = 0; i < 100; i++) {
+		const r = await request({ method: "POST", path: "/login", agent: false,
+		    headers: { "Content-Type": "application/x-www-form-urlencoded",
+		    Cookie: "ep_login=f" } }, `csrf=f&login=${login}&password=` +
+		    `${password}&next=%2Finvoices`);
+		const c = /ep_session=([^;]+)/.exec(String(r.headers &&
+		    r.headers["set-cookie"]));
+		if (r.status === 303 && c) return `ep_session=${c[1]}`;
+		await sleep(100);
+	}
+	throw new Error(`cannot sign in as ${login}`);
+}
+
+async function finance(cookie) {
+	let csrf = null;
+	while (!stopping) {
+		if (!csrf) {
+			const p = await request({ path: "/invoices", agent: false,
+			    headers: { Cookie: cookie } });
+			csrf = (/name="csrf" value="([^"]+)"/.exec(p.body || "") || [])[1];
+			if (!csrf) { await sleep(200); continue; }
+		}
+		const r = await request({ method: "POST", path: "/invoices/run",
+		    agent: false, headers: { Cookie: cookie, "Content-Type":
+		    "application/x-www-form-urlencoded" } },
+		    `csrf=${encodeURIComponent(csrf)}&period=${env.SOAK_MONTH}`);
+		count("invoice run", r.status || r.err);
+		if (r.status === 403) csrf = null;
+		await sleep(2000 + loadRng() * 2000);
+	}
+}
+
 // The server's own count of open connections, once a second.
 async function metricsSampler() {
 	while (!stopping) {
@@ -430,7 +469,7 @@ async function metricsSampler() {
 		if (r.status === 200 && life && !life.killed) {
 			const v = Number((/^expertpool_http_open_connections (\d+)/m
 			    .exec(r.body) || [])[1] || 0);
-			life.conns = Math.max(life.conns, v);
+			life.conns = Math.max(life.conns === "-" ? 0 : life.conns, v);
 		}
 		await sleep(1000);
 	}
@@ -460,7 +499,8 @@ function pct(a, p) {
 	const s = [...a].sort((x, y) => x - y);
 	return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
-const f1 = (x) => (Number.isNaN(x) ? "-" : x.toFixed(1));
+const f1 = (x) => (Number.isNaN(x) || x === undefined ? "-" :
+    x === Infinity ? "unanswered" : x.toFixed(1));
 const mib = (kb) => (kb / 1024).toFixed(0);
 
 // ---------------------------------------------------------------- main
@@ -487,6 +527,7 @@ async function main() {
 	process.on("exit", killServer);
 
 	await startServer();
+	const financeCookie = await signIn("nrc-fin", "soak-password-nrc-fin");
 	const prober = fork(fileURLToPath(import.meta.url), ["probe"],
 	    { env: { ...env } });
 	const sampler = setInterval(sampleProc, 100);
@@ -496,6 +537,7 @@ async function main() {
 	load.push(approver("KSB", ksbTok), approver("LNF", lnfTok));
 	for (let k = 0; k < NFLOOD; k++) load.push(flooder(k));
 	load.push(legitSignIn(), metricsSampler());
+	load.push(finance(financeCookie));
 	for (let k = 0; k < NOVERSIZE; k++) load.push(oversizer(k));
 	for (let k = 0; k < NSLOW; k++) setTimeout(() => slowConnect(k), k * 2);
 
@@ -532,6 +574,9 @@ async function main() {
 		prober.send("stop");
 	});
 	const tDrain = now();
+	fs.writeFileSync(`${DIR}/probes.json`, JSON.stringify({ probes,
+	    lives: lives.map((l) => ({ n: l.n, start: l.start, ready: l.ready,
+	    end: l.end })) }));
 	await Promise.race([Promise.all(load), sleep(12000)]);
 	const drainMs = now() - tDrain;
 	clearInterval(sampler);
@@ -625,6 +670,19 @@ async function main() {
 	const integrity = sql("PRAGMA integrity_check").map((r) => r[0]).join(" ");
 	const fk = sql("PRAGMA foreign_key_check");
 	const audit = ep(["audit", "verify"]);
+	// The runs the soak started: whole drafts, one per provider, consumer,
+	// agreement and order, and each job ended one way or the other.
+	const jobs = Object.fromEntries(sql("SELECT state, count(*) FROM jobs " +
+	    "WHERE name = 'recharge-run' GROUP BY 1"));
+	const halfDrafts = sql("SELECT i.id FROM recharge_invoices i WHERE " +
+	    `i.period = '${env.SOAK_MONTH}' AND (i.net_pence != (SELECT ` +
+	    "coalesce(sum(amount), 0) FROM recharge_lines WHERE invoice_id = i.id) " +
+	    "OR i.total_pence != i.net_pence + i.vat_pence)");
+	const twinDrafts = sql("SELECT provider_id, consumer_id, agreement_id, " +
+	    "po_reference, count(*) FROM recharge_invoices WHERE state = 'draft' " +
+	    `AND period = '${env.SOAK_MONTH}' GROUP BY 1, 2, 3, 4 HAVING count(*) > 1`);
+	const draftsBefore = Number(sql("SELECT count(*) FROM recharge_invoices " +
+	    `WHERE state = 'draft' AND period = '${env.SOAK_MONTH}'`)[0][0]);
 	const run = ep(["invoice", "run", "--period", env.SOAK_MONTH]);
 	let issued = 0, issueFailed = 0;
 	const drafts = ep(["invoice", "list", "--period", env.SOAK_MONTH]).out
@@ -643,6 +701,12 @@ async function main() {
 		if (r.ok) verified++;
 		else verifyFailed.push(`${inv[1]}: ${r.out.trim().split("\n").slice(-3).join(" / ")}`);
 	}
+	// An entry is billed at most once, ever (unless a credit note released it).
+	const billedTwice = sql("SELECT b.entry_id FROM recharge_billed b JOIN " +
+	    "recharge_lines l ON l.id = b.line_id JOIN recharge_invoices i ON " +
+	    "i.id = l.invoice_id WHERE i.kind = 'invoice' AND i.state != 'draft' " +
+	    "AND NOT EXISTS (SELECT 1 FROM recharge_released r WHERE r.entry_id = " +
+	    "b.entry_id AND r.line_id = b.line_id) GROUP BY 1 HAVING count(*) > 1");
 	const leftApproved = Number(sql("SELECT count(*) FROM time_entries WHERE " +
 	    `note LIKE 'soak ${seed} %' AND state = 'approved'`)[0][0]);
 	const invoicedSoak = Number(sql("SELECT count(*) FROM time_entries WHERE " +
@@ -662,7 +726,8 @@ async function main() {
 	    `not held); approvals answered 200: ${fig.approveAcked} ` +
 	    `(${fig.approveLost} not held)`);
 	console.log(`writes a second: ${(fig.acked / loadSeconds).toFixed(0)} ` +
-	    "answered 201 over the whole run, kills and restarts included");
+	    "answered 201 over the whole run, kills and restarts included; " +
+	    `answered in p50 ${f1(pct(writeMs, 50))} ms, p99 ${f1(pct(writeMs, 99))} ms`);
 	const sumKills = lives.filter((l) => l.killed && l !== last).length;
 	const crashes = lives.filter((l) => l.crashed).length;
 	console.log(`kills survived: ${kills} (SIGKILL, restarted on the same ` +
@@ -711,7 +776,7 @@ async function main() {
 		if (ps.length >= 20) { worstP99 = Math.max(worstP99, p99); p99s.push(p99); }
 		const why = {};
 		for (const [, e, s] of ps) {
-			const w = e > l.end ? "unanswered at the kill" : s;
+			const w = e > l.end ? "unanswered at the end of the life" : s;
 			if (!good(e, s)) why[w] = (why[w] || 0) + 1;
 		}
 		console.log(`  life ${l.n}: ${((l.end - l.ready) / 1000).toFixed(1)} s, ` +
@@ -722,7 +787,7 @@ async function main() {
 		    `max ${f1(pct(lat, 100))} ms, failed ${bad}` +
 		    `${bad ? " (" + Object.entries(why).map(([k, v]) => `${k} ×${v}`)
 		    .join(", ") + ")" : ""}; peak RSS (VmHWM) ${mib(l.hwm)} MiB, ` +
-		    `fds ${l.fds}, connections ${l.conns}`);
+		    `descriptors ${l.fds}, connections (/metrics) ${l.conns}`);
 	}
 	console.log(`healthz p99 per life: median ${f1(pct(p99s, 50))} ms, worst ` +
 	    `${f1(worstP99)} ms (target 100)`);
@@ -731,10 +796,16 @@ async function main() {
 	console.log(`store: integrity ${integrity}; ${fk.length} foreign key ` +
 	    `faults; audit verify: ${audit.ok ? "passes" : "FAILS"}` +
 	    `; ${orphanAudits.length} audit events of entries that are not there`);
-	console.log(`invoices: ${env.SOAK_MONTH} run: ${run.out.trim()}; ${issued} ` +
+	console.log(`invoice runs during the soak: jobs ${Object.entries(jobs)
+	    .map(([k, v]) => `${k} ${v}`).join(", ") || "none"}; ${draftsBefore} ` +
+	    `drafts after them, ${halfDrafts.length} not whole, ${twinDrafts.length} ` +
+	    "twice over");
+	console.log(`invoices: ${env.SOAK_MONTH} run: ${run.out.trim().split("\n")
+	    .pop()}; ${issued} ` +
 	    `issued; ${verified} of ${all.length} issued invoices verify ` +
 	    `(with ${env.SOAK_BEFORE}'s, issued before the soak); ${invoicedSoak} ` +
-	    `soak entries invoiced, ${leftApproved} approved left over`);
+	    `soak entries invoiced, ${leftApproved} approved left over, ` +
+	    `${billedTwice.length} billed twice`);
 
 	if (fig.lost) fail(`${fig.lost} writes answered 201 are not in the store`);
 	if (fig.wrong) fail(`${fig.wrong} writes answered 201 are stored otherwise`);
@@ -751,8 +822,13 @@ async function main() {
 	if (fk.length) fail(`foreign_key_check: ${fk.length} rows`);
 	if (!audit.ok) fail(`audit verify: ${audit.out.trim().split("\n").slice(-5).join(" / ")}`);
 	if (!run.ok) fail(`invoice run: ${run.out.trim()}`);
+	if (halfDrafts.length) fail(`drafts not whole: ${halfDrafts.join(", ")}`);
+	if (twinDrafts.length) fail(`${twinDrafts.length} drafts made twice`);
+	if (jobs.running || jobs.queued) fail("invoice run jobs left running or " +
+	    "queued after a clean stop");
 	if (verifyFailed.length) fail(`${verifyFailed.length} invoices fail verify: ` +
 	    verifyFailed.slice(0, 3).join("; "));
+	if (billedTwice.length) fail(`${billedTwice.length} entries billed twice`);
 	if (leftApproved) fail(`${leftApproved} approved soak entries were not invoiced`);
 	if (crashes) fail(`the server crashed ${crashes} times by itself`);
 	if (fig.acked === 0) fail("no write was answered 201");
