@@ -445,8 +445,10 @@ async function oversizer(k) {
 
 // ------------------------------------------------------ invoice runs
 // The provider's finance officer starts the month's run every few
-// seconds, so that kills land in runs too (a run's step is one draft:
-// a killed run leaves whole drafts, and its job is failed at restart).
+// seconds, and now and then issues the drafts it made, so that kills land
+// in runs and issues too (a run's step is one draft: a killed run leaves
+// whole drafts, and its job is failed at restart; an issue is whole or
+// not at all, its number from a gapless sequence).
 async function signIn(login, password) {
 	for (let i = 0; i < 100; i++) {
 		const r = await request({ method: "POST", path: "/login", agent: false,
@@ -476,7 +478,19 @@ async function finance(cookie) {
 		    `csrf=${encodeURIComponent(csrf)}&period=${env.SOAK_MONTH}`);
 		count("invoice run", r.status || r.err);
 		if (r.status === 403) csrf = null;
-		await sleep(2000 + loadRng() * 2000);
+		await sleep(1000 + loadRng() * 1500);
+		if (loadRng() < 0.5 || stopping) continue;
+		// NRC's drafts, as its finance officer sees them on /invoices.
+		for (const [id] of sql("SELECT i.id FROM recharge_invoices i JOIN " +
+		    "organisations p ON p.id = i.provider_id WHERE p.code = 'NRC' " +
+		    `AND i.state = 'draft' AND i.period = '${env.SOAK_MONTH}'`)) {
+			const r = await request({ method: "POST", agent: false,
+			    path: `/invoices/${id}/issue`, headers: { Cookie: cookie,
+			    "Content-Type": "application/x-www-form-urlencoded" } },
+			    `csrf=${encodeURIComponent(csrf)}`);
+			count("invoice issue", r.status || r.err);
+		}
+		await sleep(1000 + loadRng() * 1500);
 	}
 }
 
@@ -709,6 +723,8 @@ async function main() {
 	    `AND period = '${env.SOAK_MONTH}' GROUP BY 1, 2, 3, 4 HAVING count(*) > 1`);
 	const draftsBefore = Number(sql("SELECT count(*) FROM recharge_invoices " +
 	    `WHERE state = 'draft' AND period = '${env.SOAK_MONTH}'`)[0][0]);
+	const issuedInSoak = Number(sql("SELECT count(*) FROM recharge_invoices " +
+	    `WHERE period = '${env.SOAK_MONTH}' AND state != 'draft'`)[0][0]);
 	const run = ep(["invoice", "run", "--period", env.SOAK_MONTH]);
 	let issued = 0, issueFailed = 0;
 	const drafts = ep(["invoice", "list", "--period", env.SOAK_MONTH]).out
@@ -733,6 +749,14 @@ async function main() {
 	    "i.id = l.invoice_id WHERE i.kind = 'invoice' AND i.state != 'draft' " +
 	    "AND NOT EXISTS (SELECT 1 FROM recharge_released r WHERE r.entry_id = " +
 	    "b.entry_id AND r.line_id = b.line_id) GROUP BY 1 HAVING count(*) > 1");
+	// Gapless: each provider's numbers of a year run 1, 2, 3... with none
+	// missing or twice.
+	const gaps = sql("SELECT provider_id, seq_year, count(*), min(seq), " +
+	    "max(seq), count(DISTINCT seq) FROM recharge_invoices WHERE seq IS " +
+	    "NOT NULL GROUP BY 1, 2").filter(([, , n, lo, hi, d]) => lo !== "1" ||
+	    hi !== n || d !== n);
+	const issuedDuring = sql("SELECT count(*) FROM recharge_invoices WHERE " +
+	    `period = '${env.SOAK_MONTH}' AND state != 'draft'`)[0][0];
 	const leftApproved = Number(sql("SELECT count(*) FROM time_entries WHERE " +
 	    `note LIKE 'soak ${seed} %' AND state = 'approved'`)[0][0]);
 	const invoicedSoak = Number(sql("SELECT count(*) FROM time_entries WHERE " +
@@ -835,13 +859,14 @@ async function main() {
 	console.log(`invoice runs during the soak: jobs ${Object.entries(jobs)
 	    .map(([k, v]) => `${k} ${v}`).join(", ") || "none"}; ${draftsBefore} ` +
 	    `drafts after them, ${halfDrafts.length} not whole, ${twinDrafts.length} ` +
-	    "twice over");
+	    `twice over; ${issuedInSoak} invoices issued during the soak`);
 	console.log(`invoices: ${env.SOAK_MONTH} run: ${run.out.trim().split("\n")
 	    .pop()}; ${issued} ` +
 	    `issued; ${verified} of ${all.length} issued invoices verify ` +
 	    `(with ${env.SOAK_BEFORE}'s, issued before the soak); ${invoicedSoak} ` +
 	    `soak entries invoiced, ${leftApproved} approved left over, ` +
-	    `${billedTwice.length} billed twice`);
+	    `${billedTwice.length} billed twice; numbers gapless: ` +
+	    `${gaps.length ? "NO" : "yes"} (${issuedDuring} issued for the month)`);
 
 	if (fig.lost) fail(`${fig.lost} writes answered 201 are not in the store`);
 	if (fig.wrong) fail(`${fig.wrong} writes answered 201 are stored otherwise`);
@@ -864,6 +889,7 @@ async function main() {
 	    "queued after a clean stop");
 	if (verifyFailed.length) fail(`${verifyFailed.length} invoices fail verify: ` +
 	    verifyFailed.slice(0, 3).join("; "));
+	if (gaps.length) fail(`invoice numbers not gapless: ${JSON.stringify(gaps)}`);
 	if (billedTwice.length) fail(`${billedTwice.length} entries billed twice`);
 	if (leftApproved) fail(`${leftApproved} approved soak entries were not invoiced`);
 	if (crashes) fail(`the server crashed ${crashes} times by itself`);
