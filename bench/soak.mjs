@@ -601,6 +601,7 @@ async function main() {
 	// The end: load stops, answers in flight come back, the server stops
 	// on SIGTERM as it would in production.
 	stopping = true;
+	const tLoadEnd = now();
 	const last = server;
 	last.end = now();
 	slowCensus(last);
@@ -634,7 +635,7 @@ async function main() {
 		fail(`the server's clean stop exited ${last.exit.signal || last.exit.code}`);
 	}
 	const stopMs = now() - tStop;
-	const loadSeconds = (tDrain - t0) / 1000;
+	const loadSeconds = (tLoadEnd - t0) / 1000;
 
 	// ------------------------------------------------ the store, after
 	const rows = new Map();
