@@ -4,7 +4,9 @@
 #include <string.h>
 #include <strings.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -819,6 +821,43 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 	}
 }
 
+/*
+ * The listening socket, with the kernel's largest backlog (evhttp's own
+ * bind asks for 128): a burst of connections, as after a restart, waits
+ * in the queue instead of having its SYNs dropped and retried a second
+ * later.
+ */
+static struct evhttp_bound_socket *
+http_listen(const char *host, int port)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct evhttp_bound_socket *bound;
+	char service[8];
+	int fd, one = 1;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(service, sizeof service, "%d", port);
+	if (getaddrinfo(host, service, &hints, &ai) != 0 || ai == NULL)
+		return NULL;
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof one) != 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, SOMAXCONN) != 0) {
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return NULL;
+	}
+	freeaddrinfo(ai);
+	if ((bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
+		close(fd);
+	return bound;
+}
+
 /* Binds, sets every limit, and starts serving on the event loop. */
 int
 http_start(struct event_base *base, struct ep_db *db, char **err)
@@ -849,7 +888,7 @@ http_start(struct event_base *base, struct ep_db *db, char **err)
 	    EVHTTP_REQ_HEAD);
 	evhttp_set_default_content_type(http, "text/plain; charset=utf-8");
 	evhttp_set_gencb(http, http_request_cb, NULL);
-	http_socket = evhttp_bind_socket_with_handle(http, host, (uint16_t)port);
+	http_socket = http_listen(host, port);
 	if (http_socket == NULL) {
 		*err = xprintf("listen: cannot bind %s", cfg.listen);
 		free(host);
