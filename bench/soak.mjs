@@ -1,6 +1,8 @@
 // bench/soak.mjs: the driver of bench/soak (which sets up the store and
 // passes everything in SOAK_* variables). Loopback only: the server and
-// its /healthz probes on 127.0.0.1, attackers on 127.0.0.2 and up.
+// its /healthz probes on 127.0.0.1, attackers on 127.0.0.2 and up, and
+// the people at work each at an address of their own (127.0.1.N writers,
+// 127.0.2.N approvers, 127.0.3.1 the finance officer), as they would be.
 // Node's standard library only.
 //
 // node bench/soak.mjs          the soak: load, kills, checks, figures
@@ -208,6 +210,7 @@ const monthDays = [];
 async function writer(w) {
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 	const auth = { Authorization: `Bearer ${w.token}` };
+	const from = `127.0.1.${1 + w.n}`;
 	let seq = 0;
 	while (!stopping) {
 		// 200 entries of 6 minutes a day (20 hours): never past 24 hours
@@ -220,7 +223,7 @@ async function writer(w) {
 		const body = JSON.stringify({ engagement: w.engagement, date,
 		    minutes: 6, activity: "advice", note: rec.note });
 		const r = await request({ method: "POST", path: "/api/v1/entries",
-		    agent, headers: { ...auth, "Content-Type": "application/json" } },
+		    agent, from, headers: { ...auth, "Content-Type": "application/json" } },
 		    body);
 		rec.status = r.status || r.err;
 		count("write", rec.status);
@@ -231,7 +234,7 @@ async function writer(w) {
 			rec.id = o.id;
 			if (o.note !== rec.note || o.date !== date)
 				rec.badReply = true;
-			if (loadRng() < 0.25) await submit(w, rec, agent, auth);
+			if (loadRng() < 0.25) await submit(w, rec, agent, auth, from);
 		} else if (r.err) {
 			await sleep(r.err === "refused" ? 50 : 10);
 		} else if (r.status === 503 || r.status === 429) {
@@ -241,8 +244,8 @@ async function writer(w) {
 	agent.destroy();
 }
 
-async function submit(w, rec, agent, auth) {
-	const r = await request({ method: "POST", agent, headers: auth,
+async function submit(w, rec, agent, auth, from) {
+	const r = await request({ method: "POST", agent, from, headers: auth,
 	    path: `/api/v1/entries/${rec.id}/submit` });
 	rec.submit = r.status || r.err;
 	count("submit", rec.submit);
@@ -256,10 +259,11 @@ async function submit(w, rec, agent, auth) {
 async function approver(code, token) {
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 	const q = approveQueue[code];
+	const from = `127.0.2.${code === "KSB" ? 1 : 2}`;
 	while (!stopping || q.length > 0) {
 		const rec = q.shift();
 		if (!rec) { await sleep(20); if (stopping) break; continue; }
-		const r = await request({ method: "POST", agent,
+		const r = await request({ method: "POST", agent, from,
 		    headers: { Authorization: `Bearer ${token}` },
 		    path: `/api/v1/entries/${rec.id}/approve` });
 		const what = r.status || r.err;
@@ -468,12 +472,12 @@ async function finance(cookie) {
 	while (!stopping) {
 		if (!csrf) {
 			const p = await request({ path: "/invoices", agent: false,
-			    headers: { Cookie: cookie } });
+			    from: "127.0.3.1", headers: { Cookie: cookie } });
 			csrf = (/name="csrf" value="([^"]+)"/.exec(p.body || "") || [])[1];
 			if (!csrf) { await sleep(200); continue; }
 		}
 		const r = await request({ method: "POST", path: "/invoices/run",
-		    agent: false, headers: { Cookie: cookie, "Content-Type":
+		    agent: false, from: "127.0.3.1", headers: { Cookie: cookie, "Content-Type":
 		    "application/x-www-form-urlencoded" } },
 		    `csrf=${encodeURIComponent(csrf)}&period=${env.SOAK_MONTH}`);
 		count("invoice run", r.status || r.err);
@@ -485,7 +489,7 @@ async function finance(cookie) {
 		    "organisations p ON p.id = i.provider_id WHERE p.code = 'NRC' " +
 		    `AND i.state = 'draft' AND i.period = '${env.SOAK_MONTH}'`)) {
 			const r = await request({ method: "POST", agent: false,
-			    path: `/invoices/${id}/issue`, headers: { Cookie: cookie,
+			    from: "127.0.3.1", path: `/invoices/${id}/issue`, headers: { Cookie: cookie,
 			    "Content-Type": "application/x-www-form-urlencoded" } },
 			    `csrf=${encodeURIComponent(csrf)}`);
 			count("invoice issue", r.status || r.err);
