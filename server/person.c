@@ -106,7 +106,7 @@ password_check(const char *hash, const char *password, int *rehash)
 	return 0;
 }
 
-static void
+void
 password_validate(const char *pw, const char *field, struct form_errors *e)
 {
 	if (pw == NULL || *pw == '\0')
@@ -288,6 +288,21 @@ person_set_password(struct ep_db *db, const struct audit_actor *actor,
 		errs_add(e, "password", "The password could not be hashed");
 		return -1;
 	}
+	if (person_change(db, actor, person_id,
+	    "UPDATE people SET password_hash = ? WHERE id = ?", hash,
+	    "password", "{\"password\":\"changed\"}", 1) != 0) {
+		errs_add(e, "password", "The password could not be saved");
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets a password already checked and hashed (off the event loop): ends
+ * the person's sessions and tokens as person_set_password does. */
+int
+person_set_password_hash(struct ep_db *db, const struct audit_actor *actor,
+    int64_t person_id, const char *hash, struct form_errors *e)
+{
 	if (person_change(db, actor, person_id,
 	    "UPDATE people SET password_hash = ? WHERE id = ?", hash,
 	    "password", "{\"password\":\"changed\"}", 1) != 0) {

@@ -376,6 +376,11 @@ int password_check(const char *hash, const char *password, int *rehash);
 int person_add(struct ep_db *db, const struct audit_actor *actor,
     const struct person_input *in, struct form_errors *e, int64_t *id);
 int64_t person_id_by_login(struct ep_db *db, const char *login);
+void password_validate(const char *pw, const char *field,
+    struct form_errors *e);
+int person_set_password_hash(struct ep_db *db,
+    const struct audit_actor *actor, int64_t person_id, const char *hash,
+    struct form_errors *e);
 int person_set_password(struct ep_db *db, const struct audit_actor *actor,
     int64_t person_id, const char *password, struct form_errors *e);
 int person_store_rehash(struct ep_db *db, int64_t person_id, const char *hash);
