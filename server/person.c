@@ -273,8 +273,23 @@ rollback:
 	return -1;
 }
 
-/* Sets a new password; every session and API token of the person ends:
- * whoever knew the old one may have made them. */
+/* Sets a password already hashed (off the event loop, for a change made
+ * on the web); every session and API token of the person ends: whoever
+ * knew the old one may have made them. */
+int
+person_set_password_hash(struct ep_db *db, const struct audit_actor *actor,
+    int64_t person_id, const char *hash, struct form_errors *e)
+{
+	if (person_change(db, actor, person_id,
+	    "UPDATE people SET password_hash = ? WHERE id = ?", hash,
+	    "password", "{\"password\":\"changed\"}", 1) != 0) {
+		errs_add(e, "password", "The password could not be saved");
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks and hashes a new password, then sets it as above. */
 int
 person_set_password(struct ep_db *db, const struct audit_actor *actor,
     int64_t person_id, const char *password, struct form_errors *e)
@@ -288,28 +303,7 @@ person_set_password(struct ep_db *db, const struct audit_actor *actor,
 		errs_add(e, "password", "The password could not be hashed");
 		return -1;
 	}
-	if (person_change(db, actor, person_id,
-	    "UPDATE people SET password_hash = ? WHERE id = ?", hash,
-	    "password", "{\"password\":\"changed\"}", 1) != 0) {
-		errs_add(e, "password", "The password could not be saved");
-		return -1;
-	}
-	return 0;
-}
-
-/* Sets a password already checked and hashed (off the event loop): ends
- * the person's sessions and tokens as person_set_password does. */
-int
-person_set_password_hash(struct ep_db *db, const struct audit_actor *actor,
-    int64_t person_id, const char *hash, struct form_errors *e)
-{
-	if (person_change(db, actor, person_id,
-	    "UPDATE people SET password_hash = ? WHERE id = ?", hash,
-	    "password", "{\"password\":\"changed\"}", 1) != 0) {
-		errs_add(e, "password", "The password could not be saved");
-		return -1;
-	}
-	return 0;
+	return person_set_password_hash(db, actor, person_id, hash, e);
 }
 
 /* Stores a rehash made at login with the current cost; not a change a
