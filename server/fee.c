@@ -571,17 +571,42 @@ fee_contract(lua_State *L, const char *fmt, ...)
 	return lua_error(L);
 }
 
-/* Keeps the first line ("FILE:LINE: message") and logs the traceback. */
+/* Whether msg starts with a position, "FILE:LINE:". */
+static int
+fee_has_where(const char *msg)
+{
+	size_t n = strcspn(msg, ":\n");
+
+	if (n == 0 || msg[n] != ':')
+		return 0;
+	msg += n + 1;
+	n = strspn(msg, "0123456789");
+	return n > 0 && msg[n] == ':';
+}
+
+/*
+ * Keeps the first line ("FILE:LINE: message") and logs the traceback. An
+ * error a library function raises (string.rep's bad argument, under its
+ * metered wrapper) names no line: it gets the script's innermost one.
+ */
 static int
 fee_msgh(lua_State *L)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 	const char *msg = lua_tostring(L, 1);
+	lua_Debug ar;
+	int level;
 
 	vm->in_error = 1;
 	if (msg == NULL)
 		msg = lua_pushfstring(L, "error object is a %s value",
 		    luaL_typename(L, 1));
+	for (level = 1; !fee_has_where(msg) && lua_getstack(L, level, &ar);
+	    level++) {
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+			msg = lua_pushfstring(L, "%s:%d: %s", ar.short_src,
+			    ar.currentline, msg);
+	}
 	luaL_traceback(L, L, msg, 1);
 	return 1;
 }
