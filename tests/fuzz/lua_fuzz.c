@@ -133,6 +133,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	rs = fee_load(fe, rules, 0, &err);
 	if (rs == NULL) {
+		if (err == NULL || strstr(err, "fuzz.lua") == NULL)
+			fprintf(stderr, "lua_fuzz: refused as \"%s\"\n",
+			    err ? err : "(nothing)");
 		FUZZ_ASSERT(err != NULL && strstr(err, "fuzz.lua") != NULL);
 		goto out;
 	}
