@@ -124,6 +124,15 @@ tests_fuzz_writers_fuzz_SOURCES = tests/fuzz/writers_fuzz.c \
 tests_fuzz_writers_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_writers_fuzz_LDADD = $(FUZZ_LDADD)
 EXTRA_DIST += tests/fuzz/corpus
+# The whole server over loopback (tests/fuzz/server-fuzz): its client is
+# built everywhere; make check replays a short seeded round against the
+# sanitizer build only, where a report stops the server.
+check_PROGRAMS += tests/fuzz/server-client
+tests_fuzz_server_client_SOURCES = tests/fuzz/server-client.c
+EXTRA_DIST += tests/fuzz/server-fuzz
+if SANITIZERS
+TESTS += tests/fuzz/server-fuzz
+endif
 
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \
