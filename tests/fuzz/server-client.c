@@ -198,6 +198,10 @@ static const char *const keys[] = { "limit", "from", "to", "week", "engagement",
 	"entries", "milestones", "ms_name", "ms_amount", "mode", "rebill",
 	"lines", "paid_on", "file", "days", "label", "inputs", "hash", "active",
 	"fte", "per_hour", "cost", "value" };
+/* The filters list pages and searches read: drawn half the time. */
+static const char *const filters[] = { "from", "to", "limit", "week",
+	"engagement", "state", "q", "skill", "area", "page", "month", "period",
+	"available", "org", "format", "next" };
 static const char *const values[] = { "", "1", "0", "-1", "2", "50", "500",
 	"501", "1000", "99999999999999999999", "1e3", "0x10", "1.5", "12.345",
 	"2500.00", "\xc2\xa3" "1,000.50", "2026-03-04", "2026-02-29",
@@ -469,7 +473,8 @@ add_query(struct buf *b)
 
 	for (i = 0; i < n; i++) {
 		buf_str(b, i == 0 ? "?" : "&");
-		buf_urlenc(b, keys[pick(nitems(keys))]);
+		buf_urlenc(b, chance(50) ? filters[pick(nitems(filters))] :
+		    keys[pick(nitems(keys))]);
 		if (chance(90)) {
 			buf_str(b, "=");
 			buf_urlenc(b, value());
