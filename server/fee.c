@@ -762,9 +762,19 @@ fee_load_chunk(lua_State *L, struct fee_vm *vm, const char *src, size_t len,
     const char *chunk)
 {
 	int st = luaL_loadbufferx(L, src, len, chunk, "t");
+	const char *msg;
 
-	if (st != LUA_OK)
+	if (st != LUA_OK) {
+		/* The parser's own limit (nesting past the C stack's) names
+		 * no line: it names the file at least. */
+		msg = lua_tostring(L, -1);
+		if (st != LUA_ERRMEM && msg != NULL && !fee_has_where(msg)) {
+			lua_pushfstring(L, "%s: %s", chunk + (*chunk == '=' ||
+			    *chunk == '@'), msg);
+			lua_replace(L, -2);
+		}
 		return st;
+	}
 	fee_push_env(L, vm);
 	if (lua_setupvalue(L, -2, 1) == NULL)
 		lua_pop(L, 1);

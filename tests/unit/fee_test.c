@@ -289,6 +289,8 @@ test_refused_at_load(void **state)
 		/* An error raised inside a library function names the line
 		 * that called it. */
 		{ "rep_inf", "rep_inf.lua:3: bad argument #2 to 'string.rep'" },
+		/* The parser's nesting limit names the file. */
+		{ "nesting", "nesting.lua: " },
 	};
 	struct fixture *f = *state;
 	char *err = NULL, *path;
