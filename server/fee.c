@@ -571,17 +571,42 @@ fee_contract(lua_State *L, const char *fmt, ...)
 	return lua_error(L);
 }
 
-/* Keeps the first line ("FILE:LINE: message") and logs the traceback. */
+/* Whether msg starts with a position, "FILE:LINE:". */
+static int
+fee_has_where(const char *msg)
+{
+	size_t n = strcspn(msg, ":\n");
+
+	if (n == 0 || msg[n] != ':')
+		return 0;
+	msg += n + 1;
+	n = strspn(msg, "0123456789");
+	return n > 0 && msg[n] == ':';
+}
+
+/*
+ * Keeps the first line ("FILE:LINE: message") and logs the traceback. An
+ * error a library function raises (string.rep's bad argument, under its
+ * metered wrapper) names no line: it gets the script's innermost one.
+ */
 static int
 fee_msgh(lua_State *L)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 	const char *msg = lua_tostring(L, 1);
+	lua_Debug ar;
+	int level;
 
 	vm->in_error = 1;
 	if (msg == NULL)
 		msg = lua_pushfstring(L, "error object is a %s value",
 		    luaL_typename(L, 1));
+	for (level = 1; !fee_has_where(msg) && lua_getstack(L, level, &ar);
+	    level++) {
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+			msg = lua_pushfstring(L, "%s:%d: %s", ar.short_src,
+			    ar.currentline, msg);
+	}
 	luaL_traceback(L, L, msg, 1);
 	return 1;
 }
@@ -737,9 +762,19 @@ fee_load_chunk(lua_State *L, struct fee_vm *vm, const char *src, size_t len,
     const char *chunk)
 {
 	int st = luaL_loadbufferx(L, src, len, chunk, "t");
+	const char *msg;
 
-	if (st != LUA_OK)
+	if (st != LUA_OK) {
+		/* The parser's own limit (nesting past the C stack's) names
+		 * no line: it names the file at least. */
+		msg = lua_tostring(L, -1);
+		if (st != LUA_ERRMEM && msg != NULL && !fee_has_where(msg)) {
+			lua_pushfstring(L, "%s: %s", chunk + (*chunk == '=' ||
+			    *chunk == '@'), msg);
+			lua_replace(L, -2);
+		}
 		return st;
+	}
 	fee_push_env(L, vm);
 	if (lua_setupvalue(L, -2, 1) == NULL)
 		lua_pop(L, 1);

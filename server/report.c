@@ -270,7 +270,8 @@ rep_format(const struct rep_table *t, const struct rep_cell *c, size_t col,
 
 /* --- CSV --- */
 
-/* One CSV field: quoted when it must be, and never read as a formula. */
+/* One CSV field: quoted when it must be, and never read as a formula
+ * (one that starts with =, +, -, @, a tab or a carriage return). */
 static void
 rep_csv_text(struct evbuffer *b, const char *s)
 {
@@ -281,7 +282,7 @@ rep_csv_text(struct evbuffer *b, const char *s)
 		return;
 	}
 	evbuffer_add(b, "\"", 1);
-	if (*s != '\0' && strchr("=+-@\t", *s) != NULL)
+	if (*s != '\0' && strchr("=+-@\t\r", *s) != NULL)
 		evbuffer_add(b, "'", 1);
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '"')

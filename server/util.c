@@ -147,7 +147,8 @@ parse_listen(const char *s, char **host, int *port)
 	return 0;
 }
 
-/* Pounds and pence as typed ("1,234.5", "£20", "0.07") into pence. */
+/* Pounds and pence as typed ("1,234.5", "£20", "0.07") into pence; at
+ * most £100,000,000,000. */
 int
 parse_money(const char *s, int64_t *pence)
 {
@@ -170,9 +171,9 @@ parse_money(const char *s, int64_t *pence)
 				return -1;
 			p = p * 10 + (*s - '0');
 		} else {
+			pounds = pounds * 10 + (*s - '0');
 			if (pounds > 100000000000LL)
 				return -1;
-			pounds = pounds * 10 + (*s - '0');
 		}
 		digits++;
 	}

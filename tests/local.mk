@@ -73,9 +73,12 @@ endif
 # fixed set of mutations of it; scripts/fuzz explores them with libFuzzer.
 FUZZ_TESTS = \
 	tests/fuzz/csv_fuzz \
+	tests/fuzz/json_fuzz \
+	tests/fuzz/lua_fuzz \
 	tests/fuzz/multipart_fuzz \
 	tests/fuzz/parsers_fuzz \
-	tests/fuzz/route_fuzz
+	tests/fuzz/route_fuzz \
+	tests/fuzz/writers_fuzz
 check_PROGRAMS += $(FUZZ_TESTS)
 TESTS += $(FUZZ_TESTS)
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS)
@@ -89,6 +92,19 @@ tests_fuzz_csv_fuzz_SOURCES = tests/fuzz/csv_fuzz.c tests/fuzz/driver.c \
 nodist_tests_fuzz_csv_fuzz_SOURCES = $(nodist_plugins_timesheet_timesheet_la_SOURCES)
 tests_fuzz_csv_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)
+# The JSON bodies: market-api.c and the timesheet's api.c are read whole
+# by the target (their decoders are static), the rest of the plugin beside.
+tests_fuzz_json_fuzz_SOURCES = tests/fuzz/json_fuzz.c tests/fuzz/driver.c \
+	tests/fuzz/fuzz.h plugins/timesheet/approve.c plugins/timesheet/entry.c \
+	plugins/timesheet/import.c plugins/timesheet/import-web.c \
+	plugins/timesheet/plugin.c plugins/timesheet/week.c
+nodist_tests_fuzz_json_fuzz_SOURCES = $(nodist_plugins_timesheet_timesheet_la_SOURCES)
+tests_fuzz_json_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_json_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_lua_fuzz_SOURCES = tests/fuzz/lua_fuzz.c tests/fuzz/driver.c \
+	tests/fuzz/fuzz.h
+tests_fuzz_lua_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_lua_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_multipart_fuzz_SOURCES = tests/fuzz/multipart_fuzz.c \
 	tests/fuzz/driver.c tests/fuzz/fuzz.h
 tests_fuzz_multipart_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
@@ -101,7 +117,22 @@ tests_fuzz_route_fuzz_SOURCES = tests/fuzz/route_fuzz.c \
 	tests/fuzz/driver.c tests/fuzz/fuzz.h
 tests_fuzz_route_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_route_fuzz_LDADD = $(FUZZ_LDADD)
+# The export writers: the recharge plugin's export.c is read whole by the
+# target, with its util.c beside it.
+tests_fuzz_writers_fuzz_SOURCES = tests/fuzz/writers_fuzz.c \
+	tests/fuzz/driver.c tests/fuzz/fuzz.h plugins/recharge/util.c
+tests_fuzz_writers_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_writers_fuzz_LDADD = $(FUZZ_LDADD)
 EXTRA_DIST += tests/fuzz/corpus
+# The whole server over loopback (tests/fuzz/server-fuzz): its client is
+# built everywhere; make check replays a short seeded round against the
+# sanitizer build only, where a report stops the server.
+check_PROGRAMS += tests/fuzz/server-client
+tests_fuzz_server_client_SOURCES = tests/fuzz/server-client.c
+EXTRA_DIST += tests/fuzz/server-fuzz
+if SANITIZERS
+TESTS += tests/fuzz/server-fuzz
+endif
 
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \

@@ -31,17 +31,58 @@ rc_buf_add(struct rc_buf *b, const char *fmt, ...)
 }
 
 /*
+ * The length of the UTF-8 character at p that XML 1.0 allows, or 0: an
+ * ill-formed or overlong sequence, a surrogate, U+FFFE or U+FFFF.
+ */
+static size_t
+rc_utf8_len(const unsigned char *p)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2, c = *p & 0x1fu;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3, c = *p & 0x0fu;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4, c = *p & 0x07u;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3fu);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+		return 0;
+	return n;
+}
+
+/*
  * Appends text escaped for XML and HTML content and attributes. XML 1.0
  * has no way to write a control character but tab, line feed and carriage
  * return, even as a reference, so any other becomes a space: a PO
- * reference pasted with one still makes a valid e-invoice.
+ * reference pasted with one still makes a valid e-invoice. Bytes that are
+ * not UTF-8 (text pasted in another encoding) become U+FFFD, for the same
+ * reason.
  */
 void
 rc_buf_xml(struct rc_buf *b, const char *text)
 {
 	const char *p;
+	size_t n;
 
 	for (p = text ? text : ""; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80) {
+			if ((n = rc_utf8_len((const unsigned char *)p)) == 0)
+				rc_buf_add(b, "\xef\xbf\xbd");
+			else {
+				rc_buf_add(b, "%.*s", (int)n, p);
+				p += n - 1;
+			}
+			continue;
+		}
 		if (((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' &&
 		    *p != '\r') || *p == 0x7f) {
 			rc_buf_add(b, " ");

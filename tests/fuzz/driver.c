@@ -128,7 +128,8 @@ main(int argc, char **argv)
 		    top ? top : ".", (int)(strstr(base, "_fuzz") ?
 		    (size_t)(strstr(base, "_fuzz") - base) : strlen(base)), base);
 	}
-	mutations = argc == 3 ? strtol(argv[2], NULL, 10) : 20000;
+	mutations = argc == 3 ? strtol(argv[2], NULL, 10) :
+	    &fuzz_mutations != NULL ? fuzz_mutations : 20000;
 	if (getenv("FUZZ_MUTATIONS") != NULL)
 		mutations = strtol(getenv("FUZZ_MUTATIONS"), NULL, 10);
 	if (LLVMFuzzerInitialize != NULL)

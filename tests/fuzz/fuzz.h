@@ -13,6 +13,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Optional: a target that needs setting up defines it. */
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+/* Optional: how many mutated inputs make check tries (driver.c), for a
+ * target whose inputs are slow; 20000 without it. */
+extern const long fuzz_mutations __attribute__((weak));
 
 /*
  * Splits an input at its first newline: the first line (a header value, a

@@ -286,6 +286,11 @@ test_refused_at_load(void **state)
 		    "with 4 repetitions (*, + or -) at most, not 30" },
 		{ "gc_loop", "gc_loop.lua:3: setmetatable: a finalizer (__gc) "
 		    "is not allowed" },
+		/* An error raised inside a library function names the line
+		 * that called it. */
+		{ "rep_inf", "rep_inf.lua:3: bad argument #2 to 'string.rep'" },
+		/* The parser's nesting limit names the file. */
+		{ "nesting", "nesting.lua: " },
 	};
 	struct fixture *f = *state;
 	char *err = NULL, *path;
