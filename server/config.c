@@ -79,9 +79,10 @@ const struct config_option config_options[] = {
 	    "the sealing key), and at start and stop"),
 	OPT(token_days, CONFIG_INT, 1, 366, "90",
 	    "days an API token lasts unless made with --days"),
-	OPT(login_queue, CONFIG_INT, 1, 1000, "16",
+	OPT(login_queue, CONFIG_INT, 1, 1000, "64",
 	    "sign-ins waiting for their password check before more are "
-	    "answered 503 (checks run on one thread of their own)"),
+	    "answered 503 (checks run on one thread of their own, each "
+	    "client address in turn, two waiting from one address at most)"),
 	OPT(requesters_choose, CONFIG_BOOL, 0, 1, "false",
 	    "requesters may see the ranked experts for their own requests and "
 	    "make the offer themselves"),

@@ -214,6 +214,130 @@ login_next(const char *next)
 	return next;
 }
 
+/*
+ * Password checks wait their turn here, fairly: each client address has a
+ * line of its own, at most LOGIN_PER_ADDRESS long, and the password thread
+ * takes one from each line in turn. A flood from many addresses then
+ * delays a person signing in from another by a check per flooding address
+ * at most; it cannot fill the queue and shut them out. At most
+ * cfg.login_queue wait in all. Event loop only.
+ */
+#define LOGIN_PER_ADDRESS 2
+#define LOGIN_IN_FLIGHT 2	/* handed to the thread: one running, one next */
+
+struct login_turn {
+	struct login_turn *next;	/* in its address's line */
+	void (*work)(void *);
+	void (*done)(void *);
+	void *arg;
+};
+
+struct login_line {
+	struct login_line *next;	/* in the ring of lines waiting */
+	char address[64];
+	struct login_turn *head, *tail;
+	int n;
+};
+
+static struct login_line *login_ring, *login_ring_tail;
+static int login_waiting, login_in_flight;
+
+static void login_dispatch(void);
+
+static void
+login_turn_work(void *arg)
+{
+	struct login_turn *t = arg;
+
+	t->work(t->arg);
+}
+
+static void
+login_turn_done(void *arg)
+{
+	struct login_turn *t = arg;
+
+	login_in_flight--;
+	t->done(t->arg);
+	free(t);
+	login_dispatch();
+}
+
+/* Hands the thread the next check, one address after another. */
+static void
+login_dispatch(void)
+{
+	struct login_line *l;
+	struct login_turn *t;
+
+	while (login_in_flight < LOGIN_IN_FLIGHT && (l = login_ring) != NULL) {
+		t = l->head;
+		l->head = t->next;
+		l->n--;
+		login_waiting--;
+		login_ring = l->next;
+		if (login_ring == NULL)
+			login_ring_tail = NULL;
+		if (l->n > 0) {		/* to the back of the ring */
+			l->next = NULL;
+			if (login_ring_tail != NULL)
+				login_ring_tail->next = l;
+			else
+				login_ring = l;
+			login_ring_tail = l;
+		} else {
+			free(l);
+		}
+		login_in_flight++;
+		if (worker_run_in(WORKER_PASSWORD, login_turn_work,
+		    login_turn_done, t) != 0) {
+			/* The thread is gone (never while serving): inline. */
+			login_turn_work(t);
+			login_turn_done(t);
+		}
+	}
+}
+
+/* Queues a check for address: 0, or -1 when its line or the whole queue
+ * is full (the caller answers 503 with Retry-After). */
+static int
+login_enqueue(const char *address, void (*work)(void *),
+    void (*done)(void *), void *arg)
+{
+	struct login_line *l;
+	struct login_turn *t;
+
+	if (login_waiting >= cfg.login_queue)
+		return -1;
+	for (l = login_ring; l != NULL; l = l->next)
+		if (strcmp(l->address, address) == 0)
+			break;
+	if (l != NULL && l->n >= LOGIN_PER_ADDRESS)
+		return -1;
+	if (l == NULL) {
+		l = xcalloc(1, sizeof *l);
+		snprintf(l->address, sizeof l->address, "%s", address);
+		if (login_ring_tail != NULL)
+			login_ring_tail->next = l;
+		else
+			login_ring = l;
+		login_ring_tail = l;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->work = work;
+	t->done = done;
+	t->arg = arg;
+	if (l->tail != NULL)
+		l->tail->next = t;
+	else
+		l->head = t;
+	l->tail = t;
+	l->n++;
+	login_waiting++;
+	login_dispatch();
+	return 0;
+}
+
 struct login_attempt {
 	struct ep_req *r;
 	int64_t person_id;
@@ -369,11 +493,12 @@ login_post_cb(struct ep_req *r, void *arg)
 	 * The attempt counts as a failure from now, before its hash is done,
 	 * so however many arrive at once no more than the limit are checked;
 	 * a success takes its count back. Checks run on a thread of their
-	 * own with a bounded queue: past it, "try again shortly".
+	 * own, each address in turn, with a bounded queue: past it, "try
+	 * again shortly".
 	 */
 	limit_fail("login", a->login);
 	limit_fail("addr", a->address);
-	if (worker_run_in(WORKER_PASSWORD, login_verify_work, login_verify_done,
+	if (login_enqueue(a->address, login_verify_work, login_verify_done,
 	    a) != 0) {
 		limit_unfail("login", a->login);
 		limit_unfail("addr", a->address);
@@ -585,7 +710,7 @@ password_post_cb(struct ep_req *r, void *arg)
 		snprintf(c->hash, sizeof c->hash, "%s", login_dummy_hash());
 	/* Counted as a failure from admission, as a sign-in is. */
 	limit_fail("login", r->who.login);
-	if (worker_run_in(WORKER_PASSWORD, password_change_work,
+	if (login_enqueue(http_client_address(r), password_change_work,
 	    password_change_done, c) != 0) {
 		limit_unfail("login", r->who.login);
 		password_change_free(c);
