@@ -15,28 +15,32 @@ ts_param_id(ep_req *r)
 	return p && *end == '\0' && v > 0 ? (int64_t)v : 0;
 }
 
-/* Hours waiting for this council's approvers, oldest first. */
+/* Hours waiting for this council's approvers, oldest first; an answer to
+ * a query shows only to the approver who asked it (and administrators). */
 static void
-ts_approvals_cb(ep_req *r, void *arg)
+ts_approvals_page(ep_req *r, int status, const ep_errors *e)
 {
 	const struct ep_host *h = ts_host;
 	ep_db *db = h->req_db(r);
 	ep_stmt *s = h->db_prepare(db, "SELECT t.id, x.name, q.title, "
 	    "t.entry_date, t.minutes, t.activity, t.note, t.adjusts_id, t.reason, "
-	    "t.priced_pence FROM time_entries t JOIN engagements e ON "
-	    "e.id = t.engagement_id JOIN experts x ON x.id = e.expert_id JOIN "
-	    "requests q ON q.id = e.request_id WHERE t.state = 'submitted' AND "
-	    "(e.consumer_id = ?1 OR ?2) ORDER BY t.submitted_at, t.id LIMIT 200");
-	char text[32], action[64], what[300];
-	ep_page *b = h->page_begin(r, "Approvals", NULL);
+	    "t.priced_pence, coalesce(t.query_comment, '') FROM time_entries t "
+	    "JOIN engagements e ON e.id = t.engagement_id JOIN experts x ON "
+	    "x.id = e.expert_id JOIN requests q ON q.id = e.request_id WHERE "
+	    "t.state = 'submitted' AND (e.consumer_id = ?1 OR ?2) AND "
+	    "(t.query_comment IS NULL OR t.decided_by = ?3 OR ?2) ORDER BY "
+	    "t.submitted_at, t.id LIMIT 200");
+	char text[32], action[64], field[48], what[400];
+	ep_page *b = h->page_begin(r, "Approvals", e);
 	int any = 0;
 
-	(void)arg;
 	h->stmt_bind_int64(s, 1, h->req_org(r));
 	h->stmt_bind_int64(s, 2, (h->req_roles(r) & EP_ROLE_ADMIN) != 0);
+	h->stmt_bind_int64(s, 3, h->req_person(r));
 	h->html(b, "<h1 class=\"govuk-heading-l\">Hours to approve</h1>\n");
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		int64_t id = h->stmt_int64(s, 0);
+		const char *name = h->stmt_text(s, 1), *day = h->stmt_text(s, 3);
 
 		any = 1;
 		ts_format_minutes(text, sizeof text, h->stmt_int64(s, 4));
@@ -44,26 +48,32 @@ ts_approvals_cb(ep_req *r, void *arg)
 		    "class=\"govuk-summary-card__title-wrapper\"><h2 class=\"govuk-"
 		    "summary-card__title\">%s: %s on %s</h2></div><div class=\""
 		    "govuk-summary-card__content\"><p class=\"govuk-body\">%s, %s, %P"
-		    "%R%s</p>\n", id, (const char *)h->stmt_text(s, 1),
-		    text, (const char *)h->stmt_text(s, 3),
+		    "%R%s</p>\n", id, name, text, day,
 		    (const char *)h->stmt_text(s, 2), (const char *)h->stmt_text(s, 5),
 		    h->stmt_int64(s, 9), *h->stmt_text(s, 6) ? ". Note: " : "",
 		    (const char *)h->stmt_text(s, 6));
 		if (!h->stmt_is_null(s, 7))
 			h->html(b, "<p class=\"govuk-body\">Adjusts entry %D: %s</p>\n",
 			    h->stmt_int64(s, 7), (const char *)h->stmt_text(s, 8));
+		if (*h->stmt_text(s, 10))
+			h->html(b, "<div class=\"govuk-inset-text\" id=\"answer-%D\">"
+			    "You queried this: \xe2\x80\x9c%s\xe2\x80\x9d. It is sent "
+			    "again as it stands now.</div>\n", id,
+			    (const char *)h->stmt_text(s, 10));
 		snprintf(action, sizeof action, "/approvals/%lld/approve",
 		    (long long)id);
 		h->form_begin(b, r, action);
-		snprintf(what, sizeof what, "Approve entry %lld", (long long)id);
+		snprintf(what, sizeof what, "Approve %s's %s on %s", name, text, day);
 		h->form_end(b, what);
 		snprintf(action, sizeof action, "/approvals/%lld/query",
 		    (long long)id);
 		h->form_begin(b, r, action);
-		snprintf(what, sizeof what, "comment-%lld", (long long)id);
-		h->form_input(b, NULL, what, "What is wrong (to query it)", NULL,
-		    "text", NULL, NULL);
-		snprintf(what, sizeof what, "Query entry %lld", (long long)id);
+		snprintf(field, sizeof field, "comment-%lld", (long long)id);
+		snprintf(what, sizeof what, "What is wrong with %s's %s on %s (to "
+		    "query it)", name, text, day);
+		h->form_input(b, e, field, what, NULL, "text", h->req_form(r, field),
+		    NULL);
+		snprintf(what, sizeof what, "Query %s's %s on %s", name, text, day);
 		h->html(b, "<button type=\"submit\" class=\"govuk-button govuk-"
 		    "button--secondary\">%s</button>\n</form>\n</div></div>\n", what);
 	}
@@ -71,7 +81,14 @@ ts_approvals_cb(ep_req *r, void *arg)
 	if (!any)
 		h->html(b, "<p class=\"govuk-body\">Nothing is waiting for "
 		    "approval.</p>\n");
-	h->page_end(r, b, 200);
+	h->page_end(r, b, status);
+}
+
+static void
+ts_approvals_cb(ep_req *r, void *arg)
+{
+	(void)arg;
+	ts_approvals_page(r, 200, NULL);
 }
 
 /* An approver's decision on the page, through group commit. */
@@ -131,6 +148,17 @@ ts_decide_cb(ep_req *r, void *arg)
 	comment = h->req_form(r, field);
 	if (comment == NULL)
 		comment = h->req_form(r, "comment");
+	if (!d->approve && (comment == NULL || *comment == '\0')) {
+		/* The page again, the box in error: nothing is lost. */
+		ep_errors *e = h->errors_new();
+
+		h->errors_add(e, field, "Say what is wrong with the hours to "
+		    "query them");
+		ts_approvals_page(r, 400, e);
+		h->errors_free(e);
+		free(d);
+		return;
+	}
 	if (comment != NULL && (d->comment = strdup(comment)) == NULL)
 		goto fail;
 	if (h->group_commit(r, ts_decide_work, ts_decide_done, d) == 0)

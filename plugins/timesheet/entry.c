@@ -692,8 +692,8 @@ ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t)
 	ep_stmt *s = h->db_prepare(db, "SELECT t.id, t.engagement_id, t.minutes, "
 	    "coalesce(t.created_by, 0), coalesce(t.adjusts_id, 0), e.provider_id, "
 	    "e.consumer_id, t.state, t.entry_date, t.activity, t.billable, "
-	    "t.out_of_hours FROM time_entries t JOIN engagements e ON "
-	    "e.id = t.engagement_id WHERE t.id = ?");
+	    "t.out_of_hours, t.query_comment IS NOT NULL FROM time_entries t "
+	    "JOIN engagements e ON e.id = t.engagement_id WHERE t.id = ?");
 	int rc = -1;
 
 	h->stmt_bind_int64(s, 1, id);
@@ -710,6 +710,7 @@ ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t)
 		ts_copy(t->activity, sizeof t->activity, h->stmt_text(s, 9));
 		t->billable = (int)h->stmt_int64(s, 10);
 		t->ooh = (int)h->stmt_int64(s, 11);
+		t->queried = (int)h->stmt_int64(s, 12);
 		rc = 0;
 	}
 	h->stmt_reset(s);
@@ -774,7 +775,7 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	struct ts_engagement g;
 	struct ep_fee_entry fe;
 	char perr[256];
-	int auto_ok;
+	int auto_ok, was_queried;
 
 	if (ts_entry_get(db, entry_id, &t) != 0 || t.created_by != a->person) {
 		snprintf(err, len, "there is no entry %lld of yours",
@@ -786,9 +787,14 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		    t.state);
 		return -1;
 	}
+	/* An answer to a query goes back to the approver who asked it:
+	 * local policy never approves it on its own. */
+	was_queried = t.queried;
 	if (ts_set_state(db, a, &t, "submitted", NULL, "entry.submitted") != 0)
 		goto store;
 	snprintf(t.state, sizeof t.state, "submitted");
+	if (was_queried)
+		return 0;
 	if (ts_engagement_load(db, t.engagement, &g) != 0)
 		goto store;
 	fe = ts_fee_entry(&g, t.date, t.minutes, t.activity, t.ooh);
@@ -804,6 +810,31 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 store:
 	snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
 	return -1;
+}
+
+/*
+ * An answer to a query is for the approver who asked it (or an
+ * administrator): 1 with err saying who, when someone else would decide.
+ */
+static int
+ts_queried_by_other(ep_db *db, const struct ts_actor *a, int64_t entry_id,
+    char *err, size_t len)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT p.id, p.name FROM time_entries t "
+	    "JOIN people p ON p.id = t.decided_by WHERE t.id = ? AND "
+	    "t.query_comment IS NOT NULL");
+	int other = 0;
+
+	h->stmt_bind_int64(s, 1, entry_id);
+	if (h->stmt_step(s) == EP_STEP_ROW && h->stmt_int64(s, 0) != a->person &&
+	    (a->roles & EP_ROLE_ADMIN) == 0) {
+		snprintf(err, len, "entry %lld answers a query of %s's: they "
+		    "decide it", (long long)entry_id, h->stmt_text(s, 1));
+		other = 1;
+	}
+	h->stmt_reset(s);
+	return other;
 }
 
 /* An approver of the consuming council approves, or queries with a
@@ -837,6 +868,8 @@ ts_entry_decide(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		snprintf(err, len, "say what is wrong: a query needs a comment");
 		return -1;
 	}
+	if (ts_queried_by_other(db, a, t.id, err, len))
+		return -1;
 	if (ts_set_state(db, a, &t, approve ? "approved" : "queried",
 	    approve ? NULL : comment, approve ? "entry.approved" :
 	    "entry.queried") != 0) {

@@ -71,6 +71,7 @@ struct ts_entry_row {
 	int64_t consumer;
 	char state[12], date[11], activity[16];
 	int billable, ooh;
+	int queried;	/* an approver has queried it (it may be a draft again) */
 };
 extern const char *const ts_activities[][2];
 void ts_actor_of(ep_req *r, struct ts_actor *a);

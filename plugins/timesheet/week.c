@@ -157,6 +157,45 @@ ts_capacity(ep_db *db, ep_req *r)
 	return v;
 }
 
+/* The week's queried hours, with what the approver asked: the expert
+ * answers by changing them and submitting the week again. */
+static void
+ts_week_queries(ep_req *r, ep_page *b, const struct ts_week *w)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT t.id, t.entry_date, "
+	    "q.title, coalesce(t.query_comment, ''), coalesce(p.name, "
+	    "'your approver') FROM time_entries t JOIN engagements e ON e.id = "
+	    "t.engagement_id JOIN requests q ON q.id = e.request_id LEFT JOIN "
+	    "people p ON p.id = t.decided_by WHERE t.created_by = ?1 AND "
+	    "t.state IN ('queried', 'draft') AND t.query_comment IS NOT NULL AND "
+	    "t.entry_date BETWEEN ?2 AND ?3 ORDER BY "
+	    "t.entry_date, t.id");
+	int any = 0;
+
+	h->stmt_bind_int64(s, 1, h->req_person(r));
+	h->stmt_bind_text(s, 2, w->days[0]);
+	h->stmt_bind_text(s, 3, w->days[6]);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		if (!any)
+			h->html(b, "<div class=\"govuk-inset-text\" id=\"queries\">"
+			    "<h2 class=\"govuk-heading-s\">Hours queried</h2>\n<ul "
+			    "class=\"govuk-list\">\n");
+		any = 1;
+		h->html(b, "<li id=\"query-%D\">%s, <a class=\"govuk-link\" href="
+		    "\"/timesheet/entries/%D\">%s</a>: %s asked \xe2\x80\x9c%s\xe2\x80\x9d</li>\n",
+		    h->stmt_int64(s, 0), (const char *)h->stmt_text(s, 1),
+		    h->stmt_int64(s, 0), (const char *)h->stmt_text(s, 2),
+		    (const char *)h->stmt_text(s, 4),
+		    (const char *)h->stmt_text(s, 3));
+	}
+	h->stmt_reset(s);
+	if (any)
+		h->html(b, "</ul>\n<p class=\"govuk-body\">Change the hours if "
+		    "they need it, then submit the week again: they go back to "
+		    "whoever queried them.</p></div>\n");
+}
+
 static void
 ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
     const char *notice)
@@ -189,6 +228,7 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 		h->page_end(r, b, status);
 		return;
 	}
+	ts_week_queries(r, b, &w);
 	h->form_begin(b, r, "/timesheet");
 	h->html(b, "<input type=\"hidden\" name=\"week\" value=\"%s\">\n<table "
 	    "class=\"govuk-table ep-grid\">\n<caption class=\"govuk-table__"

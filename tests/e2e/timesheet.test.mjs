@@ -102,7 +102,7 @@ test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	await page.click('text=Approvals');
 	await checkBasics(page);
 	assert.match(await page.locator('main').innerText(), /Priya Shah: 1:30/);
-	await page.click('text=Approve entry 1');
+	await page.click('button:has-text("Approve Priya Shah\'s 1:30")');
 	assert.match(await page.locator('main').innerText(), /Nothing is waiting/);
 
 	page = expert.page;
