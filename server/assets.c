@@ -47,6 +47,28 @@ asset_read(const char *path, size_t *len)
 	return data;
 }
 
+/*
+ * Drops the stylesheet's @font-face rules. GOV.UK Frontend names GDS
+ * Transport, whose licence is for services on gov.uk alone; a council's
+ * expertpool is not one, so the type falls back to Arial as the stylesheet
+ * already says, and no page asks for font files that are not there.
+ */
+static void
+asset_drop_font_faces(struct asset *a)
+{
+	static const char rule[] = "@font-face{";
+	char *p, *end;
+
+	while ((p = memmem(a->data, a->len, rule, sizeof rule - 1)) != NULL) {
+		end = memchr(p, '}', a->len - (size_t)(p - a->data));
+		if (end == NULL)
+			break;
+		end++;
+		memmove(p, end, a->len - (size_t)(end - a->data));
+		a->len -= (size_t)(end - p);
+	}
+}
+
 static void
 asset_load(struct asset *a)
 {
@@ -61,7 +83,9 @@ asset_load(struct asset *a)
 		a->data = asset_read(path, &a->len);
 		free(path);
 	}
-	if (a->data == NULL)
+	if (a->data != NULL)
+		asset_drop_font_faces(a);
+	else
 		log_warn("assets: %s not found in %s: pages will be unstyled "
 		    "(run npm ci, or set assets)", a->name, cfg.assets);
 }
