@@ -797,7 +797,12 @@ http_request_cb(struct evhttp_request *ev, void *arg)
 	}
 	switch (route_match(method, r->path, &route, &r->params)) {
 	case ROUTE_NOT_FOUND:
-		http_error(r, 404, "Not Found");
+		if (http_wants_json(r))
+			http_json_error(r, 404, "not_found", NULL, "no such path");
+		else
+			page_message(r, 404, "Page not found", "If you typed the web "
+			    "address, check it is correct. If you pasted the web "
+			    "address, check you copied the entire address.");
 		return;
 	case ROUTE_BAD_METHOD:
 		http_error(r, 405, "Method Not Allowed");
