@@ -207,6 +207,7 @@ api_request_create_cb(struct ep_req *r, void *arg)
 	in.po_reference = api_str(&body, "po_reference");
 	in.preferred_expert = api_str(&body, "preferred_expert");
 	in.idem_key = http_header(r, "Idempotency-Key");
+	in.once_a_day = 0;	/* API clients say what is a repeat: the key */
 	if (request_create(http_db(), &r->who, &in, &e, &id, &existing) != 0)
 		api_invalid(r, &e);
 	else

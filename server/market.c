@@ -200,6 +200,7 @@ request_input_from_form(struct ep_req *r, struct request_input *in)
 	in->po_reference = http_form(r, "po_reference");
 	in->preferred_expert = http_form(r, "preferred_expert");
 	in->idem_key = http_form(r, "idem_key");
+	in->once_a_day = 1;
 }
 
 /* "Check the fee estimate" shows the form again with the estimate; "Send
@@ -232,7 +233,8 @@ request_create_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/requests/%lld%s", (long long)id,
+	    existing == 2 ? "?sent=already" : "");
 	http_redirect(r, loc);
 }
 
@@ -420,6 +422,15 @@ request_view_cb(struct ep_req *r, void *arg)
 	mine = consumer == r->who.org_id;
 	snprintf(state, sizeof state, "%s", col(s, 11));
 	b = page_begin(r, col(s, 0), NULL);
+	if (mine && http_query(r, "sent") != NULL &&
+	    strcmp(http_query(r, "sent"), "already") == 0)
+		html_printf(b, "<div class=\"govuk-notification-banner\" role=\""
+		    "region\" aria-labelledby=\"sent-title\" id=\"sent-already\">"
+		    "<div class=\"govuk-notification-banner__header\"><h2 class=\""
+		    "govuk-notification-banner__title\" id=\"sent-title\">Important"
+		    "</h2></div><div class=\"govuk-notification-banner__content\">"
+		    "<p class=\"govuk-notification-banner__heading\">You had sent "
+		    "this request already. It was not sent twice.</p></div></div>\n");
 	html_printf(b, "<span class=\"govuk-caption-l\">Request %D from %s</span>"
 	    "\n<h1 class=\"govuk-heading-l\">%s</h1>\n<p class=\"govuk-body\">",
 	    id, col(s, 1), col(s, 0));

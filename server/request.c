@@ -220,7 +220,8 @@ bind_text_or_empty(sqlite3_stmt *s, int i, const char *v)
 
 /*
  * Creates a submitted request. The form's key makes a double submission
- * find the first request instead of making a second (*existing set).
+ * find the first request instead of making a second (*existing 1); the
+ * same request sent again within a day finds it too (*existing 2).
  */
 int
 request_create(struct ep_db *db, const struct principal *who,
@@ -251,6 +252,30 @@ request_create(struct ep_db *db, const struct principal *who,
 	request_validate(db, in, who->org_id, &c, e);
 	if (e->n > 0)
 		return -1;
+	/* The same request again from the same person within a day, still
+	 * open: the form sent a second time after going back to it (its
+	 * page is not cached, so it came with a new key). */
+	s = !in->once_a_day ? NULL : db_stmt(db, "SELECT id FROM requests "
+	    "WHERE requester_id = ?1 AND title = ?2 AND area = ?3 AND description = ?4 AND wanted_start = "
+	    "?5 AND wanted_end = ?6 AND estimated_minutes = ?7 AND state NOT IN "
+	    "('withdrawn', 'closed') AND submitted_at >= strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day') ORDER BY id LIMIT 1");
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, who->person_id);
+		bind_text_or_empty(s, 2, in->title);
+		bind_text_or_empty(s, 3, in->area);
+		bind_text_or_empty(s, 4, in->description);
+		bind_text_or_empty(s, 5, in->wanted_start);
+		bind_text_or_empty(s, 6, in->wanted_end);
+		sqlite3_bind_int64(s, 7, c.minutes);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*id = sqlite3_column_int64(s, 0);
+			*existing = 2;
+		}
+		sqlite3_reset(s);
+	}
+	if (*existing)
+		return 0;
 	request_estimate(db, who->org_id, in->area, c.minutes, in->wanted_start,
 	    &c.estimate_low, &c.estimate_high, c.ruleset, sizeof c.ruleset);
 	if (db_begin(db) != 0)

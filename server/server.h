@@ -520,6 +520,7 @@ struct request_input {
 	const char *area, *speciality, *title, *description, *urgency;
 	const char *wanted_start, *wanted_end, *estimated_hours, *budget;
 	const char *cost_centre, *po_reference, *preferred_expert, *idem_key;
+	int once_a_day;	/* the web form: the same request again finds it */
 };
 struct request_clean {
 	int64_t minutes;

@@ -79,6 +79,24 @@ test('request, offer, accept, engagement', async () => {
 	assert.match(await page.locator('h1').innerText(), /Planning appeal advice/);
 	await checkBasics(page);
 
+	// Back to the form (its page is not cached, so a fresh page with a
+	// fresh key) and the same request sent again: it finds the first, says
+	// so, and sends nothing twice.
+	await page.goto(new URL('requests/new', server.url).href);
+	await page.selectOption('#area', 'legal');
+	await page.fill('#speciality', 'planning-law');
+	await page.selectOption('#urgency', 'soon');
+	await page.fill('#wanted_start', wantedStart);
+	await page.fill('#wanted_end', wantedEnd);
+	await page.fill('#estimated_hours', '12');
+	await page.fill('#title', 'Planning appeal advice');
+	await page.click('button[value=send]');
+	assert.match(page.url(), /\/requests\/1\?sent=already$/);
+	assert.match(await page.locator('#sent-already').innerText(),
+	    /You had sent this request already/);
+	assert.equal(server.sql('SELECT count(*) FROM requests'), '1');
+	await checkBasics(page);
+
 	const pool = await signIn(browser, server, 'paul');
 	page = pool.page;
 	await page.click('text=Queue and capacity');
