@@ -46,10 +46,15 @@ estimate_agreement(struct ep_db *db, int64_t consumer_id, const char *date,
 	return rc;
 }
 
+/* Estimated hours are priced as days of work: an entry is at most a day. */
+#define ESTIMATE_DAY_MINUTES 450	/* 7.5 hours */
+
 /*
  * Prices the request's estimated minutes as advice at each grade, with the
- * consumer's rule set. Returns how many grades it priced (0 when there is
- * no agreement or no fee engine: the form then says no estimate is known).
+ * consumer's rule set, as the entries an expert would log: whole working
+ * days of 7.5 hours and what is left, all on the start date. Returns how
+ * many grades it priced (0 when there is no agreement or no fee engine:
+ * the form then says no estimate is known).
  */
 size_t
 estimate_by_grade(struct ep_db *db, int64_t consumer_id, const char *area,
@@ -60,9 +65,12 @@ estimate_by_grade(struct ep_db *db, int64_t consumer_id, const char *area,
 	struct fee_lines lines = { 0 };
 	struct fee_entry e;
 	char ruleset[80], vat = 'S', consumer[16], calendar[24];
-	int64_t agreement;
+	const int64_t days = minutes / ESTIMATE_DAY_MINUTES;
+	const int64_t rest = minutes % ESTIMATE_DAY_MINUTES;
+	int64_t agreement, total;
 	char *err = NULL;
 	size_t i, n = 0;
+	int k, ok;
 
 	(void)area;
 	if (fe == NULL || minutes <= 0 || !date_ok(date) ||
@@ -76,25 +84,36 @@ estimate_by_grade(struct ep_db *db, int64_t consumer_id, const char *area,
 		return 0;
 	}
 	for (i = 0; i < nitems(estimate_grades) && n < max; i++) {
-		memset(&e, 0, sizeof e);
-		e.minutes = minutes;
-		e.date = date;
-		e.activity = "advice";
-		e.grade = estimate_grades[i];
-		e.basis = "hourly";
-		e.consumer = consumer;
-		e.provider = "";
-		e.agreement = agreement;
-		e.vat = vat;
-		e.calendar = calendar;
-		if (fee_price(rs, &e, &lines, &err) != FEE_OK) {
-			log_warn("estimate: %s", err ? err : "pricing failed");
-			free(err);
-			err = NULL;
-			continue;
+		total = 0;
+		ok = 1;
+		/* k = 0: one whole day, counted days times; k = 1: the rest. */
+		for (k = 0; k < 2 && ok; k++) {
+			if ((k == 0 ? days : rest) == 0)
+				continue;
+			memset(&e, 0, sizeof e);
+			e.minutes = k == 0 ? ESTIMATE_DAY_MINUTES : rest;
+			e.date = date;
+			e.activity = "advice";
+			e.grade = estimate_grades[i];
+			e.basis = "hourly";
+			e.consumer = consumer;
+			e.provider = "";
+			e.agreement = agreement;
+			e.vat = vat;
+			e.calendar = calendar;
+			if (fee_price(rs, &e, &lines, &err) != FEE_OK) {
+				log_warn("estimate: %s", err ? err : "pricing failed");
+				free(err);
+				err = NULL;
+				ok = 0;
+				break;
+			}
+			total += lines.total * (k == 0 ? days : 1);
 		}
+		if (!ok)
+			continue;
 		snprintf(out[n].grade, sizeof out[n].grade, "%s", estimate_grades[i]);
-		out[n].pence = lines.total;
+		out[n].pence = total;
 		snprintf(out[n].ruleset, sizeof out[n].ruleset, "%s",
 		    fee_ruleset_hash(rs));
 		n++;

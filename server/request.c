@@ -121,6 +121,52 @@ parse_hours(const char *s, int64_t *minutes)
 	return *minutes > 0 ? 0 : -1;
 }
 
+/*
+ * Must this request carry a purchase order? The council's local policy
+ * decides from the request and its estimate (the top of its range) when it
+ * has a po_required rule; otherwise the organisation's setting stands. A
+ * policy that fails is logged and the setting stands.
+ */
+static int
+request_po_needed(struct ep_db *db, const struct request_input *in,
+    int64_t consumer_id, int64_t minutes)
+{
+	struct fee_engine *fe = fee_server();
+	struct fee_request fr = { 0 };
+	sqlite3_stmt *s;
+	char code[16] = "", ruleset[80];
+	int64_t low = 0, high = 0;
+	int yes = request_po_required(db, consumer_id);
+	char *err = NULL;
+
+	if (fe == NULL || (s = db_stmt(db, "SELECT code FROM organisations "
+	    "WHERE id = ?")) == NULL)
+		return yes;
+	sqlite3_bind_int64(s, 1, consumer_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(code, sizeof code, "%s", sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	request_estimate(db, consumer_id, in->area, minutes, in->wanted_start,
+	    &low, &high, ruleset, sizeof ruleset);
+	fr.consumer = code;
+	fr.area = in->area;
+	fr.cost_centre = in->cost_centre ? in->cost_centre : "";
+	fr.date = in->wanted_start;
+	fr.minutes = minutes;
+	fr.estimate = high;
+	switch (fee_policy_po_required(fe, code, &fr, &yes, &err)) {
+	case FEE_OK:
+	case FEE_E_NOTFOUND:
+		break;
+	default:
+		log_warn("request: %s's purchase order rule failed: %s", code,
+		    err ? err : "?");
+		yes = request_po_required(db, consumer_id);
+	}
+	free(err);
+	return yes;
+}
+
 /* Checks every field of a request; fills the cleaned values into out. */
 void
 request_validate(struct ep_db *db, const struct request_input *in,
@@ -173,10 +219,10 @@ request_validate(struct ep_db *db, const struct request_input *in,
 	if (in->po_reference != NULL && strlen(in->po_reference) > 60)
 		errs_add(e, "po_reference", "Purchase order must be 60 characters "
 		    "or fewer");
-	else if (request_po_required(db, consumer_id) &&
-	    (in->po_reference == NULL || *in->po_reference == '\0'))
+	else if ((in->po_reference == NULL || *in->po_reference == '\0') &&
+	    e->n == 0 && request_po_needed(db, in, consumer_id, out->minutes))
 		errs_add(e, "po_reference", "Enter the purchase order or buyer "
-		    "reference: your organisation requires one");
+		    "reference: your council requires one for this request");
 	if (in->preferred_expert != NULL && *in->preferred_expert != '\0') {
 		sqlite3_stmt *s = db_stmt(db,
 		    "SELECT id FROM experts WHERE id = ? AND active = 1");
