@@ -514,6 +514,75 @@ html_table_close(struct evbuffer *b)
 	html_printf(b, "</tbody>\n</table>\n");
 }
 
+/* A count with thousands separated by commas: "1,234". */
+static void
+html_count(char *out, size_t len, int64_t n)
+{
+	char digits[24];
+	size_t nd, i, o = 0;
+
+	nd = (size_t)snprintf(digits, sizeof digits, "%lld", (long long)n);
+	for (i = 0; i < nd && o + 2 < len; i++) {
+		if (i > 0 && digits[0] != '-' && (nd - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+/* The page of a list the query asks for (?page=N, from 1), within pages. */
+int64_t
+html_page_number(struct ep_req *r, int64_t total, int64_t per)
+{
+	int64_t page = 1, last = total > 0 ? (total + per - 1) / per : 1;
+
+	if (parse_int64(http_query(r, "page"), 1, INT64_MAX / per, &page) != 0)
+		page = 1;
+	return page > last ? last : page;
+}
+
+/*
+ * Says which rows of a list a page shows ("Showing 51 to 100 of 1,234
+ * requests") and links to the pages before and after it, in the GOV.UK
+ * pagination pattern. path is the list's address with its query so far,
+ * ending in '?' or '&'.
+ */
+void
+html_pagination(struct evbuffer *b, const char *path, int64_t page,
+    int64_t per, int64_t total, const char *things)
+{
+	int64_t last = total > 0 ? (total + per - 1) / per : 1;
+	char from[32], to[32], all[32];
+
+	html_count(from, sizeof from, total == 0 ? 0 : (page - 1) * per + 1);
+	html_count(to, sizeof to, page * per < total ? page * per : total);
+	html_count(all, sizeof all, total);
+	html_printf(b, "<p class=\"govuk-body\" id=\"showing\">Showing %s to %s "
+	    "of %s %s</p>\n", from, to, all, things);
+	if (last <= 1)
+		return;
+	html_printf(b, "<nav class=\"govuk-pagination\" aria-label=\"Pages of "
+	    "%s\">\n", things);
+	if (page > 1)
+		html_printf(b, "<div class=\"govuk-pagination__prev\"><a class=\""
+		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" rel="
+		    "\"prev\"><span class=\"govuk-pagination__link-title\">Previous"
+		    "<span class=\"govuk-visually-hidden\"> page</span></span></a>"
+		    "</div>\n", path, page - 1);
+	html_printf(b, "<ul class=\"govuk-pagination__list\"><li class=\""
+	    "govuk-pagination__item govuk-pagination__item--current\"><a "
+	    "class=\"govuk-link govuk-pagination__link\" href=\"%spage=%D\" "
+	    "aria-label=\"Page %D of %D\" aria-current=\"page\">%D</a></li></ul>"
+	    "\n", path, page, page, last, page);
+	if (page < last)
+		html_printf(b, "<div class=\"govuk-pagination__next\"><a class=\""
+		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" rel="
+		    "\"next\"><span class=\"govuk-pagination__link-title\">Next"
+		    "<span class=\"govuk-visually-hidden\"> page</span></span></a>"
+		    "</div>\n", path, page + 1);
+	html_printf(b, "</nav>\n");
+}
+
 /* One table cell of escaped text (NULL shows as empty). */
 void
 html_cell(struct evbuffer *b, const char *text)

@@ -54,6 +54,8 @@ state_tag(struct evbuffer *b, const char *state)
 
 /* --- My requests --- */
 
+#define REQUESTS_PER_PAGE 50
+
 static void
 requests_list_cb(struct ep_req *r, void *arg)
 {
@@ -63,26 +65,37 @@ requests_list_cb(struct ep_req *r, void *arg)
 	struct evbuffer *b = page_begin(r, all ? "Requests" : "Your requests",
 	    NULL);
 	/* Two statements, not "?1 OR consumer_id = ?2": each walks an index
-	 * newest first and stops at 50 rows. */
-	sqlite3_stmt *s = db_stmt(http_db(), all ? "SELECT r.id, r.title, "
-	    "r.area, r.speciality, r.urgency, r.wanted_start, r.wanted_end, "
-	    "r.state, o.code FROM requests r JOIN organisations o ON "
-	    "o.id = r.consumer_id ORDER BY r.id DESC LIMIT 50" : "SELECT r.id, "
-	    "r.title, r.area, r.speciality, r.urgency, r.wanted_start, "
-	    "r.wanted_end, r.state, o.code FROM requests r JOIN organisations o "
-	    "ON o.id = r.consumer_id WHERE r.consumer_id = ?1 ORDER BY r.id DESC "
-	    "LIMIT 50");
+	 * newest first and stops at the page's end. */
+	sqlite3_stmt *s = db_stmt(http_db(), all ? "SELECT count(*) FROM "
+	    "requests" : "SELECT count(*) FROM requests WHERE consumer_id = ?1");
 	char wanted[32];
+	int64_t total = 0, page;
 
 	(void)arg;
 	if (!all)
 		sqlite3_bind_int64(s, 1, r->who.org_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	page = html_page_number(r, total, REQUESTS_PER_PAGE);
+	s = db_stmt(http_db(), all ? "SELECT r.id, r.title, "
+	    "r.area, r.speciality, r.urgency, r.wanted_start, r.wanted_end, "
+	    "r.state, o.code FROM requests r JOIN organisations o ON "
+	    "o.id = r.consumer_id ORDER BY r.id DESC LIMIT ?2 OFFSET ?3" :
+	    "SELECT r.id, r.title, r.area, r.speciality, r.urgency, "
+	    "r.wanted_start, r.wanted_end, r.state, o.code FROM requests r JOIN "
+	    "organisations o ON o.id = r.consumer_id WHERE r.consumer_id = ?1 "
+	    "ORDER BY r.id DESC LIMIT ?2 OFFSET ?3");
+	if (!all)
+		sqlite3_bind_int64(s, 1, r->who.org_id);
+	sqlite3_bind_int64(s, 2, REQUESTS_PER_PAGE);
+	sqlite3_bind_int64(s, 3, (page - 1) * REQUESTS_PER_PAGE);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n", all ?
 	    "Requests" : "Your organisation's requests");
 	if (r->who.roles & EP_ROLE_REQUESTER)
 		html_printf(b, "<a href=\"/requests/new\" role=\"button\" class=\""
 		    "govuk-button\">Ask for expert time</a>\n");
-	html_table_open(b, "The 50 most recent", heads);
+	html_table_open(b, "Newest first", heads);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
@@ -102,6 +115,8 @@ requests_list_cb(struct ep_req *r, void *arg)
 	}
 	sqlite3_reset(s);
 	html_printf(b, "</tbody>\n</table>\n");
+	html_pagination(b, "/requests?", page, REQUESTS_PER_PAGE, total,
+	    "requests");
 	page_end(r, b, 200);
 }
 

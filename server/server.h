@@ -288,6 +288,9 @@ void html_table_open(struct evbuffer *b, const char *caption,
     const char *const *heads);
 void html_table_close(struct evbuffer *b);
 void html_cell(struct evbuffer *b, const char *text);
+int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
+void html_pagination(struct evbuffer *b, const char *path, int64_t page,
+    int64_t per, int64_t total, const char *things);
 void html_summary_row(struct evbuffer *b, const char *key, const char *value);
 struct evbuffer *page_begin(struct ep_req *r, const char *title,
     const struct form_errors *e);
