@@ -661,6 +661,8 @@ offer_create_cb(struct ep_req *r, void *arg)
 
 /* --- The queue and capacity --- */
 
+#define QUEUE_PER_PAGE 100
+
 static void
 queue_cb(struct ep_req *r, void *arg)
 {
@@ -672,17 +674,27 @@ queue_cb(struct ep_req *r, void *arg)
 	sqlite3_stmt *s;
 	char text[64], today[11], until[11];
 	int64_t from = london_day((int64_t)time(NULL)), to = from + 55;
+	int64_t total = 0, page;
 
 	(void)arg;
 	day_format(from, today);
 	day_format(to, until);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Queue and capacity</h1>\n");
+	s = db_stmt(http_db(), "SELECT count(*) FROM requests WHERE state IN "
+	    "('submitted', 'offered')");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	page = html_page_number(r, total, QUEUE_PER_PAGE);
 	html_table_open(b, "Open requests, oldest first", qheads);
 	s = db_stmt(http_db(), "SELECT r.id, r.title, o.code, r.area, "
 	    "r.speciality, r.urgency, CAST(julianday('now') - julianday("
 	    "r.submitted_at) AS INTEGER), r.state FROM requests r JOIN "
 	    "organisations o ON o.id = r.consumer_id WHERE r.state IN "
-	    "('submitted', 'offered') ORDER BY r.submitted_at, r.id LIMIT 200");
+	    "('submitted', 'offered') ORDER BY r.submitted_at, r.id LIMIT ?1 "
+	    "OFFSET ?2");
+	sqlite3_bind_int64(s, 1, QUEUE_PER_PAGE);
+	sqlite3_bind_int64(s, 2, (page - 1) * QUEUE_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
@@ -701,6 +713,8 @@ queue_cb(struct ep_req *r, void *arg)
 	}
 	sqlite3_reset(s);
 	html_printf(b, "</tbody>\n</table>\n");
+	html_pagination(b, "/queue?", page, QUEUE_PER_PAGE, total,
+	    "open requests");
 	snprintf(text, sizeof text, "The next eight weeks: %s to %s", today,
 	    until);
 	html_table_open(b, text, cheads);
