@@ -551,7 +551,7 @@ void
 html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things)
 {
-	int64_t last = total > 0 ? (total + per - 1) / per : 1;
+	int64_t last = total > 0 ? (total + per - 1) / per : 1, n;
 	char from[32], to[32], all[32];
 
 	html_count(from, sizeof from, total == 0 ? 0 : (page - 1) * per + 1);
@@ -569,11 +569,22 @@ html_pagination(struct evbuffer *b, const char *path, int64_t page,
 		    "\"prev\"><span class=\"govuk-pagination__link-title\">Previous"
 		    "<span class=\"govuk-visually-hidden\"> page</span></span></a>"
 		    "</div>\n", path, page - 1);
-	html_printf(b, "<ul class=\"govuk-pagination__list\"><li class=\""
-	    "govuk-pagination__item govuk-pagination__item--current\"><a "
-	    "class=\"govuk-link govuk-pagination__link\" href=\"%spage=%D\" "
-	    "aria-label=\"Page %D of %D\" aria-current=\"page\">%D</a></li></ul>"
-	    "\n", path, page, page, last, page);
+	/* The first and last pages, and those either side of this one. */
+	html_printf(b, "<ul class=\"govuk-pagination__list\">");
+	for (n = 1; n <= last; n++) {
+		if (n != 1 && n != last && (n < page - 1 || n > page + 1)) {
+			if (n == 2 || n == last - 1)
+				html_printf(b, "<li class=\"govuk-pagination__item "
+				    "govuk-pagination__item--ellipses\">&ctdot;</li>");
+			continue;
+		}
+		html_printf(b, "<li class=\"govuk-pagination__item%R\"><a class=\""
+		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" "
+		    "aria-label=\"Page %D of %D\"%R>%D</a></li>", n == page ?
+		    " govuk-pagination__item--current" : "", path, n, n, last,
+		    n == page ? " aria-current=\"page\"" : "", n);
+	}
+	html_printf(b, "</ul>\n");
 	if (page < last)
 		html_printf(b, "<div class=\"govuk-pagination__next\"><a class=\""
 		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" rel="
