@@ -256,7 +256,7 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 		}
 		h->html(b, "</th>");
 		for (d = 0; d < 7; d++) {
-			const char *typed;
+			const char *typed, *bad;
 
 			snprintf(name, sizeof name, "t_%lld_%s",
 			    (long long)row->engagement, w.days[d]);
@@ -264,13 +264,26 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 			text[0] = '\0';
 			if (row->minutes[d] > 0)
 				ts_format_minutes(text, sizeof text, row->minutes[d]);
-			if (ts_editable(row->state[d]))
+			bad = e ? h->errors_get(e, name) : NULL;
+			if (ts_editable(row->state[d]) && bad != NULL)
+				/* The cell's own error, tied to it for a screen
+				 * reader as well as the summary's link. */
 				h->html(b, "<td class=\"govuk-table__cell\"><label class=\""
 				    "govuk-visually-hidden\" for=\"%s\">%s, %s %s</label>"
-				    "<input class=\"govuk-input govuk-input--width-3%R\" "
+				    "<p class=\"govuk-error-message\" id=\"%s-error\"><span "
+				    "class=\"govuk-visually-hidden\">Error:</span> %s</p>"
+				    "<input class=\"govuk-input govuk-input--width-3 govuk-"
+				    "input--error\" id=\"%s\" name=\"%s\" type=\"text\" "
+				    "value=\"%s\" aria-invalid=\"true\" aria-describedby=\""
+				    "%s-error\"></td>", name, row->title, ts_day_names[d],
+				    w.days[d], name, bad, name, name, typed ? typed : text,
+				    name);
+			else if (ts_editable(row->state[d]))
+				h->html(b, "<td class=\"govuk-table__cell\"><label class=\""
+				    "govuk-visually-hidden\" for=\"%s\">%s, %s %s</label>"
+				    "<input class=\"govuk-input govuk-input--width-3\" "
 				    "id=\"%s\" name=\"%s\" type=\"text\" value=\"%s\">%R%s%R"
 				    "</td>", name, row->title, ts_day_names[d], w.days[d],
-				    e && h->errors_get(e, name) ? " govuk-input--error" : "",
 				    name, name, typed ? typed : text,
 				    strcmp(row->state[d], "queried") == 0 ?
 				    "<br><strong class=\"govuk-tag govuk-tag--red\">" : "",

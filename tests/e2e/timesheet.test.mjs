@@ -84,6 +84,10 @@ test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	assert.equal(await page.locator(`.govuk-error-summary a[href="${cell(future)}"]`).count(), 1,
 	    'the message links to the cell');
 	assert.equal(await page.inputValue(cell(future)), '2h', 'typed values kept');
+	// The cell says what is wrong itself, tied to it for screen readers.
+	assert.equal(await page.getAttribute(cell(future), 'aria-invalid'), 'true');
+	const described = await page.getAttribute(cell(future), 'aria-describedby');
+	assert.match(await page.locator(`[id="${described}"]`).innerText(), /is in the future/);
 	await checkBasics(page);
 
 	// Fix it: the time was worked today, not tomorrow.
