@@ -265,6 +265,16 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 			if (row->minutes[d] > 0)
 				ts_format_minutes(text, sizeof text, row->minutes[d]);
 			bad = e ? h->errors_get(e, name) : NULL;
+			if (bad != NULL) {
+				/* In the cell, the reason alone: the summary's
+				 * "DATE, ENGAGEMENT: " is the cell's own place. */
+				char lead[256];
+				size_t len = (size_t)snprintf(lead, sizeof lead,
+				    "%s, %s: ", w.days[d], row->title);
+
+				if (len < sizeof lead && strncmp(bad, lead, len) == 0)
+					bad += len;
+			}
 			if (ts_editable(row->state[d]) && bad != NULL)
 				/* The cell's own error, tied to it for a screen
 				 * reader as well as the summary's link. */
