@@ -411,6 +411,16 @@ form_input(struct evbuffer *b, const struct form_errors *e, const char *name,
     const char *label, const char *hint, const char *type, const char *value,
     const char *extra_class)
 {
+	form_input_auto(b, e, name, label, hint, type, value, extra_class, NULL);
+}
+
+/* form_input with the autocomplete token browsers and password managers
+ * fill it from ("username", "current-password", "new-password"...). */
+void
+form_input_auto(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint, const char *type,
+    const char *value, const char *extra_class, const char *autocomplete)
+{
 	int err = e != NULL && errs_get(e, name) != NULL;
 
 	form_group_open(b, e, name, label, hint);
@@ -418,6 +428,9 @@ form_input(struct evbuffer *b, const struct form_errors *e, const char *name,
 	    "type=\"%s\"", err ? " govuk-input--error" : "",
 	    extra_class ? " " : "", extra_class ? extra_class : "", name, name,
 	    type);
+	if (autocomplete != NULL)
+		html_printf(b, " autocomplete=\"%s\" spellcheck=\"false\"",
+		    autocomplete);
 	if (value != NULL && strcmp(type, "password") != 0)
 		html_printf(b, " value=\"%s\"", value);
 	form_described_by(b, e, name, hint);

@@ -176,10 +176,10 @@ login_form(struct ep_req *r, int status, const struct form_errors *e,
 	    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
 	    "<input type=\"hidden\" name=\"next\" value=\"%s\">\n", csrf,
 	    next ? next : "/");
-	form_input(b, e, "login", "Login name", NULL, "text", login,
-	    "govuk-!-width-one-half");
-	form_input(b, e, "password", "Password", NULL, "password", NULL,
-	    "govuk-!-width-one-half");
+	form_input_auto(b, e, "login", "Login name", NULL, "text", login,
+	    "govuk-!-width-one-half", "username");
+	form_input_auto(b, e, "password", "Password", NULL, "password", NULL,
+	    "govuk-!-width-one-half", "current-password");
 	form_end(b, "Sign in");
 	page_end(r, b, status);
 }
@@ -597,10 +597,11 @@ password_page(struct ep_req *r, int status, const struct form_errors *e)
 	    "<p class=\"govuk-body\">You will be signed out everywhere and asked to "
 	    "sign in again.</p>\n");
 	form_begin(b, r, "/account/password");
-	form_input(b, e, "current", "Current password", NULL, "password", NULL,
-	    "govuk-!-width-one-half");
-	form_input(b, e, "password", "New password", "At least 10 characters",
-	    "password", NULL, "govuk-!-width-one-half");
+	form_input_auto(b, e, "current", "Current password", NULL, "password",
+	    NULL, "govuk-!-width-one-half", "current-password");
+	form_input_auto(b, e, "password", "New password", "At least 10 "
+	    "characters", "password", NULL, "govuk-!-width-one-half",
+	    "new-password");
 	form_end(b, "Change password");
 	page_end(r, b, status);
 }

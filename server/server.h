@@ -302,6 +302,9 @@ void form_end(struct evbuffer *b, const char *button);
 void form_input(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *label, const char *hint, const char *type,
     const char *value, const char *extra_class);
+void form_input_auto(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint, const char *type,
+    const char *value, const char *extra_class, const char *autocomplete);
 void form_textarea(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *label, const char *hint, const char *value);
 void form_select(struct evbuffer *b, const struct form_errors *e,
