@@ -38,6 +38,13 @@ ts_approvals_page(ep_req *r, int status, const ep_errors *e)
 	h->stmt_bind_int64(s, 2, (h->req_roles(r) & EP_ROLE_ADMIN) != 0);
 	h->stmt_bind_int64(s, 3, h->req_person(r));
 	h->html(b, "<h1 class=\"govuk-heading-l\">Hours to approve</h1>\n");
+	/* One form: each entry's buttons post to its own address
+	 * (formaction); the last button approves every ticked entry. */
+	h->form_begin(b, r, "/approvals/approve");
+	/* The form's first button is the one Enter in a comment box would
+	 * press: disabled, so that Enter decides nothing by mistake. */
+	h->html(b, "<button type=\"submit\" disabled hidden aria-hidden=\"true\">"
+	    "</button>\n");
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		int64_t id = h->stmt_int64(s, 0);
 		const char *name = h->stmt_text(s, 1), *day = h->stmt_text(s, 3);
@@ -60,14 +67,20 @@ ts_approvals_page(ep_req *r, int status, const ep_errors *e)
 			    "You queried this: \xe2\x80\x9c%s\xe2\x80\x9d. It is sent "
 			    "again as it stands now.</div>\n", id,
 			    (const char *)h->stmt_text(s, 10));
+		h->html(b, "<div class=\"govuk-checkboxes govuk-checkboxes--small\" "
+		    "data-module=\"govuk-checkboxes\"><div class=\"govuk-checkboxes__"
+		    "item\"><input class=\"govuk-checkboxes__input\" id=\"tick-%D\" "
+		    "name=\"entry\" type=\"checkbox\" value=\"%D\"><label class=\""
+		    "govuk-label govuk-checkboxes__label\" for=\"tick-%D\">Tick %s's "
+		    "%s on %s to approve it with the others ticked</label></div>"
+		    "</div>\n", id, id, id, name, text, day);
 		snprintf(action, sizeof action, "/approvals/%lld/approve",
 		    (long long)id);
-		h->form_begin(b, r, action);
 		snprintf(what, sizeof what, "Approve %s's %s on %s", name, text, day);
-		h->form_end(b, what);
+		h->html(b, "<button type=\"submit\" class=\"govuk-button\" "
+		    "formaction=\"%s\">%s</button>\n", action, what);
 		snprintf(action, sizeof action, "/approvals/%lld/query",
 		    (long long)id);
-		h->form_begin(b, r, action);
 		snprintf(field, sizeof field, "comment-%lld", (long long)id);
 		snprintf(what, sizeof what, "What is wrong with %s's %s on %s (to "
 		    "query it)", name, text, day);
@@ -75,12 +88,18 @@ ts_approvals_page(ep_req *r, int status, const ep_errors *e)
 		    NULL);
 		snprintf(what, sizeof what, "Query %s's %s on %s", name, text, day);
 		h->html(b, "<button type=\"submit\" class=\"govuk-button govuk-"
-		    "button--secondary\">%s</button>\n</form>\n</div></div>\n", what);
+		    "button--secondary\" formaction=\"%s\">%s</button>\n</div>"
+		    "</div>\n", action, what);
 	}
 	h->stmt_reset(s);
 	if (!any)
 		h->html(b, "<p class=\"govuk-body\">Nothing is waiting for "
-		    "approval.</p>\n");
+		    "approval.</p>\n</form>\n");
+	else {
+		h->html(b, "<p class=\"govuk-body\" id=\"tick\">Or tick the hours "
+		    "above that are right and approve them together.</p>\n");
+		h->form_end(b, "Approve the ticked hours");
+	}
 	h->page_end(r, b, status);
 }
 
@@ -169,6 +188,84 @@ fail:
 	free(d);
 	h->page_message(r, 503, "Sorry, there is a problem", "The server is not "
 	    "taking changes now. Try again.");
+}
+
+/* The ticked entries approved together: all of them, or none. */
+struct ts_ticked {
+	int64_t ids[200];
+	size_t n;
+	char err[256];
+};
+
+static void
+ts_ticked_add(const char *value, void *arg)
+{
+	struct ts_ticked *t = arg;
+	char *end;
+	long long v = strtoll(value, &end, 10);
+
+	if (*end == '\0' && v > 0 && t->n < sizeof t->ids / sizeof t->ids[0])
+		t->ids[t->n++] = (int64_t)v;
+}
+
+static int
+ts_ticked_work(ep_db *db, ep_req *r, void *arg)
+{
+	struct ts_ticked *t = arg;
+	struct ts_actor a;
+	size_t i;
+
+	ts_actor_of(r, &a);
+	for (i = 0; i < t->n; i++)
+		if (ts_entry_decide(db, &a, t->ids[i], 1, NULL, t->err,
+		    sizeof t->err) != 0)
+			return -1;
+	return 0;
+}
+
+static void
+ts_ticked_done(ep_req *r, int rc, void *arg)
+{
+	struct ts_ticked *t = arg;
+
+	if (rc == 0)
+		ts_host->redirect(r, "/approvals");
+	else if (t->err[0] != '\0')
+		ts_host->page_message(r, 409, "These hours cannot all be approved",
+		    t->err);
+	else
+		ts_host->page_message(r, 500, "Sorry, there is a problem",
+		    "Try again.");
+	free(t);
+}
+
+static void
+ts_approve_ticked_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = ts_host;
+	struct ts_ticked *t = calloc(1, sizeof *t);
+
+	(void)arg;
+	if (t == NULL) {
+		h->page_message(r, 503, "Sorry, there is a problem", "Try again.");
+		return;
+	}
+	h->req_form_each(r, "entry", ts_ticked_add, t);
+	if (t->n == 0) {
+		ep_errors *e = h->errors_new();
+
+		free(t);
+		h->errors_add(e, "tick", "Tick the hours to approve, or use "
+		    "the button beside each entry");
+		ts_approvals_page(r, 400, e);
+		h->errors_free(e);
+		return;
+	}
+	if (h->group_commit(r, ts_ticked_work, ts_ticked_done, t) != 0) {
+		free(t);
+		h->page_message(r, 503, "Sorry, there is a problem", "The server "
+		    "is not taking changes now. Try again.");
+	}
 }
 
 /* One entry: its state and, for the expert, a correction form. */
@@ -344,6 +441,8 @@ ts_approve_routes(void)
 
 	h->route_add(ts_self, "GET", "/approvals", TS_ROLES_APPROVE,
 	    ts_approvals_cb, NULL);
+	h->route_add(ts_self, "POST", "/approvals/approve", TS_ROLES_APPROVE,
+	    ts_approve_ticked_cb, NULL);
 	h->route_add_owned(ts_self, "POST", "/approvals/{id}/approve",
 	    TS_ROLES_APPROVE, ENTRY_CONSUMER, ts_decide_cb, (void *)"approve");
 	h->route_add_owned(ts_self, "POST", "/approvals/{id}/query",
