@@ -122,6 +122,39 @@ requests_list_cb(struct ep_req *r, void *arg)
 
 /* --- The request form --- */
 
+/* The preferred expert, chosen by name from the active experts of the
+ * directory (or none): the pool still decides whom to offer. */
+static void
+request_preferred_select(struct evbuffer *b, const struct form_errors *e,
+    const char *value)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT x.id, x.name, o.code, "
+	    "x.grade FROM experts x JOIN organisations o ON o.id = x.org_id "
+	    "WHERE x.active = 1 ORDER BY x.name, o.code LIMIT 1000");
+	const char *(*options)[2] = xcalloc(1002, sizeof *options);
+	char (*text)[2][160] = xcalloc(1001, sizeof *text);
+	size_t n = 0;
+
+	options[n][0] = "";
+	options[n++][1] = "No preference";
+	while (s != NULL && sqlite3_step(s) == SQLITE_ROW && n < 1001) {
+		snprintf(text[n][0], sizeof text[n][0], "%lld",
+		    (long long)sqlite3_column_int64(s, 0));
+		snprintf(text[n][1], sizeof text[n][1], "%s (%s, %s)", col(s, 1),
+		    col(s, 2), col(s, 3));
+		options[n][0] = text[n][0];
+		options[n][1] = text[n][1];
+		n++;
+	}
+	if (s != NULL)
+		sqlite3_reset(s);
+	form_select(b, e, "preferred_expert", "Preferred expert (optional)",
+	    "The pool offers the work to whoever is best placed; a preference "
+	    "is taken into account", (const char *const (*)[2])options, value);
+	free(options);
+	free(text);
+}
+
 static void
 request_form(struct ep_req *r, int status, const struct form_errors *e,
     const struct request_clean *est)
@@ -178,12 +211,11 @@ request_form(struct ep_req *r, int status, const struct form_errors *e,
 	form_input(b, e, "cost_centre", "Cost centre (optional)", NULL, "text",
 	    http_form(r, "cost_centre"), "govuk-input--width-10");
 	snprintf(hint, sizeof hint, "%s", request_po_required(http_db(),
-	    r->who.org_id) ? "Your organisation requires one" : "Optional");
+	    r->who.org_id) ? "Your council may require one: you will be "
+	    "told if this request needs it" : "Optional");
 	form_input(b, e, "po_reference", "Purchase order or buyer reference", hint,
 	    "text", http_form(r, "po_reference"), "govuk-input--width-20");
-	form_input(b, e, "preferred_expert", "Preferred expert's number "
-	    "(optional)", "From the expert directory", "text",
-	    http_form(r, "preferred_expert"), "govuk-input--width-5");
+	request_preferred_select(b, e, http_form(r, "preferred_expert"));
 	html_printf(b, "<div class=\"govuk-button-group\">\n<button type=\""
 	    "submit\" name=\"action\" value=\"estimate\" class=\"govuk-button "
 	    "govuk-button--secondary\">Check the fee estimate</button>\n"

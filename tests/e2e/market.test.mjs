@@ -56,6 +56,9 @@ test('request, offer, accept, engagement', async () => {
 	let page = requester.page;
 	await page.click('text=Ask for expert time');
 	await checkBasics(page);
+	// A preferred expert is chosen by name, not by a number no page shows.
+	assert.match(await page.locator('#preferred_expert').innerText(),
+	    /Priya Shah \(NRC, senior\)/);
 	await page.selectOption('#area', 'legal');
 	await page.fill('#speciality', 'planning-law');
 	await page.selectOption('#urgency', 'soon');
