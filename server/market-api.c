@@ -182,6 +182,26 @@ api_request_get_cb(struct ep_req *r, void *arg)
 
 /* POST /api/v1/requests: the form's fields as JSON; Idempotency-Key makes
  * a retried call return the first request instead of a second one. */
+/* A request's fields from a JSON body; an API client says what is a
+ * repeat with its Idempotency-Key, so no same-day matching. */
+static void
+api_request_input(struct api_body *body, struct request_input *in)
+{
+	memset(in, 0, sizeof *in);
+	in->area = api_str(body, "area");
+	in->speciality = api_str(body, "speciality");
+	in->title = api_str(body, "title");
+	in->description = api_str(body, "description");
+	in->urgency = api_str(body, "urgency");
+	in->wanted_start = api_str(body, "wanted_start");
+	in->wanted_end = api_str(body, "wanted_end");
+	in->estimated_hours = api_str(body, "estimated_hours");
+	in->budget = api_str(body, "budget");
+	in->cost_centre = api_str(body, "cost_centre");
+	in->po_reference = api_str(body, "po_reference");
+	in->preferred_expert = api_str(body, "preferred_expert");
+}
+
 static void
 api_request_create_cb(struct ep_req *r, void *arg)
 {
@@ -194,20 +214,8 @@ api_request_create_cb(struct ep_req *r, void *arg)
 	(void)arg;
 	if (api_parse(r, &body) != 0)
 		return;
-	in.area = api_str(&body, "area");
-	in.speciality = api_str(&body, "speciality");
-	in.title = api_str(&body, "title");
-	in.description = api_str(&body, "description");
-	in.urgency = api_str(&body, "urgency");
-	in.wanted_start = api_str(&body, "wanted_start");
-	in.wanted_end = api_str(&body, "wanted_end");
-	in.estimated_hours = api_str(&body, "estimated_hours");
-	in.budget = api_str(&body, "budget");
-	in.cost_centre = api_str(&body, "cost_centre");
-	in.po_reference = api_str(&body, "po_reference");
-	in.preferred_expert = api_str(&body, "preferred_expert");
+	api_request_input(&body, &in);
 	in.idem_key = http_header(r, "Idempotency-Key");
-	in.once_a_day = 0;	/* API clients say what is a repeat: the key */
 	if (request_create(http_db(), &r->who, &in, &e, &id, &existing) != 0)
 		api_invalid(r, &e);
 	else

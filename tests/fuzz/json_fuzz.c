@@ -254,19 +254,7 @@ request_call(const char *text)
 		json_decref(body.root);
 		return;
 	}
-	memset(&in, 0, sizeof in);
-	in.area = api_str(&body, "area");
-	in.speciality = api_str(&body, "speciality");
-	in.title = api_str(&body, "title");
-	in.description = api_str(&body, "description");
-	in.urgency = api_str(&body, "urgency");
-	in.wanted_start = api_str(&body, "wanted_start");
-	in.wanted_end = api_str(&body, "wanted_end");
-	in.estimated_hours = api_str(&body, "estimated_hours");
-	in.budget = api_str(&body, "budget");
-	in.cost_centre = api_str(&body, "cost_centre");
-	in.po_reference = api_str(&body, "po_reference");
-	in.preferred_expert = api_str(&body, "preferred_expert");
+	api_request_input(&body, &in);
 	request_validate(db, &in, 1, &clean, &e);
 	for (i = 0; i < e.n; i++) {
 		FUZZ_ASSERT(e.field[i] != NULL && listed(request_fields,
