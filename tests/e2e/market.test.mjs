@@ -51,6 +51,16 @@ after(async () => {
 });
 
 
+// The request form's fields but its title, as the requester fills them.
+async function fillRequest(page) {
+	await page.selectOption('#area', 'legal');
+	await page.fill('#speciality', 'planning-law');
+	await page.selectOption('#urgency', 'soon');
+	await page.fill('#wanted_start', wantedStart);
+	await page.fill('#wanted_end', wantedEnd);
+	await page.fill('#estimated_hours', '12');
+}
+
 test('request, offer, accept, engagement', async () => {
 	const requester = await signIn(browser, server, 'rachel');
 	let page = requester.page;
@@ -59,12 +69,7 @@ test('request, offer, accept, engagement', async () => {
 	// A preferred expert is chosen by name, not by a number no page shows.
 	assert.match(await page.locator('#preferred_expert').innerText(),
 	    /Priya Shah \(NRC, senior\)/);
-	await page.selectOption('#area', 'legal');
-	await page.fill('#speciality', 'planning-law');
-	await page.selectOption('#urgency', 'soon');
-	await page.fill('#wanted_start', wantedStart);
-	await page.fill('#wanted_end', wantedEnd);
-	await page.fill('#estimated_hours', '12');
+	await fillRequest(page);
 	await page.click('button[value=send]');
 	assert.equal(await page.locator('.govuk-error-summary').count(), 1,
 	    'the error summary shows');
@@ -86,12 +91,7 @@ test('request, offer, accept, engagement', async () => {
 	// fresh key) and the same request sent again: it finds the first, says
 	// so, and sends nothing twice.
 	await page.goto(new URL('requests/new', server.url).href);
-	await page.selectOption('#area', 'legal');
-	await page.fill('#speciality', 'planning-law');
-	await page.selectOption('#urgency', 'soon');
-	await page.fill('#wanted_start', wantedStart);
-	await page.fill('#wanted_end', wantedEnd);
-	await page.fill('#estimated_hours', '12');
+	await fillRequest(page);
 	await page.fill('#title', 'Planning appeal advice');
 	await page.click('button[value=send]');
 	assert.match(page.url(), /\/requests\/1\?sent=already$/);
