@@ -607,6 +607,24 @@ html_pagination(struct evbuffer *b, const char *path, int64_t page,
 	html_printf(b, "</nav>\n");
 }
 
+/*
+ * The GOV.UK success banner that tells a person what they have just done
+ * ("Request sent"), drawn at the top of the page an action redirects to.
+ * heading is escaped; role="alert" has screen readers say it at once.
+ */
+void
+html_notice(struct evbuffer *b, const char *heading)
+{
+	html_printf(b, "<div class=\"govuk-notification-banner govuk-"
+	    "notification-banner--success\" role=\"alert\" aria-labelledby=\""
+	    "notice-title\" id=\"notice\" data-module=\"govuk-notification-"
+	    "banner\">\n<div class=\"govuk-notification-banner__header\"><h2 "
+	    "class=\"govuk-notification-banner__title\" id=\"notice-title\">"
+	    "Success</h2></div>\n<div class=\"govuk-notification-banner__"
+	    "content\"><p class=\"govuk-notification-banner__heading\">%s</p>"
+	    "</div></div>\n", heading);
+}
+
 /* One table cell of escaped text (NULL shows as empty). */
 void
 html_cell(struct evbuffer *b, const char *text)
