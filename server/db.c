@@ -198,6 +198,15 @@ db_cache_grow(struct ep_db *db)
 	free(old);
 }
 
+/* A text column of the current row, "" for NULL; valid until the next step. */
+const char *
+db_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
 /*
  * A prepared statement for this SQL text, from the connection's cache,
  * reset and unbound. Statements are never finalized by callers.

@@ -364,6 +364,51 @@ offer_agreement(struct ep_db *db, int64_t provider, int64_t consumer,
 }
 
 /*
+ * The code the consumer's ledger posts this work to: its local policy's
+ * cost_centre mapping of the request's cost centre, or the request's own
+ * when the policy has none. A policy that fails is logged and the
+ * request's own code stands, as the purchase order rule does.
+ */
+static void
+offer_ledger_code(struct ep_db *db, const struct offer_row *o, char *out,
+    size_t len)
+{
+	struct fee_engine *fe = fee_server();
+	struct fee_request fr = { 0 };
+	sqlite3_stmt *s = db_stmt(db, "SELECT c.code, p.code, r.area, "
+	    "r.cost_centre, r.wanted_start FROM requests r JOIN organisations c "
+	    "ON c.id = r.consumer_id JOIN organisations p ON p.id = ?2 WHERE "
+	    "r.id = ?1");
+	char *err = NULL;
+
+	*out = '\0';
+	if (s == NULL)
+		return;
+	sqlite3_bind_int64(s, 1, o->request);
+	sqlite3_bind_int64(s, 2, o->provider);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return;
+	}
+	fr.consumer = db_text(s, 0);
+	fr.provider = db_text(s, 1);
+	fr.area = db_text(s, 2);
+	fr.cost_centre = db_text(s, 3);
+	fr.date = db_text(s, 4);
+	fr.minutes = o->minutes;
+	fr.estimate = o->budget > 0 ? o->budget : 0;
+	snprintf(out, len, "%s", fr.cost_centre);
+	if (fe != NULL && fee_policy_cost_centre(fe, fr.consumer, &fr, out, len,
+	    &err) != FEE_OK) {
+		log_warn("offer: %s's cost centre rule failed: %s", fr.consumer,
+		    err ? err : "?");
+		snprintf(out, len, "%s", db_text(s, 3));
+	}
+	sqlite3_reset(s);
+	free(err);
+}
+
+/*
  * The expert accepts: the offer becomes an engagement (basis, budget, the
  * wanted dates, the agreement between the two organisations), other open
  * offers lapse and the request is engaged. All in one transaction.
@@ -376,6 +421,7 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	struct audit_actor actor;
 	sqlite3_stmt *s;
 	int64_t agreement;
+	char ledger[65];
 	int rc = 0;
 
 	if (offer_load(db, offer_id, &o) != 0 || !offer_mine(&o, who)) {
@@ -388,6 +434,7 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	}
 	audit_actor_of(&actor, who);
 	agreement = offer_agreement(db, o.provider, o.consumer, o.start);
+	offer_ledger_code(db, &o, ledger, sizeof ledger);
 	if (db_begin(db) != 0)
 		goto store;
 	s = db_stmt(db, "UPDATE offers SET state = CASE WHEN id = ?1 THEN "
@@ -400,9 +447,9 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	sqlite3_reset(s);
 	s = db_stmt(db, "INSERT INTO engagements (request_id, offer_id, "
 	    "expert_id, provider_id, consumer_id, agreement_id, basis, "
-	    "budget_pence, starts, ends, committed_minutes, bonus_pence) SELECT "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, bonus_pence FROM offers WHERE id = "
-	    "?2");
+	    "budget_pence, starts, ends, committed_minutes, bonus_pence, "
+	    "ledger_code) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, bonus_pence, "
+	    "?12 FROM offers WHERE id = ?2");
 	if (rc == 0 && s != NULL) {
 		sqlite3_bind_int64(s, 1, o.request);
 		sqlite3_bind_int64(s, 2, offer_id);
@@ -417,6 +464,7 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 		sqlite3_bind_text(s, 9, o.start, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 10, o.end, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 11, o.minutes);
+		sqlite3_bind_text(s, 12, ledger, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = -1;
 		sqlite3_reset(s);

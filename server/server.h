@@ -129,6 +129,7 @@ struct ep_db {
 struct ep_db *db_open(const char *path, int64_t busy_timeout_ms, char **err);
 void db_close(struct ep_db *db);
 struct sqlite3_stmt *db_stmt(struct ep_db *db, const char *sql);
+const char *db_text(struct sqlite3_stmt *s, int i);
 int db_exec(struct ep_db *db, const char *sql);
 int db_run_id(struct ep_db *db, const char *sql, int64_t id);
 int db_begin(struct ep_db *db);

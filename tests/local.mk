@@ -156,6 +156,7 @@ SERVER_TESTS = \
 	tests/integration/matrix.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
+	tests/integration/policies.test \
 	tests/integration/recharge-crash.test \
 	tests/integration/recharge-progress.test \
 	tests/integration/recharge-runs.test \

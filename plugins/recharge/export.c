@@ -280,9 +280,11 @@ rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
 	rc_amount(b, "TaxInclusiveAmount", d->total);
 	rc_amount(b, "PayableAmount", d->total);
 	rc_buf_add(b, "</cac:LegalMonetaryTotal>\n");
-	s = h->db_prepare(db, "SELECT position, description, unit, quantity, "
-	    "unit_price, amount, po_reference FROM recharge_lines WHERE "
-	    "invoice_id = ? ORDER BY position");
+	s = h->db_prepare(db, "SELECT l.position, l.description, l.unit, "
+	    "l.quantity, l.unit_price, l.amount, l.po_reference, "
+	    "coalesce(e.ledger_code, '') FROM recharge_lines l LEFT JOIN "
+	    "engagements e ON e.id = l.engagement_id WHERE l.invoice_id = ? "
+	    "ORDER BY l.position");
 	h->stmt_bind_int64(s, 1, d->id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		const char *code;
@@ -299,6 +301,12 @@ rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
 		rc_buf_add(b, "<cbc:%s unitCode=\"%s\">%s</cbc:%s>\n", qty_tag, code,
 		    qty, qty_tag);
 		rc_amount(b, "LineExtensionAmount", h->stmt_int64(s, 5));
+		if (*h->stmt_text(s, 7)) {
+			/* BT-133, the buyer's accounting reference for the line. */
+			rc_buf_add(b, "<cbc:AccountingCost>");
+			rc_buf_xml(b, h->stmt_text(s, 7));
+			rc_buf_add(b, "</cbc:AccountingCost>\n");
+		}
 		rc_buf_add(b, "<cac:Item><cbc:Name>");
 		rc_buf_xml(b, h->stmt_text(s, 1));
 		rc_buf_add(b, "</cbc:Name>\n");
@@ -355,7 +363,8 @@ rc_csv_field(struct rc_buf *b, const char *v, int last)
  * The lines as CSV (RFC 4180, CRLF), one header row then one row a line:
  * document, kind, state, period, issue_date, provider, consumer, line,
  * line_kind, engagement, description, quantity, unit, unit_price,
- * amount, vat_category, po_reference, ruleset_hash. Money in pounds.
+ * amount, vat_category, po_reference, ruleset_hash, cost_centre (the
+ * consumer's ledger code for the line's engagement). Money in pounds.
  */
 static void
 rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
@@ -364,11 +373,14 @@ rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	static const char *const head[] = { "document", "kind", "state",
 		"period", "issue_date", "provider", "consumer", "line", "line_kind",
 		"engagement", "description", "quantity", "unit", "unit_price",
-		"amount", "vat_category", "po_reference", "ruleset_hash" };
-	ep_stmt *s = h->db_prepare(db, "SELECT position, kind, "
-	    "coalesce(engagement_id, ''), description, quantity, unit, "
-	    "unit_price, amount, vat, po_reference, ruleset_hash FROM "
-	    "recharge_lines WHERE invoice_id = ? ORDER BY position");
+		"amount", "vat_category", "po_reference", "ruleset_hash",
+		"cost_centre" };
+	ep_stmt *s = h->db_prepare(db, "SELECT l.position, l.kind, "
+	    "coalesce(l.engagement_id, ''), l.description, l.quantity, l.unit, "
+	    "l.unit_price, l.amount, l.vat, l.po_reference, l.ruleset_hash, "
+	    "coalesce(e.ledger_code, '') FROM recharge_lines l LEFT JOIN "
+	    "engagements e ON e.id = l.engagement_id WHERE l.invoice_id = ? "
+	    "ORDER BY l.position");
 	char num[32], doc[48];
 	size_t i;
 
@@ -396,7 +408,8 @@ rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 		rc_csv_field(b, num, 0);
 		rc_csv_field(b, h->stmt_text(s, 8), 0);
 		rc_csv_field(b, h->stmt_text(s, 9), 0);
-		rc_csv_field(b, h->stmt_text(s, 10), 1);
+		rc_csv_field(b, h->stmt_text(s, 10), 0);
+		rc_csv_field(b, h->stmt_text(s, 11), 1);
 	}
 	h->stmt_reset(s);
 }
@@ -453,15 +466,20 @@ rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	rc_buf_add(b, "</div>\n<table><thead><tr><th>#</th><th>Description</th>"
 	    "<th class=\"n\">Quantity</th><th>Unit</th><th class=\"n\">Unit price"
 	    "</th><th class=\"n\">Amount</th></tr></thead><tbody>\n");
-	s = h->db_prepare(db, "SELECT position, description, quantity, unit, "
-	    "unit_price, amount FROM recharge_lines WHERE invoice_id = ? ORDER BY "
-	    "position");
+	s = h->db_prepare(db, "SELECT l.position, l.description, l.quantity, "
+	    "l.unit, l.unit_price, l.amount, coalesce(e.ledger_code, '') FROM "
+	    "recharge_lines l LEFT JOIN engagements e ON e.id = l.engagement_id "
+	    "WHERE l.invoice_id = ? ORDER BY l.position");
 	h->stmt_bind_int64(s, 1, d->id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		rc_money(m1, sizeof m1, h->stmt_int64(s, 4));
 		rc_money(m2, sizeof m2, h->stmt_int64(s, 5));
 		rc_buf_add(b, "<tr><td>%lld</td><td>", (long long)h->stmt_int64(s, 0));
 		rc_buf_xml(b, h->stmt_text(s, 1));
+		if (*h->stmt_text(s, 6)) {
+			rc_buf_add(b, "<br>Cost centre ");
+			rc_buf_xml(b, h->stmt_text(s, 6));
+		}
 		rc_buf_add(b, "</td><td class=\"n\">%lld</td><td>", (long long)
 		    h->stmt_int64(s, 2));
 		rc_buf_xml(b, h->stmt_text(s, 3));

@@ -1051,7 +1051,7 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"coalesce(a.ruleset, 'standard'), coalesce(a.vat_category, 'S'), " \
 	"coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
 	"c.payment_terms_days), coalesce(q.po_reference, ''), " \
-	"coalesce(q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \
+	"coalesce(nullif(g.ledger_code, ''), q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \
 	"WHERE t.engagement_id = g.id AND " RC_OPEN "), p.calendar " \
 	"FROM g JOIN experts x " \
 	"ON x.id = " \
