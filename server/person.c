@@ -324,14 +324,19 @@ person_store_rehash(struct ep_db *db, int64_t person_id, const char *hash)
 	return rc;
 }
 
-/* Disables a person: no sign-in, no tokens; sessions end. */
+/* Disables a person: no sign-in, no tokens; sessions end. Audited as a
+ * change of state, before and after. */
 int
 person_disable(struct ep_db *db, const struct audit_actor *actor,
     int64_t person_id)
 {
-	return person_change(db, actor, person_id,
-	    "UPDATE people SET disabled = 1 WHERE id = ?", NULL, "disable",
-	    "{\"after\":{\"disabled\":true}}", 1);
+	struct person_edit in = { .disabled = 1 };
+	struct form_errors e = { 0 };
+	int changed, rc;
+
+	rc = person_update(db, actor, person_id, &in, &e, &changed);
+	errs_free(&e);
+	return rc;
 }
 
 /* A person's changeable fields as they are now; -1 when there is none. */

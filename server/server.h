@@ -293,6 +293,8 @@ int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
 void html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things);
 void html_summary_row(struct evbuffer *b, const char *key, const char *value);
+void html_summary_change(struct evbuffer *b, const char *key,
+    const char *value, const char *href);
 struct evbuffer *page_begin(struct ep_req *r, const char *title,
     const struct form_errors *e);
 void page_end(struct ep_req *r, struct evbuffer *b, int status);
@@ -902,6 +904,9 @@ void assets_free(void);
 
 /* admin.c */
 void admin_routes_register(void);
+
+/* records-api.c */
+void records_api_routes_register(void);
 
 /* report.c */
 #define REP_MAX_TABLES 8
