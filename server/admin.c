@@ -1,4 +1,5 @@
-/* admin.c: the administrator's pages: organisations, people, agreements. */
+/* admin.c: the administrator's pages: organisations, people, agreements,
+ * and the forms that change them. */
 #include "server.h"
 
 #include <stdlib.h>
@@ -127,16 +128,54 @@ org_create_cb(struct ep_req *r, void *arg)
 	http_redirect(r, loc);
 }
 
-/* An organisation's details: its members see their own, admins all. */
+/* A summary row, with a Change link to the edit form's field for admins. */
+static void
+admin_row(struct ep_req *r, struct evbuffer *b, const char *key,
+    const char *value, const char *edit, const char *field)
+{
+	char href[160];
+
+	if ((r->who.roles & EP_ROLE_ADMIN) == 0 || edit == NULL) {
+		html_summary_row(b, key, value);
+		return;
+	}
+	snprintf(href, sizeof href, "%s#%s", edit, field);
+	html_summary_change(b, key, value, href);
+}
+
+/* The success banner a change redirects to, named by ?notice=. */
+static void
+admin_notice(struct ep_req *r, struct evbuffer *b, const char *what)
+{
+	const char *n = http_query(r, "notice");
+	char text[96];
+
+	if (n == NULL)
+		return;
+	if (strcmp(n, "updated") == 0)
+		snprintf(text, sizeof text, "%s updated", what);
+	else if (strcmp(n, "unchanged") == 0)
+		snprintf(text, sizeof text, "No changes were made");
+	else if (strcmp(n, "enabled") == 0)
+		snprintf(text, sizeof text, "Account enabled");
+	else if (strcmp(n, "varied") == 0)
+		snprintf(text, sizeof text, "New terms saved");
+	else
+		return;
+	html_notice(b, text);
+}
+
+/* An organisation's details: its members see their own, admins all;
+ * admins have a Change link on each detail. */
 static void
 org_view_cb(struct ep_req *r, void *arg)
 {
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT code, name, kind, "
-	    "billing_address, coalesce(vat_number, 'none'), invoice_email, "
+	    "billing_address, coalesce(vat_number, 'None'), invoice_email, "
 	    "payment_terms_days, po_required, calendar FROM organisations WHERE "
 	    "id = ?");
 	struct evbuffer *b;
-	char terms[32];
+	char terms[32], edit[64];
 
 	(void)arg;
 	sqlite3_bind_text(s, 1, http_param(r, "id"), -1, SQLITE_STATIC);
@@ -146,24 +185,142 @@ org_view_cb(struct ep_req *r, void *arg)
 		    "organisation.");
 		return;
 	}
+	snprintf(edit, sizeof edit, "/admin/organisations/%s/edit",
+	    http_param(r, "id"));
 	b = page_begin(r, (const char *)sqlite3_column_text(s, 1), NULL);
+	admin_notice(r, b, "Organisation");
 	html_printf(b, "<span class=\"govuk-caption-l\">%s</span>\n<h1 class=\""
 	    "govuk-heading-l\">%s</h1>\n<dl class=\"govuk-summary-list\">\n",
 	    (const char *)sqlite3_column_text(s, 0),
 	    (const char *)sqlite3_column_text(s, 1));
 	snprintf(terms, sizeof terms, "%d days", sqlite3_column_int(s, 6));
-	html_summary_row(b, "Kind", (const char *)sqlite3_column_text(s, 2));
-	html_summary_row(b, "Billing address", (const char *)sqlite3_column_text(s, 3));
-	html_summary_row(b, "VAT number", (const char *)sqlite3_column_text(s, 4));
-	html_summary_row(b, "Invoice email", (const char *)sqlite3_column_text(s, 5));
-	html_summary_row(b, "Payment terms", terms);
-	html_summary_row(b, "Purchase order required",
-	    sqlite3_column_int(s, 7) ? "Yes" : "No");
-	html_summary_row(b, "Bank holiday calendar", org_calendar_label(
-	    (const char *)sqlite3_column_text(s, 8)));
+	admin_row(r, b, "Name", (const char *)sqlite3_column_text(s, 1), edit,
+	    "name");
+	admin_row(r, b, "Kind", (const char *)sqlite3_column_text(s, 2), edit,
+	    "kind");
+	admin_row(r, b, "Billing address", (const char *)sqlite3_column_text(s,
+	    3), edit, "billing_address");
+	admin_row(r, b, "VAT number", (const char *)sqlite3_column_text(s, 4),
+	    edit, "vat_number");
+	admin_row(r, b, "Invoice email", (const char *)sqlite3_column_text(s, 5),
+	    edit, "invoice_email");
+	admin_row(r, b, "Payment terms", terms, edit, "payment_terms");
+	admin_row(r, b, "Purchase order required", sqlite3_column_int(s, 7) ?
+	    "Yes" : "No", edit, "po_required");
+	admin_row(r, b, "Bank holiday calendar", org_calendar_label(
+	    (const char *)sqlite3_column_text(s, 8)), edit, "calendar");
 	html_printf(b, "</dl>\n");
 	sqlite3_reset(s);
 	page_end(r, b, 200);
+}
+
+/* A field's value on the edit form: as typed, else as stored. */
+static const char *
+admin_value(struct ep_req *r, const char *name, sqlite3_stmt *s, int col)
+{
+	const char *typed = http_form(r, name);
+
+	if (typed != NULL || s == NULL)
+		return typed;
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+/* The form that changes an organisation, filled from the store or with
+ * what was typed when it is shown again with errors. */
+static void
+org_edit_form(struct ep_req *r, int status, const struct form_errors *e)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT code, name, kind, "
+	    "billing_address, coalesce(vat_number, ''), invoice_email, "
+	    "payment_terms_days, CASE po_required WHEN 1 THEN 'yes' ELSE 'no' "
+	    "END, calendar FROM organisations WHERE id = ?");
+	struct evbuffer *b;
+	char action[64], title[160];
+
+	sqlite3_bind_text(s, 1, http_param(r, "id"), -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		page_message(r, 404, "Page not found", "There is no such "
+		    "organisation.");
+		return;
+	}
+	snprintf(title, sizeof title, "Change %s", sqlite3_column_text(s, 1));
+	snprintf(action, sizeof action, "/admin/organisations/%s/edit",
+	    http_param(r, "id"));
+	b = page_begin(r, title, e);
+	html_printf(b, "<span class=\"govuk-caption-l\">%s</span>\n<h1 class=\""
+	    "govuk-heading-l\">Change the organisation's details</h1>\n",
+	    (const char *)sqlite3_column_text(s, 0));
+	form_begin(b, r, action);
+	form_input(b, e, "name", "Name", NULL, "text", admin_value(r, "name", s,
+	    1), NULL);
+	form_select(b, e, "kind", "Kind", NULL, org_kinds, admin_value(r, "kind",
+	    s, 2));
+	form_textarea(b, e, "billing_address", "Billing address", NULL,
+	    admin_value(r, "billing_address", s, 3));
+	form_input(b, e, "vat_number", "VAT number (optional)", "For example, "
+	    "GB123456789", "text", admin_value(r, "vat_number", s, 4),
+	    "govuk-input--width-20");
+	form_input(b, e, "invoice_email", "Invoice contact email", NULL, "email",
+	    admin_value(r, "invoice_email", s, 5), NULL);
+	form_input(b, e, "payment_terms", "Payment terms in days", NULL, "text",
+	    admin_value(r, "payment_terms", s, 6), "govuk-input--width-3");
+	form_select(b, e, "po_required", "Purchase order or buyer reference "
+	    "required on requests and invoices", NULL, yes_no,
+	    admin_value(r, "po_required", s, 7));
+	form_select(b, e, "calendar", "Bank holiday calendar", "The part of the "
+	    "UK the organisation's experts work in: their time on its bank "
+	    "holidays is priced out of hours", fee_calendars,
+	    admin_value(r, "calendar", s, 8));
+	form_end(b, "Save changes");
+	sqlite3_reset(s);
+	page_end(r, b, status);
+}
+
+static void
+org_edit_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	org_edit_form(r, 200, NULL);
+}
+
+/* Saves the edit form: every field is sent, so every field is checked. */
+static void
+org_update_cb(struct ep_req *r, void *arg)
+{
+	struct org_input in = {
+		.name = http_form(r, "name"),
+		.kind = http_form(r, "kind"),
+		.billing_address = http_form(r, "billing_address"),
+		.vat_number = http_form(r, "vat_number"),
+		.invoice_email = http_form(r, "invoice_email"),
+		.payment_terms = http_form(r, "payment_terms"),
+		.po_required = http_form(r, "po_required"),
+		.calendar = http_form(r, "calendar"),
+	};
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char loc[96];
+	int64_t id;
+	int changed;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
+		page_message(r, 404, "Page not found", "There is no such "
+		    "organisation.");
+		return;
+	}
+	if (in.name == NULL)
+		in.name = "";
+	audit_actor_of(&actor, &r->who);
+	if (org_update(http_db(), &actor, id, &in, &e, &changed) != 0) {
+		org_edit_form(r, errs_get(&e, "id") ? 404 : 400, &e);
+		errs_free(&e);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/organisations/%lld?notice=%s", (long long)id,
+	    changed ? "updated" : "unchanged");
+	http_redirect(r, loc);
 }
 
 /* --- People --- */
@@ -304,14 +461,53 @@ person_create_cb(struct ep_req *r, void *arg)
 	http_redirect(r, loc);
 }
 
+/* The button that enables a disabled account again. */
+static void
+person_enable_form(struct evbuffer *b, struct ep_req *r)
+{
+	char action[64];
+
+	snprintf(action, sizeof action, "/admin/people/%s/enable",
+	    http_param(r, "id"));
+	html_printf(b, "<h2 class=\"govuk-heading-m\">Enable this account</h2>\n"
+	    "<p class=\"govuk-body\">The person will be able to sign in again "
+	    "with their password; API tokens ended when the account was "
+	    "disabled stay ended.</p>\n");
+	form_begin(b, r, action);
+	html_printf(b, "<button type=\"submit\" class=\"govuk-button\">Enable "
+	    "account</button>\n</form>\n");
+}
+
+/* The confirmed form that disables an account. */
+static void
+person_disable_form(struct evbuffer *b, struct ep_req *r,
+    const struct form_errors *e)
+{
+	static const char *const confirm[][2] = {
+		{ "yes", "Yes, disable this account and end its sessions" },
+		{ NULL, NULL },
+	};
+	struct role_pick none = { r, 0 };
+	char action[64];
+
+	snprintf(action, sizeof action, "/admin/people/%s/disable",
+	    http_param(r, "id"));
+	html_printf(b, "<h2 class=\"govuk-heading-m\">Disable this account</h2>\n");
+	form_begin(b, r, action);
+	form_checkboxes(b, e, "confirm", "Confirm", confirm, role_checked, &none);
+	html_printf(b, "<button type=\"submit\" class=\"govuk-button govuk-"
+	    "button--warning\">Disable account</button>\n</form>\n");
+}
+
 static void
 person_page(struct ep_req *r, int status, const struct form_errors *e)
 {
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT p.login, p.name, o.code, "
-	    "p.roles, p.disabled, p.created_at FROM people p JOIN organisations o "
-	    "ON o.id = p.org_id WHERE p.id = ?");
+	    "p.roles, p.disabled, p.created_at, p.email FROM people p JOIN "
+	    "organisations o ON o.id = p.org_id WHERE p.id = ?");
 	struct evbuffer *b;
-	char roles[128], action[64];
+	char roles[128], edit[64];
+	const char *email;
 
 	sqlite3_bind_text(s, 1, http_param(r, "id"), -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_ROW) {
@@ -320,37 +516,138 @@ person_page(struct ep_req *r, int status, const struct form_errors *e)
 		return;
 	}
 	roles_format((unsigned)sqlite3_column_int(s, 3), roles, sizeof roles);
+	snprintf(edit, sizeof edit, "/admin/people/%s/edit", http_param(r, "id"));
+	email = (const char *)sqlite3_column_text(s, 6);
 	b = page_begin(r, (const char *)sqlite3_column_text(s, 1), e);
+	admin_notice(r, b, "Person");
 	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\""
 	    "govuk-summary-list\">\n", (const char *)sqlite3_column_text(s, 1));
 	html_summary_row(b, "Login", (const char *)sqlite3_column_text(s, 0));
+	admin_row(r, b, "Full name", (const char *)sqlite3_column_text(s, 1),
+	    edit, "name");
+	admin_row(r, b, "Email", *email ? email : "None: messages stay on the "
+	    "messages page", edit, "email");
 	html_summary_row(b, "Organisation", (const char *)sqlite3_column_text(s, 2));
-	html_summary_row(b, "Roles", roles);
+	admin_row(r, b, "Roles", roles, edit, "roles");
 	html_summary_row(b, "State", sqlite3_column_int(s, 4) ? "Disabled" : "Active");
 	html_summary_row(b, "Created", (const char *)sqlite3_column_text(s, 5));
 	html_printf(b, "</dl>\n");
-	if (!sqlite3_column_int(s, 4)) {
-		snprintf(action, sizeof action, "/admin/people/%s/disable",
-		    http_param(r, "id"));
-		html_printf(b, "<h2 class=\"govuk-heading-m\">Disable this "
-		    "account</h2>\n");
-		form_begin(b, r, action);
-		{
-			static const char *const confirm[][2] = {
-				{ "yes", "Yes, disable this account and end its "
-				  "sessions" },
-				{ NULL, NULL },
-			};
-			struct role_pick none = { r, 0 };
-
-			form_checkboxes(b, e, "confirm", "Confirm", confirm,
-			    role_checked, &none);
-		}
-		html_printf(b, "<button type=\"submit\" class=\"govuk-button govuk-"
-		    "button--warning\">Disable account</button>\n</form>\n");
-	}
+	if (sqlite3_column_int(s, 4))
+		person_enable_form(b, r);
+	else
+		person_disable_form(b, r, e);
 	sqlite3_reset(s);
 	page_end(r, b, status);
+}
+
+/* The form that changes a person's name, email address and roles. */
+static void
+person_edit_form(struct ep_req *r, int status, const struct form_errors *e)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT login, name, email, roles "
+	    "FROM people WHERE id = ?");
+	struct role_pick pick = { r, 0 };
+	struct evbuffer *b;
+	char action[64], title[160];
+
+	sqlite3_bind_text(s, 1, http_param(r, "id"), -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		page_message(r, 404, "Page not found", "There is no such person.");
+		return;
+	}
+	if (http_form(r, "csrf") != NULL)
+		http_form_each(r, "roles", role_pick_cb, &pick);
+	else
+		pick.roles = (unsigned)sqlite3_column_int(s, 3);
+	snprintf(title, sizeof title, "Change %s", sqlite3_column_text(s, 1));
+	snprintf(action, sizeof action, "/admin/people/%s/edit",
+	    http_param(r, "id"));
+	b = page_begin(r, title, e);
+	html_printf(b, "<span class=\"govuk-caption-l\">%s</span>\n<h1 class=\""
+	    "govuk-heading-l\">Change the person's details</h1>\n",
+	    (const char *)sqlite3_column_text(s, 0));
+	form_begin(b, r, action);
+	form_input(b, e, "name", "Full name", NULL, "text", admin_value(r, "name",
+	    s, 1), NULL);
+	form_input_auto(b, e, "email", "Email address (optional)", "Where their "
+	    "messages are sent; empty keeps them on the messages page only",
+	    "email", admin_value(r, "email", s, 2), NULL, "off");
+	form_checkboxes(b, e, "roles", "Roles", role_names, role_checked, &pick);
+	form_end(b, "Save changes");
+	sqlite3_reset(s);
+	page_end(r, b, status);
+}
+
+static void
+person_edit_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	person_edit_form(r, 200, NULL);
+}
+
+/* Saves the person's form; the ticked roles replace theirs. */
+static void
+person_update_cb(struct ep_req *r, void *arg)
+{
+	struct role_pick pick = { r, 0 };
+	struct person_edit in = { .disabled = -1 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char roles[128], loc[96];
+	int64_t id;
+	int changed;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
+		page_message(r, 404, "Page not found", "There is no such person.");
+		return;
+	}
+	http_form_each(r, "roles", role_pick_cb, &pick);
+	roles_format(pick.roles, roles, sizeof roles);
+	in.name = http_form(r, "name") ? http_form(r, "name") : "";
+	in.email = http_form(r, "email") ? http_form(r, "email") : "";
+	in.roles = roles;
+	audit_actor_of(&actor, &r->who);
+	if (person_update(http_db(), &actor, id, &in, &e, &changed) != 0) {
+		person_edit_form(r, errs_get(&e, "id") ? 404 : 400, &e);
+		errs_free(&e);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/admin/people/%lld?notice=%s", (long long)id,
+	    changed ? "updated" : "unchanged");
+	http_redirect(r, loc);
+}
+
+/* Enables a disabled account: one button, nothing to confirm. */
+static void
+person_enable_cb(struct ep_req *r, void *arg)
+{
+	struct person_edit in = { .disabled = 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char loc[96];
+	int64_t id;
+	int changed;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
+		page_message(r, 404, "Page not found", "There is no such person.");
+		return;
+	}
+	audit_actor_of(&actor, &r->who);
+	if (person_update(http_db(), &actor, id, &in, &e, &changed) != 0) {
+		if (errs_get(&e, "id"))
+			page_message(r, 404, "Page not found", "There is no such "
+			    "person.");
+		else
+			person_page(r, 400, &e);
+		errs_free(&e);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/admin/people/%lld?notice=enabled",
+	    (long long)id);
+	http_redirect(r, loc);
 }
 
 static void
@@ -401,7 +698,7 @@ agreements_list_cb(struct ep_req *r, void *arg)
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT coalesce(p.code, 'Any'), "
 	    "coalesce(c.code, 'Any'), a.ruleset, a.payment_terms_days, "
 	    "a.monthly_cap_pence, a.vat_category, a.valid_from, "
-	    "coalesce(a.valid_to, '') FROM agreements a LEFT JOIN organisations p "
+	    "coalesce(a.valid_to, ''), a.id FROM agreements a LEFT JOIN organisations p "
 	    "ON p.id = a.provider_id LEFT JOIN organisations c ON "
 	    "c.id = a.consumer_id WHERE ?1 OR a.provider_id IS NULL OR "
 	    "a.provider_id = ?2 OR a.consumer_id = ?2 ORDER BY a.id");
@@ -425,8 +722,14 @@ agreements_list_cb(struct ep_req *r, void *arg)
 		snprintf(valid, sizeof valid, "%s to %s", sqlite3_column_text(s, 6),
 		    *sqlite3_column_text(s, 7) ? (const char *)
 		    sqlite3_column_text(s, 7) : "open");
-		html_printf(b, "<tr class=\"govuk-table__row\">");
-		html_cell(b, (const char *)sqlite3_column_text(s, 0));
+		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
+		    "table__cell\"><a class=\"govuk-link\" href=\"/admin/"
+		    "agreements/%D\">%s<span class=\"govuk-visually-hidden\"> to "
+		    "%s from %s</span></a></td>",
+		    (int64_t)sqlite3_column_int64(s, 8),
+		    (const char *)sqlite3_column_text(s, 0),
+		    (const char *)sqlite3_column_text(s, 1),
+		    (const char *)sqlite3_column_text(s, 6));
 		html_cell(b, (const char *)sqlite3_column_text(s, 1));
 		html_cell(b, (const char *)sqlite3_column_text(s, 2));
 		html_cell(b, (const char *)terms);
@@ -504,6 +807,229 @@ agreement_create_cb(struct ep_req *r, void *arg)
 	http_redirect(r, "/admin/agreements");
 }
 
+/* Every version of the agreement id belongs to, oldest first: the chain
+ * of versions each replacing the one before. */
+#define AGREEMENT_VERSIONS "WITH RECURSIVE up(id, replaces) AS (SELECT id, " \
+	"replaces FROM agreements WHERE id = ?1 UNION SELECT a.id, a.replaces " \
+	"FROM agreements a JOIN up ON a.id = up.replaces), down(id) AS (SELECT " \
+	"id FROM agreements WHERE id = ?1 UNION SELECT a.id FROM agreements a " \
+	"JOIN down ON a.replaces = down.id) SELECT a.id, a.ruleset, " \
+	"a.payment_terms_days, coalesce(a.monthly_cap_pence, -1), " \
+	"a.vat_category, a.valid_from, coalesce(a.valid_to, '') FROM " \
+	"agreements a WHERE a.id IN (SELECT id FROM up UNION SELECT id FROM " \
+	"down) ORDER BY a.valid_from"
+/* The organisations that may open an agreement: its two parties, or for
+ * the consortium-wide default every organisation. */
+#define AGREEMENT_OWNER_SQL "SELECT provider_id FROM agreements WHERE id = " \
+	"?1 UNION ALL SELECT consumer_id FROM agreements WHERE id = ?1 UNION " \
+	"ALL SELECT o.id FROM organisations o JOIN agreements a ON a.id = ?1 " \
+	"AND a.provider_id IS NULL"
+
+/* "standard rules, 30 days, cap £15,000.00, VAT S": one version's terms. */
+static void
+agreement_terms_text(sqlite3_stmt *s, char *out, size_t len)
+{
+	char cap[32];
+
+	if (sqlite3_column_int64(s, 3) < 0)
+		snprintf(cap, sizeof cap, "no cap");
+	else {
+		snprintf(cap, sizeof cap, "cap ");
+		html_pence(cap + 4, sizeof cap - 4, sqlite3_column_int64(s, 3));
+	}
+	snprintf(out, len, "%s rules, %d days to pay, %s, VAT %s",
+	    sqlite3_column_text(s, 1), sqlite3_column_int(s, 2), cap,
+	    sqlite3_column_text(s, 4));
+}
+
+/* The versions of an agreement: dates and terms, this one marked. */
+static void
+agreement_versions_table(struct evbuffer *b, int64_t id)
+{
+	static const char *heads[] = { "From", "To", "Terms", NULL };
+	sqlite3_stmt *s = db_stmt(http_db(), AGREEMENT_VERSIONS);
+	char terms[192];
+
+	sqlite3_bind_int64(s, 1, id);
+	html_table_open(b, "Versions", heads);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *to = (const char *)sqlite3_column_text(s, 6);
+
+		agreement_terms_text(s, terms, sizeof terms);
+		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
+		    "table__cell\"><a class=\"govuk-link\" href=\"/admin/"
+		    "agreements/%D\"%R>%s</a>%R</td>",
+		    (int64_t)sqlite3_column_int64(s, 0),
+		    sqlite3_column_int64(s, 0) == id ? " aria-current=\"page\"" : "",
+		    (const char *)sqlite3_column_text(s, 5),
+		    sqlite3_column_int64(s, 0) == id ? " (this version)" : "");
+		html_cell(b, *to ? to : "No end");
+		html_cell(b, terms);
+		html_printf(b, "</tr>\n");
+	}
+	sqlite3_reset(s);
+	html_table_close(b);
+}
+
+/* One version of an agreement, its place among the others, and for
+ * admins the way to vary it from a date. */
+static void
+agreement_view_cb(struct ep_req *r, void *arg)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT coalesce(p.code || ' "
+	    "\xe2\x80\x93 ' || p.name, 'Any provider'), coalesce(c.code || ' "
+	    "\xe2\x80\x93 ' || c.name, 'Any consumer'), a.ruleset, "
+	    "a.payment_terms_days, coalesce(a.monthly_cap_pence, -1), "
+	    "a.vat_category, a.valid_from, coalesce(a.valid_to, ''), "
+	    "(SELECT n.id FROM agreements n WHERE n.replaces = a.id) FROM "
+	    "agreements a LEFT JOIN organisations p ON p.id = a.provider_id "
+	    "LEFT JOIN organisations c ON c.id = a.consumer_id WHERE a.id = ?");
+	struct evbuffer *b;
+	char text[64], title[64];
+	int64_t id;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0)
+		id = 0;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		page_message(r, 404, "Page not found", "There is no such "
+		    "agreement.");
+		return;
+	}
+	snprintf(title, sizeof title, "Agreement %lld", (long long)id);
+	b = page_begin(r, title, NULL);
+	admin_notice(r, b, "Agreement");
+	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\""
+	    "govuk-summary-list\">\n", title);
+	html_summary_row(b, "Provider", (const char *)sqlite3_column_text(s, 0));
+	html_summary_row(b, "Consumer", (const char *)sqlite3_column_text(s, 1));
+	html_summary_row(b, "Fee rules", (const char *)sqlite3_column_text(s, 2));
+	snprintf(text, sizeof text, "%d days", sqlite3_column_int(s, 3));
+	html_summary_row(b, "Payment terms", text);
+	if (sqlite3_column_int64(s, 4) < 0)
+		snprintf(text, sizeof text, "None");
+	else
+		html_pence(text, sizeof text, sqlite3_column_int64(s, 4));
+	html_summary_row(b, "Monthly cap", text);
+	html_summary_row(b, "VAT", (const char *)sqlite3_column_text(s, 5));
+	html_summary_row(b, "Valid from", (const char *)sqlite3_column_text(s, 6));
+	html_summary_row(b, "Valid to", *sqlite3_column_text(s, 7) ?
+	    (const char *)sqlite3_column_text(s, 7) : "No end");
+	html_printf(b, "</dl>\n");
+	if (sqlite3_column_type(s, 8) != SQLITE_NULL)
+		html_printf(b, "<div class=\"govuk-inset-text\">These terms were "
+		    "replaced: see <a class=\"govuk-link\" href=\"/admin/"
+		    "agreements/%D\">the version that followed</a>.</div>\n",
+		    (int64_t)sqlite3_column_int64(s, 8));
+	else if (r->who.roles & EP_ROLE_ADMIN)
+		html_printf(b, "<p class=\"govuk-body\">Terms are never rewritten: "
+		    "new terms start from a date, and these end the day before."
+		    "</p>\n<a href=\"/admin/agreements/%D/vary\" role=\"button\" "
+		    "draggable=\"false\" class=\"govuk-button\" data-module=\""
+		    "govuk-button\">Vary these terms</a>\n", id);
+	sqlite3_reset(s);
+	agreement_versions_table(b, id);
+	page_end(r, b, 200);
+}
+
+/* The form for new terms from a date, filled with the current terms. */
+static void
+agreement_vary_form(struct ep_req *r, int status, const struct form_errors *e)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT a.ruleset, "
+	    "a.payment_terms_days, CASE WHEN a.monthly_cap_pence IS NULL THEN '' "
+	    "ELSE printf('%d.%02d', a.monthly_cap_pence / 100, "
+	    "a.monthly_cap_pence % 100) END, a.vat_category, coalesce(a.valid_to, "
+	    "''), a.valid_from FROM agreements a WHERE a.id = ?");
+	struct evbuffer *b;
+	char action[64], title[64], hint[160];
+
+	sqlite3_bind_text(s, 1, http_param(r, "id"), -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		page_message(r, 404, "Page not found", "There is no such "
+		    "agreement.");
+		return;
+	}
+	snprintf(title, sizeof title, "Vary agreement %s", http_param(r, "id"));
+	snprintf(action, sizeof action, "/admin/agreements/%s/vary",
+	    http_param(r, "id"));
+	snprintf(hint, sizeof hint, "As YYYY-MM-DD, after %s, when the current "
+	    "terms started; they end the day before", sqlite3_column_text(s, 5));
+	b = page_begin(r, title, e);
+	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n<p class=\""
+	    "govuk-body\">The new terms apply from the date you give; work "
+	    "already priced keeps the terms it was priced under.</p>\n", title);
+	form_begin(b, r, action);
+	form_input(b, e, "valid_from", "New terms start from", hint, "text",
+	    http_form(r, "valid_from"), "govuk-input--width-10");
+	form_input(b, e, "ruleset", "Fee rule set", "For example, standard",
+	    "text", admin_value(r, "ruleset", s, 0), "govuk-input--width-20");
+	form_input(b, e, "payment_terms", "Payment terms in days", NULL, "text",
+	    admin_value(r, "payment_terms", s, 1), "govuk-input--width-3");
+	form_input(b, e, "monthly_cap", "Monthly cap in pounds (optional)",
+	    "For example, 15000.00; empty for no cap", "text",
+	    admin_value(r, "monthly_cap", s, 2), "govuk-input--width-10");
+	form_select(b, e, "vat", "VAT treatment", NULL, vat_options,
+	    admin_value(r, "vat", s, 3));
+	form_input(b, e, "valid_to", "Valid to (optional)", "As YYYY-MM-DD; "
+	    "empty for no end", "text", admin_value(r, "valid_to", s, 4),
+	    "govuk-input--width-10");
+	form_end(b, "Save new terms");
+	sqlite3_reset(s);
+	page_end(r, b, status);
+}
+
+static void
+agreement_vary_new_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	agreement_vary_form(r, 200, NULL);
+}
+
+/* Saves new terms from a date as a new version of the agreement. */
+static void
+agreement_vary_cb(struct ep_req *r, void *arg)
+{
+	const char *f[] = { "valid_from", "ruleset", "payment_terms",
+		"monthly_cap", "vat", "valid_to" };
+	const char *v[6];
+	struct agreement_input in;
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char loc[96];
+	int64_t id, new_id;
+	size_t i;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
+		page_message(r, 404, "Page not found", "There is no such "
+		    "agreement.");
+		return;
+	}
+	for (i = 0; i < nitems(f); i++)
+		v[i] = http_form(r, f[i]) ? http_form(r, f[i]) : "";
+	memset(&in, 0, sizeof in);
+	in.valid_from = v[0];
+	in.ruleset = v[1];
+	in.payment_terms = v[2];
+	in.monthly_cap = v[3];
+	in.vat = v[4];
+	in.valid_to = v[5];
+	audit_actor_of(&actor, &r->who);
+	if (agreement_vary(http_db(), &actor, id, &in, &e, &new_id) != 0) {
+		/* The form answers 404 itself when there is no agreement. */
+		agreement_vary_form(r, 400, &e);
+		errs_free(&e);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/admin/agreements/%lld?notice=varied",
+	    (long long)new_id);
+	http_redirect(r, loc);
+}
+
 void
 admin_routes_register(void)
 {
@@ -515,6 +1041,12 @@ admin_routes_register(void)
 	    org_create_cb, NULL);
 	route_add_owned(NULL, "GET", "/organisations/{id}", EP_ROLE_ANY,
 	    "SELECT id FROM organisations WHERE id = ?1", org_view_cb, NULL);
+	route_add_owned(NULL, "GET", "/admin/organisations/{id}/edit",
+	    EP_ROLE_ADMIN, "SELECT id FROM organisations WHERE id = ?1",
+	    org_edit_cb, NULL);
+	route_add_owned(NULL, "POST", "/admin/organisations/{id}/edit",
+	    EP_ROLE_ADMIN, "SELECT id FROM organisations WHERE id = ?1",
+	    org_update_cb, NULL);
 	route_add(NULL, "GET", "/admin/people", EP_ROLE_ADMIN, people_list_cb,
 	    NULL);
 	route_add(NULL, "GET", "/admin/people/new", EP_ROLE_ADMIN, person_new_cb,
@@ -525,10 +1057,22 @@ admin_routes_register(void)
 	    "SELECT org_id FROM people WHERE id = ?1", person_view_cb, NULL);
 	route_add_owned(NULL, "POST", "/admin/people/{id}/disable", EP_ROLE_ADMIN,
 	    "SELECT org_id FROM people WHERE id = ?1", person_disable_cb, NULL);
+	route_add_owned(NULL, "POST", "/admin/people/{id}/enable", EP_ROLE_ADMIN,
+	    "SELECT org_id FROM people WHERE id = ?1", person_enable_cb, NULL);
+	route_add_owned(NULL, "GET", "/admin/people/{id}/edit", EP_ROLE_ADMIN,
+	    "SELECT org_id FROM people WHERE id = ?1", person_edit_cb, NULL);
+	route_add_owned(NULL, "POST", "/admin/people/{id}/edit", EP_ROLE_ADMIN,
+	    "SELECT org_id FROM people WHERE id = ?1", person_update_cb, NULL);
 	route_add(NULL, "GET", "/admin/agreements", EP_ROLE_ADMIN |
 	    EP_ROLE_FINANCE, agreements_list_cb, NULL);
 	route_add(NULL, "GET", "/admin/agreements/new", EP_ROLE_ADMIN,
 	    agreement_new_cb, NULL);
 	route_add(NULL, "POST", "/admin/agreements", EP_ROLE_ADMIN,
 	    agreement_create_cb, NULL);
+	route_add_owned(NULL, "GET", "/admin/agreements/{id}", EP_ROLE_ADMIN |
+	    EP_ROLE_FINANCE, AGREEMENT_OWNER_SQL, agreement_view_cb, NULL);
+	route_add_owned(NULL, "GET", "/admin/agreements/{id}/vary",
+	    EP_ROLE_ADMIN, AGREEMENT_OWNER_SQL, agreement_vary_new_cb, NULL);
+	route_add_owned(NULL, "POST", "/admin/agreements/{id}/vary",
+	    EP_ROLE_ADMIN, AGREEMENT_OWNER_SQL, agreement_vary_cb, NULL);
 }

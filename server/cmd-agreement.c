@@ -1,4 +1,4 @@
-/* cmd-agreement.c: expertpool agreement add|list. */
+/* cmd-agreement.c: expertpool agreement add|vary|list. */
 #include "server.h"
 
 #include <getopt.h>
@@ -58,6 +58,55 @@ cmd_agreement_add(struct ep_db *db, int argc, char **argv)
 	return CMD_OK;
 }
 
+/* A new version of an agreement from a date, with the terms given. */
+static int
+cmd_agreement_vary(struct ep_db *db, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "ruleset", required_argument, NULL, 'r' },
+		{ "terms", required_argument, NULL, 't' },
+		{ "cap", required_argument, NULL, 'm' },
+		{ "vat", required_argument, NULL, 'v' },
+		{ "to", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct agreement_input in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	int64_t id, new_id;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': in.valid_from = optarg; break;
+		case 'r': in.ruleset = optarg; break;
+		case 't': in.payment_terms = optarg; break;
+		case 'm': in.monthly_cap = optarg; break;
+		case 'v': in.vat = optarg; break;
+		case 'u': in.valid_to = optarg; break;
+		default: return cmd_usage("agreement");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage("agreement");
+	if (parse_int64(argv[optind], 1, INT64_MAX, &id) != 0) {
+		fprintf(stderr, "expertpool: id: give the agreement's id, a number "
+		    "(see expertpool agreement list)\n");
+		return CMD_USAGE;
+	}
+	audit_actor_cli(&actor);
+	if (agreement_vary(db, &actor, id, &in, &e, &new_id) != 0) {
+		errs_print(&e, stderr);
+		errs_free(&e);
+		return CMD_ERROR;
+	}
+	printf("agreement %lld varied: version %lld from %s\n", (long long)id,
+	    (long long)new_id, in.valid_from);
+	return CMD_OK;
+}
+
 static int
 cmd_agreement_list(struct ep_db *db)
 {
@@ -94,6 +143,8 @@ cmd_agreement_exec(struct ep_db *db, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return cmd_agreement_add(db, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "vary") == 0)
+		return cmd_agreement_vary(db, argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return cmd_agreement_list(db);
 	return cmd_usage("agreement");
@@ -103,8 +154,10 @@ const struct cmd_entry cmd_agreement_entry = {
 	.name = "agreement",
 	.usage = "add (--provider CODE --consumer CODE | --default) --ruleset NAME "
 	    "[--terms DAYS] [--cap POUNDS] [--vat S|O] [--from DATE] [--to DATE] "
-	    "| list",
-	.help = "add or list agreements between providers and consumers",
+	    "| vary ID --from DATE [--ruleset NAME] [--terms DAYS] "
+	    "[--cap POUNDS|''] [--vat S|O] [--to DATE|''] | list",
+	.help = "add, vary (a new version from a date) or list agreements "
+	    "between providers and consumers",
 	.needs_db = 1,
 	.exec = cmd_agreement_exec,
 };

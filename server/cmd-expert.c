@@ -1,4 +1,4 @@
-/* cmd-expert.c: expertpool expert add|list|leave|activate|deactivate. */
+/* cmd-expert.c: expertpool expert add|set|list|leave|activate|deactivate. */
 #include "server.h"
 
 #include <getopt.h>
@@ -52,6 +52,55 @@ cmd_expert_add(struct ep_db *db, int argc, char **argv)
 out:
 	errs_free(&e);
 	return rc;
+}
+
+/* Changes an expert's grade, capacity or skills (all given replace all). */
+static int
+cmd_expert_set(struct ep_db *db, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "grade", required_argument, NULL, 'g' },
+		{ "capacity", required_argument, NULL, 'c' },
+		{ "skill", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *skills[EXPERT_MAX_SKILLS + 1];
+	struct expert_edit in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	int64_t id;
+	int c, changed;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g': in.grade = optarg; break;
+		case 'c': in.capacity = optarg; break;
+		case 's':
+			/* One past the limit, so expert_update can say so. */
+			if (in.nskills < nitems(skills))
+				skills[in.nskills++] = optarg;
+			in.skills = skills;
+			break;
+		default: return cmd_usage("expert");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage("expert");
+	if (parse_int64(argv[optind], 1, INT64_MAX, &id) != 0) {
+		fprintf(stderr, "expertpool: expert: give the expert's id, a "
+		    "number (see expertpool expert list)\n");
+		return CMD_USAGE;
+	}
+	audit_actor_cli(&actor);
+	if (expert_update(db, &actor, id, &in, &e, &changed) != 0) {
+		errs_print(&e, stderr);
+		errs_free(&e);
+		return CMD_ERROR;
+	}
+	printf(changed ? "expert %lld updated\n" : "expert %lld unchanged\n",
+	    (long long)id);
+	return CMD_OK;
 }
 
 static int
@@ -185,6 +234,8 @@ cmd_expert_exec(struct ep_db *db, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return cmd_expert_add(db, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		return cmd_expert_set(db, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return cmd_expert_list(db, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "leave") == 0)
@@ -199,11 +250,13 @@ const struct cmd_entry cmd_expert_entry = {
 	.name = "expert",
 	.usage = "add --org CODE --name NAME --grade junior|standard|senior|"
 	    "principal --capacity HOURS [--login LOGIN] "
-	    "[--skill AREA[/SPECIALITY]:LEVEL]... | list [--skill AREA[/SPEC]] "
+	    "[--skill AREA[/SPECIALITY]:LEVEL]... | set EXPERT_ID "
+	    "[--grade GRADE] [--capacity HOURS] [--skill AREA[/SPEC]:LEVEL]... "
+	    "| list [--skill AREA[/SPEC]] "
 	    "[--org CODE] [--free-from DATE --free-to DATE] [--all] | "
 	    "leave EXPERT_ID --from DATE --to DATE [--note TEXT] | "
 	    "activate EXPERT_ID | deactivate EXPERT_ID",
-	.help = "add, list, book leave for, or (de)activate experts",
+	.help = "add, change, list, book leave for, or (de)activate experts",
 	.needs_db = 1,
 	.exec = cmd_expert_exec,
 };

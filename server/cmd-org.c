@@ -1,4 +1,4 @@
-/* cmd-org.c: expertpool org add|list. */
+/* cmd-org.c: expertpool org add|set|list. */
 #include "server.h"
 
 #include <getopt.h>
@@ -59,6 +59,59 @@ cmd_org_add(struct ep_db *db, int argc, char **argv)
 	return CMD_OK;
 }
 
+/* Changes the fields given of one organisation, found by its code. */
+static int
+cmd_org_set(struct ep_db *db, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "vat", required_argument, NULL, 'v' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "terms", required_argument, NULL, 't' },
+		{ "po-required", required_argument, NULL, 'p' },
+		{ "calendar", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct org_input in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	int64_t id;
+	int c, changed;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': in.name = optarg; break;
+		case 'k': in.kind = optarg; break;
+		case 'a': in.billing_address = optarg; break;
+		case 'v': in.vat_number = optarg; break;
+		case 'e': in.invoice_email = optarg; break;
+		case 't': in.payment_terms = optarg; break;
+		case 'p': in.po_required = optarg; break;
+		case 'c': in.calendar = optarg; break;
+		default: return cmd_usage("org");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage("org");
+	if ((id = org_id_by_code(db, argv[optind])) <= 0) {
+		fprintf(stderr, "expertpool: code: no organisation %s\n",
+		    argv[optind]);
+		return CMD_ERROR;
+	}
+	audit_actor_cli(&actor);
+	if (org_update(db, &actor, id, &in, &e, &changed) != 0) {
+		errs_print(&e, stderr);
+		errs_free(&e);
+		return CMD_ERROR;
+	}
+	printf(changed ? "organisation %s updated\n" :
+	    "organisation %s unchanged\n", argv[optind]);
+	return CMD_OK;
+}
+
 static int
 cmd_org_list(struct ep_db *db)
 {
@@ -86,6 +139,8 @@ cmd_org_exec(struct ep_db *db, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return cmd_org_add(db, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		return cmd_org_set(db, argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return cmd_org_list(db);
 	return cmd_usage("org");
@@ -95,8 +150,11 @@ const struct cmd_entry cmd_org_entry = {
 	.name = "org",
 	.usage = "add CODE --name NAME --kind KIND [--address TEXT] [--vat GB...] "
 	    "[--email ADDR] [--terms DAYS] [--po-required yes|no] "
-	    "[--calendar england-and-wales|scotland|northern-ireland] | list",
-	.help = "add or list organisations",
+	    "[--calendar england-and-wales|scotland|northern-ireland] | "
+	    "set CODE [--name NAME] [--kind KIND] [--address TEXT] "
+	    "[--vat GB...|''] [--email ADDR] [--terms DAYS] "
+	    "[--po-required yes|no] [--calendar NAME] | list",
+	.help = "add, change or list organisations",
 	.needs_db = 1,
 	.exec = cmd_org_exec,
 };

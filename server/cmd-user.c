@@ -1,4 +1,4 @@
-/* cmd-user.c: expertpool user add|list|passwd|disable. */
+/* cmd-user.c: expertpool user add|set|list|passwd|disable|enable. */
 #include "server.h"
 
 #include <getopt.h>
@@ -87,6 +87,68 @@ out:
 	return rc;
 }
 
+/* A person by login, or by id when the argument is a number. */
+static int64_t
+cmd_user_find(struct ep_db *db, const char *who)
+{
+	int64_t id = person_id_by_login(db, who);
+
+	if (id <= 0 && parse_int64(who, 1, INT64_MAX, &id) == 0) {
+		sqlite3_stmt *s = db_stmt(db, "SELECT id FROM people WHERE id = ?");
+
+		sqlite3_bind_int64(s, 1, id);
+		id = sqlite3_step(s) == SQLITE_ROW ? id : 0;
+		sqlite3_reset(s);
+	}
+	return id > 0 ? id : 0;
+}
+
+/* Changes a person's name, email address, roles or state. */
+static int
+cmd_user_set(struct ep_db *db, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "roles", required_argument, NULL, 'r' },
+		{ "disable", no_argument, NULL, 'd' },
+		{ "enable", no_argument, NULL, 'E' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct person_edit in = { .disabled = -1 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	int64_t id;
+	int c, changed;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': in.name = optarg; break;
+		case 'e': in.email = optarg; break;
+		case 'r': in.roles = optarg; break;
+		case 'd': in.disabled = 1; break;
+		case 'E': in.disabled = 0; break;
+		default: return cmd_usage("user");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage("user");
+	if ((id = cmd_user_find(db, argv[optind])) == 0) {
+		fprintf(stderr, "expertpool: login: no user %s\n", argv[optind]);
+		return CMD_ERROR;
+	}
+	audit_actor_cli(&actor);
+	if (person_update(db, &actor, id, &in, &e, &changed) != 0) {
+		errs_print(&e, stderr);
+		errs_free(&e);
+		return CMD_ERROR;
+	}
+	printf(changed ? "user %s updated\n" : "user %s unchanged\n",
+	    argv[optind]);
+	return CMD_OK;
+}
+
 static int
 cmd_user_list(struct ep_db *db)
 {
@@ -149,6 +211,13 @@ cmd_user_exec(struct ep_db *db, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return cmd_user_add(db, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		return cmd_user_set(db, argc - 1, argv + 1);
+	if (argc == 3 && strcmp(argv[1], "enable") == 0) {
+		char *args[] = { argv[1], (char *)"--enable", argv[2], NULL };
+
+		return cmd_user_set(db, 3, args);
+	}
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return cmd_user_list(db);
 	if (argc == 3 && (strcmp(argv[1], "passwd") == 0 ||
@@ -160,8 +229,11 @@ cmd_user_exec(struct ep_db *db, int argc, char **argv)
 const struct cmd_entry cmd_user_entry = {
 	.name = "user",
 	.usage = "add LOGIN --org CODE --roles ROLE[,ROLE...] --name NAME "
-	    "(password on stdin) | list | passwd LOGIN | disable LOGIN",
-	.help = "add, list, change the password of, or disable people",
+	    "(password on stdin) | set LOGIN|ID [--name NAME] [--email ADDR] "
+	    "[--roles ROLE[,ROLE...]] [--disable|--enable] | list | "
+	    "passwd LOGIN | disable LOGIN | enable LOGIN",
+	.help = "add, change, list, set the password of, disable or enable "
+	    "people",
 	.needs_db = 1,
 	.exec = cmd_user_exec,
 };

@@ -52,6 +52,7 @@ routes_register_all(void)
 	assets_routes_register();
 	login_routes_register();
 	admin_routes_register();
+	records_api_routes_register();
 	fees_routes_register();
 	market_routes_register();
 	outbox_routes_register();

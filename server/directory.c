@@ -390,6 +390,107 @@ expert_leave_table(struct evbuffer *b, int64_t id)
 		html_printf(b, "<p class=\"govuk-body\">No leave booked.</p>\n");
 }
 
+/* A summary row, with a Change link for those who keep the directory. */
+static void
+directory_row(struct ep_req *r, struct evbuffer *b, const char *key,
+    const char *value, const char *href)
+{
+	if (r->who.roles & DIRECTORY_KEEPERS)
+		html_summary_change(b, key, value, href);
+	else
+		html_summary_row(b, key, value);
+}
+
+/* The form that changes an expert's grade, capacity and skills, filled
+ * from the store or with what was typed when shown again with errors. */
+static void
+expert_edit_form(struct ep_req *r, int status, const struct form_errors *e)
+{
+	struct expert_row *x = xcalloc(1, sizeof *x);
+	struct evbuffer *b;
+	char hours[16], skills[1024], action[64], title[160];
+	const char *typed;
+	size_t i, used = 0;
+	int64_t id;
+
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0 ||
+	    expert_get(http_db(), id, x) != 0) {
+		page_message(r, 404, "Page not found", "There is no such expert.");
+		free(x);
+		return;
+	}
+	expert_format_hours(x->weekly, hours, sizeof hours);
+	skills[0] = '\0';
+	for (i = 0; i < x->nskills && used < sizeof skills; i++)
+		used += (size_t)snprintf(skills + used, sizeof skills - used,
+		    "%s%s%s:%d\n", x->skills[i].area, *x->skills[i].speciality ?
+		    "/" : "", x->skills[i].speciality, x->skills[i].level);
+	snprintf(title, sizeof title, "Change %s", x->name);
+	snprintf(action, sizeof action, "/experts/%lld/edit", (long long)id);
+	b = page_begin(r, title, e);
+	html_printf(b, "<span class=\"govuk-caption-l\">%s</span>\n<h1 class=\""
+	    "govuk-heading-l\">Change the expert's grade, capacity or skills"
+	    "</h1>\n", x->name);
+	form_begin(b, r, action);
+	typed = http_form(r, "grade");
+	form_select(b, e, "grade", "Grade", "Fees are charged by grade",
+	    grade_options, typed ? typed : x->grade);
+	typed = http_form(r, "capacity");
+	form_input(b, e, "capacity", "Weekly capacity in hours", "For example, "
+	    "37.5 or 37:30", "text", typed ? typed : hours,
+	    "govuk-input--width-5");
+	typed = http_form(r, "skills");
+	form_textarea(b, e, "skills", "Skills", "One a line, as area/speciality:"
+	    "level, level 1 to 5; for example legal/planning-law:4 or "
+	    "procurement:3. Areas: legal, it, procurement, hr, finance, planning",
+	    typed ? typed : skills);
+	form_end(b, "Save changes");
+	page_end(r, b, status);
+	free(x);
+}
+
+static void
+expert_edit_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	expert_edit_form(r, 200, NULL);
+}
+
+/* Saves the expert's form: every field is sent, so every one is checked. */
+static void
+expert_update_cb(struct ep_req *r, void *arg)
+{
+	const char *skills[EXPERT_MAX_SKILLS + 1];
+	const char *typed = http_form(r, "skills");
+	struct expert_edit in = {
+		.grade = http_form(r, "grade") ? http_form(r, "grade") : "",
+		.capacity = http_form(r, "capacity") ? http_form(r, "capacity") :
+		    "",
+		.skills = skills,
+	};
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	char *copy = xstrdup(typed ? typed : "");
+	char loc[64];
+	int64_t id;
+	int changed;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0)
+		id = 0;
+	in.nskills = directory_split_skills(copy, skills, EXPERT_MAX_SKILLS);
+	audit_actor_of(&actor, &r->who);
+	if (expert_update(http_db(), &actor, id, &in, &e, &changed) != 0) {
+		expert_edit_form(r, 400, &e);
+		goto out;
+	}
+	snprintf(loc, sizeof loc, "/experts/%lld?notice=updated", (long long)id);
+	http_redirect(r, loc);
+out:
+	errs_free(&e);
+	free(copy);
+}
+
 /* An expert's page: details, skills, leave, and for keepers the forms. */
 static void
 expert_page(struct ep_req *r, int status, const struct form_errors *e)
@@ -406,13 +507,19 @@ expert_page(struct ep_req *r, int status, const struct form_errors *e)
 		return;
 	}
 	b = page_begin(r, x.name, e);
+	if (http_query(r, "notice") != NULL &&
+	    strcmp(http_query(r, "notice"), "updated") == 0)
+		html_notice(b, "Expert updated");
 	html_printf(b, "<span class=\"govuk-caption-l\">%s \xe2\x80\x93 %s</span>\n"
 	    "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\"govuk-summary-"
 	    "list\">\n", x.org_code, x.org_name, x.name);
-	html_summary_row(b, "Grade", x.grade);
+	snprintf(action, sizeof action, "/experts/%lld/edit#grade", (long long)id);
+	directory_row(r, b, "Grade", x.grade, action);
 	expert_format_hours(x.weekly, text, sizeof text);
 	strncat(text, " hours", sizeof text - strlen(text) - 1);
-	html_summary_row(b, "Weekly capacity", text);
+	snprintf(action, sizeof action, "/experts/%lld/edit#capacity",
+	    (long long)id);
+	directory_row(r, b, "Weekly capacity", text, action);
 	directory_dates(today, later, 27);
 	expert_format_hours(expert_free_minutes(http_db(), id, today, later), text,
 	    sizeof text);
@@ -427,6 +534,10 @@ expert_page(struct ep_req *r, int status, const struct form_errors *e)
 		    *x.skills[i].speciality ? "/" : "", x.skills[i].speciality,
 		    x.skills[i].level);
 	html_printf(b, "</ul>\n");
+	if (r->who.roles & DIRECTORY_KEEPERS)
+		html_printf(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" "
+		    "href=\"/experts/%D/edit#skills\">Change skills<span class=\""
+		    "govuk-visually-hidden\"> of %s</span></a></p>\n", id, x.name);
 	expert_leave_table(b, id);
 	if (r->who.roles & DIRECTORY_KEEPERS) {
 		html_printf(b, "<h2 class=\"govuk-heading-m\">Book leave</h2>\n");
@@ -787,6 +898,48 @@ out:
 	json_decref(body);
 }
 
+/* Changes an expert's grade, capacity or skills: members not given stay;
+ * skills given replace the whole list. */
+static void
+api_expert_patch_cb(struct ep_req *r, void *arg)
+{
+	char bufs[EXPERT_MAX_SKILLS + 1][96], cap[32];
+	const char *items[EXPERT_MAX_SKILLS + 1];
+	struct expert_edit in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	struct expert_row x;
+	json_t *body;
+	int64_t id;
+	int changed;
+
+	(void)arg;
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0 ||
+	    expert_org_id(http_db(), id) <= 0) {
+		http_json_error(r, 404, "not_found", NULL, "no such expert");
+		return;
+	}
+	if ((body = api_body(r)) == NULL)
+		return;
+	in.grade = api_text(body, "grade", NULL, 0, &e);
+	in.capacity = api_text(body, "capacity", cap, sizeof cap, &e);
+	if (json_object_get(body, "skills") != NULL) {
+		in.nskills = api_skills(body, bufs, items, EXPERT_MAX_SKILLS, &e);
+		in.skills = items;
+	}
+	audit_actor_of(&actor, &r->who);
+	if (e.n > 0 || expert_update(http_db(), &actor, id, &in, &e,
+	    &changed) != 0)
+		api_invalid(r, &e);
+	else if (expert_get(http_db(), id, &x) != 0)
+		http_json_error(r, 500, "internal", NULL, "the expert was saved "
+		    "but could not be read back");
+	else
+		api_reply(r, 200, api_expert(&x, 0));
+	errs_free(&e);
+	json_decref(body);
+}
+
 void
 directory_routes_register(void)
 {
@@ -801,6 +954,10 @@ directory_routes_register(void)
 	    DIRECTORY_OWNER_SQL, expert_leave_cb, NULL);
 	route_add_owned(NULL, "POST", "/experts/{id}/active", DIRECTORY_KEEPERS,
 	    DIRECTORY_OWNER_SQL, expert_active_cb, NULL);
+	route_add_owned(NULL, "GET", "/experts/{id}/edit", DIRECTORY_KEEPERS,
+	    DIRECTORY_OWNER_SQL, expert_edit_cb, NULL);
+	route_add_owned(NULL, "POST", "/experts/{id}/edit", DIRECTORY_KEEPERS,
+	    DIRECTORY_OWNER_SQL, expert_update_cb, NULL);
 	route_add(NULL, "GET", "/api/v1/experts", EP_ROLE_ANY,
 	    api_experts_list_cb, NULL);
 	route_add(NULL, "POST", "/api/v1/experts", DIRECTORY_KEEPERS,
@@ -809,4 +966,6 @@ directory_routes_register(void)
 	    DIRECTORY_OWNER_SQL, api_expert_view_cb, NULL);
 	route_add_owned(NULL, "POST", "/api/v1/experts/{id}/leave",
 	    DIRECTORY_KEEPERS, DIRECTORY_OWNER_SQL, api_expert_leave_cb, NULL);
+	route_add_owned(NULL, "PATCH", "/api/v1/experts/{id}",
+	    DIRECTORY_KEEPERS, DIRECTORY_OWNER_SQL, api_expert_patch_cb, NULL);
 }

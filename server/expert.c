@@ -514,6 +514,161 @@ rollback:
 	return -1;
 }
 
+/* An expert's skills as "legal/contracts:4, procurement:3", for a diff. */
+static void
+expert_skills_text(const struct expert_skill *k, size_t n, char *out,
+    size_t len)
+{
+	size_t i, used = 0;
+	int w;
+
+	out[0] = '\0';
+	for (i = 0; i < n && used < len; i++) {
+		w = snprintf(out + used, len - used, "%s%s%s%s:%d", i ? ", " : "",
+		    k[i].area, *k[i].speciality ? "/" : "", k[i].speciality,
+		    k[i].level);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* Checks a change to an expert: each field given must be good. */
+static void
+expert_edit_check(const struct expert_edit *in, struct form_errors *e,
+    int64_t *minutes, struct expert_skill *skills)
+{
+	char why[160];
+	size_t i, j;
+
+	if (in->grade != NULL && !expert_grade_ok(in->grade))
+		errs_add(e, "grade", "Grade must be junior, standard, senior or "
+		    "principal");
+	if (in->capacity != NULL && *in->capacity == '\0')
+		errs_add(e, "capacity", "Enter the weekly capacity in hours");
+	else if (in->capacity != NULL && expert_parse_hours(in->capacity,
+	    minutes) != 0)
+		errs_add(e, "capacity", "Weekly capacity must be hours from 0 to "
+		    "168, such as 37.5 or 37:30");
+	if (in->skills == NULL)
+		return;
+	if (in->nskills == 0)
+		errs_add(e, "skills", "Enter at least one skill, such as "
+		    "legal/planning-law:4");
+	else if (in->nskills > EXPERT_MAX_SKILLS)
+		errs_add(e, "skills", "Enter %d skills or fewer", EXPERT_MAX_SKILLS);
+	for (i = 0; i < in->nskills && i < EXPERT_MAX_SKILLS; i++) {
+		if (expert_parse_skill(in->skills[i], &skills[i], why,
+		    sizeof why) != 0) {
+			errs_add(e, "skills", "Skill %zu (%s): %s", i + 1,
+			    in->skills[i], why);
+			return;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(skills[i].area, skills[j].area) == 0 &&
+			    strcmp(skills[i].speciality, skills[j].speciality) == 0) {
+				errs_add(e, "skills", "Skill %zu (%s) is given twice",
+				    i + 1, in->skills[i]);
+				return;
+			}
+		}
+	}
+}
+
+/* Replaces an expert's grade, capacity and skills in the store. */
+static int
+expert_edit_write(struct ep_db *db, int64_t id, const char *grade,
+    int64_t minutes, const struct expert_skill *skills, size_t nskills)
+{
+	sqlite3_stmt *s = db_stmt(db, "UPDATE experts SET grade = ?, "
+	    "weekly_capacity_minutes = ? WHERE id = ?");
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, grade, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, minutes);
+	sqlite3_bind_int64(s, 3, id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	if (skills == NULL)
+		return 0;
+	if (db_run_id(db, "DELETE FROM expert_skills WHERE expert_id = ?",
+	    id) != 0)
+		return -1;
+	for (i = 0; i < nskills; i++) {
+		if (expert_insert_skill(db, id, &skills[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Changes an expert's grade, weekly capacity or skills: each field of in
+ * that is set replaces the current one (skills as a whole list). Audited
+ * with the fields before and after; *changed is 0 when nothing differs.
+ */
+int
+expert_update(struct ep_db *db, const struct audit_actor *actor, int64_t id,
+    const struct expert_edit *in, struct form_errors *e, int *changed)
+{
+	struct expert_skill skills[EXPERT_MAX_SKILLS];
+	struct expert_row *x = xcalloc(1, sizeof *x);
+	char k0[1024], k1[1024], idtext[24];
+	int64_t minutes;
+	json_t *before, *after;
+	char *text = NULL;
+	int rc = -1;
+
+	*changed = 0;
+	if (expert_get(db, id, x) != 0) {
+		errs_add(e, "id", "There is no expert with id %lld", (long long)id);
+		goto out;
+	}
+	minutes = x->weekly;
+	expert_edit_check(in, e, &minutes, skills);
+	if (e->n > 0)
+		goto out;
+	expert_skills_text(x->skills, x->nskills, k0, sizeof k0);
+	if (in->skills != NULL)
+		expert_skills_text(skills, in->nskills, k1, sizeof k1);
+	else
+		snprintf(k1, sizeof k1, "%s", k0);
+	before = json_object();
+	after = json_object();
+	audit_diff_text(before, after, "grade", x->grade, in->grade ? in->grade :
+	    x->grade);
+	audit_diff_int(before, after, "weekly_capacity_minutes", x->weekly,
+	    minutes);
+	audit_diff_text(before, after, "skills", k0, k1);
+	if ((text = audit_diff_dump(before, after)) == NULL) {
+		rc = 0;
+		goto out;
+	}
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	if (db_begin(db) != 0)
+		goto fail;
+	if (expert_edit_write(db, id, in->grade ? in->grade : x->grade, minutes,
+	    in->skills ? skills : NULL, in->nskills) != 0 ||
+	    audit_record(db, actor, "update", "expert", idtext, x->org_id,
+	    text) != 0 || db_commit(db) != 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	*changed = 1;
+	rc = 0;
+	goto out;
+fail:
+	errs_add(e, "grade", "The expert could not be saved: %s", db_errmsg(db));
+out:
+	free(text);
+	free(x);
+	return rc;
+}
+
 /* --- Free capacity --- */
 
 /* Days since 1970-01-01 of a valid YYYY-MM-DD (the civil calendar). */

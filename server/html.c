@@ -641,3 +641,17 @@ html_summary_row(struct evbuffer *b, const char *key, const char *value)
 	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
 	    "value\">%s</dd></div>\n", key, value ? value : "");
 }
+
+/* One row of a GOV.UK summary list with a "Change" link to href; the
+ * link's hidden text names what it changes, for screen readers. */
+void
+html_summary_change(struct evbuffer *b, const char *key, const char *value,
+    const char *href)
+{
+	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
+	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
+	    "value\">%s</dd><dd class=\"govuk-summary-list__actions\"><a class="
+	    "\"govuk-link\" href=\"%s\">Change<span class=\"govuk-visually-"
+	    "hidden\"> %s</span></a></dd></div>\n", key, value ? value : "",
+	    href, key);
+}

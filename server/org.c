@@ -214,3 +214,145 @@ org_id_by_code(struct ep_db *db, const char *code)
 	sqlite3_reset(s);
 	return id;
 }
+
+/* The fields of an organisation that can change, as text, for a diff. */
+struct org_state {
+	char name[256], kind[16], address[1024], vat[24], email[256];
+	char terms[16], po[4], calendar[32];
+};
+
+/* Reads an organisation's changeable fields; -1 when there is none. */
+static int
+org_state_load(struct ep_db *db, int64_t id, char *code, size_t codelen,
+    struct org_state *st)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT code, name, kind, billing_address, "
+	    "coalesce(vat_number, ''), invoice_email, payment_terms_days, "
+	    "po_required, calendar FROM organisations WHERE id = ?");
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(code, codelen, "%s", sqlite3_column_text(s, 0));
+		snprintf(st->name, sizeof st->name, "%s", sqlite3_column_text(s, 1));
+		snprintf(st->kind, sizeof st->kind, "%s", sqlite3_column_text(s, 2));
+		snprintf(st->address, sizeof st->address, "%s",
+		    sqlite3_column_text(s, 3));
+		snprintf(st->vat, sizeof st->vat, "%s", sqlite3_column_text(s, 4));
+		snprintf(st->email, sizeof st->email, "%s",
+		    sqlite3_column_text(s, 5));
+		snprintf(st->terms, sizeof st->terms, "%d",
+		    sqlite3_column_int(s, 6));
+		snprintf(st->po, sizeof st->po, "%s", sqlite3_column_int(s, 7) ?
+		    "yes" : "no");
+		snprintf(st->calendar, sizeof st->calendar, "%s",
+		    sqlite3_column_text(s, 8));
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * Changes an organisation: each field of in that is not NULL replaces the
+ * current one (the code never changes: invoice numbers carry it). The
+ * whole record is checked as it would be; nothing is saved unless all is
+ * good. Audited with the fields before and after; *changed is 0 when the
+ * record was already so.
+ */
+int
+org_update(struct ep_db *db, const struct audit_actor *actor, int64_t id,
+    const struct org_input *in, struct form_errors *e, int *changed)
+{
+	struct org_state old, neu;
+	struct org_input m;
+	char code[16], vat[24];
+	int64_t terms;
+	int po;
+	sqlite3_stmt *s;
+	json_t *before, *after;
+	char *text = NULL;
+
+	*changed = 0;
+	if (org_state_load(db, id, code, sizeof code, &old) != 0) {
+		errs_add(e, "id", "There is no organisation with id %lld",
+		    (long long)id);
+		return -1;
+	}
+	m.code = code;
+	m.name = in->name ? in->name : old.name;
+	m.kind = in->kind ? in->kind : old.kind;
+	m.billing_address = in->billing_address ? in->billing_address :
+	    old.address;
+	m.vat_number = in->vat_number ? in->vat_number : old.vat;
+	m.invoice_email = in->invoice_email ? in->invoice_email : old.email;
+	m.payment_terms = in->payment_terms ? in->payment_terms : old.terms;
+	m.po_required = in->po_required ? in->po_required : old.po;
+	m.calendar = in->calendar ? in->calendar : old.calendar;
+	if (in->payment_terms != NULL && *in->payment_terms == '\0')
+		errs_add(e, "payment_terms", "Enter the payment terms in days");
+	if (*m.calendar == '\0')
+		errs_add(e, "calendar", "Choose the bank holiday calendar: "
+		    "england-and-wales, scotland or northern-ireland");
+	org_validate(&m, e, vat, sizeof vat, &terms, &po);
+	if (e->n > 0)
+		return -1;
+	snprintf(neu.name, sizeof neu.name, "%s", m.name);
+	snprintf(neu.kind, sizeof neu.kind, "%s", m.kind);
+	snprintf(neu.address, sizeof neu.address, "%s", m.billing_address);
+	snprintf(neu.vat, sizeof neu.vat, "%s", vat);
+	snprintf(neu.email, sizeof neu.email, "%s", m.invoice_email);
+	snprintf(neu.terms, sizeof neu.terms, "%lld", (long long)terms);
+	snprintf(neu.po, sizeof neu.po, "%s", po ? "yes" : "no");
+	snprintf(neu.calendar, sizeof neu.calendar, "%s", m.calendar);
+	before = json_object();
+	after = json_object();
+	audit_diff_text(before, after, "name", old.name, neu.name);
+	audit_diff_text(before, after, "kind", old.kind, neu.kind);
+	audit_diff_text(before, after, "billing_address", old.address,
+	    neu.address);
+	audit_diff_text(before, after, "vat_number", old.vat, neu.vat);
+	audit_diff_text(before, after, "invoice_email", old.email, neu.email);
+	audit_diff_text(before, after, "payment_terms_days", old.terms,
+	    neu.terms);
+	audit_diff_text(before, after, "po_required", old.po, neu.po);
+	audit_diff_text(before, after, "calendar", old.calendar, neu.calendar);
+	if ((text = audit_diff_dump(before, after)) == NULL)
+		return 0;
+	if (db_begin(db) != 0)
+		goto fail;
+	s = db_stmt(db, "UPDATE organisations SET name = ?, kind = ?, "
+	    "billing_address = ?, vat_number = nullif(?, ''), invoice_email = ?, "
+	    "payment_terms_days = ?, po_required = ?, calendar = ? WHERE id = ?");
+	if (s == NULL)
+		goto rollback;
+	sqlite3_bind_text(s, 1, neu.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, neu.kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, neu.address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, neu.vat, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, neu.email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, terms);
+	sqlite3_bind_int(s, 7, po);
+	sqlite3_bind_text(s, 8, neu.calendar, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		goto rollback;
+	}
+	sqlite3_reset(s);
+	if (audit_record(db, actor, "update", "organisation", code, id,
+	    text) != 0 || db_commit(db) != 0)
+		goto rollback;
+	free(text);
+	*changed = 1;
+	return 0;
+rollback:
+	db_rollback(db);
+fail:
+	free(text);
+	errs_add(e, "name", "The organisation could not be saved: %s",
+	    db_errmsg(db));
+	return -1;
+}

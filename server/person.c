@@ -324,12 +324,147 @@ person_store_rehash(struct ep_db *db, int64_t person_id, const char *hash)
 	return rc;
 }
 
-/* Disables a person: no sign-in, no tokens; sessions end. */
+/* Disables a person: no sign-in, no tokens; sessions end. Audited as a
+ * change of state, before and after. */
 int
 person_disable(struct ep_db *db, const struct audit_actor *actor,
     int64_t person_id)
 {
-	return person_change(db, actor, person_id,
-	    "UPDATE people SET disabled = 1 WHERE id = ?", NULL, "disable",
-	    "{\"after\":{\"disabled\":true}}", 1);
+	struct person_edit in = { .disabled = 1 };
+	struct form_errors e = { 0 };
+	int changed, rc;
+
+	rc = person_update(db, actor, person_id, &in, &e, &changed);
+	errs_free(&e);
+	return rc;
+}
+
+/* A person's changeable fields as they are now; -1 when there is none. */
+static int
+person_state_load(struct ep_db *db, int64_t id, char *login, size_t loginlen,
+    char *name, size_t namelen, char *email, size_t emaillen,
+    unsigned *roles, int *disabled, int64_t *org_id)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT login, name, email, roles, "
+	    "disabled, org_id FROM people WHERE id = ?");
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(login, loginlen, "%s", sqlite3_column_text(s, 0));
+		snprintf(name, namelen, "%s", sqlite3_column_text(s, 1));
+		snprintf(email, emaillen, "%s", sqlite3_column_text(s, 2));
+		*roles = (unsigned)sqlite3_column_int(s, 3);
+		*disabled = sqlite3_column_int(s, 4);
+		*org_id = sqlite3_column_int64(s, 5);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Checks a change to a person, naming each bad field; fills new roles. */
+static void
+person_edit_check(const struct audit_actor *actor, int64_t id,
+    const struct person_edit *in, struct form_errors *e, unsigned *roles)
+{
+	char bad[64] = "";
+
+	if (in->name != NULL && *in->name == '\0')
+		errs_add(e, "name", "Enter the person's full name");
+	else if (in->name != NULL && strlen(in->name) > 120)
+		errs_add(e, "name", "Name must be 120 characters or fewer");
+	if (in->email != NULL && *in->email != '\0' && (strlen(in->email) > 254 ||
+	    !email_ok(in->email)))
+		errs_add(e, "email", "Enter an email address in the correct "
+		    "format, like name@example.gov.uk");
+	if (in->roles != NULL && *in->roles == '\0')
+		errs_add(e, "roles", "Choose at least one role");
+	else if (in->roles != NULL && roles_parse(in->roles, roles, bad,
+	    sizeof bad) != 0)
+		errs_add(e, "roles", "Unknown role \"%s\": choose from requester, "
+		    "approver, expert, pool-manager, finance, admin", bad);
+	else if (in->roles != NULL && actor->id == id &&
+	    (*roles & EP_ROLE_ADMIN) == 0)
+		errs_add(e, "roles", "You cannot remove your own administrator "
+		    "role: ask another administrator");
+	if (in->disabled == 1 && actor->id == id)
+		errs_add(e, "disabled", "You cannot disable your own account");
+}
+
+/*
+ * Changes a person's name, email address, roles or state: each field of
+ * in that is set replaces the current one. Disabling ends their sessions
+ * and API tokens. Audited with the fields before and after; *changed is 0
+ * when the person was already so.
+ */
+int
+person_update(struct ep_db *db, const struct audit_actor *actor, int64_t id,
+    const struct person_edit *in, struct form_errors *e, int *changed)
+{
+	char login[80], name[256], email[256], r0[128], r1[128];
+	unsigned roles, nroles;
+	int disabled, ndisabled;
+	int64_t org_id;
+	sqlite3_stmt *s;
+	json_t *before, *after;
+	char *text;
+
+	*changed = 0;
+	if (person_state_load(db, id, login, sizeof login, name, sizeof name,
+	    email, sizeof email, &roles, &disabled, &org_id) != 0) {
+		errs_add(e, "id", "There is no person with id %lld", (long long)id);
+		return -1;
+	}
+	nroles = roles;
+	person_edit_check(actor, id, in, e, &nroles);
+	if (e->n > 0)
+		return -1;
+	ndisabled = in->disabled >= 0 ? in->disabled : disabled;
+	roles_format(roles, r0, sizeof r0);
+	roles_format(nroles, r1, sizeof r1);
+	before = json_object();
+	after = json_object();
+	audit_diff_text(before, after, "name", name, in->name ? in->name : name);
+	audit_diff_text(before, after, "email", email, in->email ? in->email :
+	    email);
+	audit_diff_text(before, after, "roles", r0, r1);
+	audit_diff_text(before, after, "state", disabled ? "disabled" : "active",
+	    ndisabled ? "disabled" : "active");
+	if ((text = audit_diff_dump(before, after)) == NULL)
+		return 0;
+	if (db_begin(db) != 0)
+		goto fail;
+	s = db_stmt(db, "UPDATE people SET name = ?, email = ?, roles = ?, "
+	    "disabled = ? WHERE id = ?");
+	if (s == NULL)
+		goto rollback;
+	sqlite3_bind_text(s, 1, in->name ? in->name : name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, in->email ? in->email : email, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (int)nroles);
+	sqlite3_bind_int(s, 4, ndisabled);
+	sqlite3_bind_int64(s, 5, id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		goto rollback;
+	}
+	sqlite3_reset(s);
+	if (ndisabled && !disabled && (session_end_person(db, id) != 0 ||
+	    apitoken_revoke_person(db, id) != 0))
+		goto rollback;
+	if (audit_record(db, actor, "update", "person", login, org_id,
+	    text) != 0 || db_commit(db) != 0)
+		goto rollback;
+	free(text);
+	*changed = 1;
+	return 0;
+rollback:
+	db_rollback(db);
+fail:
+	free(text);
+	errs_add(e, "name", "The person could not be saved: %s", db_errmsg(db));
+	return -1;
 }

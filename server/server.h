@@ -294,6 +294,8 @@ int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
 void html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things);
 void html_summary_row(struct evbuffer *b, const char *key, const char *value);
+void html_summary_change(struct evbuffer *b, const char *key,
+    const char *value, const char *href);
 struct evbuffer *page_begin(struct ep_req *r, const char *title,
     const struct form_errors *e);
 void page_end(struct ep_req *r, struct evbuffer *b, int status);
@@ -325,6 +327,13 @@ int audit_record(struct ep_db *db, const struct audit_actor *actor,
     const char *action, const char *entity, const char *entity_id,
     int64_t org_id, const char *summary);
 int64_t audit_verify(struct ep_db *db, char **err);
+
+/* audit-diff.c */
+void audit_diff_text(struct json_t *before, struct json_t *after,
+    const char *field, const char *old, const char *new);
+void audit_diff_int(struct json_t *before, struct json_t *after,
+    const char *field, int64_t old, int64_t new);
+char *audit_diff_dump(struct json_t *before, struct json_t *after);
 
 /* seal.c */
 #define SEAL_KEY_BYTES 32
@@ -368,6 +377,8 @@ int email_ok(const char *s);
 int org_add(struct ep_db *db, const struct audit_actor *actor,
     const struct org_input *in, struct form_errors *e, int64_t *id);
 int64_t org_id_by_code(struct ep_db *db, const char *code);
+int org_update(struct ep_db *db, const struct audit_actor *actor, int64_t id,
+    const struct org_input *in, struct form_errors *e, int *changed);
 const char *org_calendar_label(const char *calendar);
 
 /* person.c */
@@ -394,6 +405,14 @@ int person_set_password(struct ep_db *db, const struct audit_actor *actor,
 int person_store_rehash(struct ep_db *db, int64_t person_id, const char *hash);
 int person_disable(struct ep_db *db, const struct audit_actor *actor,
     int64_t person_id);
+/* A change to a person: NULL fields and disabled -1 stay as they are. */
+struct person_edit {
+	const char *name, *email, *roles; /* roles as "requester,finance" */
+	int disabled;
+};
+int person_update(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const struct person_edit *in, struct form_errors *e,
+    int *changed);
 
 /* agreement.c */
 struct agreement_input {
@@ -403,6 +422,9 @@ struct agreement_input {
 int date_ok(const char *s);
 int agreement_add(struct ep_db *db, const struct audit_actor *actor,
     const struct agreement_input *in, struct form_errors *e, int64_t *id);
+int agreement_vary(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const struct agreement_input *in, struct form_errors *e,
+    int64_t *new_id);
 
 /* expert.c */
 #define EXPERT_MAX_SKILLS 20
@@ -458,6 +480,15 @@ int expert_leave_add(struct ep_db *db, const struct audit_actor *actor,
     int64_t *id);
 int expert_set_active(struct ep_db *db, const struct audit_actor *actor,
     int64_t expert_id, int active);
+/* A change to an expert: NULL fields stay; skills NULL keeps the list. */
+struct expert_edit {
+	const char *grade, *capacity;
+	const char *const *skills;
+	size_t nskills;
+};
+int expert_update(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const struct expert_edit *in, struct form_errors *e,
+    int *changed);
 int64_t expert_workdays(const char *from, const char *to);
 /* Leave (minutes unused) or an engagement, in day numbers. */
 struct expert_span {
@@ -874,6 +905,9 @@ void assets_free(void);
 
 /* admin.c */
 void admin_routes_register(void);
+
+/* records-api.c */
+void records_api_routes_register(void);
 
 /* report.c */
 #define REP_MAX_TABLES 8

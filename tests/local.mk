@@ -141,6 +141,7 @@ SERVER_TESTS = \
 	tests/integration/calendar-edges.test \
 	tests/integration/calendars.test \
 	tests/integration/connections.test \
+	tests/integration/corrections.test \
 	tests/integration/cli.test \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-terms.test \
