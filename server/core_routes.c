@@ -57,6 +57,7 @@ routes_register_all(void)
 	outbox_routes_register();
 	market_api_routes_register();
 	engagement_routes_register();
+	request_edit_routes_register();
 	engagement_api_routes_register();
 	directory_routes_register();
 	report_routes_register();

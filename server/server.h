@@ -554,6 +554,22 @@ int request_estimate(struct ep_db *db, int64_t consumer_id, const char *area,
     int64_t minutes, const char *date, int64_t *low, int64_t *high,
     char *ruleset, size_t len);
 
+/* request-edit.c */
+/* A request's fields as its form shows them. */
+struct request_values {
+	char area[16], speciality[64], title[208], description[5008];
+	char urgency[16], wanted_start[11], wanted_end[11], hours[24];
+	char budget[32], cost_centre[48], po_reference[64], preferred[24];
+	char state[16];
+	int64_t consumer_id;
+	int offers;	/* offers ever made for it */
+};
+int request_current(struct ep_db *db, int64_t id, struct request_values *v,
+    struct request_input *in);
+int request_update(struct ep_db *db, const struct principal *who, int64_t id,
+    const struct request_input *in, struct form_errors *e, int *changed);
+void request_edit_routes_register(void);
+
 /* estimate.c */
 struct grade_price {
 	char grade[16];
@@ -636,6 +652,8 @@ void engagement_api_routes_register(void);
 /* market.c, market-api.c */
 void market_routes_register(void);
 void market_api_routes_register(void);
+void request_preferred_select(struct evbuffer *b,
+    const struct form_errors *e, const char *value);
 
 /* outbox.c */
 int outbox_notify_person(struct ep_db *db, int64_t person_id,
