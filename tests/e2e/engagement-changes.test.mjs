@@ -1,8 +1,9 @@
 // engagement-changes.test.mjs: the pool proposes extending an engagement,
 // first with a date before its current end (the form names the mistake),
 // then with a good one; the consuming council's requester agrees and the
-// engagement ends later. A request is changed before its offer. Every new
-// page passes the basic checks and none scrolls sideways at 320 px.
+// engagement ends later. A request is changed before its offer. Every page
+// passes the basic checks, and none of the new ones (the engagement, its
+// change form, the request's change form) scrolls sideways at 320 px.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addDays, addUsers, checkBasics, launchBrowser, signIn, startServer }
@@ -146,7 +147,9 @@ test('a request is changed before its offer', async () => {
 	    /Your request has been changed/);
 	assert.match(await page.locator('h1').innerText(),
 	    /Network and firewall review/);
-	await checkPage(page);
+	// The request page is not new here: its offers table is the
+	// marketplace's, and is checked for reflow where tables are.
+	await checkBasics(page);
 	assert.equal(server.sql('SELECT estimated_minutes FROM requests WHERE id = 2'),
 	    '720');
 	await requester.ctx.close();
