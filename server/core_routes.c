@@ -57,6 +57,9 @@ routes_register_all(void)
 	market_routes_register();
 	outbox_routes_register();
 	market_api_routes_register();
+	engagement_routes_register();
+	request_edit_routes_register();
+	engagement_api_routes_register();
 	directory_routes_register();
 	report_routes_register();
 }

@@ -225,6 +225,61 @@ api_request_create_cb(struct ep_req *r, void *arg)
 	api_free(&body);
 }
 
+/* A field from the body when it is there, else what the request holds. */
+static const char *
+api_str_or(struct api_body *body, const char *name, const char *was)
+{
+	return json_object_get(body->root, name) != NULL ?
+	    api_str(body, name) : was;
+}
+
+/* PATCH /api/v1/requests/{id}: changes the fields the body names, before
+ * any offer; the rest stay as they are. */
+static void
+api_request_update_cb(struct ep_req *r, void *arg)
+{
+	struct api_body body;
+	struct request_values v;
+	struct request_input in;
+	struct form_errors e = { 0 };
+	int changed;
+
+	(void)arg;
+	if (api_parse(r, &body) != 0)
+		return;
+	if (request_current(http_db(), api_id(r), &v, &in) != 0) {
+		api_free(&body);
+		http_json_error(r, 404, "not_found", NULL, "no such request");
+		return;
+	}
+	in.area = api_str_or(&body, "area", in.area);
+	in.speciality = api_str_or(&body, "speciality", in.speciality);
+	in.title = api_str_or(&body, "title", in.title);
+	in.description = api_str_or(&body, "description", in.description);
+	in.urgency = api_str_or(&body, "urgency", in.urgency);
+	in.wanted_start = api_str_or(&body, "wanted_start", in.wanted_start);
+	in.wanted_end = api_str_or(&body, "wanted_end", in.wanted_end);
+	in.estimated_hours = api_str_or(&body, "estimated_hours",
+	    in.estimated_hours);
+	in.budget = api_str_or(&body, "budget", in.budget);
+	in.cost_centre = api_str_or(&body, "cost_centre", in.cost_centre);
+	in.po_reference = api_str_or(&body, "po_reference", in.po_reference);
+	in.preferred_expert = api_str_or(&body, "preferred_expert",
+	    in.preferred_expert);
+	if (request_update(http_db(), &r->who, api_id(r), &in, &e,
+	    &changed) != 0) {
+		if (errs_get(&e, "request") != NULL)
+			http_json_error(r, 409, "conflict", NULL,
+			    errs_get(&e, "request"));
+		else
+			api_invalid(r, &e);
+	} else
+		api_reply(r, 200, json_pack("{s:I,s:b}", "id",
+		    (json_int_t)api_id(r), "changed", changed));
+	errs_free(&e);
+	api_free(&body);
+}
+
 static void
 api_candidates_cb(struct ep_req *r, void *arg)
 {
@@ -473,6 +528,8 @@ market_api_routes_register(void)
 	    api_request_create_cb, NULL);
 	route_add_owned(NULL, "GET", "/api/v1/requests/{id}", EP_ROLE_ANY,
 	    owners, api_request_get_cb, NULL);
+	route_add_owned(NULL, "PATCH", "/api/v1/requests/{id}",
+	    EP_ROLE_REQUESTER, consumer, api_request_update_cb, NULL);
 	route_add_owned(NULL, "GET", "/api/v1/requests/{id}/candidates",
 	    brokers, consumer, api_candidates_cb, NULL);
 	route_add_owned(NULL, "POST", "/api/v1/requests/{id}/offers",

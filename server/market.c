@@ -124,7 +124,7 @@ requests_list_cb(struct ep_req *r, void *arg)
 
 /* The preferred expert, chosen by name from the active experts of the
  * directory (or none): the pool still decides whom to offer. */
-static void
+void
 request_preferred_select(struct evbuffer *b, const struct form_errors *e,
     const char *value)
 {
@@ -434,13 +434,29 @@ request_engagement(struct evbuffer *b, struct ep_req *r, int64_t id,
 		html_summary_row(b, "Hours committed", text);
 		money_terms_rows(b, s, 3, 8, 9, 5);
 		html_summary_row(b, "State", col(s, 6));
-		html_printf(b, "</dl>\n");
+		html_printf(b, "</dl>\n<p class=\"govuk-body\"><a class=\"govuk-"
+		    "link\" href=\"/engagements/%D\">The engagement's terms and "
+		    "changes</a></p>\n", (int64_t)sqlite3_column_int64(s, 0));
 		offer = sqlite3_column_int64(s, 10);
 		can_mark = can_mark && strcmp(col(s, 6), "active") == 0;
 	}
 	sqlite3_reset(s);
 	if (offer > 0)
 		offer_milestones_table(b, r, offer, id, can_mark);
+}
+
+/* Whether any offer was ever made for a request. */
+static int
+request_has_offers(int64_t id)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT 1 FROM offers WHERE "
+	    "request_id = ? LIMIT 1");
+	int yes;
+
+	sqlite3_bind_int64(s, 1, id);
+	yes = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return yes;
 }
 
 static void
@@ -478,6 +494,10 @@ request_view_cb(struct ep_req *r, void *arg)
 		    "</h2></div><div class=\"govuk-notification-banner__content\">"
 		    "<p class=\"govuk-notification-banner__heading\">You had sent "
 		    "this request already. It was not sent twice.</p></div></div>\n");
+	if (mine && http_query(r, "done") != NULL)
+		html_notice(b, strcmp(http_query(r, "done"), "changed") == 0 ?
+		    "Your request has been changed." : "Nothing was changed: the "
+		    "request is as it was.");
 	html_printf(b, "<span class=\"govuk-caption-l\">Request %D from %s</span>"
 	    "\n<h1 class=\"govuk-heading-l\">%s</h1>\n<p class=\"govuk-body\">",
 	    id, col(s, 1), col(s, 0));
@@ -518,6 +538,10 @@ request_view_cb(struct ep_req *r, void *arg)
 	html_printf(b, "</div>\n");
 	if (mine && (r->who.roles & EP_ROLE_REQUESTER) &&
 	    (strcmp(state, "submitted") == 0 || strcmp(state, "offered") == 0)) {
+		if (strcmp(state, "submitted") == 0 && !request_has_offers(id))
+			html_printf(b, "<p class=\"govuk-body\"><a class=\"govuk-link"
+			    "\" href=\"/requests/%D/edit\">Change request</a></p>\n",
+			    id);
 		snprintf(path, sizeof path, "/requests/%lld/withdraw", (long long)id);
 		action_button(b, r, path, "Withdraw request", " govuk-button--warning");
 	}

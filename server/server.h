@@ -586,6 +586,22 @@ int request_estimate(struct ep_db *db, int64_t consumer_id, const char *area,
     int64_t minutes, const char *date, int64_t *low, int64_t *high,
     char *ruleset, size_t len);
 
+/* request-edit.c */
+/* A request's fields as its form shows them. */
+struct request_values {
+	char area[16], speciality[64], title[208], description[5008];
+	char urgency[16], wanted_start[11], wanted_end[11], hours[24];
+	char budget[32], cost_centre[48], po_reference[64], preferred[24];
+	char state[16];
+	int64_t consumer_id;
+	int offers;	/* offers ever made for it */
+};
+int request_current(struct ep_db *db, int64_t id, struct request_values *v,
+    struct request_input *in);
+int request_update(struct ep_db *db, const struct principal *who, int64_t id,
+    const struct request_input *in, struct form_errors *e, int *changed);
+void request_edit_routes_register(void);
+
 /* estimate.c */
 struct grade_price {
 	char grade[16];
@@ -633,9 +649,43 @@ int request_finish(struct ep_db *db, const struct principal *who,
 int milestone_done(struct ep_db *db, const struct principal *who,
     int64_t request_id, const char *number, char *err, size_t errlen);
 
+/* engagement.c, engagement-pages.c, engagement-api.c */
+struct engagement_terms {
+	int64_t id, request_id, consumer_id, provider_id, expert_person;
+	int64_t offer_id, budget; /* pence, -1 when none */
+	int milestones;
+	char basis[8], starts[11], ends[11], state[12];
+	char title[201], expert[128];
+};
+/* A change as typed: its kind and the fields that kind reads. */
+struct change_input {
+	const char *kind, *ends, *budget, *basis, *last_day, *reason;
+};
+/* The terms a change gives: end date, budget (-1 none) and basis. */
+struct change_terms {
+	char ends[11], basis[8];
+	int64_t budget;
+};
+extern const char *const engagement_change_kinds[][2];
+const char *engagement_kind_label(const char *kind);
+int engagement_load(struct ep_db *db, int64_t id, struct engagement_terms *g);
+void engagement_change_check(struct ep_db *db,
+    const struct engagement_terms *g, const struct change_input *in,
+    struct change_terms *to, struct form_errors *e);
+int engagement_change_propose(struct ep_db *db, const struct principal *who,
+    int64_t engagement_id, const struct change_input *in,
+    struct form_errors *e, int64_t *id);
+int engagement_change_decide(struct ep_db *db, const struct principal *who,
+    int64_t change_id, int agree, const char *reason, int64_t *engagement_id,
+    char *err, size_t len);
+void engagement_routes_register(void);
+void engagement_api_routes_register(void);
+
 /* market.c, market-api.c */
 void market_routes_register(void);
 void market_api_routes_register(void);
+void request_preferred_select(struct evbuffer *b,
+    const struct form_errors *e, const char *value);
 
 /* outbox.c */
 int outbox_notify_person(struct ep_db *db, int64_t person_id,

@@ -144,6 +144,7 @@ SERVER_TESTS = \
 	tests/integration/corrections.test \
 	tests/integration/cli.test \
 	tests/integration/engagement-carry.test \
+	tests/integration/engagement-changes.test \
 	tests/integration/engagement-terms.test \
 	tests/integration/experts.test \
 	tests/integration/export-escape.test \

@@ -63,11 +63,14 @@ int64_t rc_lookup(ep_db *db, const char *key);
  * ?1 (first day ?3, the day after ?2): a completion or milestone after
  * it is not done yet, and one carried forward (above) is done on ?3,
  * with the due date moved with a completion that was on time. ?4 the
- * engagement. The run records it; issuing a draft checks it has not
- * changed since.
+ * engagement. The budget is the one time was logged against: the
+ * engagement's plus the variations its requester approved. The run
+ * records it; issuing a draft checks it has not changed since.
  */
 #define RC_ENG_INPUTS "SELECT json_object('basis', e.basis, 'budget', " \
-	"coalesce(e.budget_pence, -1), 'fixed_fee', CASE WHEN e.basis = " \
+	"coalesce(e.budget_pence + (SELECT coalesce(sum(v.extra_pence), 0) " \
+	"FROM budget_variations v WHERE v.engagement_id = e.id), -1), " \
+	"'fixed_fee', CASE WHEN e.basis = " \
 	"'fixed' AND e.budget_pence > 0 THEN e.budget_pence ELSE 0 END, " \
 	"'bonus', e.bonus_pence, 'due', CASE WHEN " RC_DONE_CARRIED " AND " \
 	"london_date(e.completed_at) <= e.ends AND e.ends < ?3 THEN ?3 ELSE " \

@@ -526,10 +526,16 @@ ts_entry_check(ep_fees *f, const struct ts_actor *a,
 	else if (strcmp(in->date, g->starts) < 0)
 		ts_err(e, prefix, "date", "%s: is before the engagement starts "
 		    "(%s)", TS_WHEN, g->starts);
+	else if (strcmp(in->date, g->ends) > 0 && strcmp(g->state,
+	    "cancelled") == 0)
+		ts_err(e, prefix, "date", "%s: is after the engagement's last day "
+		    "of work (%s); it was cancelled", TS_WHEN, g->ends);
 	else if (strcmp(in->date, g->ends) > 0)
 		ts_err(e, prefix, "date", "%s: is after the engagement ends (%s)",
 		    TS_WHEN, g->ends);
-	if (strcmp(g->state, "active") != 0)
+	/* A cancelled engagement takes time up to its last day (its end). */
+	if (strcmp(g->state, "active") != 0 && strcmp(g->state,
+	    "cancelled") != 0)
 		ts_err(e, prefix, "engagement", "%s: the engagement is %s; no time "
 		    "can be logged on it", row, g->state);
 	if (!ts_activity_ok(in->activity))
@@ -763,6 +769,25 @@ ts_set_state(ep_db *db, const struct ts_actor *a, const struct ts_entry_row *t,
 }
 
 /*
+ * An entry dated after a cancelled engagement's last day of work can be
+ * neither submitted nor approved: 1 with err saying so.
+ */
+static int
+ts_after_cancellation(ep_db *db, const struct ts_entry_row *t, char *err,
+    size_t len)
+{
+	struct ts_engagement g;
+
+	if (ts_engagement_load(db, t->engagement, &g) != 0 ||
+	    strcmp(g.state, "cancelled") != 0 || strcmp(t->date, g.ends) <= 0)
+		return 0;
+	snprintf(err, len, "entry %lld is dated %s, after the engagement's last "
+	    "day of work (%s): the engagement was cancelled", (long long)t->id,
+	    t->date, g.ends);
+	return 1;
+}
+
+/*
  * The expert submits a draft (or a queried entry they changed). The
  * consuming council's local policy may approve it at once.
  */
@@ -787,6 +812,8 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		    t.state);
 		return -1;
 	}
+	if (ts_after_cancellation(db, &t, err, len))
+		return -1;
 	/* An answer to a query goes back to the approver who asked it:
 	 * local policy never approves it on its own. */
 	was_queried = t.queried;
@@ -869,6 +896,8 @@ ts_entry_decide(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		return -1;
 	}
 	if (ts_queried_by_other(db, a, t.id, err, len))
+		return -1;
+	if (approve && ts_after_cancellation(db, &t, err, len))
 		return -1;
 	if (ts_set_state(db, a, &t, approve ? "approved" : "queried",
 	    approve ? NULL : comment, approve ? "entry.approved" :

@@ -76,8 +76,8 @@ ts_rows(ep_db *db, ep_req *r, const struct ts_week *w, struct ts_row *rows)
 	ep_stmt *s = h->db_prepare(db, "SELECT e.id, q.title, c.code, e.starts, "
 	    "e.ends FROM engagements e JOIN experts x ON x.id = e.expert_id JOIN "
 	    "requests q ON q.id = e.request_id JOIN organisations c ON "
-	    "c.id = e.consumer_id WHERE x.person_id = ?1 AND ((e.state = "
-	    "'active' AND e.starts <= ?3 AND e.ends >= ?2) OR EXISTS (SELECT 1 "
+	    "c.id = e.consumer_id WHERE x.person_id = ?1 AND ((e.state IN "
+	    "('active', 'cancelled') AND e.starts <= ?3 AND e.ends >= ?2) OR EXISTS (SELECT 1 "
 	    "FROM time_entries t WHERE t.engagement_id = e.id AND t.entry_date "
 	    "BETWEEN ?2 AND ?3)) ORDER BY e.starts, e.id LIMIT 40");
 	int n = 0, i, d;
