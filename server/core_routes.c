@@ -55,6 +55,7 @@ routes_register_all(void)
 	fees_routes_register();
 	market_routes_register();
 	outbox_routes_register();
+	notify_settings_routes_register();
 	market_api_routes_register();
 	directory_routes_register();
 	report_routes_register();

@@ -622,6 +622,9 @@ void outbox_start(struct event_base *base);
 void outbox_routes_register(void);
 void outbox_stop(void);
 
+/* notify-settings.c */
+void notify_settings_routes_register(void);
+
 /* metrics.c */
 void metrics_observe(const struct route *route, int status, uint64_t usec);
 void metrics_render(struct evbuffer *out);
