@@ -480,7 +480,8 @@ ts_entry_context(ep_db *db, int64_t entry_id, const struct ts_entry_in *in,
 		    "id = ? AND billable = 1");
 		h->stmt_bind_int64(s, 1, entry_id);
 		if (h->stmt_step(s) == EP_STEP_ROW)
-			c->used -= h->stmt_int64(s, 0);
+			c->was = h->stmt_int64(s, 0);
+		c->used -= c->was;
 		h->stmt_reset(s);
 	}
 }
@@ -564,7 +565,8 @@ ts_entry_check(ep_fees *f, const struct ts_actor *a,
 	if (c->allowed > 0)
 		out->warning = (c->used + price.total) * 100 >= c->allowed * 100 ?
 		    100 : (c->used + price.total) * 100 >= c->allowed * 80 ? 80 : 0;
-	out->mark = ts_budget_mark(c->used, c->used + price.total, c->allowed);
+	out->mark = ts_budget_mark(c->used + c->was, c->used + price.total,
+	    c->allowed);
 	out->allowed = c->allowed;
 	out->minutes = minutes;
 	out->priced = price.total;

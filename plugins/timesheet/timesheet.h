@@ -58,6 +58,7 @@ struct ts_context {
 	int64_t day;     /* minutes the expert has on the date, but this entry */
 	int64_t allowed; /* pence: the budget with variations; -1 none */
 	int64_t used;    /* pence charged on the engagement, but this entry */
+	int64_t was;     /* pence this entry was charged before the change */
 };
 /* An entry that passed the rules, as it is written. */
 struct ts_checked {
