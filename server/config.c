@@ -95,6 +95,10 @@ const struct config_option config_options[] = {
 	OPT(sendmail, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
 	    "command that delivers a message on standard input (sendmail -t); "
 	    "empty keeps messages in the outbox"),
+	OPT(public_url, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
+	    "the site's address as people reach it (https://expertpool."
+	    "example.gov.uk), put before the page a message links to; empty: "
+	    "e-mails name the page by its path alone"),
 	OPT(sealing_key_file, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
 	    "file holding the 32-byte key (64 hex digits) that seals each "
 	    "organisation's invoice signing key in the store"),

@@ -56,6 +56,7 @@ routes_register_all(void)
 	fees_routes_register();
 	market_routes_register();
 	outbox_routes_register();
+	notify_settings_routes_register();
 	market_api_routes_register();
 	engagement_routes_register();
 	request_edit_routes_register();

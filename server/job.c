@@ -158,6 +158,23 @@ job_id(const ep_job *job)
 	return job->id;
 }
 
+/* The person a job runs for, from its own connection; 0 for nobody. */
+int64_t
+job_person(ep_job *job)
+{
+	sqlite3_stmt *s = db_stmt(job->db, "SELECT coalesce(person_id, 0) FROM "
+	    "jobs WHERE id = ?");
+	int64_t v = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, job->id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
 void
 job_fail(ep_job *job, const char *message)
 {

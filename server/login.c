@@ -557,6 +557,8 @@ static const struct home_link home_links[] = {
 	  "Rule-set versions, reload, and what-if pricing of a past month" },
 	{ EP_ROLE_ANY, "/account/password", "Change your password",
 	  "Signs you out everywhere" },
+	{ EP_ROLE_ANY, "/account/notifications", "How you are told",
+	  "Your email address, and email or your messages page only" },
 };
 
 /* The signed-in start page: what this person's roles let them do. */

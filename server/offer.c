@@ -282,8 +282,8 @@ offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
 	snprintf(note, sizeof note, "You have been offered request %lld. "
 	    "Accept or decline it on your offers page.", (long long)request_id);
 	if (rc == 0 && person > 0 &&
-	    outbox_notify_person(db, person, "A request has been offered to you",
-	    note) != 0)
+	    outbox_queue_person(db, person, "A request has been offered to you",
+	    note, "/offers") != 0)
 		rc = -1;
 	if (rc != 0 || db_commit(db) != 0)
 		goto rollback;
@@ -422,6 +422,7 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	sqlite3_stmt *s;
 	int64_t agreement;
 	char ledger[65];
+	char link[40];
 	int rc = 0;
 
 	if (offer_load(db, offer_id, &o) != 0 || !offer_mine(&o, who)) {
@@ -480,9 +481,10 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	    &rc);
 	audit_simple(db, &actor, "create", "engagement", *engagement_id,
 	    o.consumer, "{\"after\":{\"state\":\"active\"}}", &rc);
-	if (rc == 0 && outbox_notify_person(db, o.requester, "Your request is "
+	snprintf(link, sizeof link, "/requests/%lld", (long long)o.request);
+	if (rc == 0 && outbox_queue_person(db, o.requester, "Your request is "
 	    "engaged", "An expert has accepted your request. You can follow the "
-	    "engagement on the request's page.") != 0)
+	    "engagement on the request's page.", link) != 0)
 		rc = -1;
 	if (rc != 0 || db_commit(db) != 0) {
 		db_rollback(db);
@@ -493,6 +495,26 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 store:
 	snprintf(err, errlen, "the store failed: %s", db_errmsg(db));
 	return -1;
+}
+
+/* Tells the requester an expert declined, with the reason, and whether
+ * the request has gone back to the pool manager for another expert. */
+static int
+offer_tell_declined(struct ep_db *db, const struct offer_row *o,
+    const char *reason, int open)
+{
+	char *body, link[40];
+	int rc;
+
+	body = xprintf("An expert has declined your request %lld.\n\nTheir "
+	    "reason: %s\n\n%s", (long long)o->request, reason, open > 0 ?
+	    "Other experts still have the offer." : "The pool manager will "
+	    "offer it to another expert. You need not do anything now.");
+	snprintf(link, sizeof link, "/requests/%lld", (long long)o->request);
+	rc = outbox_queue_person(db, o->requester, "An expert declined your "
+	    "request", body, link);
+	free(body);
+	return rc;
 }
 
 /* The expert declines, with a reason. With no open offer left, the request
@@ -548,6 +570,8 @@ offer_decline(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	free(text);
 	if (rc == 0 && outbox_notify_role(db, EP_ROLE_POOL_MANAGER, 0,
 	    "An offer was declined", reason, o.request) != 0)
+		rc = -1;
+	if (rc == 0 && offer_tell_declined(db, &o, reason, open) != 0)
 		rc = -1;
 	if (rc != 0 || db_commit(db) != 0) {
 		db_rollback(db);

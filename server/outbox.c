@@ -7,26 +7,108 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
-/* Queues one message to a person, inside the caller's transaction. */
+/* Queues one message to a person, inside the caller's transaction: by
+ * e-mail as well unless they chose the messages page only. link is the
+ * page it is about ("/requests/12"), or NULL. */
 int
-outbox_notify_person(struct ep_db *db, int64_t person_id, const char *subject,
-    const char *body)
+outbox_queue_person(struct ep_db *db, int64_t person_id, const char *subject,
+    const char *body, const char *link)
 {
 	sqlite3_stmt *s = db_stmt(db, "INSERT INTO outbox (to_person, "
-	    "to_address, subject, body) SELECT id, email, ?, ? FROM people WHERE "
-	    "id = ? AND disabled = 0");
+	    "to_address, subject, body, link, by_email) SELECT id, email, ?1, "
+	    "?2, ?3, notify_by = 'email' FROM people WHERE id = ?4 AND "
+	    "disabled = 0");
 	int rc;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, person_id);
+	sqlite3_bind_text(s, 3, link ? link : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, person_id);
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
 	sqlite3_reset(s);
 	return rc;
+}
+
+/* Queues one message to everyone holding any of the roles, in one
+ * organisation or anywhere when org_id is 0, as outbox_queue_person. */
+int
+outbox_queue_role(struct ep_db *db, unsigned roles, int64_t org_id,
+    const char *subject, const char *body, const char *link)
+{
+	sqlite3_stmt *s = db_stmt(db, "INSERT INTO outbox (to_person, "
+	    "to_address, subject, body, link, by_email) SELECT id, email, ?1, "
+	    "?2, ?3, notify_by = 'email' FROM people WHERE disabled = 0 AND "
+	    "(roles & ?4) != 0 AND (?5 = 0 OR org_id = ?5)");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, link ? link : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (int64_t)roles);
+	sqlite3_bind_int64(s, 5, org_id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Queues one e-mail to an address that is nobody's account (an
+ * organisation's invoice address): always by e-mail. */
+int
+outbox_queue_address(struct ep_db *db, const char *address,
+    const char *subject, const char *body, const char *link)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!outbox_address_ok(address))
+		return -1;
+	s = db_stmt(db, "INSERT INTO outbox (to_address, subject, body, link, "
+	    "by_email) VALUES (?, ?, ?, ?, 1)");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, link ? link : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* An e-mail address as a person may give one: local@domain, printable,
+ * no spaces, nothing a mail header could be split at. */
+int
+outbox_address_ok(const char *a)
+{
+	const char *at, *p;
+
+	if (a == NULL || *a == '\0' || strlen(a) > 254)
+		return 0;
+	for (p = a; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == ',' ||
+		    *p == '<' || *p == '>' || *p == '"' || *p == '(' ||
+		    *p == ')' || *p == ';' || *p == '\\')
+			return 0;
+	}
+	at = strchr(a, '@');
+	return at != NULL && at != a && strchr(at + 1, '@') == NULL &&
+	    strchr(at + 1, '.') != NULL && at[1] != '.' &&
+	    a[strlen(a) - 1] != '.';
+}
+
+/* Queues one message to a person, inside the caller's transaction. */
+int
+outbox_notify_person(struct ep_db *db, int64_t person_id, const char *subject,
+    const char *body)
+{
+	return outbox_queue_person(db, person_id, subject, body, NULL);
 }
 
 /* Queues a message about a request to everyone holding a role (in one
@@ -35,22 +117,13 @@ int
 outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,
     const char *subject, const char *what, int64_t request_id)
 {
-	sqlite3_stmt *s = db_stmt(db, "INSERT INTO outbox (to_person, "
-	    "to_address, subject, body) SELECT id, email, ?1, ?2 FROM people "
-	    "WHERE disabled = 0 AND (roles & ?3) != 0 AND (?4 = 0 OR org_id = ?4)");
-	char *body;
+	char *body, link[40];
 	int rc;
 
-	if (s == NULL)
-		return -1;
 	body = xprintf("%s\n\nRequest %lld: %s\n", subject, (long long)request_id,
 	    what);
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, (int)role);
-	sqlite3_bind_int64(s, 4, org_id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(s);
+	snprintf(link, sizeof link, "/requests/%lld", (long long)request_id);
+	rc = outbox_queue_role(db, role, org_id, subject, body, link);
 	free(body);
 	return rc;
 }
@@ -60,6 +133,7 @@ struct outbox_send {
 	char *to;
 	char *subject;
 	char *body;
+	char *link;
 	int status;
 	char error[128];
 };
@@ -69,23 +143,76 @@ static int outbox_busy;
 
 static void outbox_timer_cb(evutil_socket_t fd, short events, void *arg);
 
+/* The site's address for links in e-mails, without a closing slash. */
+static const char *
+outbox_base(void)
+{
+	static char base[512];
+	size_t n;
+
+	snprintf(base, sizeof base, "%s", cfg.public_url ? cfg.public_url : "");
+	n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		base[--n] = '\0';
+	return base;
+}
+
+/* A header's text as RFC 2047 has it when it is not plain ASCII (base64
+ * UTF-8), with line breaks, which would start a new header, as spaces. */
+static char *
+outbox_header_text(const char *text)
+{
+	const unsigned char *p;
+	char *out, *b64;
+	size_t n = strlen(text), i;
+	int plain = 1;
+
+	for (p = (const unsigned char *)text; *p != '\0'; p++)
+		if (*p >= 0x80)
+			plain = 0;
+	if (plain) {
+		out = xstrdup(text);
+		for (i = 0; i < n; i++)
+			if (out[i] == '\r' || out[i] == '\n')
+				out[i] = ' ';
+		return out;
+	}
+	b64 = xcalloc(1, sodium_base64_ENCODED_LEN(n,
+	    sodium_base64_VARIANT_ORIGINAL));
+	sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(n,
+	    sodium_base64_VARIANT_ORIGINAL), (const unsigned char *)text, n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	out = xprintf("=?UTF-8?B?%s?=", b64);
+	free(b64);
+	return out;
+}
+
 /* On a worker thread: pipe one message into the sendmail command. */
 static void
 outbox_send_work(void *arg)
 {
 	struct outbox_send *m = arg;
-	char *cmd = xprintf("%s", cfg.sendmail);
-	FILE *p = popen(cmd, "w");
+	FILE *p;
+	char *subject;
 	int st;
 
-	free(cmd);
-	if (p == NULL) {
+	if (!outbox_address_ok(m->to)) {
+		m->status = -1;
+		snprintf(m->error, sizeof m->error, "not an e-mail address");
+		return;
+	}
+	if ((p = popen(cfg.sendmail, "w")) == NULL) {
 		m->status = -1;
 		snprintf(m->error, sizeof m->error, "cannot run %s", cfg.sendmail);
 		return;
 	}
-	fprintf(p, "To: %s\nSubject: %s\nContent-Type: text/plain; "
-	    "charset=utf-8\n\n%s", m->to, m->subject, m->body);
+	subject = outbox_header_text(m->subject);
+	fprintf(p, "To: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: "
+	    "text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s",
+	    m->to, subject, m->body);
+	if (m->link[0] != '\0')
+		fprintf(p, "\n\n%s\n", m->link);
+	free(subject);
 	st = pclose(p);
 	m->status = (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) ? 0 : -1;
 	if (m->status != 0)
@@ -118,6 +245,7 @@ outbox_send_done(void *arg)
 	free(m->to);
 	free(m->subject);
 	free(m->body);
+	free(m->link);
 	free(m);
 	outbox_busy = 0;
 	outbox_timer_cb(-1, 0, NULL); /* the next one, without waiting */
@@ -136,8 +264,9 @@ outbox_timer_cb(evutil_socket_t fd, short events, void *arg)
 	(void)arg;
 	if (outbox_busy || cfg.sendmail == NULL || *cfg.sendmail == '\0')
 		return;
-	s = db_stmt(http_db(), "SELECT id, to_address, subject, body FROM outbox "
-	    "WHERE state = 'pending' AND to_address != '' ORDER BY id LIMIT 1");
+	s = db_stmt(http_db(), "SELECT id, to_address, subject, body, link FROM "
+	    "outbox WHERE state = 'pending' AND by_email = 1 AND to_address != "
+	    "'' ORDER BY id LIMIT 1");
 	if (s == NULL || sqlite3_step(s) != SQLITE_ROW) {
 		if (s != NULL)
 			sqlite3_reset(s);
@@ -148,6 +277,8 @@ outbox_timer_cb(evutil_socket_t fd, short events, void *arg)
 	m->to = xstrdup((const char *)sqlite3_column_text(s, 1));
 	m->subject = xstrdup((const char *)sqlite3_column_text(s, 2));
 	m->body = xstrdup((const char *)sqlite3_column_text(s, 3));
+	m->link = sqlite3_column_bytes(s, 4) > 0 ? xprintf("%s%s", outbox_base(),
+	    (const char *)sqlite3_column_text(s, 4)) : xstrdup("");
 	sqlite3_reset(s);
 	outbox_busy = 1;
 	if (worker_run(outbox_send_work, outbox_send_done, m) != 0) {
@@ -174,6 +305,22 @@ outbox_stop(void)
 	}
 }
 
+/* How a message went, or why it stays on the messages page. */
+static const char *
+outbox_delivery(const char *state, const char *to, int by_email)
+{
+	if (strcmp(state, "sent") == 0)
+		return "Sent by email";
+	if (strcmp(state, "failed") == 0)
+		return "Email failed";
+	if (!by_email)
+		return "Here only: you chose the messages page";
+	if (*to == '\0')
+		return "Here only: no email address";
+	return cfg.sendmail[0] ? "Waiting to be emailed" :
+	    "Here only: email is not set up";
+}
+
 /* A person's messages, newest first: with no sendmail command configured
  * this is where notifications are read; otherwise a copy of what was sent. */
 static void
@@ -183,30 +330,36 @@ outbox_page_cb(struct ep_req *r, void *arg)
 		NULL };
 	struct evbuffer *b = page_begin(r, "Your messages", NULL);
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT created_at, subject, body, "
-	    "state, to_address FROM outbox WHERE to_person = ? ORDER BY id DESC "
-	    "LIMIT 100");
+	    "state, to_address, by_email, link FROM outbox WHERE to_person = ? "
+	    "ORDER BY id DESC LIMIT 100");
 	int any = 0;
 
 	(void)arg;
-	html_printf(b, "<h1 class=\"govuk-heading-l\">Your messages</h1>\n");
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Your messages</h1>\n"
+	    "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/account/"
+	    "notifications\">Choose how you are told</a>: by email and here, or "
+	    "here only.</p>\n");
 	sqlite3_bind_int64(s, 1, r->who.person_id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(s, 3);
-		const char *to = (const char *)sqlite3_column_text(s, 4);
+		const char *link = (const char *)sqlite3_column_text(s, 6);
 
 		if (!any)
 			html_table_open(b, "The 100 most recent", heads);
 		any = 1;
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		html_cell(b, (const char *)sqlite3_column_text(s, 0));
-		html_cell(b, (const char *)sqlite3_column_text(s, 1));
+		if (*link != '\0')
+			html_printf(b, "<td class=\"govuk-table__cell\"><a class=\""
+			    "govuk-link\" href=\"%s\">%s</a></td>", link,
+			    (const char *)sqlite3_column_text(s, 1));
+		else
+			html_cell(b, (const char *)sqlite3_column_text(s, 1));
 		html_printf(b, "<td class=\"govuk-table__cell\"><pre class=\"ep-"
 		    "message\">%s</pre></td>", (const char *)sqlite3_column_text(s,
 		    2));
-		html_cell(b, strcmp(state, "sent") == 0 ? "Sent by email" :
-		    strcmp(state, "failed") == 0 ? "Email failed" : *to == '\0' ?
-		    "Here only: no email address" : cfg.sendmail[0] ? "Waiting to "
-		    "be emailed" : "Here only: email is not set up");
+		html_cell(b, outbox_delivery((const char *)sqlite3_column_text(s,
+		    3), (const char *)sqlite3_column_text(s, 4),
+		    sqlite3_column_int(s, 5)));
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);

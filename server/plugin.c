@@ -894,6 +894,10 @@ const struct ep_host host_table = {
 	.fees_invoice = host_fees_invoice,
 	.fees_price_batch = host_fees_price_batch,
 	.req_read = reader_run,
+	.notify_person = outbox_queue_person,
+	.notify_role = outbox_queue_role,
+	.notify_address = outbox_queue_address,
+	.job_person = job_person,
 };
 
 /* Removes everything a plugin registered, for a failed init. */

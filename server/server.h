@@ -79,6 +79,7 @@ struct config {
 	int64_t audit_anchor_seconds;
 	char *assets;
 	char *sendmail;
+	char *public_url;
 	char *trusted_proxies;
 	char *metrics_from;
 	int64_t requesters_choose;
@@ -688,6 +689,13 @@ void request_preferred_select(struct evbuffer *b,
     const struct form_errors *e, const char *value);
 
 /* outbox.c */
+int outbox_queue_person(struct ep_db *db, int64_t person_id,
+    const char *subject, const char *body, const char *link);
+int outbox_queue_role(struct ep_db *db, unsigned roles, int64_t org_id,
+    const char *subject, const char *body, const char *link);
+int outbox_queue_address(struct ep_db *db, const char *address,
+    const char *subject, const char *body, const char *link);
+int outbox_address_ok(const char *address);
 int outbox_notify_person(struct ep_db *db, int64_t person_id,
     const char *subject, const char *body);
 int outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,
@@ -695,6 +703,9 @@ int outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,
 void outbox_start(struct event_base *base);
 void outbox_routes_register(void);
 void outbox_stop(void);
+
+/* notify-settings.c */
+void notify_settings_routes_register(void);
 
 /* metrics.c */
 void metrics_observe(const struct route *route, int status, uint64_t usec);
@@ -717,6 +728,7 @@ int job_pool_start(int nthreads);
 void job_pool_stop(void);
 void job_progress(ep_job *job, int64_t done, int64_t total);
 int64_t job_id(const ep_job *job);
+int64_t job_person(ep_job *job);
 void job_fail(ep_job *job, const char *message);
 void job_set_db_path(const char *path);
 int job_reap(struct ep_db *db);

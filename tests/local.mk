@@ -88,7 +88,8 @@ FUZZ_LDADD = libexpertpool.a $(DEPS_LIBS)
 tests_fuzz_csv_fuzz_SOURCES = tests/fuzz/csv_fuzz.c tests/fuzz/driver.c \
 	tests/fuzz/fuzz.h plugins/timesheet/api.c plugins/timesheet/approve.c \
 	plugins/timesheet/entry.c plugins/timesheet/import-web.c \
-	plugins/timesheet/plugin.c plugins/timesheet/week.c
+	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
+	plugins/timesheet/week.c
 nodist_tests_fuzz_csv_fuzz_SOURCES = $(nodist_plugins_timesheet_timesheet_la_SOURCES)
 tests_fuzz_csv_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)
@@ -97,7 +98,8 @@ tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_json_fuzz_SOURCES = tests/fuzz/json_fuzz.c tests/fuzz/driver.c \
 	tests/fuzz/fuzz.h plugins/timesheet/approve.c plugins/timesheet/entry.c \
 	plugins/timesheet/import.c plugins/timesheet/import-web.c \
-	plugins/timesheet/plugin.c plugins/timesheet/week.c
+	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
+	plugins/timesheet/week.c
 nodist_tests_fuzz_json_fuzz_SOURCES = $(nodist_plugins_timesheet_timesheet_la_SOURCES)
 tests_fuzz_json_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_json_fuzz_LDADD = $(FUZZ_LDADD)
@@ -156,6 +158,7 @@ SERVER_TESTS = \
 	tests/integration/limits.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
+	tests/integration/notifications.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
 	tests/integration/policies.test \

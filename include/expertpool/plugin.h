@@ -27,8 +27,9 @@ extern "C" {
 
 #define EP_ABI_MAJOR 1
 /* 1.4: host today and job_start_as; struct ep_fee_entry's calendar.
- * 1.5: host req_read. */
-#define EP_ABI_MINOR 5
+ * 1.5: host req_read.
+ * 1.6: host notify_person, notify_role, notify_address and job_person. */
+#define EP_ABI_MINOR 6
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 /* What job_start_as answers when it does not start a job. */
@@ -340,6 +341,25 @@ struct ep_host {
 	 * nothing is called, and the handler answers 503 with Retry-After. */
 	int (*req_read)(ep_req *r, int (*work)(ep_db *db, void *arg),
 	    void (*done)(ep_req *r, int rc, void *arg), void *arg);
+	/* ABI 1.6: a message that tells people something, queued inside
+	 * the caller's transaction, so an action rolled back sends nothing.
+	 * It shows on each person's messages page and goes by e-mail to
+	 * those who chose e-mail; link is the page it is about ("/invoices/
+	 * 12"), shown as a full address in the e-mail, or NULL. Each returns
+	 * 0, or -1 when the store failed or an address is not one. */
+	int (*notify_person)(ep_db *db, int64_t person_id, const char *subject,
+	    const char *body, const char *link);
+	/* ABI 1.6: to everyone holding any of the roles in an organisation,
+	 * or in every organisation when org_id is 0. */
+	int (*notify_role)(ep_db *db, unsigned roles, int64_t org_id,
+	    const char *subject, const char *body, const char *link);
+	/* ABI 1.6: to an address that is nobody's account (an organisation's
+	 * invoice address), always by e-mail. */
+	int (*notify_address)(ep_db *db, const char *address,
+	    const char *subject, const char *body, const char *link);
+	/* ABI 1.6: the person a job runs for (started with job_start_as),
+	 * to tell them when it ends; 0 when it runs for nobody. */
+	int64_t (*job_person)(ep_job *job);
 };
 
 /* True when the running host's table has the member. */

@@ -85,7 +85,7 @@ rc_cmd_run(ep_db *db, int argc, char **argv)
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}
-	rc = rc_run(db, f, period, provider, dry, stdout,
+	rc = rc_run(db, f, period, provider, dry, 0, stdout,
 	    isatty(STDERR_FILENO) && isatty(STDOUT_FILENO) ? rc_bar_cb : NULL,
 	    &last, &sum, err, sizeof err);
 	h->fees_close(f);

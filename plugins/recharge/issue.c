@@ -129,6 +129,54 @@ rc_number(ep_db *db, int64_t provider, const char *code, const char *date,
 	return 0;
 }
 
+/* Tells the consumer an invoice or credit note is issued: at its invoice
+ * address, or its finance officers when it has none. */
+static int
+rc_tell_issued(ep_db *db, int64_t id)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, i.number, i.period, "
+	    "i.total_pence, coalesce(i.due_date, ''), p.name, c.name, "
+	    "c.invoice_email, c.id FROM recharge_invoices i JOIN organisations p "
+	    "ON p.id = i.provider_id JOIN organisations c ON c.id = "
+	    "i.consumer_id WHERE i.id = ?");
+	char subject[200], body[800], total[32], link[40], to[256];
+	int credit, rc = -1;
+	int64_t consumer;
+
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) != EP_STEP_ROW) {
+		h->stmt_reset(s);
+		return -1;
+	}
+	credit = strcmp(h->stmt_text(s, 0), "credit") == 0;
+	h->pence_text(total, sizeof total, h->stmt_int64(s, 3));
+	snprintf(subject, sizeof subject, "%s %s from %s", credit ? "Credit note" :
+	    "Invoice", h->stmt_text(s, 1), h->stmt_text(s, 5));
+	if (credit)
+		snprintf(body, sizeof body, "%s has issued credit note %s to %s "
+		    "for %s (period %s). It reduces what you owe.",
+		    h->stmt_text(s, 5), h->stmt_text(s, 1), h->stmt_text(s, 6),
+		    total, h->stmt_text(s, 2));
+	else
+		snprintf(body, sizeof body, "%s has issued invoice %s to %s for "
+		    "%s (period %s), due on %s. Pay it by the due date; the "
+		    "invoice, its lines and its Peppol UBL are on its page.",
+		    h->stmt_text(s, 5), h->stmt_text(s, 1), h->stmt_text(s, 6),
+		    total, h->stmt_text(s, 2), h->stmt_text(s, 4));
+	rc_copy(to, sizeof to, h->stmt_text(s, 7));
+	consumer = h->stmt_int64(s, 8);
+	h->stmt_reset(s);
+	snprintf(link, sizeof link, "/invoices/%lld", (long long)id);
+	/* An address the store holds that is not one reaches nobody: the
+	 * consumer's finance officers are told instead. */
+	if (to[0] != '\0' && h->notify_address(db, to, subject, body,
+	    link) == 0)
+		return 0;
+	rc = h->notify_role(db, EP_ROLE_FINANCE, consumer, subject, body, link);
+	return rc;
+}
+
 /* Numbers, dates and signs a document that has its lines and totals:
  * the part issuing and crediting share. */
 static int
@@ -194,6 +242,11 @@ rc_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
 	if (h->audit(db, r, strcmp(state, "issued") == 0 ? "issue" : "credit",
 	    "invoice", number, provider, summary) != 0) {
 		snprintf(err, len, "cannot record the audit event");
+		goto out;
+	}
+	if (rc_tell_issued(db, id) != 0) {
+		snprintf(err, len, "cannot queue the message to the consumer: %s",
+		    h->db_errmsg(db));
 		goto out;
 	}
 	h->hook_fire("invoice.issued", summary);

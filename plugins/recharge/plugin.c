@@ -19,6 +19,11 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 		    "engines for jobs (plugin ABI 1.1 with fees_open)");
 		return -1;
 	}
+	if (!EP_HOST_HAS(host, job_person)) {
+		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.6 or later "
+		    "(notify_address and job_person, to tell people)");
+		return -1;
+	}
 	rc_host = host;
 	rc_self = self;
 	if (host->migration_add(self, 1, rc_migration_1) != 0 ||

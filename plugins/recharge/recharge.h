@@ -104,7 +104,8 @@ struct rc_run_summary {
 };
 typedef void (*rc_progress_fn)(int64_t done, int64_t total, void *arg);
 int rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
-    int dry_run, FILE *report, rc_progress_fn progress, void *parg,
+    int dry_run, int64_t tell, FILE *report, rc_progress_fn progress,
+    void *parg,
     struct rc_run_summary *out, char *err, size_t len);
 int rc_run_arg(const char *arg, char period[8], int64_t *provider);
 void rc_run_routes(void);

@@ -59,6 +59,7 @@ struct rc_state {
 	rc_progress_fn progress;
 	void *parg;
 	int dry_run, in_tx;
+	int64_t tell;		/* the person told when the run ends; 0: nobody */
 	int64_t run_id, done, total;
 	/* the current draft */
 	const struct rc_eng *key;
@@ -1138,6 +1139,33 @@ rc_count(struct rc_state *st, const struct rc_eng *v, size_t n)
 	    st->provider, 0);
 }
 
+/* Tells whoever started the run how it ended, inside the step that ends
+ * it: what it made, or why it stopped. */
+static int
+rc_run_tell(struct rc_state *st, int ok)
+{
+	const struct ep_host *h = rc_host;
+	const struct rc_run_summary *out = st->sum;
+	char subject[80], body[800], net[32];
+
+	if (st->tell <= 0)
+		return 0;
+	h->pence_text(net, sizeof net, out->net);
+	snprintf(subject, sizeof subject, "Invoice run for %s %s", st->period,
+	    ok ? "finished" : "failed");
+	if (ok)
+		snprintf(body, sizeof body, "The invoice run for %s has finished: "
+		    "%lld draft invoices from %lld entries, %s before VAT.\n\n"
+		    "Review the drafts and issue them from the invoices page.",
+		    st->period, (long long)out->invoices, (long long)out->entries,
+		    net);
+	else
+		snprintf(body, sizeof body, "The invoice run for %s stopped: %s\n\n"
+		    "Drafts it finished are kept. Put the problem right and run "
+		    "the month again from the invoices page.", st->period, st->err);
+	return h->notify_person(st->db, st->tell, subject, body, "/invoices");
+}
+
 /* The run's last step: its audit event, and the claim marked done. */
 static int
 rc_run_done(struct rc_state *st)
@@ -1158,6 +1186,8 @@ rc_run_done(struct rc_state *st)
 	if (h->audit(st->db, NULL, "run", "invoice-run", st->period,
 	    st->provider, summary) != 0)
 		return rc_fail(st, "audit");
+	if (rc_run_tell(st, 1) != 0)
+		return rc_fail(st, "outbox");
 	if (rc_do(st, "UPDATE recharge_runs SET state = 'done', finished_at = "
 	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2", st->run_id,
 	    "runs") != 0)
@@ -1183,6 +1213,7 @@ rc_run_failed(struct rc_state *st)
 		h->stmt_step(s);
 		h->stmt_reset(s);
 	}
+	rc_run_tell(st, 0);
 	if (h->db_commit(st->db) != 0)
 		h->db_rollback(st->db);
 }
@@ -1202,8 +1233,8 @@ rc_run_failed(struct rc_state *st)
  */
 int
 rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
-    int dry_run, FILE *report, rc_progress_fn progress, void *parg,
-    struct rc_run_summary *out, char *err, size_t len)
+    int dry_run, int64_t tell, FILE *report, rc_progress_fn progress,
+    void *parg, struct rc_run_summary *out, char *err, size_t len)
 {
 	const struct ep_host *h = rc_host;
 	struct rc_state st;
@@ -1228,6 +1259,7 @@ rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 	st.progress = progress;
 	st.parg = parg;
 	st.dry_run = dry_run;
+	st.tell = tell;
 	st.sum = out;
 	st.err = err;
 	st.errlen = len;
@@ -1395,8 +1427,8 @@ rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata)
 	}
 	a.job = job;
 	a.slot = rc_live_begin(job, period, provider);
-	rc = rc_run(db, f, period, provider, 0, NULL, rc_job_progress, &a,
-	    &sum, err, sizeof err);
+	rc = rc_run(db, f, period, provider, 0, h->job_person(job), NULL,
+	    rc_job_progress, &a, &sum, err, sizeof err);
 	rc_live_end(a.slot);
 	h->fees_close(f);
 	if (rc != 0)

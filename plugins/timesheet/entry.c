@@ -480,7 +480,8 @@ ts_entry_context(ep_db *db, int64_t entry_id, const struct ts_entry_in *in,
 		    "id = ? AND billable = 1");
 		h->stmt_bind_int64(s, 1, entry_id);
 		if (h->stmt_step(s) == EP_STEP_ROW)
-			c->used -= h->stmt_int64(s, 0);
+			c->was = h->stmt_int64(s, 0);
+		c->used -= c->was;
 		h->stmt_reset(s);
 	}
 }
@@ -570,6 +571,9 @@ ts_entry_check(ep_fees *f, const struct ts_actor *a,
 	if (c->allowed > 0)
 		out->warning = (c->used + price.total) * 100 >= c->allowed * 100 ?
 		    100 : (c->used + price.total) * 100 >= c->allowed * 80 ? 80 : 0;
+	out->mark = ts_budget_mark(c->used + c->was, c->used + price.total,
+	    c->allowed);
+	out->allowed = c->allowed;
 	out->minutes = minutes;
 	out->priced = price.total;
 	snprintf(out->ruleset_hash, sizeof out->ruleset_hash, "%s",
@@ -642,6 +646,11 @@ ts_entry_write(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	    idtext, g->provider_id, summary) != 0) {
 		ts_err(e, prefix, "duration", "%s: could not be recorded",
 		    TS_WHEN);
+		return -1;
+	}
+	if (k->mark > 0 && ts_tell_budget(db, g, k->mark, k->allowed) != 0) {
+		ts_err(e, prefix, "duration", "%s: the budget message could not "
+		    "be queued", TS_WHEN);
 		return -1;
 	}
 	return 0;
@@ -768,6 +777,22 @@ ts_set_state(ep_db *db, const struct ts_actor *a, const struct ts_entry_row *t,
 	return 0;
 }
 
+/* The approver who queried an entry, 0 when nobody did. */
+static int64_t
+ts_queried_by(ep_db *db, int64_t entry_id)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(decided_by, 0) FROM "
+	    "time_entries WHERE id = ? AND query_comment IS NOT NULL");
+	int64_t v = 0;
+
+	h->stmt_bind_int64(s, 1, entry_id);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		v = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return v;
+}
+
 /*
  * An entry dated after a cancelled engagement's last day of work can be
  * neither submitted nor approved: 1 with err saying so.
@@ -820,8 +845,11 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	if (ts_set_state(db, a, &t, "submitted", NULL, "entry.submitted") != 0)
 		goto store;
 	snprintf(t.state, sizeof t.state, "submitted");
-	if (was_queried)
+	if (was_queried) {
+		if (ts_tell_submitted(db, &t, ts_queried_by(db, t.id)) != 0)
+			goto store;
 		return 0;
+	}
 	if (ts_engagement_load(db, t.engagement, &g) != 0)
 		goto store;
 	fe = ts_fee_entry(&g, t.date, t.minutes, t.activity, t.ooh);
@@ -830,8 +858,12 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		snprintf(err, len, "%s's local policy failed: %s", g.consumer, perr);
 		return -1;
 	}
-	if (auto_ok == 1 && ts_set_state(db, NULL, &t, "approved",
-	    "approved by the council's local policy", "entry.approved") != 0)
+	if (auto_ok == 1) {
+		if (ts_set_state(db, NULL, &t, "approved", "approved by the "
+		    "council's local policy", "entry.approved") != 0 ||
+		    ts_tell_decided(db, &t, 1, NULL) != 0)
+			goto store;
+	} else if (ts_tell_submitted(db, &t, 0) != 0)
 		goto store;
 	return 0;
 store:
@@ -901,7 +933,8 @@ ts_entry_decide(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		return -1;
 	if (ts_set_state(db, a, &t, approve ? "approved" : "queried",
 	    approve ? NULL : comment, approve ? "entry.approved" :
-	    "entry.queried") != 0) {
+	    "entry.queried") != 0 || ts_tell_decided(db, &t, approve,
+	    comment) != 0) {
 		snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
 		return -1;
 	}

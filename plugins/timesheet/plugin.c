@@ -15,9 +15,9 @@ extern const char ts_migration_5[];
 static int
 ts_init(ep_plugin *self, const struct ep_host *host)
 {
-	if (!EP_HOST_HAS(host, req_file)) {
-		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.3 or later "
-		    "(req_file, for the import's upload)");
+	if (!EP_HOST_HAS(host, notify_person)) {
+		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.6 or later "
+		    "(notify_person, to tell people about hours)");
 		return -1;
 	}
 	ts_host = host;

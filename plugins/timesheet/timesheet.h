@@ -58,12 +58,15 @@ struct ts_context {
 	int64_t day;     /* minutes the expert has on the date, but this entry */
 	int64_t allowed; /* pence: the budget with variations; -1 none */
 	int64_t used;    /* pence charged on the engagement, but this entry */
+	int64_t was;     /* pence this entry was charged before the change */
 };
 /* An entry that passed the rules, as it is written. */
 struct ts_checked {
 	int64_t minutes;
 	int64_t priced;
 	int warning;
+	int mark;        /* 80 or 100 when this entry passes that mark, else 0 */
+	int64_t allowed; /* pence: the budget with variations; -1 none */
 	char ruleset_hash[80];
 };
 struct ts_entry_row {
@@ -162,5 +165,14 @@ int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
 #define TS_IMPORT_JOB "timesheet-import"
 int ts_import_job(ep_job *job, ep_db *db, const char *arg, void *udata);
 void ts_import_routes(void);
+
+/* notify.c */
+int ts_tell_submitted(ep_db *db, const struct ts_entry_row *t,
+    int64_t queried_by);
+int ts_tell_decided(ep_db *db, const struct ts_entry_row *t, int approved,
+    const char *comment);
+int ts_tell_budget(ep_db *db, const struct ts_engagement *g, int mark,
+    int64_t allowed);
+int ts_budget_mark(int64_t before, int64_t after, int64_t allowed);
 
 #endif
