@@ -357,7 +357,7 @@ broker_reasons(const struct broker_request *q, struct broker_candidate *c,
     int64_t cheapest)
 {
 	int64_t pts[4];
-	char money[32];
+	char money[32], free[32], needed[32];
 	size_t len;
 
 	broker_points(q, c, cheapest, pts);
@@ -370,11 +370,10 @@ broker_reasons(const struct broker_request *q, struct broker_candidate *c,
 		    "%s level %d, not %s (+%lld); ", q->area, c->area_level,
 		    q->speciality[0] ? q->speciality : "a speciality",
 		    (long long)pts[0]);
+	html_hours(free, sizeof free, c->free_minutes);
+	html_hours(needed, sizeof needed, q->minutes);
 	len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
-	    "%lld.%lld h free of %lld.%lld h needed%s (+%lld); ",
-	    (long long)(c->free_minutes / 60),
-	    (long long)(c->free_minutes % 60 * 10 / 60),
-	    (long long)(q->minutes / 60), (long long)(q->minutes % 60 * 10 / 60),
+	    "%s free of %s needed%s (+%lld); ", free, needed,
 	    c->leave_days > 0 ? ", some leave" : "", (long long)pts[1]);
 	if (c->price > 0) {
 		html_pence(money, sizeof money, c->price);

@@ -527,6 +527,24 @@ html_table_close(struct evbuffer *b)
 	html_printf(b, "</tbody>\n</table>\n");
 }
 
+/*
+ * Minutes as people read them across the product: "37 h", "37 h 05 m";
+ * negative amounts with a leading minus. Forms take hours in their own
+ * grammar (expert_parse_hours); this is for reading.
+ */
+void
+html_hours(char *out, size_t len, int64_t minutes)
+{
+	const char *sign = minutes < 0 ? "-" : "";
+	uint64_t m = minutes < 0 ? -(uint64_t)minutes : (uint64_t)minutes;
+
+	if (m % 60 == 0)
+		snprintf(out, len, "%s%llu h", sign, (unsigned long long)(m / 60));
+	else
+		snprintf(out, len, "%s%llu h %02llu m", sign,
+		    (unsigned long long)(m / 60), (unsigned long long)(m % 60));
+}
+
 /* A count with thousands separated by commas: "1,234". */
 static void
 html_count(char *out, size_t len, int64_t n)

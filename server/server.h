@@ -291,6 +291,7 @@ void html_table_open(struct evbuffer *b, const char *caption,
 void html_table_close(struct evbuffer *b);
 void html_cell(struct evbuffer *b, const char *text);
 void html_notice(struct evbuffer *b, const char *heading);
+void html_hours(char *out, size_t len, int64_t minutes);
 int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
 void html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things);
