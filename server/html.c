@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/http.h>
 
 /* Records a message for a form field; the first per field wins. The name
  * is copied: callers (the timesheet grid) build it in a reused buffer. */
@@ -640,4 +641,55 @@ html_summary_row(struct evbuffer *b, const char *key, const char *value)
 	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
 	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
 	    "value\">%s</dd></div>\n", key, value ? value : "");
+}
+
+/*
+ * A list's address with the filters it was asked for, ending in '?' or
+ * '&', for html_pagination's links: each name in keep (NULL-ended) that
+ * the query carries, percent-encoded. Caller frees.
+ */
+char *
+html_list_path(struct ep_req *r, const char *base, const char *const *keep)
+{
+	struct evbuffer *b = evbuffer_new();
+	const char *v;
+	char *enc, *out;
+	size_t len;
+
+	evbuffer_add_printf(b, "%s?", base);
+	for (; *keep != NULL; keep++) {
+		if ((v = http_query(r, *keep)) == NULL || *v == '\0')
+			continue;
+		enc = evhttp_encode_uri(v);
+		evbuffer_add_printf(b, "%s=%s&", *keep, enc ? enc : "");
+		free(enc);
+	}
+	len = evbuffer_get_length(b);
+	out = xmalloc(len + 1);
+	evbuffer_remove(b, out, len);
+	out[len] = '\0';
+	evbuffer_free(b);
+	return out;
+}
+
+/* Opens a list's filters: a GET form, so that the address holds them and
+ * a filtered page can be bookmarked, shared and paged through. */
+void
+html_filter_begin(struct evbuffer *b, const char *action, const char *legend)
+{
+	html_printf(b, "<form method=\"get\" action=\"%s\" novalidate id=\""
+	    "filters\">\n<fieldset class=\"govuk-fieldset\">\n<legend class=\""
+	    "govuk-fieldset__legend govuk-fieldset__legend--m\">%s</legend>\n",
+	    action, legend);
+}
+
+/* Closes the filters with their button and a link back to the whole list. */
+void
+html_filter_end(struct evbuffer *b, const char *clear)
+{
+	html_printf(b, "</fieldset>\n<div class=\"govuk-button-group\"><button "
+	    "type=\"submit\" class=\"govuk-button govuk-button--secondary\" "
+	    "data-module=\"govuk-button\">Apply filters</button><a class=\""
+	    "govuk-link\" href=\"%s\" id=\"clear-filters\">Clear filters</a>"
+	    "</div>\n</form>\n", clear);
 }

@@ -174,6 +174,8 @@ outbox_stop(void)
 	}
 }
 
+#define MESSAGES_PER_PAGE 50
+
 /* A person's messages, newest first: with no sendmail command configured
  * this is where notifications are read; otherwise a copy of what was sent. */
 static void
@@ -182,20 +184,30 @@ outbox_page_cb(struct ep_req *r, void *arg)
 	static const char *heads[] = { "When", "Subject", "Message", "Delivery",
 		NULL };
 	struct evbuffer *b = page_begin(r, "Your messages", NULL);
-	sqlite3_stmt *s = db_stmt(http_db(), "SELECT created_at, subject, body, "
-	    "state, to_address FROM outbox WHERE to_person = ? ORDER BY id DESC "
-	    "LIMIT 100");
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT count(*) FROM outbox "
+	    "WHERE to_person = ?");
+	int64_t total = 0, page;
 	int any = 0;
 
 	(void)arg;
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	page = html_page_number(r, total, MESSAGES_PER_PAGE);
+	s = db_stmt(http_db(), "SELECT created_at, subject, body, state, "
+	    "to_address FROM outbox WHERE to_person = ? ORDER BY id DESC LIMIT ? "
+	    "OFFSET ?");
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Your messages</h1>\n");
 	sqlite3_bind_int64(s, 1, r->who.person_id);
+	sqlite3_bind_int64(s, 2, MESSAGES_PER_PAGE);
+	sqlite3_bind_int64(s, 3, (page - 1) * MESSAGES_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *state = (const char *)sqlite3_column_text(s, 3);
 		const char *to = (const char *)sqlite3_column_text(s, 4);
 
 		if (!any)
-			html_table_open(b, "The 100 most recent", heads);
+			html_table_open(b, "Newest first", heads);
 		any = 1;
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		html_cell(b, (const char *)sqlite3_column_text(s, 0));
@@ -210,9 +222,11 @@ outbox_page_cb(struct ep_req *r, void *arg)
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
-	if (any)
+	if (any) {
 		html_table_close(b);
-	else
+		html_pagination(b, "/messages?", page, MESSAGES_PER_PAGE, total,
+		    "messages");
+	} else
 		html_printf(b, "<p class=\"govuk-body\">You have no messages.</p>\n");
 	page_end(r, b, 200);
 }

@@ -139,6 +139,7 @@ int db_rollback(struct ep_db *db);
 int db_ping(struct ep_db *db);
 int db_read_begin(struct ep_db *db);
 void db_read_end(struct ep_db *db);
+char *db_like(const char *text);
 const char *db_errmsg(struct ep_db *db);
 uint64_t db_busy_retries(void);
 size_t db_cache_count(struct ep_db *db);
@@ -293,6 +294,11 @@ int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
 void html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things);
 void html_summary_row(struct evbuffer *b, const char *key, const char *value);
+char *html_list_path(struct ep_req *r, const char *base,
+    const char *const *keep);
+void html_filter_begin(struct evbuffer *b, const char *action,
+    const char *legend);
+void html_filter_end(struct evbuffer *b, const char *clear);
 struct evbuffer *page_begin(struct ep_req *r, const char *title,
     const struct form_errors *e);
 void page_end(struct ep_req *r, struct evbuffer *b, int status);

@@ -152,6 +152,7 @@ SERVER_TESTS = \
 	tests/integration/hardening.test \
 	tests/integration/install.test \
 	tests/integration/limits.test \
+	tests/integration/lists.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/openapi.test \
