@@ -569,6 +569,14 @@ api_expert(const struct expert_row *x, int window)
 	return o;
 }
 
+static int
+api_expert_newest(const void *a, const void *b)
+{
+	const struct expert_row *x = a, *y = b;
+
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
 static void
 api_experts_list_cb(struct ep_req *r, void *arg)
 {
@@ -580,22 +588,36 @@ api_experts_list_cb(struct ep_req *r, void *arg)
 		.to = http_query(r, "to"),
 		.all = (r->who.roles & DIRECTORY_KEEPERS) && directory_all(r),
 	};
+	static const char *const keep[] = { "area", "speciality", "provider",
+		"from", "to", "all", NULL };
 	struct form_errors e = { 0 };
 	struct expert_list l;
+	struct cursor c;
 	json_t *list;
 	size_t i;
 
 	(void)arg;
+	if (cursor_read(r, 100, 500, &c) != 0)
+		return;
 	if (expert_search(http_db(), &f, &e, &l) != 0) {
 		api_invalid(r, &e);
 		errs_free(&e);
 		return;
 	}
+	/* Newest first by id, so that after= walks the list however its
+	 * rows would sort by name or free time. */
+	if (l.n > 1)
+		qsort(l.rows, l.n, sizeof *l.rows, api_expert_newest);
 	list = json_array();
 	for (i = 0; i < l.n; i++)
-		json_array_append_new(list, api_expert(&l.rows[i], l.window));
+		if (l.rows[i].id < c.after &&
+		    cursor_take(&c, l.rows[i].id) == 0)
+			json_array_append_new(list, api_expert(&l.rows[i],
+			    l.window));
+		else if (c.more)
+			break;
 	expert_list_free(&l);
-	api_reply(r, 200, list);
+	cursor_reply(r, "/api/v1/experts", keep, &c, list);
 }
 
 /* The body as a JSON object, or a 400 reply and NULL. */

@@ -106,6 +106,16 @@ int config_load(struct config *c, const char *path, char **err);
 void config_help(FILE *f);
 const char *config_get(const char *name);
 
+/* cursor.c */
+struct cursor {
+	int64_t limit, after, last, n;
+	int more;
+};
+int cursor_read(struct ep_req *r, int64_t def, int64_t max, struct cursor *c);
+int cursor_take(struct cursor *c, int64_t id);
+void cursor_reply(struct ep_req *r, const char *path,
+    const char *const *keep, const struct cursor *c, struct json_t *items);
+
 /* db.c */
 #define DB_RECENT 256
 struct db_recent {
