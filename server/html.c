@@ -548,9 +548,18 @@ html_count(char *out, size_t len, int64_t n)
 int64_t
 html_page_number(struct ep_req *r, int64_t total, int64_t per)
 {
+	return html_page_number_of(r, "page", total, per);
+}
+
+/* html_page_number for a page that holds two lists, each paged by its own
+ * parameter. */
+int64_t
+html_page_number_of(struct ep_req *r, const char *param, int64_t total,
+    int64_t per)
+{
 	int64_t page = 1, last = total > 0 ? (total + per - 1) / per : 1;
 
-	if (parse_int64(http_query(r, "page"), 1, INT64_MAX / per, &page) != 0)
+	if (parse_int64(http_query(r, param), 1, INT64_MAX / per, &page) != 0)
 		page = 1;
 	return page > last ? last : page;
 }
@@ -565,24 +574,35 @@ void
 html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things)
 {
+	html_pagination_of(b, path, "page", page, per, total, things);
+}
+
+/* html_pagination by another parameter than "page" (its count's id is
+ * "PARAM-showing"), for a page that holds two lists. */
+void
+html_pagination_of(struct evbuffer *b, const char *path, const char *param,
+    int64_t page, int64_t per, int64_t total, const char *things)
+{
 	int64_t last = total > 0 ? (total + per - 1) / per : 1, n;
 	char from[32], to[32], all[32];
 
 	html_count(from, sizeof from, total == 0 ? 0 : (page - 1) * per + 1);
 	html_count(to, sizeof to, page * per < total ? page * per : total);
 	html_count(all, sizeof all, total);
-	html_printf(b, "<p class=\"govuk-body\" id=\"showing\">Showing %s to %s "
-	    "of %s %s</p>\n", from, to, all, things);
+	html_printf(b, "<p class=\"govuk-body\" id=\"%s%R\">Showing %s to %s "
+	    "of %s %s</p>\n", strcmp(param, "page") == 0 ? "" : param,
+	    strcmp(param, "page") == 0 ? "showing" : "-showing", from, to, all,
+	    things);
 	if (last <= 1)
 		return;
 	html_printf(b, "<nav class=\"govuk-pagination\" aria-label=\"Pages of "
 	    "%s\">\n", things);
 	if (page > 1)
 		html_printf(b, "<div class=\"govuk-pagination__prev\"><a class=\""
-		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" rel="
+		    "govuk-link govuk-pagination__link\" href=\"%s%s=%D\" rel="
 		    "\"prev\"><span class=\"govuk-pagination__link-title\">Previous"
 		    "<span class=\"govuk-visually-hidden\"> page</span></span></a>"
-		    "</div>\n", path, page - 1);
+		    "</div>\n", path, param, page - 1);
 	/* The first and last pages, and those either side of this one. */
 	html_printf(b, "<ul class=\"govuk-pagination__list\">");
 	for (n = 1; n <= last; n++) {
@@ -593,18 +613,18 @@ html_pagination(struct evbuffer *b, const char *path, int64_t page,
 			continue;
 		}
 		html_printf(b, "<li class=\"govuk-pagination__item%R\"><a class=\""
-		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" "
+		    "govuk-link govuk-pagination__link\" href=\"%s%s=%D\" "
 		    "aria-label=\"Page %D of %D\"%R>%D</a></li>", n == page ?
-		    " govuk-pagination__item--current" : "", path, n, n, last,
+		    " govuk-pagination__item--current" : "", path, param, n, n, last,
 		    n == page ? " aria-current=\"page\"" : "", n);
 	}
 	html_printf(b, "</ul>\n");
 	if (page < last)
 		html_printf(b, "<div class=\"govuk-pagination__next\"><a class=\""
-		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" rel="
+		    "govuk-link govuk-pagination__link\" href=\"%s%s=%D\" rel="
 		    "\"next\"><span class=\"govuk-pagination__link-title\">Next"
 		    "<span class=\"govuk-visually-hidden\"> page</span></span></a>"
-		    "</div>\n", path, page + 1);
+		    "</div>\n", path, param, page + 1);
 	html_printf(b, "</nav>\n");
 }
 

@@ -780,6 +780,7 @@ offer_create_cb(struct ep_req *r, void *arg)
 /* --- The queue and capacity --- */
 
 #define QUEUE_PER_PAGE 100
+#define QUEUE_EXPERTS_PER_PAGE 100
 
 static void
 queue_cb(struct ep_req *r, void *arg)
@@ -790,9 +791,11 @@ queue_cb(struct ep_req *r, void *arg)
 		"Committed or on leave", "Free", NULL };
 	struct evbuffer *b = page_begin(r, "Queue and capacity", NULL);
 	sqlite3_stmt *s;
-	char text[64], today[11], until[11];
+	static const char *const keep_experts[] = { "experts_page", NULL };
+	static const char *const keep_page[] = { "page", NULL };
+	char text[64], today[11], until[11], *path;
 	int64_t from = london_day((int64_t)time(NULL)), to = from + 55;
-	int64_t total = 0, page;
+	int64_t total = 0, page, experts = 0, epage;
 
 	(void)arg;
 	day_format(from, today);
@@ -831,16 +834,26 @@ queue_cb(struct ep_req *r, void *arg)
 	}
 	sqlite3_reset(s);
 	html_printf(b, "</tbody>\n</table>\n");
-	html_pagination(b, "/queue?", page, QUEUE_PER_PAGE, total,
-	    "open requests");
+	path = html_list_path(r, "/queue", keep_experts);
+	html_pagination(b, path, page, QUEUE_PER_PAGE, total, "open requests");
+	free(path);
 	snprintf(text, sizeof text, "The next eight weeks: %s to %s", today,
 	    until);
 	html_table_open(b, text, cheads);
 	/* Free time as the directory and the broker count it: capacity less
 	 * leave less each engagement's share of the window. */
+	s = db_stmt(http_db(), "SELECT count(*) FROM experts WHERE active = 1");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		experts = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	epage = html_page_number_of(r, "experts_page", experts,
+	    QUEUE_EXPERTS_PER_PAGE);
 	s = db_stmt(http_db(), "SELECT x.id, x.name, o.code, "
 	    "x.weekly_capacity_minutes FROM experts x JOIN organisations o ON "
-	    "o.id = x.org_id WHERE x.active = 1 ORDER BY o.code, x.name LIMIT 500");
+	    "o.id = x.org_id WHERE x.active = 1 ORDER BY o.code, x.name, x.id "
+	    "LIMIT ?1 OFFSET ?2");
+	sqlite3_bind_int64(s, 1, QUEUE_EXPERTS_PER_PAGE);
+	sqlite3_bind_int64(s, 2, (epage - 1) * QUEUE_EXPERTS_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t weekly = sqlite3_column_int64(s, 3);
 		int64_t capacity = weekly * working_days(from, to) / 5;
@@ -862,12 +875,32 @@ queue_cb(struct ep_req *r, void *arg)
 	}
 	sqlite3_reset(s);
 	html_printf(b, "</tbody>\n</table>\n");
+	path = html_list_path(r, "/queue", keep_page);
+	html_pagination_of(b, path, "experts_page", epage,
+	    QUEUE_EXPERTS_PER_PAGE, experts, "experts");
+	free(path);
 	page_end(r, b, 200);
 }
 
 /* --- The expert's offers and engagements --- */
 
 #define OFFERS_PER_PAGE 50
+#define OPEN_OFFERS_PER_PAGE 10
+
+static int64_t
+offers_open_count(struct ep_req *r)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT count(*) FROM offers f "
+	    "JOIN experts x ON x.id = f.expert_id WHERE x.person_id = ? AND "
+	    "f.state = 'open'");
+	int64_t n = 0;
+
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
 
 static void
 offers_page(struct ep_req *r, int status, const struct form_errors *e)
@@ -876,8 +909,10 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		"Dates", "State", NULL };
 	struct evbuffer *b = page_begin(r, "Your offers and engagements", e);
 	sqlite3_stmt *s;
-	char action[64], text[64];
-	int64_t total = 0, page;
+	static const char *const keep_open[] = { "open_page", NULL };
+	static const char *const keep_page[] = { "page", NULL };
+	char action[64], text[64], *path;
+	int64_t total = 0, page, open_total, open_page;
 	int any = 0;
 
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Your offers and "
@@ -887,8 +922,13 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	    "r.description FROM offers f JOIN requests r ON r.id = f.request_id "
 	    "JOIN organisations o ON o.id = r.consumer_id JOIN experts x ON "
 	    "x.id = f.expert_id WHERE x.person_id = ? AND f.state = 'open' ORDER "
-	    "BY f.id");
+	    "BY f.id LIMIT ? OFFSET ?");
+	open_total = offers_open_count(r);
+	open_page = html_page_number_of(r, "open_page", open_total,
+	    OPEN_OFFERS_PER_PAGE);
 	sqlite3_bind_int64(s, 1, r->who.person_id);
+	sqlite3_bind_int64(s, 2, OPEN_OFFERS_PER_PAGE);
+	sqlite3_bind_int64(s, 3, (open_page - 1) * OPEN_OFFERS_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t offer = sqlite3_column_int64(s, 0);
 
@@ -925,6 +965,12 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	sqlite3_reset(s);
 	if (!any)
 		html_printf(b, "<p class=\"govuk-body\">You have no open offers.</p>\n");
+	else {
+		path = html_list_path(r, "/offers", keep_page);
+		html_pagination_of(b, path, "open_page", open_page,
+		    OPEN_OFFERS_PER_PAGE, open_total, "open offers");
+		free(path);
+	}
 	s = db_stmt(http_db(), "SELECT count(*) FROM engagements e JOIN "
 	    "experts x ON x.id = e.expert_id WHERE x.person_id = ?");
 	sqlite3_bind_int64(s, 1, r->who.person_id);
@@ -955,8 +1001,9 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	}
 	sqlite3_reset(s);
 	html_printf(b, "</tbody>\n</table>\n");
-	html_pagination(b, "/offers?", page, OFFERS_PER_PAGE, total,
-	    "engagements");
+	path = html_list_path(r, "/offers", keep_open);
+	html_pagination(b, path, page, OFFERS_PER_PAGE, total, "engagements");
+	free(path);
 	page_end(r, b, status);
 }
 

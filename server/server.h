@@ -303,6 +303,11 @@ void html_notice(struct evbuffer *b, const char *heading);
 int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
 void html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things);
+int64_t html_page_number_of(struct ep_req *r, const char *param,
+    int64_t total, int64_t per);
+void html_pagination_of(struct evbuffer *b, const char *path,
+    const char *param, int64_t page, int64_t per, int64_t total,
+    const char *things);
 void html_summary_row(struct evbuffer *b, const char *key, const char *value);
 char *html_list_path(struct ep_req *r, const char *base,
     const char *const *keep);
