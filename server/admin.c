@@ -22,8 +22,9 @@ static const char *const vat_options[][2] = {
 #define ADMIN_PER_PAGE 50
 
 /*
- * The rows a list holds in all, for its pagination: sql counts with
- * ?1 (a flag), ?2 (an organisation) and ?3 (a LIKE pattern) as it needs.
+ * The rows a list holds in all, for its pagination. sql takes no
+ * parameter, or ?1 a LIKE pattern alone, or ?1 a flag and ?2 an
+ * organisation (and then ?3 the pattern).
  */
 static int64_t
 admin_count(const char *sql, int flag, int64_t org, const char *like)

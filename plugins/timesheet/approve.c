@@ -372,14 +372,20 @@ ts_week_work(ep_db *db, ep_req *r, void *arg)
 	    " AND t.engagement_id = ?4 AND " TS_WEEK " = ?5 AND t.id <= ?6 "
 	    "ORDER BY t.id");
 	size_t max = sizeof w->t.ids / sizeof w->t.ids[0];
+	int rc = EP_STEP_DONE;
 
 	ts_waiting_bind(h, s, r);
 	h->stmt_bind_int64(s, 4, w->eng);
 	h->stmt_bind_text(s, 5, w->wk);
 	h->stmt_bind_int64(s, 6, w->upto);
-	while (h->stmt_step(s) == EP_STEP_ROW && w->t.n < max)
+	while ((rc = h->stmt_step(s)) == EP_STEP_ROW && w->t.n < max)
 		w->t.ids[w->t.n++] = h->stmt_int64(s, 0);
 	h->stmt_reset(s);
+	if (rc == EP_STEP_ROW) {
+		snprintf(w->t.err, sizeof w->t.err, "the week of %s has more than "
+		    "%zu entries: approve them by ticking", w->wk, max);
+		return -1;
+	}
 	if (w->t.n == 0) {
 		snprintf(w->t.err, sizeof w->t.err, "nothing in the week of %s "
 		    "is waiting for your approval now", w->wk);
