@@ -20,6 +20,34 @@ static const char *const vat_options[][2] = {
 	{ NULL, NULL },
 };
 
+#define ADMIN_PER_PAGE 50
+
+/*
+ * The rows a list holds in all, for its pagination. sql takes no
+ * parameter, or ?1 a LIKE pattern alone, or ?1 a flag and ?2 an
+ * organisation (and then ?3 the pattern).
+ */
+static int64_t
+admin_count(const char *sql, int flag, int64_t org, const char *like)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), sql);
+	int64_t n = 0;
+
+	if (s == NULL)
+		return 0;
+	if (sqlite3_bind_parameter_count(s) >= 2) {
+		sqlite3_bind_int(s, 1, flag);
+		sqlite3_bind_int64(s, 2, org);
+	}
+	if (like != NULL)
+		sqlite3_bind_text(s, sqlite3_bind_parameter_count(s), like, -1,
+		    SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
 /* --- Organisations --- */
 
 static void
@@ -28,11 +56,16 @@ orgs_list_cb(struct ep_req *r, void *arg)
 	static const char *heads[] = { "Code", "Name", "Kind", "VAT number",
 		"PO required", "Bank holidays", NULL };
 	struct evbuffer *b = page_begin(r, "Organisations", NULL);
+	int64_t total = admin_count("SELECT count(*) FROM organisations", 0, 0,
+	    NULL);
+	int64_t page = html_page_number(r, total, ADMIN_PER_PAGE);
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT id, code, name, kind, "
 	    "coalesce(vat_number, ''), po_required, calendar FROM organisations "
-	    "ORDER BY code");
+	    "ORDER BY code LIMIT ?1 OFFSET ?2");
 
 	(void)arg;
+	sqlite3_bind_int64(s, 1, ADMIN_PER_PAGE);
+	sqlite3_bind_int64(s, 2, (page - 1) * ADMIN_PER_PAGE);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Organisations</h1>\n"
 	    "<a href=\"/admin/organisations/new\" role=\"button\" class=\"govuk-"
 	    "button\">Add an organisation</a>\n");
@@ -54,6 +87,8 @@ orgs_list_cb(struct ep_req *r, void *arg)
 	if (s != NULL)
 		sqlite3_reset(s);
 	html_table_close(b);
+	html_pagination(b, "/admin/organisations?", page, ADMIN_PER_PAGE, total,
+	    "organisations");
 	page_end(r, b, 200);
 }
 
@@ -325,21 +360,38 @@ org_update_cb(struct ep_req *r, void *arg)
 
 /* --- People --- */
 
+/* People by name or login, when the administrator searches for one. */
+#define PEOPLE_WHERE " WHERE ?1 IS NULL OR p.name LIKE ?1 ESCAPE '\\' OR " \
+	"p.login LIKE ?1 ESCAPE '\\'"
+
 static void
 people_list_cb(struct ep_req *r, void *arg)
 {
 	static const char *heads[] = { "Login", "Name", "Organisation", "Roles",
 		"State", NULL };
+	static const char *const keep[] = { "name", NULL };
 	struct evbuffer *b = page_begin(r, "People", NULL);
+	char *like = db_like(http_query(r, "name")), *path, roles[128];
+	int64_t total = admin_count("SELECT count(*) FROM people p"
+	    PEOPLE_WHERE, 0, 0, like);
+	int64_t page = html_page_number(r, total, ADMIN_PER_PAGE);
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT p.id, p.login, p.name, "
 	    "o.code, p.roles, p.disabled FROM people p JOIN organisations o ON "
-	    "o.id = p.org_id ORDER BY o.code, p.login");
-	char roles[128];
+	    "o.id = p.org_id" PEOPLE_WHERE " ORDER BY o.code, p.login LIMIT ?2 "
+	    "OFFSET ?3");
 
 	(void)arg;
+	if (like != NULL)
+		sqlite3_bind_text(s, 1, like, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, ADMIN_PER_PAGE);
+	sqlite3_bind_int64(s, 3, (page - 1) * ADMIN_PER_PAGE);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">People</h1>\n<a href=\""
 	    "/admin/people/new\" role=\"button\" class=\"govuk-button\">Add a "
 	    "person</a>\n");
+	html_filter_begin(b, "/admin/people", "Find a person");
+	form_input(b, NULL, "name", "Name or login contains", NULL, "search",
+	    http_query(r, "name"), NULL);
+	html_filter_end(b, "/admin/people");
 	html_table_open(b, "Accounts", heads);
 	while (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
 		roles_format((unsigned)sqlite3_column_int(s, 4), roles, sizeof roles);
@@ -357,6 +409,10 @@ people_list_cb(struct ep_req *r, void *arg)
 	if (s != NULL)
 		sqlite3_reset(s);
 	html_table_close(b);
+	path = html_list_path(r, "/admin/people", keep);
+	html_pagination(b, path, page, ADMIN_PER_PAGE, total, "people");
+	free(path);
+	free(like);
 	page_end(r, b, 200);
 }
 
@@ -688,6 +744,10 @@ person_disable_cb(struct ep_req *r, void *arg)
 
 /* --- Agreements --- */
 
+/* The agreements a council is party to, or (?1) all of them. */
+#define AGREEMENTS_WHERE " WHERE ?1 OR a.provider_id IS NULL OR " \
+	"a.provider_id = ?2 OR a.consumer_id = ?2"
+
 static void
 agreements_list_cb(struct ep_req *r, void *arg)
 {
@@ -700,13 +760,18 @@ agreements_list_cb(struct ep_req *r, void *arg)
 	    "a.monthly_cap_pence, a.vat_category, a.valid_from, "
 	    "coalesce(a.valid_to, ''), a.id FROM agreements a LEFT JOIN organisations p "
 	    "ON p.id = a.provider_id LEFT JOIN organisations c ON "
-	    "c.id = a.consumer_id WHERE ?1 OR a.provider_id IS NULL OR "
-	    "a.provider_id = ?2 OR a.consumer_id = ?2 ORDER BY a.id");
+	    "c.id = a.consumer_id" AGREEMENTS_WHERE " ORDER BY a.id LIMIT ?3 "
+	    "OFFSET ?4");
+	int64_t total = admin_count("SELECT count(*) FROM agreements a"
+	    AGREEMENTS_WHERE, all, r->who.org_id, NULL);
+	int64_t page = html_page_number(r, total, ADMIN_PER_PAGE);
 	char cap[32], terms[32], valid[40];
 
 	(void)arg;
 	sqlite3_bind_int(s, 1, all);
 	sqlite3_bind_int64(s, 2, r->who.org_id);
+	sqlite3_bind_int64(s, 3, ADMIN_PER_PAGE);
+	sqlite3_bind_int64(s, 4, (page - 1) * ADMIN_PER_PAGE);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Agreements</h1>\n");
 	if (all)
 		html_printf(b, "<a href=\"/admin/agreements/new\" role=\"button\" "
@@ -740,6 +805,8 @@ agreements_list_cb(struct ep_req *r, void *arg)
 	}
 	sqlite3_reset(s);
 	html_table_close(b);
+	html_pagination(b, "/admin/agreements?", page, ADMIN_PER_PAGE, total,
+	    "agreements");
 	page_end(r, b, 200);
 }
 

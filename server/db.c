@@ -476,3 +476,27 @@ db_read_end(struct ep_db *db)
 	if (s != NULL)
 		sqlite3_reset(s);
 }
+
+/*
+ * A LIKE pattern (used with ESCAPE '\') that finds text anywhere in a
+ * column, its own %, _ and \ taken literally; NULL for no text, so that
+ * "?1 IS NULL OR col LIKE ?1 ESCAPE '\'" keeps every row. Caller frees.
+ */
+char *
+db_like(const char *text)
+{
+	char *out, *o;
+
+	if (text == NULL || *text == '\0')
+		return NULL;
+	o = out = xmalloc(strlen(text) * 2 + 3);
+	*o++ = '%';
+	for (; *text != '\0'; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			*o++ = '\\';
+		*o++ = *text;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return out;
+}

@@ -14,6 +14,7 @@
 /* Who may open an expert's own page: their organisation (pool managers
  * and admins see every organisation's, decided in auth.c). */
 #define DIRECTORY_OWNER_SQL "SELECT org_id FROM experts WHERE id = ?1"
+#define EXPERTS_PER_PAGE 50
 
 struct org_options {
 	const char *(*opts)[2];
@@ -165,8 +166,11 @@ static void
 directory_results(struct evbuffer *b, struct ep_req *r,
     const struct expert_list *l)
 {
-	char weekly[16], freeh[16], skills[512];
-	size_t i;
+	static const char *const keep[] = { "area", "speciality", "provider",
+		"from", "to", "all", NULL };
+	char weekly[16], freeh[16], skills[512], *path;
+	int64_t page = html_page_number(r, (int64_t)l->n, EXPERTS_PER_PAGE);
+	size_t i, end;
 
 	if (l->n == 0) {
 		html_printf(b, "<p class=\"govuk-body\">No experts match your "
@@ -187,7 +191,9 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 		html_printf(b, "<th scope=\"col\" class=\"govuk-table__header "
 		    "govuk-table__header--numeric\">Free hours</th>");
 	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
-	for (i = 0; i < l->n; i++) {
+	i = (size_t)(page - 1) * EXPERTS_PER_PAGE;
+	end = i + EXPERTS_PER_PAGE < l->n ? i + EXPERTS_PER_PAGE : l->n;
+	for (; i < end; i++) {
 		const struct expert_row *x = &l->rows[i];
 
 		expert_format_hours(x->weekly, weekly, sizeof weekly);
@@ -214,6 +220,10 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 		html_printf(b, "</tr>\n");
 	}
 	html_printf(b, "</tbody>\n</table>\n");
+	path = html_list_path(r, "/experts", keep);
+	html_pagination(b, path, page, EXPERTS_PER_PAGE, (int64_t)l->n,
+	    "experts");
+	free(path);
 }
 
 /* The directory: a search form over every provider's experts. */
@@ -670,6 +680,14 @@ api_expert(const struct expert_row *x, int window)
 	return o;
 }
 
+static int
+api_expert_newest(const void *a, const void *b)
+{
+	const struct expert_row *x = a, *y = b;
+
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
 static void
 api_experts_list_cb(struct ep_req *r, void *arg)
 {
@@ -681,22 +699,36 @@ api_experts_list_cb(struct ep_req *r, void *arg)
 		.to = http_query(r, "to"),
 		.all = (r->who.roles & DIRECTORY_KEEPERS) && directory_all(r),
 	};
+	static const char *const keep[] = { "area", "speciality", "provider",
+		"from", "to", "all", NULL };
 	struct form_errors e = { 0 };
 	struct expert_list l;
+	struct cursor c;
 	json_t *list;
 	size_t i;
 
 	(void)arg;
+	if (cursor_read(r, 100, 500, &c) != 0)
+		return;
 	if (expert_search(http_db(), &f, &e, &l) != 0) {
 		api_invalid(r, &e);
 		errs_free(&e);
 		return;
 	}
+	/* Newest first by id, so that after= walks the list however its
+	 * rows would sort by name or free time. */
+	if (l.n > 1)
+		qsort(l.rows, l.n, sizeof *l.rows, api_expert_newest);
 	list = json_array();
 	for (i = 0; i < l.n; i++)
-		json_array_append_new(list, api_expert(&l.rows[i], l.window));
+		if (l.rows[i].id < c.after &&
+		    cursor_take(&c, l.rows[i].id) == 0)
+			json_array_append_new(list, api_expert(&l.rows[i],
+			    l.window));
+		else if (c.more)
+			break;
 	expert_list_free(&l);
-	api_reply(r, 200, list);
+	cursor_reply(r, "/api/v1/experts", keep, &c, list);
 }
 
 /* The body as a JSON object, or a 400 reply and NULL. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/http.h>
 
 /* Records a message for a form field; the first per field wins. The name
  * is copied: callers (the timesheet grid) build it in a reused buffer. */
@@ -565,9 +566,18 @@ html_count(char *out, size_t len, int64_t n)
 int64_t
 html_page_number(struct ep_req *r, int64_t total, int64_t per)
 {
+	return html_page_number_of(r, "page", total, per);
+}
+
+/* html_page_number for a page that holds two lists, each paged by its own
+ * parameter. */
+int64_t
+html_page_number_of(struct ep_req *r, const char *param, int64_t total,
+    int64_t per)
+{
 	int64_t page = 1, last = total > 0 ? (total + per - 1) / per : 1;
 
-	if (parse_int64(http_query(r, "page"), 1, INT64_MAX / per, &page) != 0)
+	if (parse_int64(http_query(r, param), 1, INT64_MAX / per, &page) != 0)
 		page = 1;
 	return page > last ? last : page;
 }
@@ -582,24 +592,35 @@ void
 html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things)
 {
+	html_pagination_of(b, path, "page", page, per, total, things);
+}
+
+/* html_pagination by another parameter than "page" (its count's id is
+ * "PARAM-showing"), for a page that holds two lists. */
+void
+html_pagination_of(struct evbuffer *b, const char *path, const char *param,
+    int64_t page, int64_t per, int64_t total, const char *things)
+{
 	int64_t last = total > 0 ? (total + per - 1) / per : 1, n;
 	char from[32], to[32], all[32];
 
 	html_count(from, sizeof from, total == 0 ? 0 : (page - 1) * per + 1);
 	html_count(to, sizeof to, page * per < total ? page * per : total);
 	html_count(all, sizeof all, total);
-	html_printf(b, "<p class=\"govuk-body\" id=\"showing\">Showing %s to %s "
-	    "of %s %s</p>\n", from, to, all, things);
+	html_printf(b, "<p class=\"govuk-body\" id=\"%s%R\">Showing %s to %s "
+	    "of %s %s</p>\n", strcmp(param, "page") == 0 ? "" : param,
+	    strcmp(param, "page") == 0 ? "showing" : "-showing", from, to, all,
+	    things);
 	if (last <= 1)
 		return;
 	html_printf(b, "<nav class=\"govuk-pagination\" aria-label=\"Pages of "
 	    "%s\">\n", things);
 	if (page > 1)
 		html_printf(b, "<div class=\"govuk-pagination__prev\"><a class=\""
-		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" rel="
+		    "govuk-link govuk-pagination__link\" href=\"%s%s=%D\" rel="
 		    "\"prev\"><span class=\"govuk-pagination__link-title\">Previous"
 		    "<span class=\"govuk-visually-hidden\"> page</span></span></a>"
-		    "</div>\n", path, page - 1);
+		    "</div>\n", path, param, page - 1);
 	/* The first and last pages, and those either side of this one. */
 	html_printf(b, "<ul class=\"govuk-pagination__list\">");
 	for (n = 1; n <= last; n++) {
@@ -610,18 +631,18 @@ html_pagination(struct evbuffer *b, const char *path, int64_t page,
 			continue;
 		}
 		html_printf(b, "<li class=\"govuk-pagination__item%R\"><a class=\""
-		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" "
+		    "govuk-link govuk-pagination__link\" href=\"%s%s=%D\" "
 		    "aria-label=\"Page %D of %D\"%R>%D</a></li>", n == page ?
-		    " govuk-pagination__item--current" : "", path, n, n, last,
+		    " govuk-pagination__item--current" : "", path, param, n, n, last,
 		    n == page ? " aria-current=\"page\"" : "", n);
 	}
 	html_printf(b, "</ul>\n");
 	if (page < last)
 		html_printf(b, "<div class=\"govuk-pagination__next\"><a class=\""
-		    "govuk-link govuk-pagination__link\" href=\"%spage=%D\" rel="
+		    "govuk-link govuk-pagination__link\" href=\"%s%s=%D\" rel="
 		    "\"next\"><span class=\"govuk-pagination__link-title\">Next"
 		    "<span class=\"govuk-visually-hidden\"> page</span></span></a>"
-		    "</div>\n", path, page + 1);
+		    "</div>\n", path, param, page + 1);
 	html_printf(b, "</nav>\n");
 }
 
@@ -672,4 +693,55 @@ html_summary_change(struct evbuffer *b, const char *key, const char *value,
 	    "\"govuk-link\" href=\"%s\">Change<span class=\"govuk-visually-"
 	    "hidden\"> %s</span></a></dd></div>\n", key, value ? value : "",
 	    href, key);
+}
+
+/*
+ * A list's address with the filters it was asked for, ending in '?' or
+ * '&', for html_pagination's links: each name in keep (NULL-ended) that
+ * the query carries, percent-encoded. Caller frees.
+ */
+char *
+html_list_path(struct ep_req *r, const char *base, const char *const *keep)
+{
+	struct evbuffer *b = evbuffer_new();
+	const char *v;
+	char *enc, *out;
+	size_t len;
+
+	evbuffer_add_printf(b, "%s?", base);
+	for (; *keep != NULL; keep++) {
+		if ((v = http_query(r, *keep)) == NULL || *v == '\0')
+			continue;
+		enc = evhttp_encode_uri(v);
+		evbuffer_add_printf(b, "%s=%s&", *keep, enc ? enc : "");
+		free(enc);
+	}
+	len = evbuffer_get_length(b);
+	out = xmalloc(len + 1);
+	evbuffer_remove(b, out, len);
+	out[len] = '\0';
+	evbuffer_free(b);
+	return out;
+}
+
+/* Opens a list's filters: a GET form, so that the address holds them and
+ * a filtered page can be bookmarked, shared and paged through. */
+void
+html_filter_begin(struct evbuffer *b, const char *action, const char *legend)
+{
+	html_printf(b, "<form method=\"get\" action=\"%s\" novalidate id=\""
+	    "filters\">\n<fieldset class=\"govuk-fieldset\">\n<legend class=\""
+	    "govuk-fieldset__legend govuk-fieldset__legend--m\">%s</legend>\n",
+	    action, legend);
+}
+
+/* Closes the filters with their button and a link back to the whole list. */
+void
+html_filter_end(struct evbuffer *b, const char *clear)
+{
+	html_printf(b, "</fieldset>\n<div class=\"govuk-button-group\"><button "
+	    "type=\"submit\" class=\"govuk-button govuk-button--secondary\" "
+	    "data-module=\"govuk-button\">Apply filters</button><a class=\""
+	    "govuk-link\" href=\"%s\" id=\"clear-filters\">Clear filters</a>"
+	    "</div>\n</form>\n", clear);
 }

@@ -139,27 +139,27 @@ api_row_request(sqlite3_stmt *s)
 static void
 api_requests_list_cb(struct ep_req *r, void *arg)
 {
+	static const char *const keep[] = { NULL };
 	int all = (r->who.roles & CONSORTIUM) != 0;
 	sqlite3_stmt *s = db_stmt(http_db(), all ? REQUEST_COLUMNS " WHERE ?2 "
-	    "ORDER BY r.id DESC LIMIT ?3" : REQUEST_COLUMNS " WHERE "
-	    "r.consumer_id = ?2 ORDER BY r.id DESC LIMIT ?3");
-	json_t *list = json_array();
-	int64_t limit = 50;
+	    "AND r.id < ?4 ORDER BY r.id DESC LIMIT ?3" : REQUEST_COLUMNS
+	    " WHERE r.consumer_id = ?2 AND r.id < ?4 ORDER BY r.id DESC LIMIT "
+	    "?3");
+	struct cursor c;
+	json_t *list;
 
 	(void)arg;
-	if (http_query(r, "limit") != NULL &&
-	    parse_int64(http_query(r, "limit"), 1, 500, &limit) != 0) {
-		json_decref(list);
-		http_json_error(r, 400, "invalid", "limit",
-		    "limit must be a whole number from 1 to 500");
+	if (cursor_read(r, 50, 500, &c) != 0)
 		return;
-	}
+	list = json_array();
 	sqlite3_bind_int64(s, 2, all ? 1 : r->who.org_id);
-	sqlite3_bind_int64(s, 3, limit);
-	while (sqlite3_step(s) == SQLITE_ROW)
+	sqlite3_bind_int64(s, 3, c.limit + 1);
+	sqlite3_bind_int64(s, 4, c.after);
+	while (sqlite3_step(s) == SQLITE_ROW &&
+	    cursor_take(&c, sqlite3_column_int64(s, 0)) == 0)
 		json_array_append_new(list, api_row_request(s));
 	sqlite3_reset(s);
-	api_reply(r, 200, list);
+	cursor_reply(r, "/api/v1/requests", keep, &c, list);
 }
 
 static void
@@ -368,22 +368,30 @@ api_offer_create_cb(struct ep_req *r, void *arg)
 static void
 api_offers_list_cb(struct ep_req *r, void *arg)
 {
+	static const char *const keep[] = { NULL };
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT f.id, f.request_id, r.title, "
 	    "f.basis, f.state FROM offers f JOIN requests r ON r.id = "
 	    "f.request_id JOIN experts x ON x.id = f.expert_id WHERE x.person_id = "
-	    "? ORDER BY f.id DESC LIMIT 100");
-	json_t *list = json_array();
+	    "?1 AND f.id < ?3 ORDER BY f.id DESC LIMIT ?2");
+	struct cursor c;
+	json_t *list;
 
 	(void)arg;
+	if (cursor_read(r, 100, 500, &c) != 0)
+		return;
+	list = json_array();
 	sqlite3_bind_int64(s, 1, r->who.person_id);
-	while (sqlite3_step(s) == SQLITE_ROW)
+	sqlite3_bind_int64(s, 2, c.limit + 1);
+	sqlite3_bind_int64(s, 3, c.after);
+	while (sqlite3_step(s) == SQLITE_ROW &&
+	    cursor_take(&c, sqlite3_column_int64(s, 0)) == 0)
 		json_array_append_new(list, json_pack("{s:I,s:I,s:s,s:s,s:s}", "id",
 		    (json_int_t)sqlite3_column_int64(s, 0), "request",
 		    (json_int_t)sqlite3_column_int64(s, 1), "title",
 		    sqlite3_column_text(s, 2), "basis", sqlite3_column_text(s, 3),
 		    "state", sqlite3_column_text(s, 4)));
 	sqlite3_reset(s);
-	api_reply(r, 200, list);
+	cursor_reply(r, "/api/v1/offers", keep, &c, list);
 }
 
 static void
@@ -470,6 +478,8 @@ api_milestones(int64_t offer)
 	return list;
 }
 
+#define ENGAGEMENTS_MAX 200
+
 static void
 api_engagements_cb(struct ep_req *r, void *arg)
 {
@@ -477,17 +487,25 @@ api_engagements_cb(struct ep_req *r, void *arg)
 	    "p.code, c.code, e.basis, e.starts, e.ends, e.committed_minutes, "
 	    "e.state, e.budget_pence, e.bonus_pence, e.offer_id FROM engagements "
 	    "e JOIN experts x ON x.id = e.expert_id JOIN organisations p ON p.id = "
-	    "e.provider_id JOIN organisations c ON c.id = e.consumer_id WHERE ?1 "
-	    "OR e.consumer_id = ?2 OR e.provider_id = ?2 ORDER BY e.id DESC LIMIT "
-	    "200");
-	json_t *list = json_array(), *budget;
-	int64_t offers[200];
+	    "e.provider_id JOIN organisations c ON c.id = e.consumer_id WHERE (?1 "
+	    "OR e.consumer_id = ?2 OR e.provider_id = ?2) AND e.id < ?4 ORDER BY "
+	    "e.id DESC LIMIT ?3");
+	static const char *const keep[] = { NULL };
+	json_t *list, *budget;
+	int64_t offers[ENGAGEMENTS_MAX];
+	struct cursor c;
 	size_t n = 0, i;
 
 	(void)arg;
+	if (cursor_read(r, ENGAGEMENTS_MAX, ENGAGEMENTS_MAX, &c) != 0)
+		return;
+	list = json_array();
 	sqlite3_bind_int(s, 1, (r->who.roles & CONSORTIUM) != 0);
 	sqlite3_bind_int64(s, 2, r->who.org_id);
-	while (sqlite3_step(s) == SQLITE_ROW && n < nitems(offers)) {
+	sqlite3_bind_int64(s, 3, c.limit + 1);
+	sqlite3_bind_int64(s, 4, c.after);
+	while (sqlite3_step(s) == SQLITE_ROW &&
+	    cursor_take(&c, sqlite3_column_int64(s, 0)) == 0) {
 		offers[n++] = sqlite3_column_int64(s, 12);
 		budget = sqlite3_column_type(s, 10) == SQLITE_NULL ? json_null() :
 		    json_integer(sqlite3_column_int64(s, 10));
@@ -507,7 +525,7 @@ api_engagements_cb(struct ep_req *r, void *arg)
 	for (i = 0; i < n; i++)
 		json_object_set_new(json_array_get(list, i), "milestones",
 		    api_milestones(offers[i]));
-	api_reply(r, 200, list);
+	cursor_reply(r, "/api/v1/engagements", keep, &c, list);
 }
 
 void

@@ -55,47 +55,89 @@ state_tag(struct evbuffer *b, const char *state)
 /* --- My requests --- */
 
 #define REQUESTS_PER_PAGE 50
+/* The filters: ?1 everyone's (the pool) or ?2 the council's, then title
+ * (?3), purchase order (?4) and state (?5), each NULL for any. */
+#define REQUESTS_WHERE " WHERE (?1 OR r.consumer_id = ?2) AND (?3 IS NULL " \
+	"OR r.title LIKE ?3 ESCAPE '\\') AND (?4 IS NULL OR r.po_reference " \
+	"LIKE ?4 ESCAPE '\\') AND (?5 IS NULL OR r.state = ?5)"
+
+static const char *const request_states[][2] = {
+	{ "", "Any state" },
+	{ "submitted", "Submitted" },
+	{ "offered", "Offered" },
+	{ "engaged", "Engaged" },
+	{ "completed", "Completed" },
+	{ "closed", "Closed" },
+	{ "withdrawn", "Withdrawn" },
+	{ "declined", "Declined" },
+	{ "cancelled", "Cancelled" },
+	{ NULL, NULL },
+};
+
+/* What the list is narrowed to, read from the address once. */
+struct request_filter {
+	int all;
+	char *title;
+	char *po;
+	const char *state;
+};
+
+/* The address's filters; a state not in the list is an error on its field
+ * and filters nothing. */
+static void
+request_filter_read(struct ep_req *r, struct request_filter *f,
+    struct form_errors *e)
+{
+	const char *state = http_query(r, "state");
+	size_t i;
+
+	f->all = (r->who.roles & CONSORTIUM) != 0;
+	f->title = db_like(http_query(r, "q"));
+	f->po = db_like(http_query(r, "po"));
+	f->state = NULL;
+	if (state == NULL || *state == '\0')
+		return;
+	for (i = 1; request_states[i][0] != NULL; i++)
+		if (strcmp(state, request_states[i][0]) == 0)
+			f->state = request_states[i][0];
+	if (f->state == NULL)
+		errs_add(e, "state", "Choose a state from the list");
+}
 
 static void
-requests_list_cb(struct ep_req *r, void *arg)
+request_filter_bind(sqlite3_stmt *s, struct ep_req *r,
+    const struct request_filter *f)
 {
-	static const char *heads[] = { "Request", "Skill", "Urgency", "Wanted",
-		"State", NULL };
-	int all = (r->who.roles & CONSORTIUM) != 0;
-	struct evbuffer *b = page_begin(r, all ? "Requests" : "Your requests",
-	    NULL);
-	/* Two statements, not "?1 OR consumer_id = ?2": each walks an index
-	 * newest first and stops at the page's end. */
-	sqlite3_stmt *s = db_stmt(http_db(), all ? "SELECT count(*) FROM "
-	    "requests" : "SELECT count(*) FROM requests WHERE consumer_id = ?1");
-	char wanted[32];
-	int64_t total = 0, page;
+	sqlite3_bind_int(s, 1, f->all);
+	sqlite3_bind_int64(s, 2, r->who.org_id);
+	if (f->title != NULL)
+		sqlite3_bind_text(s, 3, f->title, -1, SQLITE_TRANSIENT);
+	if (f->po != NULL)
+		sqlite3_bind_text(s, 4, f->po, -1, SQLITE_TRANSIENT);
+	if (f->state != NULL)
+		sqlite3_bind_text(s, 5, f->state, -1, SQLITE_STATIC);
+}
 
-	(void)arg;
-	if (!all)
-		sqlite3_bind_int64(s, 1, r->who.org_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		total = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	page = html_page_number(r, total, REQUESTS_PER_PAGE);
-	s = db_stmt(http_db(), all ? "SELECT r.id, r.title, "
-	    "r.area, r.speciality, r.urgency, r.wanted_start, r.wanted_end, "
-	    "r.state, o.code FROM requests r JOIN organisations o ON "
-	    "o.id = r.consumer_id ORDER BY r.id DESC LIMIT ?2 OFFSET ?3" :
-	    "SELECT r.id, r.title, r.area, r.speciality, r.urgency, "
-	    "r.wanted_start, r.wanted_end, r.state, o.code FROM requests r JOIN "
-	    "organisations o ON o.id = r.consumer_id WHERE r.consumer_id = ?1 "
-	    "ORDER BY r.id DESC LIMIT ?2 OFFSET ?3");
-	if (!all)
-		sqlite3_bind_int64(s, 1, r->who.org_id);
-	sqlite3_bind_int64(s, 2, REQUESTS_PER_PAGE);
-	sqlite3_bind_int64(s, 3, (page - 1) * REQUESTS_PER_PAGE);
-	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n", all ?
-	    "Requests" : "Your organisation's requests");
-	if (r->who.roles & EP_ROLE_REQUESTER)
-		html_printf(b, "<a href=\"/requests/new\" role=\"button\" class=\""
-		    "govuk-button\">Ask for expert time</a>\n");
-	html_table_open(b, "Newest first", heads);
+/* The filters above the list, holding what was asked for. */
+static void
+request_filter_form(struct evbuffer *b, struct ep_req *r,
+    const struct form_errors *e)
+{
+	html_filter_begin(b, "/requests", "Filter requests");
+	form_input(b, e, "q", "Title contains", NULL, "search",
+	    http_query(r, "q"), NULL);
+	form_input(b, e, "po", "Purchase order contains", NULL, "text",
+	    http_query(r, "po"), "govuk-input--width-20");
+	form_select(b, e, "state", "State", NULL, request_states,
+	    http_query(r, "state"));
+	html_filter_end(b, "/requests");
+}
+
+static void
+requests_list_rows(struct evbuffer *b, sqlite3_stmt *s, int all)
+{
+	char wanted[32];
+
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
@@ -114,10 +156,54 @@ requests_list_cb(struct ep_req *r, void *arg)
 		html_printf(b, "</td></tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
-	html_pagination(b, "/requests?", page, REQUESTS_PER_PAGE, total,
-	    "requests");
-	page_end(r, b, 200);
+}
+
+static void
+requests_list_cb(struct ep_req *r, void *arg)
+{
+	static const char *heads[] = { "Request", "Skill", "Urgency", "Wanted",
+		"State", NULL };
+	static const char *const keep[] = { "q", "po", "state", NULL };
+	struct form_errors e = { 0 };
+	struct request_filter f;
+	struct evbuffer *b;
+	sqlite3_stmt *s;
+	int64_t total = 0, page;
+	char *path;
+
+	(void)arg;
+	request_filter_read(r, &f, &e);
+	b = page_begin(r, f.all ? "Requests" : "Your requests", &e);
+	s = db_stmt(http_db(), "SELECT count(*) FROM requests r"
+	    REQUESTS_WHERE);
+	request_filter_bind(s, r, &f);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	page = html_page_number(r, total, REQUESTS_PER_PAGE);
+	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n", f.all ?
+	    "Requests" : "Your organisation's requests");
+	if (r->who.roles & EP_ROLE_REQUESTER)
+		html_printf(b, "<a href=\"/requests/new\" role=\"button\" class=\""
+		    "govuk-button\">Ask for expert time</a>\n");
+	request_filter_form(b, r, &e);
+	s = db_stmt(http_db(), "SELECT r.id, r.title, r.area, r.speciality, "
+	    "r.urgency, r.wanted_start, r.wanted_end, r.state, o.code FROM "
+	    "requests r JOIN organisations o ON o.id = r.consumer_id"
+	    REQUESTS_WHERE " ORDER BY r.id DESC LIMIT ?6 OFFSET ?7");
+	request_filter_bind(s, r, &f);
+	sqlite3_bind_int64(s, 6, REQUESTS_PER_PAGE);
+	sqlite3_bind_int64(s, 7, (page - 1) * REQUESTS_PER_PAGE);
+	html_table_open(b, "Newest first", heads);
+	requests_list_rows(b, s, f.all);
+	html_table_close(b);
+	path = html_list_path(r, "/requests", keep);
+	html_pagination(b, path, page, REQUESTS_PER_PAGE, total, "requests");
+	free(path);
+	free(f.title);
+	free(f.po);
+	page_end(r, b, e.n > 0 ? 400 : 200);
+	errs_free(&e);
 }
 
 /* --- The request form --- */
@@ -718,6 +804,7 @@ offer_create_cb(struct ep_req *r, void *arg)
 /* --- The queue and capacity --- */
 
 #define QUEUE_PER_PAGE 100
+#define QUEUE_EXPERTS_PER_PAGE 100
 
 static void
 queue_cb(struct ep_req *r, void *arg)
@@ -728,9 +815,11 @@ queue_cb(struct ep_req *r, void *arg)
 		"Committed or on leave", "Free", NULL };
 	struct evbuffer *b = page_begin(r, "Queue and capacity", NULL);
 	sqlite3_stmt *s;
-	char text[64], today[11], until[11];
+	static const char *const keep_experts[] = { "experts_page", NULL };
+	static const char *const keep_page[] = { "page", NULL };
+	char text[64], today[11], until[11], *path;
 	int64_t from = london_day((int64_t)time(NULL)), to = from + 55;
-	int64_t total = 0, page;
+	int64_t total = 0, page, experts = 0, epage;
 
 	(void)arg;
 	day_format(from, today);
@@ -769,16 +858,26 @@ queue_cb(struct ep_req *r, void *arg)
 	}
 	sqlite3_reset(s);
 	html_printf(b, "</tbody>\n</table>\n");
-	html_pagination(b, "/queue?", page, QUEUE_PER_PAGE, total,
-	    "open requests");
+	path = html_list_path(r, "/queue", keep_experts);
+	html_pagination(b, path, page, QUEUE_PER_PAGE, total, "open requests");
+	free(path);
 	snprintf(text, sizeof text, "The next eight weeks: %s to %s", today,
 	    until);
 	html_table_open(b, text, cheads);
 	/* Free time as the directory and the broker count it: capacity less
 	 * leave less each engagement's share of the window. */
+	s = db_stmt(http_db(), "SELECT count(*) FROM experts WHERE active = 1");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		experts = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	epage = html_page_number_of(r, "experts_page", experts,
+	    QUEUE_EXPERTS_PER_PAGE);
 	s = db_stmt(http_db(), "SELECT x.id, x.name, o.code, "
 	    "x.weekly_capacity_minutes FROM experts x JOIN organisations o ON "
-	    "o.id = x.org_id WHERE x.active = 1 ORDER BY o.code, x.name LIMIT 500");
+	    "o.id = x.org_id WHERE x.active = 1 ORDER BY o.code, x.name, x.id "
+	    "LIMIT ?1 OFFSET ?2");
+	sqlite3_bind_int64(s, 1, QUEUE_EXPERTS_PER_PAGE);
+	sqlite3_bind_int64(s, 2, (epage - 1) * QUEUE_EXPERTS_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t weekly = sqlite3_column_int64(s, 3);
 		int64_t capacity = weekly * working_days(from, to) / 5;
@@ -800,10 +899,32 @@ queue_cb(struct ep_req *r, void *arg)
 	}
 	sqlite3_reset(s);
 	html_printf(b, "</tbody>\n</table>\n");
+	path = html_list_path(r, "/queue", keep_page);
+	html_pagination_of(b, path, "experts_page", epage,
+	    QUEUE_EXPERTS_PER_PAGE, experts, "experts");
+	free(path);
 	page_end(r, b, 200);
 }
 
 /* --- The expert's offers and engagements --- */
+
+#define OFFERS_PER_PAGE 50
+#define OPEN_OFFERS_PER_PAGE 10
+
+static int64_t
+offers_open_count(struct ep_req *r)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT count(*) FROM offers f "
+	    "JOIN experts x ON x.id = f.expert_id WHERE x.person_id = ? AND "
+	    "f.state = 'open'");
+	int64_t n = 0;
+
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
 
 static void
 offers_page(struct ep_req *r, int status, const struct form_errors *e)
@@ -812,7 +933,10 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		"Dates", "State", NULL };
 	struct evbuffer *b = page_begin(r, "Your offers and engagements", e);
 	sqlite3_stmt *s;
-	char action[64], text[64];
+	static const char *const keep_open[] = { "open_page", NULL };
+	static const char *const keep_page[] = { "page", NULL };
+	char action[64], text[64], *path;
+	int64_t total = 0, page, open_total, open_page;
 	int any = 0;
 
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Your offers and "
@@ -822,8 +946,13 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	    "r.description FROM offers f JOIN requests r ON r.id = f.request_id "
 	    "JOIN organisations o ON o.id = r.consumer_id JOIN experts x ON "
 	    "x.id = f.expert_id WHERE x.person_id = ? AND f.state = 'open' ORDER "
-	    "BY f.id");
+	    "BY f.id LIMIT ? OFFSET ?");
+	open_total = offers_open_count(r);
+	open_page = html_page_number_of(r, "open_page", open_total,
+	    OPEN_OFFERS_PER_PAGE);
 	sqlite3_bind_int64(s, 1, r->who.person_id);
+	sqlite3_bind_int64(s, 2, OPEN_OFFERS_PER_PAGE);
+	sqlite3_bind_int64(s, 3, (open_page - 1) * OPEN_OFFERS_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t offer = sqlite3_column_int64(s, 0);
 
@@ -860,13 +989,28 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	sqlite3_reset(s);
 	if (!any)
 		html_printf(b, "<p class=\"govuk-body\">You have no open offers.</p>\n");
+	else {
+		path = html_list_path(r, "/offers", keep_page);
+		html_pagination_of(b, path, "open_page", open_page,
+		    OPEN_OFFERS_PER_PAGE, open_total, "open offers");
+		free(path);
+	}
+	s = db_stmt(http_db(), "SELECT count(*) FROM engagements e JOIN "
+	    "experts x ON x.id = e.expert_id WHERE x.person_id = ?");
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	page = html_page_number(r, total, OFFERS_PER_PAGE);
 	html_table_open(b, "Your engagements", eheads);
 	s = db_stmt(http_db(), "SELECT e.id, r.title, o.code, e.basis, e.starts, "
 	    "e.ends, e.state, r.id FROM engagements e JOIN requests r ON "
 	    "r.id = e.request_id JOIN organisations o ON o.id = e.consumer_id JOIN "
 	    "experts x ON x.id = e.expert_id WHERE x.person_id = ? ORDER BY "
-	    "e.id DESC LIMIT 100");
+	    "e.id DESC LIMIT ? OFFSET ?");
 	sqlite3_bind_int64(s, 1, r->who.person_id);
+	sqlite3_bind_int64(s, 2, OFFERS_PER_PAGE);
+	sqlite3_bind_int64(s, 3, (page - 1) * OFFERS_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		html_printf(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-"
 		    "table__cell\"><a class=\"govuk-link\" href=\"/requests/%D\">%s"
@@ -881,6 +1025,9 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	}
 	sqlite3_reset(s);
 	html_printf(b, "</tbody>\n</table>\n");
+	path = html_list_path(r, "/offers", keep_open);
+	html_pagination(b, path, page, OFFERS_PER_PAGE, total, "engagements");
+	free(path);
 	page_end(r, b, status);
 }
 

@@ -305,6 +305,8 @@ outbox_stop(void)
 	}
 }
 
+#define MESSAGES_PER_PAGE 50
+
 /* How a message went, or why it stays on the messages page. */
 static const char *
 outbox_delivery(const char *state, const char *to, int by_email)
@@ -329,22 +331,32 @@ outbox_page_cb(struct ep_req *r, void *arg)
 	static const char *heads[] = { "When", "Subject", "Message", "Delivery",
 		NULL };
 	struct evbuffer *b = page_begin(r, "Your messages", NULL);
-	sqlite3_stmt *s = db_stmt(http_db(), "SELECT created_at, subject, body, "
-	    "state, to_address, by_email, link FROM outbox WHERE to_person = ? "
-	    "ORDER BY id DESC LIMIT 100");
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT count(*) FROM outbox "
+	    "WHERE to_person = ?");
+	int64_t total = 0, page;
 	int any = 0;
 
 	(void)arg;
+	sqlite3_bind_int64(s, 1, r->who.person_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	page = html_page_number(r, total, MESSAGES_PER_PAGE);
+	s = db_stmt(http_db(), "SELECT created_at, subject, body, state, "
+	    "to_address, by_email, link FROM outbox WHERE to_person = ? ORDER BY "
+	    "id DESC LIMIT ? OFFSET ?");
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Your messages</h1>\n"
 	    "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/account/"
 	    "notifications\">Choose how you are told</a>: by email and here, or "
 	    "here only.</p>\n");
 	sqlite3_bind_int64(s, 1, r->who.person_id);
+	sqlite3_bind_int64(s, 2, MESSAGES_PER_PAGE);
+	sqlite3_bind_int64(s, 3, (page - 1) * MESSAGES_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *link = (const char *)sqlite3_column_text(s, 6);
 
 		if (!any)
-			html_table_open(b, "The 100 most recent", heads);
+			html_table_open(b, "Newest first", heads);
 		any = 1;
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		html_cell(b, (const char *)sqlite3_column_text(s, 0));
@@ -363,9 +375,11 @@ outbox_page_cb(struct ep_req *r, void *arg)
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
-	if (any)
+	if (any) {
 		html_table_close(b);
-	else
+		html_pagination(b, "/messages?", page, MESSAGES_PER_PAGE, total,
+		    "messages");
+	} else
 		html_printf(b, "<p class=\"govuk-body\">You have no messages.</p>\n");
 	page_end(r, b, 200);
 }

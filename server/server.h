@@ -107,6 +107,16 @@ int config_load(struct config *c, const char *path, char **err);
 void config_help(FILE *f);
 const char *config_get(const char *name);
 
+/* cursor.c */
+struct cursor {
+	int64_t limit, after, last, n;
+	int more;
+};
+int cursor_read(struct ep_req *r, int64_t def, int64_t max, struct cursor *c);
+int cursor_take(struct cursor *c, int64_t id);
+void cursor_reply(struct ep_req *r, const char *path,
+    const char *const *keep, const struct cursor *c, struct json_t *items);
+
 /* db.c */
 #define DB_RECENT 256
 struct db_recent {
@@ -141,6 +151,7 @@ int db_rollback(struct ep_db *db);
 int db_ping(struct ep_db *db);
 int db_read_begin(struct ep_db *db);
 void db_read_end(struct ep_db *db);
+char *db_like(const char *text);
 const char *db_errmsg(struct ep_db *db);
 uint64_t db_busy_retries(void);
 size_t db_cache_count(struct ep_db *db);
@@ -295,9 +306,19 @@ void html_hours(char *out, size_t len, int64_t minutes);
 int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
 void html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things);
+int64_t html_page_number_of(struct ep_req *r, const char *param,
+    int64_t total, int64_t per);
+void html_pagination_of(struct evbuffer *b, const char *path,
+    const char *param, int64_t page, int64_t per, int64_t total,
+    const char *things);
 void html_summary_row(struct evbuffer *b, const char *key, const char *value);
 void html_summary_change(struct evbuffer *b, const char *key,
     const char *value, const char *href);
+char *html_list_path(struct ep_req *r, const char *base,
+    const char *const *keep);
+void html_filter_begin(struct evbuffer *b, const char *action,
+    const char *legend);
+void html_filter_end(struct evbuffer *b, const char *clear);
 struct evbuffer *page_begin(struct ep_req *r, const char *title,
     const struct form_errors *e);
 void page_end(struct ep_req *r, struct evbuffer *b, int status);

@@ -86,7 +86,8 @@ FUZZ_LDADD = libexpertpool.a $(DEPS_LIBS)
 # The CSV reader is the timesheet plugin's: its import.c is read whole by
 # the target, and the rest of the plugin is linked beside it.
 tests_fuzz_csv_fuzz_SOURCES = tests/fuzz/csv_fuzz.c tests/fuzz/driver.c \
-	tests/fuzz/fuzz.h plugins/timesheet/api.c plugins/timesheet/approve.c \
+	tests/fuzz/fuzz.h plugins/pager.c plugins/timesheet/api.c \
+	plugins/timesheet/approve.c \
 	plugins/timesheet/entry.c plugins/timesheet/import-web.c \
 	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
 	plugins/timesheet/week.c
@@ -96,7 +97,8 @@ tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)
 # The JSON bodies: market-api.c and the timesheet's api.c are read whole
 # by the target (their decoders are static), the rest of the plugin beside.
 tests_fuzz_json_fuzz_SOURCES = tests/fuzz/json_fuzz.c tests/fuzz/driver.c \
-	tests/fuzz/fuzz.h plugins/timesheet/approve.c plugins/timesheet/entry.c \
+	tests/fuzz/fuzz.h plugins/pager.c plugins/timesheet/approve.c \
+	plugins/timesheet/entry.c \
 	plugins/timesheet/import.c plugins/timesheet/import-web.c \
 	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
 	plugins/timesheet/week.c
@@ -156,6 +158,7 @@ SERVER_TESTS = \
 	tests/integration/hardening.test \
 	tests/integration/install.test \
 	tests/integration/limits.test \
+	tests/integration/lists.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/notifications.test \

@@ -1,5 +1,6 @@
 /* endpoint.c: each organisation's Peppol endpoint: checks, CLI and page. */
 #include "recharge.h"
+#include "../pager.h"
 
 #include <string.h>
 
@@ -141,18 +142,32 @@ out:
 	return rc;
 }
 
-/* The endpoints as a table: one organisation's, or every one's. */
+#define RC_ENDPOINTS_PER_PAGE 50
+
+/* The endpoints as a table: one organisation's, or every one's, a page of
+ * organisations at a time. */
 static void
 rc_endpoint_table(ep_req *r, ep_page *b, int all)
 {
 	const struct ep_host *h = rc_host;
-	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT o.code, o.name, "
-	    "coalesce(e.scheme, ''), coalesce(e.endpoint, '') FROM organisations "
-	    "o LEFT JOIN recharge_endpoints e ON e.org_id = o.id WHERE ?1 OR "
-	    "o.id = ?2 ORDER BY o.code");
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT count(*) FROM "
+	    "organisations o WHERE ?1 OR o.id = ?2");
+	int64_t total = 0, page;
 
 	h->stmt_bind_int64(s, 1, all);
 	h->stmt_bind_int64(s, 2, h->req_org(r));
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		total = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	page = pager_page(h, r, "page", total, RC_ENDPOINTS_PER_PAGE);
+	s = h->db_prepare(h->req_db(r), "SELECT o.code, o.name, "
+	    "coalesce(e.scheme, ''), coalesce(e.endpoint, '') FROM organisations "
+	    "o LEFT JOIN recharge_endpoints e ON e.org_id = o.id WHERE ?1 OR "
+	    "o.id = ?2 ORDER BY o.code LIMIT ?3 OFFSET ?4");
+	h->stmt_bind_int64(s, 1, all);
+	h->stmt_bind_int64(s, 2, h->req_org(r));
+	h->stmt_bind_int64(s, 3, RC_ENDPOINTS_PER_PAGE);
+	h->stmt_bind_int64(s, 4, (page - 1) * RC_ENDPOINTS_PER_PAGE);
 	h->html(b, "<table class=\"govuk-table\" id=\"endpoints\"><caption class="
 	    "\"govuk-table__caption govuk-table__caption--m\">Endpoints</caption>"
 	    "<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">"
@@ -168,6 +183,8 @@ rc_endpoint_table(ep_req *r, ep_page *b, int all)
 		    "none", h->stmt_text(s, 3));
 	h->stmt_reset(s);
 	h->html(b, "</tbody></table>\n");
+	pager_draw(h, b, "/endpoints?", "page", page, RC_ENDPOINTS_PER_PAGE,
+	    total, "organisations");
 }
 
 static void

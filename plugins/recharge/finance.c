@@ -1,7 +1,9 @@
 /* finance.c: netting and finance pages: positions, income and spend. */
 #include "recharge.h"
+#include "../pager.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RC_FINANCE_ROLES (EP_ROLE_FINANCE | EP_ROLE_POOL_MANAGER | \
@@ -187,25 +189,42 @@ rc_finance_paid_form(ep_req *r, ep_page *b, int64_t id)
 	rc_host->form_end(b, "Mark paid");
 }
 
+#define RC_DOCUMENTS_PER_PAGE 50
+/* ?1 the organisation, ?2 everyone's, ?3 a month or '' for all. */
+#define RC_DOCUMENTS_FROM " FROM recharge_invoices i JOIN organisations p " \
+	"ON p.id = i.provider_id JOIN organisations c ON c.id = i.consumer_id " \
+	"WHERE (?2 OR i.provider_id = ?1 OR (i.consumer_id = ?1 AND i.state " \
+	"!= 'draft')) AND (?3 = '' OR i.period = ?3)"
+
 /* Invoices and credit notes issued and received, per organisation and
  * month, with their state; drafts are the provider's alone. */
 static void
 rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 {
 	const struct ep_host *h = rc_host;
-	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, "
-	    "coalesce(i.number, 'Draft ' || i.id), i.kind, i.state, i.period, "
-	    "p.name, c.name, i.total_pence, i.provider_id = ?1 FROM "
-	    "recharge_invoices i JOIN organisations p ON p.id = i.provider_id "
-	    "JOIN organisations c ON c.id = i.consumer_id WHERE (?2 OR "
-	    "i.provider_id = ?1 OR (i.consumer_id = ?1 AND i.state != 'draft')) "
-	    "AND (?3 = '' OR i.period = ?3) ORDER BY i.period DESC, p.code, "
-	    "c.code, i.id LIMIT 500");
+	static const char *const keep[] = { "period", NULL };
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT count(*)"
+	    RC_DOCUMENTS_FROM);
 	int any = 0, all = rc_sees_all(r);
+	int64_t total = 0, page;
+	char *path;
 
 	h->stmt_bind_int64(s, 1, h->req_org(r));
 	h->stmt_bind_int64(s, 2, all);
 	h->stmt_bind_text(s, 3, period ? period : "");
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		total = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	page = pager_page(h, r, "page", total, RC_DOCUMENTS_PER_PAGE);
+	s = h->db_prepare(h->req_db(r), "SELECT i.id, coalesce(i.number, "
+	    "'Draft ' || i.id), i.kind, i.state, i.period, p.name, c.name, "
+	    "i.total_pence, i.provider_id = ?1" RC_DOCUMENTS_FROM " ORDER BY "
+	    "i.period DESC, p.code, c.code, i.id LIMIT ?4 OFFSET ?5");
+	h->stmt_bind_int64(s, 1, h->req_org(r));
+	h->stmt_bind_int64(s, 2, all);
+	h->stmt_bind_text(s, 3, period ? period : "");
+	h->stmt_bind_int64(s, 4, RC_DOCUMENTS_PER_PAGE);
+	h->stmt_bind_int64(s, 5, (page - 1) * RC_DOCUMENTS_PER_PAGE);
 	h->html(b, "<table class=\"govuk-table\" id=\"documents\"><caption "
 	    "class=\"govuk-table__caption govuk-table__caption--m\">Invoices "
 	    "issued and received</caption><thead class=\"govuk-table__head\"><tr "
@@ -239,6 +258,10 @@ rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
 		    "cell\" colspan=\"7\">None.</td></tr>\n");
 	h->html(b, "</tbody></table>\n");
+	if ((path = pager_path(h, r, "/finance", keep)) != NULL)
+		pager_draw(h, b, path, "page", page, RC_DOCUMENTS_PER_PAGE, total,
+		    "invoices and credit notes");
+	free(path);
 }
 
 static void

@@ -1,5 +1,6 @@
 /* pages.c: the invoice pages: the run, drafts, review, issue, credit. */
 #include "recharge.h"
+#include "../pager.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,24 +24,87 @@ rc_param_invoice(ep_req *r)
 	return rc_lookup(rc_host->req_db(r), rc_host->req_param(r, "id"));
 }
 
-/* One table of documents for the list page. */
+#define RC_PER_PAGE 50
+/* A side's documents: ?1 the council, ?2 received (issued to it, never
+ * its provider's drafts) or issued by it; then the filters, each NULL for
+ * any: ?3 number, ?4 the other council's code or name, ?5 state. */
+#define RC_LIST_FROM " FROM recharge_invoices i JOIN organisations p ON " \
+	"p.id = i.provider_id JOIN organisations c ON c.id = i.consumer_id " \
+	"WHERE CASE WHEN ?2 THEN i.consumer_id = ?1 AND i.state != 'draft' " \
+	"ELSE i.provider_id = ?1 END AND (?3 IS NULL OR coalesce(i.number, " \
+	"'Draft ' || i.id) LIKE ?3 ESCAPE '\\') AND (?4 IS NULL OR CASE WHEN " \
+	"?2 THEN p.code LIKE ?4 ESCAPE '\\' OR p.name LIKE ?4 ESCAPE '\\' " \
+	"ELSE c.code LIKE ?4 ESCAPE '\\' OR c.name LIKE ?4 ESCAPE '\\' END) " \
+	"AND (?5 IS NULL OR i.state = ?5)"
+
+static const char *const rc_states[][2] = {
+	{ "", "Any state" },
+	{ "draft", "Draft" },
+	{ "issued", "Issued" },
+	{ "paid", "Paid" },
+	{ "credited", "Credited" },
+	{ NULL, NULL },
+};
+
+/* What the lists are narrowed to, from the address. */
+struct rc_filter {
+	char *number, *council;
+	const char *state;
+};
+
 static void
-rc_list_table(ep_req *r, ep_page *b, const char *caption, const char *id,
+rc_filter_bind(ep_stmt *s, ep_req *r, const struct rc_filter *f,
     int received)
 {
 	const struct ep_host *h = rc_host;
-	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, "
-	    "coalesce(i.number, 'Draft ' || i.id), i.kind, i.state, i.period, "
-	    "CASE WHEN ?2 THEN p.name ELSE c.name END, i.vat_category, "
-	    "i.total_pence FROM recharge_invoices i JOIN organisations p ON "
-	    "p.id = i.provider_id JOIN organisations c ON c.id = i.consumer_id "
-	    "WHERE CASE WHEN ?2 THEN i.consumer_id = ?1 AND i.state != 'draft' "
-	    "ELSE i.provider_id = ?1 END ORDER BY i.period DESC, i.state = "
-	    "'draft' DESC, i.id DESC LIMIT 500");
-	int any = 0;
 
 	h->stmt_bind_int64(s, 1, h->req_org(r));
 	h->stmt_bind_int64(s, 2, received);
+	if (f->number != NULL)
+		h->stmt_bind_text(s, 3, f->number);
+	if (f->council != NULL)
+		h->stmt_bind_text(s, 4, f->council);
+	if (f->state != NULL)
+		h->stmt_bind_text(s, 5, f->state);
+}
+
+static int64_t
+rc_list_count(ep_req *r, const struct rc_filter *f, int received)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT count(*)"
+	    RC_LIST_FROM);
+	int64_t n = 0;
+
+	rc_filter_bind(s, r, f, received);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		n = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return n;
+}
+
+/* One table of documents for the list page, a page at a time. */
+static void
+rc_list_table(ep_req *r, ep_page *b, const struct rc_filter *f,
+    const char *caption, const char *id, int received)
+{
+	const struct ep_host *h = rc_host;
+	const char *param = received ? "received_page" : "issued_page";
+	int64_t total = rc_list_count(r, f, received);
+	int64_t page = pager_page(h, r, param, total, RC_PER_PAGE);
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, "
+	    "coalesce(i.number, 'Draft ' || i.id), i.kind, i.state, i.period, "
+	    "CASE WHEN ?2 THEN p.name ELSE c.name END, i.vat_category, "
+	    "i.total_pence" RC_LIST_FROM " ORDER BY i.period DESC, i.state = "
+	    "'draft' DESC, i.id DESC LIMIT ?6 OFFSET ?7");
+	const char *const keep[] = { "number", "council", "state", received ?
+	    "issued_page" : "received_page", NULL };
+	char *path;
+	int any = 0;
+
+	rc_filter_bind(s, r, f, received);
+	h->stmt_bind_int64(s, 6, RC_PER_PAGE);
+	h->stmt_bind_int64(s, 7, (page - 1) * RC_PER_PAGE);
 	h->html(b, "<table class=\"govuk-table\" id=\"%s\"><caption class=\""
 	    "govuk-table__caption govuk-table__caption--m\">%s</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%RInvoice"
@@ -64,6 +128,55 @@ rc_list_table(ep_req *r, ep_page *b, const char *caption, const char *id,
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
 		    "cell\" colspan=\"6\">None yet.</td></tr>\n");
 	h->html(b, "</tbody></table>\n");
+	/* A table's page links keep the other table's page and the filters. */
+	if ((path = pager_path(h, r, "/invoices", keep)) != NULL)
+		pager_draw(h, b, path, param, page, RC_PER_PAGE, total, received ?
+		    "invoices received" : "invoices issued");
+	free(path);
+}
+
+/* The filters from the address; an unknown state is an error on its field
+ * and filters nothing. */
+static void
+rc_filter_read(ep_req *r, struct rc_filter *f, ep_errors *e)
+{
+	const struct ep_host *h = rc_host;
+	const char *state = h->req_query(r, "state");
+	size_t i;
+
+	f->number = pager_like(h->req_query(r, "number"));
+	f->council = pager_like(h->req_query(r, "council"));
+	f->state = NULL;
+	if (state == NULL || *state == '\0')
+		return;
+	for (i = 1; rc_states[i][0] != NULL; i++)
+		if (strcmp(state, rc_states[i][0]) == 0)
+			f->state = rc_states[i][0];
+	if (f->state == NULL)
+		h->errors_add(e, "state", "Choose a state from the list");
+}
+
+/* The filters above the tables, a GET form holding what was asked for. */
+static void
+rc_filter_form(ep_req *r, ep_page *b, const ep_errors *e)
+{
+	const struct ep_host *h = rc_host;
+
+	h->html(b, "<form method=\"get\" action=\"/invoices\" novalidate id=\""
+	    "filters\">\n<fieldset class=\"govuk-fieldset\">\n<legend class=\""
+	    "govuk-fieldset__legend govuk-fieldset__legend--m\">Filter invoices"
+	    "</legend>\n");
+	h->form_input(b, e, "number", "Number contains", NULL, "search",
+	    h->req_query(r, "number"), "govuk-input--width-20");
+	h->form_input(b, e, "council", "Council (code or name) contains", NULL,
+	    "search", h->req_query(r, "council"), "govuk-input--width-20");
+	h->form_select(b, e, "state", "State", NULL, rc_states,
+	    h->req_query(r, "state"));
+	h->html(b, "</fieldset>\n<div class=\"govuk-button-group\"><button "
+	    "type=\"submit\" class=\"govuk-button govuk-button--secondary\" "
+	    "data-module=\"govuk-button\">Apply filters</button><a class=\""
+	    "govuk-link\" href=\"/invoices\" id=\"clear-filters\">Clear filters"
+	    "</a></div>\n</form>\n");
 }
 
 /* Months whose last run is still running or stopped before its end:
@@ -105,7 +218,17 @@ static void
 rc_list_page(ep_req *r, int status, const ep_errors *e)
 {
 	const struct ep_host *h = rc_host;
-	ep_page *b = h->page_begin(r, "Invoices", e);
+	ep_errors *fe = h->errors_new();
+	struct rc_filter f;
+	ep_page *b;
+
+	/* The run form's errors, or else the filters'. */
+	rc_filter_read(r, &f, fe);
+	if (e == NULL && h->errors_count(fe) > 0) {
+		e = fe;
+		status = 400;
+	}
+	b = h->page_begin(r, "Invoices", e);
 
 	h->html(b, "<h1 class=\"govuk-heading-l\">Recharge invoices</h1>\n"
 	    "<h2 class=\"govuk-heading-m\">Run a month</h2>\n<p class=\"govuk-body"
@@ -119,9 +242,13 @@ rc_list_page(ep_req *r, int status, const ep_errors *e)
 	h->form_input(b, e, "period", "Month", "As YYYY-MM, for example 2026-10",
 	    "text", h->req_form(r, "period"), "govuk-input--width-10");
 	h->form_end(b, "Run the month");
-	rc_list_table(r, b, "Issued by your council", "issued", 0);
-	rc_list_table(r, b, "Received by your council", "received", 1);
+	rc_filter_form(r, b, e);
+	rc_list_table(r, b, &f, "Issued by your council", "issued", 0);
+	rc_list_table(r, b, &f, "Received by your council", "received", 1);
+	free(f.number);
+	free(f.council);
 	h->page_end(r, b, status);
+	h->errors_free(fe);
 }
 
 static void

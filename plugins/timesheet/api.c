@@ -1,7 +1,9 @@
 /* api.c: the timesheet's JSON API under /api/v1/entries. */
 #include "timesheet.h"
+#include "../pager.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -679,11 +681,31 @@ ts_get_cb(ep_req *r, void *arg)
 	ts_api_reply(r, 200, o);
 }
 
+/* The list and, when there is more, the address of its next page: the
+ * same filters, after the last entry shown (next is null at the end). */
+static void
+ts_list_reply(ep_req *r, json_t *list, long long last, long long limit)
+{
+	static const char *const keep[] = { "engagement", "week", "state",
+		NULL };
+	char *path = last > 0 ? pager_path(ts_host, r, "/api/v1/entries", keep) :
+	    NULL;
+	json_t *next = json_null();
+
+	if (path != NULL) {
+		next = json_sprintf("%safter=%lld&limit=%lld", path, last, limit);
+		free(path);
+	}
+	ts_api_reply(r, 200, json_pack("{s:o,s:o}", "items", list, "next",
+	    next ? next : json_null()));
+}
+
 /*
  * GET /api/v1/entries: what the caller may see (an expert their own, a
  * council's approvers, requesters and finance its hours as consumer,
  * finance also its experts' hours as provider, the pool and administrators
- * all), narrowed by engagement, week and state, newest first.
+ * all), narrowed by engagement, week and state, newest first, a page at a
+ * time: after=ID goes on below that entry.
  */
 static void
 ts_list_cb(ep_req *r, void *arg)
@@ -695,18 +717,19 @@ ts_list_cb(ep_req *r, void *arg)
 	    "t.created_by = ?3)) OR (?4 AND e.consumer_id = ?5) OR (?6 AND "
 	    "e.provider_id = ?5)) AND (?7 IS NULL OR t.engagement_id = ?7) AND "
 	    "(?8 IS NULL OR t.entry_date BETWEEN ?8 AND ?9) AND (?10 IS NULL OR "
-	    "t.state = ?10) ORDER BY t.entry_date DESC, t.id DESC LIMIT ?11");
+	    "t.state = ?10) AND t.id < ?12 ORDER BY t.id DESC LIMIT ?11");
 	const char *engagement = h->req_query(r, "engagement");
 	const char *week = h->req_query(r, "week");
 	const char *state = h->req_query(r, "state");
 	const char *limit_text = h->req_query(r, "limit");
+	const char *after_text = h->req_query(r, "after");
 	static const char *const states[] = { "draft", "submitted", "approved",
 		"queried", "invoiced", NULL };
 	unsigned roles = h->req_roles(r);
 	char monday[11], sunday[11], *end;
-	long long eng = 0, limit = 200;
+	long long eng = 0, limit = 200, after = INT64_MAX, last = 0;
 	json_t *list;
-	size_t i;
+	size_t i, n = 0;
 
 	(void)arg;
 	if (engagement != NULL && ((eng = strtoll(engagement, &end, 10)) <= 0 ||
@@ -735,6 +758,12 @@ ts_list_cb(ep_req *r, void *arg)
 		    "number from 1 to 1000");
 		return;
 	}
+	if (after_text != NULL && ((after = strtoll(after_text, &end, 10)) < 1 ||
+	    *end != '\0')) {
+		h->json_error(r, 400, "invalid", "after", "after must be the id of "
+		    "an entry from the list");
+		return;
+	}
 	h->stmt_bind_int64(s, 1, (roles & TS_ROLES_ALL) != 0);
 	h->stmt_bind_int64(s, 2, (roles & EP_ROLE_EXPERT) != 0);
 	h->stmt_bind_int64(s, 3, h->req_person(r));
@@ -756,12 +785,16 @@ ts_list_cb(ep_req *r, void *arg)
 		h->stmt_bind_text(s, 10, state);
 	else
 		h->stmt_bind_null(s, 10);
-	h->stmt_bind_int64(s, 11, limit);
+	h->stmt_bind_int64(s, 11, limit + 1);
+	h->stmt_bind_int64(s, 12, after);
 	list = json_array();
-	while (h->stmt_step(s) == EP_STEP_ROW)
+	/* One row more than the limit says whether there is a next page. */
+	while (h->stmt_step(s) == EP_STEP_ROW && n++ < (size_t)limit) {
+		last = h->stmt_int64(s, 0);
 		json_array_append_new(list, ts_entry_json(s));
+	}
 	h->stmt_reset(s);
-	ts_api_reply(r, 200, list);
+	ts_list_reply(r, list, n > (size_t)limit ? last : 0, limit);
 }
 
 void
