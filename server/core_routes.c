@@ -58,4 +58,5 @@ routes_register_all(void)
 	market_api_routes_register();
 	directory_routes_register();
 	report_routes_register();
+	statement_routes_register();
 }

@@ -173,6 +173,7 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 		    "search.</p>\n");
 		return;
 	}
+	html_scroll_open(b, l->n == 1 ? "1 expert" : "Experts");
 	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
 	    "table__caption govuk-table__caption--m\">%D %R</caption>\n<thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
@@ -213,7 +214,7 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 		}
 		html_printf(b, "</tr>\n");
 	}
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 }
 
 /* The directory: a search form over every provider's experts. */
@@ -364,7 +365,9 @@ expert_leave_table(struct evbuffer *b, int64_t id)
 		const char *to = (const char *)sqlite3_column_text(s, 1);
 
 		if (!any)
-			html_printf(b, "<table class=\"govuk-table\">\n<thead class=\""
+			html_printf(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+			    "aria-label=\"Leave\" tabindex=\"0\">\n"
+			    "<table class=\"govuk-table\">\n<thead class=\""
 			    "govuk-table__head\"><tr class=\"govuk-table__row\">"
 			    "<th scope=\"col\" class=\"govuk-table__header\">From</th>"
 			    "<th scope=\"col\" class=\"govuk-table__header\">To</th>"
@@ -385,7 +388,7 @@ expert_leave_table(struct evbuffer *b, int64_t id)
 	}
 	sqlite3_reset(s);
 	if (any)
-		html_printf(b, "</tbody>\n</table>\n");
+		html_table_close(b);
 	else
 		html_printf(b, "<p class=\"govuk-body\">No leave booked.</p>\n");
 }

@@ -335,9 +335,12 @@ void
 page_end(struct ep_req *r, struct evbuffer *b, int status)
 {
 	html_printf(b, "</main>\n</div>\n<footer class=\"govuk-footer\">\n"
-	    "<div class=\"govuk-width-container\"><p class=\"govuk-body-s\">"
-	    "expertpool %s</p></div>\n</footer>\n</body>\n</html>\n",
-	    PACKAGE_VERSION);
+	    "<div class=\"govuk-width-container\"><h2 class=\"govuk-visually-"
+	    "hidden\">Support links</h2><ul class=\"govuk-footer__inline-list\">"
+	    "<li class=\"govuk-footer__inline-list-item\"><a class=\"govuk-"
+	    "footer__link\" href=\"/accessibility\">Accessibility statement</a>"
+	    "</li></ul><p class=\"govuk-body-s\">expertpool %s</p></div>\n"
+	    "</footer>\n</body>\n</html>\n", PACKAGE_VERSION);
 	http_reply_header(r, "Cache-Control", "no-store");
 	http_reply_buffer(r, status, "text/html; charset=utf-8", b);
 	evbuffer_free(b);
@@ -507,11 +510,31 @@ form_checkboxes(struct evbuffer *b, const struct form_errors *e,
 	html_printf(b, "</div>\n</fieldset>\n</div>\n");
 }
 
-/* A GOV.UK table's opening, caption and column headings. */
+/*
+ * Opens the region a wide table scrolls in, so the page itself never scrolls
+ * sideways at 320 px (WCAG reflow): focusable, so a keyboard can scroll it,
+ * and named after the table's caption. Closed by html_scroll_close.
+ */
+void
+html_scroll_open(struct evbuffer *b, const char *label)
+{
+	html_printf(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"%s\" tabindex=\"0\">\n", label);
+}
+
+void
+html_scroll_close(struct evbuffer *b)
+{
+	html_printf(b, "</div>\n");
+}
+
+/* A GOV.UK table's opening, caption and column headings, in a scroll
+ * region of its own. */
 void
 html_table_open(struct evbuffer *b, const char *caption,
     const char *const *heads)
 {
+	html_scroll_open(b, caption);
 	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
 	    "table__caption govuk-table__caption--m\">%s</caption>\n<thead class="
 	    "\"govuk-table__head\"><tr class=\"govuk-table__row\">", caption);
@@ -524,7 +547,7 @@ html_table_open(struct evbuffer *b, const char *caption,
 void
 html_table_close(struct evbuffer *b)
 {
-	html_printf(b, "</tbody>\n</table>\n");
+	html_printf(b, "</tbody>\n</table>\n</div>\n");
 }
 
 /* A count with thousands separated by commas: "1,234". */
@@ -640,4 +663,18 @@ html_summary_row(struct evbuffer *b, const char *key, const char *value)
 	html_printf(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
 	    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-list__"
 	    "value\">%s</dd></div>\n", key, value ? value : "");
+}
+
+/*
+ * Ends a page of work still running: a link the person follows to see how
+ * far it has got (the page never reloads itself), and the script that,
+ * where scripts run, checks for them and reads the news into the page's
+ * polite live region (data-ep-progress), then shows the result.
+ */
+void
+html_progress_link(struct evbuffer *b, const char *path, int64_t id)
+{
+	html_printf(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" id=\""
+	    "check-progress\" href=\"%s%D\">Check progress</a></p>\n<script "
+	    "src=\"/assets/progress.js\" defer></script>\n", path, id);
 }

@@ -114,7 +114,7 @@ requests_list_cb(struct ep_req *r, void *arg)
 		html_printf(b, "</td></tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	html_pagination(b, "/requests?", page, REQUESTS_PER_PAGE, total,
 	    "requests");
 	page_end(r, b, 200);
@@ -320,7 +320,7 @@ request_offers_table(struct evbuffer *b, int64_t id)
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 }
 
 /*
@@ -405,7 +405,7 @@ offer_milestones_table(struct evbuffer *b, struct ep_req *r, int64_t offer,
 	}
 	sqlite3_reset(s);
 	if (any)
-		html_printf(b, "</tbody>\n</table>\n");
+		html_table_close(b);
 }
 
 static void
@@ -633,7 +633,8 @@ broker_page(struct ep_req *r, int status, const struct form_errors *e)
 		html_printf(b, "<td class=\"govuk-table__cell govuk-body-s\">%s</td>"
 		    "</tr>\n", v[i].reasons);
 	}
-	html_printf(b, "</tbody>\n</table>\n</div>\n");
+	html_table_close(b);
+	html_printf(b, "</div>\n");
 	form_select(b, e, "basis", "Basis", NULL, engagement_bases,
 	    http_form(r, "basis"));
 	form_input(b, e, "budget", "Budget in pounds", "Needed for fixed fee and "
@@ -744,7 +745,7 @@ queue_cb(struct ep_req *r, void *arg)
 		html_printf(b, "</td></tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	html_pagination(b, "/queue?", page, QUEUE_PER_PAGE, total,
 	    "open requests");
 	snprintf(text, sizeof text, "The next eight weeks: %s to %s", today,
@@ -775,7 +776,7 @@ queue_cb(struct ep_req *r, void *arg)
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	page_end(r, b, 200);
 }
 
@@ -856,7 +857,7 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		html_printf(b, "</td></tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	page_end(r, b, status);
 }
 

@@ -153,7 +153,9 @@ rc_endpoint_table(ep_req *r, ep_page *b, int all)
 
 	h->stmt_bind_int64(s, 1, all);
 	h->stmt_bind_int64(s, 2, h->req_org(r));
-	h->html(b, "<table class=\"govuk-table\" id=\"endpoints\"><caption class="
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"Endpoints\" tabindex=\"0\">"
+	    "<table class=\"govuk-table\" id=\"endpoints\"><caption class="
 	    "\"govuk-table__caption govuk-table__caption--m\">Endpoints</caption>"
 	    "<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">"
 	    "<th scope=\"col\" class=\"govuk-table__header\">Organisation</th>"
@@ -167,7 +169,7 @@ rc_endpoint_table(ep_req *r, ep_page *b, int all)
 		    h->stmt_text(s, 0), *h->stmt_text(s, 2) ? h->stmt_text(s, 2) :
 		    "none", h->stmt_text(s, 3));
 	h->stmt_reset(s);
-	h->html(b, "</tbody></table>\n");
+	h->html(b, "</tbody></table></div>\n");
 }
 
 static void

@@ -161,6 +161,8 @@ rc_finance_dashboard(ep_req *r, ep_page *b)
 	    "height=\"10\"/><text x=\"54\" y=\"235\">Income</text><rect "
 	    "class=\"rc-spend\" x=\"110\" y=\"226\" width=\"10\" height=\"10\"/>"
 	    "<text x=\"124\" y=\"235\">Spend</text></svg></figure>\n"
+	    "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"Income and spend by month\" tabindex=\"0\">"
 	    "<table class=\"govuk-table\" id=\"by-month\"><caption class=\"govuk-"
 	    "table__caption govuk-table__caption--s\">Income and spend by month, "
 	    "net of VAT</caption><thead class=\"govuk-table__head\"><tr class=\""
@@ -172,7 +174,7 @@ rc_finance_dashboard(ep_req *r, ep_page *b)
 		    "cell govuk-table__cell--numeric\">%P</td><td class=\"govuk-"
 		    "table__cell govuk-table__cell--numeric\">%P</td></tr>\n",
 		    m[i].period, m[i].income, m[i].spend);
-	h->html(b, "</tbody></table></div>\n");
+	h->html(b, "</tbody></table></div></div>\n");
 }
 
 /* A "Mark paid" button for an issued invoice of the signed-in person's
@@ -206,7 +208,9 @@ rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 	h->stmt_bind_int64(s, 1, h->req_org(r));
 	h->stmt_bind_int64(s, 2, all);
 	h->stmt_bind_text(s, 3, period ? period : "");
-	h->html(b, "<table class=\"govuk-table\" id=\"documents\"><caption "
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"Invoices issued and received\" tabindex=\"0\">"
+	    "<table class=\"govuk-table\" id=\"documents\"><caption "
 	    "class=\"govuk-table__caption govuk-table__caption--m\">Invoices "
 	    "issued and received</caption><thead class=\"govuk-table__head\"><tr "
 	    "class=\"govuk-table__row\">%RMonth</th>%RInvoice</th>%RFrom</th>"
@@ -238,7 +242,7 @@ rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 	if (!any)
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
 		    "cell\" colspan=\"7\">None.</td></tr>\n");
-	h->html(b, "</tbody></table>\n");
+	h->html(b, "</tbody></table></div>\n");
 }
 
 static void

@@ -41,6 +41,8 @@ rc_list_table(ep_req *r, ep_page *b, const char *caption, const char *id,
 
 	h->stmt_bind_int64(s, 1, h->req_org(r));
 	h->stmt_bind_int64(s, 2, received);
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" aria-label="
+	    "\"%s\" tabindex=\"0\">", caption);
 	h->html(b, "<table class=\"govuk-table\" id=\"%s\"><caption class=\""
 	    "govuk-table__caption govuk-table__caption--m\">%s</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%RInvoice"
@@ -63,7 +65,7 @@ rc_list_table(ep_req *r, ep_page *b, const char *caption, const char *id,
 	if (!any)
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
 		    "cell\" colspan=\"6\">None yet.</td></tr>\n");
-	h->html(b, "</tbody></table>\n");
+	h->html(b, "</tbody></table></div>\n");
 }
 
 /* Months whose last run is still running or stopped before its end:
@@ -169,9 +171,10 @@ rc_run_post_cb(ep_req *r, void *arg)
 	h->redirect(r, loc);
 }
 
-/* A run's progress, refreshed every second while it runs: while it runs,
- * as the run counts it (its writes show only when it commits). Only the
- * council whose run it is sees it. */
+/* A run's progress: while it runs, as the run counts it (its writes show
+ * only when it commits), with a link to check again and the script that
+ * checks for the person where scripts run. Only the council whose run it
+ * is sees it. */
 static void
 rc_run_get_cb(ep_req *r, void *arg)
 {
@@ -185,6 +188,7 @@ rc_run_get_cb(ep_req *r, void *arg)
 	int64_t done = 0, total = 0;
 	char msg[512] = "", period[8] = "";
 	int64_t provider = 0;
+	int running;
 
 	(void)arg;
 	h->stmt_bind_int64(s, 1, q ? strtoll(q, NULL, 10) : 0);
@@ -208,13 +212,19 @@ rc_run_get_cb(ep_req *r, void *arg)
 		h->page_end(r, b, 200);
 		return;
 	}
-	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0)
-		h->html(b, "<meta http-equiv=\"refresh\" content=\"1\">\n");
-	h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run for %s</h1>\n<p "
-	    "class=\"govuk-body\">State: <strong id=\"run-state\">%s</strong></p>\n"
-	    "<p class=\"govuk-body\"><progress id=\"run-progress\" max=\"%D\" "
-	    "value=\"%D\">%D of %D</progress> %D of %D entries priced</p>\n",
-	    period, state, total > 0 ? total : 1, done, done, total, done, total);
+	running = strcmp(state, "queued") == 0 || strcmp(state, "running") == 0;
+	h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run for %s</h1>\n<div"
+	    "%R><p class=\"govuk-body\">State: <strong id=\"run-state\">%s"
+	    "</strong></p>\n<p class=\"govuk-body\"><progress id=\"run-progress\""
+	    " aria-label=\"Entries priced\" max=\"%D\" value=\"%D\">%D of %D"
+	    "</progress> %D of %D entries priced</p></div>\n", period, running ?
+	    " data-ep-progress aria-live=\"polite\"" : "", state,
+	    total > 0 ? total : 1, done, done, total, done, total);
+	if (running)
+		h->html(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" id=\""
+		    "check-progress\" href=\"/invoices/run?job=%D\">Check progress"
+		    "</a></p>\n<script src=\"/assets/progress.js\" defer></script>"
+		    "\n", q ? strtoll(q, NULL, 10) : 0);
 	if (*msg)
 		h->html(b, "<div class=\"govuk-error-summary\"><p class=\"govuk-body"
 		    "\">%s</p></div>\n", msg);
@@ -237,7 +247,9 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 	char action[80], field[32];
 
 	h->stmt_bind_int64(s, 1, id);
-	h->html(b, "<table class=\"govuk-table\" id=\"lines\"><caption class=\""
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"Lines\" tabindex=\"0\">"
+	    "<table class=\"govuk-table\" id=\"lines\"><caption class=\""
 	    "govuk-table__caption govuk-table__caption--m\">Lines</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%R#</th>"
 	    "%RDescription</th>%RQuantity</th>%RUnit price</th>%RAmount</th>%R"
@@ -276,7 +288,7 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 		h->html(b, "</td></tr>\n");
 	}
 	h->stmt_reset(s);
-	h->html(b, "</tbody></table>\n");
+	h->html(b, "</tbody></table></div>\n");
 }
 
 /* The lines a credit note may still take, as checkboxes. */
