@@ -342,7 +342,7 @@ expert_create_cb(struct ep_req *r, void *arg)
 		expert_form(r, 400, &e);
 		goto out;
 	}
-	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/experts/%lld?done=expert", (long long)id);
 	http_redirect(r, loc);
 out:
 	errs_free(&e);
@@ -484,7 +484,7 @@ expert_leave_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/experts/%lld?done=leave", (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -515,7 +515,8 @@ expert_active_cb(struct ep_req *r, void *arg)
 		    "The expert could not be changed.");
 		return;
 	}
-	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/experts/%lld?done=%s", (long long)id,
+	    strcmp(active, "yes") == 0 ? "active" : "inactive");
 	http_redirect(r, loc);
 }
 

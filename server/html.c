@@ -257,7 +257,57 @@ nav_home_links(struct evbuffer *b, unsigned roles)
 	}
 }
 
-/* Starts a page: the GOV.UK template, header, and the error summary. */
+/*
+ * What an action that succeeded did, by the key its redirect puts in
+ * ?done= ("/requests/7?done=sent"): the page it lands on opens with it in
+ * the GOV.UK success banner. A key, never the text, travels in the address,
+ * so nobody can put words in the service's mouth with a link.
+ */
+static const char *const page_done[][2] = {
+	{ "accepted", "Offer accepted: the engagement has begun" },
+	{ "active", "The expert is available again" },
+	{ "agreement", "Agreement added" },
+	{ "approved", "Hours approved" },
+	{ "completed", "The work is marked complete" },
+	{ "credited", "Credit note issued" },
+	{ "declined", "Offer declined" },
+	{ "disabled", "Account disabled: the person can no longer sign in" },
+	{ "endpoint", "Peppol endpoint saved" },
+	{ "excluded", "Line left out of the draft" },
+	{ "expert", "Expert added" },
+	{ "inactive", "The expert is marked unavailable" },
+	{ "issued", "Invoice issued" },
+	{ "leave", "Leave booked" },
+	{ "milestone", "Milestone marked done" },
+	{ "offered", "Offer made" },
+	{ "organisation", "Organisation added" },
+	{ "paid", "Invoice marked paid" },
+	{ "password", "Password changed: sign in with your new password" },
+	{ "person", "Person added" },
+	{ "queried", "Hours queried: the expert has been asked to look again" },
+	{ "sent", "Request sent" },
+	{ "withdrawn", "Request withdrawn" },
+};
+
+/* The success banner for the ?done= key a page was sent to, if any. */
+static void
+page_done_notice(struct ep_req *r, struct evbuffer *b)
+{
+	const char *key = http_query(r, "done");
+	size_t i;
+
+	if (key == NULL)
+		return;
+	for (i = 0; i < nitems(page_done); i++) {
+		if (strcmp(page_done[i][0], key) == 0) {
+			html_notice(b, page_done[i][1]);
+			return;
+		}
+	}
+}
+
+/* Starts a page: the GOV.UK template, header, and the error summary or
+ * the success banner. */
 struct evbuffer *
 page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
 {
@@ -326,7 +376,8 @@ page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
 			html_printf(b, "<li><a href=\"#%s\">%s</a></li>\n", e->field[k],
 			    e->msg[k]);
 		html_printf(b, "</ul>\n</div>\n</div>\n</div>\n");
-	}
+	} else
+		page_done_notice(r, b);
 	return b;
 }
 

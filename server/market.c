@@ -281,7 +281,7 @@ request_create_cb(struct ep_req *r, void *arg)
 		return;
 	}
 	snprintf(loc, sizeof loc, "/requests/%lld%s", (long long)id,
-	    existing == 2 ? "?sent=already" : "");
+	    existing == 2 ? "?sent=already" : "?done=sent");
 	http_redirect(r, loc);
 }
 
@@ -541,7 +541,7 @@ request_move_cb(struct ep_req *r, void *arg)
 		page_message(r, 409, "This cannot be done now", err);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/requests/%lld?done=%s", (long long)id, to);
 	http_redirect(r, loc);
 }
 
@@ -558,7 +558,8 @@ milestone_done_cb(struct ep_req *r, void *arg)
 		page_message(r, 409, "This cannot be done now", err);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/requests/%lld#engagement", (long long)id);
+	snprintf(loc, sizeof loc, "/requests/%lld?done=milestone#engagement",
+	    (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -688,7 +689,7 @@ offer_create_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/requests/%lld?done=offered", (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -881,7 +882,7 @@ offer_accept_cb(struct ep_req *r, void *arg)
 		page_message(r, 409, "The offer cannot be accepted", err);
 		return;
 	}
-	http_redirect(r, "/offers");
+	http_redirect(r, "/offers?done=accepted");
 }
 
 static void
@@ -898,7 +899,7 @@ offer_decline_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	http_redirect(r, "/offers");
+	http_redirect(r, "/offers?done=declined");
 }
 
 void

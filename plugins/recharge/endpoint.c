@@ -220,7 +220,7 @@ rc_endpoint_post_cb(ep_req *r, void *arg)
 	(void)arg;
 	if (rc_endpoint_set(h->req_db(r), r, org, h->req_form(r, "scheme"),
 	    h->req_form(r, "id"), err, sizeof err) == 0) {
-		h->redirect(r, "/endpoints");
+		h->redirect(r, "/endpoints?done=endpoint");
 		return;
 	}
 	/* The message names its field first: org, scheme or id. */

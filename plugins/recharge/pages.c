@@ -427,12 +427,14 @@ rc_invoice_cb(ep_req *r, void *arg)
 	rc_invoice_page(r, 200, NULL);
 }
 
+/* To a document's page after an action on it, saying what was done (the
+ * host's success banner reads the key). */
 static void
-rc_redirect_invoice(ep_req *r, int64_t id)
+rc_redirect_invoice(ep_req *r, int64_t id, const char *done)
 {
-	char loc[64];
+	char loc[80];
 
-	snprintf(loc, sizeof loc, "/invoices/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/invoices/%lld?done=%s", (long long)id, done);
 	rc_host->redirect(r, loc);
 }
 
@@ -447,7 +449,7 @@ rc_issue_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 409, err);
 		return;
 	}
-	rc_redirect_invoice(r, id);
+	rc_redirect_invoice(r, id, "issued");
 }
 
 static void
@@ -461,7 +463,7 @@ rc_paid_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 409, err);
 		return;
 	}
-	rc_redirect_invoice(r, id);
+	rc_redirect_invoice(r, id, "paid");
 }
 
 static void
@@ -478,7 +480,7 @@ rc_exclude_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 400, err);
 		return;
 	}
-	rc_redirect_invoice(r, id);
+	rc_redirect_invoice(r, id, "excluded");
 }
 
 struct rc_ids {
@@ -511,7 +513,7 @@ rc_credit_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 400, err);
 		return;
 	}
-	rc_redirect_invoice(r, credit);
+	rc_redirect_invoice(r, credit, "credited");
 }
 
 /* A verify on a reader thread: it prices the whole invoice again. */
