@@ -176,8 +176,8 @@ request_form(struct ep_req *r, int status, const struct form_errors *e,
 			    "<h2 class=\"govuk-heading-s\">Fee estimate</h2><p class="
 			    "\"govuk-body\">%s to %s for these hours, depending on the "
 			    "grade of the expert, under your agreement's fee rules.</p>"
-			    "<p class=\"govuk-body-s\">Rule set version %s</p></div>\n",
-			    low, high, est->ruleset);
+			    "<p class=\"govuk-body-s ep-wrap\">Rule set version %s</p>"
+			    "</div>\n", low, high, est->ruleset);
 		} else
 			html_printf(b, "<div class=\"govuk-inset-text\" id=\"estimate\">"
 			    "No estimate can be given: your organisation has no "
