@@ -790,7 +790,7 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		"Dates", "State", NULL };
 	struct evbuffer *b = page_begin(r, "Your offers and engagements", e);
 	sqlite3_stmt *s;
-	char action[64], text[64];
+	char action[64], text[64], field[40], label[400];
 	int any = 0;
 
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Your offers and "
@@ -823,17 +823,24 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		offer_milestones_table(b, r, offer, 0, 0);
 		snprintf(action, sizeof action, "/offers/%lld/accept",
 		    (long long)offer);
+		/* Each button and box names the request it acts on, for
+		 * a screen reader's list of them; each box an id of its own. */
 		form_begin(b, r, action);
 		html_printf(b, "<button type=\"submit\" class=\"govuk-button\">"
-		    "Accept offer %D</button>\n</form>\n", offer);
+		    "Accept offer<span class=\"govuk-visually-hidden\">: %s "
+		    "(request %D)</span></button>\n</form>\n", col(s, 2),
+		    (int64_t)sqlite3_column_int64(s, 1));
 		snprintf(action, sizeof action, "/offers/%lld/decline",
 		    (long long)offer);
 		form_begin(b, r, action);
-		form_input(b, e, "reason", "Reason for declining", NULL, "text",
-		    NULL, NULL);
+		snprintf(field, sizeof field, "reason-%lld", (long long)offer);
+		snprintf(label, sizeof label, "Reason for declining %s",
+		    col(s, 2));
+		form_input(b, e, field, label, NULL, "text", NULL, NULL);
 		html_printf(b, "<button type=\"submit\" class=\"govuk-button govuk-"
-		    "button--secondary\">Decline offer %D</button>\n</form>\n</div>"
-		    "</div>\n", offer);
+		    "button--secondary\">Decline offer<span class=\"govuk-visually-"
+		    "hidden\">: %s (request %D)</span></button>\n</form>\n</div>"
+		    "</div>\n", col(s, 2), (int64_t)sqlite3_column_int64(s, 1));
 	}
 	sqlite3_reset(s);
 	if (!any)
@@ -889,12 +896,24 @@ static void
 offer_decline_cb(struct ep_req *r, void *arg)
 {
 	struct form_errors e = { 0 };
+	const char *reason;
+	char field[40];
 	int64_t id = 0;
+	int i;
 
 	(void)arg;
 	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
-	if (offer_decline(http_db(), &r->who, id, http_form(r, "reason"),
-	    &e) != 0) {
+	/* The page names each offer's box for the offer. */
+	snprintf(field, sizeof field, "reason-%lld", (long long)id);
+	if ((reason = http_form(r, field)) == NULL)
+		reason = http_form(r, "reason");
+	if (offer_decline(http_db(), &r->who, id, reason, &e) != 0) {
+		for (i = 0; i < e.n; i++) {
+			if (strcmp(e.field[i], "reason") == 0) {
+				free(e.field[i]);
+				e.field[i] = xstrdup(field);
+			}
+		}
 		offers_page(r, 400, &e);
 		errs_free(&e);
 		return;

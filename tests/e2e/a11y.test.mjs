@@ -267,6 +267,25 @@ test('the fee estimate and the banner after sending fit 320 px', async () => {
 	await ctx.close();
 });
 
+test('declining without a reason: the error names the offer\'s own box', async () => {
+	const { ctx, page } = await signIn(browser, server, 'expert');
+	await page.goto(new URL('offers', server.url).href);
+	const offer = server.sql("SELECT f.id FROM offers f JOIN requests r ON " +
+	    "r.id = f.request_id WHERE r.title = 'Lease renewal: depot'");
+	assert.equal(await page.getByRole('button', { name:
+	    /^Decline offer\s*: Lease renewal: depot \(request \d+\)$/ }).count(), 1);
+	await page.getByRole('button', { name: /^Decline offer\s*: Lease renewal/ }).click();
+	const box = `reason-${offer}`;
+	assert.match(await page.locator('.govuk-error-summary').innerText(),
+	    /Enter why you are declining/);
+	assert.equal(await page.locator(`.govuk-error-summary a[href="#${box}"]`).count(), 1);
+	assert.equal(await page.getAttribute(`#${box}`, 'aria-describedby'), `${box}-error`);
+	assert.equal(await page.locator('label', { hasText: 'Reason for declining Lease ' +
+	    'renewal: depot' }).getAttribute('for'), box);
+	await checkPage(page, 'the offer declined without a reason');
+	await ctx.close();
+});
+
 test('the pages open to all, signed out', async () => {
 	const ctx = await browser.newContext({ javaScriptEnabled: false,
 	    viewport: { width: WIDTH, height: 900 } });

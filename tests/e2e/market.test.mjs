@@ -122,7 +122,10 @@ test('request, offer, accept, engagement', async () => {
 	page = expert.page;
 	await page.goto(new URL('offers', server.url).href);
 	await checkBasics(page);
-	await page.click('text=Accept offer 1');
+	// The button names the request it accepts, for a screen reader.
+	const accept = page.getByRole('button',
+	    { name: /^Accept offer\s*: Planning appeal advice \(request 1\)$/ });
+	await accept.click();
 	assert.match(page.url(), /\/offers\?done=accepted$/);
 	assert.match(await page.locator('#notice').innerText(), /Offer accepted/);
 	assert.match(await page.locator('table').last().innerText(),
