@@ -159,7 +159,8 @@ org_create_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/organisations/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/organisations/%lld?done=organisation",
+	    (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -465,10 +466,13 @@ person_form(struct ep_req *r, int status, const struct form_errors *e,
 	opts[n][0] = opts[n][1] = NULL;
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Add a person</h1>\n");
 	form_begin(b, r, "/admin/people");
-	form_input(b, e, "login", "Login name", "Lower-case letters, digits, dots "
-	    "or dashes", "text", http_form(r, "login"), "govuk-!-width-one-half");
-	form_input(b, e, "name", "Full name", NULL, "text", http_form(r, "name"),
-	    NULL);
+	/* Another person's details: the browser must not offer the
+	 * administrator's own. */
+	form_input_auto(b, e, "login", "Login name", "Lower-case letters, digits, "
+	    "dots or dashes", "text", http_form(r, "login"),
+	    "govuk-!-width-one-half", "off");
+	form_input_auto(b, e, "name", "Full name", NULL, "text",
+	    http_form(r, "name"), NULL, "off");
 	form_select(b, e, "org", "Organisation", NULL,
 	    (const char *const(*)[2])opts, http_form(r, "org"));
 	form_checkboxes(b, e, "roles", "Roles", role_names, role_checked, &pick);
@@ -513,7 +517,7 @@ person_create_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/admin/people/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/admin/people/%lld?done=person", (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -739,7 +743,7 @@ person_disable_cb(struct ep_req *r, void *arg)
 		    "The account could not be disabled.");
 		return;
 	}
-	http_redirect(r, "/admin/people");
+	http_redirect(r, "/admin/people?done=disabled");
 }
 
 /* --- Agreements --- */
@@ -871,7 +875,7 @@ agreement_create_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	http_redirect(r, "/admin/agreements");
+	http_redirect(r, "/admin/agreements?done=agreement");
 }
 
 /* Every version of the agreement id belongs to, oldest first: the chain

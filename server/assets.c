@@ -1,4 +1,4 @@
-/* assets.c: the stylesheets pages link to, served from memory. */
+/* assets.c: the stylesheets and scripts pages link to, served from memory. */
 #include "server.h"
 
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #endif
 
 extern const char app_css[];
+extern const char progress_js[];
 
 struct asset {
 	const char *name;
@@ -101,6 +102,11 @@ asset_cb(struct ep_req *r, void *arg)
 	if (strcmp(name, "app.css") == 0) {
 		http_reply(r, 200, "text/css; charset=utf-8", app_css,
 		    strlen(app_css));
+		return;
+	}
+	if (strcmp(name, "progress.js") == 0) {
+		http_reply(r, 200, "text/javascript; charset=utf-8", progress_js,
+		    strlen(progress_js));
 		return;
 	}
 	for (i = 0; i < nitems(assets); i++) {

@@ -86,6 +86,12 @@ const struct config_option config_options[] = {
 	OPT(requesters_choose, CONFIG_BOOL, 0, 1, "false",
 	    "requesters may see the ranked experts for their own requests and "
 	    "make the offer themselves"),
+	OPT(accessibility_contact, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
+	    "e-mail address (or a sentence) the accessibility statement gives "
+	    "for reporting a problem; empty: the person's own council"),
+	OPT(accessibility_date, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
+	    "day (YYYY-MM-DD) the accessibility statement was last reviewed; "
+	    "empty: the day this build was made"),
 	OPT(metrics_from, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "127.0.0.1, ::1",
 	    "addresses /metrics answers, directly and never through a proxy, "
 	    "comma-separated; empty: nobody"),

@@ -177,6 +177,7 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 		    "search.</p>\n");
 		return;
 	}
+	html_scroll_open(b, l->n == 1 ? "1 expert" : "Experts");
 	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
 	    "table__caption govuk-table__caption--m\">%D %R</caption>\n<thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
@@ -219,7 +220,7 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 		}
 		html_printf(b, "</tr>\n");
 	}
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	path = html_list_path(r, "/experts", keep);
 	html_pagination(b, path, page, EXPERTS_PER_PAGE, (int64_t)l->n,
 	    "experts");
@@ -351,7 +352,7 @@ expert_create_cb(struct ep_req *r, void *arg)
 		expert_form(r, 400, &e);
 		goto out;
 	}
-	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/experts/%lld?done=expert", (long long)id);
 	http_redirect(r, loc);
 out:
 	errs_free(&e);
@@ -374,7 +375,9 @@ expert_leave_table(struct evbuffer *b, int64_t id)
 		const char *to = (const char *)sqlite3_column_text(s, 1);
 
 		if (!any)
-			html_printf(b, "<table class=\"govuk-table\">\n<thead class=\""
+			html_printf(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+			    "aria-label=\"Leave\" tabindex=\"0\">\n"
+			    "<table class=\"govuk-table\">\n<thead class=\""
 			    "govuk-table__head\"><tr class=\"govuk-table__row\">"
 			    "<th scope=\"col\" class=\"govuk-table__header\">From</th>"
 			    "<th scope=\"col\" class=\"govuk-table__header\">To</th>"
@@ -395,7 +398,7 @@ expert_leave_table(struct evbuffer *b, int64_t id)
 	}
 	sqlite3_reset(s);
 	if (any)
-		html_printf(b, "</tbody>\n</table>\n");
+		html_table_close(b);
 	else
 		html_printf(b, "<p class=\"govuk-body\">No leave booked.</p>\n");
 }
@@ -602,7 +605,7 @@ expert_leave_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/experts/%lld?done=leave", (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -633,7 +636,8 @@ expert_active_cb(struct ep_req *r, void *arg)
 		    "The expert could not be changed.");
 		return;
 	}
-	snprintf(loc, sizeof loc, "/experts/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/experts/%lld?done=%s", (long long)id,
+	    strcmp(active, "yes") == 0 ? "active" : "inactive");
 	http_redirect(r, loc);
 }
 

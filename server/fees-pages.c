@@ -58,6 +58,7 @@ fees_page(struct ep_req *r, int status, const struct form_errors *e,
 	if (notice != NULL)
 		html_printf(b, "<div class=\"govuk-inset-text\" id=\"notice\">%s</div>"
 		    "\n", notice);
+	html_scroll_open(b, "Versions on record");
 	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
 	    "table__caption govuk-table__caption--m\">Versions on record</caption>"
 	    "\n<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">");
@@ -74,7 +75,7 @@ fees_page(struct ep_req *r, int status, const struct form_errors *e,
 		    (const char *)sqlite3_column_text(s, 2));
 	if (s != NULL)
 		sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	if (r->who.roles & EP_ROLE_ADMIN) {
 		html_printf(b, "<h2 class=\"govuk-heading-m\">Reload</h2>\n<p class="
 		    "\"govuk-body\">Reads the rule-set files again. A changed rule set "
@@ -310,6 +311,8 @@ whatif_table(const struct whatif_result *k, const char *period,
 	int64_t old_sum = 0, new_sum = 0;
 	size_t i;
 
+	html_printf(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"%s priced with %s\" tabindex=\"0\">\n", period, name);
 	html_printf(b, "<table class=\"govuk-table\" id=\"whatif\">\n<caption "
 	    "class=\"govuk-table__caption govuk-table__caption--m\">%s priced with "
 	    "%s</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-"
@@ -343,14 +346,15 @@ whatif_table(const struct whatif_result *k, const char *period,
 	    "</td><td class=\"govuk-table__cell\"></td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
 	    "</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
 	    "</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">%P"
-	    "</td></tr>\n</tbody>\n</table>\n", old_sum, new_sum,
+	    "</td></tr>\n</tbody>\n</table>\n</div>\n", old_sum, new_sum,
 	    new_sum - old_sum);
 	return b;
 }
 
 /*
- * A what-if's page: while it runs, how far it has gone, refreshed every
- * second (no script needed); then its table, or why the candidate failed.
+ * A what-if's page: while it runs, how far it has gone, with a link to
+ * check again (and a script that checks for the person where scripts run);
+ * then its table, or why the candidate failed.
  */
 static void
 fees_whatif_get_cb(struct ep_req *r, void *arg)
@@ -395,12 +399,11 @@ fees_whatif_get_cb(struct ep_req *r, void *arg)
 	}
 	if (strcmp(state, "done") != 0) {
 		b = page_begin(r, "What if", NULL);
-		html_printf(b, "<meta http-equiv=\"refresh\" content=\"1\">\n"
-		    "<h1 class=\"govuk-heading-l\">What if</h1>\n<p class=\""
-		    "govuk-body\" id=\"whatif-state\">Pricing %s with %s: %D entries "
-		    "so far.</p>\n<p class=\"govuk-body\">This page refreshes every "
-		    "second. <a class=\"govuk-link\" href=\"/admin/fees/whatif/%D\">"
-		    "Refresh it now</a>.</p>\n", period, name, done, id);
+		html_printf(b, "<h1 class=\"govuk-heading-l\">What if</h1>\n"
+		    "<div data-ep-progress aria-live=\"polite\"><p class=\""
+		    "govuk-body ep-wrap\" id=\"whatif-state\">Pricing %s with %s: "
+		    "%D entries so far.</p></div>\n", period, name, done);
+		html_progress_link(b, "/admin/fees/whatif/", id);
 		page_end(r, b, 200);
 		return;
 	}

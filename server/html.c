@@ -258,7 +258,57 @@ nav_home_links(struct evbuffer *b, unsigned roles)
 	}
 }
 
-/* Starts a page: the GOV.UK template, header, and the error summary. */
+/*
+ * What an action that succeeded did, by the key its redirect puts in
+ * ?done= ("/requests/7?done=sent"): the page it lands on opens with it in
+ * the GOV.UK success banner. A key, never the text, travels in the address,
+ * so nobody can put words in the service's mouth with a link.
+ */
+static const char *const page_done[][2] = {
+	{ "accepted", "Offer accepted: the engagement has begun" },
+	{ "active", "The expert is available again" },
+	{ "agreement", "Agreement added" },
+	{ "approved", "Hours approved" },
+	{ "completed", "The work is marked complete" },
+	{ "credited", "Credit note issued" },
+	{ "declined", "Offer declined" },
+	{ "disabled", "Account disabled: the person can no longer sign in" },
+	{ "endpoint", "Peppol endpoint saved" },
+	{ "excluded", "Line left out of the draft" },
+	{ "expert", "Expert added" },
+	{ "inactive", "The expert is marked unavailable" },
+	{ "issued", "Invoice issued" },
+	{ "leave", "Leave booked" },
+	{ "milestone", "Milestone marked done" },
+	{ "offered", "Offer made" },
+	{ "organisation", "Organisation added" },
+	{ "paid", "Invoice marked paid" },
+	{ "password", "Password changed: sign in with your new password" },
+	{ "person", "Person added" },
+	{ "queried", "Hours queried: the expert has been asked to look again" },
+	{ "sent", "Request sent" },
+	{ "withdrawn", "Request withdrawn" },
+};
+
+/* The success banner for the ?done= key a page was sent to, if any. */
+static void
+page_done_notice(struct ep_req *r, struct evbuffer *b)
+{
+	const char *key = http_query(r, "done");
+	size_t i;
+
+	if (key == NULL)
+		return;
+	for (i = 0; i < nitems(page_done); i++) {
+		if (strcmp(page_done[i][0], key) == 0) {
+			html_notice(b, page_done[i][1]);
+			return;
+		}
+	}
+}
+
+/* Starts a page: the GOV.UK template, header, and the error summary or
+ * the success banner. */
 struct evbuffer *
 page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
 {
@@ -327,7 +377,8 @@ page_begin(struct ep_req *r, const char *title, const struct form_errors *e)
 			html_printf(b, "<li><a href=\"#%s\">%s</a></li>\n", e->field[k],
 			    e->msg[k]);
 		html_printf(b, "</ul>\n</div>\n</div>\n</div>\n");
-	}
+	} else
+		page_done_notice(r, b);
 	return b;
 }
 
@@ -336,9 +387,12 @@ void
 page_end(struct ep_req *r, struct evbuffer *b, int status)
 {
 	html_printf(b, "</main>\n</div>\n<footer class=\"govuk-footer\">\n"
-	    "<div class=\"govuk-width-container\"><p class=\"govuk-body-s\">"
-	    "expertpool %s</p></div>\n</footer>\n</body>\n</html>\n",
-	    PACKAGE_VERSION);
+	    "<div class=\"govuk-width-container\"><h2 class=\"govuk-visually-"
+	    "hidden\">Support links</h2><ul class=\"govuk-footer__inline-list\">"
+	    "<li class=\"govuk-footer__inline-list-item\"><a class=\"govuk-"
+	    "footer__link\" href=\"/accessibility\">Accessibility statement</a>"
+	    "</li></ul><p class=\"govuk-body-s\">expertpool %s</p></div>\n"
+	    "</footer>\n</body>\n</html>\n", PACKAGE_VERSION);
 	http_reply_header(r, "Cache-Control", "no-store");
 	http_reply_buffer(r, status, "text/html; charset=utf-8", b);
 	evbuffer_free(b);
@@ -508,11 +562,31 @@ form_checkboxes(struct evbuffer *b, const struct form_errors *e,
 	html_printf(b, "</div>\n</fieldset>\n</div>\n");
 }
 
-/* A GOV.UK table's opening, caption and column headings. */
+/*
+ * Opens the region a wide table scrolls in, so the page itself never scrolls
+ * sideways at 320 px (WCAG reflow): focusable, so a keyboard can scroll it,
+ * and named after the table's caption. Closed by html_scroll_close.
+ */
+void
+html_scroll_open(struct evbuffer *b, const char *label)
+{
+	html_printf(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"%s\" tabindex=\"0\">\n", label);
+}
+
+void
+html_scroll_close(struct evbuffer *b)
+{
+	html_printf(b, "</div>\n");
+}
+
+/* A GOV.UK table's opening, caption and column headings, in a scroll
+ * region of its own. */
 void
 html_table_open(struct evbuffer *b, const char *caption,
     const char *const *heads)
 {
+	html_scroll_open(b, caption);
 	html_printf(b, "<table class=\"govuk-table\">\n<caption class=\"govuk-"
 	    "table__caption govuk-table__caption--m\">%s</caption>\n<thead class="
 	    "\"govuk-table__head\"><tr class=\"govuk-table__row\">", caption);
@@ -525,7 +599,7 @@ html_table_open(struct evbuffer *b, const char *caption,
 void
 html_table_close(struct evbuffer *b)
 {
-	html_printf(b, "</tbody>\n</table>\n");
+	html_printf(b, "</tbody>\n</table>\n</div>\n");
 }
 
 /*
@@ -744,4 +818,18 @@ html_filter_end(struct evbuffer *b, const char *clear)
 	    "data-module=\"govuk-button\">Apply filters</button><a class=\""
 	    "govuk-link\" href=\"%s\" id=\"clear-filters\">Clear filters</a>"
 	    "</div>\n</form>\n", clear);
+}
+
+/*
+ * Ends a page of work still running: a link the person follows to see how
+ * far it has got (the page never reloads itself), and the script that,
+ * where scripts run, checks for them and reads the news into the page's
+ * polite live region (data-ep-progress), then shows the result.
+ */
+void
+html_progress_link(struct evbuffer *b, const char *path, int64_t id)
+{
+	html_printf(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" id=\""
+	    "check-progress\" href=\"%s%D\">Check progress</a></p>\n<script "
+	    "src=\"/assets/progress.js\" defer></script>\n", path, id);
 }

@@ -668,7 +668,7 @@ password_change_done(void *arg)
 	if (e.n > 0)
 		password_page(r, 400, &e);
 	else
-		http_redirect(r, "/login");
+		http_redirect(r, "/login?done=password");
 	errs_free(&e);
 	password_change_free(c);
 }

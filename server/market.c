@@ -262,8 +262,8 @@ request_form(struct ep_req *r, int status, const struct form_errors *e,
 			    "<h2 class=\"govuk-heading-s\">Fee estimate</h2><p class="
 			    "\"govuk-body\">%s to %s for these hours, depending on the "
 			    "grade of the expert, under your agreement's fee rules.</p>"
-			    "<p class=\"govuk-body-s\">Rule set version %s</p></div>\n",
-			    low, high, est->ruleset);
+			    "<p class=\"govuk-body-s ep-wrap\">Rule set version %s</p>"
+			    "</div>\n", low, high, est->ruleset);
 		} else
 			html_printf(b, "<div class=\"govuk-inset-text\" id=\"estimate\">"
 			    "No estimate can be given: your organisation has no "
@@ -367,7 +367,7 @@ request_create_cb(struct ep_req *r, void *arg)
 		return;
 	}
 	snprintf(loc, sizeof loc, "/requests/%lld%s", (long long)id,
-	    existing == 2 ? "?sent=already" : "");
+	    existing == 2 ? "?sent=already" : "?done=sent");
 	http_redirect(r, loc);
 }
 
@@ -406,7 +406,7 @@ request_offers_table(struct evbuffer *b, int64_t id)
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 }
 
 /*
@@ -491,7 +491,7 @@ offer_milestones_table(struct evbuffer *b, struct ep_req *r, int64_t offer,
 	}
 	sqlite3_reset(s);
 	if (any)
-		html_printf(b, "</tbody>\n</table>\n");
+		html_table_close(b);
 }
 
 static void
@@ -651,7 +651,7 @@ request_move_cb(struct ep_req *r, void *arg)
 		page_message(r, 409, "This cannot be done now", err);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/requests/%lld?done=%s", (long long)id, to);
 	http_redirect(r, loc);
 }
 
@@ -668,7 +668,8 @@ milestone_done_cb(struct ep_req *r, void *arg)
 		page_message(r, 409, "This cannot be done now", err);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/requests/%lld#engagement", (long long)id);
+	snprintf(loc, sizeof loc, "/requests/%lld?done=milestone#engagement",
+	    (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -743,7 +744,8 @@ broker_page(struct ep_req *r, int status, const struct form_errors *e)
 		html_printf(b, "<td class=\"govuk-table__cell govuk-body-s\">%s</td>"
 		    "</tr>\n", v[i].reasons);
 	}
-	html_printf(b, "</tbody>\n</table>\n</div>\n");
+	html_table_close(b);
+	html_printf(b, "</div>\n");
 	form_select(b, e, "basis", "Basis", NULL, engagement_bases,
 	    http_form(r, "basis"));
 	form_input(b, e, "budget", "Budget in pounds", "Needed for fixed fee and "
@@ -797,7 +799,7 @@ offer_create_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/requests/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/requests/%lld?done=offered", (long long)id);
 	http_redirect(r, loc);
 }
 
@@ -857,7 +859,7 @@ queue_cb(struct ep_req *r, void *arg)
 		html_printf(b, "</td></tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	path = html_list_path(r, "/queue", keep_experts);
 	html_pagination(b, path, page, QUEUE_PER_PAGE, total, "open requests");
 	free(path);
@@ -898,7 +900,7 @@ queue_cb(struct ep_req *r, void *arg)
 		html_printf(b, "</tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	path = html_list_path(r, "/queue", keep_page);
 	html_pagination_of(b, path, "experts_page", epage,
 	    QUEUE_EXPERTS_PER_PAGE, experts, "experts");
@@ -935,7 +937,7 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	sqlite3_stmt *s;
 	static const char *const keep_open[] = { "open_page", NULL };
 	static const char *const keep_page[] = { "page", NULL };
-	char action[64], text[64], *path;
+	char action[64], text[64], field[40], label[400], *path;
 	int64_t total = 0, page, open_total, open_page;
 	int any = 0;
 
@@ -974,17 +976,24 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		offer_milestones_table(b, r, offer, 0, 0);
 		snprintf(action, sizeof action, "/offers/%lld/accept",
 		    (long long)offer);
+		/* Each button and box names the request it acts on, for
+		 * a screen reader's list of them; each box an id of its own. */
 		form_begin(b, r, action);
 		html_printf(b, "<button type=\"submit\" class=\"govuk-button\">"
-		    "Accept offer %D</button>\n</form>\n", offer);
+		    "Accept offer<span class=\"govuk-visually-hidden\">: %s "
+		    "(request %D)</span></button>\n</form>\n", col(s, 2),
+		    (int64_t)sqlite3_column_int64(s, 1));
 		snprintf(action, sizeof action, "/offers/%lld/decline",
 		    (long long)offer);
 		form_begin(b, r, action);
-		form_input(b, e, "reason", "Reason for declining", NULL, "text",
-		    NULL, NULL);
+		snprintf(field, sizeof field, "reason-%lld", (long long)offer);
+		snprintf(label, sizeof label, "Reason for declining %s",
+		    col(s, 2));
+		form_input(b, e, field, label, NULL, "text", NULL, NULL);
 		html_printf(b, "<button type=\"submit\" class=\"govuk-button govuk-"
-		    "button--secondary\">Decline offer %D</button>\n</form>\n</div>"
-		    "</div>\n", offer);
+		    "button--secondary\">Decline offer<span class=\"govuk-visually-"
+		    "hidden\">: %s (request %D)</span></button>\n</form>\n</div>"
+		    "</div>\n", col(s, 2), (int64_t)sqlite3_column_int64(s, 1));
 	}
 	sqlite3_reset(s);
 	if (!any)
@@ -1024,7 +1033,7 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		html_printf(b, "</td></tr>\n");
 	}
 	sqlite3_reset(s);
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	path = html_list_path(r, "/offers", keep_open);
 	html_pagination(b, path, page, OFFERS_PER_PAGE, total, "engagements");
 	free(path);
@@ -1051,24 +1060,36 @@ offer_accept_cb(struct ep_req *r, void *arg)
 		page_message(r, 409, "The offer cannot be accepted", err);
 		return;
 	}
-	http_redirect(r, "/offers");
+	http_redirect(r, "/offers?done=accepted");
 }
 
 static void
 offer_decline_cb(struct ep_req *r, void *arg)
 {
 	struct form_errors e = { 0 };
+	const char *reason;
+	char field[40];
 	int64_t id = 0;
+	int i;
 
 	(void)arg;
 	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
-	if (offer_decline(http_db(), &r->who, id, http_form(r, "reason"),
-	    &e) != 0) {
+	/* The page names each offer's box for the offer. */
+	snprintf(field, sizeof field, "reason-%lld", (long long)id);
+	if ((reason = http_form(r, field)) == NULL)
+		reason = http_form(r, "reason");
+	if (offer_decline(http_db(), &r->who, id, reason, &e) != 0) {
+		for (i = 0; i < e.n; i++) {
+			if (strcmp(e.field[i], "reason") == 0) {
+				free(e.field[i]);
+				e.field[i] = xstrdup(field);
+			}
+		}
 		offers_page(r, 400, &e);
 		errs_free(&e);
 		return;
 	}
-	http_redirect(r, "/offers");
+	http_redirect(r, "/offers?done=declined");
 }
 
 void

@@ -532,6 +532,9 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 	}
 	if (t->chart > 0)
 		rep_svg(b, t, first, end);
+	html_printf(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"%s, %s\" tabindex=\"0\">\n", t->title,
+	    rep->period.label);
 	html_printf(b, "<table class=\"govuk-table\" id=\"table-%s\">\n<caption "
 	    "class=\"govuk-table__caption govuk-table__caption--s\">%s, %s"
 	    "</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-"
@@ -557,7 +560,7 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 		}
 		html_printf(b, "</tr>\n");
 	}
-	html_printf(b, "</tbody>\n</table>\n");
+	html_table_close(b);
 	if (end - first < t->nrows && csv_base != NULL)
 		rep_pager(b, t, page, first, end, csv_base);
 	if (csv_base != NULL)

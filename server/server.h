@@ -83,6 +83,8 @@ struct config {
 	char *trusted_proxies;
 	char *metrics_from;
 	int64_t requesters_choose;
+	char *accessibility_contact;
+	char *accessibility_date;
 	char *sealing_key_file;
 };
 /* A string option's max: it may be set to "" (nothing). */
@@ -297,12 +299,15 @@ int nav_add(struct ep_plugin *owner, unsigned roles, const char *href,
     const char *label, const char *description);
 void nav_remove_owner(struct ep_plugin *owner);
 void nav_home_links(struct evbuffer *b, unsigned roles);
+void html_scroll_open(struct evbuffer *b, const char *label);
+void html_scroll_close(struct evbuffer *b);
 void html_table_open(struct evbuffer *b, const char *caption,
     const char *const *heads);
 void html_table_close(struct evbuffer *b);
 void html_cell(struct evbuffer *b, const char *text);
 void html_notice(struct evbuffer *b, const char *heading);
 void html_hours(char *out, size_t len, int64_t minutes);
+void html_progress_link(struct evbuffer *b, const char *path, int64_t id);
 int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
 void html_pagination(struct evbuffer *b, const char *path, int64_t page,
     int64_t per, int64_t total, const char *things);
@@ -1094,6 +1099,9 @@ int baseline_set(struct ep_db *db, const struct audit_actor *actor,
 
 /* report-pages.c */
 void report_routes_register(void);
+
+/* statement.c */
+void statement_routes_register(void);
 
 /* fees-pages.c */
 void fees_routes_register(void);

@@ -168,7 +168,9 @@ rc_endpoint_table(ep_req *r, ep_page *b, int all)
 	h->stmt_bind_int64(s, 2, h->req_org(r));
 	h->stmt_bind_int64(s, 3, RC_ENDPOINTS_PER_PAGE);
 	h->stmt_bind_int64(s, 4, (page - 1) * RC_ENDPOINTS_PER_PAGE);
-	h->html(b, "<table class=\"govuk-table\" id=\"endpoints\"><caption class="
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"Endpoints\" tabindex=\"0\">"
+	    "<table class=\"govuk-table\" id=\"endpoints\"><caption class="
 	    "\"govuk-table__caption govuk-table__caption--m\">Endpoints</caption>"
 	    "<thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">"
 	    "<th scope=\"col\" class=\"govuk-table__header\">Organisation</th>"
@@ -182,7 +184,7 @@ rc_endpoint_table(ep_req *r, ep_page *b, int all)
 		    h->stmt_text(s, 0), *h->stmt_text(s, 2) ? h->stmt_text(s, 2) :
 		    "none", h->stmt_text(s, 3));
 	h->stmt_reset(s);
-	h->html(b, "</tbody></table>\n");
+	h->html(b, "</tbody></table></div>\n");
 	pager_draw(h, b, "/endpoints?", "page", page, RC_ENDPOINTS_PER_PAGE,
 	    total, "organisations");
 }
@@ -235,7 +237,7 @@ rc_endpoint_post_cb(ep_req *r, void *arg)
 	(void)arg;
 	if (rc_endpoint_set(h->req_db(r), r, org, h->req_form(r, "scheme"),
 	    h->req_form(r, "id"), err, sizeof err) == 0) {
-		h->redirect(r, "/endpoints");
+		h->redirect(r, "/endpoints?done=endpoint");
 		return;
 	}
 	/* The message names its field first: org, scheme or id. */

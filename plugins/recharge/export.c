@@ -446,8 +446,8 @@ rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	    "gap:4em}.totals td{font-weight:bold}\n@media print{@page{size:A4;"
 	    "margin:15mm}body{margin:0;font-size:10pt}a{color:inherit;"
 	    "text-decoration:none}.noprint{display:none}tr{page-break-inside:"
-	    "avoid}}\n</style></head><body>\n<p class=\"noprint\"><a href=\""
-	    "javascript:window.print()\">Print</a></p>\n<h1>%s %s</h1>\n",
+	    "avoid}}\n</style></head><body>\n<main>\n<p class=\"noprint\">Print "
+	    "it with your browser's Print command.</p>\n<h1>%s %s</h1>\n",
 	    credit ? "Credit note" : "Invoice", *d->number ? d->number : "draft",
 	    credit ? "Credit note" : "Invoice", *d->number ? d->number : "(draft)");
 	rc_buf_add(b, "<p>Period %s. Issued %s", d->period, *d->issue ? d->issue :
@@ -500,7 +500,7 @@ rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 		rc_buf_xml(b, d->reason);
 		rc_buf_add(b, "</p>\n");
 	}
-	rc_buf_add(b, "<p>Payment within %lld days.</p>\n</body></html>\n",
+	rc_buf_add(b, "<p>Payment within %lld days.</p>\n</main>\n</body></html>\n",
 	    (long long)d->terms);
 }
 

@@ -96,6 +96,11 @@ rc_finance_months(ep_req *r, struct rc_month *m)
 	return n;
 }
 
+/* The bars' colours, as attributes: the pages' Content-Security-Policy
+ * allows no inline <style>. */
+#define RC_INCOME_FILL "#1d70b8"
+#define RC_SPEND_FILL "#d4351c"
+
 /* One bar of the chart, scaled to the largest figure; a negative month
  * (more credited than invoiced) is drawn as an empty bar. */
 static void
@@ -107,8 +112,9 @@ rc_chart_bar(ep_page *b, int x, int64_t v, int64_t max, const char *cls,
 	char money[32];
 
 	rc_money(money, sizeof money, v);
-	rc_host->html(b, "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"18\" "
-	    "height=\"%d\"><title>%s %s: %s</title></rect>\n", cls, x,
+	rc_host->html(b, "<rect class=\"%s\" fill=\"%s\" x=\"%d\" y=\"%d\" "
+	    "width=\"18\" height=\"%d\"><title>%s %s: %s</title></rect>\n", cls,
+	    strcmp(cls, "rc-income") == 0 ? RC_INCOME_FILL : RC_SPEND_FILL, x,
 	    top + height - h, h, what, period, money);
 }
 
@@ -136,17 +142,17 @@ rc_finance_dashboard(ep_req *r, ep_page *b)
 		if (m[i].spend > max)
 			max = m[i].spend;
 	}
-	width = 40 + (int)n * 52;
+	/* Wide enough for the legend; the stylesheet scales it down to fit. */
+	width = 40 + (int)n * 52 < 200 ? 200 : 40 + (int)n * 52;
 	h->html(b, "<div class=\"rc-dashboard\"><figure class=\"rc-chart\">"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
-	    "aria-labelledby=\"rc-chart-title rc-chart-desc\" width=\"%d\" "
+	    "aria-labelledby=\"rc-chart-title rc-chart-desc\" font-family=\""
+	    "Arial, sans-serif\" font-size=\"12\" fill=\"#0b0c0c\" width=\"%d\" "
 	    "height=\"240\" viewBox=\"0 0 %d 240\"><title id=\"rc-chart-title\">"
 	    "Recharge income and spend by month</title><desc id=\"rc-chart-desc"
 	    "\">Bars for each month from %s to %s: income from invoices issued, "
 	    "spend on invoices received, net of VAT. The table beside the chart "
-	    "gives the figures.</desc>\n<style>.rc-income{fill:#1d70b8}"
-	    ".rc-spend{fill:#f47738}text{font:12px sans-serif;fill:#0b0c0c}"
-	    "</style>\n<line x1=\"30\" y1=\"200\" x2=\"%d\" y2=\"200\" "
+	    "gives the figures.</desc>\n<line x1=\"30\" y1=\"200\" x2=\"%d\" y2=\"200\" "
 	    "stroke=\"#0b0c0c\"/>\n", width, width, m[0].period,
 	    m[n - 1].period, width);
 	for (i = 0; i < n; i++) {
@@ -159,10 +165,13 @@ rc_finance_dashboard(ep_req *r, ep_page *b)
 		h->html(b, "<text x=\"%d\" y=\"216\" text-anchor=\"middle\">"
 		    "%s</text>\n", x + 19, m[i].period + 2);
 	}
-	h->html(b, "<rect class=\"rc-income\" x=\"40\" y=\"226\" width=\"10\" "
-	    "height=\"10\"/><text x=\"54\" y=\"235\">Income</text><rect "
-	    "class=\"rc-spend\" x=\"110\" y=\"226\" width=\"10\" height=\"10\"/>"
-	    "<text x=\"124\" y=\"235\">Spend</text></svg></figure>\n"
+	h->html(b, "<rect class=\"rc-income\" fill=\"" RC_INCOME_FILL "\" x=\"40\" "
+	    "y=\"226\" width=\"10\" height=\"10\"/><text x=\"54\" y=\"235\">"
+	    "Income</text><rect class=\"rc-spend\" fill=\"" RC_SPEND_FILL "\" "
+	    "x=\"110\" y=\"226\" width=\"10\" height=\"10\"/><text x=\"124\" "
+	    "y=\"235\">Spend</text></svg></figure>\n"
+	    "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"Income and spend by month\" tabindex=\"0\">"
 	    "<table class=\"govuk-table\" id=\"by-month\"><caption class=\"govuk-"
 	    "table__caption govuk-table__caption--s\">Income and spend by month, "
 	    "net of VAT</caption><thead class=\"govuk-table__head\"><tr class=\""
@@ -174,7 +183,7 @@ rc_finance_dashboard(ep_req *r, ep_page *b)
 		    "cell govuk-table__cell--numeric\">%P</td><td class=\"govuk-"
 		    "table__cell govuk-table__cell--numeric\">%P</td></tr>\n",
 		    m[i].period, m[i].income, m[i].spend);
-	h->html(b, "</tbody></table></div>\n");
+	h->html(b, "</tbody></table></div></div>\n");
 }
 
 /* A "Mark paid" button for an issued invoice of the signed-in person's
@@ -225,7 +234,9 @@ rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 	h->stmt_bind_text(s, 3, period ? period : "");
 	h->stmt_bind_int64(s, 4, RC_DOCUMENTS_PER_PAGE);
 	h->stmt_bind_int64(s, 5, (page - 1) * RC_DOCUMENTS_PER_PAGE);
-	h->html(b, "<table class=\"govuk-table\" id=\"documents\"><caption "
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"Invoices issued and received\" tabindex=\"0\">"
+	    "<table class=\"govuk-table\" id=\"documents\"><caption "
 	    "class=\"govuk-table__caption govuk-table__caption--m\">Invoices "
 	    "issued and received</caption><thead class=\"govuk-table__head\"><tr "
 	    "class=\"govuk-table__row\">%RMonth</th>%RInvoice</th>%RFrom</th>"
@@ -257,7 +268,7 @@ rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 	if (!any)
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
 		    "cell\" colspan=\"7\">None.</td></tr>\n");
-	h->html(b, "</tbody></table>\n");
+	h->html(b, "</tbody></table></div>\n");
 	if ((path = pager_path(h, r, "/finance", keep)) != NULL)
 		pager_draw(h, b, path, "page", page, RC_DOCUMENTS_PER_PAGE, total,
 		    "invoices and credit notes");

@@ -252,7 +252,9 @@ rc_netting(ep_db *db, const char *period, const char *only,
 		    (long long)d.pairs, d.nt);
 	}
 	if (b != NULL) {
-		h->html(b, "<table class=\"govuk-table\" id=\"positions\"><caption "
+		h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+		    "aria-label=\"Positions\" tabindex=\"0\">"
+		    "<table class=\"govuk-table\" id=\"positions\"><caption "
 		    "class=\"govuk-table__caption govuk-table__caption--m\">Positions"
 		    "</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-"
 		    "table__row\"><th scope=\"col\" class=\"govuk-table__header\">"
@@ -279,7 +281,7 @@ rc_netting(ep_db *db, const char *period, const char *only,
 			    "govuk-table__cell\" colspan=\"4\">No invoice was issued "
 			    "%s this month.</td></tr>\n", only != NULL ? "to or by your "
 			    "council" : "in the consortium");
-		h->html(b, "</tbody></table>\n<h2 class=\"govuk-heading-m\">"
+		h->html(b, "</tbody></table></div>\n<h2 class=\"govuk-heading-m\">"
 		    "Transfers that settle everything</h2>\n<ul class=\"govuk-list "
 		    "govuk-list--bullet\" id=\"transfers\">\n");
 		for (i = 0, shown = 0; i < d.nt; i++) {

@@ -105,6 +105,8 @@ rc_list_table(ep_req *r, ep_page *b, const struct rc_filter *f,
 	rc_filter_bind(s, r, f, received);
 	h->stmt_bind_int64(s, 6, RC_PER_PAGE);
 	h->stmt_bind_int64(s, 7, (page - 1) * RC_PER_PAGE);
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" aria-label="
+	    "\"%s\" tabindex=\"0\">", caption);
 	h->html(b, "<table class=\"govuk-table\" id=\"%s\"><caption class=\""
 	    "govuk-table__caption govuk-table__caption--m\">%s</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%RInvoice"
@@ -127,7 +129,7 @@ rc_list_table(ep_req *r, ep_page *b, const struct rc_filter *f,
 	if (!any)
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
 		    "cell\" colspan=\"6\">None yet.</td></tr>\n");
-	h->html(b, "</tbody></table>\n");
+	h->html(b, "</tbody></table></div>\n");
 	/* A table's page links keep the other table's page and the filters. */
 	if ((path = pager_path(h, r, "/invoices", keep)) != NULL)
 		pager_draw(h, b, path, param, page, RC_PER_PAGE, total, received ?
@@ -296,9 +298,10 @@ rc_run_post_cb(ep_req *r, void *arg)
 	h->redirect(r, loc);
 }
 
-/* A run's progress, refreshed every second while it runs: while it runs,
- * as the run counts it (its writes show only when it commits). Only the
- * council whose run it is sees it. */
+/* A run's progress: while it runs, as the run counts it (its writes show
+ * only when it commits), with a link to check again and the script that
+ * checks for the person where scripts run. Only the council whose run it
+ * is sees it. */
 static void
 rc_run_get_cb(ep_req *r, void *arg)
 {
@@ -312,6 +315,7 @@ rc_run_get_cb(ep_req *r, void *arg)
 	int64_t done = 0, total = 0;
 	char msg[512] = "", period[8] = "";
 	int64_t provider = 0;
+	int running;
 
 	(void)arg;
 	h->stmt_bind_int64(s, 1, q ? strtoll(q, NULL, 10) : 0);
@@ -335,13 +339,19 @@ rc_run_get_cb(ep_req *r, void *arg)
 		h->page_end(r, b, 200);
 		return;
 	}
-	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0)
-		h->html(b, "<meta http-equiv=\"refresh\" content=\"1\">\n");
-	h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run for %s</h1>\n<p "
-	    "class=\"govuk-body\">State: <strong id=\"run-state\">%s</strong></p>\n"
-	    "<p class=\"govuk-body\"><progress id=\"run-progress\" max=\"%D\" "
-	    "value=\"%D\">%D of %D</progress> %D of %D entries priced</p>\n",
-	    period, state, total > 0 ? total : 1, done, done, total, done, total);
+	running = strcmp(state, "queued") == 0 || strcmp(state, "running") == 0;
+	h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run for %s</h1>\n<div"
+	    "%R><p class=\"govuk-body\">State: <strong id=\"run-state\">%s"
+	    "</strong></p>\n<p class=\"govuk-body\"><progress id=\"run-progress\""
+	    " aria-label=\"Entries priced\" max=\"%D\" value=\"%D\">%D of %D"
+	    "</progress> %D of %D entries priced</p></div>\n", period, running ?
+	    " data-ep-progress aria-live=\"polite\"" : "", state,
+	    total > 0 ? total : 1, done, done, total, done, total);
+	if (running)
+		h->html(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" id=\""
+		    "check-progress\" href=\"/invoices/run?job=%D\">Check progress"
+		    "</a></p>\n<script src=\"/assets/progress.js\" defer></script>"
+		    "\n", q ? strtoll(q, NULL, 10) : 0);
 	if (*msg)
 		h->html(b, "<div class=\"govuk-error-summary\"><p class=\"govuk-body"
 		    "\">%s</p></div>\n", msg);
@@ -364,7 +374,9 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 	char action[80], field[32];
 
 	h->stmt_bind_int64(s, 1, id);
-	h->html(b, "<table class=\"govuk-table\" id=\"lines\"><caption class=\""
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	    "aria-label=\"Lines\" tabindex=\"0\">"
+	    "<table class=\"govuk-table\" id=\"lines\"><caption class=\""
 	    "govuk-table__caption govuk-table__caption--m\">Lines</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%R#</th>"
 	    "%RDescription</th>%RQuantity</th>%RUnit price</th>%RAmount</th>%R"
@@ -403,7 +415,7 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 		h->html(b, "</td></tr>\n");
 	}
 	h->stmt_reset(s);
-	h->html(b, "</tbody></table>\n");
+	h->html(b, "</tbody></table></div>\n");
 }
 
 /* The lines a credit note may still take, as checkboxes. */
@@ -542,12 +554,14 @@ rc_invoice_cb(ep_req *r, void *arg)
 	rc_invoice_page(r, 200, NULL);
 }
 
+/* To a document's page after an action on it, saying what was done (the
+ * host's success banner reads the key). */
 static void
-rc_redirect_invoice(ep_req *r, int64_t id)
+rc_redirect_invoice(ep_req *r, int64_t id, const char *done)
 {
-	char loc[64];
+	char loc[80];
 
-	snprintf(loc, sizeof loc, "/invoices/%lld", (long long)id);
+	snprintf(loc, sizeof loc, "/invoices/%lld?done=%s", (long long)id, done);
 	rc_host->redirect(r, loc);
 }
 
@@ -562,7 +576,7 @@ rc_issue_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 409, err);
 		return;
 	}
-	rc_redirect_invoice(r, id);
+	rc_redirect_invoice(r, id, "issued");
 }
 
 static void
@@ -576,7 +590,7 @@ rc_paid_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 409, err);
 		return;
 	}
-	rc_redirect_invoice(r, id);
+	rc_redirect_invoice(r, id, "paid");
 }
 
 static void
@@ -593,7 +607,7 @@ rc_exclude_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 400, err);
 		return;
 	}
-	rc_redirect_invoice(r, id);
+	rc_redirect_invoice(r, id, "excluded");
 }
 
 struct rc_ids {
@@ -626,7 +640,7 @@ rc_credit_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 400, err);
 		return;
 	}
-	rc_redirect_invoice(r, credit);
+	rc_redirect_invoice(r, credit, "credited");
 }
 
 /* A verify on a reader thread: it prices the whole invoice again. */

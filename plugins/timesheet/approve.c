@@ -222,7 +222,8 @@ ts_decide_done(ep_req *r, int rc, void *arg)
 	struct ts_decision *d = arg;
 
 	if (rc == 0)
-		ts_host->redirect(r, "/approvals");
+		ts_host->redirect(r, d->approve ? "/approvals?done=approved" :
+		    "/approvals?done=queried");
 	else if (d->err[0] != '\0')
 		ts_host->page_message(r, 409, "This entry cannot be decided",
 		    d->err);
@@ -316,7 +317,7 @@ ts_ticked_done(ep_req *r, int rc, void *arg)
 	struct ts_ticked *t = arg;
 
 	if (rc == 0)
-		ts_host->redirect(r, "/approvals");
+		ts_host->redirect(r, "/approvals?done=approved");
 	else if (t->err[0] != '\0')
 		ts_host->page_message(r, 409, "These hours cannot all be approved",
 		    t->err);

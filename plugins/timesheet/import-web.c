@@ -386,8 +386,9 @@ ts_import_result(ep_db *db, int64_t upload, int64_t person,
 	return rc;
 }
 
-/* An import's page while it runs: how far it has got, refreshed every
- * second by the browser itself (no script), with a link to do it now. */
+/* An import's page while it runs: how far it has got, with a link to
+ * check again and the script that checks for the person where scripts
+ * run; the page never reloads itself. */
 static void
 ts_import_progress_page(ep_req *r, int64_t job, const char *state,
     int64_t done, int64_t total)
@@ -395,8 +396,8 @@ ts_import_progress_page(ep_req *r, int64_t job, const char *state,
 	const struct ep_host *h = ts_host;
 	ep_page *b = h->page_begin(r, "Import hours", NULL);
 
-	h->html(b, "<meta http-equiv=\"refresh\" content=\"1\">\n<h1 class=\""
-	    "govuk-heading-l\">Import hours</h1>\n<p class=\"govuk-body\" id=\""
+	h->html(b, "<h1 class=\"govuk-heading-l\">Import hours</h1>\n<div "
+	    "data-ep-progress aria-live=\"polite\"><p class=\"govuk-body\" id=\""
 	    "import-state\">");
 	if (strcmp(state, "queued") == 0 || total == 0)
 		h->html(b, "The file is waiting to be checked.");
@@ -407,10 +408,10 @@ ts_import_progress_page(ep_req *r, int64_t job, const char *state,
 		h->html(b, "All %D lines are checked; saving them.", total);
 	h->html(b, "</p>\n<p class=\"govuk-body\"><progress id=\"import-"
 	    "progress\" aria-label=\"Lines checked\" max=\"%D\" value=\"%D\">%D "
-	    "of %D</progress></p>\n<p class=\"govuk-body\">This page refreshes "
-	    "every second. <a class=\"govuk-link\" href=\"/timesheet/import/%D\">"
-	    "Refresh it now</a>.</p>\n", total > 0 ? total : 1, done, done, total,
-	    job);
+	    "of %D</progress></p></div>\n<p class=\"govuk-body\"><a class=\""
+	    "govuk-link\" id=\"check-progress\" href=\"/timesheet/import/%D\">"
+	    "Check progress</a></p>\n<script src=\"/assets/progress.js\" defer>"
+	    "</script>\n", total > 0 ? total : 1, done, done, total, job);
 	h->page_end(r, b, 200);
 }
 

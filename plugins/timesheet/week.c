@@ -230,7 +230,9 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 	}
 	ts_week_queries(r, b, &w);
 	h->form_begin(b, r, "/timesheet");
-	h->html(b, "<input type=\"hidden\" name=\"week\" value=\"%s\">\n<table "
+	h->html(b, "<input type=\"hidden\" name=\"week\" value=\"%s\">\n"
+	    "<div class=\"ep-table-scroll\" role=\"region\" aria-label=\"Hours "
+	    "by day\" tabindex=\"0\">\n<table "
 	    "class=\"govuk-table ep-grid\">\n<caption class=\"govuk-table__"
 	    "caption govuk-table__caption--m\">Hours by day, typed as 1:30, 1.5, "
 	    "90m or 1h30</caption>\n<thead class=\"govuk-table__head\"><tr class="
@@ -322,7 +324,7 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 	}
 	ts_format_minutes(text, sizeof text, week_total);
 	h->html(b, "<td class=\"govuk-table__cell\"><strong>%s</strong></td></tr>"
-	    "\n</tbody>\n</table>\n", text);
+	    "\n</tbody>\n</table>\n</div>\n", text);
 	ts_format_minutes(text, sizeof text, capacity);
 	h->html(b, "<p class=\"govuk-body\" id=\"capacity\">Contracted capacity "
 	    "%s a week; ", text);

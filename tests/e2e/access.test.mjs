@@ -75,7 +75,8 @@ test('sign in, add a person, sign out', async () => {
 	await page.fill('#name', 'Rachel Requester');
 	await page.fill('#password', 'rachel-password-1');
 	await page.click('#main-content button[type=submit]');
-	assert.match(page.url(), /\/admin\/people\/\d+$/);
+	assert.match(page.url(), /\/admin\/people\/\d+\?done=person$/);
+	assert.match(await page.locator('#notice').innerText(), /^Success\s+Person added$/);
 	assert.equal(await page.locator('h1').innerText(), 'Rachel Requester');
 	await checkBasics(page);
 	await page.screenshot({ path: join(server.tmpDir, 'person.png'), fullPage: true });

@@ -64,7 +64,8 @@ test('add an expert after a mistake, then find them by skill', async () => {
 
 	await page.fill('#skills', 'legal/planning-law:5\nlegal/contracts:4');
 	await page.click('#main-content button[type=submit]');
-	assert.match(page.url(), /\/experts\/\d+$/);
+	assert.match(page.url(), /\/experts\/\d+\?done=expert$/);
+	assert.match(await page.locator('#notice').innerText(), /Expert added/);
 	await checkBasics(page);
 	assert.equal(await page.locator('h1').innerText(), 'Priya Shah');
 	assert.match(await page.locator('.govuk-summary-list').innerText(),

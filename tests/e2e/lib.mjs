@@ -328,43 +328,56 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-
  * Fails naming each rule broken and the elements that break it. The tests
  * browse with JavaScript off, as the pages must work without it, so axe
  * runs on a copy of the page as rendered (its stylesheets fetched from the
- * same server, a meta refresh left out) in a context of its own that
- * allows script.
+ * same server, a meta refresh and the page's own scripts left out) in a
+ * context of its own that allows script.
  */
-const axeContexts = new WeakMap();
-export async function checkBasics(page) {
-	const browser = page.context().browser();
-	let ctx = axeContexts.get(browser);
-	if (!ctx) {
-		ctx = await browser.newContext();
-		axeContexts.set(browser, ctx);
+const axePages = new WeakMap();
+
+// The page axe runs in, one per browser, with axe loaded once: reading
+// axe's source takes seconds on a busy machine, so each page checked is
+// put in place of the one before rather than into a new page.
+async function axePage(browser) {
+	let copy = axePages.get(browser);
+	if (!copy || copy.isClosed()) {
+		const ctx = await browser.newContext();
+		copy = await ctx.newPage();
+		await copy.setContent('<!DOCTYPE html><html><head></head><body></body></html>');
+		await copy.evaluate(AXE_SOURCE);
+		axePages.set(browser, copy);
 	}
+	return copy;
+}
+
+export async function checkBasics(page) {
 	const url = page.url();
 	const html = (await page.content())
 	    .replace(/<meta[^>]*http-equiv="?refresh"?[^>]*>/gi, '')
+	    .replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '')
 	    .replace(/<head([^>]*)>/i, `<head$1><base href="${url.replace(/"/g, '&quot;')}">`);
-	const copy = await ctx.newPage();
-	let problems;
-	try {
-		await copy.setContent(html, { waitUntil: 'load' });
-		await copy.evaluate(AXE_SOURCE);
-		problems = await copy.evaluate(async (tags) => {
-			const out = [];
-			const h1s = document.querySelectorAll('h1').length;
-			if (h1s !== 1) out.push(`${h1s} <h1> elements, not 1`);
-			const result = await globalThis.axe.run(document, {
-				runOnly: { type: 'tag', values: tags },
-				resultTypes: ['violations'],
-			});
-			for (const v of result.violations) {
-				const where = v.nodes.map((n) => n.target.join(' ')).join(', ');
-				out.push(`${v.id} (${v.impact}): ${v.help}: ${where}`);
-			}
-			return out;
-		}, AXE_TAGS);
-	} finally {
-		await copy.close();
-	}
+	const copy = await axePage(page.context().browser());
+	const problems = await copy.evaluate(async ([text, tags]) => {
+		// The page in place of the last, its stylesheets loaded.
+		const doc = new DOMParser().parseFromString(text, 'text/html');
+		document.replaceChild(document.adoptNode(doc.documentElement),
+		    document.documentElement);
+		await Promise.all([...document.querySelectorAll('link[rel=stylesheet]')]
+		    .map((l) => l.sheet ? null : new Promise((res) => {
+			l.addEventListener('load', res);
+			l.addEventListener('error', res);
+		    })));
+		const out = [];
+		const h1s = document.querySelectorAll('h1').length;
+		if (h1s !== 1) out.push(`${h1s} <h1> elements, not 1`);
+		const result = await globalThis.axe.run(document, {
+			runOnly: { type: 'tag', values: tags },
+			resultTypes: ['violations'],
+		});
+		for (const v of result.violations) {
+			const where = v.nodes.map((n) => n.target.join(' ')).join(', ');
+			out.push(`${v.id} (${v.impact}): ${v.help}: ${where}`);
+		}
+		return out;
+	}, [html, AXE_TAGS]);
 	assert.deepEqual(problems, [], `accessibility on ${url}`);
 }
 

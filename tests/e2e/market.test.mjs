@@ -83,7 +83,8 @@ test('request, offer, accept, engagement', async () => {
 	const estimate = await page.locator('#estimate').innerText();
 	assert.match(estimate, /£720\.00 to £1,740\.00/, 'the estimate shows');
 	await page.click('button[value=send]');
-	assert.match(page.url(), /\/requests\/1$/);
+	assert.match(page.url(), /\/requests\/1\?done=sent$/);
+	assert.match(await page.locator('#notice').innerText(), /Request sent/);
 	assert.match(await page.locator('h1').innerText(), /Planning appeal advice/);
 	await checkBasics(page);
 
@@ -113,15 +114,20 @@ test('request, offer, accept, engagement', async () => {
 	assert.ok(await page.isChecked('#expert'), 'the top-ranked is chosen');
 	await page.selectOption('#basis', 'hourly');
 	await page.click('#main-content button[type=submit]');
-	assert.match(page.url(), /\/requests\/1$/);
+	assert.match(page.url(), /\/requests\/1\?done=offered$/);
+	assert.match(await page.locator('#notice').innerText(), /Offer made/);
 	assert.match(await page.locator('.govuk-table').innerText(), /Priya Shah/);
 
 	const expert = await signIn(browser, server, 'priya');
 	page = expert.page;
 	await page.goto(new URL('offers', server.url).href);
 	await checkBasics(page);
-	await page.click('text=Accept offer 1');
-	assert.match(page.url(), /\/offers$/);
+	// The button names the request it accepts, for a screen reader.
+	const accept = page.getByRole('button',
+	    { name: /^Accept offer\s*: Planning appeal advice \(request 1\)$/ });
+	await accept.click();
+	assert.match(page.url(), /\/offers\?done=accepted$/);
+	assert.match(await page.locator('#notice').innerText(), /Offer accepted/);
 	assert.match(await page.locator('table').last().innerText(),
 	    /Planning appeal advice/);
 
@@ -161,7 +167,7 @@ test('a fixed fee in milestones, with an on-time bonus', async () => {
 	await checkBasics(page);
 	await page.fill('#milestones', 'Draft opinion 1000.00\nFinal opinion 2000');
 	await page.click('#main-content button[type=submit]');
-	assert.match(page.url(), new RegExp(`/requests/${id}$`));
+	assert.match(page.url(), new RegExp(`/requests/${id}\\?done=offered$`));
 
 	const expert = await signIn(browser, server, 'tom');
 	page = expert.page;
@@ -180,7 +186,8 @@ test('a fixed fee in milestones, with an on-time bonus', async () => {
 	assert.match(await page.locator('main').innerText(), /On-time bonus/);
 	await checkBasics(page);
 	await page.click('button:has-text("Mark done: Draft opinion")');
-	assert.match(page.url(), new RegExp(`/requests/${id}#engagement$`));
+	assert.match(page.url(), new RegExp(`/requests/${id}\\?done=milestone#engagement$`));
+	assert.match(await page.locator('#notice').innerText(), /Milestone marked done/);
 	const rows = await milestones.locator('tbody tr').allInnerTexts();
 	assert.match(rows[0], new RegExp(`Draft opinion\\s+£1,000\\.00\\s+${today()}`));
 	assert.match(rows[1], /Final opinion\s+£2,000\.00\s+Mark done/);

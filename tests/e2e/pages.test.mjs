@@ -77,7 +77,8 @@ test('administrator pages', async () => {
 	await page.selectOption('#kind', 'county');
 	await page.fill('#vat_number', 'GB123456789');
 	await page.click('#main-content button[type=submit]');
-	assert.match(page.url(), /\/organisations\/\d+$/);
+	assert.match(page.url(), /\/organisations\/\d+\?done=organisation$/);
+	assert.match(await page.locator('#notice').innerText(), /Organisation added/);
 	assert.match(await page.locator('h1').innerText(), /Castleshire/);
 
 	await go(page, 'admin/fees');
