@@ -179,28 +179,6 @@ admin_row(struct ep_req *r, struct evbuffer *b, const char *key,
 	html_summary_change(b, key, value, href);
 }
 
-/* The success banner a change redirects to, named by ?notice=. */
-static void
-admin_notice(struct ep_req *r, struct evbuffer *b, const char *what)
-{
-	const char *n = http_query(r, "notice");
-	char text[96];
-
-	if (n == NULL)
-		return;
-	if (strcmp(n, "updated") == 0)
-		snprintf(text, sizeof text, "%s updated", what);
-	else if (strcmp(n, "unchanged") == 0)
-		snprintf(text, sizeof text, "No changes were made");
-	else if (strcmp(n, "enabled") == 0)
-		snprintf(text, sizeof text, "Account enabled");
-	else if (strcmp(n, "varied") == 0)
-		snprintf(text, sizeof text, "New terms saved");
-	else
-		return;
-	html_notice(b, text);
-}
-
 /* An organisation's details: its members see their own, admins all;
  * admins have a Change link on each detail. */
 static void
@@ -224,7 +202,6 @@ org_view_cb(struct ep_req *r, void *arg)
 	snprintf(edit, sizeof edit, "/admin/organisations/%s/edit",
 	    http_param(r, "id"));
 	b = page_begin(r, (const char *)sqlite3_column_text(s, 1), NULL);
-	admin_notice(r, b, "Organisation");
 	html_printf(b, "<span class=\"govuk-caption-l\">%s</span>\n<h1 class=\""
 	    "govuk-heading-l\">%s</h1>\n<dl class=\"govuk-summary-list\">\n",
 	    (const char *)sqlite3_column_text(s, 0),
@@ -354,8 +331,8 @@ org_update_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/organisations/%lld?notice=%s", (long long)id,
-	    changed ? "updated" : "unchanged");
+	snprintf(loc, sizeof loc, "/organisations/%lld?done=%s", (long long)id,
+	    changed ? "organisation-updated" : "unchanged");
 	http_redirect(r, loc);
 }
 
@@ -579,7 +556,6 @@ person_page(struct ep_req *r, int status, const struct form_errors *e)
 	snprintf(edit, sizeof edit, "/admin/people/%s/edit", http_param(r, "id"));
 	email = (const char *)sqlite3_column_text(s, 6);
 	b = page_begin(r, (const char *)sqlite3_column_text(s, 1), e);
-	admin_notice(r, b, "Person");
 	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\""
 	    "govuk-summary-list\">\n", (const char *)sqlite3_column_text(s, 1));
 	html_summary_row(b, "Login", (const char *)sqlite3_column_text(s, 0));
@@ -674,8 +650,8 @@ person_update_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/admin/people/%lld?notice=%s", (long long)id,
-	    changed ? "updated" : "unchanged");
+	snprintf(loc, sizeof loc, "/admin/people/%lld?done=%s", (long long)id,
+	    changed ? "person-updated" : "unchanged");
 	http_redirect(r, loc);
 }
 
@@ -705,7 +681,7 @@ person_enable_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/admin/people/%lld?notice=enabled",
+	snprintf(loc, sizeof loc, "/admin/people/%lld?done=enabled",
 	    (long long)id);
 	http_redirect(r, loc);
 }
@@ -971,7 +947,6 @@ agreement_view_cb(struct ep_req *r, void *arg)
 	}
 	snprintf(title, sizeof title, "Agreement %lld", (long long)id);
 	b = page_begin(r, title, NULL);
-	admin_notice(r, b, "Agreement");
 	html_printf(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\""
 	    "govuk-summary-list\">\n", title);
 	html_summary_row(b, "Provider", (const char *)sqlite3_column_text(s, 0));
@@ -1096,7 +1071,7 @@ agreement_vary_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/admin/agreements/%lld?notice=varied",
+	snprintf(loc, sizeof loc, "/admin/agreements/%lld?done=agreement-varied",
 	    (long long)new_id);
 	http_redirect(r, loc);
 }

@@ -497,7 +497,7 @@ expert_update_cb(struct ep_req *r, void *arg)
 		expert_edit_form(r, 400, &e);
 		goto out;
 	}
-	snprintf(loc, sizeof loc, "/experts/%lld?notice=updated", (long long)id);
+	snprintf(loc, sizeof loc, "/experts/%lld?done=expert-updated", (long long)id);
 	http_redirect(r, loc);
 out:
 	errs_free(&e);
@@ -520,9 +520,6 @@ expert_page(struct ep_req *r, int status, const struct form_errors *e)
 		return;
 	}
 	b = page_begin(r, x.name, e);
-	if (http_query(r, "notice") != NULL &&
-	    strcmp(http_query(r, "notice"), "updated") == 0)
-		html_notice(b, "Expert updated");
 	html_printf(b, "<span class=\"govuk-caption-l\">%s \xe2\x80\x93 %s</span>\n"
 	    "<h1 class=\"govuk-heading-l\">%s</h1>\n<dl class=\"govuk-summary-"
 	    "list\">\n", x.org_code, x.org_name, x.name);

@@ -163,25 +163,6 @@ changes_list(struct evbuffer *b, struct ep_req *r, int64_t id, int can_decide)
 		    "proposed.</p>\n");
 }
 
-/* The success banner for the action that led here, if any. */
-static void
-engagement_notice(struct evbuffer *b, struct ep_req *r)
-{
-	const char *done = http_query(r, "done");
-
-	if (done == NULL)
-		return;
-	if (strcmp(done, "proposed") == 0)
-		html_notice(b, "The change is proposed. The consuming council has "
-		    "been asked to agree it.");
-	else if (strcmp(done, "agreed") == 0)
-		html_notice(b, "You agreed the change. The engagement now has its "
-		    "new terms.");
-	else if (strcmp(done, "declined") == 0)
-		html_notice(b, "You declined the change. The engagement is "
-		    "unchanged.");
-}
-
 /* The engagement's terms as a summary list. */
 static void
 engagement_summary(struct evbuffer *b, const struct engagement_terms *g)
@@ -235,7 +216,6 @@ engagement_view_cb(struct ep_req *r, void *arg)
 	}
 	decider = r->who.org_id == g.consumer_id && (r->who.roles & DECIDERS);
 	b = page_begin(r, g.title, NULL);
-	engagement_notice(b, r);
 	html_printf(b, "<span class=\"govuk-caption-l\">Engagement %D</span>\n"
 	    "<h1 class=\"govuk-heading-l\">%s</h1>\n", g.id, g.title);
 	engagement_summary(b, &g);
@@ -333,7 +313,7 @@ change_propose_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	snprintf(loc, sizeof loc, "/engagements/%lld?done=proposed#change-%lld",
+	snprintf(loc, sizeof loc, "/engagements/%lld?done=change-proposed#change-%lld",
 	    (long long)id, (long long)change);
 	http_redirect(r, loc);
 }
@@ -352,7 +332,7 @@ change_decide_cb(struct ep_req *r, void *arg)
 		return;
 	}
 	snprintf(loc, sizeof loc, "/engagements/%lld?done=%s#change-%lld",
-	    (long long)engagement, agree ? "agreed" : "declined",
+	    (long long)engagement, agree ? "change-agreed" : "change-declined",
 	    (long long)param_id(r));
 	http_redirect(r, loc);
 }

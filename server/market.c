@@ -580,10 +580,6 @@ request_view_cb(struct ep_req *r, void *arg)
 		    "</h2></div><div class=\"govuk-notification-banner__content\">"
 		    "<p class=\"govuk-notification-banner__heading\">You had sent "
 		    "this request already. It was not sent twice.</p></div></div>\n");
-	if (mine && http_query(r, "done") != NULL)
-		html_notice(b, strcmp(http_query(r, "done"), "changed") == 0 ?
-		    "Your request has been changed." : "Nothing was changed: the "
-		    "request is as it was.");
 	html_printf(b, "<span class=\"govuk-caption-l\">Request %D from %s</span>"
 	    "\n<h1 class=\"govuk-heading-l\">%s</h1>\n<p class=\"govuk-body\">",
 	    id, col(s, 1), col(s, 0));

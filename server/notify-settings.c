@@ -150,10 +150,6 @@ notify_page(struct ep_req *r, int status, const struct form_errors *e,
     const struct notify_settings *n)
 {
 	struct evbuffer *b = page_begin(r, "How you are told", e);
-	const char *saved = http_query(r, "saved");
-
-	if (e == NULL && saved != NULL && strcmp(saved, "1") == 0)
-		html_notice(b, "Your notification settings are saved");
 	html_printf(b, "<h1 class=\"govuk-heading-l\">How you are told</h1>\n"
 	    "<p class=\"govuk-body\">Every message is kept on <a class=\"govuk-"
 	    "link\" href=\"/messages\">your messages page</a>.</p>\n");
@@ -201,7 +197,7 @@ notify_post_cb(struct ep_req *r, void *arg)
 		snprintf(now.email, sizeof now.email, "%s", email ? email : "");
 		notify_page(r, 400, &e, &now);
 	} else
-		http_redirect(r, "/account/notifications?saved=1");
+		http_redirect(r, "/account/notifications?done=notifications");
 	errs_free(&e);
 }
 

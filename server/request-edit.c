@@ -369,7 +369,7 @@ request_update_cb(struct ep_req *r, void *arg)
 		return;
 	}
 	snprintf(loc, sizeof loc, "/requests/%lld?done=%s", (long long)id,
-	    changed ? "changed" : "unchanged");
+	    changed ? "request-changed" : "unchanged");
 	http_redirect(r, loc);
 }
 

@@ -71,7 +71,7 @@ test('an administrator corrects a VAT number after a mistake', async () => {
 	await checkPage(page);
 	await page.fill('#vat_number', 'GB987654321');
 	await submit(page);
-	assert.match(page.url(), /\/organisations\/1\?notice=updated$/);
+	assert.match(page.url(), /\/organisations\/1\?done=organisation-updated$/);
 	const banner = page.locator('.govuk-notification-banner--success');
 	assert.match(await banner.innerText(), /Organisation updated/);
 	assert.match(await page.locator('.govuk-summary-list').innerText(), /GB987654321/);

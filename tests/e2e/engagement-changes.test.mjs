@@ -97,7 +97,7 @@ test('the pool extends an engagement and the requester agrees', async () => {
 	await checkPage(page);
 	await page.fill('#ends', extended);
 	await page.click('#main-content button[type=submit]');
-	assert.match(page.url(), /\/engagements\/1\?done=proposed/);
+	assert.match(page.url(), /\/engagements\/1\?done=change-proposed/);
 	assert.match(await page.locator('#notice').innerText(),
 	    /The change is proposed/);
 	assert.match(await page.locator('#change-1').innerText(), /proposed/);
@@ -112,7 +112,7 @@ test('the pool extends an engagement and the requester agrees', async () => {
 	assert.match(page.url(), /\/engagements\/1$/);
 	await checkPage(page);
 	await page.click('button:has-text("Agree to change 1")');
-	assert.match(page.url(), /\/engagements\/1\?done=agreed/);
+	assert.match(page.url(), /\/engagements\/1\?done=change-agreed/);
 	assert.match(await page.locator('#notice').innerText(),
 	    /You agreed the change/);
 	const card = await page.locator('#change-1').innerText();
@@ -142,7 +142,7 @@ test('a request is changed before its offer', async () => {
 	await checkPage(page);
 	await page.fill('#title', 'Network and firewall review');
 	await page.click('#main-content button[type=submit]');
-	assert.match(page.url(), /\/requests\/2\?done=changed$/);
+	assert.match(page.url(), /\/requests\/2\?done=request-changed$/);
 	assert.match(await page.locator('#notice').innerText(),
 	    /Your request has been changed/);
 	assert.match(await page.locator('h1').innerText(),
