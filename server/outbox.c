@@ -111,19 +111,40 @@ outbox_notify_person(struct ep_db *db, int64_t person_id, const char *subject,
 	return outbox_queue_person(db, person_id, subject, body, NULL);
 }
 
-/* Queues a message about a request to everyone holding a role (in one
- * organisation, or anywhere when org_id is 0). */
+/* A request's title, for naming it in a message ("" when there is no
+ * such request); the caller frees it. */
+char *
+outbox_request_title(struct ep_db *db, int64_t request_id)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT title FROM requests WHERE id = ?");
+	char *title = NULL;
+
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, request_id);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			title = xstrdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+	}
+	return title != NULL ? title : xstrdup("");
+}
+
+/* Queues a message about a request, named by its title in the subject
+ * and the body, to everyone holding a role (in one organisation, or
+ * anywhere when org_id is 0); what says what to do. */
 int
 outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,
     const char *subject, const char *what, int64_t request_id)
 {
-	char *body, link[40];
+	char *title, *full, *body, link[40];
 	int rc;
 
-	body = xprintf("%s\n\nRequest %lld: %s\n", subject, (long long)request_id,
-	    what);
+	title = outbox_request_title(db, request_id);
+	full = xprintf("%s: %s", subject, title);
+	body = xprintf("%s: \"%s\".\n\n%s\n", subject, title, what);
 	snprintf(link, sizeof link, "/requests/%lld", (long long)request_id);
-	rc = outbox_queue_role(db, role, org_id, subject, body, link);
+	rc = outbox_queue_role(db, role, org_id, full, body, link);
+	free(title);
+	free(full);
 	free(body);
 	return rc;
 }
