@@ -342,13 +342,36 @@ outbox_delivery(const char *state, const char *to, int by_email)
 	    "Here only: email is not set up";
 }
 
+/* One message on the messages page: its subject (linked to the page it
+ * is about) as a heading, when and how it went, and its words. */
+static void
+outbox_page_item(struct evbuffer *b, sqlite3_stmt *s)
+{
+	const char *subject = (const char *)sqlite3_column_text(s, 1);
+	const char *link = (const char *)sqlite3_column_text(s, 6);
+
+	html_printf(b, "<li class=\"govuk-!-text-break-word\">\n<h2 class=\""
+	    "govuk-heading-s govuk-!-margin-bottom-1\">");
+	if (*link != '\0')
+		html_printf(b, "<a class=\"govuk-link\" href=\"%s\">%s</a>", link,
+		    subject);
+	else
+		html_printf(b, "%s", subject);
+	html_printf(b, "</h2>\n<p class=\"govuk-body-s govuk-!-margin-bottom-2"
+	    "\">%s. %s</p>\n<div class=\"govuk-body ep-message\">%s</div>\n<hr "
+	    "class=\"govuk-section-break govuk-section-break--m govuk-section-"
+	    "break--visible\">\n</li>\n", (const char *)sqlite3_column_text(s,
+	    0), outbox_delivery((const char *)sqlite3_column_text(s, 3),
+	    (const char *)sqlite3_column_text(s, 4), sqlite3_column_int(s, 5)),
+	    (const char *)sqlite3_column_text(s, 2));
+}
+
 /* A person's messages, newest first: with no sendmail command configured
- * this is where notifications are read; otherwise a copy of what was sent. */
+ * this is where notifications are read; otherwise a copy of what was sent.
+ * A list, not a table, so that long messages wrap on a narrow screen. */
 static void
 outbox_page_cb(struct ep_req *r, void *arg)
 {
-	static const char *heads[] = { "When", "Subject", "Message", "Delivery",
-		NULL };
 	struct evbuffer *b = page_begin(r, "Your messages", NULL);
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT created_at, subject, body, "
 	    "state, to_address, by_email, link FROM outbox WHERE to_person = ? "
@@ -362,30 +385,16 @@ outbox_page_cb(struct ep_req *r, void *arg)
 	    "here only.</p>\n");
 	sqlite3_bind_int64(s, 1, r->who.person_id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *link = (const char *)sqlite3_column_text(s, 6);
-
 		if (!any)
-			html_table_open(b, "The 100 most recent", heads);
+			html_printf(b, "<p class=\"govuk-body\">The 100 most recent, "
+			    "newest first.</p>\n<ol class=\"govuk-list\" id=\"messages"
+			    "\">\n");
 		any = 1;
-		html_printf(b, "<tr class=\"govuk-table__row\">");
-		html_cell(b, (const char *)sqlite3_column_text(s, 0));
-		if (*link != '\0')
-			html_printf(b, "<td class=\"govuk-table__cell\"><a class=\""
-			    "govuk-link\" href=\"%s\">%s</a></td>", link,
-			    (const char *)sqlite3_column_text(s, 1));
-		else
-			html_cell(b, (const char *)sqlite3_column_text(s, 1));
-		html_printf(b, "<td class=\"govuk-table__cell\"><pre class=\"ep-"
-		    "message\">%s</pre></td>", (const char *)sqlite3_column_text(s,
-		    2));
-		html_cell(b, outbox_delivery((const char *)sqlite3_column_text(s,
-		    3), (const char *)sqlite3_column_text(s, 4),
-		    sqlite3_column_int(s, 5)));
-		html_printf(b, "</tr>\n");
+		outbox_page_item(b, s);
 	}
 	sqlite3_reset(s);
 	if (any)
-		html_table_close(b);
+		html_printf(b, "</ol>\n");
 	else
 		html_printf(b, "<p class=\"govuk-body\">You have no messages.</p>\n");
 	page_end(r, b, 200);
