@@ -314,20 +314,125 @@ change_audit(struct ep_db *db, const struct audit_actor *actor,
 	return rc;
 }
 
-/* Tells the consumer's requesters and approvers a change awaits them. */
-static int
-change_notify_proposed(struct ep_db *db, const struct engagement_terms *g,
-    const char *kind, int64_t change_id)
-{
-	char *what = xprintf("%s of engagement %lld (%s) is proposed. Agree or "
-	    "decline it on the engagement's page, /engagements/%lld (change "
-	    "%lld).", engagement_kind_label(kind), (long long)g->id, g->title,
-	    (long long)g->id, (long long)change_id);
-	int rc = outbox_notify_role(db, EP_ROLE_REQUESTER | EP_ROLE_APPROVER,
-	    g->consumer_id, "A change to an engagement needs your agreement",
-	    what, g->request_id);
+static const char *const month_names[] = { "January", "February", "March",
+	"April", "May", "June", "July", "August", "September", "October",
+	"November", "December" };
 
+/* A date as a message reads it: "31 December 2026". */
+static void
+date_words(char *out, size_t len, const char *date)
+{
+	int y, m, d;
+
+	if (sscanf(date, "%d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12)
+		snprintf(out, len, "%s", date);
+	else
+		snprintf(out, len, "%d %s %d", d, month_names[m - 1], y);
+}
+
+/* A budget in a sentence: "£5,000.00", or "no budget". */
+static void
+budget_words(char *out, size_t len, int64_t pence)
+{
+	if (pence < 0)
+		snprintf(out, len, "no budget");
+	else
+		html_pence(out, len, pence);
+}
+
+/* A basis in a sentence: "hourly", "fixed fee". */
+static void
+basis_words(char *out, size_t len, const char *basis)
+{
+	size_t i;
+
+	snprintf(out, len, "%s", basis);
+	for (i = 0; engagement_bases[i][0] != NULL; i++) {
+		if (strcmp(engagement_bases[i][0], basis) == 0) {
+			snprintf(out, len, "%s", engagement_bases[i][1]);
+			if (out[0] >= 'A' && out[0] <= 'Z')
+				out[0] = (char)(out[0] - 'A' + 'a');
+		}
+	}
+}
+
+/* What a change does, as a sentence or two of a message. */
+static char *
+change_words(const char *kind, const struct engagement_terms *g,
+    const struct change_terms *to)
+{
+	char a[64], b[64], c[64];
+
+	if (strcmp(kind, "extend") == 0) {
+		date_words(a, sizeof a, g->ends);
+		date_words(b, sizeof b, to->ends);
+		return xprintf("Extend the end date from %s to %s.", a, b);
+	}
+	if (strcmp(kind, "budget") == 0) {
+		budget_words(a, sizeof a, g->budget);
+		budget_words(b, sizeof b, to->budget);
+		return xprintf("Change the budget from %s to %s.", a, b);
+	}
+	if (strcmp(kind, "basis") == 0) {
+		basis_words(a, sizeof a, g->basis);
+		basis_words(b, sizeof b, to->basis);
+		budget_words(c, sizeof c, to->budget);
+		return xprintf("Change the basis from %s to %s, with a budget of "
+		    "%s.", a, b, c);
+	}
+	date_words(a, sizeof a, to->ends);
+	date_words(b, sizeof b, g->ends);
+	return xprintf("Cancel the engagement, with %s as the last day of work "
+	    "(it was to end on %s). Hours logged up to and on that day stay "
+	    "billable; hours after it cannot be logged, submitted or approved.",
+	    a, b);
+}
+
+/* One name by id ("" when there is none): a person's or an
+ * organisation's, as sql selects it. */
+static void
+name_of(struct ep_db *db, const char *sql, int64_t id, char *out, size_t len)
+{
+	sqlite3_stmt *s = db_stmt(db, sql);
+
+	out[0] = '\0';
+	if (s == NULL)
+		return;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		copy_col(out, len, s, 0);
+	sqlite3_reset(s);
+}
+
+#define SQL_PERSON_NAME "SELECT name FROM people WHERE id = ?"
+#define SQL_ORG_NAME "SELECT name FROM organisations WHERE id = ?"
+
+/* Tells the consumer's requesters and approvers a change awaits them,
+ * with a link to the engagement where they agree or decline it. */
+static int
+change_notify_proposed(struct ep_db *db, const struct principal *who,
+    const struct engagement_terms *g, const struct change_input *in,
+    const struct change_terms *to)
+{
+	char proposer[128], council[128], link[48], *what, *subject, *body;
+	int rc;
+
+	name_of(db, SQL_PERSON_NAME, who->person_id, proposer, sizeof proposer);
+	name_of(db, SQL_ORG_NAME, g->consumer_id, council, sizeof council);
+	what = change_words(in->kind, g, to);
+	subject = xprintf("Agree or decline a change: %s", g->title);
+	body = xprintf("%s, the pool manager, proposes a change to the "
+	    "engagement of %s on \"%s\":\n\n%s\n\nTheir reason: %s\n\nWhat to "
+	    "do: open the engagement to agree or decline the change. Nothing "
+	    "changes until a requester or approver of %s agrees it.",
+	    proposer[0] ? proposer : "The pool", g->expert, g->title, what,
+	    in->reason, council);
+	snprintf(link, sizeof link, "/engagements/%lld", (long long)g->id);
+	rc = outbox_queue_role(db, EP_ROLE_REQUESTER | EP_ROLE_APPROVER,
+	    g->consumer_id, subject, body, link);
 	free(what);
+	free(subject);
+	free(body);
 	return rc;
 }
 
@@ -394,7 +499,7 @@ engagement_change_propose(struct ep_db *db, const struct principal *who,
 	    g.budget, g.basis, g.state), "after", terms_json(to.ends, to.budget,
 	    to.basis, strcmp(in->kind, "cancel") == 0 ? "cancelled" : g.state));
 	if (change_audit(db, &actor, "propose", *id, g.consumer_id, sum) != 0 ||
-	    change_notify_proposed(db, &g, in->kind, *id) != 0 ||
+	    change_notify_proposed(db, who, &g, in, &to) != 0 ||
 	    db_commit(db) != 0)
 		goto rollback;
 	return 0;
@@ -541,24 +646,70 @@ store:
 	return -1;
 }
 
-/* Tells the proposer (and, when agreed, the expert) how it was decided. */
-static int
-change_notify_decided(struct ep_db *db, const struct engagement_terms *g,
-    const struct change_row *c, int agree, const char *reason)
+/* What an agreed change means for the expert doing the work. */
+static const char *
+change_for_expert(const char *kind)
 {
-	char *subject = xprintf("A change to engagement %lld was %s",
-	    (long long)g->id, agree ? "agreed" : "declined");
-	char *body = xprintf("%s of engagement %lld (%s) was %s by the "
-	    "consuming council.%s%s\n\nSee /engagements/%lld.\n",
-	    engagement_kind_label(c->kind), (long long)g->id, g->title,
-	    agree ? "agreed" : "declined", reason && *reason ? " Reason: " : "",
-	    reason ? reason : "", (long long)g->id);
+	if (strcmp(kind, "extend") == 0)
+		return "You can log time on it up to the new end date.";
+	if (strcmp(kind, "cancel") == 0)
+		return "Log no time after the last day of work: it would be "
+		    "refused.";
+	return "Log your time as before; the new terms price it.";
+}
+
+/* Tells the proposer (and, when agreed, the expert) how it was decided,
+ * each with a link to the engagement. */
+static int
+change_notify_decided(struct ep_db *db, const struct principal *who,
+    const struct engagement_terms *g, const struct change_row *c, int agree,
+    const char *reason)
+{
+	struct engagement_terms from = *g;
+	struct change_terms to;
+	char decider[128], council[128], link[48], *what, *subject, *body;
 	int rc = 0;
 
+	/* The terms it was proposed against, as the change keeps them. */
+	snprintf(from.ends, sizeof from.ends, "%s", c->ends_before);
+	snprintf(from.basis, sizeof from.basis, "%s", c->basis_before);
+	from.budget = c->budget_before;
+	memset(&to, 0, sizeof to);
+	snprintf(to.ends, sizeof to.ends, "%s", c->ends_after);
+	snprintf(to.basis, sizeof to.basis, "%s", c->basis_after);
+	to.budget = c->budget_after;
+	name_of(db, SQL_PERSON_NAME, who->person_id, decider, sizeof decider);
+	name_of(db, SQL_ORG_NAME, g->consumer_id, council, sizeof council);
+	what = change_words(c->kind, &from, &to);
+	snprintf(link, sizeof link, "/engagements/%lld", (long long)g->id);
+	subject = xprintf("Change %s: %s", agree ? "agreed" : "declined",
+	    g->title);
+	if (agree)
+		body = xprintf("%s of %s has agreed the change you proposed to the "
+		    "engagement of %s on \"%s\":\n\n%s\n\nThe engagement has its "
+		    "new terms now. There is nothing more for you to do.", decider,
+		    council, g->expert, g->title, what);
+	else
+		body = xprintf("%s of %s has declined the change you proposed to "
+		    "the engagement of %s on \"%s\":\n\n%s\n\nTheir reason: %s\n\n"
+		    "The engagement keeps its terms. What to do: if the change is "
+		    "still needed, talk to %s and propose it again from the "
+		    "engagement's page.", decider, council, g->expert, g->title, what,
+		    reason != NULL && *reason != '\0' ? reason : "none given",
+		    council);
 	if (c->proposed_by > 0)
-		rc = outbox_notify_person(db, c->proposed_by, subject, body);
-	if (rc == 0 && agree && g->expert_person > 0)
-		rc = outbox_notify_person(db, g->expert_person, subject, body);
+		rc = outbox_queue_person(db, c->proposed_by, subject, body, link);
+	if (rc == 0 && agree && g->expert_person > 0 &&
+	    g->expert_person != c->proposed_by) {
+		free(subject);
+		free(body);
+		subject = xprintf("Your engagement has changed: %s", g->title);
+		body = xprintf("%s has agreed a change to your engagement on "
+		    "\"%s\":\n\n%s\n\n%s", council, g->title, what,
+		    change_for_expert(c->kind));
+		rc = outbox_queue_person(db, g->expert_person, subject, body, link);
+	}
+	free(what);
 	free(subject);
 	free(body);
 	return rc;
@@ -623,8 +774,8 @@ engagement_change_decide(struct ep_db *db, const struct principal *who,
 	    "proposed", "after", "state", "declined", "reason", reason ? reason :
 	    "");
 	if (change_audit(db, &actor, agree ? "agree" : "decline", c.id,
-	    g.consumer_id, sum) != 0 || change_notify_decided(db, &g, &c, agree,
-	    reason) != 0 || db_commit(db) != 0)
+	    g.consumer_id, sum) != 0 || change_notify_decided(db, who, &g, &c,
+	    agree, reason) != 0 || db_commit(db) != 0)
 		goto rollback;
 	if (agree && strcmp(c.kind, "cancel") == 0)
 		request_fire(g.request_id, "request.cancelled");

@@ -200,7 +200,7 @@ int
 offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
     const struct offer_input *in, struct form_errors *e, int64_t *id)
 {
-	char state[16], name[128], note[256], err[160];
+	char state[16], name[128], note[512], err[160], *title;
 	int64_t provider = 0, person = 0, expert = 0, budget = -1, bonus = 0;
 	int64_t amounts[MILESTONES_MAX];
 	struct audit_actor actor;
@@ -279,8 +279,12 @@ offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
 		    &rc);
 		free(text);
 	}
-	snprintf(note, sizeof note, "You have been offered request %lld. "
-	    "Accept or decline it on your offers page.", (long long)request_id);
+	title = outbox_request_title(db, request_id);
+	snprintf(note, sizeof note, "You have been offered the request \"%s\"."
+	    "\n\nWhat to do: on your offers page, accept it, or decline it "
+	    "with a reason so that the pool can offer it to someone else.",
+	    title);
+	free(title);
 	if (rc == 0 && person > 0 &&
 	    outbox_queue_person(db, person, "A request has been offered to you",
 	    note, "/offers") != 0)
@@ -422,7 +426,7 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	sqlite3_stmt *s;
 	int64_t agreement;
 	char ledger[65];
-	char link[40];
+	char link[40], *title, *note;
 	int rc = 0;
 
 	if (offer_load(db, offer_id, &o) != 0 || !offer_mine(&o, who)) {
@@ -482,10 +486,16 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	audit_simple(db, &actor, "create", "engagement", *engagement_id,
 	    o.consumer, "{\"after\":{\"state\":\"active\"}}", &rc);
 	snprintf(link, sizeof link, "/requests/%lld", (long long)o.request);
+	title = outbox_request_title(db, o.request);
+	note = xprintf("An expert has accepted your request \"%s\" and can "
+	    "start work.\n\nThere is nothing you need to do now: the request's "
+	    "page shows the engagement, and the hours logged on it come to your "
+	    "council's approvers.", title);
 	if (rc == 0 && outbox_queue_person(db, o.requester, "Your request is "
-	    "engaged", "An expert has accepted your request. You can follow the "
-	    "engagement on the request's page.", link) != 0)
+	    "engaged", note, link) != 0)
 		rc = -1;
+	free(title);
+	free(note);
 	if (rc != 0 || db_commit(db) != 0) {
 		db_rollback(db);
 		goto store;
@@ -503,16 +513,18 @@ static int
 offer_tell_declined(struct ep_db *db, const struct offer_row *o,
     const char *reason, int open)
 {
-	char *body, link[40];
+	char *title, *body, link[40];
 	int rc;
 
-	body = xprintf("An expert has declined your request %lld.\n\nTheir "
-	    "reason: %s\n\n%s", (long long)o->request, reason, open > 0 ?
+	title = outbox_request_title(db, o->request);
+	body = xprintf("An expert has declined your request \"%s\".\n\nTheir "
+	    "reason: %s\n\n%s", title, reason, open > 0 ?
 	    "Other experts still have the offer." : "The pool manager will "
 	    "offer it to another expert. You need not do anything now.");
 	snprintf(link, sizeof link, "/requests/%lld", (long long)o->request);
 	rc = outbox_queue_person(db, o->requester, "An expert declined your "
 	    "request", body, link);
+	free(title);
 	free(body);
 	return rc;
 }
@@ -527,7 +539,7 @@ offer_decline(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	struct audit_actor actor;
 	sqlite3_stmt *s;
 	json_t *sum;
-	char *text, err[160];
+	char *text, *what, err[160];
 	int open = 0, rc = 0;
 
 	if (offer_load(db, offer_id, &o) != 0 || !offer_mine(&o, who)) {
@@ -568,9 +580,14 @@ offer_decline(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	audit_simple(db, &actor, "decline", "offer", offer_id, o.provider, text,
 	    &rc);
 	free(text);
+	what = xprintf("The expert's reason: %s\n\n%s", reason, open > 0 ?
+	    "Other experts still have the offer: there is nothing to do yet." :
+	    "What to do: no expert has the offer now. Open the request and "
+	    "offer it to another expert.");
 	if (rc == 0 && outbox_notify_role(db, EP_ROLE_POOL_MANAGER, 0,
-	    "An offer was declined", reason, o.request) != 0)
+	    "An offer was declined", what, o.request) != 0)
 		rc = -1;
+	free(what);
 	if (rc == 0 && offer_tell_declined(db, &o, reason, open) != 0)
 		rc = -1;
 	if (rc != 0 || db_commit(db) != 0) {
@@ -724,7 +741,8 @@ request_finish(struct ep_db *db, const struct principal *who,
 	sqlite3_reset(s);
 	if (rc == 0 && strcmp(to, "completed") == 0 &&
 	    outbox_notify_role(db, EP_ROLE_FINANCE, 0, "An engagement is "
-	    "complete", "Its hours can be invoiced.", request_id) != 0)
+	    "complete", "Its approved hours are invoiced in the next monthly "
+	    "invoice run. There is nothing to do now.", request_id) != 0)
 		rc = -1;
 	if (rc != 0 || db_commit(db) != 0) {
 		db_rollback(db);

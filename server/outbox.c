@@ -111,19 +111,40 @@ outbox_notify_person(struct ep_db *db, int64_t person_id, const char *subject,
 	return outbox_queue_person(db, person_id, subject, body, NULL);
 }
 
-/* Queues a message about a request to everyone holding a role (in one
- * organisation, or anywhere when org_id is 0). */
+/* A request's title, for naming it in a message ("" when there is no
+ * such request); the caller frees it. */
+char *
+outbox_request_title(struct ep_db *db, int64_t request_id)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT title FROM requests WHERE id = ?");
+	char *title = NULL;
+
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, request_id);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			title = xstrdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+	}
+	return title != NULL ? title : xstrdup("");
+}
+
+/* Queues a message about a request, named by its title in the subject
+ * and the body, to everyone holding a role (in one organisation, or
+ * anywhere when org_id is 0); what says what to do. */
 int
 outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,
     const char *subject, const char *what, int64_t request_id)
 {
-	char *body, link[40];
+	char *title, *full, *body, link[40];
 	int rc;
 
-	body = xprintf("%s\n\nRequest %lld: %s\n", subject, (long long)request_id,
-	    what);
+	title = outbox_request_title(db, request_id);
+	full = xprintf("%s: %s", subject, title);
+	body = xprintf("%s: \"%s\".\n\n%s\n", subject, title, what);
 	snprintf(link, sizeof link, "/requests/%lld", (long long)request_id);
-	rc = outbox_queue_role(db, role, org_id, subject, body, link);
+	rc = outbox_queue_role(db, role, org_id, full, body, link);
+	free(title);
+	free(full);
 	free(body);
 	return rc;
 }
@@ -323,13 +344,36 @@ outbox_delivery(const char *state, const char *to, int by_email)
 	    "Here only: email is not set up";
 }
 
+/* One message on the messages page: its subject (linked to the page it
+ * is about) as a heading, when and how it went, and its words. */
+static void
+outbox_page_item(struct evbuffer *b, sqlite3_stmt *s)
+{
+	const char *subject = (const char *)sqlite3_column_text(s, 1);
+	const char *link = (const char *)sqlite3_column_text(s, 6);
+
+	html_printf(b, "<li class=\"govuk-!-text-break-word\">\n<h2 class=\""
+	    "govuk-heading-s govuk-!-margin-bottom-1\">");
+	if (*link != '\0')
+		html_printf(b, "<a class=\"govuk-link\" href=\"%s\">%s</a>", link,
+		    subject);
+	else
+		html_printf(b, "%s", subject);
+	html_printf(b, "</h2>\n<p class=\"govuk-body-s govuk-!-margin-bottom-2"
+	    "\">%s. %s</p>\n<div class=\"govuk-body ep-message\">%s</div>\n<hr "
+	    "class=\"govuk-section-break govuk-section-break--m govuk-section-"
+	    "break--visible\">\n</li>\n", (const char *)sqlite3_column_text(s,
+	    0), outbox_delivery((const char *)sqlite3_column_text(s, 3),
+	    (const char *)sqlite3_column_text(s, 4), sqlite3_column_int(s, 5)),
+	    (const char *)sqlite3_column_text(s, 2));
+}
+
 /* A person's messages, newest first: with no sendmail command configured
- * this is where notifications are read; otherwise a copy of what was sent. */
+ * this is where notifications are read; otherwise a copy of what was sent.
+ * A list, not a table, so that long messages wrap on a narrow screen. */
 static void
 outbox_page_cb(struct ep_req *r, void *arg)
 {
-	static const char *heads[] = { "When", "Subject", "Message", "Delivery",
-		NULL };
 	struct evbuffer *b = page_begin(r, "Your messages", NULL);
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT count(*) FROM outbox "
 	    "WHERE to_person = ?");
@@ -353,30 +397,15 @@ outbox_page_cb(struct ep_req *r, void *arg)
 	sqlite3_bind_int64(s, 2, MESSAGES_PER_PAGE);
 	sqlite3_bind_int64(s, 3, (page - 1) * MESSAGES_PER_PAGE);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *link = (const char *)sqlite3_column_text(s, 6);
-
 		if (!any)
-			html_table_open(b, "Newest first", heads);
+			html_printf(b, "<p class=\"govuk-body\">Newest first.</p>\n"
+			    "<ol class=\"govuk-list\" id=\"messages\">\n");
 		any = 1;
-		html_printf(b, "<tr class=\"govuk-table__row\">");
-		html_cell(b, (const char *)sqlite3_column_text(s, 0));
-		if (*link != '\0')
-			html_printf(b, "<td class=\"govuk-table__cell\"><a class=\""
-			    "govuk-link\" href=\"%s\">%s</a></td>", link,
-			    (const char *)sqlite3_column_text(s, 1));
-		else
-			html_cell(b, (const char *)sqlite3_column_text(s, 1));
-		html_printf(b, "<td class=\"govuk-table__cell\"><pre class=\"ep-"
-		    "message\">%s</pre></td>", (const char *)sqlite3_column_text(s,
-		    2));
-		html_cell(b, outbox_delivery((const char *)sqlite3_column_text(s,
-		    3), (const char *)sqlite3_column_text(s, 4),
-		    sqlite3_column_int(s, 5)));
-		html_printf(b, "</tr>\n");
+		outbox_page_item(b, s);
 	}
 	sqlite3_reset(s);
 	if (any) {
-		html_table_close(b);
+		html_printf(b, "</ol>\n");
 		html_pagination(b, "/messages?", page, MESSAGES_PER_PAGE, total,
 		    "messages");
 	} else

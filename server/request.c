@@ -377,7 +377,7 @@ request_create(struct ep_db *db, const struct principal *who,
 	}
 	free(text);
 	if (outbox_notify_role(db, EP_ROLE_POOL_MANAGER, 0, "New request",
-	    in->title, *id) != 0)
+	    "What to do: open the request and offer it to an expert.", *id) != 0)
 		goto rollback;
 	if (db_commit(db) != 0)
 		goto rollback;

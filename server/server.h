@@ -727,6 +727,7 @@ int outbox_notify_person(struct ep_db *db, int64_t person_id,
     const char *subject, const char *body);
 int outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,
     const char *subject, const char *what, int64_t request_id);
+char *outbox_request_title(struct ep_db *db, int64_t request_id);
 void outbox_start(struct event_base *base);
 void outbox_routes_register(void);
 void outbox_stop(void);

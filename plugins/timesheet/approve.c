@@ -301,14 +301,21 @@ ts_ticked_work(ep_db *db, ep_req *r, void *arg)
 {
 	struct ts_ticked *t = arg;
 	struct ts_actor a;
+	struct ts_tell tell;
 	size_t i;
 
 	ts_actor_of(r, &a);
-	for (i = 0; i < t->n; i++)
+	/* One message to each expert for the lot. */
+	ts_tell_begin(&tell);
+	a.tell = &tell;
+	for (i = 0; i < t->n; i++) {
 		if (ts_entry_decide(db, &a, t->ids[i], 1, NULL, t->err,
-		    sizeof t->err) != 0)
+		    sizeof t->err) != 0) {
+			ts_tell_free(&tell);
 			return -1;
-	return 0;
+		}
+	}
+	return ts_tell_flush(db, &tell);
 }
 
 static void

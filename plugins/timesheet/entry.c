@@ -777,18 +777,23 @@ ts_set_state(ep_db *db, const struct ts_actor *a, const struct ts_entry_row *t,
 	return 0;
 }
 
-/* The approver who queried an entry, 0 when nobody did. */
+/* The approver who queried an entry, 0 when nobody did, and what they
+ * asked, into query. */
 static int64_t
-ts_queried_by(ep_db *db, int64_t entry_id)
+ts_queried_by(ep_db *db, int64_t entry_id, char *query, size_t len)
 {
 	const struct ep_host *h = ts_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(decided_by, 0) FROM "
-	    "time_entries WHERE id = ? AND query_comment IS NOT NULL");
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(decided_by, 0), "
+	    "query_comment FROM time_entries WHERE id = ? AND query_comment IS "
+	    "NOT NULL");
 	int64_t v = 0;
 
+	query[0] = '\0';
 	h->stmt_bind_int64(s, 1, entry_id);
-	if (h->stmt_step(s) == EP_STEP_ROW)
+	if (h->stmt_step(s) == EP_STEP_ROW) {
 		v = h->stmt_int64(s, 0);
+		snprintf(query, len, "%s", h->stmt_text(s, 1));
+	}
 	h->stmt_reset(s);
 	return v;
 }
@@ -824,7 +829,8 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	struct ts_entry_row t;
 	struct ts_engagement g;
 	struct ep_fee_entry fe;
-	char perr[256];
+	char perr[256], query[1024];
+	int64_t asker;
 	int auto_ok, was_queried;
 
 	if (ts_entry_get(db, entry_id, &t) != 0 || t.created_by != a->person) {
@@ -846,7 +852,9 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		goto store;
 	snprintf(t.state, sizeof t.state, "submitted");
 	if (was_queried) {
-		if (ts_tell_submitted(db, &t, ts_queried_by(db, t.id)) != 0)
+		asker = ts_queried_by(db, t.id, query, sizeof query);
+		if (ts_tell_add(db, a, asker > 0 ? TS_TELL_ANSWERED :
+		    TS_TELL_SUBMITTED, &t, asker, 0, query) != 0)
 			goto store;
 		return 0;
 	}
@@ -861,9 +869,10 @@ ts_entry_submit(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	if (auto_ok == 1) {
 		if (ts_set_state(db, NULL, &t, "approved", "approved by the "
 		    "council's local policy", "entry.approved") != 0 ||
-		    ts_tell_decided(db, &t, 1, NULL) != 0)
+		    ts_tell_add(db, a, TS_TELL_APPROVED, &t, t.created_by, 0,
+		    NULL) != 0)
 			goto store;
-	} else if (ts_tell_submitted(db, &t, 0) != 0)
+	} else if (ts_tell_add(db, a, TS_TELL_SUBMITTED, &t, 0, 0, NULL) != 0)
 		goto store;
 	return 0;
 store:
@@ -933,8 +942,9 @@ ts_entry_decide(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 		return -1;
 	if (ts_set_state(db, a, &t, approve ? "approved" : "queried",
 	    approve ? NULL : comment, approve ? "entry.approved" :
-	    "entry.queried") != 0 || ts_tell_decided(db, &t, approve,
-	    comment) != 0) {
+	    "entry.queried") != 0 || (approve ? ts_tell_add(db, a,
+	    TS_TELL_APPROVED, &t, t.created_by, a->person, NULL) :
+	    ts_tell_queried(db, a, &t, comment)) != 0) {
 		snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
 		return -1;
 	}
@@ -952,7 +962,7 @@ ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
     struct ts_result *out)
 {
 	const struct ep_host *h = ts_host;
-	struct ts_entry_row t;
+	struct ts_entry_row t, made;
 	struct ts_engagement g;
 	struct ep_fee_result price;
 	int64_t minutes = 0, delta, adjusted = 0, day = 0, allowed, priced;
@@ -1053,6 +1063,12 @@ ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 	if (ts_audit(db, a, "adjust", "time-entry", idtext, t.consumer,
 	    summary) != 0)
 		return -1;
+	/* The correction waits for the consuming council's approvers. */
+	if (ts_entry_get(db, out->id, &made) != 0 || ts_tell_add(db, a,
+	    TS_TELL_SUBMITTED, &made, 0, 0, NULL) != 0) {
+		h->errors_add(e, "duration", "The adjustment could not be saved");
+		return -1;
+	}
 	snprintf(summary, sizeof summary, "{\"entry\":%lld,\"adjusts\":%lld}",
 	    (long long)out->id, (long long)t.id);
 	h->hook_fire("entry.adjusted", summary);

@@ -22,6 +22,8 @@
 extern const struct ep_host *ts_host;
 extern ep_plugin *ts_self;
 
+struct ts_tell;
+
 /* entry.c */
 /* Who acts: the signed-in person, or a person named on the command line. */
 struct ts_actor {
@@ -30,6 +32,7 @@ struct ts_actor {
 	ep_req *req;     /* the request, for the audit trail; NULL on the CLI */
 	char login[65];  /* put in the audit summary when there is no request */
 	int job;         /* a job doing what the person asked: audited as them */
+	struct ts_tell *tell; /* messages gathered for one action, or NULL */
 };
 struct ts_engagement {
 	int64_t id, expert_id, expert_person, provider_id, consumer_id;
@@ -167,10 +170,29 @@ int ts_import_job(ep_job *job, ep_db *db, const char *arg, void *udata);
 void ts_import_routes(void);
 
 /* notify.c */
-int ts_tell_submitted(ep_db *db, const struct ts_entry_row *t,
-    int64_t queried_by);
-int ts_tell_decided(ep_db *db, const struct ts_entry_row *t, int approved,
-    const char *comment);
+enum { TS_TELL_SUBMITTED, TS_TELL_ANSWERED, TS_TELL_APPROVED };
+/* One entry a message will name. */
+struct ts_told {
+	int kind;
+	int64_t to;      /* the person told; 0: the council's approvers */
+	int64_t by;      /* who approved; 0: the council's local policy */
+	int64_t consumer, expert, engagement, minutes, adjusts;
+	char date[11], activity[16];
+	char *query;     /* the approver's question, for an answer to it */
+};
+/* What one action owes people, sent as one message to each. */
+struct ts_tell {
+	struct ts_told *v;
+	size_t n, cap;
+};
+void ts_hours_text(char *out, size_t len, int64_t minutes);
+void ts_tell_begin(struct ts_tell *tl);
+void ts_tell_free(struct ts_tell *tl);
+int ts_tell_add(ep_db *db, const struct ts_actor *a, int kind,
+    const struct ts_entry_row *t, int64_t to, int64_t by, const char *query);
+int ts_tell_flush(ep_db *db, struct ts_tell *tl);
+int ts_tell_queried(ep_db *db, const struct ts_actor *a,
+    const struct ts_entry_row *t, const char *comment);
 int ts_tell_budget(ep_db *db, const struct ts_engagement *g, int mark,
     int64_t allowed);
 int ts_budget_mark(int64_t before, int64_t after, int64_t allowed);

@@ -387,6 +387,7 @@ ts_week_save_work(ep_db *db, ep_req *r, void *arg)
 	struct ts_week_save *sv = arg;
 	struct ts_row rows[TS_MAX_ROWS];
 	struct ts_actor a;
+	struct ts_tell tell;
 	char name[64], err[256];
 	int n, i, d;
 
@@ -441,10 +442,19 @@ ts_week_save_work(ep_db *db, ep_req *r, void *arg)
 		while (k < TS_MAX_ROWS * 7 && h->stmt_step(s) == EP_STEP_ROW)
 			ids[k++] = h->stmt_int64(s, 0);
 		h->stmt_reset(s);
+		/* One message to each person, however many days went. */
+		ts_tell_begin(&tell);
+		a.tell = &tell;
 		for (j = 0; j < k; j++) {
 			if (ts_entry_submit(db, &a, ids[j], err, sizeof err) != 0)
 				h->errors_add(sv->e, "week", err);
 		}
+		a.tell = NULL;
+		if (h->errors_count(sv->e) > 0)
+			ts_tell_free(&tell);
+		else if (ts_tell_flush(db, &tell) != 0)
+			h->errors_add(sv->e, "week", "The approvers could not be "
+			    "told: nothing was submitted");
 	}
 	return h->errors_count(sv->e) > 0 ? -1 : 0;
 }
