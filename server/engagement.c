@@ -586,6 +586,9 @@ change_apply(struct ep_db *db, const struct audit_actor *actor,
     size_t len)
 {
 	int cancel = strcmp(c->kind, "cancel") == 0;
+	int extend = strcmp(c->kind, "extend") == 0;
+	int budget = strcmp(c->kind, "budget") == 0;
+	int basis = strcmp(c->kind, "basis") == 0;
 	sqlite3_stmt *s;
 	char approved[11];
 	int rc;
@@ -595,8 +598,11 @@ change_apply(struct ep_db *db, const struct audit_actor *actor,
 		    "changed", g->state);
 		return -1;
 	}
-	if (strcmp(g->ends, c->ends_before) != 0 || g->budget !=
-	    c->budget_before || strcmp(g->basis, c->basis_before) != 0) {
+	/* Only what this kind of change touches must be as it was: an
+	 * extension and a new budget proposed together may both be agreed. */
+	if ((extend && strcmp(g->ends, c->ends_before) != 0) ||
+	    ((budget || basis) && g->budget != c->budget_before) ||
+	    (basis && strcmp(g->basis, c->basis_before) != 0)) {
 		snprintf(err, len, "the engagement has changed since this was "
 		    "proposed: decline it and propose it again");
 		return -1;
@@ -608,9 +614,10 @@ change_apply(struct ep_db *db, const struct audit_actor *actor,
 		    "proposed: decline it and propose a later last day", approved);
 		return -1;
 	}
-	s = db_stmt(db, "UPDATE engagements SET ends = ?2, budget_pence = ?3, "
-	    "basis = ?4, state = CASE WHEN ?5 THEN 'cancelled' ELSE state END "
-	    "WHERE id = ?1");
+	s = db_stmt(db, "UPDATE engagements SET ends = CASE WHEN ?6 THEN ?2 "
+	    "ELSE ends END, budget_pence = CASE WHEN ?7 THEN ?3 ELSE "
+	    "budget_pence END, basis = CASE WHEN ?8 THEN ?4 ELSE basis END, "
+	    "state = CASE WHEN ?5 THEN 'cancelled' ELSE state END WHERE id = ?1");
 	if (s == NULL)
 		goto store;
 	sqlite3_bind_int64(s, 1, g->id);
@@ -619,6 +626,9 @@ change_apply(struct ep_db *db, const struct audit_actor *actor,
 		sqlite3_bind_int64(s, 3, c->budget_after);
 	sqlite3_bind_text(s, 4, c->basis_after, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 5, cancel);
+	sqlite3_bind_int(s, 6, extend || cancel);
+	sqlite3_bind_int(s, 7, budget || basis);
+	sqlite3_bind_int(s, 8, basis);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
