@@ -618,13 +618,13 @@ html_table_close(struct evbuffer *b)
 
 /*
  * Minutes as people read them across the product: "37 h", "37 h 05 m";
- * negative amounts with a leading minus. Forms take hours in their own
+ * negative amounts after "minus ". Forms take hours in their own
  * grammar (expert_parse_hours); this is for reading.
  */
 void
 html_hours(char *out, size_t len, int64_t minutes)
 {
-	const char *sign = minutes < 0 ? "-" : "";
+	const char *sign = minutes < 0 ? "minus " : "";
 	uint64_t m = minutes < 0 ? -(uint64_t)minutes : (uint64_t)minutes;
 
 	if (m % 60 == 0)

@@ -301,34 +301,37 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 				    "<br><strong class=\"govuk-tag govuk-tag--red\">" : "",
 				    strcmp(row->state[d], "queried") == 0 ? "queried" : "",
 				    strcmp(row->state[d], "queried") == 0 ? "</strong>" : "");
-			else
-				h->html(b, "<td class=\"govuk-table__cell\">%s<br><strong "
-				    "class=\"govuk-tag govuk-tag--%R\">%s</strong></td>", text,
-				    strcmp(row->state[d], "approved") == 0 ||
-				    strcmp(row->state[d], "invoiced") == 0 ? "green" :
-				    "blue", strcmp(row->state[d], "approved") == 0 ||
-				    strcmp(row->state[d], "invoiced") == 0 ? "locked" :
-				    row->state[d]);
+			else {
+				/* Locked: read, not typed, so written as hours. */
+				int locked = strcmp(row->state[d], "approved") == 0 ||
+				    strcmp(row->state[d], "invoiced") == 0;
+
+				ts_hours_text(text, sizeof text, row->minutes[d]);
+				h->html(b, "<td class=\"govuk-table__cell\">%s<br>"
+				    "<strong class=\"govuk-tag govuk-tag--%R\">%s"
+				    "</strong></td>", text, locked ? "green" : "blue",
+				    locked ? "locked" : row->state[d]);
+			}
 			row_total += row->minutes[d];
 			day_total[d] += row->minutes[d];
 		}
 		week_total += row_total;
-		ts_format_minutes(text, sizeof text, row_total);
+		ts_hours_text(text, sizeof text, row_total);
 		h->html(b, "<td class=\"govuk-table__cell\">%s</td></tr>\n", text);
 	}
 	h->html(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" class=\""
 	    "govuk-table__header\">Day total</th>");
 	for (d = 0; d < 7; d++) {
-		ts_format_minutes(text, sizeof text, day_total[d]);
+		ts_hours_text(text, sizeof text, day_total[d]);
 		h->html(b, "<td class=\"govuk-table__cell\">%s</td>", text);
 	}
-	ts_format_minutes(text, sizeof text, week_total);
+	ts_hours_text(text, sizeof text, week_total);
 	h->html(b, "<td class=\"govuk-table__cell\"><strong>%s</strong></td></tr>"
 	    "\n</tbody>\n</table>\n</div>\n", text);
-	ts_format_minutes(text, sizeof text, capacity);
+	ts_hours_text(text, sizeof text, capacity);
 	h->html(b, "<p class=\"govuk-body\" id=\"capacity\">Contracted capacity "
 	    "%s a week; ", text);
-	ts_format_minutes(text, sizeof text, capacity - week_total);
+	ts_hours_text(text, sizeof text, capacity - week_total);
 	h->html(b, "%s left this week.</p>\n", text);
 	for (i = 0; i < n; i++) {
 		static const char *const yes_no[][2] = { { "1", "Billable" },

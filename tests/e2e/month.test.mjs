@@ -306,14 +306,14 @@ test('an entry is queried, answered, and approved by the approver who queried it
 	const approver = await as('approver');
 	await go(approver, 'approvals');
 	await checkPage(approver);
-	const query = approver.locator('button', { hasText: /^Query Priya Shah's 2:00 on 2027-03-01/ });
+	const query = approver.locator('button', { hasText: /^Query Priya Shah's 2 h on 2027-03-01/ });
 	// The first mistake: a query with no comment.
 	await query.click();
 	assert.match(await approver.locator('.govuk-error-summary').innerText(), /comment|what is wrong/i);
 	await checkPage(approver);
 	const entry = server.sql("SELECT id FROM time_entries WHERE entry_date = '2027-03-01'");
 	await approver.fill(`#comment-${entry}`, 'The meeting was 45 minutes: please check');
-	await approver.locator('button', { hasText: /^Query Priya Shah's 2:00 on 2027-03-01/ }).click();
+	await approver.locator('button', { hasText: /^Query Priya Shah's 2 h on 2027-03-01/ }).click();
 	const queried = await mailTo('priya@nrc.example.gov.uk', /quer/i, 'the query');
 	assert.match(queried.text, /The meeting was 45 minutes/);
 
@@ -328,7 +328,7 @@ test('an entry is queried, answered, and approved by the approver who queried it
 	await go(approver, 'approvals');
 	assert.match(await approver.locator(`#answer-${entry}`).innerText(),
 	    /You queried this/);
-	await approver.locator('button', { hasText: /^Approve Priya Shah's 0:45 on 2027-03-01/ }).click();
+	await approver.locator('button', { hasText: /^Approve Priya Shah's 0 h 45 m on 2027-03-01/ }).click();
 	assert.equal(server.sql(`SELECT state FROM time_entries WHERE id = ${entry}`), 'approved');
 	assert.equal(server.sql(`SELECT p.login FROM time_entries t JOIN people p ON p.id = t.decided_by WHERE t.id = ${entry}`),
 	    'approver');

@@ -99,14 +99,14 @@ test('a week with a mistake, fixed, submitted, approved, locked', async () => {
 	await page.fill('#n_1', 'Reviewed the draft lease');
 	await page.click('button[value=submit]');
 	assert.match(await page.locator('#notice').innerText(), /submitted/);
-	assert.match(await page.locator('table').innerText(), /1:30/);
+	assert.match(await page.locator('table').innerText(), /1 h 30 m/);
 
 	const approver = await signIn(browser, server, 'arun');
 	page = approver.page;
 	await page.click('text=Approvals');
 	await checkBasics(page);
-	assert.match(await page.locator('main').innerText(), /Priya Shah: 1:30/);
-	await page.click('button:has-text("Approve Priya Shah\'s 1:30")');
+	assert.match(await page.locator('main').innerText(), /Priya Shah: 1 h 30 m/);
+	await page.click('button:has-text("Approve Priya Shah\'s 1 h 30 m")');
 	assert.match(await page.locator('main').innerText(), /Nothing is waiting/);
 
 	page = expert.page;
@@ -162,7 +162,7 @@ test('a CSV import, refused whole, then imported, the page its uploader\'s', asy
 	    `1,${days(-3)},1:00,advice,"Call, then letter",yes\n` +
 	    `1,${days(-4)},45m,drafting,,no\n`);
 	assert.match(await page.locator('#notice').innerText(),
-	    /2 entries were imported as drafts \(1:45\)/);
+	    /2 entries were imported as drafts \(1 h 45 m\)/);
 	assert.equal(sql(`SELECT count(*) FROM time_entries WHERE state = 'draft' AND entry_date IN ('${days(-3)}', '${days(-4)}')`), '2');
 	await checkBasics(page);
 	const goodPage = page.url();
