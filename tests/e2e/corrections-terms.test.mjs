@@ -4,7 +4,7 @@
 // without errors, and none scrolls sideways at 320 px.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addUsers, checkBasics, launchBrowser, signIn, startServer } from './lib.mjs';
+import { addUsers, checkBasics, launchBrowser, signIn, startServer, checkPage } from './lib.mjs';
 
 let server;
 let browser;
@@ -36,13 +36,6 @@ after(async () => {
 });
 
 /* axe, and no sideways scrolling at 320 px wide. */
-async function checkPage(page) {
-	await checkBasics(page);
-	await page.setViewportSize({ width: 320, height: 640 });
-	const width = await page.evaluate(() => document.documentElement.scrollWidth);
-	assert.ok(width <= 320, `${page.url()} is ${width} px wide at 320`);
-	await page.setViewportSize({ width: 1024, height: 768 });
-}
 
 async function submit(page) {
 	await page.click('#main-content form button[type=submit]');

@@ -5,7 +5,7 @@
 // (corrections-terms.test.mjs: people and agreements).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addUsers, checkBasics, launchBrowser, signIn, startServer } from './lib.mjs';
+import { addUsers, checkBasics, launchBrowser, signIn, startServer, checkPage } from './lib.mjs';
 
 let server;
 let browser;
@@ -37,13 +37,6 @@ after(async () => {
 });
 
 /* axe, and no sideways scrolling at 320 px wide. */
-async function checkPage(page) {
-	await checkBasics(page);
-	await page.setViewportSize({ width: 320, height: 640 });
-	const width = await page.evaluate(() => document.documentElement.scrollWidth);
-	assert.ok(width <= 320, `${page.url()} is ${width} px wide at 320`);
-	await page.setViewportSize({ width: 1024, height: 768 });
-}
 
 async function submit(page) {
 	await page.click('#main-content form button[type=submit]');

@@ -6,7 +6,7 @@
 // change form, the request's change form) scrolls sideways at 320 px.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDays, addUsers, checkBasics, launchBrowser, signIn, startServer }
+import { addDays, addUsers, checkBasics, launchBrowser, signIn, startServer, checkPage }
     from './lib.mjs';
 
 let server;
@@ -60,21 +60,6 @@ after(async () => {
 	await browser?.close();
 	await server?.stop();
 });
-
-// No page scrolls sideways at 320 px wide (reflow at 400% zoom).
-async function fitsNarrow(page) {
-	const was = page.viewportSize();
-	await page.setViewportSize({ width: 320, height: 640 });
-	const width = await page.evaluate(() =>
-	    document.documentElement.scrollWidth);
-	await page.setViewportSize(was);
-	assert.ok(width <= 320, `${page.url()} is ${width} px wide at 320 px`);
-}
-
-async function checkPage(page) {
-	await checkBasics(page);
-	await fitsNarrow(page);
-}
 
 test('the pool extends an engagement and the requester agrees', async () => {
 	const pool = await signIn(browser, server, 'paul');

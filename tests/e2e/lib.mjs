@@ -381,6 +381,19 @@ export async function checkBasics(page) {
 	assert.deepEqual(problems, [], `accessibility on ${url}`);
 }
 
+/**
+ * checkBasics, and that the page does not scroll sideways at 320 CSS px
+ * wide: WCAG 2.2's reflow, a page at 400% zoom on a 1280 px screen.
+ */
+export async function checkPage(page) {
+	await checkBasics(page);
+	const was = page.viewportSize();
+	await page.setViewportSize({ width: 320, height: 640 });
+	const width = await page.evaluate(() => document.documentElement.scrollWidth);
+	await page.setViewportSize(was);
+	assert.ok(width <= 320, `${page.url()} is ${width} px wide at 320 px`);
+}
+
 /** True when the browser tests can run here. */
 export function browserAvailable() {
 	return existsSync(CHROMIUM) && existsSync(join(topSrcdir, 'node_modules', 'playwright-core'));

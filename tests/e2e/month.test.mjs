@@ -25,7 +25,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXPERTPOOL, builtPlugins, checkBasics, clockEnv, launchBrowser,
-    startServer, topSrcdir } from './lib.mjs';
+    startServer, topSrcdir, checkPage } from './lib.mjs';
 
 const CLOCK1 = '2027-03-03 09:00:00';
 const CLOCK2 = '2027-04-14 09:00:00';
@@ -48,7 +48,6 @@ const ID = { nrc: 1, avd: 2, brk: 3, arun: 5, millLane: 1 };
 // envelope recipients in a first header line.
 async function startSmtp(dir) {
 	writeFileSync(join(dir, 'mailsink.py'), `import os
-
 
 class Sink:
     def __init__(self, directory):
@@ -157,16 +156,6 @@ async function closeSessions() {
 
 const go = (page, path) => page.goto(new URL(path, server.url).href);
 const submit = (page) => page.click('#main-content form button[type=submit]');
-
-// axe, and no sideways scroll at 320 px wide (reflow at 400% zoom).
-async function checkPage(page) {
-	await checkBasics(page);
-	const was = page.viewportSize();
-	await page.setViewportSize({ width: 320, height: 640 });
-	const width = await page.evaluate(() => document.documentElement.scrollWidth);
-	await page.setViewportSize(was);
-	assert.ok(width <= 320, `${page.url()} is ${width} px wide at 320 px`);
-}
 
 before(async () => {
 	work = mkdtempSync(join(tmpdir(), 'ep-month-'));

@@ -6,7 +6,7 @@
 // sideways at 320 px.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDays, addUsers, checkBasics, launchBrowser, signIn, startServer } from './lib.mjs';
+import { addDays, addUsers, checkBasics, launchBrowser, signIn, startServer, checkPage } from './lib.mjs';
 
 let server;
 let browser;
@@ -31,13 +31,6 @@ after(async () => {
 });
 
 /* axe, and no sideways scrolling at 320 px wide. */
-async function checkPage(page) {
-	await checkBasics(page);
-	await page.setViewportSize({ width: 320, height: 640 });
-	const width = await page.evaluate(() => document.documentElement.scrollWidth);
-	assert.ok(width <= 320, `${page.url()} is ${width} px wide at 320`);
-	await page.setViewportSize({ width: 1024, height: 768 });
-}
 
 /* Rita sends a request in the API: the pool managers are told of it. */
 async function sendRequest(title) {
@@ -80,7 +73,7 @@ test('a pool manager chooses the messages page only, after a first mistake', asy
 
 	await page.fill('#email', 'paul@avondale.example.gov.uk');
 	await page.click('#main-content form button[type=submit]');
-	assert.match(page.url(), /\/account\/notifications\?saved=1$/);
+	assert.match(page.url(), /\/account\/notifications\?done=notifications$/);
 	const banner = page.locator('.govuk-notification-banner--success');
 	assert.match(await banner.innerText(), /Your notification settings are saved/);
 	assert.equal(await page.inputValue('#email'), 'paul@avondale.example.gov.uk');
