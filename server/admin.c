@@ -126,6 +126,22 @@ org_form(struct ep_req *r, int status, const struct form_errors *e)
 	page_end(r, b, status);
 }
 
+/* An organisation's fields as the new and the edit forms send them. */
+static void
+org_input_read(struct ep_req *r, struct org_input *in)
+{
+	memset(in, 0, sizeof *in);
+	in->code = http_form(r, "code");
+	in->name = http_form(r, "name");
+	in->kind = http_form(r, "kind");
+	in->billing_address = http_form(r, "billing_address");
+	in->vat_number = http_form(r, "vat_number");
+	in->invoice_email = http_form(r, "invoice_email");
+	in->payment_terms = http_form(r, "payment_terms");
+	in->po_required = http_form(r, "po_required");
+	in->calendar = http_form(r, "calendar");
+}
+
 static void
 org_new_cb(struct ep_req *r, void *arg)
 {
@@ -136,23 +152,14 @@ org_new_cb(struct ep_req *r, void *arg)
 static void
 org_create_cb(struct ep_req *r, void *arg)
 {
-	struct org_input in = {
-		.code = http_form(r, "code"),
-		.name = http_form(r, "name"),
-		.kind = http_form(r, "kind"),
-		.billing_address = http_form(r, "billing_address"),
-		.vat_number = http_form(r, "vat_number"),
-		.invoice_email = http_form(r, "invoice_email"),
-		.payment_terms = http_form(r, "payment_terms"),
-		.po_required = http_form(r, "po_required"),
-		.calendar = http_form(r, "calendar"),
-	};
+	struct org_input in;
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	char loc[64];
 	int64_t id;
 
 	(void)arg;
+	org_input_read(r, &in);
 	audit_actor_of(&actor, &r->who);
 	if (org_add(http_db(), &actor, &in, &e, &id) != 0) {
 		org_form(r, 400, &e);
@@ -301,16 +308,7 @@ org_edit_cb(struct ep_req *r, void *arg)
 static void
 org_update_cb(struct ep_req *r, void *arg)
 {
-	struct org_input in = {
-		.name = http_form(r, "name"),
-		.kind = http_form(r, "kind"),
-		.billing_address = http_form(r, "billing_address"),
-		.vat_number = http_form(r, "vat_number"),
-		.invoice_email = http_form(r, "invoice_email"),
-		.payment_terms = http_form(r, "payment_terms"),
-		.po_required = http_form(r, "po_required"),
-		.calendar = http_form(r, "calendar"),
-	};
+	struct org_input in;
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	char loc[96];
@@ -318,6 +316,8 @@ org_update_cb(struct ep_req *r, void *arg)
 	int changed;
 
 	(void)arg;
+	org_input_read(r, &in);
+	in.code = NULL;		/* invoice numbers carry it: it never changes */
 	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
 		page_message(r, 404, "Page not found", "There is no such "
 		    "organisation.");
