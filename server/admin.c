@@ -865,12 +865,6 @@ agreement_create_cb(struct ep_req *r, void *arg)
 	"a.vat_category, a.valid_from, coalesce(a.valid_to, '') FROM " \
 	"agreements a WHERE a.id IN (SELECT id FROM up UNION SELECT id FROM " \
 	"down) ORDER BY a.valid_from"
-/* The organisations that may open an agreement: its two parties, or for
- * the consortium-wide default every organisation. */
-#define AGREEMENT_OWNER_SQL "SELECT provider_id FROM agreements WHERE id = " \
-	"?1 UNION ALL SELECT consumer_id FROM agreements WHERE id = ?1 UNION " \
-	"ALL SELECT o.id FROM organisations o JOIN agreements a ON a.id = ?1 " \
-	"AND a.provider_id IS NULL"
 
 /* "standard rules, 30 days, cap £15,000.00, VAT S": one version's terms. */
 static void

@@ -228,6 +228,28 @@ engagement_view_cb(struct ep_req *r, void *arg)
 	page_end(r, b, 200);
 }
 
+/* No kind of change chosen yet (or not one there is): which, first. */
+static void
+change_choose(struct ep_req *r, int status, const struct form_errors *e,
+    const struct engagement_terms *g)
+{
+	struct evbuffer *b = page_begin(r, "Propose a change", e);
+	char action[64];
+
+	html_printf(b, "<span class=\"govuk-caption-l\">Engagement %D: %s</span>"
+	    "\n<h1 class=\"govuk-heading-l\">Propose a change</h1>\n", g->id,
+	    g->title);
+	snprintf(action, sizeof action, "/engagements/%lld/changes/new",
+	    (long long)g->id);
+	html_printf(b, "<form method=\"get\" action=\"%s\" novalidate>\n",
+	    action);
+	form_select(b, e, "kind", "What do you want to change?", NULL,
+	    engagement_change_kinds, http_query(r, "kind"));
+	html_printf(b, "<button type=\"submit\" class=\"govuk-button\" data-"
+	    "module=\"govuk-button\">Continue</button>\n</form>\n");
+	page_end(r, b, status);
+}
+
 /* The form for one kind of change, with the fields that kind needs. */
 static void
 change_form(struct ep_req *r, int status, const struct form_errors *e,
@@ -238,9 +260,13 @@ change_form(struct ep_req *r, int status, const struct form_errors *e,
 	struct evbuffer *b;
 	char action[64], hint[160], money[32];
 
-	if (engagement_load(http_db(), param_id(r), &g) != 0 || label == NULL) {
+	if (engagement_load(http_db(), param_id(r), &g) != 0) {
 		page_message(r, 404, "Page not found", "There is no such "
-		    "engagement or change.");
+		    "engagement.");
+		return;
+	}
+	if (label == NULL) {
+		change_choose(r, status, e, &g);
 		return;
 	}
 	b = page_begin(r, label, e);

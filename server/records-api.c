@@ -426,12 +426,13 @@ records_api_routes_register(void)
 {
 	route_add_owned(NULL, "GET", "/api/v1/organisations/{id}", EP_ROLE_ANY,
 	    "SELECT id FROM organisations WHERE id = ?1", rec_org_get_cb, NULL);
-	route_add(NULL, "PATCH", "/api/v1/organisations/{id}", EP_ROLE_ADMIN,
+	route_add_owned(NULL, "PATCH", "/api/v1/organisations/{id}",
+	    EP_ROLE_ADMIN, "SELECT id FROM organisations WHERE id = ?1",
 	    rec_org_patch_cb, NULL);
-	route_add(NULL, "PATCH", "/api/v1/people/{id}", EP_ROLE_ADMIN,
-	    rec_person_patch_cb, NULL);
-	route_add(NULL, "GET", "/api/v1/agreements/{id}", EP_ROLE_ADMIN,
-	    rec_agreement_get_cb, NULL);
-	route_add(NULL, "POST", "/api/v1/agreements/{id}/versions",
-	    EP_ROLE_ADMIN, rec_agreement_vary_cb, NULL);
+	route_add_owned(NULL, "PATCH", "/api/v1/people/{id}", EP_ROLE_ADMIN,
+	    "SELECT org_id FROM people WHERE id = ?1", rec_person_patch_cb, NULL);
+	route_add_owned(NULL, "GET", "/api/v1/agreements/{id}", EP_ROLE_ADMIN,
+	    AGREEMENT_OWNER_SQL, rec_agreement_get_cb, NULL);
+	route_add_owned(NULL, "POST", "/api/v1/agreements/{id}/versions",
+	    EP_ROLE_ADMIN, AGREEMENT_OWNER_SQL, rec_agreement_vary_cb, NULL);
 }

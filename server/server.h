@@ -409,6 +409,13 @@ int org_update(struct ep_db *db, const struct audit_actor *actor, int64_t id,
     const struct org_input *in, struct form_errors *e, int *changed);
 const char *org_calendar_label(const char *calendar);
 
+/* The organisations that may open an agreement: its two parties, or for
+ * the consortium-wide default every organisation. */
+#define AGREEMENT_OWNER_SQL "SELECT provider_id FROM agreements WHERE id = " \
+	"?1 UNION ALL SELECT consumer_id FROM agreements WHERE id = ?1 UNION " \
+	"ALL SELECT o.id FROM organisations o JOIN agreements a ON a.id = ?1 " \
+	"AND a.provider_id IS NULL"
+
 /* person.c */
 struct person_input {
 	const char *login, *name, *org_code, *password;

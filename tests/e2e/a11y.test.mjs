@@ -61,7 +61,7 @@ function seedDemo(cli, sql) {
 		    '--capacity', cap, '--skill', skill, ...more]);
 	// The demo's own SQL: last month's approved hours, a request in the
 	// queue, a fixed fee in milestones.
-	const demo = readFileSync(join(topSrcdir, 'scripts', 'demo'), 'utf8');
+	const demo = readFileSync(join(topSrcdir, 'scripts', 'demo-data'), 'utf8');
 	sql(`\n${/<<'SQL'\n([\s\S]*?)\nSQL\n/.exec(demo)[1]}`);
 	// This week's hours, one submitted for the approver, and an offer open
 	// to the expert.
