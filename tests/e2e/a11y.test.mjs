@@ -150,6 +150,15 @@ function fill(path, login) {
 	    provider_id = ${org[0]} OR (consumer_id = ${org[0]} AND state != 'draft')`);
 	const fills = {
 		'/organisations/{id}': org[0],
+		'/admin/organisations/{id}/edit': org[0],
+		'/admin/people/{id}/edit': q(`SELECT id FROM people WHERE login = 'approver'`),
+		'/admin/agreements/{id}': q(`SELECT min(id) FROM agreements WHERE
+		    provider_id IS NULL OR provider_id = ${org[0]} OR consumer_id = ${org[0]}`),
+		'/admin/agreements/{id}/vary': q('SELECT max(id) FROM agreements'),
+		'/engagements/{id}': '1',
+		'/engagements/{id}/changes/new': '1',
+		'/experts/{id}/edit': q(`SELECT min(id) FROM experts WHERE org_id = ${org[0]}`),
+		'/requests/{id}/edit': q("SELECT id FROM requests WHERE state = 'submitted'"),
 		'/admin/people/{id}': q(`SELECT id FROM people WHERE login = 'approver'`),
 		'/requests/{id}': '1',
 		'/requests/{id}/broker': q("SELECT id FROM requests WHERE state = 'submitted'"),
