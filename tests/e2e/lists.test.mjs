@@ -127,7 +127,7 @@ test('a week of an engagement approved in one action', async () => {
 	assert.match(main, new RegExp(`Priya Shah, week of ${WEEK1}`));
 	assert.match(main, new RegExp(`Priya Shah, week of ${WEEK2}`));
 	await page.click(`button:has-text("Approve all 3 entries for Priya Shah week of ${WEEK1}")`);
-	assert.match(page.url(), /\/approvals$/);
+	assert.match(page.url(), /\/approvals\?done=approved$/);
 	const left = await page.locator('main').innerText();
 	assert.doesNotMatch(left, new RegExp(`week of ${WEEK1}`), 'the week is gone');
 	assert.match(left, new RegExp(`Approve all 3 entries for Priya Shah week of ${WEEK2}`));
