@@ -24,6 +24,11 @@ tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_fail_init_la_SOURCES = tests/plugins/fail-init.c
 tests_plugins_fail_init_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
+# Browser tests first: the longest, they start while the rest share the
+# other core.
+BROWSER_TESTS = tests/e2e/walks.test tests/e2e/browser.test
+TESTS += $(BROWSER_TESTS)
+
 # Unit tests.
 if HAVE_CMOCKA
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS) $(CMOCKA_CFLAGS)
@@ -176,7 +181,6 @@ SERVER_TESTS = \
 	tests/integration/statement.test \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
-	tests/integration/verify-reader.test \
-	tests/e2e/browser.test
+	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
+EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
