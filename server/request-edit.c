@@ -207,7 +207,7 @@ request_update(struct ep_db *db, const struct principal *who, int64_t id,
 	struct audit_actor actor;
 	const char *why;
 	char idtext[24], *text;
-	json_t *before;
+	json_t *before, *after;
 	int rc;
 
 	*changed = 0;
@@ -225,8 +225,10 @@ request_update(struct ep_db *db, const struct principal *who, int64_t id,
 	request_validate(db, &was, v.consumer_id, &old, &ignore);
 	errs_free(&ignore);
 	before = request_fields_json(&was, &old);
-	text = request_change_summary(before, request_fields_json(in, &c));
+	after = request_fields_json(in, &c);
+	text = request_change_summary(before, after);
 	json_decref(before);
+	json_decref(after);
 	if (text == NULL)
 		return 0;
 	request_estimate(db, v.consumer_id, in->area, c.minutes,
