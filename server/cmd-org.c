@@ -6,8 +6,12 @@
 
 #include <sqlite3.h>
 
+/*
+ * The options org add and org set share, into in; the one argument left
+ * (the code) is argv[optind]. -1 on an unknown option or a wrong count.
+ */
 static int
-cmd_org_add(struct ep_db *db, int argc, char **argv)
+cmd_org_options(int argc, char **argv, struct org_input *in)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -20,27 +24,35 @@ cmd_org_add(struct ep_db *db, int argc, char **argv)
 		{ "calendar", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct org_input in = { 0 };
-	struct form_errors e = { 0 };
-	struct audit_actor actor;
-	int64_t id;
 	int c;
 
+	memset(in, 0, sizeof *in);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': in.name = optarg; break;
-		case 'k': in.kind = optarg; break;
-		case 'a': in.billing_address = optarg; break;
-		case 'v': in.vat_number = optarg; break;
-		case 'e': in.invoice_email = optarg; break;
-		case 't': in.payment_terms = optarg; break;
-		case 'p': in.po_required = optarg; break;
-		case 'c': in.calendar = optarg; break;
-		default: return cmd_usage("org");
+		case 'n': in->name = optarg; break;
+		case 'k': in->kind = optarg; break;
+		case 'a': in->billing_address = optarg; break;
+		case 'v': in->vat_number = optarg; break;
+		case 'e': in->invoice_email = optarg; break;
+		case 't': in->payment_terms = optarg; break;
+		case 'p': in->po_required = optarg; break;
+		case 'c': in->calendar = optarg; break;
+		default: return -1;
 		}
 	}
-	if (optind != argc - 1)
+	return optind == argc - 1 ? 0 : -1;
+}
+
+static int
+cmd_org_add(struct ep_db *db, int argc, char **argv)
+{
+	struct org_input in;
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+	int64_t id;
+
+	if (cmd_org_options(argc, argv, &in) != 0)
 		return cmd_usage("org");
 	if (in.calendar != NULL && !fee_valid_calendar(in.calendar)) {
 		fprintf(stderr, "expertpool: org add: --calendar: must be "
@@ -63,38 +75,13 @@ cmd_org_add(struct ep_db *db, int argc, char **argv)
 static int
 cmd_org_set(struct ep_db *db, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "address", required_argument, NULL, 'a' },
-		{ "vat", required_argument, NULL, 'v' },
-		{ "email", required_argument, NULL, 'e' },
-		{ "terms", required_argument, NULL, 't' },
-		{ "po-required", required_argument, NULL, 'p' },
-		{ "calendar", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct org_input in = { 0 };
+	struct org_input in;
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	int64_t id;
-	int c, changed;
+	int changed;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': in.name = optarg; break;
-		case 'k': in.kind = optarg; break;
-		case 'a': in.billing_address = optarg; break;
-		case 'v': in.vat_number = optarg; break;
-		case 'e': in.invoice_email = optarg; break;
-		case 't': in.payment_terms = optarg; break;
-		case 'p': in.po_required = optarg; break;
-		case 'c': in.calendar = optarg; break;
-		default: return cmd_usage("org");
-		}
-	}
-	if (optind != argc - 1)
+	if (cmd_org_options(argc, argv, &in) != 0)
 		return cmd_usage("org");
 	if ((id = org_id_by_code(db, argv[optind])) <= 0) {
 		fprintf(stderr, "expertpool: code: no organisation %s\n",
