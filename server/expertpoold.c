@@ -268,8 +268,9 @@ out:
 	route_clear();
 	assets_free();
 	job_set_db_path(NULL);
+	/* With finalisers: evhttp_free leaves closed connections to them. */
 	if (base != NULL)
-		event_base_free_nofinalize(base);
+		event_base_free(base);
 	config_free(&cfg);
 	log_flush();
 	return rc;
