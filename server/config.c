@@ -108,8 +108,9 @@ const struct config_option config_options[] = {
 	OPT(sealing_key_file, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
 	    "file holding the 32-byte key (64 hex digits) that seals each "
 	    "organisation's invoice signing key in the store"),
-	OPT(assets, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/assets",
-	    "directory of GOV.UK Frontend's dist/govuk files and app.css"),
+	OPT(assets, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
+	    "directory holding a govuk-frontend.min.css to serve instead of "
+	    "the one built in; empty: the built-in one"),
 };
 const size_t config_noptions = nitems(config_options);
 
