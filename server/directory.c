@@ -22,17 +22,6 @@ struct org_options {
 	size_t n;
 };
 
-static const char *const area_options[][2] = {
-	{ "", "Any area" },
-	{ "legal", "Legal" },
-	{ "it", "IT" },
-	{ "procurement", "Procurement" },
-	{ "hr", "HR" },
-	{ "finance", "Finance" },
-	{ "planning", "Planning" },
-	{ NULL, NULL },
-};
-
 static const char *const grade_options[][2] = {
 	{ "", "Choose a grade" },
 	{ "junior", "Junior" },
@@ -143,8 +132,8 @@ directory_search_form(struct evbuffer *b, struct ep_req *r,
 	org_options_load(&orgs, "Any provider");
 	html_printf(b, "<form method=\"get\" action=\"/experts\" novalidate "
 	    "class=\"ep-search\">\n<h2 class=\"govuk-heading-m\">Search</h2>\n");
-	form_select(b, e, "area", "Skill area", NULL, area_options,
-	    http_query(r, "area"));
+	form_select_blank(b, e, "area", "Skill area", NULL, "Any area",
+	    skill_areas, http_query(r, "area"));
 	form_input(b, e, "speciality", "Speciality (optional)", "For example, "
 	    "planning-law or network-security", "text",
 	    http_query(r, "speciality"), "govuk-!-width-one-half");

@@ -7,16 +7,6 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-const char *const request_areas[][2] = {
-	{ "legal", "Legal" },
-	{ "it", "IT" },
-	{ "procurement", "Procurement" },
-	{ "hr", "HR" },
-	{ "finance", "Finance" },
-	{ "planning", "Planning" },
-	{ NULL, NULL },
-};
-
 const char *const request_urgencies[][2] = {
 	{ "routine", "Routine: within a month" },
 	{ "soon", "Soon: within two weeks" },
@@ -174,7 +164,7 @@ request_validate(struct ep_db *db, const struct request_input *in,
 {
 	memset(out, 0, sizeof *out);
 	out->budget = -1;
-	if (!choice_ok(request_areas, in->area))
+	if (!choice_ok(skill_areas, in->area))
 		errs_add(e, "area", "Choose the skill area you need");
 	if (in->speciality != NULL && strlen(in->speciality) > 60)
 		errs_add(e, "speciality", "Speciality must be 60 characters or fewer");

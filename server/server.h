@@ -342,6 +342,9 @@ void form_textarea(struct evbuffer *b, const struct form_errors *e,
 void form_select(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *label, const char *hint,
     const char *const options[][2], const char *value);
+void form_select_blank(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint, const char *blank,
+    const char *const options[][2], const char *value);
 void form_checkboxes(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *legend, const char *const options[][2],
     int (*checked)(const char *value, void *arg), void *arg);
@@ -500,7 +503,7 @@ struct expert_list {
 	int window; /* free is set: a date range was searched */
 };
 extern const char *const expert_grades[][2];
-extern const char *const expert_areas[][2];
+extern const char *const skill_areas[][2];
 int expert_grade_ok(const char *grade);
 int expert_area_ok(const char *area);
 int expert_parse_hours(const char *s, int64_t *minutes);
@@ -603,7 +606,6 @@ struct request_clean {
 	int64_t estimate_low, estimate_high; /* pence, 0 when unknown */
 	char ruleset[80];
 };
-extern const char *const request_areas[][2];
 extern const char *const request_urgencies[][2];
 int request_move_allowed(const char *from, const char *to);
 int parse_hours(const char *s, int64_t *minutes);
