@@ -349,6 +349,13 @@ void form_checkboxes(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *legend, const char *const options[][2],
     int (*checked)(const char *value, void *arg), void *arg);
 
+/* api.c */
+void api_reply(struct ep_req *r, int status, struct json_t *o);
+void api_invalid(struct ep_req *r, const struct form_errors *e);
+struct json_t *api_object(struct ep_req *r);
+const char *api_text(struct json_t *o, const char *key, struct form_errors *e);
+int64_t api_id(struct ep_req *r);
+
 /* audit.c */
 struct audit_actor {
 	int64_t id; /* the person, or 0 for the CLI and the system */
