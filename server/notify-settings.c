@@ -78,7 +78,6 @@ notify_save(struct ep_db *db, const struct principal *who,
 	struct audit_actor actor;
 	sqlite3_stmt *s;
 	json_t *sum;
-	char *text, idtext[24];
 	int rc = -1;
 
 	if (db_begin(db) != 0)
@@ -96,13 +95,9 @@ notify_save(struct ep_db *db, const struct principal *who,
 	sum = json_pack("{s:{s:s,s:s},s:{s:s,s:s}}", "before", "email",
 	    was->email, "notify_by", was->notify_by, "after", "email",
 	    now->email, "notify_by", now->notify_by);
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
-	snprintf(idtext, sizeof idtext, "%lld", (long long)who->person_id);
 	audit_actor_of(&actor, who);
-	rc = audit_record(db, &actor, "notifications", "person", idtext,
-	    who->org_id, text);
-	free(text);
+	rc = audit_json_id(db, &actor, "notifications", "person",
+	    who->person_id, who->org_id, sum);
 	if (rc == 0)
 		rc = db_commit(db);
 out:

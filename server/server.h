@@ -364,6 +364,12 @@ struct audit_actor {
 int audit_record(struct ep_db *db, const struct audit_actor *actor,
     const char *action, const char *entity, const char *entity_id,
     int64_t org_id, const char *summary);
+int audit_json(struct ep_db *db, const struct audit_actor *actor,
+    const char *action, const char *entity, const char *entity_id,
+    int64_t org_id, struct json_t *summary);
+int audit_json_id(struct ep_db *db, const struct audit_actor *actor,
+    const char *action, const char *entity, int64_t id, int64_t org_id,
+    struct json_t *summary);
 int64_t audit_verify(struct ep_db *db, char **err);
 
 /* audit-diff.c */
