@@ -692,9 +692,7 @@ oidc_login_choices(struct evbuffer *b)
 			    "your council account</h2>\n<ul class=\"govuk-list\">"
 			    "\n");
 		html_printf(b, "<li><a class=\"govuk-link\" href=\"/login/sso/%s\">"
-		    "Sign in with your council account<span class=\"govuk-"
-		    "visually-hidden\"> at</span>: %s</a></li>\n", db_text(s, 0),
-		    db_text(s, 1));
+		    "%s</a></li>\n", db_text(s, 0), db_text(s, 1));
 	}
 	sqlite3_reset(s);
 	if (n > 0)
