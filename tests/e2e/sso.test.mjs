@@ -219,7 +219,9 @@ test('an administrator sees and changes the provider on the organisation page', 
 	await page.fill('#password', testPassword('ada'));
 	await page.click('#main-content button[type=submit]');
 	const id = server.sql("SELECT id FROM organisations WHERE code = 'NSC'");
-	await page.goto(url(`admin/organisations/${id}/sso`));
+	await page.goto(url(`organisations/${id}`));
+	await page.click('text=Council account sign-in');
+	assert.equal(page.url(), url(`admin/organisations/${id}/sso`));
 	await checkBasics(page);
 	assert.match(await page.locator('.govuk-inset-text').innerText(),
 	    new RegExp(url('login/callback').replace(/[.:/]/g, '\\$&')));
