@@ -300,6 +300,8 @@ static const char *const page_done[][2] = {
 	{ "queried", "Hours queried: the expert has been asked to look again" },
 	{ "request-changed", "Your request has been changed" },
 	{ "sent", "Request sent" },
+	{ "sso", "Council account sign-in saved" },
+	{ "sso-removed", "Council account sign-in removed" },
 	{ "unchanged", "No changes were made" },
 	{ "withdrawn", "Request withdrawn" },
 };

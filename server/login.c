@@ -181,6 +181,7 @@ login_form(struct ep_req *r, int status, const struct form_errors *e,
 	form_input_auto(b, e, "password", "Password", NULL, "password", NULL,
 	    "govuk-!-width-one-half", "current-password");
 	form_end(b, "Sign in");
+	oidc_login_choices(b);
 	page_end(r, b, status);
 }
 
@@ -201,7 +202,7 @@ login_get_cb(struct ep_req *r, void *arg)
  * "/\t/host" or "/\\host" would lead off-site: any byte that is not
  * printable ASCII, and any backslash, refuses the path whole.
  */
-static const char *
+const char *
 login_next(const char *next)
 {
 	const unsigned char *p;
@@ -386,6 +387,16 @@ login_verify_done(void *arg)
 	}
 	limit_unfail("login", a->login);
 	limit_unfail("addr", a->address);
+	if (oidc_passwords_off(db, a->person_id)) {
+		struct form_errors e = { 0 };
+
+		errs_add(&e, "login", "Your organisation signs in with its council "
+		    "account, not a password: choose \"Sign in with your council "
+		    "account\" below");
+		login_form(r, 403, &e, a->login, a->next);
+		errs_free(&e);
+		goto out;
+	}
 	if (db_begin(db) != 0)
 		goto fail;
 	if ((a->want_rehash && person_store_rehash(db, a->person_id,

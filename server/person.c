@@ -119,7 +119,7 @@ password_validate(const char *pw, const char *field, struct form_errors *e)
 		    PASSWORD_MAX);
 }
 
-static int
+int
 login_ok(const char *s)
 {
 	size_t n = strlen(s);

@@ -446,6 +446,7 @@ int password_check(const char *hash, const char *password, int *rehash);
 int person_add(struct ep_db *db, const struct audit_actor *actor,
     const struct person_input *in, struct form_errors *e, int64_t *id);
 int64_t person_id_by_login(struct ep_db *db, const char *login);
+int login_ok(const char *s);
 void password_validate(const char *pw, const char *field,
     struct form_errors *e);
 int person_set_password_hash(struct ep_db *db,
@@ -573,6 +574,7 @@ enum worker_kind {
 	WORKER_GENERAL,		/* the group commit's fsync, the outbox */
 	WORKER_PASSWORD,	/* Argon2id for sign-ins, bounded */
 	WORKER_READ,		/* long reads for requests (req_read), bounded */
+	WORKER_SSO,		/* calls to identity providers, bounded */
 	WORKER_NKINDS
 };
 int worker_start(struct event_base *base, enum worker_kind kind, int nthreads,
@@ -594,6 +596,7 @@ const char *job_db(void);
 void login_routes_register(void);
 int login_limited(const char *login, const char *address, int *retry_after);
 uint64_t login_hash_count(void);
+const char *login_next(const char *next);
 
 /* calendar.c */
 int64_t day_number(int y, int m, int d);
@@ -736,6 +739,65 @@ void market_routes_register(void);
 void market_api_routes_register(void);
 void request_preferred_select(struct evbuffer *b,
     const struct form_errors *e, const char *value);
+
+/* oidc.c */
+#define OIDC_LEEWAY 120		/* seconds of clock difference allowed */
+struct oidc_meta {
+	char authorization_endpoint[512];
+	char token_endpoint[512];
+	char jwks_uri[512];
+};
+/* What a verified ID token says about the person. */
+struct oidc_identity {
+	char subject[256];
+	char email[256];
+	char name[128];
+	int email_verified;	/* 1 yes, 0 no, -1 not said */
+};
+void oidc_init(void);
+void oidc_cleanup(void);
+int oidc_url_ok(const char *url);
+int oidc_discover(const char *issuer, struct oidc_meta *m, char *err,
+    size_t len);
+int oidc_exchange(const struct oidc_meta *m, const char *client_id,
+    const char *secret, const char *code, const char *verifier,
+    const char *redirect_uri, char **id_token, char *err, size_t len);
+int oidc_verify(const char *issuer, const struct oidc_meta *m,
+    const char *client_id, const char *id_token, const char *nonce,
+    int64_t now, struct oidc_identity *who, char *err, size_t len);
+void oidc_pkce_challenge(const char *verifier, char *out, size_t len);
+
+/* oidc-org.c */
+#define OIDC_SECRET_MAX 512
+struct oidc_org {
+	int64_t org_id;
+	char code[16];
+	char name[128];
+	char issuer[513];
+	char client_id[257];
+	char secret[OIDC_SECRET_MAX + 1];	/* unsealed, or "" */
+	int has_secret;
+	char domains[1025];
+	int passwords;
+};
+/* A change to an organisation's provider: NULL fields stay as they are;
+ * secret "" removes the client secret. */
+struct oidc_org_input {
+	const char *issuer, *client_id, *secret, *domains, *passwords;
+};
+int oidc_org_load(struct ep_db *db, int64_t org_id, int unseal,
+    struct oidc_org *o, char *err, size_t len);
+int oidc_org_set(struct ep_db *db, const struct audit_actor *actor,
+    int64_t org_id, const struct oidc_org_input *in, struct form_errors *e,
+    int *changed);
+int oidc_org_remove(struct ep_db *db, const struct audit_actor *actor,
+    int64_t org_id, int *changed);
+int oidc_org_domain_allowed(const char *domains, const char *email);
+int oidc_passwords_off(struct ep_db *db, int64_t person_id);
+
+/* oidc-pages.c */
+void oidc_routes_register(void);
+void oidc_login_choices(struct evbuffer *b);
 
 /* outbox.c */
 int outbox_queue_person(struct ep_db *db, int64_t person_id,

@@ -136,7 +136,8 @@ function pagesFor(role) {
 	const out = server.cli(['routes']).stdout.trim().split('\n');
 	return out.map((l) => l.split('\t')).filter(([method, path, roles]) =>
 	    method === 'GET' && !/^\/(api|assets)\/|^\/(healthz|metrics)$|\/(ubl|csv)$/
-	    .test(path) && (roles === 'public' || roles.split(',').includes(role)))
+	    .test(path) && !/^\/login\/(sso\/|callback$)/.test(path) &&
+	    (roles === 'public' || roles.split(',').includes(role)))
 	    .map(([, path]) => path);
 }
 
@@ -151,6 +152,7 @@ function fill(path, login) {
 	const fills = {
 		'/organisations/{id}': org[0],
 		'/admin/organisations/{id}/edit': org[0],
+		'/admin/organisations/{id}/sso': org[0],
 		'/admin/people/{id}/edit': q(`SELECT id FROM people WHERE login = 'approver'`),
 		'/admin/agreements/{id}': q(`SELECT min(id) FROM agreements WHERE
 		    provider_id IS NULL OR provider_id = ${org[0]} OR consumer_id = ${org[0]}`),
