@@ -300,6 +300,8 @@ static const char *const page_done[][2] = {
 	{ "queried", "Hours queried: the expert has been asked to look again" },
 	{ "request-changed", "Your request has been changed" },
 	{ "sent", "Request sent" },
+	{ "token-revoked", "Token revoked: it no longer works" },
+	{ "two-factor-off", "Two-factor sign-in is off" },
 	{ "unchanged", "No changes were made" },
 	{ "withdrawn", "Request withdrawn" },
 };
