@@ -143,8 +143,8 @@ forgotten_sent(struct ep_req *r, const char *email)
 	page_end(r, b, 200);
 }
 
-/* Makes a link for one person and queues the e-mail, in one transaction
- * with its audit event. */
+/* Makes a link for one person and queues the e-mail to the address their
+ * account has (not as typed), in one transaction with its audit event. */
 static int
 reset_send(struct ep_db *db, int64_t person_id, const char *login,
     int64_t org_id, const char *email)
@@ -202,7 +202,7 @@ forgotten_post_cb(struct ep_req *r, void *arg)
 	struct form_errors e = { 0 };
 	struct ep_db *db = http_db();
 	sqlite3_stmt *s;
-	struct { int64_t id, org; char login[72]; } who[8];
+	struct { int64_t id, org; char login[72], email[128]; } who[8];
 	size_t n = 0, i;
 
 	(void)arg;
@@ -229,8 +229,8 @@ forgotten_post_cb(struct ep_req *r, void *arg)
 		    "many requests to reset a password. Try again in 15 minutes.");
 		return;
 	}
-	s = db_stmt(db, "SELECT id, org_id, login FROM people WHERE email = ? "
-	    "COLLATE NOCASE AND disabled = 0 ORDER BY id LIMIT 8");
+	s = db_stmt(db, "SELECT id, org_id, login, email FROM people WHERE "
+	    "email = ? COLLATE NOCASE AND disabled = 0 ORDER BY id LIMIT 8");
 	if (s != NULL) {
 		sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
 		while (n < nitems(who) && sqlite3_step(s) == SQLITE_ROW) {
@@ -238,13 +238,15 @@ forgotten_post_cb(struct ep_req *r, void *arg)
 			who[n].org = sqlite3_column_int64(s, 1);
 			snprintf(who[n].login, sizeof who[n].login, "%s",
 			    sqlite3_column_text(s, 2));
+			snprintf(who[n].email, sizeof who[n].email, "%s",
+			    sqlite3_column_text(s, 3));
 			n++;
 		}
 		sqlite3_reset(s);
 	}
 	for (i = 0; i < n; i++)
 		if (reset_send(db, who[i].id, who[i].login, who[i].org,
-		    email) != 0)
+		    who[i].email) != 0)
 			log_warn("password reset for %s could not be saved: %s",
 			    who[i].login, db_errmsg(db));
 	forgotten_sent(r, email);

@@ -167,6 +167,7 @@ SERVER_TESTS = \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/notifications.test \
+	tests/integration/password-reset.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
 	tests/integration/policies.test \
@@ -183,4 +184,4 @@ SERVER_TESTS = \
 	tests/integration/timesheet.test \
 	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
+EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
