@@ -182,6 +182,7 @@ SERVER_TESTS = \
 	tests/integration/statement.test \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
+	tests/integration/two-factor.test \
 	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
