@@ -143,8 +143,12 @@ tokens_revoke_cb(struct ep_req *r, void *arg)
 	int changed = 0;
 
 	(void)arg;
-	if (idtext == NULL || parse_int64(idtext, 1, INT64_MAX, &id) != 0 ||
-	    db_begin(db) != 0)
+	if (idtext == NULL || parse_int64(idtext, 1, INT64_MAX, &id) != 0) {
+		page_message(r, 400, "No token was chosen",
+		    "Go back and choose the token to revoke.");
+		return;
+	}
+	if (db_begin(db) != 0)
 		goto none;
 	s = db_stmt(db, "UPDATE api_tokens SET revoked_at = strftime("
 	    "'%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND person_id = ? AND "

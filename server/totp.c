@@ -372,7 +372,7 @@ totp_enrol_page(struct ep_req *r, int status, const struct form_errors *e,
 	    &confirmed) != 0 || confirmed) && totp_start(http_db(),
 	    r->who.person_id, secret, why, sizeof why) != 0) {
 		log_warn("two-factor enrolment for %s: %s", r->who.login, why);
-		page_message(r, 503, "Two-factor sign-in is not available",
+		page_message(r, 409, "Two-factor sign-in is not available",
 		    "This service cannot keep second-factor secrets yet (it has "
 		    "no sealing key). Tell your administrator.");
 		return;
