@@ -146,6 +146,7 @@ endif
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \
 	tests/integration/access.test \
+	tests/integration/api-tokens.test \
 	tests/integration/backup.test \
 	tests/integration/calendar-edges.test \
 	tests/integration/calendars.test \
