@@ -302,6 +302,8 @@ static const char *const page_done[][2] = {
 	{ "sent", "Request sent" },
 	{ "sso", "Council account sign-in saved" },
 	{ "sso-removed", "Council account sign-in removed" },
+	{ "token-revoked", "Token revoked: it no longer works" },
+	{ "two-factor-off", "Two-factor sign-in is off" },
 	{ "unchanged", "No changes were made" },
 	{ "withdrawn", "Request withdrawn" },
 };

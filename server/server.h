@@ -86,6 +86,8 @@ struct config {
 	char *accessibility_contact;
 	char *accessibility_date;
 	char *sealing_key_file;
+	int64_t two_factor_required;
+	int64_t two_factor_fresh;
 };
 /* A string option's max: it may be set to "" (nothing). */
 #define CONFIG_MAY_BE_EMPTY 1
@@ -219,6 +221,8 @@ struct principal {
 	char name[128];
 	char org_code[16];
 	char csrf[48];
+	int64_t factor_at;	/* when the session last showed a second factor */
+	int factor_enrolled;	/* the person has a confirmed second factor */
 };
 struct ep_req {
 	struct evhttp_request *ev;
@@ -236,6 +240,7 @@ struct ep_req {
 	int replied;
 	int status;
 	char client[64];	/* the client's address, once worked out */
+	int waiting_factor;	/* signed in, but the second factor is not shown */
 };
 int http_start(struct event_base *base, struct ep_db *db, char **err);
 int http_port(void);
@@ -395,6 +400,7 @@ int auth_owns(struct ep_db *db, const struct route *route, const char *param,
     int64_t org_id);
 int auth_cookie_value(struct ep_req *r, const char *name, char *out,
     size_t len);
+int auth_csrf_valid(struct ep_req *r);
 
 /* session.c */
 #define TOKEN_HASH_BYTES 32
@@ -409,6 +415,26 @@ int apitoken_create(struct ep_db *db, int64_t person_id, const char *label,
     int64_t days, char *token, size_t len, int64_t *id);
 int apitoken_revoke_person(struct ep_db *db, int64_t person_id);
 int apitoken_lookup(struct ep_db *db, const char *token, struct principal *who);
+int session_factor_shown(struct ep_db *db, int64_t session_id);
+
+/* login.c (for reset.c and totp.c) */
+const char *login_safe_next(const char *next);
+void login_count_failure(const char *login, const char *address);
+void login_forgive(const char *login, const char *address);
+int login_password_work(const char *address, void (*work)(void *),
+    void (*done)(void *), void *arg);
+
+/* reset.c */
+void reset_routes_register(void);
+
+/* totp.c */
+int totp_role_required(unsigned roles);
+int totp_needed(struct ep_db *db, int64_t person_id, unsigned roles);
+int totp_fresh(struct ep_req *r, const char *next);
+void totp_routes_register(void);
+
+/* tokens.c */
+void tokens_routes_register(void);
 
 /* org.c */
 struct org_input {

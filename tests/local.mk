@@ -123,6 +123,7 @@ endif
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \
 	tests/integration/access.test \
+	tests/integration/api-tokens.test \
 	tests/integration/backup.test \
 	tests/integration/calendar-edges.test \
 	tests/integration/calendars.test \
@@ -144,6 +145,7 @@ SERVER_TESTS = \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/notifications.test \
+	tests/integration/password-reset.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
 	tests/integration/policies.test \
@@ -158,6 +160,7 @@ SERVER_TESTS = \
 	tests/integration/statement.test \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
+	tests/integration/two-factor.test \
 	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
+EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml

@@ -1,4 +1,4 @@
--- 0019-single-sign-on.sql: organisations' OpenID Connect providers.
+-- 0018-single-sign-on.sql: organisations' OpenID Connect providers.
 --
 -- An organisation may name one identity provider. Its client secret is kept
 -- sealed with a key derived from the sealing key (never in clear here);
