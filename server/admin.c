@@ -762,7 +762,7 @@ agreements_list_cb(struct ep_req *r, void *arg)
 		if (sqlite3_column_type(s, 4) == SQLITE_NULL)
 			snprintf(cap, sizeof cap, "None");
 		else
-			html_pence(cap, sizeof cap, sqlite3_column_int64(s, 4));
+			units_money_text(cap, sizeof cap, sqlite3_column_int64(s, 4));
 		snprintf(terms, sizeof terms, "%d days", sqlite3_column_int(s, 3));
 		snprintf(valid, sizeof valid, "%s to %s", sqlite3_column_text(s, 6),
 		    *sqlite3_column_text(s, 7) ? (const char *)
@@ -876,7 +876,7 @@ agreement_terms_text(sqlite3_stmt *s, char *out, size_t len)
 		snprintf(cap, sizeof cap, "no cap");
 	else {
 		snprintf(cap, sizeof cap, "cap ");
-		html_pence(cap + 4, sizeof cap - 4, sqlite3_column_int64(s, 3));
+		units_money_text(cap + 4, sizeof cap - 4, sqlite3_column_int64(s, 3));
 	}
 	snprintf(out, len, "%s rules, %d days to pay, %s, VAT %s",
 	    sqlite3_column_text(s, 1), sqlite3_column_int(s, 2), cap,
@@ -951,7 +951,7 @@ agreement_view_cb(struct ep_req *r, void *arg)
 	if (sqlite3_column_int64(s, 4) < 0)
 		snprintf(text, sizeof text, "None");
 	else
-		html_pence(text, sizeof text, sqlite3_column_int64(s, 4));
+		units_money_text(text, sizeof text, sqlite3_column_int64(s, 4));
 	html_summary_row(b, "Monthly cap", text);
 	html_summary_row(b, "VAT", (const char *)sqlite3_column_text(s, 5));
 	html_summary_row(b, "Valid from", (const char *)sqlite3_column_text(s, 6));

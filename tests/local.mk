@@ -42,7 +42,8 @@ UNIT_TESTS = \
 	tests/unit/fee_test \
 	tests/unit/person_test \
 	tests/unit/plugin_test \
-	tests/unit/route_test
+	tests/unit/route_test \
+	tests/unit/units_test
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 tests_unit_broker_test_SOURCES = tests/unit/broker_test.c
@@ -72,6 +73,9 @@ tests_unit_plugin_test_LDADD = $(UNIT_LDADD)
 tests_unit_route_test_SOURCES = tests/unit/route_test.c
 tests_unit_route_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_route_test_LDADD = $(UNIT_LDADD)
+tests_unit_units_test_SOURCES = tests/unit/units_test.c
+tests_unit_units_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_units_test_LDADD = $(UNIT_LDADD)
 endif
 
 # Fuzz targets (tests/fuzz): each runs here over its seed corpus and a
