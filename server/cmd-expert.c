@@ -146,7 +146,7 @@ cmd_expert_list(struct ep_db *db, int argc, char **argv)
 		errs_free(&e);
 		return CMD_ERROR;
 	}
-	printf("%-5s %-6s %-10s %-10s %-10s %-24s %s\n", "ID", "ORG", "GRADE",
+	printf("%-5s %-6s %-10s %-10s %-16s %-24s %s\n", "ID", "ORG", "GRADE",
 	    "WEEKLY", l.window ? "FREE" : "STATE", "NAME", "SKILLS");
 	for (i = 0; i < l.n; i++) {
 		const struct expert_row *x = &l.rows[i];
@@ -158,7 +158,7 @@ cmd_expert_list(struct ep_db *db, int argc, char **argv)
 			snprintf(freeh, sizeof freeh, "%s", x->active ? "active" :
 			    "inactive");
 		expert_skills_format(x, skills, sizeof skills);
-		printf("%-5lld %-6s %-10s %-10s %-10s %-24s %s\n", (long long)x->id,
+		printf("%-5lld %-6s %-10s %-10s %-16s %-24s %s\n", (long long)x->id,
 		    x->org_code, x->grade, weekly, freeh, x->name, skills);
 	}
 	expert_list_free(&l);
