@@ -979,12 +979,12 @@ static void
 agreement_vary_form(struct ep_req *r, int status, const struct form_errors *e)
 {
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT a.ruleset, "
-	    "a.payment_terms_days, CASE WHEN a.monthly_cap_pence IS NULL THEN '' "
-	    "ELSE printf('%d.%02d', a.monthly_cap_pence / 100, "
-	    "a.monthly_cap_pence % 100) END, a.vat_category, coalesce(a.valid_to, "
-	    "''), a.valid_from FROM agreements a WHERE a.id = ?");
+	    "a.payment_terms_days, a.monthly_cap_pence, a.vat_category, "
+	    "coalesce(a.valid_to, ''), a.valid_from FROM agreements a WHERE "
+	    "a.id = ?");
 	struct evbuffer *b;
-	char action[64], title[64], hint[160];
+	char action[64], title[64], hint[160], cap[32] = "";
+	const char *typed;
 
 	sqlite3_bind_text(s, 1, http_param(r, "id"), -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_ROW) {
@@ -1009,9 +1009,12 @@ agreement_vary_form(struct ep_req *r, int status, const struct form_errors *e)
 	    "text", admin_value(r, "ruleset", s, 0), "govuk-input--width-20");
 	form_input(b, e, "payment_terms", "Payment terms in days", NULL, "text",
 	    admin_value(r, "payment_terms", s, 1), "govuk-input--width-3");
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+		units_money_plain(cap, sizeof cap, sqlite3_column_int64(s, 2));
+	typed = http_form(r, "monthly_cap");
 	form_input(b, e, "monthly_cap", "Monthly cap in pounds (optional)",
 	    "For example, 15000.00; empty for no cap", "text",
-	    admin_value(r, "monthly_cap", s, 2), "govuk-input--width-10");
+	    typed != NULL ? typed : cap, "govuk-input--width-10");
 	form_select(b, e, "vat", "VAT treatment", NULL, vat_options,
 	    admin_value(r, "vat", s, 3));
 	form_input(b, e, "valid_to", "Valid to (optional)", "As YYYY-MM-DD; "
