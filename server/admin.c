@@ -766,7 +766,7 @@ agreements_list_cb(struct ep_req *r, void *arg)
 		if (sqlite3_column_type(s, 4) == SQLITE_NULL)
 			snprintf(cap, sizeof cap, "None");
 		else
-			html_pence(cap, sizeof cap, sqlite3_column_int64(s, 4));
+			units_money_text(cap, sizeof cap, sqlite3_column_int64(s, 4));
 		snprintf(terms, sizeof terms, "%d days", sqlite3_column_int(s, 3));
 		snprintf(valid, sizeof valid, "%s to %s", sqlite3_column_text(s, 6),
 		    *sqlite3_column_text(s, 7) ? (const char *)
@@ -880,7 +880,7 @@ agreement_terms_text(sqlite3_stmt *s, char *out, size_t len)
 		snprintf(cap, sizeof cap, "no cap");
 	else {
 		snprintf(cap, sizeof cap, "cap ");
-		html_pence(cap + 4, sizeof cap - 4, sqlite3_column_int64(s, 3));
+		units_money_text(cap + 4, sizeof cap - 4, sqlite3_column_int64(s, 3));
 	}
 	snprintf(out, len, "%s rules, %d days to pay, %s, VAT %s",
 	    sqlite3_column_text(s, 1), sqlite3_column_int(s, 2), cap,
@@ -955,7 +955,7 @@ agreement_view_cb(struct ep_req *r, void *arg)
 	if (sqlite3_column_int64(s, 4) < 0)
 		snprintf(text, sizeof text, "None");
 	else
-		html_pence(text, sizeof text, sqlite3_column_int64(s, 4));
+		units_money_text(text, sizeof text, sqlite3_column_int64(s, 4));
 	html_summary_row(b, "Monthly cap", text);
 	html_summary_row(b, "VAT", (const char *)sqlite3_column_text(s, 5));
 	html_summary_row(b, "Valid from", (const char *)sqlite3_column_text(s, 6));
@@ -983,12 +983,12 @@ static void
 agreement_vary_form(struct ep_req *r, int status, const struct form_errors *e)
 {
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT a.ruleset, "
-	    "a.payment_terms_days, CASE WHEN a.monthly_cap_pence IS NULL THEN '' "
-	    "ELSE printf('%d.%02d', a.monthly_cap_pence / 100, "
-	    "a.monthly_cap_pence % 100) END, a.vat_category, coalesce(a.valid_to, "
-	    "''), a.valid_from FROM agreements a WHERE a.id = ?");
+	    "a.payment_terms_days, a.monthly_cap_pence, a.vat_category, "
+	    "coalesce(a.valid_to, ''), a.valid_from FROM agreements a WHERE "
+	    "a.id = ?");
 	struct evbuffer *b;
-	char action[64], title[64], hint[160];
+	char action[64], title[64], hint[160], cap[32] = "";
+	const char *typed;
 
 	sqlite3_bind_text(s, 1, http_param(r, "id"), -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_ROW) {
@@ -1013,9 +1013,12 @@ agreement_vary_form(struct ep_req *r, int status, const struct form_errors *e)
 	    "text", admin_value(r, "ruleset", s, 0), "govuk-input--width-20");
 	form_input(b, e, "payment_terms", "Payment terms in days", NULL, "text",
 	    admin_value(r, "payment_terms", s, 1), "govuk-input--width-3");
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+		units_money_plain(cap, sizeof cap, sqlite3_column_int64(s, 2));
+	typed = http_form(r, "monthly_cap");
 	form_input(b, e, "monthly_cap", "Monthly cap in pounds (optional)",
 	    "For example, 15000.00; empty for no cap", "text",
-	    admin_value(r, "monthly_cap", s, 2), "govuk-input--width-10");
+	    typed != NULL ? typed : cap, "govuk-input--width-10");
 	form_select(b, e, "vat", "VAT treatment", NULL, vat_options,
 	    admin_value(r, "vat", s, 3));
 	form_input(b, e, "valid_to", "Valid to (optional)", "As YYYY-MM-DD; "

@@ -8,27 +8,6 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-/* YYYY-MM-DD naming a real day. */
-int
-date_ok(const char *s)
-{
-	struct tm tm;
-	char back[11];
-	const char *end;
-
-	if (s == NULL || strlen(s) != 10)
-		return 0;
-	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0')
-		return 0;
-	tm.tm_hour = 12;
-	if (timegm(&tm) == (time_t)-1)
-		return 0;
-	strftime(back, sizeof back, "%Y-%m-%d", &tm);
-	return strcmp(back, s) == 0;
-}
-
 static int
 ruleset_name_ok(const char *s)
 {
@@ -72,7 +51,7 @@ agreement_add(struct ep_db *db, const struct audit_actor *actor,
 		errs_add(e, "payment_terms", "Payment terms must be a whole number "
 		    "of days from 0 to 365");
 	if (in->monthly_cap != NULL && *in->monthly_cap != '\0' &&
-	    parse_money(in->monthly_cap, &cap) != 0)
+	    units_money_parse(in->monthly_cap, &cap) != 0)
 		errs_add(e, "monthly_cap", "Monthly cap must be an amount in pounds "
 		    "and pence, such as 15000.00");
 	if (vat == NULL || *vat == '\0')
@@ -82,11 +61,11 @@ agreement_add(struct ep_db *db, const struct audit_actor *actor,
 		    "or O (outside the scope of VAT)");
 	if (from == NULL || *from == '\0')
 		from = today;
-	else if (!date_ok(from))
+	else if (!units_date_ok(from))
 		errs_add(e, "valid_from", "Valid from must be a real date as "
 		    "YYYY-MM-DD");
 	if (in->valid_to != NULL && *in->valid_to != '\0') {
-		if (!date_ok(in->valid_to))
+		if (!units_date_ok(in->valid_to))
 			errs_add(e, "valid_to", "Valid to must be a real date as "
 			    "YYYY-MM-DD");
 		else if (strcmp(in->valid_to, from) < 0)
@@ -208,7 +187,7 @@ agreement_vary_from(struct ep_db *db, const struct agreement_row *cur,
 	if (from == NULL || *from == '\0')
 		errs_add(e, "valid_from", "Enter the date the new terms start "
 		    "from");
-	else if (!date_ok(from))
+	else if (!units_date_ok(from))
 		errs_add(e, "valid_from", "Valid from must be a real date as "
 		    "YYYY-MM-DD");
 	else if (strcmp(from, cur->from) <= 0)
@@ -241,7 +220,7 @@ agreement_vary_terms(const struct agreement_row *cur,
 		    "of days from 0 to 365");
 	if (in->monthly_cap != NULL && *in->monthly_cap == '\0')
 		n->cap = -1;
-	else if (in->monthly_cap != NULL && parse_money(in->monthly_cap,
+	else if (in->monthly_cap != NULL && units_money_parse(in->monthly_cap,
 	    &n->cap) != 0)
 		errs_add(e, "monthly_cap", "Monthly cap must be an amount in pounds "
 		    "and pence, such as 15000.00, or empty for none");
@@ -252,12 +231,12 @@ agreement_vary_terms(const struct agreement_row *cur,
 	else if (in->vat != NULL)
 		snprintf(n->vat, sizeof n->vat, "%s", in->vat);
 	if (in->valid_to != NULL && *in->valid_to != '\0' &&
-	    !date_ok(in->valid_to))
+	    !units_date_ok(in->valid_to))
 		errs_add(e, "valid_to", "Valid to must be a real date as "
 		    "YYYY-MM-DD, or empty for no end");
 	else if (in->valid_to != NULL)
 		snprintf(n->to, sizeof n->to, "%s", in->valid_to);
-	if (in->valid_from != NULL && date_ok(in->valid_from))
+	if (in->valid_from != NULL && units_date_ok(in->valid_from))
 		snprintf(n->from, sizeof n->from, "%s", in->valid_from);
 	if (errs_get(e, "valid_to") == NULL && *n->to != '\0' &&
 	    strcmp(n->to, n->from) < 0)

@@ -13,7 +13,7 @@ baseline_rate(const char *s, int pounds, int64_t *out)
 	if (s == NULL || *s == '\0')
 		return -1;
 	if (pounds)
-		return parse_money(s, out) != 0 || *out < 0 ? -1 : 0;
+		return units_money_parse(s, out) != 0 || *out < 0 ? -1 : 0;
 	return parse_int64(s, 0, INT64_C(100000000), out);
 }
 
@@ -46,7 +46,7 @@ baseline_set(struct ep_db *db, const struct audit_actor *actor,
 		errs_add(e, "market", in->pounds ? "Enter the market rate per "
 		    "hour in pounds, such as 95.00" : "Enter the market rate per "
 		    "hour in whole pence, such as 9500");
-	if (!date_ok(in->from))
+	if (!units_date_ok(in->from))
 		errs_add(e, "from", "Enter the date the baseline applies from as "
 		    "YYYY-MM-DD");
 	if (e->n > 0)

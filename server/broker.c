@@ -370,13 +370,13 @@ broker_reasons(const struct broker_request *q, struct broker_candidate *c,
 		    "%s level %d, not %s (+%lld); ", q->area, c->area_level,
 		    q->speciality[0] ? q->speciality : "a speciality",
 		    (long long)pts[0]);
-	html_hours(free, sizeof free, c->free_minutes);
-	html_hours(needed, sizeof needed, q->minutes);
+	units_hours_text(free, sizeof free, c->free_minutes);
+	units_hours_text(needed, sizeof needed, q->minutes);
 	len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
 	    "%s free of %s needed%s (+%lld); ", free, needed,
 	    c->leave_days > 0 ? ", some leave" : "", (long long)pts[1]);
 	if (c->price > 0) {
-		html_pence(money, sizeof money, c->price);
+		units_money_text(money, sizeof money, c->price);
 		len += (size_t)snprintf(c->reasons + len, sizeof c->reasons - len,
 		    "%s estimated at %s rates%s (+%lld); ", money, c->grade,
 		    c->price == cheapest ? ", the cheapest" : "", (long long)pts[2]);

@@ -19,7 +19,7 @@ day_number(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* "YYYY-MM-DD" (already checked with date_ok) as a day number. */
+/* "YYYY-MM-DD" (already checked with units_date_ok) as a day number. */
 int64_t
 day_of(const char *date)
 {

@@ -127,7 +127,7 @@ cmd_agreement_list(struct ep_db *db)
 		if (sqlite3_column_type(s, 5) == SQLITE_NULL)
 			snprintf(cap, sizeof cap, "-");
 		else
-			html_pence(cap, sizeof cap, sqlite3_column_int64(s, 5));
+			units_money_text(cap, sizeof cap, sqlite3_column_int64(s, 5));
 		printf("%-4lld %-8s %-8s %-12s %-5d %-14s %-3s %-10s %s\n",
 		    (long long)sqlite3_column_int64(s, 0), sqlite3_column_text(s, 1),
 		    sqlite3_column_text(s, 2), sqlite3_column_text(s, 3),

@@ -117,7 +117,7 @@ cmd_expert_list(struct ep_db *db, int argc, char **argv)
 	struct expert_filter f = { 0 };
 	struct expert_list l;
 	struct form_errors e = { 0 };
-	char area[32] = "", weekly[16], freeh[16], skills[512];
+	char area[32] = "", weekly[32], freeh[32], skills[512];
 	const char *slash;
 	size_t i;
 	int c;
@@ -146,19 +146,19 @@ cmd_expert_list(struct ep_db *db, int argc, char **argv)
 		errs_free(&e);
 		return CMD_ERROR;
 	}
-	printf("%-5s %-6s %-10s %-7s %-7s %-24s %s\n", "ID", "ORG", "GRADE",
+	printf("%-5s %-6s %-10s %-10s %-16s %-24s %s\n", "ID", "ORG", "GRADE",
 	    "WEEKLY", l.window ? "FREE" : "STATE", "NAME", "SKILLS");
 	for (i = 0; i < l.n; i++) {
 		const struct expert_row *x = &l.rows[i];
 
-		expert_format_hours(x->weekly, weekly, sizeof weekly);
+		units_hours_text(weekly, sizeof weekly, x->weekly);
 		if (l.window)
-			expert_format_hours(x->free, freeh, sizeof freeh);
+			units_hours_text(freeh, sizeof freeh, x->free);
 		else
 			snprintf(freeh, sizeof freeh, "%s", x->active ? "active" :
 			    "inactive");
 		expert_skills_format(x, skills, sizeof skills);
-		printf("%-5lld %-6s %-10s %-7s %-7s %-24s %s\n", (long long)x->id,
+		printf("%-5lld %-6s %-10s %-10s %-16s %-24s %s\n", (long long)x->id,
 		    x->org_code, x->grade, weekly, freeh, x->name, skills);
 	}
 	expert_list_free(&l);

@@ -18,17 +18,6 @@ struct quote_agreement {
 	char valid_to[11];
 };
 
-/* Pence as pounds for people; the pence stay in the output too. */
-static void
-fees_money(char *buf, size_t len, int64_t p)
-{
-	const char *sign = p < 0 ? "-" : "";
-	uint64_t a = p < 0 ? (uint64_t)0 - (uint64_t)p : (uint64_t)p;
-
-	snprintf(buf, len, "%s£%llu.%02llu", sign,
-	    (unsigned long long)(a / 100), (unsigned long long)(a % 100));
-}
-
 static int
 fees_fail(const char *what, int st, const char *err)
 {
@@ -177,8 +166,8 @@ fees_print_lines(const struct fee_lines *l)
 	for (i = 0; i < l->n; i++) {
 		const struct fee_line *ln = &l->v[i];
 
-		fees_money(up, sizeof up, ln->unit_price);
-		fees_money(am, sizeof am, ln->amount);
+		units_money_text(up, sizeof up, ln->unit_price);
+		units_money_text(am, sizeof am, ln->amount);
 		printf("  %-40s %4lld x %-8s @ %10s = %10s  VAT %c\n",
 		    ln->description, (long long)ln->quantity, ln->unit, up, am,
 		    ln->vat);
@@ -245,7 +234,7 @@ fees_quote(int argc, char **argv)
 		    "whole number from 0 to 1440\n");
 		return CMD_USAGE;
 	}
-	if (!fee_valid_date(e.date)) {
+	if (!units_date_ok(e.date)) {
 		fprintf(stderr, "expertpool: fees quote: --date: must be a date, "
 		    "YYYY-MM-DD\n");
 		return CMD_USAGE;
@@ -304,7 +293,7 @@ fees_quote(int argc, char **argv)
 	    a.provider[0] ? a.provider : "-", a.consumer[0] ? a.consumer : "-",
 	    a.ruleset, fee_ruleset_hash(rs), e.calendar);
 	fees_print_lines(&lines);
-	fees_money(money, sizeof money, lines.total);
+	units_money_text(money, sizeof money, lines.total);
 	printf("total %s (%lldp), VAT category %c\n", money,
 	    (long long)lines.total, lines.vat);
 	rc = CMD_OK;
@@ -331,9 +320,9 @@ fees_whatif_cb(const struct fee_whatif_row *r, void *arg)
 	if (t->rows++ == 0)
 		printf("%-12s %8s %8s %14s %14s %14s %8s\n", "consumer",
 		    "invoices", "entries", "old", "new", "difference", "changed");
-	fees_money(o, sizeof o, r->old_total);
-	fees_money(n, sizeof n, r->new_total);
-	fees_money(d, sizeof d, r->new_total - r->old_total);
+	units_money_text(o, sizeof o, r->old_total);
+	units_money_text(n, sizeof n, r->new_total);
+	units_money_text(d, sizeof d, r->new_total - r->old_total);
 	printf("%-12s %8lld %8lld %14s %14s %14s %8lld\n", r->consumer,
 	    (long long)r->invoices, (long long)r->entries, o, n, d,
 	    (long long)r->changed);
@@ -368,7 +357,7 @@ fees_whatif(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cmd_usage("fees");
-	if (!fee_valid_period(period)) {
+	if (!units_month_ok(period)) {
 		fprintf(stderr, "expertpool: fees whatif: --period: must be a "
 		    "month, YYYY-MM\n");
 		return CMD_USAGE;
@@ -394,9 +383,9 @@ fees_whatif(int argc, char **argv)
 	if (t.rows == 0)
 		printf("no invoices in %s\n", period);
 	else {
-		fees_money(o, sizeof o, t.old_total);
-		fees_money(n, sizeof n, t.new_total);
-		fees_money(d, sizeof d, t.new_total - t.old_total);
+		units_money_text(o, sizeof o, t.old_total);
+		units_money_text(n, sizeof n, t.new_total);
+		units_money_text(d, sizeof d, t.new_total - t.old_total);
 		printf("%-12s %8s %8s %14s %14s %14s\n", "total", "", "", o, n,
 		    d);
 		printf("old: what the month's invoices came to before VAT; new: "

@@ -157,7 +157,7 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 {
 	static const char *const keep[] = { "area", "speciality", "provider",
 		"from", "to", "all", NULL };
-	char weekly[16], freeh[16], skills[512], *path;
+	char weekly[32], freeh[32], skills[512], *path;
 	int64_t page = html_page_number(r, (int64_t)l->n, EXPERTS_PER_PAGE);
 	size_t i, end;
 
@@ -186,7 +186,7 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 	for (; i < end; i++) {
 		const struct expert_row *x = &l->rows[i];
 
-		expert_format_hours(x->weekly, weekly, sizeof weekly);
+		units_hours_text(weekly, sizeof weekly, x->weekly);
 		expert_skills_format(x, skills, sizeof skills);
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		html_printf(b, "<td class=\"govuk-table__cell\">");
@@ -203,7 +203,7 @@ directory_results(struct evbuffer *b, struct ep_req *r,
 		html_printf(b, "<td class=\"govuk-table__cell govuk-table__cell--"
 		    "numeric\">%s</td>", weekly);
 		if (l->window) {
-			expert_format_hours(x->free, freeh, sizeof freeh);
+			units_hours_text(freeh, sizeof freeh, x->free);
 			html_printf(b, "<td class=\"govuk-table__cell govuk-table__"
 			    "cell--numeric\">%s</td>", freeh);
 		}
@@ -410,7 +410,7 @@ expert_edit_form(struct ep_req *r, int status, const struct form_errors *e)
 {
 	struct expert_row *x = xcalloc(1, sizeof *x);
 	struct evbuffer *b;
-	char hours[16], skills[1024], action[64], title[160];
+	char hours[32], skills[1024], action[64], title[160];
 	const char *typed;
 	size_t i, used = 0;
 	int64_t id;
@@ -421,7 +421,7 @@ expert_edit_form(struct ep_req *r, int status, const struct form_errors *e)
 		free(x);
 		return;
 	}
-	expert_format_hours(x->weekly, hours, sizeof hours);
+	units_hours_clock(hours, sizeof hours, x->weekly);
 	skills[0] = '\0';
 	for (i = 0; i < x->nskills && used < sizeof skills; i++)
 		used += (size_t)snprintf(skills + used, sizeof skills - used,
@@ -514,15 +514,13 @@ expert_page(struct ep_req *r, int status, const struct form_errors *e)
 	    "list\">\n", x.org_code, x.org_name, x.name);
 	snprintf(action, sizeof action, "/experts/%lld/edit#grade", (long long)id);
 	directory_row(r, b, "Grade", x.grade, action);
-	expert_format_hours(x.weekly, text, sizeof text);
-	strncat(text, " hours", sizeof text - strlen(text) - 1);
+	units_hours_text(text, sizeof text, x.weekly);
 	snprintf(action, sizeof action, "/experts/%lld/edit#capacity",
 	    (long long)id);
 	directory_row(r, b, "Weekly capacity", text, action);
 	directory_dates(today, later, 27);
-	expert_format_hours(expert_free_minutes(http_db(), id, today, later), text,
-	    sizeof text);
-	strncat(text, " hours", sizeof text - strlen(text) - 1);
+	units_hours_text(text, sizeof text, expert_free_minutes(http_db(), id,
+	    today, later));
 	html_summary_row(b, "Free in the next four weeks", text);
 	html_summary_row(b, "Login", *x.login ? x.login : "None");
 	html_summary_row(b, "State", x.active ? "Active" : "Inactive");
@@ -632,7 +630,7 @@ expert_active_cb(struct ep_req *r, void *arg)
 static json_t *
 api_expert(const struct expert_row *x, int window)
 {
-	char hours[16];
+	char hours[32];
 	json_t *skills = json_array();
 	json_t *o;
 	size_t i;
@@ -641,7 +639,7 @@ api_expert(const struct expert_row *x, int window)
 		json_array_append_new(skills, json_pack("{s:s,s:s,s:i}", "area",
 		    x->skills[i].area, "speciality", x->skills[i].speciality,
 		    "level", x->skills[i].level));
-	expert_format_hours(x->weekly, hours, sizeof hours);
+	units_hours_clock(hours, sizeof hours, x->weekly);
 	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:o}", "id",
 	    (json_int_t)x->id, "name", x->name, "org", x->org_code, "org_name",
 	    x->org_name, "grade", x->grade, "weekly_capacity_minutes",

@@ -37,7 +37,7 @@ budget_text(char *out, size_t len, int64_t pence)
 	if (pence < 0)
 		snprintf(out, len, "No budget");
 	else
-		html_pence(out, len, pence);
+		units_money_text(out, len, pence);
 }
 
 /* What one stored change moves from and to, in words, for its kind. */

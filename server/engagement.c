@@ -126,7 +126,7 @@ change_check_extend(const struct engagement_terms *g,
 {
 	if (in->ends == NULL || *in->ends == '\0')
 		errs_add(e, "ends", "Enter the new end date");
-	else if (!date_ok(in->ends))
+	else if (!units_date_ok(in->ends))
 		errs_add(e, "ends", "The new end date must be a real date, as "
 		    "YYYY-MM-DD");
 	else if (strcmp(in->ends, g->ends) <= 0)
@@ -144,7 +144,7 @@ change_parse_budget(const char *field, const char *text, int64_t *out,
 	if (text == NULL || *text == '\0')
 		errs_add(e, field, "Enter the budget in pounds and pence, such as "
 		    "2500.00");
-	else if (parse_money(text, out) != 0)
+	else if (units_money_parse(text, out) != 0)
 		errs_add(e, field, "The budget must be an amount in pounds and "
 		    "pence, such as 2500.00");
 }
@@ -168,7 +168,7 @@ change_check_budget(const struct engagement_terms *g,
 	if (e->n > 0)
 		return;
 	if (pence == g->budget) {
-		html_pence(now, sizeof now, pence);
+		units_money_text(now, sizeof now, pence);
 		errs_add(e, "budget", "The budget is %s already: enter a different "
 		    "amount", now);
 		return;
@@ -227,7 +227,7 @@ change_check_cancel(struct ep_db *db, const struct engagement_terms *g,
 		errs_add(e, "last_day", "Enter the last day of work");
 		return;
 	}
-	if (!date_ok(in->last_day)) {
+	if (!units_date_ok(in->last_day)) {
 		errs_add(e, "last_day", "The last day of work must be a real date, "
 		    "as YYYY-MM-DD");
 		return;
@@ -306,22 +306,6 @@ change_audit(struct ep_db *db, const struct audit_actor *actor,
 	    org, sum);
 }
 
-static const char *const month_names[] = { "January", "February", "March",
-	"April", "May", "June", "July", "August", "September", "October",
-	"November", "December" };
-
-/* A date as a message reads it: "31 December 2026". */
-static void
-date_words(char *out, size_t len, const char *date)
-{
-	int y, m, d;
-
-	if (sscanf(date, "%d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12)
-		snprintf(out, len, "%s", date);
-	else
-		snprintf(out, len, "%d %s %d", d, month_names[m - 1], y);
-}
-
 /* A budget in a sentence: "£5,000.00", or "no budget". */
 static void
 budget_words(char *out, size_t len, int64_t pence)
@@ -329,7 +313,7 @@ budget_words(char *out, size_t len, int64_t pence)
 	if (pence < 0)
 		snprintf(out, len, "no budget");
 	else
-		html_pence(out, len, pence);
+		units_money_text(out, len, pence);
 }
 
 /* A basis in a sentence: "hourly", "fixed fee". */
@@ -356,8 +340,8 @@ change_words(const char *kind, const struct engagement_terms *g,
 	char a[64], b[64], c[64];
 
 	if (strcmp(kind, "extend") == 0) {
-		date_words(a, sizeof a, g->ends);
-		date_words(b, sizeof b, to->ends);
+		units_date_words(a, sizeof a, g->ends);
+		units_date_words(b, sizeof b, to->ends);
 		return xprintf("Extend the end date from %s to %s.", a, b);
 	}
 	if (strcmp(kind, "budget") == 0) {
@@ -372,8 +356,8 @@ change_words(const char *kind, const struct engagement_terms *g,
 		return xprintf("Change the basis from %s to %s, with a budget of "
 		    "%s.", a, b, c);
 	}
-	date_words(a, sizeof a, to->ends);
-	date_words(b, sizeof b, g->ends);
+	units_date_words(a, sizeof a, to->ends);
+	units_date_words(b, sizeof b, g->ends);
 	return xprintf("Cancel the engagement, with %s as the last day of work "
 	    "(it was to end on %s). Hours logged up to and on that day stay "
 	    "billable; hours after it cannot be logged, submitted or approved.",

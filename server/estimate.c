@@ -73,7 +73,7 @@ estimate_by_grade(struct ep_db *db, int64_t consumer_id, const char *area,
 	int k, ok;
 
 	(void)area;
-	if (fe == NULL || minutes <= 0 || !date_ok(date) ||
+	if (fe == NULL || minutes <= 0 || !units_date_ok(date) ||
 	    estimate_agreement(db, consumer_id, date, &agreement, ruleset,
 	    sizeof ruleset, &vat, consumer, sizeof consumer, calendar,
 	    sizeof calendar) != 0)

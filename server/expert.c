@@ -78,73 +78,16 @@ expert_speciality_ok(const char *s)
 	return 1;
 }
 
-/*
- * Hours as people type them into minutes: "37", "37.5" (up to two decimal
- * places, rounded to the nearest minute; hundredths of an hour are 0.6
- * minute steps, so there is never a tie) or "37:30". 0 to 168 hours.
- */
+/* A weekly capacity as typed, in the units grammar: 0 to 168 hours. */
 int
 expert_parse_hours(const char *s, int64_t *minutes)
 {
-	int64_t hours = 0, frac = 0, m;
-	int digits = 0, fdigits = 0;
+	int64_t m;
 
-	if (s == NULL)
-		return -1;
-	while (*s == ' ')
-		s++;
-	for (; isdigit((unsigned char)*s) && digits < 4; s++, digits++)
-		hours = hours * 10 + (*s - '0');
-	if (digits == 0 || isdigit((unsigned char)*s))
-		return -1;
-	if (*s == ':') {
-		s++;
-		if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]))
-			return -1;
-		frac = (s[0] - '0') * 10 + (s[1] - '0');
-		if (frac >= 60)
-			return -1;
-		s += 2;
-		m = hours * 60 + frac;
-	} else {
-		if (*s == '.') {
-			s++;
-			for (; isdigit((unsigned char)*s) && fdigits < 3; s++, fdigits++)
-				frac = frac * 10 + (*s - '0');
-			if (fdigits == 0 || fdigits > 2)
-				return -1;
-			if (fdigits == 1)
-				frac *= 10;
-		}
-		/* frac hundredths of an hour = frac * 0.6 minutes, to nearest. */
-		m = hours * 60 + (frac * 6 + 5) / 10;
-	}
-	while (*s == ' ')
-		s++;
-	if (*s != '\0' || m > EXPERT_MAX_MINUTES)
+	if (units_hours_parse(s, &m) != 0 || m > EXPERT_MAX_MINUTES)
 		return -1;
 	*minutes = m;
 	return 0;
-}
-
-/* Minutes as hours that expert_parse_hours reads back: "37.5", "37:20". */
-void
-expert_format_hours(int64_t minutes, char *out, size_t len)
-{
-	const char *sign = minutes < 0 ? "-" : "";
-	int64_t m = minutes < 0 ? -minutes : minutes;
-	int64_t h = m / 60, r = m % 60;
-
-	if (r == 0)
-		snprintf(out, len, "%s%lld", sign, (long long)h);
-	else if (r % 6 == 0) /* whole tenths of an hour */
-		snprintf(out, len, "%s%lld.%lld", sign, (long long)h,
-		    (long long)(r / 6));
-	else if (r % 3 == 0) /* whole hundredths */
-		snprintf(out, len, "%s%lld.%02lld", sign, (long long)h,
-		    (long long)(r * 5 / 3));
-	else
-		snprintf(out, len, "%s%lld:%02lld", sign, (long long)h, (long long)r);
 }
 
 /*
@@ -429,11 +372,11 @@ expert_leave_add(struct ep_db *db, const struct audit_actor *actor,
 		    (long long)expert_id);
 	if (in->from == NULL || *in->from == '\0')
 		errs_add(e, "from", "Enter the first day of leave");
-	else if (!date_ok(in->from))
+	else if (!units_date_ok(in->from))
 		errs_add(e, "from", "First day must be a real date as YYYY-MM-DD");
 	if (in->to == NULL || *in->to == '\0')
 		errs_add(e, "to", "Enter the last day of leave");
-	else if (!date_ok(in->to))
+	else if (!units_date_ok(in->to))
 		errs_add(e, "to", "Last day must be a real date as YYYY-MM-DD");
 	else if (errs_get(e, "from") == NULL && strcmp(in->to, in->from) < 0)
 		errs_add(e, "to", "Last day must be on or after the first day");
@@ -691,7 +634,7 @@ expert_workdays_days(int64_t from, int64_t to)
 int64_t
 expert_workdays(const char *from, const char *to)
 {
-	if (!date_ok(from) || !date_ok(to))
+	if (!units_date_ok(from) || !units_date_ok(to))
 		return 0;
 	return expert_workdays_days(expert_days(from), expert_days(to));
 }
@@ -724,7 +667,7 @@ expert_free_minutes(struct ep_db *db, int64_t expert_id, const char *from,
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (!date_ok(from) || !date_ok(to) || strcmp(to, from) < 0)
+	if (!units_date_ok(from) || !units_date_ok(to) || strcmp(to, from) < 0)
 		return 0;
 	s = db_stmt(db, "SELECT weekly_capacity_minutes FROM experts WHERE "
 	    "id = ? AND active = 1");
@@ -941,7 +884,7 @@ expert_filter_check(struct ep_db *db, const struct expert_filter *f,
 {
 	int from = f->from != NULL && *f->from != '\0';
 	int to = f->to != NULL && *f->to != '\0';
-	int both_ok = from && to && date_ok(f->from) && date_ok(f->to);
+	int both_ok = from && to && units_date_ok(f->from) && units_date_ok(f->to);
 
 	if (f->area != NULL && *f->area != '\0' && !expert_area_ok(f->area))
 		errs_add(e, "area", "Skill area must be one of legal, it, "
@@ -956,12 +899,12 @@ expert_filter_check(struct ep_db *db, const struct expert_filter *f,
 	if (f->org != NULL && *f->org != '\0' && org_id_by_code(db, f->org) <= 0)
 		errs_add(e, "provider", "There is no organisation with code %s",
 		    f->org);
-	if (from && !date_ok(f->from))
+	if (from && !units_date_ok(f->from))
 		errs_add(e, "from", "Available from must be a real date as "
 		    "YYYY-MM-DD");
 	else if (!from && to)
 		errs_add(e, "from", "Enter the first day the expert is needed");
-	if (to && !date_ok(f->to))
+	if (to && !units_date_ok(f->to))
 		errs_add(e, "to", "Available to must be a real date as YYYY-MM-DD");
 	else if (from && !to)
 		errs_add(e, "to", "Enter the last day the expert is needed");

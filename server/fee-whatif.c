@@ -392,7 +392,7 @@ fee_whatif(struct ep_db *db, struct fee_engine *fe, const char *period,
 	char *tests;
 	int st = FEE_OK;
 
-	if (!fee_valid_period(period)) {
+	if (!units_month_ok(period)) {
 		*err = xprintf("period: must be a month, YYYY-MM");
 		return FEE_E_INPUT;
 	}

@@ -271,7 +271,7 @@ fees_whatif_cb(struct ep_req *r, void *arg)
 	int64_t job;
 
 	(void)arg;
-	if (period == NULL || !fee_valid_period(period))
+	if (period == NULL || !units_month_ok(period))
 		errs_add(&e, "period", "Enter a month as YYYY-MM, such as 2026-10");
 	for (i = 0; name != NULL && i < n; i++) {
 		if (strcmp(names[i], name) == 0)

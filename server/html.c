@@ -95,26 +95,6 @@ html_escape(struct evbuffer *b, const char *s)
 	evbuffer_add(b, run, (size_t)(s - run));
 }
 
-/* Pence as pounds: 123456 -> "£1,234.56"; negative with a minus sign. */
-void
-html_pence(char *out, size_t len, int64_t pence)
-{
-	uint64_t v = pence < 0 ? (uint64_t)(-(pence + 1)) + 1 : (uint64_t)pence;
-	uint64_t pounds = v / 100;
-	char digits[32], grouped[48];
-	int n, i, j = 0;
-
-	n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)pounds);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			grouped[j++] = ',';
-		grouped[j++] = digits[i];
-	}
-	grouped[j] = '\0';
-	snprintf(out, len, "%s\xc2\xa3%s.%02u", pence < 0 ? "-" : "", grouped,
-	    (unsigned)(v % 100));
-}
-
 /*
  * printf for HTML: %s is escaped text, %R raw trusted markup, %d an int,
  * %D an int64_t, %P pence as pounds, %% a percent sign.
@@ -158,7 +138,7 @@ html_vprintf(struct evbuffer *b, const char *fmt, va_list ap)
 			evbuffer_add_printf(b, "%lld", (long long)va_arg(ap, int64_t));
 			break;
 		case 'P':
-			html_pence(num, sizeof num, va_arg(ap, int64_t));
+			units_money_text(num, sizeof num, va_arg(ap, int64_t));
 			html_escape(b, num);
 			break;
 		case '%':
@@ -631,24 +611,6 @@ void
 html_table_close(struct evbuffer *b)
 {
 	html_printf(b, "</tbody>\n</table>\n</div>\n");
-}
-
-/*
- * Minutes as people read them across the product: "37 h", "37 h 05 m";
- * negative amounts after "minus ". Forms take hours in their own
- * grammar (expert_parse_hours); this is for reading.
- */
-void
-html_hours(char *out, size_t len, int64_t minutes)
-{
-	const char *sign = minutes < 0 ? "minus " : "";
-	uint64_t m = minutes < 0 ? -(uint64_t)minutes : (uint64_t)minutes;
-
-	if (m % 60 == 0)
-		snprintf(out, len, "%s%llu h", sign, (unsigned long long)(m / 60));
-	else
-		snprintf(out, len, "%s%llu h %02llu m", sign,
-		    (unsigned long long)(m / 60), (unsigned long long)(m % 60));
 }
 
 /* A count with thousands separated by commas: "1,234". */

@@ -25,16 +25,6 @@ col(sqlite3_stmt *s, int i)
 }
 
 static void
-hours_text(char *out, size_t len, int64_t minutes)
-{
-	if (minutes % 60 == 0)
-		snprintf(out, len, "%lld h", (long long)(minutes / 60));
-	else
-		snprintf(out, len, "%lld h %02lld m", (long long)(minutes / 60),
-		    (long long)(minutes % 60));
-}
-
-static void
 state_tag(struct evbuffer *b, const char *state)
 {
 	const char *colour = "grey";
@@ -256,8 +246,8 @@ request_form(struct ep_req *r, int status, const struct form_errors *e,
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Ask for expert time</h1>\n");
 	if (est != NULL) {
 		if (est->estimate_high > 0) {
-			html_pence(low, sizeof low, est->estimate_low);
-			html_pence(high, sizeof high, est->estimate_high);
+			units_money_text(low, sizeof low, est->estimate_low);
+			units_money_text(high, sizeof high, est->estimate_high);
 			html_printf(b, "<div class=\"govuk-inset-text\" id=\"estimate\">"
 			    "<h2 class=\"govuk-heading-s\">Fee estimate</h2><p class="
 			    "\"govuk-body\">%s to %s for these hours, depending on the "
@@ -420,12 +410,12 @@ money_terms_rows(struct evbuffer *b, sqlite3_stmt *s, int basis, int budget,
 	char text[160], money[32];
 
 	if (sqlite3_column_type(s, budget) != SQLITE_NULL) {
-		html_pence(text, sizeof text, sqlite3_column_int64(s, budget));
+		units_money_text(text, sizeof text, sqlite3_column_int64(s, budget));
 		html_summary_row(b, strcmp(col(s, basis), "fixed") == 0 ?
 		    "Fixed fee" : "Budget", text);
 	}
 	if (sqlite3_column_int64(s, bonus) > 0) {
-		html_pence(money, sizeof money, sqlite3_column_int64(s, bonus));
+		units_money_text(money, sizeof money, sqlite3_column_int64(s, bonus));
 		snprintf(text, sizeof text, "%s for finishing by %s", money,
 		    col(s, due));
 		html_summary_row(b, "On-time bonus", text);
@@ -470,7 +460,7 @@ offer_milestones_table(struct evbuffer *b, struct ep_req *r, int64_t offer,
 		any = 1;
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		html_cell(b, col(s, 1));
-		html_pence(text, sizeof text, sqlite3_column_int64(s, 2));
+		units_money_text(text, sizeof text, sqlite3_column_int64(s, 2));
 		html_cell(b, text);
 		html_printf(b, "<td class=\"govuk-table__cell\">");
 		if (*col(s, 3) != '\0')
@@ -516,7 +506,7 @@ request_engagement(struct evbuffer *b, struct ep_req *r, int64_t id,
 		html_summary_row(b, "Basis", col(s, 3));
 		snprintf(text, sizeof text, "%s to %s", col(s, 4), col(s, 5));
 		html_summary_row(b, "Dates", text);
-		hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
+		units_hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
 		html_summary_row(b, "Hours committed", text);
 		money_terms_rows(b, s, 3, 8, 9, 5);
 		html_summary_row(b, "State", col(s, 6));
@@ -593,14 +583,14 @@ request_view_cb(struct ep_req *r, void *arg)
 	html_summary_row(b, "Urgency", col(s, 4));
 	snprintf(text, sizeof text, "%s to %s", col(s, 5), col(s, 6));
 	html_summary_row(b, "Wanted", text);
-	hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
+	units_hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
 	html_summary_row(b, "Estimated hours", text);
 	if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
-		html_pence(text, sizeof text, sqlite3_column_int64(s, 8));
+		units_money_text(text, sizeof text, sqlite3_column_int64(s, 8));
 		html_summary_row(b, "Budget cap", text);
 	}
 	if (sqlite3_column_type(s, 12) != SQLITE_NULL) {
-		html_pence(text, sizeof text, sqlite3_column_int64(s, 12));
+		units_money_text(text, sizeof text, sqlite3_column_int64(s, 12));
 		html_summary_row(b, "Estimate (highest grade)", text);
 	}
 	if (mine || (r->who.roles & CONSORTIUM)) {
@@ -886,11 +876,11 @@ queue_cb(struct ep_req *r, void *arg)
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		html_cell(b, col(s, 1));
 		html_cell(b, col(s, 2));
-		hours_text(text, sizeof text, capacity);
+		units_hours_text(text, sizeof text, capacity);
 		html_cell(b, text);
-		hours_text(text, sizeof text, committed);
+		units_hours_text(text, sizeof text, committed);
 		html_cell(b, text);
-		hours_text(text, sizeof text, capacity > committed ?
+		units_hours_text(text, sizeof text, capacity > committed ?
 		    capacity - committed : 0);
 		html_cell(b, text);
 		html_printf(b, "</tr>\n");
@@ -963,7 +953,7 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		html_summary_row(b, "Skill", col(s, 4));
 		snprintf(text, sizeof text, "%s to %s", col(s, 5), col(s, 6));
 		html_summary_row(b, "Dates", text);
-		hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
+		units_hours_text(text, sizeof text, sqlite3_column_int64(s, 7));
 		html_summary_row(b, "Hours", text);
 		html_summary_row(b, "Basis", col(s, 8));
 		offer_terms_rows(b, offer);

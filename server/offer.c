@@ -96,7 +96,7 @@ offer_terms_check(const struct offer_input *in, int64_t budget,
 
 	*bonus = 0;
 	if (in->bonus != NULL && *in->bonus != '\0' &&
-	    parse_money(in->bonus, bonus) != 0)
+	    units_money_parse(in->bonus, bonus) != 0)
 		errs_add(e, "bonus", "Bonus must be an amount in pounds and pence, "
 		    "such as 250.00");
 	if (in->nms == 0)
@@ -117,7 +117,7 @@ offer_terms_check(const struct offer_input *in, int64_t budget,
 			    "to 80 characters, then its amount", i + 1);
 			return;
 		}
-		if (in->ms_amount[i] == NULL || parse_money(in->ms_amount[i],
+		if (in->ms_amount[i] == NULL || units_money_parse(in->ms_amount[i],
 		    &amounts[i]) != 0 || amounts[i] == 0) {
 			errs_add(e, "milestones", "Milestone %zu (%s): enter its "
 			    "amount after its name, in pounds and pence, such as "
@@ -127,8 +127,8 @@ offer_terms_check(const struct offer_input *in, int64_t budget,
 		sum += amounts[i];
 	}
 	if (budget >= 0 && sum != budget) {
-		html_pence(a, sizeof a, sum);
-		html_pence(b, sizeof b, budget);
+		units_money_text(a, sizeof a, sum);
+		units_money_text(b, sizeof b, budget);
 		errs_add(e, "milestones", "The milestones add up to %s; they must "
 		    "add up to the fixed fee, %s", a, b);
 	}
@@ -222,7 +222,7 @@ offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
 		errs_add(e, "basis", "Choose the basis: hourly, daily, fixed fee "
 		    "or capped");
 	if (in->budget != NULL && *in->budget != '\0' &&
-	    parse_money(in->budget, &budget) != 0)
+	    units_money_parse(in->budget, &budget) != 0)
 		errs_add(e, "budget", "Budget must be an amount in pounds and pence, "
 		    "such as 2500.00");
 	if (in->basis != NULL && (strcmp(in->basis, "fixed") == 0 ||

@@ -883,7 +883,7 @@ const struct ep_host host_table = {
 	.form_select = host_form_select,
 	.fee_price = host_fee_price,
 	.fee_auto_approve = host_fee_auto_approve,
-	.pence_text = html_pence,
+	.pence_text = units_money_text,
 	.group_commit = group_commit,
 	.config_get = config_get,
 	.fees_open = host_fees_open,
@@ -899,6 +899,14 @@ const struct ep_host host_table = {
 	.notify_address = outbox_queue_address,
 	.job_person = job_person,
 	.second_factor_fresh = totp_fresh,
+	.date_ok = units_date_ok,
+	.month_ok = units_month_ok,
+	.date_words = units_date_words,
+	.hours_parse = units_hours_parse,
+	.hours_text = units_hours_text,
+	.hours_clock = units_hours_clock,
+	.money_parse = units_money_parse,
+	.money_plain = units_money_plain,
 };
 
 /* Removes everything a plugin registered, for a failed init. */

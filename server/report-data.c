@@ -1193,7 +1193,7 @@ report_build(struct ep_db *db, const struct report_def *def, int64_t org_id,
 	if (at == NULL || *at == '\0') {
 		london_today(today);
 		at = today;
-	} else if (!date_ok(at)) {
+	} else if (!units_date_ok(at)) {
 		snprintf(err, errlen, "Enter the date as YYYY-MM-DD");
 		return -1;
 	}

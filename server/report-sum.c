@@ -505,18 +505,19 @@ fail:
 }
 
 /*
- * The response target as typed (CLI or form): a whole number of hours
- * from 1 to REPORT_TARGET_MAX_HOURS, in minutes.
+ * The response target as typed (CLI or form), in the units grammar: a
+ * whole number of hours ("48", "48 h", "48:00") from 1 to
+ * REPORT_TARGET_MAX_HOURS, in minutes.
  */
 int
 report_target_parse(const char *hours, int64_t *minutes)
 {
-	int64_t h;
+	int64_t m;
 
-	if (hours == NULL || parse_int64(hours, 1, REPORT_TARGET_MAX_HOURS,
-	    &h) != 0)
+	if (units_hours_parse(hours, &m) != 0 || m % 60 != 0 || m < 60 ||
+	    m > REPORT_TARGET_MAX_HOURS * 60)
 		return -1;
-	*minutes = h * 60;
+	*minutes = m;
 	return 0;
 }
 

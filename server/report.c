@@ -255,10 +255,10 @@ rep_format(const struct rep_table *t, const struct rep_cell *c, size_t col,
 		snprintf(out, len, "%lld", (long long)c->v);
 		break;
 	case REP_MINUTES:
-		expert_format_hours(c->v, out, len);
+		units_hours_text(out, len, c->v);
 		break;
 	case REP_PENCE:
-		html_pence(out, len, c->v);
+		units_money_text(out, len, c->v);
 		break;
 	case REP_BP:
 		snprintf(out, len, "%s%lld.%02lld%%", c->v < 0 ? "-" : "",

@@ -16,17 +16,6 @@ copy_col(char *out, size_t len, sqlite3_stmt *s, int i)
 	snprintf(out, len, "%s", t != NULL ? (const char *)t : "");
 }
 
-/* Hours as the form takes them back: "12", or "7:30". */
-static void
-hours_value(char *out, size_t len, int64_t minutes)
-{
-	if (minutes % 60 == 0)
-		snprintf(out, len, "%lld", (long long)(minutes / 60));
-	else
-		snprintf(out, len, "%lld:%02lld", (long long)(minutes / 60),
-		    (long long)(minutes % 60));
-}
-
 /*
  * A request's fields as its form shows them, into v, and in pointing at
  * them; its state and whether any offer was ever made. -1 if no request.
@@ -55,11 +44,11 @@ request_current(struct ep_db *db, int64_t id, struct request_values *v,
 		copy_col(v->urgency, sizeof v->urgency, s, 4);
 		copy_col(v->wanted_start, sizeof v->wanted_start, s, 5);
 		copy_col(v->wanted_end, sizeof v->wanted_end, s, 6);
-		hours_value(v->hours, sizeof v->hours, sqlite3_column_int64(s, 7));
+		units_hours_clock(v->hours, sizeof v->hours,
+		    sqlite3_column_int64(s, 7));
 		if (sqlite3_column_type(s, 8) != SQLITE_NULL)
-			snprintf(v->budget, sizeof v->budget, "%lld.%02lld",
-			    (long long)(sqlite3_column_int64(s, 8) / 100),
-			    (long long)(sqlite3_column_int64(s, 8) % 100));
+			units_money_plain(v->budget, sizeof v->budget,
+			    sqlite3_column_int64(s, 8));
 		copy_col(v->cost_centre, sizeof v->cost_centre, s, 9);
 		copy_col(v->po_reference, sizeof v->po_reference, s, 10);
 		copy_col(v->preferred, sizeof v->preferred, s, 11);

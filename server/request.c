@@ -63,54 +63,6 @@ choice_ok(const char *const options[][2], const char *v)
 	return 0;
 }
 
-/* Hours as typed ("12", "7.5", "7:30", "90m") into minutes. */
-int
-parse_hours(const char *s, int64_t *minutes)
-{
-	int64_t h = 0, m = 0;
-	size_t n;
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	n = strlen(s);
-	if (n > 1 && s[n - 1] == 'm') {
-		char tmp[32];
-
-		if (n >= sizeof tmp)
-			return -1;
-		memcpy(tmp, s, n - 1);
-		tmp[n - 1] = '\0';
-		if (parse_int64(tmp, 1, 1000000, &m) != 0)
-			return -1;
-		*minutes = m;
-		return 0;
-	}
-	h = strtoll(s, &end, 10);
-	if (end == s || h < 0 || h > 100000)
-		return -1;
-	if (*end == ':') {
-		if (parse_int64(end + 1, 0, 59, &m) != 0 || strlen(end + 1) != 2)
-			return -1;
-	} else if (*end == '.') {
-		const char *f = end + 1;
-		int64_t frac = 0, scale = 1;
-		int digits = 0;
-
-		for (; *f >= '0' && *f <= '9' && digits < 2; f++, digits++) {
-			frac = frac * 10 + (*f - '0');
-			scale *= 10;
-		}
-		if (*f != '\0' || digits == 0)
-			return -1;
-		/* Tenths or hundredths of an hour, to the nearest minute. */
-		m = (frac * 60 + scale / 2) / scale;
-	} else if (*end != '\0')
-		return -1;
-	*minutes = h * 60 + m;
-	return *minutes > 0 ? 0 : -1;
-}
-
 /*
  * Must this request carry a purchase order? The council's local policy
  * decides from the request and its estimate (the top of its range) when it
@@ -180,27 +132,27 @@ request_validate(struct ep_db *db, const struct request_input *in,
 	if (in->wanted_start == NULL || *in->wanted_start == '\0')
 		errs_add(e, "wanted_start", "Enter the date you want the work to "
 		    "start");
-	else if (!date_ok(in->wanted_start))
+	else if (!units_date_ok(in->wanted_start))
 		errs_add(e, "wanted_start", "Start date must be a real date, as "
 		    "YYYY-MM-DD");
 	if (in->wanted_end == NULL || *in->wanted_end == '\0')
 		errs_add(e, "wanted_end", "Enter the date the work must end by");
-	else if (!date_ok(in->wanted_end))
+	else if (!units_date_ok(in->wanted_end))
 		errs_add(e, "wanted_end", "End date must be a real date, as "
 		    "YYYY-MM-DD");
-	else if (date_ok(in->wanted_start) &&
+	else if (units_date_ok(in->wanted_start) &&
 	    strcmp(in->wanted_end, in->wanted_start) < 0)
 		errs_add(e, "wanted_end", "End date must be on or after the start "
 		    "date");
 	if (in->estimated_hours == NULL || *in->estimated_hours == '\0')
 		errs_add(e, "estimated_hours", "Enter the hours you expect the work "
 		    "to take");
-	else if (parse_hours(in->estimated_hours, &out->minutes) != 0 ||
-	    out->minutes > 2000 * 60)
+	else if (units_hours_parse(in->estimated_hours, &out->minutes) != 0 ||
+	    out->minutes <= 0 || out->minutes > 2000 * 60)
 		errs_add(e, "estimated_hours", "Estimated hours must be a number of "
 		    "hours from 0.1 to 2000, such as 12 or 7.5");
 	if (in->budget != NULL && *in->budget != '\0' &&
-	    parse_money(in->budget, &out->budget) != 0)
+	    units_money_parse(in->budget, &out->budget) != 0)
 		errs_add(e, "budget", "Budget cap must be an amount in pounds and "
 		    "pence, such as 2500.00");
 	if (in->cost_centre != NULL && strlen(in->cost_centre) > 40)

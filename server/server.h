@@ -47,7 +47,19 @@ uint64_t now_usec(void);
 uint64_t mono_usec(void);
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 int parse_listen(const char *s, char **host, int *port);
-int parse_money(const char *s, int64_t *pence);
+
+/* units.c */
+#define UNITS_MAX_HOURS 100000
+#define UNITS_MAX_POUNDS 100000000000LL
+int units_date_ok(const char *s);
+int units_month_ok(const char *s);
+void units_date_words(char *out, size_t len, const char *date);
+int units_hours_parse(const char *s, int64_t *minutes);
+void units_hours_text(char *out, size_t len, int64_t minutes);
+void units_hours_clock(char *out, size_t len, int64_t minutes);
+int units_money_parse(const char *s, int64_t *pence);
+void units_money_text(char *out, size_t len, int64_t pence);
+void units_money_plain(char *out, size_t len, int64_t pence);
 
 /* config.c */
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL };
@@ -297,7 +309,6 @@ const char *errs_get(const struct form_errors *e, const char *field);
 void errs_free(struct form_errors *e);
 void errs_print(const struct form_errors *e, FILE *f);
 void html_escape(struct evbuffer *b, const char *s);
-void html_pence(char *out, size_t len, int64_t pence);
 void html_printf(struct evbuffer *b, const char *fmt, ...);
 void html_vprintf(struct evbuffer *b, const char *fmt, va_list ap);
 int nav_add(struct ep_plugin *owner, unsigned roles, const char *href,
@@ -311,7 +322,6 @@ void html_table_open(struct evbuffer *b, const char *caption,
 void html_table_close(struct evbuffer *b);
 void html_cell(struct evbuffer *b, const char *text);
 void html_notice(struct evbuffer *b, const char *heading);
-void html_hours(char *out, size_t len, int64_t minutes);
 void html_progress_link(struct evbuffer *b, const char *path, int64_t id);
 int64_t html_page_number(struct ep_req *r, int64_t total, int64_t per);
 void html_pagination(struct evbuffer *b, const char *path, int64_t page,
@@ -497,7 +507,6 @@ struct agreement_input {
 	const char *provider, *consumer, *ruleset, *payment_terms;
 	const char *monthly_cap, *vat, *valid_from, *valid_to;
 };
-int date_ok(const char *s);
 int agreement_add(struct ep_db *db, const struct audit_actor *actor,
     const struct agreement_input *in, struct form_errors *e, int64_t *id);
 int agreement_vary(struct ep_db *db, const struct audit_actor *actor,
@@ -547,7 +556,6 @@ extern const char *const skill_areas[][2];
 int expert_grade_ok(const char *grade);
 int expert_area_ok(const char *area);
 int expert_parse_hours(const char *s, int64_t *minutes);
-void expert_format_hours(int64_t minutes, char *out, size_t len);
 int expert_parse_skill(const char *s, struct expert_skill *out, char *why,
     size_t whylen);
 int expert_add(struct ep_db *db, const struct audit_actor *actor,
@@ -650,7 +658,6 @@ struct request_clean {
 };
 extern const char *const request_urgencies[][2];
 int request_move_allowed(const char *from, const char *to);
-int parse_hours(const char *s, int64_t *minutes);
 void request_validate(struct ep_db *db, const struct request_input *in,
     int64_t consumer_id, struct request_clean *out, struct form_errors *e);
 int request_po_required(struct ep_db *db, int64_t org_id);

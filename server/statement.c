@@ -6,10 +6,6 @@
 
 #include <event2/buffer.h>
 
-static const char *const statement_months[] = { "January", "February",
-	"March", "April", "May", "June", "July", "August", "September",
-	"October", "November", "December" };
-
 /*
  * The day the statement was prepared, as "3 March 2031": the
  * accessibility_date setting (YYYY-MM-DD) where the operator reviewed it,
@@ -20,19 +16,18 @@ statement_date(char *out, size_t len)
 {
 	static const char abbr[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	const char *p;
-	int y, m, d;
-	char mon[4];
+	int y, d;
+	char mon[4], date[40];
 
-	if (cfg.accessibility_date != NULL && sscanf(cfg.accessibility_date,
-	    "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 &&
-	    d <= 31) {
-		snprintf(out, len, "%d %s %d", d, statement_months[m - 1], y);
+	if (units_date_ok(cfg.accessibility_date)) {
+		units_date_words(out, len, cfg.accessibility_date);
 		return;
 	}
 	if (sscanf(__DATE__, "%3s %d %d", mon, &d, &y) == 3 &&
 	    (p = strstr(abbr, mon)) != NULL) {
-		snprintf(out, len, "%d %s %d", d,
-		    statement_months[(p - abbr) / 3], y);
+		snprintf(date, sizeof date, "%04d-%02d-%02d", y,
+		    (int)(p - abbr) / 3 + 1, d);
+		units_date_words(out, len, date);
 		return;
 	}
 	snprintf(out, len, "%s", __DATE__);

@@ -43,7 +43,8 @@ UNIT_TESTS = \
 	tests/unit/fee_test \
 	tests/unit/person_test \
 	tests/unit/plugin_test \
-	tests/unit/route_test
+	tests/unit/route_test \
+	tests/unit/units_test
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif

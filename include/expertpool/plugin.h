@@ -28,8 +28,10 @@ extern "C" {
 #define EP_ABI_MAJOR 1
 /* 1.4: host today and job_start_as; struct ep_fee_entry's calendar.
  * 1.5: host req_read.
- * 1.6: host notify_person, notify_role, notify_address and job_person. */
-#define EP_ABI_MINOR 6
+ * 1.6: host notify_person, notify_role, notify_address and job_person.
+ * 1.7: host second_factor_fresh, date_ok, month_ok, date_words,
+ *      hours_parse, hours_text, hours_clock, money_parse and money_plain. */
+#define EP_ABI_MINOR 7
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 /* What job_start_as answers when it does not start a job. */
@@ -360,12 +362,33 @@ struct ep_host {
 	/* ABI 1.6: the person a job runs for (started with job_start_as),
 	 * to tell them when it ends; 0 when it runs for nobody. */
 	int64_t (*job_person)(ep_job *job);
-	/* A fresh second factor before an action that moves money: 0 when
-	 * the person needs none, or their session showed one recently
-	 * enough; otherwise the host has replied (a page to the code form
+	/* ABI 1.7: a fresh second factor before an action that moves
+	 * money: 0 when the person needs none, or their session showed one
+	 * recently enough; otherwise the host has replied (a page to the code form
 	 * that comes back to next, or 403 to an API client) and it is -1.
 	 * Test h->size before calling: older hosts lack it. */
 	int (*second_factor_fresh)(ep_req *r, const char *next);
+	/*
+	 * ABI 1.7: units, with the core's one grammar and print form each.
+	 * Dates: date_ok is YYYY-MM-DD naming a real day (1900 to 9999),
+	 * month_ok YYYY-MM; date_words writes "2 November 2026". Hours:
+	 * hours_parse reads what people type ("1.5", "1:30", "90m", "1h30",
+	 * "1 h 30 m") as minutes from 0, 0 or -1 (the caller refuses zero or
+	 * its own limit); hours_text writes "1 h 30 m" for people,
+	 * hours_clock "1:30" for machines and form fields. Money:
+	 * money_parse reads "£1,234.56" or "1234.5" as pence, never
+	 * negative, more than two decimals refused, 0 or -1; pence_text
+	 * (above) writes "£1,234.56" for pages, money_plain "1234.56" for
+	 * CSV and UBL.
+	 */
+	int (*date_ok)(const char *s);
+	int (*month_ok)(const char *s);
+	void (*date_words)(char *out, size_t len, const char *date);
+	int (*hours_parse)(const char *s, int64_t *minutes);
+	void (*hours_text)(char *out, size_t len, int64_t minutes);
+	void (*hours_clock)(char *out, size_t len, int64_t minutes);
+	int (*money_parse)(const char *s, int64_t *pence);
+	void (*money_plain)(char *out, size_t len, int64_t pence);
 };
 
 /* True when the running host's table has the member. */

@@ -93,7 +93,7 @@ rc_cmd_run(ep_db *db, int argc, char **argv)
 		fprintf(stderr, "expertpool: invoice run %s: %s\n", period, err);
 		return 1;
 	}
-	rc_money(money, sizeof money, sum.net);
+	rc_host->money_plain(money, sizeof money, sum.net);
 	printf("%s%s%s%s: %lld entries on %lld lines in %lld draft invoices, "
 	    "net %s\n", dry ? "dry run, nothing saved: " : "", period,
 	    code ? " for " : "", code ? code : "", (long long)sum.entries,
@@ -117,9 +117,9 @@ rc_cmd_list(ep_db *db, int argc, char **argv)
 	if (period != NULL)
 		h->stmt_bind_text(s, 1, period);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_money(a, sizeof a, h->stmt_int64(s, 8));
-		rc_money(b, sizeof b, h->stmt_int64(s, 9));
-		rc_money(c, sizeof c, h->stmt_int64(s, 10));
+		rc_host->money_plain(a, sizeof a, h->stmt_int64(s, 8));
+		rc_host->money_plain(b, sizeof b, h->stmt_int64(s, 9));
+		rc_host->money_plain(c, sizeof c, h->stmt_int64(s, 10));
 		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 		    (long long)h->stmt_int64(s, 0), h->stmt_text(s, 1),
 		    h->stmt_text(s, 2), h->stmt_text(s, 3), h->stmt_text(s, 4),
@@ -260,7 +260,7 @@ rc_netting_command(ep_db *db, int argc, char **argv, void *arg)
 		if (strcmp(argv[i], "--period") == 0)
 			period = argv[i + 1];
 	}
-	if (!rc_period_ok(period)) {
+	if (!rc_host->month_ok(period)) {
 		fprintf(stderr, "usage: expertpool netting --period YYYY-MM\n");
 		return 2;
 	}

@@ -89,7 +89,7 @@ rc_amount(struct rc_buf *b, const char *element, int64_t pence)
 {
 	char m[32];
 
-	rc_money(m, sizeof m, pence);
+	rc_host->money_plain(m, sizeof m, pence);
 	rc_buf_add(b, "<cbc:%s currencyID=\"GBP\">%s</cbc:%s>\n", element, m,
 	    element);
 }
@@ -170,15 +170,15 @@ rc_ubl_quantity(const char *unit, int64_t quantity, int64_t unit_price,
 	if (strcmp(unit, "6 min") == 0) {
 		*code = "HUR";
 		rc_decimal(qty, qlen, quantity, 1);
-		rc_money(price, plen, unit_price * 10);
+		rc_host->money_plain(price, plen, unit_price * 10);
 	} else if (strcmp(unit, "half day") == 0) {
 		*code = "DAY";
 		rc_decimal(qty, qlen, quantity * 5, 1);
-		rc_money(price, plen, unit_price * 2);
+		rc_host->money_plain(price, plen, unit_price * 2);
 	} else {
 		*code = "C62";
 		rc_decimal(qty, qlen, quantity, 0);
-		rc_money(price, plen, unit_price);
+		rc_host->money_plain(price, plen, unit_price);
 	}
 }
 
@@ -402,9 +402,9 @@ rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 		rc_csv_field(b, h->stmt_text(s, 3), 0);
 		rc_csv_field(b, h->stmt_text(s, 4), 0);
 		rc_csv_field(b, h->stmt_text(s, 5), 0);
-		rc_money(num, sizeof num, h->stmt_int64(s, 6));
+		rc_host->money_plain(num, sizeof num, h->stmt_int64(s, 6));
 		rc_csv_field(b, num, 0);
-		rc_money(num, sizeof num, h->stmt_int64(s, 7));
+		rc_host->money_plain(num, sizeof num, h->stmt_int64(s, 7));
 		rc_csv_field(b, num, 0);
 		rc_csv_field(b, h->stmt_text(s, 8), 0);
 		rc_csv_field(b, h->stmt_text(s, 9), 0);
@@ -472,8 +472,8 @@ rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	    "WHERE l.invoice_id = ? ORDER BY l.position");
 	h->stmt_bind_int64(s, 1, d->id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_money(m1, sizeof m1, h->stmt_int64(s, 4));
-		rc_money(m2, sizeof m2, h->stmt_int64(s, 5));
+		rc_host->money_plain(m1, sizeof m1, h->stmt_int64(s, 4));
+		rc_host->money_plain(m2, sizeof m2, h->stmt_int64(s, 5));
 		rc_buf_add(b, "<tr><td>%lld</td><td>", (long long)h->stmt_int64(s, 0));
 		rc_buf_xml(b, h->stmt_text(s, 1));
 		if (*h->stmt_text(s, 6)) {
@@ -487,9 +487,9 @@ rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 		    "</tr>\n", m1, m2);
 	}
 	h->stmt_reset(s);
-	rc_money(m1, sizeof m1, d->net);
-	rc_money(m2, sizeof m2, d->vat);
-	rc_money(m3, sizeof m3, d->total);
+	rc_host->money_plain(m1, sizeof m1, d->net);
+	rc_host->money_plain(m2, sizeof m2, d->vat);
+	rc_host->money_plain(m3, sizeof m3, d->total);
 	rc_buf_add(b, "</tbody><tfoot class=\"totals\"><tr><td colspan=\"5\">Net"
 	    "</td><td class=\"n\">£%s</td></tr><tr><td colspan=\"5\">VAT %s%s</td>"
 	    "<td class=\"n\">£%s</td></tr><tr><td colspan=\"5\">Total</td><td "

@@ -36,7 +36,7 @@ rc_netting_cb(ep_req *r, void *arg)
 	    "period\" name=\"period\" type=\"text\" value=\"%s\"></div><button "
 	    "class=\"govuk-button\" type=\"submit\">Show</button></form>\n",
 	    period ? period : "");
-	if (period != NULL && !rc_period_ok(period))
+	if (period != NULL && !rc_host->month_ok(period))
 		h->html(b, "<p class=\"govuk-error-message\">Enter the month as "
 		    "YYYY-MM</p>\n");
 	else if (period != NULL)
@@ -111,7 +111,7 @@ rc_chart_bar(ep_page *b, int x, int64_t v, int64_t max, const char *cls,
 	int h = v > 0 && max > 0 ? (int)(v * height / max) : 0;
 	char money[32];
 
-	rc_money(money, sizeof money, v);
+	rc_host->pence_text(money, sizeof money, v);
 	rc_host->html(b, "<rect class=\"%s\" fill=\"%s\" x=\"%d\" y=\"%d\" "
 	    "width=\"18\" height=\"%d\"><title>%s %s: %s</title></rect>\n", cls,
 	    strcmp(cls, "rc-income") == 0 ? RC_INCOME_FILL : RC_SPEND_FILL, x,
@@ -286,7 +286,7 @@ rc_finance_cb(ep_req *r, void *arg)
 	(void)arg;
 	if (period != NULL && period[0] == '\0')
 		period = NULL;
-	bad = period != NULL && !rc_period_ok(period);
+	bad = period != NULL && !rc_host->month_ok(period);
 	b = h->page_begin(r, "Recharge finance", NULL);
 	h->html(b, "<h1 class=\"govuk-heading-l\">Recharge finance</h1>\n"
 	    "<p class=\"govuk-body\">%s</p>\n", rc_sees_all(r) ? "Every "

@@ -235,15 +235,15 @@ rc_netting(ep_db *db, const char *period, const char *only,
 		rc_buf_add(text, "%-12s %14s %14s %14s\n", "organisation",
 		    "receivable", "payable", "net");
 		for (i = 0; i < d.n; i++) {
-			rc_money(x, sizeof x, d.p[i].receivable);
-			rc_money(y, sizeof y, d.p[i].payable);
-			rc_money(z, sizeof z, d.p[i].net);
+			rc_host->money_plain(x, sizeof x, d.p[i].receivable);
+			rc_host->money_plain(y, sizeof y, d.p[i].payable);
+			rc_host->money_plain(z, sizeof z, d.p[i].net);
 			rc_buf_add(text, "%-12s %14s %14s %14s\n", d.p[i].code, x, y,
 			    z);
 		}
 		rc_buf_add(text, "transfers:\n");
 		for (i = 0; i < d.nt; i++) {
-			rc_money(x, sizeof x, d.t[i].amount);
+			rc_host->money_plain(x, sizeof x, d.t[i].amount);
 			rc_buf_add(text, "  %s pays %s %s\n", d.p[d.t[i].from].code,
 			    d.p[d.t[i].to].code, x);
 		}

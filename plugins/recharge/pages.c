@@ -271,7 +271,7 @@ rc_run_post_cb(ep_req *r, void *arg)
 	char loc[64], jarg[32];
 
 	(void)arg;
-	if (!rc_period_ok(period)) {
+	if (!rc_host->month_ok(period)) {
 		e = h->errors_new();
 		h->errors_add(e, "period", "Enter the month as YYYY-MM, for example "
 		    "2026-10");

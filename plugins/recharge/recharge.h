@@ -22,9 +22,7 @@ struct rc_buf {
 void rc_buf_add(struct rc_buf *b, const char *fmt, ...) EP_PRINTF(2, 3);
 void rc_buf_xml(struct rc_buf *b, const char *text);
 void rc_buf_free(struct rc_buf *b);
-void rc_money(char *out, size_t len, int64_t pence);
 int64_t rc_vat(int64_t net, int64_t bp);
-int rc_period_ok(const char *p);
 void rc_period_next(const char *p, char out[11]);
 int rc_copy(char *out, size_t len, const char *in);
 int64_t rc_lookup(ep_db *db, const char *key);

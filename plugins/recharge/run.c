@@ -489,14 +489,14 @@ rc_invoice_finish(struct rc_state *st)
 	st->sum->invoices++;
 	st->sum->net += net;
 	if (st->report != NULL) {
-		rc_money(money, sizeof money, net);
+		rc_host->money_plain(money, sizeof money, net);
 		fprintf(st->report, "%s -> %s  agreement %lld  VAT %c  %s%s%s"
 		    "%lld lines  net %s", k->provider_code, k->consumer_code,
 		    (long long)k->agreement, k->vat, *k->po ? "PO " : "", k->po,
 		    *k->po ? "  " : "", (long long)st->position, money);
-		rc_money(money, sizeof money, vat);
+		rc_host->money_plain(money, sizeof money, vat);
 		fprintf(st->report, "  VAT %s", money);
-		rc_money(money, sizeof money, net + vat);
+		rc_host->money_plain(money, sizeof money, net + vat);
 		fprintf(st->report, "  total %s\n", money);
 	}
 	return 0;
@@ -1244,7 +1244,7 @@ rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 
 	memset(out, 0, sizeof *out);
 	memset(&st, 0, sizeof st);
-	if (!rc_period_ok(period)) {
+	if (!rc_host->month_ok(period)) {
 		snprintf(err, len, "period: \"%s\" is not a month as YYYY-MM",
 		    period ? period : "");
 		return -1;
@@ -1393,7 +1393,7 @@ rc_run_arg(const char *arg, char period[8], int64_t *provider)
 		return -1;
 	memcpy(period, arg, 7);
 	period[7] = '\0';
-	if (!rc_period_ok(period))
+	if (!rc_host->month_ok(period))
 		return -1;
 	if (arg[7] == '\0')
 		return 0;

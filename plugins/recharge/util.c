@@ -117,16 +117,6 @@ rc_buf_free(struct rc_buf *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* Pence as a plain decimal, "-12.34": for XML, CSV and reports. */
-void
-rc_money(char *out, size_t len, int64_t pence)
-{
-	int64_t a = pence < 0 ? -pence : pence;
-
-	snprintf(out, len, "%s%lld.%02lld", pence < 0 ? "-" : "",
-	    (long long)(a / 100), (long long)(a % 100));
-}
-
 /* VAT on a net amount at a rate in basis points, rounded half to even,
  * once per category as EN 16931 requires. */
 int64_t
@@ -143,21 +133,6 @@ rc_vat(int64_t net, int64_t bp)
 	if (2 * r > 10000 || (2 * r == 10000 && (q & 1)))
 		q++;
 	return q;
-}
-
-/* A period is YYYY-MM with a real month. */
-int
-rc_period_ok(const char *p)
-{
-	size_t i;
-
-	if (p == NULL || strlen(p) != 7 || p[4] != '-')
-		return 0;
-	for (i = 0; i < 7; i++) {
-		if (i != 4 && (p[i] < '0' || p[i] > '9'))
-			return 0;
-	}
-	return (p[5] == '0' && p[6] >= '1') || (p[5] == '1' && p[6] <= '2');
 }
 
 /* The first day of the month after the period, YYYY-MM-DD. */

@@ -69,22 +69,22 @@ rc_verify_totals(ep_db *db, int64_t id, struct rc_check *c)
 	bad = h->stmt_int64(s, 5);
 	h->stmt_reset(s);
 	if (lines != net) {
-		rc_money(a, sizeof a, net);
-		rc_money(b, sizeof b, lines);
+		rc_host->money_plain(a, sizeof a, net);
+		rc_host->money_plain(b, sizeof b, lines);
 		snprintf(msg, sizeof msg, "net: invoice says %s, its lines add up "
 		    "to %s", a, b);
 		rc_diff(c, msg);
 	}
 	if (rc_vat(net, bp) != vat) {
-		rc_money(a, sizeof a, vat);
-		rc_money(b, sizeof b, rc_vat(net, bp));
+		rc_host->money_plain(a, sizeof a, vat);
+		rc_host->money_plain(b, sizeof b, rc_vat(net, bp));
 		snprintf(msg, sizeof msg, "VAT: invoice says %s, the net at %lld.%02lld%% "
 		    "is %s", a, (long long)(bp / 100), (long long)(bp % 100), b);
 		rc_diff(c, msg);
 	}
 	if (net + vat != total) {
-		rc_money(a, sizeof a, total);
-		rc_money(b, sizeof b, net + vat);
+		rc_host->money_plain(a, sizeof a, total);
+		rc_host->money_plain(b, sizeof b, net + vat);
 		snprintf(msg, sizeof msg, "total: invoice says %s, net plus VAT is "
 		    "%s", a, b);
 		rc_diff(c, msg);

@@ -117,7 +117,7 @@ ts_entry_json(ep_stmt *s)
 	char duration[32];
 	json_t *o;
 
-	ts_format_minutes(duration, sizeof duration, h->stmt_int64(s, 3));
+	ts_host->hours_clock(duration, sizeof duration, h->stmt_int64(s, 3));
 	o = json_pack("{s:I,s:I,s:s,s:I,s:s,s:s,s:s,s:b,s:b,s:s,s:I,s:s}",
 	    "id", (json_int_t)h->stmt_int64(s, 0),
 	    "engagement", (json_int_t)h->stmt_int64(s, 1),
@@ -450,7 +450,7 @@ ts_create_reply(ep_req *r, const struct ts_write *w)
 	char body[4096], duration[32];
 	char *p = body, *end = body + sizeof body;
 
-	ts_format_minutes(duration, sizeof duration, w->res.minutes);
+	ts_host->hours_clock(duration, sizeof duration, w->res.minutes);
 	p += snprintf(p, (size_t)(end - p), "{\"id\":%lld,\"engagement\":%lld,"
 	    "\"date\":", (long long)w->res.id, (long long)w->in.engagement);
 	p = ts_json_put(p, end, w->in.date);

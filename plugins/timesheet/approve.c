@@ -70,7 +70,7 @@ ts_entry_card(const struct ep_host *h, ep_page *b, ep_req *r,
 	const char *name = h->stmt_text(s, 1), *day = h->stmt_text(s, 3);
 	char text[32], action[64], field[48], what[400];
 
-	ts_hours_text(text, sizeof text, h->stmt_int64(s, 4));
+	ts_host->hours_text(text, sizeof text, h->stmt_int64(s, 4));
 	h->html(b, "<div class=\"govuk-summary-card\" id=\"entry-%D\"><div "
 	    "class=\"govuk-summary-card__title-wrapper\"><h3 class=\"govuk-"
 	    "summary-card__title\">%s: %s on %s</h3></div><div class=\""
@@ -482,7 +482,7 @@ ts_entry_page(ep_req *r, int status, const ep_errors *e)
 		h->page_message(r, 404, "Page not found", "There is no such entry.");
 		return;
 	}
-	ts_hours_text(text, sizeof text, h->stmt_int64(s, 3));
+	ts_host->hours_text(text, sizeof text, h->stmt_int64(s, 3));
 	snprintf(state, sizeof state, "%s", h->stmt_text(s, 5));
 	mine = h->stmt_int64(s, 7) == h->req_person(r);
 	b = h->page_begin(r, "Time entry", e);

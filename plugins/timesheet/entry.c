@@ -31,88 +31,19 @@ ts_activity_ok(const char *a)
 	return 0;
 }
 
-/* Reads digits; returns how many, -1 past max_digits. */
-static int
-ts_digits(const char **p, int64_t *v, int max_digits)
-{
-	int n = 0;
-
-	*v = 0;
-	while (isdigit((unsigned char)**p)) {
-		if (++n > max_digits)
-			return -1;
-		*v = *v * 10 + (**p - '0');
-		(*p)++;
-	}
-	return n;
-}
-
 /*
- * A duration as people type it: "1:30", "1.5" (hours, to the minute),
- * "90m", "1h30", "1h", "2". Zero or more than 24 hours is refused.
+ * A duration as people type it, in the units grammar ("1:30", "1.5",
+ * "90m", "1h30", "1 h 30 m"): zero, or more than a day, is refused.
  */
 int
 ts_parse_duration(const char *s, int64_t *minutes)
 {
-	const char *p = s;
-	int64_t h = 0, m = 0, frac;
-	int nd;
+	int64_t m;
 
-	if (s == NULL)
-		return -1;
-	while (*p == ' ')
-		p++;
-	if ((nd = ts_digits(&p, &h, 4)) <= 0)
-		return -1;
-	switch (*p) {
-	case '\0':
-	case ' ':
-		m = h * 60;
-		break;
-	case ':':
-		p++;
-		if (ts_digits(&p, &m, 2) != 2 || m > 59)
-			return -1;
-		m += h * 60;
-		break;
-	case '.':
-		p++;
-		if ((nd = ts_digits(&p, &frac, 2)) <= 0)
-			return -1;
-		m = h * 60 + (frac * 60 + (nd == 1 ? 5 : 50)) / (nd == 1 ? 10 : 100);
-		break;
-	case 'm':
-		p++;
-		m = h;
-		break;
-	case 'h':
-		p++;
-		if (*p != '\0' && *p != ' ') {
-			if (ts_digits(&p, &m, 2) <= 0 || m > 59)
-				return -1;
-			if (*p == 'm')
-				p++;
-		}
-		m += h * 60;
-		break;
-	default:
-		return -1;
-	}
-	while (*p == ' ')
-		p++;
-	if (*p != '\0' || m <= 0 || m > 1440)
+	if (ts_host->hours_parse(s, &m) != 0 || m <= 0 || m > 1440)
 		return -1;
 	*minutes = m;
 	return 0;
-}
-
-void
-ts_format_minutes(char *out, size_t len, int64_t minutes)
-{
-	int64_t a = minutes < 0 ? -minutes : minutes;
-
-	snprintf(out, len, "%s%lld:%02lld", minutes < 0 ? "-" : "",
-	    (long long)(a / 60), (long long)(a % 60));
 }
 
 /* Today as a council counts it: the date in London, from the host. */
@@ -133,26 +64,6 @@ ts_now_text(char *out, size_t len)
 	gmtime_r(&now, &tm);
 	if (strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 && len > 0)
 		out[0] = '\0';
-}
-
-int
-ts_date_ok(const char *s)
-{
-	struct tm tm;
-	char back[11];
-	const char *end;
-
-	if (s == NULL || strlen(s) != 10)
-		return 0;
-	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0')
-		return 0;
-	tm.tm_hour = 12;
-	if (timegm(&tm) == (time_t)-1)
-		return 0;
-	strftime(back, sizeof back, "%Y-%m-%d", &tm);
-	return strcmp(back, s) == 0;
 }
 
 static void
@@ -518,7 +429,7 @@ ts_entry_check(ep_fees *f, const struct ts_actor *a,
 	    &minutes) != 0)
 		ts_err(e, prefix, "duration", "%s: enter the time as 1:30, 1.5, "
 		    "90m or 1h30, up to 24 hours", TS_WHEN);
-	if (!ts_date_ok(in->date))
+	if (!ts_host->date_ok(in->date))
 		ts_err(e, prefix, "date", "%s: the date must be a real date as "
 		    "YYYY-MM-DD", row);
 	else if (strcmp(in->date, today) > 0)

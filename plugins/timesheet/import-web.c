@@ -468,7 +468,7 @@ ts_import_job_cb(ep_req *r, void *arg)
 		    message[0] ? message : "the server's log says why");
 	}
 	if (strcmp(state, "done") == 0 && im.bad == 0 && im.failure[0] == '\0') {
-		ts_hours_text(total, sizeof total, im.minutes);
+		ts_host->hours_text(total, sizeof total, im.minutes);
 		if (im.lines == 1)
 			snprintf(notice, sizeof notice, "1 entry was imported as a "
 			    "draft (%s)", total);

@@ -496,7 +496,7 @@ ts_import_line(struct ts_check_state *st, struct ts_csv *c)
 		goto oom;
 	cx = eng->c;
 	cx.used = eng->store + eng->file;
-	if (cx.found && ts_date_ok(in.date)) {
+	if (cx.found && ts_host->date_ok(in.date)) {
 		if ((day = ts_line_day(st, cx.g.expert_id, in.date)) == NULL)
 			goto oom;
 		cx.day = day->store + day->file;
@@ -809,7 +809,7 @@ ts_import_command(ep_db *db, int argc, char **argv, void *arg)
 		ts_import_free(&im);
 		return 1;
 	}
-	ts_format_minutes(total, sizeof total, im.minutes);
+	ts_host->hours_text(total, sizeof total, im.minutes);
 	printf("imported %d entries (%s) for %s from %s\n", im.lines, total,
 	    login, file);
 	ts_import_free(&im);

@@ -6,36 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ts_months[] = { "January", "February", "March",
-	"April", "May", "June", "July", "August", "September", "October",
-	"November", "December" };
-
-/* Minutes as the product writes hours: "2 h 30 m", "2 h", "minus 0 h 15 m". */
-void
-ts_hours_text(char *out, size_t len, int64_t minutes)
-{
-	int64_t a = minutes < 0 ? -minutes : minutes;
-
-	if (a % 60 == 0)
-		snprintf(out, len, "%s%lld h", minutes < 0 ? "minus " : "",
-		    (long long)(a / 60));
-	else
-		snprintf(out, len, "%s%lld h %02lld m", minutes < 0 ? "minus " : "",
-		    (long long)(a / 60), (long long)(a % 60));
-}
-
-/* 2026-11-02 as a person reads it: "2 November 2026". */
-static void
-ts_tell_date(char *out, size_t len, const char *date)
-{
-	int y, m, d;
-
-	if (sscanf(date, "%d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12)
-		snprintf(out, len, "%s", date);
-	else
-		snprintf(out, len, "%d %s %d", d, ts_months[m - 1], y);
-}
-
 /* The activity's word as a sentence has it: "advice", "court". */
 static void
 ts_tell_activity(char *out, size_t len, const char *activity)
@@ -226,8 +196,8 @@ ts_tell_lines(ep_db *db, FILE *f, const struct ts_told *v, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		ts_hours_text(hours, sizeof hours, v[i].minutes);
-		ts_tell_date(date, sizeof date, v[i].date);
+		ts_host->hours_text(hours, sizeof hours, v[i].minutes);
+		ts_host->date_words(date, sizeof date, v[i].date);
 		ts_tell_activity(activity, sizeof activity, v[i].activity);
 		fprintf(f, "- %s: %s of %s", date, hours, activity);
 		if (several) {
@@ -253,7 +223,7 @@ ts_tell_count(char *out, size_t len, const struct ts_told *v, size_t n)
 
 	for (i = 0; i < n; i++)
 		total += v[i].minutes;
-	ts_hours_text(hours, sizeof hours, total);
+	ts_host->hours_text(hours, sizeof hours, total);
 	if (n == 1)
 		snprintf(out, len, "1 entry of %s", hours);
 	else
@@ -364,8 +334,8 @@ ts_tell_queried(ep_db *db, const struct ts_actor *a,
 
 	if (t->created_by <= 0)
 		return 0;
-	ts_hours_text(hours, sizeof hours, t->minutes);
-	ts_tell_date(date, sizeof date, t->date);
+	ts_host->hours_text(hours, sizeof hours, t->minutes);
+	ts_host->date_words(date, sizeof date, t->date);
 	ts_tell_activity(activity, sizeof activity, t->activity);
 	ts_tell_lookup(db, TS_SQL_TITLE, t->engagement, title, sizeof title);
 	ts_tell_lookup(db, TS_SQL_PERSON, a->person, by, sizeof by);

@@ -87,10 +87,8 @@ int ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
     const char *entity, const char *entity_id, int64_t org_id,
     const char *summary_json);
 int ts_parse_duration(const char *s, int64_t *minutes);
-void ts_format_minutes(char *out, size_t len, int64_t minutes);
 int ts_today(char out[11]);
 void ts_now_text(char *out, size_t len);
-int ts_date_ok(const char *s);
 int ts_engagement_load(ep_db *db, int64_t id, struct ts_engagement *e);
 int ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t);
 int64_t ts_day_minutes(ep_db *db, int64_t expert_id, const char *date);
@@ -185,7 +183,6 @@ struct ts_tell {
 	struct ts_told *v;
 	size_t n, cap;
 };
-void ts_hours_text(char *out, size_t len, int64_t minutes);
 void ts_tell_begin(struct ts_tell *tl);
 void ts_tell_free(struct ts_tell *tl);
 int ts_tell_add(ep_db *db, const struct ts_actor *a, int kind,

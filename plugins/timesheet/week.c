@@ -35,7 +35,7 @@ ts_week_of(const char *date, struct ts_week *w)
 	int i, back;
 
 	memset(&tm, 0, sizeof tm);
-	if (!ts_date_ok(date) || strptime(date, "%Y-%m-%d", &tm) == NULL)
+	if (!ts_host->date_ok(date) || strptime(date, "%Y-%m-%d", &tm) == NULL)
 		return -1;
 	tm.tm_hour = 12;
 	t = timegm(&tm);
@@ -265,7 +265,8 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 			typed = h->req_form(r, name);
 			text[0] = '\0';
 			if (row->minutes[d] > 0)
-				ts_format_minutes(text, sizeof text, row->minutes[d]);
+				ts_host->hours_clock(text, sizeof text,
+				    row->minutes[d]);
 			bad = e ? h->errors_get(e, name) : NULL;
 			if (bad != NULL) {
 				/* In the cell, the reason alone: the summary's
@@ -306,7 +307,7 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 				int locked = strcmp(row->state[d], "approved") == 0 ||
 				    strcmp(row->state[d], "invoiced") == 0;
 
-				ts_hours_text(text, sizeof text, row->minutes[d]);
+				ts_host->hours_text(text, sizeof text, row->minutes[d]);
 				h->html(b, "<td class=\"govuk-table__cell\">%s<br>"
 				    "<strong class=\"govuk-tag govuk-tag--%R\">%s"
 				    "</strong></td>", text, locked ? "green" : "blue",
@@ -316,22 +317,22 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 			day_total[d] += row->minutes[d];
 		}
 		week_total += row_total;
-		ts_hours_text(text, sizeof text, row_total);
+		ts_host->hours_text(text, sizeof text, row_total);
 		h->html(b, "<td class=\"govuk-table__cell\">%s</td></tr>\n", text);
 	}
 	h->html(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" class=\""
 	    "govuk-table__header\">Day total</th>");
 	for (d = 0; d < 7; d++) {
-		ts_hours_text(text, sizeof text, day_total[d]);
+		ts_host->hours_text(text, sizeof text, day_total[d]);
 		h->html(b, "<td class=\"govuk-table__cell\">%s</td>", text);
 	}
-	ts_hours_text(text, sizeof text, week_total);
+	ts_host->hours_text(text, sizeof text, week_total);
 	h->html(b, "<td class=\"govuk-table__cell\"><strong>%s</strong></td></tr>"
 	    "\n</tbody>\n</table>\n</div>\n", text);
-	ts_hours_text(text, sizeof text, capacity);
+	ts_host->hours_text(text, sizeof text, capacity);
 	h->html(b, "<p class=\"govuk-body\" id=\"capacity\">Contracted capacity "
 	    "%s a week; ", text);
-	ts_hours_text(text, sizeof text, capacity - week_total);
+	ts_host->hours_text(text, sizeof text, capacity - week_total);
 	h->html(b, "%s left this week.</p>\n", text);
 	for (i = 0; i < n; i++) {
 		static const char *const yes_no[][2] = { { "1", "Billable" },

@@ -69,7 +69,7 @@ test('add an expert after a mistake, then find them by skill', async () => {
 	await checkBasics(page);
 	assert.equal(await page.locator('h1').innerText(), 'Priya Shah');
 	assert.match(await page.locator('.govuk-summary-list').innerText(),
-	    /37\.5 hours/);
+	    /37 h 30 m/);
 
 	await page.click('.govuk-header__navigation >> text=Experts');
 	await checkBasics(page);
@@ -87,7 +87,7 @@ test('add an expert after a mistake, then find them by skill', async () => {
 	const row = table.locator('tbody tr');
 	assert.match(await row.innerText(), /Priya Shah\s+NRC\s+senior/);
 	assert.match(await row.innerText(), /legal\/planning-law:5/);
-	assert.equal(await row.locator('td').last().innerText(), '37.5',
+	assert.equal(await row.locator('td').last().innerText(), '37 h 30 m',
 	    'free hours in the week searched');
 	assert.equal(await page.inputValue('#speciality'), 'planning-law',
 	    'the search is kept');

@@ -22,16 +22,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned roles;
 	int port;
 
-	if (parse_money(s, &v) == 0)
-		FUZZ_ASSERT(v >= 0);
-	if (parse_hours(s, &v) == 0)
-		FUZZ_ASSERT(v >= 0);
-	if (expert_parse_hours(s, &v) == 0) {
-		FUZZ_ASSERT(v >= 0);
-		expert_format_hours(v, out, sizeof out);
-		FUZZ_ASSERT(expert_parse_hours(out, &again) == 0 && again == v);
+	if (units_money_parse(s, &v) == 0) {
+		FUZZ_ASSERT(v >= 0 && v <= UNITS_MAX_POUNDS * 100 + 99);
+		units_money_text(out, sizeof out, v);
+		FUZZ_ASSERT(units_money_parse(out, &again) == 0 && again == v);
+		units_money_plain(out, sizeof out, v);
+		FUZZ_ASSERT(units_money_parse(out, &again) == 0 && again == v);
 	}
-	if (date_ok(s)) {
+	if (units_hours_parse(s, &v) == 0) {
+		FUZZ_ASSERT(v >= 0 && v <= UNITS_MAX_HOURS * 60);
+		units_hours_text(out, sizeof out, v);
+		FUZZ_ASSERT(units_hours_parse(out, &again) == 0 && again == v);
+		units_hours_clock(out, sizeof out, v);
+		FUZZ_ASSERT(units_hours_parse(out, &again) == 0 && again == v);
+	}
+	if (expert_parse_hours(s, &v) == 0)
+		FUZZ_ASSERT(v >= 0 && v <= 168 * 60);
+	if (units_date_ok(s)) {
 		day = day_of(s);
 		day_format(day, out);
 		FUZZ_ASSERT(strcmp(out, s) == 0);
@@ -43,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    skill.level >= 1 && skill.level <= 5);
 	if (report_period_parse(s, &period) == 0)
 		FUZZ_ASSERT(strcmp(period.first, period.last) <= 0 &&
-		    date_ok(period.from));
+		    units_date_ok(period.from));
 	(void)roles_parse(s, &roles, bad, sizeof bad);
 	(void)parse_int64(s, INT64_MIN, INT64_MAX, &v);
 	if (parse_listen(s, &host, &port) == 0)

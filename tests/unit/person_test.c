@@ -1,4 +1,4 @@
-/* person_test.c: passwords, roles and the small parsers forms rely on. */
+/* person_test.c: passwords and roles. */
 #include "server.h"
 
 #include <setjmp.h>
@@ -49,72 +49,12 @@ test_roles(void **state)
 	assert_int_equal(role_bit("nobody"), 0);
 }
 
-static void
-test_money(void **state)
-{
-	static const struct {
-		const char *text;
-		int ok;
-		int64_t pence;
-	} cases[] = {
-		{ "15000", 1, 1500000 }, { "15000.00", 1, 1500000 },
-		{ "1,234.5", 1, 123450 }, { "0.07", 1, 7 }, { "\xc2\xa3" "20", 1, 2000 },
-		{ "12.345", 0, 0 }, { "12.", 0, 0 }, { "", 0, 0 }, { "-5", 0, 0 },
-		{ "1e3", 0, 0 }, { "abc", 0, 0 },
-		{ "100,000,000,000.00", 1, 10000000000000LL },
-		{ "100000000000.01", 1, 10000000000001LL },
-		{ "100000000001", 0, 0 }, { "869402510000", 0, 0 },
-		{ "0000000000000000000000869402510000", 0, 0 },
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < nitems(cases); i++) {
-		int64_t p = -1;
-		int rc = parse_money(cases[i].text, &p);
-
-		if ((rc == 0) != cases[i].ok || (rc == 0 && p != cases[i].pence))
-			fail_msg("parse_money(\"%s\") = %d, %lld", cases[i].text, rc,
-			    (long long)p);
-	}
-}
-
-static void
-test_pence_text(void **state)
-{
-	char out[32];
-
-	(void)state;
-	html_pence(out, sizeof out, 123456789);
-	assert_string_equal(out, "\xc2\xa3" "1,234,567.89");
-	html_pence(out, sizeof out, 5);
-	assert_string_equal(out, "\xc2\xa3" "0.05");
-	html_pence(out, sizeof out, -250);
-	assert_string_equal(out, "-\xc2\xa3" "2.50");
-}
-
-static void
-test_dates(void **state)
-{
-	(void)state;
-	assert_true(date_ok("2026-10-31"));
-	assert_true(date_ok("2024-02-29"));
-	assert_false(date_ok("2026-02-29"));
-	assert_false(date_ok("2026-13-01"));
-	assert_false(date_ok("2026-1-01"));
-	assert_false(date_ok("31/10/2026"));
-	assert_false(date_ok(NULL));
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_password_rehash),
 		cmocka_unit_test(test_roles),
-		cmocka_unit_test(test_money),
-		cmocka_unit_test(test_pence_text),
-		cmocka_unit_test(test_dates),
 	};
 
 	return cmocka_run_group_tests_name("person", tests, NULL, NULL);
