@@ -1,0 +1,244 @@
+/* fee-int.h: the fee engine's internal header, shared by its files. */
+#ifndef EXPERTPOOL_FEE_INT_H
+#define EXPERTPOOL_FEE_INT_H
+
+#include "server.h"
+
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#define FEE_MEMORY_LIMIT ((size_t)32 << 20)
+#define FEE_ERROR_SLACK ((size_t)1 << 20)
+#define FEE_CALL_BUDGET 1000000
+#define FEE_LOAD_BUDGET 50000000
+/* Work done inside C functions (string matching, copying, sorting), which
+ * no count hook sees, is metered in steps: a call's budget of steps is 16
+ * per instruction of its budget, at most FEE_CWORK_MAX. */
+#define FEE_CWORK_PER_INSN 16
+#define FEE_CWORK_MAX ((uint64_t)1 << 26)
+#define FEE_PATTERN_MAX 128	/* bytes in a pattern */
+#define FEE_PATTERN_REPS 4	/* *, + and - in a pattern */
+#define FEE_REP_MAX ((uint64_t)1 << 20) /* bytes string.rep may make */
+#define FEE_MAX_LINES 256
+#define FEE_MAX_SOURCE ((size_t)1 << 20)
+#define FEE_INTERN_SLOTS 1024	/* a power of two; refilled when half full */
+#define FEE_INTERN_MAX 32	/* longer strings are pushed, not interned */
+#define FEE_SEEN_BITS 9		/* 512 pointers remembered in front of it */
+#define FEE_MEMO_BITS 16	/* slots in a rule set's price cache */
+#define FEE_MEMO_BYTES ((size_t)8 << 20) /* its records; cleared when full */
+#define FEE_MEMO_KEY 512	/* longest key: fixed part and seven strings */
+#define FEE_MEMO_TEXT 64	/* a longer string makes an entry uncached */
+#define FEE_MEMO_WARM 16384	/* look-ups before the cache is judged */
+#define FEE_MEMO_WINDOW 4096	/* look-ups it is then judged on */
+#define FEE_MEMO_KEEP 25	/* hits in a hundred look-ups it must make */
+#define FEE_MEMO_REST 65536	/* entries it first sits out when it fails */
+#define FEE_MEMO_REST_MAX ((uint32_t)1 << 22)	/* the longest rest */
+
+/*
+ * Uncounted runs (see fee_fast_ok): a chunk of a batch is priced with no
+ * instruction hook and kept only if it took less thread CPU time than
+ * FEE_CALL_BUDGET instructions could take at FEE_FAST_PS picoseconds
+ * each: a tenth of the quickest Lua instruction measured here (1.3 ns).
+ */
+#define FEE_FAST_PS 100
+#define FEE_FAST_NSEC ((int64_t)FEE_CALL_BUDGET * FEE_FAST_PS / 1000)
+#define FEE_FAST_CHUNK 512	/* entries a chunk starts with */
+#define FEE_FAST_MIN 32		/* smaller batches are counted throughout */
+#define FEE_FAST_WATCH 50	/* ms of CPU time before the watchdog fires */
+
+/* What an interned string has been checked to be, as an entry field. */
+#define FEE_AS_TEXT 0x1		/* activity, grade: 1 to 32 bytes */
+#define FEE_AS_DATE 0x2		/* YYYY-MM-DD */
+#define FEE_AS_BASIS 0x4	/* hourly, daily, fixed or capped */
+#define FEE_AS_ANY 0x8		/* consumer, provider, vat: anything */
+#define FEE_AS_CALENDAR 0x10	/* one of fee_calendars */
+
+/*
+ * The entry's string fields, in the order nxt() checks them: those that
+ * change from entry to entry, then the engagement's (its group).
+ */
+enum fee_field {
+	FEE_F_DATE, FEE_F_TODAY, FEE_F_ACTIVITY, FEE_F_GRADE, FEE_F_BASIS,
+	FEE_F_CONSUMER, FEE_F_PROVIDER, FEE_F_CALENDAR, FEE_NFIELDS
+};
+
+/*
+ * What a field held in the last entry: when the next entry holds the
+ * same text, nxt() returns the same Lua string again (kept as an upvalue),
+ * or for a group field nothing, with no hash, look-up or check. Within
+ * one call the caller's strings cannot change, so the caller's pointer
+ * it last matched stands for the text until the call returns.
+ */
+struct fee_last {
+	int kept;		/* 1: the text last taken is interned; 2: nil */
+	const char *p;		/* that text in the caller's entries, this call */
+	size_t slot;		/* its slot in the intern table, while the */
+	unsigned epoch;		/* table is not started again */
+};
+
+/*
+ * A string the entry path has turned into a Lua string once: the state
+ * keeps it at index idx of the table nxt() holds, so pushing it again is
+ * an array read, not a hash and intern.
+ */
+struct fee_intern {
+	uint32_t hash;
+	int idx;		/* 0: the slot is free */
+	unsigned char len;
+	unsigned char as;	/* FEE_AS_* it has passed */
+	char s[FEE_INTERN_MAX + 1];
+};
+
+/*
+ * Where a caller's string pointer was last interned: checked by content,
+ * unless it was seen in the pricing call under way (see fee_last).
+ */
+struct fee_seen {
+	const char *p;
+	size_t slot;
+	uint64_t call;
+};
+
+/*
+ * One priced entry in the cache: its lines, then its key (every input
+ * price sees, from fee_memo_key), padded to 8 bytes.
+ */
+struct fee_memo_rec {
+	uint64_t hash;
+	uint32_t keylen;
+	uint32_t nlines;
+	int64_t total;
+	struct fee_line lines[];
+};
+
+/*
+ * The price cache of one rule-set version: price is a pure function of
+ * entry and ctx (the contract; fee_run_tests checks it), so an entry
+ * priced once need not run again. Records live in one arena; when it or
+ * the table fills, everything is dropped and the cache starts again.
+ */
+struct fee_memo {
+	struct fee_memo_slot {
+		uint64_t hash;		/* probes compare it before the record */
+		struct fee_memo_rec *rec;
+	} *slot;			/* 1 << FEE_MEMO_BITS, open addressing */
+	unsigned char *arena;		/* FEE_MEMO_BYTES */
+	size_t used;
+	size_t n;
+	uint64_t hits, misses;
+	uint64_t lookups;
+	uint32_t window, window_hits;	/* look-ups and hits since judged */
+	uint32_t rest;			/* entries left to sit out */
+	uint32_t next_rest;		/* the next rest, doubled each time */
+	const struct fee_entry *missed;	/* the last entry looked up in vain, */
+	unsigned char key[FEE_MEMO_KEY]; /* its key, */
+	size_t keylen;
+	uint64_t hash;			/* and hash, for fee_memo_put */
+};
+
+/* A t.price call in a test run and its lines, to price again later. */
+struct fee_replay {
+	struct fee_entry e;
+	char *text[8];		/* the entry's strings, owned */
+	struct fee_lines lines;
+	int ncase;		/* the test case it came from, from 1 */
+};
+
+struct fee_module {
+	char *name;
+	char *source;
+	size_t len;
+};
+
+/* One Lua state and what bounds it; extra space points back here. */
+struct fee_vm {
+	lua_State *L;
+	struct fee_ruleset *rs;
+	size_t mem;
+	size_t mem_limit;
+	uint64_t cwork;			/* C work steps this call, and its */
+	uint64_t cwork_limit;		/* budget (FEE_CWORK_PER_INSN) */
+	int spent;
+	int oom;
+	int in_error;
+	int contract;
+	int negative_ok;
+	int depth;
+	int input;
+	struct fee_lines *out;
+	struct fee_lines scratch;
+	const struct fee_entry *batch;	/* the entries being priced */
+	struct fee_lines *batch_out;
+	size_t batch_n, batch_i;
+	int batch_budget;		/* each entry gets its own budget */
+	struct fee_intern *intern;
+	int nintern;
+	lua_Integer group;		/* bumped when a group field changes */
+	lua_Integer group_given;	/* the one grp() last handed out */
+	int group_idx[FEE_NFIELDS];	/* their interned strings, valid */
+	unsigned group_epoch[FEE_NFIELDS]; /* while the intern table is */
+	unsigned intern_epoch;		/* not started again */
+	uint64_t call;			/* the pricing call under way */
+	char group_vat;
+	int64_t group_agreement;
+	int group_known;
+	size_t batch_stop;		/* nxt hands out entries up to here */
+	int fast;			/* an uncounted run (fee_fast_ok) */
+	volatile sig_atomic_t armed;	/* the watchdog may fire */
+	volatile sig_atomic_t fired;	/* it did */
+	size_t chunk_start, chunk_len;	/* the chunk being priced */
+	int64_t chunk_cpu;		/* thread CPU time at its start, ns */
+	size_t npriced;
+	timer_t timer;			/* the watchdog, on thread timer_tid */
+	pid_t timer_tid;
+	struct fee_kept {		/* lines:add's last description, unit */
+		const void *obj;	/* and vat, its upvalues 1 to 3: the */
+		const char *s;		/* Lua string, its text and length */
+		size_t len;
+	} kept[3];
+	int memo_on;			/* cache prices (not in test runs) */
+	struct fee_memo *memo;		/* made on first use */
+	size_t memo_checked;		/* batch entries looked up so far */
+	int memo_pending;		/* the last one went to price: keep it */
+	struct fee_replay *replay;	/* a test run's t.price calls */
+	size_t nreplay;
+	int replay_case;
+	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
+	int ref_period_ctx;
+	int ref_base, ref_loaded;
+	/* The large arrays last, after the fields every call reads. */
+	struct fee_last last[FEE_NFIELDS];
+	size_t priced[FEE_FAST_CHUNK];	/* the chunk's entries price ran for */
+	struct fee_seen seen[1 << FEE_SEEN_BITS];
+};
+
+struct fee_ruleset {
+	struct fee_engine *fe;
+	char *name;
+	char *path;
+	char *chunk;
+	char *source;
+	size_t len;
+	struct fee_module *mods;
+	size_t nmods;
+	int from_store;
+	int policy;
+	int missing;
+	char hash[65];
+	struct fee_vm vm;
+	struct fee_ruleset *next;
+};
+
+struct fee_engine {
+	char *dir;
+	struct ep_db *db;
+	struct fee_ruleset *active;
+	struct fee_ruleset *versions;
+	struct fee_ruleset *policies;
+};
+
+#endif
