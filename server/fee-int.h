@@ -50,6 +50,22 @@
 #define FEE_FAST_MIN 32		/* smaller batches are counted throughout */
 #define FEE_FAST_WATCH 50	/* ms of CPU time before the watchdog fires */
 
+/*
+ * The watchdog is Linux's: a timer on this thread's CPU time signalling
+ * this thread (configure checks for each part). glibc names the thread's
+ * field sigev_notify_thread_id only from 2.41, before that only privately.
+ */
+#if defined(HAVE_GETTID) && defined(HAVE_TIMER_CREATE) && \
+    HAVE_DECL_SIGEV_THREAD_ID && HAVE_DECL_CLOCK_THREAD_CPUTIME_ID
+#if defined(HAVE_STRUCT_SIGEVENT_SIGEV_NOTIFY_THREAD_ID)
+#define FEE_WATCHDOG 1
+#define FEE_SIGEV_TID(ev) ((ev)->sigev_notify_thread_id)
+#elif defined(HAVE_STRUCT_SIGEVENT__SIGEV_UN__TID)
+#define FEE_WATCHDOG 1
+#define FEE_SIGEV_TID(ev) ((ev)->_sigev_un._tid)
+#endif
+#endif
+
 /* What an interned string has been checked to be, as an entry field. */
 #define FEE_AS_TEXT 0x1		/* activity, grade: 1 to 32 bytes */
 #define FEE_AS_DATE 0x2		/* YYYY-MM-DD */
@@ -193,8 +209,10 @@ struct fee_vm {
 	size_t chunk_start, chunk_len;	/* the chunk being priced */
 	int64_t chunk_cpu;		/* thread CPU time at its start, ns */
 	size_t npriced;
+#ifdef FEE_WATCHDOG
 	timer_t timer;			/* the watchdog, on thread timer_tid */
 	pid_t timer_tid;
+#endif
 	struct fee_kept {		/* lines:add's last description, unit */
 		const void *obj;	/* and vat, its upvalues 1 to 3: the */
 		const char *s;		/* Lua string, its text and length */
@@ -240,5 +258,17 @@ struct fee_engine {
 	struct fee_ruleset *versions;
 	struct fee_ruleset *policies;
 };
+
+/* fee.c */
+void fee_hook(lua_State *L, lua_Debug *ar);
+int fee_vm_run(struct fee_vm *vm, size_t start, size_t stop, char **err);
+void fee_memo_put(struct fee_memo *m, const struct fee_entry *e,
+    const struct fee_lines *l);
+
+/* fee-watchdog.c */
+int fee_fast_ok(struct fee_vm *vm, size_t n);
+void fee_fast_step(lua_State *L, struct fee_vm *vm);
+size_t fee_vm_run_fast(struct fee_vm *vm, size_t start, size_t n);
+void fee_fast_close(struct fee_vm *vm);
 
 #endif
