@@ -13,17 +13,6 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-static int fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err);
-static void fee_vm_close(struct fee_vm *vm);
-static int fee_vm_price(struct fee_vm *vm, const struct fee_entry *v,
-    size_t n, struct fee_lines *out, size_t *failed, char **err);
-static int fee_vm_engagement(struct fee_vm *vm,
-    const struct fee_engagement_in *eng, struct fee_lines *out, char **err);
-static int fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
-    struct fee_lines *out, char **err);
-
-static void fee_replay_free(struct fee_vm *vm);
-
 static struct fee_engine *fee_server_engine;
 
 static const char *const fee_status_names[] = {
@@ -125,21 +114,6 @@ fee_lines_free(struct fee_lines *l)
 {
 	free(l->v);
 	memset(l, 0, sizeof *l);
-}
-
-static void
-fee_lines_reset(struct fee_lines *l, char vat)
-{
-	l->n = 0;
-	l->total = 0;
-	l->vat = vat;
-	l->vat_reason[0] = '\0';
-}
-
-static struct fee_vm *
-fee_vm_of(lua_State *L)
-{
-	return *(struct fee_vm **)lua_getextraspace(L);
 }
 
 /*
@@ -258,7 +232,7 @@ fee_msgh(lua_State *L)
  * below it) within the budget; maps the outcome to a status and
  * "FILE:LINE: message" in *err.
  */
-static int
+int
 fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
     char **err)
 {
@@ -316,10 +290,8 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 	return FEE_E_RUNTIME;
 }
 
-static void
-fee_set_error(char **err, const char *fmt, ...) EP_PRINTF(2, 3);
-
-static void
+/* Sets *err (when err is not NULL) to the formatted message. */
+void
 fee_set_error(char **err, const char *fmt, ...)
 {
 	va_list ap;
@@ -335,7 +307,7 @@ fee_set_error(char **err, const char *fmt, ...)
 }
 
 /* Reads a whole source file, bounded; NULL with errno on failure. */
-static char *
+char *
 fee_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -371,7 +343,7 @@ fail:
 }
 
 /* "dir/name.lua" as messages name it: the last two path components. */
-static char *
+char *
 fee_chunk_name(const char *path)
 {
 	const char *p = path + strlen(path);
@@ -399,7 +371,7 @@ fee_push_env(lua_State *L, struct fee_vm *vm)
 }
 
 /* Compiles source text (never bytecode) and gives it its own _ENV. */
-static int
+int
 fee_load_chunk(lua_State *L, struct fee_vm *vm, const char *src, size_t len,
     const char *chunk)
 {
@@ -861,7 +833,7 @@ fee_build_base(lua_State *L, struct fee_vm *vm)
 }
 
 /* A whole number from the script, refusing floats: money is never a float. */
-static int64_t
+int64_t
 fee_arg_int(lua_State *L, int i, const char *what)
 {
 	if (!lua_isinteger(L, i)) {
@@ -982,7 +954,7 @@ fee_lua_add(lua_State *L)
 	return 0;
 }
 
-static void
+void
 fee_set_text(lua_State *L, int t, const char *k, const char *v)
 {
 	if (v != NULL)
@@ -992,14 +964,14 @@ fee_set_text(lua_State *L, int t, const char *k, const char *v)
 	lua_setfield(L, t, k);
 }
 
-static void
+void
 fee_set_int(lua_State *L, int t, const char *k, int64_t v)
 {
 	lua_pushinteger(L, (lua_Integer)v);
 	lua_setfield(L, t, k);
 }
 
-static void
+void
 fee_set_vat(lua_State *L, int t, char vat)
 {
 	char s[2] = { vat ? vat : 'S', '\0' };
@@ -1008,18 +980,8 @@ fee_set_vat(lua_State *L, int t, char vat)
 	lua_setfield(L, t, "vat");
 }
 
-#define FEE_CALENDAR_ERROR "calendar: must be england-and-wales, scotland " \
-	"or northern-ireland"
-
-/* An entry's calendar as the rules see it: NULL is England and Wales. */
-static const char *
-fee_calendar_of(const struct fee_entry *e)
-{
-	return e->calendar != NULL ? e->calendar : fee_calendars[0][0];
-}
-
 /* Refuses an entry the caller should never have built, naming the field. */
-static int
+int
 fee_entry_check(const struct fee_entry *e, char **err)
 {
 	if (e->minutes < 0 || e->minutes > 1440)
@@ -1066,7 +1028,7 @@ fee_intern_ok(const char *s, size_t len, int as)
 }
 
 /* Fills the reused entry and ctx tables in place: no allocation per entry. */
-static void
+void
 fee_fill_entry(lua_State *L, const struct fee_entry *e)
 {
 	int t = lua_gettop(L);
@@ -1084,7 +1046,7 @@ fee_fill_entry(lua_State *L, const struct fee_entry *e)
 	fee_set_int(L, t, "agreement", e->agreement);
 }
 
-static void
+void
 fee_fill_ctx(lua_State *L, char vat, const char *today, const char *period)
 {
 	int t = lua_gettop(L);
@@ -1095,7 +1057,7 @@ fee_fill_ctx(lua_State *L, char vat, const char *today, const char *period)
 }
 
 /* Pushes message handler and the named function of the rules table. */
-static int
+int
 fee_push_fn(struct fee_vm *vm, const char *fn)
 {
 	lua_State *L = vm->L;
@@ -1280,7 +1242,7 @@ fee_memo_find(struct fee_memo *m, const unsigned char *k, size_t n,
 	}
 }
 
-static void
+void
 fee_memo_clear(struct fee_memo *m)
 {
 	if (m == NULL)
@@ -1721,7 +1683,7 @@ fee_vm_run(struct fee_vm *vm, size_t start, size_t stop, char **err)
  * counted throughout. Saves and restores the batch so a nested call (a
  * test's t.price) cannot confuse an outer one.
  */
-static int
+int
 fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
     struct fee_lines *out, size_t *failed, char **err)
 {
@@ -1809,7 +1771,7 @@ fee_price_batch(struct fee_ruleset *rs, const struct fee_entry *v, size_t n,
 	return fee_vm_price(&rs->vm, v, n, out, failed, err);
 }
 
-static int
+int
 fee_vm_engagement(struct fee_vm *vm, const struct fee_engagement_in *eng,
     struct fee_lines *out, char **err)
 {
@@ -1884,7 +1846,7 @@ fee_engagement(struct fee_ruleset *rs, const struct fee_engagement_in *eng,
 	return fee_vm_engagement(&rs->vm, eng, out, err);
 }
 
-static int
+int
 fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
     struct fee_lines *out, char **err)
 {
@@ -2032,7 +1994,7 @@ fee_driver(struct fee_vm *vm)
  * Opens a state for the rule set: the allow-list, the contract tables, and
  * the rule set's chunk run to get its table of functions.
  */
-static int
+int
 fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 {
 	lua_State *L;
@@ -2109,7 +2071,7 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	return FEE_OK;
 }
 
-static void
+void
 fee_vm_close(struct fee_vm *vm)
 {
 	if (vm->L != NULL)
@@ -2122,1113 +2084,4 @@ fee_vm_close(struct fee_vm *vm)
 	vm->memo = NULL;
 	fee_replay_free(vm);
 	vm->L = NULL;
-}
-
-/* --- the test harness a rule set's NAME_test.lua runs against --- */
-
-static const char *
-fee_tbl_text(lua_State *L, int t, const char *k)
-{
-	const char *s = NULL;
-
-	if (lua_getfield(L, t, k) == LUA_TSTRING)
-		s = lua_tostring(L, -1);
-	lua_pop(L, 1);	/* the table keeps the string alive */
-	return s;
-}
-
-static int64_t
-fee_tbl_int(lua_State *L, int t, const char *k, int64_t def)
-{
-	int64_t v = def;
-
-	if (lua_getfield(L, t, k) != LUA_TNIL)
-		v = fee_arg_int(L, -1, k);
-	lua_pop(L, 1);
-	return v;
-}
-
-static char
-fee_tbl_vat(lua_State *L, int t)
-{
-	const char *v = fee_tbl_text(L, t, "vat");
-
-	return v != NULL ? v[0] : 'S';
-}
-
-/* Turns lines into {total =, vat =, vat_reason =, [i] = {line}}. */
-static void
-fee_push_lines(lua_State *L, const struct fee_lines *l)
-{
-	size_t i;
-	int t;
-
-	lua_createtable(L, (int)l->n, 3);
-	t = lua_gettop(L);
-	fee_set_int(L, t, "total", l->total);
-	fee_set_vat(L, t, l->vat);
-	fee_set_text(L, t, "vat_reason", l->vat_reason);
-	for (i = 0; i < l->n; i++) {
-		const struct fee_line *ln = &l->v[i];
-
-		lua_createtable(L, 0, 6);
-		fee_set_text(L, t + 1, "description", ln->description);
-		fee_set_int(L, t + 1, "quantity", ln->quantity);
-		fee_set_text(L, t + 1, "unit", ln->unit);
-		fee_set_int(L, t + 1, "unit_price", ln->unit_price);
-		fee_set_int(L, t + 1, "amount", ln->amount);
-		fee_set_vat(L, t + 1, ln->vat);
-		lua_rawseti(L, t, (lua_Integer)i + 1);
-	}
-}
-
-/* Keeps a t.price call that priced, entry and lines, to price it again. */
-static void
-fee_replay_add(struct fee_vm *vm, const struct fee_entry *e,
-    const struct fee_lines *l)
-{
-	struct fee_replay *r;
-
-	vm->replay = xrealloc(vm->replay, (vm->nreplay + 1) * sizeof *r);
-	r = &vm->replay[vm->nreplay++];
-	memset(r, 0, sizeof *r);
-	r->e = *e;
-	r->e.date = r->text[0] = e->date ? xstrdup(e->date) : NULL;
-	r->e.activity = r->text[1] = e->activity ? xstrdup(e->activity) : NULL;
-	r->e.grade = r->text[2] = e->grade ? xstrdup(e->grade) : NULL;
-	r->e.basis = r->text[3] = e->basis ? xstrdup(e->basis) : NULL;
-	r->e.consumer = r->text[4] = e->consumer ? xstrdup(e->consumer) : NULL;
-	r->e.provider = r->text[5] = e->provider ? xstrdup(e->provider) : NULL;
-	r->e.today = r->text[6] = e->today ? xstrdup(e->today) : NULL;
-	r->e.calendar = r->text[7] = e->calendar ? xstrdup(e->calendar) : NULL;
-	r->lines = *l;
-	r->lines.v = l->n > 0 ? xmalloc(l->n * sizeof *l->v) : NULL;
-	if (l->n > 0)
-		memcpy(r->lines.v, l->v, l->n * sizeof *l->v);
-	r->lines.cap = l->n;
-	r->ncase = vm->replay_case;
-}
-
-static void
-fee_replay_free(struct fee_vm *vm)
-{
-	size_t i, j;
-
-	for (i = 0; i < vm->nreplay; i++) {
-		for (j = 0; j < nitems(vm->replay[i].text); j++)
-			free(vm->replay[i].text[j]);
-		fee_lines_free(&vm->replay[i].lines);
-	}
-	free(vm->replay);
-	vm->replay = NULL;
-	vm->nreplay = 0;
-}
-
-static int
-fee_lines_equal(const struct fee_lines *a, const struct fee_lines *b)
-{
-	size_t i;
-
-	if (a->n != b->n || a->total != b->total)
-		return 0;
-	for (i = 0; i < a->n; i++) {
-		const struct fee_line *x = &a->v[i], *y = &b->v[i];
-
-		if (strcmp(x->description, y->description) != 0 ||
-		    strcmp(x->unit, y->unit) != 0 || x->quantity != y->quantity ||
-		    x->unit_price != y->unit_price || x->amount != y->amount ||
-		    x->vat != y->vat)
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * Prices every entry the test cases priced again, last first, and wants
- * the same lines: price must be a pure function of entry and ctx (the
- * engine caches its results), so one that keeps state between calls is
- * refused here, before it can price anything.
- */
-static int
-fee_replay_check(struct fee_vm *vm, int cases, char **err)
-{
-	lua_State *L = vm->L;
-	struct fee_replay *r;
-	char *perr = NULL, *again;
-	size_t i;
-	int st;
-
-	for (i = vm->nreplay; i-- > 0;) {
-		r = &vm->replay[i];
-		st = fee_vm_price(vm, &r->e, 1, &vm->scratch, NULL, &perr);
-		if (st == FEE_OK && fee_lines_equal(&vm->scratch, &r->lines))
-			continue;
-		if (st == FEE_OK)
-			again = xprintf("%lld pence", (long long)vm->scratch.total);
-		else
-			again = xprintf("an error (%s)", perr);
-		lua_rawgeti(L, cases, r->ncase);
-		lua_rawgeti(L, -1, 1);
-		fee_set_error(err, "%s: price keeps state between calls: an entry "
-		    "of case \"%s\" priced %lld pence, then %s when priced again "
-		    "after other entries; price must be a pure function of entry "
-		    "and ctx", vm->rs->chunk + 1, lua_tostring(L, -1),
-		    (long long)r->lines.total, again);
-		lua_pop(L, 2);
-		free(again);
-		free(perr);
-		return FEE_E_CONTRACT;
-	}
-	free(perr);
-	return FEE_OK;
-}
-
-/* Re-raises a pricing failure inside a test case, keeping its location. */
-static int
-fee_harness_fail(lua_State *L, char *err)
-{
-	lua_pushstring(L, err ? err : "pricing failed");
-	free(err);
-	return lua_error(L);
-}
-
-/* t.price(entry [, ctx]): the same path as fee_price, from a test. */
-static int
-fee_harness_price(lua_State *L)
-{
-	struct fee_vm *vm = fee_vm_of(L);
-	struct fee_entry e;
-	char *err = NULL;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	memset(&e, 0, sizeof e);
-	e.minutes = fee_tbl_int(L, 1, "minutes", 0);
-	e.date = fee_tbl_text(L, 1, "date");
-	e.activity = fee_tbl_text(L, 1, "activity");
-	if (e.activity == NULL)
-		e.activity = "advice";
-	lua_getfield(L, 1, "out_of_hours");
-	e.out_of_hours = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	e.grade = fee_tbl_text(L, 1, "grade");
-	e.basis = fee_tbl_text(L, 1, "basis");
-	if (e.basis == NULL)
-		e.basis = "hourly";
-	e.consumer = fee_tbl_text(L, 1, "consumer");
-	e.provider = fee_tbl_text(L, 1, "provider");
-	e.agreement = fee_tbl_int(L, 1, "agreement", 0);
-	e.vat = fee_tbl_vat(L, 1);
-	e.today = fee_tbl_text(L, 1, "today");
-	e.calendar = fee_tbl_text(L, 1, "calendar");
-	if (fee_vm_price(vm, &e, 1, &vm->scratch, NULL, &err) != FEE_OK)
-		return fee_harness_fail(L, err);
-	if (vm->replay_case > 0)
-		fee_replay_add(vm, &e, &vm->scratch);
-	fee_push_lines(L, &vm->scratch);
-	return 1;
-}
-
-/* t.engagement(eng): engagement() with the same conversions as from C. */
-static int
-fee_harness_engagement(lua_State *L)
-{
-	struct fee_vm *vm = fee_vm_of(L);
-	struct fee_engagement_in g;
-	struct fee_milestone ms[32];
-	char *err = NULL;
-	size_t i;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	memset(&g, 0, sizeof g);
-	g.id = fee_tbl_int(L, 1, "id", 1);
-	g.basis = fee_tbl_text(L, 1, "basis");
-	g.period = fee_tbl_text(L, 1, "period");
-	g.consumer = fee_tbl_text(L, 1, "consumer");
-	g.provider = fee_tbl_text(L, 1, "provider");
-	g.agreement = fee_tbl_int(L, 1, "agreement", 0);
-	g.vat = fee_tbl_vat(L, 1);
-	g.fixed_fee = fee_tbl_int(L, 1, "fixed_fee", 0);
-	g.budget = fee_tbl_int(L, 1, "budget", -1);
-	g.bonus = fee_tbl_int(L, 1, "bonus", 0);
-	g.due = fee_tbl_text(L, 1, "due");
-	g.completed = fee_tbl_text(L, 1, "completed");
-	g.priced = fee_tbl_int(L, 1, "priced", 0);
-	g.billed_before = fee_tbl_int(L, 1, "billed_before", 0);
-	if (lua_getfield(L, 1, "milestones") == LUA_TTABLE) {
-		int mt = lua_gettop(L);
-
-		for (i = 0; i < nitems(ms); i++) {
-			if (lua_rawgeti(L, mt, (lua_Integer)i + 1) != LUA_TTABLE) {
-				lua_pop(L, 1);
-				break;
-			}
-			ms[i].name = fee_tbl_text(L, -1, "name");
-			ms[i].amount = fee_tbl_int(L, lua_gettop(L), "amount", 0);
-			ms[i].done = fee_tbl_text(L, -1, "done");
-			lua_pop(L, 1);
-		}
-		g.milestones = ms;
-		g.nmilestones = i;
-	}
-	if (fee_vm_engagement(vm, &g, &vm->scratch, &err) != FEE_OK)
-		return fee_harness_fail(L, err);
-	fee_push_lines(L, &vm->scratch);
-	return 1;
-}
-
-/* t.invoice(inv): invoice() with the same conversions as from C. */
-static int
-fee_harness_invoice(lua_State *L)
-{
-	struct fee_vm *vm = fee_vm_of(L);
-	struct fee_invoice_in v;
-	char *err = NULL;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	memset(&v, 0, sizeof v);
-	v.period = fee_tbl_text(L, 1, "period");
-	v.consumer = fee_tbl_text(L, 1, "consumer");
-	v.provider = fee_tbl_text(L, 1, "provider");
-	v.agreement = fee_tbl_int(L, 1, "agreement", 0);
-	v.vat = fee_tbl_vat(L, 1);
-	v.subtotal = fee_tbl_int(L, 1, "subtotal", 0);
-	v.cap = fee_tbl_int(L, 1, "cap", -1);
-	v.consumer_before = fee_tbl_int(L, 1, "consumer_before", 0);
-	if (fee_vm_invoice(vm, &v, &vm->scratch, &err) != FEE_OK)
-		return fee_harness_fail(L, err);
-	fee_push_lines(L, &vm->scratch);
-	return 1;
-}
-
-/* t.eq(got, want [, what]): equal values of equal types; 1 ~= 1.0 here. */
-static int
-fee_harness_eq(lua_State *L)
-{
-	const char *what = luaL_optstring(L, 3, "value");
-
-	lua_settop(L, 3);
-	if (lua_type(L, 1) == lua_type(L, 2) &&
-	    lua_isinteger(L, 1) == lua_isinteger(L, 2) && lua_rawequal(L, 1, 2))
-		return 0;
-	luaL_where(L, 1);
-	lua_pushfstring(L, "%s: expected %s, got %s", what,
-	    luaL_tolstring(L, 2, NULL), luaL_tolstring(L, 1, NULL));
-	lua_remove(L, -2);
-	lua_remove(L, -2);
-	lua_concat(L, 2);
-	return lua_error(L);
-}
-
-/* t.case(name, fn): registers a case; they run after the file returns. */
-static int
-fee_harness_case(lua_State *L)
-{
-	luaL_checkstring(L, 1);
-	luaL_checktype(L, 2, LUA_TFUNCTION);
-	lua_createtable(L, 2, 0);
-	lua_pushvalue(L, 1);
-	lua_rawseti(L, -2, 1);
-	lua_pushvalue(L, 2);
-	lua_rawseti(L, -2, 2);
-	lua_rawseti(L, lua_upvalueindex(1),
-	    (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)) + 1);
-	return 0;
-}
-
-/*
- * Runs the rule set's test file in a throwaway state holding the rule set:
- * every case must pass, and every entry they priced must price the same
- * again in another order. The first failure is the error, with its line.
- */
-static int
-fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
-    char **err)
-{
-	static const luaL_Reg harness[] = {
-		{ "price", fee_harness_price },
-		{ "engagement", fee_harness_engagement },
-		{ "invoice", fee_harness_invoice },
-		{ "eq", fee_harness_eq },
-		{ NULL, NULL },
-	};
-	struct fee_vm vm;
-	lua_State *L;
-	char *src = NULL, *chunk = NULL;
-	size_t len, i, n;
-	int st, cases;
-
-	*ncases = 0;
-	src = fee_read_file(test_path, &len);
-	if (src == NULL) {
-		fee_set_error(err, "%s: cannot read the test file: %s", test_path,
-		    strerror(errno));
-		return FEE_E_IO;
-	}
-	chunk = fee_chunk_name(test_path);
-	st = fee_vm_open(&vm, rs, err);
-	if (st != FEE_OK)
-		goto out;
-	vm.memo_on = 0;	/* every t.price runs price, and so does the replay */
-	L = vm.L;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref_msgh);
-	lua_newtable(L);
-	cases = lua_gettop(L);
-	if (fee_load_chunk(L, &vm, src, len, chunk) != LUA_OK) {
-		fee_set_error(err, "%s", lua_tostring(L, -1));
-		st = FEE_E_SYNTAX;
-		goto out;
-	}
-	luaL_newlib(L, harness);
-	lua_pushvalue(L, cases);
-	lua_pushcclosure(L, fee_harness_case, 1);
-	lua_setfield(L, -2, "case");
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref_rules);
-	st = fee_vm_pcall(&vm, 2, 0, cases - 1, FEE_LOAD_BUDGET, err);
-	if (st != FEE_OK)
-		goto out;
-	n = lua_rawlen(L, cases);
-	if (n == 0) {
-		fee_set_error(err, "%s: no test cases", chunk + 1);
-		st = FEE_E_TEST;
-		goto out;
-	}
-	for (i = 1; i <= n; i++) {
-		lua_rawgeti(L, cases, (lua_Integer)i);
-		lua_rawgeti(L, -1, 2);
-		vm.replay_case = (int)i;
-		st = fee_vm_pcall(&vm, 0, 0, cases - 1, FEE_LOAD_BUDGET, err);
-		vm.replay_case = 0;
-		if (st != FEE_OK) {
-			char *msg;
-
-			lua_rawgeti(L, -1, 1);
-			msg = xprintf("%s: case \"%s\" fails: %s", chunk + 1,
-			    lua_tostring(L, -1), *err);
-			free(*err);
-			*err = msg;
-			st = FEE_E_TEST;
-			goto out;
-		}
-		lua_pop(L, 1);
-		(*ncases)++;
-	}
-	st = fee_replay_check(&vm, cases, err);
-out:
-	if (st != FEE_OK && st != FEE_E_IO)
-		st = st == FEE_E_SYNTAX ? FEE_E_SYNTAX : FEE_E_TEST;
-	fee_vm_close(&vm);
-	free(chunk);
-	free(src);
-	return st;
-}
-
-/* --- rule sets: sources, hashes, the store, the engine --- */
-
-static void
-fee_ruleset_destroy(struct fee_ruleset *rs)
-{
-	size_t i;
-
-	fee_vm_close(&rs->vm);
-	for (i = 0; i < rs->nmods; i++) {
-		free(rs->mods[i].name);
-		free(rs->mods[i].source);
-	}
-	free(rs->mods);
-	free(rs->name);
-	free(rs->path);
-	free(rs->chunk);
-	free(rs->source);
-	free(rs);
-}
-
-void
-fee_ruleset_free(struct fee_ruleset *rs)
-{
-	if (rs != NULL)
-		fee_ruleset_destroy(rs);
-}
-
-const char *
-fee_ruleset_hash(const struct fee_ruleset *rs)
-{
-	return rs->hash;
-}
-
-const char *
-fee_ruleset_name(const struct fee_ruleset *rs)
-{
-	return rs->name;
-}
-
-static int
-fee_module_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct fee_module *)a)->name,
-	    ((const struct fee_module *)b)->name);
-}
-
-static void
-fee_hash_part(crypto_generichash_state *h, const char *name, const char *src,
-    size_t len)
-{
-	unsigned char n[8];
-	size_t i;
-
-	for (i = 0; i < 8; i++)
-		n[i] = (unsigned char)((uint64_t)len >> (8 * i));
-	crypto_generichash_update(h, (const unsigned char *)name,
-	    strlen(name) + 1);
-	crypto_generichash_update(h, n, sizeof n);
-	crypto_generichash_update(h, (const unsigned char *)src, len);
-}
-
-/*
- * A version is the BLAKE2b-256 of the rule set's source and of the helper
- * modules it was loaded with (sorted by name): change either and pricing
- * may change, so the hash does.
- */
-static void
-fee_compute_hash(struct fee_ruleset *rs)
-{
-	crypto_generichash_state h;
-	unsigned char out[32];
-
-	if (rs->nmods > 1)
-		qsort(rs->mods, rs->nmods, sizeof *rs->mods, fee_module_cmp);
-	crypto_generichash_init(&h, NULL, 0, sizeof out);
-	fee_hash_part(&h, "", rs->source, rs->len);
-	for (size_t i = 0; i < rs->nmods; i++)
-		fee_hash_part(&h, rs->mods[i].name, rs->mods[i].source,
-		    rs->mods[i].len);
-	crypto_generichash_final(&h, out, sizeof out);
-	sodium_bin2hex(rs->hash, sizeof rs->hash, out, sizeof out);
-}
-
-/* Keeps a version's sources in the store, once, so it can be re-run. */
-static int
-fee_record(struct fee_engine *fe, struct fee_ruleset *rs, char **err)
-{
-	sqlite3_stmt *s;
-	size_t i;
-
-	if (fe == NULL || fe->db == NULL || rs->from_store)
-		return FEE_OK;
-	if (db_begin(fe->db) != 0)
-		goto fail;
-	s = db_stmt(fe->db, "INSERT OR IGNORE INTO fee_rulesets "
-	    "(hash, name, source) VALUES (?, ?, ?)");
-	if (s == NULL)
-		goto rollback;
-	sqlite3_bind_text(s, 1, rs->hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, rs->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, rs->source, (int)rs->len, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		goto rollback;
-	for (i = 0; i < rs->nmods; i++) {
-		s = db_stmt(fe->db, "INSERT OR IGNORE INTO fee_ruleset_modules "
-		    "(ruleset_hash, name, source) VALUES (?, ?, ?)");
-		if (s == NULL)
-			goto rollback;
-		sqlite3_bind_text(s, 1, rs->hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, rs->mods[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, rs->mods[i].source, (int)rs->mods[i].len,
-		    SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			goto rollback;
-	}
-	if (db_commit(fe->db) != 0)
-		goto rollback;
-	return FEE_OK;
-rollback:
-	fee_set_error(err, "store: %s", db_errmsg(fe->db));
-	db_rollback(fe->db);
-	return FEE_E_STORE;
-fail:
-	fee_set_error(err, "store: %s", db_errmsg(fe->db));
-	return FEE_E_STORE;
-}
-
-static struct fee_ruleset *
-fee_ruleset_new(struct fee_engine *fe, const char *name, const char *path)
-{
-	struct fee_ruleset *rs = xcalloc(1, sizeof *rs);
-
-	rs->fe = fe;
-	rs->name = xstrdup(name);
-	rs->path = xstrdup(path);
-	rs->chunk = fee_chunk_name(path);
-	return rs;
-}
-
-/* "standard" from ".../standard.lua"; NULL when the name is unusable. */
-static char *
-fee_name_of(const char *path)
-{
-	const char *b = strrchr(path, '/');
-	size_t n;
-
-	b = b ? b + 1 : path;
-	n = strlen(b);
-	if (n <= 4 || strcmp(b + n - 4, ".lua") != 0)
-		return NULL;
-	return xstrndup(b, n - 4);
-}
-
-/*
- * Loads a rule set from a file: the state that will price, then its tests
- * (NAME_test.lua beside it) in a throwaway state. Neither activated nor
- * recorded: a candidate changes nothing until it becomes active.
- */
-static struct fee_ruleset *
-fee_load_kind(struct fee_engine *fe, const char *path, int run_tests,
-    int policy, char **err)
-{
-	struct fee_ruleset *rs = NULL;
-	char *name, *test_path = NULL;
-	int st, n;
-
-	name = fee_name_of(path);
-	if (name == NULL) {
-		fee_set_error(err, "%s: a rule set is a .lua file", path);
-		return NULL;
-	}
-	rs = fee_ruleset_new(fe, name, path);
-	rs->policy = policy;
-	rs->source = fee_read_file(path, &rs->len);
-	if (rs->source == NULL) {
-		fee_set_error(err, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (fee_vm_open(&rs->vm, rs, err) != FEE_OK)
-		goto fail;
-	if (run_tests) {
-		test_path = xprintf("%.*s_test.lua", (int)(strlen(path) - 4), path);
-		st = fee_run_tests(rs, test_path, &n, err);
-		if (st != FEE_OK)
-			goto fail;
-	}
-	fee_compute_hash(rs);
-	free(test_path);
-	free(name);
-	return rs;
-fail:
-	free(test_path);
-	free(name);
-	fee_ruleset_destroy(rs);
-	return NULL;
-}
-
-struct fee_ruleset *
-fee_load(struct fee_engine *fe, const char *path, int run_tests, char **err)
-{
-	return fee_load_kind(fe, path, run_tests, 0, err);
-}
-
-/* expertpool fees check: load, sandbox, run the tests; count the cases. */
-int
-fee_check(struct fee_engine *fe, const char *path, int *ncases, char **err)
-{
-	struct fee_ruleset *rs;
-	char *name, *test_path;
-	int st;
-
-	*ncases = 0;
-	name = fee_name_of(path);
-	if (name == NULL) {
-		fee_set_error(err, "%s: a rule set is a .lua file", path);
-		return FEE_E_INPUT;
-	}
-	rs = fee_ruleset_new(fe, name, path);
-	free(name);
-	rs->source = fee_read_file(path, &rs->len);
-	if (rs->source == NULL) {
-		fee_set_error(err, "%s: %s", path, strerror(errno));
-		fee_ruleset_destroy(rs);
-		return FEE_E_IO;
-	}
-	st = fee_vm_open(&rs->vm, rs, err);
-	if (st == FEE_OK) {
-		test_path = xprintf("%.*s_test.lua", (int)(strlen(path) - 4), path);
-		st = fee_run_tests(rs, test_path, ncases, err);
-		free(test_path);
-	}
-	fee_ruleset_destroy(rs);
-	return st;
-}
-
-struct fee_engine *
-fee_open(const char *scripts_dir, struct ep_db *db, char **err)
-{
-	struct fee_engine *fe;
-	struct stat sb;
-
-	if (stat(scripts_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		fee_set_error(err, "scripts: %s is not a directory", scripts_dir);
-		return NULL;
-	}
-	fe = xcalloc(1, sizeof *fe);
-	fe->dir = xstrdup(scripts_dir);
-	fe->db = db;
-	return fe;
-}
-
-static void
-fee_list_free(struct fee_ruleset *rs)
-{
-	struct fee_ruleset *next;
-
-	for (; rs != NULL; rs = next) {
-		next = rs->next;
-		fee_ruleset_destroy(rs);
-	}
-}
-
-void
-fee_close(struct fee_engine *fe)
-{
-	if (fe == NULL)
-		return;
-	fee_list_free(fe->active);
-	fee_list_free(fe->versions);
-	fee_list_free(fe->policies);
-	free(fe->dir);
-	free(fe);
-}
-
-static int
-fee_valid_name(const char *name, int upper)
-{
-	const char *p;
-
-	if (name == NULL || *name == '\0' || strlen(name) > 64)
-		return 0;
-	for (p = name; *p != '\0'; p++) {
-		if (upper ? !((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
-		    : !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '_' || *p == '-'))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * The active version of a rule set (scripts/fees/NAME.lua), loaded and
- * tested on first use. Valid until the next fee_reload or fee_close.
- */
-struct fee_ruleset *
-fee_ruleset(struct fee_engine *fe, const char *name, char **err)
-{
-	struct fee_ruleset *rs;
-	char *path;
-
-	if (!fee_valid_name(name, 0) || strstr(name, "_test") != NULL) {
-		fee_set_error(err, "ruleset: \"%s\" is not a rule set name",
-		    name ? name : "");
-		return NULL;
-	}
-	for (rs = fe->active; rs != NULL; rs = rs->next) {
-		if (strcmp(rs->name, name) == 0)
-			return rs;
-	}
-	path = xprintf("%s/fees/%s.lua", fe->dir, name);
-	rs = fee_load(fe, path, 1, err);
-	free(path);
-	if (rs == NULL)
-		return NULL;
-	if (fee_record(fe, rs, err) != FEE_OK) {
-		fee_ruleset_destroy(rs);
-		return NULL;
-	}
-	rs->next = fe->active;
-	fe->active = rs;
-	return rs;
-}
-
-/*
- * An exact version by hash: the active one if it matches, else rebuilt
- * from the sources the store kept when it was first loaded.
- */
-struct fee_ruleset *
-fee_ruleset_version(struct fee_engine *fe, const char *hash, char **err)
-{
-	struct fee_ruleset *rs;
-	sqlite3_stmt *s;
-	char *path;
-
-	for (rs = fe->active; rs != NULL; rs = rs->next)
-		if (strcmp(rs->hash, hash) == 0)
-			return rs;
-	for (rs = fe->versions; rs != NULL; rs = rs->next)
-		if (strcmp(rs->hash, hash) == 0)
-			return rs;
-	if (fe->db == NULL || (s = db_stmt(fe->db,
-	    "SELECT name, source FROM fee_rulesets WHERE hash = ?")) == NULL) {
-		fee_set_error(err, "ruleset %s: no store", hash);
-		return NULL;
-	}
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		fee_set_error(err, "ruleset %s: no such version in the store",
-		    hash);
-		return NULL;
-	}
-	path = xprintf("%s/fees/%s.lua", fe->dir,
-	    (const char *)sqlite3_column_text(s, 0));
-	rs = fee_ruleset_new(fe, (const char *)sqlite3_column_text(s, 0), path);
-	free(path);
-	rs->len = (size_t)sqlite3_column_bytes(s, 1);
-	rs->source = xstrndup((const char *)sqlite3_column_text(s, 1), rs->len);
-	sqlite3_reset(s);
-	rs->from_store = 1;
-	s = db_stmt(fe->db, "SELECT name, source FROM fee_ruleset_modules "
-	    "WHERE ruleset_hash = ?");
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		struct fee_module *m;
-
-		rs->mods = xrealloc(rs->mods, (rs->nmods + 1) * sizeof *rs->mods);
-		m = &rs->mods[rs->nmods++];
-		m->name = xstrdup((const char *)sqlite3_column_text(s, 0));
-		m->len = (size_t)sqlite3_column_bytes(s, 1);
-		m->source = xstrndup((const char *)sqlite3_column_text(s, 1),
-		    m->len);
-	}
-	sqlite3_reset(s);
-	if (fee_vm_open(&rs->vm, rs, err) != FEE_OK) {
-		fee_ruleset_destroy(rs);
-		return NULL;
-	}
-	fee_compute_hash(rs);
-	if (strcmp(rs->hash, hash) != 0) {
-		fee_set_error(err, "ruleset %s: the stored sources hash to %s",
-		    hash, rs->hash);
-		fee_ruleset_destroy(rs);
-		return NULL;
-	}
-	rs->next = fe->versions;
-	fe->versions = rs;
-	return rs;
-}
-
-/* How often the rule set's price cache answered, and how often price ran. */
-void
-fee_memo_stats(const struct fee_ruleset *rs, uint64_t *hits,
-    uint64_t *misses)
-{
-	*hits = rs->vm.memo != NULL ? rs->vm.memo->hits : 0;
-	*misses = rs->vm.memo != NULL ? rs->vm.memo->misses : 0;
-}
-
-/* Appends "what: message" to a reload's report. */
-static void
-fee_report(char **all, const char *msg)
-{
-	char *n;
-
-	if (*all == NULL)
-		n = xstrdup(msg);
-	else
-		n = xprintf("%s; %s", *all, msg);
-	free(*all);
-	*all = n;
-}
-
-/*
- * Swaps in a new version of rs when its file changed, loads and passes its
- * tests; otherwise the old one stays active. Returns 1 when refused.
- */
-static int
-fee_reload_one(struct fee_engine *fe, struct fee_ruleset **slot, char **all)
-{
-	struct fee_ruleset *old = *slot, *rs;
-	char *err = NULL, *test_path;
-	struct stat sb;
-	int policy = old->policy;
-
-	if (policy) {
-		test_path = xprintf("%.*s_test.lua", (int)(strlen(old->path) - 4),
-		    old->path);
-		rs = fee_load_kind(fe, old->path, stat(test_path, &sb) == 0, 1,
-		    &err);
-		free(test_path);
-		if (rs == NULL && stat(old->path, &sb) != 0) {
-			/* The overlay was removed: the council has none now. */
-			free(err);
-			*slot = old->next;
-			fee_ruleset_destroy(old);
-			return 0;
-		}
-	} else
-		rs = fee_load(fe, old->path, 1, &err);
-	if (rs == NULL) {
-		log_error("fee: %s kept at %.12s: %s", old->name, old->hash, err);
-		fee_report(all, err);
-		free(err);
-		return 1;
-	}
-	free(rs->name);
-	rs->name = xstrdup(old->name);
-	if (strcmp(rs->hash, old->hash) == 0) {
-		fee_ruleset_destroy(rs);
-		return 0;
-	}
-	if (!policy && fee_record(fe, rs, &err) != FEE_OK) {
-		log_error("fee: %s kept at %.12s: %s", old->name, old->hash, err);
-		fee_report(all, err);
-		free(err);
-		fee_ruleset_destroy(rs);
-		return 1;
-	}
-	log_info("fee: %s now %.12s (was %.12s)", rs->name, rs->hash, old->hash);
-	rs->next = old->next;
-	*slot = rs;
-	fee_ruleset_destroy(old);
-	return 0;
-}
-
-/*
- * SIGHUP and the admin page: every rule set and overlay in use is read
- * again; a new version replaces the active one only when it loads and
- * passes its tests. New rule-set files in scripts/fees are loaded too.
- * Returns the number refused, their reasons in *err.
- */
-int
-fee_reload(struct fee_engine *fe, char **err)
-{
-	struct fee_ruleset **slot, *rs;
-	char *all = NULL, *path, *name;
-	int refused = 0;
-	DIR *d;
-	struct dirent *de;
-
-	/* A reload starts every price cache afresh, kept versions' too. */
-	for (rs = fe->active; rs != NULL; rs = rs->next)
-		fee_memo_clear(rs->vm.memo);
-	for (rs = fe->versions; rs != NULL; rs = rs->next)
-		fee_memo_clear(rs->vm.memo);
-	for (slot = &fe->active; *slot != NULL; slot = &(*slot)->next)
-		refused += fee_reload_one(fe, slot, &all);
-	for (slot = &fe->policies; *slot != NULL;) {
-		struct fee_ruleset *before = *slot, *after = before->next;
-
-		if (before->missing) {
-			*slot = after;
-			fee_ruleset_destroy(before);
-			continue;
-		}
-		refused += fee_reload_one(fe, slot, &all);
-		if (*slot != after)	/* not removed: kept or replaced */
-			slot = &(*slot)->next;
-	}
-	path = xprintf("%s/fees", fe->dir);
-	d = opendir(path);
-	free(path);
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		char *e = NULL;
-
-		name = fee_name_of(de->d_name);
-		if (name != NULL && fee_valid_name(name, 0) &&
-		    strstr(name, "_test") == NULL &&
-		    fee_ruleset(fe, name, &e) == NULL) {
-			log_error("fee: %s refused: %s", name, e);
-			fee_report(&all, e);
-			refused++;
-		}
-		free(e);
-		free(name);
-	}
-	if (d != NULL)
-		closedir(d);
-	if (err != NULL) {
-		free(*err);
-		*err = all;
-	} else
-		free(all);
-	return refused;
-}
-
-/* --- local policy overlays: scripts/policy/CODE.lua --- */
-
-/*
- * The consumer council's overlay, or a remembered "none" (negative cache).
- * An overlay is loaded like a rule set (own state, own limits) and may
- * not define prices.
- */
-static struct fee_ruleset *
-fee_policy(struct fee_engine *fe, const char *code, char **err)
-{
-	struct fee_ruleset *rs;
-	struct stat sb;
-	char *path, *test_path;
-
-	if (!fee_valid_name(code, 1)) {
-		fee_set_error(err, "consumer: \"%s\" is not an organisation code",
-		    code ? code : "");
-		return NULL;
-	}
-	for (rs = fe->policies; rs != NULL; rs = rs->next)
-		if (strcmp(rs->name, code) == 0)
-			return rs;
-	path = xprintf("%s/policy/%s.lua", fe->dir, code);
-	if (stat(path, &sb) != 0) {
-		rs = fee_ruleset_new(fe, code, path);
-		rs->missing = 1;
-	} else {
-		test_path = xprintf("%s/policy/%s_test.lua", fe->dir, code);
-		rs = fee_load_kind(fe, path, stat(test_path, &sb) == 0, 1, err);
-		free(test_path);
-		if (rs == NULL) {
-			free(path);
-			return NULL;
-		}
-	}
-	free(path);
-	rs->next = fe->policies;
-	fe->policies = rs;
-	return rs;
-}
-
-/* Calls the pushed policy function (arg, ctx); leaves its result on top. */
-static int
-fee_policy_call(struct fee_ruleset *rs, int top, char **err)
-{
-	struct fee_vm *vm = &rs->vm;
-	lua_State *L = vm->L;
-
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
-	fee_fill_ctx(L, 'S', NULL, NULL);
-	return fee_vm_pcall(vm, 2, 1, top + 1, FEE_CALL_BUDGET, err);
-}
-
-static void
-fee_push_request(lua_State *L, const struct fee_request *r)
-{
-	int t;
-
-	lua_createtable(L, 0, 8);
-	t = lua_gettop(L);
-	fee_set_text(L, t, "consumer", r->consumer);
-	fee_set_text(L, t, "provider", r->provider);
-	fee_set_text(L, t, "area", r->area);
-	fee_set_text(L, t, "cost_centre", r->cost_centre);
-	fee_set_text(L, t, "date", r->date);
-	fee_set_int(L, t, "minutes", r->minutes);
-	fee_set_int(L, t, "estimate", r->estimate);
-}
-
-/* Reads a boolean answer; anything else breaks the policy contract. */
-static int
-fee_policy_bool(struct fee_ruleset *rs, const char *fn, int st, int *yes,
-    char **err)
-{
-	lua_State *L = rs->vm.L;
-
-	if (st != FEE_OK)
-		return st;
-	if (!lua_isboolean(L, -1)) {
-		fee_set_error(err, "%s: %s must return true or false, not %s",
-		    rs->chunk + 1, fn, luaL_typename(L, -1));
-		return FEE_E_CONTRACT;
-	}
-	*yes = lua_toboolean(L, -1);
-	return FEE_OK;
-}
-
-/*
- * Does the consumer's policy approve this entry without a person looking?
- * No overlay, or no auto_approve in it, means no.
- */
-int
-fee_policy_auto_approve(struct fee_engine *fe, const char *consumer,
-    const struct fee_entry *e, int *yes, char **err)
-{
-	struct fee_ruleset *rs;
-	lua_State *L;
-	int top, st;
-
-	*yes = 0;
-	if ((rs = fee_policy(fe, consumer, err)) == NULL)
-		return FEE_E_CONTRACT;
-	if (rs->missing)
-		return FEE_OK;
-	if (fee_entry_check(e, err) != 0)
-		return FEE_E_INPUT;
-	L = rs->vm.L;
-	top = lua_gettop(L);
-	if (fee_push_fn(&rs->vm, "auto_approve") != 0)
-		return FEE_OK;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rs->vm.ref_entry);
-	fee_fill_entry(L, e);
-	st = fee_policy_bool(rs, "auto_approve",
-	    fee_policy_call(rs, top, err), yes, err);
-	lua_settop(L, top);
-	return st;
-}
-
-/*
- * Must this request carry a purchase order? The overlay decides; without
- * one the organisation's po_required flag (the caller's) stands.
- */
-int
-fee_policy_po_required(struct fee_engine *fe, const char *consumer,
-    const struct fee_request *r, int *yes, char **err)
-{
-	struct fee_ruleset *rs;
-	lua_State *L;
-	int top, st;
-
-	if ((rs = fee_policy(fe, consumer, err)) == NULL)
-		return FEE_E_CONTRACT;
-	if (rs->missing)
-		return FEE_OK;
-	L = rs->vm.L;
-	top = lua_gettop(L);
-	if (fee_push_fn(&rs->vm, "po_required") != 0)
-		return FEE_OK;
-	fee_push_request(L, r);
-	st = fee_policy_bool(rs, "po_required",
-	    fee_policy_call(rs, top, err), yes, err);
-	lua_settop(L, top);
-	return st;
-}
-
-/*
- * The ledger cost centre for a request's cost centre: the overlay's
- * mapping, or the request's own when there is none.
- */
-int
-fee_policy_cost_centre(struct fee_engine *fe, const char *consumer,
-    const struct fee_request *r, char *out, size_t outsz, char **err)
-{
-	struct fee_ruleset *rs;
-	lua_State *L;
-	int top, st;
-
-	snprintf(out, outsz, "%s", r->cost_centre ? r->cost_centre : "");
-	if ((rs = fee_policy(fe, consumer, err)) == NULL)
-		return FEE_E_CONTRACT;
-	if (rs->missing)
-		return FEE_OK;
-	L = rs->vm.L;
-	top = lua_gettop(L);
-	if (fee_push_fn(&rs->vm, "cost_centre") != 0)
-		return FEE_OK;
-	fee_push_request(L, r);
-	st = fee_policy_call(rs, top, err);
-	if (st == FEE_OK) {
-		size_t len;
-		const char *s;
-
-		if (lua_type(L, -1) != LUA_TSTRING ||
-		    (s = lua_tolstring(L, -1, &len), len == 0 || len >= outsz)) {
-			fee_set_error(err, "%s: cost_centre must return a string of "
-			    "1 to %zu bytes", rs->chunk + 1, outsz - 1);
-			st = FEE_E_CONTRACT;
-		} else
-			memcpy(out, s, len + 1);
-	}
-	lua_settop(L, top);
-	return st;
 }
