@@ -291,12 +291,8 @@ fee_calendar_of(const struct fee_entry *e)
 void fee_set_error(char **err, const char *fmt, ...) EP_PRINTF(2, 3);
 char *fee_read_file(const char *path, size_t *len);
 char *fee_chunk_name(const char *path);
-void fee_hook(lua_State *L, lua_Debug *ar);
-int fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh,
-    int budget, char **err);
-int fee_load_chunk(lua_State *L, struct fee_vm *vm, const char *src,
-    size_t len, const char *chunk);
 int64_t fee_arg_int(lua_State *L, int i, const char *what);
+int fee_lua_add(lua_State *L);
 void fee_set_text(lua_State *L, int t, const char *k, const char *v);
 void fee_set_int(lua_State *L, int t, const char *k, int64_t v);
 void fee_set_vat(lua_State *L, int t, char vat);
@@ -305,9 +301,6 @@ void fee_fill_entry(lua_State *L, const struct fee_entry *e);
 void fee_fill_ctx(lua_State *L, char vat, const char *today,
     const char *period);
 int fee_push_fn(struct fee_vm *vm, const char *fn);
-void fee_memo_clear(struct fee_memo *m);
-void fee_memo_put(struct fee_memo *m, const struct fee_entry *e,
-    const struct fee_lines *l);
 int fee_vm_run(struct fee_vm *vm, size_t start, size_t stop, char **err);
 int fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
     struct fee_lines *out, size_t *failed, char **err);
@@ -315,19 +308,41 @@ int fee_vm_engagement(struct fee_vm *vm, const struct fee_engagement_in *eng,
     struct fee_lines *out, char **err);
 int fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
     struct fee_lines *out, char **err);
-int fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err);
-void fee_vm_close(struct fee_vm *vm);
 
 /* fee-harness.c */
 int fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
     char **err);
 void fee_replay_free(struct fee_vm *vm);
 
-/* fee-watchdog.c */
-int fee_fast_ok(struct fee_vm *vm, size_t n);
-void fee_fast_step(lua_State *L, struct fee_vm *vm);
-size_t fee_vm_run_fast(struct fee_vm *vm, size_t start, size_t n);
-void fee_fast_close(struct fee_vm *vm);
+/* fee-intern.c */
+void fee_last_forget(struct fee_vm *vm);
+int fee_driver(struct fee_vm *vm);
+
+/* fee-limits.c */
+void *fee_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+void fee_hook(lua_State *L, lua_Debug *ar);
+int fee_contract(lua_State *L, const char *fmt, ...);
+int fee_has_where(const char *msg);
+int fee_msgh(lua_State *L);
+int fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh,
+    int budget, char **err);
+void fee_meter_all(lua_State *L, const char *lib);
+
+/* fee-memo.c */
+void fee_memo_clear(struct fee_memo *m);
+void fee_memo_free(struct fee_memo *m);
+void fee_memo_put(struct fee_memo *m, const struct fee_entry *e,
+    const struct fee_lines *l);
+void fee_memo_serve(struct fee_vm *vm);
+struct fee_memo *fee_memo_of(struct fee_vm *vm);
+
+/* fee-policy.c: the fee_policy_* calls in server.h. */
+
+/* fee-sandbox.c */
+int fee_load_chunk(lua_State *L, struct fee_vm *vm, const char *src,
+    size_t len, const char *chunk);
+int fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err);
+void fee_vm_close(struct fee_vm *vm);
 
 /* fee-store.c */
 struct fee_ruleset *fee_ruleset_new(struct fee_engine *fe, const char *name,
@@ -336,5 +351,11 @@ void fee_ruleset_destroy(struct fee_ruleset *rs);
 struct fee_ruleset *fee_load_kind(struct fee_engine *fe, const char *path,
     int run_tests, int policy, char **err);
 int fee_valid_name(const char *name, int upper);
+
+/* fee-watchdog.c */
+int fee_fast_ok(struct fee_vm *vm, size_t n);
+void fee_fast_step(lua_State *L, struct fee_vm *vm);
+size_t fee_vm_run_fast(struct fee_vm *vm, size_t start, size_t n);
+void fee_fast_close(struct fee_vm *vm);
 
 #endif
