@@ -68,8 +68,8 @@ fee_replay_add(struct fee_vm *vm, const struct fee_entry *e,
 {
 	struct fee_replay *r;
 
-	vm->replay = xrealloc(vm->replay, (vm->nreplay + 1) * sizeof *r);
-	r = &vm->replay[vm->nreplay++];
+	vm->test.replay = xrealloc(vm->test.replay, (vm->test.nreplay + 1) * sizeof *r);
+	r = &vm->test.replay[vm->test.nreplay++];
 	memset(r, 0, sizeof *r);
 	r->e = *e;
 	r->e.date = r->text[0] = e->date ? xstrdup(e->date) : NULL;
@@ -85,7 +85,7 @@ fee_replay_add(struct fee_vm *vm, const struct fee_entry *e,
 	if (l->n > 0)
 		memcpy(r->lines.v, l->v, l->n * sizeof *l->v);
 	r->lines.cap = l->n;
-	r->ncase = vm->replay_case;
+	r->ncase = vm->test.ncase;
 }
 
 void
@@ -93,14 +93,14 @@ fee_replay_free(struct fee_vm *vm)
 {
 	size_t i, j;
 
-	for (i = 0; i < vm->nreplay; i++) {
-		for (j = 0; j < nitems(vm->replay[i].text); j++)
-			free(vm->replay[i].text[j]);
-		fee_lines_free(&vm->replay[i].lines);
+	for (i = 0; i < vm->test.nreplay; i++) {
+		for (j = 0; j < nitems(vm->test.replay[i].text); j++)
+			free(vm->test.replay[i].text[j]);
+		fee_lines_free(&vm->test.replay[i].lines);
 	}
-	free(vm->replay);
-	vm->replay = NULL;
-	vm->nreplay = 0;
+	free(vm->test.replay);
+	vm->test.replay = NULL;
+	vm->test.nreplay = 0;
 }
 
 static int
@@ -137,13 +137,13 @@ fee_replay_check(struct fee_vm *vm, int cases, char **err)
 	size_t i;
 	int st;
 
-	for (i = vm->nreplay; i-- > 0;) {
-		r = &vm->replay[i];
-		st = fee_vm_price(vm, &r->e, 1, &vm->scratch, NULL, &perr);
-		if (st == FEE_OK && fee_lines_equal(&vm->scratch, &r->lines))
+	for (i = vm->test.nreplay; i-- > 0;) {
+		r = &vm->test.replay[i];
+		st = fee_vm_price(vm, &r->e, 1, &vm->test.scratch, NULL, &perr);
+		if (st == FEE_OK && fee_lines_equal(&vm->test.scratch, &r->lines))
 			continue;
 		if (st == FEE_OK)
-			again = xprintf("%lld pence", (long long)vm->scratch.total);
+			again = xprintf("%lld pence", (long long)vm->test.scratch.total);
 		else
 			again = xprintf("an error (%s)", perr);
 		lua_rawgeti(L, cases, r->ncase);
@@ -199,11 +199,11 @@ fee_harness_price(lua_State *L)
 	e.vat = fee_tbl_vat(L, 1);
 	e.today = fee_tbl_text(L, 1, "today");
 	e.calendar = fee_tbl_text(L, 1, "calendar");
-	if (fee_vm_price(vm, &e, 1, &vm->scratch, NULL, &err) != FEE_OK)
+	if (fee_vm_price(vm, &e, 1, &vm->test.scratch, NULL, &err) != FEE_OK)
 		return fee_harness_fail(L, err);
-	if (vm->replay_case > 0)
-		fee_replay_add(vm, &e, &vm->scratch);
-	fee_push_lines(L, &vm->scratch);
+	if (vm->test.ncase > 0)
+		fee_replay_add(vm, &e, &vm->test.scratch);
+	fee_push_lines(L, &vm->test.scratch);
 	return 1;
 }
 
@@ -249,9 +249,9 @@ fee_harness_engagement(lua_State *L)
 		g.milestones = ms;
 		g.nmilestones = i;
 	}
-	if (fee_vm_engagement(vm, &g, &vm->scratch, &err) != FEE_OK)
+	if (fee_vm_engagement(vm, &g, &vm->test.scratch, &err) != FEE_OK)
 		return fee_harness_fail(L, err);
-	fee_push_lines(L, &vm->scratch);
+	fee_push_lines(L, &vm->test.scratch);
 	return 1;
 }
 
@@ -273,9 +273,9 @@ fee_harness_invoice(lua_State *L)
 	v.subtotal = fee_tbl_int(L, 1, "subtotal", 0);
 	v.cap = fee_tbl_int(L, 1, "cap", -1);
 	v.consumer_before = fee_tbl_int(L, 1, "consumer_before", 0);
-	if (fee_vm_invoice(vm, &v, &vm->scratch, &err) != FEE_OK)
+	if (fee_vm_invoice(vm, &v, &vm->test.scratch, &err) != FEE_OK)
 		return fee_harness_fail(L, err);
-	fee_push_lines(L, &vm->scratch);
+	fee_push_lines(L, &vm->test.scratch);
 	return 1;
 }
 
@@ -347,9 +347,9 @@ fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
 	st = fee_vm_open(&vm, rs, err);
 	if (st != FEE_OK)
 		goto out;
-	vm.memo_on = 0;	/* every t.price runs price, and so does the replay */
+	vm.cache.on = 0;	/* every t.price runs price, and so does the replay */
 	L = vm.L;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref_msgh);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref.msgh);
 	lua_newtable(L);
 	cases = lua_gettop(L);
 	if (fee_load_chunk(L, &vm, src, len, chunk) != LUA_OK) {
@@ -361,7 +361,7 @@ fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
 	lua_pushvalue(L, cases);
 	lua_pushcclosure(L, fee_harness_case, 1);
 	lua_setfield(L, -2, "case");
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref_rules);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm.ref.rules);
 	st = fee_vm_pcall(&vm, 2, 0, cases - 1, FEE_LOAD_BUDGET, err);
 	if (st != FEE_OK)
 		goto out;
@@ -374,9 +374,9 @@ fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
 	for (i = 1; i <= n; i++) {
 		lua_rawgeti(L, cases, (lua_Integer)i);
 		lua_rawgeti(L, -1, 2);
-		vm.replay_case = (int)i;
+		vm.test.ncase = (int)i;
 		st = fee_vm_pcall(&vm, 0, 0, cases - 1, FEE_LOAD_BUDGET, err);
-		vm.replay_case = 0;
+		vm.test.ncase = 0;
 		if (st != FEE_OK) {
 			char *msg;
 

@@ -170,39 +170,64 @@ struct fee_module {
 	size_t len;
 };
 
-/* One Lua state and what bounds it; extra space points back here. */
-struct fee_vm {
-	lua_State *L;
-	struct fee_ruleset *rs;
-	size_t mem;
+/* What bounds the call under way (fee-limits.c). */
+struct fee_limits {
+	size_t mem;		/* bytes the state holds */
 	size_t mem_limit;
-	uint64_t cwork;			/* C work steps this call, and its */
-	uint64_t cwork_limit;		/* budget (FEE_CWORK_PER_INSN) */
+	uint64_t cwork;		/* steps of work done in C this call */
+	uint64_t cwork_limit;	/* the call's budget of them */
 	int spent;
 	int oom;
 	int in_error;
 	int contract;
-	int negative_ok;
-	int depth;
 	int input;
+	int depth;		/* fee_vm_pcall calls under way */
+};
+
+/* The batch nxt() hands out (fee.c, fee-intern.c). */
+struct fee_batch {
+	const struct fee_entry *v;	/* the entries being priced */
+	struct fee_lines *out;		/* their lines */
+	size_t n;
+	size_t i;			/* the next entry nxt() hands out */
+	size_t stop;			/* nxt hands out entries up to here */
+	int budget;			/* each entry gets its own budget */
+};
+
+/* What lines:add writes to, and what it last accepted (fee.c). */
+struct fee_add {
 	struct fee_lines *out;
+	int negative_ok;
+	struct fee_kept {		/* description, unit and vat: upvalues */
+		const void *obj;	/* 1 to 3 of lines:add, their text */
+		const char *s;		/* and length */
+		size_t len;
+	} kept[3];
+};
+
+/* The price cache as the state uses it (fee-memo.c). */
+struct fee_cache {
+	int on;				/* cache prices (not in test runs) */
+	struct fee_memo *memo;		/* made on first use */
+	size_t checked;			/* batch entries looked up so far */
+	int pending;			/* the last one went to price: keep it */
+};
+
+/* A test run's t.price calls, to price again (fee-harness.c). */
+struct fee_testrun {
+	struct fee_replay *replay;
+	size_t nreplay;
+	int ncase;			/* the case under way, from 1 */
 	struct fee_lines scratch;
-	const struct fee_entry *batch;	/* the entries being priced */
-	struct fee_lines *batch_out;
-	size_t batch_n, batch_i;
-	int batch_budget;		/* each entry gets its own budget */
-	struct fee_intern *intern;
-	int nintern;
-	lua_Integer group;		/* bumped when a group field changes */
-	lua_Integer group_given;	/* the one grp() last handed out */
-	int group_idx[FEE_NFIELDS];	/* their interned strings, valid */
-	unsigned group_epoch[FEE_NFIELDS]; /* while the intern table is */
-	unsigned intern_epoch;		/* not started again */
-	uint64_t call;			/* the pricing call under way */
-	char group_vat;
-	int64_t group_agreement;
-	int group_known;
-	size_t batch_stop;		/* nxt hands out entries up to here */
+};
+
+/* The state's registry references (fee-sandbox.c). */
+struct fee_refs {
+	int msgh, rules, price, entry, ctx, lines, period_ctx, base, loaded;
+};
+
+/* Uncounted runs and their watchdog (fee-watchdog.c). */
+struct fee_watch {
 	int fast;			/* an uncounted run (fee_fast_ok) */
 	volatile sig_atomic_t armed;	/* the watchdog may fire */
 	volatile sig_atomic_t fired;	/* it did */
@@ -213,25 +238,45 @@ struct fee_vm {
 	timer_t timer;			/* the watchdog, on thread timer_tid */
 	pid_t timer_tid;
 #endif
-	struct fee_kept {		/* lines:add's last description, unit */
-		const void *obj;	/* and vat, its upvalues 1 to 3: the */
-		const char *s;		/* Lua string, its text and length */
-		size_t len;
-	} kept[3];
-	int memo_on;			/* cache prices (not in test runs) */
-	struct fee_memo *memo;		/* made on first use */
-	size_t memo_checked;		/* batch entries looked up so far */
-	int memo_pending;		/* the last one went to price: keep it */
-	struct fee_replay *replay;	/* a test run's t.price calls */
-	size_t nreplay;
-	int replay_case;
-	int ref_msgh, ref_rules, ref_price, ref_entry, ref_ctx, ref_lines;
-	int ref_period_ctx;
-	int ref_base, ref_loaded;
-	/* The large arrays last, after the fields every call reads. */
-	struct fee_last last[FEE_NFIELDS];
 	size_t priced[FEE_FAST_CHUNK];	/* the chunk's entries price ran for */
+};
+
+/*
+ * The entry path's interned strings and what the last entry held
+ * (fee-intern.c); a group's fields are valid while the intern table is
+ * not started again (epoch).
+ */
+struct fee_names {
+	struct fee_intern *intern;
+	int nintern;
+	unsigned epoch;			/* bumped when the table starts again */
+	uint64_t call;			/* the pricing call under way */
+	lua_Integer group;		/* bumped when a group field changes */
+	lua_Integer group_given;	/* the one grp() last handed out */
+	int group_idx[FEE_NFIELDS];	/* their interned strings */
+	unsigned group_epoch[FEE_NFIELDS];
+	char group_vat;
+	int64_t group_agreement;
+	int group_known;
+	struct fee_last last[FEE_NFIELDS];
 	struct fee_seen seen[1 << FEE_SEEN_BITS];
+};
+
+/*
+ * One Lua state and what bounds it; extra space points back here. The
+ * parts every call reads come first, the large arrays last.
+ */
+struct fee_vm {
+	lua_State *L;
+	struct fee_ruleset *rs;
+	struct fee_limits lim;
+	struct fee_batch batch;
+	struct fee_add add;
+	struct fee_cache cache;
+	struct fee_refs ref;
+	struct fee_testrun test;
+	struct fee_watch watch;
+	struct fee_names names;
 };
 
 struct fee_ruleset {

@@ -42,17 +42,17 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as,
 
 	/* Callers reuse their strings (the same grade, the same date): a
 	 * pointer seen before needs one comparison, no hash. */
-	seen = &vm->seen[((uintptr_t)s * UINT64_C(0x9e3779b97f4a7c15)) >>
+	seen = &vm->names.seen[((uintptr_t)s * UINT64_C(0x9e3779b97f4a7c15)) >>
 	    (64 - FEE_SEEN_BITS)];
 	if (seen->p == s) {
-		in = &vm->intern[seen->slot];
+		in = &vm->names.intern[seen->slot];
 		if (in->idx != 0 && (in->as & as) != 0) {
 			*slotp = seen->slot;
-			if (seen->call == vm->call)
+			if (seen->call == vm->names.call)
 				return in->idx;
 			for (p = s; *p == in->s[p - s]; p++) {
 				if (*p == '\0') {
-					seen->call = vm->call;
+					seen->call = vm->names.call;
 					return in->idx;
 				}
 			}
@@ -64,7 +64,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as,
 		return as == FEE_AS_ANY ? 0 : -1;
 	len = (size_t)(p - s);
 	for (slot = h;; slot++) {
-		in = &vm->intern[slot & (FEE_INTERN_SLOTS - 1)];
+		in = &vm->names.intern[slot & (FEE_INTERN_SLOTS - 1)];
 		if (in->idx == 0)
 			break;
 		if (in->hash == h && in->len == len && memcmp(in->s, s, len) == 0) {
@@ -74,32 +74,32 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as,
 				in->as |= (unsigned char)as;
 			}
 			seen->p = s;
-			*slotp = seen->slot = (size_t)(in - vm->intern);
-			seen->call = vm->call;
+			*slotp = seen->slot = (size_t)(in - vm->names.intern);
+			seen->call = vm->names.call;
 			return in->idx;
 		}
 	}
 	if (!fee_intern_ok(s, len, as))
 		return -1;
-	if (vm->nintern == FEE_INTERN_SLOTS / 2) {
+	if (vm->names.nintern == FEE_INTERN_SLOTS / 2) {
 		/* Full: start again; the Lua table's slots are reused. */
-		memset(vm->intern, 0, FEE_INTERN_SLOTS * sizeof *vm->intern);
-		memset(vm->seen, 0, sizeof vm->seen);
-		vm->nintern = 0;
-		vm->intern_epoch++;
-		in = &vm->intern[h & (FEE_INTERN_SLOTS - 1)];
+		memset(vm->names.intern, 0, FEE_INTERN_SLOTS * sizeof *vm->names.intern);
+		memset(vm->names.seen, 0, sizeof vm->names.seen);
+		vm->names.nintern = 0;
+		vm->names.epoch++;
+		in = &vm->names.intern[h & (FEE_INTERN_SLOTS - 1)];
 	}
 	/* The Lua side first: it may raise, and must not leave a slot. */
 	lua_pushlstring(L, s, len);
-	lua_rawseti(L, lua_upvalueindex(1), vm->nintern + 1);
+	lua_rawseti(L, lua_upvalueindex(1), vm->names.nintern + 1);
 	in->hash = h;
-	in->idx = ++vm->nintern;
+	in->idx = ++vm->names.nintern;
 	in->len = (unsigned char)len;
 	in->as = (unsigned char)as;
 	memcpy(in->s, s, len + 1);
 	seen->p = s;
-	*slotp = seen->slot = (size_t)(in - vm->intern);
-	seen->call = vm->call;
+	*slotp = seen->slot = (size_t)(in - vm->names.intern);
+	seen->call = vm->names.call;
 	return in->idx;
 }
 
@@ -107,7 +107,7 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as,
 static int
 fee_input_error(lua_State *L, struct fee_vm *vm, const char *msg)
 {
-	vm->input = 1;
+	vm->lim.input = 1;
 	lua_pushstring(L, msg);
 	return lua_error(L);
 }
@@ -125,9 +125,9 @@ fee_same(struct fee_vm *vm, struct fee_last *l, const char *s)
 		return 0;
 	if (l->p == s)
 		return 1;
-	if (l->epoch != vm->intern_epoch)
+	if (l->epoch != vm->names.epoch)
 		return 0;
-	for (a = s, b = vm->intern[l->slot].s; *a == *b; a++, b++) {
+	for (a = s, b = vm->names.intern[l->slot].s; *a == *b; a++, b++) {
 		if (*a == '\0') {
 			l->p = s;
 			return 1;
@@ -146,8 +146,8 @@ fee_last_forget(struct fee_vm *vm)
 	int f;
 
 	for (f = 0; f < FEE_NFIELDS; f++)
-		vm->last[f].p = NULL;
-	vm->call++;
+		vm->names.last[f].p = NULL;
+	vm->names.call++;
 }
 
 /*
@@ -159,7 +159,7 @@ static int
 fee_take(lua_State *L, struct fee_vm *vm, enum fee_field f, const char *s,
     int as)
 {
-	struct fee_last *l = &vm->last[f];
+	struct fee_last *l = &vm->names.last[f];
 	size_t slot;
 	int idx;
 
@@ -169,7 +169,7 @@ fee_take(lua_State *L, struct fee_vm *vm, enum fee_field f, const char *s,
 		l->kept = 1;
 		l->p = s;
 		l->slot = slot;
-		l->epoch = vm->intern_epoch;
+		l->epoch = vm->names.epoch;
 	}
 	return idx;
 }
@@ -185,7 +185,7 @@ fee_push_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 {
 	int idx;
 
-	if (fee_same(vm, &vm->last[f], s)) {
+	if (fee_same(vm, &vm->names.last[f], s)) {
 		lua_pushvalue(L, lua_upvalueindex(2 + (int)f));
 		return 0;
 	}
@@ -212,16 +212,16 @@ fee_group_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 	if (s == NULL) {
 		if (as != FEE_AS_ANY)
 			return -1;
-		if (vm->last[f].kept == 2)
+		if (vm->names.last[f].kept == 2)
 			return 0;
-		vm->last[f].kept = 2;	/* nil */
+		vm->names.last[f].kept = 2;	/* nil */
 		return 1;
 	}
-	if (fee_same(vm, &vm->last[f], s))
+	if (fee_same(vm, &vm->names.last[f], s))
 		return 0;
-	if ((vm->group_idx[f] = fee_take(L, vm, f, s, as)) < 0)
+	if ((vm->names.group_idx[f] = fee_take(L, vm, f, s, as)) < 0)
 		return -1;
-	vm->group_epoch[f] = vm->intern_epoch;
+	vm->names.group_epoch[f] = vm->names.epoch;
 	return 1;
 }
 
@@ -238,8 +238,8 @@ fee_push_group(lua_State *L, struct fee_vm *vm, enum fee_field f,
 
 	if (s == NULL)
 		lua_pushnil(L);
-	else if (vm->group_epoch[f] == vm->intern_epoch && vm->group_idx[f] > 0)
-		lua_rawgeti(L, lua_upvalueindex(1), vm->group_idx[f]);
+	else if (vm->names.group_epoch[f] == vm->names.epoch && vm->names.group_idx[f] > 0)
+		lua_rawgeti(L, lua_upvalueindex(1), vm->names.group_idx[f]);
 	else if ((idx = fee_intern(L, vm, s, as, &slot)) > 0)
 		lua_rawgeti(L, lua_upvalueindex(1), idx);
 	else
@@ -266,30 +266,30 @@ fee_lua_next(lua_State *L)
 	char vat;
 	int ch;
 
-	if (vm->batch == NULL)
+	if (vm->batch.v == NULL)
 		return fee_contract(L, "no entry to price");
-	if (vm->memo_pending) {
+	if (vm->cache.pending) {
 		/* price came back for the last one: it went well. */
-		vm->memo_pending = 0;
-		fee_memo_put(vm->memo, &vm->batch[vm->batch_i - 1],
-		    &vm->batch_out[vm->batch_i - 1]);
+		vm->cache.pending = 0;
+		fee_memo_put(vm->cache.memo, &vm->batch.v[vm->batch.i - 1],
+		    &vm->batch.out[vm->batch.i - 1]);
 	}
-	if (vm->fast && vm->batch_i - vm->chunk_start >= vm->chunk_len)
+	if (vm->watch.fast && vm->batch.i - vm->watch.chunk_start >= vm->watch.chunk_len)
 		fee_fast_step(L, vm);
 	fee_memo_serve(vm);
-	if (vm->batch_i == vm->batch_stop)
+	if (vm->batch.i == vm->batch.stop)
 		return 0;
-	e = &vm->batch[vm->batch_i];
-	if (vm->memo != NULL && vm->memo->missed == e) {
-		if (vm->fast)
-			vm->priced[vm->npriced++] = vm->batch_i;
+	e = &vm->batch.v[vm->batch.i];
+	if (vm->cache.memo != NULL && vm->cache.memo->missed == e) {
+		if (vm->watch.fast)
+			vm->watch.priced[vm->watch.npriced++] = vm->batch.i;
 		else
-			vm->memo_pending = 1;
+			vm->cache.pending = 1;
 	}
-	vm->out = &vm->batch_out[vm->batch_i++];
-	vm->cwork = 0;		/* each entry has a call's budget */
-	fee_lines_reset(vm->out, e->vat ? e->vat : 'S');
-	if (vm->batch_budget && !vm->fast && !vm->spent && !vm->oom)
+	vm->add.out = &vm->batch.out[vm->batch.i++];
+	vm->lim.cwork = 0;		/* each entry has a call's budget */
+	fee_lines_reset(vm->add.out, e->vat ? e->vat : 'S');
+	if (vm->batch.budget && !vm->watch.fast && !vm->lim.spent && !vm->lim.oom)
 		lua_sethook(L, fee_hook, LUA_MASKCOUNT, FEE_CALL_BUDGET);
 	if (e->minutes < 0 || e->minutes > 1440)
 		return fee_input_error(L, vm, "minutes: must be between 0 and "
@@ -308,8 +308,8 @@ fee_lua_next(lua_State *L)
 		return fee_input_error(L, vm, "activity: must be 1 to 32 bytes");
 	lua_pushboolean(L, e->out_of_hours);
 	/* Unknown until the end: an error on the way means a new group. */
-	ch = !vm->group_known;
-	vm->group_known = 0;
+	ch = !vm->names.group_known;
+	vm->names.group_known = 0;
 	if (e->grade == NULL || (ch |= fee_group_field(L, vm, FEE_F_GRADE,
 	    e->grade, FEE_AS_TEXT)) < 0)
 		return fee_input_error(L, vm, "grade: must be 1 to 32 bytes");
@@ -325,13 +325,13 @@ fee_lua_next(lua_State *L)
 	if ((ch |= fee_group_field(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
 	    FEE_AS_CALENDAR)) < 0)
 		return fee_input_error(L, vm, FEE_CALENDAR_ERROR);
-	if (ch || vat != vm->group_vat || e->agreement != vm->group_agreement) {
-		vm->group_vat = vat;
-		vm->group_agreement = e->agreement;
-		vm->group++;
+	if (ch || vat != vm->names.group_vat || e->agreement != vm->names.group_agreement) {
+		vm->names.group_vat = vat;
+		vm->names.group_agreement = e->agreement;
+		vm->names.group++;
 	}
-	vm->group_known = 1;
-	if (vm->group == vm->group_given)
+	vm->names.group_known = 1;
+	if (vm->names.group == vm->names.group_given)
 		return 5;
 	lua_pushboolean(L, 1);
 	return 6;
@@ -347,9 +347,9 @@ fee_lua_group(lua_State *L)
 	struct fee_vm *vm = fee_vm_of(L);
 	const struct fee_entry *e;
 
-	if (vm->batch == NULL || vm->batch_i == 0)
+	if (vm->batch.v == NULL || vm->batch.i == 0)
 		return fee_contract(L, "no entry to price");
-	e = &vm->batch[vm->batch_i - 1];
+	e = &vm->batch.v[vm->batch.i - 1];
 	fee_push_group(L, vm, FEE_F_GRADE, e->grade, FEE_AS_TEXT);
 	fee_push_group(L, vm, FEE_F_BASIS, e->basis, FEE_AS_BASIS);
 	lua_pushstring(L, e->vat == 'O' ? "O" : "S");
@@ -358,7 +358,7 @@ fee_lua_group(lua_State *L)
 	lua_pushinteger(L, (lua_Integer)e->agreement);
 	fee_push_group(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
 	    FEE_AS_CALENDAR);
-	vm->group_given = vm->group;
+	vm->names.group_given = vm->names.group;
 	return 7;
 }
 
@@ -402,9 +402,9 @@ fee_driver(struct fee_vm *vm)
 		lua_pop(L, 1);
 		return FEE_E_MEMORY;
 	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_entry);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.entry);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.ctx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.lines);
 	lua_pushvalue(L, -5);
 	lua_createtable(L, FEE_INTERN_SLOTS / 2, 0);
 	lua_pushvalue(L, -1);
@@ -419,6 +419,6 @@ fee_driver(struct fee_vm *vm)
 		return FEE_E_MEMORY;
 	}
 	lua_replace(L, -2);
-	vm->intern = xcalloc(FEE_INTERN_SLOTS, sizeof *vm->intern);
+	vm->names.intern = xcalloc(FEE_INTERN_SLOTS, sizeof *vm->names.intern);
 	return FEE_OK;
 }

@@ -13,21 +13,21 @@ void *
 fee_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct fee_vm *vm = ud;
-	size_t limit = vm->mem_limit + (vm->in_error ? FEE_ERROR_SLACK : 0);
+	size_t limit = vm->lim.mem_limit + (vm->lim.in_error ? FEE_ERROR_SLACK : 0);
 	void *p;
 
 	if (ptr == NULL)
 		osize = 0;
 	if (nsize == 0) {
 		free(ptr);
-		vm->mem -= osize;
+		vm->lim.mem -= osize;
 		return NULL;
 	}
-	if (nsize > osize && vm->mem + (nsize - osize) > limit) {
+	if (nsize > osize && vm->lim.mem + (nsize - osize) > limit) {
 		/* Sticky, like the budget: a pcall cannot carry on past it. */
-		if (!vm->oom && vm->L != NULL && vm->depth > 0) {
-			vm->oom = 1;
-			vm->in_error = 1;
+		if (!vm->lim.oom && vm->L != NULL && vm->lim.depth > 0) {
+			vm->lim.oom = 1;
+			vm->lim.in_error = 1;
 			lua_sethook(vm->L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE,
 			    1);
 		}
@@ -36,7 +36,7 @@ fee_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	p = realloc(ptr, nsize);
 	if (p == NULL)
 		return NULL;
-	vm->mem = vm->mem - osize + nsize;
+	vm->lim.mem = vm->lim.mem - osize + nsize;
 	return p;
 }
 
@@ -49,13 +49,13 @@ fee_hook(lua_State *L, lua_Debug *ar)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 
-	if (!vm->spent && !vm->oom) {
-		vm->spent = 1;
+	if (!vm->lim.spent && !vm->lim.oom) {
+		vm->lim.spent = 1;
 		lua_sethook(L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
 	}
 	lua_getinfo(L, "Sl", ar);
 	lua_pushfstring(L, "%s:%d: %s limit reached", ar->short_src,
-	    ar->currentline, vm->oom ? "memory" : "instruction");
+	    ar->currentline, vm->lim.oom ? "memory" : "instruction");
 	lua_error(L);
 }
 
@@ -66,7 +66,7 @@ fee_contract(lua_State *L, const char *fmt, ...)
 	struct fee_vm *vm = fee_vm_of(L);
 	va_list ap;
 
-	vm->contract = 1;
+	vm->lim.contract = 1;
 	luaL_where(L, 1);
 	va_start(ap, fmt);
 	lua_pushvfstring(L, fmt, ap);
@@ -101,7 +101,7 @@ fee_msgh(lua_State *L)
 	lua_Debug ar;
 	int level;
 
-	vm->in_error = 1;
+	vm->lim.in_error = 1;
 	if (msg == NULL)
 		msg = lua_pushfstring(L, "error object is a %s value",
 		    luaL_typename(L, 1));
@@ -129,24 +129,24 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 	size_t n;
 	int st;
 
-	if (vm->depth == 0) {
-		vm->cwork = 0;
-		vm->cwork_limit = (uint64_t)budget * FEE_CWORK_PER_INSN;
-		if (vm->cwork_limit > FEE_CWORK_MAX)
-			vm->cwork_limit = FEE_CWORK_MAX;
-		vm->spent = 0;
-		vm->oom = 0;
-		vm->contract = 0;
-		vm->input = 0;
-		vm->in_error = 0;
+	if (vm->lim.depth == 0) {
+		vm->lim.cwork = 0;
+		vm->lim.cwork_limit = (uint64_t)budget * FEE_CWORK_PER_INSN;
+		if (vm->lim.cwork_limit > FEE_CWORK_MAX)
+			vm->lim.cwork_limit = FEE_CWORK_MAX;
+		vm->lim.spent = 0;
+		vm->lim.oom = 0;
+		vm->lim.contract = 0;
+		vm->lim.input = 0;
+		vm->lim.in_error = 0;
 		/* Uncounted: no hook but the watchdog's (fee_fast_ok). */
-		if (!vm->fast)
+		if (!vm->watch.fast)
 			lua_sethook(L, fee_hook, LUA_MASKCOUNT, budget);
 	}
-	vm->depth++;
+	vm->lim.depth++;
 	st = lua_pcall(L, nargs, nres, msgh);
-	vm->depth--;
-	if (vm->depth == 0)
+	vm->lim.depth--;
+	if (vm->lim.depth == 0)
 		lua_sethook(L, NULL, 0, 0);
 	if (st == LUA_OK)
 		return FEE_OK;
@@ -159,21 +159,21 @@ fee_vm_pcall(struct fee_vm *vm, int nargs, int nres, int msgh, int budget,
 		free(*err);
 		if (st == LUA_ERRMEM)	/* raised with no line to name */
 			*err = xprintf("%s: memory limit of %zu KiB reached",
-			    vm->rs->chunk + 1, vm->mem_limit >> 10);
+			    vm->rs->chunk + 1, vm->lim.mem_limit >> 10);
 		else
 			*err = xstrndup(msg, n);
 	}
 	lua_pop(L, 1);
-	if (vm->depth > 0)
+	if (vm->lim.depth > 0)
 		return FEE_E_RUNTIME;
-	vm->in_error = 0;
-	if (st == LUA_ERRMEM || vm->oom)
+	vm->lim.in_error = 0;
+	if (st == LUA_ERRMEM || vm->lim.oom)
 		return FEE_E_MEMORY;
-	if (vm->spent)
+	if (vm->lim.spent)
 		return FEE_E_LIMIT;
-	if (vm->input)
+	if (vm->lim.input)
 		return FEE_E_INPUT;
-	if (vm->contract)
+	if (vm->lim.contract)
 		return FEE_E_CONTRACT;
 	return FEE_E_RUNTIME;
 }
@@ -188,13 +188,13 @@ fee_cwork(lua_State *L, uint64_t n, const char *what)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 
-	vm->cwork = n > UINT64_MAX - vm->cwork ? UINT64_MAX : vm->cwork + n;
-	if (vm->cwork_limit == 0 || vm->cwork <= vm->cwork_limit)
+	vm->lim.cwork = n > UINT64_MAX - vm->lim.cwork ? UINT64_MAX : vm->lim.cwork + n;
+	if (vm->lim.cwork_limit == 0 || vm->lim.cwork <= vm->lim.cwork_limit)
 		return;
-	vm->spent = 1;
+	vm->lim.spent = 1;
 	lua_sethook(L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
 	luaL_error(L, "%s: work limit reached (%I steps in C this call)",
-	    what, (lua_Integer)vm->cwork_limit);
+	    what, (lua_Integer)vm->lim.cwork_limit);
 }
 
 /* The length of argument i when it is a string, else 0. */
@@ -296,7 +296,7 @@ fee_lua_metered(lua_State *L)
 		    (uint64_t)lua_tointeger(L, 2) : 0;
 		cost = fee_mul_sat(n, fee_arg_len(L, 1) + fee_arg_len(L, 3));
 		if (cost > FEE_REP_MAX) {
-			fee_vm_of(L)->spent = 1;	/* a limit, as fee_cwork's */
+			fee_vm_of(L)->lim.spent = 1;	/* a limit, as fee_cwork's */
 			lua_sethook(L, fee_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
 			luaL_error(L, "%s: would make more than %I bytes", what,
 			    (lua_Integer)FEE_REP_MAX);

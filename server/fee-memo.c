@@ -183,16 +183,16 @@ fee_memo_judge(struct fee_memo *m, int hit)
 void
 fee_memo_serve(struct fee_vm *vm)
 {
-	struct fee_memo *m = vm->memo;
+	struct fee_memo *m = vm->cache.memo;
 	const struct fee_entry *e;
 	struct fee_memo_rec *r;
 	struct fee_lines *out;
 	size_t at;
 
-	while (m != NULL && vm->batch_i < vm->batch_stop &&
-	    vm->memo_checked <= vm->batch_i) {
-		e = &vm->batch[vm->batch_i];
-		vm->memo_checked = vm->batch_i + 1;
+	while (m != NULL && vm->batch.i < vm->batch.stop &&
+	    vm->cache.checked <= vm->batch.i) {
+		e = &vm->batch.v[vm->batch.i];
+		vm->cache.checked = vm->batch.i + 1;
 		if (m->rest > 0) {
 			m->rest--;
 			m->missed = NULL;
@@ -211,7 +211,7 @@ fee_memo_serve(struct fee_vm *vm)
 		m->missed = NULL;
 		m->hits++;
 		fee_memo_judge(m, 1);
-		out = &vm->batch_out[vm->batch_i++];
+		out = &vm->batch.out[vm->batch.i++];
 		fee_lines_reset(out, e->vat ? e->vat : 'S');
 		if (out->cap < r->nlines) {
 			out->cap = r->nlines < 8 ? 8 : r->nlines;
@@ -228,11 +228,11 @@ fee_memo_serve(struct fee_vm *vm)
 struct fee_memo *
 fee_memo_of(struct fee_vm *vm)
 {
-	if (vm->memo == NULL && vm->memo_on) {
-		vm->memo = xcalloc(1, sizeof *vm->memo);
-		vm->memo->slot = xcalloc((size_t)1 << FEE_MEMO_BITS,
-		    sizeof *vm->memo->slot);
-		vm->memo->arena = xmalloc(FEE_MEMO_BYTES);
+	if (vm->cache.memo == NULL && vm->cache.on) {
+		vm->cache.memo = xcalloc(1, sizeof *vm->cache.memo);
+		vm->cache.memo->slot = xcalloc((size_t)1 << FEE_MEMO_BITS,
+		    sizeof *vm->cache.memo->slot);
+		vm->cache.memo->arena = xmalloc(FEE_MEMO_BYTES);
 	}
-	return vm->memo;
+	return vm->cache.memo;
 }

@@ -51,7 +51,7 @@ fee_policy_call(struct fee_ruleset *rs, int top, char **err)
 	struct fee_vm *vm = &rs->vm;
 	lua_State *L = vm->L;
 
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_ctx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.ctx);
 	fee_fill_ctx(L, 'S', NULL, NULL);
 	return fee_vm_pcall(vm, 2, 1, top + 1, FEE_CALL_BUDGET, err);
 }
@@ -113,7 +113,7 @@ fee_policy_auto_approve(struct fee_engine *fe, const char *consumer,
 	top = lua_gettop(L);
 	if (fee_push_fn(&rs->vm, "auto_approve") != 0)
 		return FEE_OK;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rs->vm.ref_entry);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rs->vm.ref.entry);
 	fee_fill_entry(L, e);
 	st = fee_policy_bool(rs, "auto_approve",
 	    fee_policy_call(rs, top, err), yes, err);

@@ -12,7 +12,7 @@ fee_push_env(lua_State *L, struct fee_vm *vm)
 {
 	lua_newtable(L);
 	lua_createtable(L, 0, 2);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_base);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.base);
 	lua_setfield(L, -2, "__index");
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
@@ -104,7 +104,7 @@ fee_lua_require(lua_State *L)
 	}
 	if (*name == '\0' || p - name > 32)
 		return luaL_error(L, "require: bad module name");
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_loaded);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.loaded);
 	if (lua_getfield(L, -1, name) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
@@ -282,9 +282,9 @@ fee_build_base(lua_State *L, struct fee_vm *vm)
 	lua_setfield(L, -2, "require");
 	lua_pushvalue(L, -1);
 	lua_setfield(L, -2, "_G");
-	vm->ref_base = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.base = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_newtable(L);
-	vm->ref_loaded = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.loaded = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 /*
@@ -299,8 +299,8 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 
 	memset(vm, 0, sizeof *vm);
 	vm->rs = rs;
-	vm->mem_limit = FEE_MEMORY_LIMIT;
-	vm->memo_on = !rs->policy;
+	vm->lim.mem_limit = FEE_MEMORY_LIMIT;
+	vm->cache.on = !rs->policy;
 	vm->L = L = lua_newstate(fee_alloc, vm);
 	if (L == NULL) {
 		fee_set_error(err, "%s: cannot create a Lua state", rs->chunk + 1);
@@ -309,22 +309,22 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	*(struct fee_vm **)lua_getextraspace(L) = vm;
 	fee_build_base(L, vm);
 	lua_pushcfunction(L, fee_msgh);
-	vm->ref_msgh = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.msgh = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 11);
-	vm->ref_entry = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.entry = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 4);
-	vm->ref_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.ctx = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 4);
-	vm->ref_period_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.period_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 1);
 	lua_pushnil(L);
 	lua_pushnil(L);
 	lua_pushnil(L);
 	lua_pushcclosure(L, fee_lua_add, 3);
 	lua_setfield(L, -2, "add");
-	vm->ref_lines = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.lines = luaL_ref(L, LUA_REGISTRYINDEX);
 
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.msgh);
 	st = fee_load_chunk(L, vm, rs->source, rs->len, rs->chunk);
 	if (st != LUA_OK) {
 		fee_set_error(err, "%s", lua_tostring(L, -1));
@@ -361,8 +361,8 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 		lua_pop(L, 3);
 		return FEE_E_MEMORY;
 	}
-	vm->ref_price = luaL_ref(L, LUA_REGISTRYINDEX);
-	vm->ref_rules = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.price = luaL_ref(L, LUA_REGISTRYINDEX);
+	vm->ref.rules = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_pop(L, 1);
 	lua_gc(L, LUA_GCGEN, 0, 0);
 	return FEE_OK;
@@ -373,12 +373,12 @@ fee_vm_close(struct fee_vm *vm)
 {
 	if (vm->L != NULL)
 		lua_close(vm->L);
-	fee_lines_free(&vm->scratch);
-	free(vm->intern);
-	vm->intern = NULL;
+	fee_lines_free(&vm->test.scratch);
+	free(vm->names.intern);
+	vm->names.intern = NULL;
 	fee_fast_close(vm);
-	fee_memo_free(vm->memo);
-	vm->memo = NULL;
+	fee_memo_free(vm->cache.memo);
+	vm->cache.memo = NULL;
 	fee_replay_free(vm);
 	vm->L = NULL;
 }

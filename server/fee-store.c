@@ -403,8 +403,8 @@ void
 fee_memo_stats(const struct fee_ruleset *rs, uint64_t *hits,
     uint64_t *misses)
 {
-	*hits = rs->vm.memo != NULL ? rs->vm.memo->hits : 0;
-	*misses = rs->vm.memo != NULL ? rs->vm.memo->misses : 0;
+	*hits = rs->vm.cache.memo != NULL ? rs->vm.cache.memo->hits : 0;
+	*misses = rs->vm.cache.memo != NULL ? rs->vm.cache.memo->misses : 0;
 }
 
 /* Appends "what: message" to a reload's report. */
@@ -491,9 +491,9 @@ fee_reload(struct fee_engine *fe, char **err)
 
 	/* A reload starts every price cache afresh, kept versions' too. */
 	for (rs = fe->active; rs != NULL; rs = rs->next)
-		fee_memo_clear(rs->vm.memo);
+		fee_memo_clear(rs->vm.cache.memo);
 	for (rs = fe->versions; rs != NULL; rs = rs->next)
-		fee_memo_clear(rs->vm.memo);
+		fee_memo_clear(rs->vm.cache.memo);
 	for (slot = &fe->active; *slot != NULL; slot = &(*slot)->next)
 		refused += fee_reload_one(fe, slot, &all);
 	for (slot = &fe->policies; *slot != NULL;) {

@@ -50,8 +50,8 @@ fee_fast_signal(int sig)
 	struct fee_vm *vm = fee_fast_vm;
 
 	(void)sig;
-	if (vm != NULL && vm->armed) {
-		vm->fired = 1;
+	if (vm != NULL && vm->watch.armed) {
+		vm->watch.fired = 1;
 		lua_sethook(vm->L, fee_hook, LUA_MASKCOUNT, 1);
 	}
 }
@@ -86,23 +86,23 @@ fee_fast_ok(struct fee_vm *vm, size_t n)
 	sigset_t set;
 	pid_t tid;
 
-	if (vm->depth != 0 || n < FEE_FAST_MIN)
+	if (vm->lim.depth != 0 || n < FEE_FAST_MIN)
 		return 0;
 	pthread_once(&fee_fast_once, fee_fast_init);
 	if (fee_fast_signo == 0)
 		return 0;
 	tid = gettid();
-	if (vm->timer_tid != tid) {
-		if (vm->timer_tid != 0)
-			timer_delete(vm->timer);
-		vm->timer_tid = 0;
+	if (vm->watch.timer_tid != tid) {
+		if (vm->watch.timer_tid != 0)
+			timer_delete(vm->watch.timer);
+		vm->watch.timer_tid = 0;
 		memset(&ev, 0, sizeof ev);
 		ev.sigev_notify = SIGEV_THREAD_ID;
 		ev.sigev_signo = fee_fast_signo;
 		FEE_SIGEV_TID(&ev) = tid;
-		if (timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &vm->timer) != 0)
+		if (timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &vm->watch.timer) != 0)
 			return 0;
-		vm->timer_tid = tid;
+		vm->watch.timer_tid = tid;
 	}
 	sigemptyset(&set);
 	sigaddset(&set, fee_fast_signo);
@@ -119,9 +119,9 @@ fee_fast_arm(struct fee_vm *vm)
 	its.it_value.tv_sec = FEE_FAST_WATCH / 1000;
 	its.it_value.tv_nsec = (long)(FEE_FAST_WATCH % 1000) * 1000000;
 	fee_fast_vm = vm;
-	vm->armed = 1;
-	if (timer_settime(vm->timer, 0, &its, NULL) != 0) {
-		vm->fired = 1;
+	vm->watch.armed = 1;
+	if (timer_settime(vm->watch.timer, 0, &its, NULL) != 0) {
+		vm->watch.fired = 1;
 		lua_sethook(vm->L, fee_hook, LUA_MASKCOUNT, 1);
 	}
 }
@@ -132,11 +132,11 @@ fee_fast_disarm(struct fee_vm *vm)
 {
 	struct itimerspec its;
 
-	if (!vm->armed)
+	if (!vm->watch.armed)
 		return;
 	memset(&its, 0, sizeof its);
-	timer_settime(vm->timer, 0, &its, NULL);
-	vm->armed = 0;
+	timer_settime(vm->watch.timer, 0, &its, NULL);
+	vm->watch.armed = 0;
 	fee_fast_vm = NULL;
 }
 
@@ -144,9 +144,9 @@ fee_fast_disarm(struct fee_vm *vm)
 void
 fee_fast_close(struct fee_vm *vm)
 {
-	if (vm->timer_tid != 0)
-		timer_delete(vm->timer);
-	vm->timer_tid = 0;
+	if (vm->watch.timer_tid != 0)
+		timer_delete(vm->watch.timer);
+	vm->watch.timer_tid = 0;
 }
 #else
 /* No thread CPU-time timers here (see configure.ac): every run counted. */
@@ -162,7 +162,7 @@ fee_fast_ok(struct fee_vm *vm, size_t n)
 static void
 fee_fast_arm(struct fee_vm *vm)
 {
-	vm->fired = 1;
+	vm->watch.fired = 1;
 }
 
 static void
@@ -184,11 +184,11 @@ fee_fast_keep(struct fee_vm *vm)
 {
 	size_t i, k;
 
-	for (k = 0; k < vm->npriced; k++) {
-		i = vm->priced[k];
-		fee_memo_put(vm->memo, &vm->batch[i], &vm->batch_out[i]);
+	for (k = 0; k < vm->watch.npriced; k++) {
+		i = vm->watch.priced[k];
+		fee_memo_put(vm->cache.memo, &vm->batch.v[i], &vm->batch.out[i]);
 	}
-	vm->npriced = 0;
+	vm->watch.npriced = 0;
 }
 
 /*
@@ -200,20 +200,20 @@ fee_fast_keep(struct fee_vm *vm)
 void
 fee_fast_step(lua_State *L, struct fee_vm *vm)
 {
-	int64_t now = fee_thread_cpu(), used = now - vm->chunk_cpu;
+	int64_t now = fee_thread_cpu(), used = now - vm->watch.chunk_cpu;
 
-	if (used >= FEE_FAST_NSEC / 2 && vm->chunk_len > FEE_FAST_MIN)
-		vm->chunk_len /= 2;
-	else if (used < FEE_FAST_NSEC / 4 && vm->chunk_len < FEE_FAST_CHUNK)
-		vm->chunk_len *= 2;
+	if (used >= FEE_FAST_NSEC / 2 && vm->watch.chunk_len > FEE_FAST_MIN)
+		vm->watch.chunk_len /= 2;
+	else if (used < FEE_FAST_NSEC / 4 && vm->watch.chunk_len < FEE_FAST_CHUNK)
+		vm->watch.chunk_len *= 2;
 	if (now < 0 || used >= FEE_FAST_NSEC) {
-		vm->fired = 1;
+		vm->watch.fired = 1;
 		lua_pushliteral(L, "uncounted chunk over its time");
 		lua_error(L);
 	}
 	fee_fast_keep(vm);
-	vm->chunk_start = vm->batch_i;
-	vm->chunk_cpu = now;
+	vm->watch.chunk_start = vm->batch.i;
+	vm->watch.chunk_cpu = now;
 }
 
 /*
@@ -227,26 +227,26 @@ fee_vm_run_fast(struct fee_vm *vm, size_t start, size_t n)
 	char *err = NULL;
 	int st;
 
-	vm->fast = 1;
-	vm->fired = 0;
-	vm->chunk_start = start;
-	if (vm->chunk_len == 0)
-		vm->chunk_len = FEE_FAST_CHUNK;
-	vm->chunk_cpu = fee_thread_cpu();
+	vm->watch.fast = 1;
+	vm->watch.fired = 0;
+	vm->watch.chunk_start = start;
+	if (vm->watch.chunk_len == 0)
+		vm->watch.chunk_len = FEE_FAST_CHUNK;
+	vm->watch.chunk_cpu = fee_thread_cpu();
 	fee_fast_arm(vm);
 	st = fee_vm_run(vm, start, n, &err);
 	fee_fast_disarm(vm);
 	lua_sethook(vm->L, NULL, 0, 0);
-	vm->fast = 0;
+	vm->watch.fast = 0;
 	free(err);
-	if (st == FEE_OK && !vm->fired && vm->chunk_cpu >= 0 &&
-	    fee_thread_cpu() - vm->chunk_cpu < FEE_FAST_NSEC) {
+	if (st == FEE_OK && !vm->watch.fired && vm->watch.chunk_cpu >= 0 &&
+	    fee_thread_cpu() - vm->watch.chunk_cpu < FEE_FAST_NSEC) {
 		fee_fast_keep(vm);
 		return n;
 	}
-	if (vm->chunk_len > FEE_FAST_MIN)
-		vm->chunk_len /= 2;
-	vm->npriced = 0;
-	vm->fired = 0;
-	return vm->chunk_start;
+	if (vm->watch.chunk_len > FEE_FAST_MIN)
+		vm->watch.chunk_len /= 2;
+	vm->watch.npriced = 0;
+	vm->watch.fired = 0;
+	return vm->watch.chunk_start;
 }

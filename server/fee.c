@@ -229,7 +229,7 @@ static const char *
 fee_arg_kept(lua_State *L, int i, int up, const char *what, size_t max,
     size_t *len)
 {
-	struct fee_kept *k = &fee_vm_of(L)->kept[up - 1];
+	struct fee_kept *k = &fee_vm_of(L)->add.kept[up - 1];
 	const void *o = lua_topointer(L, i);
 	const char *s;
 
@@ -258,7 +258,7 @@ int
 fee_lua_add(lua_State *L)
 {
 	struct fee_vm *vm = fee_vm_of(L);
-	struct fee_lines *out = vm->out;
+	struct fee_lines *out = vm->add.out;
 	struct fee_line *ln;
 	const char *desc, *unit;
 	int64_t qty, price, amount, total;
@@ -275,7 +275,7 @@ fee_lua_add(lua_State *L)
 	vat = fee_arg_kept(L, 7, 3, "vat", 0, &vlen)[0];
 	if (qty < 0)
 		return fee_contract(L, "quantity must not be negative");
-	if (!vm->negative_ok && (amount < 0 || price < 0))
+	if (!vm->add.negative_ok && (amount < 0 || price < 0))
 		return fee_contract(L, "amount must not be negative (%I)",
 		    (lua_Integer)amount);
 	if (__builtin_add_overflow(out->total, amount, &total))
@@ -386,8 +386,8 @@ fee_push_fn(struct fee_vm *vm, const char *fn)
 {
 	lua_State *L = vm->L;
 
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_rules);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.msgh);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.rules);
 	if (lua_getfield(L, -1, fn) != LUA_TFUNCTION) {
 		lua_pop(L, 3);
 		return -1;
@@ -407,16 +407,16 @@ fee_vm_run(struct fee_vm *vm, size_t start, size_t stop, char **err)
 	lua_State *L = vm->L;
 	int top, st;
 
-	vm->batch_i = start;
-	vm->batch_stop = stop;
-	vm->memo_pending = 0;
-	vm->npriced = 0;
+	vm->batch.i = start;
+	vm->batch.stop = stop;
+	vm->cache.pending = 0;
+	vm->watch.npriced = 0;
 	fee_memo_serve(vm);
-	if (vm->batch_i == stop)
+	if (vm->batch.i == stop)
 		return FEE_OK;
 	top = lua_gettop(L);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_msgh);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_price);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.msgh);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.price);
 	st = fee_vm_pcall(vm, 0, 1, top + 1, FEE_CALL_BUDGET, err);
 	if (st == FEE_OK && !lua_isnil(L, -1)) {
 		fee_set_error(err, "%s: price returned a %s; charge lines are "
@@ -439,12 +439,12 @@ int
 fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
     struct fee_lines *out, size_t *failed, char **err)
 {
-	const struct fee_entry *batch = vm->batch;
-	struct fee_lines *batch_out = vm->batch_out, *was_out = vm->out;
-	size_t batch_n = vm->batch_n, batch_i = vm->batch_i, i, start, stop;
-	size_t batch_stop = vm->batch_stop, memo_checked = vm->memo_checked;
-	int batch_budget = vm->batch_budget, negative_ok = vm->negative_ok;
-	int memo_pending = vm->memo_pending, st = FEE_OK;
+	const struct fee_entry *batch = vm->batch.v;
+	struct fee_lines *batch_out = vm->batch.out, *was_out = vm->add.out;
+	size_t batch_n = vm->batch.n, batch_i = vm->batch.i, i, start, stop;
+	size_t batch_stop = vm->batch.stop, memo_checked = vm->cache.checked;
+	int batch_budget = vm->batch.budget, negative_ok = vm->add.negative_ok;
+	int memo_pending = vm->cache.pending, st = FEE_OK;
 
 	if (failed != NULL)
 		*failed = 0;
@@ -454,23 +454,23 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 		fee_set_error(err, "batch: too many entries");
 		return FEE_E_INPUT;
 	}
-	vm->batch = v;
-	vm->batch_out = out;
-	vm->batch_n = n;
-	vm->batch_budget = vm->depth == 0;
-	vm->negative_ok = 0;
-	vm->batch_i = 0;
-	vm->batch_stop = n;
-	vm->memo_checked = 0;
-	vm->memo_pending = 0;
+	vm->batch.v = v;
+	vm->batch.out = out;
+	vm->batch.n = n;
+	vm->batch.budget = vm->lim.depth == 0;
+	vm->add.negative_ok = 0;
+	vm->batch.i = 0;
+	vm->batch.stop = n;
+	vm->cache.checked = 0;
+	vm->cache.pending = 0;
 	fee_last_forget(vm);
 	fee_memo_of(vm);
 	fee_memo_serve(vm);
-	for (start = vm->batch_i; start < n;) {
+	for (start = vm->batch.i; start < n;) {
 		if (fee_fast_ok(vm, n - start)) {
 			if ((start = fee_vm_run_fast(vm, start, n)) == n)
 				break;
-			stop = n - start > vm->chunk_len ? start + vm->chunk_len : n;
+			stop = n - start > vm->watch.chunk_len ? start + vm->watch.chunk_len : n;
 		} else
 			stop = n;
 		st = fee_vm_run(vm, start, stop, err);
@@ -479,17 +479,17 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 		start = stop;
 	}
 	if (st != FEE_OK && failed != NULL)
-		*failed = vm->batch_i > 0 ? vm->batch_i - 1 : 0;
-	vm->batch = batch;
-	vm->batch_out = batch_out;
-	vm->batch_n = batch_n;
-	vm->batch_i = batch_i;
-	vm->batch_stop = batch_stop;
-	vm->batch_budget = batch_budget;
-	vm->negative_ok = negative_ok;
-	vm->memo_checked = memo_checked;
-	vm->memo_pending = memo_pending;
-	vm->out = was_out;
+		*failed = vm->batch.i > 0 ? vm->batch.i - 1 : 0;
+	vm->batch.v = batch;
+	vm->batch.out = batch_out;
+	vm->batch.n = batch_n;
+	vm->batch.i = batch_i;
+	vm->batch.stop = batch_stop;
+	vm->batch.budget = batch_budget;
+	vm->add.negative_ok = negative_ok;
+	vm->cache.checked = memo_checked;
+	vm->cache.pending = memo_pending;
+	vm->add.out = was_out;
 	fee_last_forget(vm);
 	if (st != FEE_OK) {
 		/* Never half a batch: every entry's lines are emptied. */
@@ -568,13 +568,13 @@ fee_vm_engagement(struct fee_vm *vm, const struct fee_engagement_in *eng,
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	lua_setfield(L, t, "milestones");
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_period_ctx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.period_ctx);
 	fee_fill_ctx(L, eng->vat, NULL, eng->period);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
-	vm->out = out;
-	vm->negative_ok = 1;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.lines);
+	vm->add.out = out;
+	vm->add.negative_ok = 1;
 	st = fee_vm_pcall(vm, 3, 0, top + 1, FEE_CALL_BUDGET, err);
-	vm->out = NULL;
+	vm->add.out = NULL;
 	lua_settop(L, top);
 	if (st == FEE_OK && eng->priced + out->total < 0) {
 		fee_set_error(err, "%s: engagement lines take engagement %lld "
@@ -627,13 +627,13 @@ fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
 	if (inv->cap >= 0)
 		fee_set_int(L, t, "cap", inv->cap);
 	fee_set_int(L, t, "consumer_before", inv->consumer_before);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_period_ctx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.period_ctx);
 	fee_fill_ctx(L, inv->vat, NULL, inv->period);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref_lines);
-	vm->out = out;
-	vm->negative_ok = 1;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.lines);
+	vm->add.out = out;
+	vm->add.negative_ok = 1;
 	st = fee_vm_pcall(vm, 3, 1, top + 1, FEE_CALL_BUDGET, err);
-	vm->out = NULL;
+	vm->add.out = NULL;
 	if (st == FEE_OK && lua_istable(L, -1)) {
 		const char *s;
 
