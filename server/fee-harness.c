@@ -68,7 +68,8 @@ fee_replay_add(struct fee_vm *vm, const struct fee_entry *e,
 {
 	struct fee_replay *r;
 
-	vm->test.replay = xrealloc(vm->test.replay, (vm->test.nreplay + 1) * sizeof *r);
+	vm->test.replay = xrealloc(vm->test.replay,
+	    (vm->test.nreplay + 1) * sizeof *r);
 	r = &vm->test.replay[vm->test.nreplay++];
 	memset(r, 0, sizeof *r);
 	r->e = *e;
@@ -143,7 +144,8 @@ fee_replay_check(struct fee_vm *vm, int cases, char **err)
 		if (st == FEE_OK && fee_lines_equal(&vm->test.scratch, &r->lines))
 			continue;
 		if (st == FEE_OK)
-			again = xprintf("%lld pence", (long long)vm->test.scratch.total);
+			again = xprintf("%lld pence",
+			    (long long)vm->test.scratch.total);
 		else
 			again = xprintf("an error (%s)", perr);
 		lua_rawgeti(L, cases, r->ncase);

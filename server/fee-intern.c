@@ -83,7 +83,8 @@ fee_intern(lua_State *L, struct fee_vm *vm, const char *s, int as,
 		return -1;
 	if (vm->names.nintern == FEE_INTERN_SLOTS / 2) {
 		/* Full: start again; the Lua table's slots are reused. */
-		memset(vm->names.intern, 0, FEE_INTERN_SLOTS * sizeof *vm->names.intern);
+		memset(vm->names.intern, 0,
+		    FEE_INTERN_SLOTS * sizeof *vm->names.intern);
 		memset(vm->names.seen, 0, sizeof vm->names.seen);
 		vm->names.nintern = 0;
 		vm->names.epoch++;
@@ -238,7 +239,8 @@ fee_push_group(lua_State *L, struct fee_vm *vm, enum fee_field f,
 
 	if (s == NULL)
 		lua_pushnil(L);
-	else if (vm->names.group_epoch[f] == vm->names.epoch && vm->names.group_idx[f] > 0)
+	else if (vm->names.group_epoch[f] == vm->names.epoch &&
+	    vm->names.group_idx[f] > 0)
 		lua_rawgeti(L, lua_upvalueindex(1), vm->names.group_idx[f]);
 	else if ((idx = fee_intern(L, vm, s, as, &slot)) > 0)
 		lua_rawgeti(L, lua_upvalueindex(1), idx);
@@ -274,7 +276,8 @@ fee_lua_next(lua_State *L)
 		fee_memo_put(vm->cache.memo, &vm->batch.v[vm->batch.i - 1],
 		    &vm->batch.out[vm->batch.i - 1]);
 	}
-	if (vm->watch.fast && vm->batch.i - vm->watch.chunk_start >= vm->watch.chunk_len)
+	if (vm->watch.fast &&
+	    vm->batch.i - vm->watch.chunk_start >= vm->watch.chunk_len)
 		fee_fast_step(L, vm);
 	fee_memo_serve(vm);
 	if (vm->batch.i == vm->batch.stop)
@@ -325,7 +328,8 @@ fee_lua_next(lua_State *L)
 	if ((ch |= fee_group_field(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
 	    FEE_AS_CALENDAR)) < 0)
 		return fee_input_error(L, vm, FEE_CALENDAR_ERROR);
-	if (ch || vat != vm->names.group_vat || e->agreement != vm->names.group_agreement) {
+	if (ch || vat != vm->names.group_vat ||
+	    e->agreement != vm->names.group_agreement) {
 		vm->names.group_vat = vat;
 		vm->names.group_agreement = e->agreement;
 		vm->names.group++;

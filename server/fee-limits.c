@@ -188,7 +188,8 @@ fee_cwork(lua_State *L, uint64_t n, const char *what)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 
-	vm->lim.cwork = n > UINT64_MAX - vm->lim.cwork ? UINT64_MAX : vm->lim.cwork + n;
+	vm->lim.cwork = n > UINT64_MAX - vm->lim.cwork ? UINT64_MAX :
+	    vm->lim.cwork + n;
 	if (vm->lim.cwork_limit == 0 || vm->lim.cwork <= vm->lim.cwork_limit)
 		return;
 	vm->lim.spent = 1;

@@ -100,7 +100,8 @@ fee_fast_ok(struct fee_vm *vm, size_t n)
 		ev.sigev_notify = SIGEV_THREAD_ID;
 		ev.sigev_signo = fee_fast_signo;
 		FEE_SIGEV_TID(&ev) = tid;
-		if (timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &vm->watch.timer) != 0)
+		if (timer_create(CLOCK_THREAD_CPUTIME_ID, &ev,
+		    &vm->watch.timer) != 0)
 			return 0;
 		vm->watch.timer_tid = tid;
 	}

@@ -470,7 +470,8 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 		if (fee_fast_ok(vm, n - start)) {
 			if ((start = fee_vm_run_fast(vm, start, n)) == n)
 				break;
-			stop = n - start > vm->watch.chunk_len ? start + vm->watch.chunk_len : n;
+			stop = n - start > vm->watch.chunk_len ?
+			    start + vm->watch.chunk_len : n;
 		} else
 			stop = n;
 		st = fee_vm_run(vm, start, stop, err);
