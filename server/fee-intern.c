@@ -12,7 +12,7 @@ fee_intern_ok(const char *s, size_t len, int as)
 	case FEE_AS_TEXT:
 		return len > 0;
 	case FEE_AS_DATE:
-		return fee_valid_date(s);
+		return units_date_ok(s);
 	case FEE_AS_BASIS:
 		return strcmp(s, "hourly") == 0 || strcmp(s, "daily") == 0 ||
 		    strcmp(s, "fixed") == 0 || strcmp(s, "capped") == 0;

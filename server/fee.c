@@ -39,31 +39,6 @@ fee_status_name(int status)
 	return fee_status_names[status];
 }
 
-/* YYYY-MM-DD naming a day that exists; pricing trusts no other form. */
-int
-fee_valid_date(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y, m, d, i;
-
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (i = 0; i < 10; i++) {
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	}
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-	    (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return 0;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return 0;
-	return 1;
-}
-
 /*
  * The bank holiday calendars an organisation may keep, as the rules see
  * them (e.calendar) and as people read them; the store's CHECK on
@@ -87,18 +62,6 @@ fee_valid_calendar(const char *s)
 			return 1;
 	}
 	return 0;
-}
-
-/* YYYY-MM, a month. */
-int
-fee_valid_period(const char *s)
-{
-	char day[11];
-
-	if (s == NULL || strlen(s) != 7)
-		return 0;
-	snprintf(day, sizeof day, "%s-01", s);
-	return fee_valid_date(day);
 }
 
 void
@@ -329,9 +292,9 @@ fee_entry_check(const struct fee_entry *e, char **err)
 {
 	if (e->minutes < 0 || e->minutes > 1440)
 		fee_set_error(err, "minutes: must be between 0 and 1440");
-	else if (!fee_valid_date(e->date))
+	else if (!units_date_ok(e->date))
 		fee_set_error(err, "date: must be a date, YYYY-MM-DD");
-	else if (e->today != NULL && !fee_valid_date(e->today))
+	else if (e->today != NULL && !units_date_ok(e->today))
 		fee_set_error(err, "today: must be a date, YYYY-MM-DD");
 	else if (e->activity == NULL || *e->activity == '\0' ||
 	    strlen(e->activity) > 32)
@@ -533,12 +496,12 @@ fee_vm_engagement(struct fee_vm *vm, const struct fee_engagement_in *eng,
 	size_t i;
 
 	fee_lines_reset(out, eng->vat ? eng->vat : 'S');
-	if (!fee_valid_period(eng->period)) {
+	if (!units_month_ok(eng->period)) {
 		fee_set_error(err, "period: must be a month, YYYY-MM");
 		return FEE_E_INPUT;
 	}
-	if ((eng->due != NULL && !fee_valid_date(eng->due)) ||
-	    (eng->completed != NULL && !fee_valid_date(eng->completed))) {
+	if ((eng->due != NULL && !units_date_ok(eng->due)) ||
+	    (eng->completed != NULL && !units_date_ok(eng->completed))) {
 		fee_set_error(err, "due/completed: must be dates, YYYY-MM-DD");
 		return FEE_E_INPUT;
 	}
@@ -607,7 +570,7 @@ fee_vm_invoice(struct fee_vm *vm, const struct fee_invoice_in *inv,
 	int top = lua_gettop(L), t, st;
 
 	fee_lines_reset(out, inv->vat ? inv->vat : 'S');
-	if (!fee_valid_period(inv->period)) {
+	if (!units_month_ok(inv->period)) {
 		fee_set_error(err, "period: must be a month, YYYY-MM");
 		return FEE_E_INPUT;
 	}

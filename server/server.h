@@ -1039,8 +1039,6 @@ int fee_policy_cost_centre(struct fee_engine *fe, const char *consumer,
     const struct fee_request *r, char *out, size_t outsz, char **err);
 void fee_lines_free(struct fee_lines *l);
 const char *fee_status_name(int status);
-int fee_valid_date(const char *s);
-int fee_valid_period(const char *s);
 extern const char *const fee_calendars[][2];
 int fee_valid_calendar(const char *s);
 void fee_set_server(struct fee_engine *fe);

@@ -1,5 +1,5 @@
 /*
- * lua_fuzz.c: the fee engine (server/fee.c) with any rule set and any
+ * lua_fuzz.c: the fee engine (server/fee*.c) with any rule set and any
  * entry, through the path the server takes: the rule text is loaded from a
  * file (fee_load), then an entry is priced (fee_price). The input's first
  * line is the entry, "MINUTES DATE ACTIVITY OOH GRADE BASIS CALENDAR" (any
