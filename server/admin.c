@@ -540,6 +540,47 @@ person_disable_form(struct evbuffer *b, struct ep_req *r,
 	    "button--warning\">Disable account</button>\n</form>\n");
 }
 
+/* For a person who lost their authenticator app. */
+static void
+person_two_factor_form(struct evbuffer *b, struct ep_req *r)
+{
+	char action[80];
+
+	snprintf(action, sizeof action, "/admin/people/%s/two-factor/reset",
+	    http_param(r, "id"));
+	html_printf(b, "<h2 class=\"govuk-heading-m\">Reset two-factor sign-in"
+	    "</h2>\n<p class=\"govuk-body\">If this person has lost the phone "
+	    "or app that makes their codes, and their recovery codes, reset it: "
+	    "their sessions end, they sign in with their password and set up "
+	    "two-factor sign-in again.</p>\n");
+	form_begin(b, r, action);
+	html_printf(b, "<button type=\"submit\" class=\"govuk-button govuk-"
+	    "button--secondary\">Reset two-factor sign-in</button>\n</form>\n");
+}
+
+/* Ends a person's second factor, from their page. */
+static void
+person_two_factor_reset_cb(struct ep_req *r, void *arg)
+{
+	struct audit_actor actor;
+	char *loc;
+	int64_t id = api_id(r);
+	int rc;
+
+	(void)arg;
+	audit_actor_of(&actor, &r->who);
+	rc = totp_reset(http_db(), &actor, id);
+	if (rc < 0) {
+		page_message(r, 500, "Sorry, there is a problem",
+		    "Two-factor sign-in could not be reset. Try again shortly.");
+		return;
+	}
+	loc = xprintf("/admin/people/%lld?done=%s", (long long)id,
+	    rc == 0 ? "two-factor-reset" : "two-factor-was-off");
+	http_redirect(r, loc);
+	free(loc);
+}
+
 static void
 person_page(struct ep_req *r, int status, const struct form_errors *e)
 {
@@ -549,8 +590,10 @@ person_page(struct ep_req *r, int status, const struct form_errors *e)
 	struct evbuffer *b;
 	char roles[128], edit[64];
 	const char *email;
+	int64_t id = api_id(r);
+	int two_factor;
 
-	sqlite3_bind_text(s, 1, http_param(r, "id"), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_reset(s);
 		page_message(r, 404, "Page not found", "There is no such person.");
@@ -571,7 +614,11 @@ person_page(struct ep_req *r, int status, const struct form_errors *e)
 	admin_row(r, b, "Roles", roles, edit, "roles");
 	html_summary_row(b, "State", sqlite3_column_int(s, 4) ? "Disabled" : "Active");
 	html_summary_row(b, "Created", (const char *)sqlite3_column_text(s, 5));
+	two_factor = totp_is_on(http_db(), id);
+	html_summary_row(b, "Two-factor sign-in", two_factor ? "On" : "Off");
 	html_printf(b, "</dl>\n");
+	if (two_factor)
+		person_two_factor_form(b, r);
 	if (sqlite3_column_int(s, 4))
 		person_enable_form(b, r);
 	else
@@ -1106,6 +1153,9 @@ admin_routes_register(void)
 	    "SELECT org_id FROM people WHERE id = ?1", person_disable_cb, NULL);
 	route_add_owned(NULL, "POST", "/admin/people/{id}/enable", EP_ROLE_ADMIN,
 	    "SELECT org_id FROM people WHERE id = ?1", person_enable_cb, NULL);
+	route_add_owned(NULL, "POST", "/admin/people/{id}/two-factor/reset",
+	    EP_ROLE_ADMIN, "SELECT org_id FROM people WHERE id = ?1",
+	    person_two_factor_reset_cb, NULL);
 	route_add_owned(NULL, "GET", "/admin/people/{id}/edit", EP_ROLE_ADMIN,
 	    "SELECT org_id FROM people WHERE id = ?1", person_edit_cb, NULL);
 	route_add_owned(NULL, "POST", "/admin/people/{id}/edit", EP_ROLE_ADMIN,

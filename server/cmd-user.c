@@ -186,6 +186,17 @@ cmd_user_change(struct ep_db *db, const char *what, const char *login)
 		return CMD_ERROR;
 	}
 	audit_actor_cli(&actor);
+	if (strcmp(what, "two-factor-reset") == 0) {
+		rc = totp_reset(db, &actor, id);
+		if (rc < 0) {
+			fprintf(stderr, "expertpool: the store failed: %s\n",
+			    db_errmsg(db));
+			return CMD_ERROR;
+		}
+		printf(rc == 0 ? "two-factor sign-in of %s reset; their sessions "
+		    "have ended\n" : "%s has no two-factor sign-in\n", login);
+		return CMD_OK;
+	}
 	if (strcmp(what, "disable") == 0) {
 		if (person_disable(db, &actor, id) != 0) {
 			fprintf(stderr, "expertpool: %s could not be disabled\n", login);
@@ -221,7 +232,8 @@ cmd_user_exec(struct ep_db *db, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return cmd_user_list(db);
 	if (argc == 3 && (strcmp(argv[1], "passwd") == 0 ||
-	    strcmp(argv[1], "disable") == 0))
+	    strcmp(argv[1], "disable") == 0 ||
+	    strcmp(argv[1], "two-factor-reset") == 0))
 		return cmd_user_change(db, argv[1], argv[2]);
 	return cmd_usage("user");
 }
@@ -231,9 +243,10 @@ const struct cmd_entry cmd_user_entry = {
 	.usage = "add LOGIN --org CODE --roles ROLE[,ROLE...] --name NAME "
 	    "(password on stdin) | set LOGIN|ID [--name NAME] [--email ADDR] "
 	    "[--roles ROLE[,ROLE...]] [--disable|--enable] | list | "
-	    "passwd LOGIN | disable LOGIN | enable LOGIN",
+	    "passwd LOGIN | disable LOGIN | enable LOGIN | "
+	    "two-factor-reset LOGIN",
 	.help = "add, change, list, set the password of, disable or enable "
-	    "people",
+	    "people, or reset the two-factor sign-in of one who lost it",
 	.needs_db = 1,
 	.exec = cmd_user_exec,
 };

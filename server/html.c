@@ -284,6 +284,9 @@ static const char *const page_done[][2] = {
 	{ "sso-removed", "Council account sign-in removed" },
 	{ "token-revoked", "Token revoked: it no longer works" },
 	{ "two-factor-off", "Two-factor sign-in is off" },
+	{ "two-factor-reset", "Two-factor sign-in reset: their sessions have "
+	  "ended, and they set it up again when they next sign in" },
+	{ "two-factor-was-off", "Two-factor sign-in was already off" },
 	{ "unchanged", "No changes were made" },
 	{ "withdrawn", "Request withdrawn" },
 };

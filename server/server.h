@@ -440,6 +440,9 @@ void reset_routes_register(void);
 /* totp.c */
 int totp_role_required(unsigned roles);
 int totp_needed(struct ep_db *db, int64_t person_id, unsigned roles);
+int totp_is_on(struct ep_db *db, int64_t person_id);
+int totp_reset(struct ep_db *db, const struct audit_actor *actor,
+    int64_t person_id);
 int totp_fresh(struct ep_req *r, const char *next);
 void totp_routes_register(void);
 

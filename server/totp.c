@@ -84,6 +84,56 @@ totp_needed(struct ep_db *db, int64_t person_id, unsigned roles)
 	return totp_role_required(roles) || totp_enrolled(db, person_id);
 }
 
+/* True when the person has a confirmed second factor (for pages). */
+int
+totp_is_on(struct ep_db *db, int64_t person_id)
+{
+	return totp_enrolled(db, person_id);
+}
+
+/*
+ * For a person who lost their authenticator: an administrator removes
+ * their key and recovery codes and ends their sessions, so that they sign
+ * in with their password and enrol again (at once, if their role needs
+ * it). 1 when there was nothing to remove, 0 done, -1 on a store error.
+ */
+int
+totp_reset(struct ep_db *db, const struct audit_actor *actor,
+    int64_t person_id)
+{
+	sqlite3_stmt *s;
+	char login[72] = "";
+	int64_t org = 0;
+
+	if (db_begin(db) != 0)
+		return -1;
+	if (!totp_enrolled(db, person_id)) {
+		db_rollback(db);
+		return 1;
+	}
+	s = db_stmt(db, "SELECT login, org_id FROM people WHERE id = ?");
+	if (s == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, person_id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(login, sizeof login, "%s", db_text(s, 0));
+		org = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (db_run_id(db, "DELETE FROM person_totp WHERE person_id = ?",
+	    person_id) != 0 || db_run_id(db, "DELETE FROM recovery_codes WHERE "
+	    "person_id = ?", person_id) != 0 || db_run_id(db, "DELETE FROM "
+	    "sessions WHERE person_id = ?", person_id) != 0 ||
+	    audit_record(db, actor, "two-factor-reset", "person", login, org,
+	    "{\"before\":{\"two_factor\":\"on\"},\"after\":{\"two_factor\":"
+	    "\"off\"},\"sessions\":\"ended\"}") != 0 || db_commit(db) != 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
 /* The person's secret, confirmed or waiting for its first code: 0 with
  * the secret, its newest used step and whether it is confirmed, or -1. */
 static int
