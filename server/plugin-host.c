@@ -398,20 +398,73 @@ host_fee_result(const struct fee_lines *lines, const char *hash,
 	return 0;
 }
 
-/*
- * ep_fee_entry.calendar (ABI 1.4) took what was tail padding: entries
- * are array elements (fees_price_batch), so their size must not change.
- */
-struct ep_fee_entry_1_3 {
-	int64_t minutes;
-	const char *date, *activity;
-	int out_of_hours;
-	const char *grade, *basis, *consumer, *provider;
-	int64_t agreement;
-	char vat;
-};
-_Static_assert(sizeof(struct ep_fee_entry) == sizeof(struct ep_fee_entry_1_3),
-    "struct ep_fee_entry must keep its size");
+/* The fee structs of ABI 2.0 end at these members: no 2.x plugin passes
+ * less. A member added later is read only when the size covers it. */
+#define HOST_FIRST(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
+#define HOST_ENTRY_FIRST HOST_FIRST(struct ep_fee_entry, calendar)
+#define HOST_ENG_FIRST HOST_FIRST(struct ep_fee_engagement, billed_before)
+#define HOST_MS_FIRST HOST_FIRST(struct ep_fee_milestone, done)
+#define HOST_INV_FIRST HOST_FIRST(struct ep_fee_invoice, consumer_before)
+#define HOST_RESULT_FIRST HOST_FIRST(struct ep_fee_result, error)
+
+/* The result's text fields hold what the engine's lines hold, no less. */
+_Static_assert(EP_FEE_DESCRIPTION == FEE_DESC_MAX,
+    "ep_fee_result descriptions are the fee engine's");
+_Static_assert(EP_FEE_UNIT == FEE_UNIT_MAX,
+    "ep_fee_result units are the fee engine's");
+_Static_assert(EP_FEE_VAT_REASON == sizeof(((struct fee_lines *)0)->vat_reason),
+    "ep_fee_result's VAT reason is the fee engine's");
+_Static_assert(sizeof(((struct ep_fee_result *)0)->ruleset_hash) > 64,
+    "ep_fee_result holds a SHA-256 in hex");
+
+/* The i-th element of a plugin's array, stepping by the plugin's size. */
+static const void *
+host_at(const void *base, size_t stride, size_t i)
+{
+	return (const char *)base + i * stride;
+}
+
+/* The i-th result of a plugin's array, stepping by the plugin's size. */
+static struct ep_fee_result *
+host_out_at(struct ep_fee_result *base, size_t stride, size_t i)
+{
+	return (struct ep_fee_result *)(void *)((char *)base + i * stride);
+}
+
+/* A result the host may write into; else logged, and nothing written. */
+static int
+host_result_ok(const struct ep_fee_result *out)
+{
+	if (out->size >= HOST_RESULT_FIRST)
+		return 1;
+	log_error("plugin: struct ep_fee_result of %u bytes, less than ABI "
+	    "%d.0's %zu (is its size set?)", out->size, EP_ABI_MAJOR,
+	    HOST_RESULT_FIRST);
+	return 0;
+}
+
+/* Empties a result within its size, keeping the size. */
+static void
+host_result_clear(struct ep_fee_result *out)
+{
+	uint32_t size = out->size;
+
+	memset(out, 0, size);
+	out->size = size;
+}
+
+/* An input struct big enough for ABI 2.0; else why not, in out->error. */
+static int
+host_input_ok(const char *what, uint32_t size, size_t first,
+    struct ep_fee_result *out)
+{
+	if (size >= first)
+		return 1;
+	snprintf(out->error, sizeof out->error, "struct %s of %u bytes, less "
+	    "than ABI %d.0's %zu (is its size set?)", what, size, EP_ABI_MAJOR,
+	    first);
+	return 0;
+}
 
 /*
  * A plugin's calendar code as the fee engine names it: 0 and 'E' England
@@ -477,6 +530,28 @@ struct host_fee_eng {
 	size_t n;
 };
 
+/* The call's inputs are big enough for ABI 2.0; else why not, in out. */
+static int
+host_fee_input_ok(enum host_fee_call call, const void *in,
+    struct ep_fee_result *out)
+{
+	const struct host_fee_eng *g = in;
+
+	switch (call) {
+	case HOST_FEE_ENTRY:
+		return host_input_ok("ep_fee_entry",
+		    ((const struct ep_fee_entry *)in)->size, HOST_ENTRY_FIRST, out);
+	case HOST_FEE_ENGAGEMENT:
+		return host_input_ok("ep_fee_engagement", g->eng->size,
+		    HOST_ENG_FIRST, out) && (g->n == 0 ||
+		    host_input_ok("ep_fee_milestone", g->ms[0].size, HOST_MS_FIRST,
+		    out));
+	default:
+		return host_input_ok("ep_fee_invoice",
+		    ((const struct ep_fee_invoice *)in)->size, HOST_INV_FIRST, out);
+	}
+}
+
 /* One pricing call on an engine: the rule set by hash when given (the
  * exact version a line recorded), else the active one by name. */
 static int
@@ -488,7 +563,11 @@ host_fee_call(struct fee_engine *fe, const char *ruleset, const char *hash,
 	char *err = NULL;
 	int rc = -1, st = FEE_E_INPUT;
 
-	memset(out, 0, sizeof *out);
+	if (!host_result_ok(out))
+		return -1;
+	host_result_clear(out);
+	if (!host_fee_input_ok(call, in, out))
+		return -1;
 	if (fe == NULL) {
 		snprintf(out->error, sizeof out->error, "no fee rules are loaded");
 		return -1;
@@ -516,9 +595,12 @@ host_fee_call(struct fee_engine *fe, const char *ruleset, const char *hash,
 			return -1;
 		}
 		for (i = 0; i < call_in->n; i++) {
-			ms[i].name = call_in->ms[i].name;
-			ms[i].amount = call_in->ms[i].amount;
-			ms[i].done = call_in->ms[i].done;
+			const struct ep_fee_milestone *m = host_at(call_in->ms,
+			    call_in->ms[0].size, i);
+
+			ms[i].name = m->name;
+			ms[i].amount = m->amount;
+			ms[i].done = m->done;
 		}
 		memset(&g, 0, sizeof g);
 		g.milestones = call_in->n > 0 ? ms : NULL;
@@ -654,10 +736,30 @@ host_fees_invoice(ep_fees *f, const char *ruleset, const char *hash,
 	    HOST_FEE_INVOICE, in, out);
 }
 
+/* Says in every result of a failed batch that it failed, and in the
+ * failed one's why. */
+static void
+host_batch_failed(struct ep_fee_result *out, size_t stride, size_t n,
+    size_t failed, const char *why)
+{
+	struct ep_fee_result *o;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		o = host_out_at(out, stride, i);
+		o->nlines = 0;
+		o->total = 0;
+		o->error[0] = '\0';
+	}
+	o = host_out_at(out, stride, failed);
+	snprintf(o->error, sizeof o->error, "%s", why);
+}
+
 /*
- * Many entries in one call into the rule set (fee_price_batch). Only the
- * fields a result needs are written: a result is 1.7 KB, and clearing it
- * whole a million times costs more than the pricing it reports.
+ * Many entries in one call into the rule set (fee_price_batch), each
+ * array stepped by its first element's size. Only the fields a result
+ * needs are written: a result is 1.7 KB, and clearing it whole a million
+ * times costs more than the pricing it reports.
  */
 static int
 host_fees_price_batch(ep_fees *f, const char *ruleset, const char *hash,
@@ -666,32 +768,36 @@ host_fees_price_batch(ep_fees *f, const char *ruleset, const char *hash,
 {
 	struct host_fees *hf = (struct host_fees *)f;
 	struct fee_ruleset *rs;
-	const char *rs_hash;
 	char *err = NULL;
-	size_t i, bad = 0;
+	size_t i, bad = 0, istride, ostride;
 	int st;
 
 	*failed = 0;
 	if (n == 0)
 		return 0;
-	out[0].error[0] = '\0';
+	if (!host_result_ok(out))
+		return -1;
+	ostride = out->size;
+	out->error[0] = '\0';
+	if (!host_input_ok("ep_fee_entry", in->size, HOST_ENTRY_FIRST, out))
+		return -1;
+	istride = in->size;
 	if (hf == NULL) {
-		snprintf(out[0].error, sizeof out[0].error, "no fee rules are "
-		    "loaded");
+		snprintf(out->error, sizeof out->error, "no fee rules are loaded");
 		return -1;
 	}
 	rs = hash != NULL && *hash != '\0' ? fee_ruleset_version(hf->fe, hash,
 	    &err) : fee_ruleset(hf->fe, ruleset ? ruleset : "", &err);
 	if (rs == NULL) {
-		snprintf(out[0].error, sizeof out[0].error, "%s", err ? err :
+		snprintf(out->error, sizeof out->error, "%s", err ? err :
 		    "no such rule set");
 		free(err);
 		return -1;
 	}
 	if (n > hf->cap) {
 		if (n > SIZE_MAX / sizeof *hf->lines) {
-			snprintf(out[0].error, sizeof out[0].error, "batch: too "
-			    "many entries");
+			snprintf(out->error, sizeof out->error, "batch: too many "
+			    "entries");
 			return -1;
 		}
 		hf->in = xrealloc(hf->in, n * sizeof *hf->in);
@@ -699,25 +805,19 @@ host_fees_price_batch(ep_fees *f, const char *ruleset, const char *hash,
 		memset(hf->lines + hf->cap, 0, (n - hf->cap) * sizeof *hf->lines);
 		hf->cap = n;
 	}
-	for (i = 0; i < n; i++) {
-		host_fee_entry(&hf->in[i], &in[i]);
-	}
+	for (i = 0; i < n; i++)
+		host_fee_entry(&hf->in[i], host_at(in, istride, i));
 	st = fee_price_batch(rs, hf->in, n, hf->lines, &bad, &err);
 	if (st != FEE_OK) {
 		*failed = bad < n ? bad : 0;
-		for (i = 0; i < n; i++) {
-			out[i].nlines = 0;
-			out[i].total = 0;
-			out[i].error[0] = '\0';
-		}
-		snprintf(out[*failed].error, sizeof out[*failed].error, "%s",
-		    err ? err : "pricing failed");
+		host_batch_failed(out, ostride, n, *failed, err ? err :
+		    "pricing failed");
 		free(err);
 		return -1;
 	}
-	rs_hash = fee_ruleset_hash(rs);
 	for (i = 0; i < n; i++) {
-		if (host_fee_result(&hf->lines[i], rs_hash, &out[i]) != 0) {
+		if (host_fee_result(&hf->lines[i], fee_ruleset_hash(rs),
+		    host_out_at(out, ostride, i)) != 0) {
 			*failed = i;
 			return -1;
 		}
@@ -734,6 +834,12 @@ host_fee_auto_approve(const char *consumer, const struct ep_fee_entry *in,
 	char *err = NULL;
 	int yes = 0, rc;
 
+	if (in->size < HOST_ENTRY_FIRST) {
+		snprintf(out_error, len, "struct ep_fee_entry of %u bytes, less "
+		    "than ABI %d.0's %zu (is its size set?)", in->size,
+		    EP_ABI_MAJOR, HOST_ENTRY_FIRST);
+		return -1;
+	}
 	if (fe == NULL)
 		return 0;
 	host_fee_entry(&e, in);

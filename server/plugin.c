@@ -100,7 +100,36 @@ plugin_undo(struct ep_plugin *p)
 	ncommands = j;
 }
 
-/* Compares the plugin's magic block with ours; names the first mismatch. */
+/* The host table of ABI 2.0 ends at job_person: no 2.x plugin has less. */
+#define PLUGIN_HOST_FIRST (offsetof(struct ep_host, job_person) + \
+	sizeof(((struct ep_host *)0)->job_person))
+
+/* A plugin opened and its block checked, not yet started. */
+struct plugin_open {
+	char *path;
+	void *handle;
+	const struct ep_plugin_info *info;
+};
+
+/* The started plugin of that name, or NULL. */
+static struct ep_plugin *
+plugin_find(const char *name)
+{
+	struct ep_plugin *q;
+
+	for (q = plugins; q != NULL; q = q->next) {
+		if (strcmp(q->info->name, name) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+/*
+ * Compares the plugin's block with ours field by field and names the
+ * first that differs. The major must be ours; any minor loads (the
+ * plugin probes newer members with EP_HOST_HAS), but no 2.x plugin was
+ * built with a block or table shorter than 2.0's.
+ */
 static char *
 plugin_check(const char *path, const struct ep_plugin_info *info)
 {
@@ -108,6 +137,13 @@ plugin_check(const char *path, const struct ep_plugin_info *info)
 
 	if (info == NULL)
 		return xprintf("%s: the entry point returned no plugin block", path);
+	if (info->size == EP_PLUGIN_MAGIC)
+		return xprintf("%s: built for plugin ABI 1.x, but this host speaks "
+		    "ABI %u.%u (major versions differ): rebuild it", path,
+		    EP_ABI_MAJOR, EP_ABI_MINOR);
+	if (info->size < sizeof(struct ep_plugin_info))
+		return xprintf("%s: plugin block is %u bytes, expected at least "
+		    "%zu", path, info->size, sizeof(struct ep_plugin_info));
 	if (info->magic != EP_PLUGIN_MAGIC)
 		return xprintf("%s: bad magic 0x%08x (expected 0x%08x): not built "
 		    "with expertpool/plugin.h", path, info->magic, EP_PLUGIN_MAGIC);
@@ -115,77 +151,129 @@ plugin_check(const char *path, const struct ep_plugin_info *info)
 		return xprintf("%s: built for plugin ABI %u.%u, but this host "
 		    "speaks ABI %u.%u (major versions differ)", path,
 		    info->abi_major, info->abi_minor, EP_ABI_MAJOR, EP_ABI_MINOR);
-	if (info->abi_minor > EP_ABI_MINOR)
-		return xprintf("%s: built for plugin ABI %u.%u, newer than this "
-		    "host's %u.%u", path, info->abi_major, info->abi_minor,
-		    EP_ABI_MAJOR, EP_ABI_MINOR);
-	if (info->info_size < sizeof(struct ep_plugin_info))
-		return xprintf("%s: plugin block is %u bytes, expected at least "
-		    "%zu", path, info->info_size, sizeof(struct ep_plugin_info));
-	if (info->host_size > sizeof(struct ep_host))
-		return xprintf("%s: needs a host table of %u bytes, this host has "
-		    "%zu", path, info->host_size, sizeof(struct ep_host));
+	if (info->host_size < PLUGIN_HOST_FIRST)
+		return xprintf("%s: built with a host table of %u bytes, less than "
+		    "ABI %u.0's %zu", path, info->host_size, EP_ABI_MAJOR,
+		    PLUGIN_HOST_FIRST);
 	if (info->name == NULL || info->name[0] == '\0' || info->init == NULL)
 		return xprintf("%s: the plugin block has no name or no init", path);
-	for (q = plugins; q != NULL; q = q->next) {
-		if (strcmp(q->info->name, info->name) == 0)
-			return xprintf("%s: a plugin named %s is already loaded from "
-			    "%s", path, info->name, q->path);
+	if ((q = plugin_find(info->name)) != NULL)
+		return xprintf("%s: a plugin named %s is already loaded from %s",
+		    path, info->name, q->path);
+	return NULL;
+}
+
+/* Opens a plugin and checks its block; 0, or -1 with *err. */
+static int
+plugin_open(const char *path, struct plugin_open *o, char **err)
+{
+	ep_plugin_entry_fn entry;
+
+	memset(o, 0, sizeof *o);
+	o->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (o->handle == NULL) {
+		*err = xprintf("%s: cannot load: %s", path, dlerror());
+		return -1;
+	}
+	*(void **)(&entry) = dlsym(o->handle, EP_PLUGIN_ENTRY_NAME);
+	if (entry == NULL) {
+		*err = xprintf("%s: no entry point %s(): not an expertpool plugin",
+		    path, EP_PLUGIN_ENTRY_NAME);
+		dlclose(o->handle);
+		return -1;
+	}
+	o->info = entry();
+	if ((*err = plugin_check(path, o->info)) != NULL) {
+		dlclose(o->handle);
+		return -1;
+	}
+	o->path = xstrdup(path);
+	return 0;
+}
+
+/* Closes a plugin opened and never started. */
+static void
+plugin_close(struct plugin_open *o)
+{
+	if (o->handle != NULL)
+		dlclose(o->handle);
+	free(o->path);
+	memset(o, 0, sizeof *o);
+}
+
+/* The first plugin o requires that is not started, or NULL. */
+static const char *
+plugin_missing(const struct plugin_open *o)
+{
+	const char *const *r;
+
+	for (r = o->info->requires; r != NULL && *r != NULL; r++) {
+		if (plugin_find(*r) == NULL)
+			return *r;
 	}
 	return NULL;
 }
 
 /*
- * Loads one plugin: dlopen, find the entry point, check the magic block
- * field by field, then init. On any failure nothing stays registered.
+ * Starts an opened plugin: its requirements must be started already;
+ * then init. On any failure nothing stays registered and o is closed;
+ * on success the plugin owns the handle.
  */
-int
-plugin_load(const char *path, char **err)
+static int
+plugin_start(struct plugin_open *o, char **err)
 {
-	const struct ep_plugin_info *info;
-	ep_plugin_entry_fn entry;
+	const struct ep_plugin_info *info = o->info;
 	struct ep_plugin *p;
-	void *handle;
+	const char *missing;
 	int rc;
 
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (handle == NULL) {
-		*err = xprintf("%s: cannot load: %s", path, dlerror());
+	if (plugin_find(info->name) != NULL) {
+		*err = xprintf("%s: a plugin named %s is already loaded", o->path,
+		    info->name);
+		plugin_close(o);
 		return -1;
 	}
-	*(void **)(&entry) = dlsym(handle, EP_PLUGIN_ENTRY_NAME);
-	if (entry == NULL) {
-		*err = xprintf("%s: no entry point %s(): not an expertpool plugin",
-		    path, EP_PLUGIN_ENTRY_NAME);
-		dlclose(handle);
-		return -1;
-	}
-	info = entry();
-	if ((*err = plugin_check(path, info)) != NULL) {
-		dlclose(handle);
+	if ((missing = plugin_missing(o)) != NULL) {
+		*err = xprintf("%s: plugin %s requires plugin %s, which is not "
+		    "loaded", o->path, info->name, missing);
+		plugin_close(o);
 		return -1;
 	}
 	p = xcalloc(1, sizeof *p);
-	p->path = xstrdup(path);
-	p->handle = handle;
+	p->path = o->path;
+	p->handle = o->handle;
 	p->info = info;
 	p->registering = 1;
 	rc = info->init(p, &host_table);
 	p->registering = 0;
 	if (rc != 0) {
-		*err = xprintf("%s: plugin %s failed to initialise (%d)", path,
+		*err = xprintf("%s: plugin %s failed to initialise (%d)", o->path,
 		    info->name, rc);
 		plugin_undo(p);
-		dlclose(handle);
-		free(p->path);
 		free(p);
+		plugin_close(o);
 		return -1;
 	}
 	p->next = plugins;
 	plugins = p;
 	log_info("plugin %s %s loaded from %s", info->name,
-	    info->version ? info->version : "", path);
+	    info->version ? info->version : "", o->path);
+	memset(o, 0, sizeof *o);
 	return 0;
+}
+
+/*
+ * Loads one plugin: dlopen, find the entry point, check the block field
+ * by field, check that what it requires is loaded, then init.
+ */
+int
+plugin_load(const char *path, char **err)
+{
+	struct plugin_open o;
+
+	if (plugin_open(path, &o, err) != 0)
+		return -1;
+	return plugin_start(&o, err);
 }
 
 static int
@@ -218,15 +306,89 @@ plugin_trusted(const struct stat *st, int is_dir)
 	return NULL;
 }
 
+/* Opens one file of a plugins directory, if it may be trusted. */
+static int
+plugin_open_trusted(const char *path, struct plugin_open *o, char **err)
+{
+	struct stat st;
+	const char *why;
+
+	if (lstat(path, &st) != 0) {
+		*err = xprintf("%s: cannot read it", path);
+		return -1;
+	}
+	if ((why = plugin_trusted(&st, 0)) != NULL) {
+		*err = xprintf("%s: %s", path, why);
+		return -1;
+	}
+	return plugin_open(path, o, err);
+}
+
 /*
- * Loads every *.so in a directory, in name order. A missing directory is
- * no plugins; one that others could write into, or any plugin that is
- * not trusted (plugin_trusted) or fails, is an error.
+ * Says why none of the plugins left can start: one requires a plugin that
+ * is not in the directory, or they require each other.
+ */
+static char *
+plugin_unordered(const char *dir, struct plugin_open *o, size_t n)
+{
+	const char *missing = NULL;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (o[i].info == NULL || (missing = plugin_missing(&o[i])) == NULL)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (o[j].info != NULL && strcmp(o[j].info->name, missing) == 0)
+				break;
+		}
+		if (j == n)
+			return xprintf("%s: plugin %s requires plugin %s, which is "
+			    "not loaded (not in %s)", o[i].path, o[i].info->name,
+			    missing, dir);
+	}
+	for (i = 0; i < n && o[i].info == NULL; i++)
+		;
+	return xprintf("%s: plugin %s and the plugins it requires require "
+	    "each other", o[i].path, o[i].info->name);
+}
+
+/*
+ * Starts the opened plugins, each after those it requires: every round
+ * starts the first in name order whose requirements are started.
+ */
+static int
+plugin_start_all(const char *dir, struct plugin_open *o, size_t n,
+    char **err)
+{
+	size_t i, left = n;
+
+	while (left > 0) {
+		for (i = 0; i < n; i++) {
+			if (o[i].info != NULL && plugin_missing(&o[i]) == NULL)
+				break;
+		}
+		if (i == n) {
+			*err = plugin_unordered(dir, o, n);
+			return -1;
+		}
+		if (plugin_start(&o[i], err) != 0)
+			return -1;
+		left--;
+	}
+	return 0;
+}
+
+/*
+ * Loads every *.so in a directory: opens and checks them all, then starts
+ * them in name order, each after the plugins it requires. A missing
+ * directory is no plugins; one that others could write into, or any
+ * plugin that is not trusted (plugin_trusted) or fails, is an error.
  */
 int
 plugin_load_dir(const char *dir, char **err)
 {
 	struct dirent **names = NULL;
+	struct plugin_open *o;
 	struct stat st;
 	const char *why;
 	int i, n, rc = 0;
@@ -246,22 +408,21 @@ plugin_load_dir(const char *dir, char **err)
 		*err = xprintf("%s: plugins: cannot read the directory", dir);
 		return -1;
 	}
+	o = xcalloc((size_t)n + 1, sizeof *o);
 	for (i = 0; i < n; i++) {
 		char *path = xprintf("%s/%s", dir, names[i]->d_name);
 
-		if (rc == 0 && lstat(path, &st) != 0) {
-			*err = xprintf("%s: cannot read it", path);
-			rc = -1;
-		} else if (rc == 0 && (why = plugin_trusted(&st, 0)) != NULL) {
-			*err = xprintf("%s: %s", path, why);
-			rc = -1;
-		}
-		if (rc == 0 && plugin_load(path, err) != 0)
+		if (rc == 0 && plugin_open_trusted(path, &o[i], err) != 0)
 			rc = -1;
 		free(path);
 		free(names[i]);
 	}
 	free(names);
+	if (rc == 0)
+		rc = plugin_start_all(dir, o, (size_t)n, err);
+	for (i = 0; i < n; i++)
+		plugin_close(&o[i]);
+	free(o);
 	return rc;
 }
 

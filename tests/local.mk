@@ -14,7 +14,9 @@ AM_TESTS_ENVIRONMENT = \
 # Test plugins: shared objects that are never installed.
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/hello.la tests/plugins/bad-abi.la \
-	tests/plugins/no-entry.la tests/plugins/fail-init.la
+	tests/plugins/no-entry.la tests/plugins/fail-init.la \
+	tests/plugins/old-minor.la tests/plugins/new-minor.la \
+	tests/plugins/needs-absent.la tests/plugins/needs-hello.la
 tests_plugins_hello_la_SOURCES = tests/plugins/hello.c
 tests_plugins_hello_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_bad_abi_la_SOURCES = tests/plugins/bad-abi.c
@@ -23,6 +25,14 @@ tests_plugins_no_entry_la_SOURCES = tests/plugins/no-entry.c
 tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_fail_init_la_SOURCES = tests/plugins/fail-init.c
 tests_plugins_fail_init_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_old_minor_la_SOURCES = tests/plugins/old-minor.c
+tests_plugins_old_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_new_minor_la_SOURCES = tests/plugins/new-minor.c
+tests_plugins_new_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_needs_absent_la_SOURCES = tests/plugins/needs-absent.c
+tests_plugins_needs_absent_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_needs_hello_la_SOURCES = tests/plugins/needs-hello.c
+tests_plugins_needs_hello_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 # Browser tests first: the longest, they start while the rest share the
 # other core.

@@ -15,11 +15,6 @@ extern const char ts_migration_5[];
 static int
 ts_init(ep_plugin *self, const struct ep_host *host)
 {
-	if (!EP_HOST_HAS(host, notify_person)) {
-		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.6 or later "
-		    "(notify_person, to tell people about hours)");
-		return -1;
-	}
 	ts_host = host;
 	ts_self = self;
 	if (host->migration_add(self, 1, ts_migration_1) != 0 ||
@@ -49,4 +44,4 @@ ts_fini(ep_plugin *self)
 	ts_api_fini();
 }
 
-EP_PLUGIN_DECLARE("timesheet", "1.0", ts_init, ts_fini)
+EP_PLUGIN_DECLARE("timesheet", "1.0", NULL, ts_init, ts_fini)
