@@ -10,6 +10,7 @@ extern const char rc_migration_3[];
 extern const char rc_migration_4[];
 extern const char rc_migration_5[];
 extern const char rc_migration_6[];
+extern const char rc_migration_7[];
 
 static int
 rc_init(ep_plugin *self, const struct ep_host *host)
@@ -22,6 +23,7 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    host->migration_add(self, 4, rc_migration_4) != 0 ||
 	    host->migration_add(self, 5, rc_migration_5) != 0 ||
 	    host->migration_add(self, 6, rc_migration_6) != 0 ||
+	    host->migration_add(self, 7, rc_migration_7) != 0 ||
 	    host->job_add(self, "recharge-run", rc_run_job, NULL) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "

@@ -11,6 +11,7 @@ extern const char ts_migration_2[];
 extern const char ts_migration_3[];
 extern const char ts_migration_4[];
 extern const char ts_migration_5[];
+extern const char ts_migration_6[];
 
 static int
 ts_init(ep_plugin *self, const struct ep_host *host)
@@ -22,6 +23,7 @@ ts_init(ep_plugin *self, const struct ep_host *host)
 	    host->migration_add(self, 3, ts_migration_3) != 0 ||
 	    host->migration_add(self, 4, ts_migration_4) != 0 ||
 	    host->migration_add(self, 5, ts_migration_5) != 0 ||
+	    host->migration_add(self, 6, ts_migration_6) != 0 ||
 	    host->job_add(self, TS_IMPORT_JOB, ts_import_job, NULL) != 0 ||
 	    host->command_add(self, "timesheet", "import FILE",
 	    ts_import_command, NULL) != 0 ||
