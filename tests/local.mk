@@ -191,6 +191,8 @@ SERVER_TESTS = \
 	tests/integration/statement.test \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
+	tests/integration/upgrade-store.test \
 	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
+EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml \
+	tests/fixtures
