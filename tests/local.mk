@@ -16,7 +16,8 @@ TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/hello.la tests/plugins/bad-abi.la \
 	tests/plugins/no-entry.la tests/plugins/fail-init.la \
 	tests/plugins/old-minor.la tests/plugins/new-minor.la \
-	tests/plugins/needs-absent.la tests/plugins/needs-hello.la
+	tests/plugins/needs-absent.la tests/plugins/needs-hello.la \
+	tests/plugins/abi-1.la
 tests_plugins_hello_la_SOURCES = tests/plugins/hello.c
 tests_plugins_hello_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_bad_abi_la_SOURCES = tests/plugins/bad-abi.c
@@ -33,6 +34,8 @@ tests_plugins_needs_absent_la_SOURCES = tests/plugins/needs-absent.c
 tests_plugins_needs_absent_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_needs_hello_la_SOURCES = tests/plugins/needs-hello.c
 tests_plugins_needs_hello_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_1_la_SOURCES = tests/plugins/abi-1.c
+tests_plugins_abi_1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 # Browser tests first: the longest, they start while the rest share the
 # other core.

@@ -80,6 +80,18 @@ test_wrong_abi(void **state)
 	expect_refused("bad-abi", want);
 }
 
+/* A plugin built for ABI 1.x, whose block has no size first, is told so. */
+static void
+test_abi_1(void **state)
+{
+	char want[96];
+
+	(void)state;
+	snprintf(want, sizeof want, "built for plugin ABI 1.x, but this host "
+	    "speaks ABI %d.%d", EP_ABI_MAJOR, EP_ABI_MINOR);
+	expect_refused("abi-1", want);
+}
+
 static void
 test_no_entry(void **state)
 {
@@ -273,6 +285,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_hello_loads, teardown),
 		cmocka_unit_test_teardown(test_wrong_abi, teardown),
+		cmocka_unit_test_teardown(test_abi_1, teardown),
 		cmocka_unit_test_teardown(test_no_entry, teardown),
 		cmocka_unit_test_teardown(test_failing_init_undone, teardown),
 		cmocka_unit_test_teardown(test_not_a_file, teardown),
