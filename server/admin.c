@@ -230,6 +230,10 @@ org_view_cb(struct ep_req *r, void *arg)
 	admin_row(r, b, "Bank holiday calendar", org_calendar_label(
 	    (const char *)sqlite3_column_text(s, 8)), edit, "calendar");
 	html_printf(b, "</dl>\n");
+	if (r->who.roles & EP_ROLE_ADMIN)
+		html_printf(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" "
+		    "href=\"/admin/organisations/%s/sso\">Council account sign-in"
+		    "</a> (OpenID Connect)</p>\n", http_param(r, "id"));
 	sqlite3_reset(s);
 	page_end(r, b, 200);
 }

@@ -50,7 +50,6 @@ agreement_add(struct ep_db *db, const struct audit_actor *actor,
 	const char *from = in->valid_from, *vat = in->vat;
 	sqlite3_stmt *s;
 	json_t *sum;
-	char *text;
 
 	london_today(today);
 	if (!dflt) {
@@ -125,19 +124,9 @@ agreement_add(struct ep_db *db, const struct audit_actor *actor,
 	    dflt ? "*" : in->provider, "consumer", dflt ? "*" : in->consumer,
 	    "ruleset", in->ruleset, "payment_terms_days", (json_int_t)terms,
 	    "monthly_cap_pence", (json_int_t)cap, "vat", vat, "valid_from", from);
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
-	{
-		char idtext[24];
-
-		snprintf(idtext, sizeof idtext, "%lld", (long long)*id);
-		if (audit_record(db, actor, "create", "agreement", idtext,
-		    consumer, text) != 0) {
-			free(text);
-			goto rollback;
-		}
-	}
-	free(text);
+	if (audit_json_id(db, actor, "create", "agreement", *id, consumer,
+	    sum) != 0)
+		goto rollback;
 	if (db_commit(db) != 0)
 		goto rollback;
 	return 0;

@@ -7,12 +7,9 @@
 
 #include <event2/buffer.h>
 
-#ifndef EP_SRCDIR
-#define EP_SRCDIR "."
-#endif
-
 extern const char app_css[];
 extern const char progress_js[];
+extern const char govuk_css[];
 
 struct asset {
 	const char *name;
@@ -22,8 +19,8 @@ struct asset {
 	int loaded;
 };
 
-/* GOV.UK Frontend's compiled stylesheet comes from npm at build time:
- * from the assets setting, or the source tree's node_modules. */
+/* GOV.UK Frontend's compiled stylesheet is built in from npm's copy at
+ * build time; the assets setting may name a directory with another. */
 static struct asset assets[] = {
 	{ "govuk-frontend.min.css", "text/css; charset=utf-8", NULL, 0, 0 },
 };
@@ -70,25 +67,27 @@ asset_drop_font_faces(struct asset *a)
 	}
 }
 
+/* Reads the stylesheet from the assets directory if one is set, else
+ * (or if it is not there) takes the built-in copy. */
 static void
 asset_load(struct asset *a)
 {
-	const char *dirs[] = { cfg.assets,
-		EP_SRCDIR "/node_modules/govuk-frontend/dist/govuk" };
-	size_t i;
-
 	a->loaded = 1;
-	for (i = 0; i < nitems(dirs) && a->data == NULL; i++) {
-		char *path = xprintf("%s/%s", dirs[i], a->name);
+	if (cfg.assets != NULL && *cfg.assets != '\0') {
+		char *path = xprintf("%s/%s", cfg.assets, a->name);
 
 		a->data = asset_read(path, &a->len);
+		if (a->data == NULL)
+			log_warn("assets: %s cannot be read: serving the "
+			    "built-in %s", path, a->name);
 		free(path);
 	}
-	if (a->data != NULL)
-		asset_drop_font_faces(a);
-	else
-		log_warn("assets: %s not found in %s: pages will be unstyled "
-		    "(run npm ci, or set assets)", a->name, cfg.assets);
+	if (a->data == NULL) {
+		a->len = strlen(govuk_css);
+		a->data = xmalloc(a->len);
+		memcpy(a->data, govuk_css, a->len);
+	}
+	asset_drop_font_faces(a);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -154,6 +155,37 @@ audit_record(struct ep_db *db, const struct audit_actor *actor,
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+/* audit_record with the summary as JSON, which it takes over (NULL is
+ * {}), written compact with its keys sorted. */
+int
+audit_json(struct ep_db *db, const struct audit_actor *actor,
+    const char *action, const char *entity, const char *entity_id,
+    int64_t org_id, struct json_t *summary)
+{
+	char *text = summary != NULL ?
+	    json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int rc;
+
+	json_decref(summary);
+	if (summary != NULL && text == NULL)
+		return -1;
+	rc = audit_record(db, actor, action, entity, entity_id, org_id, text);
+	free(text);
+	return rc;
+}
+
+/* audit_json for an entity known by its row id. */
+int
+audit_json_id(struct ep_db *db, const struct audit_actor *actor,
+    const char *action, const char *entity, int64_t id, int64_t org_id,
+    struct json_t *summary)
+{
+	char idtext[24];
+
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	return audit_json(db, actor, action, entity, idtext, org_id, summary);
 }
 
 /*

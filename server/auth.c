@@ -55,8 +55,15 @@ auth_identify(struct ep_req *r)
 			r->authed = 1;
 		return;
 	}
-	if (auth_cookie(r, SESSION_COOKIE, token, sizeof token) == 0 &&
-	    session_lookup(http_db(), token, &r->who) == 0)
+	if (auth_cookie(r, SESSION_COOKIE, token, sizeof token) != 0 ||
+	    session_lookup(http_db(), token, &r->who) != 0)
+		return;
+	/* A session that still owes its second factor signs nobody in: only
+	 * the two-factor pages, which read r->who, serve it. */
+	if (r->who.factor_at == 0 && (r->who.factor_enrolled ||
+	    totp_role_required(r->who.roles)))
+		r->waiting_factor = 1;
+	else
 		r->authed = 1;
 }
 
@@ -71,6 +78,14 @@ auth_csrf_ok(struct ep_req *r)
 		sent = http_form(r, "csrf");
 	return sent != NULL && strlen(sent) == n && n > 0 &&
 	    sodium_memcmp(sent, r->who.csrf, n) == 0;
+}
+
+/* The same check for the public two-factor forms, which a session waiting
+ * for its second factor posts. */
+int
+auth_csrf_valid(struct ep_req *r)
+{
+	return auth_csrf_ok(r);
 }
 
 /* True when the organisation owns the record the route names. */
@@ -120,7 +135,8 @@ auth_check(struct ep_req *r)
 			    "sign in or send a valid bearer token");
 		} else {
 			char *enc = evhttp_encode_uri(r->path);
-			char *loc = xprintf("/login?next=%s", enc);
+			char *loc = xprintf("%s?next=%s", r->waiting_factor ?
+			    "/login/two-factor" : "/login", enc);
 
 			http_redirect(r, loc);
 			free(loc);

@@ -108,8 +108,16 @@ const struct config_option config_options[] = {
 	OPT(sealing_key_file, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
 	    "file holding the 32-byte key (64 hex digits) that seals each "
 	    "organisation's invoice signing key in the store"),
-	OPT(assets, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/assets",
-	    "directory of GOV.UK Frontend's dist/govuk files and app.css"),
+	OPT(two_factor_required, CONFIG_BOOL, 0, 1, "false",
+	    "administrators and finance officers must sign in with a second "
+	    "factor (a code from an authenticator app); those without one are "
+	    "sent to set it up when they next sign in"),
+	OPT(two_factor_fresh, CONFIG_INT, 60, 86400, "900",
+	    "seconds a session's second factor counts before an invoice is "
+	    "issued; older, the code is asked for again"),
+	OPT(assets, CONFIG_STRING, 0, CONFIG_MAY_BE_EMPTY, "",
+	    "directory holding a govuk-frontend.min.css to serve instead of "
+	    "the one built in; empty: the built-in one"),
 };
 const size_t config_noptions = nitems(config_options);
 

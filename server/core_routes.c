@@ -51,6 +51,10 @@ routes_register_all(void)
 	core_routes_register();
 	assets_routes_register();
 	login_routes_register();
+	oidc_routes_register();
+	reset_routes_register();
+	totp_routes_register();
+	tokens_routes_register();
 	admin_routes_register();
 	records_api_routes_register();
 	fees_routes_register();

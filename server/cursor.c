@@ -65,9 +65,9 @@ cursor_reply(struct ep_req *r, const char *path, const char *const *keep,
     const struct cursor *c, json_t *items)
 {
 	struct evbuffer *b;
-	json_t *o, *next = json_null();
+	json_t *next = json_null();
 	const char *v;
-	char *enc, *text;
+	char *enc;
 
 	if (c->more) {
 		b = evbuffer_new();
@@ -85,9 +85,6 @@ cursor_reply(struct ep_req *r, const char *path, const char *const *keep,
 		    evbuffer_get_length(b));
 		evbuffer_free(b);
 	}
-	o = json_pack("{s:o,s:o}", "items", items, "next", next);
-	text = json_dumps(o, JSON_COMPACT);
-	http_reply(r, 200, "application/json", text, strlen(text));
-	free(text);
-	json_decref(o);
+	api_reply(r, 200, json_pack("{s:o,s:o}", "items", items, "next",
+	    next));
 }

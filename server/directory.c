@@ -22,17 +22,6 @@ struct org_options {
 	size_t n;
 };
 
-static const char *const area_options[][2] = {
-	{ "", "Any area" },
-	{ "legal", "Legal" },
-	{ "it", "IT" },
-	{ "procurement", "Procurement" },
-	{ "hr", "HR" },
-	{ "finance", "Finance" },
-	{ "planning", "Planning" },
-	{ NULL, NULL },
-};
-
 static const char *const grade_options[][2] = {
 	{ "", "Choose a grade" },
 	{ "junior", "Junior" },
@@ -143,8 +132,8 @@ directory_search_form(struct evbuffer *b, struct ep_req *r,
 	org_options_load(&orgs, "Any provider");
 	html_printf(b, "<form method=\"get\" action=\"/experts\" novalidate "
 	    "class=\"ep-search\">\n<h2 class=\"govuk-heading-m\">Search</h2>\n");
-	form_select(b, e, "area", "Skill area", NULL, area_options,
-	    http_query(r, "area"));
+	form_select_blank(b, e, "area", "Skill area", NULL, "Any area",
+	    skill_areas, http_query(r, "area"));
 	form_input(b, e, "speciality", "Speciality (optional)", "For example, "
 	    "planning-law or network-security", "text",
 	    http_query(r, "speciality"), "govuk-!-width-one-half");
@@ -640,23 +629,6 @@ expert_active_cb(struct ep_req *r, void *arg)
 
 /* --- JSON API --- */
 
-static void
-api_reply(struct ep_req *r, int status, json_t *o)
-{
-	char *text = json_dumps(o, JSON_COMPACT);
-
-	http_reply(r, status, "application/json", text, strlen(text));
-	free(text);
-	json_decref(o);
-}
-
-/* The first form error as a JSON error: 422, code "invalid", the field. */
-static void
-api_invalid(struct ep_req *r, const struct form_errors *e)
-{
-	http_json_error(r, 422, "invalid", e->field[0], e->msg[0]);
-}
-
 static json_t *
 api_expert(const struct expert_row *x, int window)
 {
@@ -732,51 +704,6 @@ api_experts_list_cb(struct ep_req *r, void *arg)
 	cursor_reply(r, "/api/v1/experts", keep, &c, list);
 }
 
-/* The body as a JSON object, or a 400 reply and NULL. */
-static json_t *
-api_body(struct ep_req *r)
-{
-	json_error_t err;
-	json_t *o = json_loads(http_body(r, NULL), 0, &err);
-	char msg[256];
-
-	if (o != NULL && json_is_object(o))
-		return o;
-	json_decref(o);
-	snprintf(msg, sizeof msg, "the body must be a JSON object: %s",
-	    o ? "it is another JSON value" : err.text);
-	http_json_error(r, 400, "bad_json", NULL, msg);
-	return NULL;
-}
-
-/*
- * A member as text: a string as is, a number written out (capacity may be
- * 37.5 or "37.5") when buf is given. Any other type is recorded as an
- * error on the field.
- */
-static const char *
-api_text(json_t *o, const char *key, char *buf, size_t len,
-    struct form_errors *e)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (v == NULL || json_is_null(v))
-		return NULL;
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (buf != NULL && json_is_integer(v)) {
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	if (buf != NULL && json_is_real(v)) {
-		/* The decimal the client wrote, for the field's own parser. */
-		snprintf(buf, len, "%.15g", json_real_value(v));
-		return buf;
-	}
-	errs_add(e, key, "%s must be a string", key);
-	return NULL;
-}
-
 /* Skills as ["legal/contracts:4", ...] or [{"area", "speciality",
  * "level"}, ...], into "area/speciality:level" texts kept in bufs. */
 static size_t
@@ -826,7 +753,7 @@ api_skills(json_t *o, char bufs[][96], const char **items, size_t max,
 static void
 api_expert_create_cb(struct ep_req *r, void *arg)
 {
-	char bufs[EXPERT_MAX_SKILLS + 1][96], cap[32];
+	char bufs[EXPERT_MAX_SKILLS + 1][96];
 	const char *items[EXPERT_MAX_SKILLS + 1];
 	struct expert_input in = { 0 };
 	struct form_errors e = { 0 };
@@ -837,13 +764,13 @@ api_expert_create_cb(struct ep_req *r, void *arg)
 	int64_t id;
 
 	(void)arg;
-	if ((body = api_body(r)) == NULL)
+	if ((body = api_object(r)) == NULL)
 		return;
-	in.org_code = api_text(body, "org", NULL, 0, &e);
-	in.name = api_text(body, "name", NULL, 0, &e);
-	in.grade = api_text(body, "grade", NULL, 0, &e);
-	in.capacity = api_text(body, "capacity", cap, sizeof cap, &e);
-	in.login = api_text(body, "login", NULL, 0, &e);
+	in.org_code = api_text(body, "org", &e);
+	in.name = api_text(body, "name", &e);
+	in.grade = api_text(body, "grade", &e);
+	in.capacity = api_text(body, "capacity", &e);
+	in.login = api_text(body, "login", &e);
 	in.nskills = api_skills(body, bufs, items, EXPERT_MAX_SKILLS, &e);
 	in.skills = items;
 	audit_actor_of(&actor, &r->who);
@@ -909,11 +836,11 @@ api_expert_leave_cb(struct ep_req *r, void *arg)
 		http_json_error(r, 404, "not_found", NULL, "no such expert");
 		return;
 	}
-	if ((body = api_body(r)) == NULL)
+	if ((body = api_object(r)) == NULL)
 		return;
-	in.from = api_text(body, "from", NULL, 0, &e);
-	in.to = api_text(body, "to", NULL, 0, &e);
-	in.note = api_text(body, "note", NULL, 0, &e);
+	in.from = api_text(body, "from", &e);
+	in.to = api_text(body, "to", &e);
+	in.note = api_text(body, "note", &e);
 	audit_actor_of(&actor, &r->who);
 	if (e.n > 0 || expert_leave_add(http_db(), &actor, id, &in, &e,
 	    &leave) != 0) {
@@ -936,7 +863,7 @@ out:
 static void
 api_expert_patch_cb(struct ep_req *r, void *arg)
 {
-	char bufs[EXPERT_MAX_SKILLS + 1][96], cap[32];
+	char bufs[EXPERT_MAX_SKILLS + 1][96];
 	const char *items[EXPERT_MAX_SKILLS + 1];
 	struct expert_edit in = { 0 };
 	struct form_errors e = { 0 };
@@ -952,10 +879,10 @@ api_expert_patch_cb(struct ep_req *r, void *arg)
 		http_json_error(r, 404, "not_found", NULL, "no such expert");
 		return;
 	}
-	if ((body = api_body(r)) == NULL)
+	if ((body = api_object(r)) == NULL)
 		return;
-	in.grade = api_text(body, "grade", NULL, 0, &e);
-	in.capacity = api_text(body, "capacity", cap, sizeof cap, &e);
+	in.grade = api_text(body, "grade", &e);
+	in.capacity = api_text(body, "capacity", &e);
 	if (json_object_get(body, "skills") != NULL) {
 		in.nskills = api_skills(body, bufs, items, EXPERT_MAX_SKILLS, &e);
 		in.skills = items;

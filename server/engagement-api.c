@@ -12,84 +12,6 @@
 #define CHANGE_CONSUMER "SELECT e.consumer_id FROM engagement_changes c " \
 	"JOIN engagements e ON e.id = c.engagement_id WHERE c.id = ?1"
 
-static int64_t
-api_id(struct ep_req *r)
-{
-	int64_t id = 0;
-
-	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
-	return id;
-}
-
-static void
-api_send(struct ep_req *r, int status, json_t *o)
-{
-	char *text = json_dumps(o, JSON_COMPACT);
-
-	http_reply(r, status, "application/json", text, strlen(text));
-	free(text);
-	json_decref(o);
-}
-
-/* The body as a JSON object (an empty body is an empty object), or NULL
- * after answering 400. */
-static json_t *
-api_object(struct ep_req *r)
-{
-	json_error_t jerr;
-	size_t len;
-	const char *text = http_body(r, &len);
-	json_t *o;
-
-	if (len == 0)
-		return json_object();
-	o = json_loadb(text, len, 0, &jerr);
-	if (o == NULL || !json_is_object(o)) {
-		json_decref(o);
-		http_json_error(r, 400, "bad_json", NULL, "the body must be a JSON "
-		    "object");
-		return NULL;
-	}
-	return o;
-}
-
-/* A field as text: a string as it is, a number as the digits written;
- * kept in the object so it lives as long as the body. */
-static const char *
-api_text(json_t *o, const char *name)
-{
-	json_t *v = json_object_get(o, name);
-	char buf[48];
-
-	if (v == NULL || json_is_null(v))
-		return NULL;
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v))
-		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, sizeof buf, "%.15g", json_real_value(v));
-	else
-		snprintf(buf, sizeof buf, "?");
-	json_object_set_new(o, name, json_string(buf));
-	return json_string_value(json_object_get(o, name));
-}
-
-/* 422 naming the first bad field, every problem listed. */
-static void
-api_invalid(struct ep_req *r, const struct form_errors *e)
-{
-	json_t *list = json_array();
-	int i;
-
-	for (i = 0; i < e->n; i++)
-		json_array_append_new(list, json_pack("{s:s,s:s}", "field",
-		    e->field[i], "message", e->msg[i]));
-	api_send(r, 422, json_pack("{s:{s:s,s:s,s:s,s:o}}", "error", "code",
-	    "invalid", "field", e->field[0], "message", e->msg[0], "errors",
-	    list));
-}
-
 static json_t *
 budget_json(sqlite3_stmt *s, int i)
 {
@@ -128,7 +50,7 @@ api_changes_cb(struct ep_req *r, void *arg)
 		    (const char *)sqlite3_column_text(s, 13), "decline_reason",
 		    sqlite3_column_text(s, 14)));
 	sqlite3_reset(s);
-	api_send(r, 200, list);
+	api_reply(r, 200, list);
 }
 
 /* POST /api/v1/engagements/{id}/changes: the pool proposes a change. */
@@ -143,17 +65,17 @@ api_change_propose_cb(struct ep_req *r, void *arg)
 	(void)arg;
 	if ((o = api_object(r)) == NULL)
 		return;
-	in.kind = api_text(o, "kind");
-	in.ends = api_text(o, "ends");
-	in.budget = api_text(o, "budget");
-	in.basis = api_text(o, "basis");
-	in.last_day = api_text(o, "last_day");
-	in.reason = api_text(o, "reason");
-	if (engagement_change_propose(http_db(), &r->who, api_id(r), &in, &e,
-	    &id) != 0)
+	in.kind = api_text(o, "kind", &e);
+	in.ends = api_text(o, "ends", &e);
+	in.budget = api_text(o, "budget", &e);
+	in.basis = api_text(o, "basis", &e);
+	in.last_day = api_text(o, "last_day", &e);
+	in.reason = api_text(o, "reason", &e);
+	if (e.n > 0 || engagement_change_propose(http_db(), &r->who, api_id(r),
+	    &in, &e, &id) != 0)
 		api_invalid(r, &e);
 	else
-		api_send(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id,
+		api_reply(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id,
 		    "state", "proposed"));
 	errs_free(&e);
 	json_decref(o);
@@ -164,20 +86,25 @@ static void
 api_change_decide_cb(struct ep_req *r, void *arg)
 {
 	int agree = arg != NULL;
+	struct form_errors e = { 0 };
+	const char *reason;
 	char err[200];
 	int64_t engagement = 0;
 	json_t *o;
 
 	if ((o = api_object(r)) == NULL)
 		return;
-	if (engagement_change_decide(http_db(), &r->who, api_id(r), agree,
-	    agree ? NULL : api_text(o, "reason"), &engagement, err,
-	    sizeof err) != 0)
+	reason = agree ? NULL : api_text(o, "reason", &e);
+	if (e.n > 0)
+		api_invalid(r, &e);
+	else if (engagement_change_decide(http_db(), &r->who, api_id(r), agree,
+	    reason, &engagement, err, sizeof err) != 0)
 		http_json_error(r, 409, "conflict", NULL, err);
 	else
-		api_send(r, 200, json_pack("{s:I,s:I,s:s}", "id",
+		api_reply(r, 200, json_pack("{s:I,s:I,s:s}", "id",
 		    (json_int_t)api_id(r), "engagement", (json_int_t)engagement,
 		    "state", agree ? "agreed" : "declined"));
+	errs_free(&e);
 	json_decref(o);
 }
 

@@ -302,16 +302,8 @@ static int
 change_audit(struct ep_db *db, const struct audit_actor *actor,
     const char *action, int64_t change_id, int64_t org, json_t *sum)
 {
-	char idtext[24], *text;
-	int rc;
-
-	snprintf(idtext, sizeof idtext, "%lld", (long long)change_id);
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
-	rc = audit_record(db, actor, action, "engagement-change", idtext, org,
-	    text);
-	free(text);
-	return rc;
+	return audit_json_id(db, actor, action, "engagement-change", change_id,
+	    org, sum);
 }
 
 static const char *const month_names[] = { "January", "February", "March",

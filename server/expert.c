@@ -21,8 +21,9 @@ const char *const expert_grades[][2] = {
 	{ NULL, NULL },
 };
 
-/* Skill areas; specialities within them are free text. */
-const char *const expert_areas[][2] = {
+/* Skill areas, of experts and of requests; specialities within them are
+ * free text. */
+const char *const skill_areas[][2] = {
 	{ "legal", "Legal" },
 	{ "it", "IT" },
 	{ "procurement", "Procurement" },
@@ -55,7 +56,7 @@ expert_grade_ok(const char *grade)
 int
 expert_area_ok(const char *area)
 {
-	return area != NULL && expert_pick_ok(expert_areas, area);
+	return area != NULL && expert_pick_ok(skill_areas, area);
 }
 
 /* Lower-case words joined by single dashes: "planning-law". */

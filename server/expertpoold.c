@@ -177,6 +177,7 @@ main(int argc, char **argv)
 		log_error("libsodium failed to initialise");
 		goto out;
 	}
+	oidc_init();
 	base = event_base_new();
 	if (base == NULL) {
 		log_error("cannot create the event loop");
@@ -201,6 +202,7 @@ main(int argc, char **argv)
 	}
 	if (worker_start(base, WORKER_GENERAL, 2, 0) != 0 ||
 	    worker_start(base, WORKER_PASSWORD, 1, (int)cfg.login_queue) != 0 ||
+	    worker_start(base, WORKER_SSO, 2, 32) != 0 ||
 	    reader_start(base) != 0) {
 		err = xstrdup("cannot start worker threads");
 		goto fail;
@@ -268,9 +270,11 @@ out:
 	route_clear();
 	assets_free();
 	job_set_db_path(NULL);
+	/* With finalisers: evhttp_free leaves closed connections to them. */
 	if (base != NULL)
-		event_base_free_nofinalize(base);
+		event_base_free(base);
 	config_free(&cfg);
+	oidc_cleanup();
 	log_flush();
 	return rc;
 }

@@ -300,6 +300,10 @@ static const char *const page_done[][2] = {
 	{ "queried", "Hours queried: the expert has been asked to look again" },
 	{ "request-changed", "Your request has been changed" },
 	{ "sent", "Request sent" },
+	{ "sso", "Council account sign-in saved" },
+	{ "sso-removed", "Council account sign-in removed" },
+	{ "token-revoked", "Token revoked: it no longer works" },
+	{ "two-factor-off", "Two-factor sign-in is off" },
 	{ "unchanged", "No changes were made" },
 	{ "withdrawn", "Request withdrawn" },
 };
@@ -525,6 +529,16 @@ form_select(struct evbuffer *b, const struct form_errors *e, const char *name,
     const char *label, const char *hint, const char *const options[][2],
     const char *value)
 {
+	form_select_blank(b, e, name, label, hint, NULL, options, value);
+}
+
+/* The same, led by an empty choice labelled blank (no choice, or any) when
+ * blank is not NULL. */
+void
+form_select_blank(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint, const char *blank,
+    const char *const options[][2], const char *value)
+{
 	int err = e != NULL && errs_get(e, name) != NULL;
 	size_t i;
 
@@ -533,6 +547,9 @@ form_select(struct evbuffer *b, const struct form_errors *e, const char *name,
 	    err ? " govuk-select--error" : "", name, name);
 	form_described_by(b, e, name, hint);
 	html_printf(b, ">\n");
+	if (blank != NULL)
+		html_printf(b, "<option value=\"\"%R>%s</option>\n",
+		    value == NULL || *value == '\0' ? " selected" : "", blank);
 	for (i = 0; options[i][0] != NULL; i++)
 		html_printf(b, "<option value=\"%s\"%R>%s</option>\n", options[i][0],
 		    value && strcmp(value, options[i][0]) == 0 ? " selected" : "",

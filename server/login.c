@@ -181,7 +181,27 @@ login_form(struct ep_req *r, int status, const struct form_errors *e,
 	form_input_auto(b, e, "password", "Password", NULL, "password", NULL,
 	    "govuk-!-width-one-half", "current-password");
 	form_end(b, "Sign in");
+	html_printf(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" "
+	    "href=\"/login/forgotten\">Forgotten your password?</a></p>\n");
+	oidc_login_choices(b);
 	page_end(r, b, status);
+}
+
+/* Counts a failed attempt of another kind (a second-factor code) against
+ * the account and the address, as a failed sign-in. */
+void
+login_count_failure(const char *login, const char *address)
+{
+	limit_fail("login", login);
+	limit_fail("addr", address);
+}
+
+/* Takes back a count made at admission: the attempt succeeded. */
+void
+login_forgive(const char *login, const char *address)
+{
+	limit_unfail("login", login);
+	limit_unfail("addr", address);
 }
 
 static void
@@ -201,7 +221,7 @@ login_get_cb(struct ep_req *r, void *arg)
  * "/\t/host" or "/\\host" would lead off-site: any byte that is not
  * printable ASCII, and any backslash, refuses the path whole.
  */
-static const char *
+const char *
 login_next(const char *next)
 {
 	const unsigned char *p;
@@ -212,6 +232,13 @@ login_next(const char *next)
 		if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
 			return "/";
 	return next;
+}
+
+/* The local path to go on to after signing in, or "/". */
+const char *
+login_safe_next(const char *next)
+{
+	return login_next(next);
 }
 
 /*
@@ -338,9 +365,19 @@ login_enqueue(const char *address, void (*work)(void *),
 	return 0;
 }
 
+/* Queues Argon2id work for reset.c and others on the password thread, in
+ * the same fair line as sign-ins: 0, or -1 when full (answer 503). */
+int
+login_password_work(const char *address, void (*work)(void *),
+    void (*done)(void *), void *arg)
+{
+	return login_enqueue(address, work, done, arg);
+}
+
 struct login_attempt {
 	struct ep_req *r;
 	int64_t person_id;
+	unsigned roles;
 	char login[72];
 	char address[64];
 	char next[256];
@@ -386,6 +423,16 @@ login_verify_done(void *arg)
 	}
 	limit_unfail("login", a->login);
 	limit_unfail("addr", a->address);
+	if (oidc_passwords_off(db, a->person_id)) {
+		struct form_errors e = { 0 };
+
+		errs_add(&e, "login", "Your organisation signs in with its council "
+		    "account, not a password: choose \"Sign in with your council "
+		    "account\" below");
+		login_form(r, 403, &e, a->login, a->next);
+		errs_free(&e);
+		goto out;
+	}
 	if (db_begin(db) != 0)
 		goto fail;
 	if ((a->want_rehash && person_store_rehash(db, a->person_id,
@@ -399,7 +446,15 @@ login_verify_done(void *arg)
 	snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s",
 	    SESSION_COOKIE, token, cfg.tls ? "; Secure" : "");
 	http_reply_header(r, "Set-Cookie", cookie);
-	http_redirect(r, login_next(a->next));
+	if (totp_needed(db, a->person_id, a->roles)) {
+		char *enc = evhttp_encode_uri(login_next(a->next));
+		char *loc = xprintf("/login/two-factor?next=%s", enc);
+
+		http_redirect(r, loc);
+		free(loc);
+		free(enc);
+	} else
+		http_redirect(r, login_next(a->next));
 	goto out;
 fail:
 	page_message(r, 500, "Sorry, there is a problem",
@@ -476,7 +531,7 @@ login_post_cb(struct ep_req *r, void *arg)
 	snprintf(a->address, sizeof a->address, "%s", address);
 	snprintf(a->next, sizeof a->next, "%s", login_next(http_form(r, "next")));
 	a->password = xstrdup(password);
-	s = db_stmt(http_db(), "SELECT id, password_hash FROM people WHERE "
+	s = db_stmt(http_db(), "SELECT id, password_hash, roles FROM people WHERE "
 	    "login = ? AND disabled = 0 AND password_hash IS NOT NULL");
 	if (s != NULL) {
 		sqlite3_bind_text(s, 1, login, -1, SQLITE_STATIC);
@@ -484,6 +539,7 @@ login_post_cb(struct ep_req *r, void *arg)
 			a->person_id = sqlite3_column_int64(s, 0);
 			snprintf(a->hash, sizeof a->hash, "%s",
 			    sqlite3_column_text(s, 1));
+			a->roles = (unsigned)sqlite3_column_int(s, 2);
 		}
 		sqlite3_reset(s);
 	}
@@ -557,6 +613,11 @@ static const struct home_link home_links[] = {
 	  "Rule-set versions, reload, and what-if pricing of a past month" },
 	{ EP_ROLE_ANY, "/account/password", "Change your password",
 	  "Signs you out everywhere" },
+	{ EP_ROLE_ANY, "/account/two-factor", "Two-factor sign-in",
+	  "A code from an authenticator app as well as your password" },
+	{ EP_ROLE_ANY, "/account/tokens", "API tokens",
+	  "Tokens for programs that use the API: when each ends and was "
+	  "last used" },
 	{ EP_ROLE_ANY, "/account/notifications", "How you are told",
 	  "Your email address, and email or your messages page only" },
 };
@@ -571,7 +632,7 @@ home_cb(struct ep_req *r, void *arg)
 
 	(void)arg;
 	if (!r->authed) {
-		http_redirect(r, "/login");
+		http_redirect(r, r->waiting_factor ? "/login/two-factor" : "/login");
 		return;
 	}
 	roles_format(r->who.roles, roles, sizeof roles);

@@ -9,106 +9,6 @@
 
 #define CONSORTIUM (EP_ROLE_ADMIN | EP_ROLE_POOL_MANAGER)
 
-/* Strings taken from a JSON body; numbers become text, freed together. */
-struct api_body {
-	json_t *root;
-	char *text[24];
-	int n;
-};
-
-static int
-api_parse(struct ep_req *r, struct api_body *body)
-{
-	json_error_t jerr;
-	size_t len;
-	const char *text = http_body(r, &len);
-
-	memset(body, 0, sizeof *body);
-	body->root = json_loadb(text, len, 0, &jerr);
-	if (body->root == NULL || !json_is_object(body->root)) {
-		char msg[256];
-
-		snprintf(msg, sizeof msg, "the body must be a JSON object%s%s",
-		    body->root ? "" : ": ", body->root ? "" : jerr.text);
-		json_decref(body->root);
-		body->root = NULL;
-		http_json_error(r, 400, "bad_json", NULL, msg);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *
-api_str(struct api_body *body, const char *name)
-{
-	json_t *v = json_object_get(body->root, name);
-
-	if (v == NULL || json_is_null(v))
-		return NULL;
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (body->n >= (int)nitems(body->text))
-		return NULL;
-	if (json_is_integer(v))
-		body->text[body->n] = xprintf("%lld",
-		    (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		/* The decimal the client wrote (15 digits survive a double),
-		 * for the field's own parser: never rounded here. */
-		body->text[body->n] = xprintf("%.15g", json_real_value(v));
-	else
-		body->text[body->n] = xstrdup("?");
-	return body->text[body->n++];
-}
-
-static void
-api_free(struct api_body *body)
-{
-	int i;
-
-	for (i = 0; i < body->n; i++)
-		free(body->text[i]);
-	json_decref(body->root);
-}
-
-/* 422 naming the first bad field, with every problem listed. */
-static void
-api_invalid(struct ep_req *r, const struct form_errors *e)
-{
-	json_t *o = json_object(), *list = json_array();
-	char *text;
-	int i;
-
-	for (i = 0; i < e->n; i++)
-		json_array_append_new(list, json_pack("{s:s,s:s}", "field",
-		    e->field[i], "message", e->msg[i]));
-	json_object_set_new(o, "error", json_pack("{s:s,s:s,s:s,s:o}", "code",
-	    "invalid", "field", e->field[0], "message", e->msg[0], "errors", list));
-	text = json_dumps(o, JSON_COMPACT);
-	http_reply(r, 422, "application/json", text, strlen(text));
-	free(text);
-	json_decref(o);
-}
-
-static void
-api_reply(struct ep_req *r, int status, json_t *o)
-{
-	char *text = json_dumps(o, JSON_COMPACT);
-
-	http_reply(r, status, "application/json", text, strlen(text));
-	free(text);
-	json_decref(o);
-}
-
-static int64_t
-api_id(struct ep_req *r)
-{
-	int64_t id = 0;
-
-	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
-	return id;
-}
-
 static json_t *
 api_row_request(sqlite3_stmt *s)
 {
@@ -185,52 +85,55 @@ api_request_get_cb(struct ep_req *r, void *arg)
 /* A request's fields from a JSON body; an API client says what is a
  * repeat with its Idempotency-Key, so no same-day matching. */
 static void
-api_request_input(struct api_body *body, struct request_input *in)
+api_request_input(json_t *body, struct request_input *in,
+    struct form_errors *e)
 {
 	memset(in, 0, sizeof *in);
-	in->area = api_str(body, "area");
-	in->speciality = api_str(body, "speciality");
-	in->title = api_str(body, "title");
-	in->description = api_str(body, "description");
-	in->urgency = api_str(body, "urgency");
-	in->wanted_start = api_str(body, "wanted_start");
-	in->wanted_end = api_str(body, "wanted_end");
-	in->estimated_hours = api_str(body, "estimated_hours");
-	in->budget = api_str(body, "budget");
-	in->cost_centre = api_str(body, "cost_centre");
-	in->po_reference = api_str(body, "po_reference");
-	in->preferred_expert = api_str(body, "preferred_expert");
+	in->area = api_text(body, "area", e);
+	in->speciality = api_text(body, "speciality", e);
+	in->title = api_text(body, "title", e);
+	in->description = api_text(body, "description", e);
+	in->urgency = api_text(body, "urgency", e);
+	in->wanted_start = api_text(body, "wanted_start", e);
+	in->wanted_end = api_text(body, "wanted_end", e);
+	in->estimated_hours = api_text(body, "estimated_hours", e);
+	in->budget = api_text(body, "budget", e);
+	in->cost_centre = api_text(body, "cost_centre", e);
+	in->po_reference = api_text(body, "po_reference", e);
+	in->preferred_expert = api_text(body, "preferred_expert", e);
 }
 
 static void
 api_request_create_cb(struct ep_req *r, void *arg)
 {
-	struct api_body body;
 	struct request_input in;
 	struct form_errors e = { 0 };
+	json_t *body;
 	int64_t id;
 	int existing;
 
 	(void)arg;
-	if (api_parse(r, &body) != 0)
+	if ((body = api_object(r)) == NULL)
 		return;
-	api_request_input(&body, &in);
+	api_request_input(body, &in, &e);
 	in.idem_key = http_header(r, "Idempotency-Key");
-	if (request_create(http_db(), &r->who, &in, &e, &id, &existing) != 0)
+	if (e.n > 0 ||
+	    request_create(http_db(), &r->who, &in, &e, &id, &existing) != 0)
 		api_invalid(r, &e);
 	else
 		api_reply(r, existing ? 200 : 201, json_pack("{s:I,s:s,s:b}", "id",
 		    (json_int_t)id, "state", "submitted", "repeated", existing));
 	errs_free(&e);
-	api_free(&body);
+	json_decref(body);
 }
 
 /* A field from the body when it is there, else what the request holds. */
 static const char *
-api_str_or(struct api_body *body, const char *name, const char *was)
+api_text_or(json_t *body, const char *name, const char *was,
+    struct form_errors *e)
 {
-	return json_object_get(body->root, name) != NULL ?
-	    api_str(body, name) : was;
+	return json_object_get(body, name) != NULL ?
+	    api_text(body, name, e) : was;
 }
 
 /* PATCH /api/v1/requests/{id}: changes the fields the body names, before
@@ -238,35 +141,35 @@ api_str_or(struct api_body *body, const char *name, const char *was)
 static void
 api_request_update_cb(struct ep_req *r, void *arg)
 {
-	struct api_body body;
+	json_t *body;
 	struct request_values v;
 	struct request_input in;
 	struct form_errors e = { 0 };
 	int changed;
 
 	(void)arg;
-	if (api_parse(r, &body) != 0)
+	if ((body = api_object(r)) == NULL)
 		return;
 	if (request_current(http_db(), api_id(r), &v, &in) != 0) {
-		api_free(&body);
+		json_decref(body);
 		http_json_error(r, 404, "not_found", NULL, "no such request");
 		return;
 	}
-	in.area = api_str_or(&body, "area", in.area);
-	in.speciality = api_str_or(&body, "speciality", in.speciality);
-	in.title = api_str_or(&body, "title", in.title);
-	in.description = api_str_or(&body, "description", in.description);
-	in.urgency = api_str_or(&body, "urgency", in.urgency);
-	in.wanted_start = api_str_or(&body, "wanted_start", in.wanted_start);
-	in.wanted_end = api_str_or(&body, "wanted_end", in.wanted_end);
-	in.estimated_hours = api_str_or(&body, "estimated_hours",
-	    in.estimated_hours);
-	in.budget = api_str_or(&body, "budget", in.budget);
-	in.cost_centre = api_str_or(&body, "cost_centre", in.cost_centre);
-	in.po_reference = api_str_or(&body, "po_reference", in.po_reference);
-	in.preferred_expert = api_str_or(&body, "preferred_expert",
-	    in.preferred_expert);
-	if (request_update(http_db(), &r->who, api_id(r), &in, &e,
+	in.area = api_text_or(body, "area", in.area, &e);
+	in.speciality = api_text_or(body, "speciality", in.speciality, &e);
+	in.title = api_text_or(body, "title", in.title, &e);
+	in.description = api_text_or(body, "description", in.description, &e);
+	in.urgency = api_text_or(body, "urgency", in.urgency, &e);
+	in.wanted_start = api_text_or(body, "wanted_start", in.wanted_start, &e);
+	in.wanted_end = api_text_or(body, "wanted_end", in.wanted_end, &e);
+	in.estimated_hours = api_text_or(body, "estimated_hours",
+	    in.estimated_hours, &e);
+	in.budget = api_text_or(body, "budget", in.budget, &e);
+	in.cost_centre = api_text_or(body, "cost_centre", in.cost_centre, &e);
+	in.po_reference = api_text_or(body, "po_reference", in.po_reference, &e);
+	in.preferred_expert = api_text_or(body, "preferred_expert",
+	    in.preferred_expert, &e);
+	if (e.n > 0 || request_update(http_db(), &r->who, api_id(r), &in, &e,
 	    &changed) != 0) {
 		if (errs_get(&e, "request") != NULL)
 			http_json_error(r, 409, "conflict", NULL,
@@ -277,7 +180,7 @@ api_request_update_cb(struct ep_req *r, void *arg)
 		api_reply(r, 200, json_pack("{s:I,s:b}", "id",
 		    (json_int_t)api_id(r), "changed", changed));
 	errs_free(&e);
-	api_free(&body);
+	json_decref(body);
 }
 
 static void
@@ -315,7 +218,7 @@ api_candidates_cb(struct ep_req *r, void *arg)
 static void
 api_offer_create_cb(struct ep_req *r, void *arg)
 {
-	struct api_body body;
+	json_t *body;
 	struct offer_input in;
 	struct form_errors e = { 0 };
 	char amounts[MILESTONES_MAX + 1][32];
@@ -324,15 +227,15 @@ api_offer_create_cb(struct ep_req *r, void *arg)
 	int64_t id;
 
 	(void)arg;
-	if (api_parse(r, &body) != 0)
+	if ((body = api_object(r)) == NULL)
 		return;
 	memset(&in, 0, sizeof in);
-	in.expert = api_str(&body, "expert");
-	in.basis = api_str(&body, "basis");
-	in.budget = api_str(&body, "budget");
-	in.bonus = api_str(&body, "bonus");
-	in.note = api_str(&body, "note");
-	ms = json_object_get(body.root, "milestones");
+	in.expert = api_text(body, "expert", &e);
+	in.basis = api_text(body, "basis", &e);
+	in.budget = api_text(body, "budget", &e);
+	in.bonus = api_text(body, "bonus", &e);
+	in.note = api_text(body, "note", &e);
+	ms = json_object_get(body, "milestones");
 	if (ms != NULL && !json_is_null(ms) && !json_is_array(ms))
 		errs_add(&e, "milestones", "milestones must be an array of "
 		    "{\"name\", \"amount\"}");
@@ -362,7 +265,7 @@ api_offer_create_cb(struct ep_req *r, void *arg)
 		api_reply(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id,
 		    "state", "open"));
 	errs_free(&e);
-	api_free(&body);
+	json_decref(body);
 }
 
 static void
@@ -413,19 +316,21 @@ api_offer_accept_cb(struct ep_req *r, void *arg)
 static void
 api_offer_decline_cb(struct ep_req *r, void *arg)
 {
-	struct api_body body;
+	json_t *body;
 	struct form_errors e = { 0 };
+	const char *reason;
 
 	(void)arg;
-	if (api_parse(r, &body) != 0)
+	if ((body = api_object(r)) == NULL)
 		return;
-	if (offer_decline(http_db(), &r->who, api_id(r), api_str(&body,
-	    "reason"), &e) != 0)
+	reason = api_text(body, "reason", &e);
+	if (e.n > 0 ||
+	    offer_decline(http_db(), &r->who, api_id(r), reason, &e) != 0)
 		api_invalid(r, &e);
 	else
 		api_reply(r, 200, json_pack("{s:s}", "state", "declined"));
 	errs_free(&e);
-	api_free(&body);
+	json_decref(body);
 }
 
 static void
@@ -444,18 +349,18 @@ api_request_move_cb(struct ep_req *r, void *arg)
 static void
 api_milestone_done_cb(struct ep_req *r, void *arg)
 {
-	struct api_body body;
+	json_t *body;
 	char err[160];
 
 	(void)arg;
-	if (api_parse(r, &body) != 0)
+	if ((body = api_object(r)) == NULL)
 		return;
-	if (milestone_done(http_db(), &r->who, api_id(r), api_str(&body,
-	    "milestone"), err, sizeof err) != 0)
+	if (milestone_done(http_db(), &r->who, api_id(r), api_text(body,
+	    "milestone", NULL), err, sizeof err) != 0)
 		http_json_error(r, 409, "conflict", NULL, err);
 	else
 		api_reply(r, 200, json_pack("{s:s}", "state", "done"));
-	api_free(&body);
+	json_decref(body);
 }
 
 /* An engagement's milestones, in order, with the day each was done. */

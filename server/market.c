@@ -273,7 +273,7 @@ request_form(struct ep_req *r, int status, const struct form_errors *e,
 	form_begin(b, r, "/requests");
 	html_printf(b, "<input type=\"hidden\" name=\"idem_key\" value=\"%s\">\n",
 	    key);
-	form_select(b, e, "area", "Skill area", NULL, request_areas,
+	form_select(b, e, "area", "Skill area", NULL, skill_areas,
 	    http_form(r, "area"));
 	form_input(b, e, "speciality", "Speciality (optional)", "For example, "
 	    "planning-law, contracts, network-security", "text",

@@ -78,7 +78,6 @@ notify_save(struct ep_db *db, const struct principal *who,
 	struct audit_actor actor;
 	sqlite3_stmt *s;
 	json_t *sum;
-	char *text, idtext[24];
 	int rc = -1;
 
 	if (db_begin(db) != 0)
@@ -96,13 +95,9 @@ notify_save(struct ep_db *db, const struct principal *who,
 	sum = json_pack("{s:{s:s,s:s},s:{s:s,s:s}}", "before", "email",
 	    was->email, "notify_by", was->notify_by, "after", "email",
 	    now->email, "notify_by", now->notify_by);
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
-	snprintf(idtext, sizeof idtext, "%lld", (long long)who->person_id);
 	audit_actor_of(&actor, who);
-	rc = audit_record(db, &actor, "notifications", "person", idtext,
-	    who->org_id, text);
-	free(text);
+	rc = audit_json_id(db, &actor, "notifications", "person",
+	    who->person_id, who->org_id, sum);
 	if (rc == 0)
 		rc = db_commit(db);
 out:
@@ -205,13 +200,8 @@ notify_post_cb(struct ep_req *r, void *arg)
 static void
 notify_api_reply(struct ep_req *r, const struct notify_settings *n)
 {
-	json_t *o = json_pack("{s:s,s:s}", "email", n->email, "notify_by",
-	    n->notify_by);
-	char *text = json_dumps(o, JSON_COMPACT);
-
-	http_reply(r, 200, "application/json", text, strlen(text));
-	free(text);
-	json_decref(o);
+	api_reply(r, 200, json_pack("{s:s,s:s}", "email", n->email,
+	    "notify_by", n->notify_by));
 }
 
 static void
@@ -226,51 +216,28 @@ notify_api_get_cb(struct ep_req *r, void *arg)
 		notify_api_reply(r, &n);
 }
 
-/* A member of the body as text, NULL when absent; a member of another
- * type is an error on its field. */
-static const char *
-notify_api_text(json_t *o, const char *key, struct form_errors *e)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (v == NULL || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		errs_add(e, key, "%s must be a string", key);
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 /* Changes the settings named in the body; those left out stay. */
 static void
 notify_api_post_cb(struct ep_req *r, void *arg)
 {
 	struct notify_settings was, now;
 	struct form_errors e = { 0 };
-	json_error_t jerr;
-	size_t len;
-	const char *body = http_body(r, &len);
-	json_t *o = json_loadb(body, len, 0, &jerr);
 	const char *email, *by;
+	json_t *o;
 
 	(void)arg;
-	if (o == NULL || !json_is_object(o)) {
-		json_decref(o);
-		http_json_error(r, 400, "bad_json", NULL, "the body must be a "
-		    "JSON object");
+	if ((o = api_object(r)) == NULL)
 		return;
-	}
 	if (notify_load(http_db(), r->who.person_id, &was) != 0) {
 		http_json_error(r, 500, "store", NULL, "the store failed");
 		goto out;
 	}
-	email = notify_api_text(o, "email", &e);
-	by = notify_api_text(o, "notify_by", &e);
+	email = api_text(o, "email", &e);
+	by = api_text(o, "notify_by", &e);
 	if (e.n == 0)
 		notify_check(&was, email, by, &now, &e);
 	if (e.n > 0)
-		http_json_error(r, 422, "invalid", e.field[0], e.msg[0]);
+		api_invalid(r, &e);
 	else if (notify_save(http_db(), &r->who, &was, &now) != 0)
 		http_json_error(r, 500, "store", NULL, "the store failed");
 	else

@@ -158,16 +158,17 @@ offer_milestones_save(struct ep_db *db, int64_t offer,
 	return rc;
 }
 
+/* audit_json_id unless an earlier step failed (*rc != 0); takes summary. */
 static void
 audit_simple(struct ep_db *db, const struct audit_actor *actor,
     const char *action, const char *entity, int64_t id, int64_t org,
-    const char *summary, int *rc)
+    json_t *summary, int *rc)
 {
-	char idtext[24];
-
-	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
-	if (*rc == 0 && audit_record(db, actor, action, entity, idtext, org,
-	    summary) != 0)
+	if (*rc != 0) {
+		json_decref(summary);
+		return;
+	}
+	if (audit_json_id(db, actor, action, entity, id, org, summary) != 0)
 		*rc = -1;
 }
 
@@ -272,12 +273,9 @@ offer_make(struct ep_db *db, const struct principal *who, int64_t request_id,
 		json_t *sum = json_pack("{s:{s:s,s:s,s:I,s:I}}", "after", "state",
 		    "open", "basis", in->basis, "bonus_pence", (json_int_t)bonus,
 		    "milestones", (json_int_t)in->nms);
-		char *text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
 
-		json_decref(sum);
-		audit_simple(db, &actor, "create", "offer", *id, provider, text,
+		audit_simple(db, &actor, "create", "offer", *id, provider, sum,
 		    &rc);
-		free(text);
 	}
 	title = outbox_request_title(db, request_id);
 	snprintf(note, sizeof note, "You have been offered the request \"%s\"."
@@ -481,10 +479,10 @@ offer_accept(struct ep_db *db, const struct principal *who, int64_t offer_id,
 		return -1;
 	}
 	audit_simple(db, &actor, "accept", "offer", offer_id, o.provider,
-	    "{\"before\":{\"state\":\"open\"},\"after\":{\"state\":\"accepted\"}}",
-	    &rc);
+	    json_pack("{s:{s:s},s:{s:s}}", "before", "state", "open", "after",
+	    "state", "accepted"), &rc);
 	audit_simple(db, &actor, "create", "engagement", *engagement_id,
-	    o.consumer, "{\"after\":{\"state\":\"active\"}}", &rc);
+	    o.consumer, json_pack("{s:{s:s}}", "after", "state", "active"), &rc);
 	snprintf(link, sizeof link, "/requests/%lld", (long long)o.request);
 	title = outbox_request_title(db, o.request);
 	note = xprintf("An expert has accepted your request \"%s\" and can "
@@ -539,7 +537,7 @@ offer_decline(struct ep_db *db, const struct principal *who, int64_t offer_id,
 	struct audit_actor actor;
 	sqlite3_stmt *s;
 	json_t *sum;
-	char *text, *what, err[160];
+	char *what, err[160];
 	int open = 0, rc = 0;
 
 	if (offer_load(db, offer_id, &o) != 0 || !offer_mine(&o, who)) {
@@ -575,11 +573,8 @@ offer_decline(struct ep_db *db, const struct principal *who, int64_t offer_id,
 		rc = -1;
 	sum = json_pack("{s:{s:s},s:{s:s},s:s}", "before", "state", "open",
 	    "after", "state", "declined", "reason", reason);
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
-	audit_simple(db, &actor, "decline", "offer", offer_id, o.provider, text,
+	audit_simple(db, &actor, "decline", "offer", offer_id, o.provider, sum,
 	    &rc);
-	free(text);
 	what = xprintf("The expert's reason: %s\n\n%s", reason, open > 0 ?
 	    "Other experts still have the offer: there is nothing to do yet." :
 	    "What to do: no expert has the offer now. Open the request and "
@@ -618,7 +613,7 @@ milestones_mark(struct ep_db *db, const struct audit_actor *actor,
 	sqlite3_stmt *u = db_stmt(db, "UPDATE milestones SET done = ?, done_by = "
 	    "?, done_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?");
 	int64_t ids[MILESTONES_MAX], org = 0;
-	char today[11], *text;
+	char today[11];
 	json_t *sum;
 	int i, k = 0, rc = 0;
 
@@ -645,10 +640,7 @@ milestones_mark(struct ep_db *db, const struct audit_actor *actor,
 		sqlite3_reset(u);
 		sum = json_pack("{s:{s:n},s:{s:s}}", "before", "done", "after",
 		    "done", today);
-		text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-		json_decref(sum);
-		audit_simple(db, actor, "done", "milestone", ids[i], org, text, &rc);
-		free(text);
+		audit_simple(db, actor, "done", "milestone", ids[i], org, sum, &rc);
 	}
 	*n = k;
 	return rc;

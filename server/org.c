@@ -130,7 +130,6 @@ org_add(struct ep_db *db, const struct audit_actor *actor,
 	int po;
 	sqlite3_stmt *s;
 	json_t *sum;
-	char *text;
 	const char *calendar = in->calendar != NULL && *in->calendar != '\0' ?
 	    in->calendar : fee_calendars[0][0];
 
@@ -168,14 +167,9 @@ org_add(struct ep_db *db, const struct audit_actor *actor,
 	sum = json_pack("{s:{s:s,s:s,s:s,s:b,s:I,s:s}}", "after", "code",
 	    in->code, "name", in->name, "kind", in->kind, "po_required", po,
 	    "payment_terms_days", (json_int_t)terms, "calendar", calendar);
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
-	if (audit_record(db, actor, "create", "organisation", in->code, *id,
-	    text) != 0) {
-		free(text);
+	if (audit_json(db, actor, "create", "organisation", in->code, *id,
+	    sum) != 0)
 		goto rollback;
-	}
-	free(text);
 	if (db_commit(db) != 0)
 		goto rollback;
 	return 0;

@@ -10,6 +10,22 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+/* Runs one of the queueing statements, whose ?1, ?2 and ?3 are the
+ * message's subject, body and link; the caller has bound the rest. */
+static int
+outbox_insert(sqlite3_stmt *s, const char *subject, const char *body,
+    const char *link)
+{
+	int rc;
+
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, link ? link : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(s);
+	return rc;
+}
+
 /* Queues one message to a person, inside the caller's transaction: by
  * e-mail as well unless they chose the messages page only. link is the
  * page it is about ("/requests/12"), or NULL. */
@@ -21,17 +37,11 @@ outbox_queue_person(struct ep_db *db, int64_t person_id, const char *subject,
 	    "to_address, subject, body, link, by_email) SELECT id, email, ?1, "
 	    "?2, ?3, notify_by = 'email' FROM people WHERE id = ?4 AND "
 	    "disabled = 0");
-	int rc;
 
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, link ? link : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, person_id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(s);
-	return rc;
+	return outbox_insert(s, subject, body, link);
 }
 
 /* Queues one message to everyone holding any of the roles, in one
@@ -44,18 +54,12 @@ outbox_queue_role(struct ep_db *db, unsigned roles, int64_t org_id,
 	    "to_address, subject, body, link, by_email) SELECT id, email, ?1, "
 	    "?2, ?3, notify_by = 'email' FROM people WHERE disabled = 0 AND "
 	    "(roles & ?4) != 0 AND (?5 = 0 OR org_id = ?5)");
-	int rc;
 
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, link ? link : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, (int64_t)roles);
 	sqlite3_bind_int64(s, 5, org_id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(s);
-	return rc;
+	return outbox_insert(s, subject, body, link);
 }
 
 /* Queues one e-mail to an address that is nobody's account (an
@@ -65,21 +69,15 @@ outbox_queue_address(struct ep_db *db, const char *address,
     const char *subject, const char *body, const char *link)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	if (!outbox_address_ok(address))
 		return -1;
-	s = db_stmt(db, "INSERT INTO outbox (to_address, subject, body, link, "
-	    "by_email) VALUES (?, ?, ?, ?, 1)");
+	s = db_stmt(db, "INSERT INTO outbox (subject, body, link, to_address, "
+	    "by_email) VALUES (?1, ?2, ?3, ?4, 1)");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, link ? link : "", -1, SQLITE_STATIC);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(s);
-	return rc;
+	sqlite3_bind_text(s, 4, address, -1, SQLITE_STATIC);
+	return outbox_insert(s, subject, body, link);
 }
 
 /* An e-mail address as a person may give one: local@domain, printable,

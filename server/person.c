@@ -119,7 +119,7 @@ password_validate(const char *pw, const char *field, struct form_errors *e)
 		    PASSWORD_MAX);
 }
 
-static int
+int
 login_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -144,7 +144,6 @@ person_add(struct ep_db *db, const struct audit_actor *actor,
 	int64_t org_id = 0;
 	sqlite3_stmt *s;
 	json_t *sum;
-	char *text;
 
 	if (in->login == NULL || *in->login == '\0')
 		errs_add(e, "login", "Enter a login name");
@@ -192,14 +191,9 @@ person_add(struct ep_db *db, const struct audit_actor *actor,
 	roles_format(in->roles, roles, sizeof roles);
 	sum = json_pack("{s:{s:s,s:s,s:s,s:s}}", "after", "login", in->login,
 	    "name", in->name, "org", in->org_code, "roles", roles);
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
-	if (audit_record(db, actor, "create", "person", in->login, org_id,
-	    text) != 0) {
-		free(text);
+	if (audit_json(db, actor, "create", "person", in->login, org_id,
+	    sum) != 0)
 		goto rollback;
-	}
-	free(text);
 	if (db_commit(db) != 0)
 		goto rollback;
 	return 0;

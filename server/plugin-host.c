@@ -948,4 +948,5 @@ const struct ep_host host_table = {
 	.notify_role = outbox_queue_role,
 	.notify_address = outbox_queue_address,
 	.job_person = job_person,
+	.second_factor_fresh = totp_fresh,
 };

@@ -100,9 +100,10 @@ plugin_undo(struct ep_plugin *p)
 	ncommands = j;
 }
 
-/* The host table of ABI 2.0 ends at job_person: no 2.x plugin has less. */
-#define PLUGIN_HOST_FIRST (offsetof(struct ep_host, job_person) + \
-	sizeof(((struct ep_host *)0)->job_person))
+/* The host table of ABI 2.0 ends at second_factor_fresh: no 2.x plugin
+ * has less. */
+#define PLUGIN_HOST_FIRST (offsetof(struct ep_host, second_factor_fresh) + \
+	sizeof(((struct ep_host *)0)->second_factor_fresh))
 
 /* A plugin opened and its block checked, not yet started. */
 struct plugin_open {

@@ -21,20 +21,9 @@ struct rec_body {
 static int
 rec_body_parse(struct ep_req *r, struct rec_body *b)
 {
-	json_error_t jerr;
-	size_t len;
-	const char *text = http_body(r, &len);
-	char msg[256];
-
 	b->n = 0;
-	b->root = json_loadb(text ? text : "", text ? len : 0, 0, &jerr);
-	if (b->root != NULL && json_is_object(b->root))
-		return 0;
-	snprintf(msg, sizeof msg, "the body must be a JSON object%s%s",
-	    b->root ? "" : ": ", b->root ? "" : jerr.text);
-	json_decref(b->root);
-	http_json_error(r, 400, "bad_json", NULL, msg);
-	return -1;
+	b->root = api_object(r);
+	return b->root != NULL ? 0 : -1;
 }
 
 /*
@@ -108,41 +97,6 @@ rec_known(struct rec_body *b, const char *const *fields,
 	return 0;
 }
 
-static void
-rec_reply(struct ep_req *r, int status, json_t *o)
-{
-	char *text = json_dumps(o, JSON_COMPACT);
-
-	http_reply(r, status, "application/json", text, strlen(text));
-	free(text);
-	json_decref(o);
-}
-
-/* 422 naming the first bad field, with every problem listed. */
-static void
-rec_invalid(struct ep_req *r, const struct form_errors *e)
-{
-	json_t *o = json_object(), *list = json_array();
-	int i;
-
-	for (i = 0; i < e->n; i++)
-		json_array_append_new(list, json_pack("{s:s,s:s}", "field",
-		    e->field[i], "message", e->msg[i]));
-	json_object_set_new(o, "error", json_pack("{s:s,s:s,s:s,s:o}", "code",
-	    "invalid", "field", e->field[0], "message", e->msg[0], "errors",
-	    list));
-	rec_reply(r, 422, o);
-}
-
-static int64_t
-rec_id(struct ep_req *r)
-{
-	int64_t id = 0;
-
-	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
-	return id;
-}
-
 /* True when the query for one id finds a row. */
 static int
 rec_exists(const char *sql, int64_t id)
@@ -202,13 +156,13 @@ rec_org(int64_t id)
 static void
 rec_org_get_cb(struct ep_req *r, void *arg)
 {
-	json_t *o = rec_org(rec_id(r));
+	json_t *o = rec_org(api_id(r));
 
 	(void)arg;
 	if (o == NULL)
 		http_json_error(r, 404, "not_found", NULL, "no such organisation");
 	else
-		rec_reply(r, 200, o);
+		api_reply(r, 200, o);
 }
 
 /* Changes the members given; the code never changes. */
@@ -222,7 +176,7 @@ rec_org_patch_cb(struct ep_req *r, void *arg)
 	struct org_input in = { 0 };
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
-	int64_t id = rec_id(r);
+	int64_t id = api_id(r);
 	int changed;
 
 	(void)arg;
@@ -246,9 +200,9 @@ rec_org_patch_cb(struct ep_req *r, void *arg)
 	if (e.n > 0 || org_update(http_db(), &actor, id, &in, &e,
 	    &changed) != 0) {
 		rec_rename(&e, "payment_terms", "payment_terms_days");
-		rec_invalid(r, &e);
+		api_invalid(r, &e);
 	} else
-		rec_reply(r, 200, rec_org(id));
+		api_reply(r, 200, rec_org(id));
 	errs_free(&e);
 	json_decref(b.root);
 }
@@ -293,7 +247,7 @@ rec_person_patch_cb(struct ep_req *r, void *arg)
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	const char *dis;
-	int64_t id = rec_id(r);
+	int64_t id = api_id(r);
 	int changed;
 
 	(void)arg;
@@ -318,9 +272,9 @@ rec_person_patch_cb(struct ep_req *r, void *arg)
 	audit_actor_of(&actor, &r->who);
 	if (e.n > 0 || person_update(http_db(), &actor, id, &in, &e,
 	    &changed) != 0)
-		rec_invalid(r, &e);
+		api_invalid(r, &e);
 	else
-		rec_reply(r, 200, rec_person(id));
+		api_reply(r, 200, rec_person(id));
 	errs_free(&e);
 	json_decref(b.root);
 }
@@ -368,13 +322,13 @@ rec_agreement(int64_t id)
 static void
 rec_agreement_get_cb(struct ep_req *r, void *arg)
 {
-	json_t *o = rec_agreement(rec_id(r));
+	json_t *o = rec_agreement(api_id(r));
 
 	(void)arg;
 	if (o == NULL)
 		http_json_error(r, 404, "not_found", NULL, "no such agreement");
 	else
-		rec_reply(r, 200, o);
+		api_reply(r, 200, o);
 }
 
 /* A new version from valid_from; members not given carry over, and null
@@ -389,7 +343,7 @@ rec_agreement_vary_cb(struct ep_req *r, void *arg)
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	char loc[64];
-	int64_t id = rec_id(r), new_id;
+	int64_t id = api_id(r), new_id;
 
 	(void)arg;
 	if (!rec_exists("SELECT 1 FROM agreements WHERE id = ?", id)) {
@@ -410,12 +364,12 @@ rec_agreement_vary_cb(struct ep_req *r, void *arg)
 	if (e.n > 0 || agreement_vary(http_db(), &actor, id, &in, &e,
 	    &new_id) != 0) {
 		rec_rename(&e, "payment_terms", "payment_terms_days");
-		rec_invalid(r, &e);
+		api_invalid(r, &e);
 	} else {
 		snprintf(loc, sizeof loc, "/api/v1/agreements/%lld",
 		    (long long)new_id);
 		http_reply_header(r, "Location", loc);
-		rec_reply(r, 201, rec_agreement(new_id));
+		api_reply(r, 201, rec_agreement(new_id));
 	}
 	errs_free(&e);
 	json_decref(b.root);

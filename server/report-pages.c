@@ -21,17 +21,6 @@
 	"UNION ALL SELECT id FROM organisations WHERE id = ?1 AND NOT EXISTS " \
 	"(SELECT 1 FROM organisations WHERE code = ?1)"
 
-static const char *const report_area_options[][2] = {
-	{ "", "Choose a skill area" },
-	{ "legal", "Legal" },
-	{ "it", "IT" },
-	{ "procurement", "Procurement" },
-	{ "hr", "HR" },
-	{ "finance", "Finance" },
-	{ "planning", "Planning" },
-	{ NULL, NULL },
-};
-
 /* The organisation the path names, as the owner check resolved it. */
 static int64_t
 report_org(struct ep_req *r)
@@ -320,8 +309,8 @@ baselines_page(struct ep_req *r, int status, const struct form_errors *e)
 		action = xprintf("/reports/%s/baselines", code);
 		form_begin(b, r, action);
 		free(action);
-		form_select(b, e, "area", "Skill area", NULL, report_area_options,
-		    http_form(r, "area"));
+		form_select_blank(b, e, "area", "Skill area", NULL,
+		    "Choose a skill area", skill_areas, http_form(r, "area"));
 		form_input(b, e, "inhouse", "In-house cost per hour", "In pounds, "
 		    "salary plus overheads, such as 52.40", "text",
 		    http_form(r, "inhouse"), "govuk-input--width-10");

@@ -289,7 +289,7 @@ request_edit_form(struct ep_req *r, int status, const struct form_errors *e,
 	    "govuk-body\">You can change a request until an offer is made for "
 	    "it.</p>\n", id);
 	form_begin(b, r, action);
-	form_select(b, e, "area", "Skill area", NULL, request_areas, in->area);
+	form_select(b, e, "area", "Skill area", NULL, skill_areas, in->area);
 	form_input(b, e, "speciality", "Speciality (optional)", "For example, "
 	    "planning-law, contracts, network-security", "text", in->speciality,
 	    "govuk-!-width-one-half");

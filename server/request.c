@@ -7,16 +7,6 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-const char *const request_areas[][2] = {
-	{ "legal", "Legal" },
-	{ "it", "IT" },
-	{ "procurement", "Procurement" },
-	{ "hr", "HR" },
-	{ "finance", "Finance" },
-	{ "planning", "Planning" },
-	{ NULL, NULL },
-};
-
 const char *const request_urgencies[][2] = {
 	{ "routine", "Routine: within a month" },
 	{ "soon", "Soon: within two weeks" },
@@ -174,7 +164,7 @@ request_validate(struct ep_db *db, const struct request_input *in,
 {
 	memset(out, 0, sizeof *out);
 	out->budget = -1;
-	if (!choice_ok(request_areas, in->area))
+	if (!choice_ok(skill_areas, in->area))
 		errs_add(e, "area", "Choose the skill area you need");
 	if (in->speciality != NULL && strlen(in->speciality) > 60)
 		errs_add(e, "speciality", "Speciality must be 60 characters or fewer");
@@ -277,9 +267,7 @@ request_create(struct ep_db *db, const struct principal *who,
 	struct request_clean c;
 	struct audit_actor actor;
 	sqlite3_stmt *s;
-	char idtext[24];
 	json_t *sum;
-	char *text;
 
 	*existing = 0;
 	if (in->idem_key != NULL && *in->idem_key != '\0') {
@@ -363,19 +351,13 @@ request_create(struct ep_db *db, const struct principal *who,
 	}
 	sqlite3_reset(s);
 	*id = sqlite3_last_insert_rowid(db->sql);
-	snprintf(idtext, sizeof idtext, "%lld", (long long)*id);
 	sum = json_pack("{s:{s:s,s:s,s:s,s:I,s:s}}", "after", "state",
 	    "submitted", "area", in->area, "title", in->title, "minutes",
 	    (json_int_t)c.minutes, "urgency", in->urgency);
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
 	audit_actor_of(&actor, who);
-	if (audit_record(db, &actor, "submit", "request", idtext, who->org_id,
-	    text) != 0) {
-		free(text);
+	if (audit_json_id(db, &actor, "submit", "request", *id, who->org_id,
+	    sum) != 0)
 		goto rollback;
-	}
-	free(text);
 	if (outbox_notify_role(db, EP_ROLE_POOL_MANAGER, 0, "New request",
 	    "What to do: open the request and offer it to an expert.", *id) != 0)
 		goto rollback;
@@ -427,10 +409,9 @@ int
 request_transition(struct ep_db *db, const struct audit_actor *actor,
     int64_t id, const char *to, const char *reason, char *err, size_t errlen)
 {
-	char from[16], idtext[24];
+	char from[16];
 	sqlite3_stmt *s;
 	json_t *sum;
-	char *text;
 	int64_t org = 0;
 	int rc;
 
@@ -458,15 +439,10 @@ request_transition(struct ep_db *db, const struct audit_actor *actor,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		goto store;
-	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
 	sum = json_pack("{s:{s:s},s:{s:s},s:s}", "before", "state", from, "after",
 	    "state", to, "reason", reason ? reason : "");
-	text = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(sum);
-	rc = audit_record(db, actor, strcmp(from, to) == 0 ? "update" : to,
-	    "request", idtext, org, text);
-	free(text);
-	if (rc != 0)
+	if (audit_json_id(db, actor, strcmp(from, to) == 0 ? "update" : to,
+	    "request", id, org, sum) != 0)
 		goto store;
 	return 0;
 store:

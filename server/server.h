@@ -86,6 +86,8 @@ struct config {
 	char *accessibility_contact;
 	char *accessibility_date;
 	char *sealing_key_file;
+	int64_t two_factor_required;
+	int64_t two_factor_fresh;
 };
 /* A string option's max: it may be set to "" (nothing). */
 #define CONFIG_MAY_BE_EMPTY 1
@@ -219,6 +221,8 @@ struct principal {
 	char name[128];
 	char org_code[16];
 	char csrf[48];
+	int64_t factor_at;	/* when the session last showed a second factor */
+	int factor_enrolled;	/* the person has a confirmed second factor */
 };
 struct ep_req {
 	struct evhttp_request *ev;
@@ -236,6 +240,7 @@ struct ep_req {
 	int replied;
 	int status;
 	char client[64];	/* the client's address, once worked out */
+	int waiting_factor;	/* signed in, but the second factor is not shown */
 };
 int http_start(struct event_base *base, struct ep_db *db, char **err);
 int http_port(void);
@@ -342,9 +347,19 @@ void form_textarea(struct evbuffer *b, const struct form_errors *e,
 void form_select(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *label, const char *hint,
     const char *const options[][2], const char *value);
+void form_select_blank(struct evbuffer *b, const struct form_errors *e,
+    const char *name, const char *label, const char *hint, const char *blank,
+    const char *const options[][2], const char *value);
 void form_checkboxes(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *legend, const char *const options[][2],
     int (*checked)(const char *value, void *arg), void *arg);
+
+/* api.c */
+void api_reply(struct ep_req *r, int status, struct json_t *o);
+void api_invalid(struct ep_req *r, const struct form_errors *e);
+struct json_t *api_object(struct ep_req *r);
+const char *api_text(struct json_t *o, const char *key, struct form_errors *e);
+int64_t api_id(struct ep_req *r);
 
 /* audit.c */
 struct audit_actor {
@@ -354,6 +369,12 @@ struct audit_actor {
 int audit_record(struct ep_db *db, const struct audit_actor *actor,
     const char *action, const char *entity, const char *entity_id,
     int64_t org_id, const char *summary);
+int audit_json(struct ep_db *db, const struct audit_actor *actor,
+    const char *action, const char *entity, const char *entity_id,
+    int64_t org_id, struct json_t *summary);
+int audit_json_id(struct ep_db *db, const struct audit_actor *actor,
+    const char *action, const char *entity, int64_t id, int64_t org_id,
+    struct json_t *summary);
 int64_t audit_verify(struct ep_db *db, char **err);
 
 /* audit-diff.c */
@@ -379,6 +400,7 @@ int auth_owns(struct ep_db *db, const struct route *route, const char *param,
     int64_t org_id);
 int auth_cookie_value(struct ep_req *r, const char *name, char *out,
     size_t len);
+int auth_csrf_valid(struct ep_req *r);
 
 /* session.c */
 #define TOKEN_HASH_BYTES 32
@@ -393,6 +415,26 @@ int apitoken_create(struct ep_db *db, int64_t person_id, const char *label,
     int64_t days, char *token, size_t len, int64_t *id);
 int apitoken_revoke_person(struct ep_db *db, int64_t person_id);
 int apitoken_lookup(struct ep_db *db, const char *token, struct principal *who);
+int session_factor_shown(struct ep_db *db, int64_t session_id);
+
+/* login.c (for reset.c and totp.c) */
+const char *login_safe_next(const char *next);
+void login_count_failure(const char *login, const char *address);
+void login_forgive(const char *login, const char *address);
+int login_password_work(const char *address, void (*work)(void *),
+    void (*done)(void *), void *arg);
+
+/* reset.c */
+void reset_routes_register(void);
+
+/* totp.c */
+int totp_role_required(unsigned roles);
+int totp_needed(struct ep_db *db, int64_t person_id, unsigned roles);
+int totp_fresh(struct ep_req *r, const char *next);
+void totp_routes_register(void);
+
+/* tokens.c */
+void tokens_routes_register(void);
 
 /* org.c */
 struct org_input {
@@ -430,6 +472,7 @@ int password_check(const char *hash, const char *password, int *rehash);
 int person_add(struct ep_db *db, const struct audit_actor *actor,
     const struct person_input *in, struct form_errors *e, int64_t *id);
 int64_t person_id_by_login(struct ep_db *db, const char *login);
+int login_ok(const char *s);
 void password_validate(const char *pw, const char *field,
     struct form_errors *e);
 int person_set_password_hash(struct ep_db *db,
@@ -500,7 +543,7 @@ struct expert_list {
 	int window; /* free is set: a date range was searched */
 };
 extern const char *const expert_grades[][2];
-extern const char *const expert_areas[][2];
+extern const char *const skill_areas[][2];
 int expert_grade_ok(const char *grade);
 int expert_area_ok(const char *area);
 int expert_parse_hours(const char *s, int64_t *minutes);
@@ -557,6 +600,7 @@ enum worker_kind {
 	WORKER_GENERAL,		/* the group commit's fsync, the outbox */
 	WORKER_PASSWORD,	/* Argon2id for sign-ins, bounded */
 	WORKER_READ,		/* long reads for requests (req_read), bounded */
+	WORKER_SSO,		/* calls to identity providers, bounded */
 	WORKER_NKINDS
 };
 int worker_start(struct event_base *base, enum worker_kind kind, int nthreads,
@@ -578,6 +622,7 @@ const char *job_db(void);
 void login_routes_register(void);
 int login_limited(const char *login, const char *address, int *retry_after);
 uint64_t login_hash_count(void);
+const char *login_next(const char *next);
 
 /* calendar.c */
 int64_t day_number(int y, int m, int d);
@@ -603,7 +648,6 @@ struct request_clean {
 	int64_t estimate_low, estimate_high; /* pence, 0 when unknown */
 	char ruleset[80];
 };
-extern const char *const request_areas[][2];
 extern const char *const request_urgencies[][2];
 int request_move_allowed(const char *from, const char *to);
 int parse_hours(const char *s, int64_t *minutes);
@@ -721,6 +765,65 @@ void market_routes_register(void);
 void market_api_routes_register(void);
 void request_preferred_select(struct evbuffer *b,
     const struct form_errors *e, const char *value);
+
+/* oidc.c */
+#define OIDC_LEEWAY 120		/* seconds of clock difference allowed */
+struct oidc_meta {
+	char authorization_endpoint[512];
+	char token_endpoint[512];
+	char jwks_uri[512];
+};
+/* What a verified ID token says about the person. */
+struct oidc_identity {
+	char subject[256];
+	char email[256];
+	char name[128];
+	int email_verified;	/* 1 yes, 0 no, -1 not said */
+};
+void oidc_init(void);
+void oidc_cleanup(void);
+int oidc_url_ok(const char *url);
+int oidc_discover(const char *issuer, struct oidc_meta *m, char *err,
+    size_t len);
+int oidc_exchange(const struct oidc_meta *m, const char *client_id,
+    const char *secret, const char *code, const char *verifier,
+    const char *redirect_uri, char **id_token, char *err, size_t len);
+int oidc_verify(const char *issuer, const struct oidc_meta *m,
+    const char *client_id, const char *id_token, const char *nonce,
+    int64_t now, struct oidc_identity *who, char *err, size_t len);
+void oidc_pkce_challenge(const char *verifier, char *out, size_t len);
+
+/* oidc-org.c */
+#define OIDC_SECRET_MAX 512
+struct oidc_org {
+	int64_t org_id;
+	char code[16];
+	char name[128];
+	char issuer[513];
+	char client_id[257];
+	char secret[OIDC_SECRET_MAX + 1];	/* unsealed, or "" */
+	int has_secret;
+	char domains[1025];
+	int passwords;
+};
+/* A change to an organisation's provider: NULL fields stay as they are;
+ * secret "" removes the client secret. */
+struct oidc_org_input {
+	const char *issuer, *client_id, *secret, *domains, *passwords;
+};
+int oidc_org_load(struct ep_db *db, int64_t org_id, int unseal,
+    struct oidc_org *o, char *err, size_t len);
+int oidc_org_set(struct ep_db *db, const struct audit_actor *actor,
+    int64_t org_id, const struct oidc_org_input *in, struct form_errors *e,
+    int *changed);
+int oidc_org_remove(struct ep_db *db, const struct audit_actor *actor,
+    int64_t org_id, int *changed);
+int oidc_org_domain_allowed(const char *domains, const char *email);
+int oidc_passwords_off(struct ep_db *db, int64_t person_id);
+
+/* oidc-pages.c */
+void oidc_routes_register(void);
+void oidc_login_choices(struct evbuffer *b);
 
 /* outbox.c */
 int outbox_queue_person(struct ep_db *db, int64_t person_id,

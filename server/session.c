@@ -99,7 +99,9 @@ session_lookup(struct ep_db *db, const char *token, struct principal *who)
 
 	token_hash(h, token);
 	s = db_stmt(db, PRINCIPAL_COLUMNS ", s.id, s.csrf_token, s.created_at, "
-	    "s.last_seen FROM sessions s JOIN people p ON p.id = s.person_id "
+	    "s.last_seen, coalesce(s.second_factor_at, 0), EXISTS (SELECT 1 "
+	    "FROM person_totp t WHERE t.person_id = p.id AND t.confirmed_at IS "
+	    "NOT NULL) FROM sessions s JOIN people p ON p.id = s.person_id "
 	    "JOIN organisations o ON o.id = p.org_id WHERE s.token_hash = ? "
 	    "AND p.disabled = 0");
 	if (s == NULL)
@@ -118,6 +120,8 @@ session_lookup(struct ep_db *db, const char *token, struct principal *who)
 	principal_fill(who, s);
 	who->session_id = sid;
 	copy_text(who->csrf, sizeof who->csrf, sqlite3_column_text(s, 7));
+	who->factor_at = sqlite3_column_int64(s, 10);
+	who->factor_enrolled = sqlite3_column_int(s, 11);
 	rc = 0;
 	sqlite3_reset(s);
 	if (now - seen >= 60) {
@@ -131,6 +135,23 @@ session_lookup(struct ep_db *db, const char *token, struct principal *who)
 	}
 	return rc;
 out:
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Notes that the session has just shown its second factor. */
+int
+session_factor_shown(struct ep_db *db, int64_t session_id)
+{
+	sqlite3_stmt *s = db_stmt(db, "UPDATE sessions SET second_factor_at = ? "
+	    "WHERE id = ?");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)time(NULL));
+	sqlite3_bind_int64(s, 2, session_id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
 	sqlite3_reset(s);
 	return rc;
 }
@@ -184,16 +205,36 @@ apitoken_revoke_person(struct ep_db *db, int64_t person_id)
 	    "revoked_at IS NULL", person_id);
 }
 
+/* Notes when a token was used, at most once a minute, so a busy client
+ * costs a write a minute rather than one a request. */
+static void
+apitoken_touch(struct ep_db *db, int64_t id)
+{
+	sqlite3_stmt *s = db_stmt(db, "UPDATE api_tokens SET last_used_at = "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND "
+	    "(last_used_at IS NULL OR last_used_at < strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', 'now', '-60 seconds'))");
+
+	if (s == NULL)
+		return;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_step(s);
+	sqlite3_reset(s);
+}
+
 /* Finds the person behind a bearer token neither revoked nor expired. */
 int
 apitoken_lookup(struct ep_db *db, const char *token, struct principal *who)
 {
 	unsigned char h[TOKEN_HASH_BYTES];
 	sqlite3_stmt *s;
+	int64_t id = 0;
 	int rc = -1;
 
 	token_hash(h, token);
-	s = db_stmt(db, PRINCIPAL_COLUMNS " FROM api_tokens t JOIN people p ON "
+	s = db_stmt(db, PRINCIPAL_COLUMNS ", t.id, t.last_used_at IS NULL OR "
+	    "t.last_used_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', "
+	    "'-60 seconds') FROM api_tokens t JOIN people p ON "
 	    "p.id = t.person_id JOIN organisations o ON o.id = p.org_id WHERE "
 	    "t.token_hash = ? AND t.revoked_at IS NULL AND p.disabled = 0 AND "
 	    "t.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')");
@@ -202,8 +243,12 @@ apitoken_lookup(struct ep_db *db, const char *token, struct principal *who)
 	sqlite3_bind_blob(s, 1, h, sizeof h, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		principal_fill(who, s);
+		if (sqlite3_column_int(s, 7))
+			id = sqlite3_column_int64(s, 6);
 		rc = 0;
 	}
 	sqlite3_reset(s);
+	if (id != 0)
+		apitoken_touch(db, id);
 	return rc;
 }

@@ -42,10 +42,11 @@ tests_plugins_abi_1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 BROWSER_TESTS = tests/e2e/walks.test tests/e2e/browser.test
 TESTS += $(BROWSER_TESTS)
 
-# Unit tests.
+# Unit tests (cmocka): tests/unit/NAME_test.c each, linked with the core.
+# Programs without a link line of their own take LDADD.
 if HAVE_CMOCKA
-UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS) $(CMOCKA_CFLAGS)
-UNIT_LDADD = libexpertpool.a $(DEPS_LIBS) $(CMOCKA_LIBS)
+LDADD = libexpertpool.a $(DEPS_LIBS) $(CMOCKA_LIBS)
+AM_CPPFLAGS += $(CMOCKA_CFLAGS)
 UNIT_TESTS = \
 	tests/unit/broker_test \
 	tests/unit/calendar_test \
@@ -58,33 +59,6 @@ UNIT_TESTS = \
 	tests/unit/route_test
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
-tests_unit_broker_test_SOURCES = tests/unit/broker_test.c
-tests_unit_broker_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_broker_test_LDADD = $(UNIT_LDADD)
-tests_unit_calendar_test_SOURCES = tests/unit/calendar_test.c
-tests_unit_calendar_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_calendar_test_LDADD = $(UNIT_LDADD)
-tests_unit_config_test_SOURCES = tests/unit/config_test.c
-tests_unit_config_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_config_test_LDADD = $(UNIT_LDADD)
-tests_unit_db_test_SOURCES = tests/unit/db_test.c
-tests_unit_db_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_db_test_LDADD = $(UNIT_LDADD)
-tests_unit_expert_test_SOURCES = tests/unit/expert_test.c
-tests_unit_expert_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_expert_test_LDADD = $(UNIT_LDADD)
-tests_unit_person_test_SOURCES = tests/unit/person_test.c
-tests_unit_person_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_person_test_LDADD = $(UNIT_LDADD)
-tests_unit_fee_test_SOURCES = tests/unit/fee_test.c
-tests_unit_fee_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_fee_test_LDADD = $(UNIT_LDADD)
-tests_unit_plugin_test_SOURCES = tests/unit/plugin_test.c
-tests_unit_plugin_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_plugin_test_LDADD = $(UNIT_LDADD)
-tests_unit_route_test_SOURCES = tests/unit/route_test.c
-tests_unit_route_test_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_route_test_LDADD = $(UNIT_LDADD)
 endif
 
 # Fuzz targets (tests/fuzz): each runs here over its seed corpus and a
@@ -99,7 +73,9 @@ FUZZ_TESTS = \
 	tests/fuzz/writers_fuzz
 check_PROGRAMS += $(FUZZ_TESTS)
 TESTS += $(FUZZ_TESTS)
-FUZZ_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS)
+# Fuzz targets keep flags of their own: some build plugin sources, whose
+# objects must not be confused with the plugins' libtool objects.
+FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
 FUZZ_LDADD = libexpertpool.a $(DEPS_LIBS)
 # The CSV reader is the timesheet plugin's: its import.c is read whole by
 # the target, and the rest of the plugin is linked beside it.
@@ -151,6 +127,7 @@ EXTRA_DIST += tests/fuzz/corpus
 # sanitizer build only, where a report stops the server.
 check_PROGRAMS += tests/fuzz/server-client
 tests_fuzz_server_client_SOURCES = tests/fuzz/server-client.c
+tests_fuzz_server_client_LDADD =
 EXTRA_DIST += tests/fuzz/server-fuzz
 if SANITIZERS
 TESTS += tests/fuzz/server-fuzz
@@ -159,6 +136,7 @@ endif
 # Server and CLI tests against real binaries on loopback.
 SERVER_TESTS = \
 	tests/integration/access.test \
+	tests/integration/api-tokens.test \
 	tests/integration/backup.test \
 	tests/integration/calendar-edges.test \
 	tests/integration/calendars.test \
@@ -180,6 +158,7 @@ SERVER_TESTS = \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/notifications.test \
+	tests/integration/password-reset.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
 	tests/integration/policies.test \
@@ -194,8 +173,9 @@ SERVER_TESTS = \
 	tests/integration/statement.test \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
+	tests/integration/two-factor.test \
 	tests/integration/upgrade-store.test \
 	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml \
+EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml \
 	tests/fixtures

@@ -395,6 +395,12 @@ struct ep_host {
 	/* The person a job runs for (started with job_start_as),
 	 * to tell them when it ends; 0 when it runs for nobody. */
 	int64_t (*job_person)(ep_job *job);
+	/* A fresh second factor before an action that moves money: 0 when
+	 * the person needs none, or their session showed one recently
+	 * enough; otherwise the host has replied (a page to the code form
+	 * that comes back to next, or 403 to an API client) and it is -1.
+	 * Test h->size before calling: older hosts lack it. */
+	int (*second_factor_fresh)(ep_req *r, const char *next);
 };
 
 /*

@@ -2,6 +2,7 @@
 #include "recharge.h"
 #include "../pager.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -570,8 +571,13 @@ rc_issue_cb(ep_req *r, void *arg)
 {
 	char err[512];
 	int64_t id = rc_param_invoice(r);
+	char back[64];
 
 	(void)arg;
+	snprintf(back, sizeof back, "/invoices/%lld", (long long)id);
+	/* Issuing asks for a recent second factor (every ABI 2 host has it). */
+	if (rc_host->second_factor_fresh(r, back) != 0)
+		return;
 	if (rc_issue(rc_host->req_db(r), r, id, err, sizeof err) != 0) {
 		rc_invoice_page(r, 409, err);
 		return;

@@ -5,7 +5,7 @@
  *   (plugins/timesheet/api.c, ts_write_start), through the host table
  *   with a stand-in request, reply and group commit;
  *   request: POST /api/v1/requests (server/market-api.c): the body's
- *   fields as api_str reads them, checked by request_validate.
+ *   fields as api_text reads them, checked by request_validate.
  * Invariants: every body gets exactly one answer; a refusal is 400
  * bad_json or 422 naming a field the call has, with a message; a write
  * handed to the group commit has whole, in-range values; a budget is
@@ -242,19 +242,20 @@ check_budget(json_t *v, int64_t pence)
 static void
 request_call(const char *text)
 {
-	struct api_body body;
+	json_t *body, *budget;
 	struct request_input in;
 	struct request_clean clean;
 	struct form_errors e = { 0 };
 	int i;
 
-	memset(&body, 0, sizeof body);
-	body.root = json_loads(text, 0, NULL);
-	if (body.root == NULL || !json_is_object(body.root)) {
-		json_decref(body.root);
+	body = json_loads(text, 0, NULL);
+	if (body == NULL || !json_is_object(body)) {
+		json_decref(body);
 		return;
 	}
-	api_request_input(&body, &in);
+	/* As the client wrote it: api_text keeps numbers as their text. */
+	budget = json_deep_copy(json_object_get(body, "budget"));
+	api_request_input(body, &in, &e);
 	request_validate(db, &in, 1, &clean, &e);
 	for (i = 0; i < e.n; i++) {
 		FUZZ_ASSERT(e.field[i] != NULL && listed(request_fields,
@@ -263,11 +264,12 @@ request_call(const char *text)
 	}
 	if (errs_get(&e, "budget") == NULL && in.budget != NULL &&
 	    *in.budget != '\0')
-		check_budget(json_object_get(body.root, "budget"), clean.budget);
+		check_budget(budget, clean.budget);
 	if (errs_get(&e, "estimated_hours") == NULL && in.estimated_hours)
 		FUZZ_ASSERT(clean.minutes > 0 && clean.minutes <= 2000 * 60);
 	errs_free(&e);
-	api_free(&body);
+	json_decref(budget);
+	json_decref(body);
 }
 
 int

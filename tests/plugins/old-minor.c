@@ -5,11 +5,12 @@
 
 /*
  * Its block is written out as a plugin built against ABI x.0 has it: minor
- * 0, and a host table that ends at job_person, x.0's last member. A host
+ * 0, and a host table that ends at second_factor_fresh, x.0's last
+ * member. A host
  * of a newer minor hands it a longer table, which it never looks past.
  */
-#define OLD_HOST_SIZE (offsetof(struct ep_host, job_person) + \
-	sizeof(((struct ep_host *)0)->job_person))
+#define OLD_HOST_SIZE (offsetof(struct ep_host, second_factor_fresh) + \
+	sizeof(((struct ep_host *)0)->second_factor_fresh))
 
 static const struct ep_host *host;
 
@@ -30,7 +31,7 @@ static int
 old_init(ep_plugin *p, const struct ep_host *h)
 {
 	host = h;
-	if (!EP_HOST_HAS(h, job_person))
+	if (!EP_HOST_HAS(h, second_factor_fresh))
 		return -1;
 	return h->route_add(p, "GET", "/old-minor", EP_ROLE_PUBLIC, old_cb,
 	    NULL) || h->migration_add(p, 1, "CREATE TABLE old_minor_seen "
