@@ -98,8 +98,8 @@ engagement_last_approved(struct ep_db *db, int64_t id, char out[11])
 	sqlite3_stmt *s;
 
 	out[0] = '\0';
-	s = db_stmt(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
-	    "name = 'time_entries'");
+	s = db_stmt(db, "SELECT 1 FROM sqlite_schema WHERE type = 'view' AND "
+	    "name = 'timesheet_counted_entries'");
 	if (s == NULL)
 		return;
 	if (sqlite3_step(s) != SQLITE_ROW) {
@@ -107,8 +107,8 @@ engagement_last_approved(struct ep_db *db, int64_t id, char out[11])
 		return;
 	}
 	sqlite3_reset(s);
-	s = db_stmt(db, "SELECT max(entry_date) FROM time_entries WHERE "
-	    "engagement_id = ? AND state IN ('approved', 'invoiced')");
+	s = db_stmt(db, "SELECT max(entry_date) FROM timesheet_counted_entries "
+	    "WHERE engagement_id = ?");
 	if (s == NULL)
 		return;
 	sqlite3_bind_int64(s, 1, id);

@@ -1,4 +1,4 @@
-/* plugin.c: the plugin loader and the host table handed to every plugin. */
+/* plugin.c: the plugin loader: finds, checks, orders and starts plugins. */
 #include "server.h"
 
 #include <dirent.h>
@@ -8,9 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <sqlite3.h>
-
 static struct ep_plugin *plugins;
 static struct plugin_migration *migrations;
 static size_t nmigrations;
@@ -18,7 +15,7 @@ static struct plugin_command *commands;
 static size_t ncommands;
 
 /* Registration is allowed only while the plugin's init runs. */
-static int
+int
 plugin_may_register(struct ep_plugin *p, const char *what)
 {
 	if (p == NULL || !p->registering) {
@@ -29,29 +26,11 @@ plugin_may_register(struct ep_plugin *p, const char *what)
 	return 1;
 }
 
-static int
-host_route_add(ep_plugin *p, const char *method, const char *pattern,
-    unsigned roles, ep_handler_fn fn, void *arg)
-{
-	if (!plugin_may_register(p, "route_add"))
-		return -1;
-	return route_add(p, method, pattern, roles, fn, arg);
-}
-
-static int
-host_hook_add(ep_plugin *p, const char *event, ep_hook_fn fn, void *arg)
-{
-	if (!plugin_may_register(p, "hook_add"))
-		return -1;
-	return hook_add(p, event, fn, arg);
-}
-
-static int
-host_command_add(ep_plugin *p, const char *name, const char *usage,
+/* Registers a CLI subcommand of a plugin, refusing a name already taken. */
+int
+plugin_command_add(struct ep_plugin *p, const char *name, const char *usage,
     ep_command_fn fn, void *arg)
 {
-	if (!plugin_may_register(p, "command_add"))
-		return -1;
 	if (name == NULL || *name == '\0' || fn == NULL) {
 		log_error("plugin %s: a command needs a name and a function",
 		    p->info->name);
@@ -72,14 +51,13 @@ host_command_add(ep_plugin *p, const char *name, const char *usage,
 	return 0;
 }
 
-static int
-host_migration_add(ep_plugin *p, int version, const char *sql)
+/* Registers a plugin's next migration; versions count up from 1. */
+int
+plugin_migration_add(struct ep_plugin *p, int version, const char *sql)
 {
 	size_t i;
 	int last = 0;
 
-	if (!plugin_may_register(p, "migration_add"))
-		return -1;
 	for (i = 0; i < nmigrations; i++) {
 		if (migrations[i].owner == p)
 			last = migrations[i].version;
@@ -96,818 +74,6 @@ host_migration_add(ep_plugin *p, int version, const char *sql)
 	nmigrations++;
 	return 0;
 }
-
-static int
-host_job_add(ep_plugin *p, const char *name, ep_job_fn fn, void *arg)
-{
-	if (!plugin_may_register(p, "job_add"))
-		return -1;
-	return job_add(p, name, fn, arg);
-}
-
-static void
-host_log(ep_plugin *p, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vmsg(level, p && p->info ? p->info->name : "plugin", fmt, ap);
-	va_end(ap);
-}
-
-static const char *
-host_req_method(ep_req *r)
-{
-	return http_req_method(r);
-}
-
-static const char *
-host_req_path(ep_req *r)
-{
-	return r->path;
-}
-
-static const char *
-host_req_id(ep_req *r)
-{
-	return r->rid;
-}
-
-static ep_db *
-host_req_db(ep_req *r)
-{
-	(void)r;
-	return http_db();
-}
-
-static ep_stmt *
-host_db_prepare(ep_db *db, const char *sql)
-{
-	return (ep_stmt *)db_stmt(db, sql);
-}
-
-static int
-host_bind_int64(ep_stmt *s, int idx, int64_t v)
-{
-	return sqlite3_bind_int64((sqlite3_stmt *)s, idx, v) == SQLITE_OK ? 0 : -1;
-}
-
-static int
-host_bind_text(ep_stmt *s, int idx, const char *v)
-{
-	return sqlite3_bind_text((sqlite3_stmt *)s, idx, v, -1,
-	    SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
-}
-
-static int
-host_bind_null(ep_stmt *s, int idx)
-{
-	return sqlite3_bind_null((sqlite3_stmt *)s, idx) == SQLITE_OK ? 0 : -1;
-}
-
-static int
-host_step(ep_stmt *s)
-{
-	switch (sqlite3_step((sqlite3_stmt *)s)) {
-	case SQLITE_ROW:
-		return EP_STEP_ROW;
-	case SQLITE_DONE:
-		return EP_STEP_DONE;
-	default:
-		return EP_STEP_ERROR;
-	}
-}
-
-static int64_t
-host_int64(ep_stmt *s, int col)
-{
-	return sqlite3_column_int64((sqlite3_stmt *)s, col);
-}
-
-static const char *
-host_text(ep_stmt *s, int col)
-{
-	return (const char *)sqlite3_column_text((sqlite3_stmt *)s, col);
-}
-
-static int
-host_is_null(ep_stmt *s, int col)
-{
-	return sqlite3_column_type((sqlite3_stmt *)s, col) == SQLITE_NULL;
-}
-
-static void
-host_reset(ep_stmt *s)
-{
-	sqlite3_reset((sqlite3_stmt *)s);
-}
-
-static int64_t
-host_last_id(ep_db *db)
-{
-	return sqlite3_last_insert_rowid(db->sql);
-}
-
-static int
-host_changes(ep_db *db)
-{
-	return sqlite3_changes(db->sql);
-}
-
-static int
-host_route_add_owned(ep_plugin *p, const char *method, const char *pattern,
-    unsigned roles, const char *owner_sql, ep_handler_fn fn, void *arg)
-{
-	if (!plugin_may_register(p, "route_add_owned"))
-		return -1;
-	return route_add_owned(p, method, pattern, roles, owner_sql, fn, arg);
-}
-
-static int
-host_nav_add(ep_plugin *p, unsigned roles, const char *href,
-    const char *label, const char *description)
-{
-	if (!plugin_may_register(p, "nav_add"))
-		return -1;
-	return nav_add(p, roles, href, label, description);
-}
-
-static int64_t
-host_req_person(ep_req *r)
-{
-	return r->authed ? r->who.person_id : 0;
-}
-
-static int64_t
-host_req_org(ep_req *r)
-{
-	return r->authed ? r->who.org_id : 0;
-}
-
-static unsigned
-host_req_roles(ep_req *r)
-{
-	return r->authed ? r->who.roles : 0;
-}
-
-static const char *
-host_req_login(ep_req *r)
-{
-	return r->authed ? r->who.login : NULL;
-}
-
-static const char *
-host_req_org_code(ep_req *r)
-{
-	return r->authed ? r->who.org_code : NULL;
-}
-
-static int
-host_audit(ep_db *db, ep_req *r, const char *action, const char *entity,
-    const char *entity_id, int64_t org_id, const char *summary)
-{
-	struct audit_actor actor = { 0, "system" };
-
-	if (r != NULL && r->authed)
-		audit_actor_of(&actor, &r->who);
-	return audit_record(db, &actor, action, entity, entity_id, org_id,
-	    summary);
-}
-
-static int
-host_audit_as(ep_db *db, int64_t person_id, const char *action,
-    const char *entity, const char *entity_id, int64_t org_id,
-    const char *summary)
-{
-	sqlite3_stmt *s = db_stmt(db, "SELECT login FROM people WHERE id = ?");
-	struct audit_actor actor = { person_id, NULL };
-	char login[128];
-	int rc = -1;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, person_id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		snprintf(login, sizeof login, "%s", sqlite3_column_text(s, 0));
-		actor.name = login;
-		rc = 0;
-	}
-	sqlite3_reset(s);
-	if (rc != 0)
-		return -1;
-	return audit_record(db, &actor, action, entity, entity_id, org_id,
-	    summary);
-}
-
-static int
-host_req_file(ep_req *r, const char *name, const char **data, size_t *len)
-{
-	size_t blen;
-	const char *body = http_body(r, &blen);
-
-	return http_multipart_part(http_header(r, "Content-Type"), body, blen,
-	    name, data, len);
-}
-
-static int64_t
-host_job_start_as(ep_req *r, const char *name, const char *arg)
-{
-	return job_start_for(r->authed ? r->who.person_id : 0, name, arg);
-}
-
-static ep_page *
-host_page_begin(ep_req *r, const char *title, const ep_errors *e)
-{
-	return (ep_page *)page_begin(r, title, (const struct form_errors *)e);
-}
-
-static void
-host_page_end(ep_req *r, ep_page *b, int status)
-{
-	page_end(r, (struct evbuffer *)b, status);
-}
-
-static void
-host_html(ep_page *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	html_vprintf((struct evbuffer *)b, fmt, ap);
-	va_end(ap);
-}
-
-static ep_errors *
-host_errors_new(void)
-{
-	return xcalloc(1, sizeof(struct form_errors));
-}
-
-static void
-host_errors_add(ep_errors *e, const char *field, const char *message)
-{
-	errs_add((struct form_errors *)e, field, "%s", message);
-}
-
-static int
-host_errors_count(const ep_errors *e)
-{
-	return ((const struct form_errors *)e)->n;
-}
-
-static const char *
-host_errors_get(const ep_errors *e, const char *field)
-{
-	return errs_get((const struct form_errors *)e, field);
-}
-
-static void
-host_errors_free(ep_errors *e)
-{
-	if (e == NULL)
-		return;
-	errs_free((struct form_errors *)e);
-	free(e);
-}
-
-static void
-host_form_begin(ep_page *b, ep_req *r, const char *action)
-{
-	form_begin((struct evbuffer *)b, r, action);
-}
-
-static void
-host_form_end(ep_page *b, const char *button)
-{
-	form_end((struct evbuffer *)b, button);
-}
-
-static void
-host_form_input(ep_page *b, const ep_errors *e, const char *name,
-    const char *label, const char *hint, const char *type, const char *value,
-    const char *css_class)
-{
-	form_input((struct evbuffer *)b, (const struct form_errors *)e, name,
-	    label, hint, type, value, css_class);
-}
-
-static void
-host_form_textarea(ep_page *b, const ep_errors *e, const char *name,
-    const char *label, const char *hint, const char *value)
-{
-	form_textarea((struct evbuffer *)b, (const struct form_errors *)e, name,
-	    label, hint, value);
-}
-
-static void
-host_form_select(ep_page *b, const ep_errors *e, const char *name,
-    const char *label, const char *hint, const char *const options[][2],
-    const char *value)
-{
-	form_select((struct evbuffer *)b, (const struct form_errors *)e, name,
-	    label, hint, options, value);
-}
-
-/* Copies text into a fixed field, cut to fit. */
-static void
-host_fee_text(char *dst, size_t len, const char *src)
-{
-	size_t n = strnlen(src, len - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-/*
- * Copies fee lines out into the plugin's fixed-size result, field by field
- * (a result is 1.7 KB; clearing it whole a million times costs more than
- * the pricing it reports).
- */
-static int
-host_fee_result(const struct fee_lines *lines, const char *hash,
-    struct ep_fee_result *out)
-{
-	size_t i;
-
-	if (lines->n > EP_FEE_MAX_LINES) {
-		snprintf(out->error, sizeof out->error, "%zu charge lines, more "
-		    "than %d", lines->n, EP_FEE_MAX_LINES);
-		return -1;
-	}
-	for (i = 0; i < lines->n; i++) {
-		host_fee_text(out->lines[i].description,
-		    sizeof out->lines[i].description, lines->v[i].description);
-		host_fee_text(out->lines[i].unit, sizeof out->lines[i].unit,
-		    lines->v[i].unit);
-		out->lines[i].quantity = lines->v[i].quantity;
-		out->lines[i].unit_price = lines->v[i].unit_price;
-		out->lines[i].amount = lines->v[i].amount;
-		out->lines[i].vat = lines->v[i].vat;
-	}
-	out->nlines = lines->n;
-	out->total = lines->total;
-	out->vat = lines->vat;
-	host_fee_text(out->vat_reason, sizeof out->vat_reason,
-	    lines->vat_reason);
-	host_fee_text(out->ruleset_hash, sizeof out->ruleset_hash, hash);
-	out->error[0] = '\0';
-	return 0;
-}
-
-/*
- * ep_fee_entry.calendar (ABI 1.4) took what was tail padding: entries
- * are array elements (fees_price_batch), so their size must not change.
- */
-struct ep_fee_entry_1_3 {
-	int64_t minutes;
-	const char *date, *activity;
-	int out_of_hours;
-	const char *grade, *basis, *consumer, *provider;
-	int64_t agreement;
-	char vat;
-};
-_Static_assert(sizeof(struct ep_fee_entry) == sizeof(struct ep_fee_entry_1_3),
-    "struct ep_fee_entry must keep its size");
-
-/*
- * A plugin's calendar code as the fee engine names it: 0 and 'E' England
- * and Wales, 'S' Scotland, 'N' Northern Ireland; anything else a name
- * the engine refuses, saying which field.
- */
-static const char *
-host_fee_calendar(char c)
-{
-	switch (c) {
-	case 0:
-	case 'E':
-		return fee_calendars[0][0];
-	case 'S':
-		return fee_calendars[1][0];
-	case 'N':
-		return fee_calendars[2][0];
-	default:
-		return "?";
-	}
-}
-
-/* The one-letter code of a calendar as the store names it, for a
- * plugin's entry: 'E', 'S' or 'N'; '?' (refused by the engine) else. */
-static char
-host_calendar_code(const char *name)
-{
-	static const char codes[] = "ESN";
-	size_t i;
-
-	if (name == NULL)
-		return 'E';
-	for (i = 0; fee_calendars[i][0] != NULL && i < sizeof codes - 1; i++)
-		if (strcmp(name, fee_calendars[i][0]) == 0)
-			return codes[i];
-	return '?';
-}
-
-/* A plugin's entry as the fee engine takes it (VAT standard unless set). */
-static void
-host_fee_entry(struct fee_entry *e, const struct ep_fee_entry *x)
-{
-	memset(e, 0, sizeof *e);
-	e->minutes = x->minutes;
-	e->date = x->date;
-	e->activity = x->activity;
-	e->out_of_hours = x->out_of_hours;
-	e->grade = x->grade;
-	e->basis = x->basis;
-	e->consumer = x->consumer;
-	e->provider = x->provider;
-	e->agreement = x->agreement;
-	e->vat = x->vat ? x->vat : 'S';
-	e->calendar = host_fee_calendar(x->calendar);
-}
-
-enum host_fee_call { HOST_FEE_ENTRY, HOST_FEE_ENGAGEMENT, HOST_FEE_INVOICE };
-
-/* An engagement to price, with its milestones. */
-struct host_fee_eng {
-	const struct ep_fee_engagement *eng;
-	const struct ep_fee_milestone *ms;
-	size_t n;
-};
-
-/* One pricing call on an engine: the rule set by hash when given (the
- * exact version a line recorded), else the active one by name. */
-static int
-host_fee_call(struct fee_engine *fe, const char *ruleset, const char *hash,
-    enum host_fee_call call, const void *in, struct ep_fee_result *out)
-{
-	struct fee_lines lines = { 0 };
-	struct fee_ruleset *rs;
-	char *err = NULL;
-	int rc = -1, st = FEE_E_INPUT;
-
-	memset(out, 0, sizeof *out);
-	if (fe == NULL) {
-		snprintf(out->error, sizeof out->error, "no fee rules are loaded");
-		return -1;
-	}
-	rs = hash != NULL && *hash != '\0' ? fee_ruleset_version(fe, hash, &err) :
-	    fee_ruleset(fe, ruleset ? ruleset : "", &err);
-	if (rs == NULL)
-		goto out;
-	if (call == HOST_FEE_ENTRY) {
-		const struct ep_fee_entry *x = in;
-		struct fee_entry e;
-
-		host_fee_entry(&e, x);
-		st = fee_price(rs, &e, &lines, &err);
-	} else if (call == HOST_FEE_ENGAGEMENT) {
-		const struct host_fee_eng *call_in = in;
-		const struct ep_fee_engagement *x = call_in->eng;
-		struct fee_milestone ms[64];
-		struct fee_engagement_in g;
-		size_t i;
-
-		if (call_in->n > nitems(ms)) {
-			snprintf(out->error, sizeof out->error, "milestones: at most "
-			    "%zu an engagement", nitems(ms));
-			return -1;
-		}
-		for (i = 0; i < call_in->n; i++) {
-			ms[i].name = call_in->ms[i].name;
-			ms[i].amount = call_in->ms[i].amount;
-			ms[i].done = call_in->ms[i].done;
-		}
-		memset(&g, 0, sizeof g);
-		g.milestones = call_in->n > 0 ? ms : NULL;
-		g.nmilestones = call_in->n;
-		g.id = x->id;
-		g.basis = x->basis;
-		g.period = x->period;
-		g.consumer = x->consumer;
-		g.provider = x->provider;
-		g.agreement = x->agreement;
-		g.vat = x->vat ? x->vat : 'S';
-		g.fixed_fee = x->fixed_fee;
-		g.budget = x->budget;
-		g.bonus = x->bonus;
-		g.due = x->due;
-		g.completed = x->completed;
-		g.priced = x->priced;
-		g.billed_before = x->billed_before;
-		st = fee_engagement(rs, &g, &lines, &err);
-	} else {
-		const struct ep_fee_invoice *x = in;
-		struct fee_invoice_in v;
-
-		memset(&v, 0, sizeof v);
-		v.period = x->period;
-		v.consumer = x->consumer;
-		v.provider = x->provider;
-		v.agreement = x->agreement;
-		v.vat = x->vat ? x->vat : 'S';
-		v.subtotal = x->subtotal;
-		v.cap = x->cap;
-		v.consumer_before = x->consumer_before;
-		st = fee_invoice(rs, &v, &lines, &err);
-	}
-	if (st == FEE_OK)
-		rc = host_fee_result(&lines, fee_ruleset_hash(rs), out);
-out:
-	if (rc != 0 && out->error[0] == '\0')
-		snprintf(out->error, sizeof out->error, "%s", err ? err :
-		    "pricing failed");
-	free(err);
-	fee_lines_free(&lines);
-	return rc;
-}
-
-/* The fee rules for plugins: the server's engine, on the event loop. */
-static int
-host_fee_price(const char *ruleset, const struct ep_fee_entry *in,
-    struct ep_fee_result *out)
-{
-	return host_fee_call(fee_server(), ruleset, NULL, HOST_FEE_ENTRY, in,
-	    out);
-}
-
-/*
- * A plugin's own fee engine, with the scratch its batches price into:
- * kept between calls so a run of a million entries allocates once.
- */
-struct host_fees {
-	struct fee_engine *fe;
-	struct fee_entry *in;
-	struct fee_lines *lines;
-	size_t cap;
-};
-
-static ep_fees *
-host_fees_open(ep_db *db, char *err, size_t len)
-{
-	char *e = NULL;
-	struct fee_engine *fe = fee_open(cfg.scripts, db, &e);
-	struct host_fees *hf;
-
-	if (fe == NULL) {
-		snprintf(err, len, "%s", e ? e : "cannot open the fee rules");
-		free(e);
-		return NULL;
-	}
-	hf = xcalloc(1, sizeof *hf);
-	hf->fe = fe;
-	return (ep_fees *)hf;
-}
-
-static void
-host_fees_close(ep_fees *f)
-{
-	struct host_fees *hf = (struct host_fees *)f;
-	size_t i;
-
-	if (hf == NULL)
-		return;
-	for (i = 0; i < hf->cap; i++)
-		fee_lines_free(&hf->lines[i]);
-	free(hf->lines);
-	free(hf->in);
-	fee_close(hf->fe);
-	free(hf);
-}
-
-static int
-host_fees_price(ep_fees *f, const char *ruleset, const char *hash,
-    const struct ep_fee_entry *in, struct ep_fee_result *out)
-{
-	return host_fee_call(((struct host_fees *)f)->fe, ruleset, hash,
-	    HOST_FEE_ENTRY, in, out);
-}
-
-static int
-host_fees_engagement(ep_fees *f, const char *ruleset, const char *hash,
-    const struct ep_fee_engagement *in, struct ep_fee_result *out)
-{
-	struct host_fee_eng call = { in, NULL, 0 };
-
-	return host_fee_call(((struct host_fees *)f)->fe, ruleset, hash,
-	    HOST_FEE_ENGAGEMENT, &call, out);
-}
-
-static int
-host_fees_engagement_milestones(ep_fees *f, const char *ruleset,
-    const char *hash, const struct ep_fee_engagement *in,
-    const struct ep_fee_milestone *ms, size_t n, struct ep_fee_result *out)
-{
-	struct host_fee_eng call = { in, ms, n };
-
-	return host_fee_call(((struct host_fees *)f)->fe, ruleset, hash,
-	    HOST_FEE_ENGAGEMENT, &call, out);
-}
-
-static int
-host_fees_invoice(ep_fees *f, const char *ruleset, const char *hash,
-    const struct ep_fee_invoice *in, struct ep_fee_result *out)
-{
-	return host_fee_call(((struct host_fees *)f)->fe, ruleset, hash,
-	    HOST_FEE_INVOICE, in, out);
-}
-
-/*
- * Many entries in one call into the rule set (fee_price_batch). Only the
- * fields a result needs are written: a result is 1.7 KB, and clearing it
- * whole a million times costs more than the pricing it reports.
- */
-static int
-host_fees_price_batch(ep_fees *f, const char *ruleset, const char *hash,
-    const struct ep_fee_entry *in, size_t n, struct ep_fee_result *out,
-    size_t *failed)
-{
-	struct host_fees *hf = (struct host_fees *)f;
-	struct fee_ruleset *rs;
-	const char *rs_hash;
-	char *err = NULL;
-	size_t i, bad = 0;
-	int st;
-
-	*failed = 0;
-	if (n == 0)
-		return 0;
-	out[0].error[0] = '\0';
-	if (hf == NULL) {
-		snprintf(out[0].error, sizeof out[0].error, "no fee rules are "
-		    "loaded");
-		return -1;
-	}
-	rs = hash != NULL && *hash != '\0' ? fee_ruleset_version(hf->fe, hash,
-	    &err) : fee_ruleset(hf->fe, ruleset ? ruleset : "", &err);
-	if (rs == NULL) {
-		snprintf(out[0].error, sizeof out[0].error, "%s", err ? err :
-		    "no such rule set");
-		free(err);
-		return -1;
-	}
-	if (n > hf->cap) {
-		if (n > SIZE_MAX / sizeof *hf->lines) {
-			snprintf(out[0].error, sizeof out[0].error, "batch: too "
-			    "many entries");
-			return -1;
-		}
-		hf->in = xrealloc(hf->in, n * sizeof *hf->in);
-		hf->lines = xrealloc(hf->lines, n * sizeof *hf->lines);
-		memset(hf->lines + hf->cap, 0, (n - hf->cap) * sizeof *hf->lines);
-		hf->cap = n;
-	}
-	for (i = 0; i < n; i++) {
-		host_fee_entry(&hf->in[i], &in[i]);
-	}
-	st = fee_price_batch(rs, hf->in, n, hf->lines, &bad, &err);
-	if (st != FEE_OK) {
-		*failed = bad < n ? bad : 0;
-		for (i = 0; i < n; i++) {
-			out[i].nlines = 0;
-			out[i].total = 0;
-			out[i].error[0] = '\0';
-		}
-		snprintf(out[*failed].error, sizeof out[*failed].error, "%s",
-		    err ? err : "pricing failed");
-		free(err);
-		return -1;
-	}
-	rs_hash = fee_ruleset_hash(rs);
-	for (i = 0; i < n; i++) {
-		if (host_fee_result(&hf->lines[i], rs_hash, &out[i]) != 0) {
-			*failed = i;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-host_fee_auto_approve(const char *consumer, const struct ep_fee_entry *in,
-    char *out_error, size_t len)
-{
-	struct fee_engine *fe = fee_server();
-	struct fee_entry e;
-	char *err = NULL;
-	int yes = 0, rc;
-
-	if (fe == NULL)
-		return 0;
-	host_fee_entry(&e, in);
-	rc = fee_policy_auto_approve(fe, consumer, &e, &yes, &err);
-	if (rc == FEE_E_NOTFOUND) {
-		free(err);
-		return 0; /* no local policy: approvers decide */
-	}
-	if (rc != FEE_OK) {
-		snprintf(out_error, len, "%s", err ? err : "policy failed");
-		free(err);
-		return -1;
-	}
-	return yes ? 1 : 0;
-}
-
-/* The table every plugin receives. Add to the end only. */
-const struct ep_host host_table = {
-	.size = sizeof(struct ep_host),
-	.abi_major = EP_ABI_MAJOR,
-	.abi_minor = EP_ABI_MINOR,
-	.version = PACKAGE_VERSION,
-	.route_add = host_route_add,
-	.hook_add = host_hook_add,
-	.command_add = host_command_add,
-	.migration_add = host_migration_add,
-	.job_add = host_job_add,
-	.log = host_log,
-	.hook_fire = hook_fire,
-	.req_method = host_req_method,
-	.req_path = host_req_path,
-	.req_param = http_param,
-	.req_query = http_query,
-	.req_header = http_header,
-	.req_body = http_body,
-	.req_id = host_req_id,
-	.req_db = host_req_db,
-	.reply_header = http_reply_header,
-	.reply = http_reply,
-	.db_prepare = host_db_prepare,
-	.stmt_bind_int64 = host_bind_int64,
-	.stmt_bind_text = host_bind_text,
-	.stmt_bind_null = host_bind_null,
-	.stmt_step = host_step,
-	.stmt_int64 = host_int64,
-	.stmt_text = host_text,
-	.stmt_is_null = host_is_null,
-	.stmt_reset = host_reset,
-	.db_exec = db_exec,
-	.db_begin = db_begin,
-	.db_commit = db_commit,
-	.db_rollback = db_rollback,
-	.db_last_id = host_last_id,
-	.db_changes = host_changes,
-	.db_errmsg = db_errmsg,
-	.job_start = job_start,
-	.job_progress = job_progress,
-	.job_fail = job_fail,
-	.route_add_owned = host_route_add_owned,
-	.nav_add = host_nav_add,
-	.req_person = host_req_person,
-	.req_org = host_req_org,
-	.req_roles = host_req_roles,
-	.req_login = host_req_login,
-	.req_org_code = host_req_org_code,
-	.req_form = http_form,
-	.req_form_each = http_form_each,
-	.req_defer = http_defer,
-	.redirect = http_redirect,
-	.json_error = http_json_error,
-	.audit = host_audit,
-	.audit_as = host_audit_as,
-	.req_file = host_req_file,
-	.today = london_today,
-	.job_start_as = host_job_start_as,
-	.sealing_key = seal_key,
-	.calendar_code = host_calendar_code,
-	.page_begin = host_page_begin,
-	.page_end = host_page_end,
-	.page_message = page_message,
-	.html = host_html,
-	.errors_new = host_errors_new,
-	.errors_add = host_errors_add,
-	.errors_count = host_errors_count,
-	.errors_get = host_errors_get,
-	.errors_free = host_errors_free,
-	.form_begin = host_form_begin,
-	.form_end = host_form_end,
-	.form_input = host_form_input,
-	.form_textarea = host_form_textarea,
-	.form_select = host_form_select,
-	.fee_price = host_fee_price,
-	.fee_auto_approve = host_fee_auto_approve,
-	.pence_text = units_money_text,
-	.group_commit = group_commit,
-	.config_get = config_get,
-	.fees_open = host_fees_open,
-	.fees_close = host_fees_close,
-	.fees_price = host_fees_price,
-	.fees_engagement = host_fees_engagement,
-	.fees_engagement_milestones = host_fees_engagement_milestones,
-	.fees_invoice = host_fees_invoice,
-	.fees_price_batch = host_fees_price_batch,
-	.req_read = reader_run,
-	.notify_person = outbox_queue_person,
-	.notify_role = outbox_queue_role,
-	.notify_address = outbox_queue_address,
-	.job_person = job_person,
-	.second_factor_fresh = totp_fresh,
-	.date_ok = units_date_ok,
-	.month_ok = units_month_ok,
-	.date_words = units_date_words,
-	.hours_parse = units_hours_parse,
-	.hours_text = units_hours_text,
-	.hours_clock = units_hours_clock,
-	.money_parse = units_money_parse,
-	.money_plain = units_money_plain,
-};
 
 /* Removes everything a plugin registered, for a failed init. */
 static void
@@ -934,7 +100,37 @@ plugin_undo(struct ep_plugin *p)
 	ncommands = j;
 }
 
-/* Compares the plugin's magic block with ours; names the first mismatch. */
+/* The host table of ABI 2.0 ends at money_plain: no 2.x plugin has
+ * less. */
+#define PLUGIN_HOST_FIRST (offsetof(struct ep_host, money_plain) + \
+	sizeof(((struct ep_host *)0)->money_plain))
+
+/* A plugin opened and its block checked, not yet started. */
+struct plugin_open {
+	char *path;
+	void *handle;
+	const struct ep_plugin_info *info;
+};
+
+/* The started plugin of that name, or NULL. */
+static struct ep_plugin *
+plugin_find(const char *name)
+{
+	struct ep_plugin *q;
+
+	for (q = plugins; q != NULL; q = q->next) {
+		if (strcmp(q->info->name, name) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+/*
+ * Compares the plugin's block with ours field by field and names the
+ * first that differs. The major must be ours; any minor loads (the
+ * plugin probes newer members with EP_HOST_HAS), but no 2.x plugin was
+ * built with a block or table shorter than 2.0's.
+ */
 static char *
 plugin_check(const char *path, const struct ep_plugin_info *info)
 {
@@ -942,6 +138,13 @@ plugin_check(const char *path, const struct ep_plugin_info *info)
 
 	if (info == NULL)
 		return xprintf("%s: the entry point returned no plugin block", path);
+	if (info->size == EP_PLUGIN_MAGIC)
+		return xprintf("%s: built for plugin ABI 1.x, but this host speaks "
+		    "ABI %u.%u (major versions differ): rebuild it", path,
+		    EP_ABI_MAJOR, EP_ABI_MINOR);
+	if (info->size < sizeof(struct ep_plugin_info))
+		return xprintf("%s: plugin block is %u bytes, expected at least "
+		    "%zu", path, info->size, sizeof(struct ep_plugin_info));
 	if (info->magic != EP_PLUGIN_MAGIC)
 		return xprintf("%s: bad magic 0x%08x (expected 0x%08x): not built "
 		    "with expertpool/plugin.h", path, info->magic, EP_PLUGIN_MAGIC);
@@ -949,77 +152,129 @@ plugin_check(const char *path, const struct ep_plugin_info *info)
 		return xprintf("%s: built for plugin ABI %u.%u, but this host "
 		    "speaks ABI %u.%u (major versions differ)", path,
 		    info->abi_major, info->abi_minor, EP_ABI_MAJOR, EP_ABI_MINOR);
-	if (info->abi_minor > EP_ABI_MINOR)
-		return xprintf("%s: built for plugin ABI %u.%u, newer than this "
-		    "host's %u.%u", path, info->abi_major, info->abi_minor,
-		    EP_ABI_MAJOR, EP_ABI_MINOR);
-	if (info->info_size < sizeof(struct ep_plugin_info))
-		return xprintf("%s: plugin block is %u bytes, expected at least "
-		    "%zu", path, info->info_size, sizeof(struct ep_plugin_info));
-	if (info->host_size > sizeof(struct ep_host))
-		return xprintf("%s: needs a host table of %u bytes, this host has "
-		    "%zu", path, info->host_size, sizeof(struct ep_host));
+	if (info->host_size < PLUGIN_HOST_FIRST)
+		return xprintf("%s: built with a host table of %u bytes, less than "
+		    "ABI %u.0's %zu", path, info->host_size, EP_ABI_MAJOR,
+		    PLUGIN_HOST_FIRST);
 	if (info->name == NULL || info->name[0] == '\0' || info->init == NULL)
 		return xprintf("%s: the plugin block has no name or no init", path);
-	for (q = plugins; q != NULL; q = q->next) {
-		if (strcmp(q->info->name, info->name) == 0)
-			return xprintf("%s: a plugin named %s is already loaded from "
-			    "%s", path, info->name, q->path);
+	if ((q = plugin_find(info->name)) != NULL)
+		return xprintf("%s: a plugin named %s is already loaded from %s",
+		    path, info->name, q->path);
+	return NULL;
+}
+
+/* Opens a plugin and checks its block; 0, or -1 with *err. */
+static int
+plugin_open(const char *path, struct plugin_open *o, char **err)
+{
+	ep_plugin_entry_fn entry;
+
+	memset(o, 0, sizeof *o);
+	o->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (o->handle == NULL) {
+		*err = xprintf("%s: cannot load: %s", path, dlerror());
+		return -1;
+	}
+	*(void **)(&entry) = dlsym(o->handle, EP_PLUGIN_ENTRY_NAME);
+	if (entry == NULL) {
+		*err = xprintf("%s: no entry point %s(): not an expertpool plugin",
+		    path, EP_PLUGIN_ENTRY_NAME);
+		dlclose(o->handle);
+		return -1;
+	}
+	o->info = entry();
+	if ((*err = plugin_check(path, o->info)) != NULL) {
+		dlclose(o->handle);
+		return -1;
+	}
+	o->path = xstrdup(path);
+	return 0;
+}
+
+/* Closes a plugin opened and never started. */
+static void
+plugin_close(struct plugin_open *o)
+{
+	if (o->handle != NULL)
+		dlclose(o->handle);
+	free(o->path);
+	memset(o, 0, sizeof *o);
+}
+
+/* The first plugin o requires that is not started, or NULL. */
+static const char *
+plugin_missing(const struct plugin_open *o)
+{
+	const char *const *r;
+
+	for (r = o->info->requires; r != NULL && *r != NULL; r++) {
+		if (plugin_find(*r) == NULL)
+			return *r;
 	}
 	return NULL;
 }
 
 /*
- * Loads one plugin: dlopen, find the entry point, check the magic block
- * field by field, then init. On any failure nothing stays registered.
+ * Starts an opened plugin: its requirements must be started already;
+ * then init. On any failure nothing stays registered and o is closed;
+ * on success the plugin owns the handle.
  */
-int
-plugin_load(const char *path, char **err)
+static int
+plugin_start(struct plugin_open *o, char **err)
 {
-	const struct ep_plugin_info *info;
-	ep_plugin_entry_fn entry;
+	const struct ep_plugin_info *info = o->info;
 	struct ep_plugin *p;
-	void *handle;
+	const char *missing;
 	int rc;
 
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (handle == NULL) {
-		*err = xprintf("%s: cannot load: %s", path, dlerror());
+	if (plugin_find(info->name) != NULL) {
+		*err = xprintf("%s: a plugin named %s is already loaded", o->path,
+		    info->name);
+		plugin_close(o);
 		return -1;
 	}
-	*(void **)(&entry) = dlsym(handle, EP_PLUGIN_ENTRY_NAME);
-	if (entry == NULL) {
-		*err = xprintf("%s: no entry point %s(): not an expertpool plugin",
-		    path, EP_PLUGIN_ENTRY_NAME);
-		dlclose(handle);
-		return -1;
-	}
-	info = entry();
-	if ((*err = plugin_check(path, info)) != NULL) {
-		dlclose(handle);
+	if ((missing = plugin_missing(o)) != NULL) {
+		*err = xprintf("%s: plugin %s requires plugin %s, which is not "
+		    "loaded", o->path, info->name, missing);
+		plugin_close(o);
 		return -1;
 	}
 	p = xcalloc(1, sizeof *p);
-	p->path = xstrdup(path);
-	p->handle = handle;
+	p->path = o->path;
+	p->handle = o->handle;
 	p->info = info;
 	p->registering = 1;
 	rc = info->init(p, &host_table);
 	p->registering = 0;
 	if (rc != 0) {
-		*err = xprintf("%s: plugin %s failed to initialise (%d)", path,
+		*err = xprintf("%s: plugin %s failed to initialise (%d)", o->path,
 		    info->name, rc);
 		plugin_undo(p);
-		dlclose(handle);
-		free(p->path);
 		free(p);
+		plugin_close(o);
 		return -1;
 	}
 	p->next = plugins;
 	plugins = p;
 	log_info("plugin %s %s loaded from %s", info->name,
-	    info->version ? info->version : "", path);
+	    info->version ? info->version : "", o->path);
+	memset(o, 0, sizeof *o);
 	return 0;
+}
+
+/*
+ * Loads one plugin: dlopen, find the entry point, check the block field
+ * by field, check that what it requires is loaded, then init.
+ */
+int
+plugin_load(const char *path, char **err)
+{
+	struct plugin_open o;
+
+	if (plugin_open(path, &o, err) != 0)
+		return -1;
+	return plugin_start(&o, err);
 }
 
 static int
@@ -1052,15 +307,89 @@ plugin_trusted(const struct stat *st, int is_dir)
 	return NULL;
 }
 
+/* Opens one file of a plugins directory, if it may be trusted. */
+static int
+plugin_open_trusted(const char *path, struct plugin_open *o, char **err)
+{
+	struct stat st;
+	const char *why;
+
+	if (lstat(path, &st) != 0) {
+		*err = xprintf("%s: cannot read it", path);
+		return -1;
+	}
+	if ((why = plugin_trusted(&st, 0)) != NULL) {
+		*err = xprintf("%s: %s", path, why);
+		return -1;
+	}
+	return plugin_open(path, o, err);
+}
+
 /*
- * Loads every *.so in a directory, in name order. A missing directory is
- * no plugins; one that others could write into, or any plugin that is
- * not trusted (plugin_trusted) or fails, is an error.
+ * Says why none of the plugins left can start: one requires a plugin that
+ * is not in the directory, or they require each other.
+ */
+static char *
+plugin_unordered(const char *dir, struct plugin_open *o, size_t n)
+{
+	const char *missing = NULL;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (o[i].info == NULL || (missing = plugin_missing(&o[i])) == NULL)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (o[j].info != NULL && strcmp(o[j].info->name, missing) == 0)
+				break;
+		}
+		if (j == n)
+			return xprintf("%s: plugin %s requires plugin %s, which is "
+			    "not loaded (not in %s)", o[i].path, o[i].info->name,
+			    missing, dir);
+	}
+	for (i = 0; i < n && o[i].info == NULL; i++)
+		;
+	return xprintf("%s: plugin %s and the plugins it requires require "
+	    "each other", o[i].path, o[i].info->name);
+}
+
+/*
+ * Starts the opened plugins, each after those it requires: every round
+ * starts the first in name order whose requirements are started.
+ */
+static int
+plugin_start_all(const char *dir, struct plugin_open *o, size_t n,
+    char **err)
+{
+	size_t i, left = n;
+
+	while (left > 0) {
+		for (i = 0; i < n; i++) {
+			if (o[i].info != NULL && plugin_missing(&o[i]) == NULL)
+				break;
+		}
+		if (i == n) {
+			*err = plugin_unordered(dir, o, n);
+			return -1;
+		}
+		if (plugin_start(&o[i], err) != 0)
+			return -1;
+		left--;
+	}
+	return 0;
+}
+
+/*
+ * Loads every *.so in a directory: opens and checks them all, then starts
+ * them in name order, each after the plugins it requires. A missing
+ * directory is no plugins; one that others could write into, or any
+ * plugin that is not trusted (plugin_trusted) or fails, is an error.
  */
 int
 plugin_load_dir(const char *dir, char **err)
 {
 	struct dirent **names = NULL;
+	struct plugin_open *o;
 	struct stat st;
 	const char *why;
 	int i, n, rc = 0;
@@ -1080,22 +409,21 @@ plugin_load_dir(const char *dir, char **err)
 		*err = xprintf("%s: plugins: cannot read the directory", dir);
 		return -1;
 	}
+	o = xcalloc((size_t)n + 1, sizeof *o);
 	for (i = 0; i < n; i++) {
 		char *path = xprintf("%s/%s", dir, names[i]->d_name);
 
-		if (rc == 0 && lstat(path, &st) != 0) {
-			*err = xprintf("%s: cannot read it", path);
-			rc = -1;
-		} else if (rc == 0 && (why = plugin_trusted(&st, 0)) != NULL) {
-			*err = xprintf("%s: %s", path, why);
-			rc = -1;
-		}
-		if (rc == 0 && plugin_load(path, err) != 0)
+		if (rc == 0 && plugin_open_trusted(path, &o[i], err) != 0)
 			rc = -1;
 		free(path);
 		free(names[i]);
 	}
 	free(names);
+	if (rc == 0)
+		rc = plugin_start_all(dir, o, (size_t)n, err);
+	for (i = 0; i < n; i++)
+		plugin_close(&o[i]);
+	free(o);
 	return rc;
 }
 

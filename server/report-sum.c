@@ -1,4 +1,4 @@
-/* report-sum.c: the summary tables the reports read, and their triggers. */
+/* report-sum.c: the summary tables the reports read, and the core's triggers. */
 #include "server.h"
 
 #include <stdlib.h>
@@ -7,15 +7,15 @@
 #include <sqlite3.h>
 
 /*
- * The summaries move in the same transaction as the rows they sum: SQLite
- * triggers on requests (core), time_entries (timesheet plugin) and
- * recharge_invoices (recharge plugin). A core migration cannot name a
- * plugin's table, so the triggers are created here, by report_sum_install()
- * after every migration run, for each watched table that exists and whose
- * triggers do not yet: the summary is rebuilt from its rows in the same
- * transaction, so a plugin installed after the core starts with exact
- * figures. Trigger names carry a version: a change to their text gets a
- * new name, and the old ones are dropped.
+ * The summaries move in the same transaction as the rows they sum, by
+ * SQLite triggers on the tables summed. Each table's owner makes them:
+ * the core those on requests, here, by report_sum_install() after every
+ * migration run; the timesheet plugin those on time_entries and the
+ * recharge plugin those on recharge_invoices, in their own migrations.
+ * To rebuild a summary the core reads a plugin's rows only through the
+ * views the plugin provides (include/expertpool/plugin.h): with the
+ * plugin absent there is nothing to sum. Trigger names carry a version:
+ * a change to their text gets a new name, and the old ones are dropped.
  *
  * Templates write the row as ROW. (NEW. or OLD.) and the direction as
  * SIGN (1 adds a row's contribution, -1 takes it away).
@@ -36,78 +36,27 @@
 #define SUM_PERIODS(d) "(SELECT substr(" d ", 1, 7) AS period UNION ALL " \
 	"SELECT " SUM_QUARTER(d) " UNION ALL SELECT " SUM_YEAR(d) ")"
 
-/* An entry counts once approved, and still once invoiced. */
-#define SUM_COUNTED(row) row ".state IN ('approved', 'invoiced')"
-#define SUM_ENTRY_CHANGED "(OLD.minutes != NEW.minutes OR " \
-	"OLD.priced_pence != NEW.priced_pence OR OLD.billable != NEW.billable " \
-	"OR OLD.entry_date != NEW.entry_date OR " \
-	"OLD.engagement_id != NEW.engagement_id)"
-
-static const char sum_hours_add[] =
-    "INSERT INTO report_hours (consumer_id, month, provider_id, area, grade, "
-    "entries, minutes, billable_minutes, pence) SELECT e.consumer_id, "
-    "substr(ROW.entry_date, 1, 7), e.provider_id, r.area, x.grade, SIGN, "
-    "SIGN * ROW.minutes, SIGN * ROW.minutes * ROW.billable, "
-    "SIGN * ROW.priced_pence FROM engagements e JOIN requests r ON "
-    "r.id = e.request_id JOIN experts x ON x.id = e.expert_id WHERE "
-    "e.id = ROW.engagement_id ON CONFLICT DO UPDATE SET entries = entries + "
-    "excluded.entries, minutes = minutes + excluded.minutes, "
-    "billable_minutes = billable_minutes + excluded.billable_minutes, "
-    "pence = pence + excluded.pence;\n"
-    "INSERT INTO report_consumer (month, consumer_id, area, entries, "
-    "minutes, pence) SELECT substr(ROW.entry_date, 1, 7), e.consumer_id, "
-    "r.area, SIGN, SIGN * ROW.minutes, SIGN * ROW.priced_pence FROM "
-    "engagements e JOIN requests r ON r.id = e.request_id WHERE "
-    "e.id = ROW.engagement_id ON CONFLICT DO UPDATE SET entries = entries + "
-    "excluded.entries, minutes = minutes + excluded.minutes, pence = pence + "
-    "excluded.pence;\n"
-    "INSERT INTO report_load (expert_id, week, entries, minutes) SELECT "
-    "e.expert_id, date(ROW.entry_date, 'weekday 0', '-6 days'), SIGN, "
-    "SIGN * ROW.minutes FROM engagements e WHERE e.id = ROW.engagement_id "
-    "ON CONFLICT DO UPDATE SET entries = entries + excluded.entries, "
-    "minutes = minutes + excluded.minutes;\n"
-    "INSERT INTO report_period_hours (period, consumer_id, area, entries, "
-    "minutes, pence) SELECT p.period, e.consumer_id, r.area, SIGN, "
-    "SIGN * ROW.minutes, SIGN * ROW.priced_pence FROM engagements e JOIN "
-    "requests r ON r.id = e.request_id, " SUM_PERIODS("ROW.entry_date")
-    " p WHERE e.id = ROW.engagement_id ON CONFLICT DO UPDATE SET entries = "
-    "entries + excluded.entries, minutes = minutes + excluded.minutes, "
-    "pence = pence + excluded.pence;\n";
-static const char sum_hours_tidy[] =
-    "DELETE FROM report_hours WHERE entries = 0 AND consumer_id = (SELECT "
-    "consumer_id FROM engagements WHERE id = ROW.engagement_id) AND "
-    "month = substr(ROW.entry_date, 1, 7);\n"
-    "DELETE FROM report_consumer WHERE entries = 0 AND month = "
-    "substr(ROW.entry_date, 1, 7) AND consumer_id = (SELECT consumer_id FROM "
-    "engagements WHERE id = ROW.engagement_id);\n"
-    "DELETE FROM report_load WHERE entries = 0 AND expert_id = (SELECT "
-    "expert_id FROM engagements WHERE id = ROW.engagement_id) AND "
-    "week = date(ROW.entry_date, 'weekday 0', '-6 days');\n"
-    "DELETE FROM report_period_hours WHERE entries = 0 AND period IN "
-    SUM_PERIODS("ROW.entry_date") " AND consumer_id = (SELECT consumer_id "
-    "FROM engagements WHERE id = ROW.engagement_id);\n";
 static const char sum_hours_rebuild[] =
     "DELETE FROM report_hours;"
     "INSERT INTO report_hours (consumer_id, month, provider_id, area, grade, "
     "entries, minutes, billable_minutes, pence) SELECT e.consumer_id, "
     "substr(t.entry_date, 1, 7), e.provider_id, r.area, x.grade, count(*), "
     "sum(t.minutes), sum(t.minutes * t.billable), sum(t.priced_pence) FROM "
-    "time_entries t JOIN engagements e ON e.id = t.engagement_id JOIN "
-    "requests r ON r.id = e.request_id JOIN experts x ON x.id = e.expert_id "
-    "WHERE t.state IN ('approved', 'invoiced') GROUP BY 1, 2, 3, 4, 5;"
+    "timesheet_counted_entries t JOIN engagements e ON e.id = "
+    "t.engagement_id JOIN requests r ON r.id = e.request_id JOIN experts x "
+    "ON x.id = e.expert_id GROUP BY 1, 2, 3, 4, 5;"
     "DELETE FROM report_consumer;"
     "INSERT INTO report_consumer (month, consumer_id, area, entries, "
     "minutes, pence) SELECT substr(t.entry_date, 1, 7), e.consumer_id, "
     "r.area, count(*), sum(t.minutes), sum(t.priced_pence) FROM "
-    "time_entries t JOIN engagements e ON e.id = t.engagement_id JOIN "
-    "requests r ON r.id = e.request_id WHERE t.state IN ('approved', "
-    "'invoiced') GROUP BY 1, 2, 3;"
+    "timesheet_counted_entries t JOIN engagements e ON e.id = "
+    "t.engagement_id JOIN requests r ON r.id = e.request_id "
+    "GROUP BY 1, 2, 3;"
     "DELETE FROM report_load;"
     "INSERT INTO report_load (expert_id, week, entries, minutes) SELECT "
     "e.expert_id, date(t.entry_date, 'weekday 0', '-6 days'), count(*), "
-    "sum(t.minutes) FROM time_entries t JOIN engagements e ON "
-    "e.id = t.engagement_id WHERE t.state IN ('approved', 'invoiced') "
-    "GROUP BY 1, 2;"
+    "sum(t.minutes) FROM timesheet_counted_entries t JOIN engagements e ON "
+    "e.id = t.engagement_id GROUP BY 1, 2;"
     "DELETE FROM report_period_hours;"
     "INSERT INTO report_period_hours (period, consumer_id, area, entries, "
     "minutes, pence) SELECT month, consumer_id, area, entries, minutes, "
@@ -183,17 +132,6 @@ static const char sum_flow_rebuild[] =
     " UNION ALL " SUM_PERIOD_FLOW(SUM_YEAR("month")) ";";
 
 /* A credit note counts against the period it credits. */
-#define SUM_SIGNED(col) "CASE WHEN ROW.kind = 'credit' THEN -abs(ROW." col \
-	") ELSE ROW." col " END"
-static const char sum_invoice_add[] =
-    "INSERT INTO report_invoices (consumer_id, month, provider_id, "
-    "documents, net_pence, vat_pence, total_pence) VALUES (ROW.consumer_id, "
-    "ROW.period, ROW.provider_id, SIGN, SIGN * (" SUM_SIGNED("net_pence")
-    "), SIGN * (" SUM_SIGNED("vat_pence") "), SIGN * ("
-    SUM_SIGNED("total_pence") ")) ON CONFLICT DO UPDATE SET documents = "
-    "documents + excluded.documents, net_pence = net_pence + "
-    "excluded.net_pence, vat_pence = vat_pence + excluded.vat_pence, "
-    "total_pence = total_pence + excluded.total_pence;\n";
 static const char sum_invoice_rebuild[] =
     "DELETE FROM report_invoices;"
     "INSERT INTO report_invoices (consumer_id, month, provider_id, "
@@ -202,7 +140,7 @@ static const char sum_invoice_rebuild[] =
     "-abs(net_pence) ELSE net_pence END), sum(CASE WHEN kind = 'credit' "
     "THEN -abs(vat_pence) ELSE vat_pence END), sum(CASE WHEN kind = "
     "'credit' THEN -abs(total_pence) ELSE total_pence END) FROM "
-    "recharge_invoices WHERE state != 'draft' GROUP BY 1, 2, 3;";
+    "recharge_documents GROUP BY 1, 2, 3;";
 
 struct sum_trigger {
 	const char *name;
@@ -215,23 +153,11 @@ struct sum_trigger {
 
 struct sum_group {
 	const char *name;
-	const char *table;	/* the watched table */
-	const struct sum_trigger *triggers;
+	const char *type;	/* of the source: "table" or "view" */
+	const char *source;	/* what the summary sums */
+	const struct sum_trigger *triggers; /* the core's own, or none */
 	size_t ntriggers;
 	const char *rebuild;
-};
-
-static const struct sum_trigger sum_hours_triggers[] = {
-	{ "report_v2_entry_ins", "AFTER INSERT ON time_entries WHEN "
-	  SUM_COUNTED("NEW"), "NEW", "1", sum_hours_add, NULL },
-	{ "report_v2_entry_old", "AFTER UPDATE ON time_entries WHEN "
-	  SUM_COUNTED("OLD") " AND (NOT " SUM_COUNTED("NEW") " OR "
-	  SUM_ENTRY_CHANGED ")", "OLD", "-1", sum_hours_add, sum_hours_tidy },
-	{ "report_v2_entry_new", "AFTER UPDATE ON time_entries WHEN "
-	  SUM_COUNTED("NEW") " AND (NOT " SUM_COUNTED("OLD") " OR "
-	  SUM_ENTRY_CHANGED ")", "NEW", "1", sum_hours_add, NULL },
-	{ "report_v2_entry_del", "AFTER DELETE ON time_entries WHEN "
-	  SUM_COUNTED("OLD"), "OLD", "-1", sum_hours_add, sum_hours_tidy },
 };
 
 static const struct sum_trigger sum_flow_triggers[] = {
@@ -248,21 +174,13 @@ static const struct sum_trigger sum_flow_triggers[] = {
 	  sum_flow_tidy },
 };
 
-static const struct sum_trigger sum_invoice_triggers[] = {
-	{ "report_v1_invoice_ins", "AFTER INSERT ON recharge_invoices WHEN "
-	  "NEW.state != 'draft'", "NEW", "1", sum_invoice_add, NULL },
-	{ "report_v1_invoice_issue", "AFTER UPDATE OF state ON "
-	  "recharge_invoices WHEN OLD.state = 'draft' AND NEW.state != 'draft'",
-	  "NEW", "1", sum_invoice_add, NULL },
-};
-
 static const struct sum_group sum_groups[] = {
-	{ "flow", "requests", sum_flow_triggers,
+	{ "flow", "table", "requests", sum_flow_triggers,
 	  nitems(sum_flow_triggers), sum_flow_rebuild },
-	{ "hours", "time_entries", sum_hours_triggers,
-	  nitems(sum_hours_triggers), sum_hours_rebuild },
-	{ "invoices", "recharge_invoices", sum_invoice_triggers,
-	  nitems(sum_invoice_triggers), sum_invoice_rebuild },
+	{ "hours", "view", "timesheet_counted_entries", NULL, 0,
+	  sum_hours_rebuild },
+	{ "invoices", "view", "recharge_documents", NULL, 0,
+	  sum_invoice_rebuild },
 };
 
 /* A template with ROW. and SIGN replaced: constant text, never input. */
@@ -327,7 +245,7 @@ sum_create_triggers(struct ep_db *db, const struct sum_group *g)
 	    "AND tbl_name = ? AND name GLOB 'report_v*'");
 	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, g->table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, g->source, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		old = xrealloc(old, (nold + 1) * sizeof *old);
 		old[nold++] = xstrdup((const char *)sqlite3_column_text(s, 0));
@@ -365,9 +283,9 @@ out:
 
 /*
  * Called after every migration run (server start, each CLI command): for
- * each summary whose watched table exists and whose triggers are missing,
- * creates them and rebuilds the summary, in one transaction. Idempotent:
- * the usual run only reads sqlite_master.
+ * each summary with triggers of the core's whose table exists and whose
+ * triggers are missing, creates them and rebuilds the summary, in one
+ * transaction. Idempotent: the usual run only reads sqlite_master.
  */
 int
 report_sum_install(struct ep_db *db, char **err)
@@ -377,7 +295,7 @@ report_sum_install(struct ep_db *db, char **err)
 	for (i = 0; i < nitems(sum_groups); i++) {
 		const struct sum_group *g = &sum_groups[i];
 
-		if (!sum_exists(db, "table", g->table) ||
+		if (g->ntriggers == 0 || !sum_exists(db, g->type, g->source) ||
 		    sum_exists(db, "trigger", g->triggers[0].name))
 			continue;
 		if (db_begin(db) != 0)
@@ -406,7 +324,7 @@ sum_rebuild_all(struct ep_db *db)
 	for (i = 0; i < nitems(sum_groups); i++) {
 		const struct sum_group *g = &sum_groups[i];
 
-		if (!sum_exists(db, "table", g->table))
+		if (!sum_exists(db, g->type, g->source))
 			continue;
 		if (db_exec(db, g->rebuild) != 0)
 			return -1;

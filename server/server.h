@@ -903,7 +903,10 @@ struct plugin_command {
 	ep_command_fn fn;
 	void *arg;
 };
-extern const struct ep_host host_table;
+int plugin_may_register(struct ep_plugin *p, const char *what);
+int plugin_command_add(struct ep_plugin *p, const char *name,
+    const char *usage, ep_command_fn fn, void *arg);
+int plugin_migration_add(struct ep_plugin *p, int version, const char *sql);
 int plugin_load(const char *path, char **err);
 int plugin_load_dir(const char *dir, char **err);
 void plugin_unload_all(void);
@@ -913,6 +916,9 @@ const struct plugin_migration *plugin_migration_at(size_t i);
 size_t plugin_ncommands(void);
 const struct plugin_command *plugin_command_at(size_t i);
 const struct plugin_command *plugin_command_find(const char *name);
+
+/* plugin-host.c */
+extern const struct ep_host host_table;
 
 /* core_routes.c */
 void core_routes_register(void);

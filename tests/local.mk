@@ -14,7 +14,10 @@ AM_TESTS_ENVIRONMENT = \
 # Test plugins: shared objects that are never installed.
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/hello.la tests/plugins/bad-abi.la \
-	tests/plugins/no-entry.la tests/plugins/fail-init.la
+	tests/plugins/no-entry.la tests/plugins/fail-init.la \
+	tests/plugins/old-minor.la tests/plugins/new-minor.la \
+	tests/plugins/needs-absent.la tests/plugins/needs-hello.la \
+	tests/plugins/abi-1.la
 tests_plugins_hello_la_SOURCES = tests/plugins/hello.c
 tests_plugins_hello_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_bad_abi_la_SOURCES = tests/plugins/bad-abi.c
@@ -23,6 +26,16 @@ tests_plugins_no_entry_la_SOURCES = tests/plugins/no-entry.c
 tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_fail_init_la_SOURCES = tests/plugins/fail-init.c
 tests_plugins_fail_init_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_old_minor_la_SOURCES = tests/plugins/old-minor.c
+tests_plugins_old_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_new_minor_la_SOURCES = tests/plugins/new-minor.c
+tests_plugins_new_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_needs_absent_la_SOURCES = tests/plugins/needs-absent.c
+tests_plugins_needs_absent_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_needs_hello_la_SOURCES = tests/plugins/needs-hello.c
+tests_plugins_needs_hello_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_1_la_SOURCES = tests/plugins/abi-1.c
+tests_plugins_abi_1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 # Browser tests first: the longest, they start while the rest share the
 # other core.
@@ -162,6 +175,8 @@ SERVER_TESTS = \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
 	tests/integration/two-factor.test \
+	tests/integration/upgrade-store.test \
 	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml
+EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml \
+	tests/fixtures

@@ -10,10 +10,42 @@
  * hooks, commands, migrations and jobs may be registered only inside
  * init(); afterwards the registration functions refuse.
  *
- * Compatibility rules, as for sqlite3ext.h: struct ep_host only ever grows
- * at its end and carries its own size, so a plugin can test whether the
- * host it runs in has a function (EP_HOST_HAS).  A change that breaks
- * existing plugins bumps EP_ABI_MAJOR; adding to the end bumps EP_ABI_MINOR.
+ * Versions.  EP_ABI_MAJOR changes when a change breaks plugins already
+ * built; EP_ABI_MINOR when the host table gains members at its end (it
+ * only ever grows there, as sqlite3ext.h's does).  The loader loads a
+ * plugin whose major equals its own, whatever the two minors: a plugin
+ * built for an older minor sees a longer table than it knows of, and one
+ * built for a newer minor a shorter one than its header declares.  So a
+ * plugin calls the members of its major's first version (x.0) directly,
+ * and tests every member added since with EP_HOST_HAS before calling it:
+ * it does without, or fails its init saying which host it needs.  The
+ * loader refuses another major, and an info block shorter than x.0's.
+ *
+ * Sizes.  Every struct that crosses the boundary carries its size in its
+ * first member, set by whoever fills it in (sizeof the struct as that
+ * side was built): the host table and info block by their makers, the
+ * fee inputs (ep_fee_entry, ep_fee_engagement, ep_fee_milestone,
+ * ep_fee_invoice) and ep_fee_result by the plugin.  The host reads an
+ * input only within its size (later members count as zero), writes a
+ * result only within its size, and steps through an array by its first
+ * element's size, so each of these may grow at its end within a major.
+ * A size below the major's first version is refused.
+ *
+ * Requirements.  A plugin that reads another's tables or calls on what
+ * it provides names it in the info block's requires; the loader starts
+ * plugins in an order that puts each after those it requires (so their
+ * migrations run first) and refuses one whose requirement is absent,
+ * naming it.
+ *
+ * The schema.  A plugin owns its tables and every trigger and view on
+ * them, and creates them only through its own migrations; the core never
+ * writes a plugin's schema.  What the core reads of a plugin's data it
+ * reads through views the plugin provides (see "Views the core reads"
+ * below); a plugin keeps those views' columns as documented.
+ *
+ * ABI 2.0 (from 1.6): a size first in the info block and in every fee
+ * struct; the info block's requires; the host's second_factor_fresh and
+ * the units (date_ok to money_plain).  Plugins built for 1.x are refused.
  *
  * No libevent, SQLite or Lua types appear here: only opaque handles.
  */
@@ -25,13 +57,8 @@
 extern "C" {
 #endif
 
-#define EP_ABI_MAJOR 1
-/* 1.4: host today and job_start_as; struct ep_fee_entry's calendar.
- * 1.5: host req_read.
- * 1.6: host notify_person, notify_role, notify_address and job_person.
- * 1.7: host second_factor_fresh, date_ok, month_ok, date_words,
- *      hours_parse, hours_text, hours_clock, money_parse and money_plain. */
-#define EP_ABI_MINOR 7
+#define EP_ABI_MAJOR 2
+#define EP_ABI_MINOR 0
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 /* What job_start_as answers when it does not start a job. */
@@ -73,12 +100,13 @@ typedef struct ep_req ep_req;       /* one HTTP request in flight */
 typedef struct ep_db ep_db;         /* one store connection */
 typedef struct ep_stmt ep_stmt;     /* a prepared, cached statement */
 typedef struct ep_job ep_job;       /* one running background job */
-typedef struct ep_page ep_page;     /* a page being written (ABI 1.1) */
-typedef struct ep_errors ep_errors; /* a form's errors by field (ABI 1.1) */
-typedef struct ep_fees ep_fees;     /* a fee engine of one's own (ABI 1.1) */
+typedef struct ep_page ep_page;     /* a page being written */
+typedef struct ep_errors ep_errors; /* a form's errors by field */
+typedef struct ep_fees ep_fees;     /* a fee engine of one's own */
 
-/* One time entry to price with the fee rules (ABI 1.1). */
+/* One time entry to price with the fee rules. */
 struct ep_fee_entry {
+	uint32_t size;        /* sizeof(struct ep_fee_entry) */
 	int64_t minutes;
 	const char *date;     /* YYYY-MM-DD */
 	const char *activity; /* advice, drafting, meeting, travel, court... */
@@ -89,16 +117,18 @@ struct ep_fee_entry {
 	const char *provider;
 	int64_t agreement;    /* agreement id, 0 for none */
 	char vat;             /* S or O */
-	/* ABI 1.4: the provider's bank holiday calendar, 'E' (or 0, as in
-	 * entries zeroed before 1.4) England and Wales, 'S' Scotland, 'N'
-	 * Northern Ireland. It sits in what was tail padding: the size is
-	 * unchanged, so arrays of entries keep their stride. */
+	/* The provider's bank holiday calendar: 'E' (or 0) England and
+	 * Wales, 'S' Scotland, 'N' Northern Ireland. */
 	char calendar;
 };
 
 #define EP_FEE_MAX_LINES 8
+#define EP_FEE_DESCRIPTION 96 /* a charge line's description, with its NUL */
+#define EP_FEE_UNIT 16
+#define EP_FEE_VAT_REASON 128
 /* An engagement's month, for its fixed fees, milestones and bonus. */
 struct ep_fee_engagement {
+	uint32_t size;          /* sizeof(struct ep_fee_engagement) */
 	int64_t id;
 	const char *basis;
 	const char *period;     /* YYYY-MM */
@@ -115,8 +145,9 @@ struct ep_fee_engagement {
 	int64_t billed_before;  /* charged in earlier periods */
 };
 
-/* One milestone of a fixed-fee engagement (ABI 1.3). */
+/* One milestone of a fixed-fee engagement. */
 struct ep_fee_milestone {
+	uint32_t size;          /* sizeof(struct ep_fee_milestone) */
 	const char *name;
 	int64_t amount;         /* pence */
 	const char *done;       /* YYYY-MM-DD, or NULL while outstanding */
@@ -124,6 +155,7 @@ struct ep_fee_milestone {
 
 /* An invoice's terms: caps, volume discounts, VAT treatment. */
 struct ep_fee_invoice {
+	uint32_t size;          /* sizeof(struct ep_fee_invoice) */
 	const char *period;     /* YYYY-MM */
 	const char *consumer;
 	const char *provider;
@@ -134,12 +166,14 @@ struct ep_fee_invoice {
 	int64_t consumer_before; /* the consumer's month total on earlier invoices */
 };
 
-/* What pricing one entry gave: its charge lines and the rule set's hash. */
+/* What pricing one entry gave: its charge lines and the rule set's hash.
+ * The caller sets size; the host writes the rest. */
 struct ep_fee_result {
+	uint32_t size;         /* sizeof(struct ep_fee_result) */
 	size_t nlines;
 	struct {
-		char description[96];
-		char unit[16];
+		char description[EP_FEE_DESCRIPTION];
+		char unit[EP_FEE_UNIT];
 		int64_t quantity;
 		int64_t unit_price; /* pence */
 		int64_t amount;     /* pence */
@@ -148,7 +182,7 @@ struct ep_fee_result {
 	int64_t total; /* pence */
 	char ruleset_hash[80];
 	char vat;              /* invoice(): the invoice's VAT category */
-	char vat_reason[128];  /* invoice(): the exemption reason, or "" */
+	char vat_reason[EP_FEE_VAT_REASON]; /* invoice(): exemption, or "" */
 	char error[256];
 };
 
@@ -219,7 +253,7 @@ struct ep_host {
 	void (*job_progress)(ep_job *job, int64_t done, int64_t total);
 	void (*job_fail)(ep_job *job, const char *message);
 
-	/* ABI 1.1: records owned by organisations, the signed-in person,
+	/* Records owned by organisations, the signed-in person,
 	 * forms, pages in the house style, the audit trail, the fee rules. */
 	int (*route_add_owned)(ep_plugin *p, const char *method,
 	    const char *pattern, unsigned roles, const char *owner_sql,
@@ -293,49 +327,49 @@ struct ep_host {
 	    const struct ep_fee_engagement *eng, struct ep_fee_result *out);
 	int (*fees_invoice)(ep_fees *f, const char *ruleset, const char *hash,
 	    const struct ep_fee_invoice *inv, struct ep_fee_result *out);
-	/* ABI 1.2: prices entries[0..n-1] into out[0..n-1] with one call into
+	/* Prices entries[0..n-1] into out[0..n-1] with one call into
 	 * the rule set, as an invoice run does; each entry has the budget of a
 	 * fees_price call. 0, or -1 with *failed the index of the entry that
 	 * failed and out[*failed].error saying why (every out then empty). */
 	int (*fees_price_batch)(ep_fees *f, const char *ruleset,
 	    const char *hash, const struct ep_fee_entry *entries, size_t n,
 	    struct ep_fee_result *out, size_t *failed);
-	/* ABI 1.3: fees_engagement with the engagement's milestones, in
+	/* fees_engagement with the engagement's milestones, in
 	 * order (struct ep_fee_engagement cannot grow to carry them). */
 	int (*fees_engagement_milestones)(ep_fees *f, const char *ruleset,
 	    const char *hash, const struct ep_fee_engagement *eng,
 	    const struct ep_fee_milestone *milestones, size_t n,
 	    struct ep_fee_result *out);
-	/* ABI 1.3: audit as a person, not the system, where no request
+	/* Audit as a person, not the system, where no request
 	 * carries them: a job doing what that person asked for. -1 when
 	 * there is no such person. */
 	int (*audit_as)(ep_db *db, int64_t person_id, const char *action,
 	    const char *entity, const char *entity_id, int64_t org_id,
 	    const char *summary_json);
-	/* ABI 1.3: a part of a multipart/form-data request (a file upload),
+	/* A part of a multipart/form-data request (a file upload),
 	 * file or not: *data points into the body, *len its length. 0, or -1
 	 * when the request has no such part. */
 	int (*req_file)(ep_req *r, const char *name, const char **data,
 	    size_t *len);
-	/* ABI 1.4: today as a council counts it, the date in London (not
+	/* Today as a council counts it, the date in London (not
 	 * UTC: at 00:30 on 1 April in summer time it is April), YYYY-MM-DD.
 	 * Dates of entries, issues, due days and months are London dates;
 	 * stored instants stay UTC. */
 	void (*today)(char out[11]);
-	/* ABI 1.4: a job for the person the request is from, which counts
+	/* A job for the person the request is from, which counts
 	 * against their limit of jobs queued or running. Its id, or
 	 * EP_JOB_ERROR, EP_JOB_PERSON_BUSY (they have too many: tell them to
 	 * wait for one), EP_JOB_FULL (the server has too many: try later). */
 	int64_t (*job_start_as)(ep_req *r, const char *name, const char *arg);
-	/* ABI 1.4: the 32-byte sealing key from the file sealing_key_file
+	/* The 32-byte sealing key from the file sealing_key_file
 	 * names, kept outside the store; 0, or -1 with why in err. Wipe it
 	 * (sodium_memzero) when done. */
 	int (*sealing_key)(unsigned char key[32], char *err, size_t len);
-	/* ABI 1.4: struct ep_fee_entry's calendar code for a calendar as the
+	/* struct ep_fee_entry's calendar code for a calendar as the
 	 * store names it (organisations.calendar): 'E', 'S' or 'N'; NULL is
 	 * 'E'; an unknown name '?', which pricing refuses. */
 	char (*calendar_code)(const char *name);
-	/* ABI 1.5: long read-only work for a request, off the event loop:
+	/* Long read-only work for a request, off the event loop:
 	 * work(db, arg) runs on a reader thread with a store connection of
 	 * its own that may only read (open a fee engine on it with fees_open
 	 * if need be), then done(r, rc, arg) replies on the event loop with
@@ -343,7 +377,7 @@ struct ep_host {
 	 * nothing is called, and the handler answers 503 with Retry-After. */
 	int (*req_read)(ep_req *r, int (*work)(ep_db *db, void *arg),
 	    void (*done)(ep_req *r, int rc, void *arg), void *arg);
-	/* ABI 1.6: a message that tells people something, queued inside
+	/* A message that tells people something, queued inside
 	 * the caller's transaction, so an action rolled back sends nothing.
 	 * It shows on each person's messages page and goes by e-mail to
 	 * those who chose e-mail; link is the page it is about ("/invoices/
@@ -351,25 +385,24 @@ struct ep_host {
 	 * 0, or -1 when the store failed or an address is not one. */
 	int (*notify_person)(ep_db *db, int64_t person_id, const char *subject,
 	    const char *body, const char *link);
-	/* ABI 1.6: to everyone holding any of the roles in an organisation,
+	/* To everyone holding any of the roles in an organisation,
 	 * or in every organisation when org_id is 0. */
 	int (*notify_role)(ep_db *db, unsigned roles, int64_t org_id,
 	    const char *subject, const char *body, const char *link);
-	/* ABI 1.6: to an address that is nobody's account (an organisation's
+	/* To an address that is nobody's account (an organisation's
 	 * invoice address), always by e-mail. */
 	int (*notify_address)(ep_db *db, const char *address,
 	    const char *subject, const char *body, const char *link);
-	/* ABI 1.6: the person a job runs for (started with job_start_as),
+	/* The person a job runs for (started with job_start_as),
 	 * to tell them when it ends; 0 when it runs for nobody. */
 	int64_t (*job_person)(ep_job *job);
-	/* ABI 1.7: a fresh second factor before an action that moves
+	/* A fresh second factor before an action that moves
 	 * money: 0 when the person needs none, or their session showed one
 	 * recently enough; otherwise the host has replied (a page to the code form
-	 * that comes back to next, or 403 to an API client) and it is -1.
-	 * Test h->size before calling: older hosts lack it. */
+	 * that comes back to next, or 403 to an API client) and it is -1. */
 	int (*second_factor_fresh)(ep_req *r, const char *next);
 	/*
-	 * ABI 1.7: units, with the core's one grammar and print form each.
+	 * Units, with the core's one grammar and print form each.
 	 * Dates: date_ok is YYYY-MM-DD naming a real day (1900 to 9999),
 	 * month_ok YYYY-MM; date_words writes "2 November 2026". Hours:
 	 * hours_parse reads what people type ("1.5", "1:30", "90m", "1h30",
@@ -391,44 +424,75 @@ struct ep_host {
 	void (*money_plain)(char *out, size_t len, int64_t pence);
 };
 
-/* True when the running host's table has the member. */
+/*
+ * True when the running host's table has the member.  Needed only for
+ * members added after the major's first version: a host of an older
+ * minor loads the plugin all the same, with a shorter table.
+ */
 #define EP_HOST_HAS(host, member)                                      \
 	((host)->size >= offsetof(struct ep_host, member) +              \
 	        sizeof((host)->member))
 
-/* The block a plugin's entry point returns. */
+/*
+ * The block a plugin's entry point returns.  size and magic come first in
+ * every major, so the loader can tell a block of another major and say so.
+ */
 struct ep_plugin_info {
+	uint32_t size;      /* sizeof(struct ep_plugin_info) */
 	uint32_t magic;     /* EP_PLUGIN_MAGIC */
 	uint16_t abi_major; /* EP_ABI_MAJOR the plugin was built against */
 	uint16_t abi_minor; /* EP_ABI_MINOR the plugin was built against */
-	uint32_t info_size; /* sizeof(struct ep_plugin_info) */
 	uint32_t host_size; /* sizeof(struct ep_host) the plugin was built with */
 	const char *name;
 	const char *version;
+	/* The plugins this one requires, by name, ending with NULL; or NULL
+	 * for none.  They start first; without one, this one is refused. */
+	const char *const *requires;
 	int (*init)(ep_plugin *self, const struct ep_host *host);
 	void (*fini)(ep_plugin *self); /* may be NULL */
 };
 
 typedef const struct ep_plugin_info *(*ep_plugin_entry_fn)(void);
 
-/* Declares the entry point of a plugin with the current ABI. */
-#define EP_PLUGIN_DECLARE(name_, version_, init_, fini_)                  \
+/* Declares the entry point of a plugin with the current ABI; requires_
+ * is NULL or a NULL-terminated array of plugin names. */
+#define EP_PLUGIN_DECLARE(name_, version_, requires_, init_, fini_)       \
 	EP_EXPORT const struct ep_plugin_info *EP_PLUGIN_ENTRY(void);      \
 	const struct ep_plugin_info *EP_PLUGIN_ENTRY(void)                 \
 	{                                                                  \
 		static const struct ep_plugin_info info = {                \
+			.size = sizeof(struct ep_plugin_info),             \
 			.magic = EP_PLUGIN_MAGIC,                          \
 			.abi_major = EP_ABI_MAJOR,                         \
 			.abi_minor = EP_ABI_MINOR,                         \
-			.info_size = sizeof(struct ep_plugin_info),        \
 			.host_size = sizeof(struct ep_host),               \
 			.name = (name_),                                   \
 			.version = (version_),                             \
+			.requires = (requires_),                           \
 			.init = (init_),                                   \
 			.fini = (fini_),                                   \
 		};                                                         \
 		return &info;                                              \
 	}
+
+/*
+ * Views the core reads.  The core reads a plugin's data only through
+ * these, each created and kept by its plugin's migrations; when a view is
+ * absent (its plugin is not installed) the core reads nothing from it.
+ *
+ * timesheet_counted_entries (timesheet): the entries the reports count,
+ *   approved or invoiced: engagement_id, entry_date, minutes, billable,
+ *   priced_pence.
+ * recharge_documents (recharge): invoices and credit notes issued:
+ *   consumer_id, provider_id, period, kind, net_pence, vat_pence,
+ *   total_pence (credit notes' amounts as stored).
+ * fee_priced_entries, fee_priced_terms (recharge): what the fee what-if
+ *   prices again; their columns are documented in its migration 5.
+ *
+ * A plugin's migrations may also install triggers on its own tables that
+ * keep the core's report summaries (report_hours, report_consumer,
+ * report_load, report_period_hours, report_invoices) in step.
+ */
 
 #ifdef __cplusplus
 }

@@ -575,10 +575,8 @@ rc_issue_cb(ep_req *r, void *arg)
 
 	(void)arg;
 	snprintf(back, sizeof back, "/invoices/%lld", (long long)id);
-	/* Issuing asks for a recent second factor, where the host has one. */
-	if (rc_host->size >= offsetof(struct ep_host, second_factor_fresh) +
-	    sizeof rc_host->second_factor_fresh &&
-	    rc_host->second_factor_fresh(r, back) != 0)
+	/* Issuing asks for a recent second factor (every ABI 2 host has it). */
+	if (rc_host->second_factor_fresh(r, back) != 0)
 		return;
 	if (rc_issue(rc_host->req_db(r), r, id, err, sizeof err) != 0) {
 		rc_invoice_page(r, 409, err);

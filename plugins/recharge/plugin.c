@@ -10,20 +10,11 @@ extern const char rc_migration_3[];
 extern const char rc_migration_4[];
 extern const char rc_migration_5[];
 extern const char rc_migration_6[];
+extern const char rc_migration_7[];
 
 static int
 rc_init(ep_plugin *self, const struct ep_host *host)
 {
-	if (!EP_HOST_HAS(host, fees_invoice)) {
-		host->log(self, EP_LOG_ERROR, "needs a host with its own fee "
-		    "engines for jobs (plugin ABI 1.1 with fees_open)");
-		return -1;
-	}
-	if (!EP_HOST_HAS(host, job_person)) {
-		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.6 or later "
-		    "(notify_address and job_person, to tell people)");
-		return -1;
-	}
 	rc_host = host;
 	rc_self = self;
 	if (host->migration_add(self, 1, rc_migration_1) != 0 ||
@@ -32,6 +23,7 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    host->migration_add(self, 4, rc_migration_4) != 0 ||
 	    host->migration_add(self, 5, rc_migration_5) != 0 ||
 	    host->migration_add(self, 6, rc_migration_6) != 0 ||
+	    host->migration_add(self, 7, rc_migration_7) != 0 ||
 	    host->job_add(self, "recharge-run", rc_run_job, NULL) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "
@@ -57,4 +49,7 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	return 0;
 }
 
-EP_PLUGIN_DECLARE("recharge", "1.0", rc_init, NULL)
+/* Invoices bill the timesheet's entries: its tables come first. */
+static const char *const rc_requires[] = { "timesheet", NULL };
+
+EP_PLUGIN_DECLARE("recharge", "1.0", rc_requires, rc_init, NULL)

@@ -443,6 +443,8 @@ rc_invoice_finish(struct rc_state *st)
 		before_cap = k->cap > used ? k->cap - used : 0;
 	}
 	memset(&in, 0, sizeof in);
+	in.size = sizeof in;
+	res.size = sizeof res;
 	in.period = st->period;
 	in.consumer = k->consumer_code;
 	in.provider = k->provider_code;
@@ -600,8 +602,7 @@ rc_link_add(struct rc_state *st, int64_t entry, size_t group)
 }
 
 /*
- * Prices the batch's entries (with one call into the rule set when the
- * host can) and adds their charges to the engagement's groups, linking
+ * Prices the batch's entries (with one call into the rule set) and adds their charges to the engagement's groups, linking
  * each entry to every group its charges went to.
  */
 static int
@@ -614,22 +615,12 @@ rc_batch_price(struct rc_state *st, const struct rc_eng *g)
 	b->n = 0;
 	if (n == 0)
 		return 0;
-	if (EP_HOST_HAS(h, fees_price_batch)) {
-		if (h->fees_price_batch(st->fees, g->ruleset, NULL, b->in, n,
-		    b->out, &failed) != 0) {
-			snprintf(st->err, st->errlen, "entry %lld: %s",
-			    (long long)b->id[failed], b->out[failed].error);
-			return -1;
-		}
-	} else {
-		for (i = 0; i < n; i++) {
-			if (h->fees_price(st->fees, g->ruleset, NULL, &b->in[i],
-			    &b->out[i]) != 0) {
-				snprintf(st->err, st->errlen, "entry %lld: %s",
-				    (long long)b->id[i], b->out[i].error);
-				return -1;
-			}
-		}
+	b->out[0].size = sizeof b->out[0];
+	if (h->fees_price_batch(st->fees, g->ruleset, NULL, b->in, n, b->out,
+	    &failed) != 0) {
+		snprintf(st->err, st->errlen, "entry %lld: %s",
+		    (long long)b->id[failed], b->out[failed].error);
+		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		const struct ep_fee_result *res = &b->out[i];
@@ -691,6 +682,7 @@ rc_price_entries(struct rc_state *st, const struct rc_eng *g)
 		rc_copy(b->activity[b->n], sizeof b->activity[b->n],
 		    h->stmt_text(s, 3));
 		memset(fe, 0, sizeof *fe);
+		fe->size = sizeof *fe;
 		fe->minutes = minutes * b->sign[b->n];
 		fe->date = b->date[b->n];
 		fe->activity = b->activity[b->n];
@@ -860,6 +852,7 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	if (inputs == NULL)
 		return rc_fail(st, "engagement inputs");
 	memset(&in, 0, sizeof in);
+	in.size = sizeof in;
 	in.id = g->id;
 	in.period = st->period;
 	in.consumer = g->consumer_code;

@@ -235,6 +235,7 @@ rc_eng_inputs_read(ep_db *db, const char *json, struct ep_fee_engagement *in,
 			break;
 		rc_copy(kept->name[kept->nms], sizeof kept->name[0],
 		    h->stmt_text(s, 6));
+		kept->ms[kept->nms].size = sizeof kept->ms[0];
 		kept->ms[kept->nms].amount = h->stmt_int64(s, 7);
 		rc_copy(kept->done[kept->nms], sizeof kept->done[0],
 		    h->stmt_text(s, 8));
@@ -259,15 +260,9 @@ rc_eng_price(ep_fees *f, const char *ruleset, const char *hash,
 {
 	const struct ep_host *h = rc_host;
 
-	if (kept != NULL && kept->nms > 0) {
-		if (!EP_HOST_HAS(h, fees_engagement_milestones)) {
-			memset(out, 0, sizeof *out);
-			snprintf(out->error, sizeof out->error, "this server cannot "
-			    "price milestones (plugin ABI 1.3)");
-			return -1;
-		}
+	out->size = sizeof *out;
+	if (kept != NULL && kept->nms > 0)
 		return h->fees_engagement_milestones(f, ruleset, hash, in,
 		    kept->ms, kept->nms, out);
-	}
 	return h->fees_engagement(f, ruleset, hash, in, out);
 }

@@ -170,6 +170,8 @@ rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 		{
 			int64_t m = h->stmt_int64(s, 10), sign = m < 0 ? -1 : 1;
 
+			fe.size = sizeof fe;
+			res.size = sizeof res;
 			fe.minutes = m * sign;
 			fe.date = date;
 			fe.activity = activity;
@@ -263,6 +265,7 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 	int64_t n = 0;
 	char msg[400];
 
+	res.size = sizeof res;
 	h->stmt_bind_int64(s, 1, id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		int64_t eng = h->stmt_int64(s, 0);
@@ -275,6 +278,7 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 			struct rc_eng_inputs kept;
 
 			memset(&in, 0, sizeof in);
+			in.size = sizeof in;
 			in.id = eng;
 			in.basis = h->stmt_text(s, 5);
 			in.period = h->stmt_text(s, 9);
@@ -301,6 +305,7 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 			struct ep_fee_invoice in;
 
 			memset(&in, 0, sizeof in);
+			in.size = sizeof in;
 			in.period = h->stmt_text(s, 9);
 			in.consumer = h->stmt_text(s, 10);
 			in.provider = h->stmt_text(s, 11);

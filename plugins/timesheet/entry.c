@@ -149,8 +149,7 @@ ts_audit(ep_db *db, const struct ts_actor *a, const char *action,
 	char buf[1024], login[140];
 	size_t i, n = 0;
 
-	if (a != NULL && a->req == NULL && a->job && a->person > 0 &&
-	    EP_HOST_HAS(ts_host, audit_as))
+	if (a != NULL && a->req == NULL && a->job && a->person > 0)
 		return ts_host->audit_as(db, a->person, action, entity,
 		    entity_id, org_id, summary);
 	if (a == NULL || a->req != NULL || a->login[0] == '\0' ||
@@ -320,7 +319,7 @@ ts_fee_entry(const struct ts_engagement *g, const char *date, int64_t minutes,
     const char *activity, int ooh)
 {
 	struct ep_fee_entry fe = {
-		.minutes = minutes, .date = date, .activity = activity,
+		.size = sizeof(struct ep_fee_entry), .minutes = minutes, .date = date, .activity = activity,
 		.out_of_hours = ooh, .grade = g->grade, .basis = g->basis,
 		.consumer = g->consumer, .provider = g->provider,
 		.agreement = g->agreement_id, .vat = g->vat,
@@ -338,6 +337,7 @@ ts_price(ep_fees *f, const struct ts_engagement *g, const char *date,
 {
 	struct ep_fee_entry fe = ts_fee_entry(g, date, minutes, activity, ooh);
 
+	out->size = sizeof *out;
 	if (f != NULL)
 		return ts_host->fees_price(f, g->ruleset, NULL, &fe, out);
 	return ts_host->fee_price(g->ruleset, &fe, out);

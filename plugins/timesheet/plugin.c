@@ -11,15 +11,11 @@ extern const char ts_migration_2[];
 extern const char ts_migration_3[];
 extern const char ts_migration_4[];
 extern const char ts_migration_5[];
+extern const char ts_migration_6[];
 
 static int
 ts_init(ep_plugin *self, const struct ep_host *host)
 {
-	if (!EP_HOST_HAS(host, notify_person)) {
-		host->log(self, EP_LOG_ERROR, "needs plugin ABI 1.6 or later "
-		    "(notify_person, to tell people about hours)");
-		return -1;
-	}
 	ts_host = host;
 	ts_self = self;
 	if (host->migration_add(self, 1, ts_migration_1) != 0 ||
@@ -27,6 +23,7 @@ ts_init(ep_plugin *self, const struct ep_host *host)
 	    host->migration_add(self, 3, ts_migration_3) != 0 ||
 	    host->migration_add(self, 4, ts_migration_4) != 0 ||
 	    host->migration_add(self, 5, ts_migration_5) != 0 ||
+	    host->migration_add(self, 6, ts_migration_6) != 0 ||
 	    host->job_add(self, TS_IMPORT_JOB, ts_import_job, NULL) != 0 ||
 	    host->command_add(self, "timesheet", "import FILE",
 	    ts_import_command, NULL) != 0 ||
@@ -49,4 +46,4 @@ ts_fini(ep_plugin *self)
 	ts_api_fini();
 }
 
-EP_PLUGIN_DECLARE("timesheet", "1.0", ts_init, ts_fini)
+EP_PLUGIN_DECLARE("timesheet", "1.0", NULL, ts_init, ts_fini)

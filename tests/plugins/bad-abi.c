@@ -15,10 +15,10 @@ const struct ep_plugin_info *
 EP_PLUGIN_ENTRY(void)
 {
 	static const struct ep_plugin_info info = {
+		.size = sizeof(struct ep_plugin_info),
 		.magic = EP_PLUGIN_MAGIC,
 		.abi_major = EP_ABI_MAJOR + 1,
 		.abi_minor = 0,
-		.info_size = sizeof(struct ep_plugin_info),
 		.host_size = sizeof(struct ep_host),
 		.name = "bad-abi",
 		.version = "1.0",

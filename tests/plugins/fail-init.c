@@ -15,4 +15,4 @@ fail_init(ep_plugin *p, const struct ep_host *h)
 	return -1;
 }
 
-EP_PLUGIN_DECLARE("fail-init", "1.0", fail_init, NULL)
+EP_PLUGIN_DECLARE("fail-init", "1.0", NULL, fail_init, NULL)

@@ -99,8 +99,6 @@ hello_init(ep_plugin *p, const struct ep_host *h)
 {
 	host = h;
 	self = p;
-	if (!EP_HOST_HAS(h, job_fail))
-		return -1;
 	if (h->route_add(p, "GET", "/hello", EP_ROLE_PUBLIC, hello_cb, NULL) ||
 	    h->route_add(p, "GET", "/hello/items/{id}", EP_ROLE_PUBLIC, item_cb,
 	    NULL) ||
@@ -115,4 +113,4 @@ hello_init(ep_plugin *p, const struct ep_host *h)
 	return 0;
 }
 
-EP_PLUGIN_DECLARE("hello", "1.0", hello_init, NULL)
+EP_PLUGIN_DECLARE("hello", "1.0", NULL, hello_init, NULL)

@@ -75,9 +75,21 @@ test_wrong_abi(void **state)
 	char want[96];
 
 	(void)state;
-	snprintf(want, sizeof want, "built for plugin ABI 2.0, but this host "
-	    "speaks ABI %d.%d", EP_ABI_MAJOR, EP_ABI_MINOR);
+	snprintf(want, sizeof want, "built for plugin ABI %d.0, but this host "
+	    "speaks ABI %d.%d", EP_ABI_MAJOR + 1, EP_ABI_MAJOR, EP_ABI_MINOR);
 	expect_refused("bad-abi", want);
+}
+
+/* A plugin built for ABI 1.x, whose block has no size first, is told so. */
+static void
+test_abi_1(void **state)
+{
+	char want[96];
+
+	(void)state;
+	snprintf(want, sizeof want, "built for plugin ABI 1.x, but this host "
+	    "speaks ABI %d.%d", EP_ABI_MAJOR, EP_ABI_MINOR);
+	expect_refused("abi-1", want);
 }
 
 static void
@@ -146,17 +158,144 @@ test_register_after_init(void **state)
 	free(path);
 }
 
+/* A plugin built for the first minor of this major loads on this host. */
+static void
+test_old_minor_loads(void **state)
+{
+	char *path = plugin_path("old-minor");
+	char *err = NULL;
+	const struct route *r;
+	struct route_params p;
+
+	(void)state;
+	assert_int_equal(plugin_load(path, &err), 0);
+	assert_int_equal(plugin_first()->info->abi_minor, 0);
+	assert_true(plugin_first()->info->host_size <= host_table.size);
+	assert_int_equal(route_match("GET", "/old-minor", &r, &p), ROUTE_FOUND);
+	route_params_free(&p);
+	assert_int_equal(plugin_nmigrations(), 1);
+	free(path);
+}
+
+/* One built for a newer minor loads too, and its probe of a member this
+ * host lacks fails. */
+static void
+test_new_minor_loads(void **state)
+{
+	char *path = plugin_path("new-minor");
+	char *err = NULL;
+	const struct route *r;
+	struct route_params p;
+
+	(void)state;
+	assert_int_equal(plugin_load(path, &err), 0);
+	assert_int_equal(plugin_first()->info->abi_minor, EP_ABI_MINOR + 1);
+	assert_true(plugin_first()->info->host_size > host_table.size);
+	assert_int_equal(route_match("GET", "/new-minor", &r, &p), ROUTE_FOUND);
+	route_params_free(&p);
+	free(path);
+}
+
+/* EP_HOST_HAS reads the running host's size, not the plugin's header. */
+static void
+test_host_has(void **state)
+{
+	struct ep_host older = host_table;
+
+	(void)state;
+	assert_true(EP_HOST_HAS(&host_table, job_person));
+	older.size = (uint32_t)offsetof(struct ep_host, job_person);
+	assert_false(EP_HOST_HAS(&older, job_person));
+	assert_true(EP_HOST_HAS(&older, notify_address));
+}
+
+/* A plugin whose requirement is absent is refused, naming it. */
+static void
+test_requires_absent(void **state)
+{
+	char *hello = plugin_path("hello"), *path = plugin_path("needs-absent");
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(plugin_load(path, &err), -1);
+	if (strstr(err, "plugin needs-absent requires plugin hello, which is "
+	    "not loaded") == NULL)
+		fail_msg("%s", err);
+	free(err);
+	assert_int_equal(plugin_load(hello, &err), 0);
+	assert_int_equal(plugin_load(path, &err), -1);
+	if (strstr(err, "requires plugin absent-plugin, which is not loaded") ==
+	    NULL || strstr(err, path) == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(plugin_first()->info->name, "hello");
+	assert_null(plugin_first()->next);
+	free(err);
+	free(hello);
+	free(path);
+}
+
+/* Copies a built test plugin into dir under another file name. */
+static void
+copy_plugin(const char *name, const char *dir, const char *as)
+{
+	char *from = plugin_path(name), *to = xprintf("%s/%s", dir, as);
+	char *cmd = xprintf("cp '%s' '%s' && chmod 755 '%s'", from, to, to);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(to);
+	free(from);
+}
+
+/* A directory's plugins start each after those it requires, whatever
+ * their names; one whose requirement is not there stops the load. */
+static void
+test_dir_order(void **state)
+{
+	char dir[] = "/tmp/ep-plugins-XXXXXX";
+	char *err = NULL, *cmd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	copy_plugin("needs-hello", dir, "a-needs-hello.so");
+	copy_plugin("hello", dir, "hello.so");
+	assert_int_equal(plugin_load_dir(dir, &err), 0);
+	/* Started hello first: its migration registered first. */
+	assert_int_equal(plugin_nmigrations(), 2);
+	assert_string_equal(plugin_migration_at(0)->owner->info->name, "hello");
+	assert_string_equal(plugin_migration_at(1)->owner->info->name,
+	    "a-needs-hello");
+	plugin_unload_all();
+	route_clear();
+	copy_plugin("needs-absent", dir, "needs-absent.so");
+	assert_int_equal(plugin_load_dir(dir, &err), -1);
+	if (strstr(err, "plugin needs-absent requires plugin absent-plugin, "
+	    "which is not loaded") == NULL)
+		fail_msg("%s", err);
+	free(err);
+	cmd = xprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_hello_loads, teardown),
 		cmocka_unit_test_teardown(test_wrong_abi, teardown),
+		cmocka_unit_test_teardown(test_abi_1, teardown),
 		cmocka_unit_test_teardown(test_no_entry, teardown),
 		cmocka_unit_test_teardown(test_failing_init_undone, teardown),
 		cmocka_unit_test_teardown(test_not_a_file, teardown),
 		cmocka_unit_test_teardown(test_world_writable_dir, teardown),
 		cmocka_unit_test_teardown(test_register_after_init, teardown),
+		cmocka_unit_test_teardown(test_old_minor_loads, teardown),
+		cmocka_unit_test_teardown(test_new_minor_loads, teardown),
+		cmocka_unit_test_teardown(test_host_has, teardown),
+		cmocka_unit_test_teardown(test_requires_absent, teardown),
+		cmocka_unit_test_teardown(test_dir_order, teardown),
 	};
 
 	return cmocka_run_group_tests_name("plugin", tests, NULL, NULL);
