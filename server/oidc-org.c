@@ -144,7 +144,7 @@ oidc_domains_normal(const char *in, char *out, size_t outlen,
 	for (tok = strtok_r(copy, ", \t\r\n", &save); tok != NULL;
 	    tok = strtok_r(NULL, ", \t\r\n", &save)) {
 		if (!oidc_domain_ok(tok, strlen(tok))) {
-			errs_add(e, "domains", "%s is not an e-mail domain (for "
+			errs_add(e, "domains", "\"%s\" is not an e-mail domain (for "
 			    "example, northshire.gov.uk)", tok);
 			break;
 		}

@@ -171,6 +171,7 @@ SERVER_TESTS = \
 	tests/integration/reports.test \
 	tests/integration/server.test \
 	tests/integration/signin-turns.test \
+	tests/integration/sso-cli.test \
 	tests/integration/statement.test \
 	tests/integration/timesheet-concurrency.test \
 	tests/integration/timesheet.test \
