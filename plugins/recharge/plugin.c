@@ -4,26 +4,27 @@
 const struct ep_host *rc_host;
 ep_plugin *rc_self;
 
-extern const char rc_migration_1[];
-extern const char rc_migration_2[];
-extern const char rc_migration_3[];
-extern const char rc_migration_4[];
-extern const char rc_migration_5[];
-extern const char rc_migration_6[];
-extern const char rc_migration_7[];
+extern const char *const rc_migrations[];	/* migrations.c, generated */
+extern const size_t rc_nmigrations;
+
+/* Registers the plugin's migrations, numbered from 1 in order. */
+static int
+rc_migrations_add(ep_plugin *self, const struct ep_host *host)
+{
+	size_t i;
+
+	for (i = 0; i < rc_nmigrations; i++)
+		if (host->migration_add(self, (int)i + 1, rc_migrations[i]) != 0)
+			return -1;
+	return 0;
+}
 
 static int
 rc_init(ep_plugin *self, const struct ep_host *host)
 {
 	rc_host = host;
 	rc_self = self;
-	if (host->migration_add(self, 1, rc_migration_1) != 0 ||
-	    host->migration_add(self, 2, rc_migration_2) != 0 ||
-	    host->migration_add(self, 3, rc_migration_3) != 0 ||
-	    host->migration_add(self, 4, rc_migration_4) != 0 ||
-	    host->migration_add(self, 5, rc_migration_5) != 0 ||
-	    host->migration_add(self, 6, rc_migration_6) != 0 ||
-	    host->migration_add(self, 7, rc_migration_7) != 0 ||
+	if (rc_migrations_add(self, host) != 0 ||
 	    host->job_add(self, "recharge-run", rc_run_job, NULL) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "

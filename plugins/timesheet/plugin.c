@@ -6,24 +6,27 @@
 const struct ep_host *ts_host;
 ep_plugin *ts_self;
 
-extern const char ts_migration_1[];
-extern const char ts_migration_2[];
-extern const char ts_migration_3[];
-extern const char ts_migration_4[];
-extern const char ts_migration_5[];
-extern const char ts_migration_6[];
+extern const char *const ts_migrations[];	/* migrations.c, generated */
+extern const size_t ts_nmigrations;
+
+/* Registers the plugin's migrations, numbered from 1 in order. */
+static int
+ts_migrations_add(ep_plugin *self, const struct ep_host *host)
+{
+	size_t i;
+
+	for (i = 0; i < ts_nmigrations; i++)
+		if (host->migration_add(self, (int)i + 1, ts_migrations[i]) != 0)
+			return -1;
+	return 0;
+}
 
 static int
 ts_init(ep_plugin *self, const struct ep_host *host)
 {
 	ts_host = host;
 	ts_self = self;
-	if (host->migration_add(self, 1, ts_migration_1) != 0 ||
-	    host->migration_add(self, 2, ts_migration_2) != 0 ||
-	    host->migration_add(self, 3, ts_migration_3) != 0 ||
-	    host->migration_add(self, 4, ts_migration_4) != 0 ||
-	    host->migration_add(self, 5, ts_migration_5) != 0 ||
-	    host->migration_add(self, 6, ts_migration_6) != 0 ||
+	if (ts_migrations_add(self, host) != 0 ||
 	    host->job_add(self, TS_IMPORT_JOB, ts_import_job, NULL) != 0 ||
 	    host->command_add(self, "timesheet", "import FILE",
 	    ts_import_command, NULL) != 0 ||
