@@ -78,22 +78,16 @@ TESTS += $(FUZZ_TESTS)
 # objects must not be confused with the plugins' libtool objects.
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
 FUZZ_LDADD = libexpertpool.a $(DEPS_LIBS)
-# The CSV reader is the timesheet plugin's: its import.c is read whole by
-# the target, and the rest of the plugin is linked beside it.
+# The CSV reader is the timesheet plugin's csv.c.
 tests_fuzz_csv_fuzz_SOURCES = tests/fuzz/csv_fuzz.c tests/fuzz/driver.c \
-	tests/fuzz/fuzz.h plugins/pager.c plugins/timesheet/api.c \
-	plugins/timesheet/approve.c \
-	plugins/timesheet/entry.c plugins/timesheet/import-web.c \
-	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
-	plugins/timesheet/week.c
-nodist_tests_fuzz_csv_fuzz_SOURCES = $(nodist_plugins_timesheet_timesheet_la_SOURCES)
+	tests/fuzz/fuzz.h plugins/timesheet/csv.c
 tests_fuzz_csv_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)
 # The JSON bodies: market-api.c and the timesheet's api.c are read whole
 # by the target (their decoders are static), the rest of the plugin beside.
 tests_fuzz_json_fuzz_SOURCES = tests/fuzz/json_fuzz.c tests/fuzz/driver.c \
 	tests/fuzz/fuzz.h plugins/pager.c plugins/timesheet/approve.c \
-	plugins/timesheet/entry.c \
+	plugins/timesheet/csv.c plugins/timesheet/entry.c \
 	plugins/timesheet/import.c plugins/timesheet/import-web.c \
 	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
 	plugins/timesheet/week.c

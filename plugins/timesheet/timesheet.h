@@ -128,6 +128,22 @@ void ts_approve_routes(void);
 void ts_api_routes(void);
 void ts_api_fini(void);
 
+/* csv.c */
+#define TS_CSV_COLUMNS 6
+#define TS_CSV_MAX_RECORD 4096     /* characters in one record */
+/* One record at a time: its fields point into buf. */
+struct ts_csv {
+	const char *p, *end;
+	int line;                   /* the next record's first line */
+	int record_line;            /* the current record's first line */
+	int nfield;
+	char *field[TS_CSV_COLUMNS + 1];
+	char buf[TS_CSV_MAX_RECORD + 16];
+	char err[96];
+};
+void ts_csv_init(struct ts_csv *c, const char *text, size_t len);
+int ts_csv_next(struct ts_csv *c);
+
 /* import.c */
 #define TS_IMPORT_MAX_BYTES (64 * 1024 * 1024) /* the largest file read */
 /* One bad line, for the report. */

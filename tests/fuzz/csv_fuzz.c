@@ -1,12 +1,13 @@
 /*
  * csv_fuzz.c: the timesheet import's CSV reader (RFC 4180, one record at
- * a time into a fixed buffer) with any bytes. Its functions are the
- * plugin's own, so the file is read in whole. Invariants: a record has
- * 1 to 7 fields (the seventh only to say there are too many), every field
- * lies inside the record buffer, record lines never go backwards, and the
- * reader always reaches the end.
+ * a time into a fixed buffer: plugins/timesheet/csv.c) with any bytes.
+ * Invariants: a record has 1 to 7 fields (the seventh only to say there
+ * are too many), every field lies inside the record buffer, record lines
+ * never go backwards, and the reader always reaches the end.
  */
-#include "../../plugins/timesheet/import.c"
+#include "../../plugins/timesheet/timesheet.h"
+
+#include <string.h>
 
 #include "fuzz.h"
 
