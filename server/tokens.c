@@ -12,7 +12,7 @@ tokens_page(struct ep_req *r, int status, const struct form_errors *e,
     const char *made, const char *made_expires)
 {
 	static const char *const heads[] = { "Label", "Made", "Ends",
-	    "Last used", "Status", "", NULL };
+	    "Last used", "Status", "Action", NULL };
 	struct evbuffer *b = page_begin(r, "API tokens", e);
 	char days[16];
 	sqlite3_stmt *s;
