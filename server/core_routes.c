@@ -58,7 +58,8 @@ routes_register_all(void)
 	admin_routes_register();
 	records_api_routes_register();
 	fees_routes_register();
-	market_routes_register();
+	request_pages_routes_register();
+	offer_pages_routes_register();
 	outbox_routes_register();
 	notify_settings_routes_register();
 	market_api_routes_register();

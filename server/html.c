@@ -829,3 +829,22 @@ html_progress_link(struct evbuffer *b, const char *path, int64_t id)
 	    "check-progress\" href=\"%s%D\">Check progress</a></p>\n<script "
 	    "src=\"/assets/progress.js\" defer></script>\n", path, id);
 }
+
+/* A state as a coloured GOV.UK tag. */
+void
+html_state_tag(struct evbuffer *b, const char *state)
+{
+	const char *colour = "grey";
+
+	if (strcmp(state, "submitted") == 0)
+		colour = "blue";
+	else if (strcmp(state, "offered") == 0 || strcmp(state, "open") == 0)
+		colour = "yellow";
+	else if (strcmp(state, "engaged") == 0 || strcmp(state, "active") == 0 ||
+	    strcmp(state, "accepted") == 0)
+		colour = "green";
+	else if (strcmp(state, "declined") == 0 || strcmp(state, "cancelled") == 0)
+		colour = "red";
+	html_printf(b, "<strong class=\"govuk-tag govuk-tag--%R\">%s</strong>",
+	    colour, state);
+}

@@ -357,6 +357,7 @@ void form_textarea(struct evbuffer *b, const struct form_errors *e,
 void form_select(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *label, const char *hint,
     const char *const options[][2], const char *value);
+void html_state_tag(struct evbuffer *b, const char *state);
 void form_select_blank(struct evbuffer *b, const struct form_errors *e,
     const char *name, const char *label, const char *hint, const char *blank,
     const char *const options[][2], const char *value);
@@ -770,8 +771,17 @@ int engagement_change_decide(struct ep_db *db, const struct principal *who,
 void engagement_routes_register(void);
 void engagement_api_routes_register(void);
 
-/* market.c, market-api.c */
-void market_routes_register(void);
+/* request-pages.c */
+void request_pages_routes_register(void);
+void offer_terms_rows(struct evbuffer *b, int64_t offer);
+void offer_milestones_table(struct evbuffer *b, struct ep_req *r,
+    int64_t offer, int64_t request, int can_mark);
+
+/* offer-pages.c */
+unsigned broker_roles(void);
+void offer_pages_routes_register(void);
+
+/* market-api.c (requests, offers and engagements in the JSON API) */
 void market_api_routes_register(void);
 void request_preferred_select(struct evbuffer *b,
     const struct form_errors *e, const char *value);
