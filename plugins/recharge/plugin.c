@@ -10,6 +10,8 @@ extern const char rc_migration_3[];
 extern const char rc_migration_4[];
 extern const char rc_migration_5[];
 extern const char rc_migration_6[];
+extern const char rc_migration_7[];
+extern const char rc_migration_8[];
 
 static int
 rc_init(ep_plugin *self, const struct ep_host *host)
@@ -32,10 +34,12 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    host->migration_add(self, 4, rc_migration_4) != 0 ||
 	    host->migration_add(self, 5, rc_migration_5) != 0 ||
 	    host->migration_add(self, 6, rc_migration_6) != 0 ||
+	    host->migration_add(self, 7, rc_migration_7) != 0 ||
+	    host->migration_add(self, 8, rc_migration_8) != 0 ||
 	    host->job_add(self, "recharge-run", rc_run_job, NULL) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "
-	    "--reason TEXT [--line ID]... | paid NUMBER | verify NUMBER | export "
+	    "--reason TEXT [--line ID]... [--write-off ID]... [--write-off-all] | paid NUMBER | verify NUMBER | export "
 	    "NUMBER --format ubl|csv|html | endpoint set --org CODE --scheme "
 	    "0088|9932 --id ID | endpoint list", rc_invoice_command, NULL) != 0 ||
 	    host->command_add(self, "netting", "--period YYYY-MM",
