@@ -468,7 +468,8 @@ rc_html_lines(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	    "l.position");
 	char qty[48], rate[64], amount[40];
 
-	rc_buf_add(b, "<table><thead><tr><th>#</th><th>Description</th><th "
+	rc_buf_add(b, "<div class=\"ep-invoice__lines\" role=\"region\" "
+	    "aria-label=\"Lines\" tabindex=\"0\"><table><thead><tr><th>#</th><th>Description</th><th "
 	    "class=\"n\">Quantity</th><th class=\"n\">Rate</th><th class=\"n\">"
 	    "Amount</th></tr></thead><tbody>\n");
 	h->stmt_bind_int64(s, 1, d->id);
@@ -552,12 +553,12 @@ rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	rc_buf_add(b, "</tbody><tfoot><tr><td colspan=\"4\">Net</td><td class=\""
 	    "n\">%s</td></tr><tr><td colspan=\"4\">VAT%s</td><td class=\"n\">%s"
 	    "</td></tr><tr class=\"ep-invoice__total\"><td colspan=\"4\">%s</td>"
-	    "<td class=\"n\" id=\"total\">%s</td></tr></tfoot></table>\n", m1,
+	    "<td class=\"n\" id=\"total\">%s</td></tr></tfoot></table></div>\n", m1,
 	    std ? " at 20%" : "", m2, credit ? "Total credited" : "Total due",
 	    m3);
 	if (!std) {
-		rc_buf_add(b, "<p>Outside the scope of VAT: ");
-		rc_buf_xml(b, *d->reason ? d->reason : "not subject to VAT");
+		rc_buf_add(b, "<p>");
+		rc_buf_xml(b, *d->reason ? d->reason : "Outside the scope of VAT");
 		rc_buf_add(b, "</p>\n");
 	}
 	if (!credit)

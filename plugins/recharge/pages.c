@@ -566,7 +566,7 @@ rc_credit_form(ep_req *r, ep_page *b, int64_t id, const ep_errors *e)
 		if (first)
 			snprintf(cid, sizeof cid, "line");
 		else
-			snprintf(cid, sizeof cid, "line-%lld", (long long)line);
+			snprintf(cid, sizeof cid, "credit-%lld", (long long)line);
 		h->html(b, "<div class=\"govuk-checkboxes__item\"><input class=\""
 		    "govuk-checkboxes__input\" type=\"checkbox\" name=\"line\" "
 		    "value=\"%D\" id=\"%s\"%R><label class=\"govuk-label "
