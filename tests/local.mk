@@ -113,7 +113,8 @@ tests_fuzz_route_fuzz_LDADD = $(FUZZ_LDADD)
 # The export writers: the recharge plugin's export.c is read whole by the
 # target, with its util.c beside it.
 tests_fuzz_writers_fuzz_SOURCES = tests/fuzz/writers_fuzz.c \
-	tests/fuzz/driver.c tests/fuzz/fuzz.h plugins/recharge/util.c
+	tests/fuzz/driver.c tests/fuzz/fuzz.h plugins/recharge/util.c \
+	plugins/recharge/words.c
 tests_fuzz_writers_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_writers_fuzz_LDADD = $(FUZZ_LDADD)
 EXTRA_DIST += tests/fuzz/corpus
@@ -137,6 +138,7 @@ SERVER_TESTS = \
 	tests/integration/calendars.test \
 	tests/integration/connections.test \
 	tests/integration/corrections.test \
+	tests/integration/credits.test \
 	tests/integration/cli.test \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-changes.test \

@@ -156,21 +156,41 @@ rc_cmd_verify(ep_db *db, int64_t id, const char *key)
 	return n == 0 ? 0 : 1;
 }
 
+/* invoice credit NUMBER --reason TEXT: --line ID to bill a line again,
+ * --write-off ID to write it off; neither credits the whole invoice,
+ * billed again or, with --write-off-all, written off. */
 static int
 rc_cmd_credit(ep_db *db, int argc, char **argv, int64_t id)
 {
-	const char *reason = rc_opt(argc, argv, "--reason");
+	struct rc_credit_ask q;
 	int64_t lines[64], credit;
+	int wo[64];
 	size_t n = 0;
 	char err[512];
 	int i;
 
-	for (i = 3; i < argc - 1; i++) {
-		if (strcmp(argv[i], "--line") == 0 && n < 64)
+	memset(&q, 0, sizeof q);
+	q.reason = rc_opt(argc, argv, "--reason");
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--write-off-all") == 0)
+			q.write_off_all = 1;
+		if (i + 1 == argc || n == 64)
+			continue;
+		if (strcmp(argv[i], "--line") == 0 ||
+		    strcmp(argv[i], "--write-off") == 0) {
+			wo[n] = strcmp(argv[i], "--write-off") == 0;
 			lines[n++] = strtoll(argv[i + 1], NULL, 10);
+		}
 	}
-	if (rc_credit(db, NULL, id, lines, n, reason, &credit, err,
-	    sizeof err) != 0) {
+	if (n > 0 && q.write_off_all) {
+		fprintf(stderr, "expertpool: --write-off-all credits the whole "
+		    "invoice: give no --line or --write-off with it\n");
+		return 1;
+	}
+	q.lines = lines;
+	q.write_off = wo;
+	q.nlines = n;
+	if (rc_credit(db, NULL, id, &q, &credit, err, sizeof err) != 0) {
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}

@@ -364,7 +364,10 @@ rc_csv_field(struct rc_buf *b, const char *v, int last)
  * document, kind, state, period, issue_date, provider, consumer, line,
  * line_kind, engagement, description, quantity, unit, unit_price,
  * amount, vat_category, po_reference, ruleset_hash, cost_centre (the
- * consumer's ledger code for the line's engagement). Money in pounds.
+ * consumer's ledger code for the line's engagement), then as people read
+ * them: engagement_title (the request's), hours and hourly_rate (for
+ * time in six-minute units, else empty), in_words ("1.5 hours at
+ * £110.00 an hour"). Money in pounds.
  */
 static void
 rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
@@ -374,14 +377,17 @@ rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 		"period", "issue_date", "provider", "consumer", "line", "line_kind",
 		"engagement", "description", "quantity", "unit", "unit_price",
 		"amount", "vat_category", "po_reference", "ruleset_hash",
-		"cost_centre" };
+		"cost_centre", "engagement_title", "hours", "hourly_rate",
+		"in_words" };
 	ep_stmt *s = h->db_prepare(db, "SELECT l.position, l.kind, "
 	    "coalesce(l.engagement_id, ''), l.description, l.quantity, l.unit, "
 	    "l.unit_price, l.amount, l.vat, l.po_reference, l.ruleset_hash, "
-	    "coalesce(e.ledger_code, '') FROM recharge_lines l LEFT JOIN "
-	    "engagements e ON e.id = l.engagement_id WHERE l.invoice_id = ? "
+	    "coalesce(e.ledger_code, ''), coalesce(q.title, '') FROM "
+	    "recharge_lines l LEFT JOIN engagements e ON e.id = l.engagement_id "
+	    "LEFT JOIN requests q ON q.id = e.request_id WHERE l.invoice_id = ? "
 	    "ORDER BY l.position");
-	char num[32], doc[48];
+	char num[32], doc[48], words[160];
+	int hours;
 	size_t i;
 
 	for (i = 0; i < sizeof head / sizeof head[0]; i++)
@@ -409,16 +415,27 @@ rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 		rc_csv_field(b, h->stmt_text(s, 8), 0);
 		rc_csv_field(b, h->stmt_text(s, 9), 0);
 		rc_csv_field(b, h->stmt_text(s, 10), 0);
-		rc_csv_field(b, h->stmt_text(s, 11), 1);
+		rc_csv_field(b, h->stmt_text(s, 11), 0);
+		rc_csv_field(b, h->stmt_text(s, 12), 0);
+		hours = strcmp(h->stmt_text(s, 5), "6 min") == 0;
+		rc_decimal(num, sizeof num, h->stmt_int64(s, 4), 1);
+		rc_csv_field(b, hours ? num : "", 0);
+		rc_host->money_plain(num, sizeof num, h->stmt_int64(s, 6) * 10);
+		rc_csv_field(b, hours ? num : "", 0);
+		rc_line_words(words, sizeof words, h->stmt_int64(s, 4),
+		    h->stmt_text(s, 5), h->stmt_int64(s, 6));
+		rc_csv_field(b, words, 1);
 	}
 	h->stmt_reset(s);
 }
 
+/* One party's block: name, address, and under standard rating its VAT
+ * number. */
 static void
-rc_html_party(struct rc_buf *b, const char *label, const struct rc_party_doc *p,
-    int with_vat)
+rc_html_party(struct rc_buf *b, const char *label, const char *id,
+    const struct rc_party_doc *p, int with_vat)
 {
-	rc_buf_add(b, "<div class=\"party\"><h2>%s</h2><p><strong>", label);
+	rc_buf_add(b, "<div id=\"%s\"><h2>%s</h2><p><strong>", id, label);
 	rc_buf_xml(b, p->name);
 	rc_buf_add(b, "</strong><br>");
 	rc_buf_xml(b, p->address);
@@ -429,79 +446,125 @@ rc_html_party(struct rc_buf *b, const char *label, const struct rc_party_doc *p,
 	rc_buf_add(b, "</p></div>\n");
 }
 
-/* A printable invoice: one self-contained page with a print stylesheet. */
+/* A term and its value in the document's heading list. */
+static void
+rc_html_meta(struct rc_buf *b, const char *term, const char *value)
+{
+	rc_buf_add(b, "<dt>%s</dt><dd>", term);
+	rc_buf_xml(b, value);
+	rc_buf_add(b, "</dd>");
+}
+
+/* The lines: what each bills in words, its engagement and order. */
+static void
+rc_html_lines(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT l.position, l.description, "
+	    "l.quantity, l.unit, l.unit_price, l.amount, coalesce(e.ledger_code, "
+	    "''), coalesce(q.title, ''), l.po_reference FROM recharge_lines l "
+	    "LEFT JOIN engagements e ON e.id = l.engagement_id LEFT JOIN requests "
+	    "q ON q.id = e.request_id WHERE l.invoice_id = ? ORDER BY "
+	    "l.position");
+	char qty[48], rate[64], amount[40];
+
+	rc_buf_add(b, "<div class=\"ep-invoice__lines\" role=\"region\" "
+	    "aria-label=\"Lines\" tabindex=\"0\"><table><thead><tr><th>#</th><th>Description</th><th "
+	    "class=\"n\">Quantity</th><th class=\"n\">Rate</th><th class=\"n\">"
+	    "Amount</th></tr></thead><tbody>\n");
+	h->stmt_bind_int64(s, 1, d->id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_line_quantity(qty, sizeof qty, h->stmt_int64(s, 2),
+		    h->stmt_text(s, 3));
+		rc_line_rate(rate, sizeof rate, h->stmt_text(s, 3),
+		    h->stmt_int64(s, 4));
+		h->pence_text(amount, sizeof amount, h->stmt_int64(s, 5));
+		rc_buf_add(b, "<tr><td>%lld</td><td>", (long long)h->stmt_int64(s,
+		    0));
+		rc_buf_xml(b, h->stmt_text(s, 1));
+		if (*h->stmt_text(s, 7)) {
+			rc_buf_add(b, "<br><small>Engagement: ");
+			rc_buf_xml(b, h->stmt_text(s, 7));
+			rc_buf_add(b, "</small>");
+		}
+		if (*h->stmt_text(s, 8)) {
+			rc_buf_add(b, "<br><small>Purchase order: ");
+			rc_buf_xml(b, h->stmt_text(s, 8));
+			rc_buf_add(b, "</small>");
+		}
+		if (*h->stmt_text(s, 6)) {
+			rc_buf_add(b, "<br><small>Cost centre: ");
+			rc_buf_xml(b, h->stmt_text(s, 6));
+			rc_buf_add(b, "</small>");
+		}
+		rc_buf_add(b, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+		    "<td class=\"n\">%s</td></tr>\n", qty, rate, amount);
+	}
+	h->stmt_reset(s);
+}
+
+/*
+ * A printable invoice: a page of its own laid out for A4 by the service's
+ * stylesheet (/assets/app.css, its .ep-invoice rules): the pages'
+ * Content-Security-Policy allows no inline style or script, so printing
+ * is the browser's own Print command.
+ */
 static void
 rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 {
 	const struct ep_host *h = rc_host;
-	int credit = strcmp(d->kind, "credit") == 0;
-	ep_stmt *s;
-	char m1[32], m2[32], m3[32];
+	int credit = strcmp(d->kind, "credit") == 0, std = d->category[0] == 'S';
+	const char *what = credit ? "Credit note" : "Invoice";
+	char m1[40], m2[40], m3[40], date[40];
 
 	rc_buf_add(b, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset="
-	    "\"utf-8\"><title>%s %s</title>\n<style>\nbody{font-family:Arial,"
-	    "sans-serif;margin:2em;color:#0b0c0c}table{border-collapse:collapse;"
-	    "width:100%%}th,td{border-bottom:1px solid #b1b4b6;padding:.3em;"
-	    "text-align:left}td.n,th.n{text-align:right}.parties{display:flex;"
-	    "gap:4em}.totals td{font-weight:bold}\n@media print{@page{size:A4;"
-	    "margin:15mm}body{margin:0;font-size:10pt}a{color:inherit;"
-	    "text-decoration:none}.noprint{display:none}tr{page-break-inside:"
-	    "avoid}}\n</style></head><body>\n<main>\n<p class=\"noprint\">Print "
-	    "it with your browser's Print command.</p>\n<h1>%s %s</h1>\n",
-	    credit ? "Credit note" : "Invoice", *d->number ? d->number : "draft",
-	    credit ? "Credit note" : "Invoice", *d->number ? d->number : "(draft)");
-	rc_buf_add(b, "<p>Period %s. Issued %s", d->period, *d->issue ? d->issue :
-	    "-");
-	if (!credit)
-		rc_buf_add(b, ", due %s", *d->due ? d->due : "-");
-	if (*d->po) {
-		rc_buf_add(b, ". Purchase order ");
-		rc_buf_xml(b, d->po);
+	    "\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\"><title>%s %s</title>\n<link rel=\"stylesheet\" "
+	    "href=\"/assets/app.css\"></head><body class=\"ep-invoice-page\">\n"
+	    "<main class=\"ep-invoice\">\n<p class=\"ep-noprint\"><a href=\""
+	    "/invoices/%lld\">Back to the %s</a>. To print it or save it as a "
+	    "PDF, use your browser's Print command (Ctrl+P, or Cmd+P on a Mac)."
+	    "</p>\n<div class=\"ep-invoice__head\"><div><h1>%s</h1><p class=\""
+	    "ep-invoice__number\">%s</p></div><dl class=\"ep-invoice__meta\">",
+	    what, *d->number ? d->number : "draft", (long long)d->id,
+	    credit ? "credit note" : "invoice", what, *d->number ? d->number :
+	    "Draft: not issued");
+	if (*d->issue) {
+		h->date_words(date, sizeof date, d->issue);
+		rc_html_meta(b, "Issued", date);
 	}
+	if (!credit && *d->due) {
+		h->date_words(date, sizeof date, d->due);
+		rc_html_meta(b, "Due", date);
+	}
+	rc_html_meta(b, "Period", d->period);
+	if (*d->po)
+		rc_html_meta(b, "Purchase order", d->po);
 	if (credit)
-		rc_buf_add(b, ". Credits invoice %s", d->credits);
-	rc_buf_add(b, ".</p>\n<div class=\"parties\">\n");
-	rc_html_party(b, "From", &d->seller, d->category[0] == 'S');
-	rc_html_party(b, "To", &d->buyer_party, d->category[0] == 'S');
-	rc_buf_add(b, "</div>\n<table><thead><tr><th>#</th><th>Description</th>"
-	    "<th class=\"n\">Quantity</th><th>Unit</th><th class=\"n\">Unit price"
-	    "</th><th class=\"n\">Amount</th></tr></thead><tbody>\n");
-	s = h->db_prepare(db, "SELECT l.position, l.description, l.quantity, "
-	    "l.unit, l.unit_price, l.amount, coalesce(e.ledger_code, '') FROM "
-	    "recharge_lines l LEFT JOIN engagements e ON e.id = l.engagement_id "
-	    "WHERE l.invoice_id = ? ORDER BY l.position");
-	h->stmt_bind_int64(s, 1, d->id);
-	while (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_host->money_plain(m1, sizeof m1, h->stmt_int64(s, 4));
-		rc_host->money_plain(m2, sizeof m2, h->stmt_int64(s, 5));
-		rc_buf_add(b, "<tr><td>%lld</td><td>", (long long)h->stmt_int64(s, 0));
-		rc_buf_xml(b, h->stmt_text(s, 1));
-		if (*h->stmt_text(s, 6)) {
-			rc_buf_add(b, "<br>Cost centre ");
-			rc_buf_xml(b, h->stmt_text(s, 6));
-		}
-		rc_buf_add(b, "</td><td class=\"n\">%lld</td><td>", (long long)
-		    h->stmt_int64(s, 2));
-		rc_buf_xml(b, h->stmt_text(s, 3));
-		rc_buf_add(b, "</td><td class=\"n\">£%s</td><td class=\"n\">£%s</td>"
-		    "</tr>\n", m1, m2);
-	}
-	h->stmt_reset(s);
-	rc_host->money_plain(m1, sizeof m1, d->net);
-	rc_host->money_plain(m2, sizeof m2, d->vat);
-	rc_host->money_plain(m3, sizeof m3, d->total);
-	rc_buf_add(b, "</tbody><tfoot class=\"totals\"><tr><td colspan=\"5\">Net"
-	    "</td><td class=\"n\">£%s</td></tr><tr><td colspan=\"5\">VAT %s%s</td>"
-	    "<td class=\"n\">£%s</td></tr><tr><td colspan=\"5\">Total</td><td "
-	    "class=\"n\">£%s</td></tr></tfoot></table>\n", m1, d->category,
-	    d->category[0] == 'S' ? " at 20%" : "", m2, m3);
-	if (d->category[0] == 'O') {
+		rc_html_meta(b, "Credits invoice", d->credits);
+	rc_buf_add(b, "</dl></div>\n<div class=\"ep-invoice__parties\">\n");
+	rc_html_party(b, "From", "from", &d->seller, std);
+	rc_html_party(b, "To", "to", &d->buyer_party, std);
+	rc_buf_add(b, "</div>\n");
+	rc_html_lines(db, d, b);
+	h->pence_text(m1, sizeof m1, d->net);
+	h->pence_text(m2, sizeof m2, d->vat);
+	h->pence_text(m3, sizeof m3, d->total);
+	rc_buf_add(b, "</tbody><tfoot><tr><td colspan=\"4\">Net</td><td class=\""
+	    "n\">%s</td></tr><tr><td colspan=\"4\">VAT%s</td><td class=\"n\">%s"
+	    "</td></tr><tr class=\"ep-invoice__total\"><td colspan=\"4\">%s</td>"
+	    "<td class=\"n\" id=\"total\">%s</td></tr></tfoot></table></div>\n", m1,
+	    std ? " at 20%" : "", m2, credit ? "Total credited" : "Total due",
+	    m3);
+	if (!std) {
 		rc_buf_add(b, "<p>");
-		rc_buf_xml(b, d->reason);
+		rc_buf_xml(b, *d->reason ? d->reason : "Outside the scope of VAT");
 		rc_buf_add(b, "</p>\n");
 	}
-	rc_buf_add(b, "<p>Payment within %lld days.</p>\n</main>\n</body></html>\n",
-	    (long long)d->terms);
+	if (!credit)
+		rc_buf_add(b, "<p>Payment within %lld days of the issue date, "
+		    "quoting the invoice number.</p>\n", (long long)d->terms);
+	rc_buf_add(b, "</main>\n</body></html>\n");
 }
 
 /* A document in one of the export formats: ubl, csv or html. */

@@ -99,6 +99,23 @@ rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
 			rc_buf_add(out, "\n");
 	}
 	h->stmt_reset(s);
+	/* A credit note's written-off lines (recharge migration 8); none on
+	 * documents made before, whose form stays as it was. */
+	s = h->db_prepare(db, "SELECT position FROM recharge_lines WHERE "
+	    "invoice_id = ? AND settle = 'write_off' ORDER BY position");
+	h->stmt_bind_int64(s, 1, invoice_id);
+	{
+		int first = 1;
+
+		while (h->stmt_step(s) == EP_STEP_ROW) {
+			rc_buf_add(out, "%s%lld", first ? "write_off=" : ",",
+			    (long long)h->stmt_int64(s, 0));
+			first = 0;
+		}
+		if (!first)
+			rc_buf_add(out, "\n");
+	}
+	h->stmt_reset(s);
 	rc = 0;
 	return rc;
 }
@@ -502,27 +519,29 @@ out:
 	return rc_finish(db, rc, err, len);
 }
 
-/* Copies one line of the invoice onto the credit note. */
+/* Copies one line of the invoice onto the credit note, with what the
+ * credit means for it: billed again or written off. */
 static int
 rc_credit_line(ep_db *db, int64_t credit, int64_t invoice, int64_t line,
-    int64_t position, int64_t *amount)
+    int64_t position, int write_off, int64_t *amount)
 {
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(db, "INSERT INTO recharge_lines (invoice_id, "
 	    "position, kind, engagement_id, description, unit, quantity, "
 	    "unit_price, amount, vat, ruleset_hash, po_reference, "
-	    "credits_line_id) SELECT ?1, ?2, kind, engagement_id, description, "
-	    "unit, quantity, unit_price, amount, vat, ruleset_hash, po_reference, "
-	    "id FROM recharge_lines l WHERE l.id = ?3 AND l.invoice_id = ?4 AND "
-	    "NOT EXISTS (SELECT 1 FROM recharge_lines c JOIN recharge_invoices i "
-	    "ON i.id = c.invoice_id WHERE c.credits_line_id = l.id AND "
-	    "i.state != 'draft') RETURNING amount");
+	    "credits_line_id, settle) SELECT ?1, ?2, kind, engagement_id, "
+	    "description, unit, quantity, unit_price, amount, vat, ruleset_hash, "
+	    "po_reference, id, ?5 FROM recharge_lines l WHERE l.id = ?3 AND "
+	    "l.invoice_id = ?4 AND NOT EXISTS (SELECT 1 FROM recharge_lines c "
+	    "JOIN recharge_invoices i ON i.id = c.invoice_id WHERE "
+	    "c.credits_line_id = l.id AND i.state != 'draft') RETURNING amount");
 	int rc;
 
 	h->stmt_bind_int64(s, 1, credit);
 	h->stmt_bind_int64(s, 2, position);
 	h->stmt_bind_int64(s, 3, line);
 	h->stmt_bind_int64(s, 4, invoice);
+	h->stmt_bind_text(s, 5, write_off ? "write_off" : "rebill");
 	rc = h->stmt_step(s);
 	if (rc == EP_STEP_ROW) {
 		*amount = h->stmt_int64(s, 0);
@@ -534,25 +553,113 @@ rc_credit_line(ep_db *db, int64_t credit, int64_t invoice, int64_t line,
 }
 
 /*
- * A credit note against an issued invoice, for all of it (nlines 0) or
- * some of its lines, with a reason: its own number from the same
- * sequence, signed; the credited lines' entries go back to approved so a
- * later run can bill them again.
+ * An entry cannot be both billed again and written off: a line to bill
+ * again on the credit note whose entries another of its lines writes
+ * off, or an earlier credit note wrote off. The first such line's
+ * position on the invoice, 0 for none, -1 on error.
+ */
+static int64_t
+rc_credit_clash(ep_db *db, int64_t credit)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT o.position FROM recharge_lines c "
+	    "JOIN recharge_lines o ON o.id = c.credits_line_id JOIN "
+	    "recharge_billed b ON b.line_id = c.credits_line_id WHERE "
+	    "c.invoice_id = ?1 AND c.settle = 'rebill' AND (EXISTS (SELECT 1 "
+	    "FROM recharge_lines w JOIN recharge_billed x ON x.line_id = "
+	    "w.credits_line_id WHERE w.invoice_id = ?1 AND w.settle = "
+	    "'write_off' AND x.entry_id = b.entry_id) OR EXISTS (SELECT 1 FROM "
+	    "recharge_released r WHERE r.entry_id = b.entry_id AND r.settle = "
+	    "'write_off')) ORDER BY o.position LIMIT 1");
+	int64_t pos = 0;
+	int step;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, credit);
+	if ((step = h->stmt_step(s)) == EP_STEP_ROW)
+		pos = h->stmt_int64(s, 0);
+	else if (step != EP_STEP_DONE)
+		pos = -1;
+	h->stmt_reset(s);
+	return pos;
+}
+
+/* Records what the credit note took and how: the lines billed again and
+ * written off, the invoice's state before and after. */
+static int
+rc_credit_audit(ep_db *db, ep_req *r, const struct rc_inv *v, int64_t id)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT json_object('credit_note', "
+	    "c.number, 'reason', c.reason, 'before', json_object('state', ?2), "
+	    "'after', json_object('state', i.state), 'rebill', (SELECT "
+	    "json_group_array(o.position) FROM recharge_lines l JOIN "
+	    "recharge_lines o ON o.id = l.credits_line_id WHERE l.invoice_id = "
+	    "c.id AND l.settle = 'rebill'), 'write_off', (SELECT "
+	    "json_group_array(o.position) FROM recharge_lines l JOIN "
+	    "recharge_lines o ON o.id = l.credits_line_id WHERE l.invoice_id = "
+	    "c.id AND l.settle = 'write_off')) FROM recharge_invoices c JOIN "
+	    "recharge_invoices i ON i.id = c.credits_id WHERE c.id = ?1");
+	char *summary = NULL;
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, id);
+	h->stmt_bind_text(s, 2, v->state);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		summary = strdup(h->stmt_text(s, 0));
+	h->stmt_reset(s);
+	if (summary != NULL)
+		rc = h->audit(db, r, "credit_lines", "invoice", v->number,
+		    v->provider, summary);
+	free(summary);
+	return rc;
+}
+
+/* Every line of the invoice not yet credited, for a credit of the whole. */
+static size_t
+rc_credit_all(ep_db *db, int64_t invoice_id, int64_t **all)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT l.id FROM recharge_lines l WHERE "
+	    "l.invoice_id = ? AND NOT EXISTS (SELECT 1 FROM recharge_lines "
+	    "c WHERE c.credits_line_id = l.id) ORDER BY l.position");
+	size_t n = 0;
+
+	*all = NULL;
+	h->stmt_bind_int64(s, 1, invoice_id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		if ((*all = realloc(*all, (n + 1) * sizeof **all)) == NULL)
+			abort();
+		(*all)[n++] = h->stmt_int64(s, 0);
+	}
+	h->stmt_reset(s);
+	return n;
+}
+
+/*
+ * A credit note against an issued invoice, for all of it (q->nlines 0)
+ * or some of its lines, with a reason: its own number from the same
+ * sequence, signed. Each line is credited to be billed again (its
+ * entries go back to approved for a later run) or written off (its
+ * entries stay invoiced, never billed again).
  */
 int
-rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
-    size_t nlines, const char *reason, int64_t *credit_id, char *err,
-    size_t len)
+rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
+    const struct rc_credit_ask *q, int64_t *credit_id, char *err, size_t len)
 {
 	const struct ep_host *h = rc_host;
 	struct rc_inv v;
 	ep_stmt *s;
-	int64_t *all = NULL, net = 0, amount, vat, id;
-	size_t n = 0, i;
-	int rc = -1, step;
+	const int64_t *lines = q->lines;
+	int64_t *all = NULL, net = 0, amount, vat, id, clash;
+	size_t nlines = q->nlines, i;
+	int rc = -1, step, wo;
 
 	*credit_id = 0;
-	if (reason == NULL || *reason == '\0') {
+	if (q->reason == NULL || *q->reason == '\0') {
 		snprintf(err, len, "reason: say why the invoice is credited");
 		return -1;
 	}
@@ -571,18 +678,8 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
 		goto out;
 	}
 	if (nlines == 0) {
-		s = h->db_prepare(db, "SELECT l.id FROM recharge_lines l WHERE "
-		    "l.invoice_id = ? AND NOT EXISTS (SELECT 1 FROM recharge_lines "
-		    "c WHERE c.credits_line_id = l.id) ORDER BY l.position");
-		h->stmt_bind_int64(s, 1, invoice_id);
-		while (h->stmt_step(s) == EP_STEP_ROW) {
-			if ((all = realloc(all, (n + 1) * sizeof *all)) == NULL)
-				abort();
-			all[n++] = h->stmt_int64(s, 0);
-		}
-		h->stmt_reset(s);
+		nlines = rc_credit_all(db, invoice_id, &all);
 		lines = all;
-		nlines = n;
 	}
 	if (nlines == 0) {
 		snprintf(err, len, "everything on %s is already credited", v.number);
@@ -595,7 +692,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
 	    "provider_id, consumer_id, agreement_id, ruleset, vat_category, "
 	    "vat_rate_bp, vat_reason, po_reference, buyer_reference, "
 	    "terms_days, id, ?, calendar FROM recharge_invoices WHERE id = ?");
-	h->stmt_bind_text(s, 1, reason);
+	h->stmt_bind_text(s, 1, q->reason);
 	h->stmt_bind_int64(s, 2, invoice_id);
 	step = h->stmt_step(s);
 	h->stmt_reset(s);
@@ -606,13 +703,25 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
 	}
 	id = h->db_last_id(db);
 	for (i = 0; i < nlines; i++) {
+		wo = all != NULL ? q->write_off_all : q->write_off != NULL &&
+		    q->write_off[i];
 		if (rc_credit_line(db, id, invoice_id, lines[i], (int64_t)i + 1,
-		    &amount) != 0) {
+		    wo, &amount) != 0) {
 			snprintf(err, len, "line %lld is not on %s or is already "
 			    "credited", (long long)lines[i], v.number);
 			goto out;
 		}
 		net += amount;
+	}
+	if ((clash = rc_credit_clash(db, id)) != 0) {
+		if (clash > 0)
+			snprintf(err, len, "line %lld: its time entries are also "
+			    "on a line written off, so they cannot be billed again: "
+			    "write it off too", (long long)clash);
+		else
+			snprintf(err, len, "cannot check the credited lines: %s",
+			    h->db_errmsg(db));
+		goto out;
 	}
 	s = h->db_prepare(db, "SELECT vat_rate_bp FROM recharge_invoices WHERE "
 	    "id = ?");
@@ -628,24 +737,27 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
 	h->stmt_bind_int64(s, 4, id);
 	step = h->stmt_step(s);
 	h->stmt_reset(s);
-	/* Release the credited lines' links; an entry goes back to approved
-	 * once no line bills it any more (one priced into two lines stays
-	 * invoiced while the other line stands). */
+	/* Release the credited lines' links; an entry to be billed again goes
+	 * back to approved once no line bills it any more (one priced into
+	 * two lines stays invoiced while the other line stands); a written-off
+	 * entry stays invoiced, so no run takes it again. */
 	if (step != EP_STEP_DONE ||
 	    rc_exec_id(db, "INSERT INTO recharge_released (entry_id, invoice_id, "
-	    "line_id, credit_id) SELECT b.entry_id, l.invoice_id, b.line_id, ?1 "
-	    "FROM recharge_lines c JOIN recharge_billed b ON b.line_id = "
-	    "c.credits_line_id JOIN recharge_lines l ON l.id = b.line_id WHERE "
-	    "c.invoice_id = ?1", id, 0) < 0 ||
+	    "line_id, credit_id, settle) SELECT b.entry_id, l.invoice_id, "
+	    "b.line_id, ?1, c.settle FROM recharge_lines c JOIN recharge_billed "
+	    "b ON b.line_id = c.credits_line_id JOIN recharge_lines l ON l.id = "
+	    "b.line_id WHERE c.invoice_id = ?1", id, 0) < 0 ||
 	    rc_exec_id(db, "DELETE FROM recharge_billed WHERE line_id IN (SELECT "
 	    "credits_line_id FROM recharge_lines WHERE invoice_id = ?1)", id,
 	    0) < 0 ||
 	    rc_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE id "
-	    "IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1) "
-	    "AND NOT EXISTS (SELECT 1 FROM recharge_lines l JOIN "
-	    "recharge_billed b ON b.line_id = l.id AND b.entry_id = "
-	    "time_entries.id WHERE l.engagement_id = time_entries.engagement_id)",
-	    id, 0) < 0 ||
+	    "IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1 "
+	    "AND settle = 'rebill') AND NOT EXISTS (SELECT 1 FROM "
+	    "recharge_released w WHERE w.entry_id = time_entries.id AND "
+	    "w.settle = 'write_off') AND NOT EXISTS (SELECT 1 FROM "
+	    "recharge_lines l JOIN recharge_billed b ON b.line_id = l.id AND "
+	    "b.entry_id = time_entries.id WHERE l.engagement_id = "
+	    "time_entries.engagement_id)", id, 0) < 0 ||
 	    rc_exec_id(db, "UPDATE recharge_invoices SET state = 'credited' "
 	    "WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines l WHERE "
 	    "l.invoice_id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines c "
@@ -657,6 +769,10 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id, const int64_t *lines,
 	if (rc_finalise(db, r, id, v.provider, v.code, v.terms, "issued", err,
 	    len) != 0)
 		goto out;
+	if (rc_credit_audit(db, r, &v, id) != 0) {
+		snprintf(err, len, "cannot record the audit event");
+		goto out;
+	}
 	*credit_id = id;
 	rc = 0;
 out:

@@ -247,9 +247,9 @@ rc_netting(ep_db *db, const char *period, const char *only,
 			rc_buf_add(text, "  %s pays %s %s\n", d.p[d.t[i].from].code,
 			    d.p[d.t[i].to].code, x);
 		}
-		rc_buf_add(text, "invoice by invoice: %lld payments; pairwise netted: "
-		    "%lld; fewest: %zu\n", (long long)d.invoices,
-		    (long long)d.pairs, d.nt);
+		rc_buf_add(text, "invoice by invoice: %lld %s; pairwise netted: "
+		    "%lld; fewest: %zu\n", (long long)d.invoices, d.invoices == 1 ?
+		    "payment" : "payments", (long long)d.pairs, d.nt);
 	}
 	if (b != NULL) {
 		h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
@@ -297,8 +297,9 @@ rc_netting(ep_db *db, const char *period, const char *only,
 		else if (shown == 0)
 			h->html(b, "<li>Your council neither pays nor is paid.</li>\n");
 		h->html(b, "</ul>\n<p class=\"govuk-body\" id=\"counts\">%d "
-		    "transfers instead of %D payments invoice by invoice (%D after "
-		    "netting each pair).</p>\n", (int)d.nt, d.invoices, d.pairs);
+		    "%s instead of %D %s invoice by invoice (%D after netting each "
+		    "pair).</p>\n", (int)d.nt, d.nt == 1 ? "transfer" : "transfers",
+		    d.invoices, d.invoices == 1 ? "payment" : "payments", d.pairs);
 	}
 	free(d.p);
 	free(d.t);

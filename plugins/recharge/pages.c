@@ -356,12 +356,33 @@ rc_run_get_cb(ep_req *r, void *arg)
 	if (*msg)
 		h->html(b, "<div class=\"govuk-error-summary\"><p class=\"govuk-body"
 		    "\">%s</p></div>\n", msg);
+	if (strcmp(state, "done") == 0)
+		h->html(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" id=\""
+		    "see-drafts\" href=\"/invoices?state=draft#issued\">See the "
+		    "drafts to check and issue</a></p>\n");
 	h->html(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\""
 	    "/invoices\">Back to invoices</a></p>\n");
 	h->page_end(r, b, 200);
 }
 
-/* The lines of a document, with a draft's exclude controls. */
+struct rc_ids {
+	int64_t v[256];
+	size_t n;
+};
+
+static void
+rc_ids_cb(const char *value, void *arg)
+{
+	struct rc_ids *ids = arg;
+
+	if (ids->n < 256 && value != NULL)
+		ids->v[ids->n++] = strtoll(value, NULL, 10);
+}
+
+/* The lines of a document: what each bills in words, the engagement's
+ * title and the purchase order, a credit's choice, and a draft's
+ * controls to leave a line to next month (secondary: issuing is the
+ * page's one main action). */
 static void
 rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 {
@@ -370,9 +391,11 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 	    "l.description, l.quantity, l.unit, l.unit_price, l.amount, "
 	    "(SELECT count(*) FROM recharge_billed WHERE line_id = l.id), "
 	    "EXISTS (SELECT 1 FROM recharge_lines c WHERE c.credits_line_id = "
-	    "l.id), coalesce(l.engagement_id, 0) FROM recharge_lines l WHERE "
-	    "l.invoice_id = ? ORDER BY l.position");
-	char action[80], field[32];
+	    "l.id), coalesce(q.title, ''), l.po_reference, l.settle, "
+	    "l.credits_line_id IS NOT NULL FROM recharge_lines l LEFT JOIN "
+	    "engagements e ON e.id = l.engagement_id LEFT JOIN requests q ON "
+	    "q.id = e.request_id WHERE l.invoice_id = ? ORDER BY l.position");
+	char action[80], qty[48], rate[64];
 
 	h->stmt_bind_int64(s, 1, id);
 	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
@@ -380,172 +403,400 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 	    "<table class=\"govuk-table\" id=\"lines\"><caption class=\""
 	    "govuk-table__caption govuk-table__caption--m\">Lines</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%R#</th>"
-	    "%RDescription</th>%RQuantity</th>%RUnit price</th>%RAmount</th>%R"
-	    "<span class=\"govuk-visually-hidden\">Actions</span></th></tr>"
-	    "</thead><tbody class=\"govuk-table__body\">\n", rc_th,
-	    rc_th, rc_thn, rc_thn, rc_thn, rc_th);
+	    "%RDescription</th>%RQuantity</th>%RRate</th>%RAmount</th>%R%s</th>"
+	    "</tr></thead><tbody class=\"govuk-table__body\">\n", rc_th,
+	    rc_th, rc_thn, rc_thn, rc_thn, rc_th, draft ? "Leave to next month" :
+	    "Status");
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		int64_t line = h->stmt_int64(s, 0);
+		int64_t line = h->stmt_int64(s, 0), pos = h->stmt_int64(s, 1);
 
+		rc_line_quantity(qty, sizeof qty, h->stmt_int64(s, 3),
+		    h->stmt_text(s, 4));
+		rc_line_rate(rate, sizeof rate, h->stmt_text(s, 4),
+		    h->stmt_int64(s, 5));
 		h->html(b, "<tr class=\"govuk-table__row\" id=\"line-%D\"><td class="
-		    "\"govuk-table__cell\">%D</td><td class=\"govuk-table__cell\">%s%R"
-		    "%D%R</td><td class=\"govuk-table__cell govuk-table__cell--numeric"
-		    "\">%D %s</td><td class=\"govuk-table__cell govuk-table__cell--"
-		    "numeric\">%P</td><td class=\"govuk-table__cell govuk-table__cell"
-		    "--numeric\">%P</td><td class=\"govuk-table__cell\">",
-		    h->stmt_int64(s, 1), h->stmt_int64(s, 1), h->stmt_text(s, 2),
-		    h->stmt_int64(s, 9) ? " <span class=\"govuk-hint\">engagement "
-		    : "<span hidden>", h->stmt_int64(s, 9), "</span>",
-		    h->stmt_int64(s, 3), h->stmt_text(s, 4), h->stmt_int64(s, 5),
-		    h->stmt_int64(s, 6));
+		    "\"govuk-table__cell\">%D</td><td class=\"govuk-table__cell\">%s",
+		    pos, pos, h->stmt_text(s, 2));
+		if (*h->stmt_text(s, 9))
+			h->html(b, "<br><span class=\"govuk-body-s\">Engagement: %s"
+			    "</span>", h->stmt_text(s, 9));
+		if (*h->stmt_text(s, 10))
+			h->html(b, "<br><span class=\"govuk-body-s\">Purchase order: "
+			    "%s</span>", h->stmt_text(s, 10));
+		h->html(b, "</td><td class=\"govuk-table__cell govuk-table__cell--"
+		    "numeric\">%s</td><td class=\"govuk-table__cell govuk-table__"
+		    "cell--numeric\">%s</td><td class=\"govuk-table__cell govuk-"
+		    "table__cell--numeric\">%P</td><td class=\"govuk-table__cell\">",
+		    qty, rate, h->stmt_int64(s, 6));
 		if (draft && h->stmt_int64(s, 7) > 0) {
 			snprintf(action, sizeof action, "/invoices/%lld/exclude",
 			    (long long)id);
 			h->form_begin(b, r, action);
 			h->html(b, "<input type=\"hidden\" name=\"line\" value=\"%D\">"
-			    "<label class=\"govuk-label\" for=\"reason-%D\">Reason to "
-			    "leave it to next month</label><input class=\"govuk-input\" "
-			    "id=\"reason-%D\" name=\"reason\" type=\"text\">", line,
-			    line, line);
-			snprintf(field, sizeof field, "Exclude line %lld",
-			    (long long)h->stmt_int64(s, 1));
-			h->form_end(b, field);
-		}
+			    "<label class=\"govuk-label govuk-body-s\" for=\"reason-%D\">"
+			    "Reason to leave line %D to next month</label><input class=\""
+			    "govuk-input govuk-input--width-20\" id=\"reason-%D\" name=\""
+			    "reason\" type=\"text\"><button type=\"submit\" class=\"govuk-"
+			    "button govuk-button--secondary ep-small\" data-module=\""
+			    "govuk-button\">Leave line %D out</button>\n</form>\n", line,
+			    line, pos, line, pos);
+		} else if (h->stmt_int64(s, 12))
+			h->html(b, "<strong class=\"govuk-tag govuk-tag--%s\">%s"
+			    "</strong>", strcmp(h->stmt_text(s, 11), "write_off") == 0 ?
+			    "grey" : "blue", strcmp(h->stmt_text(s, 11), "write_off") ==
+			    0 ? "Written off" : "To bill again");
 		else if (h->stmt_int64(s, 8))
-			h->html(b, "credited");
+			h->html(b, "Credited");
 		h->html(b, "</td></tr>\n");
 	}
 	h->stmt_reset(s);
 	h->html(b, "</tbody></table></div>\n");
 }
 
-/* The lines a credit note may still take, as checkboxes. */
+/* Is the line id among those ticked on the form? */
+static int
+rc_ticked(const struct rc_ids *ticked, int64_t line)
+{
+	size_t i;
+
+	for (i = 0; i < ticked->n; i++)
+		if (ticked->v[i] == line)
+			return 1;
+	return 0;
+}
+
+/* A pair of radios, bill again or write off, named name, holding the
+ * value the form was sent with (value NULL: none chosen). */
 static void
-rc_credit_choices(ep_req *r, ep_page *b, int64_t id)
+rc_settle_radios(ep_page *b, const ep_errors *e, const char *name,
+    const char *legend, const char *value)
+{
+	const struct ep_host *h = rc_host;
+	const char *msg = e ? h->errors_get(e, name) : NULL;
+	char described[80] = "";
+
+	if (msg)
+		snprintf(described, sizeof described, " aria-describedby=\"%s-"
+		    "error\"", name);
+	h->html(b, "<div class=\"govuk-form-group%R\"><fieldset class=\"govuk-"
+	    "fieldset\"%R><legend class=\"govuk-fieldset__legend govuk-fieldset__"
+	    "legend--s\">%s</legend>", msg ? " govuk-form-group--error" : "",
+	    described, legend);
+	if (msg)
+		h->html(b, "<p class=\"govuk-error-message\" id=\"%s-error\"><span "
+		    "class=\"govuk-visually-hidden\">Error:</span> %s</p>", name, msg);
+	h->html(b, "<div class=\"govuk-radios govuk-radios--small\"><div class=\""
+	    "govuk-radios__item\"><input class=\"govuk-radios__input\" id=\"%s\" "
+	    "name=\"%s\" type=\"radio\" value=\"rebill\"%R><label class=\"govuk-"
+	    "label govuk-radios__label\" for=\"%s\">Bill again: the price or rate "
+	    "was wrong, its time goes to the next run</label></div><div class=\""
+	    "govuk-radios__item\"><input class=\"govuk-radios__input\" id=\"%s-wo"
+	    "\" name=\"%s\" type=\"radio\" value=\"write_off\"%R><label class=\""
+	    "govuk-label govuk-radios__label\" for=\"%s-wo\">Write off: never "
+	    "charge for it</label></div></div></fieldset></div>\n", name, name,
+	    value && strcmp(value, "rebill") == 0 ? " checked" : "", name, name,
+	    name, value && strcmp(value, "write_off") == 0 ? " checked" : "",
+	    name);
+}
+
+/*
+ * The credit note form: the whole invoice or only the lines ticked is a
+ * choice of its own (ticking nothing credits nothing), each line says
+ * whether it is billed again or written off, and every choice sent
+ * comes back as it was when the form is shown again with an error.
+ */
+static void
+rc_credit_form(ep_req *r, ep_page *b, int64_t id, const ep_errors *e)
 {
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT l.id, l.position, "
-	    "l.description, l.amount FROM recharge_lines l WHERE l.invoice_id = ? "
-	    "AND NOT EXISTS (SELECT 1 FROM recharge_lines c WHERE "
-	    "c.credits_line_id = l.id) ORDER BY l.position");
+	    "l.description, l.amount, l.quantity, l.unit, l.unit_price FROM "
+	    "recharge_lines l WHERE l.invoice_id = ? AND NOT EXISTS (SELECT 1 "
+	    "FROM recharge_lines c WHERE c.credits_line_id = l.id) ORDER BY "
+	    "l.position");
+	const char *scope = h->req_form(r, "scope");
+	const char *msg;
+	struct rc_ids ticked;
+	char action[80], name[40], legend[80], words[120], cid[40];
+	int first = 1;
 
-	h->stmt_bind_int64(s, 1, id);
+	ticked.n = 0;
+	h->req_form_each(r, "line", rc_ids_cb, &ticked);
+	h->html(b, "<h2 class=\"govuk-heading-m\" id=\"credit-note\">Credit "
+	    "note</h2>\n");
+	snprintf(action, sizeof action, "/invoices/%lld/credit", (long long)id);
+	h->form_begin(b, r, action);
+	msg = e ? h->errors_get(e, "scope") : NULL;
+	h->html(b, "<div class=\"govuk-form-group%R\"><fieldset class=\"govuk-"
+	    "fieldset\"><legend class=\"govuk-fieldset__legend govuk-fieldset__"
+	    "legend--s\">What to credit</legend>", msg ?
+	    " govuk-form-group--error" : "");
+	if (msg)
+		h->html(b, "<p class=\"govuk-error-message\" id=\"scope-error\">"
+		    "<span class=\"govuk-visually-hidden\">Error:</span> %s</p>",
+		    msg);
+	h->html(b, "<div class=\"govuk-radios\"><div class=\"govuk-radios__item"
+	    "\"><input class=\"govuk-radios__input\" id=\"scope\" name=\"scope\" "
+	    "type=\"radio\" value=\"lines\"%R><label class=\"govuk-label govuk-"
+	    "radios__label\" for=\"scope\">Only the lines I tick below</label>"
+	    "</div><div class=\"govuk-radios__item\"><input class=\"govuk-radios"
+	    "__input\" id=\"scope-whole\" name=\"scope\" type=\"radio\" value=\""
+	    "whole\"%R><label class=\"govuk-label govuk-radios__label\" for=\""
+	    "scope-whole\">The whole invoice: every line not yet credited</label>"
+	    "</div></div></fieldset></div>\n", scope && strcmp(scope, "lines") ==
+	    0 ? " checked" : "", scope && strcmp(scope, "whole") == 0 ?
+	    " checked" : "");
+	msg = e ? h->errors_get(e, "line") : NULL;
+	h->html(b, "<div class=\"govuk-form-group%R\"><fieldset class=\"govuk-"
+	    "fieldset\"><legend class=\"govuk-fieldset__legend govuk-fieldset__"
+	    "legend--s\">Lines to credit</legend>", msg ?
+	    " govuk-form-group--error" : "");
+	if (msg)
+		h->html(b, "<p class=\"govuk-error-message\" id=\"line-error\">"
+		    "<span class=\"govuk-visually-hidden\">Error:</span> %s</p>",
+		    msg);
 	h->html(b, "<div class=\"govuk-checkboxes govuk-checkboxes--small\">\n");
-	while (h->stmt_step(s) == EP_STEP_ROW)
+	h->stmt_bind_int64(s, 1, id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		int64_t line = h->stmt_int64(s, 0), pos = h->stmt_int64(s, 1);
+
+		rc_line_words(words, sizeof words, h->stmt_int64(s, 4),
+		    h->stmt_text(s, 5), h->stmt_int64(s, 6));
+		/* The first box is the one the error summary links to. */
+		if (first)
+			snprintf(cid, sizeof cid, "line");
+		else
+			snprintf(cid, sizeof cid, "credit-%lld", (long long)line);
 		h->html(b, "<div class=\"govuk-checkboxes__item\"><input class=\""
 		    "govuk-checkboxes__input\" type=\"checkbox\" name=\"line\" "
-		    "value=\"%D\" id=\"credit-%D\"><label class=\"govuk-label "
-		    "govuk-checkboxes__label\" for=\"credit-%D\">Line %D: %s, %P"
-		    "</label></div>\n", h->stmt_int64(s, 0), h->stmt_int64(s, 1),
-		    h->stmt_int64(s, 1), h->stmt_int64(s, 1), h->stmt_text(s, 2),
-		    h->stmt_int64(s, 3));
+		    "value=\"%D\" id=\"%s\"%R><label class=\"govuk-label "
+		    "govuk-checkboxes__label\" for=\"%s\">Line %D: %s, %s: %P"
+		    "</label></div>\n<div class=\"govuk-checkboxes__conditional\">",
+		    line, cid, rc_ticked(&ticked, line) ? " checked" : "", cid, pos,
+		    h->stmt_text(s, 2), words, h->stmt_int64(s, 3));
+		snprintf(name, sizeof name, "settle-%lld", (long long)line);
+		snprintf(legend, sizeof legend, "Line %lld, if credited",
+		    (long long)pos);
+		rc_settle_radios(b, e, name, legend, h->req_form(r, name));
+		h->html(b, "</div>\n");
+		first = 0;
+	}
 	h->stmt_reset(s);
-	h->html(b, "</div>\n");
+	h->html(b, "</div></fieldset></div>\n");
+	rc_settle_radios(b, e, "settle-all", "The whole invoice, if credited",
+	    h->req_form(r, "settle-all"));
+	h->form_input(b, e, "reason", "Reason for the credit note", "Printed on "
+	    "the credit note, for example \"Travel is not chargeable under the "
+	    "agreement\"", "text", h->req_form(r, "reason"), NULL);
+	h->form_end(b, "Issue a credit note");
+}
+
+/* One party of a document: its name, address and, under standard
+ * rating, its VAT number. */
+static void
+rc_party_row(ep_req *r, ep_page *b, const char *label, const char *id,
+    int64_t org, int with_vat)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT name, "
+	    "billing_address, coalesce(vat_number, '') FROM organisations "
+	    "WHERE id = ?");
+
+	h->stmt_bind_int64(s, 1, org);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
+		    "govuk-summary-list__key\">%s</dt><dd class=\"govuk-summary-"
+		    "list__value ep-address\" id=\"%s\"><strong>%s</strong>",
+		    label, id, h->stmt_text(s, 0));
+		if (*h->stmt_text(s, 1))
+			h->html(b, "<br>%s", h->stmt_text(s, 1));
+		if (with_vat && *h->stmt_text(s, 2))
+			h->html(b, "<br>VAT number %s", h->stmt_text(s, 2));
+		h->html(b, "</dd></div>");
+	}
+	h->stmt_reset(s);
+}
+
+/* What a document page shows above its lines. */
+struct rc_head {
+	char kind[8], state[12], number[40], period[8], vat[2], reason[256];
+	char po[201], issue[11], due[11], credits[40], credit_reason[256];
+	int64_t net, vat_pence, total, provider, consumer, terms, lines;
+};
+
+static int
+rc_head_read(ep_req *r, int64_t id, struct rc_head *d)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.kind, i.state, "
+	    "coalesce(i.number, ''), i.period, i.vat_category, i.vat_reason, "
+	    "i.po_reference, coalesce(i.issue_date, ''), coalesce(i.due_date, "
+	    "''), coalesce(o.number, ''), i.reason, i.net_pence, i.vat_pence, "
+	    "i.total_pence, i.provider_id, i.consumer_id, i.terms_days, (SELECT "
+	    "count(*) FROM recharge_lines WHERE invoice_id = i.id) FROM "
+	    "recharge_invoices i LEFT JOIN recharge_invoices o ON o.id = "
+	    "i.credits_id WHERE i.id = ?");
+	int rc = -1;
+
+	memset(d, 0, sizeof *d);
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_copy(d->kind, sizeof d->kind, h->stmt_text(s, 0));
+		rc_copy(d->state, sizeof d->state, h->stmt_text(s, 1));
+		rc_copy(d->number, sizeof d->number, h->stmt_text(s, 2));
+		rc_copy(d->period, sizeof d->period, h->stmt_text(s, 3));
+		rc_copy(d->vat, sizeof d->vat, h->stmt_text(s, 4));
+		rc_copy(d->reason, sizeof d->reason, h->stmt_text(s, 5));
+		rc_copy(d->po, sizeof d->po, h->stmt_text(s, 6));
+		rc_copy(d->issue, sizeof d->issue, h->stmt_text(s, 7));
+		rc_copy(d->due, sizeof d->due, h->stmt_text(s, 8));
+		rc_copy(d->credits, sizeof d->credits, h->stmt_text(s, 9));
+		rc_copy(d->credit_reason, sizeof d->credit_reason,
+		    h->stmt_text(s, 10));
+		d->net = h->stmt_int64(s, 11);
+		d->vat_pence = h->stmt_int64(s, 12);
+		d->total = h->stmt_int64(s, 13);
+		d->provider = h->stmt_int64(s, 14);
+		d->consumer = h->stmt_int64(s, 15);
+		d->terms = h->stmt_int64(s, 16);
+		d->lines = h->stmt_int64(s, 17);
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+/* A date in words ("2 November 2026"), or the text for none. */
+static void
+rc_date(char *out, size_t len, const char *date, const char *none)
+{
+	if (*date == '\0' || !rc_host->date_ok(date))
+		snprintf(out, len, "%s", none);
+	else
+		rc_host->date_words(out, len, date);
+}
+
+/* The summary list of a document: parties, dates, order, VAT, totals. */
+static void
+rc_head_list(ep_req *r, ep_page *b, const struct rc_head *d, const char *due)
+{
+	const struct ep_host *h = rc_host;
+	int std = d->vat[0] == 'S';
+	char issued[40], when[40];
+
+	rc_date(issued, sizeof issued, d->issue, "Not issued yet");
+	rc_date(when, sizeof when, due, "-");
+	h->html(b, "<dl class=\"govuk-summary-list\">"
+	    "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-"
+	    "list__key\">State</dt><dd class=\"govuk-summary-list__value\" id=\""
+	    "state\">%s</dd></div>", d->state);
+	rc_party_row(r, b, "From", "from", d->provider, std);
+	rc_party_row(r, b, "To", "to", d->consumer, std);
+	if (*d->credits)
+		h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-"
+		    "summary-list__key\">Credits</dt><dd class=\"govuk-summary-list__"
+		    "value\">Invoice %s: %s</dd></div>", d->credits,
+		    d->credit_reason);
+	h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-"
+	    "summary-list__key\">Purchase order</dt><dd class=\"govuk-summary-list"
+	    "__value\">%s</dd></div><div class=\"govuk-summary-list__row\"><dt "
+	    "class=\"govuk-summary-list__key\">Issued</dt><dd class=\"govuk-"
+	    "summary-list__value\">%s</dd></div>", *d->po ? d->po : "None",
+	    issued);
+	if (strcmp(d->kind, "invoice") == 0)
+		h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\""
+		    "govuk-summary-list__key\">Due</dt><dd class=\"govuk-summary-"
+		    "list__value\" id=\"due\">%s</dd></div>", when);
+	h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-"
+	    "summary-list__key\">VAT</dt><dd class=\"govuk-summary-list__value\">"
+	    "%s</dd></div><div class=\"govuk-summary-list__row\"><dt class=\""
+	    "govuk-summary-list__key\">Net, VAT, total</dt><dd class=\"govuk-"
+	    "summary-list__value\" id=\"totals\">%P, %P, <strong>%P</strong></dd>"
+	    "</div></dl>\n", std ? "Standard rated, 20%" : *d->reason ?
+	    d->reason : "Outside the scope of VAT", d->net, d->vat_pence,
+	    d->total);
+}
+
+/* The document's downloads: a draft has no UBL (it is made on issue). */
+static void
+rc_downloads(ep_page *b, int64_t id, int draft)
+{
+	const struct ep_host *h = rc_host;
+
+	h->html(b, "<h2 class=\"govuk-heading-s\">Download and print</h2>\n"
+	    "<ul class=\"govuk-list\">");
+	if (!draft)
+		h->html(b, "<li><a class=\"govuk-link\" id=\"download-ubl\" href=\""
+		    "/invoices/%D/ubl\" download>E-invoice (Peppol UBL XML)</a></li>",
+		    id);
+	h->html(b, "<li><a class=\"govuk-link\" id=\"download-csv\" href=\""
+	    "/invoices/%D/csv\" download>Lines as a spreadsheet (CSV)</a></li>"
+	    "<li><a class=\"govuk-link\" id=\"download-html\" href=\"/invoices/"
+	    "%D/html\">Printable %s</a></li>", id, id, draft ? "draft" :
+	    "invoice");
+	if (!draft)
+		h->html(b, "<li><a class=\"govuk-link\" id=\"verify\" href=\""
+		    "/invoices/%D/verify\">Verify the signature and prices</a></li>",
+		    id);
+	h->html(b, "</ul>\n");
 }
 
 static void
-rc_invoice_page(ep_req *r, int status, const char *error)
+rc_invoice_view(ep_req *r, int status, const char *error, const ep_errors *e)
 {
 	const struct ep_host *h = rc_host;
-	ep_db *db = h->req_db(r);
 	int64_t id = rc_param_invoice(r);
-	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, i.state, "
-	    "coalesce(i.number, ''), i.period, p.name, c.name, i.vat_category, "
-	    "i.vat_reason, i.po_reference, i.buyer_reference, "
-	    "coalesce(i.issue_date, ''), coalesce(i.due_date, ''), i.net_pence, "
-	    "i.vat_pence, i.total_pence, i.provider_id, coalesce(o.number, ''), "
-	    "i.reason FROM recharge_invoices i JOIN organisations p ON p.id = "
-	    "i.provider_id JOIN organisations c ON c.id = i.consumer_id LEFT JOIN "
-	    "recharge_invoices o ON o.id = i.credits_id WHERE i.id = ?");
-	char kind[8], state[12], number[40], action[80], title[64];
-	int provider, draft, issued;
+	struct rc_head d;
+	char action[80], title[64];
+	int provider, draft, issued, credit;
 	ep_page *b;
 
-	h->stmt_bind_int64(s, 1, id);
-	if (h->stmt_step(s) != EP_STEP_ROW) {
-		h->stmt_reset(s);
+	if (rc_head_read(r, id, &d) != 0) {
 		h->page_message(r, 404, "Page not found", "There is no such invoice.");
 		return;
 	}
-	rc_copy(kind, sizeof kind, h->stmt_text(s, 0));
-	rc_copy(state, sizeof state, h->stmt_text(s, 1));
-	rc_copy(number, sizeof number, h->stmt_text(s, 2));
-	provider = h->stmt_int64(s, 15) == h->req_org(r) ||
+	provider = d.provider == h->req_org(r) ||
 	    (h->req_roles(r) & EP_ROLE_ADMIN) != 0;
-	draft = strcmp(state, "draft") == 0;
-	issued = strcmp(state, "issued") == 0 || strcmp(state, "paid") == 0;
-	snprintf(title, sizeof title, "%s %s", strcmp(kind, "credit") == 0 ?
-	    "Credit note" : "Invoice", draft ? "(draft)" : number);
-	b = h->page_begin(r, title, NULL);
+	draft = strcmp(d.state, "draft") == 0;
+	issued = strcmp(d.state, "issued") == 0 || strcmp(d.state, "paid") == 0;
+	credit = strcmp(d.kind, "credit") == 0;
+	snprintf(title, sizeof title, "%s %s", credit ? "Credit note" : "Invoice",
+	    draft ? "(draft)" : d.number);
+	b = h->page_begin(r, title, e);
 	if (error != NULL)
 		h->html(b, "<div class=\"govuk-error-summary\" role=\"alert\"><h2 "
 		    "class=\"govuk-error-summary__title\">There is a problem</h2><p "
 		    "class=\"govuk-body\" id=\"error\">%s</p></div>\n", error);
 	h->html(b, "<span class=\"govuk-caption-l\">%s for %s</span>\n<h1 class=\""
-	    "govuk-heading-l\">%s</h1>\n<dl class=\"govuk-summary-list\">"
-	    "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list"
-	    "__key\">State</dt><dd class=\"govuk-summary-list__value\" id=\"state"
-	    "\">%s</dd></div><div class=\"govuk-summary-list__row\"><dt class=\""
-	    "govuk-summary-list__key\">From</dt><dd class=\"govuk-summary-list__"
-	    "value\">%s</dd></div><div class=\"govuk-summary-list__row\"><dt class"
-	    "=\"govuk-summary-list__key\">To</dt><dd class=\"govuk-summary-list__"
-	    "value\">%s</dd></div>", strcmp(kind, "credit") == 0 ? "Credit note" :
-	    "Invoice", h->stmt_text(s, 3), title, state, h->stmt_text(s, 4),
-	    h->stmt_text(s, 5));
-	if (*h->stmt_text(s, 16))
-		h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-"
-		    "summary-list__key\">Credits</dt><dd class=\"govuk-summary-list__"
-		    "value\">%s: %s</dd></div>", h->stmt_text(s, 16),
-		    h->stmt_text(s, 17));
-	h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-"
-	    "summary-list__key\">Purchase order</dt><dd class=\"govuk-summary-list"
-	    "__value\">%s</dd></div><div class=\"govuk-summary-list__row\"><dt "
-	    "class=\"govuk-summary-list__key\">Issued / due</dt><dd class=\"govuk-"
-	    "summary-list__value\">%s / %s</dd></div><div class=\"govuk-summary-"
-	    "list__row\"><dt class=\"govuk-summary-list__key\">VAT</dt><dd class="
-	    "\"govuk-summary-list__value\">%s %s</dd></div><div class=\"govuk-"
-	    "summary-list__row\"><dt class=\"govuk-summary-list__key\">Net, VAT, "
-	    "total</dt><dd class=\"govuk-summary-list__value\" id=\"totals\">%P, "
-	    "%P, <strong>%P</strong></dd></div></dl>\n", *h->stmt_text(s, 8) ?
-	    h->stmt_text(s, 8) : "none", *h->stmt_text(s, 10) ?
-	    h->stmt_text(s, 10) : "not issued", *h->stmt_text(s, 11) ?
-	    h->stmt_text(s, 11) : "-", h->stmt_text(s, 6), h->stmt_text(s, 7),
-	    h->stmt_int64(s, 12), h->stmt_int64(s, 13), h->stmt_int64(s, 14));
-	h->stmt_reset(s);
-	rc_lines_table(r, b, id, draft && provider);
-	h->html(b, "<p class=\"govuk-body\">Download: <a class=\"govuk-link\" "
-	    "id=\"download-ubl\" href=\"/invoices/%D/ubl\" download>UBL (Peppol "
-	    "BIS 3.0)</a> | <a class=\"govuk-link\" id=\"download-csv\" href=\""
-	    "/invoices/%D/csv\" download>CSV of lines</a> | <a class=\"govuk-link"
-	    "\" id=\"download-html\" href=\"/invoices/%D/html\">printable</a>",
-	    id, id, id);
-	if (!draft)
-		h->html(b, " | <a class=\"govuk-link\" id=\"verify\" href=\""
-		    "/invoices/%D/verify\">verify</a>", id);
-	h->html(b, "</p>\n");
-	snprintf(action, sizeof action, "/invoices/%lld/issue", (long long)id);
+	    "govuk-heading-l\">%s</h1>\n", credit ? "Credit note" : "Invoice",
+	    d.period, title);
+	rc_head_list(r, b, &d, d.due);
 	if (draft && provider) {
-		h->form_begin(b, r, action);
-		h->form_end(b, "Issue this invoice");
+		h->html(b, "<div class=\"govuk-button-group\"><a href=\"/invoices/%D/"
+		    "check\" role=\"button\" draggable=\"false\" class=\"govuk-button"
+		    "\" data-module=\"govuk-button\" id=\"check-issue\">Check and "
+		    "issue</a></div>\n", id);
 	}
-	if (issued && provider && strcmp(kind, "invoice") == 0) {
-		h->html(b, "<h2 class=\"govuk-heading-m\">Credit note</h2>\n<p class="
-		    "\"govuk-body\">Tick lines to credit only those; tick none to "
-		    "credit everything not yet credited.</p>\n");
-		snprintf(action, sizeof action, "/invoices/%lld/credit", (long long)id);
-		h->form_begin(b, r, action);
-		rc_credit_choices(r, b, id);
-		h->form_input(b, NULL, "reason", "Reason for the credit note", NULL,
-		    "text", NULL, NULL);
-		h->form_end(b, "Issue a credit note");
-		if (strcmp(state, "issued") == 0) {
+	rc_lines_table(r, b, id, draft && provider);
+	rc_downloads(b, id, draft);
+	if (issued && provider && !credit) {
+		rc_credit_form(r, b, id, e);
+		if (strcmp(d.state, "issued") == 0) {
 			snprintf(action, sizeof action, "/invoices/%lld/paid",
 			    (long long)id);
 			h->form_begin(b, r, action);
-			h->form_end(b, "Mark as paid");
+			h->html(b, "<button type=\"submit\" class=\"govuk-button govuk-"
+			    "button--secondary\" data-module=\"govuk-button\">Mark as "
+			    "paid</button>\n</form>\n");
 		}
 	}
 	h->page_end(r, b, status);
+}
+
+static void
+rc_invoice_page(ep_req *r, int status, const char *error)
+{
+	rc_invoice_view(r, status, error, NULL);
 }
 
 static void
@@ -553,6 +804,68 @@ rc_invoice_cb(ep_req *r, void *arg)
 {
 	(void)arg;
 	rc_invoice_page(r, 200, NULL);
+}
+
+/*
+ * GET /invoices/{id}/check: what issuing will do, before it does it: to
+ * whom and where it is sent, its dates, lines and totals, and that an
+ * issued invoice never changes; then the one button that issues it.
+ */
+static void
+rc_check_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	int64_t id = rc_param_invoice(r);
+	ep_stmt *s;
+	struct rc_head d;
+	char action[80], due[11] = "", today[11], loc[64], to[256] = "";
+	ep_page *b;
+
+	(void)arg;
+	if (rc_head_read(r, id, &d) != 0) {
+		h->page_message(r, 404, "Page not found", "There is no such invoice.");
+		return;
+	}
+	if (strcmp(d.state, "draft") != 0) {
+		snprintf(loc, sizeof loc, "/invoices/%lld", (long long)id);
+		h->redirect(r, loc);
+		return;
+	}
+	h->today(today);
+	s = h->db_prepare(h->req_db(r), "SELECT date(?, '+' || ? || ' days'), "
+	    "(SELECT invoice_email FROM organisations WHERE id = ?)");
+	h->stmt_bind_text(s, 1, today);
+	h->stmt_bind_int64(s, 2, d.terms);
+	h->stmt_bind_int64(s, 3, d.consumer);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_copy(due, sizeof due, h->stmt_text(s, 0));
+		rc_copy(to, sizeof to, h->stmt_text(s, 1));
+	}
+	h->stmt_reset(s);
+	rc_copy(d.issue, sizeof d.issue, today);
+	b = h->page_begin(r, "Check the invoice before you issue it", NULL);
+	h->html(b, "<span class=\"govuk-caption-l\">Draft invoice for %s</span>\n"
+	    "<h1 class=\"govuk-heading-l\">Check the invoice before you issue it"
+	    "</h1>\n<p class=\"govuk-body\" id=\"check-summary\">You are about to "
+	    "issue an invoice of <strong>%P</strong> (%P before VAT) with %D %s, "
+	    "numbered next in your council's sequence and signed. %s</p>\n",
+	    d.period, d.total, d.net, d.lines, d.lines == 1 ? "line" : "lines",
+	    *to ? "The consumer is told at its invoice address." : "The "
+	    "consumer's finance officers are told.");
+	rc_head_list(r, b, &d, due);
+	rc_lines_table(r, b, id, 0);
+	h->html(b, "<div class=\"govuk-warning-text\"><span class=\"govuk-"
+	    "warning-text__icon\" aria-hidden=\"true\">!</span><strong class=\""
+	    "govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">"
+	    "Warning</span>An issued invoice never changes: a mistake is put "
+	    "right with a credit note.</strong></div>\n");
+	snprintf(action, sizeof action, "/invoices/%lld/issue", (long long)id);
+	h->form_begin(b, r, action);
+	h->html(b, "<div class=\"govuk-button-group\"><button type=\"submit\" "
+	    "class=\"govuk-button\" data-module=\"govuk-button\" id=\"issue\">"
+	    "Issue this invoice</button><a class=\"govuk-link\" href=\"/invoices/"
+	    "%D\">Back to the draft</a></div>\n</form>\n", id);
+	h->page_end(r, b, 200);
 }
 
 /* To a document's page after an action on it, saying what was done (the
@@ -616,37 +929,78 @@ rc_exclude_cb(ep_req *r, void *arg)
 	rc_redirect_invoice(r, id, "excluded");
 }
 
-struct rc_ids {
-	int64_t v[256];
-	size_t n;
-};
-
-static void
-rc_ids_cb(const char *value, void *arg)
-{
-	struct rc_ids *ids = arg;
-
-	if (ids->n < 256 && value != NULL)
-		ids->v[ids->n++] = strtoll(value, NULL, 10);
-}
-
+/*
+ * POST /invoices/{id}/credit: scope "whole" or "lines" (a choice of its
+ * own), the ticked lines, each one's settle-ID (rebill or write_off), or
+ * settle-all for the whole invoice, and a reason. Every missing choice is
+ * named at once, and the form comes back holding what was sent.
+ */
 static void
 rc_credit_cb(ep_req *r, void *arg)
 {
 	const struct ep_host *h = rc_host;
+	const char *scope = h->req_form(r, "scope"), *v, *reason;
+	struct rc_credit_ask q;
 	struct rc_ids ids;
-	char err[512];
+	ep_errors *e = h->errors_new();
+	char err[512], name[40], msg[120];
 	int64_t id = rc_param_invoice(r), credit;
+	int wo[256];
+	size_t i;
 
 	(void)arg;
+	memset(&q, 0, sizeof q);
 	ids.n = 0;
 	h->req_form_each(r, "line", rc_ids_cb, &ids);
-	if (rc_credit(h->req_db(r), r, id, ids.v, ids.n, h->req_form(r,
-	    "reason"), &credit, err, sizeof err) != 0) {
-		rc_invoice_page(r, 400, err);
-		return;
+	reason = h->req_form(r, "reason");
+	if (scope == NULL || (strcmp(scope, "whole") != 0 &&
+	    strcmp(scope, "lines") != 0))
+		h->errors_add(e, "scope", "Choose whether to credit the whole "
+		    "invoice or only the lines you tick");
+	else if (strcmp(scope, "lines") == 0 && ids.n == 0)
+		h->errors_add(e, "line", "Tick the lines to credit, or choose the "
+		    "whole invoice");
+	else if (strcmp(scope, "whole") == 0 && ids.n > 0)
+		h->errors_add(e, "line", "You chose the whole invoice: untick the "
+		    "lines, or choose only the lines you tick");
+	if (scope != NULL && strcmp(scope, "lines") == 0) {
+		for (i = 0; i < ids.n; i++) {
+			snprintf(name, sizeof name, "settle-%lld", (long long)ids.v[i]);
+			v = h->req_form(r, name);
+			if (v == NULL || (strcmp(v, "rebill") != 0 &&
+			    strcmp(v, "write_off") != 0)) {
+				snprintf(msg, sizeof msg, "Choose whether the ticked line "
+				    "is billed again or written off");
+				h->errors_add(e, name, msg);
+			}
+			wo[i] = v != NULL && strcmp(v, "write_off") == 0;
+		}
+	}
+	if (scope != NULL && strcmp(scope, "whole") == 0) {
+		v = h->req_form(r, "settle-all");
+		if (v == NULL || (strcmp(v, "rebill") != 0 &&
+		    strcmp(v, "write_off") != 0))
+			h->errors_add(e, "settle-all", "Choose whether the invoice's "
+			    "lines are billed again or written off");
+		q.write_off_all = v != NULL && strcmp(v, "write_off") == 0;
+	}
+	if (reason == NULL || *reason == '\0')
+		h->errors_add(e, "reason", "Enter why the invoice is credited");
+	if (h->errors_count(e) > 0) {
+		rc_invoice_view(r, 400, NULL, e);
+		goto out;
+	}
+	q.lines = ids.v;
+	q.write_off = wo;
+	q.nlines = strcmp(scope, "lines") == 0 ? ids.n : 0;
+	q.reason = reason;
+	if (rc_credit(h->req_db(r), r, id, &q, &credit, err, sizeof err) != 0) {
+		rc_invoice_view(r, 400, err, NULL);
+		goto out;
 	}
 	rc_redirect_invoice(r, credit, "credited");
+out:
+	h->errors_free(e);
 }
 
 /* A verify on a reader thread: it prices the whole invoice again. */
@@ -671,7 +1025,72 @@ rc_verify_work(ep_db *db, void *arg)
 	return n;
 }
 
-/* Back on the event loop: the checks as JSON. */
+/* Does the client ask for a page (a browser) rather than JSON? */
+static int
+rc_wants_html(ep_req *r)
+{
+	const char *accept = rc_host->req_header(r, "Accept");
+
+	return accept != NULL && strstr(accept, "text/html") != NULL;
+}
+
+/* The checks as a page: each one passed or a difference, in words. */
+static void
+rc_verify_page(ep_req *r, int n, const struct rc_buf *report, int64_t id)
+{
+	const struct ep_host *h = rc_host;
+	const char *p, *nl;
+	char line[512];
+	size_t k;
+	ep_page *b = h->page_begin(r, "Verify the invoice", NULL);
+
+	h->html(b, "<h1 class=\"govuk-heading-l\">Verify the invoice</h1>\n");
+	if (n < 0) {
+		h->html(b, "<p class=\"govuk-body\" id=\"verify-result\">Only an "
+		    "issued invoice or credit note is verified: this one is a draft."
+		    "</p>\n<p class=\"govuk-body\"><a class=\"govuk-link\" href=\""
+		    "/invoices/%D\">Back to the invoice</a></p>\n", id);
+		h->page_end(r, b, 409);
+		return;
+	}
+	if (n == 0)
+		h->html(b, "<div class=\"govuk-panel govuk-panel--confirmation\">"
+		    "<h2 class=\"govuk-panel__title\" id=\"verify-result\">It "
+		    "verifies</h2><div class=\"govuk-panel__body\">The signature is "
+		    "good and pricing it again gives the same lines and totals</div>"
+		    "</div>\n");
+	else
+		h->html(b, "<div class=\"govuk-error-summary\" role=\"alert\"><h2 "
+		    "class=\"govuk-error-summary__title\" id=\"verify-result\">%D "
+		    "%s found</h2><p class=\"govuk-body\">What was signed or priced "
+		    "differs from the store now: see the checks below.</p></div>\n",
+		    (int64_t)n, n == 1 ? "difference" : "differences");
+	h->html(b, "<h2 class=\"govuk-heading-m\">The checks</h2>\n<ul class=\""
+	    "govuk-list govuk-list--bullet\" id=\"checks\">\n");
+	for (p = report->s; p != NULL && *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		k = (size_t)(nl - p) < sizeof line - 1 ? (size_t)(nl - p) :
+		    sizeof line - 1;
+		memcpy(line, p, k);
+		line[k] = '\0';
+		if (strncmp(line, "ok: ", 4) == 0)
+			h->html(b, "<li>Passed: %s</li>\n", line + 4);
+		else if (strncmp(line, "difference: ", 12) == 0)
+			h->html(b, "<li><strong>Difference:</strong> %s</li>\n",
+			    line + 12);
+		else
+			h->html(b, "<li>%s</li>\n", line);
+	}
+	h->html(b, "</ul>\n<p class=\"govuk-body\">The same checks are "
+	    "available as JSON: ask for <code>application/json</code>.</p>\n<p "
+	    "class=\"govuk-body\"><a class=\"govuk-link\" href=\"/invoices/%D\">"
+	    "Back to the invoice</a></p>\n", id);
+	h->page_end(r, b, 200);
+}
+
+/* Back on the event loop: the checks as a page for a browser, else as
+ * JSON. */
 static void
 rc_verify_done(ep_req *r, int n, void *arg)
 {
@@ -683,6 +1102,10 @@ rc_verify_done(ep_req *r, int n, void *arg)
 
 	if (n == -2) {
 		h->json_error(r, 503, "fees_unavailable", NULL, t->err);
+		goto out;
+	}
+	if (rc_wants_html(r)) {
+		rc_verify_page(r, n, &t->out, t->id);
 		goto out;
 	}
 	if (n < 0) {
@@ -750,9 +1173,18 @@ rc_download_cb(ep_req *r, void *arg)
 		h->page_message(r, 409, "This cannot be downloaded", err);
 		return;
 	}
+	/* Named by the document's number; a draft, which has none, by its
+	 * place in the list ("draft-12"). */
 	if (strcmp(fmt, "html") != 0) {
-		snprintf(disp, sizeof disp, "attachment; filename=\"invoice-%lld.%s\"",
-		    (long long)id, strcmp(fmt, "ubl") == 0 ? "xml" : "csv");
+		ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT "
+		    "coalesce(number, 'draft-' || id) FROM recharge_invoices WHERE "
+		    "id = ?");
+
+		h->stmt_bind_int64(s, 1, id);
+		snprintf(disp, sizeof disp, "attachment; filename=\"%s.%s\"",
+		    h->stmt_step(s) == EP_STEP_ROW ? h->stmt_text(s, 0) : "invoice",
+		    strcmp(fmt, "ubl") == 0 ? "xml" : "csv");
+		h->stmt_reset(s);
 		h->reply_header(r, "Content-Disposition", disp);
 	}
 	h->reply(r, 200, strcmp(fmt, "ubl") == 0 ? "application/xml" :
@@ -773,6 +1205,8 @@ rc_pages_routes(void)
 	    NULL);
 	h->route_add_owned(rc_self, "GET", "/invoices/{id}", RC_ROLES, RC_OWNERS,
 	    rc_invoice_cb, NULL);
+	h->route_add_owned(rc_self, "GET", "/invoices/{id}/check", RC_ROLES,
+	    RC_PROVIDER, rc_check_cb, NULL);
 	h->route_add_owned(rc_self, "POST", "/invoices/{id}/issue", RC_ROLES,
 	    RC_PROVIDER, rc_issue_cb, NULL);
 	h->route_add_owned(rc_self, "POST", "/invoices/{id}/exclude", RC_ROLES,

@@ -115,9 +115,18 @@ int rc_run_alive(int64_t pid);
 /* issue.c */
 int rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
     size_t len);
+/* What a credit note takes: the invoice's lines (none: every line not yet
+ * credited), each billed again or written off (write_off[i], or
+ * write_off_all for the whole invoice), and why. */
+struct rc_credit_ask {
+	const int64_t *lines;
+	const int *write_off;
+	size_t nlines;
+	int write_off_all;
+	const char *reason;
+};
 int rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
-    const int64_t *lines, size_t nlines, const char *reason,
-    int64_t *credit_id, char *err, size_t len);
+    const struct rc_credit_ask *q, int64_t *credit_id, char *err, size_t len);
 int rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
     const char *reason, char *err, size_t len);
 int rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
@@ -155,6 +164,13 @@ int rc_endpoint_set(ep_db *db, ep_req *r, const char *org, const char *scheme,
     const char *id, char *err, size_t len);
 void rc_endpoint_routes(void);
 int rc_endpoint_command(ep_db *db, int argc, char **argv);
+
+/* words.c */
+void rc_line_words(char *out, size_t len, int64_t quantity, const char *unit,
+    int64_t unit_price);
+void rc_line_quantity(char *out, size_t len, int64_t quantity,
+    const char *unit);
+void rc_line_rate(char *out, size_t len, const char *unit, int64_t unit_price);
 
 /* cmd.c */
 int rc_invoice_command(ep_db *db, int argc, char **argv, void *arg);

@@ -833,8 +833,10 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	    "i.state != 'draft' AND t.engagement_id = ?3", st->period, NULL,
 	    g->id, 0) > 0)
 		return 0;
-	before = rc_scalar(st->db, "SELECT coalesce(sum(CASE i.kind WHEN "
-	    "'credit' THEN -l.amount ELSE l.amount END), 0) FROM recharge_lines "
+	/* A line credited to be written off stays billed (migration 8). */
+	before = rc_scalar(st->db, "SELECT coalesce(sum(CASE WHEN i.kind = "
+	    "'credit' AND l.settle = 'rebill' THEN -l.amount WHEN i.kind = "
+	    "'credit' THEN 0 ELSE l.amount END), 0) FROM recharge_lines "
 	    "l JOIN recharge_invoices i ON i.id = l.invoice_id WHERE "
 	    "l.engagement_id = ?3 AND i.state != 'draft'", NULL, NULL, g->id, 0);
 	/* The inputs, as JSON kept with the terms, and priced from that

@@ -175,6 +175,7 @@ function fill(path, login) {
 		'/invoices/{id}': invoice,
 		'/invoices/{id}/verify': invoice,
 		'/invoices/{id}/html': invoice,
+		'/invoices/{id}/check': invoice,
 	};
 	if (path === '/invoices/run') return `/invoices/run?job=${jobs.run}`;
 	if (path in fills) return path.replace(/\{id\}/, fills[path]);

@@ -171,7 +171,10 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	assert.ok(net > 0, 'a net amount');
 	assert.equal(vat, Math.round(net * 20) / 100, 'VAT at 20%');
 
-	// Issue it: numbered, dated, sealed.
+	// Check it, then issue it: numbered, dated, sealed.
+	await page.click('#check-issue');
+	await checkBasics(page);
+	assert.match(await main(page), /Check the invoice before you issue it/);
 	await page.click('button:has-text("Issue this invoice")');
 	await checkBasics(page);
 	assert.match(await page.locator('#notice').innerText(), /Invoice issued/);
