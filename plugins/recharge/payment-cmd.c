@@ -10,13 +10,13 @@
 	"--reason TEXT | netting --period YYYY-MM [--date YYYY-MM-DD] " \
 	"[--org CODE]\n"
 
-/* The value after an option (from argv[2] on), or NULL. */
+/* The value after an option (from argv[1] on), or NULL. */
 const char *
 rc_arg(int argc, char **argv, const char *name)
 {
 	int i;
 
-	for (i = 2; i < argc - 1; i++) {
+	for (i = 1; i < argc - 1; i++) {
 		if (strcmp(argv[i], name) == 0)
 			return argv[i + 1];
 	}
