@@ -712,10 +712,9 @@ rc_journal_row_cb(const struct rc_posting *p, void *arg)
 	j->credit += p->credit;
 	j->rows++;
 	h->html(j->b, "<tr class=\"govuk-table__row\">%R%s</td>%R%s</td>%R%s"
-	    "</td>%R%s %s</td>%R%s</td>%R%s</td>", rc_mtd, p->date, rc_mtd,
+	    "</td>%R%s %s</td>%R%s</td>%R", rc_mtd, p->date, rc_mtd,
 	    p->number, rc_mtd, p->other, rc_mtd, rc_code_labels[p->account],
-	    p->codes->v[p->account], rc_mtd, p->cost_centre, rc_mtdn,
-	    p->debit ? "" : "");
+	    p->codes->v[p->account], rc_mtd, p->cost_centre, rc_mtdn);
 	if (p->debit)
 		h->html(j->b, "%P", p->debit);
 	h->html(j->b, "</td>%R", rc_mtdn);

@@ -169,6 +169,9 @@ test('a part payment, a netting settlement, aged debt, VAT and the journal', asy
 	await page.click('button:has-text("Show")');
 	await checkPage(page);
 	assert.match(await page.locator('#balance').innerText(), /Debits equal credits/);
+	assert.match(await page.locator('#journal').innerText(),
+	    new RegExp(`AVD-2026-000001\\s+BRK\\s+Receivable \\(debtors\\) 1100\\s+${pounds(total).replace('.', '\\.')}`),
+	    'the receivable debited in the debit column');
 	await page.screenshot({ path: join(keyDir, 'ledger.png'), fullPage: true });
 	const [download] = await Promise.all([
 		page.waitForEvent('download'),
