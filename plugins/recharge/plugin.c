@@ -33,6 +33,18 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    "0088|9932 --id ID | endpoint list", rc_invoice_command, NULL) != 0 ||
 	    host->command_add(self, "netting", "--period YYYY-MM",
 	    rc_netting_command, NULL) != 0 ||
+	    host->command_add(self, "payment", "record --from CODE --to CODE "
+	    "--date YYYY-MM-DD --amount AMOUNT --reference TEXT --allocate "
+	    "NUMBER=AMOUNT... | list [--org CODE] | reverse ID --reason TEXT | "
+	    "netting --period YYYY-MM [--date YYYY-MM-DD] [--org CODE]",
+	    rc_payment_command, NULL) != 0 ||
+	    host->command_add(self, "debt", "aged --org CODE [--date "
+	    "YYYY-MM-DD] | remind [--org CODE]", rc_debt_command, NULL) != 0 ||
+	    host->command_add(self, "vat", "--org CODE --period YYYY-MM [--to "
+	    "YYYY-MM] [--csv]", rc_vat_command, NULL) != 0 ||
+	    host->command_add(self, "ledger", "journal --period YYYY-MM --org "
+	    "CODE | codes --org CODE [--income CODE]...", rc_ledger_command,
+	    NULL) != 0 ||
 	    host->nav_add(self, RC_ROLES, "/invoices", "Invoices",
 	    "Run the month, review drafts, issue invoices and credit notes") != 0 ||
 	    host->nav_add(self, RC_ROLES, "/netting", "Netting",
@@ -41,12 +53,19 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    "/finance", "Recharge finance",
 	    "Invoices issued and received, income and spend by month") != 0 ||
 	    host->nav_add(self, EP_ROLE_FINANCE | EP_ROLE_ADMIN, "/endpoints",
-	    "Peppol endpoints", "Where each council receives e-invoices") != 0)
+	    "Peppol endpoints", "Where each council receives e-invoices") != 0 ||
+	    host->nav_add(self, RC_ROLES, "/payments", "Payments and debt",
+	    "Payments received, what is overdue, reminders") != 0 ||
+	    host->nav_add(self, RC_ROLES, "/ledger", "Ledger journal",
+	    "The month's journal for your finance system, and its codes") != 0 ||
+	    host->nav_add(self, RC_ROLES, "/vat", "VAT figures",
+	    "Output VAT and net sales for your VAT return") != 0)
 		return -1;
 	rc_pages_routes();
 	rc_netting_routes();
 	rc_finance_routes();
 	rc_endpoint_routes();
+	rc_money_routes();
 	return 0;
 }
 

@@ -176,4 +176,105 @@ void rc_line_rate(char *out, size_t len, const char *unit, int64_t unit_price);
 int rc_invoice_command(ep_db *db, int argc, char **argv, void *arg);
 int rc_netting_command(ep_db *db, int argc, char **argv, void *arg);
 
+/* payments.c */
+#define RC_ALLOC_MAX 64
+/* One allocation: an invoice, the pence paid to it, the form field and
+ * invoice number that errors name. */
+struct rc_alloc {
+	int64_t invoice, amount;
+	char field[32], key[40];
+};
+/* A payment as recorded: netting is the month of a netting settlement,
+ * NULL for a transfer. */
+struct rc_payment {
+	int64_t payer, payee, amount;
+	const char *date, *reference, *netting;
+	struct rc_alloc alloc[RC_ALLOC_MAX];
+	size_t nalloc;
+};
+void rc_buf_json(struct rc_buf *b, const char *text);
+int64_t rc_org_id(ep_db *db, const char *code);
+int64_t rc_outstanding(ep_db *db, int64_t invoice_id);
+int rc_payment_record(ep_db *db, ep_req *r, const struct rc_payment *p,
+    int64_t *id, char *err, size_t len);
+int rc_payment_reverse(ep_db *db, ep_req *r, int64_t id, int64_t org,
+    const char *reason, char *err, size_t len);
+int rc_netting_settle(ep_db *db, ep_req *r, const char *period, int64_t org,
+    const char *date, int *made, char *err, size_t len);
+
+
+/* payment-cmd.c */
+int rc_payment_command(ep_db *db, int argc, char **argv, void *arg);
+const char *rc_arg(int argc, char **argv, const char *name);
+
+/* debt.c */
+#define RC_AGES 5
+#define RC_AGED_HEADER "date,side,council,invoices,current,days_1_30," \
+	"days_31_60,days_61_90,days_over_90,total\r\n"
+/* One council's outstanding invoices, aged: current, 1-30, 31-60, 61-90
+ * and over 90 days past due. */
+struct rc_aged_row {
+	char code[16], name[128];
+	int64_t age[RC_AGES], total, invoices;
+};
+extern const char *const rc_age_names[RC_AGES];
+int rc_aged(ep_db *db, int64_t org, const char *date, int owed,
+    struct rc_aged_row **out);
+void rc_aged_csv(struct rc_buf *b, const char *date, const char *side,
+    const struct rc_aged_row *rows, int n);
+int rc_remind(ep_db *db, int64_t org, int64_t *sent);
+int rc_debt_command(ep_db *db, int argc, char **argv, void *arg);
+
+/* vat.c */
+/* The VAT figures: box 1 output VAT, box 6 standard-rated net sales,
+ * outside-the-scope net apart; credit notes taken off. */
+struct rc_vat_figures {
+	int64_t box1, box6, outside, invoices, credits;
+};
+/* One document behind the figures, signed as the figures count it. */
+struct rc_vat_doc {
+	char number[40], kind[8], date[11], consumer[16], category;
+	int64_t standard, vat, outside;
+};
+typedef void (*rc_vat_doc_fn)(const struct rc_vat_doc *d, void *arg);
+int rc_vat_figures(ep_db *db, int64_t org, const char *from, const char *to,
+    struct rc_vat_figures *v, rc_vat_doc_fn fn, void *arg);
+int rc_vat_csv(ep_db *db, int64_t org, const char *from, const char *to,
+    struct rc_buf *b);
+int rc_vat_command(ep_db *db, int argc, char **argv, void *arg);
+
+/* ledger.c */
+#define RC_CODES 7
+enum { RC_CODE_INCOME, RC_CODE_RECEIVABLE, RC_CODE_VAT_OUTPUT,
+	RC_CODE_EXPENDITURE, RC_CODE_PAYABLE, RC_CODE_VAT_INPUT,
+	RC_CODE_COST_CENTRE };
+/* A council's nominal codes and cost centre, as rc_code_names lists. */
+struct rc_codes {
+	char v[RC_CODES][65];
+};
+/* One journal posting: an account of the council's, debit or credit. */
+struct rc_posting {
+	const struct rc_codes *codes;
+	char period[8], date[11], number[40], kind[8], other[16];
+	char cost_centre[65];
+	int provider, account;
+	int64_t debit, credit;
+};
+typedef void (*rc_posting_fn)(const struct rc_posting *p, void *arg);
+#define RC_JOURNAL_HEADER "period,date,document,document_type,side," \
+	"counterparty,account,nominal_code,cost_centre,debit,credit\r\n"
+extern const char *const rc_code_names[RC_CODES];
+extern const char *const rc_code_labels[RC_CODES];
+void rc_codes_load(ep_db *db, int64_t org, struct rc_codes *c);
+int rc_codes_set(ep_db *db, ep_req *r, int64_t org, const char *const *v,
+    char *err, size_t len);
+int rc_journal(ep_db *db, int64_t org, const char *period, rc_posting_fn fn,
+    void *arg);
+int rc_journal_csv(ep_db *db, int64_t org, const char *period,
+    struct rc_buf *b);
+int rc_ledger_command(ep_db *db, int argc, char **argv, void *arg);
+
+/* money-pages.c */
+void rc_money_routes(void);
+
 #endif
