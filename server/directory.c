@@ -421,7 +421,7 @@ expert_edit_form(struct ep_req *r, int status, const struct form_errors *e)
 		free(x);
 		return;
 	}
-	units_hours_clock(hours, sizeof hours, x->weekly);
+	units_hours_text(hours, sizeof hours, x->weekly);
 	skills[0] = '\0';
 	for (i = 0; i < x->nskills && used < sizeof skills; i++)
 		used += (size_t)snprintf(skills + used, sizeof skills - used,

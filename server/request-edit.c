@@ -44,7 +44,7 @@ request_current(struct ep_db *db, int64_t id, struct request_values *v,
 		copy_col(v->urgency, sizeof v->urgency, s, 4);
 		copy_col(v->wanted_start, sizeof v->wanted_start, s, 5);
 		copy_col(v->wanted_end, sizeof v->wanted_end, s, 6);
-		units_hours_clock(v->hours, sizeof v->hours,
+		units_hours_text(v->hours, sizeof v->hours,
 		    sqlite3_column_int64(s, 7));
 		if (sqlite3_column_type(s, 8) != SQLITE_NULL)
 			units_money_plain(v->budget, sizeof v->budget,

@@ -87,7 +87,7 @@ test('a pool manager corrects an expert', async () => {
 	await page.fill('#capacity', '30');
 	await submit(page);
 	assert.match(await page.locator('.govuk-notification-banner').innerText(), /Expert updated/);
-	assert.match(await page.locator('.govuk-summary-list').innerText(), /30 hours/);
+	assert.match(await page.locator('.govuk-summary-list').innerText(), /Weekly capacity\s+30 h\b/);
 	await checkPage(page);
 	await ctx.close();
 });

@@ -118,7 +118,7 @@ test('a request is changed before its offer', async () => {
 	await page.goto(new URL('requests/2', server.url).href);
 	await page.click('text=Change request');
 	await checkPage(page);
-	assert.equal(await page.inputValue('#estimated_hours'), '10');
+	assert.equal(await page.inputValue('#estimated_hours'), '10 h');
 	await page.fill('#title', '');
 	await page.fill('#estimated_hours', '12');
 	await page.click('#main-content button[type=submit]');

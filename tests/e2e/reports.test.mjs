@@ -98,7 +98,7 @@ test('a requester reads their reports: charts with their tables', async () => {
 	}
 	await page.goto(new URL(`reports/BRK/unit-costs?period=${PERIOD}`, server.url).href);
 	const row = page.locator('table#table-by-area tbody tr').first();
-	assert.match(await row.innerText(), /legal\s+5\.5\s+£489\.50\s+£89\.00/);
+	assert.match(await row.innerText(), /legal\s+5 h 30 m\s+£489\.50\s+£89\.00/);
 	const [download] = await Promise.all([
 		page.waitForEvent('download'),
 		page.click('text=Download Cost per hour by skill area as CSV'),
