@@ -907,6 +907,7 @@ const struct ep_host host_table = {
 	.hours_clock = units_hours_clock,
 	.money_parse = units_money_parse,
 	.money_plain = units_money_plain,
+	.notify_address_files = outbox_queue_files,
 };
 
 /* Removes everything a plugin registered, for a failed init. */

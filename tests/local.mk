@@ -151,6 +151,7 @@ SERVER_TESTS = \
 	tests/integration/plugins.test \
 	tests/integration/policies.test \
 	tests/integration/recharge-crash.test \
+	tests/integration/recharge-pdf.test \
 	tests/integration/recharge-progress.test \
 	tests/integration/recharge-runs.test \
 	tests/integration/recharge.test \

@@ -30,8 +30,9 @@ extern "C" {
  * 1.5: host req_read.
  * 1.6: host notify_person, notify_role, notify_address and job_person.
  * 1.7: host second_factor_fresh, date_ok, month_ok, date_words,
- *      hours_parse, hours_text, hours_clock, money_parse and money_plain. */
-#define EP_ABI_MINOR 7
+ *      hours_parse, hours_text, hours_clock, money_parse and money_plain.
+ * 1.8: host notify_address_files. */
+#define EP_ABI_MINOR 8
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 /* What job_start_as answers when it does not start a job. */
@@ -150,6 +151,15 @@ struct ep_fee_result {
 	char vat;              /* invoice(): the invoice's VAT category */
 	char vat_reason[128];  /* invoice(): the exemption reason, or "" */
 	char error[256];
+};
+
+/* A file sent with an e-mail (ABI 1.8): its name as the receiver sees
+ * it (letters, digits, '.', '-' and '_'), its MIME type, its bytes. */
+struct ep_mail_file {
+	const char *name;
+	const char *content_type;
+	const void *data;
+	size_t len;
 };
 
 /* Answers a request: must end with exactly one ep_host.reply. */
@@ -389,6 +399,13 @@ struct ep_host {
 	void (*hours_clock)(char *out, size_t len, int64_t minutes);
 	int (*money_parse)(const char *s, int64_t *pence);
 	void (*money_plain)(char *out, size_t len, int64_t pence);
+	/* ABI 1.8: notify_address with files attached (an invoice's PDF
+	 * and UBL), queued in the caller's transaction. The message's id in
+	 * the outbox, or -1 when the store failed, the address is not one
+	 * or a file's name or type could break the message. */
+	int64_t (*notify_address_files)(ep_db *db, const char *address,
+	    const char *subject, const char *body, const char *link,
+	    const struct ep_mail_file *files, size_t nfiles);
 };
 
 /* True when the running host's table has the member. */

@@ -523,9 +523,12 @@ rc_invoice_page(ep_req *r, int status, const char *error)
 		h->html(b, " | <a class=\"govuk-link\" id=\"verify\" href=\""
 		    "/invoices/%D/verify\">verify</a>", id);
 	h->html(b, "</p>\n");
+	if (!draft)
+		rc_send_section(r, b, id, provider);
 	snprintf(action, sizeof action, "/invoices/%lld/issue", (long long)id);
 	if (draft && provider) {
 		h->form_begin(b, r, action);
+		rc_send_choice(r, b, id);
 		h->form_end(b, "Issue this invoice");
 	}
 	if (issued && provider && strcmp(kind, "invoice") == 0) {
@@ -584,7 +587,7 @@ rc_issue_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 409, err);
 		return;
 	}
-	rc_redirect_invoice(r, id, "issued");
+	rc_send_after_issue(r, id);
 }
 
 static void
