@@ -154,6 +154,7 @@ SERVER_TESTS = \
 	tests/integration/recharge-pdf.test \
 	tests/integration/recharge-progress.test \
 	tests/integration/recharge-runs.test \
+	tests/integration/recharge-send.test \
 	tests/integration/recharge.test \
 	tests/integration/reports-paths.test \
 	tests/integration/reports.test \

@@ -4,6 +4,13 @@
 #include <stddef.h>
 #include <string.h>
 
+/* The outbox's messages that sent the document id its files: to an
+ * address, linked to its page, with files (the notice of its issue has
+ * none). */
+#define RC_SENT_WHERE(id) "o.link = '/invoices/' || " id " AND o.to_person " \
+	"IS NULL AND EXISTS (SELECT 1 FROM outbox_files f WHERE f.outbox_id = " \
+	"o.id)"
+
 /* The document as the consumer's address needs it: number, kind, the
  * consumer's invoice address and code, how often it was sent before. */
 struct rc_send_doc {
@@ -17,9 +24,9 @@ rc_send_read(ep_db *db, int64_t id, struct rc_send_doc *d)
 	const struct ep_host *h = rc_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(i.number, ''), i.kind, "
 	    "i.state, c.invoice_email, c.code, i.provider_id, (SELECT count(*) "
-	    "FROM outbox WHERE link = '/invoices/' || i.id AND to_person IS "
-	    "NULL) FROM recharge_invoices i JOIN organisations c ON c.id = "
-	    "i.consumer_id WHERE i.id = ?");
+	    "FROM outbox o WHERE " RC_SENT_WHERE("i.id") ") FROM "
+	    "recharge_invoices i JOIN organisations c ON c.id = i.consumer_id "
+	    "WHERE i.id = ?");
 	int rc = -1;
 
 	memset(d, 0, sizeof *d);
@@ -59,7 +66,8 @@ rc_send_queue(ep_db *db, ep_req *r, int64_t id, const struct rc_send_doc *d,
 		pdf->len };
 	files[1] = (struct ep_mail_file){ names[1], "application/xml", ubl->s,
 		ubl->len };
-	snprintf(subject, sizeof subject, "%s %s", what, d->number);
+	snprintf(subject, sizeof subject, "%s %s: PDF and e-invoice", what,
+	    d->number);
 	snprintf(body, sizeof body, "%s %s is attached: %s to read and print, "
 	    "with the same e-invoice inside it, and %s (UBL, Peppol BIS Billing "
 	    "3.0) for your finance system.\n", what, d->number, names[0],
@@ -101,7 +109,7 @@ rc_send(ep_db *db, ep_req *r, int64_t invoice_id, int64_t *message_id,
 	int rc = -1;
 
 	if (!EP_HOST_HAS(h, notify_address_files)) {
-		snprintf(err, len, "this server cannot send files by e-mail "
+		snprintf(err, len, "this server cannot send files by email "
 		    "(plugin ABI 1.8 is needed)");
 		return -1;
 	}
@@ -149,7 +157,7 @@ rc_send_choice(ep_req *r, ep_page *b, int64_t invoice_id)
 		return;
 	if (*d.to == '\0') {
 		rc_host->html(b, "<p class=\"govuk-body\" id=\"send-none\">%s has "
-		    "no invoice address, so it cannot be sent by e-mail when "
+		    "no invoice address, so it cannot be sent by email when "
 		    "issued.</p>\n", d.consumer);
 		return;
 	}
@@ -211,8 +219,8 @@ rc_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 	    "substr(o.created_at, 12, 5), o.to_address, o.state, coalesce("
 	    "o.last_error, ''), coalesce((SELECT group_concat(f.name, ', ') FROM "
 	    "(SELECT name FROM outbox_files WHERE outbox_id = o.id ORDER BY "
-	    "position) f), '') FROM outbox o WHERE o.link = '/invoices/' || ? AND "
-	    "o.to_person IS NULL ORDER BY o.id");
+	    "position) f), '') FROM outbox o WHERE " RC_SENT_WHERE("?") " ORDER "
+	    "BY o.id");
 	char when[40];
 	int any = 0;
 
@@ -243,7 +251,7 @@ rc_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 		h->html(b, "</tbody></table>\n");
 	else
 		h->html(b, "<p class=\"govuk-body\" id=\"sendings-none\">It has "
-		    "not been sent by e-mail.</p>\n");
+		    "not been sent by email.</p>\n");
 }
 
 /* On an issued document's page: the PDF to download, what was sent,
@@ -268,7 +276,7 @@ rc_send_section(ep_req *r, ep_page *b, int64_t invoice_id, int provider)
 		return;
 	if (*d.to == '\0') {
 		h->html(b, "<p class=\"govuk-body\" id=\"send-none\">%s has no "
-		    "invoice address, so this cannot be sent by e-mail.</p>\n",
+		    "invoice address, so this cannot be sent by email.</p>\n",
 		    d.consumer);
 		return;
 	}
