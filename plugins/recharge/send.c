@@ -165,7 +165,7 @@ rc_send_choice(ep_req *r, ep_page *b, int64_t invoice_id)
 	    "checkboxes govuk-checkboxes--small\" data-module=\"govuk-checkboxes"
 	    "\"><div class=\"govuk-checkboxes__item\"><input class=\"govuk-"
 	    "checkboxes__input\" id=\"send\" name=\"send\" type=\"checkbox\" "
-	    "value=\"yes\" checked><label class=\"govuk-label govuk-checkboxes__"
+	    "value=\"yes\"><label class=\"govuk-label govuk-checkboxes__"
 	    "label\" for=\"send\">Send it to %s when issued, as a PDF and as "
 	    "UBL</label></div></div></div>\n", d.to);
 }
