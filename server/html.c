@@ -266,7 +266,12 @@ static const char *const page_done[][2] = {
 	{ "expert", "Expert added" },
 	{ "expert-updated", "Expert updated" },
 	{ "inactive", "The expert is marked unavailable" },
+	{ "invoice-sent", "Queued to be sent by email, with its PDF and UBL" },
 	{ "issued", "Invoice issued" },
+	{ "issued-sent", "Invoice issued and queued to be sent by email, with "
+	    "its PDF and UBL" },
+	{ "issued-unsent", "Invoice issued, but it could not be sent: send it "
+	    "again below to see why" },
 	{ "leave", "Leave booked" },
 	{ "milestone", "Milestone marked done" },
 	{ "notifications", "Your notification settings are saved" },

@@ -80,6 +80,96 @@ outbox_queue_address(struct ep_db *db, const char *address,
 	return outbox_insert(s, subject, body, link);
 }
 
+/* A file's name or MIME type as a mail header may carry it unquoted:
+ * letters, digits and the few marks allowed, never a leading dot. */
+static int
+outbox_token_ok(const char *s, const char *marks, size_t max)
+{
+	const char *p;
+
+	if (s == NULL || *s == '\0' || *s == '.' || strlen(s) > max)
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr(marks, *p) != NULL))
+			return 0;
+	}
+	return 1;
+}
+
+/* A file name to send: "AVD-2026-000001.pdf", nothing to escape. */
+int
+outbox_file_name_ok(const char *name)
+{
+	return outbox_token_ok(name, ".-_", 100);
+}
+
+/* A MIME type as type/subtype, one slash, nothing to escape. */
+static int
+outbox_type_ok(const char *type)
+{
+	const char *slash = type ? strchr(type, '/') : NULL;
+
+	return outbox_token_ok(type, "/.+-", 100) && slash != NULL &&
+	    slash != type && slash[1] != '\0' && strchr(slash + 1, '/') == NULL;
+}
+
+/* Keeps one file with a queued message. */
+static int
+outbox_file_insert(struct ep_db *db, int64_t id, int position,
+    const struct ep_mail_file *f)
+{
+	sqlite3_stmt *s = db_stmt(db, "INSERT INTO outbox_files (outbox_id, "
+	    "position, name, content_type, data) VALUES (?, ?, ?, ?, ?)");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, position);
+	sqlite3_bind_text(s, 3, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, f->content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 5, f->data, f->len, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Queues one e-mail to an address with files attached, as
+ * outbox_queue_address, inside the caller's transaction: the message's
+ * id, or -1 with nothing kept by this call's statements. */
+int64_t
+outbox_queue_files(struct ep_db *db, const char *address, const char *subject,
+    const char *body, const char *link, const struct ep_mail_file *files,
+    size_t nfiles)
+{
+	int64_t id;
+	size_t i;
+
+	for (i = 0; i < nfiles; i++) {
+		if (!outbox_file_name_ok(files[i].name) ||
+		    !outbox_type_ok(files[i].content_type) ||
+		    (files[i].data == NULL && files[i].len > 0))
+			return -1;
+	}
+	if (db_exec(db, "SAVEPOINT outbox_files") != 0)
+		return -1;
+	if (outbox_queue_address(db, address, subject, body, link) != 0)
+		goto fail;
+	id = sqlite3_last_insert_rowid(db->sql);
+	for (i = 0; i < nfiles; i++) {
+		if (outbox_file_insert(db, id, (int)i + 1, &files[i]) != 0)
+			goto fail;
+	}
+	if (db_exec(db, "RELEASE outbox_files") != 0)
+		goto fail;
+	return id;
+fail:
+	db_exec(db, "ROLLBACK TO outbox_files");
+	db_exec(db, "RELEASE outbox_files");
+	return -1;
+}
+
 /* An e-mail address as a person may give one: local@domain, printable,
  * no spaces, nothing a mail header could be split at. */
 int
@@ -147,12 +237,21 @@ outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,
 	return rc;
 }
 
+struct outbox_file {
+	char *name;
+	char *type;
+	unsigned char *data;
+	size_t len;
+};
+
 struct outbox_send {
 	int64_t id;
 	char *to;
 	char *subject;
 	char *body;
 	char *link;
+	struct outbox_file *files;
+	size_t nfiles;
 	int status;
 	char error[128];
 };
@@ -206,6 +305,50 @@ outbox_header_text(const char *text)
 	return out;
 }
 
+/* A file's bytes in base64, in lines of 76 characters (RFC 2045). */
+static void
+outbox_base64(FILE *p, const unsigned char *data, size_t len)
+{
+	char line[80];
+	size_t off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < 57 ? len - off : 57;
+		sodium_bin2base64(line, sizeof line, data + off, n,
+		    sodium_base64_VARIANT_ORIGINAL);
+		fprintf(p, "%s\n", line);
+	}
+}
+
+/* A message with files: multipart/mixed, the words first, then each file
+ * in base64 under a boundary of random hex no text can hold by chance. */
+static void
+outbox_write_multipart(FILE *p, const struct outbox_send *m,
+    const char *subject)
+{
+	unsigned char rnd[16];
+	char boundary[2 * sizeof rnd + 1];
+	size_t i;
+
+	randombytes_buf(rnd, sizeof rnd);
+	sodium_bin2hex(boundary, sizeof boundary, rnd, sizeof rnd);
+	fprintf(p, "To: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: "
+	    "multipart/mixed; boundary=\"=_%s\"\n\nThis message has files "
+	    "attached.\n\n--=_%s\nContent-Type: text/plain; charset=utf-8\n"
+	    "Content-Transfer-Encoding: 8bit\n\n%s\n", m->to, subject, boundary,
+	    boundary, m->body);
+	if (m->link[0] != '\0')
+		fprintf(p, "\n%s\n", m->link);
+	for (i = 0; i < m->nfiles; i++) {
+		fprintf(p, "\n--=_%s\nContent-Type: %s; name=\"%s\"\n"
+		    "Content-Disposition: attachment; filename=\"%s\"\n"
+		    "Content-Transfer-Encoding: base64\n\n", boundary,
+		    m->files[i].type, m->files[i].name, m->files[i].name);
+		outbox_base64(p, m->files[i].data, m->files[i].len);
+	}
+	fprintf(p, "\n--=_%s--\n", boundary);
+}
+
 /* On a worker thread: pipe one message into the sendmail command. */
 static void
 outbox_send_work(void *arg)
@@ -226,17 +369,66 @@ outbox_send_work(void *arg)
 		return;
 	}
 	subject = outbox_header_text(m->subject);
-	fprintf(p, "To: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: "
-	    "text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s",
-	    m->to, subject, m->body);
-	if (m->link[0] != '\0')
-		fprintf(p, "\n\n%s\n", m->link);
+	if (m->nfiles > 0)
+		outbox_write_multipart(p, m, subject);
+	else {
+		fprintf(p, "To: %s\nSubject: %s\nMIME-Version: 1.0\nContent-"
+		    "Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: "
+		    "8bit\n\n%s", m->to, subject, m->body);
+		if (m->link[0] != '\0')
+			fprintf(p, "\n\n%s\n", m->link);
+	}
 	free(subject);
 	st = pclose(p);
 	m->status = (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) ? 0 : -1;
 	if (m->status != 0)
 		snprintf(m->error, sizeof m->error, "%s exited with status %d",
 		    cfg.sendmail, st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+/* Frees a message handed to the worker. */
+static void
+outbox_send_free(struct outbox_send *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfiles; i++) {
+		free(m->files[i].name);
+		free(m->files[i].type);
+		free(m->files[i].data);
+	}
+	free(m->files);
+	free(m->to);
+	free(m->subject);
+	free(m->body);
+	free(m->link);
+	free(m);
+}
+
+/* The files queued with a message, read into it for the worker. */
+static void
+outbox_send_files(struct outbox_send *m)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT name, content_type, data "
+	    "FROM outbox_files WHERE outbox_id = ? ORDER BY position");
+	struct outbox_file *f;
+	size_t len;
+
+	if (s == NULL)
+		return;
+	sqlite3_bind_int64(s, 1, m->id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		m->files = xrealloc(m->files, sizeof *m->files * (m->nfiles + 1));
+		f = &m->files[m->nfiles++];
+		f->name = xstrdup((const char *)sqlite3_column_text(s, 0));
+		f->type = xstrdup((const char *)sqlite3_column_text(s, 1));
+		len = (size_t)sqlite3_column_bytes(s, 2);
+		f->data = xcalloc(1, len + 1);
+		if (len > 0)
+			memcpy(f->data, sqlite3_column_blob(s, 2), len);
+		f->len = len;
+	}
+	sqlite3_reset(s);
 }
 
 /* Back on the loop: record the outcome; three failures and it stays failed. */
@@ -261,11 +453,7 @@ outbox_send_done(void *arg)
 	if (m->status != 0)
 		log_warn("outbox: message %lld to %s: %s", (long long)m->id, m->to,
 		    m->error);
-	free(m->to);
-	free(m->subject);
-	free(m->body);
-	free(m->link);
-	free(m);
+	outbox_send_free(m);
 	outbox_busy = 0;
 	outbox_timer_cb(-1, 0, NULL); /* the next one, without waiting */
 }
@@ -299,6 +487,7 @@ outbox_timer_cb(evutil_socket_t fd, short events, void *arg)
 	m->link = sqlite3_column_bytes(s, 4) > 0 ? xprintf("%s%s", outbox_base(),
 	    (const char *)sqlite3_column_text(s, 4)) : xstrdup("");
 	sqlite3_reset(s);
+	outbox_send_files(m);
 	outbox_busy = 1;
 	if (worker_run(outbox_send_work, outbox_send_done, m) != 0) {
 		outbox_send_work(m);

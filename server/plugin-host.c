@@ -857,6 +857,33 @@ host_fee_auto_approve(const char *consumer, const struct ep_fee_entry *in,
 }
 
 /* The table every plugin receives. Add to the end only. */
+/*
+ * The files as the plugin built them, each read within its own size (the
+ * array is stepped by the first one's), handed to the outbox as this
+ * host's struct. At most 16 files; a size below 2.0's is refused.
+ */
+static int64_t
+host_notify_address_files(ep_db *db, const char *address, const char *subject,
+    const char *body, const char *link, const struct ep_mail_file *files,
+    size_t nfiles)
+{
+	struct ep_mail_file copy[16];
+	const unsigned char *p = (const unsigned char *)files;
+	uint32_t step;
+	size_t i;
+
+	if (nfiles > nitems(copy) || (nfiles > 0 && files[0].size <
+	    sizeof(struct ep_mail_file)))
+		return -1;
+	step = nfiles > 0 ? files[0].size : 0;
+	for (i = 0; i < nfiles; i++, p += step) {
+		memcpy(&copy[i], p, sizeof copy[i]);
+		copy[i].size = sizeof copy[i];
+	}
+	return outbox_queue_files(db, address, subject, body, link, copy,
+	    nfiles);
+}
+
 const struct ep_host host_table = {
 	.size = sizeof(struct ep_host),
 	.abi_major = EP_ABI_MAJOR,
@@ -957,4 +984,5 @@ const struct ep_host host_table = {
 	.hours_clock = units_hours_clock,
 	.money_parse = units_money_parse,
 	.money_plain = units_money_plain,
+	.notify_address_files = host_notify_address_files,
 };

@@ -100,10 +100,10 @@ plugin_undo(struct ep_plugin *p)
 	ncommands = j;
 }
 
-/* The host table of ABI 2.0 ends at money_plain: no 2.x plugin has
- * less. */
-#define PLUGIN_HOST_FIRST (offsetof(struct ep_host, money_plain) + \
-	sizeof(((struct ep_host *)0)->money_plain))
+/* The host table of ABI 2.0 ends at notify_address_files: no 2.x plugin
+ * has less. */
+#define PLUGIN_HOST_FIRST (offsetof(struct ep_host, notify_address_files) + \
+	sizeof(((struct ep_host *)0)->notify_address_files))
 
 /* A plugin opened and its block checked, not yet started. */
 struct plugin_open {

@@ -853,6 +853,10 @@ int outbox_queue_role(struct ep_db *db, unsigned roles, int64_t org_id,
 int outbox_queue_address(struct ep_db *db, const char *address,
     const char *subject, const char *body, const char *link);
 int outbox_address_ok(const char *address);
+int64_t outbox_queue_files(struct ep_db *db, const char *address,
+    const char *subject, const char *body, const char *link,
+    const struct ep_mail_file *files, size_t nfiles);
+int outbox_file_name_ok(const char *name);
 int outbox_notify_person(struct ep_db *db, int64_t person_id,
     const char *subject, const char *body);
 int outbox_notify_role(struct ep_db *db, unsigned role, int64_t org_id,

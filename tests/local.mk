@@ -161,8 +161,10 @@ SERVER_TESTS = \
 	tests/integration/policies.test \
 	tests/integration/recharge-crash.test \
 	tests/integration/recharge-money.test \
+	tests/integration/recharge-pdf.test \
 	tests/integration/recharge-progress.test \
 	tests/integration/recharge-runs.test \
+	tests/integration/recharge-send.test \
 	tests/integration/recharge.test \
 	tests/integration/reports-paths.test \
 	tests/integration/reports.test \

@@ -44,8 +44,9 @@
  * below); a plugin keeps those views' columns as documented.
  *
  * ABI 2.0 (from 1.6): a size first in the info block and in every fee
- * struct; the info block's requires; the host's second_factor_fresh and
- * the units (date_ok to money_plain).  Plugins built for 1.x are refused.
+ * struct; the info block's requires; the host's second_factor_fresh, the
+ * units (date_ok to money_plain) and notify_address_files.  Plugins built
+ * for 1.x are refused.
  *
  * No libevent, SQLite or Lua types appear here: only opaque handles.
  */
@@ -184,6 +185,17 @@ struct ep_fee_result {
 	char vat;              /* invoice(): the invoice's VAT category */
 	char vat_reason[EP_FEE_VAT_REASON]; /* invoice(): exemption, or "" */
 	char error[256];
+};
+
+/* A file sent with an e-mail: its name as the receiver sees it (letters,
+ * digits, '.', '-' and '_'), its MIME type, its bytes. The caller sets
+ * size. */
+struct ep_mail_file {
+	uint32_t size;         /* sizeof(struct ep_mail_file) */
+	const char *name;
+	const char *content_type;
+	const void *data;
+	size_t len;
 };
 
 /* Answers a request: must end with exactly one ep_host.reply. */
@@ -422,6 +434,13 @@ struct ep_host {
 	void (*hours_clock)(char *out, size_t len, int64_t minutes);
 	int (*money_parse)(const char *s, int64_t *pence);
 	void (*money_plain)(char *out, size_t len, int64_t pence);
+	/* notify_address with files attached (an invoice's PDF
+	 * and UBL), queued in the caller's transaction. The message's id in
+	 * the outbox, or -1 when the store failed, the address is not one
+	 * or a file's name or type could break the message. */
+	int64_t (*notify_address_files)(ep_db *db, const char *address,
+	    const char *subject, const char *body, const char *link,
+	    const struct ep_mail_file *files, size_t nfiles);
 };
 
 /*

@@ -225,9 +225,9 @@ rc_invoice_command(ep_db *db, int argc, char **argv, void *arg)
 		return rc_endpoint_command(db, argc, argv);
 	if (strcmp(sub, "issue") != 0 && strcmp(sub, "credit") != 0 &&
 	    strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0 &&
-	    strcmp(sub, "paid") != 0) {
+	    strcmp(sub, "paid") != 0 && strcmp(sub, "send") != 0) {
 		fprintf(stderr, "usage: expertpool invoice run|list|issue|credit|"
-		    "paid|verify|export|endpoint ...\n");
+		    "paid|verify|export|send|endpoint ...\n");
 		return 2;
 	}
 	if ((id = rc_lookup(db, key)) == 0) {
@@ -238,10 +238,14 @@ rc_invoice_command(ep_db *db, int argc, char **argv, void *arg)
 		return rc_cmd_verify(db, id, key);
 	if (strcmp(sub, "credit") == 0)
 		return rc_cmd_credit(db, argc, argv, id);
+	if (strcmp(sub, "send") == 0)
+		return rc_send_command(db, id);
 	if (strcmp(sub, "export") == 0) {
 		const char *fmt = rc_opt(argc, argv, "--format");
 
-		if (rc_export(db, id, fmt ? fmt : "", &out, err, sizeof err) != 0)
+		if ((fmt != NULL && strcmp(fmt, "pdf") == 0 ? rc_pdf(db, id, &out,
+		    err, sizeof err) : rc_export(db, id, fmt ? fmt : "", &out, err,
+		    sizeof err)) != 0)
 			fprintf(stderr, "expertpool: %s\n", err);
 		else {
 			fwrite(out.s, 1, out.len, stdout);

@@ -779,6 +779,8 @@ rc_invoice_view(ep_req *r, int status, const char *error, const ep_errors *e)
 	}
 	rc_lines_table(r, b, id, draft && provider);
 	rc_downloads(b, id, draft);
+	if (!draft)
+		rc_send_section(r, b, id, provider);
 	if (issued && provider && !credit) {
 		rc_credit_form(r, b, id, e);
 		if (strcmp(d.state, "issued") == 0) {
@@ -861,6 +863,7 @@ rc_check_cb(ep_req *r, void *arg)
 	    "right with a credit note.</strong></div>\n");
 	snprintf(action, sizeof action, "/invoices/%lld/issue", (long long)id);
 	h->form_begin(b, r, action);
+	rc_send_choice(r, b, id);
 	h->html(b, "<div class=\"govuk-button-group\"><button type=\"submit\" "
 	    "class=\"govuk-button\" data-module=\"govuk-button\" id=\"issue\">"
 	    "Issue this invoice</button><a class=\"govuk-link\" href=\"/invoices/"
@@ -895,7 +898,7 @@ rc_issue_cb(ep_req *r, void *arg)
 		rc_invoice_page(r, 409, err);
 		return;
 	}
-	rc_redirect_invoice(r, id, "issued");
+	rc_send_after_issue(r, id);
 }
 
 static void

@@ -28,8 +28,9 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	    host->job_add(self, "recharge-run", rc_run_job, NULL) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
 	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "
-	    "--reason TEXT [--line ID]... [--write-off ID]... [--write-off-all] | paid NUMBER | verify NUMBER | export "
-	    "NUMBER --format ubl|csv|html | endpoint set --org CODE --scheme "
+	    "--reason TEXT [--line ID]... [--write-off ID]... [--write-off-all] | "
+	    "paid NUMBER | verify NUMBER | export NUMBER --format "
+	    "ubl|csv|html|pdf | send NUMBER | endpoint set --org CODE --scheme "
 	    "0088|9932 --id ID | endpoint list", rc_invoice_command, NULL) != 0 ||
 	    host->command_add(self, "netting", "--period YYYY-MM",
 	    rc_netting_command, NULL) != 0 ||
@@ -66,6 +67,7 @@ rc_init(ep_plugin *self, const struct ep_host *host)
 	rc_finance_routes();
 	rc_endpoint_routes();
 	rc_money_routes();
+	rc_send_routes();
 	return 0;
 }
 

@@ -146,6 +146,21 @@ int rc_verify(ep_db *db, ep_fees *f, int64_t invoice_id, struct rc_buf *out);
 int rc_export(ep_db *db, int64_t invoice_id, const char *format,
     struct rc_buf *out, char *err, size_t len);
 
+/* pdf.c */
+int rc_pdf(ep_db *db, int64_t invoice_id, struct rc_buf *out, char *err,
+    size_t len);
+void rc_pdf_basename(const char *number, char *out, size_t len);
+
+/* send.c */
+int rc_send(ep_db *db, ep_req *r, int64_t invoice_id, int64_t *message_id,
+    char *err, size_t len);
+void rc_send_choice(ep_req *r, ep_page *b, int64_t invoice_id);
+void rc_send_after_issue(ep_req *r, int64_t invoice_id);
+void rc_send_section(ep_req *r, ep_page *b, int64_t invoice_id,
+    int provider);
+void rc_send_routes(void);
+int rc_send_command(ep_db *db, int64_t invoice_id);
+
 /* netting.c */
 int rc_netting(ep_db *db, const char *period, const char *only,
     struct rc_buf *text, ep_page *page);

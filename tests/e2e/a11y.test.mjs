@@ -138,7 +138,7 @@ const GONE = new Set(['/login/reset']);
 function pagesFor(role) {
 	const out = server.cli(['routes']).stdout.trim().split('\n');
 	return out.map((l) => l.split('\t')).filter(([method, path, roles]) =>
-	    method === 'GET' && !/^\/(api|assets)\/|^\/(healthz|metrics)$|\/(ubl|csv)$/
+	    method === 'GET' && !/^\/(api|assets)\/|^\/(healthz|metrics)$|\/(ubl|csv|pdf)$/
 	    .test(path) && !/^\/login\/(sso\/|callback$)/.test(path) &&
 	    (roles === 'public' || roles.split(',').includes(role)))
 	    .map(([, path]) => path);
@@ -222,6 +222,8 @@ async function sendFormsEmpty(page, path, problems) {
 		if (await form.locator('input:not([type=hidden]), textarea, select')
 		    .count() === 0)
 			continue;	/* an action button, not a form to fill */
+		if ((await form.getAttribute('action') ?? '').endsWith('/issue'))
+			continue;	/* issuing (and sending) is for good */
 		for (let k = 0; k < await fields.count(); k++)
 			await fields.nth(k).fill('');
 		await form.locator('button[type=submit], button:not([type])').first()

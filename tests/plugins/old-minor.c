@@ -5,12 +5,12 @@
 
 /*
  * Its block is written out as a plugin built against ABI x.0 has it: minor
- * 0, and a host table that ends at money_plain, x.0's last member. A
- * host of a newer minor hands it a longer table, which it never looks
- * past.
+ * 0, and a host table that ends at notify_address_files, x.0's last
+ * member. A host of a newer minor hands it a longer table, which it never
+ * looks past.
  */
-#define OLD_HOST_SIZE (offsetof(struct ep_host, money_plain) + \
-	sizeof(((struct ep_host *)0)->money_plain))
+#define OLD_HOST_SIZE (offsetof(struct ep_host, notify_address_files) + \
+	sizeof(((struct ep_host *)0)->notify_address_files))
 
 static const struct ep_host *host;
 

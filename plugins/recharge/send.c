@@ -1,0 +1,362 @@
+/* send.c: an issued document sent by e-mail, PDF and UBL attached. */
+#include "recharge.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* The outbox's messages that sent the document id its files: to an
+ * address, linked to its page, with files (the notice of its issue has
+ * none). */
+#define RC_SENT_WHERE(id) "o.link = '/invoices/' || " id " AND o.to_person " \
+	"IS NULL AND EXISTS (SELECT 1 FROM outbox_files f WHERE f.outbox_id = " \
+	"o.id)"
+
+/* The document as the consumer's address needs it: number, kind, the
+ * consumer's invoice address and code, how often it was sent before. */
+struct rc_send_doc {
+	char number[40], kind[8], state[12], to[256], consumer[16];
+	int64_t provider, sent;
+};
+
+static int
+rc_send_read(ep_db *db, int64_t id, struct rc_send_doc *d)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(i.number, ''), i.kind, "
+	    "i.state, c.invoice_email, c.code, i.provider_id, (SELECT count(*) "
+	    "FROM outbox o WHERE " RC_SENT_WHERE("i.id") ") FROM "
+	    "recharge_invoices i JOIN organisations c ON c.id = i.consumer_id "
+	    "WHERE i.id = ?");
+	int rc = -1;
+
+	memset(d, 0, sizeof *d);
+	h->stmt_bind_int64(s, 1, id);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		rc_copy(d->number, sizeof d->number, h->stmt_text(s, 0));
+		rc_copy(d->kind, sizeof d->kind, h->stmt_text(s, 1));
+		rc_copy(d->state, sizeof d->state, h->stmt_text(s, 2));
+		rc_copy(d->to, sizeof d->to, h->stmt_text(s, 3));
+		rc_copy(d->consumer, sizeof d->consumer, h->stmt_text(s, 4));
+		d->provider = h->stmt_int64(s, 5);
+		d->sent = h->stmt_int64(s, 6);
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
+/* Queues the message with both files and records it in the audit trail,
+ * all in the caller's transaction. */
+static int
+rc_send_queue(ep_db *db, ep_req *r, int64_t id, const struct rc_send_doc *d,
+    const struct rc_buf *pdf, const struct rc_buf *ubl, int64_t *message_id,
+    char *err, size_t len)
+{
+	const struct ep_host *h = rc_host;
+	struct ep_mail_file files[2];
+	char base[48], names[2][56], subject[120], body[600], link[40];
+	char summary[800];
+	const char *what = strcmp(d->kind, "credit") == 0 ? "Credit note" :
+	    "Invoice";
+
+	rc_pdf_basename(d->number, base, sizeof base);
+	snprintf(names[0], sizeof names[0], "%s.pdf", base);
+	snprintf(names[1], sizeof names[1], "%s.xml", base);
+	files[0] = (struct ep_mail_file){ sizeof files[0], names[0],
+		"application/pdf", pdf->s, pdf->len };
+	files[1] = (struct ep_mail_file){ sizeof files[1], names[1],
+		"application/xml", ubl->s, ubl->len };
+	snprintf(subject, sizeof subject, "%s %s: PDF and e-invoice", what,
+	    d->number);
+	snprintf(body, sizeof body, "%s %s is attached: %s to read and print, "
+	    "with the same e-invoice inside it, and %s (UBL, Peppol BIS Billing "
+	    "3.0) for your finance system.\n", what, d->number, names[0],
+	    names[1]);
+	snprintf(link, sizeof link, "/invoices/%lld", (long long)id);
+	*message_id = h->notify_address_files(db, d->to, subject, body, link,
+	    files, 2);
+	if (*message_id < 0) {
+		snprintf(err, len, "the message could not be queued: %s",
+		    h->db_errmsg(db));
+		return -1;
+	}
+	snprintf(summary, sizeof summary, "{\"number\":\"%s\",\"to\":\"%s\","
+	    "\"message\":%lld,\"files\":[\"%s\",\"%s\"],\"before\":{\"sent\":"
+	    "%lld},\"after\":{\"sent\":%lld}}", d->number, d->to,
+	    (long long)*message_id, names[0], names[1], (long long)d->sent,
+	    (long long)d->sent + 1);
+	if (h->audit(db, r, "send", "invoice", d->number, d->provider,
+	    summary) != 0) {
+		snprintf(err, len, "cannot record the audit event");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sends an issued invoice or credit note to the consumer's invoice
+ * address through the outbox, its PDF (with the UBL inside) and its UBL
+ * attached: queued and audited in one transaction, sent by the outbox
+ * when the transaction is done. r is NULL from the command line.
+ */
+int
+rc_send(ep_db *db, ep_req *r, int64_t invoice_id, int64_t *message_id,
+    char *err, size_t len)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_send_doc d;
+	struct rc_buf pdf = { 0 }, ubl = { 0 };
+	int rc = -1;
+
+	if (rc_send_read(db, invoice_id, &d) != 0) {
+		snprintf(err, len, "there is no such invoice");
+		return -1;
+	}
+	if (*d.number == '\0') {
+		snprintf(err, len, "a draft cannot be sent: issue it first");
+		return -1;
+	}
+	if (*d.to == '\0') {
+		snprintf(err, len, "%s has no invoice address: an administrator "
+		    "sets it on the organisation (expertpool org set %s --email "
+		    "ADDRESS)", d.consumer, d.consumer);
+		return -1;
+	}
+	if (rc_pdf(db, invoice_id, &pdf, err, len) != 0 ||
+	    rc_export(db, invoice_id, "ubl", &ubl, err, len) != 0)
+		goto out;
+	if (h->db_begin(db) != 0) {
+		snprintf(err, len, "the store is busy: try again");
+		goto out;
+	}
+	if (rc_send_queue(db, r, invoice_id, &d, &pdf, &ubl, message_id, err,
+	    len) != 0 || h->db_commit(db) != 0) {
+		h->db_rollback(db);
+		goto out;
+	}
+	rc = 0;
+out:
+	rc_buf_free(&pdf);
+	rc_buf_free(&ubl);
+	return rc;
+}
+
+/* On a draft's issue form: a box to send it as soon as it is issued,
+ * naming where it goes, or saying why it cannot go. */
+void
+rc_send_choice(ep_req *r, ep_page *b, int64_t invoice_id)
+{
+	struct rc_send_doc d;
+
+	if (rc_send_read(rc_host->req_db(r), invoice_id, &d) != 0)
+		return;
+	if (*d.to == '\0') {
+		rc_host->html(b, "<p class=\"govuk-body\" id=\"send-none\">%s has "
+		    "no invoice address, so it cannot be sent by email when "
+		    "issued.</p>\n", d.consumer);
+		return;
+	}
+	rc_host->html(b, "<div class=\"govuk-form-group\"><div class=\"govuk-"
+	    "checkboxes govuk-checkboxes--small\" data-module=\"govuk-checkboxes"
+	    "\"><div class=\"govuk-checkboxes__item\"><input class=\"govuk-"
+	    "checkboxes__input\" id=\"send\" name=\"send\" type=\"checkbox\" "
+	    "value=\"yes\"><label class=\"govuk-label govuk-checkboxes__"
+	    "label\" for=\"send\">Send it to %s when issued, as a PDF and as "
+	    "UBL</label></div></div></div>\n", d.to);
+}
+
+/* After an issue from the page: send it when the box was ticked. The
+ * issue stands either way; a failure to send says so on the page. */
+void
+rc_send_after_issue(ep_req *r, int64_t invoice_id)
+{
+	const struct ep_host *h = rc_host;
+	const char *send = h->req_form(r, "send");
+	char err[512], loc[80];
+	int64_t msg;
+
+	if (send == NULL || strcmp(send, "yes") != 0) {
+		snprintf(loc, sizeof loc, "/invoices/%lld?done=issued",
+		    (long long)invoice_id);
+		h->redirect(r, loc);
+		return;
+	}
+	if (rc_send(h->req_db(r), r, invoice_id, &msg, err, sizeof err) != 0) {
+		snprintf(loc, sizeof loc, "/invoices/%lld?done=issued-unsent",
+		    (long long)invoice_id);
+		h->log(rc_self, EP_LOG_WARN, "invoice %lld issued, not sent: %s",
+		    (long long)invoice_id, err);
+		h->redirect(r, loc);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/invoices/%lld?done=issued-sent",
+	    (long long)invoice_id);
+	h->redirect(r, loc);
+}
+
+/* What a message's state says to people. */
+static const char *
+rc_send_state(const char *state)
+{
+	if (strcmp(state, "sent") == 0)
+		return "Sent";
+	if (strcmp(state, "failed") == 0)
+		return "Failed";
+	return "Waiting to be sent";
+}
+
+/* The table of what was sent: when, to whom, which files, how it went. */
+static void
+rc_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
+{
+	const struct ep_host *h = rc_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT london_date(o.created_at), "
+	    "substr(o.created_at, 12, 5), o.to_address, o.state, coalesce("
+	    "o.last_error, ''), coalesce((SELECT group_concat(f.name, ', ') FROM "
+	    "(SELECT name FROM outbox_files WHERE outbox_id = o.id ORDER BY "
+	    "position) f), '') FROM outbox o WHERE " RC_SENT_WHERE("?") " ORDER "
+	    "BY o.id");
+	char when[40];
+	int any = 0;
+
+	h->stmt_bind_int64(s, 1, invoice_id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		if (!any)
+			h->html(b, "<table class=\"govuk-table\" id=\"sendings\">"
+			    "<caption class=\"govuk-table__caption govuk-table__"
+			    "caption--s\">What was sent</caption><thead class=\"govuk-"
+			    "table__head\"><tr class=\"govuk-table__row\"><th scope="
+			    "\"col\" class=\"govuk-table__header\">When</th><th scope="
+			    "\"col\" class=\"govuk-table__header\">To</th><th scope="
+			    "\"col\" class=\"govuk-table__header\">Files</th><th scope="
+			    "\"col\" class=\"govuk-table__header\">State</th></tr>"
+			    "</thead><tbody class=\"govuk-table__body\">\n");
+		any = 1;
+		h->date_words(when, sizeof when, h->stmt_text(s, 0));
+		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table"
+		    "__cell\">%s, %s UTC</td><td class=\"govuk-table__cell govuk-!-"
+		    "text-break-word\">%s</td><td class=\"govuk-table__cell\">%s</td>"
+		    "<td class=\"govuk-table__cell\">%s%s%s</td></tr>\n", when,
+		    h->stmt_text(s, 1), h->stmt_text(s, 2), h->stmt_text(s, 5),
+		    rc_send_state(h->stmt_text(s, 3)), *h->stmt_text(s, 4) ? ": " :
+		    "", h->stmt_text(s, 4));
+	}
+	h->stmt_reset(s);
+	if (any)
+		h->html(b, "</tbody></table>\n");
+	else
+		h->html(b, "<p class=\"govuk-body\" id=\"sendings-none\">It has "
+		    "not been sent by email.</p>\n");
+}
+
+/* On an issued document's page: the PDF to download, what was sent,
+ * and, for its provider, a button to send it (again). */
+void
+rc_send_section(ep_req *r, ep_page *b, int64_t invoice_id, int provider)
+{
+	const struct ep_host *h = rc_host;
+	struct rc_send_doc d;
+	char action[64], base[48];
+
+	if (rc_send_read(h->req_db(r), invoice_id, &d) != 0 ||
+	    *d.number == '\0')
+		return;
+	rc_pdf_basename(d.number, base, sizeof base);
+	h->html(b, "<h2 class=\"govuk-heading-m\">PDF and sending</h2>\n<p "
+	    "class=\"govuk-body\"><a class=\"govuk-link\" id=\"download-pdf\" "
+	    "href=\"/invoices/%D/pdf\" download=\"%s.pdf\">Download %s.pdf</a> "
+	    "(A4, with the UBL e-invoice inside)</p>\n", invoice_id, base, base);
+	rc_send_table(r, b, invoice_id);
+	if (!provider)
+		return;
+	if (*d.to == '\0') {
+		h->html(b, "<p class=\"govuk-body\" id=\"send-none\">%s has no "
+		    "invoice address, so this cannot be sent by email.</p>\n",
+		    d.consumer);
+		return;
+	}
+	snprintf(action, sizeof action, "/invoices/%lld/send",
+	    (long long)invoice_id);
+	h->form_begin(b, r, action);
+	h->html(b, "<p class=\"govuk-body\">Sends the PDF and the UBL to %s.</p>\n",
+	    d.to);
+	h->form_end(b, d.sent > 0 ? "Send it again" : "Send it");
+}
+
+/* GET /invoices/{id}/pdf: the PDF, named by the document's number. */
+static void
+rc_send_pdf_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	ep_db *db = h->req_db(r);
+	struct rc_buf out = { 0 };
+	struct rc_send_doc d;
+	char err[512], base[48], disp[128];
+	int64_t id = rc_lookup(db, h->req_param(r, "id"));
+
+	(void)arg;
+	if (rc_send_read(db, id, &d) != 0 ||
+	    rc_pdf(db, id, &out, err, sizeof err) != 0) {
+		rc_buf_free(&out);
+		h->page_message(r, 409, "This cannot be downloaded", *d.kind ?
+		    err : "There is no such invoice.");
+		return;
+	}
+	rc_pdf_basename(d.number, base, sizeof base);
+	snprintf(disp, sizeof disp, "attachment; filename=\"%s.pdf\"", base);
+	h->reply_header(r, "Content-Disposition", disp);
+	h->reply(r, 200, "application/pdf", out.s, out.len);
+	rc_buf_free(&out);
+}
+
+/* POST /invoices/{id}/send: sends it now, back to its page. */
+static void
+rc_send_cb(ep_req *r, void *arg)
+{
+	const struct ep_host *h = rc_host;
+	ep_db *db = h->req_db(r);
+	int64_t id = rc_lookup(db, h->req_param(r, "id")), msg;
+	char err[512], loc[80];
+
+	(void)arg;
+	if (rc_send(db, r, id, &msg, err, sizeof err) != 0) {
+		h->page_message(r, 409, "This could not be sent", err);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/invoices/%lld?done=invoice-sent", (long long)id);
+	h->redirect(r, loc);
+}
+
+/* Drafts are the provider's alone; issued documents are both parties'. */
+#define RC_SEND_KEY "(id = ?1 OR number = ?1)"
+#define RC_SEND_OWNERS "SELECT provider_id FROM recharge_invoices WHERE " \
+	RC_SEND_KEY " UNION SELECT consumer_id FROM recharge_invoices WHERE " \
+	RC_SEND_KEY " AND state != 'draft'"
+#define RC_SEND_PROVIDER "SELECT provider_id FROM recharge_invoices WHERE " \
+	RC_SEND_KEY
+
+void
+rc_send_routes(void)
+{
+	const struct ep_host *h = rc_host;
+
+	h->route_add_owned(rc_self, "GET", "/invoices/{id}/pdf", RC_ROLES,
+	    RC_SEND_OWNERS, rc_send_pdf_cb, NULL);
+	h->route_add_owned(rc_self, "POST", "/invoices/{id}/send", RC_ROLES,
+	    RC_SEND_PROVIDER, rc_send_cb, NULL);
+}
+
+/* expertpool invoice send NUMBER: queues it for the server's outbox. */
+int
+rc_send_command(ep_db *db, int64_t invoice_id)
+{
+	char err[512];
+	int64_t msg;
+
+	if (rc_send(db, NULL, invoice_id, &msg, err, sizeof err) != 0) {
+		fprintf(stderr, "expertpool: %s\n", err);
+		return 1;
+	}
+	printf("queued as message %lld\n", (long long)msg);
+	return 0;
+}
