@@ -179,7 +179,8 @@ fees_print_lines(const struct fee_lines *l)
  * [--basis B] [--out-of-hours] [--calendar NAME]: prices one entry under
  * the agreement's active rule set, in its provider's bank holiday
  * calendar (--calendar where the agreement names no provider; England
- * and Wales without it), and records the quote.
+ * and Wales without it), and records the quote. Most of its length is
+ * the options' parsing and their errors, each naming its option.
  */
 static int
 fees_quote(int argc, char **argv)

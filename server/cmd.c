@@ -63,7 +63,8 @@ cmd_global_usage(FILE *f)
 /*
  * expertpool [global flags] COMMAND [ARGS]: loads the configuration and the
  * plugins (whose commands join the table), opens and migrates the store when
- * the command needs it, and runs the command.
+ * the command needs it, and runs the command. One function for the same
+ * reason as the server's main: the order of its steps is the point.
  */
 int
 cmd_main(int argc, char **argv)

@@ -161,6 +161,12 @@ fail:
 	exit(2);
 }
 
+/*
+ * The server's life: start-up (configuration, store, plugins, fee rules,
+ * listener), the event loop, then an orderly shutdown in the reverse
+ * order. One function because the order is the point: each step may
+ * start only once the one before it has.
+ */
 int
 main(int argc, char **argv)
 {

@@ -264,21 +264,19 @@ offers_open_count(struct ep_req *r)
 	return n;
 }
 
+/* The expert's open offers, a page of them, each with its terms and
+ * accept and decline forms. */
 static void
-offers_page(struct ep_req *r, int status, const struct form_errors *e)
+offers_open_section(struct evbuffer *b, struct ep_req *r,
+    const struct form_errors *e)
 {
-	static const char *eheads[] = { "Engagement", "Consumer", "Basis",
-		"Dates", "State", NULL };
-	struct evbuffer *b = page_begin(r, "Your offers and engagements", e);
-	sqlite3_stmt *s;
-	static const char *const keep_open[] = { "open_page", NULL };
 	static const char *const keep_page[] = { "page", NULL };
+	sqlite3_stmt *s;
 	char action[64], text[64], field[40], label[400], *path;
-	int64_t total = 0, page, open_total, open_page;
+	int64_t open_total, open_page;
 	int any = 0;
 
-	html_printf(b, "<h1 class=\"govuk-heading-l\">Your offers and "
-	    "engagements</h1>\n<h2 class=\"govuk-heading-m\">Open offers</h2>\n");
+	html_printf(b, "<h2 class=\"govuk-heading-m\">Open offers</h2>\n");
 	s = db_stmt(http_db(), "SELECT f.id, r.id, r.title, o.code, r.area, "
 	    "r.wanted_start, r.wanted_end, r.estimated_minutes, f.basis, "
 	    "r.description FROM offers f JOIN requests r ON r.id = f.request_id "
@@ -340,6 +338,19 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 		    OPEN_OFFERS_PER_PAGE, open_total, "open offers");
 		free(path);
 	}
+}
+
+/* The expert's engagements, newest first, a page of them. */
+static void
+offers_engagements_section(struct evbuffer *b, struct ep_req *r)
+{
+	static const char *eheads[] = { "Engagement", "Consumer", "Basis",
+		"Dates", "State", NULL };
+	static const char *const keep_open[] = { "open_page", NULL };
+	sqlite3_stmt *s;
+	char text[64], *path;
+	int64_t total = 0, page;
+
 	s = db_stmt(http_db(), "SELECT count(*) FROM engagements e JOIN "
 	    "experts x ON x.id = e.expert_id WHERE x.person_id = ?");
 	sqlite3_bind_int64(s, 1, r->who.person_id);
@@ -373,6 +384,17 @@ offers_page(struct ep_req *r, int status, const struct form_errors *e)
 	path = html_list_path(r, "/offers", keep_open);
 	html_pagination(b, path, page, OFFERS_PER_PAGE, total, "engagements");
 	free(path);
+}
+
+static void
+offers_page(struct ep_req *r, int status, const struct form_errors *e)
+{
+	struct evbuffer *b = page_begin(r, "Your offers and engagements", e);
+
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Your offers and "
+	    "engagements</h1>\n");
+	offers_open_section(b, r, e);
+	offers_engagements_section(b, r);
 	page_end(r, b, status);
 }
 

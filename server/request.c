@@ -209,7 +209,9 @@ bind_text_or_empty(sqlite3_stmt *s, int i, const char *v)
 /*
  * Creates a submitted request. The form's key makes a double submission
  * find the first request instead of making a second (*existing 1); the
- * same request sent again within a day finds it too (*existing 2).
+ * same request sent again within a day finds it too (*existing 2). One
+ * function because it is one transaction: check, find a repeat, insert,
+ * audit, tell the pool.
  */
 int
 request_create(struct ep_db *db, const struct principal *who,

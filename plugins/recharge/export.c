@@ -199,6 +199,11 @@ rc_ubl_category(struct rc_buf *b, const struct rc_doc *d, const char *tag)
 	    "</cac:%s>\n", tag);
 }
 
+/*
+ * The document as Peppol BIS Billing 3.0 UBL. One function because UBL's
+ * schema fixes the order of its elements: written top to bottom, the
+ * code reads in the order the validator checks it.
+ */
 static int
 rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
     size_t len)

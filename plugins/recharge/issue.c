@@ -644,7 +644,9 @@ rc_credit_all(ep_db *db, int64_t invoice_id, int64_t **all)
  * or some of its lines, with a reason: its own number from the same
  * sequence, signed. Each line is credited to be billed again (its
  * entries go back to approved for a later run) or written off (its
- * entries stay invoiced, never billed again).
+ * entries stay invoiced, never billed again). One function because it is
+ * one transaction, read top to bottom: each step's failure rolls back
+ * everything before it.
  */
 int
 rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,

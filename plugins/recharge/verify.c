@@ -101,7 +101,7 @@ rc_verify_totals(ep_db *db, int64_t id, struct rc_check *c)
 
 /* One line's entries priced again with the rule-set version it recorded:
  * the charges that fall on the line's rate must give its quantity and
- * amount. */
+ * amount. One function: one statement's rows, summed as they are read. */
 static void
 rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 {

@@ -865,7 +865,9 @@ ts_entry_decide(ep_db *db, const struct ts_actor *a, int64_t entry_id,
 /*
  * Corrects an approved or invoiced entry without touching it: a new entry
  * of the difference in minutes that points at the original, with a reason,
- * submitted for approval and billed in the next run.
+ * submitted for approval and billed in the next run. One function because
+ * it is one transaction: read the original, check, insert the difference
+ * and audit it.
  */
 int
 ts_entry_adjust(ep_db *db, const struct ts_actor *a, int64_t entry_id,

@@ -196,6 +196,13 @@ ts_week_queries(ep_req *r, ep_page *b, const struct ts_week *w)
 		    "whoever queried them.</p></div>\n");
 }
 
+/*
+ * The week's page: its grid of engagements by day with what was logged
+ * and can still be, the queries to answer, and the submit form. One
+ * function because the grid's rows, cells and totals are written in one
+ * pass over one statement's rows, and the pass's running state (the
+ * row, the day, the week's totals) is what ties them together.
+ */
 static void
 ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
     const char *notice)
