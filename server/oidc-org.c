@@ -9,19 +9,11 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-/* The key that seals client secrets: derived, never the sealing key. */
+/* The key that seals client secrets. */
 static int
 oidc_secret_key(unsigned char key[SEAL_KEY_BYTES], char *err, size_t len)
 {
-	static const char context[] = "expertpool oidc client secret v1";
-	unsigned char sealing[SEAL_KEY_BYTES];
-
-	if (seal_key(sealing, err, len) != 0)
-		return -1;
-	crypto_generichash(key, SEAL_KEY_BYTES, (const unsigned char *)context,
-	    sizeof context - 1, sealing, sizeof sealing);
-	sodium_memzero(sealing, sizeof sealing);
-	return 0;
+	return seal_derive(key, "expertpool oidc client secret v1", err, len);
 }
 
 /* Seals a secret as nonce then box; *out is malloc'd. */

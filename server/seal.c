@@ -49,19 +49,30 @@ seal_key(unsigned char key[SEAL_KEY_BYTES], char *err, size_t len)
 	return 0;
 }
 
-/* The key that anchors the audit trail: derived, never the sealing key. */
-static int
-seal_anchor_key(unsigned char key[SEAL_KEY_BYTES], char *err, size_t len)
+/*
+ * A key for one use, derived from the sealing key and a context that
+ * names the use ("expertpool totp secret v1"): each use has its own, and
+ * the sealing key itself is never used for anything else.
+ */
+int
+seal_derive(unsigned char key[SEAL_KEY_BYTES], const char *context, char *err,
+    size_t len)
 {
-	static const char context[] = "expertpool audit anchor v1";
 	unsigned char sealing[SEAL_KEY_BYTES];
 
 	if (seal_key(sealing, err, len) != 0)
 		return -1;
 	crypto_generichash(key, SEAL_KEY_BYTES, (const unsigned char *)context,
-	    sizeof context - 1, sealing, sizeof sealing);
+	    strlen(context), sealing, sizeof sealing);
 	sodium_memzero(sealing, sizeof sealing);
 	return 0;
+}
+
+/* The key that anchors the audit trail. */
+static int
+seal_anchor_key(unsigned char key[SEAL_KEY_BYTES], char *err, size_t len)
+{
+	return seal_derive(key, "expertpool audit anchor v1", err, len);
 }
 
 /* The MAC of one anchor: its event, the chain's hash there, when, and the

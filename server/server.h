@@ -398,6 +398,8 @@ char *audit_diff_dump(struct json_t *before, struct json_t *after);
 /* seal.c */
 #define SEAL_KEY_BYTES 32
 int seal_key(unsigned char key[SEAL_KEY_BYTES], char *err, size_t len);
+int seal_derive(unsigned char key[SEAL_KEY_BYTES], const char *context,
+    char *err, size_t len);
 int audit_anchor(struct ep_db *db, char **err);
 int64_t audit_verify_anchors(struct ep_db *db, int64_t *last_event,
     int *unkeyed, char **err);

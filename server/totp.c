@@ -21,19 +21,11 @@
 #define RECOVERY_CODES 10
 #define RECOVERY_CHARS 12	/* base32: 60 bits each */
 
-/* The key TOTP secrets are sealed with: derived, never the sealing key. */
+/* The key TOTP secrets are sealed with. */
 static int
 totp_key(unsigned char key[SEAL_KEY_BYTES], char *err, size_t len)
 {
-	static const char context[] = "expertpool totp secret v1";
-	unsigned char sealing[SEAL_KEY_BYTES];
-
-	if (seal_key(sealing, err, len) != 0)
-		return -1;
-	crypto_generichash(key, SEAL_KEY_BYTES, (const unsigned char *)context,
-	    sizeof context - 1, sealing, sizeof sealing);
-	sodium_memzero(sealing, sizeof sealing);
-	return 0;
+	return seal_derive(key, "expertpool totp secret v1", err, len);
 }
 
 /* Opens a sealed secret: 0, or -1 when it does not open with this key. */
