@@ -315,6 +315,23 @@ db_run_id(struct ep_db *db, const char *sql, int64_t id)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* The first column of one statement's first row, binding ?1 to an id,
+ * through the cache; 0 when there is no row or the store failed. */
+int64_t
+db_int_id(struct ep_db *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *s = db_stmt(db, sql);
+	int64_t n = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
 /*
  * Transactions nest: the outermost is BEGIN IMMEDIATE (writers queue on the
  * lock instead of failing at commit); inner ones are savepoints. What the

@@ -267,17 +267,9 @@ job_pool_start(int nthreads)
 static int64_t
 job_count_for(struct ep_db *db, int64_t person_id)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT count(*) FROM jobs WHERE "
-	    "person_id = ? AND state IN ('queued', 'running')");
-	int64_t n = 0;
-
-	if (s == NULL)
-		return 0;
-	sqlite3_bind_int64(s, 1, person_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return n;
+	return db_int_id(db, "SELECT count(*) FROM jobs WHERE "
+	    "person_id = ? AND state IN ('queued', 'running')",
+	    person_id);
 }
 
 /*

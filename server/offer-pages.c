@@ -252,16 +252,10 @@ queue_cb(struct ep_req *r, void *arg)
 static int64_t
 offers_open_count(struct ep_req *r)
 {
-	sqlite3_stmt *s = db_stmt(http_db(), "SELECT count(*) FROM offers f "
+	return db_int_id(http_db(), "SELECT count(*) FROM offers f "
 	    "JOIN experts x ON x.id = f.expert_id WHERE x.person_id = ? AND "
-	    "f.state = 'open'");
-	int64_t n = 0;
-
-	sqlite3_bind_int64(s, 1, r->who.person_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return n;
+	    "f.state = 'open'",
+	    r->who.person_id);
 }
 
 /* The expert's open offers, a page of them, each with its terms and

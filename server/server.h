@@ -159,6 +159,7 @@ struct sqlite3_stmt *db_stmt(struct ep_db *db, const char *sql);
 const char *db_text(struct sqlite3_stmt *s, int i);
 int db_exec(struct ep_db *db, const char *sql);
 int db_run_id(struct ep_db *db, const char *sql, int64_t id);
+int64_t db_int_id(struct ep_db *db, const char *sql, int64_t id);
 int db_begin(struct ep_db *db);
 int db_begin_nowait(struct ep_db *db);
 void db_busy_note(void);

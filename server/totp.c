@@ -265,17 +265,9 @@ recovery_use(struct ep_db *db, int64_t person_id, const char *code)
 static int64_t
 recovery_left(struct ep_db *db, int64_t person_id)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT count(*) FROM recovery_codes "
-	    "WHERE person_id = ? AND used_at IS NULL");
-	int64_t n = 0;
-
-	if (s == NULL)
-		return 0;
-	sqlite3_bind_int64(s, 1, person_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return n;
+	return db_int_id(db, "SELECT count(*) FROM recovery_codes "
+	    "WHERE person_id = ? AND used_at IS NULL",
+	    person_id);
 }
 
 /* Ten new recovery codes in place of any old ones; out gets them as the
