@@ -107,6 +107,11 @@ function leaveJobsRunning(sql) {
 	jobs.whatif = id('fees-whatif', `${nrc} ${PERIOD} standard`, 'finance');
 	jobs.run = id('recharge-run', `${PERIOD}:${nrc}`, 'finance');
 	jobs.import = id('timesheet-import', `${nrc} ${expert} ${upload}`, 'expert');
+	// A payment to NRC, so that a payment's page has one to show.
+	sql(`INSERT INTO recharge_payments (payer_id, payee_id, paid_on,
+	    amount_pence, reference) SELECT a.id, ${nrc}, '2026-11-30', 50000,
+	    'BACS 1234' FROM organisations a WHERE a.code = 'AVD'`);
+	jobs.payment = sql('SELECT max(id) FROM recharge_payments');
 }
 
 before(async () => {
@@ -176,6 +181,7 @@ function fill(path, login) {
 		'/invoices/{id}/verify': invoice,
 		'/invoices/{id}/html': invoice,
 		'/invoices/{id}/check': invoice,
+		'/payments/{id}': jobs.payment,
 	};
 	if (path === '/invoices/run') return `/invoices/run?job=${jobs.run}`;
 	if (path in fills) return path.replace(/\{id\}/, fills[path]);
