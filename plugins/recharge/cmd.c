@@ -8,7 +8,7 @@
 
 /* A progress bar on a terminal: redrawn in place, at most 100 times. */
 static void
-rc_bar_cb(int64_t done, int64_t total, void *arg)
+rch_bar_cb(int64_t done, int64_t total, void *arg)
 {
 	int *last = arg, pct = total > 0 ? (int)(done * 100 / total) : 100;
 	char bar[41];
@@ -27,7 +27,7 @@ rc_bar_cb(int64_t done, int64_t total, void *arg)
 }
 
 static const char *
-rc_opt(int argc, char **argv, const char *name)
+rch_opt(int argc, char **argv, const char *name)
 {
 	int i;
 
@@ -39,7 +39,7 @@ rc_opt(int argc, char **argv, const char *name)
 }
 
 static int
-rc_flag(int argc, char **argv, const char *name)
+rch_flag(int argc, char **argv, const char *name)
 {
 	int i;
 
@@ -51,13 +51,13 @@ rc_flag(int argc, char **argv, const char *name)
 }
 
 static int
-rc_cmd_run(ep_db *db, int argc, char **argv)
+rch_cmd_run(ep_db *db, int argc, char **argv)
 {
-	const struct ep_host *h = rc_host;
-	const char *period = rc_opt(argc, argv, "--period");
-	const char *code = rc_opt(argc, argv, "--provider");
-	int dry = rc_flag(argc, argv, "--dry-run"), last = -1, rc;
-	struct rc_run_summary sum;
+	const struct ep_host *h = rch_host;
+	const char *period = rch_opt(argc, argv, "--period");
+	const char *code = rch_opt(argc, argv, "--provider");
+	int dry = rch_flag(argc, argv, "--dry-run"), last = -1, rc;
+	struct rch_run_summary sum;
 	char err[512], money[32];
 	int64_t provider = 0;
 	ep_fees *f;
@@ -85,15 +85,15 @@ rc_cmd_run(ep_db *db, int argc, char **argv)
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}
-	rc = rc_run(db, f, period, provider, dry, 0, stdout,
-	    isatty(STDERR_FILENO) && isatty(STDOUT_FILENO) ? rc_bar_cb : NULL,
+	rc = rch_run(db, f, period, provider, dry, 0, stdout,
+	    isatty(STDERR_FILENO) && isatty(STDOUT_FILENO) ? rch_bar_cb : NULL,
 	    &last, &sum, err, sizeof err);
 	h->fees_close(f);
 	if (rc != 0) {
 		fprintf(stderr, "expertpool: invoice run %s: %s\n", period, err);
 		return 1;
 	}
-	rc_host->money_plain(money, sizeof money, sum.net);
+	rch_host->money_plain(money, sizeof money, sum.net);
 	printf("%s%s%s%s: %lld entries on %lld lines in %lld draft invoices, "
 	    "net %s\n", dry ? "dry run, nothing saved: " : "", period,
 	    code ? " for " : "", code ? code : "", (long long)sum.entries,
@@ -102,10 +102,10 @@ rc_cmd_run(ep_db *db, int argc, char **argv)
 }
 
 static int
-rc_cmd_list(ep_db *db, int argc, char **argv)
+rch_cmd_list(ep_db *db, int argc, char **argv)
 {
-	const struct ep_host *h = rc_host;
-	const char *period = rc_opt(argc, argv, "--period");
+	const struct ep_host *h = rch_host;
+	const char *period = rch_opt(argc, argv, "--period");
 	ep_stmt *s = h->db_prepare(db, "SELECT i.id, coalesce(i.number, '-'), "
 	    "i.kind, i.state, i.period, p.code, c.code, i.vat_category, "
 	    "i.net_pence, i.vat_pence, i.total_pence FROM recharge_invoices i "
@@ -117,9 +117,9 @@ rc_cmd_list(ep_db *db, int argc, char **argv)
 	if (period != NULL)
 		h->stmt_bind_text(s, 1, period);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_host->money_plain(a, sizeof a, h->stmt_int64(s, 8));
-		rc_host->money_plain(b, sizeof b, h->stmt_int64(s, 9));
-		rc_host->money_plain(c, sizeof c, h->stmt_int64(s, 10));
+		rch_host->money_plain(a, sizeof a, h->stmt_int64(s, 8));
+		rch_host->money_plain(b, sizeof b, h->stmt_int64(s, 9));
+		rch_host->money_plain(c, sizeof c, h->stmt_int64(s, 10));
 		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 		    (long long)h->stmt_int64(s, 0), h->stmt_text(s, 1),
 		    h->stmt_text(s, 2), h->stmt_text(s, 3), h->stmt_text(s, 4),
@@ -131,10 +131,10 @@ rc_cmd_list(ep_db *db, int argc, char **argv)
 }
 
 static int
-rc_cmd_verify(ep_db *db, int64_t id, const char *key)
+rch_cmd_verify(ep_db *db, int64_t id, const char *key)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_buf out = { 0 };
+	const struct ep_host *h = rch_host;
+	struct rch_buf out = { 0 };
 	char err[512];
 	ep_fees *f;
 	int n;
@@ -143,16 +143,16 @@ rc_cmd_verify(ep_db *db, int64_t id, const char *key)
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}
-	n = rc_verify(db, f, id, &out);
+	n = rch_verify(db, f, id, &out);
 	h->fees_close(f);
 	if (n < 0) {
 		fprintf(stderr, "expertpool: %s is not an issued invoice or credit "
 		    "note\n", key);
-		rc_buf_free(&out);
+		rch_buf_free(&out);
 		return 1;
 	}
 	fwrite(out.s, 1, out.len, stdout);
-	rc_buf_free(&out);
+	rch_buf_free(&out);
 	return n == 0 ? 0 : 1;
 }
 
@@ -160,9 +160,9 @@ rc_cmd_verify(ep_db *db, int64_t id, const char *key)
  * --write-off ID to write it off; neither credits the whole invoice,
  * billed again or, with --write-off-all, written off. */
 static int
-rc_cmd_credit(ep_db *db, int argc, char **argv, int64_t id)
+rch_cmd_credit(ep_db *db, int argc, char **argv, int64_t id)
 {
-	struct rc_credit_ask q;
+	struct rch_credit_ask q;
 	int64_t lines[64], credit;
 	int wo[64];
 	size_t n = 0;
@@ -170,7 +170,7 @@ rc_cmd_credit(ep_db *db, int argc, char **argv, int64_t id)
 	int i;
 
 	memset(&q, 0, sizeof q);
-	q.reason = rc_opt(argc, argv, "--reason");
+	q.reason = rch_opt(argc, argv, "--reason");
 	for (i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--write-off-all") == 0)
 			q.write_off_all = 1;
@@ -190,39 +190,39 @@ rc_cmd_credit(ep_db *db, int argc, char **argv, int64_t id)
 	q.lines = lines;
 	q.write_off = wo;
 	q.nlines = n;
-	if (rc_credit(db, NULL, id, &q, &credit, err, sizeof err) != 0) {
+	if (rch_credit(db, NULL, id, &q, &credit, err, sizeof err) != 0) {
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}
 	{
-		ep_stmt *s = rc_host->db_prepare(db, "SELECT number FROM "
+		ep_stmt *s = rch_host->db_prepare(db, "SELECT number FROM "
 		    "recharge_invoices WHERE id = ?");
 
-		rc_host->stmt_bind_int64(s, 1, credit);
-		if (rc_host->stmt_step(s) == EP_STEP_ROW)
-			printf("%s\n", rc_host->stmt_text(s, 0));
-		rc_host->stmt_reset(s);
+		rch_host->stmt_bind_int64(s, 1, credit);
+		if (rch_host->stmt_step(s) == EP_STEP_ROW)
+			printf("%s\n", rch_host->stmt_text(s, 0));
+		rch_host->stmt_reset(s);
 	}
 	return 0;
 }
 
 /* expertpool invoice SUBCOMMAND ... */
 int
-rc_invoice_command(ep_db *db, int argc, char **argv, void *arg)
+rch_invoice_command(ep_db *db, int argc, char **argv, void *arg)
 {
 	const char *sub = argc > 1 ? argv[1] : "", *key = argc > 2 ? argv[2] : "";
-	struct rc_buf out = { 0 };
+	struct rch_buf out = { 0 };
 	char err[512];
 	int64_t id;
 	int rc = 1;
 
 	(void)arg;
 	if (strcmp(sub, "run") == 0)
-		return rc_cmd_run(db, argc, argv);
+		return rch_cmd_run(db, argc, argv);
 	if (strcmp(sub, "list") == 0)
-		return rc_cmd_list(db, argc, argv);
+		return rch_cmd_list(db, argc, argv);
 	if (strcmp(sub, "endpoint") == 0)
-		return rc_endpoint_command(db, argc, argv);
+		return rch_endpoint_command(db, argc, argv);
 	if (strcmp(sub, "issue") != 0 && strcmp(sub, "credit") != 0 &&
 	    strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0 &&
 	    strcmp(sub, "paid") != 0 && strcmp(sub, "send") != 0) {
@@ -230,53 +230,53 @@ rc_invoice_command(ep_db *db, int argc, char **argv, void *arg)
 		    "paid|verify|export|send|endpoint ...\n");
 		return 2;
 	}
-	if ((id = rc_lookup(db, key)) == 0) {
+	if ((id = rch_lookup(db, key)) == 0) {
 		fprintf(stderr, "expertpool: there is no invoice \"%s\"\n", key);
 		return 1;
 	}
 	if (strcmp(sub, "verify") == 0)
-		return rc_cmd_verify(db, id, key);
+		return rch_cmd_verify(db, id, key);
 	if (strcmp(sub, "credit") == 0)
-		return rc_cmd_credit(db, argc, argv, id);
+		return rch_cmd_credit(db, argc, argv, id);
 	if (strcmp(sub, "send") == 0)
-		return rc_send_command(db, id);
+		return rch_send_command(db, id);
 	if (strcmp(sub, "export") == 0) {
-		const char *fmt = rc_opt(argc, argv, "--format");
+		const char *fmt = rch_opt(argc, argv, "--format");
 
-		if ((fmt != NULL && strcmp(fmt, "pdf") == 0 ? rc_pdf(db, id, &out,
-		    err, sizeof err) : rc_export(db, id, fmt ? fmt : "", &out, err,
+		if ((fmt != NULL && strcmp(fmt, "pdf") == 0 ? rch_pdf(db, id, &out,
+		    err, sizeof err) : rch_export(db, id, fmt ? fmt : "", &out, err,
 		    sizeof err)) != 0)
 			fprintf(stderr, "expertpool: %s\n", err);
 		else {
 			fwrite(out.s, 1, out.len, stdout);
 			rc = 0;
 		}
-		rc_buf_free(&out);
+		rch_buf_free(&out);
 		return rc;
 	}
-	if ((strcmp(sub, "issue") == 0 ? rc_issue(db, NULL, id, err, sizeof err) :
-	    rc_mark_paid(db, NULL, id, err, sizeof err)) != 0) {
+	if ((strcmp(sub, "issue") == 0 ? rch_issue(db, NULL, id, err, sizeof err) :
+	    rch_mark_paid(db, NULL, id, err, sizeof err)) != 0) {
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}
 	{
-		ep_stmt *s = rc_host->db_prepare(db, "SELECT number FROM "
+		ep_stmt *s = rch_host->db_prepare(db, "SELECT number FROM "
 		    "recharge_invoices WHERE id = ?");
 
-		rc_host->stmt_bind_int64(s, 1, id);
-		if (rc_host->stmt_step(s) == EP_STEP_ROW)
-			printf("%s\n", rc_host->stmt_text(s, 0));
-		rc_host->stmt_reset(s);
+		rch_host->stmt_bind_int64(s, 1, id);
+		if (rch_host->stmt_step(s) == EP_STEP_ROW)
+			printf("%s\n", rch_host->stmt_text(s, 0));
+		rch_host->stmt_reset(s);
 	}
 	return 0;
 }
 
 /* expertpool netting --period YYYY-MM */
 int
-rc_netting_command(ep_db *db, int argc, char **argv, void *arg)
+rch_netting_command(ep_db *db, int argc, char **argv, void *arg)
 {
 	const char *period = NULL;
-	struct rc_buf out = { 0 };
+	struct rch_buf out = { 0 };
 	int i, rc;
 
 	(void)arg;
@@ -284,13 +284,13 @@ rc_netting_command(ep_db *db, int argc, char **argv, void *arg)
 		if (strcmp(argv[i], "--period") == 0)
 			period = argv[i + 1];
 	}
-	if (!rc_host->month_ok(period)) {
+	if (!rch_host->month_ok(period)) {
 		fprintf(stderr, "usage: expertpool netting --period YYYY-MM\n");
 		return 2;
 	}
-	rc = rc_netting(db, period, NULL, &out, NULL);
+	rc = rch_netting(db, period, NULL, &out, NULL);
 	if (out.s != NULL)
 		fwrite(out.s, 1, out.len, stdout);
-	rc_buf_free(&out);
+	rch_buf_free(&out);
 	return rc == 0 ? 0 : 1;
 }

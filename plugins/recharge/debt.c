@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const rc_age_names[RC_AGES] = {
+const char *const rch_age_names[RC_AGES] = {
 	"Current", "1 to 30 days", "31 to 60 days", "61 to 90 days",
 	"Over 90 days",
 };
@@ -31,12 +31,12 @@ const char *const rc_age_names[RC_AGES] = {
  * -1 when the store failed.
  */
 int
-rc_aged(ep_db *db, int64_t org, const char *date, int owed,
-    struct rc_aged_row **out)
+rch_aged(ep_db *db, int64_t org, const char *date, int owed,
+    struct rch_aged_row **out)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, RC_AGED_SQL);
-	struct rc_aged_row *rows = NULL;
+	struct rch_aged_row *rows = NULL;
 	int n = 0, k, step;
 
 	if (s == NULL)
@@ -47,8 +47,8 @@ rc_aged(ep_db *db, int64_t org, const char *date, int owed,
 	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
 		if ((rows = realloc(rows, (size_t)(n + 1) * sizeof *rows)) == NULL)
 			abort();
-		rc_copy(rows[n].code, sizeof rows[n].code, h->stmt_text(s, 0));
-		rc_copy(rows[n].name, sizeof rows[n].name, h->stmt_text(s, 1));
+		rch_copy(rows[n].code, sizeof rows[n].code, h->stmt_text(s, 0));
+		rch_copy(rows[n].name, sizeof rows[n].name, h->stmt_text(s, 1));
 		for (k = 0; k < RC_AGES; k++)
 			rows[n].age[k] = h->stmt_int64(s, 2 + k);
 		rows[n].total = h->stmt_int64(s, 7);
@@ -62,33 +62,33 @@ rc_aged(ep_db *db, int64_t org, const char *date, int owed,
 
 /* The aged debt as CSV, with the columns docs/ledger.md describes. */
 void
-rc_aged_csv(struct rc_buf *b, const char *date, const char *side,
-    const struct rc_aged_row *rows, int n)
+rch_aged_csv(struct rch_buf *b, const char *date, const char *side,
+    const struct rch_aged_row *rows, int n)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	char money[32];
 	int i, k;
 
 	for (i = 0; i < n; i++) {
-		rc_buf_add(b, "%s,%s,%s,%lld", date, side, rows[i].code,
+		rch_buf_add(b, "%s,%s,%s,%lld", date, side, rows[i].code,
 		    (long long)rows[i].invoices);
 		for (k = 0; k < RC_AGES; k++) {
 			h->money_plain(money, sizeof money, rows[i].age[k]);
-			rc_buf_add(b, ",%s", money);
+			rch_buf_add(b, ",%s", money);
 		}
 		h->money_plain(money, sizeof money, rows[i].total);
-		rc_buf_add(b, ",%s\r\n", money);
+		rch_buf_add(b, ",%s\r\n", money);
 	}
 }
 
 /* Tells the consumer of one overdue invoice: its invoice address and its
  * finance officers. 0, or -1 when the store failed. */
 static int
-rc_remind_one(ep_db *db, int64_t id, const char *number, int64_t consumer,
+rch_remind_one(ep_db *db, int64_t id, const char *number, int64_t consumer,
     const char *address, const char *provider, const char *due,
     int64_t owed, const char *today)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	char subject[160], body[512], link[48], money[32], when[40];
 	char summary[256];
 
@@ -120,9 +120,9 @@ rc_remind_one(ep_db *db, int64_t id, const char *number, int64_t consumer,
  * transaction. The count sent, or -1.
  */
 int
-rc_remind(ep_db *db, int64_t org, int64_t *sent)
+rch_remind(ep_db *db, int64_t org, int64_t *sent)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s, *claim;
 	char today[11];
 	int rc = -1;
@@ -154,7 +154,7 @@ rc_remind(ep_db *db, int64_t org, int64_t *sent)
 		h->stmt_reset(claim);
 		if (h->db_changes(db) != 1)
 			continue;
-		if (rc_remind_one(db, h->stmt_int64(s, 0), h->stmt_text(s, 1),
+		if (rch_remind_one(db, h->stmt_int64(s, 0), h->stmt_text(s, 1),
 		    h->stmt_int64(s, 2), h->stmt_text(s, 3), h->stmt_text(s, 4),
 		    h->stmt_text(s, 5), h->stmt_int64(s, 6), today) != 0)
 			goto out;
@@ -174,14 +174,14 @@ out:
 
 /* expertpool debt aged --org CODE [--date YYYY-MM-DD] | remind [--org CODE] */
 int
-rc_debt_command(ep_db *db, int argc, char **argv, void *arg)
+rch_debt_command(ep_db *db, int argc, char **argv, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	const char *sub = argc > 1 ? argv[1] : "", *code = rc_arg(argc, argv,
-	    "--org"), *date = rc_arg(argc, argv, "--date");
-	int64_t org = code ? rc_org_id(db, code) : 0, sent;
-	struct rc_aged_row *rows = NULL;
-	struct rc_buf b = { 0 };
+	const struct ep_host *h = rch_host;
+	const char *sub = argc > 1 ? argv[1] : "", *code = rch_arg(argc, argv,
+	    "--org"), *date = rch_arg(argc, argv, "--date");
+	int64_t org = code ? rch_org_id(db, code) : 0, sent;
+	struct rch_aged_row *rows = NULL;
+	struct rch_buf b = { 0 };
 	char today[11];
 	int n, owed;
 
@@ -192,7 +192,7 @@ rc_debt_command(ep_db *db, int argc, char **argv, void *arg)
 		return 1;
 	}
 	if (strcmp(sub, "remind") == 0) {
-		if (rc_remind(db, org, &sent) != 0) {
+		if (rch_remind(db, org, &sent) != 0) {
 			fprintf(stderr, "expertpool: debt remind: the store "
 			    "failed: %s\n", h->db_errmsg(db));
 			return 1;
@@ -207,15 +207,15 @@ rc_debt_command(ep_db *db, int argc, char **argv, void *arg)
 		    "YYYY-MM-DD] | remind [--org CODE]\n");
 		return 2;
 	}
-	rc_buf_add(&b, RC_AGED_HEADER);
+	rch_buf_add(&b, RC_AGED_HEADER);
 	for (owed = 1; owed >= 0; owed--) {
-		if ((n = rc_aged(db, org, date ? date : today, owed, &rows)) < 0)
+		if ((n = rch_aged(db, org, date ? date : today, owed, &rows)) < 0)
 			return 1;
-		rc_aged_csv(&b, date ? date : today, owed ? "owed-to-us" :
+		rch_aged_csv(&b, date ? date : today, owed ? "owed-to-us" :
 		    "owed-by-us", rows, n);
 		free(rows);
 	}
 	fwrite(b.s, 1, b.len, stdout);
-	rc_buf_free(&b);
+	rch_buf_free(&b);
 	return 0;
 }

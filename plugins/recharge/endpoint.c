@@ -7,14 +7,14 @@
 #define RC_ENDPOINT_ROLES (EP_ROLE_FINANCE | EP_ROLE_ADMIN)
 
 /* The schemes an endpoint may use, for the form's select. */
-static const char *const rc_schemes[][2] = {
+static const char *const rch_schemes[][2] = {
 	{ "0088", "0088: Global Location Number (GLN)" },
 	{ "9932", "9932: United Kingdom VAT number" },
 	{ NULL, NULL },
 };
 
 static int
-rc_digits(const char *s, size_t n)
+rch_digits(const char *s, size_t n)
 {
 	size_t i;
 
@@ -28,11 +28,11 @@ rc_digits(const char *s, size_t n)
 /* A GLN: 13 digits, the last a GS1 check digit (weights 3 and 1 from the
  * right, so the sum with the check digit is a multiple of 10). */
 static int
-rc_gln_check(const char *id, char *err, size_t len)
+rch_gln_check(const char *id, char *err, size_t len)
 {
 	int sum = 0, i, check;
 
-	if (strlen(id) != 13 || !rc_digits(id, 13)) {
+	if (strlen(id) != 13 || !rch_digits(id, 13)) {
 		snprintf(err, len, "id: a GLN is 13 digits, not \"%s\"", id);
 		return -1;
 	}
@@ -50,12 +50,12 @@ rc_gln_check(const char *id, char *err, size_t len)
 /* A UK VAT endpoint: GB and 9 digits, GB and 12 (a branch), or GBGD or
  * GBHA and 3 (government departments, health authorities). */
 static int
-rc_ukvat_check(const char *id, char *err, size_t len)
+rch_ukvat_check(const char *id, char *err, size_t len)
 {
 	if (strncmp(id, "GB", 2) == 0 && ((strlen(id) == 11 &&
-	    rc_digits(id + 2, 9)) || (strlen(id) == 14 && rc_digits(id + 2, 12)) ||
+	    rch_digits(id + 2, 9)) || (strlen(id) == 14 && rch_digits(id + 2, 12)) ||
 	    (strlen(id) == 7 && (strncmp(id + 2, "GD", 2) == 0 ||
-	    strncmp(id + 2, "HA", 2) == 0) && rc_digits(id + 4, 3))))
+	    strncmp(id + 2, "HA", 2) == 0) && rch_digits(id + 4, 3))))
 		return 0;
 	snprintf(err, len, "id: a UK VAT endpoint is GB and 9 or 12 digits, or "
 	    "GBGD or GBHA and 3, not \"%s\"", id);
@@ -64,7 +64,7 @@ rc_ukvat_check(const char *id, char *err, size_t len)
 
 /* Checks a scheme and identifier; the message starts with the field. */
 int
-rc_endpoint_check(const char *scheme, const char *id, char *err, size_t len)
+rch_endpoint_check(const char *scheme, const char *id, char *err, size_t len)
 {
 	if (scheme == NULL || *scheme == '\0') {
 		snprintf(err, len, "scheme: choose 0088 (GLN) or 9932 (UK VAT)");
@@ -75,9 +75,9 @@ rc_endpoint_check(const char *scheme, const char *id, char *err, size_t len)
 		return -1;
 	}
 	if (strcmp(scheme, "0088") == 0)
-		return rc_gln_check(id, err, len);
+		return rch_gln_check(id, err, len);
 	if (strcmp(scheme, "9932") == 0)
-		return rc_ukvat_check(id, err, len);
+		return rch_ukvat_check(id, err, len);
 	snprintf(err, len, "scheme: \"%s\" is not supported: use 0088 (GLN) or "
 	    "9932 (UK VAT)", scheme);
 	return -1;
@@ -85,16 +85,16 @@ rc_endpoint_check(const char *scheme, const char *id, char *err, size_t len)
 
 /* Sets an organisation's endpoint, audited, in one transaction. */
 int
-rc_endpoint_set(ep_db *db, ep_req *r, const char *org, const char *scheme,
+rch_endpoint_set(ep_db *db, ep_req *r, const char *org, const char *scheme,
     const char *id, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s;
 	char summary[160];
 	int64_t org_id = 0;
 	int rc = -1;
 
-	if (rc_endpoint_check(scheme, id, err, len) != 0)
+	if (rch_endpoint_check(scheme, id, err, len) != 0)
 		return -1;
 	if (h->db_begin(db) != 0) {
 		snprintf(err, len, "cannot begin: %s", h->db_errmsg(db));
@@ -147,9 +147,9 @@ out:
 /* The endpoints as a table: one organisation's, or every one's, a page of
  * organisations at a time. */
 static void
-rc_endpoint_table(ep_req *r, ep_page *b, int all)
+rch_endpoint_table(ep_req *r, ep_page *b, int all)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT count(*) FROM "
 	    "organisations o WHERE ?1 OR o.id = ?2");
 	int64_t total = 0, page;
@@ -190,9 +190,9 @@ rc_endpoint_table(ep_req *r, ep_page *b, int all)
 }
 
 static void
-rc_endpoint_page(ep_req *r, int status, const ep_errors *e)
+rch_endpoint_page(ep_req *r, int status, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	int admin = (h->req_roles(r) & EP_ROLE_ADMIN) != 0;
 	const char *org = h->req_form(r, "org");
 	ep_page *b = h->page_begin(r, "Peppol endpoints", e);
@@ -201,13 +201,13 @@ rc_endpoint_page(ep_req *r, int status, const ep_errors *e)
 	    "class=\"govuk-body\">Where each council receives e-invoices: the "
 	    "scheme and identifier written into every UBL invoice and credit "
 	    "note it sends or receives.</p>\n");
-	rc_endpoint_table(r, b, admin);
+	rch_endpoint_table(r, b, admin);
 	h->html(b, "<h2 class=\"govuk-heading-m\">Set an endpoint</h2>\n");
 	h->form_begin(b, r, "/endpoints");
 	if (admin)
 		h->form_input(b, e, "org", "Organisation code", "For example AVD",
 		    "text", org, "govuk-input--width-10");
-	h->form_select(b, e, "scheme", "Scheme", NULL, rc_schemes,
+	h->form_select(b, e, "scheme", "Scheme", NULL, rch_schemes,
 	    h->req_form(r, "scheme"));
 	h->form_input(b, e, "id", "Identifier", "A GLN of 13 digits for 0088; "
 	    "GB and 9 digits for 9932", "text", h->req_form(r, "id"),
@@ -217,25 +217,25 @@ rc_endpoint_page(ep_req *r, int status, const ep_errors *e)
 }
 
 static void
-rc_endpoint_get_cb(ep_req *r, void *arg)
+rch_endpoint_get_cb(ep_req *r, void *arg)
 {
 	(void)arg;
-	rc_endpoint_page(r, 200, NULL);
+	rch_endpoint_page(r, 200, NULL);
 }
 
 /* A finance officer sets their own organisation's endpoint; an
  * administrator any organisation's. */
 static void
-rc_endpoint_post_cb(ep_req *r, void *arg)
+rch_endpoint_post_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *org = (h->req_roles(r) & EP_ROLE_ADMIN) ?
 	    h->req_form(r, "org") : h->req_org_code(r);
 	char err[256], *colon;
 	ep_errors *e;
 
 	(void)arg;
-	if (rc_endpoint_set(h->req_db(r), r, org, h->req_form(r, "scheme"),
+	if (rch_endpoint_set(h->req_db(r), r, org, h->req_form(r, "scheme"),
 	    h->req_form(r, "id"), err, sizeof err) == 0) {
 		h->redirect(r, "/endpoints?done=endpoint");
 		return;
@@ -252,26 +252,26 @@ rc_endpoint_post_cb(ep_req *r, void *arg)
 		h->errors_add(e, err, colon + 2);
 	else
 		h->errors_add(e, "id", err);
-	rc_endpoint_page(r, 400, e);
+	rch_endpoint_page(r, 400, e);
 	h->errors_free(e);
 }
 
 void
-rc_endpoint_routes(void)
+rch_endpoint_routes(void)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
-	h->route_add(rc_self, "GET", "/endpoints", RC_ENDPOINT_ROLES,
-	    rc_endpoint_get_cb, NULL);
-	h->route_add(rc_self, "POST", "/endpoints", RC_ENDPOINT_ROLES,
-	    rc_endpoint_post_cb, NULL);
+	h->route_add(rch_self, "GET", "/endpoints", RC_ENDPOINT_ROLES,
+	    rch_endpoint_get_cb, NULL);
+	h->route_add(rch_self, "POST", "/endpoints", RC_ENDPOINT_ROLES,
+	    rch_endpoint_post_cb, NULL);
 }
 
 /* expertpool invoice endpoint set --org CODE --scheme S --id ID | list */
 int
-rc_endpoint_command(ep_db *db, int argc, char **argv)
+rch_endpoint_command(ep_db *db, int argc, char **argv)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *org = NULL, *scheme = NULL, *id = NULL;
 	char err[256];
 	int i;
@@ -308,7 +308,7 @@ rc_endpoint_command(ep_db *db, int argc, char **argv)
 		fprintf(stderr, "expertpool: org: --org CODE is required\n");
 		return 2;
 	}
-	if (rc_endpoint_set(db, NULL, org, scheme, id, err, sizeof err) != 0) {
+	if (rch_endpoint_set(db, NULL, org, scheme, id, err, sizeof err) != 0) {
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}

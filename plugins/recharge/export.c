@@ -3,22 +3,22 @@
 
 #include <string.h>
 
-struct rc_party_doc {
+struct rch_party_doc {
 	char code[16], name[256], address[512], vat[32], email[256];
 	char scheme[8], endpoint[80];
 };
 
-struct rc_doc {
+struct rch_doc {
 	int64_t id, net, vat, total, bp, terms;
 	char kind[8], number[40], credits[40], period[8], issue[11], due[11];
 	char category[2], reason[256], po[201], buyer[201], state[12];
-	struct rc_party_doc seller, buyer_party;
+	struct rch_party_doc seller, buyer_party;
 };
 
 static void
-rc_party_read(ep_db *db, int64_t org, struct rc_party_doc *p)
+rch_party_read(ep_db *db, int64_t org, struct rch_party_doc *p)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT o.code, o.name, "
 	    "o.billing_address, coalesce(o.vat_number, ''), o.invoice_email, "
 	    "coalesce(e.scheme, ''), coalesce(e.endpoint, '') FROM organisations "
@@ -27,21 +27,21 @@ rc_party_read(ep_db *db, int64_t org, struct rc_party_doc *p)
 	memset(p, 0, sizeof *p);
 	h->stmt_bind_int64(s, 1, org);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_copy(p->code, sizeof p->code, h->stmt_text(s, 0));
-		rc_copy(p->name, sizeof p->name, h->stmt_text(s, 1));
-		rc_copy(p->address, sizeof p->address, h->stmt_text(s, 2));
-		rc_copy(p->vat, sizeof p->vat, h->stmt_text(s, 3));
-		rc_copy(p->email, sizeof p->email, h->stmt_text(s, 4));
-		rc_copy(p->scheme, sizeof p->scheme, h->stmt_text(s, 5));
-		rc_copy(p->endpoint, sizeof p->endpoint, h->stmt_text(s, 6));
+		rch_copy(p->code, sizeof p->code, h->stmt_text(s, 0));
+		rch_copy(p->name, sizeof p->name, h->stmt_text(s, 1));
+		rch_copy(p->address, sizeof p->address, h->stmt_text(s, 2));
+		rch_copy(p->vat, sizeof p->vat, h->stmt_text(s, 3));
+		rch_copy(p->email, sizeof p->email, h->stmt_text(s, 4));
+		rch_copy(p->scheme, sizeof p->scheme, h->stmt_text(s, 5));
+		rch_copy(p->endpoint, sizeof p->endpoint, h->stmt_text(s, 6));
 	}
 	h->stmt_reset(s);
 }
 
 static int
-rc_doc_read(ep_db *db, int64_t id, struct rc_doc *d)
+rch_doc_read(ep_db *db, int64_t id, struct rch_doc *d)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, coalesce(i.number, ''), "
 	    "coalesce(o.number, ''), i.period, coalesce(i.issue_date, ''), "
 	    "coalesce(i.due_date, ''), i.vat_category, i.vat_reason, "
@@ -56,16 +56,16 @@ rc_doc_read(ep_db *db, int64_t id, struct rc_doc *d)
 	h->stmt_bind_int64(s, 1, id);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
 		d->id = id;
-		rc_copy(d->kind, sizeof d->kind, h->stmt_text(s, 0));
-		rc_copy(d->number, sizeof d->number, h->stmt_text(s, 1));
-		rc_copy(d->credits, sizeof d->credits, h->stmt_text(s, 2));
-		rc_copy(d->period, sizeof d->period, h->stmt_text(s, 3));
-		rc_copy(d->issue, sizeof d->issue, h->stmt_text(s, 4));
-		rc_copy(d->due, sizeof d->due, h->stmt_text(s, 5));
-		rc_copy(d->category, sizeof d->category, h->stmt_text(s, 6));
-		rc_copy(d->reason, sizeof d->reason, h->stmt_text(s, 7));
-		rc_copy(d->po, sizeof d->po, h->stmt_text(s, 8));
-		rc_copy(d->buyer, sizeof d->buyer, h->stmt_text(s, 9));
+		rch_copy(d->kind, sizeof d->kind, h->stmt_text(s, 0));
+		rch_copy(d->number, sizeof d->number, h->stmt_text(s, 1));
+		rch_copy(d->credits, sizeof d->credits, h->stmt_text(s, 2));
+		rch_copy(d->period, sizeof d->period, h->stmt_text(s, 3));
+		rch_copy(d->issue, sizeof d->issue, h->stmt_text(s, 4));
+		rch_copy(d->due, sizeof d->due, h->stmt_text(s, 5));
+		rch_copy(d->category, sizeof d->category, h->stmt_text(s, 6));
+		rch_copy(d->reason, sizeof d->reason, h->stmt_text(s, 7));
+		rch_copy(d->po, sizeof d->po, h->stmt_text(s, 8));
+		rch_copy(d->buyer, sizeof d->buyer, h->stmt_text(s, 9));
 		d->net = h->stmt_int64(s, 10);
 		d->vat = h->stmt_int64(s, 11);
 		d->total = h->stmt_int64(s, 12);
@@ -73,80 +73,80 @@ rc_doc_read(ep_db *db, int64_t id, struct rc_doc *d)
 		d->terms = h->stmt_int64(s, 14);
 		seller = h->stmt_int64(s, 15);
 		buyer = h->stmt_int64(s, 16);
-		rc_copy(d->state, sizeof d->state, h->stmt_text(s, 17));
+		rch_copy(d->state, sizeof d->state, h->stmt_text(s, 17));
 		rc = 0;
 	}
 	h->stmt_reset(s);
 	if (rc == 0) {
-		rc_party_read(db, seller, &d->seller);
-		rc_party_read(db, buyer, &d->buyer_party);
+		rch_party_read(db, seller, &d->seller);
+		rch_party_read(db, buyer, &d->buyer_party);
 	}
 	return rc;
 }
 
 static void
-rc_amount(struct rc_buf *b, const char *element, int64_t pence)
+rch_amount(struct rch_buf *b, const char *element, int64_t pence)
 {
 	char m[32];
 
-	rc_host->money_plain(m, sizeof m, pence);
-	rc_buf_add(b, "<cbc:%s currencyID=\"GBP\">%s</cbc:%s>\n", element, m,
+	rch_host->money_plain(m, sizeof m, pence);
+	rch_buf_add(b, "<cbc:%s currencyID=\"GBP\">%s</cbc:%s>\n", element, m,
 	    element);
 }
 
 /* A party: endpoint, identification, address, VAT (S only), legal name. */
 static void
-rc_ubl_party(struct rc_buf *b, const struct rc_party_doc *p, int with_vat,
+rch_ubl_party(struct rch_buf *b, const struct rch_party_doc *p, int with_vat,
     int seller)
 {
 	char *q;
 	char address[512];
 
-	rc_copy(address, sizeof address, p->address);
+	rch_copy(address, sizeof address, p->address);
 	for (q = address; *q != '\0'; q++) {
 		if (*q == '\n' || *q == '\r')
 			*q = ',';
 	}
-	rc_buf_add(b, "<cac:Party>\n<cbc:EndpointID schemeID=\"%s\">", p->scheme);
-	rc_buf_xml(b, p->endpoint);
-	rc_buf_add(b, "</cbc:EndpointID>\n");
+	rch_buf_add(b, "<cac:Party>\n<cbc:EndpointID schemeID=\"%s\">", p->scheme);
+	rch_buf_xml(b, p->endpoint);
+	rch_buf_add(b, "</cbc:EndpointID>\n");
 	if (seller) {
-		rc_buf_add(b, "<cac:PartyIdentification><cbc:ID schemeID=\"%s\">",
+		rch_buf_add(b, "<cac:PartyIdentification><cbc:ID schemeID=\"%s\">",
 		    p->scheme);
-		rc_buf_xml(b, p->endpoint);
-		rc_buf_add(b, "</cbc:ID></cac:PartyIdentification>\n");
+		rch_buf_xml(b, p->endpoint);
+		rch_buf_add(b, "</cbc:ID></cac:PartyIdentification>\n");
 	}
-	rc_buf_add(b, "<cac:PartyName><cbc:Name>");
-	rc_buf_xml(b, p->name);
-	rc_buf_add(b, "</cbc:Name></cac:PartyName>\n<cac:PostalAddress>\n");
+	rch_buf_add(b, "<cac:PartyName><cbc:Name>");
+	rch_buf_xml(b, p->name);
+	rch_buf_add(b, "</cbc:Name></cac:PartyName>\n<cac:PostalAddress>\n");
 	if (*address) {
-		rc_buf_add(b, "<cbc:StreetName>");
-		rc_buf_xml(b, address);
-		rc_buf_add(b, "</cbc:StreetName>\n");
+		rch_buf_add(b, "<cbc:StreetName>");
+		rch_buf_xml(b, address);
+		rch_buf_add(b, "</cbc:StreetName>\n");
 	}
-	rc_buf_add(b, "<cac:Country><cbc:IdentificationCode>GB</cbc:"
+	rch_buf_add(b, "<cac:Country><cbc:IdentificationCode>GB</cbc:"
 	    "IdentificationCode></cac:Country>\n</cac:PostalAddress>\n");
 	if (with_vat && *p->vat) {
-		rc_buf_add(b, "<cac:PartyTaxScheme><cbc:CompanyID>%s", strncmp(p->vat,
+		rch_buf_add(b, "<cac:PartyTaxScheme><cbc:CompanyID>%s", strncmp(p->vat,
 		    "GB", 2) == 0 ? "" : "GB");
-		rc_buf_xml(b, p->vat);
-		rc_buf_add(b, "</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID>"
+		rch_buf_xml(b, p->vat);
+		rch_buf_add(b, "</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID>"
 		    "</cac:TaxScheme></cac:PartyTaxScheme>\n");
 	}
-	rc_buf_add(b, "<cac:PartyLegalEntity><cbc:RegistrationName>");
-	rc_buf_xml(b, p->name);
-	rc_buf_add(b, "</cbc:RegistrationName></cac:PartyLegalEntity>\n");
+	rch_buf_add(b, "<cac:PartyLegalEntity><cbc:RegistrationName>");
+	rch_buf_xml(b, p->name);
+	rch_buf_add(b, "</cbc:RegistrationName></cac:PartyLegalEntity>\n");
 	if (*p->email) {
-		rc_buf_add(b, "<cac:Contact><cbc:ElectronicMail>");
-		rc_buf_xml(b, p->email);
-		rc_buf_add(b, "</cbc:ElectronicMail></cac:Contact>\n");
+		rch_buf_add(b, "<cac:Contact><cbc:ElectronicMail>");
+		rch_buf_xml(b, p->email);
+		rch_buf_add(b, "</cbc:ElectronicMail></cac:Contact>\n");
 	}
-	rc_buf_add(b, "</cac:Party>\n");
+	rch_buf_add(b, "</cac:Party>\n");
 }
 
 /* A decimal with `places` digits from an integer scaled by 10^places. */
 static void
-rc_decimal(char *out, size_t len, int64_t v, int places)
+rch_decimal(char *out, size_t len, int64_t v, int places)
 {
 	int64_t scale = places == 2 ? 100 : places == 1 ? 10 : 1;
 	int64_t a = v < 0 ? -v : v;
@@ -164,38 +164,38 @@ rc_decimal(char *out, size_t len, int64_t v, int places)
  * units as hours (HUR), half days as days (DAY), anything else each (C62).
  */
 static void
-rc_ubl_quantity(const char *unit, int64_t quantity, int64_t unit_price,
+rch_ubl_quantity(const char *unit, int64_t quantity, int64_t unit_price,
     const char **code, char *qty, size_t qlen, char *price, size_t plen)
 {
 	if (strcmp(unit, "6 min") == 0) {
 		*code = "HUR";
-		rc_decimal(qty, qlen, quantity, 1);
-		rc_host->money_plain(price, plen, unit_price * 10);
+		rch_decimal(qty, qlen, quantity, 1);
+		rch_host->money_plain(price, plen, unit_price * 10);
 	} else if (strcmp(unit, "half day") == 0) {
 		*code = "DAY";
-		rc_decimal(qty, qlen, quantity * 5, 1);
-		rc_host->money_plain(price, plen, unit_price * 2);
+		rch_decimal(qty, qlen, quantity * 5, 1);
+		rch_host->money_plain(price, plen, unit_price * 2);
 	} else {
 		*code = "C62";
-		rc_decimal(qty, qlen, quantity, 0);
-		rc_host->money_plain(price, plen, unit_price);
+		rch_decimal(qty, qlen, quantity, 0);
+		rch_host->money_plain(price, plen, unit_price);
 	}
 }
 
 static void
-rc_ubl_category(struct rc_buf *b, const struct rc_doc *d, const char *tag)
+rch_ubl_category(struct rch_buf *b, const struct rch_doc *d, const char *tag)
 {
-	rc_buf_add(b, "<cac:%s><cbc:ID>%s</cbc:ID>", tag, d->category);
+	rch_buf_add(b, "<cac:%s><cbc:ID>%s</cbc:ID>", tag, d->category);
 	if (d->category[0] == 'S')
-		rc_buf_add(b, "<cbc:Percent>%lld%s</cbc:Percent>",
+		rch_buf_add(b, "<cbc:Percent>%lld%s</cbc:Percent>",
 		    (long long)(d->bp / 100), d->bp % 100 ? ".5" : "");
 	else if (strcmp(tag, "TaxCategory") == 0) {
-		rc_buf_add(b, "<cbc:TaxExemptionReasonCode>VATEX-EU-O</cbc:"
+		rch_buf_add(b, "<cbc:TaxExemptionReasonCode>VATEX-EU-O</cbc:"
 		    "TaxExemptionReasonCode><cbc:TaxExemptionReason>");
-		rc_buf_xml(b, *d->reason ? d->reason : "Not subject to VAT");
-		rc_buf_add(b, "</cbc:TaxExemptionReason>");
+		rch_buf_xml(b, *d->reason ? d->reason : "Not subject to VAT");
+		rch_buf_add(b, "</cbc:TaxExemptionReason>");
 	}
-	rc_buf_add(b, "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
+	rch_buf_add(b, "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
 	    "</cac:%s>\n", tag);
 }
 
@@ -205,10 +205,10 @@ rc_ubl_category(struct rc_buf *b, const struct rc_doc *d, const char *tag)
  * code reads in the order the validator checks it.
  */
 static int
-rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
+rch_ubl(ep_db *db, const struct rch_doc *d, struct rch_buf *b, char *err,
     size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	int credit = strcmp(d->kind, "credit") == 0, with_vat = d->category[0] == 'S';
 	const char *root = credit ? "CreditNote" : "Invoice";
 	const char *line_tag = credit ? "CreditNoteLine" : "InvoiceLine";
@@ -231,13 +231,13 @@ rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
 		    "invoice must show", d->seller.code);
 		return -1;
 	}
-	rc_period_next(d->period, next);
+	rch_period_next(d->period, next);
 	s = h->db_prepare(db, "SELECT date(?, '-1 day')");
 	h->stmt_bind_text(s, 1, next);
 	h->stmt_step(s);
-	rc_copy(end, sizeof end, h->stmt_text(s, 0));
+	rch_copy(end, sizeof end, h->stmt_text(s, 0));
 	h->stmt_reset(s);
-	rc_buf_add(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\""
+	rch_buf_add(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\""
 	    "urn:oasis:names:specification:ubl:schema:xsd:%s-2\" xmlns:cac=\""
 	    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregate"
 	    "Components-2\" xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:"
@@ -247,44 +247,44 @@ rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
 	    ":01:1.0</cbc:ProfileID>\n<cbc:ID>%s</cbc:ID>\n<cbc:IssueDate>%s</cbc:"
 	    "IssueDate>\n", root, root, d->number, d->issue);
 	if (!credit && *d->due)
-		rc_buf_add(b, "<cbc:DueDate>%s</cbc:DueDate>\n", d->due);
-	rc_buf_add(b, credit ? "<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"
+		rch_buf_add(b, "<cbc:DueDate>%s</cbc:DueDate>\n", d->due);
+	rch_buf_add(b, credit ? "<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"
 	    "\n" : "<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>\n");
-	rc_buf_add(b, "<cbc:DocumentCurrencyCode>GBP</cbc:DocumentCurrencyCode>\n"
+	rch_buf_add(b, "<cbc:DocumentCurrencyCode>GBP</cbc:DocumentCurrencyCode>\n"
 	    "<cbc:BuyerReference>");
-	rc_buf_xml(b, *d->buyer ? d->buyer : d->buyer_party.code);
-	rc_buf_add(b, "</cbc:BuyerReference>\n<cac:InvoicePeriod><cbc:StartDate>"
+	rch_buf_xml(b, *d->buyer ? d->buyer : d->buyer_party.code);
+	rch_buf_add(b, "</cbc:BuyerReference>\n<cac:InvoicePeriod><cbc:StartDate>"
 	    "%s-01</cbc:StartDate><cbc:EndDate>%s</cbc:EndDate></cac:"
 	    "InvoicePeriod>\n", d->period, end);
 	if (*d->po) {
-		rc_buf_add(b, "<cac:OrderReference><cbc:ID>");
-		rc_buf_xml(b, d->po);
-		rc_buf_add(b, "</cbc:ID></cac:OrderReference>\n");
+		rch_buf_add(b, "<cac:OrderReference><cbc:ID>");
+		rch_buf_xml(b, d->po);
+		rch_buf_add(b, "</cbc:ID></cac:OrderReference>\n");
 	}
 	if (credit)
-		rc_buf_add(b, "<cac:BillingReference><cac:InvoiceDocumentReference>"
+		rch_buf_add(b, "<cac:BillingReference><cac:InvoiceDocumentReference>"
 		    "<cbc:ID>%s</cbc:ID></cac:InvoiceDocumentReference></cac:"
 		    "BillingReference>\n", d->credits);
-	rc_buf_add(b, "<cac:AccountingSupplierParty>\n");
-	rc_ubl_party(b, &d->seller, with_vat, 1);
-	rc_buf_add(b, "</cac:AccountingSupplierParty>\n<cac:AccountingCustomer"
+	rch_buf_add(b, "<cac:AccountingSupplierParty>\n");
+	rch_ubl_party(b, &d->seller, with_vat, 1);
+	rch_buf_add(b, "</cac:AccountingSupplierParty>\n<cac:AccountingCustomer"
 	    "Party>\n");
-	rc_ubl_party(b, &d->buyer_party, with_vat, 0);
-	rc_buf_add(b, "</cac:AccountingCustomerParty>\n<cac:PaymentTerms><cbc:"
+	rch_ubl_party(b, &d->buyer_party, with_vat, 0);
+	rch_buf_add(b, "</cac:AccountingCustomerParty>\n<cac:PaymentTerms><cbc:"
 	    "Note>Payment within %lld days of the invoice date</cbc:Note></cac:"
 	    "PaymentTerms>\n<cac:TaxTotal>\n", (long long)d->terms);
-	rc_amount(b, "TaxAmount", d->vat);
-	rc_buf_add(b, "<cac:TaxSubtotal>\n");
-	rc_amount(b, "TaxableAmount", d->net);
-	rc_amount(b, "TaxAmount", d->vat);
-	rc_ubl_category(b, d, "TaxCategory");
-	rc_buf_add(b, "</cac:TaxSubtotal>\n</cac:TaxTotal>\n<cac:LegalMonetary"
+	rch_amount(b, "TaxAmount", d->vat);
+	rch_buf_add(b, "<cac:TaxSubtotal>\n");
+	rch_amount(b, "TaxableAmount", d->net);
+	rch_amount(b, "TaxAmount", d->vat);
+	rch_ubl_category(b, d, "TaxCategory");
+	rch_buf_add(b, "</cac:TaxSubtotal>\n</cac:TaxTotal>\n<cac:LegalMonetary"
 	    "Total>\n");
-	rc_amount(b, "LineExtensionAmount", d->net);
-	rc_amount(b, "TaxExclusiveAmount", d->net);
-	rc_amount(b, "TaxInclusiveAmount", d->total);
-	rc_amount(b, "PayableAmount", d->total);
-	rc_buf_add(b, "</cac:LegalMonetaryTotal>\n");
+	rch_amount(b, "LineExtensionAmount", d->net);
+	rch_amount(b, "TaxExclusiveAmount", d->net);
+	rch_amount(b, "TaxInclusiveAmount", d->total);
+	rch_amount(b, "PayableAmount", d->total);
+	rch_buf_add(b, "</cac:LegalMonetaryTotal>\n");
 	s = h->db_prepare(db, "SELECT l.position, l.description, l.unit, "
 	    "l.quantity, l.unit_price, l.amount, l.po_reference, "
 	    "coalesce(e.ledger_code, '') FROM recharge_lines l LEFT JOIN "
@@ -294,40 +294,40 @@ rc_ubl(ep_db *db, const struct rc_doc *d, struct rc_buf *b, char *err,
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		const char *code;
 
-		rc_ubl_quantity(h->stmt_text(s, 2), h->stmt_int64(s, 3),
+		rch_ubl_quantity(h->stmt_text(s, 2), h->stmt_int64(s, 3),
 		    h->stmt_int64(s, 4), &code, qty, sizeof qty, price, sizeof price);
-		rc_buf_add(b, "<cac:%s>\n<cbc:ID>%lld</cbc:ID>\n", line_tag,
+		rch_buf_add(b, "<cac:%s>\n<cbc:ID>%lld</cbc:ID>\n", line_tag,
 		    (long long)h->stmt_int64(s, 0));
 		if (*h->stmt_text(s, 6) && *d->po == '\0') {
-			rc_buf_add(b, "<cbc:Note>Purchase order ");
-			rc_buf_xml(b, h->stmt_text(s, 6));
-			rc_buf_add(b, "</cbc:Note>\n");
+			rch_buf_add(b, "<cbc:Note>Purchase order ");
+			rch_buf_xml(b, h->stmt_text(s, 6));
+			rch_buf_add(b, "</cbc:Note>\n");
 		}
-		rc_buf_add(b, "<cbc:%s unitCode=\"%s\">%s</cbc:%s>\n", qty_tag, code,
+		rch_buf_add(b, "<cbc:%s unitCode=\"%s\">%s</cbc:%s>\n", qty_tag, code,
 		    qty, qty_tag);
-		rc_amount(b, "LineExtensionAmount", h->stmt_int64(s, 5));
+		rch_amount(b, "LineExtensionAmount", h->stmt_int64(s, 5));
 		if (*h->stmt_text(s, 7)) {
 			/* BT-133, the buyer's accounting reference for the line. */
-			rc_buf_add(b, "<cbc:AccountingCost>");
-			rc_buf_xml(b, h->stmt_text(s, 7));
-			rc_buf_add(b, "</cbc:AccountingCost>\n");
+			rch_buf_add(b, "<cbc:AccountingCost>");
+			rch_buf_xml(b, h->stmt_text(s, 7));
+			rch_buf_add(b, "</cbc:AccountingCost>\n");
 		}
-		rc_buf_add(b, "<cac:Item><cbc:Name>");
-		rc_buf_xml(b, h->stmt_text(s, 1));
-		rc_buf_add(b, "</cbc:Name>\n");
-		rc_ubl_category(b, d, "ClassifiedTaxCategory");
-		rc_buf_add(b, "</cac:Item>\n<cac:Price><cbc:PriceAmount currencyID="
+		rch_buf_add(b, "<cac:Item><cbc:Name>");
+		rch_buf_xml(b, h->stmt_text(s, 1));
+		rch_buf_add(b, "</cbc:Name>\n");
+		rch_ubl_category(b, d, "ClassifiedTaxCategory");
+		rch_buf_add(b, "</cac:Item>\n<cac:Price><cbc:PriceAmount currencyID="
 		    "\"GBP\">%s</cbc:PriceAmount></cac:Price>\n</cac:%s>\n", price,
 		    line_tag);
 	}
 	h->stmt_reset(s);
-	rc_buf_add(b, "</%s>\n", root);
+	rch_buf_add(b, "</%s>\n", root);
 	return 0;
 }
 
 /* A plain decimal number, such as -12.50: safe in a spreadsheet. */
 static int
-rc_csv_number(const char *v)
+rch_csv_number(const char *v)
 {
 	const char *p = v + (*v == '-');
 
@@ -346,22 +346,22 @@ rc_csv_number(const char *v)
  * gets a leading apostrophe; plain numbers are left as they are.
  */
 static void
-rc_csv_field(struct rc_buf *b, const char *v, int last)
+rch_csv_field(struct rch_buf *b, const char *v, int last)
 {
 	const char *p;
 	int formula;
 
 	v = v ? v : "";
 	formula = *v != '\0' && strchr("=+-@\t\r", *v) != NULL &&
-	    !rc_csv_number(v);
+	    !rch_csv_number(v);
 	if (formula || strpbrk(v, ",\"\r\n") != NULL) {
-		rc_buf_add(b, formula ? "\"'" : "\"");
+		rch_buf_add(b, formula ? "\"'" : "\"");
 		for (p = v; *p != '\0'; p++)
-			rc_buf_add(b, *p == '"' ? "\"\"" : "%c", *p);
-		rc_buf_add(b, "\"");
+			rch_buf_add(b, *p == '"' ? "\"\"" : "%c", *p);
+		rch_buf_add(b, "\"");
 	} else
-		rc_buf_add(b, "%s", v);
-	rc_buf_add(b, last ? "\r\n" : ",");
+		rch_buf_add(b, "%s", v);
+	rch_buf_add(b, last ? "\r\n" : ",");
 }
 
 /*
@@ -375,9 +375,9 @@ rc_csv_field(struct rc_buf *b, const char *v, int last)
  * £110.00 an hour"). Money in pounds.
  */
 static void
-rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
+rch_csv(ep_db *db, const struct rch_doc *d, struct rch_buf *b)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	static const char *const head[] = { "document", "kind", "state",
 		"period", "issue_date", "provider", "consumer", "line", "line_kind",
 		"engagement", "description", "quantity", "unit", "unit_price",
@@ -396,40 +396,40 @@ rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	size_t i;
 
 	for (i = 0; i < sizeof head / sizeof head[0]; i++)
-		rc_csv_field(b, head[i], i + 1 == sizeof head / sizeof head[0]);
+		rch_csv_field(b, head[i], i + 1 == sizeof head / sizeof head[0]);
 	snprintf(doc, sizeof doc, "%s", *d->number ? d->number : "draft");
 	h->stmt_bind_int64(s, 1, d->id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_csv_field(b, doc, 0);
-		rc_csv_field(b, d->kind, 0);
-		rc_csv_field(b, d->state, 0);
-		rc_csv_field(b, d->period, 0);
-		rc_csv_field(b, d->issue, 0);
-		rc_csv_field(b, d->seller.code, 0);
-		rc_csv_field(b, d->buyer_party.code, 0);
-		rc_csv_field(b, h->stmt_text(s, 0), 0);
-		rc_csv_field(b, h->stmt_text(s, 1), 0);
-		rc_csv_field(b, h->stmt_text(s, 2), 0);
-		rc_csv_field(b, h->stmt_text(s, 3), 0);
-		rc_csv_field(b, h->stmt_text(s, 4), 0);
-		rc_csv_field(b, h->stmt_text(s, 5), 0);
-		rc_host->money_plain(num, sizeof num, h->stmt_int64(s, 6));
-		rc_csv_field(b, num, 0);
-		rc_host->money_plain(num, sizeof num, h->stmt_int64(s, 7));
-		rc_csv_field(b, num, 0);
-		rc_csv_field(b, h->stmt_text(s, 8), 0);
-		rc_csv_field(b, h->stmt_text(s, 9), 0);
-		rc_csv_field(b, h->stmt_text(s, 10), 0);
-		rc_csv_field(b, h->stmt_text(s, 11), 0);
-		rc_csv_field(b, h->stmt_text(s, 12), 0);
+		rch_csv_field(b, doc, 0);
+		rch_csv_field(b, d->kind, 0);
+		rch_csv_field(b, d->state, 0);
+		rch_csv_field(b, d->period, 0);
+		rch_csv_field(b, d->issue, 0);
+		rch_csv_field(b, d->seller.code, 0);
+		rch_csv_field(b, d->buyer_party.code, 0);
+		rch_csv_field(b, h->stmt_text(s, 0), 0);
+		rch_csv_field(b, h->stmt_text(s, 1), 0);
+		rch_csv_field(b, h->stmt_text(s, 2), 0);
+		rch_csv_field(b, h->stmt_text(s, 3), 0);
+		rch_csv_field(b, h->stmt_text(s, 4), 0);
+		rch_csv_field(b, h->stmt_text(s, 5), 0);
+		rch_host->money_plain(num, sizeof num, h->stmt_int64(s, 6));
+		rch_csv_field(b, num, 0);
+		rch_host->money_plain(num, sizeof num, h->stmt_int64(s, 7));
+		rch_csv_field(b, num, 0);
+		rch_csv_field(b, h->stmt_text(s, 8), 0);
+		rch_csv_field(b, h->stmt_text(s, 9), 0);
+		rch_csv_field(b, h->stmt_text(s, 10), 0);
+		rch_csv_field(b, h->stmt_text(s, 11), 0);
+		rch_csv_field(b, h->stmt_text(s, 12), 0);
 		hours = strcmp(h->stmt_text(s, 5), "6 min") == 0;
-		rc_decimal(num, sizeof num, h->stmt_int64(s, 4), 1);
-		rc_csv_field(b, hours ? num : "", 0);
-		rc_host->money_plain(num, sizeof num, h->stmt_int64(s, 6) * 10);
-		rc_csv_field(b, hours ? num : "", 0);
-		rc_line_words(words, sizeof words, h->stmt_int64(s, 4),
+		rch_decimal(num, sizeof num, h->stmt_int64(s, 4), 1);
+		rch_csv_field(b, hours ? num : "", 0);
+		rch_host->money_plain(num, sizeof num, h->stmt_int64(s, 6) * 10);
+		rch_csv_field(b, hours ? num : "", 0);
+		rch_line_words(words, sizeof words, h->stmt_int64(s, 4),
 		    h->stmt_text(s, 5), h->stmt_int64(s, 6));
-		rc_csv_field(b, words, 1);
+		rch_csv_field(b, words, 1);
 	}
 	h->stmt_reset(s);
 }
@@ -437,34 +437,34 @@ rc_csv(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 /* One party's block: name, address, and under standard rating its VAT
  * number. */
 static void
-rc_html_party(struct rc_buf *b, const char *label, const char *id,
-    const struct rc_party_doc *p, int with_vat)
+rch_html_party(struct rch_buf *b, const char *label, const char *id,
+    const struct rch_party_doc *p, int with_vat)
 {
-	rc_buf_add(b, "<div id=\"%s\"><h2>%s</h2><p><strong>", id, label);
-	rc_buf_xml(b, p->name);
-	rc_buf_add(b, "</strong><br>");
-	rc_buf_xml(b, p->address);
+	rch_buf_add(b, "<div id=\"%s\"><h2>%s</h2><p><strong>", id, label);
+	rch_buf_xml(b, p->name);
+	rch_buf_add(b, "</strong><br>");
+	rch_buf_xml(b, p->address);
 	if (with_vat && *p->vat) {
-		rc_buf_add(b, "<br>VAT number ");
-		rc_buf_xml(b, p->vat);
+		rch_buf_add(b, "<br>VAT number ");
+		rch_buf_xml(b, p->vat);
 	}
-	rc_buf_add(b, "</p></div>\n");
+	rch_buf_add(b, "</p></div>\n");
 }
 
 /* A term and its value in the document's heading list. */
 static void
-rc_html_meta(struct rc_buf *b, const char *term, const char *value)
+rch_html_meta(struct rch_buf *b, const char *term, const char *value)
 {
-	rc_buf_add(b, "<dt>%s</dt><dd>", term);
-	rc_buf_xml(b, value);
-	rc_buf_add(b, "</dd>");
+	rch_buf_add(b, "<dt>%s</dt><dd>", term);
+	rch_buf_xml(b, value);
+	rch_buf_add(b, "</dd>");
 }
 
 /* The lines: what each bills in words, its engagement and order. */
 static void
-rc_html_lines(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
+rch_html_lines(ep_db *db, const struct rch_doc *d, struct rch_buf *b)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT l.position, l.description, "
 	    "l.quantity, l.unit, l.unit_price, l.amount, coalesce(e.ledger_code, "
 	    "''), coalesce(q.title, ''), l.po_reference FROM recharge_lines l "
@@ -473,36 +473,36 @@ rc_html_lines(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	    "l.position");
 	char qty[48], rate[64], amount[40];
 
-	rc_buf_add(b, "<div class=\"ep-invoice__lines\" role=\"region\" "
+	rch_buf_add(b, "<div class=\"ep-invoice__lines\" role=\"region\" "
 	    "aria-label=\"Lines\" tabindex=\"0\"><table><thead><tr><th>#</th><th>Description</th><th "
 	    "class=\"n\">Quantity</th><th class=\"n\">Rate</th><th class=\"n\">"
 	    "Amount</th></tr></thead><tbody>\n");
 	h->stmt_bind_int64(s, 1, d->id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_line_quantity(qty, sizeof qty, h->stmt_int64(s, 2),
+		rch_line_quantity(qty, sizeof qty, h->stmt_int64(s, 2),
 		    h->stmt_text(s, 3));
-		rc_line_rate(rate, sizeof rate, h->stmt_text(s, 3),
+		rch_line_rate(rate, sizeof rate, h->stmt_text(s, 3),
 		    h->stmt_int64(s, 4));
 		h->pence_text(amount, sizeof amount, h->stmt_int64(s, 5));
-		rc_buf_add(b, "<tr><td>%lld</td><td>", (long long)h->stmt_int64(s,
+		rch_buf_add(b, "<tr><td>%lld</td><td>", (long long)h->stmt_int64(s,
 		    0));
-		rc_buf_xml(b, h->stmt_text(s, 1));
+		rch_buf_xml(b, h->stmt_text(s, 1));
 		if (*h->stmt_text(s, 7)) {
-			rc_buf_add(b, "<br><small>Engagement: ");
-			rc_buf_xml(b, h->stmt_text(s, 7));
-			rc_buf_add(b, "</small>");
+			rch_buf_add(b, "<br><small>Engagement: ");
+			rch_buf_xml(b, h->stmt_text(s, 7));
+			rch_buf_add(b, "</small>");
 		}
 		if (*h->stmt_text(s, 8)) {
-			rc_buf_add(b, "<br><small>Purchase order: ");
-			rc_buf_xml(b, h->stmt_text(s, 8));
-			rc_buf_add(b, "</small>");
+			rch_buf_add(b, "<br><small>Purchase order: ");
+			rch_buf_xml(b, h->stmt_text(s, 8));
+			rch_buf_add(b, "</small>");
 		}
 		if (*h->stmt_text(s, 6)) {
-			rc_buf_add(b, "<br><small>Cost centre: ");
-			rc_buf_xml(b, h->stmt_text(s, 6));
-			rc_buf_add(b, "</small>");
+			rch_buf_add(b, "<br><small>Cost centre: ");
+			rch_buf_xml(b, h->stmt_text(s, 6));
+			rch_buf_add(b, "</small>");
 		}
-		rc_buf_add(b, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+		rch_buf_add(b, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 		    "<td class=\"n\">%s</td></tr>\n", qty, rate, amount);
 	}
 	h->stmt_reset(s);
@@ -515,14 +515,14 @@ rc_html_lines(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
  * is the browser's own Print command.
  */
 static void
-rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
+rch_html(ep_db *db, const struct rch_doc *d, struct rch_buf *b)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	int credit = strcmp(d->kind, "credit") == 0, std = d->category[0] == 'S';
 	const char *what = credit ? "Credit note" : "Invoice";
 	char m1[40], m2[40], m3[40], date[40];
 
-	rc_buf_add(b, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset="
+	rch_buf_add(b, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset="
 	    "\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\"><title>%s %s</title>\n<link rel=\"stylesheet\" "
 	    "href=\"/assets/app.css\"></head><body class=\"ep-invoice-page\">\n"
@@ -536,59 +536,59 @@ rc_html(ep_db *db, const struct rc_doc *d, struct rc_buf *b)
 	    "Draft: not issued");
 	if (*d->issue) {
 		h->date_words(date, sizeof date, d->issue);
-		rc_html_meta(b, "Issued", date);
+		rch_html_meta(b, "Issued", date);
 	}
 	if (!credit && *d->due) {
 		h->date_words(date, sizeof date, d->due);
-		rc_html_meta(b, "Due", date);
+		rch_html_meta(b, "Due", date);
 	}
-	rc_html_meta(b, "Period", d->period);
+	rch_html_meta(b, "Period", d->period);
 	if (*d->po)
-		rc_html_meta(b, "Purchase order", d->po);
+		rch_html_meta(b, "Purchase order", d->po);
 	if (credit)
-		rc_html_meta(b, "Credits invoice", d->credits);
-	rc_buf_add(b, "</dl></div>\n<div class=\"ep-invoice__parties\">\n");
-	rc_html_party(b, "From", "from", &d->seller, std);
-	rc_html_party(b, "To", "to", &d->buyer_party, std);
-	rc_buf_add(b, "</div>\n");
-	rc_html_lines(db, d, b);
+		rch_html_meta(b, "Credits invoice", d->credits);
+	rch_buf_add(b, "</dl></div>\n<div class=\"ep-invoice__parties\">\n");
+	rch_html_party(b, "From", "from", &d->seller, std);
+	rch_html_party(b, "To", "to", &d->buyer_party, std);
+	rch_buf_add(b, "</div>\n");
+	rch_html_lines(db, d, b);
 	h->pence_text(m1, sizeof m1, d->net);
 	h->pence_text(m2, sizeof m2, d->vat);
 	h->pence_text(m3, sizeof m3, d->total);
-	rc_buf_add(b, "</tbody><tfoot><tr><td colspan=\"4\">Net</td><td class=\""
+	rch_buf_add(b, "</tbody><tfoot><tr><td colspan=\"4\">Net</td><td class=\""
 	    "n\">%s</td></tr><tr><td colspan=\"4\">VAT%s</td><td class=\"n\">%s"
 	    "</td></tr><tr class=\"ep-invoice__total\"><td colspan=\"4\">%s</td>"
 	    "<td class=\"n\" id=\"total\">%s</td></tr></tfoot></table></div>\n", m1,
 	    std ? " at 20%" : "", m2, credit ? "Total credited" : "Total due",
 	    m3);
 	if (!std) {
-		rc_buf_add(b, "<p>");
-		rc_buf_xml(b, *d->reason ? d->reason : "Outside the scope of VAT");
-		rc_buf_add(b, "</p>\n");
+		rch_buf_add(b, "<p>");
+		rch_buf_xml(b, *d->reason ? d->reason : "Outside the scope of VAT");
+		rch_buf_add(b, "</p>\n");
 	}
 	if (!credit)
-		rc_buf_add(b, "<p>Payment within %lld days of the issue date, "
+		rch_buf_add(b, "<p>Payment within %lld days of the issue date, "
 		    "quoting the invoice number.</p>\n", (long long)d->terms);
-	rc_buf_add(b, "</main>\n</body></html>\n");
+	rch_buf_add(b, "</main>\n</body></html>\n");
 }
 
 /* A document in one of the export formats: ubl, csv or html. */
 int
-rc_export(ep_db *db, int64_t invoice_id, const char *format,
-    struct rc_buf *out, char *err, size_t len)
+rch_export(ep_db *db, int64_t invoice_id, const char *format,
+    struct rch_buf *out, char *err, size_t len)
 {
-	struct rc_doc d;
+	struct rch_doc d;
 
-	if (rc_doc_read(db, invoice_id, &d) != 0) {
+	if (rch_doc_read(db, invoice_id, &d) != 0) {
 		snprintf(err, len, "there is no such invoice");
 		return -1;
 	}
 	if (strcmp(format, "ubl") == 0)
-		return rc_ubl(db, &d, out, err, len);
+		return rch_ubl(db, &d, out, err, len);
 	if (strcmp(format, "csv") == 0)
-		rc_csv(db, &d, out);
+		rch_csv(db, &d, out);
 	else if (strcmp(format, "html") == 0)
-		rc_html(db, &d, out);
+		rch_html(db, &d, out);
 	else {
 		snprintf(err, len, "format: \"%s\" is not ubl, csv or html", format);
 		return -1;

@@ -10,20 +10,20 @@
 	EP_ROLE_ADMIN)
 #define RC_MONTHS 12 /* months on the dashboard */
 
-struct rc_month {
+struct rch_month {
 	char period[8];
 	int64_t income, spend;
 };
 
-static const char *const rc_fth = "<th scope=\"col\" class=\"govuk-table__"
+static const char *const rch_fth = "<th scope=\"col\" class=\"govuk-table__"
     "header\">";
-static const char *const rc_fthn = "<th scope=\"col\" class=\"govuk-table__"
+static const char *const rch_fthn = "<th scope=\"col\" class=\"govuk-table__"
     "header govuk-table__header--numeric\">";
 
 static void
-rc_netting_cb(ep_req *r, void *arg)
+rch_netting_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *period = h->req_query(r, "period");
 	ep_page *b;
 
@@ -36,39 +36,39 @@ rc_netting_cb(ep_req *r, void *arg)
 	    "period\" name=\"period\" type=\"text\" value=\"%s\"></div><button "
 	    "class=\"govuk-button\" type=\"submit\">Show</button></form>\n",
 	    period ? period : "");
-	if (period != NULL && !rc_host->month_ok(period))
+	if (period != NULL && !rch_host->month_ok(period))
 		h->html(b, "<p class=\"govuk-error-message\">Enter the month as "
 		    "YYYY-MM</p>\n");
 	else if (period != NULL)
 		/* Administrators see the consortium; a finance officer, the
 		 * council's own part. */
-		rc_netting(h->req_db(r), period, h->req_roles(r) & EP_ROLE_ADMIN ?
+		rch_netting(h->req_db(r), period, h->req_roles(r) & EP_ROLE_ADMIN ?
 		    NULL : h->req_org_code(r), NULL, b);
 	h->page_end(r, b, 200);
 }
 
 void
-rc_netting_routes(void)
+rch_netting_routes(void)
 {
-	rc_host->route_add(rc_self, "GET", "/netting", RC_ROLES | EP_ROLE_ADMIN,
-	    rc_netting_cb, NULL);
+	rch_host->route_add(rch_self, "GET", "/netting", RC_ROLES | EP_ROLE_ADMIN,
+	    rch_netting_cb, NULL);
 }
 
 /* Pool managers and administrators see every organisation's documents;
  * a finance officer sees their own organisation's. */
 static int
-rc_sees_all(ep_req *r)
+rch_sees_all(ep_req *r)
 {
-	return (rc_host->req_roles(r) & (EP_ROLE_POOL_MANAGER |
+	return (rch_host->req_roles(r) & (EP_ROLE_POOL_MANAGER |
 	    EP_ROLE_ADMIN)) != 0;
 }
 
 /* Income (issued) and spend (received) by month, net of VAT, credit notes
  * taken off; the newest RC_MONTHS months, returned oldest first. */
 static size_t
-rc_finance_months(ep_req *r, struct rc_month *m)
+rch_finance_months(ep_req *r, struct rch_month *m)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT period, "
 	    "sum(CASE WHEN ?2 OR provider_id = ?1 THEN v ELSE 0 END), "
 	    "sum(CASE WHEN ?2 OR consumer_id = ?1 THEN v ELSE 0 END) FROM "
@@ -79,16 +79,16 @@ rc_finance_months(ep_req *r, struct rc_month *m)
 	size_t n = 0, i;
 
 	h->stmt_bind_int64(s, 1, h->req_org(r));
-	h->stmt_bind_int64(s, 2, rc_sees_all(r));
+	h->stmt_bind_int64(s, 2, rch_sees_all(r));
 	while (n < RC_MONTHS && h->stmt_step(s) == EP_STEP_ROW) {
-		rc_copy(m[n].period, sizeof m[n].period, h->stmt_text(s, 0));
+		rch_copy(m[n].period, sizeof m[n].period, h->stmt_text(s, 0));
 		m[n].income = h->stmt_int64(s, 1);
 		m[n].spend = h->stmt_int64(s, 2);
 		n++;
 	}
 	h->stmt_reset(s);
 	for (i = 0; i < n / 2; i++) {
-		struct rc_month t = m[i];
+		struct rch_month t = m[i];
 
 		m[i] = m[n - 1 - i];
 		m[n - 1 - i] = t;
@@ -104,15 +104,15 @@ rc_finance_months(ep_req *r, struct rc_month *m)
 /* One bar of the chart, scaled to the largest figure; a negative month
  * (more credited than invoiced) is drawn as an empty bar. */
 static void
-rc_chart_bar(ep_page *b, int x, int64_t v, int64_t max, const char *cls,
+rch_chart_bar(ep_page *b, int x, int64_t v, int64_t max, const char *cls,
     const char *what, const char *period)
 {
 	const int top = 20, height = 180;
 	int h = v > 0 && max > 0 ? (int)(v * height / max) : 0;
 	char money[32];
 
-	rc_host->pence_text(money, sizeof money, v);
-	rc_host->html(b, "<rect class=\"%s\" fill=\"%s\" x=\"%d\" y=\"%d\" "
+	rch_host->pence_text(money, sizeof money, v);
+	rch_host->html(b, "<rect class=\"%s\" fill=\"%s\" x=\"%d\" y=\"%d\" "
 	    "width=\"18\" height=\"%d\"><title>%s %s: %s</title></rect>\n", cls,
 	    strcmp(cls, "rc-income") == 0 ? RC_INCOME_FILL : RC_SPEND_FILL, x,
 	    top + height - h, h, what, period, money);
@@ -121,11 +121,11 @@ rc_chart_bar(ep_page *b, int x, int64_t v, int64_t max, const char *cls,
 /* Income and spend by month as an SVG bar chart, drawn on the server so
  * it needs no script, with the same figures in a table beside it. */
 static void
-rc_finance_dashboard(ep_req *r, ep_page *b)
+rch_finance_dashboard(ep_req *r, ep_page *b)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_month m[RC_MONTHS];
-	size_t n = rc_finance_months(r, m), i;
+	const struct ep_host *h = rch_host;
+	struct rch_month m[RC_MONTHS];
+	size_t n = rch_finance_months(r, m), i;
 	int64_t max = 0;
 	int width;
 
@@ -158,9 +158,9 @@ rc_finance_dashboard(ep_req *r, ep_page *b)
 	for (i = 0; i < n; i++) {
 		int x = 40 + (int)i * 52;
 
-		rc_chart_bar(b, x, m[i].income, max, "rc-income", "Income",
+		rch_chart_bar(b, x, m[i].income, max, "rc-income", "Income",
 		    m[i].period);
-		rc_chart_bar(b, x + 20, m[i].spend, max, "rc-spend", "Spend",
+		rch_chart_bar(b, x + 20, m[i].spend, max, "rc-spend", "Spend",
 		    m[i].period);
 		h->html(b, "<text x=\"%d\" y=\"216\" text-anchor=\"middle\">"
 		    "%s</text>\n", x + 19, m[i].period + 2);
@@ -176,7 +176,7 @@ rc_finance_dashboard(ep_req *r, ep_page *b)
 	    "table__caption govuk-table__caption--s\">Income and spend by month, "
 	    "net of VAT</caption><thead class=\"govuk-table__head\"><tr class=\""
 	    "govuk-table__row\">%RMonth</th>%RIncome</th>%RSpend</th></tr></thead>"
-	    "<tbody class=\"govuk-table__body\">\n", rc_fth, rc_fthn, rc_fthn);
+	    "<tbody class=\"govuk-table__body\">\n", rch_fth, rch_fthn, rch_fthn);
 	for (i = 0; i < n; i++)
 		h->html(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" "
 		    "class=\"govuk-table__header\">%s</th><td class=\"govuk-table__"
@@ -189,13 +189,13 @@ rc_finance_dashboard(ep_req *r, ep_page *b)
 /* A "Mark paid" button for an issued invoice of the signed-in person's
  * organisation (the route checks the provider again). */
 static void
-rc_finance_paid_form(ep_req *r, ep_page *b, int64_t id)
+rch_finance_paid_form(ep_req *r, ep_page *b, int64_t id)
 {
 	char action[64];
 
 	snprintf(action, sizeof action, "/invoices/%lld/paid", (long long)id);
-	rc_host->form_begin(b, r, action);
-	rc_host->form_end(b, "Mark paid");
+	rch_host->form_begin(b, r, action);
+	rch_host->form_end(b, "Mark paid");
 }
 
 #define RC_DOCUMENTS_PER_PAGE 50
@@ -208,13 +208,13 @@ rc_finance_paid_form(ep_req *r, ep_page *b, int64_t id)
 /* Invoices and credit notes issued and received, per organisation and
  * month, with their state; drafts are the provider's alone. */
 static void
-rc_finance_documents(ep_req *r, ep_page *b, const char *period)
+rch_finance_documents(ep_req *r, ep_page *b, const char *period)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	static const char *const keep[] = { "period", NULL };
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT count(*)"
 	    RC_DOCUMENTS_FROM);
-	int any = 0, all = rc_sees_all(r);
+	int any = 0, all = rch_sees_all(r);
 	int64_t total = 0, page;
 	char *path;
 
@@ -242,7 +242,8 @@ rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 	    "class=\"govuk-table__row\">%RMonth</th>%RInvoice</th>%RFrom</th>"
 	    "%RTo</th>%RState</th>%RTotal</th>%R<span class=\"govuk-visually-"
 	    "hidden\">Actions</span></th></tr></thead><tbody class=\"govuk-table"
-	    "__body\">\n", rc_fth, rc_fth, rc_fth, rc_fth, rc_fth, rc_fthn, rc_fth);
+	    "__body\">\n", rch_fth, rch_fth, rch_fth, rch_fth, rch_fth, rch_fthn,
+	    rch_fth);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		int64_t id = h->stmt_int64(s, 0);
 		int ours = (int)h->stmt_int64(s, 8);
@@ -261,7 +262,7 @@ rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 		    h->stmt_int64(s, 7));
 		if (ours && strcmp(h->stmt_text(s, 2), "invoice") == 0 &&
 		    strcmp(h->stmt_text(s, 3), "issued") == 0)
-			rc_finance_paid_form(r, b, id);
+			rch_finance_paid_form(r, b, id);
 		h->html(b, "</td></tr>\n");
 	}
 	h->stmt_reset(s);
@@ -276,9 +277,9 @@ rc_finance_documents(ep_req *r, ep_page *b, const char *period)
 }
 
 static void
-rc_finance_cb(ep_req *r, void *arg)
+rch_finance_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *period = h->req_query(r, "period");
 	ep_page *b;
 	int bad;
@@ -286,14 +287,14 @@ rc_finance_cb(ep_req *r, void *arg)
 	(void)arg;
 	if (period != NULL && period[0] == '\0')
 		period = NULL;
-	bad = period != NULL && !rc_host->month_ok(period);
+	bad = period != NULL && !rch_host->month_ok(period);
 	b = h->page_begin(r, "Recharge finance", NULL);
 	h->html(b, "<h1 class=\"govuk-heading-l\">Recharge finance</h1>\n"
-	    "<p class=\"govuk-body\">%s</p>\n", rc_sees_all(r) ? "Every "
+	    "<p class=\"govuk-body\">%s</p>\n", rch_sees_all(r) ? "Every "
 	    "organisation's invoices and credit notes." : "Your organisation's "
 	    "invoices and credit notes, as provider (issued) and consumer "
 	    "(received).");
-	rc_finance_dashboard(r, b);
+	rch_finance_dashboard(r, b);
 	h->html(b, "<form method=\"get\" action=\"/finance\"><div class=\""
 	    "govuk-form-group%s\"><label class=\"govuk-label\" for=\"period\">"
 	    "Month (YYYY-MM), or empty for all</label>%R<input class=\"govuk-"
@@ -303,13 +304,13 @@ rc_finance_cb(ep_req *r, void *arg)
 	    bad ? " govuk-form-group--error" : "", bad ? "<p class=\"govuk-error-"
 	    "message\" id=\"period-error\">Enter the month as YYYY-MM</p>" : "",
 	    period ? period : "");
-	rc_finance_documents(r, b, bad ? NULL : period);
+	rch_finance_documents(r, b, bad ? NULL : period);
 	h->page_end(r, b, bad ? 400 : 200);
 }
 
 void
-rc_finance_routes(void)
+rch_finance_routes(void)
 {
-	rc_host->route_add(rc_self, "GET", "/finance", RC_FINANCE_ROLES,
-	    rc_finance_cb, NULL);
+	rch_host->route_add(rch_self, "GET", "/finance", RC_FINANCE_ROLES,
+	    rch_finance_cb, NULL);
 }

@@ -6,15 +6,15 @@
 
 /* Appends text with the separators of the canonical form escaped. */
 static void
-rc_canon_text(struct rc_buf *b, const char *t)
+rch_canon_text(struct rch_buf *b, const char *t)
 {
 	const char *p;
 
 	for (p = t ? t : ""; *p != '\0'; p++) {
 		if (*p == '%' || *p == '|' || *p == '\n' || *p == '\r')
-			rc_buf_add(b, "%%%02X", (unsigned char)*p);
+			rch_buf_add(b, "%%%02X", (unsigned char)*p);
 		else
-			rc_buf_add(b, "%c", *p);
+			rch_buf_add(b, "%c", *p);
 	}
 }
 
@@ -24,9 +24,9 @@ rc_canon_text(struct rc_buf *b, const char *t)
  * bills. Built from the store the same way at issue and at verify.
  */
 int
-rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
+rch_canonical(ep_db *db, int64_t invoice_id, struct rch_buf *out)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, coalesce(i.number, ''), "
 	    "coalesce(c.number, ''), p.code, o.code, i.period, "
 	    "coalesce(i.issue_date, ''), coalesce(i.due_date, ''), "
@@ -47,11 +47,11 @@ rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
 		h->stmt_reset(s);
 		return -1;
 	}
-	rc_buf_add(out, "expertpool-invoice 1\n");
+	rch_buf_add(out, "expertpool-invoice 1\n");
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		rc_buf_add(out, "%s=", names[i]);
-		rc_canon_text(out, h->stmt_text(s, (int)i));
-		rc_buf_add(out, "\n");
+		rch_buf_add(out, "%s=", names[i]);
+		rch_canon_text(out, h->stmt_text(s, (int)i));
+		rch_buf_add(out, "\n");
 	}
 	h->stmt_reset(s);
 	s = h->db_prepare(db, "SELECT l.position, l.kind, "
@@ -62,16 +62,16 @@ rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
 	    "ORDER BY l.position");
 	h->stmt_bind_int64(s, 1, invoice_id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_buf_add(out, "line=%lld|%s|%lld|", (long long)h->stmt_int64(s, 0),
+		rch_buf_add(out, "line=%lld|%s|%lld|", (long long)h->stmt_int64(s, 0),
 		    h->stmt_text(s, 1), (long long)h->stmt_int64(s, 2));
-		rc_canon_text(out, h->stmt_text(s, 3));
-		rc_buf_add(out, "|");
-		rc_canon_text(out, h->stmt_text(s, 4));
-		rc_buf_add(out, "|%lld|%lld|%lld|%s|%s|", (long long)h->stmt_int64(s, 5),
+		rch_canon_text(out, h->stmt_text(s, 3));
+		rch_buf_add(out, "|");
+		rch_canon_text(out, h->stmt_text(s, 4));
+		rch_buf_add(out, "|%lld|%lld|%lld|%s|%s|", (long long)h->stmt_int64(s, 5),
 		    (long long)h->stmt_int64(s, 6), (long long)h->stmt_int64(s, 7),
 		    h->stmt_text(s, 8), h->stmt_text(s, 9));
-		rc_canon_text(out, h->stmt_text(s, 10));
-		rc_buf_add(out, "|%lld\n", (long long)h->stmt_int64(s, 11));
+		rch_canon_text(out, h->stmt_text(s, 10));
+		rch_buf_add(out, "|%lld\n", (long long)h->stmt_int64(s, 11));
 	}
 	h->stmt_reset(s);
 	s = h->db_prepare(db, "SELECT l.position, b.entry_id FROM (SELECT "
@@ -88,15 +88,15 @@ rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
 			int64_t pos = h->stmt_int64(s, 0);
 
 			if (pos != last)
-				rc_buf_add(out, "%sentries=%lld:", last < 0 ? "" :
+				rch_buf_add(out, "%sentries=%lld:", last < 0 ? "" :
 				    "\n", (long long)pos);
 			else
-				rc_buf_add(out, ",");
-			rc_buf_add(out, "%lld", (long long)h->stmt_int64(s, 1));
+				rch_buf_add(out, ",");
+			rch_buf_add(out, "%lld", (long long)h->stmt_int64(s, 1));
 			last = pos;
 		}
 		if (last >= 0)
-			rc_buf_add(out, "\n");
+			rch_buf_add(out, "\n");
 	}
 	h->stmt_reset(s);
 	/* A credit note's written-off lines (recharge migration 8); none on
@@ -108,12 +108,12 @@ rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
 		int first = 1;
 
 		while (h->stmt_step(s) == EP_STEP_ROW) {
-			rc_buf_add(out, "%s%lld", first ? "write_off=" : ",",
+			rch_buf_add(out, "%s%lld", first ? "write_off=" : ",",
 			    (long long)h->stmt_int64(s, 0));
 			first = 0;
 		}
 		if (!first)
-			rc_buf_add(out, "\n");
+			rch_buf_add(out, "\n");
 	}
 	h->stmt_reset(s);
 	rc = 0;
@@ -122,10 +122,10 @@ rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out)
 
 /* The next number of the provider's gapless sequence for the year. */
 static int
-rc_number(ep_db *db, int64_t provider, const char *code, const char *date,
+rch_number(ep_db *db, int64_t provider, const char *code, const char *date,
     char *number, size_t nlen, int64_t *year, int64_t *seq)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "INSERT INTO recharge_sequences "
 	    "(provider_id, year, last) VALUES (?, ?, 1) ON CONFLICT (provider_id, "
 	    "year) DO UPDATE SET last = last + 1 RETURNING last");
@@ -149,9 +149,9 @@ rc_number(ep_db *db, int64_t provider, const char *code, const char *date,
 /* Tells the consumer an invoice or credit note is issued: at its invoice
  * address, or its finance officers when it has none. */
 static int
-rc_tell_issued(ep_db *db, int64_t id)
+rch_tell_issued(ep_db *db, int64_t id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, i.number, i.period, "
 	    "i.total_pence, coalesce(i.due_date, ''), p.name, c.name, "
 	    "c.invoice_email, c.id FROM recharge_invoices i JOIN organisations p "
@@ -181,7 +181,7 @@ rc_tell_issued(ep_db *db, int64_t id)
 		    "invoice, its lines and its Peppol UBL are on its page.",
 		    h->stmt_text(s, 5), h->stmt_text(s, 1), h->stmt_text(s, 6),
 		    total, h->stmt_text(s, 2), h->stmt_text(s, 4));
-	rc_copy(to, sizeof to, h->stmt_text(s, 7));
+	rch_copy(to, sizeof to, h->stmt_text(s, 7));
 	consumer = h->stmt_int64(s, 8);
 	h->stmt_reset(s);
 	snprintf(link, sizeof link, "/invoices/%lld", (long long)id);
@@ -197,12 +197,12 @@ rc_tell_issued(ep_db *db, int64_t id)
 /* Numbers, dates and signs a document that has its lines and totals:
  * the part issuing and crediting share. */
 static int
-rc_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
+rch_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
     const char *code, int64_t terms_days, const char *state, char *err,
     size_t len)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_buf canon = { 0 };
+	const struct ep_host *h = rch_host;
+	struct rch_buf canon = { 0 };
 	char number[40], today[11], due[11], pub[65], sig[129];
 	char summary[200], idtext[24];
 	int64_t year, seq;
@@ -215,9 +215,9 @@ rc_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
 	h->stmt_bind_text(s, 1, today);
 	h->stmt_bind_int64(s, 2, terms_days);
 	h->stmt_step(s);
-	rc_copy(due, sizeof due, h->stmt_text(s, 0));
+	rch_copy(due, sizeof due, h->stmt_text(s, 0));
 	h->stmt_reset(s);
-	if (rc_number(db, provider, code, today, number, sizeof number, &year,
+	if (rch_number(db, provider, code, today, number, sizeof number, &year,
 	    &seq) != 0) {
 		snprintf(err, len, "cannot allocate the next number: %s",
 		    h->db_errmsg(db));
@@ -239,8 +239,8 @@ rc_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
 		snprintf(err, len, "cannot number the invoice: %s", h->db_errmsg(db));
 		goto out;
 	}
-	if (rc_canonical(db, id, &canon) != 0 ||
-	    rc_sign(db, provider, &canon, pub, sig, err, len) != 0)
+	if (rch_canonical(db, id, &canon) != 0 ||
+	    rch_sign(db, provider, &canon, pub, sig, err, len) != 0)
 		goto out;
 	s = h->db_prepare(db, "UPDATE recharge_invoices SET public_key = ?, "
 	    "signature = ? WHERE id = ? AND signature IS NULL");
@@ -261,7 +261,7 @@ rc_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
 		snprintf(err, len, "cannot record the audit event");
 		goto out;
 	}
-	if (rc_tell_issued(db, id) != 0) {
+	if (rch_tell_issued(db, id) != 0) {
 		snprintf(err, len, "cannot queue the message to the consumer: %s",
 		    h->db_errmsg(db));
 		goto out;
@@ -269,11 +269,11 @@ rc_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
 	h->hook_fire("invoice.issued", summary);
 	rc = 0;
 out:
-	rc_buf_free(&canon);
+	rch_buf_free(&canon);
 	return rc;
 }
 
-struct rc_inv {
+struct rch_inv {
 	int64_t id, provider, consumer, terms, net, credits;
 	char state[12], kind[8], code[16], number[40];
 };
@@ -281,9 +281,9 @@ struct rc_inv {
 /* Ends a step's transaction: commits when it went well, else rolls back,
  * so a step is all there or not there. */
 static int
-rc_finish(ep_db *db, int rc, char *err, size_t len)
+rch_finish(ep_db *db, int rc, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
 	if (rc == 0 && h->db_commit(db) != 0) {
 		snprintf(err, len, "cannot commit: %s", h->db_errmsg(db));
@@ -295,9 +295,9 @@ rc_finish(ep_db *db, int rc, char *err, size_t len)
 }
 
 static int
-rc_inv_load(ep_db *db, int64_t id, struct rc_inv *v)
+rch_inv_load(ep_db *db, int64_t id, struct rch_inv *v)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.id, i.provider_id, "
 	    "i.consumer_id, i.terms_days, i.net_pence, coalesce(i.credits_id, 0), "
 	    "i.state, i.kind, p.code, coalesce(i.number, '') FROM "
@@ -313,10 +313,10 @@ rc_inv_load(ep_db *db, int64_t id, struct rc_inv *v)
 		v->terms = h->stmt_int64(s, 3);
 		v->net = h->stmt_int64(s, 4);
 		v->credits = h->stmt_int64(s, 5);
-		rc_copy(v->state, sizeof v->state, h->stmt_text(s, 6));
-		rc_copy(v->kind, sizeof v->kind, h->stmt_text(s, 7));
-		rc_copy(v->code, sizeof v->code, h->stmt_text(s, 8));
-		rc_copy(v->number, sizeof v->number, h->stmt_text(s, 9));
+		rch_copy(v->state, sizeof v->state, h->stmt_text(s, 6));
+		rch_copy(v->kind, sizeof v->kind, h->stmt_text(s, 7));
+		rch_copy(v->code, sizeof v->code, h->stmt_text(s, 8));
+		rch_copy(v->number, sizeof v->number, h->stmt_text(s, 9));
 		rc = 0;
 	}
 	h->stmt_reset(s);
@@ -326,18 +326,18 @@ rc_inv_load(ep_db *db, int64_t id, struct rc_inv *v)
 /* Only the provider's finance officers (or an administrator) act on its
  * invoices; r is NULL from the command line. */
 static int
-rc_may_act(ep_req *r, const struct rc_inv *v)
+rch_may_act(ep_req *r, const struct rch_inv *v)
 {
 	if (r == NULL)
 		return 1;
-	return rc_host->req_org(r) == v->provider ||
-	    (rc_host->req_roles(r) & EP_ROLE_ADMIN) != 0;
+	return rch_host->req_org(r) == v->provider ||
+	    (rch_host->req_roles(r) & EP_ROLE_ADMIN) != 0;
 }
 
 static int
-rc_exec_id(ep_db *db, const char *sql, int64_t a, int64_t b)
+rch_exec_id(ep_db *db, const char *sql, int64_t a, int64_t b)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, sql);
 	int rc;
 
@@ -360,9 +360,9 @@ rc_exec_id(ep_db *db, const char *sql, int64_t a, int64_t b)
  * *eng) or -1.
  */
 static int
-rc_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
+rch_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT t.engagement_id, t.inputs, "
 	    "i.period FROM recharge_terms t JOIN recharge_invoices i ON i.id = "
 	    "t.invoice_id WHERE t.invoice_id = ? AND t.engagement_id != 0 AND "
@@ -376,9 +376,9 @@ rc_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
 	h->stmt_bind_int64(s, 1, invoice_id);
 	while (rc == 0 && (step = h->stmt_step(s)) == EP_STEP_ROW) {
 		*eng = h->stmt_int64(s, 0);
-		rc_copy(period, sizeof period, h->stmt_text(s, 2));
+		rch_copy(period, sizeof period, h->stmt_text(s, 2));
 		snprintf(start, sizeof start, "%s-01", period);
-		rc_period_next(period, next);
+		rch_period_next(period, next);
 		if ((kept = strdup(h->stmt_text(s, 1))) == NULL ||
 		    (now = h->db_prepare(db, RC_ENG_INPUTS)) == NULL) {
 			free(kept);
@@ -407,9 +407,9 @@ rc_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
  * month again bills it. Its id, 0 for none, -1 on error.
  */
 static int64_t
-rc_terms_unseen(ep_db *db, int64_t invoice_id)
+rch_terms_unseen(ep_db *db, int64_t invoice_id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "WITH m AS (SELECT period, period || "
 	    "'-01' AS start, date(period || '-01', '+1 month') AS next, (SELECT "
 	    "max(r.started_at) FROM recharge_runs r WHERE r.period = i.period "
@@ -444,10 +444,10 @@ rc_terms_unseen(ep_db *db, int64_t invoice_id)
  * or not, never half.
  */
 int
-rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
+rch_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_inv v;
+	const struct ep_host *h = rch_host;
+	struct rch_inv v;
 	int64_t billed, eng = 0;
 	int n, rc = -1;
 
@@ -455,7 +455,7 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		snprintf(err, len, "the store is busy: try again");
 		return -1;
 	}
-	if (rc_inv_load(db, invoice_id, &v) != 0 || !rc_may_act(r, &v)) {
+	if (rch_inv_load(db, invoice_id, &v) != 0 || !rch_may_act(r, &v)) {
 		snprintf(err, len, "there is no such invoice");
 		goto out;
 	}
@@ -468,7 +468,7 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		    "corrections or credit the invoice they correct");
 		goto out;
 	}
-	switch (rc_terms_changed(db, invoice_id, &eng)) {
+	switch (rch_terms_changed(db, invoice_id, &eng)) {
 	case 0:
 		break;
 	case 1:
@@ -481,7 +481,7 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		    "checked: %s", h->db_errmsg(db));
 		goto out;
 	}
-	if ((eng = rc_terms_unseen(db, invoice_id)) != 0) {
+	if ((eng = rch_terms_unseen(db, invoice_id)) != 0) {
 		if (eng > 0)
 			snprintf(err, len, "engagement %lld has a milestone done or "
 			    "its work completed since the month was run: run the "
@@ -492,7 +492,7 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		goto out;
 	}
 	billed = -1;
-	n = rc_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
+	n = rch_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
 	    "state = 'approved' AND id IN (SELECT b.entry_id FROM recharge_lines "
 	    "l JOIN recharge_billed b ON b.line_id = l.id WHERE l.invoice_id = "
 	    "?1)", invoice_id, 0);
@@ -511,21 +511,21 @@ rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		    "approved: run the month again");
 		goto out;
 	}
-	if (rc_finalise(db, r, invoice_id, v.provider, v.code, v.terms,
+	if (rch_finalise(db, r, invoice_id, v.provider, v.code, v.terms,
 	    "issued", err, len) != 0)
 		goto out;
 	rc = 0;
 out:
-	return rc_finish(db, rc, err, len);
+	return rch_finish(db, rc, err, len);
 }
 
 /* Copies one line of the invoice onto the credit note, with what the
  * credit means for it: billed again or written off. */
 static int
-rc_credit_line(ep_db *db, int64_t credit, int64_t invoice, int64_t line,
+rch_credit_line(ep_db *db, int64_t credit, int64_t invoice, int64_t line,
     int64_t position, int write_off, int64_t *amount)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "INSERT INTO recharge_lines (invoice_id, "
 	    "position, kind, engagement_id, description, unit, quantity, "
 	    "unit_price, amount, vat, ruleset_hash, po_reference, "
@@ -559,9 +559,9 @@ rc_credit_line(ep_db *db, int64_t credit, int64_t invoice, int64_t line,
  * position on the invoice, 0 for none, -1 on error.
  */
 static int64_t
-rc_credit_clash(ep_db *db, int64_t credit)
+rch_credit_clash(ep_db *db, int64_t credit)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT o.position FROM recharge_lines c "
 	    "JOIN recharge_lines o ON o.id = c.credits_line_id JOIN "
 	    "recharge_billed b ON b.line_id = c.credits_line_id WHERE "
@@ -588,9 +588,9 @@ rc_credit_clash(ep_db *db, int64_t credit)
 /* Records what the credit note took and how: the lines billed again and
  * written off, the invoice's state before and after. */
 static int
-rc_credit_audit(ep_db *db, ep_req *r, const struct rc_inv *v, int64_t id)
+rch_credit_audit(ep_db *db, ep_req *r, const struct rch_inv *v, int64_t id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT json_object('credit_note', "
 	    "c.number, 'reason', c.reason, 'before', json_object('state', ?2), "
 	    "'after', json_object('state', i.state), 'rebill', (SELECT "
@@ -620,9 +620,9 @@ rc_credit_audit(ep_db *db, ep_req *r, const struct rc_inv *v, int64_t id)
 
 /* Every line of the invoice not yet credited, for a credit of the whole. */
 static size_t
-rc_credit_all(ep_db *db, int64_t invoice_id, int64_t **all)
+rch_credit_all(ep_db *db, int64_t invoice_id, int64_t **all)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT l.id FROM recharge_lines l WHERE "
 	    "l.invoice_id = ? AND NOT EXISTS (SELECT 1 FROM recharge_lines "
 	    "c WHERE c.credits_line_id = l.id) ORDER BY l.position");
@@ -649,11 +649,11 @@ rc_credit_all(ep_db *db, int64_t invoice_id, int64_t **all)
  * everything before it.
  */
 int
-rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
-    const struct rc_credit_ask *q, int64_t *credit_id, char *err, size_t len)
+rch_credit(ep_db *db, ep_req *r, int64_t invoice_id,
+    const struct rch_credit_ask *q, int64_t *credit_id, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_inv v;
+	const struct ep_host *h = rch_host;
+	struct rch_inv v;
 	ep_stmt *s;
 	const int64_t *lines = q->lines;
 	int64_t *all = NULL, net = 0, amount, vat, id, clash;
@@ -669,7 +669,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 		snprintf(err, len, "the store is busy: try again");
 		return -1;
 	}
-	if (rc_inv_load(db, invoice_id, &v) != 0 || !rc_may_act(r, &v) ||
+	if (rch_inv_load(db, invoice_id, &v) != 0 || !rch_may_act(r, &v) ||
 	    strcmp(v.kind, "invoice") != 0) {
 		snprintf(err, len, "there is no such invoice");
 		goto out;
@@ -680,7 +680,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 		goto out;
 	}
 	if (nlines == 0) {
-		nlines = rc_credit_all(db, invoice_id, &all);
+		nlines = rch_credit_all(db, invoice_id, &all);
 		lines = all;
 	}
 	if (nlines == 0) {
@@ -707,7 +707,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	for (i = 0; i < nlines; i++) {
 		wo = all != NULL ? q->write_off_all : q->write_off != NULL &&
 		    q->write_off[i];
-		if (rc_credit_line(db, id, invoice_id, lines[i], (int64_t)i + 1,
+		if (rch_credit_line(db, id, invoice_id, lines[i], (int64_t)i + 1,
 		    wo, &amount) != 0) {
 			snprintf(err, len, "line %lld is not on %s or is already "
 			    "credited", (long long)lines[i], v.number);
@@ -715,7 +715,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 		}
 		net += amount;
 	}
-	if ((clash = rc_credit_clash(db, id)) != 0) {
+	if ((clash = rch_credit_clash(db, id)) != 0) {
 		if (clash > 0)
 			snprintf(err, len, "line %lld: its time entries are also "
 			    "on a line written off, so they cannot be billed again: "
@@ -729,7 +729,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	    "id = ?");
 	h->stmt_bind_int64(s, 1, id);
 	h->stmt_step(s);
-	vat = rc_vat(net, h->stmt_int64(s, 0));
+	vat = rch_vat(net, h->stmt_int64(s, 0));
 	h->stmt_reset(s);
 	s = h->db_prepare(db, "UPDATE recharge_invoices SET net_pence = ?, "
 	    "vat_pence = ?, total_pence = ? WHERE id = ?");
@@ -744,15 +744,15 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	 * two lines stays invoiced while the other line stands); a written-off
 	 * entry stays invoiced, so no run takes it again. */
 	if (step != EP_STEP_DONE ||
-	    rc_exec_id(db, "INSERT INTO recharge_released (entry_id, invoice_id, "
+	    rch_exec_id(db, "INSERT INTO recharge_released (entry_id, invoice_id, "
 	    "line_id, credit_id, settle) SELECT b.entry_id, l.invoice_id, "
 	    "b.line_id, ?1, c.settle FROM recharge_lines c JOIN recharge_billed "
 	    "b ON b.line_id = c.credits_line_id JOIN recharge_lines l ON l.id = "
 	    "b.line_id WHERE c.invoice_id = ?1", id, 0) < 0 ||
-	    rc_exec_id(db, "DELETE FROM recharge_billed WHERE line_id IN (SELECT "
+	    rch_exec_id(db, "DELETE FROM recharge_billed WHERE line_id IN (SELECT "
 	    "credits_line_id FROM recharge_lines WHERE invoice_id = ?1)", id,
 	    0) < 0 ||
-	    rc_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE id "
+	    rch_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE id "
 	    "IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1 "
 	    "AND settle = 'rebill') AND NOT EXISTS (SELECT 1 FROM "
 	    "recharge_released w WHERE w.entry_id = time_entries.id AND "
@@ -760,7 +760,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	    "recharge_lines l JOIN recharge_billed b ON b.line_id = l.id AND "
 	    "b.entry_id = time_entries.id WHERE l.engagement_id = "
 	    "time_entries.engagement_id)", id, 0) < 0 ||
-	    rc_exec_id(db, "UPDATE recharge_invoices SET state = 'credited' "
+	    rch_exec_id(db, "UPDATE recharge_invoices SET state = 'credited' "
 	    "WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines l WHERE "
 	    "l.invoice_id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines c "
 	    "WHERE c.credits_line_id = l.id))", invoice_id, 0) < 0) {
@@ -768,10 +768,10 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 		    h->db_errmsg(db));
 		goto out;
 	}
-	if (rc_finalise(db, r, id, v.provider, v.code, v.terms, "issued", err,
+	if (rch_finalise(db, r, id, v.provider, v.code, v.terms, "issued", err,
 	    len) != 0)
 		goto out;
-	if (rc_credit_audit(db, r, &v, id) != 0) {
+	if (rch_credit_audit(db, r, &v, id) != 0) {
 		snprintf(err, len, "cannot record the audit event");
 		goto out;
 	}
@@ -779,7 +779,7 @@ rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	rc = 0;
 out:
 	free(all);
-	return rc_finish(db, rc, err, len);
+	return rch_finish(db, rc, err, len);
 }
 
 #define RC_EXCLUDE_MAX 64
@@ -791,10 +791,10 @@ out:
  * -1 when there are more than max.
  */
 static int
-rc_exclude_set(ep_db *db, int64_t invoice_id, int64_t line_id,
+rch_exclude_set(ep_db *db, int64_t invoice_id, int64_t line_id,
     int64_t *out, size_t max)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "WITH RECURSIVE ex(id) AS (SELECT id "
 	    "FROM recharge_lines WHERE id = ?1 AND invoice_id = ?2 UNION SELECT "
 	    "l2.id FROM ex JOIN recharge_lines l1 ON l1.id = ex.id JOIN "
@@ -828,11 +828,11 @@ rc_exclude_set(ep_db *db, int64_t invoice_id, int64_t line_id,
  * entries go with it, so no entry is left half on the draft.
  */
 int
-rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
+rch_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
     const char *reason, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_inv v;
+	const struct ep_host *h = rch_host;
+	struct rch_inv v;
 	ep_stmt *s;
 	int64_t net = 0, bp = 0, lines[RC_EXCLUDE_MAX];
 	int rc = -1, step, nlines, n;
@@ -847,7 +847,7 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 		snprintf(err, len, "the store is busy: try again");
 		return -1;
 	}
-	if (rc_inv_load(db, invoice_id, &v) != 0 || !rc_may_act(r, &v)) {
+	if (rch_inv_load(db, invoice_id, &v) != 0 || !rch_may_act(r, &v)) {
 		snprintf(err, len, "there is no such invoice");
 		goto out;
 	}
@@ -856,7 +856,7 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 		    "excluded", v.number, v.state);
 		goto out;
 	}
-	if ((nlines = rc_exclude_set(db, invoice_id, line_id, lines,
+	if ((nlines = rch_exclude_set(db, invoice_id, line_id, lines,
 	    RC_EXCLUDE_MAX)) <= 0) {
 		snprintf(err, len, nlines == 0 ? "line %lld is not on this draft" :
 		    "line %lld shares its entries with too many lines",
@@ -877,9 +877,9 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 		step = h->stmt_step(s);
 		h->stmt_reset(s);
 		if (step != EP_STEP_DONE ||
-		    rc_exec_id(db, "DELETE FROM recharge_billed WHERE line_id = ?1",
+		    rch_exec_id(db, "DELETE FROM recharge_billed WHERE line_id = ?1",
 		    lines[i], 0) < 0 ||
-		    rc_exec_id(db, "DELETE FROM recharge_lines WHERE id = ?1 AND "
+		    rch_exec_id(db, "DELETE FROM recharge_lines WHERE id = ?1 AND "
 		    "invoice_id = ?2", lines[i], invoice_id) != 1) {
 			snprintf(err, len, "line %lld: the store failed: %s",
 			    (long long)lines[i], h->db_errmsg(db));
@@ -898,8 +898,8 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 	s = h->db_prepare(db, "UPDATE recharge_invoices SET net_pence = ?, "
 	    "vat_pence = ?, total_pence = ? WHERE id = ?");
 	h->stmt_bind_int64(s, 1, net);
-	h->stmt_bind_int64(s, 2, rc_vat(net, bp));
-	h->stmt_bind_int64(s, 3, net + rc_vat(net, bp));
+	h->stmt_bind_int64(s, 2, rch_vat(net, bp));
+	h->stmt_bind_int64(s, 3, net + rch_vat(net, bp));
 	h->stmt_bind_int64(s, 4, invoice_id);
 	step = h->stmt_step(s);
 	h->stmt_reset(s);
@@ -922,15 +922,15 @@ rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
 	}
 	rc = 0;
 out:
-	return rc_finish(db, rc, err, len);
+	return rch_finish(db, rc, err, len);
 }
 
 /* Records that the consumer paid an issued invoice. */
 int
-rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
+rch_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_inv v;
+	const struct ep_host *h = rch_host;
+	struct rch_inv v;
 	int rc = -1;
 	char summary[80];
 
@@ -938,7 +938,7 @@ rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		snprintf(err, len, "the store is busy: try again");
 		return -1;
 	}
-	if (rc_inv_load(db, invoice_id, &v) != 0 || !rc_may_act(r, &v) ||
+	if (rch_inv_load(db, invoice_id, &v) != 0 || !rch_may_act(r, &v) ||
 	    strcmp(v.kind, "invoice") != 0) {
 		snprintf(err, len, "there is no such invoice");
 		goto out;
@@ -949,7 +949,7 @@ rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		goto out;
 	}
 	snprintf(summary, sizeof summary, "{\"state\":\"paid\"}");
-	if (rc_exec_id(db, "UPDATE recharge_invoices SET state = 'paid', "
+	if (rch_exec_id(db, "UPDATE recharge_invoices SET state = 'paid', "
 	    "paid_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
 	    invoice_id, 0) != 1 || h->audit(db, r, "paid", "invoice", v.number,
 	    v.provider, summary) != 0) {
@@ -958,5 +958,5 @@ rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 	}
 	rc = 0;
 out:
-	return rc_finish(db, rc, err, len);
+	return rch_finish(db, rc, err, len);
 }

@@ -9,19 +9,19 @@
 	"UNION SELECT payee_id FROM recharge_payments WHERE id = ?1"
 #define RC_PAY_PAYEE "SELECT payee_id FROM recharge_payments WHERE id = ?1"
 
-static const char *const rc_mth = "<th scope=\"col\" class=\"govuk-table__"
+static const char *const rch_mth = "<th scope=\"col\" class=\"govuk-table__"
     "header\">";
-static const char *const rc_mthn = "<th scope=\"col\" class=\"govuk-table__"
+static const char *const rch_mthn = "<th scope=\"col\" class=\"govuk-table__"
     "header govuk-table__header--numeric\">";
-static const char *const rc_mtd = "<td class=\"govuk-table__cell\">";
-static const char *const rc_mtdn = "<td class=\"govuk-table__cell "
+static const char *const rch_mtd = "<td class=\"govuk-table__cell\">";
+static const char *const rch_mtdn = "<td class=\"govuk-table__cell "
     "govuk-table__cell--numeric\">";
 
 /* A success banner, as GOV.UK Frontend draws one. */
 static void
-rc_money_notice(ep_page *b, const char *text)
+rch_money_notice(ep_page *b, const char *text)
 {
-	rc_host->html(b, "<div class=\"govuk-notification-banner govuk-"
+	rch_host->html(b, "<div class=\"govuk-notification-banner govuk-"
 	    "notification-banner--success\" role=\"alert\" id=\"notice\"><div "
 	    "class=\"govuk-notification-banner__header\"><h2 class=\"govuk-"
 	    "notification-banner__title\" id=\"govuk-notification-banner-title"
@@ -32,9 +32,9 @@ rc_money_notice(ep_page *b, const char *text)
 
 /* Opens a table in its scrolling region, with its caption. */
 static void
-rc_money_table(ep_page *b, const char *id, const char *caption)
+rch_money_table(ep_page *b, const char *id, const char *caption)
 {
-	rc_host->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+	rch_host->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
 	    "aria-label=\"%s\" tabindex=\"0\"><table class=\"govuk-table\" id=\""
 	    "%s\"><caption class=\"govuk-table__caption govuk-table__caption--m"
 	    "\">%s</caption><thead class=\"govuk-table__head\"><tr class=\""
@@ -43,9 +43,9 @@ rc_money_table(ep_page *b, const char *id, const char *caption)
 
 /* Splits "field: why" into an error on that field, else on dflt. */
 static ep_errors *
-rc_money_errors(char *err, const char *dflt)
+rch_money_errors(char *err, const char *dflt)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_errors *e = h->errors_new();
 	char *colon = strstr(err, ": ");
 
@@ -59,9 +59,9 @@ rc_money_errors(char *err, const char *dflt)
 
 /* The payments to and from the council, newest first. */
 static void
-rc_payments_table(ep_req *r, ep_page *b)
+rch_payments_table(ep_req *r, ep_page *b)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT p.id, p.paid_on, "
 	    "a.name, c.name, p.amount_pence, p.method, p.reference, "
 	    "p.reversed_on IS NOT NULL FROM recharge_payments p JOIN "
@@ -70,21 +70,21 @@ rc_payments_table(ep_req *r, ep_page *b)
 	    "p.paid_on DESC, p.id DESC LIMIT 200");
 	int any = 0;
 
-	rc_money_table(b, "payments", "Payments");
+	rch_money_table(b, "payments", "Payments");
 	h->html(b, "%RPayment</th>%RDate</th>%RFrom</th>%RTo</th>%RReference"
 	    "</th>%RAmount</th></tr></thead><tbody class=\"govuk-table__body\">"
-	    "\n", rc_mth, rc_mth, rc_mth, rc_mth, rc_mth, rc_mthn);
+	    "\n", rch_mth, rch_mth, rch_mth, rch_mth, rch_mth, rch_mthn);
 	h->stmt_bind_int64(s, 1, h->req_org(r));
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		any = 1;
 		h->html(b, "<tr class=\"govuk-table__row\">%R<a class=\"govuk-link"
 		    "\" href=\"/payments/%D\">Payment %D</a>%s</td>%R%s</td>%R%s"
-		    "</td>%R%s</td>%R%s%s</td>%R%P</td></tr>\n", rc_mtd,
+		    "</td>%R%s</td>%R%s%s</td>%R%P</td></tr>\n", rch_mtd,
 		    h->stmt_int64(s, 0), h->stmt_int64(s, 0), h->stmt_int64(s, 7) ?
-		    " (reversed)" : "", rc_mtd, h->stmt_text(s, 1), rc_mtd,
-		    h->stmt_text(s, 2), rc_mtd, h->stmt_text(s, 3), rc_mtd,
+		    " (reversed)" : "", rch_mtd, h->stmt_text(s, 1), rch_mtd,
+		    h->stmt_text(s, 2), rch_mtd, h->stmt_text(s, 3), rch_mtd,
 		    h->stmt_text(s, 6), strcmp(h->stmt_text(s, 5), "netting") == 0 ?
-		    " (netting)" : "", rc_mtdn, h->stmt_int64(s, 4));
+		    " (netting)" : "", rch_mtdn, h->stmt_int64(s, 4));
 	}
 	h->stmt_reset(s);
 	if (!any)
@@ -96,9 +96,9 @@ rc_payments_table(ep_req *r, ep_page *b)
 /* GET /payments: payments, links to record one, and settling a month by
  * its netting statement. */
 static void
-rc_payments_page(ep_req *r, int status, const ep_errors *e)
+rch_payments_page(ep_req *r, int status, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *done = h->req_query(r, "done");
 	const char *period = h->req_form(r, "period");
 	ep_page *b = h->page_begin(r, "Payments", e);
@@ -106,15 +106,15 @@ rc_payments_page(ep_req *r, int status, const ep_errors *e)
 
 	h->today(today);
 	if (done != NULL && strcmp(done, "netting") == 0)
-		rc_money_notice(b, "The netting settlement is recorded");
+		rch_money_notice(b, "The netting settlement is recorded");
 	else if (done != NULL && strcmp(done, "reminders") == 0)
-		rc_money_notice(b, "Reminders sent for overdue invoices");
+		rch_money_notice(b, "Reminders sent for overdue invoices");
 	h->html(b, "<h1 class=\"govuk-heading-l\">Payments</h1>\n<p class=\""
 	    "govuk-body\"><a class=\"govuk-button\" href=\"/payments/new\">"
 	    "Record a payment received</a></p>\n<p class=\"govuk-body\">See "
 	    "<a class=\"govuk-link\" href=\"/debt\">aged debt and overdue "
 	    "invoices</a>.</p>\n");
-	rc_payments_table(r, b);
+	rch_payments_table(r, b);
 	h->html(b, "<h2 class=\"govuk-heading-m\">Settle a month by netting"
 	    "</h2>\n<p class=\"govuk-body\">Records every invoice of the month "
 	    "between your council and another that is still owed as paid by "
@@ -132,36 +132,36 @@ rc_payments_page(ep_req *r, int status, const ep_errors *e)
 }
 
 static void
-rc_payments_cb(ep_req *r, void *arg)
+rch_payments_cb(ep_req *r, void *arg)
 {
 	(void)arg;
-	rc_payments_page(r, 200, NULL);
+	rch_payments_page(r, 200, NULL);
 }
 
 static void
-rc_netting_post_cb(ep_req *r, void *arg)
+rch_netting_post_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	char err[256];
 	ep_errors *e;
 	int made;
 
 	(void)arg;
-	if (rc_netting_settle(h->req_db(r), r, h->req_form(r, "period"),
+	if (rch_netting_settle(h->req_db(r), r, h->req_form(r, "period"),
 	    h->req_org(r), h->req_form(r, "date"), &made, err, sizeof err) == 0) {
 		h->redirect(r, "/payments?done=netting");
 		return;
 	}
-	e = rc_money_errors(err, "period");
-	rc_payments_page(r, 400, e);
+	e = rch_money_errors(err, "period");
+	rch_payments_page(r, 400, e);
 	h->errors_free(e);
 }
 
 /* The payer chosen on the new payment form: a council that owes ours. */
 static void
-rc_payer_select(ep_req *r, ep_page *b, const ep_errors *e)
+rch_payer_select(ep_req *r, ep_page *b, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT DISTINCT c.code, "
 	    "c.name FROM recharge_invoices i JOIN recharge_outstanding o ON "
 	    "o.invoice_id = i.id JOIN organisations c ON c.id = i.consumer_id "
@@ -175,7 +175,7 @@ rc_payer_select(ep_req *r, ep_page *b, const ep_errors *e)
 		if ((opt = realloc(opt, (n + 2) * sizeof *opt)) == NULL ||
 		    (text = realloc(text, (n + 1) * 2 * sizeof *text)) == NULL)
 			abort();
-		rc_copy(text[n * 2], sizeof text[0], h->stmt_text(s, 0));
+		rch_copy(text[n * 2], sizeof text[0], h->stmt_text(s, 0));
 		snprintf(text[n * 2 + 1], sizeof text[0], "%s (%s)",
 		    h->stmt_text(s, 1), h->stmt_text(s, 0));
 		n++;
@@ -203,9 +203,9 @@ out:
 
 /* The payer's outstanding invoices, each with a field for its share. */
 static void
-rc_alloc_fields(ep_req *r, ep_page *b, const ep_errors *e, int64_t payer)
+rch_alloc_fields(ep_req *r, ep_page *b, const ep_errors *e, int64_t payer)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, i.number, "
 	    "i.due_date, o.outstanding_pence FROM recharge_invoices i JOIN "
 	    "recharge_outstanding o ON o.invoice_id = i.id WHERE i.provider_id = "
@@ -236,18 +236,18 @@ rc_alloc_fields(ep_req *r, ep_page *b, const ep_errors *e, int64_t payer)
 
 /* GET (or a refused POST of) /payments/new. */
 static void
-rc_new_payment_page(ep_req *r, int status, const ep_errors *e)
+rch_new_payment_page(ep_req *r, int status, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *from = h->req_query(r, "from");
-	int64_t payer = rc_org_id(h->req_db(r), from);
+	int64_t payer = rch_org_id(h->req_db(r), from);
 	ep_page *b = h->page_begin(r, "Record a payment", e);
 	char action[64];
 
 	h->html(b, "<h1 class=\"govuk-heading-l\">Record a payment received"
 	    "</h1>\n");
 	if (payer == 0 || payer == h->req_org(r)) {
-		rc_payer_select(r, b, e);
+		rch_payer_select(r, b, e);
 		goto out;
 	}
 	snprintf(action, sizeof action, "/payments/new?from=%s", from);
@@ -259,24 +259,24 @@ rc_new_payment_page(ep_req *r, int status, const ep_errors *e)
 	h->form_input(b, e, "reference", "Reference", "The remittance or bank "
 	    "reference", "text", h->req_form(r, "reference"),
 	    "govuk-input--width-20");
-	rc_alloc_fields(r, b, e, payer);
+	rch_alloc_fields(r, b, e, payer);
 	h->form_end(b, "Record the payment");
 out:
 	h->page_end(r, b, status);
 }
 
 static void
-rc_new_payment_cb(ep_req *r, void *arg)
+rch_new_payment_cb(ep_req *r, void *arg)
 {
 	(void)arg;
-	rc_new_payment_page(r, 200, NULL);
+	rch_new_payment_page(r, 200, NULL);
 }
 
 /* Reads the form's alloc-ID fields into p; -1 with "field: why". */
 static int
-rc_form_allocs(ep_req *r, struct rc_payment *p, char *err, size_t len)
+rch_form_allocs(ep_req *r, struct rch_payment *p, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, i.number FROM "
 	    "recharge_invoices i JOIN recharge_outstanding o ON o.invoice_id = "
 	    "i.id WHERE i.provider_id = ? AND i.consumer_id = ? AND "
@@ -288,15 +288,15 @@ rc_form_allocs(ep_req *r, struct rc_payment *p, char *err, size_t len)
 	h->stmt_bind_int64(s, 1, p->payee);
 	h->stmt_bind_int64(s, 2, p->payer);
 	while (rc == 0 && h->stmt_step(s) == EP_STEP_ROW) {
-		struct rc_alloc *a = &p->alloc[p->nalloc];
+		struct rch_alloc *a = &p->alloc[p->nalloc];
 
 		snprintf(field, sizeof field, "alloc-%lld",
 		    (long long)h->stmt_int64(s, 0));
 		if ((v = h->req_form(r, field)) == NULL || *v == '\0')
 			continue;
 		a->invoice = h->stmt_int64(s, 0);
-		rc_copy(a->field, sizeof a->field, field);
-		rc_copy(a->key, sizeof a->key, h->stmt_text(s, 1));
+		rch_copy(a->field, sizeof a->field, field);
+		rch_copy(a->key, sizeof a->key, h->stmt_text(s, 1));
 		if (h->money_parse(v, &a->amount) != 0 || a->amount <= 0) {
 			snprintf(err, len, "%s: enter an amount of money for %s, "
 			    "for example 250.00", field, a->key);
@@ -309,10 +309,10 @@ rc_form_allocs(ep_req *r, struct rc_payment *p, char *err, size_t len)
 }
 
 static void
-rc_new_payment_post_cb(ep_req *r, void *arg)
+rch_new_payment_post_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_payment *p = calloc(1, sizeof *p);
+	const struct ep_host *h = rch_host;
+	struct rch_payment *p = calloc(1, sizeof *p);
 	const char *amount = h->req_form(r, "amount");
 	char err[256], loc[64];
 	ep_errors *e;
@@ -322,7 +322,7 @@ rc_new_payment_post_cb(ep_req *r, void *arg)
 	if (p == NULL)
 		abort();
 	p->payee = h->req_org(r);
-	p->payer = rc_org_id(h->req_db(r), h->req_query(r, "from"));
+	p->payer = rch_org_id(h->req_db(r), h->req_query(r, "from"));
 	p->date = h->req_form(r, "date");
 	p->reference = h->req_form(r, "reference");
 	if (p->date == NULL || !h->date_ok(p->date))
@@ -333,8 +333,8 @@ rc_new_payment_post_cb(ep_req *r, void *arg)
 		    "pounds, for example 1,234.56");
 	else if (p->payer == 0 || p->payer == p->payee)
 		snprintf(err, sizeof err, "from: choose the council that paid");
-	else if (rc_form_allocs(r, p, err, sizeof err) == 0 &&
-	    rc_payment_record(h->req_db(r), r, p, &id, err, sizeof err) == 0) {
+	else if (rch_form_allocs(r, p, err, sizeof err) == 0 &&
+	    rch_payment_record(h->req_db(r), r, p, &id, err, sizeof err) == 0) {
 		snprintf(loc, sizeof loc, "/payments/%lld?done=recorded",
 		    (long long)id);
 		h->redirect(r, loc);
@@ -342,41 +342,41 @@ rc_new_payment_post_cb(ep_req *r, void *arg)
 		return;
 	}
 	free(p);
-	e = rc_money_errors(err, "amount");
-	rc_new_payment_page(r, 400, e);
+	e = rch_money_errors(err, "amount");
+	rch_new_payment_page(r, 400, e);
 	h->errors_free(e);
 }
 
 /* The payment's allocations, invoice by invoice. */
 static void
-rc_payment_allocs(ep_req *r, ep_page *b, int64_t id)
+rch_payment_allocs(ep_req *r, ep_page *b, int64_t id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, i.number, "
 	    "a.amount_pence, o.outstanding_pence FROM recharge_allocations a "
 	    "JOIN recharge_invoices i ON i.id = a.invoice_id JOIN "
 	    "recharge_outstanding o ON o.invoice_id = i.id WHERE a.payment_id = "
 	    "? ORDER BY i.id");
 
-	rc_money_table(b, "allocations", "What it paid");
+	rch_money_table(b, "allocations", "What it paid");
 	h->html(b, "%RInvoice</th>%RPaid to it</th>%RStill to pay</th></tr>"
-	    "</thead><tbody class=\"govuk-table__body\">\n", rc_mth, rc_mthn,
-	    rc_mthn);
+	    "</thead><tbody class=\"govuk-table__body\">\n", rch_mth, rch_mthn,
+	    rch_mthn);
 	h->stmt_bind_int64(s, 1, id);
 	while (h->stmt_step(s) == EP_STEP_ROW)
 		h->html(b, "<tr class=\"govuk-table__row\">%R<a class=\"govuk-link"
 		    "\" href=\"/invoices/%D\">%s</a></td>%R%P</td>%R%P</td></tr>\n",
-		    rc_mtd, h->stmt_int64(s, 0), h->stmt_text(s, 1), rc_mtdn,
-		    h->stmt_int64(s, 2), rc_mtdn, h->stmt_int64(s, 3));
+		    rch_mtd, h->stmt_int64(s, 0), h->stmt_text(s, 1), rch_mtdn,
+		    h->stmt_int64(s, 2), rch_mtdn, h->stmt_int64(s, 3));
 	h->stmt_reset(s);
 	h->html(b, "</tbody></table></div>\n");
 }
 
 /* GET /payments/{id}: the payment, what it paid, and reversing it. */
 static void
-rc_payment_page(ep_req *r, int status, const ep_errors *e)
+rch_payment_page(ep_req *r, int status, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	int64_t id = strtoll(h->req_param(r, "id"), NULL, 10), payee = 0;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT p.paid_on, a.name, "
 	    "c.name, p.amount_pence, p.reference, p.method, coalesce(p.reversed_on, "
@@ -391,7 +391,7 @@ rc_payment_page(ep_req *r, int status, const ep_errors *e)
 	snprintf(title, sizeof title, "Payment %lld", (long long)id);
 	b = h->page_begin(r, title, e);
 	if (done != NULL)
-		rc_money_notice(b, strcmp(done, "reversed") == 0 ? "The payment is "
+		rch_money_notice(b, strcmp(done, "reversed") == 0 ? "The payment is "
 		    "reversed" : "The payment is recorded");
 	h->html(b, "<h1 class=\"govuk-heading-l\">%s</h1>\n", title);
 	h->stmt_bind_int64(s, 1, id);
@@ -421,7 +421,7 @@ rc_payment_page(ep_req *r, int status, const ep_errors *e)
 		h->html(b, "</dl>\n");
 	}
 	h->stmt_reset(s);
-	rc_payment_allocs(r, b, id);
+	rch_payment_allocs(r, b, id);
 	if (!reversed && payee == h->req_org(r)) {
 		h->html(b, "<h2 class=\"govuk-heading-m\">Reverse this payment"
 		    "</h2>\n<p class=\"govuk-body\">A payment recorded in error, or "
@@ -439,55 +439,55 @@ rc_payment_page(ep_req *r, int status, const ep_errors *e)
 }
 
 static void
-rc_payment_cb(ep_req *r, void *arg)
+rch_payment_cb(ep_req *r, void *arg)
 {
 	(void)arg;
-	rc_payment_page(r, 200, NULL);
+	rch_payment_page(r, 200, NULL);
 }
 
 static void
-rc_reverse_cb(ep_req *r, void *arg)
+rch_reverse_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	int64_t id = strtoll(h->req_param(r, "id"), NULL, 10);
 	char err[256], loc[64];
 	ep_errors *e;
 
 	(void)arg;
-	if (rc_payment_reverse(h->req_db(r), r, id, h->req_org(r),
+	if (rch_payment_reverse(h->req_db(r), r, id, h->req_org(r),
 	    h->req_form(r, "reason"), err, sizeof err) == 0) {
 		snprintf(loc, sizeof loc, "/payments/%lld?done=reversed",
 		    (long long)id);
 		h->redirect(r, loc);
 		return;
 	}
-	e = rc_money_errors(err, "reason");
-	rc_payment_page(r, 400, e);
+	e = rch_money_errors(err, "reason");
+	rch_payment_page(r, 400, e);
 	h->errors_free(e);
 }
 
 /* One aged-debt table: owed to the council or by it. */
 static void
-rc_aged_table(ep_req *r, ep_page *b, const char *today, int owed)
+rch_aged_table(ep_req *r, ep_page *b, const char *today, int owed)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_aged_row *rows = NULL;
-	int n = rc_aged(h->req_db(r), h->req_org(r), today, owed, &rows), i, k;
+	const struct ep_host *h = rch_host;
+	struct rch_aged_row *rows = NULL;
+	int n = rch_aged(h->req_db(r), h->req_org(r), today, owed, &rows), i, k;
 
-	rc_money_table(b, owed ? "owed-to-us" : "owed-by-us", owed ?
+	rch_money_table(b, owed ? "owed-to-us" : "owed-by-us", owed ?
 	    "Owed to your council" : "Owed by your council");
-	h->html(b, "%RCouncil</th>", rc_mth);
+	h->html(b, "%RCouncil</th>", rch_mth);
 	for (k = 0; k < RC_AGES; k++)
-		h->html(b, "%R%s</th>", rc_mthn, rc_age_names[k]);
+		h->html(b, "%R%s</th>", rch_mthn, rch_age_names[k]);
 	h->html(b, "%RTotal</th></tr></thead><tbody class=\"govuk-table__body"
-	    "\">\n", rc_mthn);
+	    "\">\n", rch_mthn);
 	for (i = 0; i < n; i++) {
 		h->html(b, "<tr class=\"govuk-table__row\"><th scope=\"row\" "
 		    "class=\"govuk-table__header\">%s (%s)</th>", rows[i].name,
 		    rows[i].code);
 		for (k = 0; k < RC_AGES; k++)
-			h->html(b, "%R%P</td>", rc_mtdn, rows[i].age[k]);
-		h->html(b, "%R%P</td></tr>\n", rc_mtdn, rows[i].total);
+			h->html(b, "%R%P</td>", rch_mtdn, rows[i].age[k]);
+		h->html(b, "%R%P</td></tr>\n", rch_mtdn, rows[i].total);
 	}
 	if (n <= 0)
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table"
@@ -498,9 +498,9 @@ rc_aged_table(ep_req *r, ep_page *b, const char *today, int owed)
 
 /* GET /debt: aged debt both ways on today's date, and reminders. */
 static void
-rc_debt_cb(ep_req *r, void *arg)
+rch_debt_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *done = h->req_query(r, "done");
 	ep_page *b = h->page_begin(r, "Aged debt", NULL);
 	char today[11], words[40];
@@ -509,13 +509,13 @@ rc_debt_cb(ep_req *r, void *arg)
 	h->today(today);
 	h->date_words(words, sizeof words, today);
 	if (done != NULL && strcmp(done, "reminders") == 0)
-		rc_money_notice(b, "Reminders sent for overdue invoices");
+		rch_money_notice(b, "Reminders sent for overdue invoices");
 	h->html(b, "<h1 class=\"govuk-heading-l\">Aged debt</h1>\n<p class=\""
 	    "govuk-body\">What is still to be paid on %s, by days past each "
 	    "invoice's due date (from its agreement's payment terms).</p>\n",
 	    words);
-	rc_aged_table(r, b, today, 1);
-	rc_aged_table(r, b, today, 0);
+	rch_aged_table(r, b, today, 1);
+	rch_aged_table(r, b, today, 0);
 	h->html(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\""
 	    "/debt/csv\" download>Download the aged debt (CSV)</a></p>\n<h2 "
 	    "class=\"govuk-heading-m\">Remind councils that owe yours</h2>\n<p "
@@ -528,38 +528,38 @@ rc_debt_cb(ep_req *r, void *arg)
 }
 
 static void
-rc_debt_csv_cb(ep_req *r, void *arg)
+rch_debt_csv_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_aged_row *rows;
-	struct rc_buf out = { 0 };
+	const struct ep_host *h = rch_host;
+	struct rch_aged_row *rows;
+	struct rch_buf out = { 0 };
 	char today[11];
 	int owed, n;
 
 	(void)arg;
 	h->today(today);
-	rc_buf_add(&out, RC_AGED_HEADER);
+	rch_buf_add(&out, RC_AGED_HEADER);
 	for (owed = 1; owed >= 0; owed--) {
 		rows = NULL;
-		n = rc_aged(h->req_db(r), h->req_org(r), today, owed, &rows);
-		rc_aged_csv(&out, today, owed ? "owed-to-us" : "owed-by-us", rows,
+		n = rch_aged(h->req_db(r), h->req_org(r), today, owed, &rows);
+		rch_aged_csv(&out, today, owed ? "owed-to-us" : "owed-by-us", rows,
 		    n);
 		free(rows);
 	}
 	h->reply_header(r, "Content-Disposition", "attachment; filename=\""
 	    "aged-debt.csv\"");
 	h->reply(r, 200, "text/csv; charset=utf-8", out.s, out.len);
-	rc_buf_free(&out);
+	rch_buf_free(&out);
 }
 
 static void
-rc_remind_cb(ep_req *r, void *arg)
+rch_remind_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	int64_t sent;
 
 	(void)arg;
-	if (rc_remind(h->req_db(r), h->req_org(r), &sent) != 0) {
+	if (rch_remind(h->req_db(r), h->req_org(r), &sent) != 0) {
 		h->page_message(r, 503, "Reminders not sent", "The store is busy: "
 		    "try again.");
 		return;
@@ -569,24 +569,24 @@ rc_remind_cb(ep_req *r, void *arg)
 
 /* One VAT document as a table row. */
 static void
-rc_vat_row_cb(const struct rc_vat_doc *d, void *arg)
+rch_vat_row_cb(const struct rch_vat_doc *d, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_page *b = arg;
 
 	h->html(b, "<tr class=\"govuk-table__row\">%R%s</td>%R%s</td>%R%s"
-	    "</td>%R%s</td>%R%P</td>%R%P</td>%R%P</td></tr>\n", rc_mtd,
-	    d->number, rc_mtd, strcmp(d->kind, "credit") == 0 ? "Credit note" :
-	    "Invoice", rc_mtd, d->date, rc_mtd, d->consumer, rc_mtdn,
-	    d->standard, rc_mtdn, d->vat, rc_mtdn, d->outside);
+	    "</td>%R%s</td>%R%P</td>%R%P</td>%R%P</td></tr>\n", rch_mtd,
+	    d->number, rch_mtd, strcmp(d->kind, "credit") == 0 ? "Credit note" :
+	    "Invoice", rch_mtd, d->date, rch_mtd, d->consumer, rch_mtdn,
+	    d->standard, rch_mtdn, d->vat, rch_mtdn, d->outside);
 }
 
 /* The month range a page asks for: from and to, to defaulting to from,
  * from to this month. 0, or -1 when one is not a month. */
 static int
-rc_months(ep_req *r, char from[8], char to[8])
+rch_months(ep_req *r, char from[8], char to[8])
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *f = h->req_query(r, "from"), *t = h->req_query(r, "to");
 	char today[11];
 
@@ -595,8 +595,8 @@ rc_months(ep_req *r, char from[8], char to[8])
 		f = NULL;
 	if (t == NULL || *t == '\0')
 		t = f;
-	rc_copy(from, 8, f ? f : today);
-	rc_copy(to, 8, t ? t : today);
+	rch_copy(from, 8, f ? f : today);
+	rch_copy(to, 8, t ? t : today);
 	from[7] = to[7] = '\0';
 	return h->month_ok(from) && h->month_ok(to) && strcmp(from, to) <= 0 ?
 	    0 : -1;
@@ -604,10 +604,10 @@ rc_months(ep_req *r, char from[8], char to[8])
 
 /* A GET form for a month range (or one month, period). */
 static void
-rc_month_form(ep_page *b, const char *action, const char *from,
+rch_month_form(ep_page *b, const char *action, const char *from,
     const char *to, const char *error)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
 	h->html(b, "<form method=\"get\" action=\"%s\" novalidate>", action);
 	if (error != NULL)
@@ -629,12 +629,12 @@ rc_month_form(ep_page *b, const char *action, const char *from,
 
 /* GET /vat?from=YYYY-MM&to=YYYY-MM: the council's VAT figures. */
 static void
-rc_vat_cb(ep_req *r, void *arg)
+rch_vat_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_vat_figures v;
+	const struct ep_host *h = rch_host;
+	struct rch_vat_figures v;
 	char from[8], to[8];
-	int bad = rc_months(r, from, to);
+	int bad = rch_months(r, from, to);
 	ep_page *b = h->page_begin(r, "VAT figures", NULL);
 
 	(void)arg;
@@ -643,9 +643,9 @@ rc_vat_cb(ep_req *r, void *arg)
 	    "each invoice and credit note was issued (its tax point), for boxes "
 	    "1 and 6 of your VAT return. Supplies outside the scope of VAT are "
 	    "shown apart and are not in box 6.</p>\n");
-	rc_month_form(b, "/vat", from, to, bad ? "Enter the months as YYYY-MM, "
+	rch_month_form(b, "/vat", from, to, bad ? "Enter the months as YYYY-MM, "
 	    "the first no later than the second" : NULL);
-	if (bad || rc_vat_figures(h->req_db(r), h->req_org(r), from, to, &v,
+	if (bad || rch_vat_figures(h->req_db(r), h->req_org(r), from, to, &v,
 	    NULL, NULL) != 0)
 		goto out;
 	h->html(b, "<dl class=\"govuk-summary-list\" id=\"vat-boxes\"><div "
@@ -661,13 +661,13 @@ rc_vat_cb(ep_req *r, void *arg)
 	    "govuk-summary-list__key\">Documents</dt><dd class=\"govuk-summary-"
 	    "list__value\">%D invoices, %D credit notes</dd></div></dl>\n",
 	    v.box1, v.box6, v.outside, v.invoices, v.credits);
-	rc_money_table(b, "vat-documents", "Invoices and credit notes");
+	rch_money_table(b, "vat-documents", "Invoices and credit notes");
 	h->html(b, "%RNumber</th>%RType</th>%RIssued</th>%RTo</th>%RStandard-"
 	    "rated net</th>%RVAT</th>%ROutside the scope</th></tr></thead><tbody "
-	    "class=\"govuk-table__body\">\n", rc_mth, rc_mth, rc_mth, rc_mth,
-	    rc_mthn, rc_mthn, rc_mthn);
-	rc_vat_figures(h->req_db(r), h->req_org(r), from, to, &v,
-	    rc_vat_row_cb, b);
+	    "class=\"govuk-table__body\">\n", rch_mth, rch_mth, rch_mth, rch_mth,
+	    rch_mthn, rch_mthn, rch_mthn);
+	rch_vat_figures(h->req_db(r), h->req_org(r), from, to, &v,
+	    rch_vat_row_cb, b);
 	h->html(b, "</tbody></table></div>\n<p class=\"govuk-body\"><a class=\""
 	    "govuk-link\" href=\"/vat/csv?from=%s&amp;to=%s\" download>Download "
 	    "the documents (CSV)</a></p>\n", from, to);
@@ -676,48 +676,48 @@ out:
 }
 
 static void
-rc_vat_csv_cb(ep_req *r, void *arg)
+rch_vat_csv_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_buf out = { 0 };
+	const struct ep_host *h = rch_host;
+	struct rch_buf out = { 0 };
 	char from[8], to[8], disp[96];
 
 	(void)arg;
-	if (rc_months(r, from, to) != 0) {
+	if (rch_months(r, from, to) != 0) {
 		h->page_message(r, 400, "Wrong months", "Give the months as "
 		    "from=YYYY-MM and to=YYYY-MM.");
 		return;
 	}
-	rc_vat_csv(h->req_db(r), h->req_org(r), from, to, &out);
+	rch_vat_csv(h->req_db(r), h->req_org(r), from, to, &out);
 	snprintf(disp, sizeof disp, "attachment; filename=\"vat-%s-%s-%s.csv\"",
 	    h->req_org_code(r), from, to);
 	h->reply_header(r, "Content-Disposition", disp);
 	h->reply(r, 200, "text/csv; charset=utf-8", out.s, out.len);
-	rc_buf_free(&out);
+	rch_buf_free(&out);
 }
 
 /* Debits and credits of the journal shown, to show it balances. */
-struct rc_journal_page {
+struct rch_journal_page {
 	ep_page *b;
 	int64_t debit, credit, rows;
 };
 
 static void
-rc_journal_row_cb(const struct rc_posting *p, void *arg)
+rch_journal_row_cb(const struct rch_posting *p, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_journal_page *j = arg;
+	const struct ep_host *h = rch_host;
+	struct rch_journal_page *j = arg;
 
 	j->debit += p->debit;
 	j->credit += p->credit;
 	j->rows++;
 	h->html(j->b, "<tr class=\"govuk-table__row\">%R%s</td>%R%s</td>%R%s"
-	    "</td>%R%s %s</td>%R%s</td>%R", rc_mtd, p->date, rc_mtd,
-	    p->number, rc_mtd, p->other, rc_mtd, rc_code_labels[p->account],
-	    p->codes->v[p->account], rc_mtd, p->cost_centre, rc_mtdn);
+	    "</td>%R%s %s</td>%R%s</td>%R", rch_mtd, p->date, rch_mtd,
+	    p->number, rch_mtd, p->other, rch_mtd, rch_code_labels[p->account],
+	    p->codes->v[p->account], rch_mtd, p->cost_centre, rch_mtdn);
 	if (p->debit)
 		h->html(j->b, "%P", p->debit);
-	h->html(j->b, "</td>%R", rc_mtdn);
+	h->html(j->b, "</td>%R", rch_mtdn);
 	if (p->credit)
 		h->html(j->b, "%P", p->credit);
 	h->html(j->b, "</td></tr>\n");
@@ -725,12 +725,12 @@ rc_journal_row_cb(const struct rc_posting *p, void *arg)
 
 /* GET /ledger?from=YYYY-MM: the council's journal for the month. */
 static void
-rc_ledger_cb(ep_req *r, void *arg)
+rch_ledger_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_journal_page j;
+	const struct ep_host *h = rch_host;
+	struct rch_journal_page j;
 	char from[8], to[8];
-	int bad = rc_months(r, from, to);
+	int bad = rch_months(r, from, to);
 	ep_page *b = h->page_begin(r, "Ledger journal", NULL);
 
 	(void)arg;
@@ -741,16 +741,16 @@ rc_ledger_cb(ep_req *r, void *arg)
 	    "issued or received in the month, posted to <a class=\"govuk-link\" "
 	    "href=\"/ledger/codes\">your nominal codes and cost centre</a>, "
 	    "ready for your finance system.</p>\n");
-	rc_month_form(b, "/ledger", from, NULL, bad ? "Enter the month as "
+	rch_month_form(b, "/ledger", from, NULL, bad ? "Enter the month as "
 	    "YYYY-MM" : NULL);
 	if (bad)
 		goto out;
-	rc_money_table(b, "journal", "Journal");
+	rch_money_table(b, "journal", "Journal");
 	h->html(b, "%RDate</th>%RDocument</th>%RCouncil</th>%RAccount</th>%R"
 	    "Cost centre</th>%RDebit</th>%RCredit</th></tr></thead><tbody class="
-	    "\"govuk-table__body\">\n", rc_mth, rc_mth, rc_mth, rc_mth, rc_mth,
-	    rc_mthn, rc_mthn);
-	rc_journal(h->req_db(r), h->req_org(r), from, rc_journal_row_cb, &j);
+	    "\"govuk-table__body\">\n", rch_mth, rch_mth, rch_mth, rch_mth, rch_mth,
+	    rch_mthn, rch_mthn);
+	rch_journal(h->req_db(r), h->req_org(r), from, rch_journal_row_cb, &j);
 	if (j.rows == 0)
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table"
 		    "__cell\" colspan=\"7\">No invoices or credit notes this month."
@@ -760,7 +760,7 @@ rc_ledger_cb(ep_req *r, void *arg)
 	    "</td>%R%P</td></tr></tfoot></table></div>\n<p class=\"govuk-body\" "
 	    "id=\"balance\">%s</p>\n<p class=\"govuk-body\"><a class=\"govuk-"
 	    "link\" href=\"/ledger/csv?from=%s\" download>Download the journal "
-	    "(CSV)</a></p>\n", rc_mtdn, j.debit, rc_mtdn, j.credit,
+	    "(CSV)</a></p>\n", rch_mtdn, j.debit, rch_mtdn, j.credit,
 	    j.debit == j.credit ? "Debits equal credits: the journal balances." :
 	    "Debits and credits differ: tell the system's administrators.",
 	    from);
@@ -769,48 +769,48 @@ out:
 }
 
 static void
-rc_ledger_csv_cb(ep_req *r, void *arg)
+rch_ledger_csv_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_buf out = { 0 };
+	const struct ep_host *h = rch_host;
+	struct rch_buf out = { 0 };
 	char from[8], to[8], disp[96];
 
 	(void)arg;
-	if (rc_months(r, from, to) != 0) {
+	if (rch_months(r, from, to) != 0) {
 		h->page_message(r, 400, "Wrong month", "Give the month as "
 		    "from=YYYY-MM.");
 		return;
 	}
-	rc_journal_csv(h->req_db(r), h->req_org(r), from, &out);
+	rch_journal_csv(h->req_db(r), h->req_org(r), from, &out);
 	snprintf(disp, sizeof disp, "attachment; filename=\"journal-%s-%s.csv\"",
 	    h->req_org_code(r), from);
 	h->reply_header(r, "Content-Disposition", disp);
 	h->reply(r, 200, "text/csv; charset=utf-8", out.s, out.len);
-	rc_buf_free(&out);
+	rch_buf_free(&out);
 }
 
 /* GET (or a refused POST of) /ledger/codes. */
 static void
-rc_codes_page(ep_req *r, int status, const ep_errors *e)
+rch_codes_page(ep_req *r, int status, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *done = h->req_query(r, "done");
 	ep_page *b = h->page_begin(r, "Ledger codes", e);
-	struct rc_codes c;
+	struct rch_codes c;
 	const char *v;
 	int i;
 
-	rc_codes_load(h->req_db(r), h->req_org(r), &c);
+	rch_codes_load(h->req_db(r), h->req_org(r), &c);
 	if (done != NULL)
-		rc_money_notice(b, "The ledger codes are saved");
+		rch_money_notice(b, "The ledger codes are saved");
 	h->html(b, "<h1 class=\"govuk-heading-l\">Ledger codes</h1>\n<p class="
 	    "\"govuk-body\">The nominal codes your council's recharge journal "
 	    "posts to, and the cost centre for income (and for spend on work "
 	    "whose request gave no ledger code).</p>\n");
 	h->form_begin(b, r, "/ledger/codes");
 	for (i = 0; i < RC_CODES; i++) {
-		v = h->req_form(r, rc_code_names[i]);
-		h->form_input(b, e, rc_code_names[i], rc_code_labels[i], NULL,
+		v = h->req_form(r, rch_code_names[i]);
+		h->form_input(b, e, rch_code_names[i], rch_code_labels[i], NULL,
 		    "text", v ? v : c.v[i], "govuk-input--width-10");
 	}
 	h->form_end(b, "Save the codes");
@@ -818,16 +818,16 @@ rc_codes_page(ep_req *r, int status, const ep_errors *e)
 }
 
 static void
-rc_codes_cb(ep_req *r, void *arg)
+rch_codes_cb(ep_req *r, void *arg)
 {
 	(void)arg;
-	rc_codes_page(r, 200, NULL);
+	rch_codes_page(r, 200, NULL);
 }
 
 static void
-rc_codes_post_cb(ep_req *r, void *arg)
+rch_codes_post_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *v[RC_CODES];
 	char err[256];
 	ep_errors *e;
@@ -835,46 +835,46 @@ rc_codes_post_cb(ep_req *r, void *arg)
 
 	(void)arg;
 	for (i = 0; i < RC_CODES; i++)
-		v[i] = h->req_form(r, rc_code_names[i]);
-	if (rc_codes_set(h->req_db(r), r, h->req_org(r), v, err,
+		v[i] = h->req_form(r, rch_code_names[i]);
+	if (rch_codes_set(h->req_db(r), r, h->req_org(r), v, err,
 	    sizeof err) == 0) {
 		h->redirect(r, "/ledger/codes?done=saved");
 		return;
 	}
-	e = rc_money_errors(err, "income");
-	rc_codes_page(r, 400, e);
+	e = rch_money_errors(err, "income");
+	rch_codes_page(r, 400, e);
 	h->errors_free(e);
 }
 
 void
-rc_money_routes(void)
+rch_money_routes(void)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
-	h->route_add(rc_self, "GET", "/payments", RC_ROLES, rc_payments_cb,
+	h->route_add(rch_self, "GET", "/payments", RC_ROLES, rch_payments_cb,
 	    NULL);
-	h->route_add(rc_self, "GET", "/payments/new", RC_ROLES,
-	    rc_new_payment_cb, NULL);
-	h->route_add(rc_self, "POST", "/payments/new", RC_ROLES,
-	    rc_new_payment_post_cb, NULL);
-	h->route_add(rc_self, "POST", "/payments/netting", RC_ROLES,
-	    rc_netting_post_cb, NULL);
-	h->route_add_owned(rc_self, "GET", "/payments/{id}", RC_ROLES,
-	    RC_PAY_OWNERS, rc_payment_cb, NULL);
-	h->route_add_owned(rc_self, "POST", "/payments/{id}/reverse", RC_ROLES,
-	    RC_PAY_PAYEE, rc_reverse_cb, NULL);
-	h->route_add(rc_self, "GET", "/debt", RC_ROLES, rc_debt_cb, NULL);
-	h->route_add(rc_self, "GET", "/debt/csv", RC_ROLES, rc_debt_csv_cb,
+	h->route_add(rch_self, "GET", "/payments/new", RC_ROLES,
+	    rch_new_payment_cb, NULL);
+	h->route_add(rch_self, "POST", "/payments/new", RC_ROLES,
+	    rch_new_payment_post_cb, NULL);
+	h->route_add(rch_self, "POST", "/payments/netting", RC_ROLES,
+	    rch_netting_post_cb, NULL);
+	h->route_add_owned(rch_self, "GET", "/payments/{id}", RC_ROLES,
+	    RC_PAY_OWNERS, rch_payment_cb, NULL);
+	h->route_add_owned(rch_self, "POST", "/payments/{id}/reverse", RC_ROLES,
+	    RC_PAY_PAYEE, rch_reverse_cb, NULL);
+	h->route_add(rch_self, "GET", "/debt", RC_ROLES, rch_debt_cb, NULL);
+	h->route_add(rch_self, "GET", "/debt/csv", RC_ROLES, rch_debt_csv_cb,
 	    NULL);
-	h->route_add(rc_self, "POST", "/debt/remind", RC_ROLES, rc_remind_cb,
+	h->route_add(rch_self, "POST", "/debt/remind", RC_ROLES, rch_remind_cb,
 	    NULL);
-	h->route_add(rc_self, "GET", "/vat", RC_ROLES, rc_vat_cb, NULL);
-	h->route_add(rc_self, "GET", "/vat/csv", RC_ROLES, rc_vat_csv_cb, NULL);
-	h->route_add(rc_self, "GET", "/ledger", RC_ROLES, rc_ledger_cb, NULL);
-	h->route_add(rc_self, "GET", "/ledger/csv", RC_ROLES, rc_ledger_csv_cb,
+	h->route_add(rch_self, "GET", "/vat", RC_ROLES, rch_vat_cb, NULL);
+	h->route_add(rch_self, "GET", "/vat/csv", RC_ROLES, rch_vat_csv_cb, NULL);
+	h->route_add(rch_self, "GET", "/ledger", RC_ROLES, rch_ledger_cb, NULL);
+	h->route_add(rch_self, "GET", "/ledger/csv", RC_ROLES, rch_ledger_csv_cb,
 	    NULL);
-	h->route_add(rc_self, "GET", "/ledger/codes", RC_ROLES, rc_codes_cb,
+	h->route_add(rch_self, "GET", "/ledger/codes", RC_ROLES, rch_codes_cb,
 	    NULL);
-	h->route_add(rc_self, "POST", "/ledger/codes", RC_ROLES,
-	    rc_codes_post_cb, NULL);
+	h->route_add(rch_self, "POST", "/ledger/codes", RC_ROLES,
+	    rch_codes_post_cb, NULL);
 }

@@ -6,26 +6,26 @@
 
 #define RC_EXACT_MAX 20 /* organisations settled exactly (2^n subsets) */
 
-struct rc_party {
+struct rch_party {
 	int64_t id, receivable, payable, net;
 	char code[16], name[128];
 };
 
-struct rc_transfer {
+struct rch_transfer {
 	size_t from, to;
 	int64_t amount;
 };
 
-struct rc_netting_data {
-	struct rc_party *p;
+struct rch_netting_data {
+	struct rch_party *p;
 	size_t n;
-	struct rc_transfer *t;
+	struct rch_transfer *t;
 	size_t nt;
 	int64_t invoices, pairs;
 };
 
 static size_t
-rc_party_find(struct rc_netting_data *d, int64_t id, const char *code,
+rch_party_find(struct rch_netting_data *d, int64_t id, const char *code,
     const char *name)
 {
 	size_t i;
@@ -38,13 +38,13 @@ rc_party_find(struct rc_netting_data *d, int64_t id, const char *code,
 		abort();
 	memset(&d->p[d->n], 0, sizeof d->p[d->n]);
 	d->p[d->n].id = id;
-	rc_copy(d->p[d->n].code, sizeof d->p[d->n].code, code);
-	rc_copy(d->p[d->n].name, sizeof d->p[d->n].name, name);
+	rch_copy(d->p[d->n].code, sizeof d->p[d->n].code, code);
+	rch_copy(d->p[d->n].name, sizeof d->p[d->n].name, name);
 	return d->n++;
 }
 
 static void
-rc_transfer_add(struct rc_netting_data *d, size_t from, size_t to,
+rch_transfer_add(struct rch_netting_data *d, size_t from, size_t to,
     int64_t amount)
 {
 	if ((d->t = realloc(d->t, (d->nt + 1) * sizeof *d->t)) == NULL)
@@ -58,7 +58,7 @@ rc_transfer_add(struct rc_netting_data *d, size_t from, size_t to,
 /* Settles a group whose balances add to zero in (size - 1) transfers at
  * most: the largest debtor pays the largest creditor, repeatedly. */
 static void
-rc_settle_group(struct rc_netting_data *d, const size_t *idx, size_t k,
+rch_settle_group(struct rch_netting_data *d, const size_t *idx, size_t k,
     int64_t *bal)
 {
 	for (;;) {
@@ -74,7 +74,7 @@ rc_settle_group(struct rc_netting_data *d, const size_t *idx, size_t k,
 		if (hi == k || lo == k)
 			return;
 		x = bal[idx[hi]] < -bal[idx[lo]] ? bal[idx[hi]] : -bal[idx[lo]];
-		rc_transfer_add(d, idx[lo], idx[hi], x);
+		rch_transfer_add(d, idx[lo], idx[hi], x);
 		bal[idx[hi]] -= x;
 		bal[idx[lo]] += x;
 	}
@@ -87,7 +87,7 @@ rc_settle_group(struct rc_netting_data *d, const size_t *idx, size_t k,
  * masks), else one group settled greedily (at most n - 1 transfers).
  */
 static void
-rc_settle(struct rc_netting_data *d)
+rch_settle(struct rch_netting_data *d)
 {
 	size_t nz = 0, i, *idx, *order, norder = 0;
 	int64_t *bal, *sum = NULL;
@@ -107,7 +107,7 @@ rc_settle(struct rc_netting_data *d)
 	if (nz == 0)
 		goto out;
 	if (nz > RC_EXACT_MAX) {
-		rc_settle_group(d, idx, nz, bal);
+		rch_settle_group(d, idx, nz, bal);
 		goto out;
 	}
 	full = (uint32_t)((1u << nz) - 1);
@@ -144,7 +144,7 @@ rc_settle(struct rc_netting_data *d)
 			}
 		}
 		if (sum[mask] == 0 && norder > 0) {
-			rc_settle_group(d, order, norder, bal);
+			rch_settle_group(d, order, norder, bal);
 			norder = 0;
 		}
 	}
@@ -158,9 +158,9 @@ out:
 
 /* Issued invoices less credit notes of the month, per pair of parties. */
 static int
-rc_netting_load(ep_db *db, const char *period, struct rc_netting_data *d)
+rch_netting_load(ep_db *db, const char *period, struct rch_netting_data *d)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.provider_id, p.code, p.name, "
 	    "i.consumer_id, c.code, c.name, sum(CASE i.kind WHEN 'credit' THEN "
 	    "-i.total_pence ELSE i.total_pence END), sum(i.kind = 'invoice') FROM "
@@ -175,9 +175,9 @@ rc_netting_load(ep_db *db, const char *period, struct rc_netting_data *d)
 		return -1;
 	h->stmt_bind_text(s, 1, period);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		size_t a = rc_party_find(d, h->stmt_int64(s, 0), h->stmt_text(s, 1),
+		size_t a = rch_party_find(d, h->stmt_int64(s, 0), h->stmt_text(s, 1),
 		    h->stmt_text(s, 2));
-		size_t b = rc_party_find(d, h->stmt_int64(s, 3), h->stmt_text(s, 4),
+		size_t b = rch_party_find(d, h->stmt_int64(s, 3), h->stmt_text(s, 4),
 		    h->stmt_text(s, 5));
 		int64_t amount = h->stmt_int64(s, 6);
 
@@ -218,36 +218,36 @@ rc_netting_load(ep_db *db, const char *period, struct rc_netting_data *d)
  * receives: a council sees its own part, not the others' positions.
  */
 int
-rc_netting(ep_db *db, const char *period, const char *only,
-    struct rc_buf *text, ep_page *b)
+rch_netting(ep_db *db, const char *period, const char *only,
+    struct rch_buf *text, ep_page *b)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_netting_data d;
+	const struct ep_host *h = rch_host;
+	struct rch_netting_data d;
 	char x[32], y[32], z[32];
 	size_t i, shown;
 
 	memset(&d, 0, sizeof d);
-	if (rc_netting_load(db, period, &d) != 0)
+	if (rch_netting_load(db, period, &d) != 0)
 		return -1;
-	rc_settle(&d);
+	rch_settle(&d);
 	if (text != NULL) {
-		rc_buf_add(text, "netting %s: %zu organisations\n", period, d.n);
-		rc_buf_add(text, "%-12s %14s %14s %14s\n", "organisation",
+		rch_buf_add(text, "netting %s: %zu organisations\n", period, d.n);
+		rch_buf_add(text, "%-12s %14s %14s %14s\n", "organisation",
 		    "receivable", "payable", "net");
 		for (i = 0; i < d.n; i++) {
-			rc_host->money_plain(x, sizeof x, d.p[i].receivable);
-			rc_host->money_plain(y, sizeof y, d.p[i].payable);
-			rc_host->money_plain(z, sizeof z, d.p[i].net);
-			rc_buf_add(text, "%-12s %14s %14s %14s\n", d.p[i].code, x, y,
+			rch_host->money_plain(x, sizeof x, d.p[i].receivable);
+			rch_host->money_plain(y, sizeof y, d.p[i].payable);
+			rch_host->money_plain(z, sizeof z, d.p[i].net);
+			rch_buf_add(text, "%-12s %14s %14s %14s\n", d.p[i].code, x, y,
 			    z);
 		}
-		rc_buf_add(text, "transfers:\n");
+		rch_buf_add(text, "transfers:\n");
 		for (i = 0; i < d.nt; i++) {
-			rc_host->money_plain(x, sizeof x, d.t[i].amount);
-			rc_buf_add(text, "  %s pays %s %s\n", d.p[d.t[i].from].code,
+			rch_host->money_plain(x, sizeof x, d.t[i].amount);
+			rch_buf_add(text, "  %s pays %s %s\n", d.p[d.t[i].from].code,
 			    d.p[d.t[i].to].code, x);
 		}
-		rc_buf_add(text, "invoice by invoice: %lld %s; pairwise netted: "
+		rch_buf_add(text, "invoice by invoice: %lld %s; pairwise netted: "
 		    "%lld; fewest: %zu\n", (long long)d.invoices, d.invoices == 1 ?
 		    "payment" : "payments", (long long)d.pairs, d.nt);
 	}

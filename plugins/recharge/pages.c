@@ -14,15 +14,15 @@
 #define RC_PROVIDER "SELECT provider_id FROM recharge_invoices WHERE " \
 	RC_WHERE_KEY
 
-static const char *const rc_th = "<th scope=\"col\" class=\"govuk-table__"
+static const char *const rch_th = "<th scope=\"col\" class=\"govuk-table__"
     "header\">";
-static const char *const rc_thn = "<th scope=\"col\" class=\"govuk-table__"
+static const char *const rch_thn = "<th scope=\"col\" class=\"govuk-table__"
     "header govuk-table__header--numeric\">";
 
 static int64_t
-rc_param_invoice(ep_req *r)
+rch_param_invoice(ep_req *r)
 {
-	return rc_lookup(rc_host->req_db(r), rc_host->req_param(r, "id"));
+	return rch_lookup(rch_host->req_db(r), rch_host->req_param(r, "id"));
 }
 
 #define RC_PER_PAGE 50
@@ -38,7 +38,7 @@ rc_param_invoice(ep_req *r)
 	"ELSE c.code LIKE ?4 ESCAPE '\\' OR c.name LIKE ?4 ESCAPE '\\' END) " \
 	"AND (?5 IS NULL OR i.state = ?5)"
 
-static const char *const rc_states[][2] = {
+static const char *const rch_states[][2] = {
 	{ "", "Any state" },
 	{ "draft", "Draft" },
 	{ "issued", "Issued" },
@@ -48,16 +48,16 @@ static const char *const rc_states[][2] = {
 };
 
 /* What the lists are narrowed to, from the address. */
-struct rc_filter {
+struct rch_filter {
 	char *number, *council;
 	const char *state;
 };
 
 static void
-rc_filter_bind(ep_stmt *s, ep_req *r, const struct rc_filter *f,
+rch_filter_bind(ep_stmt *s, ep_req *r, const struct rch_filter *f,
     int received)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
 	h->stmt_bind_int64(s, 1, h->req_org(r));
 	h->stmt_bind_int64(s, 2, received);
@@ -70,14 +70,14 @@ rc_filter_bind(ep_stmt *s, ep_req *r, const struct rc_filter *f,
 }
 
 static int64_t
-rc_list_count(ep_req *r, const struct rc_filter *f, int received)
+rch_list_count(ep_req *r, const struct rch_filter *f, int received)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT count(*)"
 	    RC_LIST_FROM);
 	int64_t n = 0;
 
-	rc_filter_bind(s, r, f, received);
+	rch_filter_bind(s, r, f, received);
 	if (h->stmt_step(s) == EP_STEP_ROW)
 		n = h->stmt_int64(s, 0);
 	h->stmt_reset(s);
@@ -86,12 +86,12 @@ rc_list_count(ep_req *r, const struct rc_filter *f, int received)
 
 /* One table of documents for the list page, a page at a time. */
 static void
-rc_list_table(ep_req *r, ep_page *b, const struct rc_filter *f,
+rch_list_table(ep_req *r, ep_page *b, const struct rch_filter *f,
     const char *caption, const char *id, int received)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *param = received ? "received_page" : "issued_page";
-	int64_t total = rc_list_count(r, f, received);
+	int64_t total = rch_list_count(r, f, received);
 	int64_t page = pager_page(h, r, param, total, RC_PER_PAGE);
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.id, "
 	    "coalesce(i.number, 'Draft ' || i.id), i.kind, i.state, i.period, "
@@ -103,7 +103,7 @@ rc_list_table(ep_req *r, ep_page *b, const struct rc_filter *f,
 	char *path;
 	int any = 0;
 
-	rc_filter_bind(s, r, f, received);
+	rch_filter_bind(s, r, f, received);
 	h->stmt_bind_int64(s, 6, RC_PER_PAGE);
 	h->stmt_bind_int64(s, 7, (page - 1) * RC_PER_PAGE);
 	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" aria-label="
@@ -112,8 +112,8 @@ rc_list_table(ep_req *r, ep_page *b, const struct rc_filter *f,
 	    "govuk-table__caption govuk-table__caption--m\">%s</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%RInvoice"
 	    "</th>%RMonth</th>%R%s</th>%RVAT</th>%RState</th>%RTotal</th></tr>"
-	    "</thead><tbody class=\"govuk-table__body\">\n", id, caption, rc_th,
-	    rc_th, rc_th, received ? "From" : "To", rc_th, rc_th, rc_thn);
+	    "</thead><tbody class=\"govuk-table__body\">\n", id, caption, rch_th,
+	    rch_th, rch_th, received ? "From" : "To", rch_th, rch_th, rch_thn);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		any = 1;
 		h->html(b, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__"
@@ -141,9 +141,9 @@ rc_list_table(ep_req *r, ep_page *b, const struct rc_filter *f,
 /* The filters from the address; an unknown state is an error on its field
  * and filters nothing. */
 static void
-rc_filter_read(ep_req *r, struct rc_filter *f, ep_errors *e)
+rch_filter_read(ep_req *r, struct rch_filter *f, ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *state = h->req_query(r, "state");
 	size_t i;
 
@@ -152,18 +152,18 @@ rc_filter_read(ep_req *r, struct rc_filter *f, ep_errors *e)
 	f->state = NULL;
 	if (state == NULL || *state == '\0')
 		return;
-	for (i = 1; rc_states[i][0] != NULL; i++)
-		if (strcmp(state, rc_states[i][0]) == 0)
-			f->state = rc_states[i][0];
+	for (i = 1; rch_states[i][0] != NULL; i++)
+		if (strcmp(state, rch_states[i][0]) == 0)
+			f->state = rch_states[i][0];
 	if (f->state == NULL)
 		h->errors_add(e, "state", "Choose a state from the list");
 }
 
 /* The filters above the tables, a GET form holding what was asked for. */
 static void
-rc_filter_form(ep_req *r, ep_page *b, const ep_errors *e)
+rch_filter_form(ep_req *r, ep_page *b, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
 	h->html(b, "<form method=\"get\" action=\"/invoices\" novalidate id=\""
 	    "filters\">\n<fieldset class=\"govuk-fieldset\">\n<legend class=\""
@@ -173,7 +173,7 @@ rc_filter_form(ep_req *r, ep_page *b, const ep_errors *e)
 	    h->req_query(r, "number"), "govuk-input--width-20");
 	h->form_input(b, e, "council", "Council (code or name) contains", NULL,
 	    "search", h->req_query(r, "council"), "govuk-input--width-20");
-	h->form_select(b, e, "state", "State", NULL, rc_states,
+	h->form_select(b, e, "state", "State", NULL, rch_states,
 	    h->req_query(r, "state"));
 	h->html(b, "</fieldset>\n<div class=\"govuk-button-group\"><button "
 	    "type=\"submit\" class=\"govuk-button govuk-button--secondary\" "
@@ -185,9 +185,9 @@ rc_filter_form(ep_req *r, ep_page *b, const ep_errors *e)
 /* Months whose last run is still running or stopped before its end:
  * their drafts so far are whole, and running the month again ends it. */
 static void
-rc_unfinished_runs(ep_req *r, ep_page *b)
+rch_unfinished_runs(ep_req *r, ep_page *b)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT period, state, "
 	    "started_at, pid, error FROM recharge_runs WHERE state IN ("
 	    "'running', 'failed') AND id IN (SELECT max(id) FROM recharge_runs "
@@ -199,7 +199,7 @@ rc_unfinished_runs(ep_req *r, ep_page *b)
 		const char *state = h->stmt_text(s, 1);
 
 		if (strcmp(state, "running") == 0 &&
-		    rc_run_alive(h->stmt_int64(s, 3)))
+		    rch_run_alive(h->stmt_int64(s, 3)))
 			h->html(b, "<div class=\"govuk-inset-text\" id=\"run-%s\">"
 			    "The run of %s started at %s is building its drafts; "
 			    "each one shows here once it is saved.</div>\n",
@@ -218,15 +218,15 @@ rc_unfinished_runs(ep_req *r, ep_page *b)
 }
 
 static void
-rc_list_page(ep_req *r, int status, const ep_errors *e)
+rch_list_page(ep_req *r, int status, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_errors *fe = h->errors_new();
-	struct rc_filter f;
+	struct rch_filter f;
 	ep_page *b;
 
 	/* The run form's errors, or else the filters'. */
-	rc_filter_read(r, &f, fe);
+	rch_filter_read(r, &f, fe);
 	if (e == NULL && h->errors_count(fe) > 0) {
 		e = fe;
 		status = 400;
@@ -240,14 +240,14 @@ rc_list_page(ep_req *r, int status, const ep_errors *e)
 	    "VAT treatment and purchase order, saving each draft as it is made. "
 	    "It builds your council's drafts only. Running a month again "
 	    "refreshes them; it never bills an entry twice.</p>\n");
-	rc_unfinished_runs(r, b);
+	rch_unfinished_runs(r, b);
 	h->form_begin(b, r, "/invoices/run");
 	h->form_input(b, e, "period", "Month", "As YYYY-MM, for example 2026-10",
 	    "text", h->req_form(r, "period"), "govuk-input--width-10");
 	h->form_end(b, "Run the month");
-	rc_filter_form(r, b, e);
-	rc_list_table(r, b, &f, "Issued by your council", "issued", 0);
-	rc_list_table(r, b, &f, "Received by your council", "received", 1);
+	rch_filter_form(r, b, e);
+	rch_list_table(r, b, &f, "Issued by your council", "issued", 0);
+	rch_list_table(r, b, &f, "Received by your council", "received", 1);
 	free(f.number);
 	free(f.council);
 	h->page_end(r, b, status);
@@ -255,27 +255,27 @@ rc_list_page(ep_req *r, int status, const ep_errors *e)
 }
 
 static void
-rc_list_cb(ep_req *r, void *arg)
+rch_list_cb(ep_req *r, void *arg)
 {
 	(void)arg;
-	rc_list_page(r, 200, NULL);
+	rch_list_page(r, 200, NULL);
 }
 
 static void
-rc_run_post_cb(ep_req *r, void *arg)
+rch_run_post_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *period = h->req_form(r, "period");
 	ep_errors *e;
 	int64_t job;
 	char loc[64], jarg[32];
 
 	(void)arg;
-	if (!rc_host->month_ok(period)) {
+	if (!rch_host->month_ok(period)) {
 		e = h->errors_new();
 		h->errors_add(e, "period", "Enter the month as YYYY-MM, for example "
 		    "2026-10");
-		rc_list_page(r, 400, e);
+		rch_list_page(r, 400, e);
 		h->errors_free(e);
 		return;
 	}
@@ -304,9 +304,9 @@ rc_run_post_cb(ep_req *r, void *arg)
  * checks for the person where scripts run. Only the council whose run it
  * is sees it. */
 static void
-rc_run_get_cb(ep_req *r, void *arg)
+rch_run_get_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *q = h->req_query(r, "job");
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT state, done, total, "
 	    "coalesce(message, ''), arg FROM jobs WHERE id = ? AND name = "
@@ -321,17 +321,17 @@ rc_run_get_cb(ep_req *r, void *arg)
 	(void)arg;
 	h->stmt_bind_int64(s, 1, q ? strtoll(q, NULL, 10) : 0);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_copy(state, sizeof state, h->stmt_text(s, 0));
+		rch_copy(state, sizeof state, h->stmt_text(s, 0));
 		done = h->stmt_int64(s, 1);
 		total = h->stmt_int64(s, 2);
-		rc_copy(msg, sizeof msg, h->stmt_text(s, 3));
-		if (rc_run_arg(h->stmt_text(s, 4), period, &provider) != 0 ||
+		rch_copy(msg, sizeof msg, h->stmt_text(s, 3));
+		if (rch_run_arg(h->stmt_text(s, 4), period, &provider) != 0 ||
 		    provider != h->req_org(r))
 			state[0] = '\0';
 	}
 	h->stmt_reset(s);
 	if (strcmp(state, "running") == 0)
-		rc_run_live(period, provider, &done, &total);
+		rch_run_live(period, provider, &done, &total);
 	b = h->page_begin(r, "Invoice run", NULL);
 	if (*state == '\0') {
 		h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run</h1>\n<p "
@@ -365,15 +365,15 @@ rc_run_get_cb(ep_req *r, void *arg)
 	h->page_end(r, b, 200);
 }
 
-struct rc_ids {
+struct rch_ids {
 	int64_t v[256];
 	size_t n;
 };
 
 static void
-rc_ids_cb(const char *value, void *arg)
+rch_ids_cb(const char *value, void *arg)
 {
-	struct rc_ids *ids = arg;
+	struct rch_ids *ids = arg;
 
 	if (ids->n < 256 && value != NULL)
 		ids->v[ids->n++] = strtoll(value, NULL, 10);
@@ -384,9 +384,9 @@ rc_ids_cb(const char *value, void *arg)
  * controls to leave a line to next month (secondary: issuing is the
  * page's one main action). */
 static void
-rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
+rch_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT l.id, l.position, "
 	    "l.description, l.quantity, l.unit, l.unit_price, l.amount, "
 	    "(SELECT count(*) FROM recharge_billed WHERE line_id = l.id), "
@@ -404,15 +404,15 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 	    "govuk-table__caption govuk-table__caption--m\">Lines</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\">%R#</th>"
 	    "%RDescription</th>%RQuantity</th>%RRate</th>%RAmount</th>%R%s</th>"
-	    "</tr></thead><tbody class=\"govuk-table__body\">\n", rc_th,
-	    rc_th, rc_thn, rc_thn, rc_thn, rc_th, draft ? "Leave to next month" :
+	    "</tr></thead><tbody class=\"govuk-table__body\">\n", rch_th,
+	    rch_th, rch_thn, rch_thn, rch_thn, rch_th, draft ? "Leave to next month" :
 	    "Status");
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		int64_t line = h->stmt_int64(s, 0), pos = h->stmt_int64(s, 1);
 
-		rc_line_quantity(qty, sizeof qty, h->stmt_int64(s, 3),
+		rch_line_quantity(qty, sizeof qty, h->stmt_int64(s, 3),
 		    h->stmt_text(s, 4));
-		rc_line_rate(rate, sizeof rate, h->stmt_text(s, 4),
+		rch_line_rate(rate, sizeof rate, h->stmt_text(s, 4),
 		    h->stmt_int64(s, 5));
 		h->html(b, "<tr class=\"govuk-table__row\" id=\"line-%D\"><td class="
 		    "\"govuk-table__cell\">%D</td><td class=\"govuk-table__cell\">%s",
@@ -455,7 +455,7 @@ rc_lines_table(ep_req *r, ep_page *b, int64_t id, int draft)
 
 /* Is the line id among those ticked on the form? */
 static int
-rc_ticked(const struct rc_ids *ticked, int64_t line)
+rch_ticked(const struct rch_ids *ticked, int64_t line)
 {
 	size_t i;
 
@@ -468,10 +468,10 @@ rc_ticked(const struct rc_ids *ticked, int64_t line)
 /* A pair of radios, bill again or write off, named name, holding the
  * value the form was sent with (value NULL: none chosen). */
 static void
-rc_settle_radios(ep_page *b, const ep_errors *e, const char *name,
+rch_settle_radios(ep_page *b, const ep_errors *e, const char *name,
     const char *legend, const char *value)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *msg = e ? h->errors_get(e, name) : NULL;
 	char described[80] = "";
 
@@ -506,9 +506,9 @@ rc_settle_radios(ep_page *b, const ep_errors *e, const char *name,
  * comes back as it was when the form is shown again with an error.
  */
 static void
-rc_credit_form(ep_req *r, ep_page *b, int64_t id, const ep_errors *e)
+rch_credit_form(ep_req *r, ep_page *b, int64_t id, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT l.id, l.position, "
 	    "l.description, l.amount, l.quantity, l.unit, l.unit_price FROM "
 	    "recharge_lines l WHERE l.invoice_id = ? AND NOT EXISTS (SELECT 1 "
@@ -516,12 +516,12 @@ rc_credit_form(ep_req *r, ep_page *b, int64_t id, const ep_errors *e)
 	    "l.position");
 	const char *scope = h->req_form(r, "scope");
 	const char *msg;
-	struct rc_ids ticked;
+	struct rch_ids ticked;
 	char action[80], name[40], legend[80], words[120], cid[40];
 	int first = 1;
 
 	ticked.n = 0;
-	h->req_form_each(r, "line", rc_ids_cb, &ticked);
+	h->req_form_each(r, "line", rch_ids_cb, &ticked);
 	h->html(b, "<h2 class=\"govuk-heading-m\" id=\"credit-note\">Credit "
 	    "note</h2>\n");
 	snprintf(action, sizeof action, "/invoices/%lld/credit", (long long)id);
@@ -560,7 +560,7 @@ rc_credit_form(ep_req *r, ep_page *b, int64_t id, const ep_errors *e)
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		int64_t line = h->stmt_int64(s, 0), pos = h->stmt_int64(s, 1);
 
-		rc_line_words(words, sizeof words, h->stmt_int64(s, 4),
+		rch_line_words(words, sizeof words, h->stmt_int64(s, 4),
 		    h->stmt_text(s, 5), h->stmt_int64(s, 6));
 		/* The first box is the one the error summary links to. */
 		if (first)
@@ -572,18 +572,18 @@ rc_credit_form(ep_req *r, ep_page *b, int64_t id, const ep_errors *e)
 		    "value=\"%D\" id=\"%s\"%R><label class=\"govuk-label "
 		    "govuk-checkboxes__label\" for=\"%s\">Line %D: %s, %s: %P"
 		    "</label></div>\n<div class=\"govuk-checkboxes__conditional\">",
-		    line, cid, rc_ticked(&ticked, line) ? " checked" : "", cid, pos,
+		    line, cid, rch_ticked(&ticked, line) ? " checked" : "", cid, pos,
 		    h->stmt_text(s, 2), words, h->stmt_int64(s, 3));
 		snprintf(name, sizeof name, "settle-%lld", (long long)line);
 		snprintf(legend, sizeof legend, "Line %lld, if credited",
 		    (long long)pos);
-		rc_settle_radios(b, e, name, legend, h->req_form(r, name));
+		rch_settle_radios(b, e, name, legend, h->req_form(r, name));
 		h->html(b, "</div>\n");
 		first = 0;
 	}
 	h->stmt_reset(s);
 	h->html(b, "</div></fieldset></div>\n");
-	rc_settle_radios(b, e, "settle-all", "The whole invoice, if credited",
+	rch_settle_radios(b, e, "settle-all", "The whole invoice, if credited",
 	    h->req_form(r, "settle-all"));
 	h->form_input(b, e, "reason", "Reason for the credit note", "Printed on "
 	    "the credit note, for example \"Travel is not chargeable under the "
@@ -594,10 +594,10 @@ rc_credit_form(ep_req *r, ep_page *b, int64_t id, const ep_errors *e)
 /* One party of a document: its name, address and, under standard
  * rating, its VAT number. */
 static void
-rc_party_row(ep_req *r, ep_page *b, const char *label, const char *id,
+rch_party_row(ep_req *r, ep_page *b, const char *label, const char *id,
     int64_t org, int with_vat)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT name, "
 	    "billing_address, coalesce(vat_number, '') FROM organisations "
 	    "WHERE id = ?");
@@ -618,16 +618,16 @@ rc_party_row(ep_req *r, ep_page *b, const char *label, const char *id,
 }
 
 /* What a document page shows above its lines. */
-struct rc_head {
+struct rch_head {
 	char kind[8], state[12], number[40], period[8], vat[2], reason[256];
 	char po[201], issue[11], due[11], credits[40], credit_reason[256];
 	int64_t net, vat_pence, total, provider, consumer, terms, lines;
 };
 
 static int
-rc_head_read(ep_req *r, int64_t id, struct rc_head *d)
+rch_head_read(ep_req *r, int64_t id, struct rch_head *d)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT i.kind, i.state, "
 	    "coalesce(i.number, ''), i.period, i.vat_category, i.vat_reason, "
 	    "i.po_reference, coalesce(i.issue_date, ''), coalesce(i.due_date, "
@@ -641,17 +641,17 @@ rc_head_read(ep_req *r, int64_t id, struct rc_head *d)
 	memset(d, 0, sizeof *d);
 	h->stmt_bind_int64(s, 1, id);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_copy(d->kind, sizeof d->kind, h->stmt_text(s, 0));
-		rc_copy(d->state, sizeof d->state, h->stmt_text(s, 1));
-		rc_copy(d->number, sizeof d->number, h->stmt_text(s, 2));
-		rc_copy(d->period, sizeof d->period, h->stmt_text(s, 3));
-		rc_copy(d->vat, sizeof d->vat, h->stmt_text(s, 4));
-		rc_copy(d->reason, sizeof d->reason, h->stmt_text(s, 5));
-		rc_copy(d->po, sizeof d->po, h->stmt_text(s, 6));
-		rc_copy(d->issue, sizeof d->issue, h->stmt_text(s, 7));
-		rc_copy(d->due, sizeof d->due, h->stmt_text(s, 8));
-		rc_copy(d->credits, sizeof d->credits, h->stmt_text(s, 9));
-		rc_copy(d->credit_reason, sizeof d->credit_reason,
+		rch_copy(d->kind, sizeof d->kind, h->stmt_text(s, 0));
+		rch_copy(d->state, sizeof d->state, h->stmt_text(s, 1));
+		rch_copy(d->number, sizeof d->number, h->stmt_text(s, 2));
+		rch_copy(d->period, sizeof d->period, h->stmt_text(s, 3));
+		rch_copy(d->vat, sizeof d->vat, h->stmt_text(s, 4));
+		rch_copy(d->reason, sizeof d->reason, h->stmt_text(s, 5));
+		rch_copy(d->po, sizeof d->po, h->stmt_text(s, 6));
+		rch_copy(d->issue, sizeof d->issue, h->stmt_text(s, 7));
+		rch_copy(d->due, sizeof d->due, h->stmt_text(s, 8));
+		rch_copy(d->credits, sizeof d->credits, h->stmt_text(s, 9));
+		rch_copy(d->credit_reason, sizeof d->credit_reason,
 		    h->stmt_text(s, 10));
 		d->net = h->stmt_int64(s, 11);
 		d->vat_pence = h->stmt_int64(s, 12);
@@ -668,30 +668,30 @@ rc_head_read(ep_req *r, int64_t id, struct rc_head *d)
 
 /* A date in words ("2 November 2026"), or the text for none. */
 static void
-rc_date(char *out, size_t len, const char *date, const char *none)
+rch_date(char *out, size_t len, const char *date, const char *none)
 {
-	if (*date == '\0' || !rc_host->date_ok(date))
+	if (*date == '\0' || !rch_host->date_ok(date))
 		snprintf(out, len, "%s", none);
 	else
-		rc_host->date_words(out, len, date);
+		rch_host->date_words(out, len, date);
 }
 
 /* The summary list of a document: parties, dates, order, VAT, totals. */
 static void
-rc_head_list(ep_req *r, ep_page *b, const struct rc_head *d, const char *due)
+rch_head_list(ep_req *r, ep_page *b, const struct rch_head *d, const char *due)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	int std = d->vat[0] == 'S';
 	char issued[40], when[40];
 
-	rc_date(issued, sizeof issued, d->issue, "Not issued yet");
-	rc_date(when, sizeof when, due, "-");
+	rch_date(issued, sizeof issued, d->issue, "Not issued yet");
+	rch_date(when, sizeof when, due, "-");
 	h->html(b, "<dl class=\"govuk-summary-list\">"
 	    "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-"
 	    "list__key\">State</dt><dd class=\"govuk-summary-list__value\" id=\""
 	    "state\">%s</dd></div>", d->state);
-	rc_party_row(r, b, "From", "from", d->provider, std);
-	rc_party_row(r, b, "To", "to", d->consumer, std);
+	rch_party_row(r, b, "From", "from", d->provider, std);
+	rch_party_row(r, b, "To", "to", d->consumer, std);
 	if (*d->credits)
 		h->html(b, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-"
 		    "summary-list__key\">Credits</dt><dd class=\"govuk-summary-list__"
@@ -719,9 +719,9 @@ rc_head_list(ep_req *r, ep_page *b, const struct rc_head *d, const char *due)
 
 /* The document's downloads: a draft has no UBL (it is made on issue). */
 static void
-rc_downloads(ep_page *b, int64_t id, int draft)
+rch_downloads(ep_page *b, int64_t id, int draft)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
 	h->html(b, "<h2 class=\"govuk-heading-s\">Download and print</h2>\n"
 	    "<ul class=\"govuk-list\">");
@@ -742,16 +742,16 @@ rc_downloads(ep_page *b, int64_t id, int draft)
 }
 
 static void
-rc_invoice_view(ep_req *r, int status, const char *error, const ep_errors *e)
+rch_invoice_view(ep_req *r, int status, const char *error, const ep_errors *e)
 {
-	const struct ep_host *h = rc_host;
-	int64_t id = rc_param_invoice(r);
-	struct rc_head d;
+	const struct ep_host *h = rch_host;
+	int64_t id = rch_param_invoice(r);
+	struct rch_head d;
 	char action[80], title[64];
 	int provider, draft, issued, credit;
 	ep_page *b;
 
-	if (rc_head_read(r, id, &d) != 0) {
+	if (rch_head_read(r, id, &d) != 0) {
 		h->page_message(r, 404, "Page not found", "There is no such invoice.");
 		return;
 	}
@@ -770,19 +770,19 @@ rc_invoice_view(ep_req *r, int status, const char *error, const ep_errors *e)
 	h->html(b, "<span class=\"govuk-caption-l\">%s for %s</span>\n<h1 class=\""
 	    "govuk-heading-l\">%s</h1>\n", credit ? "Credit note" : "Invoice",
 	    d.period, title);
-	rc_head_list(r, b, &d, d.due);
+	rch_head_list(r, b, &d, d.due);
 	if (draft && provider) {
 		h->html(b, "<div class=\"govuk-button-group\"><a href=\"/invoices/%D/"
 		    "check\" role=\"button\" draggable=\"false\" class=\"govuk-button"
 		    "\" data-module=\"govuk-button\" id=\"check-issue\">Check and "
 		    "issue</a></div>\n", id);
 	}
-	rc_lines_table(r, b, id, draft && provider);
-	rc_downloads(b, id, draft);
+	rch_lines_table(r, b, id, draft && provider);
+	rch_downloads(b, id, draft);
 	if (!draft)
-		rc_send_section(r, b, id, provider);
+		rch_send_section(r, b, id, provider);
 	if (issued && provider && !credit) {
-		rc_credit_form(r, b, id, e);
+		rch_credit_form(r, b, id, e);
 		if (strcmp(d.state, "issued") == 0) {
 			snprintf(action, sizeof action, "/invoices/%lld/paid",
 			    (long long)id);
@@ -796,16 +796,16 @@ rc_invoice_view(ep_req *r, int status, const char *error, const ep_errors *e)
 }
 
 static void
-rc_invoice_page(ep_req *r, int status, const char *error)
+rch_invoice_page(ep_req *r, int status, const char *error)
 {
-	rc_invoice_view(r, status, error, NULL);
+	rch_invoice_view(r, status, error, NULL);
 }
 
 static void
-rc_invoice_cb(ep_req *r, void *arg)
+rch_invoice_cb(ep_req *r, void *arg)
 {
 	(void)arg;
-	rc_invoice_page(r, 200, NULL);
+	rch_invoice_page(r, 200, NULL);
 }
 
 /*
@@ -814,17 +814,17 @@ rc_invoice_cb(ep_req *r, void *arg)
  * issued invoice never changes; then the one button that issues it.
  */
 static void
-rc_check_cb(ep_req *r, void *arg)
+rch_check_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	int64_t id = rc_param_invoice(r);
+	const struct ep_host *h = rch_host;
+	int64_t id = rch_param_invoice(r);
 	ep_stmt *s;
-	struct rc_head d;
+	struct rch_head d;
 	char action[80], due[11] = "", today[11], loc[64], to[256] = "";
 	ep_page *b;
 
 	(void)arg;
-	if (rc_head_read(r, id, &d) != 0) {
+	if (rch_head_read(r, id, &d) != 0) {
 		h->page_message(r, 404, "Page not found", "There is no such invoice.");
 		return;
 	}
@@ -840,11 +840,11 @@ rc_check_cb(ep_req *r, void *arg)
 	h->stmt_bind_int64(s, 2, d.terms);
 	h->stmt_bind_int64(s, 3, d.consumer);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_copy(due, sizeof due, h->stmt_text(s, 0));
-		rc_copy(to, sizeof to, h->stmt_text(s, 1));
+		rch_copy(due, sizeof due, h->stmt_text(s, 0));
+		rch_copy(to, sizeof to, h->stmt_text(s, 1));
 	}
 	h->stmt_reset(s);
-	rc_copy(d.issue, sizeof d.issue, today);
+	rch_copy(d.issue, sizeof d.issue, today);
 	b = h->page_begin(r, "Check the invoice before you issue it", NULL);
 	h->html(b, "<span class=\"govuk-caption-l\">Draft invoice for %s</span>\n"
 	    "<h1 class=\"govuk-heading-l\">Check the invoice before you issue it"
@@ -854,8 +854,8 @@ rc_check_cb(ep_req *r, void *arg)
 	    d.period, d.total, d.net, d.lines, d.lines == 1 ? "line" : "lines",
 	    *to ? "The consumer is told at its invoice address." : "The "
 	    "consumer's finance officers are told.");
-	rc_head_list(r, b, &d, due);
-	rc_lines_table(r, b, id, 0);
+	rch_head_list(r, b, &d, due);
+	rch_lines_table(r, b, id, 0);
 	h->html(b, "<div class=\"govuk-warning-text\"><span class=\"govuk-"
 	    "warning-text__icon\" aria-hidden=\"true\">!</span><strong class=\""
 	    "govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">"
@@ -863,7 +863,7 @@ rc_check_cb(ep_req *r, void *arg)
 	    "right with a credit note.</strong></div>\n");
 	snprintf(action, sizeof action, "/invoices/%lld/issue", (long long)id);
 	h->form_begin(b, r, action);
-	rc_send_choice(r, b, id);
+	rch_send_choice(r, b, id);
 	h->html(b, "<div class=\"govuk-button-group\"><button type=\"submit\" "
 	    "class=\"govuk-button\" data-module=\"govuk-button\" id=\"issue\">"
 	    "Issue this invoice</button><a class=\"govuk-link\" href=\"/invoices/"
@@ -874,62 +874,62 @@ rc_check_cb(ep_req *r, void *arg)
 /* To a document's page after an action on it, saying what was done (the
  * host's success banner reads the key). */
 static void
-rc_redirect_invoice(ep_req *r, int64_t id, const char *done)
+rch_redirect_invoice(ep_req *r, int64_t id, const char *done)
 {
 	char loc[80];
 
 	snprintf(loc, sizeof loc, "/invoices/%lld?done=%s", (long long)id, done);
-	rc_host->redirect(r, loc);
+	rch_host->redirect(r, loc);
 }
 
 static void
-rc_issue_cb(ep_req *r, void *arg)
+rch_issue_cb(ep_req *r, void *arg)
 {
 	char err[512];
-	int64_t id = rc_param_invoice(r);
+	int64_t id = rch_param_invoice(r);
 	char back[64];
 
 	(void)arg;
 	snprintf(back, sizeof back, "/invoices/%lld", (long long)id);
 	/* Issuing asks for a recent second factor (every ABI 2 host has it). */
-	if (rc_host->second_factor_fresh(r, back) != 0)
+	if (rch_host->second_factor_fresh(r, back) != 0)
 		return;
-	if (rc_issue(rc_host->req_db(r), r, id, err, sizeof err) != 0) {
-		rc_invoice_page(r, 409, err);
+	if (rch_issue(rch_host->req_db(r), r, id, err, sizeof err) != 0) {
+		rch_invoice_page(r, 409, err);
 		return;
 	}
-	rc_send_after_issue(r, id);
+	rch_send_after_issue(r, id);
 }
 
 static void
-rc_paid_cb(ep_req *r, void *arg)
+rch_paid_cb(ep_req *r, void *arg)
 {
 	char err[512];
-	int64_t id = rc_param_invoice(r);
+	int64_t id = rch_param_invoice(r);
 
 	(void)arg;
-	if (rc_mark_paid(rc_host->req_db(r), r, id, err, sizeof err) != 0) {
-		rc_invoice_page(r, 409, err);
+	if (rch_mark_paid(rch_host->req_db(r), r, id, err, sizeof err) != 0) {
+		rch_invoice_page(r, 409, err);
 		return;
 	}
-	rc_redirect_invoice(r, id, "paid");
+	rch_redirect_invoice(r, id, "paid");
 }
 
 static void
-rc_exclude_cb(ep_req *r, void *arg)
+rch_exclude_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *line = h->req_form(r, "line");
 	char err[512];
-	int64_t id = rc_param_invoice(r);
+	int64_t id = rch_param_invoice(r);
 
 	(void)arg;
-	if (rc_exclude(h->req_db(r), r, id, line ? strtoll(line, NULL, 10) : 0,
+	if (rch_exclude(h->req_db(r), r, id, line ? strtoll(line, NULL, 10) : 0,
 	    h->req_form(r, "reason"), err, sizeof err) != 0) {
-		rc_invoice_page(r, 400, err);
+		rch_invoice_page(r, 400, err);
 		return;
 	}
-	rc_redirect_invoice(r, id, "excluded");
+	rch_redirect_invoice(r, id, "excluded");
 }
 
 /*
@@ -939,22 +939,22 @@ rc_exclude_cb(ep_req *r, void *arg)
  * named at once, and the form comes back holding what was sent.
  */
 static void
-rc_credit_cb(ep_req *r, void *arg)
+rch_credit_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *scope = h->req_form(r, "scope"), *v, *reason;
-	struct rc_credit_ask q;
-	struct rc_ids ids;
+	struct rch_credit_ask q;
+	struct rch_ids ids;
 	ep_errors *e = h->errors_new();
 	char err[512], name[40], msg[120];
-	int64_t id = rc_param_invoice(r), credit;
+	int64_t id = rch_param_invoice(r), credit;
 	int wo[256];
 	size_t i;
 
 	(void)arg;
 	memset(&q, 0, sizeof q);
 	ids.n = 0;
-	h->req_form_each(r, "line", rc_ids_cb, &ids);
+	h->req_form_each(r, "line", rch_ids_cb, &ids);
 	reason = h->req_form(r, "reason");
 	if (scope == NULL || (strcmp(scope, "whole") != 0 &&
 	    strcmp(scope, "lines") != 0))
@@ -990,58 +990,58 @@ rc_credit_cb(ep_req *r, void *arg)
 	if (reason == NULL || *reason == '\0')
 		h->errors_add(e, "reason", "Enter why the invoice is credited");
 	if (h->errors_count(e) > 0) {
-		rc_invoice_view(r, 400, NULL, e);
+		rch_invoice_view(r, 400, NULL, e);
 		goto out;
 	}
 	q.lines = ids.v;
 	q.write_off = wo;
 	q.nlines = strcmp(scope, "lines") == 0 ? ids.n : 0;
 	q.reason = reason;
-	if (rc_credit(h->req_db(r), r, id, &q, &credit, err, sizeof err) != 0) {
-		rc_invoice_view(r, 400, err, NULL);
+	if (rch_credit(h->req_db(r), r, id, &q, &credit, err, sizeof err) != 0) {
+		rch_invoice_view(r, 400, err, NULL);
 		goto out;
 	}
-	rc_redirect_invoice(r, credit, "credited");
+	rch_redirect_invoice(r, credit, "credited");
 out:
 	h->errors_free(e);
 }
 
 /* A verify on a reader thread: it prices the whole invoice again. */
-struct rc_verify_task {
+struct rch_verify_task {
 	int64_t id;
-	struct rc_buf out;
+	struct rch_buf out;
 	char err[256];
 };
 
 static int
-rc_verify_work(ep_db *db, void *arg)
+rch_verify_work(ep_db *db, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_verify_task *t = arg;
+	const struct ep_host *h = rch_host;
+	struct rch_verify_task *t = arg;
 	ep_fees *f;
 	int n;
 
 	if ((f = h->fees_open(db, t->err, sizeof t->err)) == NULL)
 		return -2;
-	n = rc_verify(db, f, t->id, &t->out);
+	n = rch_verify(db, f, t->id, &t->out);
 	h->fees_close(f);
 	return n;
 }
 
 /* Does the client ask for a page (a browser) rather than JSON? */
 static int
-rc_wants_html(ep_req *r)
+rch_wants_html(ep_req *r)
 {
-	const char *accept = rc_host->req_header(r, "Accept");
+	const char *accept = rch_host->req_header(r, "Accept");
 
 	return accept != NULL && strstr(accept, "text/html") != NULL;
 }
 
 /* The checks as a page: each one passed or a difference, in words. */
 static void
-rc_verify_page(ep_req *r, int n, const struct rc_buf *report, int64_t id)
+rch_verify_page(ep_req *r, int n, const struct rch_buf *report, int64_t id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *p, *nl;
 	char line[512];
 	size_t k;
@@ -1095,11 +1095,11 @@ rc_verify_page(ep_req *r, int n, const struct rc_buf *report, int64_t id)
 /* Back on the event loop: the checks as a page for a browser, else as
  * JSON. */
 static void
-rc_verify_done(ep_req *r, int n, void *arg)
+rch_verify_done(ep_req *r, int n, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_verify_task *t = arg;
-	struct rc_buf json = { 0 };
+	const struct ep_host *h = rch_host;
+	struct rch_verify_task *t = arg;
+	struct rch_buf json = { 0 };
 	const char *p, *nl;
 	int first = 1;
 
@@ -1107,8 +1107,8 @@ rc_verify_done(ep_req *r, int n, void *arg)
 		h->json_error(r, 503, "fees_unavailable", NULL, t->err);
 		goto out;
 	}
-	if (rc_wants_html(r)) {
-		rc_verify_page(r, n, &t->out, t->id);
+	if (rch_wants_html(r)) {
+		rch_verify_page(r, n, &t->out, t->id);
 		goto out;
 	}
 	if (n < 0) {
@@ -1116,45 +1116,45 @@ rc_verify_done(ep_req *r, int n, void *arg)
 		    "or credit note is verified");
 		goto out;
 	}
-	rc_buf_add(&json, "{\"ok\":%s,\"differences\":%d,\"report\":[",
+	rch_buf_add(&json, "{\"ok\":%s,\"differences\":%d,\"report\":[",
 	    n == 0 ? "true" : "false", n);
 	for (p = t->out.s; p != NULL && *p != '\0'; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			break;
-		rc_buf_add(&json, "%s\"", first ? "" : ",");
+		rch_buf_add(&json, "%s\"", first ? "" : ",");
 		for (; p < nl; p++) {
 			if (*p == '"' || *p == '\\')
-				rc_buf_add(&json, "\\%c", *p);
+				rch_buf_add(&json, "\\%c", *p);
 			else if ((unsigned char)*p < 0x20)
-				rc_buf_add(&json, "\\u%04x", (unsigned char)*p);
+				rch_buf_add(&json, "\\u%04x", (unsigned char)*p);
 			else
-				rc_buf_add(&json, "%c", *p);
+				rch_buf_add(&json, "%c", *p);
 		}
-		rc_buf_add(&json, "\"");
+		rch_buf_add(&json, "\"");
 		first = 0;
 	}
-	rc_buf_add(&json, "]}\n");
+	rch_buf_add(&json, "]}\n");
 	h->reply(r, 200, "application/json", json.s, json.len);
-	rc_buf_free(&json);
+	rch_buf_free(&json);
 out:
-	rc_buf_free(&t->out);
+	rch_buf_free(&t->out);
 	free(t);
 }
 
 /* GET /invoices/{id}/verify: the checks, as JSON, made on a reader
  * thread so that pricing a long invoice again holds up no one else. */
 static void
-rc_verify_cb(ep_req *r, void *arg)
+rch_verify_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_verify_task *t = calloc(1, sizeof *t);
+	const struct ep_host *h = rch_host;
+	struct rch_verify_task *t = calloc(1, sizeof *t);
 
 	(void)arg;
 	if (t == NULL)
 		abort();
-	t->id = rc_param_invoice(r);
-	if (h->req_read(r, rc_verify_work, rc_verify_done, t) != 0) {
+	t->id = rch_param_invoice(r);
+	if (h->req_read(r, rch_verify_work, rch_verify_done, t) != 0) {
 		free(t);
 		h->reply_header(r, "Retry-After", "5");
 		h->json_error(r, 503, "busy", NULL, "the server is busy "
@@ -1164,15 +1164,15 @@ rc_verify_cb(ep_req *r, void *arg)
 
 /* The downloads: UBL, CSV of lines, printable HTML. */
 static void
-rc_download_cb(ep_req *r, void *arg)
+rch_download_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *fmt = arg;
-	struct rc_buf out = { 0 };
+	struct rch_buf out = { 0 };
 	char err[256], disp[128];
-	int64_t id = rc_param_invoice(r);
+	int64_t id = rch_param_invoice(r);
 
-	if (rc_export(h->req_db(r), id, fmt, &out, err, sizeof err) != 0) {
+	if (rch_export(h->req_db(r), id, fmt, &out, err, sizeof err) != 0) {
 		h->page_message(r, 409, "This cannot be downloaded", err);
 		return;
 	}
@@ -1193,37 +1193,37 @@ rc_download_cb(ep_req *r, void *arg)
 	h->reply(r, 200, strcmp(fmt, "ubl") == 0 ? "application/xml" :
 	    strcmp(fmt, "csv") == 0 ? "text/csv; charset=utf-8" :
 	    "text/html; charset=utf-8", out.s, out.len);
-	rc_buf_free(&out);
+	rch_buf_free(&out);
 }
 
 void
-rc_pages_routes(void)
+rch_pages_routes(void)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
-	h->route_add(rc_self, "GET", "/invoices", RC_ROLES, rc_list_cb, NULL);
-	h->route_add(rc_self, "POST", "/invoices/run", RC_ROLES, rc_run_post_cb,
+	h->route_add(rch_self, "GET", "/invoices", RC_ROLES, rch_list_cb, NULL);
+	h->route_add(rch_self, "POST", "/invoices/run", RC_ROLES, rch_run_post_cb,
 	    NULL);
-	h->route_add(rc_self, "GET", "/invoices/run", RC_ROLES, rc_run_get_cb,
+	h->route_add(rch_self, "GET", "/invoices/run", RC_ROLES, rch_run_get_cb,
 	    NULL);
-	h->route_add_owned(rc_self, "GET", "/invoices/{id}", RC_ROLES, RC_OWNERS,
-	    rc_invoice_cb, NULL);
-	h->route_add_owned(rc_self, "GET", "/invoices/{id}/check", RC_ROLES,
-	    RC_PROVIDER, rc_check_cb, NULL);
-	h->route_add_owned(rc_self, "POST", "/invoices/{id}/issue", RC_ROLES,
-	    RC_PROVIDER, rc_issue_cb, NULL);
-	h->route_add_owned(rc_self, "POST", "/invoices/{id}/exclude", RC_ROLES,
-	    RC_PROVIDER, rc_exclude_cb, NULL);
-	h->route_add_owned(rc_self, "POST", "/invoices/{id}/credit", RC_ROLES,
-	    RC_PROVIDER, rc_credit_cb, NULL);
-	h->route_add_owned(rc_self, "POST", "/invoices/{id}/paid", RC_ROLES,
-	    RC_PROVIDER, rc_paid_cb, NULL);
-	h->route_add_owned(rc_self, "GET", "/invoices/{id}/verify", RC_ROLES,
-	    RC_OWNERS, rc_verify_cb, NULL);
-	h->route_add_owned(rc_self, "GET", "/invoices/{id}/ubl", RC_ROLES,
-	    RC_OWNERS, rc_download_cb, (void *)"ubl");
-	h->route_add_owned(rc_self, "GET", "/invoices/{id}/csv", RC_ROLES,
-	    RC_OWNERS, rc_download_cb, (void *)"csv");
-	h->route_add_owned(rc_self, "GET", "/invoices/{id}/html", RC_ROLES,
-	    RC_OWNERS, rc_download_cb, (void *)"html");
+	h->route_add_owned(rch_self, "GET", "/invoices/{id}", RC_ROLES, RC_OWNERS,
+	    rch_invoice_cb, NULL);
+	h->route_add_owned(rch_self, "GET", "/invoices/{id}/check", RC_ROLES,
+	    RC_PROVIDER, rch_check_cb, NULL);
+	h->route_add_owned(rch_self, "POST", "/invoices/{id}/issue", RC_ROLES,
+	    RC_PROVIDER, rch_issue_cb, NULL);
+	h->route_add_owned(rch_self, "POST", "/invoices/{id}/exclude", RC_ROLES,
+	    RC_PROVIDER, rch_exclude_cb, NULL);
+	h->route_add_owned(rch_self, "POST", "/invoices/{id}/credit", RC_ROLES,
+	    RC_PROVIDER, rch_credit_cb, NULL);
+	h->route_add_owned(rch_self, "POST", "/invoices/{id}/paid", RC_ROLES,
+	    RC_PROVIDER, rch_paid_cb, NULL);
+	h->route_add_owned(rch_self, "GET", "/invoices/{id}/verify", RC_ROLES,
+	    RC_OWNERS, rch_verify_cb, NULL);
+	h->route_add_owned(rch_self, "GET", "/invoices/{id}/ubl", RC_ROLES,
+	    RC_OWNERS, rch_download_cb, (void *)"ubl");
+	h->route_add_owned(rch_self, "GET", "/invoices/{id}/csv", RC_ROLES,
+	    RC_OWNERS, rch_download_cb, (void *)"csv");
+	h->route_add_owned(rch_self, "GET", "/invoices/{id}/html", RC_ROLES,
+	    RC_OWNERS, rch_download_cb, (void *)"html");
 }

@@ -12,7 +12,7 @@
 
 /* The value after an option (from argv[1] on), or NULL. */
 const char *
-rc_arg(int argc, char **argv, const char *name)
+rch_arg(int argc, char **argv, const char *name)
 {
 	int i;
 
@@ -25,15 +25,15 @@ rc_arg(int argc, char **argv, const char *name)
 
 /* Reads each --allocate NUMBER=AMOUNT into p; -1 with why in err. */
 static int
-rc_cmd_allocs(ep_db *db, int argc, char **argv, struct rc_payment *p,
+rch_cmd_allocs(ep_db *db, int argc, char **argv, struct rch_payment *p,
     char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	char key[64], *eq;
 	int i;
 
 	for (i = 2; i < argc - 1; i++) {
-		struct rc_alloc *a;
+		struct rch_alloc *a;
 
 		if (strcmp(argv[i], "--allocate") != 0)
 			continue;
@@ -43,16 +43,16 @@ rc_cmd_allocs(ep_db *db, int argc, char **argv, struct rc_payment *p,
 			return -1;
 		}
 		a = &p->alloc[p->nalloc++];
-		rc_copy(key, sizeof key, argv[i + 1]);
-		rc_copy(a->field, sizeof a->field, "allocate");
+		rch_copy(key, sizeof key, argv[i + 1]);
+		rch_copy(a->field, sizeof a->field, "allocate");
 		if ((eq = strchr(key, '=')) == NULL) {
 			snprintf(err, len, "allocate: write NUMBER=AMOUNT, not "
 			    "\"%s\"", argv[i + 1]);
 			return -1;
 		}
 		*eq = '\0';
-		rc_copy(a->key, sizeof a->key, key);
-		if ((a->invoice = rc_lookup(db, key)) == 0) {
+		rch_copy(a->key, sizeof a->key, key);
+		if ((a->invoice = rch_lookup(db, key)) == 0) {
 			snprintf(err, len, "allocate: there is no invoice \"%s\"",
 			    key);
 			return -1;
@@ -67,27 +67,27 @@ rc_cmd_allocs(ep_db *db, int argc, char **argv, struct rc_payment *p,
 }
 
 static int
-rc_cmd_record(ep_db *db, int argc, char **argv)
+rch_cmd_record(ep_db *db, int argc, char **argv)
 {
-	const struct ep_host *h = rc_host;
-	const char *from = rc_arg(argc, argv, "--from");
-	const char *to = rc_arg(argc, argv, "--to");
-	const char *amount = rc_arg(argc, argv, "--amount");
-	struct rc_payment *p = calloc(1, sizeof *p);
+	const struct ep_host *h = rch_host;
+	const char *from = rch_arg(argc, argv, "--from");
+	const char *to = rch_arg(argc, argv, "--to");
+	const char *amount = rch_arg(argc, argv, "--amount");
+	struct rch_payment *p = calloc(1, sizeof *p);
 	char err[512];
 	int64_t id;
 	int rc = 1;
 
 	if (p == NULL)
 		abort();
-	p->date = rc_arg(argc, argv, "--date");
-	p->reference = rc_arg(argc, argv, "--reference");
-	if ((p->payer = rc_org_id(db, from)) == 0) {
+	p->date = rch_arg(argc, argv, "--date");
+	p->reference = rch_arg(argc, argv, "--reference");
+	if ((p->payer = rch_org_id(db, from)) == 0) {
 		snprintf(err, sizeof err, "from: there is no organisation \"%s\"",
 		    from ? from : "");
 		goto out;
 	}
-	if ((p->payee = rc_org_id(db, to)) == 0) {
+	if ((p->payee = rch_org_id(db, to)) == 0) {
 		snprintf(err, sizeof err, "to: there is no organisation \"%s\"",
 		    to ? to : "");
 		goto out;
@@ -97,8 +97,8 @@ rc_cmd_record(ep_db *db, int argc, char **argv)
 		    "money", amount ? amount : "");
 		goto out;
 	}
-	if (rc_cmd_allocs(db, argc, argv, p, err, sizeof err) != 0 ||
-	    rc_payment_record(db, NULL, p, &id, err, sizeof err) != 0)
+	if (rch_cmd_allocs(db, argc, argv, p, err, sizeof err) != 0 ||
+	    rch_payment_record(db, NULL, p, &id, err, sizeof err) != 0)
 		goto out;
 	printf("%lld\n", (long long)id);
 	rc = 0;
@@ -112,11 +112,11 @@ out:
 /* Every payment to or from a council (or all), oldest first, tab
  * separated: id, date, payer, payee, amount, method, reference, state. */
 static int
-rc_cmd_list(ep_db *db, int argc, char **argv)
+rch_cmd_list(ep_db *db, int argc, char **argv)
 {
-	const struct ep_host *h = rc_host;
-	const char *code = rc_arg(argc, argv, "--org");
-	int64_t org = code ? rc_org_id(db, code) : 0;
+	const struct ep_host *h = rch_host;
+	const char *code = rch_arg(argc, argv, "--org");
+	int64_t org = code ? rch_org_id(db, code) : 0;
 	ep_stmt *s;
 	char money[32];
 
@@ -144,12 +144,12 @@ rc_cmd_list(ep_db *db, int argc, char **argv)
 }
 
 static int
-rc_cmd_netting(ep_db *db, int argc, char **argv)
+rch_cmd_netting(ep_db *db, int argc, char **argv)
 {
-	const struct ep_host *h = rc_host;
-	const char *code = rc_arg(argc, argv, "--org");
-	const char *date = rc_arg(argc, argv, "--date");
-	int64_t org = code ? rc_org_id(db, code) : 0;
+	const struct ep_host *h = rch_host;
+	const char *code = rch_arg(argc, argv, "--org");
+	const char *date = rch_arg(argc, argv, "--date");
+	int64_t org = code ? rch_org_id(db, code) : 0;
 	char err[512], today[11];
 	int made;
 
@@ -159,7 +159,7 @@ rc_cmd_netting(ep_db *db, int argc, char **argv)
 		return 1;
 	}
 	h->today(today);
-	if (rc_netting_settle(db, NULL, rc_arg(argc, argv, "--period"), org,
+	if (rch_netting_settle(db, NULL, rch_arg(argc, argv, "--period"), org,
 	    date ? date : today, &made, err, sizeof err) != 0) {
 		fprintf(stderr, "expertpool: payment netting: %s\n", err);
 		return 1;
@@ -170,21 +170,21 @@ rc_cmd_netting(ep_db *db, int argc, char **argv)
 
 /* expertpool payment SUBCOMMAND ... */
 int
-rc_payment_command(ep_db *db, int argc, char **argv, void *arg)
+rch_payment_command(ep_db *db, int argc, char **argv, void *arg)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 	char err[512];
 
 	(void)arg;
 	if (strcmp(sub, "record") == 0)
-		return rc_cmd_record(db, argc, argv);
+		return rch_cmd_record(db, argc, argv);
 	if (strcmp(sub, "list") == 0)
-		return rc_cmd_list(db, argc, argv);
+		return rch_cmd_list(db, argc, argv);
 	if (strcmp(sub, "netting") == 0)
-		return rc_cmd_netting(db, argc, argv);
+		return rch_cmd_netting(db, argc, argv);
 	if (strcmp(sub, "reverse") == 0 && argc > 2) {
-		if (rc_payment_reverse(db, NULL, strtoll(argv[2], NULL, 10), 0,
-		    rc_arg(argc, argv, "--reason"), err, sizeof err) != 0) {
+		if (rch_payment_reverse(db, NULL, strtoll(argv[2], NULL, 10), 0,
+		    rch_arg(argc, argv, "--reason"), err, sizeof err) != 0) {
 			fprintf(stderr, "expertpool: payment reverse: %s\n", err);
 			return 1;
 		}

@@ -7,27 +7,27 @@
 
 /* Appends text as a JSON string, quotes included. */
 void
-rc_buf_json(struct rc_buf *b, const char *text)
+rch_buf_json(struct rch_buf *b, const char *text)
 {
 	const unsigned char *p = (const unsigned char *)(text ? text : "");
 
-	rc_buf_add(b, "\"");
+	rch_buf_add(b, "\"");
 	for (; *p != '\0'; p++) {
 		if (*p == '"' || *p == '\\')
-			rc_buf_add(b, "\\%c", *p);
+			rch_buf_add(b, "\\%c", *p);
 		else if (*p < 0x20)
-			rc_buf_add(b, "\\u%04x", *p);
+			rch_buf_add(b, "\\u%04x", *p);
 		else
-			rc_buf_add(b, "%c", *p);
+			rch_buf_add(b, "%c", *p);
 	}
-	rc_buf_add(b, "\"");
+	rch_buf_add(b, "\"");
 }
 
 /* An organisation's id from its code, or 0. */
 int64_t
-rc_org_id(ep_db *db, const char *code)
+rch_org_id(ep_db *db, const char *code)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT id FROM organisations WHERE "
 	    "code = ?");
 	int64_t id = 0;
@@ -43,9 +43,9 @@ rc_org_id(ep_db *db, const char *code)
 
 /* What an issued invoice still has to be paid, in pence. */
 int64_t
-rc_outstanding(ep_db *db, int64_t invoice_id)
+rch_outstanding(ep_db *db, int64_t invoice_id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT outstanding_pence FROM "
 	    "recharge_outstanding WHERE invoice_id = ?");
 	int64_t v = 0;
@@ -60,9 +60,9 @@ rc_outstanding(ep_db *db, int64_t invoice_id)
 /* Moves an invoice between issued and paid as its balance says; a
  * credited invoice stays credited. */
 static int
-rc_pay_state(ep_db *db, int64_t invoice_id, const char *date)
+rch_pay_state(ep_db *db, int64_t invoice_id, const char *date)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "UPDATE recharge_invoices SET state = "
 	    "CASE WHEN o.outstanding_pence <= 0 THEN 'paid' ELSE 'issued' END, "
 	    "paid_at = CASE WHEN o.outstanding_pence <= 0 THEN ?2 END FROM "
@@ -81,10 +81,10 @@ rc_pay_state(ep_db *db, int64_t invoice_id, const char *date)
 /* Checks one allocation against its invoice: the payee's, to the payer,
  * issued, and no more than it owes. */
 static int
-rc_alloc_check(ep_db *db, int64_t payer, int64_t payee,
-    const struct rc_alloc *a, char *err, size_t len)
+rch_alloc_check(ep_db *db, int64_t payer, int64_t payee,
+    const struct rch_alloc *a, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.provider_id, i.consumer_id, "
 	    "i.kind, i.state, o.outstanding_pence FROM recharge_invoices i JOIN "
 	    "recharge_outstanding o ON o.invoice_id = i.id WHERE i.id = ?");
@@ -112,9 +112,9 @@ rc_alloc_check(ep_db *db, int64_t payer, int64_t payee,
 /* The checks on a payment before anything is written: date, amount,
  * reference, and allocations that add up to the amount. */
 static int
-rc_pay_check(ep_db *db, const struct rc_payment *p, char *err, size_t len)
+rch_pay_check(ep_db *db, const struct rch_payment *p, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	char today[11], a[32], b[32];
 	int64_t sum = 0;
 	size_t i, j;
@@ -153,7 +153,7 @@ rc_pay_check(ep_db *db, const struct rc_payment *p, char *err, size_t len)
 				return -1;
 			}
 		}
-		if (rc_alloc_check(db, p->payer, p->payee, &p->alloc[i], err,
+		if (rch_alloc_check(db, p->payer, p->payee, &p->alloc[i], err,
 		    len) != 0)
 			return -1;
 		sum += p->alloc[i].amount;
@@ -171,13 +171,13 @@ rc_pay_check(ep_db *db, const struct rc_payment *p, char *err, size_t len)
 /* Writes a checked payment, its allocations and the invoices' states;
  * audits it with what each invoice owed before and after. */
 static int
-rc_pay_write(ep_db *db, ep_req *r, const struct rc_payment *p, int64_t *id)
+rch_pay_write(ep_db *db, ep_req *r, const struct rch_payment *p, int64_t *id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "INSERT INTO recharge_payments (payer_id, "
 	    "payee_id, paid_on, amount_pence, reference, method, netting_period, "
 	    "recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-	struct rc_buf j = { 0 };
+	struct rch_buf j = { 0 };
 	char idtext[24], money[32];
 	int64_t before;
 	size_t i;
@@ -204,13 +204,13 @@ rc_pay_write(ep_db *db, ep_req *r, const struct rc_payment *p, int64_t *id)
 	h->stmt_reset(s);
 	*id = h->db_last_id(db);
 	h->money_plain(money, sizeof money, p->amount);
-	rc_buf_add(&j, "{\"before\":null,\"after\":{\"paid_on\":\"%s\","
+	rch_buf_add(&j, "{\"before\":null,\"after\":{\"paid_on\":\"%s\","
 	    "\"amount\":\"%s\",\"method\":\"%s\",\"reference\":", p->date, money,
 	    p->netting ? "netting" : "transfer");
-	rc_buf_json(&j, p->reference);
-	rc_buf_add(&j, ",\"allocations\":[");
+	rch_buf_json(&j, p->reference);
+	rch_buf_add(&j, ",\"allocations\":[");
 	for (i = 0; i < p->nalloc; i++) {
-		before = rc_outstanding(db, p->alloc[i].invoice);
+		before = rch_outstanding(db, p->alloc[i].invoice);
 		s = h->db_prepare(db, "INSERT INTO recharge_allocations (payment_id, "
 		    "invoice_id, amount_pence) VALUES (?, ?, ?)");
 		h->stmt_bind_int64(s, 1, *id);
@@ -221,23 +221,23 @@ rc_pay_write(ep_db *db, ep_req *r, const struct rc_payment *p, int64_t *id)
 			goto out;
 		}
 		h->stmt_reset(s);
-		if (rc_pay_state(db, p->alloc[i].invoice, p->date) != 0)
+		if (rch_pay_state(db, p->alloc[i].invoice, p->date) != 0)
 			goto out;
 		h->money_plain(money, sizeof money, p->alloc[i].amount);
-		rc_buf_add(&j, "%s{\"invoice\":", i ? "," : "");
-		rc_buf_json(&j, p->alloc[i].key);
-		rc_buf_add(&j, ",\"amount\":\"%s\",\"owed_before\":\"", money);
+		rch_buf_add(&j, "%s{\"invoice\":", i ? "," : "");
+		rch_buf_json(&j, p->alloc[i].key);
+		rch_buf_add(&j, ",\"amount\":\"%s\",\"owed_before\":\"", money);
 		h->money_plain(money, sizeof money, before);
-		rc_buf_add(&j, "%s\",\"owed_after\":\"", money);
-		h->money_plain(money, sizeof money, rc_outstanding(db,
+		rch_buf_add(&j, "%s\",\"owed_after\":\"", money);
+		h->money_plain(money, sizeof money, rch_outstanding(db,
 		    p->alloc[i].invoice));
-		rc_buf_add(&j, "%s\"}", money);
+		rch_buf_add(&j, "%s\"}", money);
 	}
-	rc_buf_add(&j, "]}}");
+	rch_buf_add(&j, "]}}");
 	snprintf(idtext, sizeof idtext, "%lld", (long long)*id);
 	rc = h->audit(db, r, "record", "payment", idtext, p->payee, j.s);
 out:
-	rc_buf_free(&j);
+	rch_buf_free(&j);
 	return rc;
 }
 
@@ -247,19 +247,19 @@ out:
  * transaction. 0 with *id, or -1 with "field: why" in err.
  */
 int
-rc_payment_record(ep_db *db, ep_req *r, const struct rc_payment *p,
+rch_payment_record(ep_db *db, ep_req *r, const struct rch_payment *p,
     int64_t *id, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	int rc = -1;
 
 	if (h->db_begin(db) != 0) {
 		snprintf(err, len, "date: the store is busy: try again");
 		return -1;
 	}
-	if (rc_pay_check(db, p, err, len) != 0)
+	if (rch_pay_check(db, p, err, len) != 0)
 		goto out;
-	if (rc_pay_write(db, r, p, id) != 0) {
+	if (rch_pay_write(db, r, p, id) != 0) {
 		snprintf(err, len, "amount: the store failed: %s",
 		    h->db_errmsg(db));
 		goto out;
@@ -277,9 +277,9 @@ out:
 
 /* The invoices a payment settled, each moved back to what it owes. */
 static int
-rc_reverse_states(ep_db *db, int64_t id, const char *today)
+rch_reverse_states(ep_db *db, int64_t id, const char *today)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT invoice_id FROM "
 	    "recharge_allocations WHERE payment_id = ?");
 	int64_t inv[256];
@@ -290,7 +290,7 @@ rc_reverse_states(ep_db *db, int64_t id, const char *today)
 		inv[n++] = h->stmt_int64(s, 0);
 	h->stmt_reset(s);
 	for (i = 0; i < n; i++) {
-		if (rc_pay_state(db, inv[i], today) != 0)
+		if (rch_pay_state(db, inv[i], today) != 0)
 			return -1;
 	}
 	return 0;
@@ -302,12 +302,12 @@ rc_reverse_states(ep_db *db, int64_t id, const char *today)
  * the council that must be its payee. 0, or -1 with "field: why".
  */
 int
-rc_payment_reverse(ep_db *db, ep_req *r, int64_t id, int64_t org,
+rch_payment_reverse(ep_db *db, ep_req *r, int64_t id, int64_t org,
     const char *reason, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s;
-	struct rc_buf j = { 0 };
+	struct rch_buf j = { 0 };
 	char today[11], idtext[24];
 	int64_t payee = 0;
 	int rc = -1, step;
@@ -357,12 +357,12 @@ rc_payment_reverse(ep_db *db, ep_req *r, int64_t id, int64_t org,
 	h->stmt_bind_int64(s, 4, id);
 	step = h->stmt_step(s);
 	h->stmt_reset(s);
-	rc_buf_add(&j, "{\"before\":{\"reversed\":false},\"after\":{"
+	rch_buf_add(&j, "{\"before\":{\"reversed\":false},\"after\":{"
 	    "\"reversed\":true,\"reversed_on\":\"%s\",\"reason\":", today);
-	rc_buf_json(&j, reason);
-	rc_buf_add(&j, "}}");
+	rch_buf_json(&j, reason);
+	rch_buf_add(&j, "}}");
 	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
-	if (step != EP_STEP_DONE || rc_reverse_states(db, id, today) != 0 ||
+	if (step != EP_STEP_DONE || rch_reverse_states(db, id, today) != 0 ||
 	    h->audit(db, r, "reverse", "payment", idtext, payee, j.s) != 0) {
 		snprintf(err, len, "reason: the store failed: %s",
 		    h->db_errmsg(db));
@@ -370,7 +370,7 @@ rc_payment_reverse(ep_db *db, ep_req *r, int64_t id, int64_t org,
 	}
 	rc = 0;
 out:
-	rc_buf_free(&j);
+	rch_buf_free(&j);
 	if (rc == 0 && h->db_commit(db) != 0) {
 		snprintf(err, len, "reason: cannot commit: %s", h->db_errmsg(db));
 		rc = -1;
@@ -383,16 +383,16 @@ out:
 /* One pair's netting payment: every invoice of the month from payee to
  * payer that still owes, allocated in full. */
 static int
-rc_settle_pair(ep_db *db, ep_req *r, const char *period, const char *date,
+rch_settle_pair(ep_db *db, ep_req *r, const char *period, const char *date,
     int64_t payer, int64_t payee, int64_t *made)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.id, i.number, "
 	    "o.outstanding_pence FROM recharge_invoices i JOIN "
 	    "recharge_outstanding o ON o.invoice_id = i.id WHERE i.period = ? "
 	    "AND i.consumer_id = ? AND i.provider_id = ? AND "
 	    "o.outstanding_pence > 0 ORDER BY i.id LIMIT ?");
-	struct rc_payment p;
+	struct rch_payment p;
 	char ref[64];
 	int64_t id;
 
@@ -402,11 +402,11 @@ rc_settle_pair(ep_db *db, ep_req *r, const char *period, const char *date,
 	h->stmt_bind_int64(s, 3, payee);
 	h->stmt_bind_int64(s, 4, RC_ALLOC_MAX);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
-		struct rc_alloc *a = &p.alloc[p.nalloc++];
+		struct rch_alloc *a = &p.alloc[p.nalloc++];
 
 		a->invoice = h->stmt_int64(s, 0);
-		rc_copy(a->key, sizeof a->key, h->stmt_text(s, 1));
-		rc_copy(a->field, sizeof a->field, "period");
+		rch_copy(a->key, sizeof a->key, h->stmt_text(s, 1));
+		rch_copy(a->field, sizeof a->field, "period");
 		a->amount = h->stmt_int64(s, 2);
 		p.amount += a->amount;
 	}
@@ -419,7 +419,7 @@ rc_settle_pair(ep_db *db, ep_req *r, const char *period, const char *date,
 	p.date = date;
 	p.reference = ref;
 	p.netting = period;
-	if (rc_pay_write(db, r, &p, &id) != 0)
+	if (rch_pay_write(db, r, &p, &id) != 0)
 		return -1;
 	(*made)++;
 	return 0;
@@ -433,10 +433,10 @@ rc_settle_pair(ep_db *db, ep_req *r, const char *period, const char *date,
  * pairs that council is in. *made counts the payments.
  */
 int
-rc_netting_settle(ep_db *db, ep_req *r, const char *period, int64_t org,
+rch_netting_settle(ep_db *db, ep_req *r, const char *period, int64_t org,
     const char *date, int *made, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s;
 	int64_t pairs[256][2], n = 0, i, count = 0;
 	char today[11];
@@ -476,7 +476,7 @@ rc_netting_settle(ep_db *db, ep_req *r, const char *period, int64_t org,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (rc_settle_pair(db, r, period, date, pairs[i][0], pairs[i][1],
+		if (rch_settle_pair(db, r, period, date, pairs[i][0], pairs[i][1],
 		    &count) != 0) {
 			snprintf(err, len, "period: the store failed: %s",
 			    h->db_errmsg(db));

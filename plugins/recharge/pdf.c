@@ -16,59 +16,59 @@
 #define RC_PDF_FOOT 40.0 /* room kept at the foot of each page */
 #define RC_PDF_FONT "Liberation Sans"
 
-struct rc_pdf_party {
+struct rch_pdf_party {
 	char name[256], address[512], vat[32];
 };
 
 /* What the PDF shows, read once. */
-struct rc_pdf_doc {
+struct rch_pdf_doc {
 	int64_t id, net, vat, total, bp, terms;
 	char kind[8], number[40], credits[40], period[8], issue[11], due[11];
 	char end[11], category[2], vat_reason[256], po[201], buyer[201], reason[501];
 	char public_key[65];
-	struct rc_pdf_party seller, buyer_party;
+	struct rch_pdf_party seller, buyer_party;
 };
 
 /* A layout pass: the first only measures and counts pages; the second
  * draws, knowing how many there are. */
-struct rc_pdf {
+struct rch_pdf {
 	cairo_t *cr;
 	PangoLayout *lay;
-	const struct rc_pdf_doc *d;
+	const struct rch_pdf_doc *d;
 	double y;
 	int page, pages, draw;
 };
 
 /* Copies a column that may be NULL. */
 static void
-rc_pdf_col(ep_stmt *s, int col, char *out, size_t len)
+rch_pdf_col(ep_stmt *s, int col, char *out, size_t len)
 {
-	rc_copy(out, len, rc_host->stmt_is_null(s, col) ? "" :
-	    rc_host->stmt_text(s, col));
+	rch_copy(out, len, rch_host->stmt_is_null(s, col) ? "" :
+	    rch_host->stmt_text(s, col));
 }
 
 static void
-rc_pdf_party_read(ep_db *db, int64_t org, struct rc_pdf_party *p)
+rch_pdf_party_read(ep_db *db, int64_t org, struct rch_pdf_party *p)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT name, billing_address, "
 	    "coalesce(vat_number, '') FROM organisations WHERE id = ?");
 
 	memset(p, 0, sizeof *p);
 	h->stmt_bind_int64(s, 1, org);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_pdf_col(s, 0, p->name, sizeof p->name);
-		rc_pdf_col(s, 1, p->address, sizeof p->address);
-		rc_pdf_col(s, 2, p->vat, sizeof p->vat);
+		rch_pdf_col(s, 0, p->name, sizeof p->name);
+		rch_pdf_col(s, 1, p->address, sizeof p->address);
+		rch_pdf_col(s, 2, p->vat, sizeof p->vat);
 	}
 	h->stmt_reset(s);
 }
 
 /* The document and both parties; -1 when there is no such document. */
 static int
-rc_pdf_read(ep_db *db, int64_t id, struct rc_pdf_doc *d)
+rch_pdf_read(ep_db *db, int64_t id, struct rch_pdf_doc *d)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, coalesce(i.number, ''), "
 	    "coalesce(o.number, ''), i.period, coalesce(i.issue_date, ''), "
 	    "coalesce(i.due_date, ''), i.vat_category, i.vat_reason, "
@@ -84,16 +84,16 @@ rc_pdf_read(ep_db *db, int64_t id, struct rc_pdf_doc *d)
 	h->stmt_bind_int64(s, 1, id);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
 		d->id = id;
-		rc_pdf_col(s, 0, d->kind, sizeof d->kind);
-		rc_pdf_col(s, 1, d->number, sizeof d->number);
-		rc_pdf_col(s, 2, d->credits, sizeof d->credits);
-		rc_pdf_col(s, 3, d->period, sizeof d->period);
-		rc_pdf_col(s, 4, d->issue, sizeof d->issue);
-		rc_pdf_col(s, 5, d->due, sizeof d->due);
-		rc_pdf_col(s, 6, d->category, sizeof d->category);
-		rc_pdf_col(s, 7, d->vat_reason, sizeof d->vat_reason);
-		rc_pdf_col(s, 8, d->po, sizeof d->po);
-		rc_pdf_col(s, 9, d->buyer, sizeof d->buyer);
+		rch_pdf_col(s, 0, d->kind, sizeof d->kind);
+		rch_pdf_col(s, 1, d->number, sizeof d->number);
+		rch_pdf_col(s, 2, d->credits, sizeof d->credits);
+		rch_pdf_col(s, 3, d->period, sizeof d->period);
+		rch_pdf_col(s, 4, d->issue, sizeof d->issue);
+		rch_pdf_col(s, 5, d->due, sizeof d->due);
+		rch_pdf_col(s, 6, d->category, sizeof d->category);
+		rch_pdf_col(s, 7, d->vat_reason, sizeof d->vat_reason);
+		rch_pdf_col(s, 8, d->po, sizeof d->po);
+		rch_pdf_col(s, 9, d->buyer, sizeof d->buyer);
 		d->net = h->stmt_int64(s, 10);
 		d->vat = h->stmt_int64(s, 11);
 		d->total = h->stmt_int64(s, 12);
@@ -101,15 +101,15 @@ rc_pdf_read(ep_db *db, int64_t id, struct rc_pdf_doc *d)
 		d->terms = h->stmt_int64(s, 14);
 		seller = h->stmt_int64(s, 15);
 		buyer = h->stmt_int64(s, 16);
-		rc_pdf_col(s, 17, d->reason, sizeof d->reason);
-		rc_pdf_col(s, 18, d->public_key, sizeof d->public_key);
-		rc_pdf_col(s, 19, d->end, sizeof d->end);
+		rch_pdf_col(s, 17, d->reason, sizeof d->reason);
+		rch_pdf_col(s, 18, d->public_key, sizeof d->public_key);
+		rch_pdf_col(s, 19, d->end, sizeof d->end);
 		rc = 0;
 	}
 	h->stmt_reset(s);
 	if (rc == 0) {
-		rc_pdf_party_read(db, seller, &d->seller);
-		rc_pdf_party_read(db, buyer, &d->buyer_party);
+		rch_pdf_party_read(db, seller, &d->seller);
+		rch_pdf_party_read(db, buyer, &d->buyer_party);
 	}
 	return rc;
 }
@@ -117,11 +117,11 @@ rc_pdf_read(ep_db *db, int64_t id, struct rc_pdf_doc *d)
 /* A document's file name without its extension: the number, with
  * anything but letters, digits, '-' and '_' as '-'. */
 void
-rc_pdf_basename(const char *number, char *out, size_t len)
+rch_pdf_basename(const char *number, char *out, size_t len)
 {
 	size_t i;
 
-	rc_copy(out, len, *number ? number : "draft");
+	rch_copy(out, len, *number ? number : "draft");
 	for (i = 0; out[i] != '\0'; i++) {
 		if (!((out[i] >= 'a' && out[i] <= 'z') || (out[i] >= 'A' &&
 		    out[i] <= 'Z') || (out[i] >= '0' && out[i] <= '9') ||
@@ -134,7 +134,7 @@ rc_pdf_basename(const char *number, char *out, size_t len)
  * "2.5 days at £450.00 a day", "3 × £25.00"; a quantity kept in tenths
  * of an hour or in half days is shown in hours or days. */
 static void
-rc_pdf_quantity(const char *unit, int64_t q, int64_t price, char *out,
+rch_pdf_quantity(const char *unit, int64_t q, int64_t price, char *out,
     size_t len)
 {
 	char rate[32];
@@ -142,7 +142,7 @@ rc_pdf_quantity(const char *unit, int64_t q, int64_t price, char *out,
 	const char *sign = q < 0 ? "-" : "";
 
 	if (strcmp(unit, "6 min") == 0) {
-		rc_host->pence_text(rate, sizeof rate, price * 10);
+		rch_host->pence_text(rate, sizeof rate, price * 10);
 		if (a % 10 == 0)
 			snprintf(out, len, "%s%lld hour%s at %s an hour", sign,
 			    (long long)(a / 10), a == 10 ? "" : "s", rate);
@@ -150,7 +150,7 @@ rc_pdf_quantity(const char *unit, int64_t q, int64_t price, char *out,
 			snprintf(out, len, "%s%lld.%lld hours at %s an hour", sign,
 			    (long long)(a / 10), (long long)(a % 10), rate);
 	} else if (strcmp(unit, "half day") == 0) {
-		rc_host->pence_text(rate, sizeof rate, price * 2);
+		rch_host->pence_text(rate, sizeof rate, price * 2);
 		if (a % 2 == 0)
 			snprintf(out, len, "%s%lld day%s at %s a day", sign,
 			    (long long)(a / 2), a == 2 ? "" : "s", rate);
@@ -158,7 +158,7 @@ rc_pdf_quantity(const char *unit, int64_t q, int64_t price, char *out,
 			snprintf(out, len, "%s%lld.5 days at %s a day", sign,
 			    (long long)(a / 2), rate);
 	} else {
-		rc_host->pence_text(rate, sizeof rate, price);
+		rch_host->pence_text(rate, sizeof rate, price);
 		snprintf(out, len, "%lld × %s", (long long)q, rate);
 	}
 }
@@ -167,7 +167,7 @@ rc_pdf_quantity(const char *unit, int64_t q, int64_t price, char *out,
  * Ed25519 public key, in sixteen groups of four hex digits; -1 when the
  * document has no key. */
 static int
-rc_pdf_fingerprint(const char *pub_hex, char *out, size_t len)
+rch_pdf_fingerprint(const char *pub_hex, char *out, size_t len)
 {
 	unsigned char pk[32], hash[crypto_hash_sha256_BYTES];
 	char hex[2 * sizeof hash + 1];
@@ -191,7 +191,7 @@ rc_pdf_fingerprint(const char *pub_hex, char *out, size_t len)
  * "Bold 9", aligned left or right; draws it in the drawing pass. Its
  * height. */
 static double
-rc_pdf_text(struct rc_pdf *p, double x, double y, double w, const char *font,
+rch_pdf_text(struct rch_pdf *p, double x, double y, double w, const char *font,
     int right, const char *text)
 {
 	PangoFontDescription *fd;
@@ -217,7 +217,7 @@ rc_pdf_text(struct rc_pdf *p, double x, double y, double w, const char *font,
 
 /* A rule across the text column. */
 static void
-rc_pdf_rule(struct rc_pdf *p, double y, double width)
+rch_pdf_rule(struct rch_pdf *p, double y, double width)
 {
 	if (!p->draw)
 		return;
@@ -229,25 +229,25 @@ rc_pdf_rule(struct rc_pdf *p, double y, double width)
 
 /* Each page's foot: the document and the page of how many. */
 static void
-rc_pdf_foot(struct rc_pdf *p)
+rch_pdf_foot(struct rch_pdf *p)
 {
 	char text[160];
-	const struct rc_pdf_doc *d = p->d;
+	const struct rch_pdf_doc *d = p->d;
 
 	snprintf(text, sizeof text, "%s %s · page %d of %d",
 	    strcmp(d->kind, "credit") == 0 ? "Credit note" : "Invoice",
 	    d->number, p->page, p->pages);
-	rc_pdf_text(p, RC_PDF_M, RC_PDF_H - RC_PDF_M + 10, RC_PDF_W - 2 *
+	rch_pdf_text(p, RC_PDF_M, RC_PDF_H - RC_PDF_M + 10, RC_PDF_W - 2 *
 	    RC_PDF_M, "8", 1, text);
 }
 
 /* Ends a page and starts the next, with a heading that says whose it is. */
 static void
-rc_pdf_next_page(struct rc_pdf *p)
+rch_pdf_next_page(struct rch_pdf *p)
 {
 	char text[160];
 
-	rc_pdf_foot(p);
+	rch_pdf_foot(p);
 	if (p->draw)
 		cairo_show_page(p->cr);
 	p->page++;
@@ -255,118 +255,118 @@ rc_pdf_next_page(struct rc_pdf *p)
 	snprintf(text, sizeof text, "%s %s, continued",
 	    strcmp(p->d->kind, "credit") == 0 ? "Credit note" : "Invoice",
 	    p->d->number);
-	p->y += rc_pdf_text(p, RC_PDF_M, p->y, RC_PDF_W - 2 * RC_PDF_M,
+	p->y += rch_pdf_text(p, RC_PDF_M, p->y, RC_PDF_W - 2 * RC_PDF_M,
 	    "Bold 10", 0, text) + 12;
 }
 
 /* Makes room for h points, on a new page when this one has too little. */
 static void
-rc_pdf_room(struct rc_pdf *p, double h)
+rch_pdf_room(struct rch_pdf *p, double h)
 {
 	if (p->y + h > RC_PDF_H - RC_PDF_M - RC_PDF_FOOT)
-		rc_pdf_next_page(p);
+		rch_pdf_next_page(p);
 }
 
 /* A party under its heading: name, address, VAT number when shown. */
 static double
-rc_pdf_party(struct rc_pdf *p, double x, double w, const char *label,
-    const struct rc_pdf_party *party, int with_vat)
+rch_pdf_party(struct rch_pdf *p, double x, double w, const char *label,
+    const struct rch_pdf_party *party, int with_vat)
 {
 	char vat[64];
 	double y = p->y;
 
-	y += rc_pdf_text(p, x, y, w, "Bold 9", 0, label) + 2;
-	y += rc_pdf_text(p, x, y, w, "Bold 10", 0, party->name) + 2;
-	y += rc_pdf_text(p, x, y, w, "9", 0, party->address);
+	y += rch_pdf_text(p, x, y, w, "Bold 9", 0, label) + 2;
+	y += rch_pdf_text(p, x, y, w, "Bold 10", 0, party->name) + 2;
+	y += rch_pdf_text(p, x, y, w, "9", 0, party->address);
 	if (with_vat && *party->vat) {
 		snprintf(vat, sizeof vat, "VAT number %s", party->vat);
-		y += 2 + rc_pdf_text(p, x, y, w, "9", 0, vat);
+		y += 2 + rch_pdf_text(p, x, y, w, "9", 0, vat);
 	}
 	return y;
 }
 
 /* One "label: value" row of the document's particulars. */
 static void
-rc_pdf_fact(struct rc_pdf *p, const char *label, const char *value)
+rch_pdf_fact(struct rch_pdf *p, const char *label, const char *value)
 {
 	double x = RC_PDF_W / 2 - 20, w = RC_PDF_W - RC_PDF_M - x;
 	double a, b;
 
-	a = rc_pdf_text(p, x, p->y, 95, "Bold 9", 0, label);
-	b = rc_pdf_text(p, x + 95, p->y, w - 95, "9", 0, value);
+	a = rch_pdf_text(p, x, p->y, 95, "Bold 9", 0, label);
+	b = rch_pdf_text(p, x + 95, p->y, w - 95, "9", 0, value);
 	p->y += (a > b ? a : b) + 3;
 }
 
 /* The title, the particulars beside it, and both parties. */
 static void
-rc_pdf_head(struct rc_pdf *p)
+rch_pdf_head(struct rch_pdf *p)
 {
-	const struct rc_pdf_doc *d = p->d;
+	const struct rch_pdf_doc *d = p->d;
 	int credit = strcmp(d->kind, "credit") == 0;
 	int vat = d->category[0] == 'S';
 	char words[40], end[40], period[100], first[11];
 	double half = (RC_PDF_W - 2 * RC_PDF_M) / 2 - 10, top = p->y, y1, y2;
 
-	rc_pdf_text(p, RC_PDF_M, p->y, half, "Bold 22", 0, credit ?
+	rch_pdf_text(p, RC_PDF_M, p->y, half, "Bold 22", 0, credit ?
 	    "Credit note" : "Invoice");
-	rc_pdf_fact(p, credit ? "Credit note" : "Invoice number", d->number);
-	rc_host->date_words(words, sizeof words, d->issue);
-	rc_pdf_fact(p, "Issued", words);
+	rch_pdf_fact(p, credit ? "Credit note" : "Invoice number", d->number);
+	rch_host->date_words(words, sizeof words, d->issue);
+	rch_pdf_fact(p, "Issued", words);
 	if (!credit && *d->due) {
-		rc_host->date_words(words, sizeof words, d->due);
-		rc_pdf_fact(p, "Due", words);
+		rch_host->date_words(words, sizeof words, d->due);
+		rch_pdf_fact(p, "Due", words);
 	}
 	if (credit && *d->credits)
-		rc_pdf_fact(p, "Credits invoice", d->credits);
+		rch_pdf_fact(p, "Credits invoice", d->credits);
 	snprintf(first, sizeof first, "%s-01", d->period);
-	rc_host->date_words(words, sizeof words, first);
-	rc_host->date_words(end, sizeof end, d->end);
+	rch_host->date_words(words, sizeof words, first);
+	rch_host->date_words(end, sizeof end, d->end);
 	snprintf(period, sizeof period, "%s to %s", words, end);
-	rc_pdf_fact(p, "Work done", period);
+	rch_pdf_fact(p, "Work done", period);
 	if (*d->po)
-		rc_pdf_fact(p, "Purchase order", d->po);
+		rch_pdf_fact(p, "Purchase order", d->po);
 	if (*d->buyer)
-		rc_pdf_fact(p, "Buyer reference", d->buyer);
+		rch_pdf_fact(p, "Buyer reference", d->buyer);
 	p->y = (p->y > top + 40 ? p->y : top + 40) + 14;
-	y1 = rc_pdf_party(p, RC_PDF_M, half, "From", &d->seller, vat);
-	y2 = rc_pdf_party(p, RC_PDF_W / 2 + 10, half, "To", &d->buyer_party, vat);
+	y1 = rch_pdf_party(p, RC_PDF_M, half, "From", &d->seller, vat);
+	y2 = rch_pdf_party(p, RC_PDF_W / 2 + 10, half, "To", &d->buyer_party, vat);
 	p->y = (y1 > y2 ? y1 : y2) + 18;
 	if (credit && *d->reason) {
 		snprintf(period, sizeof period, "Reason for the credit");
-		p->y += rc_pdf_text(p, RC_PDF_M, p->y, RC_PDF_W - 2 * RC_PDF_M,
+		p->y += rch_pdf_text(p, RC_PDF_M, p->y, RC_PDF_W - 2 * RC_PDF_M,
 		    "Bold 9", 0, period) + 2;
-		p->y += rc_pdf_text(p, RC_PDF_M, p->y, RC_PDF_W - 2 * RC_PDF_M,
+		p->y += rch_pdf_text(p, RC_PDF_M, p->y, RC_PDF_W - 2 * RC_PDF_M,
 		    "9", 0, d->reason) + 14;
 	}
 }
 
 /* The table's columns: number, what, how much at what rate, amount. */
-static const double rc_pdf_cols[] = { RC_PDF_M, RC_PDF_M + 22,
+static const double rch_pdf_cols[] = { RC_PDF_M, RC_PDF_M + 22,
 	RC_PDF_M + 240, RC_PDF_W - RC_PDF_M - 70, RC_PDF_W - RC_PDF_M };
 
 static void
-rc_pdf_table_head(struct rc_pdf *p)
+rch_pdf_table_head(struct rch_pdf *p)
 {
-	const double *c = rc_pdf_cols;
+	const double *c = rch_pdf_cols;
 	double h;
 
-	h = rc_pdf_text(p, c[0], p->y, c[1] - c[0] - 4, "Bold 9", 0, "#");
-	rc_pdf_text(p, c[1], p->y, c[2] - c[1] - 8, "Bold 9", 0, "Description");
-	rc_pdf_text(p, c[2], p->y, c[3] - c[2] - 8, "Bold 9", 0,
+	h = rch_pdf_text(p, c[0], p->y, c[1] - c[0] - 4, "Bold 9", 0, "#");
+	rch_pdf_text(p, c[1], p->y, c[2] - c[1] - 8, "Bold 9", 0, "Description");
+	rch_pdf_text(p, c[2], p->y, c[3] - c[2] - 8, "Bold 9", 0,
 	    "Quantity and rate");
-	rc_pdf_text(p, c[3], p->y, c[4] - c[3], "Bold 9", 1, "Amount");
+	rch_pdf_text(p, c[3], p->y, c[4] - c[3], "Bold 9", 1, "Amount");
 	p->y += h + 4;
-	rc_pdf_rule(p, p->y, 1.0);
+	rch_pdf_rule(p, p->y, 1.0);
 	p->y += 5;
 }
 
 /* One line of the table, its cells measured first so that a line that
  * does not fit starts the next page, under the table's head again. */
 static void
-rc_pdf_row(struct rc_pdf *p, ep_stmt *s)
+rch_pdf_row(struct rch_pdf *p, ep_stmt *s)
 {
-	const struct ep_host *h = rc_host;
-	const double *c = rc_pdf_cols;
+	const struct ep_host *h = rch_host;
+	const double *c = rch_pdf_cols;
 	char pos[16], what[1024], qty[128], amount[32];
 	const char *title = h->stmt_text(s, 7), *desc = h->stmt_text(s, 1);
 	int draw = p->draw;
@@ -378,60 +378,60 @@ rc_pdf_row(struct rc_pdf *p, ep_stmt *s)
 	    *title && strcmp(title, desc) != 0 ? "\n" : "",
 	    strcmp(title, desc) != 0 ? desc : "",
 	    *h->stmt_text(s, 6) ? "\nPurchase order " : "", h->stmt_text(s, 6));
-	rc_pdf_quantity(h->stmt_text(s, 2), h->stmt_int64(s, 3),
+	rch_pdf_quantity(h->stmt_text(s, 2), h->stmt_int64(s, 3),
 	    h->stmt_int64(s, 4), qty, sizeof qty);
 	h->pence_text(amount, sizeof amount, h->stmt_int64(s, 5));
 	for (pass = 0; pass < 2; pass++) {
 		p->draw = pass == 1 && draw;
-		x = rc_pdf_text(p, c[1], p->y, c[2] - c[1] - 8, "9", 0, what);
+		x = rch_pdf_text(p, c[1], p->y, c[2] - c[1] - 8, "9", 0, what);
 		need = x > need ? x : need;
-		x = rc_pdf_text(p, c[2], p->y, c[3] - c[2] - 8, "9", 0, qty);
+		x = rch_pdf_text(p, c[2], p->y, c[3] - c[2] - 8, "9", 0, qty);
 		need = x > need ? x : need;
-		rc_pdf_text(p, c[0], p->y, c[1] - c[0] - 4, "9", 0, pos);
-		rc_pdf_text(p, c[3], p->y, c[4] - c[3], "9", 1, amount);
+		rch_pdf_text(p, c[0], p->y, c[1] - c[0] - 4, "9", 0, pos);
+		rch_pdf_text(p, c[3], p->y, c[4] - c[3], "9", 1, amount);
 		if (pass == 0) {
 			p->draw = draw;
 			if (p->y + need + 6 > RC_PDF_H - RC_PDF_M - RC_PDF_FOOT) {
-				rc_pdf_next_page(p);
-				rc_pdf_table_head(p);
+				rch_pdf_next_page(p);
+				rch_pdf_table_head(p);
 			}
 		}
 	}
 	p->draw = draw;
 	p->y += need + 4;
-	rc_pdf_rule(p, p->y, 0.3);
+	rch_pdf_rule(p, p->y, 0.3);
 	p->y += 5;
 }
 
 /* The lines, in order, engagement titles first. */
 static void
-rc_pdf_lines(ep_db *db, struct rc_pdf *p)
+rch_pdf_lines(ep_db *db, struct rch_pdf *p)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT l.position, l.description, "
 	    "l.unit, l.quantity, l.unit_price, l.amount, l.po_reference, "
 	    "coalesce(r.title, '') FROM recharge_lines l LEFT JOIN engagements "
 	    "e ON e.id = l.engagement_id LEFT JOIN requests r ON r.id = "
 	    "e.request_id WHERE l.invoice_id = ? ORDER BY l.position");
 
-	rc_pdf_table_head(p);
+	rch_pdf_table_head(p);
 	h->stmt_bind_int64(s, 1, p->d->id);
 	while (h->stmt_step(s) == EP_STEP_ROW)
-		rc_pdf_row(p, s);
+		rch_pdf_row(p, s);
 	h->stmt_reset(s);
 }
 
 /* One total: label on the left of the amount column, amount in it. */
 static void
-rc_pdf_total(struct rc_pdf *p, const char *label, int64_t pence, int bold)
+rch_pdf_total(struct rch_pdf *p, const char *label, int64_t pence, int bold)
 {
 	char amount[32];
 	double h;
 
-	rc_host->pence_text(amount, sizeof amount, pence);
-	h = rc_pdf_text(p, rc_pdf_cols[2], p->y, rc_pdf_cols[3] -
-	    rc_pdf_cols[2] - 8, bold ? "Bold 10" : "9", 1, label);
-	rc_pdf_text(p, rc_pdf_cols[3], p->y, rc_pdf_cols[4] - rc_pdf_cols[3],
+	rch_host->pence_text(amount, sizeof amount, pence);
+	h = rch_pdf_text(p, rch_pdf_cols[2], p->y, rch_pdf_cols[3] -
+	    rch_pdf_cols[2] - 8, bold ? "Bold 10" : "9", 1, label);
+	rch_pdf_text(p, rch_pdf_cols[3], p->y, rch_pdf_cols[4] - rch_pdf_cols[3],
 	    bold ? "Bold 10" : "9", 1, amount);
 	p->y += h + 4;
 }
@@ -439,67 +439,67 @@ rc_pdf_total(struct rc_pdf *p, const char *label, int64_t pence, int bold)
 /* Net, VAT and total, kept together, then the notes: VAT treatment,
  * payment, the signature's key and the e-invoice inside. */
 static void
-rc_pdf_end(struct rc_pdf *p)
+rch_pdf_end(struct rch_pdf *p)
 {
-	const struct rc_pdf_doc *d = p->d;
+	const struct rch_pdf_doc *d = p->d;
 	double w = RC_PDF_W - 2 * RC_PDF_M;
 	char label[80], text[600], fp[96], due[40], base[48];
 
-	rc_pdf_room(p, 70);
+	rch_pdf_room(p, 70);
 	p->y += 4;
-	rc_pdf_total(p, "Net", d->net, 0);
+	rch_pdf_total(p, "Net", d->net, 0);
 	if (d->category[0] == 'S')
 		snprintf(label, sizeof label, "VAT at %lld%s%%",
 		    (long long)(d->bp / 100), d->bp % 100 ? ".5" : "");
 	else
 		snprintf(label, sizeof label, "VAT (outside the scope)");
-	rc_pdf_total(p, label, d->vat, 0);
-	rc_pdf_total(p, "Total", d->total, 1);
+	rch_pdf_total(p, label, d->vat, 0);
+	rch_pdf_total(p, "Total", d->total, 1);
 	p->y += 16;
-	rc_pdf_room(p, 120);
+	rch_pdf_room(p, 120);
 	if (d->category[0] != 'S') {
-		p->y += rc_pdf_text(p, RC_PDF_M, p->y, w, "9", 0, *d->vat_reason ?
+		p->y += rch_pdf_text(p, RC_PDF_M, p->y, w, "9", 0, *d->vat_reason ?
 		    d->vat_reason : "Not subject to VAT") + 6;
 	}
 	if (strcmp(d->kind, "credit") != 0 && *d->due) {
-		rc_host->date_words(due, sizeof due, d->due);
+		rch_host->date_words(due, sizeof due, d->due);
 		snprintf(text, sizeof text, "Payment within %lld days of the "
 		    "invoice date: by %s.", (long long)d->terms, due);
-		p->y += rc_pdf_text(p, RC_PDF_M, p->y, w, "9", 0, text) + 6;
+		p->y += rch_pdf_text(p, RC_PDF_M, p->y, w, "9", 0, text) + 6;
 	}
-	rc_pdf_basename(d->number, base, sizeof base);
-	if (rc_pdf_fingerprint(d->public_key, fp, sizeof fp) == 0)
+	rch_pdf_basename(d->number, base, sizeof base);
+	if (rch_pdf_fingerprint(d->public_key, fp, sizeof fp) == 0)
 		snprintf(text, sizeof text, "Signed by %s with Ed25519. Key "
 		    "fingerprint (SHA-256): %s. Check it with: expertpool invoice "
 		    "verify %s.", d->seller.name, fp, d->number);
 	else
 		snprintf(text, sizeof text, "This document carries no "
 		    "signature.");
-	p->y += rc_pdf_text(p, RC_PDF_M, p->y, w, "8", 0, text) + 4;
+	p->y += rch_pdf_text(p, RC_PDF_M, p->y, w, "8", 0, text) + 4;
 	snprintf(text, sizeof text, "The e-invoice (UBL, Peppol BIS Billing "
 	    "3.0) is attached to this PDF as %s.xml.", base);
-	p->y += rc_pdf_text(p, RC_PDF_M, p->y, w, "8", 0, text);
+	p->y += rch_pdf_text(p, RC_PDF_M, p->y, w, "8", 0, text);
 }
 
 /* One pass over the whole document. */
 static void
-rc_pdf_pass(ep_db *db, struct rc_pdf *p)
+rch_pdf_pass(ep_db *db, struct rch_pdf *p)
 {
 	p->page = 1;
 	p->y = RC_PDF_M;
-	rc_pdf_head(p);
-	rc_pdf_lines(db, p);
-	rc_pdf_end(p);
-	rc_pdf_foot(p);
+	rch_pdf_head(p);
+	rch_pdf_lines(db, p);
+	rch_pdf_end(p);
+	rch_pdf_foot(p);
 	if (p->draw)
 		cairo_show_page(p->cr);
 }
 
 /* cairo's PDF writer hands its bytes here. */
 static cairo_status_t
-rc_pdf_write_cb(void *closure, const unsigned char *data, unsigned int len)
+rch_pdf_write_cb(void *closure, const unsigned char *data, unsigned int len)
 {
-	struct rc_buf *b = closure;
+	struct rch_buf *b = closure;
 
 	if (b->len + len + 1 > b->cap) {
 		b->cap = (b->len + len) * 2 + 4096;
@@ -514,7 +514,7 @@ rc_pdf_write_cb(void *closure, const unsigned char *data, unsigned int len)
 /* The document's title, author and dates, the dates its issue date so
  * that the same invoice always makes the same file. */
 static void
-rc_pdf_metadata(cairo_surface_t *sf, const struct rc_pdf_doc *d)
+rch_pdf_metadata(cairo_surface_t *sf, const struct rch_pdf_doc *d)
 {
 	char title[80], date[32];
 
@@ -532,27 +532,27 @@ rc_pdf_metadata(cairo_surface_t *sf, const struct rc_pdf_doc *d)
 
 /* Lays the document out on A4 with pango and cairo: the bare PDF. */
 static int
-rc_pdf_render(ep_db *db, const struct rc_pdf_doc *d, struct rc_buf *out,
+rch_pdf_render(ep_db *db, const struct rch_pdf_doc *d, struct rch_buf *out,
     char *err, size_t len)
 {
-	struct rc_pdf p;
+	struct rch_pdf p;
 	cairo_surface_t *sf;
 	cairo_status_t st;
 	int rc = -1;
 
-	sf = cairo_pdf_surface_create_for_stream(rc_pdf_write_cb, out, RC_PDF_W,
+	sf = cairo_pdf_surface_create_for_stream(rch_pdf_write_cb, out, RC_PDF_W,
 	    RC_PDF_H);
 	cairo_pdf_surface_restrict_to_version(sf, CAIRO_PDF_VERSION_1_5);
-	rc_pdf_metadata(sf, d);
+	rch_pdf_metadata(sf, d);
 	memset(&p, 0, sizeof p);
 	p.cr = cairo_create(sf);
 	p.lay = pango_cairo_create_layout(p.cr);
 	p.d = d;
 	cairo_set_source_rgb(p.cr, 0.043, 0.047, 0.047);
-	rc_pdf_pass(db, &p);
+	rch_pdf_pass(db, &p);
 	p.pages = p.page;
 	p.draw = 1;
-	rc_pdf_pass(db, &p);
+	rch_pdf_pass(db, &p);
 	g_object_unref(p.lay);
 	cairo_destroy(p.cr);
 	cairo_surface_finish(sf);
@@ -568,7 +568,7 @@ rc_pdf_render(ep_db *db, const struct rc_pdf_doc *d, struct rc_buf *out,
 
 /* A PDF date, D:YYYYMMDD000000Z, from an ISO date. */
 static void
-rc_pdf_date(const char *iso, char *out, size_t len)
+rch_pdf_date(const char *iso, char *out, size_t len)
 {
 	snprintf(out, len, "D:%.4s%.2s%.2s000000Z", iso, iso + 5, iso + 8);
 }
@@ -576,7 +576,7 @@ rc_pdf_date(const char *iso, char *out, size_t len)
 /* The embedded file stream: the UBL, typed text/xml, with its size and
  * date. */
 static qpdf_oh
-rc_pdf_ef(qpdf_data q, const struct rc_buf *xml, const char *date)
+rch_pdf_ef(qpdf_data q, const struct rch_buf *xml, const char *date)
 {
 	qpdf_oh ef = qpdf_oh_new_stream(q), dict, params;
 
@@ -599,7 +599,7 @@ rc_pdf_ef(qpdf_data q, const struct rc_buf *xml, const char *date)
  * is to the document (ISO 32000-2 associated files): an alternative
  * form of the same invoice, for a system to import. */
 static qpdf_oh
-rc_pdf_filespec(qpdf_data q, qpdf_oh ef, const char *name)
+rch_pdf_filespec(qpdf_data q, qpdf_oh ef, const char *name)
 {
 	qpdf_oh fs = qpdf_oh_new_dictionary(q), efd = qpdf_oh_new_dictionary(q);
 
@@ -619,7 +619,7 @@ rc_pdf_filespec(qpdf_data q, qpdf_oh ef, const char *name)
 /* Hangs the file specification on the catalog: the /EmbeddedFiles name
  * tree (one leaf; cairo's PDF has no /Names) and the /AF array. */
 static void
-rc_pdf_catalog(qpdf_data q, qpdf_oh fs, const char *name)
+rch_pdf_catalog(qpdf_data q, qpdf_oh fs, const char *name)
 {
 	qpdf_oh root = qpdf_get_root(q), names, tree, leaf, af;
 
@@ -648,8 +648,8 @@ rc_pdf_catalog(qpdf_data q, qpdf_oh fs, const char *name)
  * content, so the same invoice always gives the same bytes.
  */
 static int
-rc_pdf_attach(const struct rc_buf *pdf, const struct rc_buf *xml,
-    const char *name, const char *issue, struct rc_buf *out, char *err,
+rch_pdf_attach(const struct rch_buf *pdf, const struct rch_buf *xml,
+    const char *name, const char *issue, struct rch_buf *out, char *err,
     size_t len)
 {
 	qpdf_data q = qpdf_init();
@@ -658,11 +658,11 @@ rc_pdf_attach(const struct rc_buf *pdf, const struct rc_buf *xml,
 
 	qpdf_silence_errors(q);
 	qpdf_set_suppress_warnings(q, QPDF_TRUE);
-	rc_pdf_date(issue, date, sizeof date);
+	rch_pdf_date(issue, date, sizeof date);
 	if (qpdf_read_memory(q, name, pdf->s, (unsigned long long)pdf->len,
 	    NULL) & QPDF_ERRORS)
 		goto fail;
-	rc_pdf_catalog(q, rc_pdf_filespec(q, rc_pdf_ef(q, xml, date), name),
+	rch_pdf_catalog(q, rch_pdf_filespec(q, rch_pdf_ef(q, xml, date), name),
 	    name);
 	if (qpdf_has_error(q) || qpdf_init_write_memory(q) & QPDF_ERRORS)
 		goto fail;
@@ -670,7 +670,7 @@ rc_pdf_attach(const struct rc_buf *pdf, const struct rc_buf *xml,
 	qpdf_set_compress_streams(q, QPDF_TRUE);
 	if (qpdf_write(q) & QPDF_ERRORS)
 		goto fail;
-	rc_pdf_write_cb(out, qpdf_get_buffer(q),
+	rch_pdf_write_cb(out, qpdf_get_buffer(q),
 	    (unsigned int)qpdf_get_buffer_length(q));
 	rc = 0;
 	goto out;
@@ -688,15 +688,15 @@ out:
 /* An issued invoice or credit note as a PDF for people, A4, with its UBL
  * attached for systems: one file both read. Drafts have none. */
 int
-rc_pdf(ep_db *db, int64_t invoice_id, struct rc_buf *out, char *err,
+rch_pdf(ep_db *db, int64_t invoice_id, struct rch_buf *out, char *err,
     size_t len)
 {
-	struct rc_pdf_doc d;
-	struct rc_buf ubl = { 0 }, bare = { 0 };
+	struct rch_pdf_doc d;
+	struct rch_buf ubl = { 0 }, bare = { 0 };
 	char base[48], name[56];
 	int rc = -1;
 
-	if (rc_pdf_read(db, invoice_id, &d) != 0) {
+	if (rch_pdf_read(db, invoice_id, &d) != 0) {
 		snprintf(err, len, "there is no such invoice");
 		return -1;
 	}
@@ -704,15 +704,15 @@ rc_pdf(ep_db *db, int64_t invoice_id, struct rc_buf *out, char *err,
 		snprintf(err, len, "a draft has no PDF: issue it first");
 		return -1;
 	}
-	if (rc_export(db, invoice_id, "ubl", &ubl, err, len) != 0)
+	if (rch_export(db, invoice_id, "ubl", &ubl, err, len) != 0)
 		goto out;
-	if (rc_pdf_render(db, &d, &bare, err, len) != 0)
+	if (rch_pdf_render(db, &d, &bare, err, len) != 0)
 		goto out;
-	rc_pdf_basename(d.number, base, sizeof base);
+	rch_pdf_basename(d.number, base, sizeof base);
 	snprintf(name, sizeof name, "%s.xml", base);
-	rc = rc_pdf_attach(&bare, &ubl, name, d.issue, out, err, len);
+	rc = rch_pdf_attach(&bare, &ubl, name, d.issue, out, err, len);
 out:
-	rc_buf_free(&ubl);
-	rc_buf_free(&bare);
+	rch_buf_free(&ubl);
+	rch_buf_free(&bare);
 	return rc;
 }

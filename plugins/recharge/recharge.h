@@ -11,21 +11,21 @@
 #define RC_ROLES (EP_ROLE_FINANCE)
 #define RC_VAT_S_BP 2000 /* UK standard rate, 20% */
 
-extern const struct ep_host *rc_host;
-extern ep_plugin *rc_self;
+extern const struct ep_host *rch_host;
+extern ep_plugin *rch_self;
 
 /* util.c */
-struct rc_buf {
+struct rch_buf {
 	char *s;
 	size_t len, cap;
 };
-void rc_buf_add(struct rc_buf *b, const char *fmt, ...) EP_PRINTF(2, 3);
-void rc_buf_xml(struct rc_buf *b, const char *text);
-void rc_buf_free(struct rc_buf *b);
-int64_t rc_vat(int64_t net, int64_t bp);
-void rc_period_next(const char *p, char out[11]);
-int rc_copy(char *out, size_t len, const char *in);
-int64_t rc_lookup(ep_db *db, const char *key);
+void rch_buf_add(struct rch_buf *b, const char *fmt, ...) EP_PRINTF(2, 3);
+void rch_buf_xml(struct rch_buf *b, const char *text);
+void rch_buf_free(struct rch_buf *b);
+int64_t rch_vat(int64_t net, int64_t bp);
+void rch_period_next(const char *p, char out[11]);
+int rch_copy(char *out, size_t len, const char *in);
+int64_t rch_lookup(ep_db *db, const char *key);
 /*
  * Engagement terms carried forward. A milestone done, or work completed,
  * in a month whose invoice for the engagement was issued before it
@@ -83,144 +83,144 @@ int64_t rc_lookup(ep_db *db, const char *key);
 #define RC_MILESTONES 20
 /* An engagement's pricing inputs read back from the JSON kept with its
  * terms (recharge migration 4), with room for the strings. */
-struct rc_eng_inputs {
+struct rch_eng_inputs {
 	struct ep_fee_milestone ms[RC_MILESTONES];
 	size_t nms;
 	char basis[12], due[11], completed[11];
 	char name[RC_MILESTONES][81], done[RC_MILESTONES][11];
 };
-int rc_eng_inputs_read(ep_db *db, const char *json,
-    struct ep_fee_engagement *in, struct rc_eng_inputs *kept, char *err,
+int rch_eng_inputs_read(ep_db *db, const char *json,
+    struct ep_fee_engagement *in, struct rch_eng_inputs *kept, char *err,
     size_t len);
-int rc_eng_price(ep_fees *f, const char *ruleset, const char *hash,
-    const struct ep_fee_engagement *in, const struct rc_eng_inputs *kept,
+int rch_eng_price(ep_fees *f, const char *ruleset, const char *hash,
+    const struct ep_fee_engagement *in, const struct rch_eng_inputs *kept,
     struct ep_fee_result *out);
 
 /* run.c */
-struct rc_run_summary {
+struct rch_run_summary {
 	int64_t entries, invoices, lines, net;
 };
-typedef void (*rc_progress_fn)(int64_t done, int64_t total, void *arg);
-int rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
-    int dry_run, int64_t tell, FILE *report, rc_progress_fn progress,
+typedef void (*rch_progress_fn)(int64_t done, int64_t total, void *arg);
+int rch_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
+    int dry_run, int64_t tell, FILE *report, rch_progress_fn progress,
     void *parg,
-    struct rc_run_summary *out, char *err, size_t len);
-int rc_run_arg(const char *arg, char period[8], int64_t *provider);
-void rc_run_routes(void);
-int rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata);
-int rc_run_live(const char *period, int64_t provider, int64_t *done,
+    struct rch_run_summary *out, char *err, size_t len);
+int rch_run_arg(const char *arg, char period[8], int64_t *provider);
+void rch_run_routes(void);
+int rch_run_job(ep_job *job, ep_db *db, const char *arg, void *udata);
+int rch_run_live(const char *period, int64_t provider, int64_t *done,
     int64_t *total);
-int rc_run_alive(int64_t pid);
+int rch_run_alive(int64_t pid);
 
 /* issue.c */
-int rc_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
+int rch_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
     size_t len);
 /* What a credit note takes: the invoice's lines (none: every line not yet
  * credited), each billed again or written off (write_off[i], or
  * write_off_all for the whole invoice), and why. */
-struct rc_credit_ask {
+struct rch_credit_ask {
 	const int64_t *lines;
 	const int *write_off;
 	size_t nlines;
 	int write_off_all;
 	const char *reason;
 };
-int rc_credit(ep_db *db, ep_req *r, int64_t invoice_id,
-    const struct rc_credit_ask *q, int64_t *credit_id, char *err, size_t len);
-int rc_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
+int rch_credit(ep_db *db, ep_req *r, int64_t invoice_id,
+    const struct rch_credit_ask *q, int64_t *credit_id, char *err, size_t len);
+int rch_exclude(ep_db *db, ep_req *r, int64_t invoice_id, int64_t line_id,
     const char *reason, char *err, size_t len);
-int rc_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
+int rch_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
     size_t len);
-int rc_canonical(ep_db *db, int64_t invoice_id, struct rc_buf *out);
+int rch_canonical(ep_db *db, int64_t invoice_id, struct rch_buf *out);
 
 /* sign.c */
-int rc_sign(ep_db *db, int64_t org_id, const struct rc_buf *msg,
+int rch_sign(ep_db *db, int64_t org_id, const struct rch_buf *msg,
     char pub_hex[65], char sig_hex[129], char *err, size_t len);
-int rc_sign_check(const char *pub_hex, const char *sig_hex,
-    const struct rc_buf *msg);
+int rch_sign_check(const char *pub_hex, const char *sig_hex,
+    const struct rch_buf *msg);
 
 /* verify.c */
-int rc_verify(ep_db *db, ep_fees *f, int64_t invoice_id, struct rc_buf *out);
+int rch_verify(ep_db *db, ep_fees *f, int64_t invoice_id, struct rch_buf *out);
 
 /* export.c */
-int rc_export(ep_db *db, int64_t invoice_id, const char *format,
-    struct rc_buf *out, char *err, size_t len);
+int rch_export(ep_db *db, int64_t invoice_id, const char *format,
+    struct rch_buf *out, char *err, size_t len);
 
 /* pdf.c */
-int rc_pdf(ep_db *db, int64_t invoice_id, struct rc_buf *out, char *err,
+int rch_pdf(ep_db *db, int64_t invoice_id, struct rch_buf *out, char *err,
     size_t len);
-void rc_pdf_basename(const char *number, char *out, size_t len);
+void rch_pdf_basename(const char *number, char *out, size_t len);
 
 /* send.c */
-int rc_send(ep_db *db, ep_req *r, int64_t invoice_id, int64_t *message_id,
+int rch_send(ep_db *db, ep_req *r, int64_t invoice_id, int64_t *message_id,
     char *err, size_t len);
-void rc_send_choice(ep_req *r, ep_page *b, int64_t invoice_id);
-void rc_send_after_issue(ep_req *r, int64_t invoice_id);
-void rc_send_section(ep_req *r, ep_page *b, int64_t invoice_id,
+void rch_send_choice(ep_req *r, ep_page *b, int64_t invoice_id);
+void rch_send_after_issue(ep_req *r, int64_t invoice_id);
+void rch_send_section(ep_req *r, ep_page *b, int64_t invoice_id,
     int provider);
-void rc_send_routes(void);
-int rc_send_command(ep_db *db, int64_t invoice_id);
+void rch_send_routes(void);
+int rch_send_command(ep_db *db, int64_t invoice_id);
 
 /* netting.c */
-int rc_netting(ep_db *db, const char *period, const char *only,
-    struct rc_buf *text, ep_page *page);
-void rc_netting_routes(void);
+int rch_netting(ep_db *db, const char *period, const char *only,
+    struct rch_buf *text, ep_page *page);
+void rch_netting_routes(void);
 
 /* pages.c */
-void rc_pages_routes(void);
+void rch_pages_routes(void);
 
 /* finance.c */
-void rc_finance_routes(void);
+void rch_finance_routes(void);
 
 /* endpoint.c */
-int rc_endpoint_check(const char *scheme, const char *id, char *err,
+int rch_endpoint_check(const char *scheme, const char *id, char *err,
     size_t len);
-int rc_endpoint_set(ep_db *db, ep_req *r, const char *org, const char *scheme,
+int rch_endpoint_set(ep_db *db, ep_req *r, const char *org, const char *scheme,
     const char *id, char *err, size_t len);
-void rc_endpoint_routes(void);
-int rc_endpoint_command(ep_db *db, int argc, char **argv);
+void rch_endpoint_routes(void);
+int rch_endpoint_command(ep_db *db, int argc, char **argv);
 
 /* words.c */
-void rc_line_words(char *out, size_t len, int64_t quantity, const char *unit,
+void rch_line_words(char *out, size_t len, int64_t quantity, const char *unit,
     int64_t unit_price);
-void rc_line_quantity(char *out, size_t len, int64_t quantity,
+void rch_line_quantity(char *out, size_t len, int64_t quantity,
     const char *unit);
-void rc_line_rate(char *out, size_t len, const char *unit, int64_t unit_price);
+void rch_line_rate(char *out, size_t len, const char *unit, int64_t unit_price);
 
 /* cmd.c */
-int rc_invoice_command(ep_db *db, int argc, char **argv, void *arg);
-int rc_netting_command(ep_db *db, int argc, char **argv, void *arg);
+int rch_invoice_command(ep_db *db, int argc, char **argv, void *arg);
+int rch_netting_command(ep_db *db, int argc, char **argv, void *arg);
 
 /* payments.c */
 #define RC_ALLOC_MAX 64
 /* One allocation: an invoice, the pence paid to it, the form field and
  * invoice number that errors name. */
-struct rc_alloc {
+struct rch_alloc {
 	int64_t invoice, amount;
 	char field[32], key[40];
 };
 /* A payment as recorded: netting is the month of a netting settlement,
  * NULL for a transfer. */
-struct rc_payment {
+struct rch_payment {
 	int64_t payer, payee, amount;
 	const char *date, *reference, *netting;
-	struct rc_alloc alloc[RC_ALLOC_MAX];
+	struct rch_alloc alloc[RC_ALLOC_MAX];
 	size_t nalloc;
 };
-void rc_buf_json(struct rc_buf *b, const char *text);
-int64_t rc_org_id(ep_db *db, const char *code);
-int64_t rc_outstanding(ep_db *db, int64_t invoice_id);
-int rc_payment_record(ep_db *db, ep_req *r, const struct rc_payment *p,
+void rch_buf_json(struct rch_buf *b, const char *text);
+int64_t rch_org_id(ep_db *db, const char *code);
+int64_t rch_outstanding(ep_db *db, int64_t invoice_id);
+int rch_payment_record(ep_db *db, ep_req *r, const struct rch_payment *p,
     int64_t *id, char *err, size_t len);
-int rc_payment_reverse(ep_db *db, ep_req *r, int64_t id, int64_t org,
+int rch_payment_reverse(ep_db *db, ep_req *r, int64_t id, int64_t org,
     const char *reason, char *err, size_t len);
-int rc_netting_settle(ep_db *db, ep_req *r, const char *period, int64_t org,
+int rch_netting_settle(ep_db *db, ep_req *r, const char *period, int64_t org,
     const char *date, int *made, char *err, size_t len);
 
 
 /* payment-cmd.c */
-int rc_payment_command(ep_db *db, int argc, char **argv, void *arg);
-const char *rc_arg(int argc, char **argv, const char *name);
+int rch_payment_command(ep_db *db, int argc, char **argv, void *arg);
+const char *rch_arg(int argc, char **argv, const char *name);
 
 /* debt.c */
 #define RC_AGES 5
@@ -228,68 +228,68 @@ const char *rc_arg(int argc, char **argv, const char *name);
 	"days_31_60,days_61_90,days_over_90,total\r\n"
 /* One council's outstanding invoices, aged: current, 1-30, 31-60, 61-90
  * and over 90 days past due. */
-struct rc_aged_row {
+struct rch_aged_row {
 	char code[16], name[128];
 	int64_t age[RC_AGES], total, invoices;
 };
-extern const char *const rc_age_names[RC_AGES];
-int rc_aged(ep_db *db, int64_t org, const char *date, int owed,
-    struct rc_aged_row **out);
-void rc_aged_csv(struct rc_buf *b, const char *date, const char *side,
-    const struct rc_aged_row *rows, int n);
-int rc_remind(ep_db *db, int64_t org, int64_t *sent);
-int rc_debt_command(ep_db *db, int argc, char **argv, void *arg);
+extern const char *const rch_age_names[RC_AGES];
+int rch_aged(ep_db *db, int64_t org, const char *date, int owed,
+    struct rch_aged_row **out);
+void rch_aged_csv(struct rch_buf *b, const char *date, const char *side,
+    const struct rch_aged_row *rows, int n);
+int rch_remind(ep_db *db, int64_t org, int64_t *sent);
+int rch_debt_command(ep_db *db, int argc, char **argv, void *arg);
 
 /* vat.c */
 /* The VAT figures: box 1 output VAT, box 6 standard-rated net sales,
  * outside-the-scope net apart; credit notes taken off. */
-struct rc_vat_figures {
+struct rch_vat_figures {
 	int64_t box1, box6, outside, invoices, credits;
 };
 /* One document behind the figures, signed as the figures count it. */
-struct rc_vat_doc {
+struct rch_vat_doc {
 	char number[40], kind[8], date[11], consumer[16], category;
 	int64_t standard, vat, outside;
 };
-typedef void (*rc_vat_doc_fn)(const struct rc_vat_doc *d, void *arg);
-int rc_vat_figures(ep_db *db, int64_t org, const char *from, const char *to,
-    struct rc_vat_figures *v, rc_vat_doc_fn fn, void *arg);
-int rc_vat_csv(ep_db *db, int64_t org, const char *from, const char *to,
-    struct rc_buf *b);
-int rc_vat_command(ep_db *db, int argc, char **argv, void *arg);
+typedef void (*rch_vat_doc_fn)(const struct rch_vat_doc *d, void *arg);
+int rch_vat_figures(ep_db *db, int64_t org, const char *from, const char *to,
+    struct rch_vat_figures *v, rch_vat_doc_fn fn, void *arg);
+int rch_vat_csv(ep_db *db, int64_t org, const char *from, const char *to,
+    struct rch_buf *b);
+int rch_vat_command(ep_db *db, int argc, char **argv, void *arg);
 
 /* ledger.c */
 #define RC_CODES 7
 enum { RC_CODE_INCOME, RC_CODE_RECEIVABLE, RC_CODE_VAT_OUTPUT,
 	RC_CODE_EXPENDITURE, RC_CODE_PAYABLE, RC_CODE_VAT_INPUT,
 	RC_CODE_COST_CENTRE };
-/* A council's nominal codes and cost centre, as rc_code_names lists. */
-struct rc_codes {
+/* A council's nominal codes and cost centre, as rch_code_names lists. */
+struct rch_codes {
 	char v[RC_CODES][65];
 };
 /* One journal posting: an account of the council's, debit or credit. */
-struct rc_posting {
-	const struct rc_codes *codes;
+struct rch_posting {
+	const struct rch_codes *codes;
 	char period[8], date[11], number[40], kind[8], other[16];
 	char cost_centre[65];
 	int provider, account;
 	int64_t debit, credit;
 };
-typedef void (*rc_posting_fn)(const struct rc_posting *p, void *arg);
+typedef void (*rch_posting_fn)(const struct rch_posting *p, void *arg);
 #define RC_JOURNAL_HEADER "period,date,document,document_type,side," \
 	"counterparty,account,nominal_code,cost_centre,debit,credit\r\n"
-extern const char *const rc_code_names[RC_CODES];
-extern const char *const rc_code_labels[RC_CODES];
-void rc_codes_load(ep_db *db, int64_t org, struct rc_codes *c);
-int rc_codes_set(ep_db *db, ep_req *r, int64_t org, const char *const *v,
+extern const char *const rch_code_names[RC_CODES];
+extern const char *const rch_code_labels[RC_CODES];
+void rch_codes_load(ep_db *db, int64_t org, struct rch_codes *c);
+int rch_codes_set(ep_db *db, ep_req *r, int64_t org, const char *const *v,
     char *err, size_t len);
-int rc_journal(ep_db *db, int64_t org, const char *period, rc_posting_fn fn,
+int rch_journal(ep_db *db, int64_t org, const char *period, rch_posting_fn fn,
     void *arg);
-int rc_journal_csv(ep_db *db, int64_t org, const char *period,
-    struct rc_buf *b);
-int rc_ledger_command(ep_db *db, int argc, char **argv, void *arg);
+int rch_journal_csv(ep_db *db, int64_t org, const char *period,
+    struct rch_buf *b);
+int rch_ledger_command(ep_db *db, int argc, char **argv, void *arg);
 
 /* money-pages.c */
-void rc_money_routes(void);
+void rch_money_routes(void);
 
 #endif

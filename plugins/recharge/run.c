@@ -15,7 +15,7 @@
 #define RC_RUN_STALE 600
 
 /* A line being gathered: one engagement's entries at one rate. */
-struct rc_group {
+struct rch_group {
 	char description[96];
 	char unit[16];
 	char hash[80];
@@ -25,12 +25,12 @@ struct rc_group {
 
 /* A line of the draft and an entry it bills; line holds the group's
  * index until the engagement's lines are written. */
-struct rc_link {
+struct rch_link {
 	int64_t line, entry;
 };
 
 /* An engagement as the run sees it. */
-struct rc_eng {
+struct rch_eng {
 	int64_t id, provider, consumer, agreement, budget, cap, terms;
 	int64_t open; /* open entries, some perhaps on other drafts */
 	char basis[12], ends[11], completed[11], grade[16];
@@ -40,7 +40,7 @@ struct rc_eng {
 };
 
 /* The entries of one engagement waiting to be priced together. */
-struct rc_batch {
+struct rch_batch {
 	struct ep_fee_entry in[RC_BATCH];
 	struct ep_fee_result out[RC_BATCH];
 	int64_t id[RC_BATCH], sign[RC_BATCH];
@@ -49,40 +49,40 @@ struct rc_batch {
 };
 
 /* The run's state and the draft being filled. */
-struct rc_state {
+struct rch_state {
 	ep_db *db;
 	ep_fees *fees;
 	const char *period;
 	int64_t provider;	/* whose drafts the run builds; 0: everyone's */
 	char start[11], next[11];
 	FILE *report;
-	rc_progress_fn progress;
+	rch_progress_fn progress;
 	void *parg;
 	int dry_run, in_tx;
 	int64_t tell;		/* the person told when the run ends; 0: nobody */
 	int64_t run_id, done, total;
 	/* the current draft */
-	const struct rc_eng *key;
+	const struct rch_eng *key;
 	int64_t invoice, position, subtotal, consumer_before;
 	int cc_mixed;
 	/* the draft's lines being gathered, the current engagement's from
 	 * eng_groups on; each engagement's from first[i] */
-	struct rc_group *groups;
+	struct rch_group *groups;
 	size_t ngroups, groups_cap, eng_groups;
 	size_t *first;
 	size_t first_cap;
 	/* the draft's links */
-	struct rc_link *links;
+	struct rch_link *links;
 	size_t nlinks, links_cap;
-	struct rc_batch *batch;
-	struct rc_run_summary *sum;
+	struct rch_batch *batch;
+	struct rch_run_summary *sum;
 	char *err;
 	size_t errlen;
 };
 
 /* A run in a job, as far as it has got, for the run page: its counts
  * in memory, as the drafts it commits show only whole. */
-struct rc_live {
+struct rch_live {
 	ep_job *job; /* NULL when the slot is free */
 	char period[8];
 	int64_t provider, done, total;
@@ -90,10 +90,10 @@ struct rc_live {
 
 #define RC_LIVE_SLOTS 8
 
-static int rc_fail(struct rc_state *st, const char *what);
+static int rch_fail(struct rch_state *st, const char *what);
 
-static pthread_mutex_t rc_live_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rc_live rc_live[RC_LIVE_SLOTS];
+static pthread_mutex_t rch_live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rch_live rch_live[RC_LIVE_SLOTS];
 
 /* An approved, billable entry of the month or earlier, not deferred past
  * this month. The state and billable terms are written as the partial
@@ -112,36 +112,36 @@ static struct rc_live rc_live[RC_LIVE_SLOTS];
 	" AND i.state = 'draft')"
 
 static int
-rc_fail(struct rc_state *st, const char *what)
+rch_fail(struct rch_state *st, const char *what)
 {
 	snprintf(st->err, st->errlen, "%s: %s", what,
-	    rc_host->db_errmsg(st->db));
+	    rch_host->db_errmsg(st->db));
 	return -1;
 }
 
 /* Runs one statement with the period and an id; -1 with st->err naming
  * what failed. */
 static int
-rc_do(struct rc_state *st, const char *sql, int64_t id, const char *what)
+rch_do(struct rch_state *st, const char *sql, int64_t id, const char *what)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, sql);
 	int rc;
 
 	if (s == NULL)
-		return rc_fail(st, what);
+		return rch_fail(st, what);
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_int64(s, 2, id);
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
-	return rc == EP_STEP_DONE ? 0 : rc_fail(st, what);
+	return rc == EP_STEP_DONE ? 0 : rch_fail(st, what);
 }
 
 static int64_t
-rc_scalar(ep_db *db, const char *sql, const char *t1, const char *t2,
+rch_scalar(ep_db *db, const char *sql, const char *t1, const char *t2,
     int64_t i3, int64_t i4)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, sql);
 	int64_t v = 0;
 
@@ -163,7 +163,7 @@ rc_scalar(ep_db *db, const char *sql, const char *t1, const char *t2,
 
 /* Whether the process that claimed a run is still there. */
 int
-rc_run_alive(int64_t pid)
+rch_run_alive(int64_t pid)
 {
 	if (pid <= 0 || pid != (pid_t)pid)
 		return 0;
@@ -177,9 +177,9 @@ rc_run_alive(int64_t pid)
  * when the store fails.
  */
 static int
-rc_run_busy(struct rc_state *st)
+rch_run_busy(struct rch_state *st)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, "SELECT id, pid, started_at, "
 	    "CAST((julianday('now') - julianday(beat_at)) * 86400 AS INTEGER) "
 	    "FROM recharge_runs WHERE period = ?1 AND state = 'running' AND "
@@ -189,22 +189,22 @@ rc_run_busy(struct rc_state *st)
 	int step;
 
 	if (s == NULL)
-		return rc_fail(st, "runs");
+		return rch_fail(st, "runs");
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_int64(s, 2, st->provider);
 	if ((step = h->stmt_step(s)) == EP_STEP_ROW) {
 		id = h->stmt_int64(s, 0);
 		pid = h->stmt_int64(s, 1);
-		rc_copy(since, sizeof since, h->stmt_text(s, 2));
+		rch_copy(since, sizeof since, h->stmt_text(s, 2));
 		quiet = h->stmt_int64(s, 3);
 		step = h->stmt_step(s);
 	}
 	h->stmt_reset(s);
 	if (step != EP_STEP_DONE)
-		return rc_fail(st, "runs");
+		return rch_fail(st, "runs");
 	if (id == 0)
 		return 0;
-	if (rc_run_alive(pid) && quiet < RC_RUN_STALE) {
+	if (rch_run_alive(pid) && quiet < RC_RUN_STALE) {
 		snprintf(st->err, st->errlen, "period: a run of %s is already "
 		    "running (process %lld, since %s): wait for it to finish",
 		    st->period, (long long)pid, since);
@@ -212,22 +212,22 @@ rc_run_busy(struct rc_state *st)
 	}
 	if (st->dry_run)
 		return 0;
-	return rc_do(st, "UPDATE recharge_runs SET state = 'abandoned', "
+	return rch_do(st, "UPDATE recharge_runs SET state = 'abandoned', "
 	    "finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2 "
 	    "AND period = ?1", id, "runs");
 }
 
 /* Claims the month for this run, in a transaction of its own. */
 static int
-rc_claim(struct rc_state *st)
+rch_claim(struct rch_state *st)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s;
 	int rc;
 
 	if (h->db_begin(st->db) != 0)
-		return rc_fail(st, "cannot begin");
-	if (rc_run_busy(st) != 0)
+		return rch_fail(st, "cannot begin");
+	if (rch_run_busy(st) != 0)
 		goto fail;
 	if ((s = h->db_prepare(st->db, "INSERT INTO recharge_runs (period, "
 	    "pid, provider_id) VALUES (?, ?, nullif(?, 0))")) == NULL)
@@ -244,7 +244,7 @@ rc_claim(struct rc_state *st)
 		goto store;
 	return 0;
 store:
-	rc_fail(st, "claiming the month");
+	rch_fail(st, "claiming the month");
 fail:
 	h->db_rollback(st->db);
 	return -1;
@@ -256,21 +256,21 @@ fail:
  * says the run is alive. A dry run is one transaction throughout.
  */
 static int
-rc_step_begin(struct rc_state *st)
+rch_step_begin(struct rch_state *st)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s;
 	int rc;
 
 	if (st->dry_run)
 		return 0;
 	if (h->db_begin(st->db) != 0)
-		return rc_fail(st, "cannot begin");
+		return rch_fail(st, "cannot begin");
 	st->in_tx = 1;
 	if ((s = h->db_prepare(st->db, "UPDATE recharge_runs SET beat_at = "
 	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), entries = ?2, invoices = ?3, "
 	    "net_pence = ?4 WHERE id = ?1 AND state = 'running'")) == NULL)
-		return rc_fail(st, "runs");
+		return rch_fail(st, "runs");
 	h->stmt_bind_int64(s, 1, st->run_id);
 	h->stmt_bind_int64(s, 2, st->sum->entries);
 	h->stmt_bind_int64(s, 3, st->sum->invoices);
@@ -278,7 +278,7 @@ rc_step_begin(struct rc_state *st)
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
 	if (rc != EP_STEP_DONE)
-		return rc_fail(st, "runs");
+		return rch_fail(st, "runs");
 	if (h->db_changes(st->db) != 1) {
 		snprintf(st->err, st->errlen, "period: another run of %s took "
 		    "the month over: this one stops", st->period);
@@ -288,15 +288,15 @@ rc_step_begin(struct rc_state *st)
 }
 
 static int
-rc_step_commit(struct rc_state *st)
+rch_step_commit(struct rch_state *st)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
 	if (st->dry_run)
 		return 0;
 	st->in_tx = 0;
 	if (h->db_commit(st->db) != 0) {
-		rc_fail(st, "cannot commit");
+		rch_fail(st, "cannot commit");
 		h->db_rollback(st->db);
 		return -1;
 	}
@@ -305,7 +305,7 @@ rc_step_commit(struct rc_state *st)
 
 /* Drops the month's drafts, one per step: the run builds them again. */
 static int
-rc_drop_drafts(struct rc_state *st)
+rch_drop_drafts(struct rch_state *st)
 {
 	static const char *const sql[] = {
 		"DELETE FROM recharge_billed WHERE line_id IN (SELECT id FROM "
@@ -318,31 +318,31 @@ rc_drop_drafts(struct rc_state *st)
 	size_t i;
 
 	for (;;) {
-		if (rc_step_begin(st) != 0)
+		if (rch_step_begin(st) != 0)
 			return -1;
-		id = rc_scalar(st->db, "SELECT id FROM recharge_invoices WHERE "
+		id = rch_scalar(st->db, "SELECT id FROM recharge_invoices WHERE "
 		    "period = ?1 AND state = 'draft' AND kind = 'invoice' AND "
 		    "(?3 IS NULL OR provider_id = ?3) ORDER BY id LIMIT 1",
 		    st->period, NULL, st->provider, 0);
 		if (id == 0)
-			return rc_step_commit(st);
+			return rch_step_commit(st);
 		for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-			if (rc_do(st, sql[i], id, "dropping drafts") != 0)
+			if (rch_do(st, sql[i], id, "dropping drafts") != 0)
 				return -1;
 		}
-		if (rc_step_commit(st) != 0)
+		if (rch_step_commit(st) != 0)
 			return -1;
 	}
 }
 
 /* Appends one line to the current draft; returns its id or 0. */
 static int64_t
-rc_line_add(struct rc_state *st, const char *kind, int64_t engagement,
+rch_line_add(struct rch_state *st, const char *kind, int64_t engagement,
     const char *description, const char *unit, int64_t quantity,
     int64_t unit_price, int64_t amount, char vat, const char *hash,
     const char *po)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, "INSERT INTO recharge_lines "
 	    "(invoice_id, position, kind, engagement_id, description, unit, "
 	    "quantity, unit_price, amount, vat, ruleset_hash, po_reference) "
@@ -380,17 +380,17 @@ rc_line_add(struct rc_state *st, const char *kind, int64_t engagement,
 }
 
 static int
-rc_terms_add(struct rc_state *st, int64_t engagement, const char *hash,
+rch_terms_add(struct rch_state *st, int64_t engagement, const char *hash,
     int64_t priced, int64_t before, int64_t cap, const char *inputs)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, "INSERT INTO recharge_terms "
 	    "(invoice_id, engagement_id, ruleset_hash, priced, billed_before, "
 	    "cap, inputs) VALUES (?, ?, ?, ?, ?, ?, ?)");
 	int rc;
 
 	if (s == NULL)
-		return rc_fail(st, "terms");
+		return rch_fail(st, "terms");
 	h->stmt_bind_int64(s, 1, st->invoice);
 	h->stmt_bind_int64(s, 2, engagement);
 	h->stmt_bind_text(s, 3, hash);
@@ -403,7 +403,7 @@ rc_terms_add(struct rc_state *st, int64_t engagement, const char *hash,
 		h->stmt_bind_null(s, 7);
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
-	return rc == EP_STEP_DONE ? 0 : rc_fail(st, "terms");
+	return rc == EP_STEP_DONE ? 0 : rch_fail(st, "terms");
 }
 
 /*
@@ -412,10 +412,10 @@ rc_terms_add(struct rc_state *st, int64_t engagement, const char *hash,
  * the consumer (issued, and this run's drafts so far) left of it.
  */
 static int
-rc_invoice_finish(struct rc_state *st)
+rch_invoice_finish(struct rch_state *st)
 {
-	const struct ep_host *h = rc_host;
-	const struct rc_eng *k = st->key;
+	const struct ep_host *h = rch_host;
+	const struct rch_eng *k = st->key;
 	struct ep_fee_invoice in;
 	struct ep_fee_result res;
 	ep_stmt *s;
@@ -428,14 +428,14 @@ rc_invoice_finish(struct rc_state *st)
 		/* Nothing to bill (every entry went to another draft, or an
 		 * engagement ended with nothing due): no draft, nor its terms. */
 		st->nlinks = 0;
-		return rc_do(st, "DELETE FROM recharge_terms WHERE invoice_id = ?2",
-		    st->invoice, "empty draft") != 0 || rc_do(st, "DELETE FROM "
+		return rch_do(st, "DELETE FROM recharge_terms WHERE invoice_id = ?2",
+		    st->invoice, "empty draft") != 0 || rch_do(st, "DELETE FROM "
 		    "recharge_invoices WHERE id = ?2 AND period = ?1", st->invoice,
 		    "empty draft") != 0 ? -1 : 0;
 	}
 	before_cap = k->cap;
 	if (k->cap >= 0) {
-		int64_t used = rc_scalar(st->db, "SELECT coalesce(sum(net_pence), "
+		int64_t used = rch_scalar(st->db, "SELECT coalesce(sum(net_pence), "
 		    "0) FROM recharge_invoices WHERE period = ?1 AND kind = "
 		    "'invoice' AND agreement_id = ?3 AND consumer_id = ?4 AND "
 		    "id != ?5", st->period, NULL, k->agreement, k->consumer);
@@ -459,19 +459,19 @@ rc_invoice_finish(struct rc_state *st)
 		return -1;
 	}
 	for (i = 0; i < res.nlines; i++) {
-		if (rc_line_add(st, "invoice", 0, res.lines[i].description,
+		if (rch_line_add(st, "invoice", 0, res.lines[i].description,
 		    res.lines[i].unit, res.lines[i].quantity,
 		    res.lines[i].unit_price, res.lines[i].amount,
 		    res.lines[i].vat ? res.lines[i].vat : k->vat,
 		    res.ruleset_hash, "") == 0)
 			return -1;
 	}
-	if (rc_terms_add(st, 0, res.ruleset_hash, st->subtotal,
+	if (rch_terms_add(st, 0, res.ruleset_hash, st->subtotal,
 	    st->consumer_before, before_cap, NULL) != 0)
 		return -1;
 	net = st->subtotal + res.total;
 	bp = k->vat == 'S' ? RC_VAT_S_BP : 0;
-	vat = rc_vat(net, bp);
+	vat = rch_vat(net, bp);
 	s = h->db_prepare(st->db, "UPDATE recharge_invoices SET net_pence = ?, "
 	    "vat_pence = ?, total_pence = ?, vat_reason = ?, po_reference = ?, "
 	    "buyer_reference = ? WHERE id = ?");
@@ -487,18 +487,18 @@ rc_invoice_finish(struct rc_state *st)
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
 	if (rc != EP_STEP_DONE)
-		return rc_fail(st, "invoice totals");
+		return rch_fail(st, "invoice totals");
 	st->sum->invoices++;
 	st->sum->net += net;
 	if (st->report != NULL) {
-		rc_host->money_plain(money, sizeof money, net);
+		rch_host->money_plain(money, sizeof money, net);
 		fprintf(st->report, "%s -> %s  agreement %lld  VAT %c  %s%s%s"
 		    "%lld lines  net %s", k->provider_code, k->consumer_code,
 		    (long long)k->agreement, k->vat, *k->po ? "PO " : "", k->po,
 		    *k->po ? "  " : "", (long long)st->position, money);
-		rc_host->money_plain(money, sizeof money, vat);
+		rch_host->money_plain(money, sizeof money, vat);
 		fprintf(st->report, "  VAT %s", money);
-		rc_host->money_plain(money, sizeof money, net + vat);
+		rch_host->money_plain(money, sizeof money, net + vat);
 		fprintf(st->report, "  total %s\n", money);
 	}
 	return 0;
@@ -507,16 +507,16 @@ rc_invoice_finish(struct rc_state *st)
 /* Starts the draft for the key engagement's provider, consumer,
  * agreement, VAT category and purchase order. */
 static int
-rc_invoice_new(struct rc_state *st, const struct rc_eng *g)
+rch_invoice_new(struct rch_state *st, const struct rch_eng *g)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s;
 	char v[2] = { g->vat, '\0' };
 	int rc;
 
 	/* The consumer's month on its other invoices: issued ones, and the
 	 * drafts this run made before (the month's older drafts are gone). */
-	st->consumer_before = rc_scalar(st->db, "SELECT coalesce(sum("
+	st->consumer_before = rch_scalar(st->db, "SELECT coalesce(sum("
 	    "net_pence), 0) FROM recharge_invoices WHERE period = ?1 AND "
 	    "kind = 'invoice' AND consumer_id = ?3", st->period, NULL,
 	    g->consumer, 0);
@@ -525,7 +525,7 @@ rc_invoice_new(struct rc_state *st, const struct rc_eng *g)
 	    "vat_rate_bp, terms_days, calendar) VALUES (?, ?, ?, nullif(?, 0), "
 	    "?, ?, ?, ?, ?)");
 	if (s == NULL)
-		return rc_fail(st, "new draft");
+		return rch_fail(st, "new draft");
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_int64(s, 2, g->provider);
 	h->stmt_bind_int64(s, 3, g->consumer);
@@ -538,7 +538,7 @@ rc_invoice_new(struct rc_state *st, const struct rc_eng *g)
 	rc = h->stmt_step(s);
 	h->stmt_reset(s);
 	if (rc != EP_STEP_DONE)
-		return rc_fail(st, "new draft");
+		return rch_fail(st, "new draft");
 	st->invoice = h->db_last_id(st->db);
 	st->key = g;
 	st->position = 0;
@@ -549,11 +549,11 @@ rc_invoice_new(struct rc_state *st, const struct rc_eng *g)
 
 /* Adds one priced charge to the engagement's group for its rate. */
 static size_t
-rc_group_add(struct rc_state *st, const char *hash, const char *description,
+rch_group_add(struct rch_state *st, const char *hash, const char *description,
     const char *unit, int64_t quantity, int64_t unit_price, int64_t amount,
     char vat)
 {
-	struct rc_group *g;
+	struct rch_group *g;
 	size_t i;
 
 	for (i = st->eng_groups; i < st->ngroups; i++) {
@@ -575,9 +575,9 @@ rc_group_add(struct rc_state *st, const char *hash, const char *description,
 	}
 	g = &st->groups[st->ngroups];
 	memset(g, 0, sizeof *g);
-	rc_copy(g->description, sizeof g->description, description);
-	rc_copy(g->unit, sizeof g->unit, unit);
-	rc_copy(g->hash, sizeof g->hash, hash);
+	rch_copy(g->description, sizeof g->description, description);
+	rch_copy(g->unit, sizeof g->unit, unit);
+	rch_copy(g->hash, sizeof g->hash, hash);
 	g->unit_price = unit_price;
 	g->quantity = quantity;
 	g->amount = amount;
@@ -587,7 +587,7 @@ rc_group_add(struct rc_state *st, const char *hash, const char *description,
 
 /* Remembers that the engagement's group will bill the entry. */
 static void
-rc_link_add(struct rc_state *st, int64_t entry, size_t group)
+rch_link_add(struct rch_state *st, int64_t entry, size_t group)
 {
 	if (st->nlinks == st->links_cap) {
 		st->links_cap = st->links_cap * 2 + 1024;
@@ -606,10 +606,10 @@ rc_link_add(struct rc_state *st, int64_t entry, size_t group)
  * each entry to every group its charges went to.
  */
 static int
-rc_batch_price(struct rc_state *st, const struct rc_eng *g)
+rch_batch_price(struct rch_state *st, const struct rch_eng *g)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_batch *b = st->batch;
+	const struct ep_host *h = rch_host;
+	struct rch_batch *b = st->batch;
 	size_t i, j, k, n = b->n, failed = 0, seen[EP_FEE_MAX_LINES], nseen;
 
 	b->n = 0;
@@ -628,7 +628,7 @@ rc_batch_price(struct rc_state *st, const struct rc_eng *g)
 
 		nseen = 0;
 		for (j = 0; j < res->nlines; j++) {
-			k = rc_group_add(st, res->ruleset_hash,
+			k = rch_group_add(st, res->ruleset_hash,
 			    res->lines[j].description, res->lines[j].unit,
 			    sign * res->lines[j].quantity, res->lines[j].unit_price,
 			    sign * res->lines[j].amount,
@@ -636,13 +636,13 @@ rc_batch_price(struct rc_state *st, const struct rc_eng *g)
 			seen[nseen++] = k;
 		}
 		if (nseen == 0)
-			seen[nseen++] = rc_group_add(st, res->ruleset_hash,
+			seen[nseen++] = rch_group_add(st, res->ruleset_hash,
 			    "Time recorded, no charge", "each", 0, 0, 0, g->vat);
 		for (j = 0; j < nseen; j++) {
 			for (k = 0; k < j && seen[k] != seen[j]; k++)
 				;
 			if (k == j)
-				rc_link_add(st, b->id[i], seen[j]);
+				rch_link_add(st, b->id[i], seen[j]);
 		}
 		st->done++;
 		st->sum->entries++;
@@ -653,9 +653,9 @@ rc_batch_price(struct rc_state *st, const struct rc_eng *g)
 /* Prices the engagement's unbilled entries, as streamed in the index's
  * order (date, then id), a batch at a time. */
 static int
-rc_price_entries(struct rc_state *st, const struct rc_eng *g)
+rch_price_entries(struct rch_state *st, const struct rch_eng *g)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, "SELECT t.id, t.entry_date, "
 	    "t.minutes, t.activity, t.out_of_hours FROM time_entries t WHERE "
 	    "t.engagement_id = ?3 AND " RC_OPEN " AND t.id NOT IN (SELECT "
@@ -663,11 +663,11 @@ rc_price_entries(struct rc_state *st, const struct rc_eng *g)
 	    "l.invoice_id JOIN recharge_billed b ON b.line_id = l.id WHERE "
 	    "l.engagement_id = ?3 AND i.state = 'draft') ORDER BY t.entry_date, "
 	    "t.id");
-	struct rc_batch *b = st->batch;
+	struct rch_batch *b = st->batch;
 	int rc = -1, step;
 
 	if (s == NULL)
-		return rc_fail(st, "entries");
+		return rch_fail(st, "entries");
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_text(s, 2, st->next);
 	h->stmt_bind_int64(s, 3, g->id);
@@ -678,8 +678,8 @@ rc_price_entries(struct rc_state *st, const struct rc_eng *g)
 
 		b->id[b->n] = h->stmt_int64(s, 0);
 		b->sign[b->n] = minutes < 0 ? -1 : 1;
-		rc_copy(b->date[b->n], sizeof b->date[b->n], h->stmt_text(s, 1));
-		rc_copy(b->activity[b->n], sizeof b->activity[b->n],
+		rch_copy(b->date[b->n], sizeof b->date[b->n], h->stmt_text(s, 1));
+		rch_copy(b->activity[b->n], sizeof b->activity[b->n],
 		    h->stmt_text(s, 3));
 		memset(fe, 0, sizeof *fe);
 		fe->size = sizeof *fe;
@@ -694,14 +694,14 @@ rc_price_entries(struct rc_state *st, const struct rc_eng *g)
 		fe->agreement = g->agreement;
 		fe->vat = g->vat;
 		fe->calendar = h->calendar_code(g->calendar);
-		if (++b->n == RC_BATCH && rc_batch_price(st, g) != 0)
+		if (++b->n == RC_BATCH && rch_batch_price(st, g) != 0)
 			goto out;
 	}
 	if (step != EP_STEP_DONE) {
-		rc_fail(st, "reading entries");
+		rch_fail(st, "reading entries");
 		goto out;
 	}
-	rc = rc_batch_price(st, g);
+	rc = rch_batch_price(st, g);
 out:
 	h->stmt_reset(s);
 	return rc;
@@ -709,16 +709,16 @@ out:
 
 /* Writes the lines gathered for an engagement (groups from..to). */
 static int
-rc_flush_engagement(struct rc_state *st, const struct rc_eng *g,
+rch_flush_engagement(struct rch_state *st, const struct rch_eng *g,
     size_t from, size_t to, int64_t *priced)
 {
 	size_t i;
 
 	*priced = 0;
 	for (i = from; i < to; i++) {
-		struct rc_group *gr = &st->groups[i];
+		struct rch_group *gr = &st->groups[i];
 
-		gr->line = rc_line_add(st, "entries", g->id, gr->description,
+		gr->line = rch_line_add(st, "entries", g->id, gr->description,
 		    gr->unit, gr->quantity, gr->unit_price, gr->amount, gr->vat,
 		    gr->hash, g->po);
 		if (gr->line == 0)
@@ -729,9 +729,9 @@ rc_flush_engagement(struct rc_state *st, const struct rc_eng *g,
 }
 
 static int
-rc_link_cmp(const void *a, const void *b)
+rch_link_cmp(const void *a, const void *b)
 {
-	const struct rc_link *x = a, *y = b;
+	const struct rch_link *x = a, *y = b;
 
 	if (x->line != y->line)
 		return (x->line > y->line) - (x->line < y->line);
@@ -741,7 +741,7 @@ rc_link_cmp(const void *a, const void *b)
 /* Appends a separator and an entry id to the list being built, with
  * room left for its closing bracket. */
 static void
-rc_ids_add(struct rc_buf *b, char sep, int64_t id)
+rch_ids_add(struct rch_buf *b, char sep, int64_t id)
 {
 	char tmp[24];
 	size_t n = 0;
@@ -766,9 +766,9 @@ rc_ids_add(struct rc_buf *b, char sep, int64_t id)
 /* Links one line to its entries, given as "[id,id,...]": one statement
  * a line, as a row at a time costs more than the row. */
 static int
-rc_bill_line(struct rc_state *st, int64_t line, struct rc_buf *ids)
+rch_bill_line(struct rch_state *st, int64_t line, struct rch_buf *ids)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, "INSERT INTO recharge_billed "
 	    "(line_id, entry_id) SELECT ?1, value FROM json_each(?2)");
 	int rc;
@@ -776,7 +776,7 @@ rc_bill_line(struct rc_state *st, int64_t line, struct rc_buf *ids)
 	ids->s[ids->len] = ']';
 	ids->s[ids->len + 1] = '\0';
 	if (s == NULL)
-		return rc_fail(st, "billing entries");
+		return rch_fail(st, "billing entries");
 	h->stmt_bind_int64(s, 1, line);
 	h->stmt_bind_text(s, 2, ids->s);
 	rc = h->stmt_step(s);
@@ -793,48 +793,48 @@ rc_bill_line(struct rc_state *st, int64_t line, struct rc_buf *ids)
 /* Records which lines bill each entry of the draft, in key order: the
  * draft's lines are the newest, so the rows go on the table's end. */
 static int
-rc_bill_entries(struct rc_state *st)
+rch_bill_entries(struct rch_state *st)
 {
-	struct rc_buf ids = { NULL, 0, 0 };
+	struct rch_buf ids = { NULL, 0, 0 };
 	size_t i, j;
 	int rc = 0;
 
 	if (st->nlinks > 1)
-		qsort(st->links, st->nlinks, sizeof *st->links, rc_link_cmp);
+		qsort(st->links, st->nlinks, sizeof *st->links, rch_link_cmp);
 	for (i = 0; i < st->nlinks && rc == 0; i = j) {
 		ids.len = 0;
 		for (j = i; j < st->nlinks && st->links[j].line ==
 		    st->links[i].line; j++)
-			rc_ids_add(&ids, j == i ? '[' : ',', st->links[j].entry);
-		rc = rc_bill_line(st, st->links[i].line, &ids);
+			rch_ids_add(&ids, j == i ? '[' : ',', st->links[j].entry);
+		rc = rch_bill_line(st, st->links[i].line, &ids);
 	}
-	rc_buf_free(&ids);
+	rch_buf_free(&ids);
 	st->nlinks = 0;
 	return rc;
 }
 
 /* Fixed fees, budgets and bonus, once per engagement and month. */
 static int
-rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
+rch_engagement_terms(struct rch_state *st, const struct rch_eng *g,
     int64_t priced)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	struct ep_fee_engagement in;
 	struct ep_fee_result res;
-	struct rc_eng_inputs kept;
+	struct rch_eng_inputs kept;
 	char *inputs;
 	ep_stmt *s;
 	int64_t before;
 	size_t i;
 	int rc;
 
-	if (rc_scalar(st->db, "SELECT count(*) FROM recharge_terms t JOIN "
+	if (rch_scalar(st->db, "SELECT count(*) FROM recharge_terms t JOIN "
 	    "recharge_invoices i ON i.id = t.invoice_id WHERE i.period = ?1 AND "
 	    "i.state != 'draft' AND t.engagement_id = ?3", st->period, NULL,
 	    g->id, 0) > 0)
 		return 0;
 	/* A line credited to be written off stays billed (migration 8). */
-	before = rc_scalar(st->db, "SELECT coalesce(sum(CASE WHEN i.kind = "
+	before = rch_scalar(st->db, "SELECT coalesce(sum(CASE WHEN i.kind = "
 	    "'credit' AND l.settle = 'rebill' THEN -l.amount WHEN i.kind = "
 	    "'credit' THEN 0 ELSE l.amount END), 0) FROM recharge_lines "
 	    "l JOIN recharge_invoices i ON i.id = l.invoice_id WHERE "
@@ -843,7 +843,7 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	 * JSON read back: verify prices exactly what the run did. */
 	s = h->db_prepare(st->db, RC_ENG_INPUTS);
 	if (s == NULL)
-		return rc_fail(st, "engagement inputs");
+		return rch_fail(st, "engagement inputs");
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_text(s, 2, st->next);
 	h->stmt_bind_text(s, 3, st->start);
@@ -852,7 +852,7 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	    NULL;
 	h->stmt_reset(s);
 	if (inputs == NULL)
-		return rc_fail(st, "engagement inputs");
+		return rch_fail(st, "engagement inputs");
 	memset(&in, 0, sizeof in);
 	in.size = sizeof in;
 	in.id = g->id;
@@ -863,19 +863,19 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 	in.vat = g->vat;
 	in.priced = priced;
 	in.billed_before = before;
-	if (rc_eng_inputs_read(st->db, inputs, &in, &kept, st->err,
+	if (rch_eng_inputs_read(st->db, inputs, &in, &kept, st->err,
 	    st->errlen) != 0) {
 		free(inputs);
 		return -1;
 	}
-	if (rc_eng_price(st->fees, g->ruleset, NULL, &in, &kept, &res) != 0) {
+	if (rch_eng_price(st->fees, g->ruleset, NULL, &in, &kept, &res) != 0) {
 		snprintf(st->err, st->errlen, "engagement %lld: %s",
 		    (long long)g->id, res.error);
 		free(inputs);
 		return -1;
 	}
 	for (i = 0; i < res.nlines; i++) {
-		if (rc_line_add(st, "engagement", g->id, res.lines[i].description,
+		if (rch_line_add(st, "engagement", g->id, res.lines[i].description,
 		    res.lines[i].unit, res.lines[i].quantity,
 		    res.lines[i].unit_price, res.lines[i].amount,
 		    res.lines[i].vat ? res.lines[i].vat : g->vat,
@@ -885,7 +885,7 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 		}
 	}
 	st->subtotal += res.total;
-	rc = rc_terms_add(st, g->id, res.ruleset_hash, priced, before, -1,
+	rc = rch_terms_add(st, g->id, res.ruleset_hash, priced, before, -1,
 	    inputs);
 	free(inputs);
 	return rc;
@@ -893,9 +893,9 @@ rc_engagement_terms(struct rc_state *st, const struct rc_eng *g,
 
 /* The store's change counter: it moves when another connection commits. */
 static int64_t
-rc_data_version(struct rc_state *st)
+rch_data_version(struct rch_state *st)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, "PRAGMA data_version");
 	int64_t v = -1;
 
@@ -909,7 +909,7 @@ rc_data_version(struct rc_state *st)
 /* Reads and prices the draft's engagements' entries into lines and
  * links in memory; nothing is written. */
 static int
-rc_draft_price(struct rc_state *st, const struct rc_eng *g, size_t n)
+rch_draft_price(struct rch_state *st, const struct rch_eng *g, size_t n)
 {
 	size_t i;
 
@@ -922,7 +922,7 @@ rc_draft_price(struct rc_state *st, const struct rc_eng *g, size_t n)
 	st->ngroups = st->nlinks = 0;
 	for (i = 0; i < n; i++) {
 		st->first[i] = st->eng_groups = st->ngroups;
-		if (rc_price_entries(st, &g[i]) != 0)
+		if (rch_price_entries(st, &g[i]) != 0)
 			return -1;
 		if (st->progress != NULL)
 			st->progress(st->done, st->total, st->parg);
@@ -933,26 +933,26 @@ rc_draft_price(struct rc_state *st, const struct rc_eng *g, size_t n)
 
 /* Writes the priced draft: its invoice, lines, terms and links. */
 static int
-rc_draft_write(struct rc_state *st, const struct rc_eng *g, size_t n)
+rch_draft_write(struct rch_state *st, const struct rch_eng *g, size_t n)
 {
 	int64_t priced;
 	size_t i;
 
-	if (rc_invoice_new(st, g) != 0)
+	if (rch_invoice_new(st, g) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (strcmp(g[i].cost_centre, g[0].cost_centre) != 0)
 			st->cc_mixed = 1;
-		if (rc_flush_engagement(st, &g[i], st->first[i], st->first[i + 1],
+		if (rch_flush_engagement(st, &g[i], st->first[i], st->first[i + 1],
 		    &priced) != 0)
 			return -1;
 		st->subtotal += priced;
-		if (rc_engagement_terms(st, &g[i], priced) != 0)
+		if (rch_engagement_terms(st, &g[i], priced) != 0)
 			return -1;
 	}
 	for (i = 0; i < st->nlinks; i++)
 		st->links[i].line = st->groups[st->links[i].line].line;
-	return rc_invoice_finish(st) != 0 || rc_bill_entries(st) != 0 ? -1 : 0;
+	return rch_invoice_finish(st) != 0 || rch_bill_entries(st) != 0 ? -1 : 0;
 }
 
 /*
@@ -964,24 +964,24 @@ rc_draft_write(struct rc_state *st, const struct rc_eng *g, size_t n)
  * counter moved), they are read and priced again inside the step.
  */
 static int
-rc_draft(struct rc_state *st, const struct rc_eng *g, size_t n)
+rch_draft(struct rch_state *st, const struct rch_eng *g, size_t n)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	char idtext[24], summary[200];
 	int64_t entries = st->sum->entries, lines = st->sum->lines;
 	int64_t done = st->done, version = 0;
 
-	if (!st->dry_run && (version = rc_data_version(st)) < 0)
-		return rc_fail(st, "data version");
-	if (rc_draft_price(st, g, n) != 0 || rc_step_begin(st) != 0)
+	if (!st->dry_run && (version = rch_data_version(st)) < 0)
+		return rch_fail(st, "data version");
+	if (rch_draft_price(st, g, n) != 0 || rch_step_begin(st) != 0)
 		return -1;
-	if (!st->dry_run && rc_data_version(st) != version) {
+	if (!st->dry_run && rch_data_version(st) != version) {
 		st->done = done;
 		st->sum->entries = entries;
-		if (rc_draft_price(st, g, n) != 0)
+		if (rch_draft_price(st, g, n) != 0)
 			return -1;
 	}
-	if (rc_draft_write(st, g, n) != 0)
+	if (rch_draft_write(st, g, n) != 0)
 		return -1;
 	if (!st->dry_run && st->position > 0) {
 		snprintf(idtext, sizeof idtext, "%lld", (long long)st->invoice);
@@ -991,34 +991,34 @@ rc_draft(struct rc_state *st, const struct rc_eng *g, size_t n)
 		    (long long)(st->sum->lines - lines));
 		if (h->audit(st->db, NULL, "draft", "invoice", idtext, g->provider,
 		    summary) != 0)
-			return rc_fail(st, "audit");
+			return rch_fail(st, "audit");
 	}
-	return rc_step_commit(st);
+	return rch_step_commit(st);
 }
 
 static void
-rc_eng_read(ep_stmt *s, struct rc_eng *g)
+rch_eng_read(ep_stmt *s, struct rch_eng *g)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
 	memset(g, 0, sizeof *g);
 	g->id = h->stmt_int64(s, 0);
 	g->provider = h->stmt_int64(s, 1);
 	g->consumer = h->stmt_int64(s, 2);
 	g->agreement = h->stmt_int64(s, 3);
-	rc_copy(g->basis, sizeof g->basis, h->stmt_text(s, 4));
+	rch_copy(g->basis, sizeof g->basis, h->stmt_text(s, 4));
 	g->budget = h->stmt_int64(s, 5);
-	rc_copy(g->ends, sizeof g->ends, h->stmt_text(s, 6));
-	rc_copy(g->completed, sizeof g->completed, h->stmt_text(s, 7));
-	rc_copy(g->grade, sizeof g->grade, h->stmt_text(s, 8));
-	rc_copy(g->provider_code, sizeof g->provider_code, h->stmt_text(s, 9));
-	rc_copy(g->consumer_code, sizeof g->consumer_code, h->stmt_text(s, 10));
-	rc_copy(g->ruleset, sizeof g->ruleset, h->stmt_text(s, 11));
+	rch_copy(g->ends, sizeof g->ends, h->stmt_text(s, 6));
+	rch_copy(g->completed, sizeof g->completed, h->stmt_text(s, 7));
+	rch_copy(g->grade, sizeof g->grade, h->stmt_text(s, 8));
+	rch_copy(g->provider_code, sizeof g->provider_code, h->stmt_text(s, 9));
+	rch_copy(g->consumer_code, sizeof g->consumer_code, h->stmt_text(s, 10));
+	rch_copy(g->ruleset, sizeof g->ruleset, h->stmt_text(s, 11));
 	g->vat = h->stmt_text(s, 12)[0];
 	g->cap = h->stmt_int64(s, 13);
 	g->terms = h->stmt_int64(s, 14);
 	g->open = h->stmt_int64(s, 17);
-	rc_copy(g->calendar, sizeof g->calendar, h->stmt_text(s, 18));
+	rch_copy(g->calendar, sizeof g->calendar, h->stmt_text(s, 18));
 	if ((g->po = strdup(h->stmt_text(s, 15))) == NULL ||
 	    (g->cost_centre = strdup(h->stmt_text(s, 16))) == NULL)
 		abort();
@@ -1059,7 +1059,7 @@ rc_eng_read(ep_stmt *s, struct rc_eng *g)
 	"'S'), coalesce(q.po_reference, ''), g.id"
 
 static void
-rc_engs_free(struct rc_eng *v, size_t n)
+rch_engs_free(struct rch_eng *v, size_t n)
 {
 	size_t i;
 
@@ -1073,18 +1073,18 @@ rc_engs_free(struct rc_eng *v, size_t n)
 /* Reads the month's engagements whole before the first draft's step, so
  * no statement stays open across the steps' commits. */
 static int
-rc_engagements(struct rc_state *st, struct rc_eng **out, size_t *nout)
+rch_engagements(struct rch_state *st, struct rch_eng **out, size_t *nout)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, RC_ENGAGEMENTS);
-	struct rc_eng *v = NULL;
+	struct rch_eng *v = NULL;
 	size_t n = 0, cap = 0;
 	int step;
 
 	*out = NULL;
 	*nout = 0;
 	if (s == NULL)
-		return rc_fail(st, "engagements");
+		return rch_fail(st, "engagements");
 	h->stmt_bind_text(s, 1, st->period);
 	h->stmt_bind_text(s, 2, st->next);
 	h->stmt_bind_text(s, 3, st->start);
@@ -1095,12 +1095,12 @@ rc_engagements(struct rc_state *st, struct rc_eng **out, size_t *nout)
 			if ((v = realloc(v, cap * sizeof *v)) == NULL)
 				abort();
 		}
-		rc_eng_read(s, &v[n++]);
+		rch_eng_read(s, &v[n++]);
 	}
 	h->stmt_reset(s);
 	if (step != EP_STEP_DONE) {
-		rc_engs_free(v, n);
-		return rc_fail(st, "engagements");
+		rch_engs_free(v, n);
+		return rch_fail(st, "engagements");
 	}
 	*out = v;
 	*nout = n;
@@ -1109,7 +1109,7 @@ rc_engagements(struct rc_state *st, struct rc_eng **out, size_t *nout)
 
 /* Whether two engagements' time goes on the same draft. */
 static int
-rc_same_draft(const struct rc_eng *a, const struct rc_eng *b)
+rch_same_draft(const struct rch_eng *a, const struct rch_eng *b)
 {
 	return a->provider == b->provider && a->consumer == b->consumer &&
 	    a->agreement == b->agreement && a->vat == b->vat &&
@@ -1119,14 +1119,14 @@ rc_same_draft(const struct rc_eng *a, const struct rc_eng *b)
 /* How many entries the run will price, for its progress: the open ones
  * of the month's engagements less those other months' drafts hold. */
 static int64_t
-rc_count(struct rc_state *st, const struct rc_eng *v, size_t n)
+rch_count(struct rch_state *st, const struct rch_eng *v, size_t n)
 {
 	int64_t total = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		total += v[i].open;
-	return total - rc_scalar(st->db, "SELECT count(DISTINCT b.entry_id) "
+	return total - rch_scalar(st->db, "SELECT count(DISTINCT b.entry_id) "
 	    "FROM recharge_invoices i JOIN recharge_lines l ON l.invoice_id = "
 	    "i.id JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t "
 	    "ON t.id = b.entry_id WHERE i.state = 'draft' AND (?3 IS NULL OR "
@@ -1137,10 +1137,10 @@ rc_count(struct rc_state *st, const struct rc_eng *v, size_t n)
 /* Tells whoever started the run how it ended, inside the step that ends
  * it: what it made, or why it stopped. */
 static int
-rc_run_tell(struct rc_state *st, int ok)
+rch_run_tell(struct rch_state *st, int ok)
 {
-	const struct ep_host *h = rc_host;
-	const struct rc_run_summary *out = st->sum;
+	const struct ep_host *h = rch_host;
+	const struct rch_run_summary *out = st->sum;
 	char subject[80], body[800], net[32];
 
 	if (st->tell <= 0)
@@ -1163,15 +1163,15 @@ rc_run_tell(struct rc_state *st, int ok)
 
 /* The run's last step: its audit event, and the claim marked done. */
 static int
-rc_run_done(struct rc_state *st)
+rch_run_done(struct rch_state *st)
 {
-	const struct ep_host *h = rc_host;
-	const struct rc_run_summary *out = st->sum;
+	const struct ep_host *h = rch_host;
+	const struct rch_run_summary *out = st->sum;
 	char summary[200];
 
 	if (st->dry_run)
 		return 0;
-	if (rc_step_begin(st) != 0)
+	if (rch_step_begin(st) != 0)
 		return -1;
 	snprintf(summary, sizeof summary, "{\"period\":\"%s\",\"run\":%lld,"
 	    "\"provider\":%lld,\"entries\":%lld,\"invoices\":%lld,"
@@ -1180,21 +1180,21 @@ rc_run_done(struct rc_state *st)
 	    (long long)out->invoices, (long long)out->net);
 	if (h->audit(st->db, NULL, "run", "invoice-run", st->period,
 	    st->provider, summary) != 0)
-		return rc_fail(st, "audit");
-	if (rc_run_tell(st, 1) != 0)
-		return rc_fail(st, "outbox");
-	if (rc_do(st, "UPDATE recharge_runs SET state = 'done', finished_at = "
+		return rch_fail(st, "audit");
+	if (rch_run_tell(st, 1) != 0)
+		return rch_fail(st, "outbox");
+	if (rch_do(st, "UPDATE recharge_runs SET state = 'done', finished_at = "
 	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2", st->run_id,
 	    "runs") != 0)
 		return -1;
-	return rc_step_commit(st);
+	return rch_step_commit(st);
 }
 
 /* Marks a failed run's claim, so the next run need not wait for it. */
 static void
-rc_run_failed(struct rc_state *st)
+rch_run_failed(struct rch_state *st)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s;
 
 	if (st->dry_run || st->run_id == 0 || h->db_begin(st->db) != 0)
@@ -1208,7 +1208,7 @@ rc_run_failed(struct rc_state *st)
 		h->stmt_step(s);
 		h->stmt_reset(s);
 	}
-	rc_run_tell(st, 0);
+	rch_run_tell(st, 0);
 	if (h->db_commit(st->db) != 0)
 		h->db_rollback(st->db);
 }
@@ -1227,19 +1227,19 @@ rc_run_failed(struct rc_state *st)
  * dry run is one transaction, rolled back: it reports and saves nothing.
  */
 int
-rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
-    int dry_run, int64_t tell, FILE *report, rc_progress_fn progress,
-    void *parg, struct rc_run_summary *out, char *err, size_t len)
+rch_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
+    int dry_run, int64_t tell, FILE *report, rch_progress_fn progress,
+    void *parg, struct rch_run_summary *out, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_state st;
-	struct rc_eng *engs = NULL;
+	const struct ep_host *h = rch_host;
+	struct rch_state st;
+	struct rch_eng *engs = NULL;
 	size_t neng = 0, i, j;
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
 	memset(&st, 0, sizeof st);
-	if (!rc_host->month_ok(period)) {
+	if (!rch_host->month_ok(period)) {
 		snprintf(err, len, "period: \"%s\" is not a month as YYYY-MM",
 		    period ? period : "");
 		return -1;
@@ -1249,7 +1249,7 @@ rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 	st.period = period;
 	st.provider = provider;
 	snprintf(st.start, sizeof st.start, "%s-01", period);
-	rc_period_next(period, st.next);
+	rch_period_next(period, st.next);
 	st.report = report;
 	st.progress = progress;
 	st.parg = parg;
@@ -1267,34 +1267,34 @@ rc_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 			goto out;
 		}
 		st.in_tx = 1;
-		if (rc_run_busy(&st) != 0)
+		if (rch_run_busy(&st) != 0)
 			goto out;
-	} else if (rc_claim(&st) != 0)
+	} else if (rch_claim(&st) != 0)
 		goto out;
-	if (rc_drop_drafts(&st) != 0)
+	if (rch_drop_drafts(&st) != 0)
 		goto out;
-	if (rc_engagements(&st, &engs, &neng) != 0)
+	if (rch_engagements(&st, &engs, &neng) != 0)
 		goto out;
-	st.total = rc_count(&st, engs, neng);
+	st.total = rch_count(&st, engs, neng);
 	if (progress != NULL)
 		progress(0, st.total, parg);
 	for (i = 0; i < neng; i = j) {
-		for (j = i + 1; j < neng && rc_same_draft(&engs[i], &engs[j]); j++)
+		for (j = i + 1; j < neng && rch_same_draft(&engs[i], &engs[j]); j++)
 			;
-		if (rc_draft(&st, engs + i, j - i) != 0)
+		if (rch_draft(&st, engs + i, j - i) != 0)
 			goto out;
 	}
 	if (progress != NULL)
 		progress(st.done, st.done, parg);
-	if (rc_run_done(&st) != 0)
+	if (rch_run_done(&st) != 0)
 		goto out;
 	rc = 0;
 out:
 	if (st.in_tx)
 		h->db_rollback(db);
 	if (rc != 0)
-		rc_run_failed(&st);
-	rc_engs_free(engs, neng);
+		rch_run_failed(&st);
+	rch_engs_free(engs, neng);
 	free(st.batch);
 	free(st.groups);
 	free(st.first);
@@ -1305,81 +1305,81 @@ out:
 /* Takes a slot for a job's run; -1 when all are taken (progress then
  * shows at the end only). */
 static int
-rc_live_begin(ep_job *job, const char *period, int64_t provider)
+rch_live_begin(ep_job *job, const char *period, int64_t provider)
 {
 	int i, slot = -1;
 
-	pthread_mutex_lock(&rc_live_lock);
+	pthread_mutex_lock(&rch_live_lock);
 	for (i = 0; i < RC_LIVE_SLOTS && slot < 0; i++) {
-		if (rc_live[i].job == NULL) {
+		if (rch_live[i].job == NULL) {
 			slot = i;
-			rc_live[i].job = job;
-			rc_copy(rc_live[i].period, sizeof rc_live[i].period, period);
-			rc_live[i].provider = provider;
-			rc_live[i].done = rc_live[i].total = 0;
+			rch_live[i].job = job;
+			rch_copy(rch_live[i].period, sizeof rch_live[i].period, period);
+			rch_live[i].provider = provider;
+			rch_live[i].done = rch_live[i].total = 0;
 		}
 	}
-	pthread_mutex_unlock(&rc_live_lock);
+	pthread_mutex_unlock(&rch_live_lock);
 	return slot;
 }
 
 static void
-rc_live_end(int slot)
+rch_live_end(int slot)
 {
 	if (slot < 0)
 		return;
-	pthread_mutex_lock(&rc_live_lock);
-	rc_live[slot].job = NULL;
-	pthread_mutex_unlock(&rc_live_lock);
+	pthread_mutex_lock(&rch_live_lock);
+	rch_live[slot].job = NULL;
+	pthread_mutex_unlock(&rch_live_lock);
 }
 
 /* How far the running job for the period and provider (0: the whole
  * consortium) has got: 1 with its counts, or 0 when no such run is
  * counting yet. A second such run is refused while the first runs. */
 int
-rc_run_live(const char *period, int64_t provider, int64_t *done,
+rch_run_live(const char *period, int64_t provider, int64_t *done,
     int64_t *total)
 {
 	int i, found = 0;
 
-	pthread_mutex_lock(&rc_live_lock);
+	pthread_mutex_lock(&rch_live_lock);
 	for (i = 0; i < RC_LIVE_SLOTS; i++) {
-		if (rc_live[i].job != NULL && rc_live[i].total > 0 &&
-		    rc_live[i].provider == provider &&
-		    strcmp(rc_live[i].period, period) == 0) {
-			*done = rc_live[i].done;
-			*total = rc_live[i].total;
+		if (rch_live[i].job != NULL && rch_live[i].total > 0 &&
+		    rch_live[i].provider == provider &&
+		    strcmp(rch_live[i].period, period) == 0) {
+			*done = rch_live[i].done;
+			*total = rch_live[i].total;
 			found = 1;
 			break;
 		}
 	}
-	pthread_mutex_unlock(&rc_live_lock);
+	pthread_mutex_unlock(&rch_live_lock);
 	return found;
 }
 
-struct rc_job_arg {
+struct rch_job_arg {
 	ep_job *job;
 	int slot;
 };
 
 static void
-rc_job_progress(int64_t done, int64_t total, void *arg)
+rch_job_progress(int64_t done, int64_t total, void *arg)
 {
-	struct rc_job_arg *a = arg;
+	struct rch_job_arg *a = arg;
 
 	if (a->slot >= 0) {
-		pthread_mutex_lock(&rc_live_lock);
-		rc_live[a->slot].done = done;
-		rc_live[a->slot].total = total;
-		pthread_mutex_unlock(&rc_live_lock);
+		pthread_mutex_lock(&rch_live_lock);
+		rch_live[a->slot].done = done;
+		rch_live[a->slot].total = total;
+		pthread_mutex_unlock(&rch_live_lock);
 	}
-	rc_host->job_progress(a->job, done, total);
+	rch_host->job_progress(a->job, done, total);
 }
 
 /* A run job's argument, "PERIOD" or "PERIOD:PROVIDER": 0 when well
  * formed, with the period copied out and the provider (0: everyone). */
 int
-rc_run_arg(const char *arg, char period[8], int64_t *provider)
+rch_run_arg(const char *arg, char period[8], int64_t *provider)
 {
 	char *end;
 
@@ -1388,7 +1388,7 @@ rc_run_arg(const char *arg, char period[8], int64_t *provider)
 		return -1;
 	memcpy(period, arg, 7);
 	period[7] = '\0';
-	if (!rc_host->month_ok(period))
+	if (!rch_host->month_ok(period))
 		return -1;
 	if (arg[7] == '\0')
 		return 0;
@@ -1398,13 +1398,13 @@ rc_run_arg(const char *arg, char period[8], int64_t *provider)
 	return *end == '\0' && *provider > 0 ? 0 : -1;
 }
 
-/* The run as a background job; the argument as rc_run_arg reads it. */
+/* The run as a background job; the argument as rch_run_arg reads it. */
 int
-rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata)
+rch_run_job(ep_job *job, ep_db *db, const char *arg, void *udata)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_run_summary sum;
-	struct rc_job_arg a;
+	const struct ep_host *h = rch_host;
+	struct rch_run_summary sum;
+	struct rch_job_arg a;
 	char err[512], period[8];
 	int64_t provider;
 	ep_fees *f;
@@ -1415,16 +1415,16 @@ rc_run_job(ep_job *job, ep_db *db, const char *arg, void *udata)
 		h->job_fail(job, err);
 		return -1;
 	}
-	if (rc_run_arg(arg, period, &provider) != 0) {
+	if (rch_run_arg(arg, period, &provider) != 0) {
 		h->fees_close(f);
 		h->job_fail(job, "period: not a month as YYYY-MM");
 		return -1;
 	}
 	a.job = job;
-	a.slot = rc_live_begin(job, period, provider);
-	rc = rc_run(db, f, period, provider, 0, h->job_person(job), NULL,
-	    rc_job_progress, &a, &sum, err, sizeof err);
-	rc_live_end(a.slot);
+	a.slot = rch_live_begin(job, period, provider);
+	rc = rch_run(db, f, period, provider, 0, h->job_person(job), NULL,
+	    rch_job_progress, &a, &sum, err, sizeof err);
+	rch_live_end(a.slot);
 	h->fees_close(f);
 	if (rc != 0)
 		h->job_fail(job, err);

@@ -13,15 +13,15 @@
 
 /* The document as the consumer's address needs it: number, kind, the
  * consumer's invoice address and code, how often it was sent before. */
-struct rc_send_doc {
+struct rch_send_doc {
 	char number[40], kind[8], state[12], to[256], consumer[16];
 	int64_t provider, sent;
 };
 
 static int
-rc_send_read(ep_db *db, int64_t id, struct rc_send_doc *d)
+rch_send_read(ep_db *db, int64_t id, struct rch_send_doc *d)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(i.number, ''), i.kind, "
 	    "i.state, c.invoice_email, c.code, i.provider_id, (SELECT count(*) "
 	    "FROM outbox o WHERE " RC_SENT_WHERE("i.id") ") FROM "
@@ -32,11 +32,11 @@ rc_send_read(ep_db *db, int64_t id, struct rc_send_doc *d)
 	memset(d, 0, sizeof *d);
 	h->stmt_bind_int64(s, 1, id);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_copy(d->number, sizeof d->number, h->stmt_text(s, 0));
-		rc_copy(d->kind, sizeof d->kind, h->stmt_text(s, 1));
-		rc_copy(d->state, sizeof d->state, h->stmt_text(s, 2));
-		rc_copy(d->to, sizeof d->to, h->stmt_text(s, 3));
-		rc_copy(d->consumer, sizeof d->consumer, h->stmt_text(s, 4));
+		rch_copy(d->number, sizeof d->number, h->stmt_text(s, 0));
+		rch_copy(d->kind, sizeof d->kind, h->stmt_text(s, 1));
+		rch_copy(d->state, sizeof d->state, h->stmt_text(s, 2));
+		rch_copy(d->to, sizeof d->to, h->stmt_text(s, 3));
+		rch_copy(d->consumer, sizeof d->consumer, h->stmt_text(s, 4));
 		d->provider = h->stmt_int64(s, 5);
 		d->sent = h->stmt_int64(s, 6);
 		rc = 0;
@@ -48,18 +48,18 @@ rc_send_read(ep_db *db, int64_t id, struct rc_send_doc *d)
 /* Queues the message with both files and records it in the audit trail,
  * all in the caller's transaction. */
 static int
-rc_send_queue(ep_db *db, ep_req *r, int64_t id, const struct rc_send_doc *d,
-    const struct rc_buf *pdf, const struct rc_buf *ubl, int64_t *message_id,
+rch_send_queue(ep_db *db, ep_req *r, int64_t id, const struct rch_send_doc *d,
+    const struct rch_buf *pdf, const struct rch_buf *ubl, int64_t *message_id,
     char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	struct ep_mail_file files[2];
 	char base[48], names[2][56], subject[120], body[600], link[40];
 	char summary[800];
 	const char *what = strcmp(d->kind, "credit") == 0 ? "Credit note" :
 	    "Invoice";
 
-	rc_pdf_basename(d->number, base, sizeof base);
+	rch_pdf_basename(d->number, base, sizeof base);
 	snprintf(names[0], sizeof names[0], "%s.pdf", base);
 	snprintf(names[1], sizeof names[1], "%s.xml", base);
 	files[0] = (struct ep_mail_file){ sizeof files[0], names[0],
@@ -100,15 +100,15 @@ rc_send_queue(ep_db *db, ep_req *r, int64_t id, const struct rc_send_doc *d,
  * when the transaction is done. r is NULL from the command line.
  */
 int
-rc_send(ep_db *db, ep_req *r, int64_t invoice_id, int64_t *message_id,
+rch_send(ep_db *db, ep_req *r, int64_t invoice_id, int64_t *message_id,
     char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_send_doc d;
-	struct rc_buf pdf = { 0 }, ubl = { 0 };
+	const struct ep_host *h = rch_host;
+	struct rch_send_doc d;
+	struct rch_buf pdf = { 0 }, ubl = { 0 };
 	int rc = -1;
 
-	if (rc_send_read(db, invoice_id, &d) != 0) {
+	if (rch_send_read(db, invoice_id, &d) != 0) {
 		snprintf(err, len, "there is no such invoice");
 		return -1;
 	}
@@ -122,41 +122,41 @@ rc_send(ep_db *db, ep_req *r, int64_t invoice_id, int64_t *message_id,
 		    "ADDRESS)", d.consumer, d.consumer);
 		return -1;
 	}
-	if (rc_pdf(db, invoice_id, &pdf, err, len) != 0 ||
-	    rc_export(db, invoice_id, "ubl", &ubl, err, len) != 0)
+	if (rch_pdf(db, invoice_id, &pdf, err, len) != 0 ||
+	    rch_export(db, invoice_id, "ubl", &ubl, err, len) != 0)
 		goto out;
 	if (h->db_begin(db) != 0) {
 		snprintf(err, len, "the store is busy: try again");
 		goto out;
 	}
-	if (rc_send_queue(db, r, invoice_id, &d, &pdf, &ubl, message_id, err,
+	if (rch_send_queue(db, r, invoice_id, &d, &pdf, &ubl, message_id, err,
 	    len) != 0 || h->db_commit(db) != 0) {
 		h->db_rollback(db);
 		goto out;
 	}
 	rc = 0;
 out:
-	rc_buf_free(&pdf);
-	rc_buf_free(&ubl);
+	rch_buf_free(&pdf);
+	rch_buf_free(&ubl);
 	return rc;
 }
 
 /* On a draft's issue form: a box to send it as soon as it is issued,
  * naming where it goes, or saying why it cannot go. */
 void
-rc_send_choice(ep_req *r, ep_page *b, int64_t invoice_id)
+rch_send_choice(ep_req *r, ep_page *b, int64_t invoice_id)
 {
-	struct rc_send_doc d;
+	struct rch_send_doc d;
 
-	if (rc_send_read(rc_host->req_db(r), invoice_id, &d) != 0)
+	if (rch_send_read(rch_host->req_db(r), invoice_id, &d) != 0)
 		return;
 	if (*d.to == '\0') {
-		rc_host->html(b, "<p class=\"govuk-body\" id=\"send-none\">%s has "
+		rch_host->html(b, "<p class=\"govuk-body\" id=\"send-none\">%s has "
 		    "no invoice address, so it cannot be sent by email when "
 		    "issued.</p>\n", d.consumer);
 		return;
 	}
-	rc_host->html(b, "<div class=\"govuk-form-group\"><div class=\"govuk-"
+	rch_host->html(b, "<div class=\"govuk-form-group\"><div class=\"govuk-"
 	    "checkboxes govuk-checkboxes--small\" data-module=\"govuk-checkboxes"
 	    "\"><div class=\"govuk-checkboxes__item\"><input class=\"govuk-"
 	    "checkboxes__input\" id=\"send\" name=\"send\" type=\"checkbox\" "
@@ -168,9 +168,9 @@ rc_send_choice(ep_req *r, ep_page *b, int64_t invoice_id)
 /* After an issue from the page: send it when the box was ticked. The
  * issue stands either way; a failure to send says so on the page. */
 void
-rc_send_after_issue(ep_req *r, int64_t invoice_id)
+rch_send_after_issue(ep_req *r, int64_t invoice_id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	const char *send = h->req_form(r, "send");
 	char err[512], loc[80];
 	int64_t msg;
@@ -181,10 +181,10 @@ rc_send_after_issue(ep_req *r, int64_t invoice_id)
 		h->redirect(r, loc);
 		return;
 	}
-	if (rc_send(h->req_db(r), r, invoice_id, &msg, err, sizeof err) != 0) {
+	if (rch_send(h->req_db(r), r, invoice_id, &msg, err, sizeof err) != 0) {
 		snprintf(loc, sizeof loc, "/invoices/%lld?done=issued-unsent",
 		    (long long)invoice_id);
-		h->log(rc_self, EP_LOG_WARN, "invoice %lld issued, not sent: %s",
+		h->log(rch_self, EP_LOG_WARN, "invoice %lld issued, not sent: %s",
 		    (long long)invoice_id, err);
 		h->redirect(r, loc);
 		return;
@@ -196,7 +196,7 @@ rc_send_after_issue(ep_req *r, int64_t invoice_id)
 
 /* What a message's state says to people. */
 static const char *
-rc_send_state(const char *state)
+rch_send_state(const char *state)
 {
 	if (strcmp(state, "sent") == 0)
 		return "Sent";
@@ -207,9 +207,9 @@ rc_send_state(const char *state)
 
 /* The table of what was sent: when, to whom, which files, how it went. */
 static void
-rc_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
+rch_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(h->req_db(r), "SELECT london_date(o.created_at), "
 	    "substr(o.created_at, 12, 5), o.to_address, o.state, coalesce("
 	    "o.last_error, ''), coalesce((SELECT group_concat(f.name, ', ') FROM "
@@ -238,7 +238,7 @@ rc_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 		    "text-break-word\">%s</td><td class=\"govuk-table__cell\">%s</td>"
 		    "<td class=\"govuk-table__cell\">%s%s%s</td></tr>\n", when,
 		    h->stmt_text(s, 1), h->stmt_text(s, 2), h->stmt_text(s, 5),
-		    rc_send_state(h->stmt_text(s, 3)), *h->stmt_text(s, 4) ? ": " :
+		    rch_send_state(h->stmt_text(s, 3)), *h->stmt_text(s, 4) ? ": " :
 		    "", h->stmt_text(s, 4));
 	}
 	h->stmt_reset(s);
@@ -252,21 +252,21 @@ rc_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 /* On an issued document's page: the PDF to download, what was sent,
  * and, for its provider, a button to send it (again). */
 void
-rc_send_section(ep_req *r, ep_page *b, int64_t invoice_id, int provider)
+rch_send_section(ep_req *r, ep_page *b, int64_t invoice_id, int provider)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_send_doc d;
+	const struct ep_host *h = rch_host;
+	struct rch_send_doc d;
 	char action[64], base[48];
 
-	if (rc_send_read(h->req_db(r), invoice_id, &d) != 0 ||
+	if (rch_send_read(h->req_db(r), invoice_id, &d) != 0 ||
 	    *d.number == '\0')
 		return;
-	rc_pdf_basename(d.number, base, sizeof base);
+	rch_pdf_basename(d.number, base, sizeof base);
 	h->html(b, "<h2 class=\"govuk-heading-m\">PDF and sending</h2>\n<p "
 	    "class=\"govuk-body\"><a class=\"govuk-link\" id=\"download-pdf\" "
 	    "href=\"/invoices/%D/pdf\" download=\"%s.pdf\">Download %s.pdf</a> "
 	    "(A4, with the UBL e-invoice inside)</p>\n", invoice_id, base, base);
-	rc_send_table(r, b, invoice_id);
+	rch_send_table(r, b, invoice_id);
 	if (!provider)
 		return;
 	if (*d.to == '\0') {
@@ -285,41 +285,41 @@ rc_send_section(ep_req *r, ep_page *b, int64_t invoice_id, int provider)
 
 /* GET /invoices/{id}/pdf: the PDF, named by the document's number. */
 static void
-rc_send_pdf_cb(ep_req *r, void *arg)
+rch_send_pdf_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_db *db = h->req_db(r);
-	struct rc_buf out = { 0 };
-	struct rc_send_doc d;
+	struct rch_buf out = { 0 };
+	struct rch_send_doc d;
 	char err[512], base[48], disp[128];
-	int64_t id = rc_lookup(db, h->req_param(r, "id"));
+	int64_t id = rch_lookup(db, h->req_param(r, "id"));
 
 	(void)arg;
-	if (rc_send_read(db, id, &d) != 0 ||
-	    rc_pdf(db, id, &out, err, sizeof err) != 0) {
-		rc_buf_free(&out);
+	if (rch_send_read(db, id, &d) != 0 ||
+	    rch_pdf(db, id, &out, err, sizeof err) != 0) {
+		rch_buf_free(&out);
 		h->page_message(r, 409, "This cannot be downloaded", *d.kind ?
 		    err : "There is no such invoice.");
 		return;
 	}
-	rc_pdf_basename(d.number, base, sizeof base);
+	rch_pdf_basename(d.number, base, sizeof base);
 	snprintf(disp, sizeof disp, "attachment; filename=\"%s.pdf\"", base);
 	h->reply_header(r, "Content-Disposition", disp);
 	h->reply(r, 200, "application/pdf", out.s, out.len);
-	rc_buf_free(&out);
+	rch_buf_free(&out);
 }
 
 /* POST /invoices/{id}/send: sends it now, back to its page. */
 static void
-rc_send_cb(ep_req *r, void *arg)
+rch_send_cb(ep_req *r, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_db *db = h->req_db(r);
-	int64_t id = rc_lookup(db, h->req_param(r, "id")), msg;
+	int64_t id = rch_lookup(db, h->req_param(r, "id")), msg;
 	char err[512], loc[80];
 
 	(void)arg;
-	if (rc_send(db, r, id, &msg, err, sizeof err) != 0) {
+	if (rch_send(db, r, id, &msg, err, sizeof err) != 0) {
 		h->page_message(r, 409, "This could not be sent", err);
 		return;
 	}
@@ -336,24 +336,24 @@ rc_send_cb(ep_req *r, void *arg)
 	RC_SEND_KEY
 
 void
-rc_send_routes(void)
+rch_send_routes(void)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
-	h->route_add_owned(rc_self, "GET", "/invoices/{id}/pdf", RC_ROLES,
-	    RC_SEND_OWNERS, rc_send_pdf_cb, NULL);
-	h->route_add_owned(rc_self, "POST", "/invoices/{id}/send", RC_ROLES,
-	    RC_SEND_PROVIDER, rc_send_cb, NULL);
+	h->route_add_owned(rch_self, "GET", "/invoices/{id}/pdf", RC_ROLES,
+	    RC_SEND_OWNERS, rch_send_pdf_cb, NULL);
+	h->route_add_owned(rch_self, "POST", "/invoices/{id}/send", RC_ROLES,
+	    RC_SEND_PROVIDER, rch_send_cb, NULL);
 }
 
 /* expertpool invoice send NUMBER: queues it for the server's outbox. */
 int
-rc_send_command(ep_db *db, int64_t invoice_id)
+rch_send_command(ep_db *db, int64_t invoice_id)
 {
 	char err[512];
 	int64_t msg;
 
-	if (rc_send(db, NULL, invoice_id, &msg, err, sizeof err) != 0) {
+	if (rch_send(db, NULL, invoice_id, &msg, err, sizeof err) != 0) {
 		fprintf(stderr, "expertpool: %s\n", err);
 		return 1;
 	}

@@ -10,12 +10,12 @@
 
 /* The sealing key, from the host; errors say what it was wanted for. */
 static int
-rc_sealing_key(unsigned char key[crypto_secretbox_KEYBYTES], char *err,
+rch_sealing_key(unsigned char key[crypto_secretbox_KEYBYTES], char *err,
     size_t len)
 {
 	char why[256];
 
-	if (rc_host->sealing_key(key, why, sizeof why) == 0)
+	if (rch_host->sealing_key(key, why, sizeof why) == 0)
 		return 0;
 	snprintf(err, len, "invoices cannot be signed: %s", why);
 	return -1;
@@ -23,11 +23,11 @@ rc_sealing_key(unsigned char key[crypto_secretbox_KEYBYTES], char *err,
 
 /* Makes the provider's key pair, the secret sealed, kept in the store. */
 static int
-rc_key_create(ep_db *db, int64_t org_id, const unsigned char *seal,
+rch_key_create(ep_db *db, int64_t org_id, const unsigned char *seal,
     unsigned char pk[crypto_sign_PUBLICKEYBYTES],
     unsigned char sk[crypto_sign_SECRETKEYBYTES], char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	unsigned char sealed[RC_SEALED_LEN];
 	char pk_hex[2 * crypto_sign_PUBLICKEYBYTES + 1];
 	char sealed_hex[2 * RC_SEALED_LEN + 1];
@@ -58,17 +58,17 @@ rc_key_create(ep_db *db, int64_t org_id, const unsigned char *seal,
 /* The provider's secret key: unsealed from the store, made when first
  * needed. */
 static int
-rc_key(ep_db *db, int64_t org_id, unsigned char pk[crypto_sign_PUBLICKEYBYTES],
+rch_key(ep_db *db, int64_t org_id, unsigned char pk[crypto_sign_PUBLICKEYBYTES],
     unsigned char sk[crypto_sign_SECRETKEYBYTES], char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	unsigned char seal[crypto_secretbox_KEYBYTES];
 	unsigned char sealed[RC_SEALED_LEN];
 	ep_stmt *s;
 	size_t n1 = 0, n2 = 0;
 	int rc = -1, have = 0, ok = 0;
 
-	if (rc_sealing_key(seal, err, len) != 0)
+	if (rch_sealing_key(seal, err, len) != 0)
 		return -1;
 	s = h->db_prepare(db, "SELECT sign_public_key, sign_secret_sealed FROM "
 	    "organisations WHERE id = ?");
@@ -85,7 +85,7 @@ rc_key(ep_db *db, int64_t org_id, unsigned char pk[crypto_sign_PUBLICKEYBYTES],
 	}
 	h->stmt_reset(s);
 	if (!have) {
-		rc = rc_key_create(db, org_id, seal, pk, sk, err, len);
+		rc = rch_key_create(db, org_id, seal, pk, sk, err, len);
 		goto out;
 	}
 	if (!ok || crypto_secretbox_open_easy(sk, sealed +
@@ -103,14 +103,14 @@ out:
 
 /* Signs a canonical form with the organisation's key. */
 int
-rc_sign(ep_db *db, int64_t org_id, const struct rc_buf *msg,
+rch_sign(ep_db *db, int64_t org_id, const struct rch_buf *msg,
     char pub_hex[65], char sig_hex[129], char *err, size_t len)
 {
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
 	unsigned char sig[crypto_sign_BYTES];
 
-	if (rc_key(db, org_id, pk, sk, err, len) != 0)
+	if (rch_key(db, org_id, pk, sk, err, len) != 0)
 		return -1;
 	crypto_sign_detached(sig, NULL, (const unsigned char *)msg->s, msg->len,
 	    sk);
@@ -122,8 +122,8 @@ rc_sign(ep_db *db, int64_t org_id, const struct rc_buf *msg,
 
 /* 0 when the signature is good for the message and key. */
 int
-rc_sign_check(const char *pub_hex, const char *sig_hex,
-    const struct rc_buf *msg)
+rch_sign_check(const char *pub_hex, const char *sig_hex,
+    const struct rch_buf *msg)
 {
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
 	size_t n1 = 0, n2 = 0;

@@ -7,7 +7,7 @@
 
 /* Appends printf output; the buffer grows as needed, abort on no memory. */
 void
-rc_buf_add(struct rc_buf *b, const char *fmt, ...)
+rch_buf_add(struct rch_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -35,7 +35,7 @@ rc_buf_add(struct rc_buf *b, const char *fmt, ...)
  * ill-formed or overlong sequence, a surrogate, U+FFFE or U+FFFF.
  */
 static size_t
-rc_utf8_len(const unsigned char *p)
+rch_utf8_len(const unsigned char *p)
 {
 	uint32_t c;
 	size_t n, i;
@@ -68,50 +68,50 @@ rc_utf8_len(const unsigned char *p)
  * reason.
  */
 void
-rc_buf_xml(struct rc_buf *b, const char *text)
+rch_buf_xml(struct rch_buf *b, const char *text)
 {
 	const char *p;
 	size_t n;
 
 	for (p = text ? text : ""; *p != '\0'; p++) {
 		if ((unsigned char)*p >= 0x80) {
-			if ((n = rc_utf8_len((const unsigned char *)p)) == 0)
-				rc_buf_add(b, "\xef\xbf\xbd");
+			if ((n = rch_utf8_len((const unsigned char *)p)) == 0)
+				rch_buf_add(b, "\xef\xbf\xbd");
 			else {
-				rc_buf_add(b, "%.*s", (int)n, p);
+				rch_buf_add(b, "%.*s", (int)n, p);
 				p += n - 1;
 			}
 			continue;
 		}
 		if (((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' &&
 		    *p != '\r') || *p == 0x7f) {
-			rc_buf_add(b, " ");
+			rch_buf_add(b, " ");
 			continue;
 		}
 		switch (*p) {
 		case '&':
-			rc_buf_add(b, "&amp;");
+			rch_buf_add(b, "&amp;");
 			break;
 		case '<':
-			rc_buf_add(b, "&lt;");
+			rch_buf_add(b, "&lt;");
 			break;
 		case '>':
-			rc_buf_add(b, "&gt;");
+			rch_buf_add(b, "&gt;");
 			break;
 		case '"':
-			rc_buf_add(b, "&quot;");
+			rch_buf_add(b, "&quot;");
 			break;
 		case '\'':
-			rc_buf_add(b, "&#39;");
+			rch_buf_add(b, "&#39;");
 			break;
 		default:
-			rc_buf_add(b, "%c", *p);
+			rch_buf_add(b, "%c", *p);
 		}
 	}
 }
 
 void
-rc_buf_free(struct rc_buf *b)
+rch_buf_free(struct rch_buf *b)
 {
 	free(b->s);
 	memset(b, 0, sizeof *b);
@@ -120,7 +120,7 @@ rc_buf_free(struct rc_buf *b)
 /* VAT on a net amount at a rate in basis points, rounded half to even,
  * once per category as EN 16931 requires. */
 int64_t
-rc_vat(int64_t net, int64_t bp)
+rch_vat(int64_t net, int64_t bp)
 {
 	int64_t n = net * bp, q, r;
 
@@ -137,7 +137,7 @@ rc_vat(int64_t net, int64_t bp)
 
 /* The first day of the month after the period, YYYY-MM-DD. */
 void
-rc_period_next(const char *p, char out[11])
+rch_period_next(const char *p, char out[11])
 {
 	int y = atoi(p), m = atoi(p + 5);
 
@@ -152,7 +152,7 @@ rc_period_next(const char *p, char out[11])
 }
 
 int
-rc_copy(char *out, size_t len, const char *in)
+rch_copy(char *out, size_t len, const char *in)
 {
 	size_t n = in != NULL ? strlen(in) : 0;
 
@@ -171,9 +171,9 @@ rc_copy(char *out, size_t len, const char *in)
 
 /* An invoice by its number or its id; 0 when there is none. */
 int64_t
-rc_lookup(ep_db *db, const char *key)
+rch_lookup(ep_db *db, const char *key)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s;
 	int64_t id = 0;
 
@@ -196,10 +196,10 @@ rc_lookup(ep_db *db, const char *key)
  * with the terms; in's strings then point into kept. 0, or -1 with err.
  */
 int
-rc_eng_inputs_read(ep_db *db, const char *json, struct ep_fee_engagement *in,
-    struct rc_eng_inputs *kept, char *err, size_t len)
+rch_eng_inputs_read(ep_db *db, const char *json, struct ep_fee_engagement *in,
+    struct rch_eng_inputs *kept, char *err, size_t len)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT json_extract(?1, '$.basis'), "
 	    "json_extract(?1, '$.budget'), json_extract(?1, '$.fixed_fee'), "
 	    "json_extract(?1, '$.bonus'), coalesce(json_extract(?1, '$.due'), ''), "
@@ -219,9 +219,9 @@ rc_eng_inputs_read(ep_db *db, const char *json, struct ep_fee_engagement *in,
 	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
 		if (first) {
 			first = 0;
-			rc_copy(kept->basis, sizeof kept->basis, h->stmt_text(s, 0));
-			rc_copy(kept->due, sizeof kept->due, h->stmt_text(s, 4));
-			rc_copy(kept->completed, sizeof kept->completed,
+			rch_copy(kept->basis, sizeof kept->basis, h->stmt_text(s, 0));
+			rch_copy(kept->due, sizeof kept->due, h->stmt_text(s, 4));
+			rch_copy(kept->completed, sizeof kept->completed,
 			    h->stmt_text(s, 5));
 			in->basis = kept->basis;
 			in->budget = h->stmt_int64(s, 1);
@@ -233,11 +233,11 @@ rc_eng_inputs_read(ep_db *db, const char *json, struct ep_fee_engagement *in,
 		}
 		if (kept->nms == RC_MILESTONES)
 			break;
-		rc_copy(kept->name[kept->nms], sizeof kept->name[0],
+		rch_copy(kept->name[kept->nms], sizeof kept->name[0],
 		    h->stmt_text(s, 6));
 		kept->ms[kept->nms].size = sizeof kept->ms[0];
 		kept->ms[kept->nms].amount = h->stmt_int64(s, 7);
-		rc_copy(kept->done[kept->nms], sizeof kept->done[0],
+		rch_copy(kept->done[kept->nms], sizeof kept->done[0],
 		    h->stmt_text(s, 8));
 		kept->ms[kept->nms].name = kept->name[kept->nms];
 		kept->ms[kept->nms].done = *kept->done[kept->nms] ?
@@ -254,11 +254,11 @@ rc_eng_inputs_read(ep_db *db, const char *json, struct ep_fee_engagement *in,
 
 /* Prices an engagement's terms, with its milestones when it has any. */
 int
-rc_eng_price(ep_fees *f, const char *ruleset, const char *hash,
-    const struct ep_fee_engagement *in, const struct rc_eng_inputs *kept,
+rch_eng_price(ep_fees *f, const char *ruleset, const char *hash,
+    const struct ep_fee_engagement *in, const struct rch_eng_inputs *kept,
     struct ep_fee_result *out)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 
 	out->size = sizeof *out;
 	if (kept != NULL && kept->nms > 0)

@@ -25,12 +25,12 @@
  * not NULL. 0, or -1 when the store failed.
  */
 int
-rc_vat_figures(ep_db *db, int64_t org, const char *from, const char *to,
-    struct rc_vat_figures *v, rc_vat_doc_fn fn, void *arg)
+rch_vat_figures(ep_db *db, int64_t org, const char *from, const char *to,
+    struct rch_vat_figures *v, rch_vat_doc_fn fn, void *arg)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, RC_VAT_DOCS);
-	struct rc_vat_doc d;
+	struct rch_vat_doc d;
 	int step;
 
 	memset(v, 0, sizeof *v);
@@ -40,10 +40,10 @@ rc_vat_figures(ep_db *db, int64_t org, const char *from, const char *to,
 	h->stmt_bind_text(s, 2, from);
 	h->stmt_bind_text(s, 3, to);
 	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
-		rc_copy(d.number, sizeof d.number, h->stmt_text(s, 0));
-		rc_copy(d.kind, sizeof d.kind, h->stmt_text(s, 1));
-		rc_copy(d.date, sizeof d.date, h->stmt_text(s, 2));
-		rc_copy(d.consumer, sizeof d.consumer, h->stmt_text(s, 3));
+		rch_copy(d.number, sizeof d.number, h->stmt_text(s, 0));
+		rch_copy(d.kind, sizeof d.kind, h->stmt_text(s, 1));
+		rch_copy(d.date, sizeof d.date, h->stmt_text(s, 2));
+		rch_copy(d.consumer, sizeof d.consumer, h->stmt_text(s, 3));
 		d.category = *h->stmt_text(s, 4);
 		d.standard = h->stmt_int64(s, 5);
 		d.vat = h->stmt_int64(s, 6);
@@ -64,43 +64,43 @@ rc_vat_figures(ep_db *db, int64_t org, const char *from, const char *to,
 
 /* One document as a CSV row. */
 static void
-rc_vat_csv_cb(const struct rc_vat_doc *d, void *arg)
+rch_vat_csv_cb(const struct rch_vat_doc *d, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	struct rc_buf *b = arg;
+	const struct ep_host *h = rch_host;
+	struct rch_buf *b = arg;
 	char x[32], y[32], z[32];
 
 	h->money_plain(x, sizeof x, d->standard);
 	h->money_plain(y, sizeof y, d->vat);
 	h->money_plain(z, sizeof z, d->outside);
-	rc_buf_add(b, "%s,%s,%s,%s,%c,%s,%s,%s\r\n", d->number, d->kind,
+	rch_buf_add(b, "%s,%s,%s,%s,%c,%s,%s,%s\r\n", d->number, d->kind,
 	    d->date, d->consumer, d->category, x, y, z);
 }
 
 /* The documents behind the figures as CSV (docs/ledger.md). */
 int
-rc_vat_csv(ep_db *db, int64_t org, const char *from, const char *to,
-    struct rc_buf *b)
+rch_vat_csv(ep_db *db, int64_t org, const char *from, const char *to,
+    struct rch_buf *b)
 {
-	struct rc_vat_figures v;
+	struct rch_vat_figures v;
 
-	rc_buf_add(b, "number,kind,issue_date,consumer,vat_category,"
+	rch_buf_add(b, "number,kind,issue_date,consumer,vat_category,"
 	    "standard_net,vat,outside_scope_net\r\n");
-	return rc_vat_figures(db, org, from, to, &v, rc_vat_csv_cb, b);
+	return rch_vat_figures(db, org, from, to, &v, rch_vat_csv_cb, b);
 }
 
 /* expertpool vat --org CODE --period YYYY-MM [--to YYYY-MM] [--csv] */
 int
-rc_vat_command(ep_db *db, int argc, char **argv, void *arg)
+rch_vat_command(ep_db *db, int argc, char **argv, void *arg)
 {
-	const struct ep_host *h = rc_host;
-	const char *code = rc_arg(argc, argv, "--org");
-	const char *from = rc_arg(argc, argv, "--period");
-	const char *to = rc_arg(argc, argv, "--to");
-	struct rc_vat_figures v;
-	struct rc_buf b = { 0 };
+	const struct ep_host *h = rch_host;
+	const char *code = rch_arg(argc, argv, "--org");
+	const char *from = rch_arg(argc, argv, "--period");
+	const char *to = rch_arg(argc, argv, "--to");
+	struct rch_vat_figures v;
+	struct rch_buf b = { 0 };
 	char x[32], y[32], z[32];
-	int64_t org = rc_org_id(db, code);
+	int64_t org = rch_org_id(db, code);
 	int i, csv = 0;
 
 	(void)arg;
@@ -115,13 +115,13 @@ rc_vat_command(ep_db *db, int argc, char **argv, void *arg)
 		return 2;
 	}
 	if (csv) {
-		i = rc_vat_csv(db, org, from, to, &b);
+		i = rch_vat_csv(db, org, from, to, &b);
 		if (b.s != NULL)
 			fwrite(b.s, 1, b.len, stdout);
-		rc_buf_free(&b);
+		rch_buf_free(&b);
 		return i == 0 ? 0 : 1;
 	}
-	if (rc_vat_figures(db, org, from, to, &v, NULL, NULL) != 0)
+	if (rch_vat_figures(db, org, from, to, &v, NULL, NULL) != 0)
 		return 1;
 	h->money_plain(x, sizeof x, v.box1);
 	h->money_plain(y, sizeof y, v.box6);

@@ -3,54 +3,54 @@
 
 #include <string.h>
 
-struct rc_check {
-	struct rc_buf *out;
+struct rch_check {
+	struct rch_buf *out;
 	int differences;
 };
 
 static void
-rc_diff(struct rc_check *c, const char *what)
+rch_diff(struct rch_check *c, const char *what)
 {
-	rc_buf_add(c->out, "difference: %s\n", what);
+	rch_buf_add(c->out, "difference: %s\n", what);
 	c->differences++;
 }
 
 /* The signature over the canonical form built again from the store. */
 static void
-rc_verify_signature(ep_db *db, int64_t id, struct rc_check *c)
+rch_verify_signature(ep_db *db, int64_t id, struct rch_check *c)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(i.public_key, ''), "
 	    "coalesce(i.signature, ''), coalesce(o.sign_public_key, '') FROM "
 	    "recharge_invoices i JOIN organisations o ON o.id = i.provider_id "
 	    "WHERE i.id = ?");
-	struct rc_buf canon = { 0 };
+	struct rch_buf canon = { 0 };
 	char pub[80], sig[140], org_pub[80];
 
 	h->stmt_bind_int64(s, 1, id);
 	h->stmt_step(s);
-	rc_copy(pub, sizeof pub, h->stmt_text(s, 0));
-	rc_copy(sig, sizeof sig, h->stmt_text(s, 1));
-	rc_copy(org_pub, sizeof org_pub, h->stmt_text(s, 2));
+	rch_copy(pub, sizeof pub, h->stmt_text(s, 0));
+	rch_copy(sig, sizeof sig, h->stmt_text(s, 1));
+	rch_copy(org_pub, sizeof org_pub, h->stmt_text(s, 2));
 	h->stmt_reset(s);
-	if (rc_canonical(db, id, &canon) != 0)
-		rc_diff(c, "the invoice cannot be read");
-	else if (rc_sign_check(pub, sig, &canon) != 0)
-		rc_diff(c, "signature: does not match the invoice as stored "
+	if (rch_canonical(db, id, &canon) != 0)
+		rch_diff(c, "the invoice cannot be read");
+	else if (rch_sign_check(pub, sig, &canon) != 0)
+		rch_diff(c, "signature: does not match the invoice as stored "
 		    "(something changed after it was issued)");
 	else
-		rc_buf_add(c->out, "ok: signature (Ed25519, key %.16s...)\n", pub);
+		rch_buf_add(c->out, "ok: signature (Ed25519, key %.16s...)\n", pub);
 	if (strcmp(pub, org_pub) != 0)
-		rc_diff(c, "signature: signed with a key that is not the "
+		rch_diff(c, "signature: signed with a key that is not the "
 		    "provider's key on record");
-	rc_buf_free(&canon);
+	rch_buf_free(&canon);
 }
 
 /* Lines add up to the net, VAT is the net at the rate, totals add. */
 static void
-rc_verify_totals(ep_db *db, int64_t id, struct rc_check *c)
+rch_verify_totals(ep_db *db, int64_t id, struct rch_check *c)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT i.net_pence, i.vat_pence, "
 	    "i.total_pence, i.vat_rate_bp, (SELECT coalesce(sum(amount), 0) FROM "
 	    "recharge_lines WHERE invoice_id = i.id), (SELECT count(*) FROM "
@@ -69,43 +69,43 @@ rc_verify_totals(ep_db *db, int64_t id, struct rc_check *c)
 	bad = h->stmt_int64(s, 5);
 	h->stmt_reset(s);
 	if (lines != net) {
-		rc_host->money_plain(a, sizeof a, net);
-		rc_host->money_plain(b, sizeof b, lines);
+		rch_host->money_plain(a, sizeof a, net);
+		rch_host->money_plain(b, sizeof b, lines);
 		snprintf(msg, sizeof msg, "net: invoice says %s, its lines add up "
 		    "to %s", a, b);
-		rc_diff(c, msg);
+		rch_diff(c, msg);
 	}
-	if (rc_vat(net, bp) != vat) {
-		rc_host->money_plain(a, sizeof a, vat);
-		rc_host->money_plain(b, sizeof b, rc_vat(net, bp));
+	if (rch_vat(net, bp) != vat) {
+		rch_host->money_plain(a, sizeof a, vat);
+		rch_host->money_plain(b, sizeof b, rch_vat(net, bp));
 		snprintf(msg, sizeof msg, "VAT: invoice says %s, the net at %lld.%02lld%% "
 		    "is %s", a, (long long)(bp / 100), (long long)(bp % 100), b);
-		rc_diff(c, msg);
+		rch_diff(c, msg);
 	}
 	if (net + vat != total) {
-		rc_host->money_plain(a, sizeof a, total);
-		rc_host->money_plain(b, sizeof b, net + vat);
+		rch_host->money_plain(a, sizeof a, total);
+		rch_host->money_plain(b, sizeof b, net + vat);
 		snprintf(msg, sizeof msg, "total: invoice says %s, net plus VAT is "
 		    "%s", a, b);
-		rc_diff(c, msg);
+		rch_diff(c, msg);
 	}
 	if (bad > 0) {
 		snprintf(msg, sizeof msg, "%lld lines whose amount is not quantity "
 		    "x unit price", (long long)bad);
-		rc_diff(c, msg);
+		rch_diff(c, msg);
 	}
-	if (lines == net && rc_vat(net, bp) == vat && net + vat == total &&
+	if (lines == net && rch_vat(net, bp) == vat && net + vat == total &&
 	    bad == 0)
-		rc_buf_add(c->out, "ok: totals\n");
+		rch_buf_add(c->out, "ok: totals\n");
 }
 
 /* One line's entries priced again with the rule-set version it recorded:
  * the charges that fall on the line's rate must give its quantity and
  * amount. One function: one statement's rows, summed as they are read. */
 static void
-rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
+rch_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rch_check *c)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT l.id, l.position, l.description, "
 	    "l.unit, l.unit_price, l.quantity, l.amount, l.ruleset_hash, t.id, "
 	    "t.entry_date, t.minutes, t.activity, t.out_of_hours, x.grade, "
@@ -141,7 +141,7 @@ rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 				    "for %lld pence", (long long)pos, desc, (long long)q,
 				    unit, (long long)a, (long long)want_q,
 				    (long long)want_a);
-				rc_diff(c, msg);
+				rch_diff(c, msg);
 			}
 			nlines++;
 			line = 0;
@@ -151,22 +151,22 @@ rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 		if (line == 0) {
 			line = h->stmt_int64(s, 0);
 			pos = h->stmt_int64(s, 1);
-			rc_copy(desc, sizeof desc, h->stmt_text(s, 2));
-			rc_copy(unit, sizeof unit, h->stmt_text(s, 3));
+			rch_copy(desc, sizeof desc, h->stmt_text(s, 2));
+			rch_copy(unit, sizeof unit, h->stmt_text(s, 3));
 			price = h->stmt_int64(s, 4);
 			want_q = h->stmt_int64(s, 5);
 			want_a = h->stmt_int64(s, 6);
-			rc_copy(hash, sizeof hash, h->stmt_text(s, 7));
+			rch_copy(hash, sizeof hash, h->stmt_text(s, 7));
 			q = a = 0;
 		}
 		memset(&fe, 0, sizeof fe);
-		rc_copy(date, sizeof date, h->stmt_text(s, 9));
-		rc_copy(activity, sizeof activity, h->stmt_text(s, 11));
-		rc_copy(grade, sizeof grade, h->stmt_text(s, 13));
-		rc_copy(basis, sizeof basis, h->stmt_text(s, 14));
-		rc_copy(cons, sizeof cons, h->stmt_text(s, 15));
-		rc_copy(prov, sizeof prov, h->stmt_text(s, 16));
-		rc_copy(vat, sizeof vat, h->stmt_text(s, 18));
+		rch_copy(date, sizeof date, h->stmt_text(s, 9));
+		rch_copy(activity, sizeof activity, h->stmt_text(s, 11));
+		rch_copy(grade, sizeof grade, h->stmt_text(s, 13));
+		rch_copy(basis, sizeof basis, h->stmt_text(s, 14));
+		rch_copy(cons, sizeof cons, h->stmt_text(s, 15));
+		rch_copy(prov, sizeof prov, h->stmt_text(s, 16));
+		rch_copy(vat, sizeof vat, h->stmt_text(s, 18));
 		{
 			int64_t m = h->stmt_int64(s, 10), sign = m < 0 ? -1 : 1;
 
@@ -188,7 +188,7 @@ rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 				snprintf(msg, sizeof msg, "entry %lld cannot be priced "
 				    "again with rule set %.16s: %s", (long long)
 				    h->stmt_int64(s, 8), hash, res.error);
-				rc_diff(c, msg);
+				rch_diff(c, msg);
 				continue;
 			}
 			for (i = 0; i < res.nlines; i++) {
@@ -204,17 +204,17 @@ rc_verify_entries(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 	}
 	h->stmt_reset(s);
 	if (step == EP_STEP_ERROR)
-		rc_diff(c, "the entries cannot be read");
-	rc_buf_add(c->out, "checked: %lld entries on %lld lines priced again\n",
+		rch_diff(c, "the entries cannot be read");
+	rch_buf_add(c->out, "checked: %lld entries on %lld lines priced again\n",
 	    (long long)checked, (long long)nlines);
 }
 
 /* Compares the lines a terms call gives now with the invoice's lines. */
 static void
-rc_verify_terms_lines(ep_db *db, int64_t id, int64_t engagement,
-    const struct ep_fee_result *res, struct rc_check *c)
+rch_verify_terms_lines(ep_db *db, int64_t id, int64_t engagement,
+    const struct ep_fee_result *res, struct rch_check *c)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT position, description, amount "
 	    "FROM recharge_lines WHERE invoice_id = ? AND kind = ? AND "
 	    "coalesce(engagement_id, 0) = ? ORDER BY position");
@@ -232,7 +232,7 @@ rc_verify_terms_lines(ep_db *db, int64_t id, int64_t engagement,
 			    h->stmt_text(s, 1), (long long)h->stmt_int64(s, 2),
 			    i < res->nlines ? res->lines[i].description :
 			    "not charged");
-			rc_diff(c, msg);
+			rch_diff(c, msg);
 		}
 		i++;
 	}
@@ -242,15 +242,15 @@ rc_verify_terms_lines(ep_db *db, int64_t id, int64_t engagement,
 		    "line the invoice lacks: %s, %lld pence", engagement ?
 		    "engagement" : "invoice", res->lines[i].description,
 		    (long long)res->lines[i].amount);
-		rc_diff(c, msg);
+		rch_diff(c, msg);
 	}
 }
 
 /* The engagement and invoice terms, from the inputs recorded at the run. */
 static void
-rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
+rch_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rch_check *c)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT t.engagement_id, t.ruleset_hash, "
 	    "t.priced, t.billed_before, t.cap, e.basis, coalesce(e.budget_pence, "
 	    "-1), e.ends, coalesce(london_date(e.completed_at), ''), i.period, "
@@ -275,7 +275,7 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 
 		if (eng != 0) {
 			struct ep_fee_engagement in;
-			struct rc_eng_inputs kept;
+			struct rch_eng_inputs kept;
 
 			memset(&in, 0, sizeof in);
 			in.size = sizeof in;
@@ -296,11 +296,11 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 			/* Terms since recharge migration 4 keep their inputs. */
 			if (h->stmt_is_null(s, 15))
 				rc = h->fees_engagement(f, rs, hash, &in, &res);
-			else if (rc_eng_inputs_read(db, h->stmt_text(s, 15), &in,
+			else if (rch_eng_inputs_read(db, h->stmt_text(s, 15), &in,
 			    &kept, res.error, sizeof res.error) != 0)
 				rc = -1;
 			else
-				rc = rc_eng_price(f, rs, hash, &in, &kept, &res);
+				rc = rch_eng_price(f, rs, hash, &in, &kept, &res);
 		} else {
 			struct ep_fee_invoice in;
 
@@ -319,22 +319,22 @@ rc_verify_terms(ep_db *db, ep_fees *f, int64_t id, struct rc_check *c)
 		if (rc != 0) {
 			snprintf(msg, sizeof msg, "%s terms cannot be priced again: %s",
 			    eng ? "engagement" : "invoice", res.error);
-			rc_diff(c, msg);
+			rch_diff(c, msg);
 			continue;
 		}
-		rc_verify_terms_lines(db, id, eng, &res, c);
+		rch_verify_terms_lines(db, id, eng, &res, c);
 		n++;
 	}
 	h->stmt_reset(s);
-	rc_buf_add(c->out, "checked: %lld sets of terms priced again\n",
+	rch_buf_add(c->out, "checked: %lld sets of terms priced again\n",
 	    (long long)n);
 }
 
 /* A credit note's lines must be lines of the invoice it credits. */
 static void
-rc_verify_credit(ep_db *db, int64_t id, struct rc_check *c)
+rch_verify_credit(ep_db *db, int64_t id, struct rch_check *c)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT count(*) FROM recharge_lines l "
 	    "JOIN recharge_invoices i ON i.id = l.invoice_id LEFT JOIN "
 	    "recharge_lines o ON o.id = l.credits_line_id WHERE l.invoice_id = ? "
@@ -351,9 +351,9 @@ rc_verify_credit(ep_db *db, int64_t id, struct rc_check *c)
 	if (bad > 0) {
 		snprintf(msg, sizeof msg, "%lld credit lines do not match a line of "
 		    "the credited invoice", (long long)bad);
-		rc_diff(c, msg);
+		rch_diff(c, msg);
 	} else
-		rc_buf_add(c->out, "ok: every line credits a line of the invoice\n");
+		rch_buf_add(c->out, "ok: every line credits a line of the invoice\n");
 }
 
 /*
@@ -363,34 +363,34 @@ rc_verify_credit(ep_db *db, int64_t id, struct rc_check *c)
  * each named in out; -1 when there is no such issued document.
  */
 int
-rc_verify(ep_db *db, ep_fees *f, int64_t id, struct rc_buf *out)
+rch_verify(ep_db *db, ep_fees *f, int64_t id, struct rch_buf *out)
 {
-	const struct ep_host *h = rc_host;
+	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT kind, state, coalesce(number, "
 	    "'') FROM recharge_invoices WHERE id = ?");
-	struct rc_check c = { out, 0 };
+	struct rch_check c = { out, 0 };
 	char kind[8] = "", state[12] = "", number[40] = "";
 
 	h->stmt_bind_int64(s, 1, id);
 	if (h->stmt_step(s) == EP_STEP_ROW) {
-		rc_copy(kind, sizeof kind, h->stmt_text(s, 0));
-		rc_copy(state, sizeof state, h->stmt_text(s, 1));
-		rc_copy(number, sizeof number, h->stmt_text(s, 2));
+		rch_copy(kind, sizeof kind, h->stmt_text(s, 0));
+		rch_copy(state, sizeof state, h->stmt_text(s, 1));
+		rch_copy(number, sizeof number, h->stmt_text(s, 2));
 	}
 	h->stmt_reset(s);
 	if (*state == '\0' || strcmp(state, "draft") == 0)
 		return -1;
-	rc_buf_add(out, "%s %s (%s)\n", strcmp(kind, "credit") == 0 ?
+	rch_buf_add(out, "%s %s (%s)\n", strcmp(kind, "credit") == 0 ?
 	    "credit note" : "invoice", number, state);
-	rc_verify_signature(db, id, &c);
-	rc_verify_totals(db, id, &c);
+	rch_verify_signature(db, id, &c);
+	rch_verify_totals(db, id, &c);
 	if (strcmp(kind, "credit") == 0)
-		rc_verify_credit(db, id, &c);
+		rch_verify_credit(db, id, &c);
 	else if (f != NULL) {
-		rc_verify_entries(db, f, id, &c);
-		rc_verify_terms(db, f, id, &c);
+		rch_verify_entries(db, f, id, &c);
+		rch_verify_terms(db, f, id, &c);
 	}
-	rc_buf_add(out, "%s: %d difference%s\n", number, c.differences,
+	rch_buf_add(out, "%s: %d difference%s\n", number, c.differences,
 	    c.differences == 1 ? "" : "s");
 	return c.differences;
 }

@@ -5,7 +5,7 @@
 
 /* A count of tenths ("15" tenths is "1.5"), with no ".0" on a whole one. */
 static void
-rc_tenths(char *out, size_t len, int64_t tenths)
+rch_tenths(char *out, size_t len, int64_t tenths)
 {
 	int64_t a = tenths < 0 ? -tenths : tenths;
 
@@ -25,23 +25,23 @@ rc_tenths(char *out, size_t len, int64_t tenths)
  * is said changes.
  */
 void
-rc_line_words(char *out, size_t len, int64_t quantity, const char *unit,
+rch_line_words(char *out, size_t len, int64_t quantity, const char *unit,
     int64_t unit_price)
 {
 	char n[32], price[40];
 
 	if (strcmp(unit, "6 min") == 0) {
-		rc_tenths(n, sizeof n, quantity);
-		rc_host->pence_text(price, sizeof price, unit_price * 10);
+		rch_tenths(n, sizeof n, quantity);
+		rch_host->pence_text(price, sizeof price, unit_price * 10);
 		snprintf(out, len, "%s %s at %s an hour", n, quantity == 10 ||
 		    quantity == -10 ? "hour" : "hours", price);
 	} else if (strcmp(unit, "half day") == 0) {
-		rc_host->pence_text(price, sizeof price, unit_price);
+		rch_host->pence_text(price, sizeof price, unit_price);
 		snprintf(out, len, "%lld %s at %s a half day", (long long)quantity,
 		    quantity == 1 || quantity == -1 ? "half day" : "half days",
 		    price);
 	} else {
-		rc_host->pence_text(price, sizeof price, unit_price);
+		rch_host->pence_text(price, sizeof price, unit_price);
 		snprintf(out, len, "%lld at %s each", (long long)quantity, price);
 	}
 }
@@ -49,12 +49,12 @@ rc_line_words(char *out, size_t len, int64_t quantity, const char *unit,
 /* The quantity alone, in the unit people count ("1.5 hours"), for a
  * column of its own. */
 void
-rc_line_quantity(char *out, size_t len, int64_t quantity, const char *unit)
+rch_line_quantity(char *out, size_t len, int64_t quantity, const char *unit)
 {
 	char n[32];
 
 	if (strcmp(unit, "6 min") == 0) {
-		rc_tenths(n, sizeof n, quantity);
+		rch_tenths(n, sizeof n, quantity);
 		snprintf(out, len, "%s %s", n, quantity == 10 || quantity == -10 ?
 		    "hour" : "hours");
 	} else if (strcmp(unit, "half day") == 0)
@@ -66,18 +66,18 @@ rc_line_quantity(char *out, size_t len, int64_t quantity, const char *unit)
 
 /* The price per the unit people count ("£110.00 an hour"). */
 void
-rc_line_rate(char *out, size_t len, const char *unit, int64_t unit_price)
+rch_line_rate(char *out, size_t len, const char *unit, int64_t unit_price)
 {
 	char price[40];
 
 	if (strcmp(unit, "6 min") == 0) {
-		rc_host->pence_text(price, sizeof price, unit_price * 10);
+		rch_host->pence_text(price, sizeof price, unit_price * 10);
 		snprintf(out, len, "%s an hour", price);
 	} else if (strcmp(unit, "half day") == 0) {
-		rc_host->pence_text(price, sizeof price, unit_price);
+		rch_host->pence_text(price, sizeof price, unit_price);
 		snprintf(out, len, "%s a half day", price);
 	} else {
-		rc_host->pence_text(price, sizeof price, unit_price);
+		rch_host->pence_text(price, sizeof price, unit_price);
 		snprintf(out, len, "%s each", price);
 	}
 }

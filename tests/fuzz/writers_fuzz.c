@@ -23,8 +23,8 @@
 
 #include "fuzz.h"
 
-const struct ep_host *rc_host;
-ep_plugin *rc_self;
+const struct ep_host *rch_host;
+ep_plugin *rch_self;
 
 #define NFIELDS 18
 static char *field[NFIELDS];
@@ -210,7 +210,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fake.money_plain = units_money_plain;
 	fake.date_ok = units_date_ok;
 	fake.date_words = units_date_words;
-	rc_host = &fake;
+	rch_host = &fake;
 	return 0;
 }
 
@@ -495,7 +495,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const formats[] = { "ubl", "csv", "html" };
 	const char *p, *end;
-	struct rc_buf out;
+	struct rch_buf out;
 	char err[256];
 	size_t i;
 	int f;
@@ -517,7 +517,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (f = 0; f < (int)nitems(formats); f++) {
 		memset(&out, 0, sizeof out);
 		err[0] = '\0';
-		if (rc_export(NULL, 1, formats[f], &out, err, sizeof err) != 0) {
+		if (rch_export(NULL, 1, formats[f], &out, err, sizeof err) != 0) {
 			/* Only a missing endpoint or VAT number is refused. */
 			FUZZ_ASSERT(f == 0 && *err != '\0');
 			FUZZ_ASSERT(*field[F_S_END] == '\0' || *field[F_B_END] == '\0' ||
@@ -526,7 +526,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_xml(out.s, out.len);
 		else if (f == 1)
 			check_invoice_csv(out.s, out.len);
-		rc_buf_free(&out);
+		rch_buf_free(&out);
 	}
 	check_report_csv();
 	for (i = 0; i < NFIELDS; i++)
