@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/http.h>
 #include <jansson.h>
 
 /* The CSV and JSON name of each kind: the unit of the integer given. */
@@ -506,6 +507,26 @@ rep_pager(struct evbuffer *b, const struct rep_table *t, size_t page,
 	html_printf(b, "</ul></nav>\n");
 }
 
+/* A cell naming the report a figure comes from, as a link to it for the
+ * same organisation and period. */
+static void
+rep_html_source(struct evbuffer *b, const struct report *rep,
+    const char *name)
+{
+	const struct report_def *def = report_def_find(name);
+	char *enc;
+
+	if (def == NULL) {
+		html_printf(b, "<td class=\"govuk-table__cell\">%s</td>", name);
+		return;
+	}
+	enc = evhttp_encode_uri(rep->period.label);
+	html_printf(b, "<td class=\"govuk-table__cell\"><a class=\"govuk-link\" "
+	    "href=\"/reports/%s/%s?period=%s\">%s</a></td>", rep->org_code,
+	    def->name, enc, def->title);
+	free(enc);
+}
+
 /*
  * One table: heading, chart, the figures, and its CSV. A table with
  * page_rows shows that many rows at a time (chart and figures alike),
@@ -550,7 +571,9 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 			const struct rep_cell *cell = &t->cells[r * t->ncols + c];
 
 			rep_format(t, cell, c, text, sizeof text);
-			if (c == 0)
+			if (strcmp(t->cols[c].id, "source") == 0 && cell->set)
+				rep_html_source(b, rep, cell->text);
+			else if (c == 0)
 				html_printf(b, "<th scope=\"row\" class=\"govuk-table__"
 				    "header\">%s</th>", text);
 			else

@@ -1216,6 +1216,9 @@ struct report_def {
 extern const struct report_def report_defs[];
 extern const size_t report_ndefs;
 const struct report_def *report_def_find(const char *name);
+/* report-case.c */
+int report_case(struct ep_db *db, struct report *rep, int64_t org_id,
+    int names, const char *at);
 int report_build(struct ep_db *db, const struct report_def *def,
     int64_t org_id, const char *period, int names, const char *at,
     size_t page, struct report *rep, char *err, size_t errlen);
