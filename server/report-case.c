@@ -8,7 +8,7 @@
 
 static const struct rep_col case_cols[] = {
 	{ "measure", "Measure", REP_TEXT },
-	{ "unit", "Unit", REP_TEXT },
+	{ "unit", NULL, REP_TEXT },	/* the page formats each figure */
 	{ "value", "Yours", REP_INT },
 	{ "consortium_median", "Consortium median", REP_INT },
 	{ "source", "From the report", REP_TEXT },

@@ -344,7 +344,8 @@ report_json(const struct report *rep)
 		json_object_set_new(jt, "title", json_string(t->title));
 		for (c = 0; c < t->ncols; c++)
 			json_array_append_new(cols, json_pack("{s:s, s:s, s:s}", "id",
-			    t->cols[c].id, "title", t->cols[c].title, "unit",
+			    t->cols[c].id, "title", t->cols[c].title != NULL ?
+			    t->cols[c].title : t->cols[c].id, "unit",
 			    rep_kind_units[t->cols[c].kind]));
 		for (r = 0; r < t->nrows; r++) {
 			json_t *row = json_object();
@@ -561,15 +562,18 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 	    "</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-"
 	    "table__row\">", t->id, t->title, rep->period.label);
 	for (c = 0; c < t->ncols; c++)
-		html_printf(b, "<th scope=\"col\" class=\"govuk-table__header%R\">%s"
-		    "</th>", t->cols[c].kind == REP_TEXT ? "" :
-		    " govuk-table__header--numeric", t->cols[c].title);
+		if (t->cols[c].title != NULL)
+			html_printf(b, "<th scope=\"col\" class=\"govuk-table__"
+			    "header%R\">%s</th>", t->cols[c].kind == REP_TEXT ? "" :
+			    " govuk-table__header--numeric", t->cols[c].title);
 	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
 	for (r = first; r < end; r++) {
 		html_printf(b, "<tr class=\"govuk-table__row\">");
 		for (c = 0; c < t->ncols; c++) {
 			const struct rep_cell *cell = &t->cells[r * t->ncols + c];
 
+			if (t->cols[c].title == NULL)
+				continue;
 			rep_format(t, cell, c, text, sizeof text);
 			if (strcmp(t->cols[c].id, "source") == 0 && cell->set)
 				rep_html_source(b, rep, cell->text);

@@ -1145,7 +1145,7 @@ void records_api_routes_register(void);
 enum rep_kind { REP_TEXT, REP_INT, REP_MINUTES, REP_PENCE, REP_BP };
 struct rep_col {
 	const char *id;		/* the CSV and JSON name */
-	const char *title;
+	const char *title;	/* NULL: in CSV and JSON, not on the page */
 	enum rep_kind kind;
 };
 struct rep_cell {

@@ -109,6 +109,32 @@ test('a requester reads their reports: charts with their tables', async () => {
 	await ctx.close();
 });
 
+test('a requester reads their council\'s business case and follows a figure to its report', async () => {
+	const { ctx, page } = await signIn(browser, server, 'bob');
+	await page.click('header >> text=Reports');
+	await page.click('text=Business case');
+	await page.fill('#period', PERIOD);
+	await page.click('#main-content form.ep-report-period button');
+	assert.match(page.url(), new RegExp(`/reports/BRK/case\\?period=${PERIOD}$`));
+	await checkBasics(page);
+	const row = (measure) => page.locator('table#table-case tbody tr', {
+		has: page.locator('th', { hasText: measure }) }).first();
+	assert.match(await row('Hours bought').innerText(), /5 h 30 m/);
+	assert.match(await row('Cost per hour bought').innerText(), /£89\.00/);
+	// 5.5 hours at the market's £95.00 an hour, less the £489.50 spent.
+	assert.match(await row('Saving against the market').innerText(), /£33\.00/);
+	assert.doesNotMatch(await page.locator('table#table-case').innerText(),
+	    /pence|minutes|basis_points/, 'no raw unit names on the page');
+	assert.match(await page.locator('table#table-reach').innerText(),
+	    /legal\s+5 h 30 m\s+1/, 'legal reached only through the pool');
+	assert.doesNotMatch(await page.locator('main').innerText(), /Avondale|AVD/);
+	await row('Saving against the market').locator('a').click();
+	assert.match(page.url(), new RegExp(`/reports/BRK/savings\\?period=${PERIOD}$`));
+	await page.goBack();
+	assert.match(page.url(), /\/reports\/BRK\/case/);
+	await ctx.close();
+});
+
 test('a pool manager reads resilience', async () => {
 	const { ctx, page } = await signIn(browser, server, 'paul');
 	await page.goto(new URL(`reports/resilience?at=${FIRST}-12`, server.url).href);
