@@ -165,8 +165,10 @@ rch_send_choice(ep_req *r, ep_page *b, int64_t invoice_id)
 	    "UBL</label></div></div></div>\n", d.to);
 }
 
-/* After an issue from the page: send it when the box was ticked. The
- * issue stands either way; a failure to send says so on the page. */
+/* After an issue from the page: send it when the box was ticked (the
+ * issue told nobody then). The issue stands either way; a failure to
+ * send says so on the page, and the consumer is told of the issue
+ * instead, so that each issue reaches them once. */
 void
 rch_send_after_issue(ep_req *r, int64_t invoice_id)
 {
@@ -186,6 +188,10 @@ rch_send_after_issue(ep_req *r, int64_t invoice_id)
 		    (long long)invoice_id);
 		h->log(rch_self, EP_LOG_WARN, "invoice %lld issued, not sent: %s",
 		    (long long)invoice_id, err);
+		if (rch_issue_tell(h->req_db(r), invoice_id, err,
+		    sizeof err) != 0)
+			h->log(rch_self, EP_LOG_WARN, "invoice %lld: %s",
+			    (long long)invoice_id, err);
 		h->redirect(r, loc);
 		return;
 	}
