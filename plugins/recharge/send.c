@@ -2,6 +2,7 @@
 #include "recharge.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The outbox's messages that sent the document id its files: to an
@@ -289,30 +290,69 @@ rch_send_section(ep_req *r, ep_page *b, int64_t invoice_id, int provider)
 	h->form_end(b, d.sent > 0 ? "Send it again" : "Send it");
 }
 
-/* GET /invoices/{id}/pdf: the PDF, named by the document's number. */
+/* One PDF download, made on a reader thread: pango and qpdf take tens of
+ * milliseconds a page, which the event loop would otherwise wait out. */
+struct rch_pdf_task {
+	int64_t id;
+	struct rch_buf out;
+	char number[40], err[512];
+};
+
+/* On the reader thread: the document's number and its PDF. */
+static int
+rch_send_pdf_work(ep_db *db, void *arg)
+{
+	struct rch_pdf_task *t = arg;
+	struct rch_send_doc d;
+
+	if (rch_send_read(db, t->id, &d) != 0) {
+		snprintf(t->err, sizeof t->err, "There is no such invoice.");
+		return -1;
+	}
+	rch_copy(t->number, sizeof t->number, d.number);
+	return rch_pdf(db, t->id, &t->out, t->err, sizeof t->err);
+}
+
+/* Back on the event loop: the PDF, named by the document's number, or
+ * why there is none. */
+static void
+rch_send_pdf_done(ep_req *r, int rc, void *arg)
+{
+	const struct ep_host *h = rch_host;
+	struct rch_pdf_task *t = arg;
+	char base[48], disp[128];
+
+	if (rc != 0)
+		h->page_message(r, 409, "This cannot be downloaded", t->err);
+	else {
+		rch_pdf_basename(t->number, base, sizeof base);
+		snprintf(disp, sizeof disp, "attachment; filename=\"%s.pdf\"",
+		    base);
+		h->reply_header(r, "Content-Disposition", disp);
+		h->reply(r, 200, "application/pdf", t->out.s, t->out.len);
+	}
+	rch_buf_free(&t->out);
+	free(t);
+}
+
+/* GET /invoices/{id}/pdf: the PDF, made off the event loop. */
 static void
 rch_send_pdf_cb(ep_req *r, void *arg)
 {
 	const struct ep_host *h = rch_host;
-	ep_db *db = h->req_db(r);
-	struct rch_buf out = { 0 };
-	struct rch_send_doc d;
-	char err[512], base[48], disp[128];
-	int64_t id = rch_lookup(db, h->req_param(r, "id"));
+	struct rch_pdf_task *t = calloc(1, sizeof *t);
 
 	(void)arg;
-	if (rch_send_read(db, id, &d) != 0 ||
-	    rch_pdf(db, id, &out, err, sizeof err) != 0) {
-		rch_buf_free(&out);
-		h->page_message(r, 409, "This cannot be downloaded", *d.kind ?
-		    err : "There is no such invoice.");
-		return;
+	if (t == NULL)
+		abort();
+	t->id = rch_lookup(h->req_db(r), h->req_param(r, "id"));
+	if (h->req_read(r, rch_send_pdf_work, rch_send_pdf_done, t) != 0) {
+		free(t);
+		h->reply_header(r, "Retry-After", "5");
+		h->page_message(r, 503, "The server is busy", "Too many "
+		    "documents are being made just now: try again in a few "
+		    "seconds.");
 	}
-	rch_pdf_basename(d.number, base, sizeof base);
-	snprintf(disp, sizeof disp, "attachment; filename=\"%s.pdf\"", base);
-	h->reply_header(r, "Content-Disposition", disp);
-	h->reply(r, 200, "application/pdf", out.s, out.len);
-	rch_buf_free(&out);
 }
 
 /* POST /invoices/{id}/send: sends it now, back to its page. */
