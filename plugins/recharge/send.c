@@ -229,7 +229,9 @@ rch_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 	h->stmt_bind_int64(s, 1, invoice_id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		if (!any)
-			h->html(b, "<table class=\"govuk-table\" id=\"sendings\">"
+			h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+			    "aria-label=\"What was sent\" tabindex=\"0\">"
+			    "<table class=\"govuk-table\" id=\"sendings\">"
 			    "<caption class=\"govuk-table__caption govuk-table__"
 			    "caption--s\">What was sent</caption><thead class=\"govuk-"
 			    "table__head\"><tr class=\"govuk-table__row\"><th scope="
@@ -250,7 +252,7 @@ rch_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 	}
 	h->stmt_reset(s);
 	if (any)
-		h->html(b, "</tbody></table>\n");
+		h->html(b, "</tbody></table></div>\n");
 	else
 		h->html(b, "<p class=\"govuk-body\" id=\"sendings-none\">It has "
 		    "not been sent by email.</p>\n");
