@@ -974,7 +974,8 @@ rch_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 	char today[11], ref[64];
 	int64_t pid;
 
-	if (rch_inv_load(db, invoice_id, &v) != 0 || !rch_may_act(r, &v) || strcmp(v.kind, "invoice") != 0) {
+	if (rch_inv_load(db, invoice_id, &v) != 0 || !rch_may_act(r, &v) ||
+	    strcmp(v.kind, "invoice") != 0) {
 		snprintf(err, len, "there is no such invoice");
 		return -1;
 	}
