@@ -442,7 +442,7 @@ report_savings(struct ep_db *db, struct report *rep, int64_t org_id,
 
 static const struct rep_col bench_cols[] = {
 	{ "metric", "Measure", REP_TEXT },
-	{ "unit", "Unit", REP_TEXT },
+	{ "unit", "Unit", REP_UNIT },
 	{ "yours", "Yours", REP_INT },
 	{ "organisations", "Organisations compared", REP_INT },
 	{ "lower_quartile", "Lower quartile", REP_INT },

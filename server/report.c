@@ -16,7 +16,37 @@ static const char *const rep_kind_units[] = {
 	[REP_MINUTES] = "minutes",
 	[REP_PENCE] = "pence",
 	[REP_BP] = "basis_points",
+	[REP_UNIT] = "text",
 };
+
+/* A unit's name (as CSV and JSON give it) in the words pages use. */
+static const struct {
+	const char *name, *words;
+} rep_unit_words[] = {
+	{ "pence_per_hour", "Pounds an hour" },
+	{ "pence", "Pounds" },
+	{ "minutes", "Hours" },
+	{ "basis_points", "Per cent" },
+	{ "count", "Number" },
+};
+
+/* Whether a column holds text: CSV quotes it, JSON gives a string. */
+static int
+rep_textual(enum rep_kind kind)
+{
+	return kind == REP_TEXT || kind == REP_UNIT;
+}
+
+static const char *
+rep_unit_text(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < nitems(rep_unit_words); i++)
+		if (strcmp(rep_unit_words[i].name, name) == 0)
+			return rep_unit_words[i].words;
+	return name != NULL ? name : "";
+}
 
 /*
  * Rounds num / den to the nearest integer, ties to the even one: the
@@ -252,6 +282,9 @@ rep_format(const struct rep_table *t, const struct rep_cell *c, size_t col,
 	case REP_TEXT:
 		snprintf(out, len, "%s", c->text ? c->text : "");
 		break;
+	case REP_UNIT:
+		snprintf(out, len, "%s", rep_unit_text(c->text));
+		break;
 	case REP_INT:
 		snprintf(out, len, "%lld", (long long)c->v);
 		break;
@@ -314,7 +347,7 @@ report_csv(const struct rep_table *t, struct evbuffer *b)
 				evbuffer_add(b, ",", 1);
 			if (!cell->set)
 				continue;
-			if (t->cols[c].kind == REP_TEXT)
+			if (rep_textual(t->cols[c].kind))
 				rep_csv_text(b, cell->text ? cell->text : "");
 			else
 				evbuffer_add_printf(b, "%lld", (long long)cell->v);
@@ -356,7 +389,7 @@ report_json(const struct report *rep)
 
 				if (!cell->set)
 					v = json_null();
-				else if (t->cols[c].kind == REP_TEXT)
+				else if (rep_textual(t->cols[c].kind))
 					v = json_string(cell->text ? cell->text : "");
 				else
 					v = json_integer((json_int_t)cell->v);
@@ -564,7 +597,7 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 	for (c = 0; c < t->ncols; c++)
 		if (t->cols[c].title != NULL)
 			html_printf(b, "<th scope=\"col\" class=\"govuk-table__"
-			    "header%R\">%s</th>", t->cols[c].kind == REP_TEXT ? "" :
+			    "header%R\">%s</th>", rep_textual(t->cols[c].kind) ? "" :
 			    " govuk-table__header--numeric", t->cols[c].title);
 	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
 	for (r = first; r < end; r++) {
@@ -582,7 +615,7 @@ rep_html_table(struct evbuffer *b, const struct report *rep,
 				    "header\">%s</th>", text);
 			else
 				html_printf(b, "<td class=\"govuk-table__cell%R\">%s</td>",
-				    t->cols[c].kind == REP_TEXT ? "" :
+				    rep_textual(t->cols[c].kind) ? "" :
 				    " govuk-table__cell--numeric", text);
 		}
 		html_printf(b, "</tr>\n");

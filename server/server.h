@@ -1142,7 +1142,9 @@ void records_api_routes_register(void);
 
 /* report.c */
 #define REP_MAX_TABLES 8
-enum rep_kind { REP_TEXT, REP_INT, REP_MINUTES, REP_PENCE, REP_BP };
+/* REP_UNIT: text naming another cell's unit ("minutes"): the name in CSV
+ * and JSON, words on pages. */
+enum rep_kind { REP_TEXT, REP_INT, REP_MINUTES, REP_PENCE, REP_BP, REP_UNIT };
 struct rep_col {
 	const char *id;		/* the CSV and JSON name */
 	const char *title;	/* NULL: in CSV and JSON, not on the page */

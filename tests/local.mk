@@ -167,6 +167,7 @@ SERVER_TESTS = \
 	tests/integration/recharge-send.test \
 	tests/integration/recharge.test \
 	tests/integration/reports-paths.test \
+	tests/integration/reports-reconcile.test \
 	tests/integration/reports.test \
 	tests/integration/server.test \
 	tests/integration/signin-turns.test \
@@ -178,5 +179,5 @@ SERVER_TESTS = \
 	tests/integration/upgrade-store.test \
 	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/e2e tests/fees docs/openapi.yaml \
+EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/reconcile.py tests/e2e tests/fees docs/openapi.yaml \
 	tests/fixtures

@@ -3,18 +3,6 @@
 
 #include <string.h>
 
-struct rch_party_doc {
-	char code[16], name[256], address[512], vat[32], email[256];
-	char scheme[8], endpoint[80];
-};
-
-struct rch_doc {
-	int64_t id, net, vat, total, bp, terms;
-	char kind[8], number[40], credits[40], period[8], issue[11], due[11];
-	char category[2], reason[256], po[201], buyer[201], state[12];
-	struct rch_party_doc seller, buyer_party;
-};
-
 static void
 rch_party_read(ep_db *db, int64_t org, struct rch_party_doc *p)
 {
@@ -38,7 +26,9 @@ rch_party_read(ep_db *db, int64_t org, struct rch_party_doc *p)
 	h->stmt_reset(s);
 }
 
-static int
+/* The document and both parties, read once for every form it takes (UBL,
+ * CSV, printable page, PDF); -1 when there is no such document. */
+int
 rch_doc_read(ep_db *db, int64_t id, struct rch_doc *d)
 {
 	const struct ep_host *h = rch_host;
@@ -47,8 +37,10 @@ rch_doc_read(ep_db *db, int64_t id, struct rch_doc *d)
 	    "coalesce(i.due_date, ''), i.vat_category, i.vat_reason, "
 	    "i.po_reference, i.buyer_reference, i.net_pence, i.vat_pence, "
 	    "i.total_pence, i.vat_rate_bp, i.terms_days, i.provider_id, "
-	    "i.consumer_id, i.state FROM recharge_invoices i LEFT JOIN "
-	    "recharge_invoices o ON o.id = i.credits_id WHERE i.id = ?");
+	    "i.consumer_id, i.state, coalesce(i.reason, ''), coalesce("
+	    "i.public_key, ''), date(i.period || '-01', '+1 month', '-1 day') "
+	    "FROM recharge_invoices i LEFT JOIN recharge_invoices o ON o.id = "
+	    "i.credits_id WHERE i.id = ?");
 	int64_t seller = 0, buyer = 0;
 	int rc = -1;
 
@@ -63,7 +55,8 @@ rch_doc_read(ep_db *db, int64_t id, struct rch_doc *d)
 		rch_copy(d->issue, sizeof d->issue, h->stmt_text(s, 4));
 		rch_copy(d->due, sizeof d->due, h->stmt_text(s, 5));
 		rch_copy(d->category, sizeof d->category, h->stmt_text(s, 6));
-		rch_copy(d->reason, sizeof d->reason, h->stmt_text(s, 7));
+		rch_copy(d->vat_reason, sizeof d->vat_reason,
+		    h->stmt_text(s, 7));
 		rch_copy(d->po, sizeof d->po, h->stmt_text(s, 8));
 		rch_copy(d->buyer, sizeof d->buyer, h->stmt_text(s, 9));
 		d->net = h->stmt_int64(s, 10);
@@ -74,6 +67,10 @@ rch_doc_read(ep_db *db, int64_t id, struct rch_doc *d)
 		seller = h->stmt_int64(s, 15);
 		buyer = h->stmt_int64(s, 16);
 		rch_copy(d->state, sizeof d->state, h->stmt_text(s, 17));
+		rch_copy(d->reason, sizeof d->reason, h->stmt_text(s, 18));
+		rch_copy(d->public_key, sizeof d->public_key,
+		    h->stmt_text(s, 19));
+		rch_copy(d->end, sizeof d->end, h->stmt_text(s, 20));
 		rc = 0;
 	}
 	h->stmt_reset(s);
@@ -192,7 +189,7 @@ rch_ubl_category(struct rch_buf *b, const struct rch_doc *d, const char *tag)
 	else if (strcmp(tag, "TaxCategory") == 0) {
 		rch_buf_add(b, "<cbc:TaxExemptionReasonCode>VATEX-EU-O</cbc:"
 		    "TaxExemptionReasonCode><cbc:TaxExemptionReason>");
-		rch_buf_xml(b, *d->reason ? d->reason : "Not subject to VAT");
+		rch_buf_xml(b, *d->vat_reason ? d->vat_reason : "Not subject to VAT");
 		rch_buf_add(b, "</cbc:TaxExemptionReason>");
 	}
 	rch_buf_add(b, "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
@@ -563,7 +560,8 @@ rch_html(ep_db *db, const struct rch_doc *d, struct rch_buf *b)
 	    m3);
 	if (!std) {
 		rch_buf_add(b, "<p>");
-		rch_buf_xml(b, *d->reason ? d->reason : "Outside the scope of VAT");
+		rch_buf_xml(b, *d->vat_reason ? d->vat_reason :
+		    "Outside the scope of VAT");
 		rch_buf_add(b, "</p>\n");
 	}
 	if (!credit)

@@ -198,8 +198,8 @@ rch_tell_issued(ep_db *db, int64_t id)
  * the part issuing and crediting share. */
 static int
 rch_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
-    const char *code, int64_t terms_days, const char *state, char *err,
-    size_t len)
+    const char *code, int64_t terms_days, const char *state, int tell,
+    char *err, size_t len)
 {
 	const struct ep_host *h = rch_host;
 	struct rch_buf canon = { 0 };
@@ -261,7 +261,7 @@ rch_finalise(ep_db *db, ep_req *r, int64_t id, int64_t provider,
 		snprintf(err, len, "cannot record the audit event");
 		goto out;
 	}
-	if (rch_tell_issued(db, id) != 0) {
+	if (tell && rch_tell_issued(db, id) != 0) {
 		snprintf(err, len, "cannot queue the message to the consumer: %s",
 		    h->db_errmsg(db));
 		goto out;
@@ -440,11 +440,46 @@ rch_terms_unseen(ep_db *db, int64_t invoice_id)
 /*
  * Issues a draft in one transaction: the next number of the provider's
  * gapless sequence, the dates from the agreement's terms, the entries
- * locked as invoiced, the canonical form signed. A crash leaves it issued
- * or not, never half.
+ * locked as invoiced, the canonical form signed, and the consumer told.
+ * A crash leaves it issued or not, never half.
  */
 int
 rch_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
+{
+	return rch_issue_as(db, r, invoice_id, 1, err, len);
+}
+
+/*
+ * Tells the consumer of an issued document, in a transaction of its own:
+ * for an issue meant to be sent whose sending failed, so that the
+ * consumer hears of it once all the same.
+ */
+int
+rch_issue_tell(ep_db *db, int64_t invoice_id, char *err, size_t len)
+{
+	const struct ep_host *h = rch_host;
+	int rc = -1;
+
+	if (h->db_begin(db) != 0) {
+		snprintf(err, len, "the store is busy: try again");
+		return -1;
+	}
+	if (rch_tell_issued(db, invoice_id) != 0)
+		snprintf(err, len, "cannot queue the message to the consumer: "
+		    "%s", h->db_errmsg(db));
+	else
+		rc = 0;
+	return rch_finish(db, rc, err, len);
+}
+
+/*
+ * Issues a draft as rch_issue() does; tell 0 leaves out the notice to the
+ * consumer, for an issue that sends the document itself straight after
+ * (the message with its files is the notice: one issue, one message).
+ */
+int
+rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell, char *err,
+    size_t len)
 {
 	const struct ep_host *h = rch_host;
 	struct rch_inv v;
@@ -512,7 +547,7 @@ rch_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 		goto out;
 	}
 	if (rch_finalise(db, r, invoice_id, v.provider, v.code, v.terms,
-	    "issued", err, len) != 0)
+	    "issued", tell, err, len) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -768,8 +803,8 @@ rch_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 		    h->db_errmsg(db));
 		goto out;
 	}
-	if (rch_finalise(db, r, id, v.provider, v.code, v.terms, "issued", err,
-	    len) != 0)
+	if (rch_finalise(db, r, id, v.provider, v.code, v.terms, "issued", 1,
+	    err, len) != 0)
 		goto out;
 	if (rch_credit_audit(db, r, &v, id) != 0) {
 		snprintf(err, len, "cannot record the audit event");
@@ -925,38 +960,47 @@ out:
 	return rch_finish(db, rc, err, len);
 }
 
-/* Records that the consumer paid an issued invoice. */
+/*
+ * Records that the consumer paid an issued invoice in full: a payment of
+ * what it still owes, dated today, allocated to it, as payments.c records
+ * any other, so that the payments list and aged debt agree with it.
+ */
 int
 rch_mark_paid(ep_db *db, ep_req *r, int64_t invoice_id, char *err, size_t len)
 {
 	const struct ep_host *h = rch_host;
+	struct rch_payment p;
 	struct rch_inv v;
-	int rc = -1;
-	char summary[80];
+	char today[11], ref[64];
+	int64_t pid;
 
-	if (h->db_begin(db) != 0) {
-		snprintf(err, len, "the store is busy: try again");
-		return -1;
-	}
 	if (rch_inv_load(db, invoice_id, &v) != 0 || !rch_may_act(r, &v) ||
 	    strcmp(v.kind, "invoice") != 0) {
 		snprintf(err, len, "there is no such invoice");
-		goto out;
+		return -1;
 	}
 	if (strcmp(v.state, "issued") != 0) {
 		snprintf(err, len, "invoice %s is %s, not issued and unpaid",
 		    *v.number ? v.number : "(draft)", v.state);
-		goto out;
+		return -1;
 	}
-	snprintf(summary, sizeof summary, "{\"state\":\"paid\"}");
-	if (rch_exec_id(db, "UPDATE recharge_invoices SET state = 'paid', "
-	    "paid_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
-	    invoice_id, 0) != 1 || h->audit(db, r, "paid", "invoice", v.number,
-	    v.provider, summary) != 0) {
-		snprintf(err, len, "the store failed: %s", h->db_errmsg(db));
-		goto out;
+	memset(&p, 0, sizeof p);
+	h->today(today);
+	snprintf(ref, sizeof ref, "Marked paid: %s", v.number);
+	p.payer = v.consumer;
+	p.payee = v.provider;
+	p.amount = rch_outstanding(db, invoice_id);
+	if (p.amount <= 0) {
+		snprintf(err, len, "invoice %s has nothing left to pay",
+		    v.number);
+		return -1;
 	}
-	rc = 0;
-out:
-	return rch_finish(db, rc, err, len);
+	p.date = today;
+	p.reference = ref;
+	p.alloc[0].invoice = invoice_id;
+	p.alloc[0].amount = p.amount;
+	snprintf(p.alloc[0].field, sizeof p.alloc[0].field, "invoice");
+	snprintf(p.alloc[0].key, sizeof p.alloc[0].key, "%s", v.number);
+	p.nalloc = 1;
+	return rch_payment_record(db, r, &p, &pid, err, len);
 }

@@ -888,13 +888,18 @@ rch_issue_cb(ep_req *r, void *arg)
 	char err[512];
 	int64_t id = rch_param_invoice(r);
 	char back[64];
+	const char *send;
 
 	(void)arg;
 	snprintf(back, sizeof back, "/invoices/%lld", (long long)id);
 	/* Issuing asks for a recent second factor (every ABI 2 host has it). */
 	if (rch_host->second_factor_fresh(r, back) != 0)
 		return;
-	if (rch_issue(rch_host->req_db(r), r, id, err, sizeof err) != 0) {
+	/* Sending straight after: the message with the files is the
+	 * notice of the issue, so the issue itself tells nobody. */
+	send = rch_host->req_form(r, "send");
+	if (rch_issue_as(rch_host->req_db(r), r, id, send == NULL ||
+	    strcmp(send, "yes") != 0, err, sizeof err) != 0) {
 		rch_invoice_page(r, 409, err);
 		return;
 	}

@@ -16,103 +16,15 @@
 #define RC_PDF_FOOT 40.0 /* room kept at the foot of each page */
 #define RC_PDF_FONT "Liberation Sans"
 
-struct rch_pdf_party {
-	char name[256], address[512], vat[32];
-};
-
-/* What the PDF shows, read once. */
-struct rch_pdf_doc {
-	int64_t id, net, vat, total, bp, terms;
-	char kind[8], number[40], credits[40], period[8], issue[11], due[11];
-	char end[11], category[2], vat_reason[256], po[201], buyer[201], reason[501];
-	char public_key[65];
-	struct rch_pdf_party seller, buyer_party;
-};
-
 /* A layout pass: the first only measures and counts pages; the second
  * draws, knowing how many there are. */
 struct rch_pdf {
 	cairo_t *cr;
 	PangoLayout *lay;
-	const struct rch_pdf_doc *d;
+	const struct rch_doc *d;
 	double y;
 	int page, pages, draw;
 };
-
-/* Copies a column that may be NULL. */
-static void
-rch_pdf_col(ep_stmt *s, int col, char *out, size_t len)
-{
-	rch_copy(out, len, rch_host->stmt_is_null(s, col) ? "" :
-	    rch_host->stmt_text(s, col));
-}
-
-static void
-rch_pdf_party_read(ep_db *db, int64_t org, struct rch_pdf_party *p)
-{
-	const struct ep_host *h = rch_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT name, billing_address, "
-	    "coalesce(vat_number, '') FROM organisations WHERE id = ?");
-
-	memset(p, 0, sizeof *p);
-	h->stmt_bind_int64(s, 1, org);
-	if (h->stmt_step(s) == EP_STEP_ROW) {
-		rch_pdf_col(s, 0, p->name, sizeof p->name);
-		rch_pdf_col(s, 1, p->address, sizeof p->address);
-		rch_pdf_col(s, 2, p->vat, sizeof p->vat);
-	}
-	h->stmt_reset(s);
-}
-
-/* The document and both parties; -1 when there is no such document. */
-static int
-rch_pdf_read(ep_db *db, int64_t id, struct rch_pdf_doc *d)
-{
-	const struct ep_host *h = rch_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT i.kind, coalesce(i.number, ''), "
-	    "coalesce(o.number, ''), i.period, coalesce(i.issue_date, ''), "
-	    "coalesce(i.due_date, ''), i.vat_category, i.vat_reason, "
-	    "i.po_reference, i.buyer_reference, i.net_pence, i.vat_pence, "
-	    "i.total_pence, i.vat_rate_bp, i.terms_days, i.provider_id, "
-	    "i.consumer_id, i.reason, coalesce(i.public_key, ''), "
-	    "date(i.period || '-01', '+1 month', '-1 day') FROM recharge_invoices i LEFT JOIN recharge_invoices o ON o.id = "
-	    "i.credits_id WHERE i.id = ?");
-	int64_t seller = 0, buyer = 0;
-	int rc = -1;
-
-	memset(d, 0, sizeof *d);
-	h->stmt_bind_int64(s, 1, id);
-	if (h->stmt_step(s) == EP_STEP_ROW) {
-		d->id = id;
-		rch_pdf_col(s, 0, d->kind, sizeof d->kind);
-		rch_pdf_col(s, 1, d->number, sizeof d->number);
-		rch_pdf_col(s, 2, d->credits, sizeof d->credits);
-		rch_pdf_col(s, 3, d->period, sizeof d->period);
-		rch_pdf_col(s, 4, d->issue, sizeof d->issue);
-		rch_pdf_col(s, 5, d->due, sizeof d->due);
-		rch_pdf_col(s, 6, d->category, sizeof d->category);
-		rch_pdf_col(s, 7, d->vat_reason, sizeof d->vat_reason);
-		rch_pdf_col(s, 8, d->po, sizeof d->po);
-		rch_pdf_col(s, 9, d->buyer, sizeof d->buyer);
-		d->net = h->stmt_int64(s, 10);
-		d->vat = h->stmt_int64(s, 11);
-		d->total = h->stmt_int64(s, 12);
-		d->bp = h->stmt_int64(s, 13);
-		d->terms = h->stmt_int64(s, 14);
-		seller = h->stmt_int64(s, 15);
-		buyer = h->stmt_int64(s, 16);
-		rch_pdf_col(s, 17, d->reason, sizeof d->reason);
-		rch_pdf_col(s, 18, d->public_key, sizeof d->public_key);
-		rch_pdf_col(s, 19, d->end, sizeof d->end);
-		rc = 0;
-	}
-	h->stmt_reset(s);
-	if (rc == 0) {
-		rch_pdf_party_read(db, seller, &d->seller);
-		rch_pdf_party_read(db, buyer, &d->buyer_party);
-	}
-	return rc;
-}
 
 /* A document's file name without its extension: the number, with
  * anything but letters, digits, '-' and '_' as '-'. */
@@ -232,7 +144,7 @@ static void
 rch_pdf_foot(struct rch_pdf *p)
 {
 	char text[160];
-	const struct rch_pdf_doc *d = p->d;
+	const struct rch_doc *d = p->d;
 
 	snprintf(text, sizeof text, "%s %s · page %d of %d",
 	    strcmp(d->kind, "credit") == 0 ? "Credit note" : "Invoice",
@@ -270,7 +182,7 @@ rch_pdf_room(struct rch_pdf *p, double h)
 /* A party under its heading: name, address, VAT number when shown. */
 static double
 rch_pdf_party(struct rch_pdf *p, double x, double w, const char *label,
-    const struct rch_pdf_party *party, int with_vat)
+    const struct rch_party_doc *party, int with_vat)
 {
 	char vat[64];
 	double y = p->y;
@@ -301,7 +213,7 @@ rch_pdf_fact(struct rch_pdf *p, const char *label, const char *value)
 static void
 rch_pdf_head(struct rch_pdf *p)
 {
-	const struct rch_pdf_doc *d = p->d;
+	const struct rch_doc *d = p->d;
 	int credit = strcmp(d->kind, "credit") == 0;
 	int vat = d->category[0] == 'S';
 	char words[40], end[40], period[100], first[11];
@@ -441,7 +353,7 @@ rch_pdf_total(struct rch_pdf *p, const char *label, int64_t pence, int bold)
 static void
 rch_pdf_end(struct rch_pdf *p)
 {
-	const struct rch_pdf_doc *d = p->d;
+	const struct rch_doc *d = p->d;
 	double w = RC_PDF_W - 2 * RC_PDF_M;
 	char label[80], text[600], fp[96], due[40], base[48];
 
@@ -514,7 +426,7 @@ rch_pdf_write_cb(void *closure, const unsigned char *data, unsigned int len)
 /* The document's title, author and dates, the dates its issue date so
  * that the same invoice always makes the same file. */
 static void
-rch_pdf_metadata(cairo_surface_t *sf, const struct rch_pdf_doc *d)
+rch_pdf_metadata(cairo_surface_t *sf, const struct rch_doc *d)
 {
 	char title[80], date[32];
 
@@ -532,7 +444,7 @@ rch_pdf_metadata(cairo_surface_t *sf, const struct rch_pdf_doc *d)
 
 /* Lays the document out on A4 with pango and cairo: the bare PDF. */
 static int
-rch_pdf_render(ep_db *db, const struct rch_pdf_doc *d, struct rch_buf *out,
+rch_pdf_render(ep_db *db, const struct rch_doc *d, struct rch_buf *out,
     char *err, size_t len)
 {
 	struct rch_pdf p;
@@ -691,12 +603,12 @@ int
 rch_pdf(ep_db *db, int64_t invoice_id, struct rch_buf *out, char *err,
     size_t len)
 {
-	struct rch_pdf_doc d;
+	struct rch_doc d;
 	struct rch_buf ubl = { 0 }, bare = { 0 };
 	char base[48], name[56];
 	int rc = -1;
 
-	if (rch_pdf_read(db, invoice_id, &d) != 0) {
+	if (rch_doc_read(db, invoice_id, &d) != 0) {
 		snprintf(err, len, "there is no such invoice");
 		return -1;
 	}

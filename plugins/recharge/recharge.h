@@ -115,6 +115,9 @@ int rch_run_alive(int64_t pid);
 /* issue.c */
 int rch_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
     size_t len);
+int rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell,
+    char *err, size_t len);
+int rch_issue_tell(ep_db *db, int64_t invoice_id, char *err, size_t len);
 /* What a credit note takes: the invoice's lines (none: every line not yet
  * credited), each billed again or written off (write_off[i], or
  * write_off_all for the whole invoice), and why. */
@@ -143,6 +146,22 @@ int rch_sign_check(const char *pub_hex, const char *sig_hex,
 int rch_verify(ep_db *db, ep_fees *f, int64_t invoice_id, struct rch_buf *out);
 
 /* export.c */
+/* A party to a document, as every form of it shows the party. */
+struct rch_party_doc {
+	char code[16], name[256], address[512], vat[32], email[256];
+	char scheme[8], endpoint[80];
+};
+/* An invoice or credit note as its UBL, CSV, page and PDF show it:
+ * vat_reason is the VAT exemption's words, reason a credit note's why,
+ * end the last day of the period it bills. */
+struct rch_doc {
+	int64_t id, net, vat, total, bp, terms;
+	char kind[8], number[40], credits[40], period[8], issue[11], due[11];
+	char end[11], category[2], vat_reason[256], po[201], buyer[201];
+	char state[12], reason[501], public_key[65];
+	struct rch_party_doc seller, buyer_party;
+};
+int rch_doc_read(ep_db *db, int64_t id, struct rch_doc *d);
 int rch_export(ep_db *db, int64_t invoice_id, const char *format,
     struct rch_buf *out, char *err, size_t len);
 

@@ -2,6 +2,7 @@
 #include "recharge.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The outbox's messages that sent the document id its files: to an
@@ -165,8 +166,10 @@ rch_send_choice(ep_req *r, ep_page *b, int64_t invoice_id)
 	    "UBL</label></div></div></div>\n", d.to);
 }
 
-/* After an issue from the page: send it when the box was ticked. The
- * issue stands either way; a failure to send says so on the page. */
+/* After an issue from the page: send it when the box was ticked (the
+ * issue told nobody then). The issue stands either way; a failure to
+ * send says so on the page, and the consumer is told of the issue
+ * instead, so that each issue reaches them once. */
 void
 rch_send_after_issue(ep_req *r, int64_t invoice_id)
 {
@@ -186,6 +189,10 @@ rch_send_after_issue(ep_req *r, int64_t invoice_id)
 		    (long long)invoice_id);
 		h->log(rch_self, EP_LOG_WARN, "invoice %lld issued, not sent: %s",
 		    (long long)invoice_id, err);
+		if (rch_issue_tell(h->req_db(r), invoice_id, err,
+		    sizeof err) != 0)
+			h->log(rch_self, EP_LOG_WARN, "invoice %lld: %s",
+			    (long long)invoice_id, err);
 		h->redirect(r, loc);
 		return;
 	}
@@ -222,7 +229,9 @@ rch_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 	h->stmt_bind_int64(s, 1, invoice_id);
 	while (h->stmt_step(s) == EP_STEP_ROW) {
 		if (!any)
-			h->html(b, "<table class=\"govuk-table\" id=\"sendings\">"
+			h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+			    "aria-label=\"What was sent\" tabindex=\"0\">"
+			    "<table class=\"govuk-table\" id=\"sendings\">"
 			    "<caption class=\"govuk-table__caption govuk-table__"
 			    "caption--s\">What was sent</caption><thead class=\"govuk-"
 			    "table__head\"><tr class=\"govuk-table__row\"><th scope="
@@ -243,7 +252,7 @@ rch_send_table(ep_req *r, ep_page *b, int64_t invoice_id)
 	}
 	h->stmt_reset(s);
 	if (any)
-		h->html(b, "</tbody></table>\n");
+		h->html(b, "</tbody></table></div>\n");
 	else
 		h->html(b, "<p class=\"govuk-body\" id=\"sendings-none\">It has "
 		    "not been sent by email.</p>\n");
@@ -283,30 +292,69 @@ rch_send_section(ep_req *r, ep_page *b, int64_t invoice_id, int provider)
 	h->form_end(b, d.sent > 0 ? "Send it again" : "Send it");
 }
 
-/* GET /invoices/{id}/pdf: the PDF, named by the document's number. */
+/* One PDF download, made on a reader thread: pango and qpdf take tens of
+ * milliseconds a page, which the event loop would otherwise wait out. */
+struct rch_pdf_task {
+	int64_t id;
+	struct rch_buf out;
+	char number[40], err[512];
+};
+
+/* On the reader thread: the document's number and its PDF. */
+static int
+rch_send_pdf_work(ep_db *db, void *arg)
+{
+	struct rch_pdf_task *t = arg;
+	struct rch_send_doc d;
+
+	if (rch_send_read(db, t->id, &d) != 0) {
+		snprintf(t->err, sizeof t->err, "There is no such invoice.");
+		return -1;
+	}
+	rch_copy(t->number, sizeof t->number, d.number);
+	return rch_pdf(db, t->id, &t->out, t->err, sizeof t->err);
+}
+
+/* Back on the event loop: the PDF, named by the document's number, or
+ * why there is none. */
+static void
+rch_send_pdf_done(ep_req *r, int rc, void *arg)
+{
+	const struct ep_host *h = rch_host;
+	struct rch_pdf_task *t = arg;
+	char base[48], disp[128];
+
+	if (rc != 0)
+		h->page_message(r, 409, "This cannot be downloaded", t->err);
+	else {
+		rch_pdf_basename(t->number, base, sizeof base);
+		snprintf(disp, sizeof disp, "attachment; filename=\"%s.pdf\"",
+		    base);
+		h->reply_header(r, "Content-Disposition", disp);
+		h->reply(r, 200, "application/pdf", t->out.s, t->out.len);
+	}
+	rch_buf_free(&t->out);
+	free(t);
+}
+
+/* GET /invoices/{id}/pdf: the PDF, made off the event loop. */
 static void
 rch_send_pdf_cb(ep_req *r, void *arg)
 {
 	const struct ep_host *h = rch_host;
-	ep_db *db = h->req_db(r);
-	struct rch_buf out = { 0 };
-	struct rch_send_doc d;
-	char err[512], base[48], disp[128];
-	int64_t id = rch_lookup(db, h->req_param(r, "id"));
+	struct rch_pdf_task *t = calloc(1, sizeof *t);
 
 	(void)arg;
-	if (rch_send_read(db, id, &d) != 0 ||
-	    rch_pdf(db, id, &out, err, sizeof err) != 0) {
-		rch_buf_free(&out);
-		h->page_message(r, 409, "This cannot be downloaded", *d.kind ?
-		    err : "There is no such invoice.");
-		return;
+	if (t == NULL)
+		abort();
+	t->id = rch_lookup(h->req_db(r), h->req_param(r, "id"));
+	if (h->req_read(r, rch_send_pdf_work, rch_send_pdf_done, t) != 0) {
+		free(t);
+		h->reply_header(r, "Retry-After", "5");
+		h->page_message(r, 503, "The server is busy", "Too many "
+		    "documents are being made just now: try again in a few "
+		    "seconds.");
 	}
-	rch_pdf_basename(d.number, base, sizeof base);
-	snprintf(disp, sizeof disp, "attachment; filename=\"%s.pdf\"", base);
-	h->reply_header(r, "Content-Disposition", disp);
-	h->reply(r, 200, "application/pdf", out.s, out.len);
-	rch_buf_free(&out);
 }
 
 /* POST /invoices/{id}/send: sends it now, back to its page. */

@@ -62,7 +62,14 @@ function seedDemo(cli, sql) {
 	// The demo's own SQL: last month's approved hours, a request in the
 	// queue, a fixed fee in milestones.
 	const demo = readFileSync(join(topSrcdir, 'scripts', 'demo-data'), 'utf8');
-	sql(`\n${/<<'SQL'\n([\s\S]*?)\nSQL\n/.exec(demo)[1]}`);
+	const [main, hours, approve] = [...demo.matchAll(
+	    /<<'SQL'[^\n]*\n([\s\S]*?)\nSQL\n/g)].map((m) => m[1]);
+	sql(`\n${main}`);
+	// Its hours, logged through the timesheet (which prices them), approved.
+	const csv = join(keyDir, 'hours.csv');
+	writeFileSync(csv, `${sql(hours).replace(/\|/g, ',')}\n`);
+	cli([...rcArgs, 'timesheet', 'import', csv, '--user', 'expert']);
+	sql(approve);
 	// This week's hours, one submitted for the approver, and an offer open
 	// to the expert.
 	sql(`INSERT INTO time_entries (engagement_id, entry_date, minutes,
