@@ -326,6 +326,34 @@ rating_param_id(struct ep_req *r)
 	return id;
 }
 
+/*
+ * Where a request's requester goes once its work is marked complete: the
+ * rating form of its engagement, when they may rate it. Returns -1 when
+ * they may not (the caller keeps its own page).
+ */
+int
+rating_offer_path(struct ep_db *db, const struct principal *who,
+    int64_t request_id, char *out, size_t len)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT id FROM engagements WHERE "
+	    "request_id = ?");
+	struct rating g;
+	int64_t id = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, request_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (id == 0 || rating_load(db, id, &g) != 0 || !g.open ||
+	    who->org_id != g.consumer_id)
+		return -1;
+	snprintf(out, len, "/engagements/%lld/rating?done=completed",
+	    (long long)id);
+	return 0;
+}
+
 /* GET /engagements/{id}/rating: the form, while it may be rated. */
 static void
 rating_form_cb(struct ep_req *r, void *arg)

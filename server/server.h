@@ -1263,6 +1263,8 @@ int rating_set(struct ep_db *db, const struct principal *who,
     struct form_errors *e);
 void rating_section(struct evbuffer *b, struct ep_req *r,
     int64_t engagement_id);
+int rating_offer_path(struct ep_db *db, const struct principal *who,
+    int64_t request_id, char *out, size_t len);
 void rating_routes_register(void);
 
 /* statement.c */
