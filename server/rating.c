@@ -68,6 +68,7 @@ rating_load(struct ep_db *db, int64_t engagement_id, struct rating *g)
 		    (const char *)sqlite3_column_text(s, 7));
 		snprintf(g->closes_at, sizeof g->closes_at, "%s",
 		    (const char *)sqlite3_column_text(s, 8));
+		snprintf(g->closes_on, sizeof g->closes_on, "%.10s", g->closes_at);
 		rc = 0;
 	}
 	sqlite3_reset(s);
@@ -170,7 +171,7 @@ rating_set(struct ep_db *db, const struct principal *who,
 	}
 	if (!g.open) {
 		errs_add(e, "engagement", "Ratings can be given or changed for 30 "
-		    "days after completion; this one closed on %.10s", g.closes_at);
+		    "days after completion; this one closed on %s", g.closes_on);
 		goto refuse;
 	}
 	rating_check(score, comment, &n, e);
@@ -265,7 +266,7 @@ api_rating_put_cb(struct ep_req *r, void *arg)
 static void
 rating_radios(struct evbuffer *b, const struct form_errors *e, int64_t score)
 {
-	const char *err = errs_get(e, "score");
+	const char *err = e != NULL ? errs_get(e, "score") : NULL;
 	size_t i;
 
 	html_printf(b, "<div class=\"govuk-form-group%R\">\n<fieldset class=\""
@@ -304,8 +305,8 @@ rating_form(struct ep_req *r, int status, const struct form_errors *e,
 	    (long long)g->engagement_id);
 	html_printf(b, "<span class=\"govuk-caption-l\">Engagement %D</span>\n"
 	    "<h1 class=\"govuk-heading-l\">Rate the engagement</h1>\n<p class=\""
-	    "govuk-body\">Rating is optional. You can change it until %.10s.</p>"
-	    "\n", g->engagement_id, g->closes_at);
+	    "govuk-body\">Rating is optional. You can change it until %s.</p>"
+	    "\n", g->engagement_id, g->closes_on);
 	form_begin(b, r, action);
 	rating_radios(b, e, score);
 	form_textarea(b, e, "comment", "Comment (optional)", "What went well, "
@@ -433,9 +434,9 @@ rating_section(struct evbuffer *b, struct ep_req *r, int64_t engagement_id)
 	}
 	if (own && (r->who.roles & RATERS) && g.open)
 		html_printf(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" "
-		    "href=\"/engagements/%D/rating\">%s</a> (until %.10s)</p>\n",
+		    "href=\"/engagements/%D/rating\">%s</a> (until %s)</p>\n",
 		    g.engagement_id, g.score ? "Change the rating" :
-		    "Rate this engagement", g.closes_at);
+		    "Rate this engagement", g.closes_on);
 }
 
 void

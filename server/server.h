@@ -1253,6 +1253,7 @@ struct rating {
 	int64_t engagement_id, consumer_id, score, rated_by;
 	int completed, open;	/* open: may still be given or changed */
 	char completed_at[24], closes_at[24], updated_at[24];
+	char closes_on[11];	/* the UTC date of closes_at */
 	char comment[1004];
 };
 extern const char *const rating_scores[][2];
