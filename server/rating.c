@@ -318,6 +318,7 @@ rating_form(struct ep_req *r, int status, const struct form_errors *e,
 	page_end(r, b, status);
 }
 
+/* The engagement id in a page's path, 0 when it is not one. */
 static int64_t
 rating_param_id(struct ep_req *r)
 {
@@ -404,6 +405,22 @@ rating_save_cb(struct ep_req *r, void *arg)
 	errs_free(&e);
 }
 
+/* The rater by name: for their own council's eyes only. */
+static void
+rating_rater_row(struct evbuffer *b, int64_t person_id)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT name FROM people WHERE "
+	    "id = ?");
+
+	if (s == NULL)
+		return;
+	sqlite3_bind_int64(s, 1, person_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		html_summary_row(b, "Rated by", (const char *)sqlite3_column_text(s,
+		    0));
+	sqlite3_reset(s);
+}
+
 /*
  * The rating section of the engagement page: the rating (the rater named
  * to their own council only, as "the requesting council's officer" to
@@ -428,8 +445,11 @@ rating_section(struct evbuffer *b, struct ep_req *r, int64_t engagement_id)
 		html_printf(b, "<dl class=\"govuk-summary-list\">\n");
 		html_summary_row(b, "Rating", rating_label(g.score));
 		html_summary_row(b, "Comment", *g.comment ? g.comment : "None");
-		html_summary_row(b, "Rated by", own ? r->who.org_code :
-		    "The requesting council's officer");
+		if (own)
+			rating_rater_row(b, g.rated_by);
+		else
+			html_summary_row(b, "Rated by", "The requesting council's "
+			    "officer");
 		html_printf(b, "</dl>\n");
 	}
 	if (own && (r->who.roles & RATERS) && g.open)
@@ -439,6 +459,7 @@ rating_section(struct evbuffer *b, struct ep_req *r, int64_t engagement_id)
 		    "Rate this engagement", g.closes_on);
 }
 
+/* The rating's pages and API: the consumer rates, both parties read. */
 void
 rating_routes_register(void)
 {

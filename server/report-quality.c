@@ -461,6 +461,8 @@ api_quality_cb(struct ep_req *r, void *arg)
 	report_free(&rep);
 }
 
+/* The quality report's JSON route; its page, CSV and JSON per
+ * organisation come with the other reports' (report-pages.c). */
 void
 report_quality_routes_register(void)
 {

@@ -86,6 +86,8 @@ test('a requester rates a completed engagement and the quality page shows it', a
 	assert.match(section, /Very satisfied/);
 	assert.match(section, /Clear, practical advice/);
 	assert.match(section, /Change the rating/);
+	assert.match(section, /Rated by\s+Rachel Requester/,
+	    'their own council sees who rated it');
 	await checkPage(page);
 
 	await page.goto(new URL(`reports/AVD/quality?period=${month(0)}`,
