@@ -68,5 +68,7 @@ routes_register_all(void)
 	engagement_api_routes_register();
 	directory_routes_register();
 	report_routes_register();
+	report_quality_routes_register();
+	rating_routes_register();
 	statement_routes_register();
 }

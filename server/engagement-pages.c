@@ -225,6 +225,7 @@ engagement_view_cb(struct ep_req *r, void *arg)
 	html_printf(b, "<h2 class=\"govuk-heading-m\" id=\"changes\">Changes"
 	    "</h2>\n");
 	changes_list(b, r, g.id, decider);
+	rating_section(b, r, g.id);
 	page_end(r, b, 200);
 }
 

@@ -282,6 +282,8 @@ static const char *const page_done[][2] = {
 	{ "password", "Password changed: sign in with your new password" },
 	{ "person", "Person added" },
 	{ "person-updated", "Person updated" },
+	{ "rated", "Rating saved: the provider and the pool see it, but not "
+	    "your name" },
 	{ "queried", "Hours queried: the expert has been asked to look again" },
 	{ "request-changed", "Your request has been changed" },
 	{ "sent", "Request sent" },

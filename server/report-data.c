@@ -25,6 +25,7 @@ const struct report_def report_defs[] = {
 	{ "savings", "Savings", 0, report_savings },
 	{ "benchmark", "Benchmarks", 0, report_benchmark },
 	{ "resilience", "Resilience", 1, report_resilience },
+	{ "quality", "Quality", 0, report_quality },
 	{ "case", "Business case", 0, report_case },
 };
 const size_t report_ndefs = nitems(report_defs);

@@ -329,7 +329,7 @@ sum_rebuild_all(struct ep_db *db)
 		if (db_exec(db, g->rebuild) != 0)
 			return -1;
 	}
-	return 0;
+	return report_quality_rebuild(db);
 }
 
 /* Rows of a summary that differ from the rebuilt one, either way. */
@@ -365,7 +365,7 @@ report_sum_rebuild(struct ep_db *db, int check,
 {
 	static const char *const tables[] = { "report_consumer", "report_flow",
 		"report_hours", "report_invoices", "report_load",
-		"report_period_flow", "report_period_hours" };
+		"report_period_flow", "report_period_hours", "report_quality" };
 	int64_t total = 0, n;
 	size_t i;
 	char *sql;

@@ -602,7 +602,7 @@ static void
 request_move_cb(struct ep_req *r, void *arg)
 {
 	const char *to = arg;
-	char err[160], loc[48];
+	char err[160], loc[64];
 	int64_t id = 0;
 
 	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
@@ -611,6 +611,11 @@ request_move_cb(struct ep_req *r, void *arg)
 		return;
 	}
 	snprintf(loc, sizeof loc, "/requests/%lld?done=%s", (long long)id, to);
+	/* The requesting council is asked, at once, how the work went (loc
+	 * stays as it is when they may not rate it). */
+	if (strcmp(to, "completed") == 0 && (r->who.roles & (EP_ROLE_REQUESTER |
+	    EP_ROLE_APPROVER)))
+		(void)rating_offer_path(http_db(), &r->who, id, loc, sizeof loc);
 	http_redirect(r, loc);
 }
 

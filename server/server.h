@@ -1247,6 +1247,32 @@ int baseline_set(struct ep_db *db, const struct audit_actor *actor,
 /* report-pages.c */
 void report_routes_register(void);
 
+/* report-quality.c */
+int report_quality_rebuild(struct ep_db *db);
+int report_quality(struct ep_db *db, struct report *rep, int64_t org_id,
+    int names, const char *at);
+void report_quality_routes_register(void);
+
+/* rating.c */
+struct rating {
+	int64_t engagement_id, consumer_id, score, rated_by;
+	int completed, open;	/* open: may still be given or changed */
+	char completed_at[24], closes_at[24], updated_at[24];
+	char closes_on[11];	/* the UTC date of closes_at */
+	char comment[1004];
+};
+extern const char *const rating_scores[][2];
+const char *rating_label(int64_t score);
+int rating_load(struct ep_db *db, int64_t engagement_id, struct rating *g);
+int rating_set(struct ep_db *db, const struct principal *who,
+    int64_t engagement_id, const char *score, const char *comment,
+    struct form_errors *e);
+void rating_section(struct evbuffer *b, struct ep_req *r,
+    int64_t engagement_id);
+int rating_offer_path(struct ep_db *db, const struct principal *who,
+    int64_t request_id, char *out, size_t len);
+void rating_routes_register(void);
+
 /* statement.c */
 void statement_routes_register(void);
 

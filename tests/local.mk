@@ -159,6 +159,8 @@ SERVER_TESTS = \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
 	tests/integration/policies.test \
+	tests/integration/quality-year.test \
+	tests/integration/quality.test \
 	tests/integration/recharge-crash.test \
 	tests/integration/recharge-money.test \
 	tests/integration/recharge-pdf.test \

@@ -505,12 +505,16 @@ typedef const struct ep_plugin_info *(*ep_plugin_entry_fn)(void);
  * recharge_documents (recharge): invoices and credit notes issued:
  *   consumer_id, provider_id, period, kind, net_pence, vat_pence,
  *   total_pence (credit notes' amounts as stored).
+ * timesheet_quality_entries (timesheet): the same entries for the
+ *   quality measures: id, engagement_id, entry_date, minutes, adjusts_id,
+ *   queried (1 when an approver queried it before approving it).
  * fee_priced_entries, fee_priced_terms (recharge): what the fee what-if
  *   prices again; their columns are documented in its migration 5.
  *
  * A plugin's migrations may also install triggers on its own tables that
  * keep the core's report summaries (report_hours, report_consumer,
- * report_load, report_period_hours, report_invoices) in step.
+ * report_load, report_period_hours, report_invoices, report_quality)
+ * in step.
  */
 
 #ifdef __cplusplus

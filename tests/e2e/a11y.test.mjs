@@ -182,6 +182,7 @@ function fill(path, login) {
 		'/experts/{id}': q(`SELECT min(id) FROM experts WHERE org_id = ${org[0]}`),
 		'/timesheet/entries/{id}': '1',
 		'/engagements/{id}/budget': '1',
+		'/engagements/{id}/rating': q("SELECT id FROM engagements WHERE state = 'completed'"),
 		'/timesheet/import/{id}': jobs.import,
 		'/admin/fees/whatif/{id}': jobs.whatif,
 		'/invoices/{id}': invoice,
