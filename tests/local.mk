@@ -88,6 +88,8 @@ tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_json_fuzz_SOURCES = tests/fuzz/json_fuzz.c tests/fuzz/driver.c \
 	tests/fuzz/fuzz.h plugins/pager.c plugins/timesheet/approve.c \
 	plugins/timesheet/csv.c plugins/timesheet/entry.c \
+	plugins/timesheet/expense.c plugins/timesheet/expense-api.c \
+	plugins/timesheet/expense-pages.c \
 	plugins/timesheet/import.c plugins/timesheet/import-web.c \
 	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
 	plugins/timesheet/week.c

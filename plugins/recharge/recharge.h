@@ -14,6 +14,20 @@
 extern const struct ep_host *rch_host;
 extern ep_plugin *rch_self;
 
+/* expense-lines.c */
+/* The draft an engagement's expenses go on. */
+struct rch_expense_draft {
+	int64_t invoice, engagement;
+	const char *next;	/* the first day after the month */
+	const char *po;
+	char vat;
+};
+int rch_expense_lines(ep_db *db, const struct rch_expense_draft *d,
+    int64_t *position, int64_t *amount, int64_t *nlines, char *err,
+    size_t len);
+int rch_expenses_issue(ep_db *db, int64_t invoice);
+int rch_expenses_credit(ep_db *db, int64_t credit);
+
 /* util.c */
 struct rch_buf {
 	char *s;

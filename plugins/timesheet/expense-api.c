@@ -7,7 +7,8 @@
 
 #include <jansson.h>
 
-static const char *const ts_expense_fields[] = { "date", "kind", "miles",
+static const char *const ts_expense_fields[] = { "engagement", "date",
+	"kind", "miles",
 	"amount", "receipt", "note", NULL };
 
 static int64_t

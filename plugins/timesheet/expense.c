@@ -198,18 +198,27 @@ ts_expense_check(ep_db *db, const struct ts_actor *a,
     ep_errors *e, struct ts_expense *x)
 {
 	const struct ep_host *h = ts_host;
-	char err[256], vat = 0;
+	char err[256], today[11], vat = 0;
 	int64_t rate = -1;
 
 	(void)db;
 	memset(x, 0, sizeof *x);
 	x->engagement = g->id;
 	if (a->person != g->expert_person)
-		h->errors_add(e, "kind", "Only the engagement's expert records "
-		    "its expenses");
+		h->errors_add(e, "engagement", "Only the engagement's expert "
+		    "records its expenses");
+	else if (strcmp(g->state, "active") != 0) {
+		snprintf(err, sizeof err, "The engagement is %s: it takes no "
+		    "more expenses", g->state);
+		h->errors_add(e, "engagement", err);
+	}
+	if (ts_today(today) != 0)
+		today[0] = '\0';
 	if (in->date == NULL || !h->date_ok(in->date))
 		h->errors_add(e, "date", "Enter the date as YYYY-MM-DD, like "
 		    "2026-11-02");
+	else if (strcmp(in->date, today) > 0)
+		h->errors_add(e, "date", "Enter a date that is not in the future");
 	else if (strcmp(in->date, g->starts) < 0 || strcmp(in->date,
 	    g->ends) > 0) {
 		snprintf(err, sizeof err, "Enter a date within the engagement, "
@@ -345,7 +354,7 @@ ts_expense_save(ep_db *db, const struct ts_actor *a, int64_t engagement,
 		engagement = was.engagement;
 	}
 	if (ts_engagement_load(db, engagement, &g) != 0) {
-		h->errors_add(e, "kind", "There is no such engagement");
+		h->errors_add(e, "engagement", "There is no such engagement");
 		return -1;
 	}
 	if (ts_expense_check(db, a, &g, in, e, &x) != 0)
