@@ -145,6 +145,7 @@ SERVER_TESTS = \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-changes.test \
 	tests/integration/engagement-terms.test \
+	tests/integration/expenses.test \
 	tests/integration/experts.test \
 	tests/integration/export-escape.test \
 	tests/integration/fees-pages.test \

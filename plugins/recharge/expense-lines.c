@@ -15,7 +15,8 @@
  * Appends a line per approved expense of the engagement to the draft,
  * each its own: quantity one, at the expense's amount, with the
  * description the expense keeps ("Mileage: 42 miles at £0.45 a mile",
- * "Rail fare, receipt R123") and its VAT category. *amount is their sum;
+ * "Rail fare, receipt R123"), in the invoice's VAT category (one an
+ * invoice: the rules give an expense its agreement's). *amount is their sum;
  * *position the draft's last line; *nlines counts the lines added.
  */
 int
@@ -29,10 +30,10 @@ rch_expense_lines(ep_db *db, const struct rch_expense_draft *d,
 	    "unit_price, amount, vat, ruleset_hash, po_reference, expense_id) "
 	    "SELECT ?3, ?4 + row_number() OVER (ORDER BY x.spent_on, x.id), "
 	    "'engagement', x.engagement_id, x.description, 'each', 1, "
-	    "x.amount_pence, x.amount_pence, x.vat, coalesce((SELECT "
+	    "x.amount_pence, x.amount_pence, ?6, coalesce((SELECT "
 	    "ruleset_hash FROM recharge_terms WHERE invoice_id = ?3 AND "
 	    "engagement_id = ?1), ''), ?5, x.id FROM expenses x WHERE "
-	    RC_EXPENSES_OPEN " AND x.vat = ?6 ORDER BY x.spent_on, x.id "
+	    RC_EXPENSES_OPEN " ORDER BY x.spent_on, x.id "
 	    "RETURNING amount");
 	char vat[2] = { d->vat, '\0' };
 	int step;

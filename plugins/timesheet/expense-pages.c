@@ -130,20 +130,26 @@ ts_expense_form(ep_req *r, ep_page *b, const ep_errors *e,
     const struct ts_engagement *g)
 {
 	const struct ep_host *h = ts_host;
-	char action[64], rate_text[32], err[200], vat = 'S';
+	char action[64], rate_text[32], err[200], ruleset[65], today[11];
+	char vat = 'S';
 	int64_t rate = -1;
 	const char *kind = h->req_form(r, "kind");
+
+	h->today(today);
+	if (ts_expense_agreement(h->req_db(r), g, strcmp(today, g->ends) > 0 ?
+	    g->ends : today, ruleset, sizeof ruleset, &vat) != 0)
+		snprintf(ruleset, sizeof ruleset, "%s", g->ruleset);
 
 	snprintf(action, sizeof action, "/engagements/%lld/expenses",
 	    (long long)g->id);
 	h->html(b, "<h2 class=\"govuk-heading-m\">Add an expense</h2>\n");
-	if (h->fee_expense(NULL, g->ruleset, g->consumer, "mileage", g->vat,
-	    &rate, &vat, err, sizeof err) == 0 && rate >= 0) {
+	if (h->fee_expense(NULL, ruleset, g->consumer, "mileage", vat, &rate,
+	    &vat, err, sizeof err) == 0 && rate >= 0) {
 		h->pence_text(rate_text, sizeof rate_text, rate);
 		h->html(b, "<p class=\"govuk-body\" id=\"mileage-rate\">Mileage is "
 		    "paid at %s a mile under the %s fee rules. Other expenses are "
 		    "paid at cost and need a receipt reference. VAT: %s.</p>\n",
-		    rate_text, g->ruleset, ts_vat_words(vat));
+		    rate_text, ruleset, ts_vat_words(vat));
 	}
 	h->form_begin(b, r, action);
 	h->form_input(b, e, "date", "Date", "Within the engagement, from "

@@ -191,6 +191,41 @@ ts_expense_describe(struct ts_expense *x)
 	return 0;
 }
 
+/*
+ * The rule set and VAT category of the agreement the invoice run will
+ * bill the engagement under on a date: its own, or the provider's with
+ * the consumer then in force, or the consortium's default.
+ */
+int
+ts_expense_agreement(ep_db *db, const struct ts_engagement *g,
+    const char *date, char *ruleset, size_t len, char *vat)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(a.ruleset, "
+	    "'standard'), coalesce(a.vat_category, 'S') FROM engagements e "
+	    "LEFT JOIN agreements a ON a.id = coalesce(e.agreement_id, (SELECT "
+	    "b.id FROM agreements b WHERE b.provider_id = e.provider_id AND "
+	    "b.consumer_id = e.consumer_id AND b.valid_from <= ?2 AND "
+	    "(b.valid_to IS NULL OR b.valid_to >= ?2) ORDER BY b.valid_from "
+	    "DESC LIMIT 1), (SELECT b.id FROM agreements b WHERE b.provider_id "
+	    "IS NULL AND b.valid_from <= ?2 AND (b.valid_to IS NULL OR "
+	    "b.valid_to >= ?2) ORDER BY b.valid_from DESC LIMIT 1)) WHERE "
+	    "e.id = ?1");
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, g->id);
+	h->stmt_bind_text(s, 2, date);
+	if (h->stmt_step(s) == EP_STEP_ROW) {
+		snprintf(ruleset, len, "%s", h->stmt_text(s, 0));
+		*vat = h->stmt_text(s, 1)[0];
+		rc = 0;
+	}
+	h->stmt_reset(s);
+	return rc;
+}
+
 /* Fills x from what was typed, or adds an error per bad field. */
 static int
 ts_expense_check(ep_db *db, const struct ts_actor *a,
@@ -201,7 +236,6 @@ ts_expense_check(ep_db *db, const struct ts_actor *a,
 	char err[256], today[11], vat = 0;
 	int64_t rate = -1;
 
-	(void)db;
 	memset(x, 0, sizeof *x);
 	x->engagement = g->id;
 	if (a->person != g->expert_person)
@@ -231,7 +265,13 @@ ts_expense_check(ep_db *db, const struct ts_actor *a,
 		return -1;
 	}
 	snprintf(x->kind, sizeof x->kind, "%s", in->kind);
-	if (h->fee_expense(NULL, g->ruleset, g->consumer, x->kind, g->vat,
+	if (ts_expense_agreement(db, g, x->date[0] ? x->date : g->starts,
+	    x->ruleset, sizeof x->ruleset, &vat) != 0) {
+		h->errors_add(e, "engagement", "The engagement's agreement cannot "
+		    "be read");
+		return -1;
+	}
+	if (h->fee_expense(NULL, x->ruleset, g->consumer, x->kind, vat,
 	    &rate, &vat, err, sizeof err) != 0) {
 		h->errors_add(e, "kind", err);
 		return -1;
@@ -383,7 +423,7 @@ ts_expense_save(ep_db *db, const struct ts_actor *a, int64_t engagement,
 	h->stmt_bind_text(s, 7, x.receipt);
 	h->stmt_bind_text(s, 8, x.note);
 	h->stmt_bind_text(s, 9, x.vat == 'O' ? "O" : "S");
-	h->stmt_bind_text(s, 10, g.ruleset);
+	h->stmt_bind_text(s, 10, x.ruleset);
 	h->stmt_bind_text(s, 11, x.description);
 	h->stmt_bind_int64(s, 12, a->person);
 	if (id != 0)

@@ -126,13 +126,15 @@ struct ts_expense {
 	int64_t id, engagement, miles_tenths, rate, amount, created_by;
 	int64_t consumer, provider;
 	char date[11], kind[16], receipt[65], note[501], state[12];
-	char query[501], description[120], vat;
+	char query[501], description[120], ruleset[65], vat;
 };
 extern const char *const ts_expense_kinds[][2];
 const char *ts_expense_kind_label(const char *kind);
 int ts_expense_parse_miles(const char *s, int64_t *tenths);
 void ts_expense_miles_text(char *out, size_t len, int64_t tenths);
 int64_t ts_expense_mileage(int64_t tenths, int64_t rate);
+int ts_expense_agreement(ep_db *db, const struct ts_engagement *g,
+    const char *date, char *ruleset, size_t len, char *vat);
 int ts_expense_get(ep_db *db, int64_t id, struct ts_expense *x);
 int ts_expense_each(ep_db *db, int64_t engagement,
     void (*fn)(const struct ts_expense *x, void *arg), void *arg);
