@@ -155,6 +155,7 @@ SERVER_TESTS = \
 	tests/integration/install.test \
 	tests/integration/limits.test \
 	tests/integration/lists.test \
+	tests/integration/margins.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/notifications.test \
