@@ -56,13 +56,17 @@ static void
 ts_expense_decide_form(const struct ts_rows *w, const struct ts_expense *x)
 {
 	const struct ep_host *h = w->h;
-	char action[64], field[32];
+	char action[64], field[32], described[64];
 	const char *msg;
 
 	snprintf(action, sizeof action, "/expenses/%lld/decide",
 	    (long long)x->id);
 	snprintf(field, sizeof field, "comment-%lld", (long long)x->id);
-	msg = h->errors_get(w->e, field);
+	msg = w->e != NULL ? h->errors_get(w->e, field) : NULL;
+	described[0] = '\0';
+	if (msg != NULL)
+		snprintf(described, sizeof described, " aria-describedby=\"%s-"
+		    "error\"", field);
 	h->form_begin(w->b, w->r, action);
 	h->html(w->b, "<div class=\"govuk-form-group%R\"><label class=\"govuk-"
 	    "label\" for=\"%s\">Comment on %s (needed to query or reject)"
@@ -82,9 +86,8 @@ ts_expense_decide_form(const struct ts_rows *w, const struct ts_expense *x)
 	    "</span></button><button type=\"submit\" class=\"govuk-button "
 	    "govuk-button--warning\" name=\"action\" value=\"reject\">Reject"
 	    "<span class=\"govuk-visually-hidden\"> %s</span></button></div>"
-	    "</form>\n", msg ? " govuk-textarea--error" : "", field, msg ?
-	    " aria-describedby=\"comment-error\"" : "", x->description,
-	    x->description, x->description);
+	    "</form>\n", msg ? " govuk-textarea--error" : "", field, described,
+	    x->description, x->description, x->description);
 }
 
 /* One expense as a table row, with what the reader may do to it. */
@@ -208,7 +211,9 @@ ts_expense_page_of(ep_req *r, int status, int64_t engagement,
 	    "to %s, for %s. <a class=\"govuk-link\" href=\"/engagements/%D/"
 	    "expenses/csv\">Download as CSV</a></p>\n", g.title, g.starts,
 	    g.ends, g.consumer, g.id);
-	h->html(b, "<table class=\"govuk-table\"><caption class=\"govuk-table__"
+	h->html(b, "<div class=\"ep-table-scroll\" role=\"region\" aria-label="
+	    "\"Expenses claimed\" tabindex=\"0\"><table class=\"govuk-table\" "
+	    "id=\"expenses\"><caption class=\"govuk-table__"
 	    "caption govuk-table__caption--m\">Expenses claimed</caption><thead "
 	    "class=\"govuk-table__head\"><tr class=\"govuk-table__row\"><th "
 	    "scope=\"col\" class=\"govuk-table__header\">Date</th><th scope=\""
@@ -220,7 +225,7 @@ ts_expense_page_of(ep_req *r, int status, int64_t engagement,
 	    "hidden\">Actions</span></th></tr></thead><tbody class=\"govuk-"
 	    "table__body\">\n");
 	ts_expense_each(db, g.id, ts_expense_row, &w);
-	h->html(b, "</tbody></table>\n<p class=\"govuk-body\" id=\"expense-"
+	h->html(b, "</tbody></table></div>\n<p class=\"govuk-body\" id=\"expense-"
 	    "total\">Claimed, not counting rejected: %P</p>\n", w.total);
 	if (w.expert) {
 		snprintf(action, sizeof action, "/engagements/%lld/expenses/submit",

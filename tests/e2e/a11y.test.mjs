@@ -175,6 +175,7 @@ function fill(path, login) {
 		'/experts/{id}': q(`SELECT min(id) FROM experts WHERE org_id = ${org[0]}`),
 		'/timesheet/entries/{id}': '1',
 		'/engagements/{id}/budget': '1',
+		'/engagements/{id}/expenses': '1',
 		'/timesheet/import/{id}': jobs.import,
 		'/admin/fees/whatif/{id}': jobs.whatif,
 		'/invoices/{id}': invoice,
