@@ -475,6 +475,59 @@ ts_expense_csv_cb(ep_req *r, void *arg)
 	free(o.buf);
 }
 
+/* A list of links to engagements' expense pages, under a heading. */
+static void
+ts_expense_list(ep_req *r, ep_page *b, const char *sql, int64_t who,
+    const char *heading, const char *id, const char *none)
+{
+	const struct ep_host *h = ts_host;
+	ep_stmt *s = h->db_prepare(h->req_db(r), sql);
+	int n = 0;
+
+	if (s == NULL)
+		return;
+	h->stmt_bind_int64(s, 1, who);
+	h->html(b, "<h2 class=\"govuk-heading-m\">%s</h2>\n<ul class=\"govuk-"
+	    "list\" id=\"%s\">\n", heading, id);
+	while (h->stmt_step(s) == EP_STEP_ROW) {
+		n++;
+		h->html(b, "<li><a class=\"govuk-link\" href=\"/engagements/%D/"
+		    "expenses\">%s</a> (%s)</li>\n", h->stmt_int64(s, 0),
+		    h->stmt_text(s, 1), h->stmt_text(s, 2));
+	}
+	h->stmt_reset(s);
+	h->html(b, "</ul>\n");
+	if (n == 0)
+		h->html(b, "<p class=\"govuk-body\">%s</p>\n", none);
+}
+
+/* On the timesheet: where the expert claims expenses, engagement by
+ * engagement. */
+void
+ts_expense_links(ep_req *r, ep_page *b)
+{
+	ts_expense_list(r, b, "SELECT e.id, q.title, c.name FROM engagements e "
+	    "JOIN experts x ON x.id = e.expert_id JOIN requests q ON q.id = "
+	    "e.request_id JOIN organisations c ON c.id = e.consumer_id WHERE "
+	    "x.person_id = ?1 AND e.state = 'active' ORDER BY e.id LIMIT 50",
+	    ts_host->req_person(r), "Expenses", "expense-links",
+	    "You have no active engagements to claim expenses on.");
+}
+
+/* On the approvals page: engagements with expenses waiting for the
+ * approver's council. */
+void
+ts_expense_waiting(ep_req *r, ep_page *b)
+{
+	ts_expense_list(r, b, "SELECT e.id, q.title, count(*) || CASE count(*) "
+	    "WHEN 1 THEN ' expense' ELSE ' expenses' END FROM expenses x JOIN "
+	    "engagements e ON e.id = x.engagement_id JOIN requests q ON q.id = "
+	    "e.request_id WHERE x.state = 'submitted' AND e.consumer_id = ?1 "
+	    "GROUP BY e.id ORDER BY e.id LIMIT 50", ts_host->req_org(r),
+	    "Expenses to approve", "expenses-waiting",
+	    "No expenses are waiting for approval.");
+}
+
 void
 ts_expense_routes(void)
 {

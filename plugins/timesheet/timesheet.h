@@ -150,6 +150,8 @@ int ts_expense_delete(ep_db *db, const struct ts_actor *a, int64_t id);
 
 /* expense-pages.c */
 void ts_expense_routes(void);
+void ts_expense_links(ep_req *r, ep_page *b);
+void ts_expense_waiting(ep_req *r, ep_page *b);
 
 /* expense-api.c */
 void ts_expense_api_routes(void);
