@@ -2,7 +2,8 @@
 // logs mileage and a rail fare beside her hours and submits them; the
 // consuming council's approver approves them; the finance officer runs
 // the month, sees them as lines of their own, issues the invoice (its UBL
-// passes the Peppol validation), sets a cost rate and reads the margin.
+// passes the Peppol validation), sets a cost rate from February (the
+// demo has one since 2020) and reads the margin.
 //
 // The demo seeds last month's hours, so the scenario has its own clock.
 import { after, before, test } from 'node:test';
@@ -160,7 +161,7 @@ test('expenses go from the expert to the invoice, and the margin shows', {
 	await checkPage(page);
 	await page.fill('#grade', 'senior');
 	await page.fill('#rate', '52.40');
-	await page.fill('#from', '2027-01-01');
+	await page.fill('#from', '2027-02-01');
 	await page.click('button:has-text("Set cost rate")');
 	await checkPage(page);
 	assert.match(await page.locator('#notice').innerText(), /Cost rate set/);
