@@ -107,6 +107,10 @@ rch_margins_cb(ep_req *r, void *arg)
 	    "</td>%R%P</td>%R%P</td>%R<span id=\"margin-total\">%P</span></td>"
 	    "</tr></tfoot></table></div>\n", rch_tdn, hours, rch_tdn, t.billed,
 	    rch_tdn, t.cost, rch_tdn, t.margin);
+	if (t.billed == 0 && t.minutes == 0)
+		h->html(b, "<p class=\"govuk-body\" id=\"margins-none\">Your "
+		    "council issued no invoices for its experts' time for %s.</p>\n",
+		    month);
 	if (t.unrated > 0) {
 		h->hours_text(hours, sizeof hours, t.unrated);
 		h->html(b, "<div class=\"govuk-warning-text\"><span class=\"govuk-"

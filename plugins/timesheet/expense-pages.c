@@ -21,7 +21,7 @@ static const char *const ts_expense_notices[][2] = {
 	{ "approve", "Expense approved" },
 	{ "query", "Expense queried: the expert has been asked" },
 	{ "reject", "Expense rejected: it will not be billed" },
-	{ "deleted", "Draft expense deleted" },
+	{ "deleted", "Expense deleted" },
 	{ NULL, NULL },
 };
 
@@ -116,7 +116,8 @@ ts_expense_row(const struct ts_expense *x, void *arg)
 	if (w->approver && strcmp(x->state, "submitted") == 0 &&
 	    x->created_by != w->person)
 		ts_expense_decide_form(w, x);
-	else if (w->expert && strcmp(x->state, "draft") == 0) {
+	else if (w->expert && (strcmp(x->state, "draft") == 0 ||
+	    strcmp(x->state, "queried") == 0)) {
 		snprintf(action, sizeof action, "/expenses/%lld/delete",
 		    (long long)x->id);
 		h->form_begin(w->b, w->r, action);
@@ -386,7 +387,7 @@ ts_expense_delete_cb(ep_req *r, void *arg)
 	if (ts_expense_delete(db, &a, x.id) != 0 || h->db_commit(db) != 0) {
 		h->db_rollback(db);
 		h->page_message(r, 409, "The expense was not deleted", "Only your "
-		    "own draft expenses can be deleted.");
+		    "own draft or queried expenses can be deleted.");
 		return;
 	}
 	ts_expense_back(r, x.engagement, "deleted");

@@ -560,7 +560,7 @@ ts_expense_decide(ep_db *db, const struct ts_actor *a, int64_t id,
 	return 0;
 }
 
-/* Deletes the expert's own draft expense, audited. */
+/* Withdraws the expert's own draft or queried expense, audited. */
 int
 ts_expense_delete(ep_db *db, const struct ts_actor *a, int64_t id)
 {
@@ -570,10 +570,10 @@ ts_expense_delete(ep_db *db, const struct ts_actor *a, int64_t id)
 	int step;
 
 	if (ts_expense_get(db, id, &x) != 0 || x.created_by != a->person ||
-	    strcmp(x.state, "draft") != 0)
+	    (strcmp(x.state, "draft") != 0 && strcmp(x.state, "queried") != 0))
 		return -1;
-	s = h->db_prepare(db, "DELETE FROM expenses WHERE id = ? AND state = "
-	    "'draft'");
+	s = h->db_prepare(db, "DELETE FROM expenses WHERE id = ? AND state IN "
+	    "('draft', 'queried')");
 	if (s == NULL)
 		return -1;
 	h->stmt_bind_int64(s, 1, id);

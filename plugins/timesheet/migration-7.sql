@@ -43,8 +43,9 @@ WHEN OLD.state = 'invoiced' AND NOT (NEW.state = 'approved'
 BEGIN
 	SELECT RAISE(ABORT, 'an invoiced expense never changes');
 END;
+-- A draft, or one an approver queried, may be withdrawn by its expert.
 CREATE TRIGGER expenses_kept BEFORE DELETE ON expenses
-WHEN OLD.state != 'draft'
+WHEN OLD.state != 'draft' AND OLD.state != 'queried'
 BEGIN
-	SELECT RAISE(ABORT, 'only draft expenses may be deleted');
+	SELECT RAISE(ABORT, 'only draft or queried expenses may be deleted');
 END;
