@@ -147,8 +147,9 @@ ts_expense_form(ep_req *r, ep_page *b, const ep_errors *e,
 	snprintf(action, sizeof action, "/engagements/%lld/expenses",
 	    (long long)g->id);
 	h->html(b, "<h2 class=\"govuk-heading-m\">Add an expense</h2>\n");
-	if (h->fee_expense(NULL, ruleset, g->consumer, "mileage", vat, &rate,
-	    &vat, err, sizeof err) == 0 && rate >= 0) {
+	if (EP_HOST_HAS(h, fee_expense) && h->fee_expense(NULL, ruleset,
+	    g->consumer, "mileage", vat, &rate, &vat, err, sizeof err) == 0 &&
+	    rate >= 0) {
 		h->pence_text(rate_text, sizeof rate_text, rate);
 		h->html(b, "<p class=\"govuk-body\" id=\"mileage-rate\">Mileage is "
 		    "paid at %s a mile under the %s fee rules. Other expenses are "

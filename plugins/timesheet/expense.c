@@ -271,6 +271,12 @@ ts_expense_check(ep_db *db, const struct ts_actor *a,
 		    "be read");
 		return -1;
 	}
+	/* A host of an older minor has no fee_expense in its table. */
+	if (!EP_HOST_HAS(h, fee_expense)) {
+		h->errors_add(e, "kind", "This server cannot price expenses: "
+		    "upgrade it");
+		return -1;
+	}
 	if (h->fee_expense(NULL, x->ruleset, g->consumer, x->kind, vat,
 	    &rate, &vat, err, sizeof err) != 0) {
 		h->errors_add(e, "kind", err);
