@@ -382,6 +382,8 @@ void fee_memo_serve(struct fee_vm *vm);
 struct fee_memo *fee_memo_of(struct fee_vm *vm);
 
 /* fee-policy.c: the fee_policy_* calls in server.h. */
+struct fee_ruleset *fee_policy(struct fee_engine *fe, const char *code,
+    char **err);
 
 /* fee-sandbox.c */
 int fee_load_chunk(lua_State *L, struct fee_vm *vm, const char *src,

@@ -10,7 +10,7 @@
  * An overlay is loaded like a rule set (own state, own limits) and may
  * not define prices.
  */
-static struct fee_ruleset *
+struct fee_ruleset *
 fee_policy(struct fee_engine *fe, const char *code, char **err)
 {
 	struct fee_ruleset *rs;

@@ -856,6 +856,32 @@ host_fee_auto_approve(const char *consumer, const struct ep_fee_entry *in,
 	return yes ? 1 : 0;
 }
 
+/* An expense kind's terms, from the plugin's engine or the server's. */
+static int
+host_fee_expense(ep_fees *f, const char *ruleset, const char *consumer,
+    const char *kind, char vat, int64_t *rate, char *out_vat, char *err,
+    size_t len)
+{
+	struct fee_engine *fe = f != NULL ? ((struct host_fees *)f)->fe :
+	    fee_server();
+	struct fee_expense x;
+	char *e = NULL;
+
+	if (fe == NULL) {
+		snprintf(err, len, "no fee rules are loaded");
+		return -1;
+	}
+	if (fee_expense_terms(fe, ruleset, consumer, kind, vat ? vat : 'S', &x,
+	    &e) != FEE_OK) {
+		snprintf(err, len, "%s", e ? e : "the rules failed");
+		free(e);
+		return -1;
+	}
+	*rate = x.rate;
+	*out_vat = x.vat;
+	return 0;
+}
+
 /* The table every plugin receives. Add to the end only. */
 /*
  * The files as the plugin built them, each read within its own size (the
@@ -985,4 +1011,5 @@ const struct ep_host host_table = {
 	.money_parse = units_money_parse,
 	.money_plain = units_money_plain,
 	.notify_address_files = host_notify_address_files,
+	.fee_expense = host_fee_expense,
 };

@@ -1070,6 +1070,16 @@ int fee_valid_calendar(const char *s);
 void fee_set_server(struct fee_engine *fe);
 struct fee_engine *fee_server(void);
 
+/* fee-expense.c */
+/* What an expense of a kind costs and how VAT treats it. */
+struct fee_expense {
+	int64_t rate;	/* pence a unit (a mile); -1: at cost */
+	char vat;	/* S or O */
+};
+int fee_expense_terms(struct fee_engine *fe, const char *ruleset,
+    const char *consumer, const char *kind, char vat,
+    struct fee_expense *out, char **err);
+
 /* fee-whatif.c */
 struct fee_whatif_row {
 	const char *consumer;

@@ -88,6 +88,8 @@ tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_json_fuzz_SOURCES = tests/fuzz/json_fuzz.c tests/fuzz/driver.c \
 	tests/fuzz/fuzz.h plugins/pager.c plugins/timesheet/approve.c \
 	plugins/timesheet/csv.c plugins/timesheet/entry.c \
+	plugins/timesheet/expense.c plugins/timesheet/expense-api.c \
+	plugins/timesheet/expense-pages.c \
 	plugins/timesheet/import.c plugins/timesheet/import-web.c \
 	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
 	plugins/timesheet/week.c
@@ -143,6 +145,7 @@ SERVER_TESTS = \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-changes.test \
 	tests/integration/engagement-terms.test \
+	tests/integration/expenses.test \
 	tests/integration/experts.test \
 	tests/integration/export-escape.test \
 	tests/integration/fees-pages.test \
@@ -152,6 +155,7 @@ SERVER_TESTS = \
 	tests/integration/install.test \
 	tests/integration/limits.test \
 	tests/integration/lists.test \
+	tests/integration/margins.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/notifications.test \

@@ -59,7 +59,7 @@ extern "C" {
 #endif
 
 #define EP_ABI_MAJOR 2
-#define EP_ABI_MINOR 0
+#define EP_ABI_MINOR 1
 #define EP_PLUGIN_MAGIC 0x4550504cu /* "EPPL" */
 
 /* What job_start_as answers when it does not start a job. */
@@ -441,6 +441,14 @@ struct ep_host {
 	int64_t (*notify_address_files)(ep_db *db, const char *address,
 	    const char *subject, const char *body, const char *link,
 	    const struct ep_mail_file *files, size_t nfiles);
+	/* 2.1: */
+	/* An expense kind's terms under a rule set, with the consumer
+	 * council's overlay: *rate pence a unit (a mile), or -1 at cost,
+	 * and *vat the category ('S' or 'O') under the agreement's vat.
+	 * f NULL: the server's rules. 0, or -1 with err saying why. */
+	int (*fee_expense)(ep_fees *f, const char *ruleset,
+	    const char *consumer, const char *kind, char vat, int64_t *rate,
+	    char *out_vat, char *err, size_t len);
 };
 
 /*

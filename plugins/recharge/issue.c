@@ -541,7 +541,7 @@ rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell, char *err,
 			billed = h->stmt_int64(s, 0);
 		h->stmt_reset(s);
 	}
-	if (n < 0 || n != billed) {
+	if (n < 0 || n != billed || rch_expenses_issue(db, invoice_id) != 0) {
 		snprintf(err, len, "some of the draft's entries are no longer "
 		    "approved: run the month again");
 		goto out;
@@ -795,6 +795,7 @@ rch_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	    "recharge_lines l JOIN recharge_billed b ON b.line_id = l.id AND "
 	    "b.entry_id = time_entries.id WHERE l.engagement_id = "
 	    "time_entries.engagement_id)", id, 0) < 0 ||
+	    rch_expenses_credit(db, id) != 0 ||
 	    rch_exec_id(db, "UPDATE recharge_invoices SET state = 'credited' "
 	    "WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines l WHERE "
 	    "l.invoice_id = ?1 AND NOT EXISTS (SELECT 1 FROM recharge_lines c "

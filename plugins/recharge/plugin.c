@@ -60,7 +60,14 @@ rch_init(ep_plugin *self, const struct ep_host *host)
 	    host->nav_add(self, RC_ROLES, "/ledger", "Ledger journal",
 	    "The month's journal for your finance system, and its codes") != 0 ||
 	    host->nav_add(self, RC_ROLES, "/vat", "VAT figures",
-	    "Output VAT and net sales for your VAT return") != 0)
+	    "Output VAT and net sales for your VAT return") != 0 ||
+	    host->command_add(self, "cost-rate", "set --org CODE --grade GRADE "
+	    "--rate POUNDS --from YYYY-MM-DD | list --org CODE",
+	    rch_cost_rate_command, NULL) != 0 ||
+	    host->command_add(self, "margin", "--org CODE --period YYYY-MM "
+	    "[--csv]", rch_margin_command, NULL) != 0 ||
+	    host->nav_add(self, EP_ROLE_FINANCE | EP_ROLE_ADMIN, "/finance/margins",
+	    "Margins", "What your experts' time earned against what it cost") != 0)
 		return -1;
 	rch_pages_routes();
 	rch_netting_routes();
@@ -68,6 +75,7 @@ rch_init(ep_plugin *self, const struct ep_host *host)
 	rch_endpoint_routes();
 	rch_money_routes();
 	rch_send_routes();
+	rch_margin_routes();
 	return 0;
 }
 

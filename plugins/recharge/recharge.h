@@ -14,6 +14,52 @@
 extern const struct ep_host *rch_host;
 extern ep_plugin *rch_self;
 
+/* expense-lines.c */
+/* The draft an engagement's expenses go on. */
+struct rch_expense_draft {
+	int64_t invoice, engagement;
+	const char *next;	/* the first day after the month */
+	const char *po;
+	char vat;
+};
+int rch_expense_lines(ep_db *db, const struct rch_expense_draft *d,
+    int64_t *position, int64_t *amount, int64_t *nlines, char *err,
+    size_t len);
+int rch_expenses_issue(ep_db *db, int64_t invoice);
+int rch_expenses_credit(ep_db *db, int64_t credit);
+
+/* margin.c */
+struct rch_buf;
+/* One engagement's month for its provider: billed less the cost of the
+ * hours billed (engagement 0: invoice-level lines, or the totals). */
+struct rch_margin {
+	int64_t engagement, billed, cost, margin, minutes;
+	int64_t unrated;	/* minutes of a grade with no cost rate then */
+	char title[201], consumer[16];
+};
+/* A grade's internal cost of an hour, from a date. */
+struct rch_cost_rate {
+	int64_t id, pence;
+	char grade[33], from[11], by[121], at[21];
+};
+int64_t rch_cost_round(int64_t minute_pence);
+int rch_margins(ep_db *db, int64_t provider, const char *month,
+    void (*fn)(const struct rch_margin *m, void *arg), void *arg,
+    struct rch_margin *total);
+int rch_cost_rates(ep_db *db, int64_t provider,
+    void (*fn)(const struct rch_cost_rate *c, void *arg), void *arg);
+int rch_cost_rate_set(ep_db *db, ep_req *r, int64_t provider,
+    const char *grade, const char *rate, const char *from, char *err,
+    size_t len);
+void rch_margin_csv_field(struct rch_buf *b, const char *v, int last);
+int rch_margin_csv(ep_db *db, int64_t provider, const char *month,
+    struct rch_buf *b);
+int rch_cost_rate_command(ep_db *db, int argc, char **argv, void *arg);
+int rch_margin_command(ep_db *db, int argc, char **argv, void *arg);
+
+/* margin-pages.c */
+void rch_margin_routes(void);
+
 /* util.c */
 struct rch_buf {
 	char *s;

@@ -838,7 +838,8 @@ rch_engagement_terms(struct rch_state *st, const struct rch_eng *g,
 	    "'credit' AND l.settle = 'rebill' THEN -l.amount WHEN i.kind = "
 	    "'credit' THEN 0 ELSE l.amount END), 0) FROM recharge_lines "
 	    "l JOIN recharge_invoices i ON i.id = l.invoice_id WHERE "
-	    "l.engagement_id = ?3 AND i.state != 'draft'", NULL, NULL, g->id, 0);
+	    "l.engagement_id = ?3 AND l.expense_id IS NULL AND i.state != "
+	    "'draft'", NULL, NULL, g->id, 0);
 	/* The inputs, as JSON kept with the terms, and priced from that
 	 * JSON read back: verify prices exactly what the run did. */
 	s = h->db_prepare(st->db, RC_ENG_INPUTS);
@@ -931,6 +932,26 @@ rch_draft_price(struct rch_state *st, const struct rch_eng *g, size_t n)
 	return 0;
 }
 
+/* The engagement's approved expenses, as lines of their own. */
+static int
+rch_draft_expenses(struct rch_state *st, const struct rch_eng *g)
+{
+	struct rch_expense_draft d;
+	int64_t amount, n;
+
+	d.invoice = st->invoice;
+	d.engagement = g->id;
+	d.next = st->next;
+	d.po = g->po;
+	d.vat = g->vat;
+	if (rch_expense_lines(st->db, &d, &st->position, &amount, &n, st->err,
+	    st->errlen) != 0)
+		return -1;
+	st->subtotal += amount;
+	st->sum->lines += n;
+	return 0;
+}
+
 /* Writes the priced draft: its invoice, lines, terms and links. */
 static int
 rch_draft_write(struct rch_state *st, const struct rch_eng *g, size_t n)
@@ -947,7 +968,8 @@ rch_draft_write(struct rch_state *st, const struct rch_eng *g, size_t n)
 		    &priced) != 0)
 			return -1;
 		st->subtotal += priced;
-		if (rch_engagement_terms(st, &g[i], priced) != 0)
+		if (rch_engagement_terms(st, &g[i], priced) != 0 ||
+		    rch_draft_expenses(st, &g[i]) != 0)
 			return -1;
 	}
 	for (i = 0; i < st->nlinks; i++)
@@ -1035,6 +1057,8 @@ rch_eng_read(ep_stmt *s, struct rch_eng *g)
 	"ORDER BY a.valid_from DESC LIMIT 1)) AS agreement FROM engagements e " \
 	"WHERE EXISTS (SELECT 1 FROM time_entries t WHERE t.engagement_id = " \
 	"e.id AND " RC_OPEN " AND " RC_UNBILLED("e.id") ") OR " \
+	"EXISTS (SELECT 1 FROM expenses x WHERE x.engagement_id = e.id AND " \
+	"x.state = 'approved' AND x.spent_on < ?2) OR " \
 	"(london_date(e.completed_at) >= ?3 AND " \
 	"london_date(e.completed_at) < ?2) OR EXISTS (SELECT 1 FROM milestones m " \
 	"WHERE m.offer_id = e.offer_id AND m.done >= ?3 AND m.done < ?2) OR " \

@@ -217,7 +217,8 @@ rch_verify_terms_lines(ep_db *db, int64_t id, int64_t engagement,
 	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT position, description, amount "
 	    "FROM recharge_lines WHERE invoice_id = ? AND kind = ? AND "
-	    "coalesce(engagement_id, 0) = ? ORDER BY position");
+	    "coalesce(engagement_id, 0) = ? AND expense_id IS NULL ORDER BY "
+	    "position");
 	size_t i = 0;
 	char msg[300];
 

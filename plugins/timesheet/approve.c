@@ -187,6 +187,7 @@ ts_approvals_page(ep_req *r, int status, const ep_errors *e)
 	}
 	pager_draw(h, b, "/approvals?", "page", page, TS_WEEKS_PER_PAGE, total,
 	    "weeks of hours");
+	ts_expense_waiting(r, b);
 	h->page_end(r, b, status);
 }
 

@@ -39,6 +39,7 @@ ts_init(ep_plugin *self, const struct ep_host *host)
 	ts_approve_routes();
 	ts_api_routes();
 	ts_import_routes();
+	ts_expense_routes();
 	return 0;
 }
 

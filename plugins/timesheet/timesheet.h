@@ -116,6 +116,46 @@ int64_t ts_budget_allowed(ep_db *db, const struct ts_engagement *e);
 int ts_variation_add(ep_db *db, const struct ts_actor *a, int64_t engagement,
     const char *amount, const char *reason, ep_errors *e);
 
+/* expense.c */
+/* An expense as typed: text, checked by ts_expense_save. */
+struct ts_expense_in {
+	const char *date, *kind, *miles, *amount, *receipt, *note;
+};
+/* An expense as kept. */
+struct ts_expense {
+	int64_t id, engagement, miles_tenths, rate, amount, created_by;
+	int64_t consumer, provider;
+	char date[11], kind[16], receipt[65], note[501], state[12];
+	char query[501], description[120], ruleset[65], vat;
+};
+extern const char *const ts_expense_kinds[][2];
+const char *ts_expense_kind_label(const char *kind);
+int ts_expense_parse_miles(const char *s, int64_t *tenths);
+void ts_expense_miles_text(char *out, size_t len, int64_t tenths);
+int64_t ts_expense_mileage(int64_t tenths, int64_t rate);
+int ts_expense_agreement(ep_db *db, const struct ts_engagement *g,
+    const char *date, char *ruleset, size_t len, char *vat);
+int ts_expense_get(ep_db *db, int64_t id, struct ts_expense *x);
+int ts_expense_each(ep_db *db, int64_t engagement,
+    void (*fn)(const struct ts_expense *x, void *arg), void *arg);
+int ts_expense_save(ep_db *db, const struct ts_actor *a, int64_t engagement,
+    int64_t id, const struct ts_expense_in *in, ep_errors *e,
+    int64_t *out_id);
+int ts_expense_submit(ep_db *db, const struct ts_actor *a, int64_t engagement,
+    int *n, char *err, size_t len);
+int ts_expense_decide(ep_db *db, const struct ts_actor *a, int64_t id,
+    const char *action, const char *comment, const char **field, char *err,
+    size_t len);
+int ts_expense_delete(ep_db *db, const struct ts_actor *a, int64_t id);
+
+/* expense-pages.c */
+void ts_expense_routes(void);
+void ts_expense_links(ep_req *r, ep_page *b);
+void ts_expense_waiting(ep_req *r, ep_page *b);
+
+/* expense-api.c */
+void ts_expense_api_routes(void);
+
 /* week.c */
 void ts_notice(ep_page *b, const char *notice);
 int ts_week_bounds(const char *date, char monday[11], char sunday[11]);

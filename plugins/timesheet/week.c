@@ -365,6 +365,7 @@ ts_week_page(ep_req *r, int status, const ep_errors *e, const char *date,
 	    "secondary\">Save as draft</button>\n<button type=\"submit\" name=\""
 	    "action\" value=\"submit\" class=\"govuk-button\">Submit the week"
 	    "</button>\n</div>\n</form>\n");
+	ts_expense_links(r, b);
 	h->page_end(r, b, status);
 }
 

@@ -157,6 +157,27 @@ function M.engagement(eng, ctx, lines)
 	end
 end
 
+-- Expenses and disbursements by kind: mileage at a rate a mile (pence),
+-- the rest at cost with a receipt. Between authorities a recharge is
+-- either within the scope of VAT or outside it as a whole (an invoice
+-- carries one category), so each kind follows the agreement's: a
+-- council's overlay may set its own mileage rate.
+local MILEAGE_RATE = 45
+local EXPENSE_KINDS = {
+	mileage = true, rail = true, travel = true, subsistence = true,
+	accommodation = true,
+}
+
+function M.expense(x, ctx)
+	if not EXPENSE_KINDS[x.kind] then
+		error("unknown expense kind \"" .. tostring(x.kind) .. "\"")
+	end
+	if x.kind == "mileage" then
+		return { rate = MILEAGE_RATE, vat = ctx.vat }
+	end
+	return { vat = ctx.vat }
+end
+
 function M.invoice(inv, ctx, lines)
 	local vat = inv.vat
 	local net = inv.subtotal

@@ -183,6 +183,7 @@ function fill(path, login) {
 		'/timesheet/entries/{id}': '1',
 		'/engagements/{id}/budget': '1',
 		'/engagements/{id}/rating': q("SELECT id FROM engagements WHERE state = 'completed'"),
+		'/engagements/{id}/expenses': '1',
 		'/timesheet/import/{id}': jobs.import,
 		'/admin/fees/whatif/{id}': jobs.whatif,
 		'/invoices/{id}': invoice,
