@@ -68,5 +68,6 @@ routes_register_all(void)
 	engagement_api_routes_register();
 	directory_routes_register();
 	report_routes_register();
+	overhead_routes_register();
 	statement_routes_register();
 }

@@ -25,6 +25,7 @@ const struct report_def report_defs[] = {
 	{ "savings", "Savings", 0, report_savings },
 	{ "benchmark", "Benchmarks", 0, report_benchmark },
 	{ "resilience", "Resilience", 1, report_resilience },
+	{ "overheads", "Overheads", 0, report_overheads },
 };
 const size_t report_ndefs = nitems(report_defs);
 
@@ -307,7 +308,7 @@ report_unit_costs(struct ep_db *db, struct report *rep, int64_t org_id,
 			report_int(a, 3, report_per_hour(p, m));
 	}
 	sqlite3_reset(s);
-	return 0;
+	return report_full_costs(db, rep, org_id);
 }
 
 /* --- Savings --- */
