@@ -158,6 +158,8 @@ SERVER_TESTS = \
 	tests/integration/password-reset.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
+	tests/integration/overheads-year.test \
+	tests/integration/overheads.test \
 	tests/integration/policies.test \
 	tests/integration/recharge-crash.test \
 	tests/integration/recharge-money.test \
