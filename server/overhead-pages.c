@@ -125,7 +125,7 @@ oh_costs_table(struct evbuffer *b, struct ep_req *r, const struct rep_period *p,
     int keeper)
 {
 	static const char *const heads[] = { "Month", "Category", "Amount",
-		"Note", "", NULL };
+		"Note", "Action", NULL };
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT id, month, category, "
 	    "pence, note FROM overhead_costs WHERE month BETWEEN ? AND ? "
 	    "ORDER BY month, id");
@@ -568,9 +568,16 @@ oh_api_apportion_cb(struct ep_req *r, void *arg)
 	    months));
 }
 
+/* The overhead pages' routes, and their links on the home page. */
 void
 overhead_routes_register(void)
 {
+	nav_add(NULL, OH_LOGGERS, "/overheads/time", "Overhead time", "log the "
+	    "time you spend running the pool");
+	nav_add(NULL, OH_READERS, "/overheads/costs", "Running costs", "the "
+	    "pool's monthly costs, shared among the councils");
+	nav_add(NULL, EP_ROLE_ADMIN, "/overheads/settings", "Overhead settings",
+	    "how overheads are shared, and the rate for overhead time");
 	route_add(NULL, "GET", "/overheads/time", OH_LOGGERS, oh_time_cb, NULL);
 	route_add(NULL, "POST", "/overheads/time", OH_LOGGERS, oh_time_log_cb,
 	    NULL);

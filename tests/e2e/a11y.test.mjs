@@ -182,6 +182,7 @@ function fill(path, login) {
 		'/invoices/{id}/html': invoice,
 		'/invoices/{id}/check': invoice,
 		'/payments/{id}': jobs.payment,
+		'/overheads/costs/{id}': q('SELECT min(id) FROM overhead_costs'),
 	};
 	if (path === '/invoices/run') return `/invoices/run?job=${jobs.run}`;
 	if (path in fills) return path.replace(/\{id\}/, fills[path]);
