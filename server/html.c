@@ -283,6 +283,7 @@ static const char *const page_done[][2] = {
 	{ "overhead-cost-updated", "Running cost corrected" },
 	{ "overhead-settings", "Overhead settings saved" },
 	{ "overhead-time", "Overhead time logged" },
+	{ "overhead-time-updated", "Overhead time corrected" },
 	{ "password", "Password changed: sign in with your new password" },
 	{ "person", "Person added" },
 	{ "person-updated", "Person updated" },

@@ -16,12 +16,27 @@
 
 /* --- Overhead time --- */
 
+/* The time form's fields, filled from the form or from an entry. */
+static void
+oh_time_fields(struct evbuffer *b, const struct form_errors *e,
+    const char *date, const char *hours, const char *activity,
+    const char *note)
+{
+	form_input(b, e, "date", "Date", "YYYY-MM-DD, such as 2026-10-14",
+	    "text", date, "govuk-input--width-10");
+	form_input(b, e, "hours", "Hours", "Such as 1.5 or 1:30", "text", hours,
+	    "govuk-input--width-5");
+	form_select_blank(b, e, "activity", "Activity", NULL, "Choose an "
+	    "activity", overhead_activities, activity);
+	form_input(b, e, "note", "Note (optional)", NULL, "text", note, NULL);
+}
+
 /* The person's overhead time, newest first, paged, and the form to log. */
 static void
 oh_time_page(struct ep_req *r, int status, const struct form_errors *e)
 {
 	static const char *const heads[] = { "Date", "Activity", "Hours",
-		"Note", NULL };
+		"Note", "Action", NULL };
 	struct ep_db *db = http_db();
 	sqlite3_stmt *s;
 	struct evbuffer *b;
@@ -38,18 +53,12 @@ oh_time_page(struct ep_req *r, int status, const struct form_errors *e)
 	    "governance. It is never billed; the pool's overheads, shared among "
 	    "the councils, include it at your internal cost rate.</p>\n");
 	form_begin(b, r, "/overheads/time");
-	form_input(b, e, "date", "Date", "YYYY-MM-DD, such as 2026-10-14",
-	    "text", http_form(r, "date"), "govuk-input--width-10");
-	form_input(b, e, "hours", "Hours", "Such as 1.5 or 1:30", "text",
-	    http_form(r, "hours"), "govuk-input--width-5");
-	form_select_blank(b, e, "activity", "Activity", NULL, "Choose an "
-	    "activity", overhead_activities, http_form(r, "activity"));
-	form_input(b, e, "note", "Note (optional)", NULL, "text",
-	    http_form(r, "note"), NULL);
+	oh_time_fields(b, e, http_form(r, "date"), http_form(r, "hours"),
+	    http_form(r, "activity"), http_form(r, "note"));
 	form_end(b, "Log time");
 	html_printf(b, "<h2 class=\"govuk-heading-m\">Your overhead time</h2>\n");
 	html_table_open(b, "Your overhead time, newest first", heads);
-	s = db_stmt(db, "SELECT entry_date, activity, minutes, note FROM "
+	s = db_stmt(db, "SELECT entry_date, activity, minutes, note, id FROM "
 	    "overhead_time WHERE person_id = ? ORDER BY entry_date DESC, id DESC "
 	    "LIMIT ? OFFSET ?");
 	if (s != NULL) {
@@ -63,7 +72,11 @@ oh_time_page(struct ep_req *r, int status, const struct form_errors *e)
 			html_cell(b, db_text(s, 1));
 			html_cell(b, hours);
 			html_cell(b, db_text(s, 3));
-			html_printf(b, "</tr>\n");
+			html_printf(b, "<td class=\"govuk-table__cell\"><a class=\""
+			    "govuk-link\" href=\"/overheads/time/%D\">Correct<span "
+			    "class=\"govuk-visually-hidden\"> %s %s</span></a></td></tr>\n",
+			    (int64_t)sqlite3_column_int64(s, 4), db_text(s, 0),
+			    db_text(s, 1));
 		}
 		sqlite3_reset(s);
 	}
@@ -101,6 +114,84 @@ oh_time_log_cb(struct ep_req *r, void *arg)
 		return;
 	}
 	http_redirect(r, "/overheads/time?done=overhead-time");
+}
+
+/* The form to correct one of the person's own overhead time entries. */
+static void
+oh_time_edit_page(struct ep_req *r, int status, const struct form_errors *e)
+{
+	sqlite3_stmt *s = db_stmt(http_db(), "SELECT entry_date, minutes, "
+	    "activity, note FROM overhead_time WHERE id = ? AND person_id = ?");
+	char date[11], hours[16], activity[16], *note, *action;
+	struct evbuffer *b;
+	int64_t id = api_id(r);
+
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, r->who.person_id);
+	}
+	if (s == NULL || sqlite3_step(s) != SQLITE_ROW) {
+		if (s != NULL)
+			sqlite3_reset(s);
+		page_message(r, 404, "Page not found", "You have no such overhead "
+		    "time.");
+		return;
+	}
+	snprintf(date, sizeof date, "%s", db_text(s, 0));
+	units_hours_clock(hours, sizeof hours, sqlite3_column_int64(s, 1));
+	snprintf(activity, sizeof activity, "%s", db_text(s, 2));
+	note = xstrdup(db_text(s, 3));
+	sqlite3_reset(s);
+	b = page_begin(r, "Correct overhead time", e);
+	html_printf(b, "<h1 class=\"govuk-heading-l\">Correct overhead time"
+	    "</h1>\n<p class=\"govuk-body\">The change is audited with the time "
+	    "before and after.</p>\n");
+	action = xprintf("/overheads/time/%lld", (long long)id);
+	form_begin(b, r, action);
+	free(action);
+	if (e != NULL)
+		oh_time_fields(b, e, http_form(r, "date"), http_form(r, "hours"),
+		    http_form(r, "activity"), http_form(r, "note"));
+	else
+		oh_time_fields(b, e, date, hours, activity, note);
+	form_end(b, "Save correction");
+	html_printf(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\""
+	    "/overheads/time\">Back to your overhead time</a></p>\n");
+	free(note);
+	page_end(r, b, status);
+}
+
+static void
+oh_time_edit_cb(struct ep_req *r, void *arg)
+{
+	(void)arg;
+	oh_time_edit_page(r, 200, NULL);
+}
+
+static void
+oh_time_save_cb(struct ep_req *r, void *arg)
+{
+	struct overhead_time_input in = { 0 };
+	struct form_errors e = { 0 };
+	struct audit_actor actor;
+
+	(void)arg;
+	in.person_id = r->who.person_id;
+	in.date = http_form(r, "date");
+	in.hours = http_form(r, "hours");
+	in.activity = http_form(r, "activity");
+	in.note = http_form(r, "note");
+	audit_actor_of(&actor, &r->who);
+	if (overhead_time_edit(http_db(), &actor, api_id(r), &in, &e) != 0) {
+		if (e.n == 0)
+			page_message(r, 404, "Page not found", "You have no such "
+			    "overhead time.");
+		else
+			oh_time_edit_page(r, 400, &e);
+		errs_free(&e);
+		return;
+	}
+	http_redirect(r, "/overheads/time?done=overhead-time-updated");
 }
 
 /* --- Running costs --- */
@@ -581,6 +672,10 @@ overhead_routes_register(void)
 	route_add(NULL, "GET", "/overheads/time", OH_LOGGERS, oh_time_cb, NULL);
 	route_add(NULL, "POST", "/overheads/time", OH_LOGGERS, oh_time_log_cb,
 	    NULL);
+	route_add(NULL, "GET", "/overheads/time/{id}", OH_LOGGERS,
+	    oh_time_edit_cb, NULL);
+	route_add(NULL, "POST", "/overheads/time/{id}", OH_LOGGERS,
+	    oh_time_save_cb, NULL);
 	route_add(NULL, "GET", "/overheads/costs", OH_READERS, oh_costs_cb,
 	    NULL);
 	route_add(NULL, "POST", "/overheads/costs", EP_ROLE_FINANCE |

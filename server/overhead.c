@@ -78,6 +78,27 @@ oh_step(sqlite3_stmt *s)
 	return rc;
 }
 
+/* Checks overhead time's fields into minutes; -1 with errors in e. */
+static int
+oh_time_check(const struct overhead_time_input *in, struct form_errors *e,
+    int64_t *minutes)
+{
+	if (in->person_id <= 0)
+		errs_add(e, "login", "There is no person with that login");
+	if (!units_date_ok(in->date))
+		errs_add(e, "date", "Enter the date as YYYY-MM-DD");
+	if (in->hours == NULL || units_hours_parse(in->hours, minutes) != 0 ||
+	    *minutes <= 0 || *minutes > 1440)
+		errs_add(e, "hours", "Enter the hours as a number from 0:01 to 24, "
+		    "such as 1.5 or 1:30");
+	if (!overhead_option_ok(overhead_activities, in->activity))
+		errs_add(e, "activity", "Choose an activity: brokering, management, "
+		    "training or governance");
+	if (in->note != NULL && strlen(in->note) > 500)
+		errs_add(e, "note", "The note must be 500 characters or fewer");
+	return e->n > 0 ? -1 : 0;
+}
+
 /*
  * Logs a person's overhead time: a day, hours (units grammar, up to 24),
  * an activity and a note. Every field is checked first; audited.
@@ -90,20 +111,7 @@ overhead_time_log(struct ep_db *db, const struct audit_actor *actor,
 	sqlite3_stmt *s;
 	json_t *o;
 
-	if (in->person_id <= 0)
-		errs_add(e, "login", "There is no person with that login");
-	if (!units_date_ok(in->date))
-		errs_add(e, "date", "Enter the date as YYYY-MM-DD");
-	if (in->hours == NULL || units_hours_parse(in->hours, &minutes) != 0 ||
-	    minutes <= 0 || minutes > 1440)
-		errs_add(e, "hours", "Enter the hours as a number from 0:01 to 24, "
-		    "such as 1.5 or 1:30");
-	if (!overhead_option_ok(overhead_activities, in->activity))
-		errs_add(e, "activity", "Choose an activity: brokering, management, "
-		    "training or governance");
-	if (in->note != NULL && strlen(in->note) > 500)
-		errs_add(e, "note", "The note must be 500 characters or fewer");
-	if (e->n > 0)
+	if (oh_time_check(in, e, &minutes) != 0)
 		return -1;
 	if (db_begin(db) != 0)
 		goto store;
@@ -125,6 +133,79 @@ overhead_time_log(struct ep_db *db, const struct audit_actor *actor,
 	    in->note ? in->note : "");
 	if (audit_json_id(db, actor, "overhead.time", "overhead-time", *id, 0,
 	    o) != 0 || db_commit(db) != 0)
+		goto rollback;
+	return 0;
+rollback:
+	db_rollback(db);
+store:
+	errs_add(e, "date", "The time could not be saved: %s", db_errmsg(db));
+	return -1;
+}
+
+/*
+ * Corrects a person's overhead time (in->person_id's own): every field
+ * checked first, audited with the changed fields before and after. -1
+ * with no error added when the person has no such entry.
+ */
+int
+overhead_time_edit(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const struct overhead_time_input *in, struct form_errors *e)
+{
+	int64_t minutes = 0, old;
+	sqlite3_stmt *s;
+	json_t *before, *after;
+	char *text, date[11], activity[16], *note, idtext[24];
+
+	if (oh_time_check(in, e, &minutes) != 0)
+		return -1;
+	if (db_begin(db) != 0)
+		goto store;
+	s = db_stmt(db, "SELECT entry_date, minutes, activity, note FROM "
+	    "overhead_time WHERE id = ? AND person_id = ?");
+	if (s == NULL)
+		goto rollback;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, in->person_id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		db_rollback(db);
+		return -1;
+	}
+	snprintf(date, sizeof date, "%s", db_text(s, 0));
+	old = sqlite3_column_int64(s, 1);
+	snprintf(activity, sizeof activity, "%s", db_text(s, 2));
+	note = xstrdup(db_text(s, 3));
+	sqlite3_reset(s);
+	before = json_object();
+	after = json_object();
+	audit_diff_text(before, after, "date", date, in->date);
+	audit_diff_int(before, after, "minutes", old, minutes);
+	audit_diff_text(before, after, "activity", activity, in->activity);
+	audit_diff_text(before, after, "note", note, in->note ? in->note : "");
+	free(note);
+	if ((text = audit_diff_dump(before, after)) == NULL) {
+		db_rollback(db);
+		return 0;	/* nothing changed */
+	}
+	s = db_stmt(db, "UPDATE overhead_time SET entry_date = ?, minutes = ?, "
+	    "activity = ?, note = ? WHERE id = ?");
+	if (s == NULL) {
+		free(text);
+		goto rollback;
+	}
+	sqlite3_bind_text(s, 1, in->date, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, minutes);
+	sqlite3_bind_text(s, 3, in->activity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, in->note ? in->note : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, id);
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	if (oh_step(s) != 0 || audit_record(db, actor, "overhead.time-edit",
+	    "overhead-time", idtext, 0, text) != 0) {
+		free(text);
+		goto rollback;
+	}
+	free(text);
+	if (db_commit(db) != 0)
 		goto rollback;
 	return 0;
 rollback:

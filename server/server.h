@@ -1267,6 +1267,8 @@ int64_t overhead_host(struct ep_db *db);
 int overhead_keeps_costs(struct ep_db *db, const struct principal *who);
 int overhead_time_log(struct ep_db *db, const struct audit_actor *actor,
     const struct overhead_time_input *in, struct form_errors *e, int64_t *id);
+int overhead_time_edit(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const struct overhead_time_input *in, struct form_errors *e);
 int overhead_cost_add(struct ep_db *db, const struct audit_actor *actor,
     const struct overhead_cost_input *in, struct form_errors *e, int64_t *id);
 int overhead_cost_edit(struct ep_db *db, const struct audit_actor *actor,
