@@ -164,8 +164,9 @@ out:
 
 const struct cmd_entry cmd_report_entry = {
 	.name = "report",
-	.usage = "volumes|unit-costs|savings|benchmark|resilience|quality [--org CODE] "
-	    "[--period 2026-10|2026-Q3|2026/27] [--format csv|json] [--table ID] "
+	.usage = "volumes|unit-costs|savings|benchmark|resilience|quality|"
+	    "overheads|case [--org CODE] [--period 2026-10|2026-Q3|2026/27] "
+	    "[--format csv|json] [--table ID] "
 	    "[--at YYYY-MM-DD] [--names] | rebuild | check | target --hours N",
 	.help = "business-case reports; rebuild or check their summaries; set "
 	    "the response target",

@@ -19,6 +19,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_migrate_entry,
 	&cmd_org_entry,
+	&cmd_overhead_entry,
 	&cmd_plugins_entry,
 	&cmd_report_entry,
 	&cmd_routes_entry,

@@ -70,5 +70,6 @@ routes_register_all(void)
 	report_routes_register();
 	report_quality_routes_register();
 	rating_routes_register();
+	overhead_routes_register();
 	statement_routes_register();
 }

@@ -26,6 +26,7 @@ const struct report_def report_defs[] = {
 	{ "benchmark", "Benchmarks", 0, report_benchmark },
 	{ "resilience", "Resilience", 1, report_resilience },
 	{ "quality", "Quality", 0, report_quality },
+	{ "overheads", "Overheads", 0, report_overheads },
 	{ "case", "Business case", 0, report_case },
 };
 const size_t report_ndefs = nitems(report_defs);
@@ -309,7 +310,7 @@ report_unit_costs(struct ep_db *db, struct report *rep, int64_t org_id,
 			report_int(a, 3, report_per_hour(p, m));
 	}
 	sqlite3_reset(s);
-	return 0;
+	return report_full_costs(db, rep, org_id);
 }
 
 /* --- Savings --- */

@@ -1292,4 +1292,66 @@ void fees_routes_register(void);
 /* directory.c */
 void directory_routes_register(void);
 
+/* overhead.c */
+struct overhead_time_input {
+	int64_t person_id;
+	const char *date, *hours, *activity, *note;
+};
+struct overhead_cost_input {
+	const char *month, *category, *amount, *note;
+};
+extern const char *const overhead_activities[][2];
+extern const char *const overhead_categories[][2];
+extern const char *const overhead_rules[][2];
+int overhead_option_ok(const char *const opts[][2], const char *s);
+int64_t overhead_host(struct ep_db *db);
+int overhead_keeps_costs(struct ep_db *db, const struct principal *who);
+int overhead_time_log(struct ep_db *db, const struct audit_actor *actor,
+    const struct overhead_time_input *in, struct form_errors *e, int64_t *id);
+int overhead_time_edit(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const struct overhead_time_input *in, struct form_errors *e);
+int overhead_cost_add(struct ep_db *db, const struct audit_actor *actor,
+    const struct overhead_cost_input *in, struct form_errors *e, int64_t *id);
+int overhead_cost_edit(struct ep_db *db, const struct audit_actor *actor,
+    int64_t id, const struct overhead_cost_input *in, struct form_errors *e);
+void overhead_rule_at(struct ep_db *db, const char *month, char out[8]);
+int overhead_rule_set(struct ep_db *db, const struct audit_actor *actor,
+    const char *rule, const char *from, struct form_errors *e);
+int64_t overhead_default_rate(struct ep_db *db);
+int overhead_rate_set(struct ep_db *db, const struct audit_actor *actor,
+    int64_t person_id, const char *rate, struct form_errors *e);
+
+/* overhead-share.c */
+struct oh_share {
+	int64_t org_id;
+	int64_t basis;		/* minutes, pence or 1, by the rule */
+	int64_t pence;
+};
+struct oh_month {
+	char month[8];
+	char rule[8];
+	int equal_fallback;	/* the rule's basis summed to 0 */
+	int64_t costs_pence, time_minutes, time_pence, recorded_pence;
+	int64_t apportioned_pence, unapportioned_pence, basis_total;
+	struct oh_share *shares;
+	size_t n;
+};
+void overhead_split(int64_t total, const int64_t *w, size_t n, int64_t *out);
+void overhead_month_next(char m[8]);
+int overhead_month(struct ep_db *db, const char *month, struct oh_month *m);
+void overhead_month_free(struct oh_month *m);
+int overhead_org_share(struct ep_db *db, int64_t org_id,
+    const struct rep_period *p, int64_t *pence);
+
+/* overhead-pages.c */
+void overhead_routes_register(void);
+
+/* report-overheads.c */
+int report_overheads(struct ep_db *db, struct report *rep, int64_t org_id,
+    int names, const char *at);
+int report_full_costs(struct ep_db *db, struct report *rep, int64_t org_id);
+
+/* cmd-overhead.c */
+extern const struct cmd_entry cmd_overhead_entry;
+
 #endif /* EXPERTPOOL_SERVER_H */

@@ -162,6 +162,8 @@ SERVER_TESTS = \
 	tests/integration/password-reset.test \
 	tests/integration/openapi.test \
 	tests/integration/plugins.test \
+	tests/integration/overheads-year.test \
+	tests/integration/overheads.test \
 	tests/integration/policies.test \
 	tests/integration/quality-year.test \
 	tests/integration/quality.test \

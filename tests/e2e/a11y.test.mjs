@@ -191,6 +191,9 @@ function fill(path, login) {
 		'/invoices/{id}/html': invoice,
 		'/invoices/{id}/check': invoice,
 		'/payments/{id}': jobs.payment,
+		'/overheads/costs/{id}': q('SELECT min(id) FROM overhead_costs'),
+		'/overheads/time/{id}': q(`SELECT min(t.id) FROM overhead_time t JOIN
+		    people p ON p.id = t.person_id WHERE p.login = '${login}'`),
 	};
 	if (path === '/invoices/run') return `/invoices/run?job=${jobs.run}`;
 	if (path in fills) return path.replace(/\{id\}/, fills[path]);
