@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 /*
- * report_quality (migration 0022) is kept by triggers: the core's on
+ * report_quality (migration 0020) is kept by triggers: the core's on
  * engagements and engagement_ratings, the timesheet's on time_entries
  * (its migration 7) and the recharge plugin's on recharge_invoices (its
  * migration 10). The rebuild below sums the same rows the same way, the

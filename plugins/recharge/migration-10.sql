@@ -1,6 +1,6 @@
 -- recharge 10: the recharge plugin's side of the quality measures.
 --
--- The core's report_quality (core migration 0022) counts, by period
+-- The core's report_quality (core migration 0020) counts, by period
 -- billed, provider and consumer, the net value of the invoices issued
 -- and of the credit notes issued against them (as a positive amount).
 -- These triggers keep those two columns in step; the core rebuilds them

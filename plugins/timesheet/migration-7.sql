@@ -1,6 +1,6 @@
 -- timesheet 7: the timesheet's side of the quality measures.
 --
--- The core's report_quality (core migration 0022) counts, by period,
+-- The core's report_quality (core migration 0020) counts, by period,
 -- provider and consumer, the entries approved or invoiced that are not
 -- corrections, their minutes, the minutes of those an approver queried
 -- before approving them, and the entries corrected by an approved

@@ -1,4 +1,4 @@
--- 0022-quality: the quality measures' summary and the requester's rating.
+-- 0020-quality: the quality measures' summary and the requester's rating.
 --
 -- report_quality holds, for each period label a day falls in (its month,
 -- its quarter of the financial year and that year, as report_period_*

@@ -1,4 +1,4 @@
--- 0023-overheads: the pool's own time and running costs, and the rule that shares them.
+-- 0021-overheads: the pool's own time and running costs, and the rule that shares them.
 
 -- Time the pool spends on itself (never billed): by person, day, activity.
 CREATE TABLE overhead_time (
