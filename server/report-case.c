@@ -19,10 +19,20 @@ static const struct rep_col reach_cols[] = {
 	{ "providers", "Councils that provided them", REP_INT },
 };
 
+/* The quality report's measures of the service the council received. */
+static const char *const case_quality[] = {
+	"Share of hours queried",
+	"Share of entries adjusted after approval",
+	"Credits as a share of invoiced value",
+	"Engagements completed by the wanted end date",
+	"Ratings satisfied or very satisfied",
+};
+
 /* The reports a business case reads, built once each for the period. */
-enum case_src { CS_VOLUMES, CS_UNIT_COSTS, CS_SAVINGS, CS_BENCHMARK, CS_N };
+enum case_src { CS_VOLUMES, CS_UNIT_COSTS, CS_SAVINGS, CS_BENCHMARK,
+	CS_QUALITY, CS_OVERHEADS, CS_N };
 static const char *const case_src_names[CS_N] = { "volumes", "unit-costs",
-	"savings", "benchmark" };
+	"savings", "benchmark", "quality", "overheads" };
 
 struct case_ctx {
 	struct report src[CS_N];
@@ -117,17 +127,66 @@ case_copy(struct case_ctx *cx, const char *measure, enum rep_kind kind,
 	case_row(cx, measure, kind, have, v, 0, 0, src);
 }
 
-/* A benchmark's figure beside the consortium's median. */
+/* A compared figure (the benchmark's, or quality's as a consumer) beside
+ * the consortium's median. */
 static void
-case_bench(struct case_ctx *cx, const char *measure, enum rep_kind kind,
-    const char *metric)
+case_compared(struct case_ctx *cx, const char *measure, enum rep_kind kind,
+    enum case_src src, const char *table, const char *metric)
 {
-	const struct report *b = &cx->src[CS_BENCHMARK];
+	const struct report *b = &cx->src[src];
 	int64_t v, median;
-	int have = case_figure(b, "benchmark", metric, "yours", &v);
-	int have_m = case_figure(b, "benchmark", metric, "median", &median);
+	int have = case_figure(b, table, metric, "yours", &v);
+	int have_m = case_figure(b, table, metric, "median", &median);
 
-	case_row(cx, measure, kind, have, v, have_m, median, CS_BENCHMARK);
+	case_row(cx, measure, kind, have, v, have_m, median, src);
+}
+
+/* The sum of a column over a table's rows. */
+static int64_t
+case_sum(const struct report *r, const char *table, const char *col)
+{
+	const struct rep_table *t = report_find_table((struct report *)r, table);
+	int64_t sum = 0;
+	size_t row;
+	int ci;
+
+	if (t == NULL || (ci = case_col(t, col)) < 0)
+		return 0;
+	for (row = 0; row < t->nrows; row++)
+		sum += t->cells[row * t->ncols + (size_t)ci].v;
+	return sum;
+}
+
+/*
+ * The council's share of the pool's overheads in the period, what an
+ * hour bought cost once that share is carried (the unit-cost report's
+ * full costs), and the saving against the market less that share: the
+ * saving falls by exactly the share.
+ */
+static void
+case_overheads(struct case_ctx *cx)
+{
+	const struct report *u = &cx->src[CS_UNIT_COSTS];
+	int64_t share = case_sum(&cx->src[CS_OVERHEADS], "shares", "share_pence");
+	int64_t minutes = case_sum(u, "full-costs", "minutes");
+	int64_t full = case_sum(u, "full-costs", "full_pence"), saving;
+	int64_t all_m, all_full;
+	int have;
+
+	/* Full costs have an "All areas" row when there are several. */
+	if (case_figure(u, "full-costs", "All areas", "minutes", &all_m) &&
+	    case_figure(u, "full-costs", "All areas", "full_pence", &all_full)) {
+		minutes = all_m;
+		full = all_full;
+	}
+	case_row(cx, "Share of the pool's overheads", REP_PENCE, 1, share, 0, 0,
+	    CS_OVERHEADS);
+	case_row(cx, "Full cost per hour bought (with overheads)", REP_PENCE,
+	    minutes > 0, report_per_hour(full, minutes), 0, 0, CS_UNIT_COSTS);
+	have = case_figure(&cx->src[CS_SAVINGS], "savings", NULL,
+	    "market_saving_pence", &saving);
+	case_row(cx, "Saving against the market after overheads", REP_PENCE,
+	    have, saving - share, 0, 0, CS_SAVINGS);
 }
 
 /* A baseline's rate an hour over the hours compared with it. */
@@ -271,10 +330,14 @@ report_case(struct ep_db *db, struct report *rep, int64_t org_id, int names,
 	    "savings", NULL, "market_saving_bp");
 	case_copy(&cx, "Saving against in-house", REP_PENCE, CS_SAVINGS,
 	    "savings", NULL, "inhouse_saving_pence");
-	case_bench(&cx, "Mean time to first offer", REP_MINUTES,
-	    "Mean time to first offer");
-	case_bench(&cx, "Share offered within target", REP_BP,
-	    "Share offered within target");
+	case_overheads(&cx);
+	case_compared(&cx, "Mean time to first offer", REP_MINUTES,
+	    CS_BENCHMARK, "benchmark", "Mean time to first offer");
+	case_compared(&cx, "Share offered within target", REP_BP, CS_BENCHMARK,
+	    "benchmark", "Share offered within target");
+	for (i = 0; i < nitems(case_quality); i++)
+		case_compared(&cx, case_quality[i], REP_BP, CS_QUALITY,
+		    "consumer", case_quality[i]);
 	if (case_reach(db, rep, org_id) != 0)
 		goto out;
 	rc = 0;
