@@ -1,4 +1,4 @@
-/* admin.c: the administrator's pages: organisations, people, agreements,
+/* admin-pages.c: the administrator's pages: organisations, people, agreements,
  * and the forms that change them. */
 #include "server.h"
 

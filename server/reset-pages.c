@@ -1,4 +1,4 @@
-/* reset.c: a forgotten password, reset by a one-time link sent by e-mail. */
+/* reset-pages.c: a forgotten password, reset by a one-time e-mailed link. */
 #include "server.h"
 
 #include <stdlib.h>

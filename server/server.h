@@ -431,14 +431,14 @@ int apitoken_revoke_person(struct ep_db *db, int64_t person_id);
 int apitoken_lookup(struct ep_db *db, const char *token, struct principal *who);
 int session_factor_shown(struct ep_db *db, int64_t session_id);
 
-/* login.c (for reset.c and totp.c) */
+/* login-pages.c (for reset-pages.c and totp.c) */
 const char *login_safe_next(const char *next);
 void login_count_failure(const char *login, const char *address);
 void login_forgive(const char *login, const char *address);
 int login_password_work(const char *address, void (*work)(void *),
     void (*done)(void *), void *arg);
 
-/* reset.c */
+/* reset-pages.c */
 void reset_routes_register(void);
 
 /* totp.c */
@@ -450,7 +450,7 @@ int totp_reset(struct ep_db *db, const struct audit_actor *actor,
 int totp_fresh(struct ep_req *r, const char *next);
 void totp_routes_register(void);
 
-/* tokens.c */
+/* token-pages.c */
 void tokens_routes_register(void);
 
 /* org.c */
@@ -633,7 +633,10 @@ int reader_run(struct ep_req *r, int (*work)(struct ep_db *db, void *arg),
     void (*done)(struct ep_req *r, int rc, void *arg), void *arg);
 const char *job_db(void);
 
-/* login.c */
+/* home-pages.c */
+void home_routes_register(void);
+
+/* login-pages.c */
 void login_routes_register(void);
 int login_limited(const char *login, const char *address, int *retry_after);
 uint64_t login_hash_count(void);
@@ -679,7 +682,7 @@ int request_estimate(struct ep_db *db, int64_t consumer_id, const char *area,
     int64_t minutes, const char *date, int64_t *low, int64_t *high,
     char *ruleset, size_t len);
 
-/* request-edit.c */
+/* request-edit-pages.c */
 /* A request's fields as its form shows them. */
 struct request_values {
 	char area[16], speciality[64], title[208], description[5008];
@@ -869,7 +872,7 @@ void outbox_start(struct event_base *base);
 void outbox_routes_register(void);
 void outbox_stop(void);
 
-/* notify-settings.c */
+/* notify-pages.c */
 void notify_settings_routes_register(void);
 
 /* metrics.c */
@@ -937,7 +940,7 @@ const struct plugin_command *plugin_command_find(const char *name);
 /* plugin-host.c */
 extern const struct ep_host host_table;
 
-/* core_routes.c */
+/* routes-core.c */
 void core_routes_register(void);
 void routes_register_all(void);
 
@@ -1134,7 +1137,7 @@ int read_password(const char *prompt, char *buf, size_t len);
 void assets_routes_register(void);
 void assets_free(void);
 
-/* admin.c */
+/* admin-pages.c */
 void admin_routes_register(void);
 
 /* records-api.c */
@@ -1242,13 +1245,22 @@ int baseline_set(struct ep_db *db, const struct audit_actor *actor,
 /* report-pages.c */
 void report_routes_register(void);
 
-/* statement.c */
+/* statement-pages.c */
 void statement_routes_register(void);
 
 /* fees-pages.c */
 void fees_routes_register(void);
 
-/* directory.c */
+/* directory-pages.c */
+/* Roles that keep the directory: add experts, book leave. */
+#define DIRECTORY_KEEPERS (EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN)
+/* Who may open an expert's own page: their organisation (pool managers
+ * and admins see every organisation's, decided in auth.c). */
+#define DIRECTORY_OWNER_SQL "SELECT org_id FROM experts WHERE id = ?1"
 void directory_routes_register(void);
+int directory_all(struct ep_req *r);
+
+/* directory-api.c */
+void directory_api_routes_register(void);
 
 #endif /* EXPERTPOOL_SERVER_H */
