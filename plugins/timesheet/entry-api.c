@@ -1,4 +1,4 @@
-/* api.c: the timesheet's JSON API under /api/v1/entries. */
+/* entry-api.c: the timesheet's JSON API under /api/v1/entries. */
 #include "timesheet.h"
 #include "../pager.h"
 

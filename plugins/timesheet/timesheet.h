@@ -116,15 +116,15 @@ int64_t ts_budget_allowed(ep_db *db, const struct ts_engagement *e);
 int ts_variation_add(ep_db *db, const struct ts_actor *a, int64_t engagement,
     const char *amount, const char *reason, ep_errors *e);
 
-/* week.c */
+/* week-pages.c */
 void ts_notice(ep_page *b, const char *notice);
 int ts_week_bounds(const char *date, char monday[11], char sunday[11]);
 void ts_week_routes(void);
 
-/* approve.c */
+/* approval-pages.c */
 void ts_approve_routes(void);
 
-/* api.c */
+/* entry-api.c */
 void ts_api_routes(void);
 void ts_api_fini(void);
 
@@ -178,7 +178,7 @@ int ts_import_run(ep_db *db, ep_fees *f, const struct ts_actor *a,
     struct ts_import *im);
 int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
 
-/* import-web.c */
+/* import-pages.c */
 #define TS_IMPORT_JOB "timesheet-import"
 int ts_import_job(ep_job *job, ep_db *db, const char *arg, void *udata);
 void ts_import_routes(void);
