@@ -56,7 +56,7 @@ static void
 cmd_global_usage(FILE *f)
 {
 	fprintf(f, "usage: expertpool [--db PATH] [--config FILE] [--plugins DIR] "
-	    "[--scripts DIR] COMMAND [ARGS]\n"
+	    "[--rules DIR] COMMAND [ARGS]\n"
 	    "       expertpool help   lists the commands\n");
 }
 
@@ -73,12 +73,14 @@ cmd_main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "plugins", required_argument, NULL, 'p' },
-		{ "scripts", required_argument, NULL, 's' },
+		{ "rules", required_argument, NULL, 'r' },
+		/* The old name of --rules, for scripts written before it. */
+		{ "scripts", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_path = NULL, *config_path = NULL, *plugins_dir = NULL;
-	const char *scripts_dir = NULL;
+	const char *rules_dir = NULL;
 	const struct cmd_entry *e;
 	const struct plugin_command *pc = NULL;
 	struct ep_db *db = NULL;
@@ -99,8 +101,8 @@ cmd_main(int argc, char **argv)
 		case 'p':
 			plugins_dir = optarg;
 			break;
-		case 's':
-			scripts_dir = optarg;
+		case 'r':
+			rules_dir = optarg;
 			break;
 		case 'h':
 			cmd_global_usage(stdout);
@@ -123,8 +125,8 @@ cmd_main(int argc, char **argv)
 	    (db_path != NULL && config_set(&cfg, "db", db_path, &err) != 0) ||
 	    (plugins_dir != NULL &&
 	    config_set(&cfg, "plugins", plugins_dir, &err) != 0) ||
-	    (scripts_dir != NULL &&
-	    config_set(&cfg, "scripts", scripts_dir, &err) != 0)) {
+	    (rules_dir != NULL &&
+	    config_set(&cfg, "rules", rules_dir, &err) != 0)) {
 		rc = CMD_USAGE;
 		goto fail;
 	}
@@ -152,7 +154,7 @@ cmd_main(int argc, char **argv)
 	if (pc != NULL) {
 		/* Plugin commands price with the fee rules, as the server does;
 		 * without them, pricing says so to the plugin that asks. */
-		if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
+		if ((fees = fee_open(cfg.rules, db, &err)) == NULL) {
 			log_info("fees: %s; no fee rule sets", err);
 			free(err);
 			err = NULL;

@@ -67,7 +67,7 @@ struct config {
 	char *listen;
 	char *db;
 	char *plugins;
-	char *scripts;
+	char *rules;
 	int64_t max_header_bytes;
 	int64_t max_body_bytes;
 	int64_t request_timeout;
@@ -1034,7 +1034,7 @@ struct fee_request {
 };
 struct fee_engine;
 struct fee_ruleset;
-struct fee_engine *fee_open(const char *scripts_dir, struct ep_db *db,
+struct fee_engine *fee_open(const char *rules_dir, struct ep_db *db,
     char **err);
 void fee_close(struct fee_engine *fe);
 struct fee_ruleset *fee_ruleset(struct fee_engine *fe, const char *name,
