@@ -459,9 +459,8 @@ expert_update_cb(struct ep_req *r, void *arg)
 	const char *skills[EXPERT_MAX_SKILLS + 1];
 	const char *typed = http_form(r, "skills");
 	struct expert_edit in = {
-		.grade = http_form(r, "grade") ? http_form(r, "grade") : "",
-		.capacity = http_form(r, "capacity") ? http_form(r, "capacity") :
-		    "",
+		.grade = http_form_text(r, "grade"),
+		.capacity = http_form_text(r, "capacity"),
 		.skills = skills,
 	};
 	struct form_errors e = { 0 };

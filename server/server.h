@@ -270,6 +270,7 @@ const char *http_header(struct ep_req *r, const char *name);
 int http_peer_listed(struct ep_req *r, const char *list);
 const char *http_body(struct ep_req *r, size_t *len);
 const char *http_form(struct ep_req *r, const char *name);
+const char *http_form_text(struct ep_req *r, const char *name);
 void http_form_each(struct ep_req *r, const char *name,
     void (*fn)(const char *value, void *arg), void *arg);
 const char *http_client_address(struct ep_req *r);
@@ -345,6 +346,17 @@ struct evbuffer *page_begin(struct ep_req *r, const char *title,
 void page_end(struct ep_req *r, struct evbuffer *b, int status);
 void page_message(struct ep_req *r, int status, const char *title,
     const char *message);
+/* A form's page: drawn fresh (200, no errors) or again with errors. */
+typedef void form_page_fn(struct ep_req *r, int status,
+    const struct form_errors *e);
+struct form_page {
+	form_page_fn *draw;
+};
+void form_page_cb(struct ep_req *r, void *arg);
+int64_t page_id(struct ep_req *r, const char *what);
+void form_saved(struct ep_req *r, int rc, struct form_errors *e,
+    form_page_fn *form, int status, const char *where, int64_t id,
+    const char *done);
 void form_begin(struct evbuffer *b, struct ep_req *r, const char *action);
 void form_end(struct evbuffer *b, const char *button);
 void form_input(struct evbuffer *b, const struct form_errors *e,
