@@ -365,13 +365,24 @@ login_enqueue(const char *address, void (*work)(void *),
 	return 0;
 }
 
-/* Queues Argon2id work for reset-pages.c and others on the password thread, in
- * the same fair line as sign-ins: 0, or -1 when full (answer 503). */
+/*
+ * Queues Argon2id work for r on the password thread, in the same fair line
+ * as sign-ins, and defers r's reply to done: 0. When the line is full it
+ * answers 503 with Retry-After itself and returns -1; arg is the caller's
+ * to free.
+ */
 int
-login_password_work(const char *address, void (*work)(void *),
+login_password_work(struct ep_req *r, void (*work)(void *),
     void (*done)(void *), void *arg)
 {
-	return login_enqueue(address, work, done, arg);
+	if (login_enqueue(http_client_address(r), work, done, arg) != 0) {
+		http_reply_header(r, "Retry-After", "2");
+		page_message(r, 503, "Busy", "Too many people are signing in at "
+		    "once. Try again in a few seconds.");
+		return -1;
+	}
+	http_defer(r);
+	return 0;
 }
 
 struct login_attempt {
@@ -460,8 +471,7 @@ fail:
 	page_message(r, 500, "Sorry, there is a problem",
 	    "You could not be signed in. Try again later.");
 out:
-	sodium_memzero(a->password, strlen(a->password));
-	free(a->password);
+	password_free(a->password);
 	sodium_memzero(a, sizeof *a);
 	free(a);
 }
@@ -554,20 +564,13 @@ login_post_cb(struct ep_req *r, void *arg)
 	 */
 	limit_fail("login", a->login);
 	limit_fail("addr", a->address);
-	if (login_enqueue(a->address, login_verify_work, login_verify_done,
+	if (login_password_work(r, login_verify_work, login_verify_done,
 	    a) != 0) {
 		limit_unfail("login", a->login);
 		limit_unfail("addr", a->address);
-		sodium_memzero(a->password, strlen(a->password));
-		free(a->password);
+		password_free(a->password);
 		free(a);
-		http_reply_header(r, "Retry-After", "2");
-		page_message(r, 503, "Sign-in is busy",
-		    "Too many people are signing in at once. Try again in a few "
-		    "seconds.");
-		return;
 	}
-	http_defer(r);
 }
 
 static void
@@ -623,10 +626,8 @@ struct password_change {
 static void
 password_change_free(struct password_change *c)
 {
-	sodium_memzero(c->current, strlen(c->current));
-	sodium_memzero(c->next, strlen(c->next));
-	free(c->current);
-	free(c->next);
+	password_free(c->current);
+	password_free(c->next);
 	sodium_memzero(c, sizeof *c);
 	free(c);
 }
@@ -707,16 +708,11 @@ password_post_cb(struct ep_req *r, void *arg)
 		snprintf(c->hash, sizeof c->hash, "%s", login_dummy_hash());
 	/* Counted as a failure from admission, as a sign-in is. */
 	limit_fail("login", r->who.login);
-	if (login_enqueue(http_client_address(r), password_change_work,
-	    password_change_done, c) != 0) {
+	if (login_password_work(r, password_change_work, password_change_done,
+	    c) != 0) {
 		limit_unfail("login", r->who.login);
 		password_change_free(c);
-		http_reply_header(r, "Retry-After", "2");
-		page_message(r, 503, "Busy", "Too many people are signing in at "
-		    "once. Try again in a few seconds.");
-		return;
 	}
-	http_defer(r);
 }
 
 void

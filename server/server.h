@@ -447,7 +447,7 @@ int session_factor_shown(struct ep_db *db, int64_t session_id);
 const char *login_safe_next(const char *next);
 void login_count_failure(const char *login, const char *address);
 void login_forgive(const char *login, const char *address);
-int login_password_work(const char *address, void (*work)(void *),
+int login_password_work(struct ep_req *r, void (*work)(void *),
     void (*done)(void *), void *arg);
 
 /* reset-pages.c */
@@ -497,6 +497,7 @@ int roles_parse(const char *csv, unsigned *out, char *bad, size_t badlen);
 unsigned role_bit(const char *name);
 void roles_format(unsigned roles, char *out, size_t len);
 int password_hash(const char *password, char *out);
+void password_free(char *password);
 int password_check(const char *hash, const char *password, int *rehash);
 int person_add(struct ep_db *db, const struct audit_actor *actor,
     const struct person_input *in, struct form_errors *e, int64_t *id);
