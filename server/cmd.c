@@ -52,6 +52,49 @@ cmd_usage(const char *name)
 	return CMD_USAGE;
 }
 
+/*
+ * A subcommand's options by its table, in place of a getopt_long loop of
+ * its own: each option's argument kept, flag set or callback called; then
+ * exactly operands arguments must follow. Returns the first operand's
+ * index, or -1 after printing cmd's usage line.
+ */
+int
+cmd_options(const char *cmd, int argc, char **argv,
+    const struct cmd_option *opts, int operands)
+{
+	struct option lo[CMD_MAX_OPTIONS + 1];
+	const struct cmd_option *o;
+	size_t n = 0;
+	int c;
+
+	for (o = opts; o->name != NULL && n < CMD_MAX_OPTIONS; o++, n++) {
+		lo[n].name = o->name;
+		lo[n].has_arg = o->flag != NULL ? no_argument : required_argument;
+		lo[n].flag = NULL;
+		lo[n].val = (int)n + 1;
+	}
+	memset(&lo[n], 0, sizeof lo[n]);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c < 1 || (size_t)c > n) {
+			cmd_usage(cmd);
+			return -1;
+		}
+		o = &opts[c - 1];
+		if (o->flag != NULL)
+			*o->flag = o->set;
+		else if (o->each != NULL)
+			o->each(optarg, o->arg);
+		else
+			*o->value = optarg;
+	}
+	if (argc - optind != operands) {
+		cmd_usage(cmd);
+		return -1;
+	}
+	return optind;
+}
+
 static void
 cmd_global_usage(FILE *f)
 {

@@ -1114,6 +1114,20 @@ struct cmd_entry {
 };
 extern const struct cmd_entry *const cmd_table[];
 extern const size_t cmd_count;
+/* One option of a subcommand: with an argument kept in *value (or given
+ * to each, for an option that may be repeated), or a flag that sets *flag
+ * to set. */
+#define CMD_MAX_OPTIONS 16
+struct cmd_option {
+	const char *name;
+	const char **value;
+	int *flag;
+	int set;
+	void (*each)(const char *value, void *arg);
+	void *arg;
+};
+int cmd_options(const char *cmd, int argc, char **argv,
+    const struct cmd_option *opts, int operands);
 const struct cmd_entry *cmd_find(const char *name);
 int cmd_usage(const char *name);
 int cmd_main(int argc, char **argv);
