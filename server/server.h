@@ -802,6 +802,8 @@ void offer_pages_routes_register(void);
 
 /* market-api.c (requests, offers and engagements in the JSON API) */
 void market_api_routes_register(void);
+void api_request_input(struct json_t *body, struct request_input *in,
+    struct form_errors *e);
 void request_preferred_select(struct evbuffer *b,
     const struct form_errors *e, const char *value);
 

@@ -12,10 +12,14 @@
  * whole pence, never a fraction of a penny or past the parser's bound,
  * and is the amount the client wrote.
  */
-#include "../../server/market-api.c"
-#include "../../plugins/timesheet/entry-api.c"
+#include "../../server/server.h"
+#include "../../plugins/timesheet/timesheet.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "fuzz.h"
 
