@@ -398,7 +398,7 @@ main(int argc, char **argv)
 			break;
 	}
 	if (argc != 3 || i == nitems(variants)) {
-		fprintf(stderr, "usage: fees-bench SCRIPTS_DIR "
+		fprintf(stderr, "usage: fees-bench RULES_DIR "
 		    "bare|batch|single|wide|grouped\n"
 		    "       fees-bench RULES.lua floor|shape\n");
 		return 2;
@@ -412,7 +412,7 @@ main(int argc, char **argv)
 	} else if (strcmp(v, "shape") == 0) {
 		t = bench_shape(argv[1], &sum);
 	} else if (strcmp(v, "floor") == 0) {
-		/* The rule file's directory stands for the scripts. */
+		/* The rule file's directory stands for the rules directory. */
 		dir = xstrdup(argv[1]);
 		if ((slash = strrchr(dir, '/')) != NULL)
 			*slash = '\0';

@@ -101,7 +101,7 @@ let stopping = false;
 
 function serverArgs() {
 	return ["--listen", `${HOST}:${PORT}`, "--db", DB, "--plugins",
-	    `${DIR}/plugins`, "--scripts", env.SOAK_SCRIPTS, "--config",
+	    `${DIR}/plugins`, "--rules", env.SOAK_RULES, "--config",
 	    `${DIR}/soak.conf`];
 }
 
@@ -526,7 +526,7 @@ function sql(q) {
 function ep(args) {
 	try {
 		const out = execFileSync(env.SOAK_EXPERTPOOL, ["--db", DB, "--plugins",
-		    `${DIR}/plugins`, "--scripts", env.SOAK_SCRIPTS, "--config",
+		    `${DIR}/plugins`, "--rules", env.SOAK_RULES, "--config",
 		    `${DIR}/soak.conf`, ...args], { encoding: "utf8",
 		    maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] });
 		return { ok: true, out };

@@ -1,47 +1,48 @@
 /* cmd-expert.c: expertpool expert add|set|list|leave|activate|deactivate. */
 #include "server.h"
 
-#include <getopt.h>
 #include <string.h>
 
+/* The --skill options given, in order. */
+struct cmd_skills {
+	const char *items[EXPERT_MAX_SKILLS + 1];
+	size_t n;
+};
+
+/* Keeps one --skill; one past the limit, so the check can say so. */
+static void
+cmd_skill_cb(const char *value, void *arg)
+{
+	struct cmd_skills *k = arg;
+
+	if (k->n < nitems(k->items))
+		k->items[k->n++] = value;
+}
+
+/* Adds an expert to their organisation's directory. */
 static int
 cmd_expert_add(struct ep_db *db, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "org", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "grade", required_argument, NULL, 'g' },
-		{ "capacity", required_argument, NULL, 'c' },
-		{ "login", required_argument, NULL, 'l' },
-		{ "skill", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *skills[EXPERT_MAX_SKILLS + 1];
 	struct expert_input in = { 0 };
+	struct cmd_skills k = { .n = 0 };
+	const struct cmd_option opts[] = {
+		{ .name = "org", .value = &in.org_code },
+		{ .name = "name", .value = &in.name },
+		{ .name = "grade", .value = &in.grade },
+		{ .name = "capacity", .value = &in.capacity },
+		{ .name = "login", .value = &in.login },
+		{ .name = "skill", .each = cmd_skill_cb, .arg = &k },
+		{ .name = NULL },
+	};
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	int64_t id;
-	int c, rc = CMD_ERROR;
+	int rc = CMD_ERROR;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': in.org_code = optarg; break;
-		case 'n': in.name = optarg; break;
-		case 'g': in.grade = optarg; break;
-		case 'c': in.capacity = optarg; break;
-		case 'l': in.login = optarg; break;
-		case 's':
-			/* One past the limit, so expert_add can say so. */
-			if (in.nskills < nitems(skills))
-				skills[in.nskills++] = optarg;
-			break;
-		default: return cmd_usage("expert");
-		}
-	}
-	if (optind != argc)
-		return cmd_usage("expert");
-	in.skills = skills;
+	if (cmd_options("expert", argc, argv, opts, 0) < 0)
+		return CMD_USAGE;
+	in.skills = k.items;
+	in.nskills = k.n;
 	audit_actor_cli(&actor);
 	if (expert_add(db, &actor, &in, &e, &id) != 0) {
 		errs_print(&e, stderr);
@@ -58,36 +59,26 @@ out:
 static int
 cmd_expert_set(struct ep_db *db, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "grade", required_argument, NULL, 'g' },
-		{ "capacity", required_argument, NULL, 'c' },
-		{ "skill", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *skills[EXPERT_MAX_SKILLS + 1];
 	struct expert_edit in = { 0 };
+	struct cmd_skills k = { .n = 0 };
+	const struct cmd_option opts[] = {
+		{ .name = "grade", .value = &in.grade },
+		{ .name = "capacity", .value = &in.capacity },
+		{ .name = "skill", .each = cmd_skill_cb, .arg = &k },
+		{ .name = NULL },
+	};
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	int64_t id;
-	int c, changed;
+	int changed, i;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g': in.grade = optarg; break;
-		case 'c': in.capacity = optarg; break;
-		case 's':
-			/* One past the limit, so expert_update can say so. */
-			if (in.nskills < nitems(skills))
-				skills[in.nskills++] = optarg;
-			in.skills = skills;
-			break;
-		default: return cmd_usage("expert");
-		}
+	if ((i = cmd_options("expert", argc, argv, opts, 1)) < 0)
+		return CMD_USAGE;
+	if (k.n > 0) {
+		in.skills = k.items;
+		in.nskills = k.n;
 	}
-	if (optind != argc - 1)
-		return cmd_usage("expert");
-	if (parse_int64(argv[optind], 1, INT64_MAX, &id) != 0) {
+	if (parse_int64(argv[i], 1, INT64_MAX, &id) != 0) {
 		fprintf(stderr, "expertpool: expert: give the expert's id, a "
 		    "number (see expertpool expert list)\n");
 		return CMD_USAGE;
@@ -103,44 +94,34 @@ cmd_expert_set(struct ep_db *db, int argc, char **argv)
 	return CMD_OK;
 }
 
+/* Lists experts, as the directory's search finds them. */
 static int
 cmd_expert_list(struct ep_db *db, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "skill", required_argument, NULL, 's' },
-		{ "org", required_argument, NULL, 'o' },
-		{ "free-from", required_argument, NULL, 'f' },
-		{ "free-to", required_argument, NULL, 't' },
-		{ "all", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct expert_filter f = { 0 };
+	const char *skill = NULL, *slash;
+	const struct cmd_option opts[] = {
+		{ .name = "skill", .value = &skill },
+		{ .name = "org", .value = &f.org },
+		{ .name = "free-from", .value = &f.from },
+		{ .name = "free-to", .value = &f.to },
+		{ .name = "all", .flag = &f.all, .set = 1 },
+		{ .name = NULL },
+	};
 	struct expert_list l;
 	struct form_errors e = { 0 };
 	char area[32] = "", weekly[32], freeh[32], skills[512];
-	const char *slash;
 	size_t i;
-	int c;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			slash = strchr(optarg, '/');
-			snprintf(area, sizeof area, "%.*s", slash ? (int)(slash -
-			    optarg) : (int)strlen(optarg), optarg);
-			f.area = area;
-			f.speciality = slash ? slash + 1 : NULL;
-			break;
-		case 'o': f.org = optarg; break;
-		case 'f': f.from = optarg; break;
-		case 't': f.to = optarg; break;
-		case 'a': f.all = 1; break;
-		default: return cmd_usage("expert");
-		}
+	if (cmd_options("expert", argc, argv, opts, 0) < 0)
+		return CMD_USAGE;
+	if (skill != NULL) {
+		slash = strchr(skill, '/');
+		snprintf(area, sizeof area, "%.*s", slash ? (int)(slash -
+		    skill) : (int)strlen(skill), skill);
+		f.area = area;
+		f.speciality = slash ? slash + 1 : NULL;
 	}
-	if (optind != argc)
-		return cmd_usage("expert");
 	if (expert_search(db, &f, &e, &l) != 0) {
 		errs_print(&e, stderr);
 		errs_free(&e);
@@ -165,33 +146,25 @@ cmd_expert_list(struct ep_db *db, int argc, char **argv)
 	return CMD_OK;
 }
 
+/* Books a period of leave for an expert. */
 static int
 cmd_expert_leave(struct ep_db *db, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "note", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct leave_input in = { 0 };
+	const struct cmd_option opts[] = {
+		{ .name = "from", .value = &in.from },
+		{ .name = "to", .value = &in.to },
+		{ .name = "note", .value = &in.note },
+		{ .name = NULL },
+	};
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	int64_t expert, id;
-	int c;
+	int i;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': in.from = optarg; break;
-		case 't': in.to = optarg; break;
-		case 'n': in.note = optarg; break;
-		default: return cmd_usage("expert");
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage("expert");
-	if (parse_int64(argv[optind], 1, INT64_MAX, &expert) != 0) {
+	if ((i = cmd_options("expert", argc, argv, opts, 1)) < 0)
+		return CMD_USAGE;
+	if (parse_int64(argv[i], 1, INT64_MAX, &expert) != 0) {
 		fprintf(stderr, "expertpool: expert: give the expert's id, a "
 		    "number (see expertpool expert list)\n");
 		return CMD_USAGE;

@@ -50,7 +50,7 @@ fees_engine(struct ep_db *db)
 	struct fee_engine *fe;
 	char *err = NULL;
 
-	fe = fee_open(cfg.scripts, db, &err);
+	fe = fee_open(cfg.rules, db, &err);
 	if (fe == NULL) {
 		fprintf(stderr, "expertpool: %s\n", err);
 		free(err);

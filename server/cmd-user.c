@@ -1,7 +1,6 @@
 /* cmd-user.c: expertpool user add|set|list|passwd|disable|enable. */
 #include "server.h"
 
-#include <getopt.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -36,35 +35,27 @@ read_password(const char *prompt, char *buf, size_t len)
 	return n > 0 ? 0 : -1;
 }
 
+/* Adds a person, asking for their first password on the terminal. */
 static int
 cmd_user_add(struct ep_db *db, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "org", required_argument, NULL, 'o' },
-		{ "roles", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct person_input in = { 0 };
+	const char *roles = NULL;
+	const struct cmd_option opts[] = {
+		{ .name = "org", .value = &in.org_code },
+		{ .name = "roles", .value = &roles },
+		{ .name = "name", .value = &in.name },
+		{ .name = NULL },
+	};
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	char password[300], bad[64];
-	const char *roles = NULL;
 	int64_t id;
-	int c, rc = CMD_ERROR;
+	int i, rc = CMD_ERROR;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': in.org_code = optarg; break;
-		case 'r': roles = optarg; break;
-		case 'n': in.name = optarg; break;
-		default: return cmd_usage("user");
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage("user");
-	in.login = argv[optind];
+	if ((i = cmd_options("user", argc, argv, opts, 1)) < 0)
+		return CMD_USAGE;
+	in.login = argv[i];
 	if (roles == NULL || roles_parse(roles, &in.roles, bad, sizeof bad) != 0) {
 		fprintf(stderr, "expertpool: roles: %s%s%s; choose from requester, "
 		    "approver, expert, pool-manager, finance, admin\n",
@@ -107,35 +98,24 @@ cmd_user_find(struct ep_db *db, const char *who)
 static int
 cmd_user_set(struct ep_db *db, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "email", required_argument, NULL, 'e' },
-		{ "roles", required_argument, NULL, 'r' },
-		{ "disable", no_argument, NULL, 'd' },
-		{ "enable", no_argument, NULL, 'E' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct person_edit in = { .disabled = -1 };
+	const struct cmd_option opts[] = {
+		{ .name = "name", .value = &in.name },
+		{ .name = "email", .value = &in.email },
+		{ .name = "roles", .value = &in.roles },
+		{ .name = "disable", .flag = &in.disabled, .set = 1 },
+		{ .name = "enable", .flag = &in.disabled, .set = 0 },
+		{ .name = NULL },
+	};
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	int64_t id;
-	int c, changed;
+	int changed, i;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': in.name = optarg; break;
-		case 'e': in.email = optarg; break;
-		case 'r': in.roles = optarg; break;
-		case 'd': in.disabled = 1; break;
-		case 'E': in.disabled = 0; break;
-		default: return cmd_usage("user");
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage("user");
-	if ((id = cmd_user_find(db, argv[optind])) == 0) {
-		fprintf(stderr, "expertpool: login: no user %s\n", argv[optind]);
+	if ((i = cmd_options("user", argc, argv, opts, 1)) < 0)
+		return CMD_USAGE;
+	if ((id = cmd_user_find(db, argv[i])) == 0) {
+		fprintf(stderr, "expertpool: login: no user %s\n", argv[i]);
 		return CMD_ERROR;
 	}
 	audit_actor_cli(&actor);
@@ -145,7 +125,7 @@ cmd_user_set(struct ep_db *db, int argc, char **argv)
 		return CMD_ERROR;
 	}
 	printf(changed ? "user %s updated\n" : "user %s unchanged\n",
-	    argv[optind]);
+	    argv[i]);
 	return CMD_OK;
 }
 

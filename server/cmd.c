@@ -53,11 +53,54 @@ cmd_usage(const char *name)
 	return CMD_USAGE;
 }
 
+/*
+ * A subcommand's options by its table, in place of a getopt_long loop of
+ * its own: each option's argument kept, flag set or callback called; then
+ * exactly operands arguments must follow. Returns the first operand's
+ * index, or -1 after printing cmd's usage line.
+ */
+int
+cmd_options(const char *cmd, int argc, char **argv,
+    const struct cmd_option *opts, int operands)
+{
+	struct option lo[CMD_MAX_OPTIONS + 1];
+	const struct cmd_option *o;
+	size_t n = 0;
+	int c;
+
+	for (o = opts; o->name != NULL && n < CMD_MAX_OPTIONS; o++, n++) {
+		lo[n].name = o->name;
+		lo[n].has_arg = o->flag != NULL ? no_argument : required_argument;
+		lo[n].flag = NULL;
+		lo[n].val = (int)n + 1;
+	}
+	memset(&lo[n], 0, sizeof lo[n]);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c < 1 || (size_t)c > n) {
+			cmd_usage(cmd);
+			return -1;
+		}
+		o = &opts[c - 1];
+		if (o->flag != NULL)
+			*o->flag = o->set;
+		else if (o->each != NULL)
+			o->each(optarg, o->arg);
+		else
+			*o->value = optarg;
+	}
+	if (argc - optind != operands) {
+		cmd_usage(cmd);
+		return -1;
+	}
+	return optind;
+}
+
 static void
 cmd_global_usage(FILE *f)
 {
 	fprintf(f, "usage: expertpool [--db PATH] [--config FILE] [--plugins DIR] "
-	    "[--scripts DIR] COMMAND [ARGS]\n"
+	    "[--rules DIR] COMMAND [ARGS]\n"
 	    "       expertpool help   lists the commands\n");
 }
 
@@ -74,12 +117,14 @@ cmd_main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "plugins", required_argument, NULL, 'p' },
-		{ "scripts", required_argument, NULL, 's' },
+		{ "rules", required_argument, NULL, 'r' },
+		/* The old name of --rules, for scripts written before it. */
+		{ "scripts", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_path = NULL, *config_path = NULL, *plugins_dir = NULL;
-	const char *scripts_dir = NULL;
+	const char *rules_dir = NULL;
 	const struct cmd_entry *e;
 	const struct plugin_command *pc = NULL;
 	struct ep_db *db = NULL;
@@ -100,8 +145,8 @@ cmd_main(int argc, char **argv)
 		case 'p':
 			plugins_dir = optarg;
 			break;
-		case 's':
-			scripts_dir = optarg;
+		case 'r':
+			rules_dir = optarg;
 			break;
 		case 'h':
 			cmd_global_usage(stdout);
@@ -124,8 +169,8 @@ cmd_main(int argc, char **argv)
 	    (db_path != NULL && config_set(&cfg, "db", db_path, &err) != 0) ||
 	    (plugins_dir != NULL &&
 	    config_set(&cfg, "plugins", plugins_dir, &err) != 0) ||
-	    (scripts_dir != NULL &&
-	    config_set(&cfg, "scripts", scripts_dir, &err) != 0)) {
+	    (rules_dir != NULL &&
+	    config_set(&cfg, "rules", rules_dir, &err) != 0)) {
 		rc = CMD_USAGE;
 		goto fail;
 	}
@@ -153,7 +198,7 @@ cmd_main(int argc, char **argv)
 	if (pc != NULL) {
 		/* Plugin commands price with the fee rules, as the server does;
 		 * without them, pricing says so to the plugin that asks. */
-		if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
+		if ((fees = fee_open(cfg.rules, db, &err)) == NULL) {
 			log_info("fees: %s; no fee rule sets", err);
 			free(err);
 			err = NULL;

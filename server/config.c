@@ -31,8 +31,9 @@ const struct config_option config_options[] = {
 	    "path of the SQLite store"),
 	OPT(plugins, CONFIG_STRING, 0, 0, EP_PKGLIBDIR,
 	    "directory of plugin modules (*.so), loaded at start-up"),
-	OPT(scripts, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/scripts",
-	    "directory of Lua fee rule sets and local policies"),
+	OPT(rules, CONFIG_STRING, 0, 0, EP_PKGDATADIR "/rules",
+	    "directory of Lua fee rule sets (fees/) and local policies "
+	    "(policy/)"),
 	OPT(max_header_bytes, CONFIG_INT, 1024, 1048576, "16384",
 	    "largest request header block accepted (bytes)"),
 	OPT(max_body_bytes, CONFIG_INT, 1024, 268435456, "4194304",
@@ -121,16 +122,64 @@ const struct config_option config_options[] = {
 };
 const size_t config_noptions = nitems(config_options);
 
+/* Settings renamed since a release: a file or flag may still use the old
+ * name, which means the new one. */
+static const struct {
+	const char *old;
+	const char *now;
+} config_renamed[] = {
+	{ "scripts", "rules" },
+};
+
+/* The option a name stands for, by its name or its old name. */
 static const struct config_option *
 config_find(const char *name)
 {
 	size_t i;
 
+	for (i = 0; i < nitems(config_renamed); i++) {
+		if (strcmp(config_renamed[i].old, name) == 0)
+			name = config_renamed[i].now;
+	}
 	for (i = 0; i < config_noptions; i++) {
 		if (strcmp(config_options[i].name, name) == 0)
 			return &config_options[i];
 	}
 	return NULL;
+}
+
+/*
+ * A file that sets a setting by its old name sets it by its new one; one
+ * that sets both is refused, since which it meant cannot be known. The
+ * table of globals is at the top of the stack.
+ */
+static int
+config_rename(lua_State *L, const char *path, char **err)
+{
+	size_t i;
+	int was, now;
+
+	for (i = 0; i < nitems(config_renamed); i++) {
+		was = lua_getfield(L, -1, config_renamed[i].old);
+		if (was == LUA_TNIL) {
+			lua_pop(L, 1);
+			continue;
+		}
+		now = lua_getfield(L, -2, config_renamed[i].now);
+		lua_pop(L, 1);
+		if (now != LUA_TNIL) {
+			*err = xprintf("%s: %s and %s are the same setting (%s "
+			    "is its old name): set only %s", path,
+			    config_renamed[i].now, config_renamed[i].old,
+			    config_renamed[i].old, config_renamed[i].now);
+			lua_pop(L, 1);
+			return -1;
+		}
+		lua_setfield(L, -2, config_renamed[i].now);
+		lua_pushnil(L);
+		lua_setfield(L, -2, config_renamed[i].old);
+	}
+	return 0;
 }
 
 static int
@@ -287,6 +336,8 @@ config_load(struct config *c, const char *path, char **err)
 		*err = xprintf("%s", lua_tostring(L, -1));
 		goto out;
 	}
+	if (config_rename(L, path, err) != 0)
+		goto out;
 	lua_pushnil(L);
 	while (lua_next(L, -2) != 0) {
 		const char *k = lua_type(L, -2) == LUA_TSTRING ?
@@ -317,6 +368,9 @@ config_help(FILE *f)
 		fprintf(f, "  %-20s %s (default %s)\n", config_options[i].name,
 		    config_options[i].help, config_options[i].def);
 	}
+	for (i = 0; i < nitems(config_renamed); i++)
+		fprintf(f, "  %-20s the old name of %s, still accepted\n",
+		    config_renamed[i].old, config_renamed[i].now);
 }
 
 /* A setting as text, for plugins: "" when unset, NULL when unknown. */

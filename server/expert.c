@@ -12,7 +12,7 @@
 #define EXPERT_NOTE_MAX 200
 #define EXPERT_MAX_MINUTES (168 * 60)
 
-/* The grades the fee rule sets price (scripts/fees/standard.lua). */
+/* The grades the fee rule sets price (rules/fees/standard.lua). */
 const char *const expert_grades[][2] = {
 	{ "junior", "Junior" },
 	{ "standard", "Standard" },

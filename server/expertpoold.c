@@ -19,7 +19,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: expertpoold [--listen ADDR:PORT] [--db PATH] [--plugins DIR]\n"
-	    "                   [--scripts DIR] [--config FILE]\n"
+	    "                   [--rules DIR] [--config FILE]\n"
 	    "       expertpoold --version | --help\n"
 	    "\n"
 	    "Serves expertpool over HTTP. Flags override the configuration file,\n"
@@ -102,7 +102,9 @@ parse_flags(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "plugins", required_argument, NULL, 'p' },
-		{ "scripts", required_argument, NULL, 's' },
+		{ "rules", required_argument, NULL, 'r' },
+		/* The old name of --rules, for units written before it. */
+		{ "scripts", required_argument, NULL, 'r' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -117,13 +119,13 @@ parse_flags(int argc, char **argv)
 	names['l'] = "listen";
 	names['d'] = "db";
 	names['p'] = "plugins";
-	names['s'] = "scripts";
+	names['r'] = "rules";
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 		case 'd':
 		case 'p':
-		case 's':
+		case 'r':
 			values[c] = optarg;
 			break;
 		case 'c':
@@ -215,7 +217,7 @@ main(int argc, char **argv)
 	}
 	outbox_start(base);
 	group_start(base, db);
-	if ((fees = fee_open(cfg.scripts, db, &err)) == NULL) {
+	if ((fees = fee_open(cfg.rules, db, &err)) == NULL) {
 		log_warn("fees: %s; no fee rule sets", err);
 		free(err);
 		err = NULL;

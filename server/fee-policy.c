@@ -1,4 +1,4 @@
-/* fee-policy.c: councils' local policy overlays, scripts/policy/CODE.lua. */
+/* fee-policy.c: councils' local policy overlays, rules/policy/CODE.lua. */
 #include "fee-int.h"
 
 #include <stdlib.h>

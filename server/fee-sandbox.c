@@ -81,7 +81,7 @@ fee_module_find(struct fee_ruleset *rs, const char *name)
 }
 
 /*
- * require(NAME): only the helper library, from scripts/fees/lib/NAME.lua
+ * require(NAME): only the helper library, from rules/fees/lib/NAME.lua
  * (or, for a version loaded from the store, the copy stored with it).
  * Each module is read once per rule set so every state sees the same text.
  */

@@ -244,17 +244,17 @@ fee_check(struct fee_engine *fe, const char *path, int *ncases, char **err)
 }
 
 struct fee_engine *
-fee_open(const char *scripts_dir, struct ep_db *db, char **err)
+fee_open(const char *rules_dir, struct ep_db *db, char **err)
 {
 	struct fee_engine *fe;
 	struct stat sb;
 
-	if (stat(scripts_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		fee_set_error(err, "scripts: %s is not a directory", scripts_dir);
+	if (stat(rules_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		fee_set_error(err, "rules: %s is not a directory", rules_dir);
 		return NULL;
 	}
 	fe = xcalloc(1, sizeof *fe);
-	fe->dir = xstrdup(scripts_dir);
+	fe->dir = xstrdup(rules_dir);
 	fe->db = db;
 	return fe;
 }
@@ -299,7 +299,7 @@ fee_valid_name(const char *name, int upper)
 }
 
 /*
- * The active version of a rule set (scripts/fees/NAME.lua), loaded and
+ * The active version of a rule set (rules/fees/NAME.lua), loaded and
  * tested on first use. Valid until the next fee_reload or fee_close.
  */
 struct fee_ruleset *
@@ -477,7 +477,7 @@ fee_reload_one(struct fee_engine *fe, struct fee_ruleset **slot, char **all)
 /*
  * SIGHUP and the admin page: every rule set and overlay in use is read
  * again; a new version replaces the active one only when it loads and
- * passes its tests. New rule-set files in scripts/fees are loaded too.
+ * passes its tests. New rule-set files in rules/fees are loaded too.
  * Returns the number refused, their reasons in *err.
  */
 int

@@ -12,12 +12,12 @@
 
 #define CANDIDATES_MAX 32
 
-/* The rule-set files an administrator may try: scripts/fees/NAME.lua, not
+/* The rule-set files an administrator may try: rules/fees/NAME.lua, not
  * the tests. Sorted; names only, never paths typed by a person. */
 static size_t
 fees_candidates(char names[][65], size_t max)
 {
-	char *dir = xprintf("%s/fees", cfg.scripts);
+	char *dir = xprintf("%s/fees", cfg.rules);
 	struct dirent **list = NULL;
 	size_t n = 0;
 	int k, i;
@@ -129,7 +129,7 @@ fees_reload_cb(struct ep_req *r, void *arg)
 	(void)arg;
 	if (fe == NULL) {
 		fees_page(r, 409, NULL, "No fee engine is running: start the server "
-		    "with a scripts directory.", NULL);
+		    "with a rules directory.", NULL);
 		return;
 	}
 	refused = fee_reload(fe, &err);
@@ -238,12 +238,12 @@ whatif_job(ep_job *job, struct ep_db *db, const char *arg, void *udata)
 		job_fail(job, "the job's period and rule set are missing");
 		return -1;
 	}
-	if ((fe = fee_open(cfg.scripts, db, &err)) == NULL) {
+	if ((fe = fee_open(cfg.rules, db, &err)) == NULL) {
 		job_fail(job, err);
 		free(err);
 		return -1;
 	}
-	path = xprintf("%s/fees/%s.lua", cfg.scripts, name);
+	path = xprintf("%s/fees/%s.lua", cfg.rules, name);
 	rc = fee_whatif(db, fe, period, strcmp(party, "*") == 0 ? NULL : party,
 	    path, whatif_collect_cb, whatif_progress_cb, &c, &err);
 	free(path);

@@ -423,6 +423,56 @@ page_message(struct ep_req *r, int status, const char *title,
 	page_end(r, b, status);
 }
 
+/* A GET route's handler for a form's page: arg is its struct form_page. */
+void
+form_page_cb(struct ep_req *r, void *arg)
+{
+	const struct form_page *p = arg;
+
+	p->draw(r, 200, NULL);
+}
+
+/* The {id} in the path, or 0 after answering 404 that there is no such
+ * what. */
+int64_t
+page_id(struct ep_req *r, const char *what)
+{
+	char message[64];
+	int64_t id;
+
+	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
+		snprintf(message, sizeof message, "There is no such %s.", what);
+		page_message(r, 404, "Page not found", message);
+		return 0;
+	}
+	return id;
+}
+
+/*
+ * The end of a form's post, one way for every record: refused (rc not 0),
+ * the form again with its errors at status; saved, to where (with /id
+ * when id is not 0) saying what was done.
+ */
+void
+form_saved(struct ep_req *r, int rc, struct form_errors *e,
+    form_page_fn *form, int status, const char *where, int64_t id,
+    const char *done)
+{
+	char loc[160];
+
+	if (rc != 0) {
+		form(r, status, e);
+		errs_free(e);
+		return;
+	}
+	if (id != 0)
+		snprintf(loc, sizeof loc, "%s/%lld?done=%s", where,
+		    (long long)id, done);
+	else
+		snprintf(loc, sizeof loc, "%s?done=%s", where, done);
+	http_redirect(r, loc);
+}
+
 /* Opens a POST form carrying the session's CSRF token. */
 void
 form_begin(struct evbuffer *b, struct ep_req *r, const char *action)

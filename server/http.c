@@ -558,6 +558,16 @@ http_form(struct ep_req *r, const char *name)
 	return evhttp_find_header(r->form, name);
 }
 
+/* A field of the form as text, "" when it was not sent: for forms whose
+ * every field is sent and checked. */
+const char *
+http_form_text(struct ep_req *r, const char *name)
+{
+	const char *v = http_form(r, name);
+
+	return v != NULL ? v : "";
+}
+
 /* Every value of a repeated form field (checkboxes), in order. */
 void
 http_form_each(struct ep_req *r, const char *name,

@@ -84,7 +84,7 @@ api_request_get_cb(struct ep_req *r, void *arg)
  * a retried call return the first request instead of a second one. */
 /* A request's fields from a JSON body; an API client says what is a
  * repeat with its Idempotency-Key, so no same-day matching. */
-static void
+void
 api_request_input(json_t *body, struct request_input *in,
     struct form_errors *e)
 {

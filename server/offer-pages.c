@@ -125,8 +125,7 @@ offer_create_cb(struct ep_req *r, void *arg)
 
 	(void)arg;
 	parse_int64(http_param(r, "id"), 1, INT64_MAX, &id);
-	ms = xstrdup(http_form(r, "milestones") ? http_form(r, "milestones") :
-	    "");
+	ms = xstrdup(http_form_text(r, "milestones"));
 	offer_milestone_lines(&in, ms);
 	rc = offer_make(http_db(), &r->who, id, &in, &e, &offer);
 	free(ms);

@@ -765,13 +765,6 @@ sso_form(struct ep_req *r, int status, const struct form_errors *e)
 	page_end(r, b, status);
 }
 
-static void
-sso_form_cb(struct ep_req *r, void *arg)
-{
-	(void)arg;
-	sso_form(r, 200, NULL);
-}
-
 /* Saves the settings form; an empty secret keeps the one kept. */
 static void
 sso_save_cb(struct ep_req *r, void *arg)
@@ -780,32 +773,21 @@ sso_save_cb(struct ep_req *r, void *arg)
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	const char *secret = http_form(r, "client_secret");
-	char loc[96];
 	int64_t id;
-	int changed;
+	int changed = 0, rc;
 
 	(void)arg;
-	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
-		page_message(r, 404, "Page not found", "There is no such "
-		    "organisation.");
+	if ((id = page_id(r, "organisation")) == 0)
 		return;
-	}
-	in.issuer = http_form(r, "issuer") ? http_form(r, "issuer") : "";
-	in.client_id = http_form(r, "client_id") ? http_form(r, "client_id") :
-	    "";
+	in.issuer = http_form_text(r, "issuer");
+	in.client_id = http_form_text(r, "client_id");
 	in.secret = secret != NULL && *secret != '\0' ? secret : NULL;
-	in.domains = http_form(r, "domains") ? http_form(r, "domains") : "";
-	in.passwords = http_form(r, "passwords") ? http_form(r, "passwords") :
-	    "";
+	in.domains = http_form_text(r, "domains");
+	in.passwords = http_form_text(r, "passwords");
 	audit_actor_of(&actor, &r->who);
-	if (oidc_org_set(http_db(), &actor, id, &in, &e, &changed) != 0) {
-		sso_form(r, errs_get(&e, "id") ? 404 : 400, &e);
-		errs_free(&e);
-		return;
-	}
-	snprintf(loc, sizeof loc, "/organisations/%lld?done=%s", (long long)id,
-	    changed ? "sso" : "unchanged");
-	http_redirect(r, loc);
+	rc = oidc_org_set(http_db(), &actor, id, &in, &e, &changed);
+	form_saved(r, rc, &e, sso_form, errs_get(&e, "id") ? 404 : 400,
+	    "/organisations", id, changed ? "sso" : "unchanged");
 }
 
 static void
@@ -817,11 +799,8 @@ sso_remove_cb(struct ep_req *r, void *arg)
 	int changed;
 
 	(void)arg;
-	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
-		page_message(r, 404, "Page not found", "There is no such "
-		    "organisation.");
+	if ((id = page_id(r, "organisation")) == 0)
 		return;
-	}
 	audit_actor_of(&actor, &r->who);
 	if (oidc_org_remove(http_db(), &actor, id, &changed) != 0) {
 		page_message(r, 500, "Sorry, there is a problem", "The sign-in "
@@ -836,13 +815,15 @@ sso_remove_cb(struct ep_req *r, void *arg)
 void
 oidc_routes_register(void)
 {
+	static struct form_page sso_form_page = { sso_form };
+
 	route_add(NULL, "GET", "/login/sso/{code}", EP_ROLE_PUBLIC,
 	    sso_start_cb, NULL);
 	route_add(NULL, "GET", SSO_CALLBACK, EP_ROLE_PUBLIC, sso_callback_cb,
 	    NULL);
 	route_add_owned(NULL, "GET", "/admin/organisations/{id}/sso",
 	    EP_ROLE_ADMIN, "SELECT id FROM organisations WHERE id = ?1",
-	    sso_form_cb, NULL);
+	    form_page_cb, &sso_form_page);
 	route_add_owned(NULL, "POST", "/admin/organisations/{id}/sso",
 	    EP_ROLE_ADMIN, "SELECT id FROM organisations WHERE id = ?1",
 	    sso_save_cb, NULL);

@@ -95,6 +95,16 @@ password_hash(const char *password, char *out)
 	    PASSWORD_OPSLIMIT, PASSWORD_MEMLIMIT);
 }
 
+/* Wipes a password held in memory, then frees it; NULL is nothing. */
+void
+password_free(char *password)
+{
+	if (password == NULL)
+		return;
+	sodium_memzero(password, strlen(password));
+	free(password);
+}
+
 /* 0 when the password matches; *rehash set when the cost has changed. */
 int
 password_check(const char *hash, const char *password, int *rehash)

@@ -670,7 +670,7 @@ static ep_fees *
 host_fees_open(ep_db *db, char *err, size_t len)
 {
 	char *e = NULL;
-	struct fee_engine *fe = fee_open(cfg.scripts, db, &e);
+	struct fee_engine *fe = fee_open(cfg.rules, db, &e);
 	struct host_fees *hf;
 
 	if (fe == NULL) {

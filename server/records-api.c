@@ -1,5 +1,5 @@
 /* records-api.c: the JSON API that reads and corrects the records people
- * keep: organisations, people and agreements (experts: directory.c). */
+ * keep: organisations, people and agreements (experts: directory-pages.c). */
 #include "server.h"
 
 #include <stdlib.h>

@@ -67,7 +67,7 @@ struct config {
 	char *listen;
 	char *db;
 	char *plugins;
-	char *scripts;
+	char *rules;
 	int64_t max_header_bytes;
 	int64_t max_body_bytes;
 	int64_t request_timeout;
@@ -270,6 +270,7 @@ const char *http_header(struct ep_req *r, const char *name);
 int http_peer_listed(struct ep_req *r, const char *list);
 const char *http_body(struct ep_req *r, size_t *len);
 const char *http_form(struct ep_req *r, const char *name);
+const char *http_form_text(struct ep_req *r, const char *name);
 void http_form_each(struct ep_req *r, const char *name,
     void (*fn)(const char *value, void *arg), void *arg);
 const char *http_client_address(struct ep_req *r);
@@ -345,6 +346,17 @@ struct evbuffer *page_begin(struct ep_req *r, const char *title,
 void page_end(struct ep_req *r, struct evbuffer *b, int status);
 void page_message(struct ep_req *r, int status, const char *title,
     const char *message);
+/* A form's page: drawn fresh (200, no errors) or again with errors. */
+typedef void form_page_fn(struct ep_req *r, int status,
+    const struct form_errors *e);
+struct form_page {
+	form_page_fn *draw;
+};
+void form_page_cb(struct ep_req *r, void *arg);
+int64_t page_id(struct ep_req *r, const char *what);
+void form_saved(struct ep_req *r, int rc, struct form_errors *e,
+    form_page_fn *form, int status, const char *where, int64_t id,
+    const char *done);
 void form_begin(struct evbuffer *b, struct ep_req *r, const char *action);
 void form_end(struct evbuffer *b, const char *button);
 void form_input(struct evbuffer *b, const struct form_errors *e,
@@ -431,14 +443,14 @@ int apitoken_revoke_person(struct ep_db *db, int64_t person_id);
 int apitoken_lookup(struct ep_db *db, const char *token, struct principal *who);
 int session_factor_shown(struct ep_db *db, int64_t session_id);
 
-/* login.c (for reset.c and totp.c) */
+/* login-pages.c (for reset-pages.c and totp.c) */
 const char *login_safe_next(const char *next);
 void login_count_failure(const char *login, const char *address);
 void login_forgive(const char *login, const char *address);
-int login_password_work(const char *address, void (*work)(void *),
+int login_password_work(struct ep_req *r, void (*work)(void *),
     void (*done)(void *), void *arg);
 
-/* reset.c */
+/* reset-pages.c */
 void reset_routes_register(void);
 
 /* totp.c */
@@ -450,7 +462,7 @@ int totp_reset(struct ep_db *db, const struct audit_actor *actor,
 int totp_fresh(struct ep_req *r, const char *next);
 void totp_routes_register(void);
 
-/* tokens.c */
+/* token-pages.c */
 void tokens_routes_register(void);
 
 /* org.c */
@@ -485,6 +497,7 @@ int roles_parse(const char *csv, unsigned *out, char *bad, size_t badlen);
 unsigned role_bit(const char *name);
 void roles_format(unsigned roles, char *out, size_t len);
 int password_hash(const char *password, char *out);
+void password_free(char *password);
 int password_check(const char *hash, const char *password, int *rehash);
 int person_add(struct ep_db *db, const struct audit_actor *actor,
     const struct person_input *in, struct form_errors *e, int64_t *id);
@@ -633,7 +646,10 @@ int reader_run(struct ep_req *r, int (*work)(struct ep_db *db, void *arg),
     void (*done)(struct ep_req *r, int rc, void *arg), void *arg);
 const char *job_db(void);
 
-/* login.c */
+/* home-pages.c */
+void home_routes_register(void);
+
+/* login-pages.c */
 void login_routes_register(void);
 int login_limited(const char *login, const char *address, int *retry_after);
 uint64_t login_hash_count(void);
@@ -679,7 +695,7 @@ int request_estimate(struct ep_db *db, int64_t consumer_id, const char *area,
     int64_t minutes, const char *date, int64_t *low, int64_t *high,
     char *ruleset, size_t len);
 
-/* request-edit.c */
+/* request-edit-pages.c */
 /* A request's fields as its form shows them. */
 struct request_values {
 	char area[16], speciality[64], title[208], description[5008];
@@ -786,6 +802,8 @@ void offer_pages_routes_register(void);
 
 /* market-api.c (requests, offers and engagements in the JSON API) */
 void market_api_routes_register(void);
+void api_request_input(struct json_t *body, struct request_input *in,
+    struct form_errors *e);
 void request_preferred_select(struct evbuffer *b,
     const struct form_errors *e, const char *value);
 
@@ -869,7 +887,7 @@ void outbox_start(struct event_base *base);
 void outbox_routes_register(void);
 void outbox_stop(void);
 
-/* notify-settings.c */
+/* notify-pages.c */
 void notify_settings_routes_register(void);
 
 /* metrics.c */
@@ -937,7 +955,7 @@ const struct plugin_command *plugin_command_find(const char *name);
 /* plugin-host.c */
 extern const struct ep_host host_table;
 
-/* core_routes.c */
+/* routes-core.c */
 void core_routes_register(void);
 void routes_register_all(void);
 
@@ -1031,7 +1049,7 @@ struct fee_request {
 };
 struct fee_engine;
 struct fee_ruleset;
-struct fee_engine *fee_open(const char *scripts_dir, struct ep_db *db,
+struct fee_engine *fee_open(const char *rules_dir, struct ep_db *db,
     char **err);
 void fee_close(struct fee_engine *fe);
 struct fee_ruleset *fee_ruleset(struct fee_engine *fe, const char *name,
@@ -1108,6 +1126,20 @@ struct cmd_entry {
 };
 extern const struct cmd_entry *const cmd_table[];
 extern const size_t cmd_count;
+/* One option of a subcommand: with an argument kept in *value (or given
+ * to each, for an option that may be repeated), or a flag that sets *flag
+ * to set. */
+#define CMD_MAX_OPTIONS 16
+struct cmd_option {
+	const char *name;
+	const char **value;
+	int *flag;
+	int set;
+	void (*each)(const char *value, void *arg);
+	void *arg;
+};
+int cmd_options(const char *cmd, int argc, char **argv,
+    const struct cmd_option *opts, int operands);
 const struct cmd_entry *cmd_find(const char *name);
 int cmd_usage(const char *name);
 int cmd_main(int argc, char **argv);
@@ -1144,7 +1176,7 @@ int read_password(const char *prompt, char *buf, size_t len);
 void assets_routes_register(void);
 void assets_free(void);
 
-/* admin.c */
+/* admin-pages.c */
 void admin_routes_register(void);
 
 /* records-api.c */
@@ -1283,14 +1315,23 @@ int rating_offer_path(struct ep_db *db, const struct principal *who,
     int64_t request_id, char *out, size_t len);
 void rating_routes_register(void);
 
-/* statement.c */
+/* statement-pages.c */
 void statement_routes_register(void);
 
 /* fees-pages.c */
 void fees_routes_register(void);
 
-/* directory.c */
+/* directory-pages.c */
+/* Roles that keep the directory: add experts, book leave. */
+#define DIRECTORY_KEEPERS (EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN)
+/* Who may open an expert's own page: their organisation (pool managers
+ * and admins see every organisation's, decided in auth.c). */
+#define DIRECTORY_OWNER_SQL "SELECT org_id FROM experts WHERE id = ?1"
 void directory_routes_register(void);
+int directory_all(struct ep_req *r);
+
+/* directory-api.c */
+void directory_api_routes_register(void);
 
 /* overhead.c */
 struct overhead_time_input {

@@ -83,16 +83,16 @@ tests_fuzz_csv_fuzz_SOURCES = tests/fuzz/csv_fuzz.c tests/fuzz/driver.c \
 	tests/fuzz/fuzz.h plugins/timesheet/csv.c
 tests_fuzz_csv_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_csv_fuzz_LDADD = $(FUZZ_LDADD)
-# The JSON bodies: market-api.c and the timesheet's api.c are read whole
-# by the target (their decoders are static), the rest of the plugin beside.
+# The JSON bodies: the timesheet plugin's sources are linked in (the core's
+# market-api.c comes from the library), the host table faked by the target.
 tests_fuzz_json_fuzz_SOURCES = tests/fuzz/json_fuzz.c tests/fuzz/driver.c \
-	tests/fuzz/fuzz.h plugins/pager.c plugins/timesheet/approve.c \
-	plugins/timesheet/csv.c plugins/timesheet/entry.c \
-	plugins/timesheet/expense.c plugins/timesheet/expense-api.c \
-	plugins/timesheet/expense-pages.c \
-	plugins/timesheet/import.c plugins/timesheet/import-web.c \
+	tests/fuzz/fuzz.h plugins/pager.c plugins/timesheet/approval-pages.c \
+	plugins/timesheet/csv.c plugins/timesheet/entry-api.c \
+	plugins/timesheet/entry.c plugins/timesheet/expense.c \
+	plugins/timesheet/expense-api.c plugins/timesheet/expense-pages.c \
+	plugins/timesheet/import.c plugins/timesheet/import-pages.c \
 	plugins/timesheet/notify.c plugins/timesheet/plugin.c \
-	plugins/timesheet/week.c
+	plugins/timesheet/week-pages.c
 nodist_tests_fuzz_json_fuzz_SOURCES = $(nodist_plugins_timesheet_timesheet_la_SOURCES)
 tests_fuzz_json_fuzz_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_json_fuzz_LDADD = $(FUZZ_LDADD)

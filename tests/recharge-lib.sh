@@ -8,14 +8,14 @@ chmod 755 "$PLUGINS_DIR"
 for p in timesheet recharge; do
 	cp "$top_builddir/plugins/$p/.libs/$p.so" "$PLUGINS_DIR/"
 done
-SCRIPTS="$top_srcdir/scripts"
+RULES="$top_srcdir/rules"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/sealing.key"
 printf 'sealing_key_file = "%s"\n' "$T/sealing.key" >"$T/sealed.conf"
 
 # rc ARGS...: the CLI with the plugins, the fee rules and the sealing key.
 rc() {
 	"$EXPERTPOOL" --db "$T/test.db" --plugins "$PLUGINS_DIR" \
-	    --scripts "$SCRIPTS" --config "$T/sealed.conf" "$@"
+	    --rules "$RULES" --config "$T/sealed.conf" "$@"
 }
 
 # rc_bg ARGS...: rc in the background, as the process $! names, so that a
@@ -23,7 +23,7 @@ rc() {
 # death leaves its child running).
 rc_bg() {
 	( exec "$EXPERTPOOL" --db "$T/test.db" --plugins "$PLUGINS_DIR" \
-	    --scripts "$SCRIPTS" --config "$T/sealed.conf" "$@" ) &
+	    --rules "$RULES" --config "$T/sealed.conf" "$@" ) &
 }
 
 # rc_fixtures: AVD, BRK and CDH; AVD recharges BRK standard rated (20%),

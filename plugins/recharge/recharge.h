@@ -231,10 +231,10 @@ int rch_netting(ep_db *db, const char *period, const char *only,
     struct rch_buf *text, ep_page *page);
 void rch_netting_routes(void);
 
-/* pages.c */
+/* invoice-pages.c */
 void rch_pages_routes(void);
 
-/* finance.c */
+/* finance-pages.c */
 void rch_finance_routes(void);
 
 /* endpoint.c */
@@ -252,7 +252,7 @@ void rch_line_quantity(char *out, size_t len, int64_t quantity,
     const char *unit);
 void rch_line_rate(char *out, size_t len, const char *unit, int64_t unit_price);
 
-/* cmd.c */
+/* cmd-invoice.c */
 int rch_invoice_command(ep_db *db, int argc, char **argv, void *arg);
 int rch_netting_command(ep_db *db, int argc, char **argv, void *arg);
 
@@ -283,7 +283,7 @@ int rch_netting_settle(ep_db *db, ep_req *r, const char *period, int64_t org,
     const char *date, int *made, char *err, size_t len);
 
 
-/* payment-cmd.c */
+/* cmd-payment.c */
 int rch_payment_command(ep_db *db, int argc, char **argv, void *arg);
 const char *rch_arg(int argc, char **argv, const char *name);
 

@@ -1,5 +1,5 @@
 /* import.c: CSV import of hours, all or nothing: reading, checking and
- * writing a file, and the CLI's command (import-web.c is the web's). */
+ * writing a file, and the CLI's command (import-pages.c is the web's). */
 #include "timesheet.h"
 
 #include <ctype.h>

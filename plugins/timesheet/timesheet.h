@@ -156,15 +156,44 @@ void ts_expense_waiting(ep_req *r, ep_page *b);
 /* expense-api.c */
 void ts_expense_api_routes(void);
 
-/* week.c */
+/* week-pages.c */
 void ts_notice(ep_page *b, const char *notice);
 int ts_week_bounds(const char *date, char monday[11], char sunday[11]);
 void ts_week_routes(void);
 
-/* approve.c */
+/* approval-pages.c */
 void ts_approve_routes(void);
 
-/* api.c */
+/* entry-api.c (the write's shape is here for the JSON fuzz target) */
+struct json_t;
+enum ts_op { TS_CREATE, TS_UPDATE, TS_PATCH, TS_SUBMIT, TS_APPROVE, TS_QUERY,
+	TS_ADJUST };
+
+/*
+ * One write, from the handler to the group commit and back. Everything
+ * work() needs is copied here (or owned by the parsed body), so it never
+ * goes back to the request; the request's own strings stay valid until
+ * done() replies.
+ */
+struct ts_write {
+	enum ts_op op;
+	struct ts_actor actor;
+	int64_t id;                 /* the entry in the path */
+	struct ts_entry_in in;
+	const char *comment, *reason, *duration;
+	const char *duration_field; /* "duration" or "minutes", as sent */
+	struct json_t *root;        /* owns the strings above */
+	struct json_t *entry;       /* the entry as saved, read in work() */
+	ep_errors *e;
+	int status;                 /* why work() failed: 404, 409 or 422 */
+	char err[256];
+	char minutes[16];           /* "90m", from an integer "minutes" */
+	char date[11], activity[16], note[512]; /* PATCH: the stored values */
+	struct ts_result res;
+};
+
+extern const char *const ts_fields[];
+void ts_write_start(ep_req *r, enum ts_op op);
 void ts_api_routes(void);
 void ts_api_fini(void);
 
@@ -218,7 +247,7 @@ int ts_import_run(ep_db *db, ep_fees *f, const struct ts_actor *a,
     struct ts_import *im);
 int ts_import_command(ep_db *db, int argc, char **argv, void *arg);
 
-/* import-web.c */
+/* import-pages.c */
 #define TS_IMPORT_JOB "timesheet-import"
 int ts_import_job(ep_job *job, ep_db *db, const char *arg, void *udata);
 void ts_import_routes(void);

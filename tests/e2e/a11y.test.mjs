@@ -126,7 +126,7 @@ before(async () => {
 	writeFileSync(join(keyDir, 'sealing.key'), randomBytes(32).toString('hex'));
 	writeFileSync(join(keyDir, 'expertpool.conf'),
 	    `sealing_key_file = "${join(keyDir, 'sealing.key')}"\n`);
-	rcArgs = ['--scripts', join(topSrcdir, 'scripts'), '--config',
+	rcArgs = ['--rules', join(topSrcdir, 'rules'), '--config',
 	    join(keyDir, 'expertpool.conf')];
 	server = await startServer({
 		plugins: builtPlugins('timesheet', 'recharge'),

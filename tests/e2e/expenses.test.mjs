@@ -32,7 +32,7 @@ before(async () => {
 	writeFileSync(join(work, 'expertpool.conf'),
 	    `sealing_key_file = "${join(work, 'sealing.key')}"\n`);
 	plugins = builtPlugins('timesheet', 'recharge');
-	rcArgs = ['--scripts', join(topSrcdir, 'scripts'), '--config',
+	rcArgs = ['--rules', join(topSrcdir, 'rules'), '--config',
 	    join(work, 'expertpool.conf')];
 	server = await startServer({
 		plugins,
@@ -42,7 +42,7 @@ before(async () => {
 			rmSync(dbPath, { force: true });
 			execFileSync(join(topSrcdir, 'scripts', 'demo-data'), [dbPath], {
 				env: { ...process.env, ...clockEnv(CLOCK), EXPERTPOOL,
-				    PLUGINS: plugins, SCRIPTS: join(topSrcdir, 'scripts') },
+				    PLUGINS: plugins, RULES: join(topSrcdir, 'rules') },
 			});
 		},
 	});

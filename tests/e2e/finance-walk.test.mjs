@@ -37,13 +37,13 @@ before(async () => {
 	server = await startServer({
 		plugins,
 		clock: CLOCK,
-		args: ['--scripts', join(topSrcdir, 'scripts'), '--config',
+		args: ['--rules', join(topSrcdir, 'rules'), '--config',
 		    join(work, 'expertpool.conf')],
 		dbSetup: ({ dbPath }) => {
 			rmSync(dbPath, { force: true });
 			execFileSync(join(topSrcdir, 'scripts', 'demo-data'), [dbPath], {
 				env: { ...process.env, ...clockEnv(CLOCK), EXPERTPOOL,
-				    PLUGINS: plugins, SCRIPTS: join(topSrcdir, 'scripts') },
+				    PLUGINS: plugins, RULES: join(topSrcdir, 'rules') },
 			});
 		},
 	});

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
     writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -438,4 +439,66 @@ export function builtPlugins(...names) {
 		copyFileSync(join(topBuilddir, `plugins/${n}/.libs/${n}.so`),
 		    join(dir, `${n}.so`));
 	return dir;
+}
+
+/**
+ * A sealing key and a configuration naming it, in a directory of their
+ * own, for a server that issues invoices. Returns {keyDir, args}: args are
+ * the server's and the CLI's flags (the rules and that configuration).
+ */
+export function sealedConfig(prefix) {
+	const keyDir = mkdtempSync(join(tmpdir(), prefix));
+	writeFileSync(join(keyDir, 'sealing.key'), randomBytes(32).toString('hex'));
+	writeFileSync(join(keyDir, 'expertpool.conf'),
+	    `sealing_key_file = "${join(keyDir, 'sealing.key')}"\n`);
+	return { keyDir, args: ['--rules', join(topSrcdir, 'rules'), '--config',
+	    join(keyDir, 'expertpool.conf')] };
+}
+
+/**
+ * Two councils that trade both ways under agreements from `since`:
+ * Avondale (AVD, standard rated, 30 days) and Brookfield (BRK, outside
+ * the scope of VAT, 14 days), each with a finance officer, an expert and
+ * a requester (LOGIN avd-fin, brk-exp...), and one engaged request each
+ * way from `starts` to `ends`; hours are the caller's to add. avd: more
+ * flags for `org add AVD`, and avdAddress its address.
+ */
+export function twoCouncils(cli, sql, { since, starts, ends, avd = [],
+    avdAddress = 'Civic Centre, Avondale AV1 1AA' }) {
+	cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
+	    '--kind', 'district', '--address', avdAddress, '--vat', 'GB123456789',
+	    ...avd]);
+	cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
+	    '--kind', 'borough', '--address', 'Town Hall, Brookfield BR2 2BB',
+	    '--vat', 'GB987654321']);
+	cli(['agreement', 'add', '--provider', 'AVD', '--consumer', 'BRK',
+	    '--ruleset', 'standard', '--terms', '30', '--vat', 'S', '--from', since]);
+	cli(['agreement', 'add', '--provider', 'BRK', '--consumer', 'AVD',
+	    '--ruleset', 'standard', '--terms', '14', '--vat', 'O', '--from', since]);
+	addUsers(cli, [['avd-fin', 'AVD', 'finance'],
+	    ['avd-exp', 'AVD', 'expert'], ['avd-req', 'AVD', 'requester'],
+	    ['brk-fin', 'BRK', 'finance'], ['brk-exp', 'BRK', 'expert'],
+	    ['brk-req', 'BRK', 'requester']]);
+	sql(`
+	    INSERT INTO experts (org_id, person_id, name, grade,
+	        weekly_capacity_minutes)
+	      SELECT org_id, id, name, 'standard', 2220 FROM people
+	      WHERE login LIKE '%-exp' ORDER BY id;
+	    INSERT INTO requests (consumer_id, requester_id, area, title,
+	        urgency, wanted_start, wanted_end, estimated_minutes, state,
+	        po_reference, cost_centre)
+	      SELECT org_id, id, 'legal', 'Planning appeal advice',
+	        'routine', '${starts}', '${ends}', 6000, 'engaged',
+	        'PO-' || login, 'CC-' || login FROM people
+	      WHERE login LIKE '%-req' ORDER BY id;
+	    INSERT INTO offers (request_id, expert_id, provider_id, basis,
+	        state) VALUES (1, 2, 2, 'hourly', 'accepted'),
+	        (2, 1, 1, 'hourly', 'accepted');
+	    INSERT INTO engagements (request_id, offer_id, expert_id,
+	        provider_id, consumer_id, basis, starts, ends,
+	        committed_minutes)
+	      SELECT o.request_id, o.id, o.expert_id, o.provider_id,
+	        r.consumer_id, 'hourly', '${starts}', '${ends}', 6000
+	      FROM offers o JOIN requests r ON r.id = o.request_id
+	      ORDER BY o.id;`);
 }

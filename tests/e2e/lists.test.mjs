@@ -18,7 +18,7 @@ const WEEK2 = addDays(-7, monday());
 before(async () => {
 	server = await startServer({
 		plugins: builtPlugins('timesheet', 'recharge'),
-		args: ['--scripts', join(topSrcdir, 'scripts')],
+		args: ['--rules', join(topSrcdir, 'rules')],
 		dbSetup: ({ cli, sql }) => {
 			cli(['org', 'add', 'NRC', '--name', 'Northshire Regional Centre',
 			    '--kind', 'centre']);

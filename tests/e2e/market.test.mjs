@@ -21,7 +21,7 @@ const contractDue = addDays(59, wantedStart);
 
 before(async () => {
 	server = await startServer({
-		args: ['--scripts', join(topSrcdir, 'scripts')],
+		args: ['--rules', join(topSrcdir, 'rules')],
 		dbSetup: ({ cli, sql }) => {
 			cli(['org', 'add', 'NRC', '--name', 'Northshire Regional Centre',
 			    '--kind', 'centre']);

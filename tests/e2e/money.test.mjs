@@ -4,12 +4,10 @@
 // month's journal and sees it balance. No JavaScript; its own clock.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addUsers, builtPlugins, checkPage, launchBrowser, signIn,
-    startServer, topSrcdir } from './lib.mjs';
+import { builtPlugins, checkPage, launchBrowser, sealedConfig,
+    signIn, startServer, twoCouncils } from './lib.mjs';
 
 // October 2026's hours, invoiced on Wednesday 4 November 2026; the walk
 // is a fortnight later.
@@ -21,55 +19,17 @@ let keyDir;
 
 before(async () => {
 	const plugins = builtPlugins('timesheet', 'recharge');
-	keyDir = mkdtempSync(join(tmpdir(), 'ep-money-key-'));
-	writeFileSync(join(keyDir, 'sealing.key'), randomBytes(32).toString('hex'));
-	writeFileSync(join(keyDir, 'expertpool.conf'),
-	    `sealing_key_file = "${join(keyDir, 'sealing.key')}"\n`);
-	const rcArgs = ['--scripts', join(topSrcdir, 'scripts'), '--config',
-	    join(keyDir, 'expertpool.conf')];
+	const sealed = sealedConfig('ep-money-key-');
+	keyDir = sealed.keyDir;
+	const rcArgs = sealed.args;
 	server = await startServer({
 		plugins,
 		args: rcArgs,
 		clock: CLOCK,
 		dbSetup: ({ cli, sql }) => {
-			cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
-			    '--kind', 'district', '--address', 'Civic Centre, Avondale AV1 1AA',
-			    '--vat', 'GB123456789']);
-			cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
-			    '--kind', 'borough', '--address', 'Town Hall, Brookfield BR2 2BB',
-			    '--vat', 'GB987654321']);
-			cli(['agreement', 'add', '--provider', 'AVD', '--consumer', 'BRK',
-			    '--ruleset', 'standard', '--terms', '30', '--vat', 'S', '--from',
-			    '2026-01-01']);
-			cli(['agreement', 'add', '--provider', 'BRK', '--consumer', 'AVD',
-			    '--ruleset', 'standard', '--terms', '14', '--vat', 'O', '--from',
-			    '2026-01-01']);
-			addUsers(cli, [['avd-fin', 'AVD', 'finance'],
-			    ['avd-exp', 'AVD', 'expert'], ['avd-req', 'AVD', 'requester'],
-			    ['brk-fin', 'BRK', 'finance'], ['brk-exp', 'BRK', 'expert'],
-			    ['brk-req', 'BRK', 'requester']]);
+			twoCouncils(cli, sql, { since: '2026-01-01', starts: '2026-10-01',
+			    ends: '2026-12-31' });
 			sql(`
-			    INSERT INTO experts (org_id, person_id, name, grade,
-			        weekly_capacity_minutes)
-			      SELECT org_id, id, name, 'standard', 2220 FROM people
-			      WHERE login LIKE '%-exp' ORDER BY id;
-			    INSERT INTO requests (consumer_id, requester_id, area, title,
-			        urgency, wanted_start, wanted_end, estimated_minutes, state,
-			        po_reference, cost_centre)
-			      SELECT org_id, id, 'legal', 'Planning appeal advice',
-			        'routine', '2026-10-01', '2026-12-31', 6000, 'engaged',
-			        'PO-' || login, 'CC-' || login FROM people
-			      WHERE login LIKE '%-req' ORDER BY id;
-			    INSERT INTO offers (request_id, expert_id, provider_id, basis,
-			        state) VALUES (1, 2, 2, 'hourly', 'accepted'),
-			        (2, 1, 1, 'hourly', 'accepted');
-			    INSERT INTO engagements (request_id, offer_id, expert_id,
-			        provider_id, consumer_id, basis, starts, ends,
-			        committed_minutes)
-			      SELECT o.request_id, o.id, o.expert_id, o.provider_id,
-			        r.consumer_id, 'hourly', '2026-10-01', '2026-12-31', 6000
-			      FROM offers o JOIN requests r ON r.id = o.request_id
-			      ORDER BY o.id;
 			    INSERT INTO time_entries (engagement_id, entry_date, minutes,
 			        activity, state, created_by)
 			      SELECT g.id, d.day, d.minutes, d.activity, 'approved',

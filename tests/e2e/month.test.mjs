@@ -119,7 +119,7 @@ async function serve(clock, db) {
 	return startServer({
 		plugins,
 		clock,
-		args: ['--scripts', join(topSrcdir, 'scripts'), '--config', conf],
+		args: ['--rules', join(topSrcdir, 'rules'), '--config', conf],
 		dbSetup: ({ dbPath }) => {
 			rmSync(dbPath, { force: true });
 			if (db) {
@@ -128,7 +128,7 @@ async function serve(clock, db) {
 			}
 			execFileSync(join(topSrcdir, 'scripts', 'demo-data'), [dbPath], {
 				env: { ...process.env, ...clockEnv(clock), EXPERTPOOL,
-				    PLUGINS: plugins, SCRIPTS: join(topSrcdir, 'scripts') },
+				    PLUGINS: plugins, RULES: join(topSrcdir, 'rules') },
 			});
 		},
 	});

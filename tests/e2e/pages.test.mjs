@@ -14,7 +14,7 @@ before(async () => {
 	const plugins = builtPlugins('timesheet');
 	server = await startServer({
 		plugins,
-		args: ['--scripts', join(topSrcdir, 'scripts')],
+		args: ['--rules', join(topSrcdir, 'rules')],
 		dbSetup: ({ cli, sql }) => {
 			cli(['org', 'add', 'NRC', '--name', 'Northshire Regional Centre',
 			    '--kind', 'centre']);

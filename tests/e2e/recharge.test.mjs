@@ -4,12 +4,9 @@
 // then reads the netting statement and the finance page. No JavaScript.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { addUsers, builtPlugins, checkBasics, launchBrowser, month, signIn, startServer,
-    topSrcdir } from './lib.mjs';
+import { readFileSync, rmSync } from 'node:fs';
+import { builtPlugins, checkBasics, launchBrowser, month, signIn,
+    sealedConfig, startServer, twoCouncils } from './lib.mjs';
 
 // Last month's hours, run and invoiced this month, under agreements made
 // a year before; the engagements run on past it.
@@ -23,58 +20,17 @@ let rcArgs;
 
 before(async () => {
 	const plugins = builtPlugins('timesheet', 'recharge');
-	keyDir = mkdtempSync(join(tmpdir(), 'ep-rc-key-'));
-	writeFileSync(join(keyDir, 'sealing.key'), randomBytes(32).toString('hex'));
-	writeFileSync(join(keyDir, 'expertpool.conf'),
-	    `sealing_key_file = "${join(keyDir, 'sealing.key')}"\n`);
-	rcArgs = ['--scripts', join(topSrcdir, 'scripts'), '--config',
-	    join(keyDir, 'expertpool.conf')];
+	({ keyDir, args: rcArgs } = sealedConfig('ep-rc-key-'));
 	server = await startServer({
 		plugins,
 		args: rcArgs,
 		dbSetup: ({ cli, sql }) => {
-			cli(['org', 'add', 'AVD', '--name', 'Avondale District Council',
-			    '--kind', 'district', '--address',
-			    'Civic Centre, 1 High Street, Avondale AV1 1AA', '--vat',
-			    'GB123456789', '--email', 'invoices@avondale.example']);
-			cli(['org', 'add', 'BRK', '--name', 'Brookfield Borough Council',
-			    '--kind', 'borough', '--address', 'Town Hall, Brookfield BR2 2BB',
-			    '--vat', 'GB987654321']);
-			cli(['agreement', 'add', '--provider', 'AVD', '--consumer', 'BRK',
-			    '--ruleset', 'standard', '--terms', '30', '--vat', 'S', '--from',
-			    SINCE]);
-			cli(['agreement', 'add', '--provider', 'BRK', '--consumer', 'AVD',
-			    '--ruleset', 'standard', '--terms', '14', '--vat', 'O', '--from',
-			    SINCE]);
-			const users = [['avd-fin', 'AVD', 'finance'],
-			    ['avd-exp', 'AVD', 'expert'], ['avd-req', 'AVD', 'requester'],
-			    ['brk-fin', 'BRK', 'finance'], ['brk-exp', 'BRK', 'expert'],
-			    ['brk-req', 'BRK', 'requester']];
-			addUsers(cli, users);
+			twoCouncils(cli, sql, { since: SINCE, starts: `${PERIOD}-01`,
+			    ends: ENDS, avdAddress: 'Civic Centre, 1 High Street, Avondale AV1 1AA',
+			    avd: ['--email', 'invoices@avondale.example'] });
 			cli(['invoice', 'endpoint', 'set', '--org', 'BRK', '--scheme', '0088',
 			    '--id', '5012345000039']);
 			sql(`
-			    INSERT INTO experts (org_id, person_id, name, grade,
-			        weekly_capacity_minutes)
-			      SELECT org_id, id, name, 'standard', 2220 FROM people
-			      WHERE login LIKE '%-exp' ORDER BY id;
-			    INSERT INTO requests (consumer_id, requester_id, area, title,
-			        urgency, wanted_start, wanted_end, estimated_minutes, state,
-			        po_reference, cost_centre)
-			      SELECT org_id, id, 'legal', 'Planning appeal advice',
-			        'routine', '${PERIOD}-01', '${ENDS}', 6000, 'engaged',
-			        'PO-' || login, 'CC-' || login FROM people
-			      WHERE login LIKE '%-req' ORDER BY id;
-			    INSERT INTO offers (request_id, expert_id, provider_id, basis,
-			        state) VALUES (1, 2, 2, 'hourly', 'accepted'),
-			        (2, 1, 1, 'hourly', 'accepted');
-			    INSERT INTO engagements (request_id, offer_id, expert_id,
-			        provider_id, consumer_id, basis, starts, ends,
-			        committed_minutes)
-			      SELECT o.request_id, o.id, o.expert_id, o.provider_id,
-			        r.consumer_id, 'hourly', '${PERIOD}-01', '${ENDS}', 6000
-			      FROM offers o JOIN requests r ON r.id = o.request_id
-			      ORDER BY o.id;
 			    INSERT INTO time_entries (engagement_id, entry_date, minutes,
 			        activity, state, created_by)
 			      SELECT g.id, d.day, d.minutes, d.activity, 'approved',

@@ -2,7 +2,7 @@
  * json_fuzz.c: the JSON API bodies, as their handlers decode them. The
  * input's first line names the call, the rest is its body:
  *   entry, put, patch, query, adjust, submit: the timesheet's writes
- *   (plugins/timesheet/api.c, ts_write_start), through the host table
+ *   (plugins/timesheet/entry-api.c, ts_write_start), through the host table
  *   with a stand-in request, reply and group commit;
  *   request: POST /api/v1/requests (server/market-api.c): the body's
  *   fields as api_text reads them, checked by request_validate.
@@ -12,10 +12,14 @@
  * whole pence, never a fraction of a penny or past the parser's bound,
  * and is the amount the client wrote.
  */
-#include "../../server/market-api.c"
-#include "../../plugins/timesheet/api.c"
+#include "../../server/server.h"
+#include "../../plugins/timesheet/timesheet.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "fuzz.h"
 

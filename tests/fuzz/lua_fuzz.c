@@ -48,7 +48,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *top = getenv("top_srcdir");
-	char *err = NULL, *path, *scripts;
+	char *err = NULL, *path, *rules_dir;
 	int applied = 0;
 
 	(void)argc;
@@ -64,12 +64,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "lua_fuzz: %s\n", err ? err : "no store");
 		abort();
 	}
-	scripts = xprintf("%s/scripts", top ? top : ".");
-	if ((fe = fee_open(scripts, db, &err)) == NULL) {
+	rules_dir = xprintf("%s/rules", top ? top : ".");
+	if ((fe = fee_open(rules_dir, db, &err)) == NULL) {
 		fprintf(stderr, "lua_fuzz: %s (set top_srcdir)\n", err);
 		abort();
 	}
-	free(scripts);
+	free(rules_dir);
 	rules = xprintf("%s/fuzz.lua", dir);
 	atexit(cleanup);
 	return 0;

@@ -14,7 +14,7 @@
 
 struct fixture {
 	char dir[64];
-	char *scripts;
+	char *rules;
 	struct ep_db *db;
 	struct fee_engine *fe;
 	struct fee_lines lines;
@@ -34,7 +34,7 @@ sh(const char *fmt, ...)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* A private copy of scripts/ and a fresh store for every test. */
+/* A private copy of rules/ and a fresh store for every test. */
 static int
 setup(void **state)
 {
@@ -45,14 +45,14 @@ setup(void **state)
 	log_init(EP_LOG_ERROR - 1);
 	strcpy(f->dir, "/tmp/ep-fee-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	sh("cp -R '%s/scripts' '%s/scripts'", srcdir, f->dir);
-	f->scripts = xprintf("%s/scripts", f->dir);
+	sh("cp -R '%s/rules' '%s/rules'", srcdir, f->dir);
+	f->rules = xprintf("%s/rules", f->dir);
 	path = xprintf("%s/test.db", f->dir);
 	f->db = db_open(path, 1000, &err);
 	free(path);
 	assert_non_null(f->db);
 	assert_int_equal(migrate_core(f->db, &applied, &err), 0);
-	f->fe = fee_open(f->scripts, f->db, &err);
+	f->fe = fee_open(f->rules, f->db, &err);
 	assert_non_null(f->fe);
 	*state = f;
 	return 0;
@@ -67,7 +67,7 @@ teardown(void **state)
 	fee_close(f->fe);
 	db_close(f->db);
 	sh("rm -rf '%s'", f->dir);
-	free(f->scripts);
+	free(f->rules);
 	free(f);
 	return 0;
 }
@@ -739,7 +739,7 @@ test_versions_and_reload(void **state)
 	assert_int_equal(price_one(f, rs), 8500);
 
 	/* A rate change its tests do not expect: refused, old one stays. */
-	path = xprintf("%s/fees/standard.lua", f->scripts);
+	path = xprintf("%s/fees/standard.lua", f->rules);
 	sh("sed -i 's/standard = 8500,/standard = 9000,/' '%s'", path);
 	assert_int_equal(fee_reload(f->fe, &err), 1);
 	assert_contains(err, "standard_test.lua");
@@ -815,9 +815,9 @@ test_policies(void **state)
 
 	/* A policy may not set prices. */
 	sh("printf 'return { price = function() end }\\n' > '%s/policy/CSC.lua'",
-	    f->scripts);
-	sh("rm -f '%s/policy/XYZ.lua'", f->scripts);
-	sh("cp '%s/policy/CSC.lua' '%s/policy/XYZ.lua'", f->scripts, f->scripts);
+	    f->rules);
+	sh("rm -f '%s/policy/XYZ.lua'", f->rules);
+	sh("cp '%s/policy/CSC.lua' '%s/policy/XYZ.lua'", f->rules, f->rules);
 	assert_int_equal(fee_policy_auto_approve(f->fe, "XYZ", &e, &yes, &err),
 	    FEE_E_CONTRACT);
 	assert_contains(err, "may not define price");
@@ -825,8 +825,8 @@ test_policies(void **state)
 	/* Reload: a changed overlay is taken, a removed one is gone. */
 	e.minutes = 30;
 	sh("sed -i 's/AUTO_MINUTES = 60/AUTO_MINUTES = 10/' '%s/policy/AVD.lua'",
-	    f->scripts);
-	sh("rm '%s/policy/BRK.lua'", f->scripts);
+	    f->rules);
+	sh("rm '%s/policy/BRK.lua'", f->rules);
 	assert_int_equal(fee_reload(f->fe, &err), 0);
 	assert_int_equal(fee_policy_auto_approve(f->fe, "AVD", &e, &yes, &err),
 	    FEE_OK);

@@ -1,4 +1,4 @@
-/* cmd.c: expertpool invoice run|list|issue|credit|paid|verify|export|
+/* cmd-invoice.c: expertpool invoice run|list|issue|credit|paid|verify|export|
  * endpoint, and expertpool netting. */
 #include "recharge.h"
 

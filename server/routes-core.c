@@ -1,4 +1,4 @@
-/* core_routes.c: the core's own routes: health and metrics. */
+/* routes-core.c: the core's own routes: health and metrics. */
 #include "server.h"
 
 #include <event2/buffer.h>
@@ -50,6 +50,7 @@ routes_register_all(void)
 {
 	core_routes_register();
 	assets_routes_register();
+	home_routes_register();
 	login_routes_register();
 	oidc_routes_register();
 	reset_routes_register();
@@ -67,6 +68,7 @@ routes_register_all(void)
 	request_edit_routes_register();
 	engagement_api_routes_register();
 	directory_routes_register();
+	directory_api_routes_register();
 	report_routes_register();
 	report_quality_routes_register();
 	rating_routes_register();

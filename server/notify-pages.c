@@ -1,4 +1,4 @@
-/* notify-settings.c: a person's own e-mail address and how they are told. */
+/* notify-pages.c: a person's own e-mail address and how they are told. */
 #include "server.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* statement.c: the accessibility statement, in the GOV.UK model. */
+/* statement-pages.c: the accessibility statement, in the GOV.UK model. */
 #include "server.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* pages.c: the invoice pages: the run, drafts, review, issue, credit. */
+/* invoice-pages.c: the invoice pages: the run, drafts, review, issue, credit. */
 #include "recharge.h"
 #include "../pager.h"
 

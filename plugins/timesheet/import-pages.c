@@ -1,4 +1,4 @@
-/* import-web.c: the web's CSV import: the upload form, the file held in
+/* import-pages.c: the web's CSV import: the upload form, the file held in
  * the store for a job that imports it, and the page that follows the job. */
 #include "timesheet.h"
 

@@ -1,4 +1,4 @@
-/* week.c: the expert's weekly grid: one row per engagement, a column a day. */
+/* week-pages.c: the expert's weekly grid: one row per engagement, a column a day. */
 #include "timesheet.h"
 
 #include <stdio.h>

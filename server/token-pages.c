@@ -1,4 +1,4 @@
-/* tokens.c: a person's own API tokens on the web: made, listed, revoked. */
+/* token-pages.c: a person's API tokens on the web: made, listed, revoked. */
 #include "server.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-/* approve.c: approving and querying hours, adjustments, budget variations. */
+/* approval-pages.c: approving and querying hours, adjustments, variations. */
 #include "timesheet.h"
 #include "../pager.h"
 

@@ -1,4 +1,4 @@
-/* request-edit.c: changing a request before any offer is made for it. */
+/* request-edit-pages.c: changing a request before any offer is made for it. */
 #include "server.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* login.c: signing in and out, the rate limit on attempts, the home page. */
+/* login-pages.c: signing in and out, the rate limit on attempts, passwords. */
 #include "server.h"
 
 #include <stdatomic.h>
@@ -365,13 +365,24 @@ login_enqueue(const char *address, void (*work)(void *),
 	return 0;
 }
 
-/* Queues Argon2id work for reset.c and others on the password thread, in
- * the same fair line as sign-ins: 0, or -1 when full (answer 503). */
+/*
+ * Queues Argon2id work for r on the password thread, in the same fair line
+ * as sign-ins, and defers r's reply to done: 0. When the line is full it
+ * answers 503 with Retry-After itself and returns -1; arg is the caller's
+ * to free.
+ */
 int
-login_password_work(const char *address, void (*work)(void *),
+login_password_work(struct ep_req *r, void (*work)(void *),
     void (*done)(void *), void *arg)
 {
-	return login_enqueue(address, work, done, arg);
+	if (login_enqueue(http_client_address(r), work, done, arg) != 0) {
+		http_reply_header(r, "Retry-After", "2");
+		page_message(r, 503, "Busy", "Too many people are signing in at "
+		    "once. Try again in a few seconds.");
+		return -1;
+	}
+	http_defer(r);
+	return 0;
 }
 
 struct login_attempt {
@@ -460,8 +471,7 @@ fail:
 	page_message(r, 500, "Sorry, there is a problem",
 	    "You could not be signed in. Try again later.");
 out:
-	sodium_memzero(a->password, strlen(a->password));
-	free(a->password);
+	password_free(a->password);
 	sodium_memzero(a, sizeof *a);
 	free(a);
 }
@@ -554,20 +564,13 @@ login_post_cb(struct ep_req *r, void *arg)
 	 */
 	limit_fail("login", a->login);
 	limit_fail("addr", a->address);
-	if (login_enqueue(a->address, login_verify_work, login_verify_done,
+	if (login_password_work(r, login_verify_work, login_verify_done,
 	    a) != 0) {
 		limit_unfail("login", a->login);
 		limit_unfail("addr", a->address);
-		sodium_memzero(a->password, strlen(a->password));
-		free(a->password);
+		password_free(a->password);
 		free(a);
-		http_reply_header(r, "Retry-After", "2");
-		page_message(r, 503, "Sign-in is busy",
-		    "Too many people are signing in at once. Try again in a few "
-		    "seconds.");
-		return;
 	}
-	http_defer(r);
 }
 
 static void
@@ -582,73 +585,6 @@ logout_cb(struct ep_req *r, void *arg)
 	    "Max-Age=0%s", SESSION_COOKIE, cfg.tls ? "; Secure" : "");
 	http_reply_header(r, "Set-Cookie", cookie);
 	http_redirect(r, "/login");
-}
-
-struct home_link {
-	unsigned roles;
-	const char *href;
-	const char *label;
-	const char *what;
-};
-
-static const struct home_link home_links[] = {
-	{ EP_ROLE_REQUESTER, "/requests/new", "Ask for expert time",
-	  "Request an expert, with a fee estimate before you send" },
-	{ EP_ROLE_REQUESTER | EP_ROLE_APPROVER | EP_ROLE_FINANCE, "/requests",
-	  "Your organisation's requests", "Follow requests, offers and "
-	  "engagements" },
-	{ EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN, "/queue", "Queue and capacity",
-	  "Open requests by age and skill; each expert's free hours" },
-	{ EP_ROLE_EXPERT, "/offers", "Your offers and engagements",
-	  "Accept or decline offers; see your work" },
-	{ EP_ROLE_ADMIN, "/admin/organisations", "Organisations",
-	  "Councils, the regional centre and partners, with billing details" },
-	{ EP_ROLE_ADMIN, "/admin/people", "People",
-	  "Accounts, roles and access" },
-	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/agreements", "Agreements",
-	  "Terms between providers and consumers: fee rules, payment, caps" },
-	{ EP_ROLE_ANY, "/experts", "Experts",
-	  "The directory: every provider's experts by skill and free time" },
-	{ EP_ROLE_ADMIN | EP_ROLE_FINANCE, "/admin/fees", "Fee rules",
-	  "Rule-set versions, reload, and what-if pricing of a past month" },
-	{ EP_ROLE_ANY, "/account/password", "Change your password",
-	  "Signs you out everywhere" },
-	{ EP_ROLE_ANY, "/account/two-factor", "Two-factor sign-in",
-	  "A code from an authenticator app as well as your password" },
-	{ EP_ROLE_ANY, "/account/tokens", "API tokens",
-	  "Tokens for programs that use the API: when each ends and was "
-	  "last used" },
-	{ EP_ROLE_ANY, "/account/notifications", "How you are told",
-	  "Your email address, and email or your messages page only" },
-};
-
-/* The signed-in start page: what this person's roles let them do. */
-static void
-home_cb(struct ep_req *r, void *arg)
-{
-	struct evbuffer *b;
-	char roles[128];
-	size_t i;
-
-	(void)arg;
-	if (!r->authed) {
-		http_redirect(r, r->waiting_factor ? "/login/two-factor" : "/login");
-		return;
-	}
-	roles_format(r->who.roles, roles, sizeof roles);
-	b = page_begin(r, "Home", NULL);
-	html_printf(b, "<h1 class=\"govuk-heading-l\">Welcome, %s</h1>\n"
-	    "<p class=\"govuk-body\">%s \xc2\xb7 roles: %s</p>\n"
-	    "<ul class=\"govuk-list\">\n", r->who.name, r->who.org_code, roles);
-	for (i = 0; i < nitems(home_links); i++) {
-		if (r->who.roles & home_links[i].roles)
-			html_printf(b, "<li><a class=\"govuk-link\" href=\"%s\">%s</a>"
-			    " \xe2\x80\x93 %s</li>\n", home_links[i].href,
-			    home_links[i].label, home_links[i].what);
-	}
-	nav_home_links(b, r->who.roles);
-	html_printf(b, "</ul>\n");
-	page_end(r, b, 200);
 }
 
 static void
@@ -690,10 +626,8 @@ struct password_change {
 static void
 password_change_free(struct password_change *c)
 {
-	sodium_memzero(c->current, strlen(c->current));
-	sodium_memzero(c->next, strlen(c->next));
-	free(c->current);
-	free(c->next);
+	password_free(c->current);
+	password_free(c->next);
 	sodium_memzero(c, sizeof *c);
 	free(c);
 }
@@ -774,22 +708,16 @@ password_post_cb(struct ep_req *r, void *arg)
 		snprintf(c->hash, sizeof c->hash, "%s", login_dummy_hash());
 	/* Counted as a failure from admission, as a sign-in is. */
 	limit_fail("login", r->who.login);
-	if (login_enqueue(http_client_address(r), password_change_work,
-	    password_change_done, c) != 0) {
+	if (login_password_work(r, password_change_work, password_change_done,
+	    c) != 0) {
 		limit_unfail("login", r->who.login);
 		password_change_free(c);
-		http_reply_header(r, "Retry-After", "2");
-		page_message(r, 503, "Busy", "Too many people are signing in at "
-		    "once. Try again in a few seconds.");
-		return;
 	}
-	http_defer(r);
 }
 
 void
 login_routes_register(void)
 {
-	route_add(NULL, "GET", "/", EP_ROLE_PUBLIC, home_cb, NULL);
 	route_add(NULL, "GET", "/login", EP_ROLE_PUBLIC, login_get_cb, NULL);
 	route_add(NULL, "POST", "/login", EP_ROLE_PUBLIC, login_post_cb, NULL);
 	route_add(NULL, "POST", "/logout", EP_ROLE_ANY, logout_cb, NULL);

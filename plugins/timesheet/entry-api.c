@@ -1,4 +1,4 @@
-/* api.c: the timesheet's JSON API under /api/v1/entries. */
+/* entry-api.c: the timesheet's JSON API under /api/v1/entries. */
 #include "timesheet.h"
 #include "../pager.h"
 
@@ -21,34 +21,8 @@
 	"t.adjusts_id, t.reason, t.query_comment, t.priced_pence, " \
 	"t.created_at FROM time_entries t"
 
-enum ts_op { TS_CREATE, TS_UPDATE, TS_PATCH, TS_SUBMIT, TS_APPROVE, TS_QUERY,
-	TS_ADJUST };
-
-/*
- * One write, from the handler to the group commit and back. Everything
- * work() needs is copied here (or owned by the parsed body), so it never
- * goes back to the request; the request's own strings stay valid until
- * done() replies.
- */
-struct ts_write {
-	enum ts_op op;
-	struct ts_actor actor;
-	int64_t id;                 /* the entry in the path */
-	struct ts_entry_in in;
-	const char *comment, *reason, *duration;
-	const char *duration_field; /* "duration" or "minutes", as sent */
-	json_t *root;               /* owns the strings above */
-	json_t *entry;              /* the entry as saved, read in work() */
-	ep_errors *e;
-	int status;                 /* why work() failed: 404, 409 or 422 */
-	char err[256];
-	char minutes[16];           /* "90m", from an integer "minutes" */
-	char date[11], activity[16], note[512]; /* PATCH: the stored values */
-	struct ts_result res;
-};
-
 /* Fields in the order a 422 names them; the first present is "field". */
-static const char *const ts_fields[] = { "engagement", "date", "duration",
+const char *const ts_fields[] = { "engagement", "date", "duration",
 	"activity", "note", "billable", "out_of_hours", "comment", "reason",
 	NULL };
 
@@ -561,7 +535,7 @@ ts_write_done(ep_req *r, int rc, void *arg)
  * types (422 before anything is queued), then hand the write to the group
  * commit, which replies through ts_write_done once it is durable.
  */
-static void
+void
 ts_write_start(ep_req *r, enum ts_op op)
 {
 	const struct ep_host *h = ts_host;

@@ -1,4 +1,4 @@
-/* admin.c: the administrator's pages: organisations, people, agreements,
+/* admin-pages.c: the administrator's pages: organisations, people, agreements,
  * and the forms that change them. */
 #include "server.h"
 
@@ -143,32 +143,20 @@ org_input_read(struct ep_req *r, struct org_input *in)
 }
 
 static void
-org_new_cb(struct ep_req *r, void *arg)
-{
-	(void)arg;
-	org_form(r, 200, NULL);
-}
-
-static void
 org_create_cb(struct ep_req *r, void *arg)
 {
 	struct org_input in;
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
-	char loc[64];
-	int64_t id;
+	int64_t id = 0;
+	int rc;
 
 	(void)arg;
 	org_input_read(r, &in);
 	audit_actor_of(&actor, &r->who);
-	if (org_add(http_db(), &actor, &in, &e, &id) != 0) {
-		org_form(r, 400, &e);
-		errs_free(&e);
-		return;
-	}
-	snprintf(loc, sizeof loc, "/organisations/%lld?done=organisation",
-	    (long long)id);
-	http_redirect(r, loc);
+	rc = org_add(http_db(), &actor, &in, &e, &id);
+	form_saved(r, rc, &e, org_form, 400, "/organisations", id,
+	    "organisation");
 }
 
 /* A summary row, with a Change link to the edit form's field for admins. */
@@ -301,13 +289,6 @@ org_edit_form(struct ep_req *r, int status, const struct form_errors *e)
 	page_end(r, b, status);
 }
 
-static void
-org_edit_cb(struct ep_req *r, void *arg)
-{
-	(void)arg;
-	org_edit_form(r, 200, NULL);
-}
-
 /* Saves the edit form: every field is sent, so every field is checked. */
 static void
 org_update_cb(struct ep_req *r, void *arg)
@@ -315,29 +296,20 @@ org_update_cb(struct ep_req *r, void *arg)
 	struct org_input in;
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
-	char loc[96];
 	int64_t id;
-	int changed;
+	int changed = 0, rc;
 
 	(void)arg;
 	org_input_read(r, &in);
 	in.code = NULL;		/* invoice numbers carry it: it never changes */
-	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
-		page_message(r, 404, "Page not found", "There is no such "
-		    "organisation.");
+	if ((id = page_id(r, "organisation")) == 0)
 		return;
-	}
 	if (in.name == NULL)
 		in.name = "";
 	audit_actor_of(&actor, &r->who);
-	if (org_update(http_db(), &actor, id, &in, &e, &changed) != 0) {
-		org_edit_form(r, errs_get(&e, "id") ? 404 : 400, &e);
-		errs_free(&e);
-		return;
-	}
-	snprintf(loc, sizeof loc, "/organisations/%lld?done=%s", (long long)id,
-	    changed ? "organisation-updated" : "unchanged");
-	http_redirect(r, loc);
+	rc = org_update(http_db(), &actor, id, &in, &e, &changed);
+	form_saved(r, rc, &e, org_edit_form, errs_get(&e, "id") ? 404 : 400,
+	    "/organisations", id, changed ? "organisation-updated" : "unchanged");
 }
 
 /* --- People --- */
@@ -419,12 +391,12 @@ role_checked(const char *value, void *arg)
 	return (p->roles & role_bit(value)) != 0;
 }
 
+/* The form that adds a person; posted back, it keeps the roles ticked. */
 static void
-person_form(struct ep_req *r, int status, const struct form_errors *e,
-    unsigned roles)
+person_form(struct ep_req *r, int status, const struct form_errors *e)
 {
 	struct evbuffer *b = page_begin(r, "Add a person", e);
-	struct role_pick pick = { r, roles };
+	struct role_pick pick = { r, 0 };
 	sqlite3_stmt *s = db_stmt(http_db(),
 	    "SELECT code, code || ' \xe2\x80\x93 ' || name FROM organisations "
 	    "ORDER BY code");
@@ -445,6 +417,7 @@ person_form(struct ep_req *r, int status, const struct form_errors *e,
 		sqlite3_reset(s);
 	opts = xrealloc(opts, sizeof *opts * (n + 1));
 	opts[n][0] = opts[n][1] = NULL;
+	http_form_each(r, "roles", role_pick_cb, &pick);
 	html_printf(b, "<h1 class=\"govuk-heading-l\">Add a person</h1>\n");
 	form_begin(b, r, "/admin/people");
 	/* Another person's details: the browser must not offer the
@@ -469,21 +442,14 @@ person_form(struct ep_req *r, int status, const struct form_errors *e,
 }
 
 static void
-person_new_cb(struct ep_req *r, void *arg)
-{
-	(void)arg;
-	person_form(r, 200, NULL, 0);
-}
-
-static void
 person_create_cb(struct ep_req *r, void *arg)
 {
 	struct role_pick pick = { r, 0 };
 	struct person_input in;
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
-	char loc[64];
-	int64_t id;
+	int64_t id = 0;
+	int rc;
 
 	(void)arg;
 	http_form_each(r, "roles", role_pick_cb, &pick);
@@ -493,13 +459,8 @@ person_create_cb(struct ep_req *r, void *arg)
 	in.password = http_form(r, "password");
 	in.roles = pick.roles;
 	audit_actor_of(&actor, &r->who);
-	if (person_add(http_db(), &actor, &in, &e, &id) != 0) {
-		person_form(r, 400, &e, pick.roles);
-		errs_free(&e);
-		return;
-	}
-	snprintf(loc, sizeof loc, "/admin/people/%lld?done=person", (long long)id);
-	http_redirect(r, loc);
+	rc = person_add(http_db(), &actor, &in, &e, &id);
+	form_saved(r, rc, &e, person_form, 400, "/admin/people", id, "person");
 }
 
 /* The button that enables a disabled account again. */
@@ -666,13 +627,6 @@ person_edit_form(struct ep_req *r, int status, const struct form_errors *e)
 	page_end(r, b, status);
 }
 
-static void
-person_edit_cb(struct ep_req *r, void *arg)
-{
-	(void)arg;
-	person_edit_form(r, 200, NULL);
-}
-
 /* Saves the person's form; the ticked roles replace theirs. */
 static void
 person_update_cb(struct ep_req *r, void *arg)
@@ -681,29 +635,22 @@ person_update_cb(struct ep_req *r, void *arg)
 	struct person_edit in = { .disabled = -1 };
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
-	char roles[128], loc[96];
+	char roles[128];
 	int64_t id;
-	int changed;
+	int changed = 0, rc;
 
 	(void)arg;
-	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
-		page_message(r, 404, "Page not found", "There is no such person.");
+	if ((id = page_id(r, "person")) == 0)
 		return;
-	}
 	http_form_each(r, "roles", role_pick_cb, &pick);
 	roles_format(pick.roles, roles, sizeof roles);
-	in.name = http_form(r, "name") ? http_form(r, "name") : "";
-	in.email = http_form(r, "email") ? http_form(r, "email") : "";
+	in.name = http_form_text(r, "name");
+	in.email = http_form_text(r, "email");
 	in.roles = roles;
 	audit_actor_of(&actor, &r->who);
-	if (person_update(http_db(), &actor, id, &in, &e, &changed) != 0) {
-		person_edit_form(r, errs_get(&e, "id") ? 404 : 400, &e);
-		errs_free(&e);
-		return;
-	}
-	snprintf(loc, sizeof loc, "/admin/people/%lld?done=%s", (long long)id,
-	    changed ? "person-updated" : "unchanged");
-	http_redirect(r, loc);
+	rc = person_update(http_db(), &actor, id, &in, &e, &changed);
+	form_saved(r, rc, &e, person_edit_form, errs_get(&e, "id") ? 404 : 400,
+	    "/admin/people", id, changed ? "person-updated" : "unchanged");
 }
 
 /* Enables a disabled account: one button, nothing to confirm. */
@@ -718,10 +665,8 @@ person_enable_cb(struct ep_req *r, void *arg)
 	int changed;
 
 	(void)arg;
-	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
-		page_message(r, 404, "Page not found", "There is no such person.");
+	if ((id = page_id(r, "person")) == 0)
 		return;
-	}
 	audit_actor_of(&actor, &r->who);
 	if (person_update(http_db(), &actor, id, &in, &e, &changed) != 0) {
 		if (errs_get(&e, "id"))
@@ -760,10 +705,8 @@ person_disable_cb(struct ep_req *r, void *arg)
 		errs_free(&e);
 		return;
 	}
-	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
-		page_message(r, 404, "Page not found", "There is no such person.");
+	if ((id = page_id(r, "person")) == 0)
 		return;
-	}
 	audit_actor_of(&actor, &r->who);
 	if (person_disable(http_db(), &actor, id) != 0) {
 		page_message(r, 500, "Sorry, there is a problem",
@@ -872,13 +815,6 @@ agreement_form(struct ep_req *r, int status, const struct form_errors *e)
 }
 
 static void
-agreement_new_cb(struct ep_req *r, void *arg)
-{
-	(void)arg;
-	agreement_form(r, 200, NULL);
-}
-
-static void
 agreement_create_cb(struct ep_req *r, void *arg)
 {
 	struct agreement_input in = {
@@ -894,15 +830,13 @@ agreement_create_cb(struct ep_req *r, void *arg)
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
 	int64_t id;
+	int rc;
 
 	(void)arg;
 	audit_actor_of(&actor, &r->who);
-	if (agreement_add(http_db(), &actor, &in, &e, &id) != 0) {
-		agreement_form(r, 400, &e);
-		errs_free(&e);
-		return;
-	}
-	http_redirect(r, "/admin/agreements?done=agreement");
+	rc = agreement_add(http_db(), &actor, &in, &e, &id);
+	form_saved(r, rc, &e, agreement_form, 400, "/admin/agreements", 0,
+	    "agreement");
 }
 
 /* Every version of the agreement id belongs to, oldest first: the chain
@@ -1076,13 +1010,6 @@ agreement_vary_form(struct ep_req *r, int status, const struct form_errors *e)
 	page_end(r, b, status);
 }
 
-static void
-agreement_vary_new_cb(struct ep_req *r, void *arg)
-{
-	(void)arg;
-	agreement_vary_form(r, 200, NULL);
-}
-
 /* Saves new terms from a date as a new version of the agreement. */
 static void
 agreement_vary_cb(struct ep_req *r, void *arg)
@@ -1093,18 +1020,15 @@ agreement_vary_cb(struct ep_req *r, void *arg)
 	struct agreement_input in;
 	struct form_errors e = { 0 };
 	struct audit_actor actor;
-	char loc[96];
-	int64_t id, new_id;
+	int64_t id, new_id = 0;
 	size_t i;
+	int rc;
 
 	(void)arg;
-	if (parse_int64(http_param(r, "id"), 1, INT64_MAX, &id) != 0) {
-		page_message(r, 404, "Page not found", "There is no such "
-		    "agreement.");
+	if ((id = page_id(r, "agreement")) == 0)
 		return;
-	}
 	for (i = 0; i < nitems(f); i++)
-		v[i] = http_form(r, f[i]) ? http_form(r, f[i]) : "";
+		v[i] = http_form_text(r, f[i]);
 	memset(&in, 0, sizeof in);
 	in.valid_from = v[0];
 	in.ruleset = v[1];
@@ -1113,38 +1037,41 @@ agreement_vary_cb(struct ep_req *r, void *arg)
 	in.vat = v[4];
 	in.valid_to = v[5];
 	audit_actor_of(&actor, &r->who);
-	if (agreement_vary(http_db(), &actor, id, &in, &e, &new_id) != 0) {
-		/* The form answers 404 itself when there is no agreement. */
-		agreement_vary_form(r, 400, &e);
-		errs_free(&e);
-		return;
-	}
-	snprintf(loc, sizeof loc, "/admin/agreements/%lld?done=agreement-varied",
-	    (long long)new_id);
-	http_redirect(r, loc);
+	rc = agreement_vary(http_db(), &actor, id, &in, &e, &new_id);
+	/* The form answers 404 itself when there is no agreement. */
+	form_saved(r, rc, &e, agreement_vary_form, 400, "/admin/agreements",
+	    new_id, "agreement-varied");
 }
 
+/* The forms' GET routes draw them fresh through form_page_cb. */
 void
 admin_routes_register(void)
 {
+	static struct form_page org_new_page = { org_form };
+	static struct form_page org_edit_page = { org_edit_form };
+	static struct form_page person_new_page = { person_form };
+	static struct form_page person_edit_page = { person_edit_form };
+	static struct form_page agreement_new_page = { agreement_form };
+	static struct form_page agreement_vary_new_page = { agreement_vary_form };
+
 	route_add(NULL, "GET", "/admin/organisations", EP_ROLE_ADMIN,
 	    orgs_list_cb, NULL);
 	route_add(NULL, "GET", "/admin/organisations/new", EP_ROLE_ADMIN,
-	    org_new_cb, NULL);
+	    form_page_cb, &org_new_page);
 	route_add(NULL, "POST", "/admin/organisations", EP_ROLE_ADMIN,
 	    org_create_cb, NULL);
 	route_add_owned(NULL, "GET", "/organisations/{id}", EP_ROLE_ANY,
 	    "SELECT id FROM organisations WHERE id = ?1", org_view_cb, NULL);
 	route_add_owned(NULL, "GET", "/admin/organisations/{id}/edit",
 	    EP_ROLE_ADMIN, "SELECT id FROM organisations WHERE id = ?1",
-	    org_edit_cb, NULL);
+	    form_page_cb, &org_edit_page);
 	route_add_owned(NULL, "POST", "/admin/organisations/{id}/edit",
 	    EP_ROLE_ADMIN, "SELECT id FROM organisations WHERE id = ?1",
 	    org_update_cb, NULL);
 	route_add(NULL, "GET", "/admin/people", EP_ROLE_ADMIN, people_list_cb,
 	    NULL);
-	route_add(NULL, "GET", "/admin/people/new", EP_ROLE_ADMIN, person_new_cb,
-	    NULL);
+	route_add(NULL, "GET", "/admin/people/new", EP_ROLE_ADMIN, form_page_cb,
+	    &person_new_page);
 	route_add(NULL, "POST", "/admin/people", EP_ROLE_ADMIN, person_create_cb,
 	    NULL);
 	route_add_owned(NULL, "GET", "/admin/people/{id}", EP_ROLE_ADMIN,
@@ -1157,19 +1084,21 @@ admin_routes_register(void)
 	    EP_ROLE_ADMIN, "SELECT org_id FROM people WHERE id = ?1",
 	    person_two_factor_reset_cb, NULL);
 	route_add_owned(NULL, "GET", "/admin/people/{id}/edit", EP_ROLE_ADMIN,
-	    "SELECT org_id FROM people WHERE id = ?1", person_edit_cb, NULL);
+	    "SELECT org_id FROM people WHERE id = ?1", form_page_cb,
+	    &person_edit_page);
 	route_add_owned(NULL, "POST", "/admin/people/{id}/edit", EP_ROLE_ADMIN,
 	    "SELECT org_id FROM people WHERE id = ?1", person_update_cb, NULL);
 	route_add(NULL, "GET", "/admin/agreements", EP_ROLE_ADMIN |
 	    EP_ROLE_FINANCE, agreements_list_cb, NULL);
 	route_add(NULL, "GET", "/admin/agreements/new", EP_ROLE_ADMIN,
-	    agreement_new_cb, NULL);
+	    form_page_cb, &agreement_new_page);
 	route_add(NULL, "POST", "/admin/agreements", EP_ROLE_ADMIN,
 	    agreement_create_cb, NULL);
 	route_add_owned(NULL, "GET", "/admin/agreements/{id}", EP_ROLE_ADMIN |
 	    EP_ROLE_FINANCE, AGREEMENT_OWNER_SQL, agreement_view_cb, NULL);
 	route_add_owned(NULL, "GET", "/admin/agreements/{id}/vary",
-	    EP_ROLE_ADMIN, AGREEMENT_OWNER_SQL, agreement_vary_new_cb, NULL);
+	    EP_ROLE_ADMIN, AGREEMENT_OWNER_SQL, form_page_cb,
+	    &agreement_vary_new_page);
 	route_add_owned(NULL, "POST", "/admin/agreements/{id}/vary",
 	    EP_ROLE_ADMIN, AGREEMENT_OWNER_SQL, agreement_vary_cb, NULL);
 }

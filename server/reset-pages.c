@@ -1,4 +1,4 @@
-/* reset.c: a forgotten password, reset by a one-time link sent by e-mail. */
+/* reset-pages.c: a forgotten password, reset by a one-time e-mailed link. */
 #include "server.h"
 
 #include <stdlib.h>
@@ -340,8 +340,7 @@ struct reset_change {
 static void
 reset_change_free(struct reset_change *c)
 {
-	sodium_memzero(c->password, strlen(c->password));
-	free(c->password);
+	password_free(c->password);
 	sodium_memzero(c, sizeof *c);
 	free(c);
 }
@@ -448,15 +447,8 @@ reset_post_cb(struct ep_req *r, void *arg)
 	c->r = r;
 	snprintf(c->token, sizeof c->token, "%s", token);
 	c->password = xstrdup(password);
-	if (login_password_work(http_client_address(r), reset_change_work,
-	    reset_change_done, c) != 0) {
+	if (login_password_work(r, reset_change_work, reset_change_done, c) != 0)
 		reset_change_free(c);
-		http_reply_header(r, "Retry-After", "2");
-		page_message(r, 503, "Busy", "Too many people are signing in at "
-		    "once. Try again in a few seconds.");
-		return;
-	}
-	http_defer(r);
 }
 
 void

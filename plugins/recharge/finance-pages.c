@@ -1,4 +1,4 @@
-/* finance.c: netting and finance pages: positions, income and spend. */
+/* finance-pages.c: netting and finance pages: positions, income and spend. */
 #include "recharge.h"
 #include "../pager.h"
 

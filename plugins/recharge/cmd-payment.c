@@ -1,4 +1,4 @@
-/* payment-cmd.c: expertpool payment record|list|reverse|netting. */
+/* cmd-payment.c: expertpool payment record|list|reverse|netting. */
 #include "recharge.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 -- standard_test.lua: table-driven tests of the standard rule set, run by
 -- the engine before a version of standard.lua may become active, and by
--- "expertpool fees check scripts/fees/standard.lua". Totals to the penny.
+-- "expertpool fees check rules/fees/standard.lua". Totals to the penny.
 local t, rules = ...
 local fee = require "fee"
 
