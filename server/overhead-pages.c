@@ -13,6 +13,10 @@
 #define OH_LOGGERS (EP_ROLE_EXPERT | EP_ROLE_POOL_MANAGER)
 #define OH_READERS (EP_ROLE_FINANCE | EP_ROLE_POOL_MANAGER | EP_ROLE_ADMIN)
 #define OH_TIME_PER 50
+/* Overhead time belongs to its logger's council, for the route table;
+ * running costs are the pool's, kept by the host council. */
+#define OH_TIME_OWNER "SELECT p.org_id FROM overhead_time t JOIN people p " \
+	"ON p.id = t.person_id WHERE t.id = ?1"
 
 /* --- Overhead time --- */
 
@@ -116,19 +120,28 @@ oh_time_log_cb(struct ep_req *r, void *arg)
 	http_redirect(r, "/overheads/time?done=overhead-time");
 }
 
-/* The form to correct one of the person's own overhead time entries. */
+/* Whose overhead time a person may correct: their own, or (0) anyone's
+ * for a pool manager, who keeps the pool's record. */
+static int64_t
+oh_time_whose(const struct ep_req *r)
+{
+	return (r->who.roles & EP_ROLE_POOL_MANAGER) != 0 ? 0 : r->who.person_id;
+}
+
+/* The form to correct an overhead time entry. */
 static void
 oh_time_edit_page(struct ep_req *r, int status, const struct form_errors *e)
 {
 	sqlite3_stmt *s = db_stmt(http_db(), "SELECT entry_date, minutes, "
-	    "activity, note FROM overhead_time WHERE id = ? AND person_id = ?");
+	    "activity, note FROM overhead_time WHERE id = ?1 AND (?2 = 0 OR "
+	    "person_id = ?2)");
 	char date[11], hours[16], activity[16], *note, *action;
 	struct evbuffer *b;
 	int64_t id = api_id(r);
 
 	if (s != NULL) {
 		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, r->who.person_id);
+		sqlite3_bind_int64(s, 2, oh_time_whose(r));
 	}
 	if (s == NULL || sqlite3_step(s) != SQLITE_ROW) {
 		if (s != NULL)
@@ -176,7 +189,7 @@ oh_time_save_cb(struct ep_req *r, void *arg)
 	struct audit_actor actor;
 
 	(void)arg;
-	in.person_id = r->who.person_id;
+	in.person_id = oh_time_whose(r);
 	in.date = http_form(r, "date");
 	in.hours = http_form(r, "hours");
 	in.activity = http_form(r, "activity");
@@ -672,10 +685,10 @@ overhead_routes_register(void)
 	route_add(NULL, "GET", "/overheads/time", OH_LOGGERS, oh_time_cb, NULL);
 	route_add(NULL, "POST", "/overheads/time", OH_LOGGERS, oh_time_log_cb,
 	    NULL);
-	route_add(NULL, "GET", "/overheads/time/{id}", OH_LOGGERS,
-	    oh_time_edit_cb, NULL);
-	route_add(NULL, "POST", "/overheads/time/{id}", OH_LOGGERS,
-	    oh_time_save_cb, NULL);
+	route_add_owned(NULL, "GET", "/overheads/time/{id}", OH_LOGGERS,
+	    OH_TIME_OWNER, oh_time_edit_cb, NULL);
+	route_add_owned(NULL, "POST", "/overheads/time/{id}", OH_LOGGERS,
+	    OH_TIME_OWNER, oh_time_save_cb, NULL);
 	route_add(NULL, "GET", "/overheads/costs", OH_READERS, oh_costs_cb,
 	    NULL);
 	route_add(NULL, "POST", "/overheads/costs", EP_ROLE_FINANCE |

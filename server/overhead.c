@@ -83,8 +83,6 @@ static int
 oh_time_check(const struct overhead_time_input *in, struct form_errors *e,
     int64_t *minutes)
 {
-	if (in->person_id <= 0)
-		errs_add(e, "login", "There is no person with that login");
 	if (!units_date_ok(in->date))
 		errs_add(e, "date", "Enter the date as YYYY-MM-DD");
 	if (in->hours == NULL || units_hours_parse(in->hours, minutes) != 0 ||
@@ -111,6 +109,8 @@ overhead_time_log(struct ep_db *db, const struct audit_actor *actor,
 	sqlite3_stmt *s;
 	json_t *o;
 
+	if (in->person_id <= 0)
+		errs_add(e, "login", "There is no person with that login");
 	if (oh_time_check(in, e, &minutes) != 0)
 		return -1;
 	if (db_begin(db) != 0)
@@ -143,9 +143,10 @@ store:
 }
 
 /*
- * Corrects a person's overhead time (in->person_id's own): every field
- * checked first, audited with the changed fields before and after. -1
- * with no error added when the person has no such entry.
+ * Corrects overhead time: in->person_id's own, or anyone's when it is 0
+ * (a pool manager's correction). Every field is checked first; audited
+ * with the changed fields before and after. -1 with no error added when
+ * there is no such entry to correct.
  */
 int
 overhead_time_edit(struct ep_db *db, const struct audit_actor *actor,
@@ -161,7 +162,7 @@ overhead_time_edit(struct ep_db *db, const struct audit_actor *actor,
 	if (db_begin(db) != 0)
 		goto store;
 	s = db_stmt(db, "SELECT entry_date, minutes, activity, note FROM "
-	    "overhead_time WHERE id = ? AND person_id = ?");
+	    "overhead_time WHERE id = ?1 AND (?2 = 0 OR person_id = ?2)");
 	if (s == NULL)
 		goto rollback;
 	sqlite3_bind_int64(s, 1, id);
