@@ -116,7 +116,7 @@ cmd_report_exec(struct ep_db *db, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || (strcmp(format, "csv") != 0 &&
-	    strcmp(format, "json") != 0))
+	    strcmp(format, "json") != 0 && strcmp(format, "pdf") != 0))
 		return cmd_usage("report");
 	if (!def->consortium) {
 		if (org == NULL || (org_id = org_id_by_code(db, org)) <= 0) {
@@ -131,7 +131,19 @@ cmd_report_exec(struct ep_db *db, int argc, char **argv)
 		return CMD_ERROR;
 	}
 	b = evbuffer_new();
-	if (strcmp(format, "json") == 0) {
+	if (strcmp(format, "pdf") == 0) {
+		char *title = def->consortium ? xprintf("%s, %s", def->title,
+		    rep.period.label) : xprintf("%s: %s, %s", def->title,
+		    rep.org_name, rep.period.label);
+
+		c = report_pdf(&rep, title, b);
+		free(title);
+		if (c != 0) {
+			fprintf(stderr, "expertpool: report: the PDF could not be "
+			    "made\n");
+			goto out;
+		}
+	} else if (strcmp(format, "json") == 0) {
 		json_t *o = report_json(&rep);
 		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
@@ -166,7 +178,7 @@ const struct cmd_entry cmd_report_entry = {
 	.name = "report",
 	.usage = "volumes|unit-costs|savings|benchmark|resilience|quality|"
 	    "overheads|case [--org CODE] [--period 2026-10|2026-Q3|2026/27] "
-	    "[--format csv|json] [--table ID] "
+	    "[--format csv|json|pdf] [--table ID] "
 	    "[--at YYYY-MM-DD] [--names] | rebuild | check | target --hours N",
 	.help = "business-case reports; rebuild or check their summaries; set "
 	    "the response target",

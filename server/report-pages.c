@@ -122,6 +122,98 @@ report_send_json(struct ep_req *r, struct report *rep)
 	json_decref(o);
 }
 
+/* A report's PDF, made on a reader thread: laying out pages takes long
+ * enough that the event loop must not wait for it. */
+struct report_pdf_task {
+	const struct report_def *def;
+	int64_t org_id;
+	int names;
+	char *period, *at;
+	struct evbuffer *pdf;
+	char disposition[160];
+	char err[256];
+};
+
+static int
+report_pdf_work(struct ep_db *db, void *arg)
+{
+	struct report_pdf_task *t = arg;
+	struct report rep;
+	char *title, *p;
+	int rc;
+
+	if (report_build(db, t->def, t->org_id, t->period, t->names, t->at, 0,
+	    &rep, t->err, sizeof t->err) != 0)
+		return -1;
+	title = t->def->consortium ? xprintf("%s, %s", t->def->title,
+	    rep.period.label) : xprintf("%s: %s, %s", t->def->title,
+	    rep.org_name, rep.period.label);
+	snprintf(t->disposition, sizeof t->disposition, "attachment; "
+	    "filename=\"%s-%s%s%s.pdf\"", rep.name, rep.org_code,
+	    *rep.org_code ? "-" : "", rep.period.label);
+	for (p = strchr(t->disposition, '"') + 1; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '-';
+	rc = report_pdf(&rep, title, t->pdf);
+	if (rc != 0)
+		snprintf(t->err, sizeof t->err, "The PDF could not be made");
+	free(title);
+	report_free(&rep);
+	return rc;
+}
+
+static void
+report_pdf_done(struct ep_req *r, int rc, void *arg)
+{
+	struct report_pdf_task *t = arg;
+
+	if (rc == 0) {
+		http_reply_header(r, "Content-Disposition", t->disposition);
+		http_reply_header(r, "Cache-Control", "no-store");
+		http_reply_buffer(r, 200, "application/pdf", t->pdf);
+	} else
+		page_message(r, 500, "Sorry, there is a problem", t->err[0] ?
+		    t->err : "The report could not be read");
+	evbuffer_free(t->pdf);
+	free(t->period);
+	free(t->at);
+	free(t);
+}
+
+/* Queues a report's PDF, after checking its period on the loop. */
+static void
+report_send_pdf(struct ep_req *r, const struct report_def *def,
+    int64_t org_id)
+{
+	struct report_pdf_task *t;
+	struct rep_period period;
+	const char *label = http_query(r, "period"), *at = http_query(r, "at");
+
+	if (label != NULL && *label != '\0' &&
+	    report_period_parse(label, &period) != 0) {
+		page_message(r, 400, "There is a problem", "Enter a period as a "
+		    "month (2026-10), a quarter of the financial year (2026-Q3) "
+		    "or a financial year (2026/27)");
+		return;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->def = def;
+	t->org_id = org_id;
+	t->names = report_sees_all(r);
+	t->period = label != NULL ? xstrdup(label) : NULL;
+	t->at = at != NULL ? xstrdup(at) : NULL;
+	t->pdf = evbuffer_new();
+	if (reader_run(r, report_pdf_work, report_pdf_done, t) != 0) {
+		evbuffer_free(t->pdf);
+		free(t->period);
+		free(t->at);
+		free(t);
+		http_reply_header(r, "Retry-After", "5");
+		page_message(r, 503, "Busy", "Too many reports are being made; "
+		    "try again in a few seconds.");
+	}
+}
+
 /*
  * A report for the organisation in the path (or the consortium): a page
  * of charts and tables, ?format=csv&table=ID for one table as CSV, or
@@ -138,6 +230,10 @@ report_cb(struct ep_req *r, void *arg)
 	int64_t org_id = def->consortium ? 0 : report_org(r);
 	size_t shown = 0;	/* the page shown, from 1; 0 for every row */
 
+	if (format != NULL && strcmp(format, "pdf") == 0) {
+		report_send_pdf(r, def, org_id);
+		return;
+	}
 	/* A page of long tables; CSV and JSON carry every row. */
 	if (format == NULL && !http_wants_json(r)) {
 		page = http_query(r, "page");
@@ -181,8 +277,10 @@ report_cb(struct ep_req *r, void *arg)
 	report_nav(b, &rep, self, def);
 	report_html(b, &rep, csv);
 	html_printf(b, "<p class=\"govuk-body-s\"><a class=\"govuk-link\" href="
-	    "\"%s&amp;format=json\">All tables as JSON</a>. The columns are "
-	    "described in the reports guide (docs/reports.md).</p>\n", csv);
+	    "\"%s&amp;format=json\">All tables as JSON</a>. <a class=\"govuk-"
+	    "link\" href=\"%s&amp;format=pdf\" download>The report as a PDF"
+	    "</a> (A4). The columns are described in the reports guide "
+	    "(docs/reports.md).</p>\n", csv, csv);
 	page_end(r, b, 200);
 	free(title);
 	free(csv);

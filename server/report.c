@@ -302,6 +302,30 @@ rep_format(const struct rep_table *t, const struct rep_cell *c, size_t col,
 	}
 }
 
+/* A cell as the page shows it, a figure's source report by its title:
+ * for layouts other than the page's own (the PDF). */
+void
+report_cell_text(const struct rep_table *t, size_t r, size_t c, char *out,
+    size_t len)
+{
+	const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+	const struct report_def *def;
+
+	if (strcmp(t->cols[c].id, "source") == 0 && cell->set &&
+	    (def = report_def_find(cell->text)) != NULL) {
+		snprintf(out, len, "%s", def->title);
+		return;
+	}
+	rep_format(t, cell, c, out, len);
+}
+
+/* Whether a column holds numbers, set flush right. */
+int
+report_cell_numeric(const struct rep_table *t, size_t c)
+{
+	return !rep_textual(t->cols[c].kind);
+}
+
 /* --- CSV --- */
 
 /* One CSV field: quoted when it must be, and never read as a formula

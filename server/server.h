@@ -1248,6 +1248,12 @@ size_t report_page_span(size_t nrows, size_t page_rows, size_t page,
     size_t *first, size_t *end);
 void report_html(struct evbuffer *b, const struct report *rep,
     const char *csv_base);
+void report_cell_text(const struct rep_table *t, size_t r, size_t c,
+    char *out, size_t len);
+int report_cell_numeric(const struct rep_table *t, size_t c);
+/* report-pdf.c */
+int report_pdf(const struct report *rep, const char *title,
+    struct evbuffer *out);
 
 /* report-data.c */
 struct report_def {
