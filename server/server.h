@@ -1302,6 +1302,8 @@ int report_quality(struct ep_db *db, struct report *rep, int64_t org_id,
 void report_quality_routes_register(void);
 
 /* rating.c */
+#define RATERS (EP_ROLE_REQUESTER | EP_ROLE_APPROVER)	/* who may rate */
+#define RATING_COMMENT_MAX 1000
 struct rating {
 	int64_t engagement_id, consumer_id, score, rated_by;
 	int completed, open;	/* open: may still be given or changed */
@@ -1315,10 +1317,11 @@ int rating_load(struct ep_db *db, int64_t engagement_id, struct rating *g);
 int rating_set(struct ep_db *db, const struct principal *who,
     int64_t engagement_id, const char *score, const char *comment,
     struct form_errors *e);
-void rating_section(struct evbuffer *b, struct ep_req *r,
-    int64_t engagement_id);
 int rating_offer_path(struct ep_db *db, const struct principal *who,
     int64_t request_id, char *out, size_t len);
+/* rating-pages.c */
+void rating_section(struct evbuffer *b, struct ep_req *r,
+    int64_t engagement_id);
 void rating_routes_register(void);
 
 /* statement-pages.c */
