@@ -33,10 +33,11 @@ rpdf_write(void *closure, const unsigned char *data, unsigned int len)
 }
 
 /* Sets out text in a box w points wide at (x, y), in a font such as
- * "Bold 9", aligned left or right, and draws it. Its height. */
+ * "Bold 9", aligned left or right, and draws it when draw is set (else
+ * only measures it). Its height. */
 static double
-rpdf_text_at(struct rpdf *p, double x, double y, double w, const char *font,
-    int right, const char *text)
+rpdf_layout(struct rpdf *p, double x, double y, double w, const char *font,
+    int right, const char *text, int draw)
 {
 	PangoFontDescription *fd;
 	char name[64];
@@ -51,29 +52,20 @@ rpdf_text_at(struct rpdf *p, double x, double y, double w, const char *font,
 	pango_layout_set_alignment(p->lay, right ? PANGO_ALIGN_RIGHT :
 	    PANGO_ALIGN_LEFT);
 	pango_layout_set_text(p->lay, text, -1);
-	cairo_move_to(p->cr, x, y);
-	pango_cairo_show_layout(p->cr, p->lay);
+	if (draw) {
+		cairo_move_to(p->cr, x, y);
+		pango_cairo_show_layout(p->cr, p->lay);
+	}
 	pango_layout_get_size(p->lay, &tw, &th);
 	return (double)th / PANGO_SCALE;
 }
 
-/* The height text would take, without drawing it. */
+/* Draws text in a box; its height. */
 static double
-rpdf_measure(struct rpdf *p, double w, const char *font, const char *text)
+rpdf_text_at(struct rpdf *p, double x, double y, double w, const char *font,
+    int right, const char *text)
 {
-	PangoFontDescription *fd;
-	char name[64];
-	int tw, th;
-
-	snprintf(name, sizeof name, "%s %s", RP_FONT, font);
-	fd = pango_font_description_from_string(name);
-	pango_layout_set_font_description(p->lay, fd);
-	pango_font_description_free(fd);
-	pango_layout_set_width(p->lay, (int)(w * PANGO_SCALE));
-	pango_layout_set_wrap(p->lay, PANGO_WRAP_WORD_CHAR);
-	pango_layout_set_text(p->lay, text, -1);
-	pango_layout_get_size(p->lay, &tw, &th);
-	return (double)th / PANGO_SCALE;
+	return rpdf_layout(p, x, y, w, font, right, text, 1);
 }
 
 /* A paragraph across the page, moving down past it. */
@@ -167,9 +159,8 @@ rpdf_row(struct rpdf *p, const struct rep_table *t, const double *w,
 			report_cell_text(t, r, c, text, sizeof text);
 		/* Text after a column of numbers keeps clear of them. */
 		pad = c > 0 && !right ? 2 * RP_GAP : 0;
-		ch = draw ? rpdf_text_at(p, x + pad, p->y, w[c] - RP_GAP - pad,
-		    font, right, text) : rpdf_measure(p, w[c] - RP_GAP - pad, font,
-		    text);
+		ch = rpdf_layout(p, x + pad, p->y, w[c] - RP_GAP - pad, font,
+		    right, text, draw);
 		if (ch > h)
 			h = ch;
 		x += w[c];
