@@ -9,11 +9,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXPERTPOOL, browserAvailable, builtPlugins, checkPage, clockEnv,
-    launchBrowser, startServer, topSrcdir } from './lib.mjs';
+import { EXPERTPOOL, browserAvailable, checkPage, clockEnv,
+    launchBrowser, startDemo, topSrcdir } from './lib.mjs';
 
 const CLOCK = '2027-03-03 09:00:00';
 const VALIDATE = join(topSrcdir, '..', 'shared', 'validation', 'validate.sh');
@@ -23,37 +22,20 @@ let browser;
 let server;
 let work;
 let plugins;
+let demo;
 let rcArgs;
 
 before(async () => {
 	if (!browserAvailable()) return;
-	work = mkdtempSync(join(tmpdir(), 'ep-expenses-'));
-	writeFileSync(join(work, 'sealing.key'), 'cd'.repeat(32));
-	writeFileSync(join(work, 'expertpool.conf'),
-	    `sealing_key_file = "${join(work, 'sealing.key')}"\n`);
-	plugins = builtPlugins('timesheet', 'recharge');
-	rcArgs = ['--rules', join(topSrcdir, 'rules'), '--config',
-	    join(work, 'expertpool.conf')];
-	server = await startServer({
-		plugins,
-		clock: CLOCK,
-		args: rcArgs,
-		dbSetup: ({ dbPath }) => {
-			rmSync(dbPath, { force: true });
-			execFileSync(join(topSrcdir, 'scripts', 'demo-data'), [dbPath], {
-				env: { ...process.env, ...clockEnv(CLOCK), EXPERTPOOL,
-				    PLUGINS: plugins, RULES: join(topSrcdir, 'rules') },
-			});
-		},
-	});
+	demo = await startDemo('ep-expenses-', CLOCK);
+	({ server, plugins, dir: work } = demo);
+	rcArgs = demo.args;
 	browser = await launchBrowser();
 });
 
 after(async () => {
 	await browser?.close();
-	await server?.stop();
-	if (plugins) rmSync(plugins, { recursive: true, force: true });
-	if (work) rmSync(work, { recursive: true, force: true });
+	await demo?.stop();
 });
 
 async function signInAs(login) {

@@ -12,12 +12,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, copyFileSync, mkdtempSync, readFileSync, rmSync,
+import { existsSync, copyFileSync, readFileSync,
     statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXPERTPOOL, browserAvailable, builtPlugins, checkPage, clockEnv,
-    launchBrowser, startServer, topSrcdir } from './lib.mjs';
+import { browserAvailable, checkPage, launchBrowser, startDemo, topSrcdir } from './lib.mjs';
 
 const CLOCK = '2027-03-03 09:00:00';
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -26,35 +24,18 @@ let browser;
 let server;
 let work;
 let plugins;
+let demo;
 
 before(async () => {
 	if (!browserAvailable()) return;
-	work = mkdtempSync(join(tmpdir(), 'ep-walk-'));
-	writeFileSync(join(work, 'sealing.key'), 'cd'.repeat(32));
-	writeFileSync(join(work, 'expertpool.conf'),
-	    `sealing_key_file = "${join(work, 'sealing.key')}"\n`);
-	plugins = builtPlugins('timesheet', 'recharge');
-	server = await startServer({
-		plugins,
-		clock: CLOCK,
-		args: ['--rules', join(topSrcdir, 'rules'), '--config',
-		    join(work, 'expertpool.conf')],
-		dbSetup: ({ dbPath }) => {
-			rmSync(dbPath, { force: true });
-			execFileSync(join(topSrcdir, 'scripts', 'demo-data'), [dbPath], {
-				env: { ...process.env, ...clockEnv(CLOCK), EXPERTPOOL,
-				    PLUGINS: plugins, RULES: join(topSrcdir, 'rules') },
-			});
-		},
-	});
+	demo = await startDemo('ep-walk-', CLOCK);
+	({ server, plugins, dir: work } = demo);
 	browser = await launchBrowser();
 });
 
 after(async () => {
 	await browser?.close();
-	await server?.stop();
-	if (plugins) rmSync(plugins, { recursive: true, force: true });
-	if (work) rmSync(work, { recursive: true, force: true });
+	await demo?.stop();
 });
 
 // A screenshot of the page, kept when EP_SCREENSHOTS names a directory.

@@ -456,6 +456,38 @@ export function sealedConfig(prefix) {
 }
 
 /**
+ * The demo, as scripts/demo serves it, on the test clock: the demo data
+ * (scripts/demo-data) with the timesheet and recharge plugins, the rule
+ * sets and a sealing key. Gives the server, the CLI's flags for the same
+ * rules and key (args), the plugins' directory, a scratch directory (dir)
+ * and stop, which ends the server and removes what was made.
+ */
+export async function startDemo(prefix, clock) {
+	const { keyDir, args } = sealedConfig(prefix);
+	const plugins = builtPlugins('timesheet', 'recharge');
+	const server = await startServer({
+		plugins,
+		clock,
+		args,
+		dbSetup: ({ dbPath }) => {
+			rmSync(dbPath, { force: true });
+			execFileSync(join(topSrcdir, 'scripts', 'demo-data'), [dbPath], {
+				env: { ...process.env, ...clockEnv(clock), EXPERTPOOL,
+				    PLUGINS: plugins, RULES: join(topSrcdir, 'rules') },
+			});
+		},
+	});
+	return {
+		server, args, plugins, dir: keyDir,
+		stop: async () => {
+			await server.stop();
+			rmSync(plugins, { recursive: true, force: true });
+			rmSync(keyDir, { recursive: true, force: true });
+		},
+	};
+}
+
+/**
  * Two councils that trade both ways under agreements from `since`:
  * Avondale (AVD, standard rated, 30 days) and Brookfield (BRK, outside
  * the scope of VAT, 14 days), each with a finance officer, an expert and
