@@ -21,11 +21,14 @@ struct reset_limit {
 	time_t at[RESET_PER_CLIENT];
 };
 
-static struct reset_limit reset_limits[RESET_SLOTS];
+/* Clients and e-mail addresses apart, so that asks for many addresses
+ * cannot take over, and so forget, the slot counting their client's. */
+static struct reset_limit reset_limits[2][RESET_SLOTS];
 static unsigned char reset_limit_key[crypto_shorthash_KEYBYTES];
 
-/* The slot for a key, found by SipHash under a key drawn at start; a
- * colliding key takes the slot over, which only forgets old asks. */
+/* The slot for a key of a kind, found by SipHash under a key drawn at
+ * start; a colliding key of the same kind takes the slot over, which
+ * only forgets old asks. */
 static struct reset_limit *
 reset_limit_find(const char *kind, const char *key)
 {
@@ -43,7 +46,7 @@ reset_limit_find(const char *kind, const char *key)
 	crypto_shorthash(h, (const unsigned char *)full, strlen(full),
 	    reset_limit_key);
 	memcpy(&slot, h, sizeof slot);
-	l = &reset_limits[slot % RESET_SLOTS];
+	l = &reset_limits[strcmp(kind, "client") == 0 ? 0 : 1][slot % RESET_SLOTS];
 	if (strcmp(l->key, full) != 0) {
 		memset(l, 0, sizeof *l);
 		snprintf(l->key, sizeof l->key, "%s", full);
