@@ -156,6 +156,7 @@ SERVER_TESTS = \
 	tests/integration/limits.test \
 	tests/integration/lists.test \
 	tests/integration/margins.test \
+	tests/integration/broker-exact.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/notifications.test \
@@ -187,5 +188,5 @@ SERVER_TESTS = \
 	tests/integration/upgrade-store.test \
 	tests/integration/verify-reader.test
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/reconcile.py tests/e2e tests/fees docs/openapi.yaml \
+EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/reconcile.py tests/e2e tests/fees tests/broker docs/openapi.yaml \
 	tests/fixtures
