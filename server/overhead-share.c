@@ -202,6 +202,14 @@ overhead_org_share(struct ep_db *db, int64_t org_id,
 	*pence = 0;
 	snprintf(month, sizeof month, "%s", p->first);
 	for (; strcmp(month, p->last) <= 0; overhead_month_next(month)) {
+		/* A month with nothing recorded gives everyone a share of
+		 * nothing: its consumers' weights need not be read. */
+		memset(&m, 0, sizeof m);
+		snprintf(m.month, sizeof m.month, "%s", month);
+		if (oh_recorded(db, &m) != 0)
+			return -1;
+		if (m.recorded_pence == 0)
+			continue;
 		if (overhead_month(db, month, &m) != 0)
 			return -1;
 		for (i = 0; i < m.n; i++)
