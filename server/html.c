@@ -59,6 +59,22 @@ errs_print(const struct form_errors *e, FILE *f)
 		fprintf(f, "expertpool: %s: %s\n", e->field[i], e->msg[i]);
 }
 
+/* A whole number in decimal, without going through printf. */
+static void
+html_int(struct evbuffer *b, int64_t v)
+{
+	char num[24], *p = num + sizeof num;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	evbuffer_add(b, p, (size_t)(num + sizeof num - p));
+}
+
 void
 html_escape(struct evbuffer *b, const char *s)
 {
@@ -132,10 +148,10 @@ html_vprintf(struct evbuffer *b, const char *fmt, va_list ap)
 			break;
 		}
 		case 'd':
-			evbuffer_add_printf(b, "%d", va_arg(ap, int));
+			html_int(b, va_arg(ap, int));
 			break;
 		case 'D':
-			evbuffer_add_printf(b, "%lld", (long long)va_arg(ap, int64_t));
+			html_int(b, va_arg(ap, int64_t));
 			break;
 		case 'P':
 			units_money_text(num, sizeof num, va_arg(ap, int64_t));
