@@ -70,7 +70,7 @@ struct broker_skill {
 };
 
 struct broker_recent {
-	char created[24];
+	int64_t created;	/* seconds since 1970 */
 	size_t provider;	/* index into providers */
 	int64_t minutes;
 };
@@ -78,7 +78,7 @@ struct broker_recent {
 static struct broker_dir {
 	int valid;
 	int64_t gen;
-	char since[24];		/* the window's start the recent rows began at */
+	int64_t since;		/* the window's start the recent rows began at */
 	struct broker_expert *x;
 	struct broker_skill *sk;	/* by area, then expert */
 	struct expert_span *leave;	/* by expert, then start */
@@ -95,7 +95,7 @@ broker_grow(void *v, size_t n, size_t *cap, size_t sz)
 {
 	if (n < *cap)
 		return v;
-	*cap = *cap ? *cap * 2 : 64;
+	*cap = *cap ? *cap * 2 : 4096;
 	return xrealloc(v, *cap * sz);
 }
 
@@ -221,16 +221,16 @@ broker_spans(struct ep_db *db, const char *sql, int with_minutes,
 	return 0;
 }
 
-/* The start of the providers' window: 90 days before now, as stored. */
+/* The start of the providers' window: 90 days before now, in seconds
+ * since 1970 (created_at is stored to the second). */
 static int
-broker_since(struct ep_db *db, char since[24])
+broker_since(struct ep_db *db, int64_t *since)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', "
-	    "'now', '-90 days')");
+	sqlite3_stmt *s = db_stmt(db, "SELECT unixepoch('now', '-90 days')");
 	int rc = -1;
 
 	if (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
-		snprintf(since, 24, "%s", db_text(s, 0));
+		*since = sqlite3_column_int64(s, 0);
 		rc = 0;
 	}
 	if (s != NULL)
@@ -243,8 +243,9 @@ broker_since(struct ep_db *db, char since[24])
 static int
 broker_read_recent(struct ep_db *db, struct broker_dir *d)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT created_at, provider_id, "
-	    "committed_minutes FROM engagements WHERE created_at >= ? ORDER BY "
+	sqlite3_stmt *s = db_stmt(db, "SELECT unixepoch(created_at), "
+	    "provider_id, committed_minutes FROM engagements WHERE created_at "
+	    ">= strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch') ORDER BY "
 	    "created_at");
 	int64_t *ids;
 	size_t cap = 0, i, k;
@@ -252,12 +253,11 @@ broker_read_recent(struct ep_db *db, struct broker_dir *d)
 	if (s == NULL)
 		return -1;
 	ids = NULL;
-	sqlite3_bind_text(s, 1, d->since, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 1, d->since);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		d->recent = broker_grow(d->recent, d->nrecent, &cap,
 		    sizeof *d->recent);
-		snprintf(d->recent[d->nrecent].created,
-		    sizeof d->recent->created, "%s", db_text(s, 0));
+		d->recent[d->nrecent].created = sqlite3_column_int64(s, 0);
 		d->recent[d->nrecent].provider = (size_t)sqlite3_column_int64(s, 1);
 		d->recent[d->nrecent++].minutes = sqlite3_column_int64(s, 2);
 	}
@@ -311,7 +311,7 @@ broker_generation(struct ep_db *db, int64_t *gen)
  * generation and the rows agree. Called with broker_lock held.
  */
 static const struct broker_dir *
-broker_dir_get(struct ep_db *db, const char *since)
+broker_dir_get(struct ep_db *db, int64_t since)
 {
 	struct broker_dir d;
 	int64_t gen = 0;
@@ -319,11 +319,11 @@ broker_dir_get(struct ep_db *db, const char *since)
 
 	known = broker_generation(db, &gen);
 	if (known && broker_kept.valid && broker_kept.gen == gen &&
-	    strcmp(since, broker_kept.since) >= 0)
+	    since >= broker_kept.since)
 		return &broker_kept;
 	began = db->tx_depth == 0 && db_read_begin(db) == 0;
 	memset(&d, 0, sizeof d);
-	snprintf(d.since, sizeof d.since, "%s", since);
+	d.since = since;
 	known = broker_generation(db, &gen);
 	rc = broker_read_experts(db, &d);
 	if (rc == 0)
@@ -476,7 +476,7 @@ broker_capacity(const struct broker_dir *d, const struct broker_request *q,
 /* Each candidate's provider's share (per mille) of the minutes engaged
  * since the window's start. */
 static void
-broker_spread(const struct broker_dir *d, const char *since,
+broker_spread(const struct broker_dir *d, int64_t since,
     struct broker_cand *v, size_t n)
 {
 	int64_t *sum, all = 0;
@@ -484,7 +484,7 @@ broker_spread(const struct broker_dir *d, const char *since,
 
 	while (a < b) {
 		m = (a + b) / 2;
-		if (strcmp(d->recent[m].created, since) < 0)
+		if (d->recent[m].created < since)
 			a = m + 1;
 		else
 			b = m;
@@ -615,7 +615,7 @@ broker_shown(const struct broker_request *q, const struct broker_cand *c,
  * limit of them to *out. Called with broker_lock held. */
 static int
 broker_rank_kept(const struct broker_dir *d, const struct broker_request *q,
-    const char *since, const struct grade_price *prices, size_t nprices,
+    int64_t since, const struct grade_price *prices, size_t nprices,
     size_t limit, struct broker_candidate **out, size_t *n, size_t *total)
 {
 	struct broker_cand *v;
@@ -661,7 +661,7 @@ broker_rank(struct ep_db *db, int64_t request_id, size_t limit,
 	struct broker_request q;
 	struct grade_price prices[8];
 	const struct broker_dir *d;
-	char since[24];
+	int64_t since;
 	size_t nprices;
 	int rc = -1;
 
@@ -669,7 +669,7 @@ broker_rank(struct ep_db *db, int64_t request_id, size_t limit,
 	*n = 0;
 	*total = 0;
 	if (broker_load_request(db, request_id, &q) != 0 ||
-	    broker_since(db, since) != 0)
+	    broker_since(db, &since) != 0)
 		return -1;
 	nprices = estimate_by_grade(db, q.consumer, q.area, q.minutes, q.start,
 	    prices, nitems(prices));
