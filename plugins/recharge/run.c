@@ -103,6 +103,13 @@ static struct rch_live rch_live[RC_LIVE_SLOTS];
 	"t.entry_date < ?2 AND NOT EXISTS (SELECT 1 FROM recharge_deferrals d " \
 	"WHERE d.entry_id = t.id AND d.period = ?1)"
 
+/* RC_OPEN for a statement run once a run (the engagements, the count):
+ * the month's deferrals read once as a list, not looked up for each
+ * entry; the same rows, as an entry id is never NULL. */
+#define RC_OPEN_ONCE "t.state = 'approved' AND t.billable = 1 AND " \
+	"t.entry_date < ?2 AND t.id NOT IN (SELECT d.entry_id FROM " \
+	"recharge_deferrals d WHERE d.period = ?1)"
+
 /* ... and on no draft: an entry's lines are its engagement's, and an
  * entry on an issued invoice is invoiced, not approved, so only the
  * engagement's draft lines are looked at. */
@@ -1056,7 +1063,7 @@ rch_eng_read(ep_stmt *s, struct rch_eng *g)
 	"AND a.valid_from < ?2 AND (a.valid_to IS NULL OR a.valid_to >= ?3) " \
 	"ORDER BY a.valid_from DESC LIMIT 1)) AS agreement FROM engagements e " \
 	"WHERE EXISTS (SELECT 1 FROM time_entries t WHERE t.engagement_id = " \
-	"e.id AND " RC_OPEN " AND " RC_UNBILLED("e.id") ") OR " \
+	"e.id AND " RC_OPEN_ONCE " AND " RC_UNBILLED("e.id") ") OR " \
 	"EXISTS (SELECT 1 FROM expenses x WHERE x.engagement_id = e.id AND " \
 	"x.state = 'approved' AND x.spent_on < ?2) OR " \
 	"(london_date(e.completed_at) >= ?3 AND " \
@@ -1072,7 +1079,7 @@ rch_eng_read(ep_stmt *s, struct rch_eng *g)
 	"coalesce(a.monthly_cap_pence, -1), coalesce(a.payment_terms_days, " \
 	"c.payment_terms_days), coalesce(q.po_reference, ''), " \
 	"coalesce(nullif(g.ledger_code, ''), q.cost_centre, ''), (SELECT count(*) FROM time_entries t " \
-	"WHERE t.engagement_id = g.id AND " RC_OPEN "), p.calendar " \
+	"WHERE t.engagement_id = g.id AND " RC_OPEN_ONCE "), p.calendar " \
 	"FROM g JOIN experts x " \
 	"ON x.id = " \
 	"g.expert_id JOIN organisations p ON p.id = g.provider_id JOIN " \
@@ -1154,7 +1161,7 @@ rch_count(struct rch_state *st, const struct rch_eng *v, size_t n)
 	    "FROM recharge_invoices i JOIN recharge_lines l ON l.invoice_id = "
 	    "i.id JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t "
 	    "ON t.id = b.entry_id WHERE i.state = 'draft' AND (?3 IS NULL OR "
-	    "i.provider_id = ?3) AND " RC_OPEN, st->period, st->next,
+	    "i.provider_id = ?3) AND " RC_OPEN_ONCE, st->period, st->next,
 	    st->provider, 0);
 }
 
