@@ -269,24 +269,42 @@ rep_kind_of(const struct rep_table *t, const struct rep_cell *c, size_t col)
 	return c->kind != REP_TEXT ? c->kind : t->cols[col].kind;
 }
 
+/* Copies text (n bytes, or up to its end if sooner) into out of len
+ * bytes, cut short and terminated as snprintf's "%s" would. */
+static void
+rep_copy(char *out, size_t len, const char *text, size_t n)
+{
+	size_t k = 0;
+
+	if (len == 0)
+		return;
+	while (k < n && k + 1 < len && text[k] != '\0') {
+		out[k] = text[k];
+		k++;
+	}
+	out[k] = '\0';
+}
+
 /* A cell as people read it: hours, pounds, per cents. */
 static void
 rep_format(const struct rep_table *t, const struct rep_cell *c, size_t col,
     char *out, size_t len)
 {
+	char num[24];
+
 	if (!c->set) {
-		snprintf(out, len, "\xe2\x80\x93");
+		rep_copy(out, len, "\xe2\x80\x93", 3);
 		return;
 	}
 	switch (rep_kind_of(t, c, col)) {
 	case REP_TEXT:
-		snprintf(out, len, "%s", c->text ? c->text : "");
+		rep_copy(out, len, c->text ? c->text : "", SIZE_MAX);
 		break;
 	case REP_UNIT:
-		snprintf(out, len, "%s", rep_unit_text(c->text));
+		rep_copy(out, len, rep_unit_text(c->text), SIZE_MAX);
 		break;
 	case REP_INT:
-		snprintf(out, len, "%lld", (long long)c->v);
+		rep_copy(out, len, num, html_int_text(num, c->v));
 		break;
 	case REP_MINUTES:
 		units_hours_text(out, len, c->v);
