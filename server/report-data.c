@@ -508,19 +508,23 @@ bench_lookup(const struct bench_org *v, size_t n, int64_t id)
 	return i < n && v[i].id == id ? &v[i] : NULL;
 }
 
-/* An organisation's figures, added in id order if new. */
+/* An organisation's figures, added in id order if new; the array grows
+ * by doubling its capacity *cap, not by one for each organisation. */
 static struct bench_org *
-bench_find(struct bench_org **v, size_t *n, int64_t id)
+bench_find(struct bench_org **v, size_t *n, size_t *cap, int64_t id)
 {
 	size_t i;
 
 	/* Rows come by organisation: usually the last one found. */
 	if (*n > 0 && (*v)[*n - 1].id == id)
 		return &(*v)[*n - 1];
-	i = bench_at(*v, *n, id);
+	i = *n > 0 && (*v)[*n - 1].id < id ? *n : bench_at(*v, *n, id);
 	if (i < *n && (*v)[i].id == id)
 		return &(*v)[i];
-	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
 	memmove(&(*v)[i + 1], &(*v)[i], (*n - i) * sizeof **v);
 	memset(&(*v)[i], 0, sizeof **v);
 	(*v)[i].id = id;
@@ -540,18 +544,21 @@ bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
 	sqlite3_stmt *s = db_stmt(db, "SELECT consumer_id, area, minutes, "
 	    "pence FROM report_period_hours WHERE period = ?");
 	struct bench_org *o;
-	size_t a;
+	size_t a, cap = 0;
+	int64_t m, p;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		o = bench_find(v, n, sqlite3_column_int64(s, 0));
+		o = bench_find(v, n, &cap, sqlite3_column_int64(s, 0));
 		a = bench_area(col_text(s, 1));
-		o->minutes[a] += sqlite3_column_int64(s, 2);
-		o->pence[a] += sqlite3_column_int64(s, 3);
-		o->minutes[0] += sqlite3_column_int64(s, 2);
-		o->pence[0] += sqlite3_column_int64(s, 3);
+		m = sqlite3_column_int64(s, 2);
+		p = sqlite3_column_int64(s, 3);
+		o->minutes[a] += m;
+		o->pence[a] += p;
+		o->minutes[0] += m;
+		o->pence[0] += p;
 	}
 	sqlite3_reset(s);
 	s = db_stmt(db, "SELECT consumer_id, requests, offered, offer_minutes, "
@@ -561,7 +568,7 @@ bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
 		return -1;
 	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		o = bench_find(v, n, sqlite3_column_int64(s, 0));
+		o = bench_find(v, n, &cap, sqlite3_column_int64(s, 0));
 		o->requests = sqlite3_column_int64(s, 1);
 		o->offered = sqlite3_column_int64(s, 2);
 		o->offer_minutes = sqlite3_column_int64(s, 3);

@@ -269,24 +269,60 @@ rep_kind_of(const struct rep_table *t, const struct rep_cell *c, size_t col)
 	return c->kind != REP_TEXT ? c->kind : t->cols[col].kind;
 }
 
+/* Copies text (n bytes, or up to its end if sooner) into out of len
+ * bytes, cut short and terminated as snprintf's "%s" would. */
+static void
+rep_copy(char *out, size_t len, const char *text, size_t n)
+{
+	size_t k = 0;
+
+	if (len == 0)
+		return;
+	while (k < n && k + 1 < len && text[k] != '\0') {
+		out[k] = text[k];
+		k++;
+	}
+	out[k] = '\0';
+}
+
+/* Basis points as a per cent to two places ("-12.05%") into out (at
+ * least 24 bytes, unterminated); returns the length. */
+static size_t
+rep_bp_text(char *out, int64_t v)
+{
+	int64_t a = v < 0 ? -v : v, frac = a % 100;
+	size_t n = 0;
+
+	if (v < 0)
+		out[n++] = '-';
+	n += html_int_text(out + n, a / 100);
+	out[n++] = '.';
+	out[n++] = (char)('0' + frac / 10);
+	out[n++] = (char)('0' + frac % 10);
+	out[n++] = '%';
+	return n;
+}
+
 /* A cell as people read it: hours, pounds, per cents. */
 static void
 rep_format(const struct rep_table *t, const struct rep_cell *c, size_t col,
     char *out, size_t len)
 {
+	char num[24];
+
 	if (!c->set) {
-		snprintf(out, len, "\xe2\x80\x93");
+		rep_copy(out, len, "\xe2\x80\x93", 3);
 		return;
 	}
 	switch (rep_kind_of(t, c, col)) {
 	case REP_TEXT:
-		snprintf(out, len, "%s", c->text ? c->text : "");
+		rep_copy(out, len, c->text ? c->text : "", SIZE_MAX);
 		break;
 	case REP_UNIT:
-		snprintf(out, len, "%s", rep_unit_text(c->text));
+		rep_copy(out, len, rep_unit_text(c->text), SIZE_MAX);
 		break;
 	case REP_INT:
-		snprintf(out, len, "%lld", (long long)c->v);
+		rep_copy(out, len, num, html_int_text(num, c->v));
 		break;
 	case REP_MINUTES:
 		units_hours_text(out, len, c->v);
@@ -295,9 +331,7 @@ rep_format(const struct rep_table *t, const struct rep_cell *c, size_t col,
 		units_money_text(out, len, c->v);
 		break;
 	case REP_BP:
-		snprintf(out, len, "%s%lld.%02lld%%", c->v < 0 ? "-" : "",
-		    (long long)(c->v < 0 ? -c->v : c->v) / 100,
-		    (long long)(c->v < 0 ? -c->v : c->v) % 100);
+		rep_copy(out, len, num, rep_bp_text(num, c->v));
 		break;
 	}
 }
@@ -443,10 +477,13 @@ rep_label(const struct rep_table *t, size_t r, char *out, size_t len)
 
 		if (t->cols[c].kind != REP_TEXT || !cell->set)
 			continue;
-		n += (size_t)snprintf(out + n, len - n, "%s%s", n ? ", " : "",
-		    cell->text ? cell->text : "");
-		if (n >= len)
-			n = len - 1;
+		if (n > 0) {
+			rep_copy(out + n, len - n, ", ", 2);
+			n += strlen(out + n);
+		}
+		rep_copy(out + n, len - n, cell->text ? cell->text : "",
+		    SIZE_MAX);
+		n += strlen(out + n);
 	}
 }
 

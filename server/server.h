@@ -313,6 +313,7 @@ void errs_print(const struct form_errors *e, FILE *f);
 void html_escape(struct evbuffer *b, const char *s);
 void html_printf(struct evbuffer *b, const char *fmt, ...);
 void html_vprintf(struct evbuffer *b, const char *fmt, va_list ap);
+size_t html_int_text(char *, int64_t);
 int nav_add(struct ep_plugin *owner, unsigned roles, const char *href,
     const char *label, const char *description);
 void nav_remove_owner(struct ep_plugin *owner);

@@ -191,18 +191,60 @@ units_hours_parse(const char *s, int64_t *minutes)
 	return 0;
 }
 
+/* Appends an unsigned number's digits, at least width of them (zeros
+ * before), to buf at *n: the report pages write thousands of figures,
+ * and printf's parsing of a format for each cost more than the figure. */
+static void
+units_decimal(char *buf, size_t *n, uint64_t v, size_t width)
+{
+	char tmp[24];
+	size_t k = 0;
+
+	do {
+		tmp[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (k < width)
+		tmp[k++] = '0';
+	while (k > 0)
+		buf[(*n)++] = tmp[--k];
+}
+
+/* Copies n bytes of text into out of len bytes, cut short (and always
+ * terminated) as snprintf would. */
+static void
+units_put(char *out, size_t len, const char *text, size_t n)
+{
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, text, n);
+	out[n] = '\0';
+}
+
 /* Minutes as people read hours: "2 h", "1 h 05 m", "minus 0 h 15 m". */
 void
 units_hours_text(char *out, size_t len, int64_t minutes)
 {
-	const char *sign = minutes < 0 ? "minus " : "";
 	uint64_t m = minutes < 0 ? -(uint64_t)minutes : (uint64_t)minutes;
+	char buf[64];
+	size_t n = 0;
 
-	if (m % 60 == 0)
-		snprintf(out, len, "%s%llu h", sign, (unsigned long long)(m / 60));
-	else
-		snprintf(out, len, "%s%llu h %02llu m", sign,
-		    (unsigned long long)(m / 60), (unsigned long long)(m % 60));
+	if (minutes < 0) {
+		memcpy(buf, "minus ", 6);
+		n = 6;
+	}
+	units_decimal(buf, &n, m / 60, 1);
+	memcpy(buf + n, " h", 2);
+	n += 2;
+	if (m % 60 != 0) {
+		buf[n++] = ' ';
+		units_decimal(buf, &n, m % 60, 2);
+		memcpy(buf + n, " m", 2);
+		n += 2;
+	}
+	units_put(out, len, buf, n);
 }
 
 /* Minutes as machines read hours, exactly: "1:30", "-0:15". */
@@ -292,20 +334,25 @@ units_money_split(int64_t pence, uint64_t *pounds, unsigned *p)
 void
 units_money_text(char *out, size_t len, int64_t pence)
 {
-	char digits[24], grouped[32];
+	char digits[24], buf[64];
 	uint64_t pounds;
 	unsigned p;
-	int n, i, j = 0;
+	size_t n = 0, i, j = 0;
 
 	units_money_split(pence, &pounds, &p);
-	n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)pounds);
+	units_decimal(digits, &n, pounds, 1);
+	if (pence < 0)
+		buf[j++] = '-';
+	memcpy(buf + j, "\xc2\xa3", 2);
+	j += 2;
 	for (i = 0; i < n; i++) {
 		if (i > 0 && (n - i) % 3 == 0)
-			grouped[j++] = ',';
-		grouped[j++] = digits[i];
+			buf[j++] = ',';
+		buf[j++] = digits[i];
 	}
-	grouped[j] = '\0';
-	snprintf(out, len, "%s\xc2\xa3%s.%02u", pence < 0 ? "-" : "", grouped, p);
+	buf[j++] = '.';
+	units_decimal(buf, &j, p, 2);
+	units_put(out, len, buf, j);
 }
 
 /* Money as CSV, UBL and the command line's figures read it: "1234.56",
