@@ -527,10 +527,12 @@ rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell, char *err,
 		goto out;
 	}
 	billed = -1;
+	/* Found by the draft's own entries, not by every approved entry of
+	 * the store: the unary + keeps the state index out of the plan. */
 	n = rch_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
-	    "state = 'approved' AND id IN (SELECT b.entry_id FROM recharge_lines "
-	    "l JOIN recharge_billed b ON b.line_id = l.id WHERE l.invoice_id = "
-	    "?1)", invoice_id, 0);
+	    "+state = 'approved' AND id IN (SELECT b.entry_id FROM "
+	    "recharge_lines l JOIN recharge_billed b ON b.line_id = l.id WHERE "
+	    "l.invoice_id = ?1)", invoice_id, 0);
 	{
 		ep_stmt *s = h->db_prepare(db, "SELECT count(DISTINCT "
 		    "b.entry_id) FROM recharge_lines l JOIN recharge_billed b ON "
