@@ -18,7 +18,7 @@
 struct rch_group {
 	char description[96];
 	char unit[16];
-	char hash[80];
+	size_t hash;		/* index of the rule set's hash in st->hashes */
 	int64_t unit_price, quantity, amount, line;
 	char vat;
 };
@@ -75,6 +75,14 @@ struct rch_state {
 	struct rch_link *links;
 	size_t nlinks, links_cap;
 	struct rch_batch *batch;
+	/* the rule-set hashes the draft's lines carry, each kept once */
+	char (*hashes)[80];
+	size_t nhashes, hashes_cap;
+	/* the month's deferred entries, sorted, as the store stood at
+	 * data version def_version (-1: not read yet) */
+	int64_t *deferred;
+	size_t ndeferred, deferred_cap;
+	int64_t def_version;
 	struct rch_run_summary *sum;
 	char *err;
 	size_t errlen;
@@ -98,14 +106,9 @@ static struct rch_live rch_live[RC_LIVE_SLOTS];
 /* An approved, billable entry of the month or earlier, not deferred past
  * this month. The state and billable terms are written as the partial
  * index time_entries_approved has them, so the run reads entries from
- * that index alone. */
-#define RC_OPEN "t.state = 'approved' AND t.billable = 1 AND " \
-	"t.entry_date < ?2 AND NOT EXISTS (SELECT 1 FROM recharge_deferrals d " \
-	"WHERE d.entry_id = t.id AND d.period = ?1)"
-
-/* RC_OPEN for a statement run once a run (the engagements, the count):
- * the month's deferrals read once as a list, not looked up for each
- * entry; the same rows, as an entry id is never NULL. */
+ * that index alone; the month's deferrals are read once as a list, not
+ * looked up for each entry (the same rows, as an entry id is never
+ * NULL). */
 #define RC_OPEN_ONCE "t.state = 'approved' AND t.billable = 1 AND " \
 	"t.entry_date < ?2 AND t.id NOT IN (SELECT d.entry_id FROM " \
 	"recharge_deferrals d WHERE d.period = ?1)"
@@ -556,7 +559,7 @@ rch_invoice_new(struct rch_state *st, const struct rch_eng *g)
 
 /* Adds one priced charge to the engagement's group for its rate. */
 static size_t
-rch_group_add(struct rch_state *st, const char *hash, const char *description,
+rch_group_add(struct rch_state *st, size_t hash, const char *description,
     const char *unit, int64_t quantity, int64_t unit_price, int64_t amount,
     char vat)
 {
@@ -566,8 +569,8 @@ rch_group_add(struct rch_state *st, const char *hash, const char *description,
 	for (i = st->eng_groups; i < st->ngroups; i++) {
 		g = &st->groups[i];
 		if (g->unit_price == unit_price && g->vat == vat &&
-		    strcmp(g->description, description) == 0 &&
-		    strcmp(g->unit, unit) == 0 && strcmp(g->hash, hash) == 0) {
+		    g->hash == hash && strcmp(g->description, description) == 0 &&
+		    strcmp(g->unit, unit) == 0) {
 			g->quantity += quantity;
 			g->amount += amount;
 			return i;
@@ -584,12 +587,34 @@ rch_group_add(struct rch_state *st, const char *hash, const char *description,
 	memset(g, 0, sizeof *g);
 	rch_copy(g->description, sizeof g->description, description);
 	rch_copy(g->unit, sizeof g->unit, unit);
-	rch_copy(g->hash, sizeof g->hash, hash);
+	g->hash = hash;
 	g->unit_price = unit_price;
 	g->quantity = quantity;
 	g->amount = amount;
 	g->vat = vat;
 	return st->ngroups++;
+}
+
+/* The index of a rule-set hash among the draft's, added if new: lines
+ * compare the index, not the text. */
+static size_t
+rch_hash_index(struct rch_state *st, const char *hash)
+{
+	size_t i;
+
+	for (i = st->nhashes; i > 0; i--) {
+		if (strcmp(st->hashes[i - 1], hash) == 0)
+			return i - 1;
+	}
+	if (st->nhashes == st->hashes_cap) {
+		st->hashes_cap = st->hashes_cap * 2 + 4;
+		st->hashes = realloc(st->hashes, st->hashes_cap *
+		    sizeof *st->hashes);
+		if (st->hashes == NULL)
+			abort();
+	}
+	rch_copy(st->hashes[st->nhashes], sizeof st->hashes[0], hash);
+	return st->nhashes++;
 }
 
 /* Remembers that the engagement's group will bill the entry. */
@@ -618,6 +643,8 @@ rch_batch_price(struct rch_state *st, const struct rch_eng *g)
 	const struct ep_host *h = rch_host;
 	struct rch_batch *b = st->batch;
 	size_t i, j, k, n = b->n, failed = 0, seen[EP_FEE_MAX_LINES], nseen;
+	size_t hash = 0;
+	const char *last = NULL;
 
 	b->n = 0;
 	if (n == 0)
@@ -634,8 +661,12 @@ rch_batch_price(struct rch_state *st, const struct rch_eng *g)
 		int64_t sign = b->sign[i];
 
 		nseen = 0;
+		if (last == NULL || strcmp(last, res->ruleset_hash) != 0) {
+			hash = rch_hash_index(st, res->ruleset_hash);
+			last = res->ruleset_hash;
+		}
 		for (j = 0; j < res->nlines; j++) {
-			k = rch_group_add(st, res->ruleset_hash,
+			k = rch_group_add(st, hash,
 			    res->lines[j].description, res->lines[j].unit,
 			    sign * res->lines[j].quantity, res->lines[j].unit_price,
 			    sign * res->lines[j].amount,
@@ -643,7 +674,7 @@ rch_batch_price(struct rch_state *st, const struct rch_eng *g)
 			seen[nseen++] = k;
 		}
 		if (nseen == 0)
-			seen[nseen++] = rch_group_add(st, res->ruleset_hash,
+			seen[nseen++] = rch_group_add(st, hash,
 			    "Time recorded, no charge", "each", 0, 0, 0, g->vat);
 		for (j = 0; j < nseen; j++) {
 			for (k = 0; k < j && seen[k] != seen[j]; k++)
@@ -657,16 +688,73 @@ rch_batch_price(struct rch_state *st, const struct rch_eng *g)
 	return 0;
 }
 
+static int
+rch_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Reads the month's deferred entries into a sorted list, unless the
+ * list was read at the store's data version now (version): no other
+ * connection has committed since, so it holds. The version is taken
+ * before the list is read, so a commit between the two reads it again.
+ */
+static int
+rch_deferred_read(struct rch_state *st, int64_t version)
+{
+	const struct ep_host *h = rch_host;
+	ep_stmt *s;
+	int step;
+
+	if (version >= 0 && version == st->def_version)
+		return 0;
+	if ((s = h->db_prepare(st->db, "SELECT entry_id FROM "
+	    "recharge_deferrals WHERE period = ?")) == NULL)
+		return rch_fail(st, "deferrals");
+	h->stmt_bind_text(s, 1, st->period);
+	st->ndeferred = 0;
+	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
+		if (st->ndeferred == st->deferred_cap) {
+			st->deferred_cap = st->deferred_cap * 2 + 64;
+			st->deferred = realloc(st->deferred, st->deferred_cap *
+			    sizeof *st->deferred);
+			if (st->deferred == NULL)
+				abort();
+		}
+		st->deferred[st->ndeferred++] = h->stmt_int64(s, 0);
+	}
+	h->stmt_reset(s);
+	if (step != EP_STEP_DONE)
+		return rch_fail(st, "deferrals");
+	if (st->ndeferred > 1)
+		qsort(st->deferred, st->ndeferred, sizeof *st->deferred,
+		    rch_id_cmp);
+	st->def_version = version;
+	return 0;
+}
+
+/* Whether the entry is deferred past this month. */
+static int
+rch_deferred(const struct rch_state *st, int64_t id)
+{
+	return st->ndeferred > 0 && bsearch(&id, st->deferred, st->ndeferred,
+	    sizeof *st->deferred, rch_id_cmp) != NULL;
+}
+
 /* Prices the engagement's unbilled entries, as streamed in the index's
- * order (date, then id), a batch at a time. */
+ * order (date, then id), a batch at a time; the month's deferred ones
+ * (st->deferred) are passed over. */
 static int
 rch_price_entries(struct rch_state *st, const struct rch_eng *g)
 {
 	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(st->db, "SELECT t.id, t.entry_date, "
 	    "t.minutes, t.activity, t.out_of_hours FROM time_entries t WHERE "
-	    "t.engagement_id = ?3 AND " RC_OPEN " AND t.id NOT IN (SELECT "
-	    "b.entry_id FROM recharge_lines l JOIN recharge_invoices i ON i.id = "
+	    "t.engagement_id = ?3 AND t.state = 'approved' AND t.billable = 1 "
+	    "AND t.entry_date < ?2 AND t.id NOT IN (SELECT b.entry_id FROM recharge_lines l JOIN recharge_invoices i ON i.id = "
 	    "l.invoice_id JOIN recharge_billed b ON b.line_id = l.id WHERE "
 	    "l.engagement_id = ?3 AND i.state = 'draft') ORDER BY t.entry_date, "
 	    "t.id");
@@ -681,9 +769,12 @@ rch_price_entries(struct rch_state *st, const struct rch_eng *g)
 	b->n = 0;
 	while ((step = h->stmt_step(s)) == EP_STEP_ROW) {
 		struct ep_fee_entry *fe = &b->in[b->n];
-		int64_t minutes = h->stmt_int64(s, 2);
+		int64_t minutes, id = h->stmt_int64(s, 0);
 
-		b->id[b->n] = h->stmt_int64(s, 0);
+		if (rch_deferred(st, id))
+			continue;
+		minutes = h->stmt_int64(s, 2);
+		b->id[b->n] = id;
 		b->sign[b->n] = minutes < 0 ? -1 : 1;
 		rch_copy(b->date[b->n], sizeof b->date[b->n], h->stmt_text(s, 1));
 		rch_copy(b->activity[b->n], sizeof b->activity[b->n],
@@ -727,7 +818,7 @@ rch_flush_engagement(struct rch_state *st, const struct rch_eng *g,
 
 		gr->line = rch_line_add(st, "entries", g->id, gr->description,
 		    gr->unit, gr->quantity, gr->unit_price, gr->amount, gr->vat,
-		    gr->hash, g->po);
+		    st->hashes[gr->hash], g->po);
 		if (gr->line == 0)
 			return -1;
 		*priced += gr->amount;
@@ -915,19 +1006,23 @@ rch_data_version(struct rch_state *st)
 }
 
 /* Reads and prices the draft's engagements' entries into lines and
- * links in memory; nothing is written. */
+ * links in memory, as the store stands at data version (0 throughout
+ * a dry run, one transaction); nothing is written. */
 static int
-rch_draft_price(struct rch_state *st, const struct rch_eng *g, size_t n)
+rch_draft_price(struct rch_state *st, const struct rch_eng *g, size_t n,
+    int64_t version)
 {
 	size_t i;
 
+	if (rch_deferred_read(st, version) != 0)
+		return -1;
 	if (n + 1 > st->first_cap) {
 		st->first_cap = n + 64;
 		st->first = realloc(st->first, st->first_cap * sizeof *st->first);
 		if (st->first == NULL)
 			abort();
 	}
-	st->ngroups = st->nlinks = 0;
+	st->ngroups = st->nlinks = st->nhashes = 0;
 	for (i = 0; i < n; i++) {
 		st->first[i] = st->eng_groups = st->ngroups;
 		if (rch_price_entries(st, &g[i]) != 0)
@@ -1002,12 +1097,14 @@ rch_draft(struct rch_state *st, const struct rch_eng *g, size_t n)
 
 	if (!st->dry_run && (version = rch_data_version(st)) < 0)
 		return rch_fail(st, "data version");
-	if (rch_draft_price(st, g, n) != 0 || rch_step_begin(st) != 0)
+	if (rch_draft_price(st, g, n, st->dry_run ? 0 : version) != 0 ||
+	    rch_step_begin(st) != 0)
 		return -1;
-	if (!st->dry_run && rch_data_version(st) != version) {
+	if (!st->dry_run && (version = rch_data_version(st)) !=
+	    st->def_version) {
 		st->done = done;
 		st->sum->entries = entries;
-		if (rch_draft_price(st, g, n) != 0)
+		if (version < 0 || rch_draft_price(st, g, n, version) != 0)
 			return -1;
 	}
 	if (rch_draft_write(st, g, n) != 0)
@@ -1289,6 +1386,7 @@ rch_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 	st.sum = out;
 	st.err = err;
 	st.errlen = len;
+	st.def_version = -1;
 	err[0] = '\0';
 	if ((st.batch = malloc(sizeof *st.batch)) == NULL)
 		abort();
@@ -1330,6 +1428,8 @@ out:
 	free(st.groups);
 	free(st.first);
 	free(st.links);
+	free(st.hashes);
+	free(st.deferred);
 	return rc;
 }
 
