@@ -287,24 +287,6 @@ broker_read_recent(struct ep_db *db, struct broker_dir *d)
 	return 0;
 }
 
-/* The directory's generation; 0 when the store has none. */
-static int
-broker_generation(struct ep_db *db, int64_t *gen)
-{
-	sqlite3_stmt *s = db_stmt(db, "SELECT gen FROM report_generations "
-	    "WHERE name = 'directory'");
-	int found = 0;
-
-	if (s == NULL)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*gen = sqlite3_column_int64(s, 0);
-		found = 1;
-	}
-	sqlite3_reset(s);
-	return found;
-}
-
 /*
  * The kept directory, read again unless it came from this generation and
  * its recent rows reach back to since; in one read transaction, so the
@@ -317,14 +299,14 @@ broker_dir_get(struct ep_db *db, int64_t since)
 	int64_t gen = 0;
 	int began, known, rc;
 
-	known = broker_generation(db, &gen);
+	known = db_generation(db, "directory", &gen);
 	if (known && broker_kept.valid && broker_kept.gen == gen &&
 	    since >= broker_kept.since)
 		return &broker_kept;
 	began = db->tx_depth == 0 && db_read_begin(db) == 0;
 	memset(&d, 0, sizeof d);
 	d.since = since;
-	known = broker_generation(db, &gen);
+	known = db_generation(db, "directory", &gen);
 	rc = broker_read_experts(db, &d);
 	if (rc == 0)
 		rc = broker_read_skills(db, &d);

@@ -462,6 +462,28 @@ db_user_version(struct ep_db *db)
 	return v;
 }
 
+/*
+ * A generation kept in report_generations (a new random value with every
+ * change to the tables it covers): 1 with *gen set, 0 when there is none.
+ */
+int
+db_generation(struct ep_db *db, const char *name, int64_t *gen)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT gen FROM report_generations "
+	    "WHERE name = ?");
+	int found = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*gen = sqlite3_column_int64(s, 0);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	return found;
+}
+
 /* A read snapshot for a request, with cached statements (no SQL parsing
  * per request). Writers must not use it: they take db_begin. */
 int

@@ -1009,24 +1009,6 @@ fail:
 	return -1;
 }
 
-/* The directory's generation; 0 with *gen unset when there is none. */
-static int
-res_generation(struct ep_db *db, int64_t *gen)
-{
-	sqlite3_stmt *s = db_stmt(db, "SELECT gen FROM report_generations "
-	    "WHERE name = 'directory'");
-	int found = 0;
-
-	if (s == NULL)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*gen = sqlite3_column_int64(s, 0);
-		found = 1;
-	}
-	sqlite3_reset(s);
-	return found;
-}
-
 /*
  * The directory's figures for at, as the store stands in the caller's
  * read transaction: those kept when the generation and day match, else
@@ -1037,7 +1019,7 @@ res_dir_get(struct ep_db *db, const char *at)
 {
 	struct res_dir d;
 	int64_t gen = 0;
-	int known = res_generation(db, &gen);
+	int known = db_generation(db, "directory", &gen);
 
 	if (known && res_kept.valid && res_kept.gen == gen &&
 	    strcmp(res_kept.at, at) == 0) {

@@ -167,6 +167,7 @@ int db_commit(struct ep_db *db);
 int db_rollback(struct ep_db *db);
 int db_ping(struct ep_db *db);
 int db_read_begin(struct ep_db *db);
+int db_generation(struct ep_db *db, const char *name, int64_t *gen);
 void db_read_end(struct ep_db *db);
 char *db_like(const char *text);
 const char *db_errmsg(struct ep_db *db);
