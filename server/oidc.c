@@ -11,6 +11,69 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "lazy.h"
+
+/* curl's and cjose's functions, through a table filled when someone first
+ * signs in through a directory (lazy.h). */
+#define OIDC_LIBS_FNS(X) \
+	X(cjose_header_get) \
+	X(cjose_jwk_import_json) \
+	X(cjose_jwk_release) \
+	X(cjose_jws_get_plaintext) \
+	X(cjose_jws_get_protected) \
+	X(cjose_jws_import) \
+	X(cjose_jws_release) \
+	X(cjose_jws_verify) \
+	X(curl_easy_cleanup) \
+	X(curl_easy_escape) \
+	X(curl_easy_getinfo) \
+	X(curl_easy_init) \
+	X(curl_easy_perform) \
+	X(curl_easy_setopt) \
+	X(curl_easy_strerror) \
+	X(curl_free) \
+	X(curl_global_cleanup) \
+	X(curl_global_init) \
+	X(curl_slist_append) \
+	X(curl_slist_free_all)
+#define OIDC_LIBS_MEMBER(f) __typeof__(f) *f;
+static struct oidc_libs {
+	OIDC_LIBS_FNS(OIDC_LIBS_MEMBER)
+} oidc_libs;
+#define OIDC_LIBS_ENTRY(f) LAZY_FN_ENTRY(oidc_libs, f)
+static const struct lazy_fn oidc_libs_fns[] = {
+	OIDC_LIBS_FNS(OIDC_LIBS_ENTRY)
+	{ NULL, NULL }
+};
+static const char *const oidc_libs_names[] = {
+	EP_SONAME_CURL, EP_SONAME_CJOSE, NULL
+};
+static void oidc_libs_loaded(void);
+static struct lazy_kit oidc_libs_kit =
+    LAZY_KIT(oidc_libs_names, oidc_libs_fns, oidc_libs_loaded);
+#define cjose_header_get (oidc_libs.cjose_header_get)
+#define cjose_jwk_import_json (oidc_libs.cjose_jwk_import_json)
+#define cjose_jwk_release (oidc_libs.cjose_jwk_release)
+#define cjose_jws_get_plaintext (oidc_libs.cjose_jws_get_plaintext)
+#define cjose_jws_get_protected (oidc_libs.cjose_jws_get_protected)
+#define cjose_jws_import (oidc_libs.cjose_jws_import)
+#define cjose_jws_release (oidc_libs.cjose_jws_release)
+#define cjose_jws_verify (oidc_libs.cjose_jws_verify)
+#define curl_easy_cleanup (oidc_libs.curl_easy_cleanup)
+#define curl_easy_escape (oidc_libs.curl_easy_escape)
+#undef curl_easy_getinfo
+#define curl_easy_getinfo (oidc_libs.curl_easy_getinfo)
+#define curl_easy_init (oidc_libs.curl_easy_init)
+#define curl_easy_perform (oidc_libs.curl_easy_perform)
+#undef curl_easy_setopt
+#define curl_easy_setopt (oidc_libs.curl_easy_setopt)
+#define curl_easy_strerror (oidc_libs.curl_easy_strerror)
+#define curl_free (oidc_libs.curl_free)
+#define curl_global_cleanup (oidc_libs.curl_global_cleanup)
+#define curl_global_init (oidc_libs.curl_global_init)
+#define curl_slist_append (oidc_libs.curl_slist_append)
+#define curl_slist_free_all (oidc_libs.curl_slist_free_all)
+
 /*
  * Everything here runs on the WORKER_SSO threads (never on the event
  * loop): each call to a provider is bounded by OIDC_TIMEOUT_MS, so a
@@ -42,11 +105,25 @@ struct oidc_body {
 	size_t len;
 };
 
-/* Once, before any thread fetches. */
+/* Once curl is loaded, before it fetches: its globals. */
+static void
+oidc_libs_loaded(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* Loads curl and cjose the first time; 0, or -1 with why in err. */
+static int
+oidc_libs_open(char *err, size_t len)
+{
+	return lazy_open(&oidc_libs_kit, err, len);
+}
+
+/* At start-up: nothing is loaded until someone signs in through a
+ * directory. */
 void
 oidc_init(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 /* At exit: the caches and curl's globals. */
@@ -59,7 +136,8 @@ oidc_cleanup(void)
 		free(oidc_caches[i].jwks);
 		oidc_caches[i].jwks = NULL;
 	}
-	curl_global_cleanup();
+	if (lazy_is_open(&oidc_libs_kit))
+		curl_global_cleanup();
 }
 
 /*
@@ -123,6 +201,8 @@ oidc_fetch(const char *url, const char *form, const char *user,
 	int ret = -1;
 
 	*out = NULL;
+	if (oidc_libs_open(err, len) != 0)
+		return -1;
 	if (!oidc_url_ok(url)) {
 		snprintf(err, len, "%s is not an https address", url);
 		return -1;
@@ -304,6 +384,8 @@ oidc_exchange(const struct oidc_meta *m, const char *client_id,
 	int rc = -1;
 
 	*id_token = NULL;
+	if (oidc_libs_open(err, len) != 0)
+		return -1;
 	oidc_form_add(&form, "grant_type", "authorization_code");
 	oidc_form_add(&form, "code", code);
 	oidc_form_add(&form, "redirect_uri", redirect_uri);
@@ -428,14 +510,18 @@ oidc_signed_claims(const char *issuer, const struct oidc_meta *m,
 	char *jwks;
 	int pass;
 
+	if (oidc_libs_open(err, len) != 0)
+		return NULL;
 	if ((jws = cjose_jws_import(id_token, strlen(id_token), &cerr)) ==
 	    NULL) {
 		snprintf(err, len, "the ID token is not a signed JWT");
 		return NULL;
 	}
+	/* The header names cjose exports as CJOSE_HDR_ALG and _KID: its
+	 * functions are looked up, its variables are not. */
 	hdr = cjose_jws_get_protected(jws);
-	alg = cjose_header_get(hdr, CJOSE_HDR_ALG, &cerr);
-	kid = cjose_header_get(hdr, CJOSE_HDR_KID, &cerr);
+	alg = cjose_header_get(hdr, "alg", &cerr);
+	kid = cjose_header_get(hdr, "kid", &cerr);
 	if (!oidc_alg_ok(alg)) {
 		snprintf(err, len, "the ID token is signed with %s, not a "
 		    "public-key algorithm", alg ? alg : "nothing");

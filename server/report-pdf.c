@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cairo-pdf.h>
-#include <cairo.h>
 #include <event2/buffer.h>
-#include <pango/pangocairo.h>
+
+#include "pdf-libs.h"
 
 #define RP_W 595.28		/* A4 in points */
 #define RP_H 841.89
@@ -210,17 +209,21 @@ rpdf_table(struct rpdf *p, const struct report *rep,
  * Writes the report as an A4 PDF into out: its title, the organisation
  * and period, then each table in full (every row, as CSV and JSON have
  * them), each figure formatted as on the page. 0, or -1 when cairo
- * failed.
+ * failed or could not be loaded.
  */
 int
 report_pdf(const struct report *rep, const char *title, struct evbuffer *out)
 {
 	cairo_surface_t *s;
 	struct rpdf p;
-	char line[256], today[11];
+	char line[256], today[11], err[300];
 	size_t i;
 	int rc;
 
+	if (pdf_libs_open(err, sizeof err) != 0) {
+		log_error("report PDF: %s", err);
+		return -1;
+	}
 	memset(&p, 0, sizeof p);
 	s = cairo_pdf_surface_create_for_stream(rpdf_write, out, RP_W, RP_H);
 	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);

@@ -1,14 +1,92 @@
 /* pdf.c: an issued invoice or credit note as an A4 PDF with its UBL inside. */
+#include "config.h"
+
 #include "recharge.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <cairo-pdf.h>
-#include <cairo.h>
-#include <pango/pangocairo.h>
 #include <qpdf/qpdf-c.h>
 #include <sodium.h>
+
+#include "lazy.h"
+#include "pdf-libs.h"
+
+/* qpdf's functions, through a table filled when the first PDF is made
+ * (cairo and pango come through pdf-libs.h). */
+#define RCH_QPDF_FNS(X) \
+	X(qpdf_cleanup) \
+	X(qpdf_get_buffer) \
+	X(qpdf_get_buffer_length) \
+	X(qpdf_get_error) \
+	X(qpdf_get_error_full_text) \
+	X(qpdf_get_root) \
+	X(qpdf_has_error) \
+	X(qpdf_init) \
+	X(qpdf_init_write_memory) \
+	X(qpdf_make_indirect_object) \
+	X(qpdf_oh_append_item) \
+	X(qpdf_oh_get_dict) \
+	X(qpdf_oh_get_key) \
+	X(qpdf_oh_is_dictionary) \
+	X(qpdf_oh_new_array) \
+	X(qpdf_oh_new_dictionary) \
+	X(qpdf_oh_new_integer) \
+	X(qpdf_oh_new_name) \
+	X(qpdf_oh_new_null) \
+	X(qpdf_oh_new_stream) \
+	X(qpdf_oh_new_string) \
+	X(qpdf_oh_new_unicode_string) \
+	X(qpdf_oh_replace_key) \
+	X(qpdf_oh_replace_stream_data) \
+	X(qpdf_read_memory) \
+	X(qpdf_set_compress_streams) \
+	X(qpdf_set_deterministic_ID) \
+	X(qpdf_set_suppress_warnings) \
+	X(qpdf_silence_errors) \
+	X(qpdf_write)
+#define RCH_QPDF_MEMBER(f) __typeof__(f) *f;
+static struct rch_qpdf {
+	RCH_QPDF_FNS(RCH_QPDF_MEMBER)
+} rch_qpdf;
+#define RCH_QPDF_ENTRY(f) LAZY_FN_ENTRY(rch_qpdf, f)
+static const struct lazy_fn rch_qpdf_fns[] = {
+	RCH_QPDF_FNS(RCH_QPDF_ENTRY)
+	{ NULL, NULL }
+};
+static const char *const rch_qpdf_names[] = { EP_SONAME_QPDF, NULL };
+static struct lazy_kit rch_qpdf_kit =
+    LAZY_KIT(rch_qpdf_names, rch_qpdf_fns, NULL);
+#define qpdf_cleanup (rch_qpdf.qpdf_cleanup)
+#define qpdf_get_buffer (rch_qpdf.qpdf_get_buffer)
+#define qpdf_get_buffer_length (rch_qpdf.qpdf_get_buffer_length)
+#define qpdf_get_error (rch_qpdf.qpdf_get_error)
+#define qpdf_get_error_full_text (rch_qpdf.qpdf_get_error_full_text)
+#define qpdf_get_root (rch_qpdf.qpdf_get_root)
+#define qpdf_has_error (rch_qpdf.qpdf_has_error)
+#define qpdf_init (rch_qpdf.qpdf_init)
+#define qpdf_init_write_memory (rch_qpdf.qpdf_init_write_memory)
+#define qpdf_make_indirect_object (rch_qpdf.qpdf_make_indirect_object)
+#define qpdf_oh_append_item (rch_qpdf.qpdf_oh_append_item)
+#define qpdf_oh_get_dict (rch_qpdf.qpdf_oh_get_dict)
+#define qpdf_oh_get_key (rch_qpdf.qpdf_oh_get_key)
+#define qpdf_oh_is_dictionary (rch_qpdf.qpdf_oh_is_dictionary)
+#define qpdf_oh_new_array (rch_qpdf.qpdf_oh_new_array)
+#define qpdf_oh_new_dictionary (rch_qpdf.qpdf_oh_new_dictionary)
+#define qpdf_oh_new_integer (rch_qpdf.qpdf_oh_new_integer)
+#define qpdf_oh_new_name (rch_qpdf.qpdf_oh_new_name)
+#define qpdf_oh_new_null (rch_qpdf.qpdf_oh_new_null)
+#define qpdf_oh_new_stream (rch_qpdf.qpdf_oh_new_stream)
+#define qpdf_oh_new_string (rch_qpdf.qpdf_oh_new_string)
+#define qpdf_oh_new_unicode_string (rch_qpdf.qpdf_oh_new_unicode_string)
+#define qpdf_oh_replace_key (rch_qpdf.qpdf_oh_replace_key)
+#define qpdf_oh_replace_stream_data (rch_qpdf.qpdf_oh_replace_stream_data)
+#define qpdf_read_memory (rch_qpdf.qpdf_read_memory)
+#define qpdf_set_compress_streams (rch_qpdf.qpdf_set_compress_streams)
+#define qpdf_set_deterministic_ID (rch_qpdf.qpdf_set_deterministic_ID)
+#define qpdf_set_suppress_warnings (rch_qpdf.qpdf_set_suppress_warnings)
+#define qpdf_silence_errors (rch_qpdf.qpdf_silence_errors)
+#define qpdf_write (rch_qpdf.qpdf_write)
 
 #define RC_PDF_W 595.28 /* A4 in points */
 #define RC_PDF_H 841.89
@@ -616,6 +694,9 @@ rch_pdf(ep_db *db, int64_t invoice_id, struct rch_buf *out, char *err,
 		snprintf(err, len, "a draft has no PDF: issue it first");
 		return -1;
 	}
+	if (pdf_libs_open(err, len) != 0 ||
+	    lazy_open(&rch_qpdf_kit, err, len) != 0)
+		return -1;
 	if (rch_export(db, invoice_id, "ubl", &ubl, err, len) != 0)
 		goto out;
 	if (rch_pdf_render(db, &d, &bare, err, len) != 0)
