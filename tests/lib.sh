@@ -14,7 +14,14 @@ TEST_PLUGINS="$top_builddir/tests/plugins/.libs"
 # Debian's libfaketime, preloaded into every process the test starts and
 # shifted, not frozen, so server, CLI, sqlite3 and date agree and time
 # still passes.
-FAKETIME_LIB=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -n 1)
+# Looked for where Debian puts it before asking dpkg, which costs every
+# test a tenth of a second of CPU.
+FAKETIME_LIB=
+for _f in /usr/lib/*/faketime/libfaketime.so.1; do
+	[ -f "$_f" ] && { FAKETIME_LIB=$_f; break; }
+done
+[ -n "$FAKETIME_LIB" ] || FAKETIME_LIB=$(dpkg -L libfaketime 2>/dev/null |
+    grep '/libfaketime\.so\.1$' | head -n 1)
 
 # test_clock INSTANT: from here on, the clock reads INSTANT (UTC) and runs on.
 test_clock() {

@@ -132,62 +132,64 @@ if SANITIZERS
 TESTS += tests/fuzz/server-fuzz
 endif
 
-# Server and CLI tests against real binaries on loopback.
+# Server and CLI tests against real binaries on loopback: those over ten
+# seconds of CPU first, the longest first, so that no long test starts
+# last while the other core has nothing left to run; then the rest by name.
 SERVER_TESTS = \
+	tests/integration/reports-reconcile.test \
+	tests/integration/reports-paths.test \
+	tests/integration/recharge-crash.test \
+	tests/integration/matrix.test \
+	tests/integration/reports.test \
+	tests/integration/hardening.test \
+	tests/integration/notifications.test \
+	tests/integration/timesheet-concurrency.test \
+	tests/integration/timesheet.test \
+	tests/integration/quality-year.test \
+	tests/integration/recharge.test \
+	tests/integration/expenses.test \
+	tests/integration/backup.test \
+	tests/integration/recharge-send.test \
+	tests/integration/engagement-terms.test \
+	tests/integration/verify-reader.test \
+	tests/integration/recharge-runs.test \
+	tests/integration/recharge-pdf.test \
+	tests/integration/signin-turns.test \
+	tests/integration/lists.test \
+	tests/integration/overheads-year.test \
+	tests/integration/recharge-progress.test \
+	tests/integration/two-factor.test \
+	tests/integration/calendar-edges.test \
+	tests/integration/policies.test \
 	tests/integration/access.test \
 	tests/integration/api-tokens.test \
-	tests/integration/backup.test \
-	tests/integration/calendar-edges.test \
+	tests/integration/broker-exact.test \
 	tests/integration/calendars.test \
+	tests/integration/cli.test \
 	tests/integration/connections.test \
 	tests/integration/corrections.test \
 	tests/integration/credits.test \
-	tests/integration/cli.test \
 	tests/integration/engagement-carry.test \
 	tests/integration/engagement-changes.test \
-	tests/integration/engagement-terms.test \
-	tests/integration/expenses.test \
 	tests/integration/experts.test \
 	tests/integration/export-escape.test \
+	tests/integration/fees.test \
 	tests/integration/fees-pages.test \
 	tests/integration/fees-whatif.test \
-	tests/integration/fees.test \
-	tests/integration/hardening.test \
 	tests/integration/install.test \
 	tests/integration/limits.test \
-	tests/integration/lists.test \
 	tests/integration/margins.test \
-	tests/integration/broker-exact.test \
 	tests/integration/market.test \
-	tests/integration/matrix.test \
-	tests/integration/notifications.test \
-	tests/integration/password-reset.test \
 	tests/integration/openapi.test \
-	tests/integration/plugins.test \
-	tests/integration/overheads-year.test \
 	tests/integration/overheads.test \
-	tests/integration/policies.test \
-	tests/integration/quality-year.test \
+	tests/integration/password-reset.test \
+	tests/integration/plugins.test \
 	tests/integration/quality.test \
-	tests/integration/recharge-crash.test \
 	tests/integration/recharge-money.test \
-	tests/integration/recharge-pdf.test \
-	tests/integration/recharge-progress.test \
-	tests/integration/recharge-runs.test \
-	tests/integration/recharge-send.test \
-	tests/integration/recharge.test \
-	tests/integration/reports-paths.test \
-	tests/integration/reports-reconcile.test \
-	tests/integration/reports.test \
 	tests/integration/server.test \
-	tests/integration/signin-turns.test \
 	tests/integration/sso-cli.test \
 	tests/integration/statement.test \
-	tests/integration/timesheet-concurrency.test \
-	tests/integration/timesheet.test \
-	tests/integration/two-factor.test \
-	tests/integration/upgrade-store.test \
-	tests/integration/verify-reader.test
+	tests/integration/upgrade-store.test
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += $(BROWSER_TESTS) $(SERVER_TESTS) tests/conns.mjs tests/lib.sh tests/mail-lib.sh tests/recharge-lib.sh tests/reconcile.py tests/e2e tests/fees tests/broker docs/openapi.yaml \
 	tests/fixtures
