@@ -157,6 +157,7 @@ SERVER_TESTS = \
 	tests/integration/lists.test \
 	tests/integration/margins.test \
 	tests/integration/broker-exact.test \
+	tests/integration/broker-follow.test \
 	tests/integration/market.test \
 	tests/integration/matrix.test \
 	tests/integration/notifications.test \
