@@ -309,18 +309,27 @@ broker_index_skills(struct broker_dir *d)
 	d->nsk = k;
 }
 
-/* Each recent row's and each expert's index into the providers. */
+/* Recent rows' index into the providers (each of theirs is there). */
 static void
-broker_index_providers(struct broker_dir *d)
+broker_index_recent(struct broker_dir *d, struct broker_recent *v, size_t n)
 {
 	int64_t *hit;
 	size_t i;
 
-	for (i = 0; i < d->nrecent; i++) {
-		hit = bsearch(&d->recent[i].provider_id, d->providers,
-		    d->nproviders, sizeof *d->providers, int64_cmp);
-		d->recent[i].provider = (size_t)(hit - d->providers);
+	for (i = 0; i < n; i++) {
+		hit = bsearch(&v[i].provider_id, d->providers, d->nproviders,
+		    sizeof *d->providers, int64_cmp);
+		v[i].provider = (size_t)(hit - d->providers);
 	}
+}
+
+/* Each expert's index into the providers, or SIZE_MAX. */
+static void
+broker_index_shares(struct broker_dir *d)
+{
+	int64_t *hit;
+	size_t i;
+
 	for (i = 0; i < d->nx; i++) {
 		hit = bsearch(&d->x[i].org_id, d->providers, d->nproviders,
 		    sizeof *d->providers, int64_cmp);
@@ -329,17 +338,18 @@ broker_index_providers(struct broker_dir *d)
 	}
 }
 
-/* Adds the providers of recent rows [from, nrecent) to the sorted,
- * distinct providers: 1 if any was new. */
+/* Adds the providers of recent rows v to the sorted, distinct
+ * providers: 1 if any was new. */
 static int
-broker_add_providers(struct broker_dir *d, size_t from)
+broker_add_providers(struct broker_dir *d, const struct broker_recent *v,
+    size_t nv)
 {
 	size_t n = d->nproviders, i, k;
-	int64_t *ids = xcalloc(n + d->nrecent - from + 1, sizeof *ids);
+	int64_t *ids = xcalloc(n + nv + 1, sizeof *ids);
 
 	memcpy(ids, d->providers, n * sizeof *ids);
-	for (i = from; i < d->nrecent; i++)
-		ids[n++] = d->recent[i].provider_id;
+	for (i = 0; i < nv; i++)
+		ids[n++] = v[i].provider_id;
 	qsort(ids, n, sizeof *ids, int64_cmp);
 	for (i = k = 0; i < n; i++)
 		if (k == 0 || ids[k - 1] != ids[i])
@@ -423,8 +433,9 @@ broker_dir_read(struct ep_db *db, struct broker_dir *d)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->since);
 	broker_recent_rows(s, &d->recent, &d->nrecent, (cap = 0, &cap));
-	broker_add_providers(d, 0);
-	broker_index_providers(d);
+	broker_add_providers(d, d->recent, d->nrecent);
+	broker_index_recent(d, d->recent, d->nrecent);
+	broker_index_shares(d);
 	return 0;
 }
 
@@ -535,7 +546,8 @@ drop_recent(const void *e, const struct broker_changes *c)
 /*
  * The sorted array v of *n elements of size sz without those drop says
  * changed (freed with gone, if any) and with add merged in (sorted by cmp
- * too, then taken): the order a fresh read gives, in one pass.
+ * too, then taken; kept rows first among equals): the order a fresh read
+ * gives, in place, moving only the rows after the first change.
  */
 static void *
 broker_merge(void *v, size_t *n, size_t sz,
@@ -543,28 +555,34 @@ broker_merge(void *v, size_t *n, size_t sz,
     const struct broker_changes *c, void (*gone)(void *), void *add,
     size_t nadd, int (*cmp)(const void *, const void *))
 {
-	char *old = v, *new = add, *out, *o;
-	size_t i, j = 0;
+	char *old = v, *new = add;
+	size_t i, k, j, o;
 
 	qsort(add, nadd, sz, cmp);
-	o = out = xcalloc(*n + nadd + 1, sz);
-	for (i = 0; i < *n; i++) {
+	for (i = k = 0; i < *n; i++) {
 		if (drop(old + i * sz, c)) {
 			if (gone != NULL)
 				gone(old + i * sz);
 			continue;
 		}
-		for (; j < nadd && cmp(new + j * sz, old + i * sz) < 0; j++, o += sz)
-			memcpy(o, new + j * sz, sz);
-		memcpy(o, old + i * sz, sz);
-		o += sz;
+		if (k != i)
+			memcpy(old + k * sz, old + i * sz, sz);
+		k++;
 	}
-	for (; j < nadd; j++, o += sz)
-		memcpy(o, new + j * sz, sz);
-	*n = (size_t)(o - out) / sz;
-	free(v);
+	old = xrealloc(old, (k + nadd + 1) * sz);
+	/* From the end: the larger of the last kept and last added. */
+	for (i = k, j = nadd, o = k + nadd; j > 0; o--) {
+		if (i > 0 && cmp(new + (j - 1) * sz, old + (i - 1) * sz) < 0) {
+			memcpy(old + (o - 1) * sz, old + (i - 1) * sz, sz);
+			i--;
+		} else {
+			memcpy(old + (o - 1) * sz, new + (j - 1) * sz, sz);
+			j--;
+		}
+	}
+	*n = k + nadd;
 	free(add);
-	return out;
+	return old;
 }
 
 /* The changed experts read again (row, skills, leave) and merged in. */
@@ -605,7 +623,7 @@ broker_follow_experts(struct ep_db *db, struct broker_dir *d,
 	    drop_leave, c, NULL, lv, nlv, span_cmp);
 	x = NULL, sk = NULL, lv = NULL;
 	broker_index_skills(d);
-	broker_index_providers(d);
+	broker_index_shares(d);
 	rc = 0;
 out:
 	free(x);
@@ -621,8 +639,9 @@ broker_follow_engagements(struct ep_db *db, struct broker_dir *d,
     const struct broker_changes *c)
 {
 	struct broker_span *cm = NULL;
-	struct broker_recent *rc_ = NULL;
-	size_t ncm = 0, nrc = 0, capcm = 0, caprc = 0, i, before;
+	struct broker_recent *rr = NULL;
+	size_t ncm = 0, nrc = 0, capcm = 0, caprc = 0, i;
+	int added;
 	sqlite3_stmt *scm, *src;
 
 	scm = db_stmt(db, "SELECT id, expert_id, starts, ends, "
@@ -638,29 +657,19 @@ broker_follow_engagements(struct ep_db *db, struct broker_dir *d,
 		broker_span_rows(scm, &cm, &ncm, &capcm);
 		sqlite3_bind_int64(src, 1, c->engagements[i]);
 		sqlite3_bind_int64(src, 2, d->since);
-		broker_recent_rows(src, &rc_, &nrc, &caprc);
+		broker_recent_rows(src, &rr, &nrc, &caprc);
 	}
 	d->commits = broker_merge(d->commits, &d->ncommits,
 	    sizeof *d->commits, drop_commit, c, NULL, cm, ncm, span_cmp);
-	/* New rows go last first, to find new providers among them. */
-	before = d->nrecent;
-	d->recent = xrealloc(d->recent, (d->nrecent + nrc + 1) *
-	    sizeof *d->recent);
-	memcpy(d->recent + d->nrecent, rc_, nrc * sizeof *rc_);
-	d->nrecent += nrc;
-	if (broker_add_providers(d, before))
-		broker_index_providers(d);
-	else {
-		for (i = before; i < d->nrecent; i++)
-			d->recent[i].provider = (size_t)((int64_t *)bsearch(
-			    &d->recent[i].provider_id, d->providers,
-			    d->nproviders, sizeof *d->providers, int64_cmp) -
-			    d->providers);
-	}
-	memcpy(rc_, d->recent + before, nrc * sizeof *rc_);
-	d->nrecent = before;
+	/* A provider new to the window moves the others' indexes. */
+	added = broker_add_providers(d, rr, nrc);
+	broker_index_recent(d, rr, nrc);
 	d->recent = broker_merge(d->recent, &d->nrecent, sizeof *d->recent,
-	    drop_recent, c, NULL, rc_, nrc, recent_cmp);
+	    drop_recent, c, NULL, rr, nrc, recent_cmp);
+	if (added) {
+		broker_index_recent(d, d->recent, d->nrecent);
+		broker_index_shares(d);
+	}
 	return 0;
 }
 
