@@ -673,16 +673,40 @@ broker_follow_engagements(struct ep_db *db, struct broker_dir *d,
 	return 0;
 }
 
+/* Drops the recent rows from before the window's start, so the kept
+ * rows stay those of the window as it moves on. */
+static void
+broker_trim(struct broker_dir *d, int64_t since)
+{
+	size_t a = 0, b = d->nrecent, m;
+
+	while (a < b) {
+		m = (a + b) / 2;
+		if (d->recent[m].created < since)
+			a = m + 1;
+		else
+			b = m;
+	}
+	if (a > 0)
+		memmove(d->recent, d->recent + a, (d->nrecent - a) *
+		    sizeof *d->recent);
+	d->nrecent -= a;
+	d->since = since;
+}
+
 /*
  * The kept directory brought up to the store by merging in what was
- * marked after its seq: 0, 1 when everything must be read again, -1 on a
- * store error (d is then left to be freed).
+ * marked after its seq, its window starting at since: 0, 1 when
+ * everything must be read again, -1 on a store error (d is then left to
+ * be freed).
  */
 static int
-broker_dir_follow(struct ep_db *db, struct broker_dir *d)
+broker_dir_follow(struct ep_db *db, struct broker_dir *d, int64_t since)
 {
 	struct broker_changes c;
 	int rc;
+
+	broker_trim(d, since);
 
 	if (broker_changes_read(db, d->seq, &c) != 0)
 		return -1;
@@ -722,7 +746,7 @@ broker_dir_get(struct ep_db *db, int64_t since)
 	seq = committed ? broker_seq(db) : -1;
 	if (known && broker_kept.valid && broker_kept.seq >= 0 &&
 	    seq > broker_kept.seq && since >= broker_kept.since) {
-		if ((rc = broker_dir_follow(db, &broker_kept)) == 0) {
+		if ((rc = broker_dir_follow(db, &broker_kept, since)) == 0) {
 			broker_kept.gen = gen;
 			broker_kept.seq = seq;
 		} else
