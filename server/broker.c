@@ -331,8 +331,8 @@ broker_index_shares(struct broker_dir *d)
 	size_t i;
 
 	for (i = 0; i < d->nx; i++) {
-		hit = bsearch(&d->x[i].org_id, d->providers, d->nproviders,
-		    sizeof *d->providers, int64_cmp);
+		hit = d->nproviders == 0 ? NULL : bsearch(&d->x[i].org_id,
+		    d->providers, d->nproviders, sizeof *d->providers, int64_cmp);
 		d->x[i].share = hit != NULL ? (size_t)(hit - d->providers) :
 		    SIZE_MAX;
 	}
@@ -347,7 +347,8 @@ broker_add_providers(struct broker_dir *d, const struct broker_recent *v,
 	size_t n = d->nproviders, i, k;
 	int64_t *ids = xcalloc(n + nv + 1, sizeof *ids);
 
-	memcpy(ids, d->providers, n * sizeof *ids);
+	if (n > 0)
+		memcpy(ids, d->providers, n * sizeof *ids);
 	for (i = 0; i < nv; i++)
 		ids[n++] = v[i].provider_id;
 	qsort(ids, n, sizeof *ids, int64_cmp);
@@ -453,6 +454,8 @@ broker_distinct(int64_t *v, size_t *n)
 {
 	size_t i, k;
 
+	if (*n == 0)
+		return;
 	qsort(v, *n, sizeof *v, int64_cmp);
 	for (i = k = 0; i < *n; i++)
 		if (k == 0 || v[k - 1] != v[i])
@@ -558,7 +561,8 @@ broker_merge(void *v, size_t *n, size_t sz,
 	char *old = v, *new = add;
 	size_t i, k, j, o;
 
-	qsort(add, nadd, sz, cmp);
+	if (nadd > 0)
+		qsort(add, nadd, sz, cmp);
 	for (i = k = 0; i < *n; i++) {
 		if (drop(old + i * sz, c)) {
 			if (gone != NULL)
