@@ -546,6 +546,23 @@ drop_recent(const void *e, const struct broker_changes *c)
 	    c->engagements, c->nengagements);
 }
 
+/* Where e goes among v's n sorted rows: after those not above it. */
+static size_t
+broker_after(const char *v, size_t n, size_t sz, const void *e,
+    int (*cmp)(const void *, const void *))
+{
+	size_t a = 0, b = n, m;
+
+	while (a < b) {
+		m = (a + b) / 2;
+		if (cmp(e, v + m * sz) < 0)
+			b = m;
+		else
+			a = m + 1;
+	}
+	return a;
+}
+
 /*
  * The sorted array v of *n elements of size sz without those drop says
  * changed (freed with gone, if any) and with add merged in (sorted by cmp
@@ -574,19 +591,73 @@ broker_merge(void *v, size_t *n, size_t sz,
 		k++;
 	}
 	old = xrealloc(old, (k + nadd + 1) * sz);
-	/* From the end: the larger of the last kept and last added. */
-	for (i = k, j = nadd, o = k + nadd; j > 0; o--) {
-		if (i > 0 && cmp(new + (j - 1) * sz, old + (i - 1) * sz) < 0) {
-			memcpy(old + (o - 1) * sz, old + (i - 1) * sz, sz);
-			i--;
-		} else {
-			memcpy(old + (o - 1) * sz, new + (j - 1) * sz, sz);
-			j--;
-		}
+	/* From the end: the kept rows after the last added one move up by
+	 * as many as are added up to it, and it goes below them. */
+	for (i = k, j = nadd; j > 0; j--) {
+		o = broker_after(old, i, sz, new + (j - 1) * sz, cmp);
+		if (o < i)
+			memmove(old + (o + j) * sz, old + o * sz, (i - o) * sz);
+		memcpy(old + (o + j - 1) * sz, new + (j - 1) * sz, sz);
+		i = o;
 	}
 	*n = k + nadd;
 	free(add);
 	return old;
+}
+
+/* Whether the changed experts' rows x (by id) add or drop any of the
+ * kept experts, moving the others' indexes. */
+static int
+broker_moved(const struct broker_dir *d, const struct broker_changes *c,
+    const struct broker_expert *x, size_t nx)
+{
+	size_t i, k = 0;
+	int had, has;
+
+	for (i = 0; i < c->nexperts; i++) {
+		had = d->nx > 0 && bsearch(&c->experts[i], d->x, d->nx,
+		    sizeof *d->x, expert_by_id) != NULL;
+		has = k < nx && x[k].id == c->experts[i];
+		if (has)
+			k++;
+		if (had != has)
+			return 1;
+	}
+	return 0;
+}
+
+/* One skill's index into the experts: 0, or -1 when it has none. */
+static int
+broker_index_skill(const struct broker_dir *d, struct broker_skill *k)
+{
+	const struct broker_expert *x = d->nx == 0 ? NULL : bsearch(
+	    &k->expert_id, d->x, d->nx, sizeof *d->x, expert_by_id);
+
+	if (x == NULL)
+		return -1;
+	k->expert = (size_t)(x - d->x);
+	return 0;
+}
+
+/* The changed experts' index into the providers. */
+static void
+broker_index_changed(struct broker_dir *d, const struct broker_changes *c)
+{
+	struct broker_expert *x;
+	int64_t *hit;
+	size_t i;
+
+	for (i = 0; i < c->nexperts && d->nx > 0; i++) {
+		x = bsearch(&c->experts[i], d->x, d->nx, sizeof *d->x,
+		    expert_by_id);
+		if (x == NULL)
+			continue;
+		hit = d->nproviders == 0 ? NULL : bsearch(&x->org_id,
+		    d->providers, d->nproviders, sizeof *d->providers,
+		    int64_cmp);
+		x->share = hit != NULL ? (size_t)(hit - d->providers) :
+		    SIZE_MAX;
+	}
 }
 
 /* The changed experts read again (row, skills, leave) and merged in. */
@@ -599,7 +670,7 @@ broker_follow_experts(struct ep_db *db, struct broker_dir *d,
 	struct broker_span *lv = NULL;
 	size_t nx = 0, nsk = 0, nlv = 0, capx = 0, capsk = 0, caplv = 0, i;
 	sqlite3_stmt *sx, *ssk, *slv;
-	int rc = -1;
+	int rc = -1, moved;
 
 	sx = db_stmt(db, "SELECT x.id, x.org_id, o.code, x.name, x.grade, "
 	    "x.weekly_capacity_minutes FROM experts x JOIN organisations o "
@@ -619,15 +690,22 @@ broker_follow_experts(struct ep_db *db, struct broker_dir *d,
 		sqlite3_bind_int64(slv, 1, c->experts[i]);
 		broker_span_rows(slv, &lv, &nlv, &caplv);
 	}
+	moved = broker_moved(d, c, x, nx);
 	d->x = broker_merge(d->x, &d->nx, sizeof *d->x, drop_expert, c,
 	    broker_expert_free, x, nx, expert_cmp);
+	/* The same experts: the kept indexes hold; only the new rows'. */
+	for (i = 0; !moved && i < nsk; i++)
+		moved = broker_index_skill(d, &sk[i]) != 0;
 	d->sk = broker_merge(d->sk, &d->nsk, sizeof *d->sk, drop_skill, c,
 	    broker_skill_free, sk, nsk, skill_cmp);
 	d->leave = broker_merge(d->leave, &d->nleave, sizeof *d->leave,
 	    drop_leave, c, NULL, lv, nlv, span_cmp);
 	x = NULL, sk = NULL, lv = NULL;
-	broker_index_skills(d);
-	broker_index_shares(d);
+	if (moved) {
+		broker_index_skills(d);
+		broker_index_shares(d);
+	} else
+		broker_index_changed(d, c);
 	rc = 0;
 out:
 	free(x);
