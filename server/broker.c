@@ -122,6 +122,7 @@ broker_grow(void *v, size_t n, size_t *cap, size_t sz)
 	return xrealloc(v, *cap * sz);
 }
 
+/* Frees what a kept expert or skill holds. */
 static void
 broker_expert_free(void *v)
 {
@@ -176,6 +177,7 @@ int64_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The kept rows' orders, as the full read's ORDER BY gives them. */
 static int
 expert_cmp(const void *a, const void *b)
 {
@@ -511,6 +513,7 @@ broker_in(int64_t id, const int64_t *v, size_t n)
 	return n > 0 && bsearch(&id, v, n, sizeof *v, int64_cmp) != NULL;
 }
 
+/* Whether a kept row belongs to a changed expert or engagement. */
 static int
 drop_expert(const void *e, const struct broker_changes *c)
 {
