@@ -50,12 +50,15 @@ broker_load_request(struct ep_db *db, int64_t id, struct broker_request *q)
 /*
  * The directory as the ranking reads it: active experts, their skills,
  * leave and active engagements, and the engagements made in the last 90
- * days. It is read again whenever the directory's generation changes
+ * days. It is kept while the directory's generation stays the same
  * (report_generations 'directory', given a new random value by triggers in
  * the same transaction as any change to organisations, experts, skills,
- * leave or engagements), so a ranking never reads it against another
- * store than the one it came from; only the request, the window's start
- * and the prices are read each time.
+ * leave or engagements). When it changes, the experts and engagements
+ * marked since (directory_marks, migration 0022) are read again and
+ * merged in, so the kept rows are those a fresh read would give; a change
+ * to an organisation, many changes, or a generation changed with no marks
+ * read everything again. Only the request, the window's start and the
+ * prices are read each time.
  */
 struct broker_expert {
 	int64_t id, org_id, weekly;
@@ -65,24 +68,44 @@ struct broker_expert {
 
 struct broker_skill {
 	char *area, *speciality;
+	int64_t expert_id;
 	size_t expert;		/* index into experts */
 	int level;
 };
 
+/* Leave or an active engagement, with its row's id. */
+struct broker_span {
+	int64_t id;
+	struct expert_span s;
+};
+
 struct broker_recent {
+	int64_t id;
 	int64_t created;	/* seconds since 1970 */
+	int64_t provider_id;
 	size_t provider;	/* index into providers */
 	int64_t minutes;
 };
+
+/* What changed since the kept directory was read: sorted ids. */
+struct broker_changes {
+	int64_t *experts, *engagements;
+	size_t nexperts, nengagements;
+	int everything;		/* an organisation, or too many to merge */
+};
+
+/* More marks than this read everything again. */
+#define BROKER_MERGED 256
 
 static struct broker_dir {
 	int valid;
 	int64_t gen;
 	int64_t since;		/* the window's start the recent rows began at */
+	int64_t seq;		/* the highest mark when read, or -1 */
 	struct broker_expert *x;
 	struct broker_skill *sk;	/* by area, then expert */
-	struct expert_span *leave;	/* by expert, then start */
-	struct expert_span *commits;	/* by expert */
+	struct broker_span *leave;	/* by expert, then start */
+	struct broker_span *commits;	/* by expert */
 	struct broker_recent *recent;	/* by created_at */
 	int64_t *providers;		/* sorted */
 	size_t nx, nsk, nleave, ncommits, nrecent, nproviders;
@@ -95,8 +118,28 @@ broker_grow(void *v, size_t n, size_t *cap, size_t sz)
 {
 	if (n < *cap)
 		return v;
-	*cap = *cap ? *cap * 2 : 4096;
+	*cap = *cap ? *cap * 2 : 16;
 	return xrealloc(v, *cap * sz);
+}
+
+/* Frees what a kept expert or skill holds. */
+static void
+broker_expert_free(void *v)
+{
+	struct broker_expert *x = v;
+
+	free(x->name);
+	free(x->provider);
+	free(x->grade);
+}
+
+static void
+broker_skill_free(void *v)
+{
+	struct broker_skill *k = v;
+
+	free(k->area);
+	free(k->speciality);
 }
 
 static void
@@ -104,15 +147,10 @@ broker_dir_free(struct broker_dir *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->nx; i++) {
-		free(d->x[i].name);
-		free(d->x[i].provider);
-		free(d->x[i].grade);
-	}
-	for (i = 0; i < d->nsk; i++) {
-		free(d->sk[i].area);
-		free(d->sk[i].speciality);
-	}
+	for (i = 0; i < d->nx; i++)
+		broker_expert_free(&d->x[i]);
+	for (i = 0; i < d->nsk; i++)
+		broker_skill_free(&d->sk[i]);
 	free(d->x);
 	free(d->sk);
 	free(d->leave);
@@ -139,23 +177,52 @@ int64_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The active experts, by id, with their provider's code. */
+/* The kept rows' orders, as the full read's ORDER BY gives them. */
 static int
-broker_read_experts(struct ep_db *db, struct broker_dir *d)
+expert_cmp(const void *a, const void *b)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT x.id, x.org_id, o.code, x.name, "
-	    "x.grade, x.weekly_capacity_minutes FROM experts x JOIN "
-	    "organisations o ON o.id = x.org_id WHERE x.active = 1 ORDER BY "
-	    "x.id");
-	size_t cap = 0;
+	const struct broker_expert *x = a, *y = b;
 
-	if (s == NULL)
-		return -1;
+	return int64_cmp(&x->id, &y->id);
+}
+
+static int
+skill_cmp(const void *a, const void *b)
+{
+	const struct broker_skill *x = a, *y = b;
+	int c = strcmp(x->area, y->area);
+
+	return c != 0 ? c : int64_cmp(&x->expert_id, &y->expert_id);
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct broker_span *x = a, *y = b;
+
+	if (x->s.expert_id != y->s.expert_id)
+		return int64_cmp(&x->s.expert_id, &y->s.expert_id);
+	return int64_cmp(&x->s.starts, &y->s.starts);
+}
+
+static int
+recent_cmp(const void *a, const void *b)
+{
+	const struct broker_recent *x = a, *y = b;
+
+	return int64_cmp(&x->created, &y->created);
+}
+
+/* Reads (expert id, org id, code, name, grade, weekly) rows into *v. */
+static void
+broker_expert_rows(sqlite3_stmt *s, struct broker_expert **v, size_t *n,
+    size_t *cap)
+{
+	struct broker_expert *x;
+
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		struct broker_expert *x;
-
-		d->x = broker_grow(d->x, d->nx, &cap, sizeof *d->x);
-		x = &d->x[d->nx++];
+		*v = broker_grow(*v, *n, cap, sizeof **v);
+		x = &(*v)[(*n)++];
 		x->id = sqlite3_column_int64(s, 0);
 		x->org_id = sqlite3_column_int64(s, 1);
 		x->provider = xstrdup(db_text(s, 2));
@@ -165,60 +232,139 @@ broker_read_experts(struct ep_db *db, struct broker_dir *d)
 		x->share = SIZE_MAX;
 	}
 	sqlite3_reset(s);
-	return 0;
 }
 
-/* The active experts' skills, by area and then expert. */
-static int
-broker_read_skills(struct ep_db *db, struct broker_dir *d)
+/* Reads (area, expert id, speciality, level) rows into *v. */
+static void
+broker_skill_rows(sqlite3_stmt *s, struct broker_skill **v, size_t *n,
+    size_t *cap)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT s.area, s.expert_id, "
-	    "s.speciality, s.level FROM expert_skills s JOIN experts x ON "
-	    "x.id = s.expert_id WHERE x.active = 1 ORDER BY s.area, "
-	    "s.expert_id");
-	size_t cap = 0;
+	struct broker_skill *k;
 
-	if (s == NULL)
-		return -1;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 1);
-		const struct broker_expert *x = bsearch(&id, d->x, d->nx,
-		    sizeof *d->x, expert_by_id);
-		struct broker_skill *k;
-
-		if (x == NULL)
-			continue;
-		d->sk = broker_grow(d->sk, d->nsk, &cap, sizeof *d->sk);
-		k = &d->sk[d->nsk++];
+		*v = broker_grow(*v, *n, cap, sizeof **v);
+		k = &(*v)[(*n)++];
 		k->area = xstrdup(db_text(s, 0));
-		k->expert = (size_t)(x - d->x);
+		k->expert_id = sqlite3_column_int64(s, 1);
 		k->speciality = xstrdup(db_text(s, 2));
 		k->level = sqlite3_column_int(s, 3);
+		k->expert = SIZE_MAX;
 	}
 	sqlite3_reset(s);
-	return 0;
 }
 
-/* Reads (expert, starts, ends[, minutes]) rows sorted by expert into spans. */
-static int
-broker_spans(struct ep_db *db, const char *sql, int with_minutes,
-    struct expert_span **v, size_t *n)
+/* Reads (id, expert, starts, ends, minutes) rows into spans. */
+static void
+broker_span_rows(sqlite3_stmt *s, struct broker_span **v, size_t *n,
+    size_t *cap)
 {
-	sqlite3_stmt *s = db_stmt(db, sql);
-	size_t cap = 0;
+	struct broker_span *p;
 
-	if (s == NULL)
-		return -1;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		*v = broker_grow(*v, *n, &cap, sizeof **v);
-		(*v)[*n].expert_id = sqlite3_column_int64(s, 0);
-		(*v)[*n].starts = day_of(db_text(s, 1));
-		(*v)[*n].ends = day_of(db_text(s, 2));
-		(*v)[*n].minutes = with_minutes ? sqlite3_column_int64(s, 3) : 0;
-		(*n)++;
+		*v = broker_grow(*v, *n, cap, sizeof **v);
+		p = &(*v)[(*n)++];
+		p->id = sqlite3_column_int64(s, 0);
+		p->s.expert_id = sqlite3_column_int64(s, 1);
+		p->s.starts = day_of(db_text(s, 2));
+		p->s.ends = day_of(db_text(s, 3));
+		p->s.minutes = sqlite3_column_int64(s, 4);
 	}
 	sqlite3_reset(s);
-	return 0;
+}
+
+/* Reads (id, created, provider, minutes) rows into recent rows. */
+static void
+broker_recent_rows(sqlite3_stmt *s, struct broker_recent **v, size_t *n,
+    size_t *cap)
+{
+	struct broker_recent *r;
+
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		*v = broker_grow(*v, *n, cap, sizeof **v);
+		r = &(*v)[(*n)++];
+		r->id = sqlite3_column_int64(s, 0);
+		r->created = sqlite3_column_int64(s, 1);
+		r->provider_id = sqlite3_column_int64(s, 2);
+		r->minutes = sqlite3_column_int64(s, 3);
+		r->provider = SIZE_MAX;
+	}
+	sqlite3_reset(s);
+}
+
+/* Each skill's index into the experts; skills of no kept expert go. */
+static void
+broker_index_skills(struct broker_dir *d)
+{
+	const struct broker_expert *x;
+	size_t i, k;
+
+	for (i = k = 0; i < d->nsk; i++) {
+		x = bsearch(&d->sk[i].expert_id, d->x, d->nx, sizeof *d->x,
+		    expert_by_id);
+		if (x == NULL) {
+			broker_skill_free(&d->sk[i]);
+			continue;
+		}
+		d->sk[k] = d->sk[i];
+		d->sk[k++].expert = (size_t)(x - d->x);
+	}
+	d->nsk = k;
+}
+
+/* Recent rows' index into the providers (each of theirs is there). */
+static void
+broker_index_recent(struct broker_dir *d, struct broker_recent *v, size_t n)
+{
+	int64_t *hit;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		hit = bsearch(&v[i].provider_id, d->providers, d->nproviders,
+		    sizeof *d->providers, int64_cmp);
+		v[i].provider = (size_t)(hit - d->providers);
+	}
+}
+
+/* Each expert's index into the providers, or SIZE_MAX. */
+static void
+broker_index_shares(struct broker_dir *d)
+{
+	int64_t *hit;
+	size_t i;
+
+	for (i = 0; i < d->nx; i++) {
+		hit = d->nproviders == 0 ? NULL : bsearch(&d->x[i].org_id,
+		    d->providers, d->nproviders, sizeof *d->providers, int64_cmp);
+		d->x[i].share = hit != NULL ? (size_t)(hit - d->providers) :
+		    SIZE_MAX;
+	}
+}
+
+/* Adds the providers of recent rows v to the sorted, distinct
+ * providers: 1 if any was new. */
+static int
+broker_add_providers(struct broker_dir *d, const struct broker_recent *v,
+    size_t nv)
+{
+	size_t n = d->nproviders, i, k;
+	int64_t *ids = xcalloc(n + nv + 1, sizeof *ids);
+
+	if (n > 0)
+		memcpy(ids, d->providers, n * sizeof *ids);
+	for (i = 0; i < nv; i++)
+		ids[n++] = v[i].provider_id;
+	qsort(ids, n, sizeof *ids, int64_cmp);
+	for (i = k = 0; i < n; i++)
+		if (k == 0 || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	if (k == d->nproviders) {
+		free(ids);
+		return 0;
+	}
+	free(d->providers);
+	d->providers = ids;
+	d->nproviders = k;
+	return 1;
 }
 
 /* The start of the providers' window: 90 days before now, in seconds
@@ -238,98 +384,475 @@ broker_since(struct ep_db *db, int64_t *since)
 	return rc;
 }
 
-/* The engagements made since the window's start, by when, and the
- * providers who made them. */
-static int
-broker_read_recent(struct ep_db *db, struct broker_dir *d)
+/* The highest mark (migration 0022), or -1 without the table. */
+static int64_t
+broker_seq(struct ep_db *db)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT unixepoch(created_at), "
-	    "provider_id, committed_minutes FROM engagements WHERE created_at "
-	    ">= strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch') ORDER BY "
-	    "created_at");
-	int64_t *ids;
-	size_t cap = 0, i, k;
+	sqlite3_stmt *s = db_stmt(db, "SELECT coalesce(max(seq), 0) FROM "
+	    "directory_marks");
+	int64_t seq = -1;
 
 	if (s == NULL)
 		return -1;
-	ids = NULL;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seq = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return seq;
+}
+
+/* Everything the ranking keeps, read afresh into d. */
+static int
+broker_dir_read(struct ep_db *db, struct broker_dir *d)
+{
+	sqlite3_stmt *s;
+	size_t cap;
+
+	if ((s = db_stmt(db, "SELECT x.id, x.org_id, o.code, x.name, "
+	    "x.grade, x.weekly_capacity_minutes FROM experts x JOIN "
+	    "organisations o ON o.id = x.org_id WHERE x.active = 1 ORDER BY "
+	    "x.id")) == NULL)
+		return -1;
+	broker_expert_rows(s, &d->x, &d->nx, (cap = 0, &cap));
+	if ((s = db_stmt(db, "SELECT s.area, s.expert_id, s.speciality, "
+	    "s.level FROM expert_skills s JOIN experts x ON x.id = "
+	    "s.expert_id WHERE x.active = 1 ORDER BY s.area, "
+	    "s.expert_id")) == NULL)
+		return -1;
+	broker_skill_rows(s, &d->sk, &d->nsk, (cap = 0, &cap));
+	broker_index_skills(d);
+	if ((s = db_stmt(db, "SELECT id, expert_id, starts, ends, 0 FROM "
+	    "expert_leave ORDER BY expert_id, starts")) == NULL)
+		return -1;
+	broker_span_rows(s, &d->leave, &d->nleave, (cap = 0, &cap));
+	if ((s = db_stmt(db, "SELECT id, expert_id, starts, ends, "
+	    "committed_minutes FROM engagements WHERE state = 'active' "
+	    "ORDER BY expert_id")) == NULL)
+		return -1;
+	broker_span_rows(s, &d->commits, &d->ncommits, (cap = 0, &cap));
+	if ((s = db_stmt(db, "SELECT id, unixepoch(created_at), provider_id, "
+	    "committed_minutes FROM engagements WHERE created_at >= "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch') ORDER BY "
+	    "created_at")) == NULL)
+		return -1;
 	sqlite3_bind_int64(s, 1, d->since);
+	broker_recent_rows(s, &d->recent, &d->nrecent, (cap = 0, &cap));
+	broker_add_providers(d, d->recent, d->nrecent);
+	broker_index_recent(d, d->recent, d->nrecent);
+	broker_index_shares(d);
+	return 0;
+}
+
+/* Adds id to a growing list. */
+static void
+broker_note(int64_t **v, size_t *n, size_t *cap, int64_t id)
+{
+	*v = broker_grow(*v, *n, cap, sizeof **v);
+	(*v)[(*n)++] = id;
+}
+
+/* Sorts a list of ids and drops repeats. */
+static void
+broker_distinct(int64_t *v, size_t *n)
+{
+	size_t i, k;
+
+	if (*n == 0)
+		return;
+	qsort(v, *n, sizeof *v, int64_cmp);
+	for (i = k = 0; i < *n; i++)
+		if (k == 0 || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*n = k;
+}
+
+/* The experts and engagements marked after seq. */
+static int
+broker_changes_read(struct ep_db *db, int64_t seq, struct broker_changes *c)
+{
+	sqlite3_stmt *s = db_stmt(db, "SELECT kind, ref FROM directory_marks "
+	    "WHERE seq > ? ORDER BY seq LIMIT ?");
+	size_t capx = 0, cape = 0, n = 0;
+	const char *kind;
+
+	memset(c, 0, sizeof *c);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int(s, 2, BROKER_MERGED + 1);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		d->recent = broker_grow(d->recent, d->nrecent, &cap,
-		    sizeof *d->recent);
-		d->recent[d->nrecent].created = sqlite3_column_int64(s, 0);
-		d->recent[d->nrecent].provider = (size_t)sqlite3_column_int64(s, 1);
-		d->recent[d->nrecent++].minutes = sqlite3_column_int64(s, 2);
+		kind = db_text(s, 0);
+		if (strcmp(kind, "expert") == 0)
+			broker_note(&c->experts, &c->nexperts, &capx,
+			    sqlite3_column_int64(s, 1));
+		else if (strcmp(kind, "engagement") == 0)
+			broker_note(&c->engagements, &c->nengagements, &cape,
+			    sqlite3_column_int64(s, 1));
+		else
+			c->everything = 1;
+		n++;
 	}
 	sqlite3_reset(s);
-	/* Providers: the distinct ids, sorted; rows then hold their index. */
-	ids = xcalloc(d->nrecent + 1, sizeof *ids);
-	for (i = 0; i < d->nrecent; i++)
-		ids[i] = (int64_t)d->recent[i].provider;
-	qsort(ids, d->nrecent, sizeof *ids, int64_cmp);
-	for (i = k = 0; i < d->nrecent; i++)
-		if (k == 0 || ids[k - 1] != ids[i])
-			ids[k++] = ids[i];
-	d->providers = ids;
-	d->nproviders = k;
-	for (i = 0; i < d->nrecent; i++) {
-		int64_t id = (int64_t)d->recent[i].provider;
-		int64_t *hit = bsearch(&id, ids, k, sizeof *ids, int64_cmp);
+	if (n > BROKER_MERGED || n == 0)
+		c->everything = 1;
+	broker_distinct(c->experts, &c->nexperts);
+	broker_distinct(c->engagements, &c->nengagements);
+	return 0;
+}
 
-		d->recent[i].provider = (size_t)(hit - ids);
+static void
+broker_changes_free(struct broker_changes *c)
+{
+	free(c->experts);
+	free(c->engagements);
+}
+
+/* Whether an id is in a sorted list. */
+static int
+broker_in(int64_t id, const int64_t *v, size_t n)
+{
+	return n > 0 && bsearch(&id, v, n, sizeof *v, int64_cmp) != NULL;
+}
+
+/* Whether a kept row belongs to a changed expert or engagement. */
+static int
+drop_expert(const void *e, const struct broker_changes *c)
+{
+	return broker_in(((const struct broker_expert *)e)->id, c->experts,
+	    c->nexperts);
+}
+
+static int
+drop_skill(const void *e, const struct broker_changes *c)
+{
+	return broker_in(((const struct broker_skill *)e)->expert_id,
+	    c->experts, c->nexperts);
+}
+
+static int
+drop_leave(const void *e, const struct broker_changes *c)
+{
+	return broker_in(((const struct broker_span *)e)->s.expert_id,
+	    c->experts, c->nexperts);
+}
+
+static int
+drop_commit(const void *e, const struct broker_changes *c)
+{
+	return broker_in(((const struct broker_span *)e)->id, c->engagements,
+	    c->nengagements);
+}
+
+static int
+drop_recent(const void *e, const struct broker_changes *c)
+{
+	return broker_in(((const struct broker_recent *)e)->id,
+	    c->engagements, c->nengagements);
+}
+
+/* Where e goes among v's n sorted rows: after those not above it. */
+static size_t
+broker_after(const char *v, size_t n, size_t sz, const void *e,
+    int (*cmp)(const void *, const void *))
+{
+	size_t a = 0, b = n, m;
+
+	while (a < b) {
+		m = (a + b) / 2;
+		if (cmp(e, v + m * sz) < 0)
+			b = m;
+		else
+			a = m + 1;
 	}
-	for (i = 0; i < d->nx; i++) {
-		int64_t *hit = bsearch(&d->x[i].org_id, ids, k, sizeof *ids,
-		    int64_cmp);
+	return a;
+}
 
-		d->x[i].share = hit != NULL ? (size_t)(hit - ids) : SIZE_MAX;
+/*
+ * The sorted array v of *n elements of size sz without those drop says
+ * changed (freed with gone, if any) and with add merged in (sorted by cmp
+ * too, then taken; kept rows first among equals): the order a fresh read
+ * gives, in place, moving only the rows after the first change.
+ */
+static void *
+broker_merge(void *v, size_t *n, size_t sz,
+    int (*drop)(const void *, const struct broker_changes *),
+    const struct broker_changes *c, void (*gone)(void *), void *add,
+    size_t nadd, int (*cmp)(const void *, const void *))
+{
+	char *old = v, *new = add;
+	size_t i, k, j, o;
+
+	if (nadd > 0)
+		qsort(add, nadd, sz, cmp);
+	for (i = k = 0; i < *n; i++) {
+		if (drop(old + i * sz, c)) {
+			if (gone != NULL)
+				gone(old + i * sz);
+			continue;
+		}
+		if (k != i)
+			memcpy(old + k * sz, old + i * sz, sz);
+		k++;
+	}
+	old = xrealloc(old, (k + nadd + 1) * sz);
+	/* From the end: the kept rows after the last added one move up by
+	 * as many as are added up to it, and it goes below them. */
+	for (i = k, j = nadd; j > 0; j--) {
+		o = broker_after(old, i, sz, new + (j - 1) * sz, cmp);
+		if (o < i)
+			memmove(old + (o + j) * sz, old + o * sz, (i - o) * sz);
+		memcpy(old + (o + j - 1) * sz, new + (j - 1) * sz, sz);
+		i = o;
+	}
+	*n = k + nadd;
+	free(add);
+	return old;
+}
+
+/* Whether the changed experts' rows x (by id) add or drop any of the
+ * kept experts, moving the others' indexes. */
+static int
+broker_moved(const struct broker_dir *d, const struct broker_changes *c,
+    const struct broker_expert *x, size_t nx)
+{
+	size_t i, k = 0;
+	int had, has;
+
+	for (i = 0; i < c->nexperts; i++) {
+		had = d->nx > 0 && bsearch(&c->experts[i], d->x, d->nx,
+		    sizeof *d->x, expert_by_id) != NULL;
+		has = k < nx && x[k].id == c->experts[i];
+		if (has)
+			k++;
+		if (had != has)
+			return 1;
 	}
 	return 0;
 }
 
+/* One skill's index into the experts: 0, or -1 when it has none. */
+static int
+broker_index_skill(const struct broker_dir *d, struct broker_skill *k)
+{
+	const struct broker_expert *x = d->nx == 0 ? NULL : bsearch(
+	    &k->expert_id, d->x, d->nx, sizeof *d->x, expert_by_id);
+
+	if (x == NULL)
+		return -1;
+	k->expert = (size_t)(x - d->x);
+	return 0;
+}
+
+/* The changed experts' index into the providers. */
+static void
+broker_index_changed(struct broker_dir *d, const struct broker_changes *c)
+{
+	struct broker_expert *x;
+	int64_t *hit;
+	size_t i;
+
+	for (i = 0; i < c->nexperts && d->nx > 0; i++) {
+		x = bsearch(&c->experts[i], d->x, d->nx, sizeof *d->x,
+		    expert_by_id);
+		if (x == NULL)
+			continue;
+		hit = d->nproviders == 0 ? NULL : bsearch(&x->org_id,
+		    d->providers, d->nproviders, sizeof *d->providers,
+		    int64_cmp);
+		x->share = hit != NULL ? (size_t)(hit - d->providers) :
+		    SIZE_MAX;
+	}
+}
+
+/* The changed experts read again (row, skills, leave) and merged in. */
+static int
+broker_follow_experts(struct ep_db *db, struct broker_dir *d,
+    const struct broker_changes *c)
+{
+	struct broker_expert *x = NULL;
+	struct broker_skill *sk = NULL;
+	struct broker_span *lv = NULL;
+	size_t nx = 0, nsk = 0, nlv = 0, capx = 0, capsk = 0, caplv = 0, i;
+	sqlite3_stmt *sx, *ssk, *slv;
+	int rc = -1, moved;
+
+	sx = db_stmt(db, "SELECT x.id, x.org_id, o.code, x.name, x.grade, "
+	    "x.weekly_capacity_minutes FROM experts x JOIN organisations o "
+	    "ON o.id = x.org_id WHERE x.active = 1 AND x.id = ?");
+	ssk = db_stmt(db, "SELECT s.area, s.expert_id, s.speciality, "
+	    "s.level FROM expert_skills s JOIN experts x ON x.id = "
+	    "s.expert_id WHERE x.active = 1 AND s.expert_id = ?");
+	slv = db_stmt(db, "SELECT id, expert_id, starts, ends, 0 FROM "
+	    "expert_leave WHERE expert_id = ? ORDER BY starts");
+	if (sx == NULL || ssk == NULL || slv == NULL)
+		goto out;
+	for (i = 0; i < c->nexperts; i++) {
+		sqlite3_bind_int64(sx, 1, c->experts[i]);
+		broker_expert_rows(sx, &x, &nx, &capx);
+		sqlite3_bind_int64(ssk, 1, c->experts[i]);
+		broker_skill_rows(ssk, &sk, &nsk, &capsk);
+		sqlite3_bind_int64(slv, 1, c->experts[i]);
+		broker_span_rows(slv, &lv, &nlv, &caplv);
+	}
+	moved = broker_moved(d, c, x, nx);
+	d->x = broker_merge(d->x, &d->nx, sizeof *d->x, drop_expert, c,
+	    broker_expert_free, x, nx, expert_cmp);
+	/* The same experts: the kept indexes hold; only the new rows'. */
+	for (i = 0; !moved && i < nsk; i++)
+		moved = broker_index_skill(d, &sk[i]) != 0;
+	d->sk = broker_merge(d->sk, &d->nsk, sizeof *d->sk, drop_skill, c,
+	    broker_skill_free, sk, nsk, skill_cmp);
+	d->leave = broker_merge(d->leave, &d->nleave, sizeof *d->leave,
+	    drop_leave, c, NULL, lv, nlv, span_cmp);
+	x = NULL, sk = NULL, lv = NULL;
+	if (moved) {
+		broker_index_skills(d);
+		broker_index_shares(d);
+	} else
+		broker_index_changed(d, c);
+	rc = 0;
+out:
+	free(x);
+	free(sk);
+	free(lv);
+	return rc;
+}
+
+/* The changed engagements read again (active spans, recent rows) and
+ * merged in. */
+static int
+broker_follow_engagements(struct ep_db *db, struct broker_dir *d,
+    const struct broker_changes *c)
+{
+	struct broker_span *cm = NULL;
+	struct broker_recent *rr = NULL;
+	size_t ncm = 0, nrc = 0, capcm = 0, caprc = 0, i;
+	int added;
+	sqlite3_stmt *scm, *src;
+
+	scm = db_stmt(db, "SELECT id, expert_id, starts, ends, "
+	    "committed_minutes FROM engagements WHERE id = ? AND state = "
+	    "'active'");
+	src = db_stmt(db, "SELECT id, unixepoch(created_at), provider_id, "
+	    "committed_minutes FROM engagements WHERE id = ? AND created_at "
+	    ">= strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch')");
+	if (scm == NULL || src == NULL)
+		return -1;
+	for (i = 0; i < c->nengagements; i++) {
+		sqlite3_bind_int64(scm, 1, c->engagements[i]);
+		broker_span_rows(scm, &cm, &ncm, &capcm);
+		sqlite3_bind_int64(src, 1, c->engagements[i]);
+		sqlite3_bind_int64(src, 2, d->since);
+		broker_recent_rows(src, &rr, &nrc, &caprc);
+	}
+	d->commits = broker_merge(d->commits, &d->ncommits,
+	    sizeof *d->commits, drop_commit, c, NULL, cm, ncm, span_cmp);
+	/* A provider new to the window moves the others' indexes. */
+	added = broker_add_providers(d, rr, nrc);
+	broker_index_recent(d, rr, nrc);
+	d->recent = broker_merge(d->recent, &d->nrecent, sizeof *d->recent,
+	    drop_recent, c, NULL, rr, nrc, recent_cmp);
+	if (added) {
+		broker_index_recent(d, d->recent, d->nrecent);
+		broker_index_shares(d);
+	}
+	return 0;
+}
+
+/* Drops the recent rows from before the window's start, so the kept
+ * rows stay those of the window as it moves on. */
+static void
+broker_trim(struct broker_dir *d, int64_t since)
+{
+	size_t a = 0, b = d->nrecent, m;
+
+	while (a < b) {
+		m = (a + b) / 2;
+		if (d->recent[m].created < since)
+			a = m + 1;
+		else
+			b = m;
+	}
+	if (a > 0)
+		memmove(d->recent, d->recent + a, (d->nrecent - a) *
+		    sizeof *d->recent);
+	d->nrecent -= a;
+	d->since = since;
+}
+
 /*
- * The kept directory, read again unless it came from this generation and
- * its recent rows reach back to since; in one read transaction, so the
- * generation and the rows agree. Called with broker_lock held.
+ * The kept directory brought up to the store by merging in what was
+ * marked after its seq, its window starting at since: 0, 1 when
+ * everything must be read again, -1 on a store error (d is then left to
+ * be freed).
+ */
+static int
+broker_dir_follow(struct ep_db *db, struct broker_dir *d, int64_t since)
+{
+	struct broker_changes c;
+	int rc;
+
+	broker_trim(d, since);
+
+	if (broker_changes_read(db, d->seq, &c) != 0)
+		return -1;
+	rc = c.everything;
+	if (rc == 0 && c.nexperts > 0)
+		rc = broker_follow_experts(db, d, &c);
+	if (rc == 0 && c.nengagements > 0)
+		rc = broker_follow_engagements(db, d, &c);
+	broker_changes_free(&c);
+	return rc;
+}
+
+/*
+ * The kept directory as the store stands: kept as it is while the
+ * generation is the same, followed through the marks when it is not, or
+ * read again; in one transaction, so the generation, the marks and the
+ * rows agree. Inside a transaction that has written (whose changes may
+ * yet be rolled back, and their marks' numbers shown again) what is read
+ * is kept for its generation but never followed from. Called with
+ * broker_lock held.
  */
 static const struct broker_dir *
 broker_dir_get(struct ep_db *db, int64_t since)
 {
 	struct broker_dir d;
-	int64_t gen = 0;
-	int began, known, rc;
+	int64_t gen = 0, seq;
+	int began, known, committed, rc = 1;
 
 	known = db_generation(db, "directory", &gen);
 	if (known && broker_kept.valid && broker_kept.gen == gen &&
 	    since >= broker_kept.since)
 		return &broker_kept;
 	began = db->tx_depth == 0 && db_read_begin(db) == 0;
-	memset(&d, 0, sizeof d);
-	d.since = since;
 	known = db_generation(db, "directory", &gen);
-	rc = broker_read_experts(db, &d);
-	if (rc == 0)
-		rc = broker_read_skills(db, &d);
-	if (rc == 0)
-		rc = broker_spans(db, "SELECT expert_id, starts, ends FROM "
-		    "expert_leave ORDER BY expert_id, starts", 0, &d.leave,
-		    &d.nleave);
-	if (rc == 0)
-		rc = broker_spans(db, "SELECT expert_id, starts, ends, "
-		    "committed_minutes FROM engagements WHERE state = 'active' "
-		    "ORDER BY expert_id", 1, &d.commits, &d.ncommits);
-	if (rc == 0)
-		rc = broker_read_recent(db, &d);
+	committed = (began || db->tx_depth != 0) &&
+	    sqlite3_txn_state(db->sql, "main") != SQLITE_TXN_WRITE;
+	seq = committed ? broker_seq(db) : -1;
+	if (known && broker_kept.valid && broker_kept.seq >= 0 &&
+	    seq > broker_kept.seq && since >= broker_kept.since) {
+		if ((rc = broker_dir_follow(db, &broker_kept, since)) == 0) {
+			broker_kept.gen = gen;
+			broker_kept.seq = seq;
+		} else
+			broker_dir_free(&broker_kept);
+	}
+	if (rc != 0) {
+		memset(&d, 0, sizeof d);
+		d.since = since;
+		d.seq = seq;
+		rc = broker_dir_read(db, &d);
+		d.valid = known;
+		d.gen = gen;
+		broker_dir_free(&broker_kept);
+		broker_kept = d;
+	}
 	if (began)
 		db_read_end(db);
 	if (rc != 0) {
-		broker_dir_free(&d);
+		broker_dir_free(&broker_kept);
 		return NULL;
 	}
-	d.valid = known;
-	d.gen = gen;
-	broker_dir_free(&broker_kept);
-	broker_kept = d;
 	return &broker_kept;
 }
 
@@ -389,20 +912,20 @@ broker_candidates(const struct broker_dir *d, const struct broker_request *q,
 }
 
 /* The run of spans belonging to one expert (spans sorted by expert). */
-static const struct expert_span *
-broker_run(const struct expert_span *v, size_t n, int64_t expert, size_t *len)
+static const struct broker_span *
+broker_run(const struct broker_span *v, size_t n, int64_t expert, size_t *len)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (v[mid].expert_id < expert)
+		if (v[mid].s.expert_id < expert)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (hi = lo; hi < n && v[hi].expert_id == expert; hi++)
+	for (hi = lo; hi < n && v[hi].s.expert_id == expert; hi++)
 		;
 	*len = hi - lo;
 	return v + lo;
@@ -410,7 +933,7 @@ broker_run(const struct expert_span *v, size_t n, int64_t expert, size_t *len)
 
 /* The spans of a run that overlap from..to, in order, into *buf. */
 static size_t
-broker_overlapping(const struct expert_span *v, size_t n, int64_t from,
+broker_overlapping(const struct broker_span *v, size_t n, int64_t from,
     int64_t to, struct expert_span **buf, size_t *cap)
 {
 	size_t i, k = 0;
@@ -420,8 +943,8 @@ broker_overlapping(const struct expert_span *v, size_t n, int64_t from,
 		*buf = xrealloc(*buf, n * sizeof **buf);
 	}
 	for (i = 0; i < n; i++)
-		if (v[i].ends >= from && v[i].starts <= to)
-			(*buf)[k++] = v[i];
+		if (v[i].s.ends >= from && v[i].s.starts <= to)
+			(*buf)[k++] = v[i].s;
 	return k;
 }
 
@@ -436,7 +959,7 @@ broker_capacity(const struct broker_dir *d, const struct broker_request *q,
 {
 	int64_t from = day_of(q->start), to = day_of(q->end), free_m;
 	struct expert_span *lv = NULL, *cm = NULL;
-	const struct expert_span *run;
+	const struct broker_span *run;
 	size_t lvcap = 0, cmcap = 0, nlv, ncm, len, i, k;
 
 	for (i = 0; i < n; i++) {

@@ -164,6 +164,7 @@ SERVER_TESTS = \
 	tests/integration/access.test \
 	tests/integration/api-tokens.test \
 	tests/integration/broker-exact.test \
+	tests/integration/broker-follow.test \
 	tests/integration/calendars.test \
 	tests/integration/cli.test \
 	tests/integration/connections.test \
