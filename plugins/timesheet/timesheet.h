@@ -18,6 +18,10 @@
 	"time_entries t JOIN engagements e ON e.id = t.engagement_id WHERE " \
 	"t.id = ?1"
 #define ENGAGEMENT_CONSUMER "SELECT consumer_id FROM engagements WHERE id = ?1"
+/* The condition of the index time_entries_state (migration 9): a query
+ * on entries of more than one of its states names it to use the index. */
+#define TS_STATE_INDEXED "(t.state = 'draft' OR t.state = 'submitted' OR " \
+	"t.state = 'queried')"
 
 extern const struct ep_host *ts_host;
 extern ep_plugin *ts_self;

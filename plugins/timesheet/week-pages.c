@@ -168,7 +168,8 @@ ts_week_queries(ep_req *r, ep_page *b, const struct ts_week *w)
 	    "'your approver') FROM time_entries t JOIN engagements e ON e.id = "
 	    "t.engagement_id JOIN requests q ON q.id = e.request_id LEFT JOIN "
 	    "people p ON p.id = t.decided_by WHERE t.created_by = ?1 AND "
-	    "t.state IN ('queried', 'draft') AND t.query_comment IS NOT NULL AND "
+	    "t.state IN ('queried', 'draft') AND " TS_STATE_INDEXED " AND "
+	    "t.query_comment IS NOT NULL AND "
 	    "t.entry_date BETWEEN ?2 AND ?3 ORDER BY "
 	    "t.entry_date, t.id");
 	int any = 0;
