@@ -463,24 +463,13 @@ static const struct rep_col bench_org_cols[] = {
 /* One organisation's figures for the period, as benchmarks compare them. */
 struct bench_org {
 	int64_t id;
-	int64_t minutes[8], pence[8];	/* by area index; [0] all areas */
+	int64_t minutes[7], pence[7];	/* by bench_areas index; [0] all */
 	int64_t requests, offered, offer_minutes, engaged, engage_minutes;
 	int64_t within;
 };
 
 static const char *const bench_areas[] = { "", "legal", "it", "procurement",
 	"hr", "finance", "planning" };
-
-static size_t
-bench_area(const char *area)
-{
-	size_t i;
-
-	for (i = 1; i < nitems(bench_areas); i++)
-		if (strcmp(bench_areas[i], area) == 0)
-			return i;
-	return 7;		/* any other area */
-}
 
 /* The index of id in v (sorted by id), or where it would go. */
 static size_t
@@ -508,76 +497,50 @@ bench_lookup(const struct bench_org *v, size_t n, int64_t id)
 	return i < n && v[i].id == id ? &v[i] : NULL;
 }
 
-/* An organisation's figures, added in id order if new; the array grows
- * by doubling its capacity *cap, not by one for each organisation. */
-static struct bench_org *
-bench_find(struct bench_org **v, size_t *n, size_t *cap, int64_t id)
-{
-	size_t i;
-
-	/* Rows come by organisation: usually the last one found. */
-	if (*n > 0 && (*v)[*n - 1].id == id)
-		return &(*v)[*n - 1];
-	i = *n > 0 && (*v)[*n - 1].id < id ? *n : bench_at(*v, *n, id);
-	if (i < *n && (*v)[i].id == id)
-		return &(*v)[i];
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		*v = xrealloc(*v, *cap * sizeof **v);
-	}
-	memmove(&(*v)[i + 1], &(*v)[i], (*n - i) * sizeof **v);
-	memset(&(*v)[i], 0, sizeof **v);
-	(*v)[i].id = id;
-	(*n)++;
-	return &(*v)[i];
-}
-
 /*
- * Every organisation's figures for the period, from the summaries kept by
- * whole period: one row per organisation and area, and one per
- * organisation for the flow, kept in v sorted by organisation id.
+ * Every organisation's figures for the period from report_period_orgs
+ * (migration 0023): one row each, the areas of bench_areas as columns
+ * in its order, read in organisation id order into v.
  */
 static int
 bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
     size_t *n)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT consumer_id, area, minutes, "
-	    "pence FROM report_period_hours WHERE period = ?");
+	sqlite3_stmt *s = db_stmt(db, "SELECT consumer_id, minutes, pence, "
+	    "legal_minutes, legal_pence, it_minutes, it_pence, "
+	    "procurement_minutes, procurement_pence, hr_minutes, hr_pence, "
+	    "finance_minutes, finance_pence, planning_minutes, planning_pence, "
+	    "requests, offered, offer_minutes, engaged, engage_minutes, "
+	    "within_target FROM report_period_orgs WHERE period = ? ORDER BY "
+	    "consumer_id");
 	struct bench_org *o;
 	size_t a, cap = 0;
-	int64_t m, p;
+	int rc;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		o = bench_find(v, n, &cap, sqlite3_column_int64(s, 0));
-		a = bench_area(col_text(s, 1));
-		m = sqlite3_column_int64(s, 2);
-		p = sqlite3_column_int64(s, 3);
-		o->minutes[a] += m;
-		o->pence[a] += p;
-		o->minutes[0] += m;
-		o->pence[0] += p;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			*v = xrealloc(*v, cap * sizeof **v);
+		}
+		o = &(*v)[(*n)++];
+		memset(o, 0, sizeof *o);
+		o->id = sqlite3_column_int64(s, 0);
+		for (a = 0; a < nitems(bench_areas); a++) {
+			o->minutes[a] = sqlite3_column_int64(s, 1 + 2 * (int)a);
+			o->pence[a] = sqlite3_column_int64(s, 2 + 2 * (int)a);
+		}
+		o->requests = sqlite3_column_int64(s, 15);
+		o->offered = sqlite3_column_int64(s, 16);
+		o->offer_minutes = sqlite3_column_int64(s, 17);
+		o->engaged = sqlite3_column_int64(s, 18);
+		o->engage_minutes = sqlite3_column_int64(s, 19);
+		o->within = sqlite3_column_int64(s, 20);
 	}
 	sqlite3_reset(s);
-	s = db_stmt(db, "SELECT consumer_id, requests, offered, offer_minutes, "
-	    "engaged, engage_minutes, within_target FROM report_period_flow "
-	    "WHERE period = ?");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		o = bench_find(v, n, &cap, sqlite3_column_int64(s, 0));
-		o->requests = sqlite3_column_int64(s, 1);
-		o->offered = sqlite3_column_int64(s, 2);
-		o->offer_minutes = sqlite3_column_int64(s, 3);
-		o->engaged = sqlite3_column_int64(s, 4);
-		o->engage_minutes = sqlite3_column_int64(s, 5);
-		o->within = sqlite3_column_int64(s, 6);
-	}
-	sqlite3_reset(s);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 enum bench_metric { BM_COST, BM_OFFER, BM_ENGAGE, BM_WITHIN };
