@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <sqlite3.h>
 
 static int report_volumes(struct ep_db *, struct report *, int64_t, int,
@@ -1030,6 +1031,49 @@ resilience_tables(struct report *rep, const struct res_dir *d)
 }
 
 /*
+ * The approved minutes each expert of d's [first, end) logged in the
+ * weeks [from, to), into last (indexed from first): one statement over
+ * the page's experts, given as a JSON array of their ids, instead of
+ * one statement for each.
+ */
+static int
+resilience_logged(struct ep_db *db, const struct res_dir *d, size_t first,
+    size_t end, const char *from, const char *to, int64_t *last)
+{
+	sqlite3_stmt *s;
+	struct evbuffer *ids;
+	size_t i, k;
+	char num[24];
+	int rc;
+
+	if (first >= end)
+		return 0;
+	s = db_stmt(db, "SELECT j.key, (SELECT coalesce(sum(l.minutes), 0) "
+	    "FROM report_load l WHERE l.expert_id = j.value AND l.week >= ?2 "
+	    "AND l.week < ?3) FROM json_each(?1) j");
+	if (s == NULL)
+		return -1;
+	ids = evbuffer_new();
+	for (i = first; i < end; i++) {
+		evbuffer_add(ids, i == first ? "[" : ",", 1);
+		evbuffer_add(ids, num, html_int_text(num, d->experts[i].id));
+	}
+	evbuffer_add(ids, "]", 1);
+	sqlite3_bind_text(s, 1, (const char *)evbuffer_pullup(ids, -1),
+	    (int)evbuffer_get_length(ids), SQLITE_TRANSIENT);
+	evbuffer_free(ids);
+	sqlite3_bind_text(s, 2, from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, to, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		k = (size_t)sqlite3_column_int64(s, 0);
+		if (k < end - first)
+			last[k] = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
  * Load by expert: approved time logged over the eight whole weeks before
  * at's, read from report_load, beside the next eight weeks' free time.
  * A page of the report fills its own rows only, the others left empty
@@ -1042,10 +1086,10 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 {
 	struct rep_table *l = report_table(rep, "load",
 	    "Load on each expert", load_cols, nitems(load_cols));
-	sqlite3_stmt *s;
 	char last_from[11], monday[11];
 	size_t i, first = 0, end = d->nexperts;
-	int64_t day = day_of(at);
+	int64_t day = day_of(at), *last;
+	int rc = -1;
 
 	l->chart = 4;
 	l->marker = 6;
@@ -1058,15 +1102,12 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 	if (rep->paged)
 		report_page_span(d->nexperts, l->page_rows, rep->page, &first,
 		    &end);
-	s = db_stmt(db, "SELECT coalesce(sum(minutes), 0) FROM report_load "
-	    "WHERE expert_id = ?1 AND week >= ?2 AND week < ?3");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 2, last_from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, monday, -1, SQLITE_TRANSIENT);
+	last = xcalloc(end - first + 1, sizeof *last);
+	if (resilience_logged(db, d, first, end, last_from, monday, last) != 0)
+		goto out;
 	for (i = 0; i < d->nexperts; i++) {
 		const struct res_expert *x = &d->experts[i];
-		int64_t week8 = x->weekly * 8, last;
+		int64_t week8 = x->weekly * 8;
 
 		report_row(l);
 		if (i < first || i >= end)
@@ -1074,19 +1115,15 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 		report_text(l, 0, x->name);
 		report_text(l, 1, x->org);
 		report_int(l, 2, x->weekly);
+		report_int(l, 3, last[i - first]);
+		report_int(l, 4, report_bp(last[i - first], week8));
 		report_int(l, 5, x->free_m);
 		report_int(l, 6, report_bp(week8 - x->free_m, week8));
-		sqlite3_bind_int64(s, 1, x->id);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			sqlite3_reset(s);
-			return -1;
-		}
-		last = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		report_int(l, 3, last);
-		report_int(l, 4, report_bp(last, week8));
 	}
-	return 0;
+	rc = 0;
+out:
+	free(last);
+	return rc;
 }
 
 /*
