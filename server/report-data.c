@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <sqlite3.h>
 
 static int report_volumes(struct ep_db *, struct report *, int64_t, int,
@@ -463,24 +464,13 @@ static const struct rep_col bench_org_cols[] = {
 /* One organisation's figures for the period, as benchmarks compare them. */
 struct bench_org {
 	int64_t id;
-	int64_t minutes[8], pence[8];	/* by area index; [0] all areas */
+	int64_t minutes[7], pence[7];	/* by bench_areas index; [0] all */
 	int64_t requests, offered, offer_minutes, engaged, engage_minutes;
 	int64_t within;
 };
 
 static const char *const bench_areas[] = { "", "legal", "it", "procurement",
 	"hr", "finance", "planning" };
-
-static size_t
-bench_area(const char *area)
-{
-	size_t i;
-
-	for (i = 1; i < nitems(bench_areas); i++)
-		if (strcmp(bench_areas[i], area) == 0)
-			return i;
-	return 7;		/* any other area */
-}
 
 /* The index of id in v (sorted by id), or where it would go. */
 static size_t
@@ -508,76 +498,50 @@ bench_lookup(const struct bench_org *v, size_t n, int64_t id)
 	return i < n && v[i].id == id ? &v[i] : NULL;
 }
 
-/* An organisation's figures, added in id order if new; the array grows
- * by doubling its capacity *cap, not by one for each organisation. */
-static struct bench_org *
-bench_find(struct bench_org **v, size_t *n, size_t *cap, int64_t id)
-{
-	size_t i;
-
-	/* Rows come by organisation: usually the last one found. */
-	if (*n > 0 && (*v)[*n - 1].id == id)
-		return &(*v)[*n - 1];
-	i = *n > 0 && (*v)[*n - 1].id < id ? *n : bench_at(*v, *n, id);
-	if (i < *n && (*v)[i].id == id)
-		return &(*v)[i];
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		*v = xrealloc(*v, *cap * sizeof **v);
-	}
-	memmove(&(*v)[i + 1], &(*v)[i], (*n - i) * sizeof **v);
-	memset(&(*v)[i], 0, sizeof **v);
-	(*v)[i].id = id;
-	(*n)++;
-	return &(*v)[i];
-}
-
 /*
- * Every organisation's figures for the period, from the summaries kept by
- * whole period: one row per organisation and area, and one per
- * organisation for the flow, kept in v sorted by organisation id.
+ * Every organisation's figures for the period from report_period_orgs
+ * (migration 0023): one row each, the areas of bench_areas as columns
+ * in its order, read in organisation id order into v.
  */
 static int
 bench_load(struct ep_db *db, const struct report *rep, struct bench_org **v,
     size_t *n)
 {
-	sqlite3_stmt *s = db_stmt(db, "SELECT consumer_id, area, minutes, "
-	    "pence FROM report_period_hours WHERE period = ?");
+	sqlite3_stmt *s = db_stmt(db, "SELECT consumer_id, minutes, pence, "
+	    "legal_minutes, legal_pence, it_minutes, it_pence, "
+	    "procurement_minutes, procurement_pence, hr_minutes, hr_pence, "
+	    "finance_minutes, finance_pence, planning_minutes, planning_pence, "
+	    "requests, offered, offer_minutes, engaged, engage_minutes, "
+	    "within_target FROM report_period_orgs WHERE period = ? ORDER BY "
+	    "consumer_id");
 	struct bench_org *o;
 	size_t a, cap = 0;
-	int64_t m, p;
+	int rc;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		o = bench_find(v, n, &cap, sqlite3_column_int64(s, 0));
-		a = bench_area(col_text(s, 1));
-		m = sqlite3_column_int64(s, 2);
-		p = sqlite3_column_int64(s, 3);
-		o->minutes[a] += m;
-		o->pence[a] += p;
-		o->minutes[0] += m;
-		o->pence[0] += p;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			*v = xrealloc(*v, cap * sizeof **v);
+		}
+		o = &(*v)[(*n)++];
+		memset(o, 0, sizeof *o);
+		o->id = sqlite3_column_int64(s, 0);
+		for (a = 0; a < nitems(bench_areas); a++) {
+			o->minutes[a] = sqlite3_column_int64(s, 1 + 2 * (int)a);
+			o->pence[a] = sqlite3_column_int64(s, 2 + 2 * (int)a);
+		}
+		o->requests = sqlite3_column_int64(s, 15);
+		o->offered = sqlite3_column_int64(s, 16);
+		o->offer_minutes = sqlite3_column_int64(s, 17);
+		o->engaged = sqlite3_column_int64(s, 18);
+		o->engage_minutes = sqlite3_column_int64(s, 19);
+		o->within = sqlite3_column_int64(s, 20);
 	}
 	sqlite3_reset(s);
-	s = db_stmt(db, "SELECT consumer_id, requests, offered, offer_minutes, "
-	    "engaged, engage_minutes, within_target FROM report_period_flow "
-	    "WHERE period = ?");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, rep->period.label, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		o = bench_find(v, n, &cap, sqlite3_column_int64(s, 0));
-		o->requests = sqlite3_column_int64(s, 1);
-		o->offered = sqlite3_column_int64(s, 2);
-		o->offer_minutes = sqlite3_column_int64(s, 3);
-		o->engaged = sqlite3_column_int64(s, 4);
-		o->engage_minutes = sqlite3_column_int64(s, 5);
-		o->within = sqlite3_column_int64(s, 6);
-	}
-	sqlite3_reset(s);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 enum bench_metric { BM_COST, BM_OFFER, BM_ENGAGE, BM_WITHIN };
@@ -1067,6 +1031,49 @@ resilience_tables(struct report *rep, const struct res_dir *d)
 }
 
 /*
+ * The approved minutes each expert of d's [first, end) logged in the
+ * weeks [from, to), into last (indexed from first): one statement over
+ * the page's experts, given as a JSON array of their ids, instead of
+ * one statement for each.
+ */
+static int
+resilience_logged(struct ep_db *db, const struct res_dir *d, size_t first,
+    size_t end, const char *from, const char *to, int64_t *last)
+{
+	sqlite3_stmt *s;
+	struct evbuffer *ids;
+	size_t i, k;
+	char num[24];
+	int rc;
+
+	if (first >= end)
+		return 0;
+	s = db_stmt(db, "SELECT j.key, (SELECT coalesce(sum(l.minutes), 0) "
+	    "FROM report_load l WHERE l.expert_id = j.value AND l.week >= ?2 "
+	    "AND l.week < ?3) FROM json_each(?1) j");
+	if (s == NULL)
+		return -1;
+	ids = evbuffer_new();
+	for (i = first; i < end; i++) {
+		evbuffer_add(ids, i == first ? "[" : ",", 1);
+		evbuffer_add(ids, num, html_int_text(num, d->experts[i].id));
+	}
+	evbuffer_add(ids, "]", 1);
+	sqlite3_bind_text(s, 1, (const char *)evbuffer_pullup(ids, -1),
+	    (int)evbuffer_get_length(ids), SQLITE_TRANSIENT);
+	evbuffer_free(ids);
+	sqlite3_bind_text(s, 2, from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, to, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		k = (size_t)sqlite3_column_int64(s, 0);
+		if (k < end - first)
+			last[k] = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
  * Load by expert: approved time logged over the eight whole weeks before
  * at's, read from report_load, beside the next eight weeks' free time.
  * A page of the report fills its own rows only, the others left empty
@@ -1079,10 +1086,10 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 {
 	struct rep_table *l = report_table(rep, "load",
 	    "Load on each expert", load_cols, nitems(load_cols));
-	sqlite3_stmt *s;
 	char last_from[11], monday[11];
 	size_t i, first = 0, end = d->nexperts;
-	int64_t day = day_of(at);
+	int64_t day = day_of(at), *last;
+	int rc = -1;
 
 	l->chart = 4;
 	l->marker = 6;
@@ -1095,15 +1102,12 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 	if (rep->paged)
 		report_page_span(d->nexperts, l->page_rows, rep->page, &first,
 		    &end);
-	s = db_stmt(db, "SELECT coalesce(sum(minutes), 0) FROM report_load "
-	    "WHERE expert_id = ?1 AND week >= ?2 AND week < ?3");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 2, last_from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, monday, -1, SQLITE_TRANSIENT);
+	last = xcalloc(end - first + 1, sizeof *last);
+	if (resilience_logged(db, d, first, end, last_from, monday, last) != 0)
+		goto out;
 	for (i = 0; i < d->nexperts; i++) {
 		const struct res_expert *x = &d->experts[i];
-		int64_t week8 = x->weekly * 8, last;
+		int64_t week8 = x->weekly * 8;
 
 		report_row(l);
 		if (i < first || i >= end)
@@ -1111,19 +1115,15 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 		report_text(l, 0, x->name);
 		report_text(l, 1, x->org);
 		report_int(l, 2, x->weekly);
+		report_int(l, 3, last[i - first]);
+		report_int(l, 4, report_bp(last[i - first], week8));
 		report_int(l, 5, x->free_m);
 		report_int(l, 6, report_bp(week8 - x->free_m, week8));
-		sqlite3_bind_int64(s, 1, x->id);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			sqlite3_reset(s);
-			return -1;
-		}
-		last = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		report_int(l, 3, last);
-		report_int(l, 4, report_bp(last, week8));
 	}
-	return 0;
+	rc = 0;
+out:
+	free(last);
+	return rc;
 }
 
 /*

@@ -80,12 +80,42 @@ report_bp(int64_t part, int64_t whole)
 	return whole == 0 ? 0 : report_div(part * 10000, whole);
 }
 
-static int
-rep_cmp64(const void *a, const void *b)
+/* Moves v[i] down the max-heap v[0, n) until both children are smaller. */
+static void
+rep_sift64(int64_t *v, size_t i, size_t n)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	int64_t x = v[i];
+	size_t c;
 
-	return x < y ? -1 : x > y;
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && v[c + 1] > v[c])
+			c++;
+		if (v[c] <= x)
+			break;
+		v[i] = v[c];
+		i = c;
+	}
+	v[i] = x;
+}
+
+/*
+ * Sorts v ascending in place: a heapsort, with no comparison callback
+ * and no scratch memory (qsort took both for each of a benchmark's rows).
+ */
+static void
+rep_sort64(int64_t *v, size_t n)
+{
+	size_t i;
+	int64_t t;
+
+	for (i = n / 2; i-- > 0;)
+		rep_sift64(v, i, n);
+	for (i = n; i-- > 1;) {
+		t = v[0];
+		v[0] = v[i];
+		v[i] = t;
+		rep_sift64(v, 0, i);
+	}
 }
 
 /*
@@ -107,7 +137,7 @@ report_spread(int64_t *v, size_t n, struct rep_spread *out)
 	out->q1 = out->median = out->q3 = 0;
 	if (n == 0)
 		return;
-	qsort(v, n, sizeof *v, rep_cmp64);
+	rep_sort64(v, n);
 	for (i = 0; i < 3; i++) {
 		rank = ((size_t)ps[i] * n + 99) / 100;
 		*dst[i] = v[rank > 0 ? rank - 1 : 0];
