@@ -59,40 +59,84 @@ errs_print(const struct form_errors *e, FILE *f)
 		fprintf(f, "expertpool: %s: %s\n", e->field[i], e->msg[i]);
 }
 
-void
-html_escape(struct evbuffer *b, const char *s)
+/*
+ * Text on its way into a page: gathered in a local buffer and handed to
+ * the evbuffer in one evbuffer_add when the buffer fills or the call
+ * ends. A page is written in thousands of small pieces (a cell's tags,
+ * its escaped text, a number), and evbuffer_add's locking and callback
+ * checks on each were a fifth of a list page's cost.
+ */
+struct html_out {
+	struct evbuffer *b;
+	size_t n;
+	char buf[2048];
+};
+
+static void
+out_flush(struct html_out *o)
 {
-	const char *run = s;
+	if (o->n > 0)
+		evbuffer_add(o->b, o->buf, o->n);
+	o->n = 0;
+}
+
+static void
+out_put(struct html_out *o, const char *p, size_t len)
+{
+	if (len > sizeof o->buf - o->n) {
+		out_flush(o);
+		if (len >= sizeof o->buf) {
+			evbuffer_add(o->b, p, len);
+			return;
+		}
+	}
+	memcpy(o->buf + o->n, p, len);
+	o->n += len;
+}
+
+static void
+out_escape(struct html_out *o, const char *s)
+{
+	size_t n;
 
 	if (s == NULL)
 		return;
-	for (; *s != '\0'; s++) {
-		const char *rep;
-
+	for (;;) {
+		n = strcspn(s, "&<>\"'");
+		out_put(o, s, n);
+		s += n;
 		switch (*s) {
+		case '\0':
+			return;
 		case '&':
-			rep = "&amp;";
+			out_put(o, "&amp;", 5);
 			break;
 		case '<':
-			rep = "&lt;";
+			out_put(o, "&lt;", 4);
 			break;
 		case '>':
-			rep = "&gt;";
+			out_put(o, "&gt;", 4);
 			break;
 		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
+			out_put(o, "&quot;", 6);
 			break;
 		default:
-			continue;
+			out_put(o, "&#39;", 5);
+			break;
 		}
-		evbuffer_add(b, run, (size_t)(s - run));
-		evbuffer_add(b, rep, strlen(rep));
-		run = s + 1;
+		s++;
 	}
-	evbuffer_add(b, run, (size_t)(s - run));
+}
+
+void
+html_escape(struct evbuffer *b, const char *s)
+{
+	struct html_out o;
+
+	o.b = b;
+	o.n = 0;
+	out_escape(&o, s);
+	out_flush(&o);
 }
 
 /*
@@ -136,45 +180,46 @@ html_int_text(char *out, int64_t v)
 void
 html_vprintf(struct evbuffer *b, const char *fmt, va_list ap)
 {
+	struct html_out o;
 	const char *run = fmt;
 	char num[48];
 
-	for (; *fmt != '\0'; fmt++) {
-		if (*fmt != '%')
-			continue;
-		evbuffer_add(b, run, (size_t)(fmt - run));
+	o.b = b;
+	o.n = 0;
+	while ((fmt = strchr(run, '%')) != NULL) {
+		out_put(&o, run, (size_t)(fmt - run));
 		fmt++;
 		switch (*fmt) {
 		case 's':
-			html_escape(b, va_arg(ap, const char *));
+			out_escape(&o, va_arg(ap, const char *));
 			break;
 		case 'R': {
 			const char *raw = va_arg(ap, const char *);
 
 			if (raw != NULL)
-				evbuffer_add(b, raw, strlen(raw));
+				out_put(&o, raw, strlen(raw));
 			break;
 		}
 		case 'd':
-			evbuffer_add(b, num, html_int_text(num, va_arg(ap, int)));
+			out_put(&o, num, html_int_text(num, va_arg(ap, int)));
 			break;
 		case 'D':
-			evbuffer_add(b, num, html_int_text(num,
-			    va_arg(ap, int64_t)));
+			out_put(&o, num, html_int_text(num, va_arg(ap, int64_t)));
 			break;
 		case 'P':
 			units_money_text(num, sizeof num, va_arg(ap, int64_t));
-			html_escape(b, num);
+			out_escape(&o, num);
 			break;
 		case '%':
-			evbuffer_add(b, "%", 1);
+			out_put(&o, "%", 1);
 			break;
 		default:
 			abort(); /* a bad format is a programming error */
 		}
 		run = fmt + 1;
 	}
-	evbuffer_add(b, run, (size_t)(fmt - run));
+	out_put(&o, run, strlen(run));
+	out_flush(&o);
 }
 
 struct nav_item {

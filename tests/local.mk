@@ -54,6 +54,7 @@ UNIT_TESTS = \
 	tests/unit/db_test \
 	tests/unit/expert_test \
 	tests/unit/fee_test \
+	tests/unit/html_test \
 	tests/unit/lazy_test \
 	tests/unit/person_test \
 	tests/unit/plugin_test \

@@ -244,6 +244,9 @@ test('a request is sent once, changed before its offer, offered and accepted', {
 		await requester.fill('#wanted_end', '2027-03-26');
 		await requester.fill('#estimated_hours', '8');
 		await requester.click('button[value=send]');
+		// The POST's redirect settled before the history is read: going
+		// back mid-navigation finds no page attached.
+		await requester.waitForLoadState('load');
 	};
 	await fill('Contract for the depot');
 	const first = requester.url();
