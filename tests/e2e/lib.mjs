@@ -363,6 +363,10 @@ async function axePage(browser) {
 }
 
 export async function checkBasics(page) {
+	// A page whose response is still arriving (a click's POST answered
+	// by a redirect to a page that takes a while) is read once loaded,
+	// not as the empty document it starts as.
+	await page.waitForLoadState('load');
 	const url = page.url();
 	const html = (await page.content())
 	    .replace(/<meta[^>]*http-equiv="?refresh"?[^>]*>/gi, '')

@@ -413,6 +413,7 @@ test('a month later: time past the old end date, the budget at 80%, the run and 
 	await finance.click('#check-issue');
 	await checkPage(finance);
 	await finance.click('#issue');
+	await finance.waitForURL(/done=issued/);
 	await checkPage(finance);
 	assert.equal(server.sql(`SELECT state FROM recharge_invoices WHERE id = ${draft}`), 'issued');
 	await mailTo('invoices@avondale.example.gov.uk', /invoice/i, 'the invoice issued');
