@@ -438,9 +438,63 @@ rch_terms_unseen(ep_db *db, int64_t invoice_id)
 }
 
 /*
+ * Of the draft's entries, those no longer approved or already held by an
+ * issued invoice (timesheet_invoiced_entries), and records the draft as
+ * an issued invoice whose entries are not yet marked: 0 when all are as
+ * the run left them, a count when not, -1 on error. The entries' rows
+ * are only read: issuing is what makes them invoiced.
+ */
+static int
+rch_issue_held(ep_db *db, int64_t invoice_id)
+{
+	const struct ep_host *h = rch_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT count(*) FROM recharge_lines l "
+	    "JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t ON "
+	    "t.id = b.entry_id WHERE l.invoice_id = ?1 AND (t.state != "
+	    "'approved' OR EXISTS (SELECT 1 FROM timesheet_invoiced_entries v "
+	    "WHERE v.entry_id = t.id))");
+	int64_t n = -1;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, invoice_id);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		n = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	if (n != 0)
+		return n < 0 ? -1 : (int)(n > 1000000 ? 1000000 : n);
+	return rch_exec_id(db, "INSERT INTO recharge_unmarked (invoice_id) "
+	    "VALUES (?1)", invoice_id, 0) == 1 ? 0 : -1;
+}
+
+/*
+ * Marks invoiced, all at once, the entries of the issued invoices whose
+ * entries issuing left marked approved (recharge_unmarked): those their
+ * lines bill and those a credit note wrote off. One pass over the
+ * entries in the table's order, so each page is rewritten once for all
+ * the invoices rather than once for each entry. The number marked, or -1.
+ */
+int
+rch_mark_invoiced(ep_db *db)
+{
+	int n;
+
+	n = rch_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
+	    "+state = 'approved' AND id IN (SELECT b.entry_id FROM "
+	    "recharge_unmarked u JOIN recharge_lines l ON l.invoice_id = "
+	    "u.invoice_id JOIN recharge_billed b ON b.line_id = l.id UNION "
+	    "SELECT r.entry_id FROM recharge_unmarked u JOIN recharge_released "
+	    "r ON r.invoice_id = u.invoice_id WHERE r.settle = 'write_off')",
+	    0, 0);
+	if (n < 0 || rch_exec_id(db, "DELETE FROM recharge_unmarked", 0, 0) < 0)
+		return -1;
+	return n;
+}
+
+/*
  * Issues a draft in one transaction: the next number of the provider's
  * gapless sequence, the dates from the agreement's terms, the entries
- * locked as invoiced, the canonical form signed, and the consumer told.
+ * held as invoiced, the canonical form signed, and the consumer told.
  * A crash leaves it issued or not, never half.
  */
 int
@@ -483,7 +537,7 @@ rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell, char *err,
 {
 	const struct ep_host *h = rch_host;
 	struct rch_inv v;
-	int64_t billed, eng = 0;
+	int64_t eng = 0;
 	int n, rc = -1;
 
 	if (h->db_begin(db) != 0) {
@@ -526,24 +580,11 @@ rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell, char *err,
 			    "checked: %s", h->db_errmsg(db));
 		goto out;
 	}
-	billed = -1;
-	/* Found by the draft's own entries, not by every approved entry of
-	 * the store: the unary + keeps the state index out of the plan. */
-	n = rch_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
-	    "+state = 'approved' AND id IN (SELECT b.entry_id FROM "
-	    "recharge_lines l JOIN recharge_billed b ON b.line_id = l.id WHERE "
-	    "l.invoice_id = ?1)", invoice_id, 0);
-	{
-		ep_stmt *s = h->db_prepare(db, "SELECT count(DISTINCT "
-		    "b.entry_id) FROM recharge_lines l JOIN recharge_billed b ON "
-		    "b.line_id = l.id WHERE l.invoice_id = ?");
-
-		h->stmt_bind_int64(s, 1, invoice_id);
-		if (h->stmt_step(s) == EP_STEP_ROW)
-			billed = h->stmt_int64(s, 0);
-		h->stmt_reset(s);
-	}
-	if (n < 0 || n != billed || rch_expenses_issue(db, invoice_id) != 0) {
+	/* The entries are invoiced by the invoice being issued, not by a
+	 * mark on each (recharge migration 12): each must still be approved
+	 * and held by no other issued invoice. */
+	n = rch_issue_held(db, invoice_id);
+	if (n != 0 || rch_expenses_issue(db, invoice_id) != 0) {
 		snprintf(err, len, "some of the draft's entries are no longer "
 		    "approved: run the month again");
 		goto out;
@@ -779,7 +820,9 @@ rch_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	/* Release the credited lines' links; an entry to be billed again goes
 	 * back to approved once no line bills it any more (one priced into
 	 * two lines stays invoiced while the other line stands); a written-off
-	 * entry stays invoiced, so no run takes it again. */
+	 * entry stays invoiced, so no run takes it again. Entries not yet
+	 * marked invoiced (recharge_unmarked) are still marked approved: the
+	 * released links alone say which of them are invoiced. */
 	if (step != EP_STEP_DONE ||
 	    rch_exec_id(db, "INSERT INTO recharge_released (entry_id, invoice_id, "
 	    "line_id, credit_id, settle) SELECT b.entry_id, l.invoice_id, "
@@ -789,8 +832,8 @@ rch_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	    rch_exec_id(db, "DELETE FROM recharge_billed WHERE line_id IN (SELECT "
 	    "credits_line_id FROM recharge_lines WHERE invoice_id = ?1)", id,
 	    0) < 0 ||
-	    rch_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE id "
-	    "IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1 "
+	    rch_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE "
+	    "state = 'invoiced' AND id IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1 "
 	    "AND settle = 'rebill') AND NOT EXISTS (SELECT 1 FROM "
 	    "recharge_released w WHERE w.entry_id = time_entries.id AND "
 	    "w.settle = 'write_off') AND NOT EXISTS (SELECT 1 FROM "
