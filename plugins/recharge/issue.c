@@ -438,21 +438,27 @@ rch_terms_unseen(ep_db *db, int64_t invoice_id)
 }
 
 /*
- * Of the draft's entries, those no longer approved or already held by an
- * issued invoice (timesheet_invoiced_entries), and records the draft as
- * an issued invoice whose entries are not yet marked: 0 when all are as
- * the run left them, a count when not, -1 on error. The entries' rows
- * are only read: issuing is what makes them invoiced.
+ * Of the draft's entries, those another issued invoice already holds:
+ * billed on a line of its, or written off by its credit note. Then
+ * records the draft as an issued invoice whose entries are not yet
+ * marked. 0 when none is held, a count when some are, -1 on error.
+ * Only the links are read, found through the line's engagement as the
+ * run finds them (migration 3), never the entries' rows: those are
+ * scattered over the table, a page read for nearly each, and an approved
+ * entry never changes but by an invoice.
  */
 static int
 rch_issue_held(ep_db *db, int64_t invoice_id)
 {
 	const struct ep_host *h = rch_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT count(*) FROM recharge_lines l "
-	    "JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t ON "
-	    "t.id = b.entry_id WHERE l.invoice_id = ?1 AND (t.state != "
-	    "'approved' OR EXISTS (SELECT 1 FROM timesheet_invoiced_entries v "
-	    "WHERE v.entry_id = t.id))");
+	    "JOIN recharge_billed b ON b.line_id = l.id WHERE l.invoice_id = ?1 "
+	    "AND (EXISTS (SELECT 1 FROM recharge_lines o JOIN recharge_billed x "
+	    "ON x.line_id = o.id AND x.entry_id = b.entry_id JOIN "
+	    "recharge_invoices j ON j.id = o.invoice_id WHERE o.engagement_id = "
+	    "l.engagement_id AND o.invoice_id != ?1 AND j.state != 'draft') OR "
+	    "EXISTS (SELECT 1 FROM recharge_released r WHERE r.entry_id = "
+	    "b.entry_id AND r.settle = 'write_off'))");
 	int64_t n = -1;
 
 	if (s == NULL)
@@ -477,15 +483,29 @@ rch_issue_held(ep_db *db, int64_t invoice_id)
 int
 rch_mark_invoiced(ep_db *db)
 {
-	int n;
+	const struct ep_host *h = rch_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT EXISTS (SELECT 1 FROM "
+	    "recharge_unmarked)");
+	int n, step, any = 0;
 
+	if (s == NULL)
+		return -1;
+	if ((step = h->stmt_step(s)) == EP_STEP_ROW)
+		any = h->stmt_int64(s, 0) != 0;
+	h->stmt_reset(s);
+	if (step != EP_STEP_ROW)
+		return -1;
+	if (!any)
+		return 0;
+	/* CROSS JOIN: from the few invoices to their links, never the
+	 * other way round through every link of the store. */
 	n = rch_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
 	    "+state = 'approved' AND id IN (SELECT b.entry_id FROM "
-	    "recharge_unmarked u JOIN recharge_lines l ON l.invoice_id = "
-	    "u.invoice_id JOIN recharge_billed b ON b.line_id = l.id UNION "
-	    "SELECT r.entry_id FROM recharge_unmarked u JOIN recharge_released "
-	    "r ON r.invoice_id = u.invoice_id WHERE r.settle = 'write_off')",
-	    0, 0);
+	    "recharge_unmarked u CROSS JOIN recharge_lines l ON l.invoice_id = "
+	    "u.invoice_id CROSS JOIN recharge_billed b ON b.line_id = l.id "
+	    "UNION SELECT r.entry_id FROM recharge_unmarked u CROSS JOIN "
+	    "recharge_released r ON r.invoice_id = u.invoice_id WHERE "
+	    "r.settle = 'write_off')", 0, 0);
 	if (n < 0 || rch_exec_id(db, "DELETE FROM recharge_unmarked", 0, 0) < 0)
 		return -1;
 	return n;
@@ -581,11 +601,20 @@ rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell, char *err,
 		goto out;
 	}
 	/* The entries are invoiced by the invoice being issued, not by a
-	 * mark on each (recharge migration 12): each must still be approved
-	 * and held by no other issued invoice. */
-	n = rch_issue_held(db, invoice_id);
-	if (n != 0 || rch_expenses_issue(db, invoice_id) != 0) {
-		snprintf(err, len, "some of the draft's entries are no longer "
+	 * mark on each (recharge migration 12): none may be held by another
+	 * issued invoice. */
+	if ((n = rch_issue_held(db, invoice_id)) != 0) {
+		if (n > 0)
+			snprintf(err, len, "%d of the draft's entries %s already "
+			    "on an issued invoice: run the month again", n,
+			    n == 1 ? "is" : "are");
+		else
+			snprintf(err, len, "the draft's entries cannot be checked: "
+			    "%s", h->db_errmsg(db));
+		goto out;
+	}
+	if (rch_expenses_issue(db, invoice_id) != 0) {
+		snprintf(err, len, "some of the draft's expenses are no longer "
 		    "approved: run the month again");
 		goto out;
 	}
