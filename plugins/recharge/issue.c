@@ -442,23 +442,26 @@ rch_terms_unseen(ep_db *db, int64_t invoice_id)
  * billed on a line of its, or written off by its credit note. Then
  * records the draft as an issued invoice whose entries are not yet
  * marked. 0 when none is held, a count when some are, -1 on error.
- * Only the links are read, found through the line's engagement as the
- * run finds them (migration 3), never the entries' rows: those are
- * scattered over the table, a page read for nearly each, and an approved
- * entry never changes but by an invoice.
+ * Only the links are read, line against line of the same engagement as
+ * the run finds an entry's lines (migration 3), never the entries' rows:
+ * those are scattered over the table, a page read for nearly each, and
+ * an approved entry never changes but by an invoice.
  */
 static int
 rch_issue_held(ep_db *db, int64_t invoice_id)
 {
 	const struct ep_host *h = rch_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT count(*) FROM recharge_lines l "
-	    "JOIN recharge_billed b ON b.line_id = l.id WHERE l.invoice_id = ?1 "
-	    "AND (EXISTS (SELECT 1 FROM recharge_lines o JOIN recharge_billed x "
-	    "ON x.line_id = o.id AND x.entry_id = b.entry_id JOIN "
-	    "recharge_invoices j ON j.id = o.invoice_id WHERE o.engagement_id = "
-	    "l.engagement_id AND o.invoice_id != ?1 AND j.state != 'draft') OR "
-	    "EXISTS (SELECT 1 FROM recharge_released r WHERE r.entry_id = "
-	    "b.entry_id AND r.settle = 'write_off'))");
+	ep_stmt *s = h->db_prepare(db, "SELECT count(*) FROM (SELECT "
+	    "b.entry_id FROM recharge_lines l JOIN recharge_lines o ON "
+	    "o.engagement_id = l.engagement_id AND o.invoice_id != ?1 JOIN "
+	    "recharge_invoices j ON j.id = o.invoice_id AND j.state != 'draft' "
+	    "JOIN recharge_billed b ON b.line_id = l.id JOIN recharge_billed x "
+	    "ON x.line_id = o.id AND x.entry_id = b.entry_id WHERE l.invoice_id "
+	    "= ?1 UNION SELECT b.entry_id FROM recharge_lines l JOIN "
+	    "recharge_lines o ON o.engagement_id = l.engagement_id JOIN "
+	    "recharge_released r ON r.line_id = o.id AND r.settle = 'write_off' "
+	    "JOIN recharge_billed b ON b.line_id = l.id AND b.entry_id = "
+	    "r.entry_id WHERE l.invoice_id = ?1)");
 	int64_t n = -1;
 
 	if (s == NULL)
