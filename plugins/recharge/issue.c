@@ -404,7 +404,9 @@ rch_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
  * An engagement whose completion or milestone falls in the draft's month
  * and was marked after the month's last finished run, and which is on no
  * invoice of the month: that run could not see it, and only running the
- * month again bills it. Its id, 0 for none, -1 on error.
+ * month again bills it. Its id, 0 for none, -1 on error. Only those
+ * completed or with a milestone marked since the run are read (c, by the
+ * indexes of core migration 0024), not every engagement.
  */
 static int64_t
 rch_terms_unseen(ep_db *db, int64_t invoice_id)
@@ -414,7 +416,11 @@ rch_terms_unseen(ep_db *db, int64_t invoice_id)
 	    "'-01' AS start, date(period || '-01', '+1 month') AS next, (SELECT "
 	    "max(r.started_at) FROM recharge_runs r WHERE r.period = i.period "
 	    "AND r.state = 'done') AS ran FROM recharge_invoices i WHERE i.id = "
-	    "?1) SELECT e.id FROM engagements e, m WHERE m.ran IS NOT NULL AND "
+	    "?1), c(id) AS (SELECT e.id FROM m, engagements e WHERE "
+	    "e.completed_at >= m.ran UNION SELECT e.id FROM m, milestones x "
+	    "JOIN engagements e ON e.offer_id = x.offer_id WHERE x.done_at >= "
+	    "m.ran) SELECT e.id FROM m CROSS JOIN c CROSS JOIN engagements e "
+	    "ON e.id = c.id WHERE m.ran IS NOT NULL AND "
 	    "((london_date(e.completed_at) >= m.start AND london_date("
 	    "e.completed_at) < m.next AND e.completed_at >= m.ran) OR EXISTS ("
 	    "SELECT 1 FROM "
