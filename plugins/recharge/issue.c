@@ -520,6 +520,97 @@ rch_mark_invoiced(ep_db *db)
 	return n;
 }
 
+/* One statement that returns nothing, in the transaction open, if any. */
+static int
+rch_mark_do(ep_db *db, const char *sql, int64_t a)
+{
+	return rch_exec_id(db, sql, a, 0) < 0 ? -1 : 0;
+}
+
+/*
+ * Marks invoiced the entries of every invoice issued but not yet marked,
+ * as rch_mark_invoiced() does, but 20,000 entries at a time, each
+ * chunk in a transaction of its own, so that other writers wait for a
+ * chunk, never for a month of entries. The entries are listed once, in a
+ * temporary table, and marked in the table's order. Each chunk marks only
+ * entries still held (a credit note may have released some since); the
+ * last step marks those a credit note wrote off meanwhile, and only then
+ * forgets the invoices it listed. Invoices issued meanwhile wait for the
+ * next marking. 0, or -1 with err set.
+ */
+int
+rch_mark_chunked(ep_db *db, char *err, size_t len)
+{
+	const struct ep_host *h = rch_host;
+	ep_stmt *s;
+	int64_t last = 0, next;
+	int rc = -1;
+
+	if (h->db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS rch_mark_invoices ("
+	    "id INTEGER PRIMARY KEY); CREATE TEMP TABLE IF NOT EXISTS "
+	    "rch_mark_entries (id INTEGER PRIMARY KEY); DELETE FROM "
+	    "temp.rch_mark_invoices; DELETE FROM temp.rch_mark_entries") != 0 ||
+	    h->db_exec(db, "INSERT INTO temp.rch_mark_invoices (id) SELECT "
+	    "invoice_id FROM recharge_unmarked") != 0 ||
+	    h->db_exec(db, "INSERT OR IGNORE INTO temp.rch_mark_entries (id) "
+	    "SELECT b.entry_id FROM temp.rch_mark_invoices c CROSS JOIN "
+	    "recharge_lines l ON l.invoice_id = c.id CROSS JOIN recharge_billed "
+	    "b ON b.line_id = l.id UNION ALL SELECT r.entry_id FROM "
+	    "temp.rch_mark_invoices c CROSS JOIN recharge_released r ON "
+	    "r.invoice_id = c.id WHERE r.settle = 'write_off'") != 0) {
+		snprintf(err, len, "cannot list the entries to mark invoiced: %s",
+		    h->db_errmsg(db));
+		goto out;
+	}
+	for (;;) {
+		if (h->db_begin(db) != 0) {
+			snprintf(err, len, "cannot begin: %s", h->db_errmsg(db));
+			goto out;
+		}
+		s = h->db_prepare(db, "SELECT max(id) FROM (SELECT id FROM "
+		    "temp.rch_mark_entries WHERE id > ?1 ORDER BY id LIMIT 20000)");
+		next = 0;
+		if (s != NULL) {
+			h->stmt_bind_int64(s, 1, last);
+			if (h->stmt_step(s) == EP_STEP_ROW &&
+			    !h->stmt_is_null(s, 0))
+				next = h->stmt_int64(s, 0);
+			h->stmt_reset(s);
+		}
+		if (s == NULL || (next != 0 && rch_mark_do(db, "UPDATE "
+		    "time_entries SET state = 'invoiced' WHERE id IN (SELECT id "
+		    "FROM temp.rch_mark_entries WHERE id > ?1 ORDER BY id LIMIT "
+		    "20000) AND +state = 'approved' AND EXISTS "
+		    "(SELECT 1 FROM timesheet_invoiced_entries v WHERE v.entry_id "
+		    "= time_entries.id)", last) != 0))
+			goto fail;
+		if (next == 0)
+			break;
+		if (h->db_commit(db) != 0)
+			goto fail;
+		last = next;
+	}
+	/* Still in the last transaction: the entries written off since they
+	 * were listed, then the invoices listed are marked. */
+	if (rch_mark_do(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
+	    "+state = 'approved' AND id IN (SELECT r.entry_id FROM "
+	    "temp.rch_mark_invoices c CROSS JOIN recharge_released r ON "
+	    "r.invoice_id = c.id WHERE r.settle = 'write_off')", 0) != 0 ||
+	    rch_mark_do(db, "DELETE FROM recharge_unmarked WHERE invoice_id IN "
+	    "(SELECT id FROM temp.rch_mark_invoices)", 0) != 0 ||
+	    h->db_commit(db) != 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, len, "cannot mark invoiced entries: %s", h->db_errmsg(db));
+	h->db_rollback(db);
+out:
+	h->db_exec(db, "DELETE FROM temp.rch_mark_invoices; DELETE FROM "
+	    "temp.rch_mark_entries");
+	return rc;
+}
+
 /*
  * Issues a draft in one transaction: the next number of the provider's
  * gapless sequence, the dates from the agreement's terms, the entries

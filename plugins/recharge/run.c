@@ -267,8 +267,11 @@ fail:
  * of its own, once the run's claim is seen to hold; the claim's beat
  * says the run is alive. The entries of invoices issued since are marked
  * invoiced first (st->marked says if any were), so that the step reads
- * every entry an issued invoice holds as invoiced, not approved. A dry
- * run is one transaction throughout, marked once at its start.
+ * every entry an issued invoice holds as invoiced, not approved: the run
+ * marks the bulk before its first step, a chunk at a time
+ * (rch_mark_chunked), and a step only those of invoices issued while the
+ * run goes on. A dry run is one transaction throughout, marked once at
+ * its start.
  */
 static int
 rch_step_begin(struct rch_state *st)
@@ -1410,7 +1413,7 @@ rch_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 			rch_fail(&st, "marking invoiced entries");
 			goto out;
 		}
-	} else if (rch_claim(&st) != 0)
+	} else if (rch_claim(&st) != 0 || rch_mark_chunked(db, err, len) != 0)
 		goto out;
 	if (rch_drop_drafts(&st) != 0)
 		goto out;
