@@ -527,25 +527,45 @@ rch_mark_do(ep_db *db, const char *sql, int64_t a)
 	return rch_exec_id(db, sql, a, 0) < 0 ? -1 : 0;
 }
 
+/* The highest credit note's id, 0 for none, -1 on error. */
+static int64_t
+rch_mark_credits(ep_db *db)
+{
+	const struct ep_host *h = rch_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(max(id), 0) FROM "
+	    "recharge_invoices WHERE kind = 'credit'");
+	int64_t id = -1;
+
+	if (s == NULL)
+		return -1;
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		id = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return id;
+}
+
 /*
  * Marks invoiced the entries of every invoice issued but not yet marked,
  * as rch_mark_invoiced() does, but 20,000 entries at a time, each
  * chunk in a transaction of its own, so that other writers wait for a
  * chunk, never for a month of entries. The entries are listed once, in a
- * temporary table, and marked in the table's order. Each chunk marks only
- * entries still held (a credit note may have released some since); the
- * last step marks those a credit note wrote off meanwhile, and only then
- * forgets the invoices it listed. Invoices issued meanwhile wait for the
- * next marking. 0, or -1 with err set.
+ * temporary table, and marked in the table's order. Once a credit note is
+ * issued after the listing (it may release some of them), each chunk
+ * marks only entries still held; the last step marks those a credit note
+ * wrote off meanwhile, and only then forgets the invoices it listed.
+ * Invoices issued meanwhile wait for the next marking. 0, or -1 with err
+ * set.
  */
 int
 rch_mark_chunked(ep_db *db, char *err, size_t len)
 {
 	const struct ep_host *h = rch_host;
 	ep_stmt *s;
-	int64_t last = 0, next;
+	int64_t last = 0, next, credits;
 	int rc = -1;
 
+	/* Credit notes are never deleted, and a new one takes a higher id. */
+	credits = rch_mark_credits(db);
 	if (h->db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS rch_mark_invoices ("
 	    "id INTEGER PRIMARY KEY); CREATE TEMP TABLE IF NOT EXISTS "
 	    "rch_mark_entries (id INTEGER PRIMARY KEY); DELETE FROM "
@@ -577,12 +597,19 @@ rch_mark_chunked(ep_db *db, char *err, size_t len)
 				next = h->stmt_int64(s, 0);
 			h->stmt_reset(s);
 		}
-		if (s == NULL || (next != 0 && rch_mark_do(db, "UPDATE "
-		    "time_entries SET state = 'invoiced' WHERE id IN (SELECT id "
-		    "FROM temp.rch_mark_entries WHERE id > ?1 ORDER BY id LIMIT "
-		    "20000) AND +state = 'approved' AND EXISTS "
-		    "(SELECT 1 FROM timesheet_invoiced_entries v WHERE v.entry_id "
-		    "= time_entries.id)", last) != 0))
+		if (s == NULL || credits < 0)
+			goto fail;
+		if (next != 0 && rch_mark_credits(db) == credits &&
+		    rch_mark_do(db, "UPDATE time_entries SET state = 'invoiced' "
+		    "WHERE id IN (SELECT id FROM temp.rch_mark_entries WHERE id > "
+		    "?1 ORDER BY id LIMIT 20000) AND +state = 'approved'", last) != 0)
+			goto fail;
+		if (next != 0 && rch_mark_credits(db) != credits &&
+		    rch_mark_do(db, "UPDATE time_entries SET state = 'invoiced' "
+		    "WHERE id IN (SELECT id FROM temp.rch_mark_entries WHERE id > "
+		    "?1 ORDER BY id LIMIT 20000) AND +state = 'approved' AND "
+		    "EXISTS (SELECT 1 FROM timesheet_invoiced_entries v WHERE "
+		    "v.entry_id = time_entries.id)", last) != 0)
 			goto fail;
 		if (next == 0)
 			break;
