@@ -762,10 +762,16 @@ async function main() {
 	    hi !== n || d !== n);
 	const issuedDuring = sql("SELECT count(*) FROM recharge_invoices WHERE " +
 	    `period = '${env.SOAK_MONTH}' AND state != 'draft'`)[0][0];
-	const leftApproved = Number(sql("SELECT count(*) FROM time_entries WHERE " +
-	    `note LIKE 'soak ${seed} %' AND state = 'approved'`)[0][0]);
-	const invoicedSoak = Number(sql("SELECT count(*) FROM time_entries WHERE " +
-	    `note LIKE 'soak ${seed} %' AND state = 'invoiced'`)[0][0]);
+	// Invoiced as people see it: marked so, or held by an issued invoice
+	// (timesheet_invoiced_entries) while the row still says approved.
+	const held = "EXISTS (SELECT 1 FROM timesheet_invoiced_entries v " +
+	    "WHERE v.entry_id = t.id)";
+	const leftApproved = Number(sql("SELECT count(*) FROM time_entries t " +
+	    `WHERE t.note LIKE 'soak ${seed} %' AND t.state = 'approved' AND ` +
+	    `NOT ${held}`)[0][0]);
+	const invoicedSoak = Number(sql("SELECT count(*) FROM time_entries t " +
+	    `WHERE t.note LIKE 'soak ${seed} %' AND (t.state = 'invoiced' OR ` +
+	    `(t.state = 'approved' AND ${held}))`)[0][0]);
 
 	// ------------------------------------------------------ the figures
 	console.log("");

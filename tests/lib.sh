@@ -167,6 +167,12 @@ finish() {
 	[ "$_failed" -eq 0 ]
 }
 
+# The state of time entry t as people see it: an approved entry that an
+# issued invoice holds is invoiced (timesheet migration 10).
+ENTRY_STATE="CASE WHEN t.state = 'approved' AND EXISTS (SELECT 1 FROM \
+timesheet_invoiced_entries v WHERE v.entry_id = t.id) THEN 'invoiced' ELSE \
+t.state END"
+
 # ep ARGS...: the CLI against the test store.
 ep() { "$EXPERTPOOL" --db "$T/test.db" --plugins "${PLUGINS_DIR:-$T/no-plugins}" "$@"; }
 

@@ -66,10 +66,13 @@ PRICED = """SELECT coalesce(sum(t.minutes), 0), coalesce(sum(t.priced_pence),
     0) FROM time_entries t JOIN engagements e ON e.id = t.engagement_id
     WHERE t.state IN ('approved', 'invoiced') AND e.%s = ?
     AND substr(t.entry_date, 1, 7) BETWEEN ? AND ?"""
-# The same time three ways: not billed yet, billed on lines that stand
+# The same time three ways: not billed yet (approved, held by no issued
+# invoice: timesheet_invoiced_entries), billed on lines that stand
 # (invoice lines less the credit notes' lines), and written off.
 UNBILLED = """SELECT coalesce(sum(t.priced_pence), 0) FROM time_entries t
     JOIN engagements e ON e.id = t.engagement_id WHERE t.state = 'approved'
+    AND NOT EXISTS (SELECT 1 FROM timesheet_invoiced_entries v
+    WHERE v.entry_id = t.id)
     AND e.%s = ? AND substr(t.entry_date, 1, 7) BETWEEN ? AND ?"""
 TIME_LINES = """SELECT coalesce(sum(CASE i.kind WHEN 'credit' THEN
     -abs(l.amount) ELSE l.amount END), 0) FROM recharge_lines l

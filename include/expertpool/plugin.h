@@ -519,6 +519,11 @@ typedef const struct ep_plugin_info *(*ep_plugin_entry_fn)(void);
  * fee_priced_entries, fee_priced_terms (recharge): what the fee what-if
  *   prices again; their columns are documented in its migration 5.
  *
+ * Between plugins: timesheet_invoiced_entries (timesheet migration 10):
+ *   entry_id of each entry an issued invoice holds; recharge (migration
+ *   12) replaces it to name the entries its invoices hold, so a later
+ *   timesheet migration that remakes it must leave recharge's in place.
+ *
  * A plugin's migrations may also install triggers on its own tables that
  * keep the core's report summaries (report_hours, report_consumer,
  * report_load, report_period_hours, report_invoices, report_quality)

@@ -404,7 +404,9 @@ rch_terms_changed(ep_db *db, int64_t invoice_id, int64_t *eng)
  * An engagement whose completion or milestone falls in the draft's month
  * and was marked after the month's last finished run, and which is on no
  * invoice of the month: that run could not see it, and only running the
- * month again bills it. Its id, 0 for none, -1 on error.
+ * month again bills it. Its id, 0 for none, -1 on error. Only those
+ * completed or with a milestone marked since the run are read (c, by the
+ * indexes of core migration 0024), not every engagement.
  */
 static int64_t
 rch_terms_unseen(ep_db *db, int64_t invoice_id)
@@ -414,7 +416,11 @@ rch_terms_unseen(ep_db *db, int64_t invoice_id)
 	    "'-01' AS start, date(period || '-01', '+1 month') AS next, (SELECT "
 	    "max(r.started_at) FROM recharge_runs r WHERE r.period = i.period "
 	    "AND r.state = 'done') AS ran FROM recharge_invoices i WHERE i.id = "
-	    "?1) SELECT e.id FROM engagements e, m WHERE m.ran IS NOT NULL AND "
+	    "?1), c(id) AS (SELECT e.id FROM m, engagements e WHERE "
+	    "e.completed_at >= m.ran UNION SELECT e.id FROM m, milestones x "
+	    "JOIN engagements e ON e.offer_id = x.offer_id WHERE x.done_at >= "
+	    "m.ran) SELECT e.id FROM m CROSS JOIN c CROSS JOIN engagements e "
+	    "ON e.id = c.id WHERE m.ran IS NOT NULL AND "
 	    "((london_date(e.completed_at) >= m.start AND london_date("
 	    "e.completed_at) < m.next AND e.completed_at >= m.ran) OR EXISTS ("
 	    "SELECT 1 FROM "
@@ -438,9 +444,204 @@ rch_terms_unseen(ep_db *db, int64_t invoice_id)
 }
 
 /*
+ * Of the draft's entries, those another issued invoice already holds:
+ * billed on a line of its, or written off by its credit note. Then
+ * records the draft as an issued invoice whose entries are not yet
+ * marked. 0 when none is held, a count when some are, -1 on error.
+ * Only the links are read, line against line of the same engagement as
+ * the run finds an entry's lines (migration 3), never the entries' rows:
+ * those are scattered over the table, a page read for nearly each, and
+ * an approved entry never changes but by an invoice.
+ */
+static int
+rch_issue_held(ep_db *db, int64_t invoice_id)
+{
+	const struct ep_host *h = rch_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT count(*) FROM (SELECT "
+	    "b.entry_id FROM recharge_lines l JOIN recharge_lines o ON "
+	    "o.engagement_id = l.engagement_id AND o.invoice_id != ?1 JOIN "
+	    "recharge_invoices j ON j.id = o.invoice_id AND j.state != 'draft' "
+	    "JOIN recharge_billed b ON b.line_id = l.id JOIN recharge_billed x "
+	    "ON x.line_id = o.id AND x.entry_id = b.entry_id WHERE l.invoice_id "
+	    "= ?1 UNION SELECT b.entry_id FROM recharge_lines l JOIN "
+	    "recharge_lines o ON o.engagement_id = l.engagement_id JOIN "
+	    "recharge_released r ON r.line_id = o.id AND r.settle = 'write_off' "
+	    "JOIN recharge_billed b ON b.line_id = l.id AND b.entry_id = "
+	    "r.entry_id WHERE l.invoice_id = ?1)");
+	int64_t n = -1;
+
+	if (s == NULL)
+		return -1;
+	h->stmt_bind_int64(s, 1, invoice_id);
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		n = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	if (n != 0)
+		return n < 0 ? -1 : (int)(n > 1000000 ? 1000000 : n);
+	return rch_exec_id(db, "INSERT INTO recharge_unmarked (invoice_id) "
+	    "VALUES (?1)", invoice_id, 0) == 1 ? 0 : -1;
+}
+
+/*
+ * Marks invoiced, all at once, the entries of the issued invoices whose
+ * entries issuing left marked approved (recharge_unmarked): those their
+ * lines bill and those a credit note wrote off. One pass over the
+ * entries in the table's order, so each page is rewritten once for all
+ * the invoices rather than once for each entry. The number marked, or -1.
+ */
+int
+rch_mark_invoiced(ep_db *db)
+{
+	const struct ep_host *h = rch_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT EXISTS (SELECT 1 FROM "
+	    "recharge_unmarked)");
+	int n, step, any = 0;
+
+	if (s == NULL)
+		return -1;
+	if ((step = h->stmt_step(s)) == EP_STEP_ROW)
+		any = h->stmt_int64(s, 0) != 0;
+	h->stmt_reset(s);
+	if (step != EP_STEP_ROW)
+		return -1;
+	if (!any)
+		return 0;
+	/* CROSS JOIN: from the few invoices to their links, never the
+	 * other way round through every link of the store. */
+	n = rch_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
+	    "+state = 'approved' AND id IN (SELECT b.entry_id FROM "
+	    "recharge_unmarked u CROSS JOIN recharge_lines l ON l.invoice_id = "
+	    "u.invoice_id CROSS JOIN recharge_billed b ON b.line_id = l.id "
+	    "UNION SELECT r.entry_id FROM recharge_unmarked u CROSS JOIN "
+	    "recharge_released r ON r.invoice_id = u.invoice_id WHERE "
+	    "r.settle = 'write_off')", 0, 0);
+	if (n < 0 || rch_exec_id(db, "DELETE FROM recharge_unmarked", 0, 0) < 0)
+		return -1;
+	return n;
+}
+
+/* One statement that returns nothing, in the transaction open, if any. */
+static int
+rch_mark_do(ep_db *db, const char *sql, int64_t a)
+{
+	return rch_exec_id(db, sql, a, 0) < 0 ? -1 : 0;
+}
+
+/* The highest credit note's id, 0 for none, -1 on error. */
+static int64_t
+rch_mark_credits(ep_db *db)
+{
+	const struct ep_host *h = rch_host;
+	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(max(id), 0) FROM "
+	    "recharge_invoices WHERE kind = 'credit'");
+	int64_t id = -1;
+
+	if (s == NULL)
+		return -1;
+	if (h->stmt_step(s) == EP_STEP_ROW)
+		id = h->stmt_int64(s, 0);
+	h->stmt_reset(s);
+	return id;
+}
+
+/*
+ * Marks invoiced the entries of every invoice issued but not yet marked,
+ * as rch_mark_invoiced() does, but 20,000 entries at a time, each
+ * chunk in a transaction of its own, so that other writers wait for a
+ * chunk, never for a month of entries. The entries are listed once, in a
+ * temporary table, and marked in the table's order. Once a credit note is
+ * issued after the listing (it may release some of them), each chunk
+ * marks only entries still held; the last step marks those a credit note
+ * wrote off meanwhile, and only then forgets the invoices it listed.
+ * Invoices issued meanwhile wait for the next marking. 0, or -1 with err
+ * set.
+ */
+int
+rch_mark_chunked(ep_db *db, char *err, size_t len)
+{
+	const struct ep_host *h = rch_host;
+	ep_stmt *s;
+	int64_t last = 0, next, credits;
+	int rc = -1;
+
+	/* Credit notes are never deleted, and a new one takes a higher id. */
+	credits = rch_mark_credits(db);
+	if (h->db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS rch_mark_invoices ("
+	    "id INTEGER PRIMARY KEY); CREATE TEMP TABLE IF NOT EXISTS "
+	    "rch_mark_entries (id INTEGER PRIMARY KEY); DELETE FROM "
+	    "temp.rch_mark_invoices; DELETE FROM temp.rch_mark_entries") != 0 ||
+	    h->db_exec(db, "INSERT INTO temp.rch_mark_invoices (id) SELECT "
+	    "invoice_id FROM recharge_unmarked") != 0 ||
+	    h->db_exec(db, "INSERT OR IGNORE INTO temp.rch_mark_entries (id) "
+	    "SELECT b.entry_id FROM temp.rch_mark_invoices c CROSS JOIN "
+	    "recharge_lines l ON l.invoice_id = c.id CROSS JOIN recharge_billed "
+	    "b ON b.line_id = l.id UNION ALL SELECT r.entry_id FROM "
+	    "temp.rch_mark_invoices c CROSS JOIN recharge_released r ON "
+	    "r.invoice_id = c.id WHERE r.settle = 'write_off'") != 0) {
+		snprintf(err, len, "cannot list the entries to mark invoiced: %s",
+		    h->db_errmsg(db));
+		goto out;
+	}
+	for (;;) {
+		if (h->db_begin(db) != 0) {
+			snprintf(err, len, "cannot begin: %s", h->db_errmsg(db));
+			goto out;
+		}
+		s = h->db_prepare(db, "SELECT max(id) FROM (SELECT id FROM "
+		    "temp.rch_mark_entries WHERE id > ?1 ORDER BY id LIMIT 20000)");
+		next = 0;
+		if (s != NULL) {
+			h->stmt_bind_int64(s, 1, last);
+			if (h->stmt_step(s) == EP_STEP_ROW &&
+			    !h->stmt_is_null(s, 0))
+				next = h->stmt_int64(s, 0);
+			h->stmt_reset(s);
+		}
+		if (s == NULL || credits < 0)
+			goto fail;
+		if (next != 0 && rch_mark_credits(db) == credits &&
+		    rch_mark_do(db, "UPDATE time_entries SET state = 'invoiced' "
+		    "WHERE id IN (SELECT id FROM temp.rch_mark_entries WHERE id > "
+		    "?1 ORDER BY id LIMIT 20000) AND +state = 'approved'", last) != 0)
+			goto fail;
+		if (next != 0 && rch_mark_credits(db) != credits &&
+		    rch_mark_do(db, "UPDATE time_entries SET state = 'invoiced' "
+		    "WHERE id IN (SELECT id FROM temp.rch_mark_entries WHERE id > "
+		    "?1 ORDER BY id LIMIT 20000) AND +state = 'approved' AND "
+		    "EXISTS (SELECT 1 FROM timesheet_invoiced_entries v WHERE "
+		    "v.entry_id = time_entries.id)", last) != 0)
+			goto fail;
+		if (next == 0)
+			break;
+		if (h->db_commit(db) != 0)
+			goto fail;
+		last = next;
+	}
+	/* Still in the last transaction: the entries written off since they
+	 * were listed, then the invoices listed are marked. */
+	if (rch_mark_do(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
+	    "+state = 'approved' AND id IN (SELECT r.entry_id FROM "
+	    "temp.rch_mark_invoices c CROSS JOIN recharge_released r ON "
+	    "r.invoice_id = c.id WHERE r.settle = 'write_off')", 0) != 0 ||
+	    rch_mark_do(db, "DELETE FROM recharge_unmarked WHERE invoice_id IN "
+	    "(SELECT id FROM temp.rch_mark_invoices)", 0) != 0 ||
+	    h->db_commit(db) != 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, len, "cannot mark invoiced entries: %s", h->db_errmsg(db));
+	h->db_rollback(db);
+out:
+	h->db_exec(db, "DELETE FROM temp.rch_mark_invoices; DELETE FROM "
+	    "temp.rch_mark_entries");
+	return rc;
+}
+
+/*
  * Issues a draft in one transaction: the next number of the provider's
  * gapless sequence, the dates from the agreement's terms, the entries
- * locked as invoiced, the canonical form signed, and the consumer told.
+ * held as invoiced, the canonical form signed, and the consumer told.
  * A crash leaves it issued or not, never half.
  */
 int
@@ -483,7 +684,7 @@ rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell, char *err,
 {
 	const struct ep_host *h = rch_host;
 	struct rch_inv v;
-	int64_t billed, eng = 0;
+	int64_t eng = 0;
 	int n, rc = -1;
 
 	if (h->db_begin(db) != 0) {
@@ -526,25 +727,21 @@ rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell, char *err,
 			    "checked: %s", h->db_errmsg(db));
 		goto out;
 	}
-	billed = -1;
-	/* Found by the draft's own entries, not by every approved entry of
-	 * the store: the unary + keeps the state index out of the plan. */
-	n = rch_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
-	    "+state = 'approved' AND id IN (SELECT b.entry_id FROM "
-	    "recharge_lines l JOIN recharge_billed b ON b.line_id = l.id WHERE "
-	    "l.invoice_id = ?1)", invoice_id, 0);
-	{
-		ep_stmt *s = h->db_prepare(db, "SELECT count(DISTINCT "
-		    "b.entry_id) FROM recharge_lines l JOIN recharge_billed b ON "
-		    "b.line_id = l.id WHERE l.invoice_id = ?");
-
-		h->stmt_bind_int64(s, 1, invoice_id);
-		if (h->stmt_step(s) == EP_STEP_ROW)
-			billed = h->stmt_int64(s, 0);
-		h->stmt_reset(s);
+	/* The entries are invoiced by the invoice being issued, not by a
+	 * mark on each (recharge migration 12): none may be held by another
+	 * issued invoice. */
+	if ((n = rch_issue_held(db, invoice_id)) != 0) {
+		if (n > 0)
+			snprintf(err, len, "%d of the draft's entries %s already "
+			    "on an issued invoice: run the month again", n,
+			    n == 1 ? "is" : "are");
+		else
+			snprintf(err, len, "the draft's entries cannot be checked: "
+			    "%s", h->db_errmsg(db));
+		goto out;
 	}
-	if (n < 0 || n != billed || rch_expenses_issue(db, invoice_id) != 0) {
-		snprintf(err, len, "some of the draft's entries are no longer "
+	if (rch_expenses_issue(db, invoice_id) != 0) {
+		snprintf(err, len, "some of the draft's expenses are no longer "
 		    "approved: run the month again");
 		goto out;
 	}
@@ -779,7 +976,9 @@ rch_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	/* Release the credited lines' links; an entry to be billed again goes
 	 * back to approved once no line bills it any more (one priced into
 	 * two lines stays invoiced while the other line stands); a written-off
-	 * entry stays invoiced, so no run takes it again. */
+	 * entry stays invoiced, so no run takes it again. Entries not yet
+	 * marked invoiced (recharge_unmarked) are still marked approved: the
+	 * released links alone say which of them are invoiced. */
 	if (step != EP_STEP_DONE ||
 	    rch_exec_id(db, "INSERT INTO recharge_released (entry_id, invoice_id, "
 	    "line_id, credit_id, settle) SELECT b.entry_id, l.invoice_id, "
@@ -789,8 +988,8 @@ rch_credit(ep_db *db, ep_req *r, int64_t invoice_id,
 	    rch_exec_id(db, "DELETE FROM recharge_billed WHERE line_id IN (SELECT "
 	    "credits_line_id FROM recharge_lines WHERE invoice_id = ?1)", id,
 	    0) < 0 ||
-	    rch_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE id "
-	    "IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1 "
+	    rch_exec_id(db, "UPDATE time_entries SET state = 'approved' WHERE "
+	    "state = 'invoiced' AND id IN (SELECT entry_id FROM recharge_released WHERE credit_id = ?1 "
 	    "AND settle = 'rebill') AND NOT EXISTS (SELECT 1 FROM "
 	    "recharge_released w WHERE w.entry_id = time_entries.id AND "
 	    "w.settle = 'write_off') AND NOT EXISTS (SELECT 1 FROM "

@@ -164,6 +164,8 @@ int rch_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
 int rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell,
     char *err, size_t len);
 int rch_issue_tell(ep_db *db, int64_t invoice_id, char *err, size_t len);
+int rch_mark_invoiced(ep_db *db);
+int rch_mark_chunked(ep_db *db, char *err, size_t len);
 /* What a credit note takes: the invoice's lines (none: every line not yet
  * credited), each billed again or written off (write_off[i], or
  * write_off_all for the whole invoice), and why. */

@@ -59,6 +59,7 @@ struct rch_state {
 	rch_progress_fn progress;
 	void *parg;
 	int dry_run, in_tx;
+	int marked;		/* the step began by marking entries invoiced */
 	int64_t tell;		/* the person told when the run ends; 0: nobody */
 	int64_t run_id, done, total;
 	/* the current draft */
@@ -114,8 +115,9 @@ static struct rch_live rch_live[RC_LIVE_SLOTS];
 	"recharge_deferrals d WHERE d.period = ?1)"
 
 /* ... and on no draft: an entry's lines are its engagement's, and an
- * entry on an issued invoice is invoiced, not approved, so only the
- * engagement's draft lines are looked at. */
+ * entry on an issued invoice is marked invoiced, not approved, by the
+ * time a step reads it (rch_step_begin marks the entries of invoices
+ * issued since), so only the engagement's draft lines are looked at. */
 #define RC_UNBILLED(eng) "NOT EXISTS (SELECT 1 FROM recharge_lines l JOIN " \
 	"recharge_invoices i ON i.id = l.invoice_id JOIN recharge_billed b ON " \
 	"b.line_id = l.id AND b.entry_id = t.id WHERE l.engagement_id = " eng \
@@ -263,7 +265,13 @@ fail:
 /*
  * Begins one step of the run (a draft dropped or built) in a transaction
  * of its own, once the run's claim is seen to hold; the claim's beat
- * says the run is alive. A dry run is one transaction throughout.
+ * says the run is alive. The entries of invoices issued since are marked
+ * invoiced first (st->marked says if any were), so that the step reads
+ * every entry an issued invoice holds as invoiced, not approved: the run
+ * marks the bulk before its first step, a chunk at a time
+ * (rch_mark_chunked), and a step only those of invoices issued while the
+ * run goes on. A dry run is one transaction throughout, marked once at
+ * its start.
  */
 static int
 rch_step_begin(struct rch_state *st)
@@ -294,6 +302,9 @@ rch_step_begin(struct rch_state *st)
 		    "the month over: this one stops", st->period);
 		return -1;
 	}
+	if ((rc = rch_mark_invoiced(st->db)) < 0)
+		return rch_fail(st, "marking invoiced entries");
+	st->marked = rc > 0;
 	return 0;
 }
 
@@ -1100,8 +1111,8 @@ rch_draft(struct rch_state *st, const struct rch_eng *g, size_t n)
 	if (rch_draft_price(st, g, n, st->dry_run ? 0 : version) != 0 ||
 	    rch_step_begin(st) != 0)
 		return -1;
-	if (!st->dry_run && (version = rch_data_version(st)) !=
-	    st->def_version) {
+	if (!st->dry_run && ((version = rch_data_version(st)) !=
+	    st->def_version || st->marked)) {
 		st->done = done;
 		st->sum->entries = entries;
 		if (version < 0 || rch_draft_price(st, g, n, version) != 0)
@@ -1398,7 +1409,11 @@ rch_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 		st.in_tx = 1;
 		if (rch_run_busy(&st) != 0)
 			goto out;
-	} else if (rch_claim(&st) != 0)
+		if (rch_mark_invoiced(db) < 0) {
+			rch_fail(&st, "marking invoiced entries");
+			goto out;
+		}
+	} else if (rch_claim(&st) != 0 || rch_mark_chunked(db, err, len) != 0)
 		goto out;
 	if (rch_drop_drafts(&st) != 0)
 		goto out;

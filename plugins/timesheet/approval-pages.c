@@ -468,7 +468,8 @@ ts_entry_page(ep_req *r, int status, const ep_errors *e)
 	const struct ep_host *h = ts_host;
 	ep_db *db = h->req_db(r);
 	ep_stmt *s = h->db_prepare(db, "SELECT t.id, q.title, t.entry_date, "
-	    "t.minutes, t.activity, t.state, coalesce(t.query_comment, ''), "
+	    "t.minutes, t.activity, " TS_STATE_SEEN ", coalesce(t.query_comment, "
+	    "''), "
 	    "t.created_by, t.priced_pence FROM time_entries t JOIN engagements e "
 	    "ON e.id = t.engagement_id JOIN requests q ON q.id = e.request_id "
 	    "WHERE t.id = ?");

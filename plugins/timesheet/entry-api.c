@@ -17,7 +17,8 @@
 	EP_ROLE_FINANCE)
 
 #define ENTRY_COLUMNS "SELECT t.id, t.engagement_id, t.entry_date, " \
-	"t.minutes, t.activity, t.note, t.billable, t.out_of_hours, t.state, " \
+	"t.minutes, t.activity, t.note, t.billable, t.out_of_hours, " \
+	TS_STATE_SEEN ", " \
 	"t.adjusts_id, t.reason, t.query_comment, t.priced_pence, " \
 	"t.created_at FROM time_entries t"
 
@@ -691,7 +692,7 @@ ts_list_cb(ep_req *r, void *arg)
 	    "t.created_by = ?3)) OR (?4 AND e.consumer_id = ?5) OR (?6 AND "
 	    "e.provider_id = ?5)) AND (?7 IS NULL OR t.engagement_id = ?7) AND "
 	    "(?8 IS NULL OR t.entry_date BETWEEN ?8 AND ?9) AND (?10 IS NULL OR "
-	    "t.state = ?10) AND t.id < ?12 ORDER BY t.id DESC LIMIT ?11");
+	    TS_STATE_SEEN " = ?10) AND t.id < ?12 ORDER BY t.id DESC LIMIT ?11");
 	const char *engagement = h->req_query(r, "engagement");
 	const char *week = h->req_query(r, "week");
 	const char *state = h->req_query(r, "state");

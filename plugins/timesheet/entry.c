@@ -617,7 +617,8 @@ ts_entry_get(ep_db *db, int64_t id, struct ts_entry_row *t)
 	const struct ep_host *h = ts_host;
 	ep_stmt *s = h->db_prepare(db, "SELECT t.id, t.engagement_id, t.minutes, "
 	    "coalesce(t.created_by, 0), coalesce(t.adjusts_id, 0), e.provider_id, "
-	    "e.consumer_id, t.state, t.entry_date, t.activity, t.billable, "
+	    "e.consumer_id, " TS_STATE_SEEN ", t.entry_date, t.activity, "
+	    "t.billable, "
 	    "t.out_of_hours, t.query_comment IS NOT NULL FROM time_entries t "
 	    "JOIN engagements e ON e.id = t.engagement_id WHERE t.id = ?");
 	int rc = -1;

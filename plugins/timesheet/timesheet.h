@@ -22,6 +22,11 @@
  * on entries of more than one of its states names it to use the index. */
 #define TS_STATE_INDEXED "(t.state = 'draft' OR t.state = 'submitted' OR " \
 	"t.state = 'queried')"
+/* The state of entry t as people see it: invoiced when an issued invoice
+ * holds it, though its row may still say approved (migration 10). */
+#define TS_STATE_SEEN "(CASE WHEN t.state = 'approved' AND EXISTS (SELECT " \
+	"1 FROM timesheet_invoiced_entries v WHERE v.entry_id = t.id) THEN " \
+	"'invoiced' ELSE t.state END)"
 
 extern const struct ep_host *ts_host;
 extern ep_plugin *ts_self;

@@ -99,9 +99,10 @@ ts_rows(ep_db *db, ep_req *r, const struct ts_week *w, struct ts_row *rows)
 		row->billable = 1;
 	}
 	h->stmt_reset(s);
-	s = h->db_prepare(db, "SELECT id, entry_date, minutes, state, activity, "
-	    "billable FROM time_entries WHERE engagement_id = ? AND entry_date "
-	    "BETWEEN ? AND ? AND adjusts_id IS NULL ORDER BY id");
+	s = h->db_prepare(db, "SELECT t.id, t.entry_date, t.minutes, "
+	    TS_STATE_SEEN ", t.activity, t.billable FROM time_entries t WHERE "
+	    "t.engagement_id = ? AND t.entry_date BETWEEN ? AND ? AND "
+	    "t.adjusts_id IS NULL ORDER BY t.id");
 	for (i = 0; i < n; i++) {
 		h->stmt_bind_int64(s, 1, rows[i].engagement);
 		h->stmt_bind_text(s, 2, w->days[0]);
