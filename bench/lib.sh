@@ -116,12 +116,17 @@ store_broker() {
 # store_reports DB ORGS ENTRIES SUBMITTED: a year of ENTRIES approved
 # entries over ORGS organisations' 5,000 engagements, and SUBMITTED
 # submitted entries of the first organisation's, with the summary
-# triggers dropped: sum them with `expertpool report rebuild`.
+# triggers dropped: sum them with `expertpool report rebuild`. The
+# triggers that keep the other summaries as entries are written (the
+# timesheet's on time_entries, the core's on the period summaries) are
+# dropped while the rows go in and made again, as they were, after.
 store_reports() {
+kept=$(sqlite3 "$1" "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger' AND name NOT GLOB 'report_v*' AND tbl_name IN ('time_entries', 'report_period_hours', 'report_period_flow') AND sql LIKE '%AFTER INSERT%' ORDER BY name")
 sqlite3 "$1" <<SQL
 $STORE_CACHE
 -- Summed once at the end, not row by row.
 $(sqlite3 "$1" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'report_v*'")
+$(sqlite3 "$1" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type = 'trigger' AND name NOT GLOB 'report_v*' AND tbl_name IN ('time_entries', 'report_period_hours', 'report_period_flow') AND sql LIKE '%AFTER INSERT%'")
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
 INSERT INTO organisations (code, name, kind)
     SELECT printf('C%03d', i), printf('Council %03d', i), 'district' FROM n;
@@ -166,5 +171,6 @@ INSERT INTO time_entries (engagement_id, entry_date, minutes, activity,
     SELECT c1.id, date('2026-04-01', '+' || (i * 7 % 365) || ' days'),
     30 + i % 300, 'advice', 'submitted', (30 + i % 300) * 110,
     '2027-03-31T17:00:00Z' FROM n JOIN c1 ON c1.k = n.i % (SELECT count(*) FROM c1);
+$kept
 SQL
 }
