@@ -129,6 +129,14 @@ expect_match() {
 	esac
 }
 
+# cpu_ms PID: the CPU time (user and system, every thread) the process has
+# used so far, in milliseconds. A bound on what a request costs the server
+# is checked on this, not on the wall clock, which a busy machine stretches.
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1000 / hz }' \
+	    "/proc/$1/stat"
+}
+
 # start_server [FLAGS...]: starts expertpoold on 127.0.0.1:0 and reads the port.
 start_server() {
 	: >"$T/server.log"
