@@ -188,6 +188,7 @@ SERVER_TESTS = \
 	tests/integration/plugins.test \
 	tests/integration/quality.test \
 	tests/integration/recharge-held.test \
+	tests/integration/recharge-mark.test \
 	tests/integration/recharge-money.test \
 	tests/integration/server.test \
 	tests/integration/sso-cli.test \
