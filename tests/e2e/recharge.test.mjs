@@ -149,6 +149,18 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000015<\/cbc:EndpointID>/);
 	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000039<\/cbc:EndpointID>/);
 
+	// Issuing leaves the entries' rows alone: the expert sees the hours
+	// it bills invoiced all the same, before any run has marked them.
+	const billed = server.sql("SELECT t.id FROM time_entries t JOIN people p ON " +
+	    `p.id = t.created_by WHERE p.login = 'avd-exp' AND t.entry_date = '${PERIOD}-05'`);
+	assert.equal(server.sql(`SELECT state FROM time_entries WHERE id = ${billed}`),
+	    'approved', 'the row is not rewritten at issue');
+	const expert = await signIn(browser, server, 'avd-exp');
+	await expert.page.goto(new URL(`timesheet/entries/${billed}`, server.url).href);
+	await checkBasics(expert.page);
+	assert.equal(await expert.page.locator('#state').innerText(), 'invoiced');
+	await expert.ctx.close();
+
 	// BRK runs and issues its own invoice to AVD; the netting page
 	// offsets the two.
 	assert.equal(server.cli([...rcArgs, 'invoice', 'run', '--period', PERIOD,
@@ -184,5 +196,51 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	const body = await main(page);
 	assert.match(body, new RegExp(number));
 	assert.match(body, new RegExp(brkNumber));
+	await ctx.close();
+});
+
+test('a month on, the expert finds the invoiced hours locked, and corrects one after a first mistake', async () => {
+	// The invoice issued above bills avd-exp's hours of the 5th, and
+	// BRK's run since has marked them invoiced: kept from change, with a
+	// correction the only way.
+	const id = server.sql("SELECT t.id FROM time_entries t JOIN people p ON " +
+	    `p.id = t.created_by WHERE p.login = 'avd-exp' AND t.entry_date = '${PERIOD}-05'`);
+	assert.match(id, /^\d+$/);
+	assert.equal(server.sql(`SELECT state FROM time_entries WHERE id = ${id}`),
+	    'invoiced', 'the next run marked it');
+	const { ctx, page } = await signIn(browser, server, 'avd-exp');
+	await page.goto(new URL(`timesheet/entries/${id}`, server.url).href);
+	await checkBasics(page);
+	assert.equal(await page.locator('#state').innerText(), 'invoiced');
+	assert.match(await main(page), /The entry itself is locked/);
+
+	// The week it was logged in shows it locked, not as a box to type in.
+	const day = `${PERIOD}-05`;
+	const monday = new Date(Date.parse(`${day}T12:00:00Z`) -
+	    ((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7) * 86400000)
+	    .toISOString().slice(0, 10);
+	await page.goto(new URL(`timesheet?week=${monday}`, server.url).href);
+	await checkBasics(page);
+	const cell = page.locator('td', { hasText: '1 h 30 m' }).first();
+	assert.match(await cell.innerText(), /locked/);
+	assert.equal(await cell.locator('input').count(), 0);
+
+	// A first try at the correction names the field; the second is a new
+	// entry sent for approval, the invoiced one unchanged.
+	await page.goto(new URL(`timesheet/entries/${id}`, server.url).href);
+	await page.fill('#duration', 'an hour and a bit');
+	await page.fill('#reason', 'Left early');
+	await page.click('button:has-text("Send the correction")');
+	await checkBasics(page);
+	assert.match(await page.locator('.govuk-error-summary').innerText(), /time|duration/i);
+	assert.equal(await page.inputValue('#reason'), 'Left early');
+	await page.fill('#duration', '1:15');
+	await page.click('button:has-text("Send the correction")');
+	await checkBasics(page);
+	assert.doesNotMatch(page.url(), new RegExp(`/entries/${id}$`));
+	assert.equal(await page.locator('#state').innerText(), 'submitted');
+	await page.goto(new URL(`timesheet/entries/${id}`, server.url).href);
+	assert.equal(await page.locator('#state').innerText(), 'invoiced');
+	assert.equal(server.sql(`SELECT minutes FROM time_entries WHERE id = ${id}`), '90');
 	await ctx.close();
 });
