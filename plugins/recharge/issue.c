@@ -523,13 +523,6 @@ rch_mark_invoiced(ep_db *db)
 	return n;
 }
 
-/* One statement that returns nothing, in the transaction open, if any. */
-static int
-rch_mark_do(ep_db *db, const char *sql, int64_t a)
-{
-	return rch_exec_id(db, sql, a, 0) < 0 ? -1 : 0;
-}
-
 /* The highest credit note's id, 0 for none, -1 on error. */
 static int64_t
 rch_mark_credits(ep_db *db)
@@ -653,12 +646,12 @@ rch_mark_chunked(ep_db *db, char *err, size_t len)
 	}
 	/* Still in the last transaction: the entries written off since they
 	 * were listed, then the invoices listed are marked. */
-	if (rch_mark_do(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
+	if (h->db_exec(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
 	    "+state = 'approved' AND id IN (SELECT r.entry_id FROM "
 	    "temp.rch_mark_invoices c CROSS JOIN recharge_released r ON "
-	    "r.invoice_id = c.id WHERE r.settle = 'write_off')", 0) != 0 ||
-	    rch_mark_do(db, "DELETE FROM recharge_unmarked WHERE invoice_id IN "
-	    "(SELECT id FROM temp.rch_mark_invoices)", 0) != 0 ||
+	    "r.invoice_id = c.id WHERE r.settle = 'write_off'); DELETE FROM "
+	    "recharge_unmarked WHERE invoice_id IN (SELECT id FROM "
+	    "temp.rch_mark_invoices)") != 0 ||
 	    h->db_commit(db) != 0)
 		goto fail;
 	rc = 0;
