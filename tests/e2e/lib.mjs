@@ -452,6 +452,7 @@ export async function signIn(browser, server, login) {
  */
 export function builtPlugins(...names) {
 	const dir = mkdtempSync(join(tmpdir(), 'ep-e2e-plugins-'));
+	process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 	for (const n of names)
 		copyFileSync(join(topBuilddir, `plugins/${n}/.libs/${n}.so`),
 		    join(dir, `${n}.so`));
