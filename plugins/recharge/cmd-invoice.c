@@ -206,6 +206,30 @@ rch_cmd_credit(ep_db *db, int argc, char **argv, int64_t id)
 	return 0;
 }
 
+/*
+ * expertpool invoice mark: marks invoiced, now, the entries of invoices
+ * issued but not yet marked (after issuing from the command line, which
+ * leaves them to the next run).
+ */
+static int
+rch_cmd_mark(ep_db *db, int argc)
+{
+	struct rch_mark_pace pace = { RC_MARK_CHUNK, 0, 0 };
+	char err[512];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: expertpool invoice mark\n");
+		return 2;
+	}
+	if (rch_mark_chunked(db, &pace, err, sizeof err) != 0) {
+		fprintf(stderr, "expertpool: %s\n", err);
+		return 1;
+	}
+	printf("marked %lld entr%s invoiced\n", (long long)pace.marked,
+	    pace.marked == 1 ? "y" : "ies");
+	return 0;
+}
+
 /* expertpool invoice SUBCOMMAND ... */
 int
 rch_invoice_command(ep_db *db, int argc, char **argv, void *arg)
@@ -223,11 +247,13 @@ rch_invoice_command(ep_db *db, int argc, char **argv, void *arg)
 		return rch_cmd_list(db, argc, argv);
 	if (strcmp(sub, "endpoint") == 0)
 		return rch_endpoint_command(db, argc, argv);
+	if (strcmp(sub, "mark") == 0)
+		return rch_cmd_mark(db, argc);
 	if (strcmp(sub, "issue") != 0 && strcmp(sub, "credit") != 0 &&
 	    strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0 &&
 	    strcmp(sub, "paid") != 0 && strcmp(sub, "send") != 0) {
-		fprintf(stderr, "usage: expertpool invoice run|list|issue|credit|"
-		    "paid|verify|export|send|endpoint ...\n");
+		fprintf(stderr, "usage: expertpool invoice run|list|issue|mark|"
+		    "credit|paid|verify|export|send|endpoint ...\n");
 		return 2;
 	}
 	if ((id = rch_lookup(db, key)) == 0) {

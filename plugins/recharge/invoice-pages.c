@@ -903,6 +903,7 @@ rch_issue_cb(ep_req *r, void *arg)
 		rch_invoice_page(r, 409, err);
 		return;
 	}
+	rch_mark_soon();
 	rch_send_after_issue(r, id);
 }
 

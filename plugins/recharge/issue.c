@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The most entries the marking marks in one transaction. */
-#define RC_MARK_CHUNK 20000
-
 /* Appends text with the separators of the canonical form escaped. */
 static void
 rch_canon_text(struct rch_buf *b, const char *t)
@@ -337,7 +334,7 @@ rch_may_act(ep_req *r, const struct rch_inv *v)
 	    (rch_host->req_roles(r) & EP_ROLE_ADMIN) != 0;
 }
 
-static int
+int
 rch_exec_id(ep_db *db, const char *sql, int64_t a, int64_t b)
 {
 	const struct ep_host *h = rch_host;
@@ -483,190 +480,6 @@ rch_issue_held(ep_db *db, int64_t invoice_id)
 		return n < 0 ? -1 : (int)(n > 1000000 ? 1000000 : n);
 	return rch_exec_id(db, "INSERT INTO recharge_unmarked (invoice_id) "
 	    "VALUES (?1)", invoice_id, 0) == 1 ? 0 : -1;
-}
-
-/*
- * Marks invoiced, all at once, the entries of the issued invoices whose
- * entries issuing left marked approved (recharge_unmarked): those their
- * lines bill and those a credit note wrote off. One pass over the
- * entries in the table's order, so each page is rewritten once for all
- * the invoices rather than once for each entry. The number marked, or -1.
- */
-int
-rch_mark_invoiced(ep_db *db)
-{
-	const struct ep_host *h = rch_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT EXISTS (SELECT 1 FROM "
-	    "recharge_unmarked)");
-	int n, step, any = 0;
-
-	if (s == NULL)
-		return -1;
-	if ((step = h->stmt_step(s)) == EP_STEP_ROW)
-		any = h->stmt_int64(s, 0) != 0;
-	h->stmt_reset(s);
-	if (step != EP_STEP_ROW)
-		return -1;
-	if (!any)
-		return 0;
-	/* CROSS JOIN: from the few invoices to their links, never the
-	 * other way round through every link of the store. */
-	n = rch_exec_id(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
-	    "+state = 'approved' AND id IN (SELECT b.entry_id FROM "
-	    "recharge_unmarked u CROSS JOIN recharge_lines l ON l.invoice_id = "
-	    "u.invoice_id CROSS JOIN recharge_billed b ON b.line_id = l.id "
-	    "UNION SELECT r.entry_id FROM recharge_unmarked u CROSS JOIN "
-	    "recharge_released r ON r.invoice_id = u.invoice_id WHERE "
-	    "r.settle = 'write_off')", 0, 0);
-	if (n < 0 || rch_exec_id(db, "DELETE FROM recharge_unmarked", 0, 0) < 0)
-		return -1;
-	return n;
-}
-
-/* The highest credit note's id, 0 for none, -1 on error. */
-static int64_t
-rch_mark_credits(ep_db *db)
-{
-	const struct ep_host *h = rch_host;
-	ep_stmt *s = h->db_prepare(db, "SELECT coalesce(max(id), 0) FROM "
-	    "recharge_invoices WHERE kind = 'credit'");
-	int64_t id = -1;
-
-	if (s == NULL)
-		return -1;
-	if (h->stmt_step(s) == EP_STEP_ROW)
-		id = h->stmt_int64(s, 0);
-	h->stmt_reset(s);
-	return id;
-}
-
-/*
- * The side of the square of entries (the table's order against the
- * engagements') that a chunk of the marking takes: for n entries to mark,
- * about sqrt(RC_MARK_CHUNK * n) consecutive ids. See rch_mark_chunked().
- */
-static int64_t
-rch_mark_block(int64_t n)
-{
-	int64_t lo = 1, hi = 3037000499, mid, want = RC_MARK_CHUNK * n;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		if (mid * mid <= want)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-/*
- * Marks invoiced the entries of every invoice issued but not yet marked,
- * as rch_mark_invoiced() does, but RC_MARK_CHUNK entries at a time, each
- * chunk in a transaction of its own, so that other writers wait for a
- * chunk, never for a month of entries. The entries are listed once, in a
- * temporary table, with their engagements. Marking an entry rewrites its
- * row's page and its page of time_entries_approved, whose order is the
- * engagement's: a chunk of consecutive ids holds entries of nearly every
- * engagement, so each chunk rewrote nearly every page of that index. The
- * list is cut instead into blocks of consecutive ids (rch_mark_block), and
- * each block is marked in the engagements' order: a chunk then rewrites
- * the table's pages of its block and the index's pages of a slice of the
- * engagements, about as many of each. Once a credit note is issued after
- * the listing (it may release some of them), each chunk marks only
- * entries still held; the last step marks those a credit note wrote off
- * meanwhile, and only then forgets the invoices it listed. Invoices
- * issued meanwhile wait for the next marking. 0, or -1 with err set.
- */
-int
-rch_mark_chunked(ep_db *db, char *err, size_t len)
-{
-	const struct ep_host *h = rch_host;
-	ep_stmt *s;
-	int64_t last = 0, next, n = -1, credits, now;
-	int rc = -1;
-
-	/* Credit notes are never deleted, and a new one takes a higher id.
-	 * An entry's lines are those of its engagement (migration 3). */
-	credits = rch_mark_credits(db);
-	if (h->db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS rch_mark_invoices ("
-	    "id INTEGER PRIMARY KEY); CREATE TEMP TABLE IF NOT EXISTS "
-	    "rch_mark_listed (id INTEGER PRIMARY KEY, engagement_id INTEGER); "
-	    "CREATE TEMP TABLE IF NOT EXISTS rch_mark_order (seq INTEGER "
-	    "PRIMARY KEY, id INTEGER NOT NULL); DELETE FROM "
-	    "temp.rch_mark_invoices; DELETE FROM temp.rch_mark_listed; DELETE "
-	    "FROM temp.rch_mark_order") != 0 ||
-	    h->db_exec(db, "INSERT INTO temp.rch_mark_invoices (id) SELECT "
-	    "invoice_id FROM recharge_unmarked") != 0 ||
-	    h->db_exec(db, "INSERT OR IGNORE INTO temp.rch_mark_listed (id, "
-	    "engagement_id) SELECT b.entry_id, l.engagement_id FROM "
-	    "temp.rch_mark_invoices c CROSS JOIN recharge_lines l ON "
-	    "l.invoice_id = c.id CROSS JOIN recharge_billed b ON b.line_id = "
-	    "l.id UNION ALL SELECT r.entry_id, l.engagement_id FROM "
-	    "temp.rch_mark_invoices c CROSS JOIN recharge_released r ON "
-	    "r.invoice_id = c.id CROSS JOIN recharge_lines l ON l.id = "
-	    "r.line_id WHERE r.settle = 'write_off'") != 0)
-		goto list;
-	if ((s = h->db_prepare(db, "SELECT count(*) FROM temp.rch_mark_listed"))
-	    == NULL)
-		goto list;
-	if (h->stmt_step(s) == EP_STEP_ROW)
-		n = h->stmt_int64(s, 0);
-	h->stmt_reset(s);
-	/* seq counts from 1 in this order: the table is empty. */
-	if (n < 0 || rch_exec_id(db, "INSERT INTO temp.rch_mark_order (id) "
-	    "SELECT id FROM temp.rch_mark_listed ORDER BY id / ?1, "
-	    "engagement_id, id", rch_mark_block(n), 0) < 0)
-		goto list;
-	for (;;) {
-		if (h->db_begin(db) != 0) {
-			snprintf(err, len, "cannot begin: %s", h->db_errmsg(db));
-			goto out;
-		}
-		if (last >= n)
-			break;
-		next = last + RC_MARK_CHUNK < n ? last + RC_MARK_CHUNK : n;
-		if (credits < 0 || (now = rch_mark_credits(db)) < 0)
-			goto fail;
-		if (now == credits && rch_exec_id(db, "UPDATE time_entries SET "
-		    "state = 'invoiced' WHERE id IN (SELECT id FROM "
-		    "temp.rch_mark_order WHERE seq > ?1 AND seq <= ?2) AND "
-		    "+state = 'approved'", last, next) < 0)
-			goto fail;
-		if (now != credits && rch_exec_id(db, "UPDATE time_entries SET "
-		    "state = 'invoiced' WHERE id IN (SELECT id FROM "
-		    "temp.rch_mark_order WHERE seq > ?1 AND seq <= ?2) AND "
-		    "+state = 'approved' AND EXISTS (SELECT 1 FROM "
-		    "timesheet_invoiced_entries v WHERE v.entry_id = "
-		    "time_entries.id)", last, next) < 0)
-			goto fail;
-		if (h->db_commit(db) != 0)
-			goto fail;
-		last = next;
-	}
-	/* Still in the last transaction: the entries written off since they
-	 * were listed, then the invoices listed are marked. */
-	if (h->db_exec(db, "UPDATE time_entries SET state = 'invoiced' WHERE "
-	    "+state = 'approved' AND id IN (SELECT r.entry_id FROM "
-	    "temp.rch_mark_invoices c CROSS JOIN recharge_released r ON "
-	    "r.invoice_id = c.id WHERE r.settle = 'write_off'); DELETE FROM "
-	    "recharge_unmarked WHERE invoice_id IN (SELECT id FROM "
-	    "temp.rch_mark_invoices)") != 0 ||
-	    h->db_commit(db) != 0)
-		goto fail;
-	rc = 0;
-	goto out;
-list:
-	snprintf(err, len, "cannot list the entries to mark invoiced: %s",
-	    h->db_errmsg(db));
-	goto out;
-fail:
-	snprintf(err, len, "cannot mark invoiced entries: %s", h->db_errmsg(db));
-	h->db_rollback(db);
-out:
-	h->db_exec(db, "DELETE FROM temp.rch_mark_invoices; DELETE FROM "
-	    "temp.rch_mark_listed; DELETE FROM temp.rch_mark_order");
-	return rc;
 }
 
 /*

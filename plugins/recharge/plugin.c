@@ -26,12 +26,14 @@ rch_init(ep_plugin *self, const struct ep_host *host)
 	rch_self = self;
 	if (rch_migrations_add(self, host) != 0 ||
 	    host->job_add(self, "recharge-run", rch_run_job, NULL) != 0 ||
+	    rch_mark_register(self) != 0 ||
 	    host->command_add(self, "invoice", "run --period YYYY-MM "
-	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | credit NUMBER "
-	    "--reason TEXT [--line ID]... [--write-off ID]... [--write-off-all] | "
-	    "paid NUMBER | verify NUMBER | export NUMBER --format "
-	    "ubl|csv|html|pdf | send NUMBER | endpoint set --org CODE --scheme "
-	    "0088|9932 --id ID | endpoint list", rch_invoice_command, NULL) != 0 ||
+	    "[--dry-run] | list [--period YYYY-MM] | issue NUMBER | mark | "
+	    "credit NUMBER --reason TEXT [--line ID]... [--write-off ID]... "
+	    "[--write-off-all] | paid NUMBER | verify NUMBER | export NUMBER "
+	    "--format ubl|csv|html|pdf | send NUMBER | endpoint set --org CODE "
+	    "--scheme 0088|9932 --id ID | endpoint list", rch_invoice_command,
+	    NULL) != 0 ||
 	    host->command_add(self, "netting", "--period YYYY-MM",
 	    rch_netting_command, NULL) != 0 ||
 	    host->command_add(self, "payment", "record --from CODE --to CODE "

@@ -164,8 +164,24 @@ int rch_issue(ep_db *db, ep_req *r, int64_t invoice_id, char *err,
 int rch_issue_as(ep_db *db, ep_req *r, int64_t invoice_id, int tell,
     char *err, size_t len);
 int rch_issue_tell(ep_db *db, int64_t invoice_id, char *err, size_t len);
+int rch_exec_id(ep_db *db, const char *sql, int64_t a, int64_t b);
+
+/* mark.c */
+/* The most entries a marking marks in one transaction when someone waits
+ * for it: the run, "expertpool invoice mark". */
+#define RC_MARK_CHUNK 20000
+/* How a marking goes: at most chunk entries a transaction, resting after
+ * each as long as it took when rest is set; marked, what it marked. */
+struct rch_mark_pace {
+	int64_t chunk;
+	int rest;
+	int64_t marked;
+};
 int rch_mark_invoiced(ep_db *db);
-int rch_mark_chunked(ep_db *db, char *err, size_t len);
+int rch_mark_chunked(ep_db *db, struct rch_mark_pace *p, char *err,
+    size_t len);
+void rch_mark_soon(void);
+int rch_mark_register(ep_plugin *self);
 /* What a credit note takes: the invoice's lines (none: every line not yet
  * credited), each billed again or written off (write_off[i], or
  * write_off_all for the whole invoice), and why. */

@@ -1372,6 +1372,7 @@ rch_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 {
 	const struct ep_host *h = rch_host;
 	struct rch_state st;
+	struct rch_mark_pace pace = { RC_MARK_CHUNK, 0, 0 };
 	struct rch_eng *engs = NULL;
 	size_t neng = 0, i, j;
 	int rc = -1;
@@ -1413,7 +1414,8 @@ rch_run(ep_db *db, ep_fees *f, const char *period, int64_t provider,
 			rch_fail(&st, "marking invoiced entries");
 			goto out;
 		}
-	} else if (rch_claim(&st) != 0 || rch_mark_chunked(db, err, len) != 0)
+	} else if (rch_claim(&st) != 0 || rch_mark_chunked(db, &pace, err,
+	    len) != 0)
 		goto out;
 	if (rch_drop_drafts(&st) != 0)
 		goto out;

@@ -149,17 +149,31 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000015<\/cbc:EndpointID>/);
 	assert.match(xml, /<cbc:EndpointID schemeID="0088">5012345000039<\/cbc:EndpointID>/);
 
-	// Issuing leaves the entries' rows alone: the expert sees the hours
-	// it bills invoiced all the same, before any run has marked them.
+	// Issuing writes the invoice alone; a job marks the rows of the
+	// entries it bills in the background. The expert sees the hours
+	// invoiced whether it has yet or not.
 	const billed = server.sql("SELECT t.id FROM time_entries t JOIN people p ON " +
 	    `p.id = t.created_by WHERE p.login = 'avd-exp' AND t.entry_date = '${PERIOD}-05'`);
-	assert.equal(server.sql(`SELECT state FROM time_entries WHERE id = ${billed}`),
-	    'approved', 'the row is not rewritten at issue');
+	assert.match(billed, /^\d+$/);
 	const expert = await signIn(browser, server, 'avd-exp');
 	await expert.page.goto(new URL(`timesheet/entries/${billed}`, server.url).href);
 	await checkBasics(expert.page);
 	assert.equal(await expert.page.locator('#state').innerText(), 'invoiced');
 	await expert.ctx.close();
+	// The marking ends, with the row marked and nothing left to mark,
+	// long before the next run.
+	let job = '';
+	for (let i = 0; i < 200 && job !== 'done'; i++) {
+		job = server.sql("SELECT state FROM jobs WHERE name = 'recharge-mark' " +
+		    'ORDER BY id DESC LIMIT 1');
+		if (job !== 'done')
+			await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	assert.equal(job, 'done', 'the marking job ends');
+	assert.equal(server.sql(`SELECT state FROM time_entries WHERE id = ${billed}`),
+	    'invoiced', 'the job marked the row');
+	assert.equal(server.sql('SELECT count(*) FROM recharge_unmarked'), '0',
+	    'nothing is left to mark');
 
 	// BRK runs and issues its own invoice to AVD; the netting page
 	// offsets the two.
@@ -201,13 +215,13 @@ test('the month run, review, issue, UBL, netting and finance', async () => {
 
 test('a month on, the expert finds the invoiced hours locked, and corrects one after a first mistake', async () => {
 	// The invoice issued above bills avd-exp's hours of the 5th, and
-	// BRK's run since has marked them invoiced: kept from change, with a
-	// correction the only way.
+	// the marking after the issue has marked them invoiced: kept from
+	// change, with a correction the only way.
 	const id = server.sql("SELECT t.id FROM time_entries t JOIN people p ON " +
 	    `p.id = t.created_by WHERE p.login = 'avd-exp' AND t.entry_date = '${PERIOD}-05'`);
 	assert.match(id, /^\d+$/);
 	assert.equal(server.sql(`SELECT state FROM time_entries WHERE id = ${id}`),
-	    'invoiced', 'the next run marked it');
+	    'invoiced', 'the marking after the issue marked it');
 	const { ctx, page } = await signIn(browser, server, 'avd-exp');
 	await page.goto(new URL(`timesheet/entries/${id}`, server.url).href);
 	await checkBasics(page);
