@@ -1256,7 +1256,9 @@ rch_same_draft(const struct rch_eng *a, const struct rch_eng *b)
 }
 
 /* How many entries the run will price, for its progress: the open ones
- * of the month's engagements less those other months' drafts hold. */
+ * of the month's engagements less those other months' drafts hold. From
+ * the drafts to their links (CROSS JOIN fixes the order): the other way,
+ * from every link ever made, reads the whole history of invoices. */
 static int64_t
 rch_count(struct rch_state *st, const struct rch_eng *v, size_t n)
 {
@@ -1266,11 +1268,11 @@ rch_count(struct rch_state *st, const struct rch_eng *v, size_t n)
 	for (i = 0; i < n; i++)
 		total += v[i].open;
 	return total - rch_scalar(st->db, "SELECT count(DISTINCT b.entry_id) "
-	    "FROM recharge_invoices i JOIN recharge_lines l ON l.invoice_id = "
-	    "i.id JOIN recharge_billed b ON b.line_id = l.id JOIN time_entries t "
-	    "ON t.id = b.entry_id WHERE i.state = 'draft' AND (?3 IS NULL OR "
-	    "i.provider_id = ?3) AND " RC_OPEN_ONCE, st->period, st->next,
-	    st->provider, 0);
+	    "FROM recharge_invoices i CROSS JOIN recharge_lines l ON "
+	    "l.invoice_id = i.id CROSS JOIN recharge_billed b ON b.line_id = "
+	    "l.id CROSS JOIN time_entries t ON t.id = b.entry_id WHERE i.state "
+	    "= 'draft' AND (?3 IS NULL OR i.provider_id = ?3) AND "
+	    RC_OPEN_ONCE, st->period, st->next, st->provider, 0);
 }
 
 /* Tells whoever started the run how it ended, inside the step that ends
