@@ -1105,13 +1105,12 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 	last = xcalloc(end - first + 1, sizeof *last);
 	if (resilience_logged(db, d, first, end, last_from, monday, last) != 0)
 		goto out;
-	for (i = 0; i < d->nexperts; i++) {
+	report_rows_counted(l, first);	/* not shown: only counted */
+	for (i = first; i < end; i++) {
 		const struct res_expert *x = &d->experts[i];
 		int64_t week8 = x->weekly * 8;
 
 		report_row(l);
-		if (i < first || i >= end)
-			continue;	/* not shown: only counted */
 		report_text(l, 0, x->name);
 		report_text(l, 1, x->org);
 		report_int(l, 2, x->weekly);
@@ -1120,6 +1119,7 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 		report_int(l, 5, x->free_m);
 		report_int(l, 6, report_bp(week8 - x->free_m, week8));
 	}
+	report_rows_counted(l, d->nexperts - end);
 	rc = 0;
 out:
 	free(last);
