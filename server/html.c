@@ -82,18 +82,17 @@ html_w_end(struct html_w *w)
 	w->n = 0;
 }
 
+/* html_w_put's way when the buffer has no room: sends it on first. */
 void
-html_w_put(struct html_w *w, const char *p, size_t len)
+html_w_spill(struct html_w *w, const char *p, size_t len)
 {
-	if (len > sizeof w->buf - w->n) {
-		html_w_end(w);
-		if (len >= sizeof w->buf) {
-			evbuffer_add(w->b, p, len);
-			return;
-		}
+	html_w_end(w);
+	if (len >= sizeof w->buf) {
+		evbuffer_add(w->b, p, len);
+		return;
 	}
-	memcpy(w->buf + w->n, p, len);
-	w->n += len;
+	memcpy(w->buf, p, len);
+	w->n = len;
 }
 
 /* Escaped text. */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <expertpool/plugin.h>
 
@@ -320,7 +321,18 @@ struct html_w {
 };
 void html_w_begin(struct html_w *w, struct evbuffer *b);
 void html_w_end(struct html_w *w);
-void html_w_put(struct html_w *w, const char *p, size_t len);
+void html_w_spill(struct html_w *w, const char *p, size_t len);
+/* Inline: a report's page makes tens of thousands of these calls. */
+static inline void
+html_w_put(struct html_w *w, const char *p, size_t len)
+{
+	if (len > sizeof w->buf - w->n) {
+		html_w_spill(w, p, len);
+		return;
+	}
+	memcpy(w->buf + w->n, p, len);
+	w->n += len;
+}
 /* A string literal, its length known when compiled. */
 #define html_w_lit(w, s) html_w_put((w), "" s, sizeof(s) - 1)
 void html_w_text(struct html_w *w, const char *s);
