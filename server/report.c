@@ -80,68 +80,77 @@ report_bp(int64_t part, int64_t whole)
 	return whole == 0 ? 0 : report_div(part * 10000, whole);
 }
 
-/* Moves v[i] down the max-heap v[0, n) until both children are smaller. */
 static void
-rep_sift64(int64_t *v, size_t i, size_t n)
+rep_swap64(int64_t *a, int64_t *b)
 {
-	int64_t x = v[i];
-	size_t c;
+	int64_t t = *a;
 
-	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && v[c + 1] > v[c])
-			c++;
-		if (v[c] <= x)
-			break;
-		v[i] = v[c];
-		i = c;
-	}
-	v[i] = x;
+	*a = *b;
+	*b = t;
 }
 
 /*
- * Sorts v ascending in place: a heapsort, with no comparison callback
- * and no scratch memory (qsort took both for each of a benchmark's rows).
+ * Puts the value of rank k (from 0) of v[lo, hi) at v[k], with none
+ * larger before it and none smaller after: a selection by three-way
+ * partitions, so that figures most organisations share (often nearly
+ * all of them) cost one pass, not a sort.
  */
 static void
-rep_sort64(int64_t *v, size_t n)
+rep_select64(int64_t *v, size_t lo, size_t hi, size_t k)
 {
-	size_t i;
-	int64_t t;
+	while (hi - lo > 1) {
+		int64_t a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi - 1], p;
+		size_t lt = lo, i = lo, gt = hi;
 
-	for (i = n / 2; i-- > 0;)
-		rep_sift64(v, i, n);
-	for (i = n; i-- > 1;) {
-		t = v[0];
-		v[0] = v[i];
-		v[i] = t;
-		rep_sift64(v, 0, i);
+		/* The median of the first, middle and last as the pivot. */
+		p = a < b ? (b < c ? b : (a < c ? c : a)) :
+		    (a < c ? a : (b < c ? c : b));
+		while (i < gt) {
+			if (v[i] < p)
+				rep_swap64(&v[lt++], &v[i++]);
+			else if (v[i] > p)
+				rep_swap64(&v[i], &v[--gt]);
+			else
+				i++;
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return;		/* v[lt, gt) all equal v[k] */
 	}
 }
 
 /*
  * The consortium's spread of one figure: quartiles by the nearest-rank
  * method (the smallest value with at least p% of values at or below it),
- * so every figure shown is some organisation's own. Sorts v.
+ * so every figure shown is some organisation's own. Reorders v: the
+ * median is selected first, then each quartile among the values on its
+ * side.
  */
 void
 report_spread(int64_t *v, size_t n, struct rep_spread *out)
 {
 	static const int ps[3] = { 25, 50, 75 };
-	int64_t *dst[3];
-	size_t i, rank;
+	size_t i, at[3], rank;
 
-	dst[0] = &out->q1;
-	dst[1] = &out->median;
-	dst[2] = &out->q3;
 	out->n = (int64_t)n;
 	out->q1 = out->median = out->q3 = 0;
 	if (n == 0)
 		return;
-	rep_sort64(v, n);
 	for (i = 0; i < 3; i++) {
 		rank = ((size_t)ps[i] * n + 99) / 100;
-		*dst[i] = v[rank > 0 ? rank - 1 : 0];
+		at[i] = rank > 0 ? rank - 1 : 0;
 	}
+	rep_select64(v, 0, n, at[1]);
+	if (at[0] < at[1])
+		rep_select64(v, 0, at[1], at[0]);
+	if (at[2] > at[1])
+		rep_select64(v, at[1] + 1, n, at[2]);
+	out->q1 = v[at[0]];
+	out->median = v[at[1]];
+	out->q3 = v[at[2]];
 }
 
 /*
