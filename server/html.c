@@ -130,13 +130,18 @@ html_w_text(struct html_w *w, const char *s)
 	}
 }
 
-/* An integer in decimal. */
+/* An integer in decimal, written in place when there is room (a chart
+ * writes thousands of coordinates). */
 void
 html_w_int(struct html_w *w, int64_t v)
 {
 	char num[24];
 
-	html_w_put(w, num, html_int_text(num, v));
+	if (sizeof w->buf - w->n < sizeof num) {
+		html_w_put(w, num, html_int_text(num, v));
+		return;
+	}
+	w->n += html_int_text(w->buf + w->n, v);
 }
 
 void
@@ -172,19 +177,16 @@ html_printf(struct evbuffer *b, const char *fmt, ...)
 size_t
 html_int_text(char *out, int64_t v)
 {
-	char tmp[24];
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	size_t n = 0, i = 0;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v, t;
+	size_t n = 1, i;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	for (t = u; t >= 10; t /= 10)
+		n++;
 	if (v < 0)
-		out[i++] = '-';
-	while (n > 0)
-		out[i++] = tmp[--n];
-	return i;
+		*out++ = '-';
+	for (i = n; i-- > 0; u /= 10)
+		out[i] = (char)('0' + u % 10);
+	return n + (v < 0);
 }
 
 void
