@@ -60,42 +60,44 @@ errs_print(const struct form_errors *e, FILE *f)
 }
 
 /*
- * Text on its way into a page: gathered in a local buffer and handed to
- * the evbuffer in one evbuffer_add when the buffer fills or the call
- * ends. A page is written in thousands of small pieces (a cell's tags,
- * its escaped text, a number), and evbuffer_add's locking and callback
- * checks on each were a fifth of a list page's cost.
+ * Text on its way into a page: gathered in a local buffer (struct html_w,
+ * server.h) and handed to the evbuffer in one evbuffer_add when the
+ * buffer fills or the writer ends. A page is written in thousands of
+ * small pieces (a cell's tags, its escaped text, a number), and
+ * evbuffer_add's locking and callback checks on each were a fifth of a
+ * list page's cost.
  */
-struct html_out {
-	struct evbuffer *b;
-	size_t n;
-	char buf[2048];
-};
-
-static void
-out_flush(struct html_out *o)
+void
+html_w_begin(struct html_w *w, struct evbuffer *b)
 {
-	if (o->n > 0)
-		evbuffer_add(o->b, o->buf, o->n);
-	o->n = 0;
+	w->b = b;
+	w->n = 0;
 }
 
-static void
-out_put(struct html_out *o, const char *p, size_t len)
+void
+html_w_end(struct html_w *w)
 {
-	if (len > sizeof o->buf - o->n) {
-		out_flush(o);
-		if (len >= sizeof o->buf) {
-			evbuffer_add(o->b, p, len);
-			return;
-		}
+	if (w->n > 0)
+		evbuffer_add(w->b, w->buf, w->n);
+	w->n = 0;
+}
+
+/* html_w_put's way when the buffer has no room: sends it on first. */
+void
+html_w_spill(struct html_w *w, const char *p, size_t len)
+{
+	html_w_end(w);
+	if (len >= sizeof w->buf) {
+		evbuffer_add(w->b, p, len);
+		return;
 	}
-	memcpy(o->buf + o->n, p, len);
-	o->n += len;
+	memcpy(w->buf, p, len);
+	w->n = len;
 }
 
-static void
-out_escape(struct html_out *o, const char *s)
+/* Escaped text. */
+void
+html_w_text(struct html_w *w, const char *s)
 {
 	size_t n;
 
@@ -103,40 +105,53 @@ out_escape(struct html_out *o, const char *s)
 		return;
 	for (;;) {
 		n = strcspn(s, "&<>\"'");
-		out_put(o, s, n);
+		html_w_put(w, s, n);
 		s += n;
 		switch (*s) {
 		case '\0':
 			return;
 		case '&':
-			out_put(o, "&amp;", 5);
+			html_w_put(w, "&amp;", 5);
 			break;
 		case '<':
-			out_put(o, "&lt;", 4);
+			html_w_put(w, "&lt;", 4);
 			break;
 		case '>':
-			out_put(o, "&gt;", 4);
+			html_w_put(w, "&gt;", 4);
 			break;
 		case '"':
-			out_put(o, "&quot;", 6);
+			html_w_put(w, "&quot;", 6);
 			break;
 		default:
-			out_put(o, "&#39;", 5);
+			html_w_put(w, "&#39;", 5);
 			break;
 		}
 		s++;
 	}
 }
 
+/* An integer in decimal, written in place when there is room (a chart
+ * writes thousands of coordinates). */
+void
+html_w_int(struct html_w *w, int64_t v)
+{
+	char num[24];
+
+	if (sizeof w->buf - w->n < sizeof num) {
+		html_w_put(w, num, html_int_text(num, v));
+		return;
+	}
+	w->n += html_int_text(w->buf + w->n, v);
+}
+
 void
 html_escape(struct evbuffer *b, const char *s)
 {
-	struct html_out o;
+	struct html_w w;
 
-	o.b = b;
-	o.n = 0;
-	out_escape(&o, s);
-	out_flush(&o);
+	html_w_begin(&w, b);
+	html_w_text(&w, s);
+	html_w_end(&w);
 }
 
 /*
@@ -162,64 +177,78 @@ html_printf(struct evbuffer *b, const char *fmt, ...)
 size_t
 html_int_text(char *out, int64_t v)
 {
-	char tmp[24];
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	size_t n = 0, i = 0;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v, t;
+	size_t n = 1, i;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	for (t = u; t >= 10; t /= 10)
+		n++;
 	if (v < 0)
-		out[i++] = '-';
-	while (n > 0)
-		out[i++] = tmp[--n];
-	return i;
+		*out++ = '-';
+	for (i = n; i-- > 0; u /= 10)
+		out[i] = (char)('0' + u % 10);
+	return n + (v < 0);
 }
 
 void
 html_vprintf(struct evbuffer *b, const char *fmt, va_list ap)
 {
-	struct html_out o;
+	struct html_w w;
+
+	html_w_begin(&w, b);
+	html_w_vprintf(&w, fmt, ap);
+	html_w_end(&w);
+}
+
+/* html_printf through a writer, for a page written in many pieces. */
+void
+html_w_printf(struct html_w *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	html_w_vprintf(w, fmt, ap);
+	va_end(ap);
+}
+
+void
+html_w_vprintf(struct html_w *w, const char *fmt, va_list ap)
+{
 	const char *run = fmt;
 	char num[48];
 
-	o.b = b;
-	o.n = 0;
 	while ((fmt = strchr(run, '%')) != NULL) {
-		out_put(&o, run, (size_t)(fmt - run));
+		html_w_put(w, run, (size_t)(fmt - run));
 		fmt++;
 		switch (*fmt) {
 		case 's':
-			out_escape(&o, va_arg(ap, const char *));
+			html_w_text(w, va_arg(ap, const char *));
 			break;
 		case 'R': {
 			const char *raw = va_arg(ap, const char *);
 
 			if (raw != NULL)
-				out_put(&o, raw, strlen(raw));
+				html_w_put(w, raw, strlen(raw));
 			break;
 		}
 		case 'd':
-			out_put(&o, num, html_int_text(num, va_arg(ap, int)));
+			html_w_put(w, num, html_int_text(num, va_arg(ap, int)));
 			break;
 		case 'D':
-			out_put(&o, num, html_int_text(num, va_arg(ap, int64_t)));
+			html_w_put(w, num, html_int_text(num, va_arg(ap, int64_t)));
 			break;
 		case 'P':
 			units_money_text(num, sizeof num, va_arg(ap, int64_t));
-			out_escape(&o, num);
+			html_w_text(w, num);
 			break;
 		case '%':
-			out_put(&o, "%", 1);
+			html_w_put(w, "%", 1);
 			break;
 		default:
 			abort(); /* a bad format is a programming error */
 		}
 		run = fmt + 1;
 	}
-	out_put(&o, run, strlen(run));
-	out_flush(&o);
+	html_w_put(w, run, strlen(run));
 }
 
 struct nav_item {

@@ -93,42 +93,92 @@ static const struct rep_col flow_cols[] = {
 	{ "within_target_bp", "Share within target", REP_BP },
 };
 
-/* Hours used and provided, priced, by skill area, with a total row. */
+/* One skill area's hours and pence, used [0] and provided [1]. */
+struct vol_area {
+	char *area;
+	int64_t minutes[2], pence[2];
+};
+
+static int
+vol_area_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct vol_area *)a)->area,
+	    ((const struct vol_area *)b)->area);
+}
+
+/*
+ * Hours used and provided, priced, by skill area, with a total row. The
+ * summary's rows for each side are added up here, by area, and the
+ * areas put in order after: a grouped and sorted union of both sides
+ * cost the store twice as much as reading them.
+ */
 static int
 volumes_hours(struct ep_db *db, struct report *rep, int64_t org_id)
 {
+	static const char *const sql[2] = {
+		"SELECT area, minutes, pence FROM report_hours WHERE consumer_id = "
+		"?1 AND month BETWEEN ?2 AND ?3",
+		"SELECT area, minutes, pence FROM report_hours WHERE provider_id = "
+		"?1 AND month BETWEEN ?2 AND ?3",
+	};
 	struct rep_table *t = report_table(rep, "hours", "Hours by skill area",
 	    hours_cols, nitems(hours_cols));
-	sqlite3_stmt *s = rep_stmt(db, "SELECT area, sum(cm), sum(pm), "
-	    "sum(cp), sum(pp) FROM (SELECT area, minutes AS cm, 0 AS pm, "
-	    "pence AS cp, 0 AS pp FROM report_hours WHERE consumer_id = ?1 AND "
-	    "month BETWEEN ?2 AND ?3 UNION ALL SELECT area, 0, minutes, 0, "
-	    "pence FROM report_hours WHERE provider_id = ?1 AND month BETWEEN ?2 "
-	    "AND ?3) GROUP BY area ORDER BY area", org_id, rep);
+	struct vol_area *v = NULL;
 	int64_t sum[4] = { 0, 0, 0, 0 };
-	size_t i;
+	size_t n = 0, cap = 0, i, k, side;
+	int rc = -1;
 
-	if (s == NULL)
-		return -1;
 	t->chart = 1;
 	t->note = "Approved and invoiced time, by the month it was worked, "
 	    "priced as approved.";
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	for (side = 0; side < 2; side++) {
+		sqlite3_stmt *s = rep_stmt(db, sql[side], org_id, rep);
+
+		if (s == NULL)
+			goto out;
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const char *area = col_text(s, 0);
+
+			for (k = 0; k < n && strcmp(v[k].area, area) != 0; k++)
+				;
+			if (k == n) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 8;
+					v = xrealloc(v, cap * sizeof *v);
+				}
+				memset(&v[n], 0, sizeof v[n]);
+				v[n++].area = xstrdup(area);
+			}
+			v[k].minutes[side] += sqlite3_column_int64(s, 1);
+			v[k].pence[side] += sqlite3_column_int64(s, 2);
+		}
+		sqlite3_reset(s);
+	}
+	if (n > 1)
+		qsort(v, n, sizeof *v, vol_area_cmp);
+	for (k = 0; k < n; k++) {
+		const int64_t f[4] = { v[k].minutes[0], v[k].minutes[1],
+			v[k].pence[0], v[k].pence[1] };
+
 		report_row(t);
-		report_text(t, 0, col_text(s, 0));
+		report_text(t, 0, v[k].area);
 		for (i = 0; i < 4; i++) {
-			report_int(t, i + 1, sqlite3_column_int64(s, (int)i + 1));
-			sum[i] += sqlite3_column_int64(s, (int)i + 1);
+			report_int(t, i + 1, f[i]);
+			sum[i] += f[i];
 		}
 	}
-	sqlite3_reset(s);
 	if (t->nrows > 1) {
 		report_row(t);
 		report_text(t, 0, "All areas");
 		for (i = 0; i < 4; i++)
 			report_int(t, i + 1, sum[i]);
 	}
-	return 0;
+	rc = 0;
+out:
+	for (k = 0; k < n; k++)
+		free(v[k].area);
+	free(v);
+	return rc;
 }
 
 /* What issued invoices and credit notes say the organisation spent and
@@ -608,7 +658,13 @@ bench_row(struct rep_table *t, const struct bench_org *v, size_t n,
 	report_int_kind(t, 6, sp.q3, kinds[m]);
 }
 
-/* The named table: every organisation's figures, for consortium roles. */
+/*
+ * The named table: every organisation's figures, for consortium roles,
+ * in code order. A paged build keeps its page's rows only, the others
+ * counted for the pager: the page shows a hundred organisations, and
+ * copying every other one's code and name was much of its cost. A page
+ * past the last shows the last, found once the rows are counted.
+ */
 static int
 bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
     size_t n)
@@ -617,6 +673,7 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 	    "Every organisation", bench_org_cols, nitems(bench_org_cols));
 	sqlite3_stmt *s = db_stmt(db, "SELECT id, code, name FROM "
 	    "organisations ORDER BY code");
+	size_t first = 0, end = SIZE_MAX, k;
 	int64_t x;
 
 	if (s == NULL)
@@ -624,12 +681,24 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 	t->chart = 3;
 	t->page_rows = 100;
 	t->note = "Shown to pool managers and administrators only.";
+	if (rep->paged) {
+		first = rep->page * t->page_rows;
+		end = first + t->page_rows;
+	}
+again:
+	k = 0;
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const struct bench_org *o = bench_lookup(v, n,
 		    sqlite3_column_int64(s, 0));
 
 		if (o == NULL)
 			continue;
+		if (k < first || k >= end) {
+			report_rows_counted(t, 1);
+			k++;
+			continue;
+		}
+		k++;
 		report_row(t);
 		report_text(t, 0, col_text(s, 1));
 		report_text(t, 1, col_text(s, 2));
@@ -642,6 +711,11 @@ bench_named(struct ep_db *db, struct report *rep, const struct bench_org *v,
 			report_int(t, 5, x);
 	}
 	sqlite3_reset(s);
+	if (k > 0 && first >= k) {
+		report_page_span(k, t->page_rows, rep->page, &first, &end);
+		t->nrows = 0;
+		goto again;
+	}
 	return 0;
 }
 
@@ -1105,13 +1179,12 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 	last = xcalloc(end - first + 1, sizeof *last);
 	if (resilience_logged(db, d, first, end, last_from, monday, last) != 0)
 		goto out;
-	for (i = 0; i < d->nexperts; i++) {
+	report_rows_counted(l, first);	/* not shown: only counted */
+	for (i = first; i < end; i++) {
 		const struct res_expert *x = &d->experts[i];
 		int64_t week8 = x->weekly * 8;
 
 		report_row(l);
-		if (i < first || i >= end)
-			continue;	/* not shown: only counted */
 		report_text(l, 0, x->name);
 		report_text(l, 1, x->org);
 		report_int(l, 2, x->weekly);
@@ -1120,6 +1193,7 @@ resilience_load(struct ep_db *db, struct report *rep, const struct res_dir *d,
 		report_int(l, 5, x->free_m);
 		report_int(l, 6, report_bp(week8 - x->free_m, week8));
 	}
+	report_rows_counted(l, d->nexperts - end);
 	rc = 0;
 out:
 	free(last);

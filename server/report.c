@@ -80,68 +80,77 @@ report_bp(int64_t part, int64_t whole)
 	return whole == 0 ? 0 : report_div(part * 10000, whole);
 }
 
-/* Moves v[i] down the max-heap v[0, n) until both children are smaller. */
 static void
-rep_sift64(int64_t *v, size_t i, size_t n)
+rep_swap64(int64_t *a, int64_t *b)
 {
-	int64_t x = v[i];
-	size_t c;
+	int64_t t = *a;
 
-	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && v[c + 1] > v[c])
-			c++;
-		if (v[c] <= x)
-			break;
-		v[i] = v[c];
-		i = c;
-	}
-	v[i] = x;
+	*a = *b;
+	*b = t;
 }
 
 /*
- * Sorts v ascending in place: a heapsort, with no comparison callback
- * and no scratch memory (qsort took both for each of a benchmark's rows).
+ * Puts the value of rank k (from 0) of v[lo, hi) at v[k], with none
+ * larger before it and none smaller after: a selection by three-way
+ * partitions, so that figures most organisations share (often nearly
+ * all of them) cost one pass, not a sort.
  */
 static void
-rep_sort64(int64_t *v, size_t n)
+rep_select64(int64_t *v, size_t lo, size_t hi, size_t k)
 {
-	size_t i;
-	int64_t t;
+	while (hi - lo > 1) {
+		int64_t a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi - 1], p;
+		size_t lt = lo, i = lo, gt = hi;
 
-	for (i = n / 2; i-- > 0;)
-		rep_sift64(v, i, n);
-	for (i = n; i-- > 1;) {
-		t = v[0];
-		v[0] = v[i];
-		v[i] = t;
-		rep_sift64(v, 0, i);
+		/* The median of the first, middle and last as the pivot. */
+		p = a < b ? (b < c ? b : (a < c ? c : a)) :
+		    (a < c ? a : (b < c ? c : b));
+		while (i < gt) {
+			if (v[i] < p)
+				rep_swap64(&v[lt++], &v[i++]);
+			else if (v[i] > p)
+				rep_swap64(&v[i], &v[--gt]);
+			else
+				i++;
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return;		/* v[lt, gt) all equal v[k] */
 	}
 }
 
 /*
  * The consortium's spread of one figure: quartiles by the nearest-rank
  * method (the smallest value with at least p% of values at or below it),
- * so every figure shown is some organisation's own. Sorts v.
+ * so every figure shown is some organisation's own. Reorders v: the
+ * median is selected first, then each quartile among the values on its
+ * side.
  */
 void
 report_spread(int64_t *v, size_t n, struct rep_spread *out)
 {
 	static const int ps[3] = { 25, 50, 75 };
-	int64_t *dst[3];
-	size_t i, rank;
+	size_t i, at[3], rank;
 
-	dst[0] = &out->q1;
-	dst[1] = &out->median;
-	dst[2] = &out->q3;
 	out->n = (int64_t)n;
 	out->q1 = out->median = out->q3 = 0;
 	if (n == 0)
 		return;
-	rep_sort64(v, n);
 	for (i = 0; i < 3; i++) {
 		rank = ((size_t)ps[i] * n + 99) / 100;
-		*dst[i] = v[rank > 0 ? rank - 1 : 0];
+		at[i] = rank > 0 ? rank - 1 : 0;
 	}
+	rep_select64(v, 0, n, at[1]);
+	if (at[0] < at[1])
+		rep_select64(v, 0, at[1], at[0]);
+	if (at[2] > at[1])
+		rep_select64(v, at[1] + 1, n, at[2]);
+	out->q1 = v[at[0]];
+	out->median = v[at[1]];
+	out->q3 = v[at[2]];
 }
 
 /*
@@ -209,6 +218,7 @@ report_table(struct report *rep, const char *id, const char *title,
     const struct rep_col *cols, size_t ncols)
 {
 	struct rep_table *t = xcalloc(1, sizeof *t);
+	size_t i;
 
 	if (rep->ntables == REP_MAX_TABLES)
 		abort(); /* a report with too many tables is a programming error */
@@ -216,6 +226,9 @@ report_table(struct report *rep, const char *id, const char *title,
 	t->title = title;
 	t->cols = cols;
 	t->ncols = ncols;
+	for (i = 0; i < ncols; i++)
+		if (strcmp(cols[i].id, "source") == 0)
+			t->source_col = i + 1;
 	rep->tables[rep->ntables++] = t;
 	return t;
 }
@@ -224,18 +237,45 @@ report_table(struct report *rep, const char *id, const char *title,
 void
 report_row(struct rep_table *t)
 {
-	if (t->nrows == t->cap) {
+	if (t->kept == 0)
+		t->from = t->nrows;
+	else if (t->from + t->kept != t->nrows)
+		abort(); /* kept rows must be one run: a programming error */
+	if (t->kept == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
 		t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
 	}
-	memset(&t->cells[t->nrows * t->ncols], 0, t->ncols * sizeof *t->cells);
+	memset(&t->cells[t->kept * t->ncols], 0, t->ncols * sizeof *t->cells);
+	t->kept++;
 	t->nrows++;
+}
+
+/*
+ * Counts n rows that hold nothing and are never shown: the rows of a
+ * long table outside the page a paged build is for, which the pager
+ * counts but nobody reads (CSV, JSON and PDF builds keep every row).
+ */
+void
+report_rows_counted(struct rep_table *t, size_t n)
+{
+	t->nrows += n;
+}
+
+/* Row r's cell in column c; a counted row's cells are all empty. */
+static const struct rep_cell *
+rep_cell_at(const struct rep_table *t, size_t r, size_t c)
+{
+	static const struct rep_cell empty;
+
+	if (r < t->from || r - t->from >= t->kept)
+		return &empty;
+	return &t->cells[(r - t->from) * t->ncols + c];
 }
 
 static struct rep_cell *
 rep_cell(struct rep_table *t, size_t col)
 {
-	return &t->cells[(t->nrows - 1) * t->ncols + col];
+	return &t->cells[(t->kept - 1) * t->ncols + col];
 }
 
 void
@@ -274,7 +314,7 @@ report_free(struct report *rep)
 	for (i = 0; i < rep->ntables; i++) {
 		struct rep_table *t = rep->tables[i];
 
-		for (k = 0; k < t->nrows * t->ncols; k++)
+		for (k = 0; k < t->kept * t->ncols; k++)
 			free(t->cells[k].text);
 		free(t->cells);
 		free(t);
@@ -372,7 +412,7 @@ void
 report_cell_text(const struct rep_table *t, size_t r, size_t c, char *out,
     size_t len)
 {
-	const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+	const struct rep_cell *cell = rep_cell_at(t, r, c);
 	const struct report_def *def;
 
 	if (strcmp(t->cols[c].id, "source") == 0 && cell->set &&
@@ -429,7 +469,7 @@ report_csv(const struct rep_table *t, struct evbuffer *b)
 	evbuffer_add(b, "\r\n", 2);
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
-			const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+			const struct rep_cell *cell = rep_cell_at(t, r, c);
 
 			if (c > 0)
 				evbuffer_add(b, ",", 1);
@@ -472,7 +512,7 @@ report_json(const struct report *rep)
 			json_t *row = json_object();
 
 			for (c = 0; c < t->ncols; c++) {
-				const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+				const struct rep_cell *cell = rep_cell_at(t, r, c);
 				json_t *v;
 
 				if (!cell->set)
@@ -503,7 +543,7 @@ rep_label(const struct rep_table *t, size_t r, char *out, size_t len)
 
 	out[0] = '\0';
 	for (c = 0; c < t->ncols && n + 1 < len; c++) {
-		const struct rep_cell *cell = &t->cells[r * t->ncols + c];
+		const struct rep_cell *cell = rep_cell_at(t, r, c);
 
 		if (t->cols[c].kind != REP_TEXT || !cell->set)
 			continue;
@@ -522,25 +562,48 @@ rep_label(const struct rep_table *t, size_t r, char *out, size_t len)
 #define SVG_VALUE 110
 #define SVG_ROW 26
 
+/* A cell's text as rep_format wrote it: escaped, unless it is a figure
+ * (digits, signs, units, a dash), which never needs it. */
+static void
+rep_html_figure(struct html_w *w, const struct rep_table *t,
+    const struct rep_cell *cell, size_t col, const char *text)
+{
+	if (!cell->set || !rep_textual(rep_kind_of(t, cell, col)))
+		html_w_put(w, text, strlen(text));
+	else
+		html_w_text(w, text);
+}
+
+/* A chart's x for value v, on the scale from lo over span. */
+static int
+rep_svg_x(int64_t v, int64_t lo, int64_t span)
+{
+	return SVG_LABEL + (int)((v - lo) * (SVG_WIDTH - SVG_LABEL -
+	    SVG_VALUE) / span);
+}
+
 /*
  * A horizontal bar chart of one column, drawn on the server: no script,
  * every bar with its figure written beside it. The table that follows
  * carries the same figures for screen readers, so the drawing is hidden
- * from them and says where to look.
+ * from them and says where to look. Labels, bars, ticks and figures are
+ * drawn in a group each, which holds what they share (font, colour): a
+ * hundred rows repeated it a hundred times. Nothing overlaps but a tick
+ * its bar, drawn after it, so the picture is the same.
  */
 static void
-rep_svg(struct evbuffer *b, const struct rep_table *t, size_t first,
+rep_svg(struct html_w *w, const struct rep_table *t, size_t first,
     size_t end)
 {
 	size_t col = (size_t)t->chart, mk = (size_t)t->marker, r;
 	int64_t lo = 0, hi = 0, span;
 	int height = (int)(end - first) * SVG_ROW + 12, plot = SVG_WIDTH -
 	    SVG_LABEL - SVG_VALUE, zero;
-	char label[160], value[48];
+	char text[160];
 
 	for (r = first; r < end; r++) {
-		const struct rep_cell *c = &t->cells[r * t->ncols + col];
-		const struct rep_cell *m = &t->cells[r * t->ncols + mk];
+		const struct rep_cell *c = rep_cell_at(t, r, col);
+		const struct rep_cell *m = rep_cell_at(t, r, mk);
 
 		if (c->set && c->v < lo)
 			lo = c->v;
@@ -553,41 +616,83 @@ rep_svg(struct evbuffer *b, const struct rep_table *t, size_t first,
 	}
 	span = hi - lo > 0 ? hi - lo : 1;
 	zero = SVG_LABEL + (int)((-lo) * plot / span);
-	html_printf(b, "<svg class=\"ep-chart\" xmlns=\"http://www.w3.org/2000/"
-	    "svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-	    "aria-labelledby=\"chart-%s-title\" data-table=\"table-%s\">"
+	html_w_printf(w, "<svg class=\"ep-chart\" xmlns=\"http://www.w3.org/"
+	    "2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role="
+	    "\"img\" aria-labelledby=\"chart-%s-title\" data-table=\"table-%s\">"
 	    "<title id=\"chart-%s-title\">%s: chart of %s; the figures are in "
 	    "the table that follows</title>\n", SVG_WIDTH, height, SVG_WIDTH,
 	    height, t->id, t->id, t->id, t->title, t->cols[col].title);
-	html_printf(b, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" "
+	html_w_printf(w, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" "
 	    "stroke=\"#0b0c0c\"/>\n", zero, zero, height);
+	/* Each row's label, right-aligned against the axis. */
+	html_w_lit(w, "<g font-size=\"14\" text-anchor=\"end\">");
 	for (r = first; r < end; r++) {
-		const struct rep_cell *c = &t->cells[r * t->ncols + col];
-		int y = (int)(r - first) * SVG_ROW + 6, x, w;
-
-		rep_label(t, r, label, sizeof label);
-		rep_format(t, c, col, value, sizeof value);
-		if (strlen(label) > 30)
-			memcpy(label + 27, "...", 4);
-		html_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" "
-		    "font-size=\"14\">%s</text>", SVG_LABEL - 6, y + 15, label);
-		x = c->v < 0 ? SVG_LABEL + (int)((c->v - lo) * plot / span) : zero;
-		w = (int)((c->v < 0 ? -c->v : c->v) * plot / span);
-		if (c->set)
-			html_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-			    "fill=\"#1d70b8\"/>", x, y, w > 0 ? w : 1, SVG_ROW - 8);
-		if (t->marker > 0 && t->cells[r * t->ncols + mk].set) {
-			int mx = SVG_LABEL + (int)((t->cells[r * t->ncols + mk].v - lo) *
-			    plot / span);
-
-			html_printf(b, "<line class=\"ep-marker\" x1=\"%d\" y1=\"%d\" "
-			    "x2=\"%d\" y2=\"%d\" stroke=\"#d4351c\" stroke-width=\"3\"/>",
-			    mx, y - 3, mx, y + SVG_ROW - 5);
-		}
-		html_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"14\">%s</text>\n",
-		    SVG_WIDTH - SVG_VALUE + 6, y + 15, value);
+		rep_label(t, r, text, sizeof text);
+		if (strlen(text) > 30)
+			memcpy(text + 27, "...", 4);
+		html_w_lit(w, "<text x=\"");
+		html_w_int(w, SVG_LABEL - 6);
+		html_w_lit(w, "\" y=\"");
+		html_w_int(w, (int)(r - first) * SVG_ROW + 21);
+		html_w_lit(w, "\">");
+		html_w_text(w, text);
+		html_w_lit(w, "</text>");
 	}
-	html_printf(b, "</svg>\n");
+	html_w_lit(w, "</g>\n<g fill=\"#1d70b8\">");
+	for (r = first; r < end; r++) {
+		const struct rep_cell *c = rep_cell_at(t, r, col);
+		int bw = (int)((c->v < 0 ? -c->v : c->v) * plot / span);
+
+		if (!c->set)
+			continue;
+		html_w_lit(w, "<rect x=\"");
+		html_w_int(w, c->v < 0 ? rep_svg_x(c->v, lo, span) : zero);
+		html_w_lit(w, "\" y=\"");
+		html_w_int(w, (int)(r - first) * SVG_ROW + 6);
+		html_w_lit(w, "\" width=\"");
+		html_w_int(w, bw > 0 ? bw : 1);
+		html_w_lit(w, "\" height=\"");
+		html_w_int(w, SVG_ROW - 8);
+		html_w_lit(w, "\"/>");
+	}
+	html_w_lit(w, "</g>\n");
+	if (t->marker > 0) {
+		html_w_lit(w, "<g class=\"ep-marker\" stroke=\"#d4351c\" "
+		    "stroke-width=\"3\">");
+		for (r = first; r < end; r++) {
+			const struct rep_cell *m = rep_cell_at(t, r, mk);
+			int y = (int)(r - first) * SVG_ROW + 6, mx;
+
+			if (!m->set)
+				continue;
+			mx = rep_svg_x(m->v, lo, span);
+			html_w_lit(w, "<line x1=\"");
+			html_w_int(w, mx);
+			html_w_lit(w, "\" y1=\"");
+			html_w_int(w, y - 3);
+			html_w_lit(w, "\" x2=\"");
+			html_w_int(w, mx);
+			html_w_lit(w, "\" y2=\"");
+			html_w_int(w, y + SVG_ROW - 5);
+			html_w_lit(w, "\"/>");
+		}
+		html_w_lit(w, "</g>\n");
+	}
+	/* Each row's figure, after the bars. */
+	html_w_lit(w, "<g font-size=\"14\">");
+	for (r = first; r < end; r++) {
+		const struct rep_cell *c = rep_cell_at(t, r, col);
+
+		rep_format(t, c, col, text, sizeof text);
+		html_w_lit(w, "<text x=\"");
+		html_w_int(w, SVG_WIDTH - SVG_VALUE + 6);
+		html_w_lit(w, "\" y=\"");
+		html_w_int(w, (int)(r - first) * SVG_ROW + 21);
+		html_w_lit(w, "\">");
+		rep_html_figure(w, t, c, col, text);
+		html_w_lit(w, "</text>");
+	}
+	html_w_lit(w, "</g>\n</svg>\n");
 }
 
 /*
@@ -612,44 +717,80 @@ report_page_span(size_t nrows, size_t page_rows, size_t page, size_t *first,
 
 /* Links to the other pages of a long table, and which rows this is. */
 static void
-rep_pager(struct evbuffer *b, const struct rep_table *t, size_t page,
+rep_pager(struct html_w *w, const struct rep_table *t, size_t page,
     size_t first, size_t end, const char *base)
 {
 	size_t pages = (t->nrows + t->page_rows - 1) / t->page_rows;
 
-	html_printf(b, "<nav class=\"govuk-pagination\" aria-label=\"%s: "
+	html_w_printf(w, "<nav class=\"govuk-pagination\" aria-label=\"%s: "
 	    "pages\"><p class=\"govuk-body-s\">Rows %D to %D of %D; the CSV "
 	    "and JSON carry them all.</p><ul class=\"govuk-pagination__list\">",
 	    t->title, (int64_t)first + 1, (int64_t)end, (int64_t)t->nrows);
 	if (page > 0)
-		html_printf(b, "<li class=\"govuk-pagination__item\"><a class=\""
+		html_w_printf(w, "<li class=\"govuk-pagination__item\"><a class=\""
 		    "govuk-link\" href=\"%s&amp;page=%D#%s\" rel=\"prev\">Previous"
 		    "</a></li>", base, (int64_t)page, t->id);
 	if (page + 1 < pages)
-		html_printf(b, "<li class=\"govuk-pagination__item\"><a class=\""
+		html_w_printf(w, "<li class=\"govuk-pagination__item\"><a class=\""
 		    "govuk-link\" href=\"%s&amp;page=%D#%s\" rel=\"next\">Next</a>"
 		    "</li>", base, (int64_t)page + 2, t->id);
-	html_printf(b, "</ul></nav>\n");
+	html_w_lit(w, "</ul></nav>\n");
 }
 
 /* A cell naming the report a figure comes from, as a link to it for the
  * same organisation and period. */
 static void
-rep_html_source(struct evbuffer *b, const struct report *rep,
+rep_html_source(struct html_w *w, const struct report *rep,
     const char *name)
 {
 	const struct report_def *def = report_def_find(name);
 	char *enc;
 
 	if (def == NULL) {
-		html_printf(b, "<td class=\"govuk-table__cell\">%s</td>", name);
+		html_w_printf(w, "<td class=\"govuk-table__cell\">%s</td>", name);
 		return;
 	}
 	enc = evhttp_encode_uri(rep->period.label);
-	html_printf(b, "<td class=\"govuk-table__cell\"><a class=\"govuk-link\" "
-	    "href=\"/reports/%s/%s?period=%s\">%s</a></td>", rep->org_code,
-	    def->name, enc, def->title);
+	html_w_printf(w, "<td class=\"govuk-table__cell\"><a class=\"govuk-"
+	    "link\" href=\"/reports/%s/%s?period=%s\">%s</a></td>",
+	    rep->org_code, def->name, enc, def->title);
 	free(enc);
+}
+
+/* One row of a table's figures: the first cell heads the row. */
+static void
+rep_html_row(struct html_w *w, const struct report *rep,
+    const struct rep_table *t, size_t r)
+{
+	char text[160];
+	size_t c;
+
+	html_w_lit(w, "<tr class=\"govuk-table__row\">");
+	for (c = 0; c < t->ncols; c++) {
+		const struct rep_cell *cell = rep_cell_at(t, r, c);
+
+		if (t->cols[c].title == NULL)
+			continue;
+		if (t->source_col == c + 1 && cell->set) {
+			rep_html_source(w, rep, cell->text);
+			continue;
+		}
+		rep_format(t, cell, c, text, sizeof text);
+		if (c == 0)
+			html_w_lit(w, "<th scope=\"row\" class=\"govuk-table__"
+			    "header\">");
+		else if (rep_textual(t->cols[c].kind))
+			html_w_lit(w, "<td class=\"govuk-table__cell\">");
+		else
+			html_w_lit(w, "<td class=\"govuk-table__cell govuk-table__"
+			    "cell--numeric\">");
+		rep_html_figure(w, t, cell, c, text);
+		if (c == 0)
+			html_w_lit(w, "</th>");
+		else
+			html_w_lit(w, "</td>");
+	}
+	html_w_lit(w, "</tr>\n");
 }
 
 /*
@@ -659,66 +800,47 @@ rep_html_source(struct evbuffer *b, const struct report *rep,
  * read, and costs the server as much to send.
  */
 static void
-rep_html_table(struct evbuffer *b, const struct report *rep,
+rep_html_table(struct html_w *w, const struct report *rep,
     const struct rep_table *t, const char *csv_base)
 {
-	char text[160];
 	size_t r, c, first, end, page;
 
 	page = report_page_span(t->nrows, t->page_rows, rep->page, &first, &end);
 
-	html_printf(b, "<section class=\"ep-report-table\" id=\"%s\">\n"
+	html_w_printf(w, "<section class=\"ep-report-table\" id=\"%s\">\n"
 	    "<h2 class=\"govuk-heading-m\">%s</h2>\n", t->id, t->title);
 	if (t->note != NULL)
-		html_printf(b, "<p class=\"govuk-body-s\">%s</p>\n", t->note);
+		html_w_printf(w, "<p class=\"govuk-body-s\">%s</p>\n", t->note);
 	if (t->nrows == 0) {
-		html_printf(b, "<p class=\"govuk-body\">No figures for %s.</p>\n"
+		html_w_printf(w, "<p class=\"govuk-body\">No figures for %s.</p>\n"
 		    "</section>\n", rep->period.label);
 		return;
 	}
 	if (t->chart > 0)
-		rep_svg(b, t, first, end);
-	html_printf(b, "<div class=\"ep-table-scroll\" role=\"region\" "
+		rep_svg(w, t, first, end);
+	html_w_printf(w, "<div class=\"ep-table-scroll\" role=\"region\" "
 	    "aria-label=\"%s, %s\" tabindex=\"0\">\n", t->title,
 	    rep->period.label);
-	html_printf(b, "<table class=\"govuk-table\" id=\"table-%s\">\n<caption "
-	    "class=\"govuk-table__caption govuk-table__caption--s\">%s, %s"
-	    "</caption>\n<thead class=\"govuk-table__head\"><tr class=\"govuk-"
-	    "table__row\">", t->id, t->title, rep->period.label);
+	html_w_printf(w, "<table class=\"govuk-table\" id=\"table-%s\">\n"
+	    "<caption class=\"govuk-table__caption govuk-table__caption--s\">"
+	    "%s, %s</caption>\n<thead class=\"govuk-table__head\"><tr class=\""
+	    "govuk-table__row\">", t->id, t->title, rep->period.label);
 	for (c = 0; c < t->ncols; c++)
 		if (t->cols[c].title != NULL)
-			html_printf(b, "<th scope=\"col\" class=\"govuk-table__"
+			html_w_printf(w, "<th scope=\"col\" class=\"govuk-table__"
 			    "header%R\">%s</th>", rep_textual(t->cols[c].kind) ? "" :
 			    " govuk-table__header--numeric", t->cols[c].title);
-	html_printf(b, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
-	for (r = first; r < end; r++) {
-		html_printf(b, "<tr class=\"govuk-table__row\">");
-		for (c = 0; c < t->ncols; c++) {
-			const struct rep_cell *cell = &t->cells[r * t->ncols + c];
-
-			if (t->cols[c].title == NULL)
-				continue;
-			rep_format(t, cell, c, text, sizeof text);
-			if (strcmp(t->cols[c].id, "source") == 0 && cell->set)
-				rep_html_source(b, rep, cell->text);
-			else if (c == 0)
-				html_printf(b, "<th scope=\"row\" class=\"govuk-table__"
-				    "header\">%s</th>", text);
-			else
-				html_printf(b, "<td class=\"govuk-table__cell%R\">%s</td>",
-				    rep_textual(t->cols[c].kind) ? "" :
-				    " govuk-table__cell--numeric", text);
-		}
-		html_printf(b, "</tr>\n");
-	}
-	html_table_close(b);
+	html_w_lit(w, "</tr></thead>\n<tbody class=\"govuk-table__body\">\n");
+	for (r = first; r < end; r++)
+		rep_html_row(w, rep, t, r);
+	html_w_lit(w, "</tbody>\n</table>\n</div>\n");
 	if (end - first < t->nrows && csv_base != NULL)
-		rep_pager(b, t, page, first, end, csv_base);
+		rep_pager(w, t, page, first, end, csv_base);
 	if (csv_base != NULL)
-		html_printf(b, "<p class=\"govuk-body-s\"><a class=\"govuk-link\" "
+		html_w_printf(w, "<p class=\"govuk-body-s\"><a class=\"govuk-link\" "
 		    "href=\"%s&amp;format=csv&amp;table=%s\" download>Download "
 		    "%s as CSV</a></p>\n", csv_base, t->id, t->title);
-	html_printf(b, "</section>\n");
+	html_w_lit(w, "</section>\n");
 }
 
 /* Every table of a report, for its page. */
@@ -726,8 +848,11 @@ void
 report_html(struct evbuffer *b, const struct report *rep,
     const char *csv_base)
 {
+	struct html_w w;
 	size_t i;
 
+	html_w_begin(&w, b);
 	for (i = 0; i < rep->ntables; i++)
-		rep_html_table(b, rep, rep->tables[i], csv_base);
+		rep_html_table(&w, rep, rep->tables[i], csv_base);
+	html_w_end(&w);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <expertpool/plugin.h>
 
@@ -312,6 +313,32 @@ const char *errs_get(const struct form_errors *e, const char *field);
 void errs_free(struct form_errors *e);
 void errs_print(const struct form_errors *e, FILE *f);
 void html_escape(struct evbuffer *b, const char *s);
+/* A writer gathering a page's many small pieces into few evbuffer_adds. */
+struct html_w {
+	struct evbuffer *b;
+	size_t n;
+	char buf[8192];
+};
+void html_w_begin(struct html_w *w, struct evbuffer *b);
+void html_w_end(struct html_w *w);
+void html_w_spill(struct html_w *w, const char *p, size_t len);
+/* Inline: a report's page makes tens of thousands of these calls. */
+static inline void
+html_w_put(struct html_w *w, const char *p, size_t len)
+{
+	if (len > sizeof w->buf - w->n) {
+		html_w_spill(w, p, len);
+		return;
+	}
+	memcpy(w->buf + w->n, p, len);
+	w->n += len;
+}
+/* A string literal, its length known when compiled. */
+#define html_w_lit(w, s) html_w_put((w), "" s, sizeof(s) - 1)
+void html_w_text(struct html_w *w, const char *s);
+void html_w_int(struct html_w *w, int64_t v);
+void html_w_printf(struct html_w *w, const char *fmt, ...);
+void html_w_vprintf(struct html_w *w, const char *fmt, va_list ap);
 void html_printf(struct evbuffer *b, const char *fmt, ...);
 void html_vprintf(struct evbuffer *b, const char *fmt, va_list ap);
 size_t html_int_text(char *, int64_t);
@@ -1204,11 +1231,12 @@ struct rep_table {
 	const char *id, *title, *note;
 	const struct rep_col *cols;
 	size_t ncols;
-	struct rep_cell *cells;
-	size_t nrows, cap;
+	struct rep_cell *cells;	/* rows [from, from + kept) */
+	size_t nrows, cap, from, kept;
 	int chart;		/* the column drawn as bars; 0 none */
 	int marker;		/* a column drawn as a tick on each bar; 0 none */
 	size_t page_rows;	/* rows a page shows, 0 all; CSV and JSON all */
+	size_t source_col;	/* 1 + the "source" column's index; 0 none */
 };
 struct rep_period {
 	char label[16];
@@ -1238,6 +1266,7 @@ void report_period_current(char *out, size_t len);
 struct rep_table *report_table(struct report *rep, const char *id,
     const char *title, const struct rep_col *cols, size_t ncols);
 void report_row(struct rep_table *t);
+void report_rows_counted(struct rep_table *t, size_t n);
 void report_text(struct rep_table *t, size_t col, const char *text);
 void report_int(struct rep_table *t, size_t col, int64_t v);
 void report_int_kind(struct rep_table *t, size_t col, int64_t v,

@@ -58,6 +58,7 @@ UNIT_TESTS = \
 	tests/unit/lazy_test \
 	tests/unit/person_test \
 	tests/unit/plugin_test \
+	tests/unit/report_test \
 	tests/unit/route_test \
 	tests/unit/units_test
 check_PROGRAMS += $(UNIT_TESTS)

@@ -78,6 +78,9 @@ test_conversions(void **state)
 	evbuffer_free(b);
 }
 
+/* The writer's buffer: text is handed on when it fills. */
+#define WBUF sizeof(((struct html_w *)0)->buf)
+
 /* Text of every length up to three times the writer's buffer, each with
  * characters to escape placed to fall on and around its edges. */
 static void
@@ -86,14 +89,15 @@ test_long_text(void **state)
 	static const char special[] = "&<>\"'";
 	struct evbuffer *b = evbuffer_new();
 	size_t len, i;
-	char *text = malloc(6200), *want, *got, *full;
+	char *text = malloc(3 * WBUF + 100), *want, *got, *full;
 
 	(void)state;
 	assert_non_null(text);
-	for (len = 0; len < 6200; len += len < 64 ? 1 : 97) {
+	for (len = 0; len < 3 * WBUF + 100; len += len < 64 ? 1 : 97) {
 		for (i = 0; i < len; i++)
-			text[i] = (i % 409 == 0 || i % 2047 == 0 || i % 2048 == 0 ||
-			    i % 2049 == 0) ? special[i % 5] : (char)('a' + i % 26);
+			text[i] = (i % 409 == 0 || i % WBUF == WBUF - 1 ||
+			    i % WBUF == 0 || i % WBUF == 1) ? special[i % 5] :
+			    (char)('a' + i % 26);
 		text[len] = '\0';
 		want = reference_escape(text);
 		html_escape(b, text);
@@ -115,12 +119,52 @@ test_long_text(void **state)
 	evbuffer_free(b);
 }
 
+/* Numbers and text through one writer, past its buffer many times over:
+ * each number as printf writes it, wherever the buffer's end falls. */
+static void
+test_writer(void **state)
+{
+	static const int64_t edges[] = { 0, 1, -1, 9, 10, -10, 99, 100, 999,
+		1000, 123456789, -987654321, INT64_MAX, INT64_MIN,
+		INT64_MIN + 1, 1000000000000000000 };
+	struct evbuffer *b = evbuffer_new();
+	struct html_w w;
+	char *want = malloc(40 * 4 * WBUF), *o = want, *got;
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(want);
+	html_w_begin(&w, b);
+	for (k = 0; o - want < (ptrdiff_t)(3 * WBUF); k++) {
+		for (i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+			int64_t v = edges[i] + (int64_t)(k % 3) - 1;
+
+			if (edges[i] == INT64_MIN)
+				v = INT64_MIN;
+			if (edges[i] == INT64_MAX)
+				v = INT64_MAX;
+			html_w_int(&w, v);
+			html_w_lit(&w, "<");
+			o += sprintf(o, "%lld<", (long long)v);
+		}
+		html_w_text(&w, k % 2 ? "a&b" : "");
+		o = stpcpy(o, k % 2 ? "a&amp;b" : "");
+	}
+	html_w_end(&w);
+	got = drain(b);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	evbuffer_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_long_text),
+		cmocka_unit_test(test_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
