@@ -232,7 +232,8 @@ struct fee_watch {
 	volatile sig_atomic_t armed;	/* the watchdog may fire */
 	volatile sig_atomic_t fired;	/* it did */
 	size_t chunk_start, chunk_len;	/* the chunk being priced */
-	int64_t chunk_cpu;		/* thread CPU time at its start, ns */
+	int64_t chunk_wall;		/* the monotonic clock at its start, ns */
+	int64_t cpu_mark;		/* thread CPU time no later than that */
 	size_t npriced;
 #ifdef FEE_WATCHDOG
 	timer_t timer;			/* the watchdog, on thread timer_tid */
