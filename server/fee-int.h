@@ -84,16 +84,17 @@ enum fee_field {
 
 /*
  * What a field held in the last entry: when the next entry holds the
- * same text, nxt() returns the same Lua string again (kept as an upvalue),
- * or for a group field nothing, with no hash, look-up or check. Within
- * one call the caller's strings cannot change, so the caller's pointer
- * it last matched stands for the text until the call returns.
+ * same text, nxt() returns the same interned string again, or for a group
+ * field nothing, with no hash, look-up or check. Within one call the
+ * caller's strings cannot change, so the caller's pointer it last matched
+ * stands for the text until the call returns.
  */
 struct fee_last {
 	int kept;		/* 1: the text last taken is interned; 2: nil */
 	const char *p;		/* that text in the caller's entries, this call */
-	size_t slot;		/* its slot in the intern table, while the */
-	unsigned epoch;		/* table is not started again */
+	size_t slot;		/* its slot and index in the intern table, */
+	int idx;		/* while the table is not */
+	unsigned epoch;		/* started again */
 };
 
 /*
@@ -259,6 +260,12 @@ struct fee_names {
 	char group_vat;
 	int64_t group_agreement;
 	int group_known;
+	/* The group fields of the last entry nxt() took whole, as the
+	 * caller's pointers: valid this call, while gp_call is it. */
+	const char *gp[5];
+	char gp_vat;
+	int64_t gp_agreement;
+	uint64_t gp_call;
 	struct fee_last last[FEE_NFIELDS];
 	struct fee_seen seen[1 << FEE_SEEN_BITS];
 };

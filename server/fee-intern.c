@@ -170,34 +170,34 @@ fee_take(lua_State *L, struct fee_vm *vm, enum fee_field f, const char *s,
 		l->kept = 1;
 		l->p = s;
 		l->slot = slot;
+		l->idx = idx;
 		l->epoch = vm->names.epoch;
 	}
 	return idx;
 }
 
 /*
- * Pushes string s as per-entry field f: the Lua string returned for f
- * last time (upvalue 2 + f) when s is the same text, else the interned
- * one, kept for next time. -1 when the field refuses s.
+ * Pushes string s as per-entry field f: the interned string, found by
+ * the pointer field f held last time when s is that pointer, else by
+ * fee_take (a pointer seen before in the call needs no look at its
+ * text). -1 when the field refuses s.
  */
 static int
 fee_push_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
     const char *s, int as)
 {
+	struct fee_last *l = &vm->names.last[f];
 	int idx;
 
-	if (fee_same(vm, &vm->names.last[f], s)) {
-		lua_pushvalue(L, lua_upvalueindex(2 + (int)f));
-		return 0;
-	}
-	if ((idx = fee_take(L, vm, f, s, as)) < 0)
+	if (l->kept == 1 && l->p == s && l->epoch == vm->names.epoch)
+		idx = l->idx;
+	else if ((idx = fee_take(L, vm, f, s, as)) < 0)
 		return -1;
 	if (idx == 0) {		/* too long to intern: pushed as it is */
 		lua_pushstring(L, s);
 		return 0;
 	}
 	lua_rawgeti(L, lua_upvalueindex(1), idx);
-	lua_copy(L, -1, lua_upvalueindex(2 + (int)f));
 	return 0;
 }
 
@@ -249,6 +249,23 @@ fee_push_group(lua_State *L, struct fee_vm *vm, enum fee_field f,
 }
 
 /*
+ * Does entry e hold the very group fields (the caller's same pointers) of
+ * the last entry nxt() took whole in this call? Then they passed, and the
+ * group is unchanged, with no look at their text.
+ */
+static inline int
+fee_group_as_last(struct fee_vm *vm, const struct fee_entry *e)
+{
+	const struct fee_names *n = &vm->names;
+
+	return n->gp_call == n->call && n->group_known &&
+	    e->grade == n->gp[0] && e->basis == n->gp[1] &&
+	    e->consumer == n->gp[2] && e->provider == n->gp[3] &&
+	    e->calendar == n->gp[4] && e->vat == n->gp_vat &&
+	    e->agreement == n->gp_agreement;
+}
+
+/*
  * nxt(): the next entry of the batch for the driver, as minutes, date,
  * today, activity, out_of_hours, and true when its group fields (grade,
  * basis, vat, consumer, provider, agreement, calendar: an engagement's,
@@ -279,7 +296,8 @@ fee_lua_next(lua_State *L)
 	if (vm->watch.fast &&
 	    vm->batch.i - vm->watch.chunk_start >= vm->watch.chunk_len)
 		fee_fast_step(L, vm);
-	fee_memo_serve(vm);
+	if (vm->cache.memo != NULL && vm->cache.checked <= vm->batch.i)
+		fee_memo_serve(vm);
 	if (vm->batch.i == vm->batch.stop)
 		return 0;
 	e = &vm->batch.v[vm->batch.i];
@@ -310,6 +328,8 @@ fee_lua_next(lua_State *L)
 	    e->activity, FEE_AS_TEXT) != 0)
 		return fee_input_error(L, vm, "activity: must be 1 to 32 bytes");
 	lua_pushboolean(L, e->out_of_hours);
+	if (fee_group_as_last(vm, e))
+		goto given;
 	/* Unknown until the end: an error on the way means a new group. */
 	ch = !vm->names.group_known;
 	vm->names.group_known = 0;
@@ -335,6 +355,15 @@ fee_lua_next(lua_State *L)
 		vm->names.group++;
 	}
 	vm->names.group_known = 1;
+	vm->names.gp[0] = e->grade;
+	vm->names.gp[1] = e->basis;
+	vm->names.gp[2] = e->consumer;
+	vm->names.gp[3] = e->provider;
+	vm->names.gp[4] = e->calendar;
+	vm->names.gp_vat = e->vat;
+	vm->names.gp_agreement = e->agreement;
+	vm->names.gp_call = vm->names.call;
+given:
 	if (vm->names.group == vm->names.group_given)
 		return 5;
 	lua_pushboolean(L, 1);
@@ -399,7 +428,6 @@ int
 fee_driver(struct fee_vm *vm)
 {
 	lua_State *L = vm->L;
-	int i;
 
 	if (fee_load_chunk(L, vm, fee_driver_source,
 	    sizeof fee_driver_source - 1, "=price") != LUA_OK) {
@@ -414,9 +442,7 @@ fee_driver(struct fee_vm *vm)
 	lua_pushvalue(L, -1);
 	lua_pushcclosure(L, fee_lua_group, 1);
 	lua_insert(L, -2);
-	for (i = 0; i < FEE_NFIELDS; i++)
-		lua_pushnil(L);		/* what nxt() returned last */
-	lua_pushcclosure(L, fee_lua_next, 1 + FEE_NFIELDS);
+	lua_pushcclosure(L, fee_lua_next, 1);
 	lua_insert(L, -2);
 	if (lua_pcall(L, 6, 1, 0) != LUA_OK) {
 		lua_pop(L, 1);
