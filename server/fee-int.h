@@ -195,15 +195,21 @@ struct fee_batch {
 	int budget;			/* each entry gets its own budget */
 };
 
-/* What lines:add writes to, and what it last accepted (fee.c). */
+/*
+ * What lines:add writes to, and the strings it accepted last (fee.c):
+ * unit and vat the last one each, upvalues 2 and 3 of lines:add; the
+ * descriptions, which a rule set cycles through (one per activity), by
+ * address in FEE_KEPT_DESC slots of the table at upvalue 1.
+ */
+#define FEE_KEPT_DESC 16	/* a power of two */
 struct fee_add {
 	struct fee_lines *out;
 	int negative_ok;
-	struct fee_kept {		/* description, unit and vat: upvalues */
-		const void *obj;	/* 1 to 3 of lines:add, their text */
-		const char *s;		/* and length */
+	struct fee_kept {
+		const void *obj;	/* the string, kept alive as said above, */
+		const char *s;		/* its text and length */
 		size_t len;
-	} kept[3];
+	} kept[3], desc[FEE_KEPT_DESC];	/* kept[0] unused */
 };
 
 /* The price cache as the state uses it (fee-memo.c). */
