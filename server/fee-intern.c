@@ -401,8 +401,10 @@ fee_lua_group(lua_State *L)
  */
 const char fee_driver_source[] =
     "local entry, ctx, lines, price, nxt, grp = ...\n"
-    "local g, b, v, c, p, ag, cal\n"
     "return function()\n"
+    "local entry, ctx, lines, price, nxt, grp = entry, ctx, lines, price, "
+    "nxt, grp\n"
+    "local g, b, v, c, p, ag, cal\n"
     "while true do\n"
     "local m, d, td, a, o, new = nxt()\n"
     "if not m then return end\n"
@@ -422,7 +424,9 @@ const char fee_driver_source[] =
  * entry nxt() hands it (C, interned strings) until there are none, stores
  * them into the reused entry and ctx tables with Lua's own constant-key
  * stores, and calls price. One call from C prices a whole batch and the
- * per-entry path allocates nothing.
+ * per-entry path allocates nothing. The driver keeps what it works with
+ * in locals, the group fields too: so nxt() says "new group" for the
+ * first entry of every run (fee_vm_run) and after a nested one.
  */
 int
 fee_driver(struct fee_vm *vm)

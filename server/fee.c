@@ -405,6 +405,7 @@ fee_vm_run(struct fee_vm *vm, size_t start, size_t stop, char **err)
 	if (vm->batch.i == stop)
 		return FEE_OK;
 	top = lua_gettop(L);
+	vm->names.group_given = -1;	/* the driver's locals start empty */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.msgh);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.price);
 	st = fee_vm_pcall(vm, 0, 1, top + 1, FEE_CALL_BUDGET, err);
@@ -481,6 +482,7 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->cache.checked = memo_checked;
 	vm->cache.pending = memo_pending;
 	vm->add.out = was_out;
+	vm->names.group_given = -1;	/* an outer run's group is not ours */
 	fee_last_forget(vm);
 	if (st != FEE_OK) {
 		/* Never half a batch: every entry's lines are emptied. */
