@@ -400,33 +400,40 @@ fee_lua_group(lua_State *L)
  * static: bench/fees measures the contract's shape with the same loop.
  */
 const char fee_driver_source[] =
-    "local entry, ctx, lines, price, nxt, grp = ...\n"
+    "local entry, ctx, lines, price, nxt, grp, prepare = ...\n"
     "return function()\n"
-    "local entry, ctx, lines, price, nxt, grp = entry, ctx, lines, price, "
-    "nxt, grp\n"
-    "local g, b, v, c, p, ag, cal\n"
+    "local entry, ctx, lines, price, nxt, grp, prepare = entry, ctx, lines, "
+    "price, nxt, grp, prepare\n"
+    "local g, b, v, c, p, ag, cal, t\n"
     "while true do\n"
     "local m, d, td, a, o, new = nxt()\n"
     "if not m then return end\n"
-    "if new then g, b, v, c, p, ag, cal = grp() end\n"
+    "if new then\n"
+    "g, b, v, c, p, ag, cal = grp()\n"
+    "if prepare then t = prepare({ grade = g, basis = b, consumer = c, "
+    "provider = p, agreement = ag, calendar = cal }, { vat = v }) end\n"
+    "end\n"
     "entry.minutes = m entry.date = d entry.activity = a\n"
     "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
     "entry.consumer = c entry.provider = p entry.agreement = ag\n"
     "entry.calendar = cal\n"
     "ctx.vat = v ctx.today = td\n"
-    "local r = price(entry, ctx, lines)\n"
+    "local r = price(entry, ctx, lines, t)\n"
     "if r ~= nil then return r end\n"
     "end\n"
     "end\n";
 
 /*
- * Replaces the price function on top of the stack by the driver: for each
- * entry nxt() hands it (C, interned strings) until there are none, stores
- * them into the reused entry and ctx tables with Lua's own constant-key
- * stores, and calls price. One call from C prices a whole batch and the
- * per-entry path allocates nothing. The driver keeps what it works with
- * in locals, the group fields too: so nxt() says "new group" for the
- * first entry of every run (fee_vm_run) and after a nested one.
+ * Replaces the price function on top of the stack (the rules table below
+ * it) by the driver: for each entry nxt() hands it (C, interned strings)
+ * until there are none, stores them into the reused entry and ctx tables
+ * with Lua's own constant-key stores, and calls price. One call from C
+ * prices a whole batch and the per-entry path allocates nothing. The
+ * driver keeps what it works with in locals, the group fields too: so
+ * nxt() says "new group" for the first entry of every run (fee_vm_run)
+ * and after a nested one. When the rule set has a prepare function, the
+ * driver calls it with each new group's fields, and passes what it
+ * returned to price for every entry of the group.
  */
 int
 fee_driver(struct fee_vm *vm)
@@ -448,7 +455,11 @@ fee_driver(struct fee_vm *vm)
 	lua_insert(L, -2);
 	lua_pushcclosure(L, fee_lua_next, 1);
 	lua_insert(L, -2);
-	if (lua_pcall(L, 6, 1, 0) != LUA_OK) {
+	if (lua_getfield(L, -9, "prepare") != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		lua_pushnil(L);		/* not a function: not the engine's */
+	}
+	if (lua_pcall(L, 7, 1, 0) != LUA_OK) {
 		lua_pop(L, 1);
 		return FEE_E_MEMORY;
 	}

@@ -514,6 +514,63 @@ test_batch_uncounted(void **state)
 	free(err);
 }
 
+/*
+ * A rule set's prepare runs once for each group of entries (an
+ * engagement's fields), sees those fields and ctx.vat only, and what it
+ * returns is price's fourth argument; when it fails, the batch fails at
+ * the group's first entry.
+ */
+static void
+test_prepare(void **state)
+{
+	enum { N = 8 };
+	struct fixture *f = *state;
+	struct fee_ruleset *rs;
+	struct fee_entry v[N];
+	struct fee_lines out[N];
+	char *err = NULL, *path;
+	size_t failed, i;
+
+	path = xprintf("%s/tests/fees/prepared.lua", srcdir);
+	rs = fee_load(f->fe, path, 0, &err);
+	free(path);
+	assert_non_null(rs);
+	memset(out, 0, sizeof out);
+	for (i = 0; i < N; i++) {
+		v[i] = entry((int64_t)i + 1, i % 2 ? "2025-03-04" : "2025-03-05",
+		    i % 3 ? "advice" : "drafting", i < N / 2 ? "junior" : "senior");
+		v[i].vat = i < N / 2 ? 'S' : 'O';
+		v[i].calendar = i < N / 2 ? NULL : "scotland";
+	}
+	v[N - 1].consumer = NULL;	/* a third group */
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(out[i].n, 1);
+		assert_int_equal(out[i].v[0].quantity,
+		    i < N / 2 ? 1 : i < N - 1 ? 2 : 3);
+	}
+	assert_string_equal(out[0].v[0].description,
+	    "junior/hourly/AVD/england-and-wales agreement,basis,calendar,"
+	    "consumer,grade,provider,ctx.vat=S");
+	assert_string_equal(out[N / 2].v[0].description,
+	    "senior/hourly/AVD/scotland agreement,basis,calendar,consumer,"
+	    "grade,provider,ctx.vat=O");
+	assert_string_equal(out[N - 1].v[0].description,
+	    "senior/hourly/nil/scotland agreement,basis,calendar,grade,"
+	    "provider,ctx.vat=O");
+
+	v[5].grade = "broken";
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err),
+	    FEE_E_RUNTIME);
+	assert_int_equal(failed, 5);
+	assert_contains(err, "prepared.lua:");
+	assert_contains(err, "no terms for this grade");
+	fee_ruleset_free(rs);
+	for (i = 0; i < N; i++)
+		fee_lines_free(&out[i]);
+	free(err);
+}
+
 /* Wants the lines echo.lua gives entry e: each field as price saw it. */
 static void
 assert_echo(const struct fee_lines *l, const struct fee_entry *e)
@@ -862,6 +919,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_batch_fields_fresh, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_prepare, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
