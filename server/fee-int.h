@@ -201,7 +201,7 @@ struct fee_batch {
  * descriptions, which a rule set cycles through (one per activity), by
  * address in FEE_KEPT_DESC slots of the table at upvalue 1.
  */
-#define FEE_KEPT_DESC 16	/* a power of two */
+#define FEE_KEPT_DESC 64	/* a power of two */
 struct fee_add {
 	struct fee_lines *out;
 	int negative_ok;
