@@ -250,6 +250,21 @@ struct fee_watch {
 };
 
 /*
+ * What prepare returned for a group (fee-intern.c), by the group's
+ * interned strings (-1 for nil), VAT and agreement; the value itself is
+ * at index slot + 1 of the table grp() holds.
+ */
+#define FEE_PREP_SLOTS 256	/* a power of two */
+#define FEE_PREP_PROBE 4	/* slots a group may take */
+struct fee_prep {
+	int used;
+	int idx[5];		/* grade, basis, consumer, provider, calendar */
+	char vat;
+	int64_t agreement;
+	unsigned epoch;		/* the intern table's, when kept */
+};
+
+/*
  * The entry path's interned strings and what the last entry held
  * (fee-intern.c); a group's fields are valid while the intern table is
  * not started again (epoch).
@@ -272,6 +287,7 @@ struct fee_names {
 	char gp_vat;
 	int64_t gp_agreement;
 	uint64_t gp_call;
+	struct fee_prep prep[FEE_PREP_SLOTS];
 	struct fee_last last[FEE_NFIELDS];
 	struct fee_seen seen[1 << FEE_SEEN_BITS];
 };

@@ -229,23 +229,106 @@ fee_group_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 /*
  * Pushes group field f of the entry: the interned string nxt() took,
  * while the intern table holds it, else interned again when it can be.
+ * Returns its index in the intern table, -1 for nil, 0 for a string
+ * pushed as it is.
  */
-static void
+static int
 fee_push_group(lua_State *L, struct fee_vm *vm, enum fee_field f,
     const char *s, int as)
 {
 	size_t slot;
 	int idx;
 
-	if (s == NULL)
+	if (s == NULL) {
 		lua_pushnil(L);
-	else if (vm->names.group_epoch[f] == vm->names.epoch &&
+		return -1;
+	}
+	if (vm->names.group_epoch[f] == vm->names.epoch &&
 	    vm->names.group_idx[f] > 0)
-		lua_rawgeti(L, lua_upvalueindex(1), vm->names.group_idx[f]);
-	else if ((idx = fee_intern(L, vm, s, as, &slot)) > 0)
-		lua_rawgeti(L, lua_upvalueindex(1), idx);
-	else
+		idx = vm->names.group_idx[f];
+	else if ((idx = fee_intern(L, vm, s, as, &slot)) <= 0) {
 		lua_pushstring(L, s);
+		return 0;
+	}
+	lua_rawgeti(L, lua_upvalueindex(1), idx);
+	return idx;
+}
+
+/* Is slot pp kept for this group? */
+static int
+fee_prep_is(const struct fee_vm *vm, const struct fee_prep *pp,
+    const int idx[5])
+{
+	return pp->used && pp->epoch == vm->names.epoch &&
+	    pp->vat == vm->names.group_vat &&
+	    pp->agreement == vm->names.group_agreement &&
+	    memcmp(pp->idx, idx, sizeof pp->idx) == 0;
+}
+
+/*
+ * Pushes what the rule set's prepare (upvalue 3 of grp()) returns for the
+ * group fields on top of the stack (grade, basis, vat, consumer,
+ * provider, agreement, calendar; idx their interned strings), called with
+ * the reused tables at upvalues 4 and 5. prepare is a pure function of
+ * them (the contract), so what it returned is kept (in the table at
+ * upvalue 2, a slot among FEE_PREP_PROBE by the group's hash) and given
+ * again for the same group; but not in a test run, where every group
+ * runs it, so that the test's second look catches a prepare that keeps
+ * state as it catches such a price.
+ */
+static void
+fee_push_prepared(lua_State *L, struct fee_vm *vm, const int idx[5])
+{
+	static const char *const names[] = { "grade", "basis", "vat",
+	    "consumer", "provider", "agreement", "calendar" };
+	struct fee_prep *pp = NULL, *p;
+	uint32_t h = (uint32_t)vm->names.group_vat;
+	int i, top = lua_gettop(L);
+
+	for (i = 0; i < 5; i++) {
+		if (idx[i] == 0)
+			break;		/* a long string: not kept */
+		h = (h ^ (uint32_t)idx[i]) * 16777619u;
+	}
+	if (i == 5 && vm->cache.on) {
+		h = (h ^ (uint32_t)vm->names.group_agreement) * 16777619u;
+		h ^= h >> 16;
+		for (i = 0; i < FEE_PREP_PROBE; i++) {
+			p = &vm->names.prep[(h + (uint32_t)i) &
+			    (FEE_PREP_SLOTS - 1)];
+			if (fee_prep_is(vm, p, idx)) {
+				lua_rawgeti(L, lua_upvalueindex(2),
+				    p - vm->names.prep + 1);
+				return;
+			}
+			if (pp == NULL && (!p->used ||
+			    p->epoch != vm->names.epoch))
+				pp = p;
+		}
+		if (pp == NULL)		/* all taken: the first gives way */
+			pp = &vm->names.prep[h & (FEE_PREP_SLOTS - 1)];
+	}
+	lua_pushvalue(L, lua_upvalueindex(3));
+	lua_pushvalue(L, lua_upvalueindex(4));
+	for (i = 0; i < 7; i++) {
+		if (i == 2)
+			continue;	/* vat goes in ctx */
+		lua_pushvalue(L, top - 6 + i);
+		lua_setfield(L, -2, names[i]);
+	}
+	lua_pushvalue(L, lua_upvalueindex(5));
+	lua_pushvalue(L, top - 4);
+	lua_setfield(L, -2, "vat");
+	lua_call(L, 2, 1);
+	if (pp != NULL) {
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, lua_upvalueindex(2), pp - vm->names.prep + 1);
+		pp->used = 1;
+		memcpy(pp->idx, idx, sizeof pp->idx);
+		pp->vat = vm->names.group_vat;
+		pp->agreement = vm->names.group_agreement;
+		pp->epoch = vm->names.epoch;
+	}
 }
 
 /*
@@ -372,27 +455,32 @@ given:
 
 /*
  * grp(): the group fields of the entry nxt() handed out last: grade,
- * basis, vat, consumer, provider, agreement, calendar.
+ * basis, vat, consumer, provider, agreement, calendar; and what the rule
+ * set's prepare returns for them (nothing without one).
  */
 static int
 fee_lua_group(lua_State *L)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 	const struct fee_entry *e;
+	int idx[5];
 
 	if (vm->batch.v == NULL || vm->batch.i == 0)
 		return fee_contract(L, "no entry to price");
 	e = &vm->batch.v[vm->batch.i - 1];
-	fee_push_group(L, vm, FEE_F_GRADE, e->grade, FEE_AS_TEXT);
-	fee_push_group(L, vm, FEE_F_BASIS, e->basis, FEE_AS_BASIS);
+	idx[0] = fee_push_group(L, vm, FEE_F_GRADE, e->grade, FEE_AS_TEXT);
+	idx[1] = fee_push_group(L, vm, FEE_F_BASIS, e->basis, FEE_AS_BASIS);
 	lua_pushstring(L, e->vat == 'O' ? "O" : "S");
-	fee_push_group(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
-	fee_push_group(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
+	idx[2] = fee_push_group(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
+	idx[3] = fee_push_group(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
 	lua_pushinteger(L, (lua_Integer)e->agreement);
-	fee_push_group(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
+	idx[4] = fee_push_group(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
 	    FEE_AS_CALENDAR);
 	vm->names.group_given = vm->names.group;
-	return 7;
+	if (lua_isnil(L, lua_upvalueindex(3)))
+		return 7;
+	fee_push_prepared(L, vm, idx);
+	return 8;
 }
 
 /*
@@ -400,19 +488,15 @@ fee_lua_group(lua_State *L)
  * static: bench/fees measures the contract's shape with the same loop.
  */
 const char fee_driver_source[] =
-    "local entry, ctx, lines, price, nxt, grp, prepare = ...\n"
+    "local entry, ctx, lines, price, nxt, grp = ...\n"
     "return function()\n"
-    "local entry, ctx, lines, price, nxt, grp, prepare = entry, ctx, lines, "
-    "price, nxt, grp, prepare\n"
+    "local entry, ctx, lines, price, nxt, grp = entry, ctx, lines, price, "
+    "nxt, grp\n"
     "local g, b, v, c, p, ag, cal, t\n"
     "while true do\n"
     "local m, d, td, a, o, new = nxt()\n"
     "if not m then return end\n"
-    "if new then\n"
-    "g, b, v, c, p, ag, cal = grp()\n"
-    "if prepare then t = prepare({ grade = g, basis = b, consumer = c, "
-    "provider = p, agreement = ag, calendar = cal }, { vat = v }) end\n"
-    "end\n"
+    "if new then g, b, v, c, p, ag, cal, t = grp() end\n"
     "entry.minutes = m entry.date = d entry.activity = a\n"
     "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
     "entry.consumer = c entry.provider = p entry.agreement = ag\n"
@@ -431,9 +515,9 @@ const char fee_driver_source[] =
  * prices a whole batch and the per-entry path allocates nothing. The
  * driver keeps what it works with in locals, the group fields too: so
  * nxt() says "new group" for the first entry of every run (fee_vm_run)
- * and after a nested one. When the rule set has a prepare function, the
- * driver calls it with each new group's fields, and passes what it
- * returned to price for every entry of the group.
+ * and after a nested one. When the rule set has a prepare function,
+ * grp() gives what it returns for each new group (fee_push_prepared),
+ * and the driver passes it to price for every entry of the group.
  */
 int
 fee_driver(struct fee_vm *vm)
@@ -451,15 +535,18 @@ fee_driver(struct fee_vm *vm)
 	lua_pushvalue(L, -5);
 	lua_createtable(L, FEE_INTERN_SLOTS / 2, 0);
 	lua_pushvalue(L, -1);
-	lua_pushcclosure(L, fee_lua_group, 1);
-	lua_insert(L, -2);
-	lua_pushcclosure(L, fee_lua_next, 1);
-	lua_insert(L, -2);
-	if (lua_getfield(L, -9, "prepare") != LUA_TFUNCTION) {
+	lua_createtable(L, FEE_PREP_SLOTS, 0);
+	if (lua_getfield(L, -10, "prepare") != LUA_TFUNCTION) {
 		lua_pop(L, 1);
 		lua_pushnil(L);		/* not a function: not the engine's */
 	}
-	if (lua_pcall(L, 7, 1, 0) != LUA_OK) {
+	lua_createtable(L, 0, 6);	/* prepare's group and ctx */
+	lua_createtable(L, 0, 1);
+	lua_pushcclosure(L, fee_lua_group, 5);
+	lua_insert(L, -2);
+	lua_pushcclosure(L, fee_lua_next, 1);
+	lua_insert(L, -2);
+	if (lua_pcall(L, 6, 1, 0) != LUA_OK) {
 		lua_pop(L, 1);
 		return FEE_E_MEMORY;
 	}

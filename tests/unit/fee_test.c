@@ -517,8 +517,8 @@ test_batch_uncounted(void **state)
 /*
  * A rule set's prepare runs once for each group of entries (an
  * engagement's fields), sees those fields and ctx.vat only, and what it
- * returns is price's fourth argument; when it fails, the batch fails at
- * the group's first entry.
+ * returns is price's fourth argument, kept for the same group later;
+ * when it fails, the batch fails at the group's first entry.
  */
 static void
 test_prepare(void **state)
@@ -558,6 +558,16 @@ test_prepare(void **state)
 	assert_string_equal(out[N - 1].v[0].description,
 	    "senior/hourly/nil/scotland agreement,basis,calendar,grade,"
 	    "provider,ctx.vat=O");
+	/* New entries (not in the price cache) of the same groups: what
+	 * prepare returned the first time, but for a group not seen. */
+	for (i = 0; i < N; i++)
+		v[i].minutes += 100;
+	v[0].agreement = 2;
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	for (i = 0; i < N; i++)
+		assert_int_equal(out[i].v[0].quantity,
+		    i == 0 ? 4 : i < N / 2 ? 1 : i < N - 1 ? 2 : 3);
+	v[0].agreement = 1;
 
 	v[5].grade = "broken";
 	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err),
