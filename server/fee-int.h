@@ -391,6 +391,7 @@ void fee_replay_free(struct fee_vm *vm);
 
 /* fee-intern.c */
 void fee_last_forget(struct fee_vm *vm);
+void fee_prep_forget(struct fee_vm *vm);
 int fee_driver(struct fee_vm *vm);
 
 /* fee-limits.c */

@@ -272,9 +272,10 @@ fee_prep_is(const struct fee_vm *vm, const struct fee_prep *pp,
  * the reused tables at upvalues 4 and 5. prepare is a pure function of
  * them (the contract), so what it returned is kept (in the table at
  * upvalue 2, a slot among FEE_PREP_PROBE by the group's hash) and given
- * again for the same group; but not in a test run, where every group
- * runs it, so that the test's second look catches a prepare that keeps
- * state as it catches such a price.
+ * again for the same group. A test run forgets them all before its
+ * second look (fee_prep_forget), which so catches a prepare that keeps
+ * state, or a price that changes what prepare returned, as it catches a
+ * price that keeps state.
  */
 static void
 fee_push_prepared(lua_State *L, struct fee_vm *vm, const int idx[5])
@@ -290,7 +291,7 @@ fee_push_prepared(lua_State *L, struct fee_vm *vm, const int idx[5])
 			break;		/* a long string: not kept */
 		h = (h ^ (uint32_t)idx[i]) * 16777619u;
 	}
-	if (i == 5 && vm->cache.on) {
+	if (i == 5) {
 		h = (h ^ (uint32_t)vm->names.group_agreement) * 16777619u;
 		h ^= h >> 16;
 		for (i = 0; i < FEE_PREP_PROBE; i++) {
@@ -329,6 +330,13 @@ fee_push_prepared(lua_State *L, struct fee_vm *vm, const int idx[5])
 		pp->agreement = vm->names.group_agreement;
 		pp->epoch = vm->names.epoch;
 	}
+}
+
+/* Forgets what prepare returned for every group. */
+void
+fee_prep_forget(struct fee_vm *vm)
+{
+	memset(vm->names.prep, 0, sizeof vm->names.prep);
 }
 
 /*

@@ -343,6 +343,29 @@ test_stateful_refused(void **state)
 	free(err);
 }
 
+/*
+ * prepare is held to price's promise: the test run's second look calls it
+ * afresh, so one that keeps state is refused, and so is a price that
+ * changes what prepare returned.
+ */
+static void
+test_prepare_stateful_refused(void **state)
+{
+	static const char *const names[] = { "prepare_stateful",
+	    "terms_changed" };
+	struct fixture *f = *state;
+	char *err = NULL, *path;
+	size_t i;
+
+	for (i = 0; i < nitems(names); i++) {
+		path = xprintf("%s/tests/fees/%s.lua", srcdir, names[i]);
+		assert_null(fee_load(f->fe, path, 1, &err));
+		assert_contains(err, "price keeps state between calls");
+		free(path);
+	}
+	free(err);
+}
+
 /* Same entries, same rule set: same pence, twice and after a reload. */
 static void
 test_deterministic(void **state)
@@ -930,6 +953,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batch_fields_fresh, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prepare, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_stateful_refused,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
