@@ -364,6 +364,7 @@ bench_shape(const char *rules, int64_t *sum)
 		sh.out = out;
 		sh.i = 0;
 		sh.n = BATCH;
+		sh.g.grade = NULL;	/* a call's first entry: a new group */
 		lua_pushvalue(L, -1);
 		if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
 			fprintf(stderr, "shape: %s\n", lua_tostring(L, -1));

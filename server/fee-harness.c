@@ -393,6 +393,7 @@ fee_run_tests(struct fee_ruleset *rs, const char *test_path, int *ncases,
 		lua_pop(L, 1);
 		(*ncases)++;
 	}
+	fee_prep_forget(&vm);	/* prepare runs again for the second look */
 	st = fee_replay_check(&vm, cases, err);
 out:
 	if (st != FEE_OK && st != FEE_E_IO)

@@ -84,16 +84,17 @@ enum fee_field {
 
 /*
  * What a field held in the last entry: when the next entry holds the
- * same text, nxt() returns the same Lua string again (kept as an upvalue),
- * or for a group field nothing, with no hash, look-up or check. Within
- * one call the caller's strings cannot change, so the caller's pointer
- * it last matched stands for the text until the call returns.
+ * same text, nxt() returns the same interned string again, or for a group
+ * field nothing, with no hash, look-up or check. Within one call the
+ * caller's strings cannot change, so the caller's pointer it last matched
+ * stands for the text until the call returns.
  */
 struct fee_last {
 	int kept;		/* 1: the text last taken is interned; 2: nil */
 	const char *p;		/* that text in the caller's entries, this call */
-	size_t slot;		/* its slot in the intern table, while the */
-	unsigned epoch;		/* table is not started again */
+	size_t slot;		/* its slot and index in the intern table, */
+	int idx;		/* while the table is not */
+	unsigned epoch;		/* started again */
 };
 
 /*
@@ -194,15 +195,21 @@ struct fee_batch {
 	int budget;			/* each entry gets its own budget */
 };
 
-/* What lines:add writes to, and what it last accepted (fee.c). */
+/*
+ * What lines:add writes to, and the strings it accepted last (fee.c):
+ * unit and vat the last one each, upvalues 2 and 3 of lines:add; the
+ * descriptions, which a rule set cycles through (one per activity), by
+ * address in FEE_KEPT_DESC slots of the table at upvalue 1.
+ */
+#define FEE_KEPT_DESC 64	/* a power of two */
 struct fee_add {
 	struct fee_lines *out;
 	int negative_ok;
-	struct fee_kept {		/* description, unit and vat: upvalues */
-		const void *obj;	/* 1 to 3 of lines:add, their text */
-		const char *s;		/* and length */
+	struct fee_kept {
+		const void *obj;	/* the string, kept alive as said above, */
+		const char *s;		/* its text and length */
 		size_t len;
-	} kept[3];
+	} kept[3], desc[FEE_KEPT_DESC];	/* kept[0] unused */
 };
 
 /* The price cache as the state uses it (fee-memo.c). */
@@ -232,13 +239,29 @@ struct fee_watch {
 	volatile sig_atomic_t armed;	/* the watchdog may fire */
 	volatile sig_atomic_t fired;	/* it did */
 	size_t chunk_start, chunk_len;	/* the chunk being priced */
-	int64_t chunk_cpu;		/* thread CPU time at its start, ns */
+	int64_t chunk_wall;		/* the monotonic clock at its start, ns */
+	int64_t cpu_mark;		/* thread CPU time no later than that */
 	size_t npriced;
 #ifdef FEE_WATCHDOG
 	timer_t timer;			/* the watchdog, on thread timer_tid */
 	pid_t timer_tid;
 #endif
 	size_t priced[FEE_FAST_CHUNK];	/* the chunk's entries price ran for */
+};
+
+/*
+ * What prepare returned for a group (fee-intern.c), by the group's
+ * interned strings (-1 for nil), VAT and agreement; the value itself is
+ * at index slot + 1 of the table grp() holds.
+ */
+#define FEE_PREP_SLOTS 256	/* a power of two */
+#define FEE_PREP_PROBE 4	/* slots a group may take */
+struct fee_prep {
+	int used;
+	int idx[5];		/* grade, basis, consumer, provider, calendar */
+	char vat;
+	int64_t agreement;
+	unsigned epoch;		/* the intern table's, when kept */
 };
 
 /*
@@ -258,6 +281,13 @@ struct fee_names {
 	char group_vat;
 	int64_t group_agreement;
 	int group_known;
+	/* The group fields of the last entry nxt() took whole, as the
+	 * caller's pointers: valid this call, while gp_call is it. */
+	const char *gp[5];
+	char gp_vat;
+	int64_t gp_agreement;
+	uint64_t gp_call;
+	struct fee_prep prep[FEE_PREP_SLOTS];
 	struct fee_last last[FEE_NFIELDS];
 	struct fee_seen seen[1 << FEE_SEEN_BITS];
 };
@@ -361,6 +391,7 @@ void fee_replay_free(struct fee_vm *vm);
 
 /* fee-intern.c */
 void fee_last_forget(struct fee_vm *vm);
+void fee_prep_forget(struct fee_vm *vm);
 int fee_driver(struct fee_vm *vm);
 
 /* fee-limits.c */

@@ -170,34 +170,34 @@ fee_take(lua_State *L, struct fee_vm *vm, enum fee_field f, const char *s,
 		l->kept = 1;
 		l->p = s;
 		l->slot = slot;
+		l->idx = idx;
 		l->epoch = vm->names.epoch;
 	}
 	return idx;
 }
 
 /*
- * Pushes string s as per-entry field f: the Lua string returned for f
- * last time (upvalue 2 + f) when s is the same text, else the interned
- * one, kept for next time. -1 when the field refuses s.
+ * Pushes string s as per-entry field f: the interned string, found by
+ * the pointer field f held last time when s is that pointer, else by
+ * fee_take (a pointer seen before in the call needs no look at its
+ * text). -1 when the field refuses s.
  */
 static int
 fee_push_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
     const char *s, int as)
 {
+	struct fee_last *l = &vm->names.last[f];
 	int idx;
 
-	if (fee_same(vm, &vm->names.last[f], s)) {
-		lua_pushvalue(L, lua_upvalueindex(2 + (int)f));
-		return 0;
-	}
-	if ((idx = fee_take(L, vm, f, s, as)) < 0)
+	if (l->kept == 1 && l->p == s && l->epoch == vm->names.epoch)
+		idx = l->idx;
+	else if ((idx = fee_take(L, vm, f, s, as)) < 0)
 		return -1;
 	if (idx == 0) {		/* too long to intern: pushed as it is */
 		lua_pushstring(L, s);
 		return 0;
 	}
 	lua_rawgeti(L, lua_upvalueindex(1), idx);
-	lua_copy(L, -1, lua_upvalueindex(2 + (int)f));
 	return 0;
 }
 
@@ -229,23 +229,131 @@ fee_group_field(lua_State *L, struct fee_vm *vm, enum fee_field f,
 /*
  * Pushes group field f of the entry: the interned string nxt() took,
  * while the intern table holds it, else interned again when it can be.
+ * Returns its index in the intern table, -1 for nil, 0 for a string
+ * pushed as it is.
  */
-static void
+static int
 fee_push_group(lua_State *L, struct fee_vm *vm, enum fee_field f,
     const char *s, int as)
 {
 	size_t slot;
 	int idx;
 
-	if (s == NULL)
+	if (s == NULL) {
 		lua_pushnil(L);
-	else if (vm->names.group_epoch[f] == vm->names.epoch &&
+		return -1;
+	}
+	if (vm->names.group_epoch[f] == vm->names.epoch &&
 	    vm->names.group_idx[f] > 0)
-		lua_rawgeti(L, lua_upvalueindex(1), vm->names.group_idx[f]);
-	else if ((idx = fee_intern(L, vm, s, as, &slot)) > 0)
-		lua_rawgeti(L, lua_upvalueindex(1), idx);
-	else
+		idx = vm->names.group_idx[f];
+	else if ((idx = fee_intern(L, vm, s, as, &slot)) <= 0) {
 		lua_pushstring(L, s);
+		return 0;
+	}
+	lua_rawgeti(L, lua_upvalueindex(1), idx);
+	return idx;
+}
+
+/* Is slot pp kept for this group? */
+static int
+fee_prep_is(const struct fee_vm *vm, const struct fee_prep *pp,
+    const int idx[5])
+{
+	return pp->used && pp->epoch == vm->names.epoch &&
+	    pp->vat == vm->names.group_vat &&
+	    pp->agreement == vm->names.group_agreement &&
+	    memcmp(pp->idx, idx, sizeof pp->idx) == 0;
+}
+
+/*
+ * Pushes what the rule set's prepare (upvalue 3 of grp()) returns for the
+ * group fields on top of the stack (grade, basis, vat, consumer,
+ * provider, agreement, calendar; idx their interned strings), called with
+ * the reused tables at upvalues 4 and 5. prepare is a pure function of
+ * them (the contract), so what it returned is kept (in the table at
+ * upvalue 2, a slot among FEE_PREP_PROBE by the group's hash) and given
+ * again for the same group. A test run forgets them all before its
+ * second look (fee_prep_forget), which so catches a prepare that keeps
+ * state, or a price that changes what prepare returned, as it catches a
+ * price that keeps state.
+ */
+static void
+fee_push_prepared(lua_State *L, struct fee_vm *vm, const int idx[5])
+{
+	static const char *const names[] = { "grade", "basis", "vat",
+	    "consumer", "provider", "agreement", "calendar" };
+	struct fee_prep *pp = NULL, *p;
+	uint32_t h = (uint32_t)vm->names.group_vat;
+	int i, top = lua_gettop(L);
+
+	for (i = 0; i < 5; i++) {
+		if (idx[i] == 0)
+			break;		/* a long string: not kept */
+		h = (h ^ (uint32_t)idx[i]) * 16777619u;
+	}
+	if (i == 5) {
+		h = (h ^ (uint32_t)vm->names.group_agreement) * 16777619u;
+		h ^= h >> 16;
+		for (i = 0; i < FEE_PREP_PROBE; i++) {
+			p = &vm->names.prep[(h + (uint32_t)i) &
+			    (FEE_PREP_SLOTS - 1)];
+			if (fee_prep_is(vm, p, idx)) {
+				lua_rawgeti(L, lua_upvalueindex(2),
+				    p - vm->names.prep + 1);
+				return;
+			}
+			if (pp == NULL && (!p->used ||
+			    p->epoch != vm->names.epoch))
+				pp = p;
+		}
+		if (pp == NULL)		/* all taken: the first gives way */
+			pp = &vm->names.prep[h & (FEE_PREP_SLOTS - 1)];
+	}
+	lua_pushvalue(L, lua_upvalueindex(3));
+	lua_pushvalue(L, lua_upvalueindex(4));
+	for (i = 0; i < 7; i++) {
+		if (i == 2)
+			continue;	/* vat goes in ctx */
+		lua_pushvalue(L, top - 6 + i);
+		lua_setfield(L, -2, names[i]);
+	}
+	lua_pushvalue(L, lua_upvalueindex(5));
+	lua_pushvalue(L, top - 4);
+	lua_setfield(L, -2, "vat");
+	lua_call(L, 2, 1);
+	if (pp != NULL) {
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, lua_upvalueindex(2), pp - vm->names.prep + 1);
+		pp->used = 1;
+		memcpy(pp->idx, idx, sizeof pp->idx);
+		pp->vat = vm->names.group_vat;
+		pp->agreement = vm->names.group_agreement;
+		pp->epoch = vm->names.epoch;
+	}
+}
+
+/* Forgets what prepare returned for every group. */
+void
+fee_prep_forget(struct fee_vm *vm)
+{
+	memset(vm->names.prep, 0, sizeof vm->names.prep);
+}
+
+/*
+ * Does entry e hold the very group fields (the caller's same pointers) of
+ * the last entry nxt() took whole in this call? Then they passed, and the
+ * group is unchanged, with no look at their text.
+ */
+static inline int
+fee_group_as_last(struct fee_vm *vm, const struct fee_entry *e)
+{
+	const struct fee_names *n = &vm->names;
+
+	return n->gp_call == n->call && n->group_known &&
+	    e->grade == n->gp[0] && e->basis == n->gp[1] &&
+	    e->consumer == n->gp[2] && e->provider == n->gp[3] &&
+	    e->calendar == n->gp[4] && e->vat == n->gp_vat &&
+	    e->agreement == n->gp_agreement;
 }
 
 /*
@@ -279,7 +387,8 @@ fee_lua_next(lua_State *L)
 	if (vm->watch.fast &&
 	    vm->batch.i - vm->watch.chunk_start >= vm->watch.chunk_len)
 		fee_fast_step(L, vm);
-	fee_memo_serve(vm);
+	if (vm->cache.memo != NULL && vm->cache.checked <= vm->batch.i)
+		fee_memo_serve(vm);
 	if (vm->batch.i == vm->batch.stop)
 		return 0;
 	e = &vm->batch.v[vm->batch.i];
@@ -310,6 +419,8 @@ fee_lua_next(lua_State *L)
 	    e->activity, FEE_AS_TEXT) != 0)
 		return fee_input_error(L, vm, "activity: must be 1 to 32 bytes");
 	lua_pushboolean(L, e->out_of_hours);
+	if (fee_group_as_last(vm, e))
+		goto given;
 	/* Unknown until the end: an error on the way means a new group. */
 	ch = !vm->names.group_known;
 	vm->names.group_known = 0;
@@ -335,6 +446,15 @@ fee_lua_next(lua_State *L)
 		vm->names.group++;
 	}
 	vm->names.group_known = 1;
+	vm->names.gp[0] = e->grade;
+	vm->names.gp[1] = e->basis;
+	vm->names.gp[2] = e->consumer;
+	vm->names.gp[3] = e->provider;
+	vm->names.gp[4] = e->calendar;
+	vm->names.gp_vat = e->vat;
+	vm->names.gp_agreement = e->agreement;
+	vm->names.gp_call = vm->names.call;
+given:
 	if (vm->names.group == vm->names.group_given)
 		return 5;
 	lua_pushboolean(L, 1);
@@ -343,27 +463,32 @@ fee_lua_next(lua_State *L)
 
 /*
  * grp(): the group fields of the entry nxt() handed out last: grade,
- * basis, vat, consumer, provider, agreement, calendar.
+ * basis, vat, consumer, provider, agreement, calendar; and what the rule
+ * set's prepare returns for them (nothing without one).
  */
 static int
 fee_lua_group(lua_State *L)
 {
 	struct fee_vm *vm = fee_vm_of(L);
 	const struct fee_entry *e;
+	int idx[5];
 
 	if (vm->batch.v == NULL || vm->batch.i == 0)
 		return fee_contract(L, "no entry to price");
 	e = &vm->batch.v[vm->batch.i - 1];
-	fee_push_group(L, vm, FEE_F_GRADE, e->grade, FEE_AS_TEXT);
-	fee_push_group(L, vm, FEE_F_BASIS, e->basis, FEE_AS_BASIS);
+	idx[0] = fee_push_group(L, vm, FEE_F_GRADE, e->grade, FEE_AS_TEXT);
+	idx[1] = fee_push_group(L, vm, FEE_F_BASIS, e->basis, FEE_AS_BASIS);
 	lua_pushstring(L, e->vat == 'O' ? "O" : "S");
-	fee_push_group(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
-	fee_push_group(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
+	idx[2] = fee_push_group(L, vm, FEE_F_CONSUMER, e->consumer, FEE_AS_ANY);
+	idx[3] = fee_push_group(L, vm, FEE_F_PROVIDER, e->provider, FEE_AS_ANY);
 	lua_pushinteger(L, (lua_Integer)e->agreement);
-	fee_push_group(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
+	idx[4] = fee_push_group(L, vm, FEE_F_CALENDAR, fee_calendar_of(e),
 	    FEE_AS_CALENDAR);
 	vm->names.group_given = vm->names.group;
-	return 7;
+	if (lua_isnil(L, lua_upvalueindex(3)))
+		return 7;
+	fee_push_prepared(L, vm, idx);
+	return 8;
 }
 
 /*
@@ -372,34 +497,40 @@ fee_lua_group(lua_State *L)
  */
 const char fee_driver_source[] =
     "local entry, ctx, lines, price, nxt, grp = ...\n"
-    "local g, b, v, c, p, ag, cal\n"
     "return function()\n"
+    "local entry, ctx, lines, price, nxt, grp = entry, ctx, lines, price, "
+    "nxt, grp\n"
+    "local g, b, v, c, p, ag, cal, t\n"
     "while true do\n"
     "local m, d, td, a, o, new = nxt()\n"
     "if not m then return end\n"
-    "if new then g, b, v, c, p, ag, cal = grp() end\n"
+    "if new then g, b, v, c, p, ag, cal, t = grp() end\n"
     "entry.minutes = m entry.date = d entry.activity = a\n"
     "entry.out_of_hours = o entry.grade = g entry.basis = b\n"
     "entry.consumer = c entry.provider = p entry.agreement = ag\n"
     "entry.calendar = cal\n"
     "ctx.vat = v ctx.today = td\n"
-    "local r = price(entry, ctx, lines)\n"
+    "local r = price(entry, ctx, lines, t)\n"
     "if r ~= nil then return r end\n"
     "end\n"
     "end\n";
 
 /*
- * Replaces the price function on top of the stack by the driver: for each
- * entry nxt() hands it (C, interned strings) until there are none, stores
- * them into the reused entry and ctx tables with Lua's own constant-key
- * stores, and calls price. One call from C prices a whole batch and the
- * per-entry path allocates nothing.
+ * Replaces the price function on top of the stack (the rules table below
+ * it) by the driver: for each entry nxt() hands it (C, interned strings)
+ * until there are none, stores them into the reused entry and ctx tables
+ * with Lua's own constant-key stores, and calls price. One call from C
+ * prices a whole batch and the per-entry path allocates nothing. The
+ * driver keeps what it works with in locals, the group fields too: so
+ * nxt() says "new group" for the first entry of every run (fee_vm_run)
+ * and after a nested one. When the rule set has a prepare function,
+ * grp() gives what it returns for each new group (fee_push_prepared),
+ * and the driver passes it to price for every entry of the group.
  */
 int
 fee_driver(struct fee_vm *vm)
 {
 	lua_State *L = vm->L;
-	int i;
 
 	if (fee_load_chunk(L, vm, fee_driver_source,
 	    sizeof fee_driver_source - 1, "=price") != LUA_OK) {
@@ -412,11 +543,16 @@ fee_driver(struct fee_vm *vm)
 	lua_pushvalue(L, -5);
 	lua_createtable(L, FEE_INTERN_SLOTS / 2, 0);
 	lua_pushvalue(L, -1);
-	lua_pushcclosure(L, fee_lua_group, 1);
+	lua_createtable(L, FEE_PREP_SLOTS, 0);
+	if (lua_getfield(L, -10, "prepare") != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		lua_pushnil(L);		/* not a function: not the engine's */
+	}
+	lua_createtable(L, 0, 6);	/* prepare's group and ctx */
+	lua_createtable(L, 0, 1);
+	lua_pushcclosure(L, fee_lua_group, 5);
 	lua_insert(L, -2);
-	for (i = 0; i < FEE_NFIELDS; i++)
-		lua_pushnil(L);		/* what nxt() returned last */
-	lua_pushcclosure(L, fee_lua_next, 1 + FEE_NFIELDS);
+	lua_pushcclosure(L, fee_lua_next, 1);
 	lua_insert(L, -2);
 	if (lua_pcall(L, 6, 1, 0) != LUA_OK) {
 		lua_pop(L, 1);

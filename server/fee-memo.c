@@ -187,18 +187,23 @@ fee_memo_serve(struct fee_vm *vm)
 	const struct fee_entry *e;
 	struct fee_memo_rec *r;
 	struct fee_lines *out;
-	size_t at;
+	size_t at, k;
 
 	while (m != NULL && vm->batch.i < vm->batch.stop &&
 	    vm->cache.checked <= vm->batch.i) {
 		e = &vm->batch.v[vm->batch.i];
-		vm->cache.checked = vm->batch.i + 1;
 		if (m->rest > 0) {
-			m->rest--;
+			/* Resting: the entries up to batch_stop sit out at once. */
+			k = vm->batch.stop - vm->batch.i;
+			if (k > m->rest)
+				k = m->rest;
+			m->rest -= (uint32_t)k;
+			m->misses += k;
 			m->missed = NULL;
-			m->misses++;
+			vm->cache.checked = vm->batch.i + k;
 			return;
 		}
+		vm->cache.checked = vm->batch.i + 1;
 		m->missed = e;
 		m->keylen = fee_memo_key(e, m->key);
 		m->hash = fee_memo_hash(m->key, m->keylen);

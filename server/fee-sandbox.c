@@ -317,7 +317,7 @@ fee_vm_open(struct fee_vm *vm, struct fee_ruleset *rs, char **err)
 	lua_createtable(L, 0, 4);
 	vm->ref.period_ctx = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, 0, 1);
-	lua_pushnil(L);
+	lua_createtable(L, FEE_KEPT_DESC, 0);
 	lua_pushnil(L);
 	lua_pushnil(L);
 	lua_pushcclosure(L, fee_lua_add, 3);

@@ -21,6 +21,13 @@
  * returns by setting the count hook from the signal handler (as lua.c
  * does on SIGINT). Where the signal or timer cannot be had, every run is
  * counted.
+ *
+ * A chunk's time is first judged by the monotonic clock, read without
+ * entering the kernel: a thread cannot run for longer than the time that
+ * passes, so a chunk under the bound by that clock is under it in CPU
+ * time. Only a chunk over it (the thread was likely preempted) reads the
+ * thread's CPU clock, a system call, and compares it with the last CPU
+ * time read, taken no later than the chunk's start.
  */
 
 /* This thread's CPU time in nanoseconds; -1 where it cannot be read. */
@@ -38,10 +45,43 @@ fee_thread_cpu(void)
 #endif
 }
 
+/* The monotonic clock in nanoseconds; -1 where it cannot be read. */
+static int64_t
+fee_wall(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return -1;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Has the chunk since chunk_wall and cpu_mark (see the top) kept under
+ * FEE_FAST_NSEC of CPU time? wall is the monotonic clock now. Keeps the
+ * CPU time it had to read as the next mark.
+ */
+static int
+fee_fast_within(struct fee_vm *vm, int64_t wall)
+{
+	int64_t cpu;
+
+	if (wall >= 0 && vm->watch.chunk_wall >= 0 &&
+	    wall - vm->watch.chunk_wall < FEE_FAST_NSEC)
+		return 1;
+	cpu = fee_thread_cpu();
+	if (cpu < 0 || vm->watch.cpu_mark < 0 ||
+	    cpu - vm->watch.cpu_mark >= FEE_FAST_NSEC)
+		return 0;
+	vm->watch.cpu_mark = cpu;
+	return 1;
+}
+
 #ifdef FEE_WATCHDOG
 static int fee_fast_signo;	/* 0: uncounted runs are not available */
 static pthread_once_t fee_fast_once = PTHREAD_ONCE_INIT;
 static __thread struct fee_vm *fee_fast_vm;
+static __thread pid_t fee_fast_tid;	/* this thread's id, once asked */
 
 /* The watchdog went off: the hook stops the entry at its next instruction. */
 static void
@@ -54,6 +94,13 @@ fee_fast_signal(int sig)
 		vm->watch.fired = 1;
 		lua_sethook(vm->L, fee_hook, LUA_MASKCOUNT, 1);
 	}
+}
+
+/* A forked child's one thread is not the thread that forked. */
+static void
+fee_fast_forked(void)
+{
+	fee_fast_tid = 0;
 }
 
 /* Takes a real-time signal for the watchdog, unless someone else has. */
@@ -70,7 +117,8 @@ fee_fast_init(void)
 	sa.sa_handler = fee_fast_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
-	if (sigaction(sig, &sa, NULL) == 0)
+	if (sigaction(sig, &sa, NULL) == 0 &&
+	    pthread_atfork(NULL, NULL, fee_fast_forked) == 0)
 		fee_fast_signo = sig;
 }
 
@@ -91,7 +139,9 @@ fee_fast_ok(struct fee_vm *vm, size_t n)
 	pthread_once(&fee_fast_once, fee_fast_init);
 	if (fee_fast_signo == 0)
 		return 0;
-	tid = gettid();
+	if (fee_fast_tid == 0)
+		fee_fast_tid = gettid();	/* a system call: asked once */
+	tid = fee_fast_tid;
 	if (vm->watch.timer_tid != tid) {
 		if (vm->watch.timer_tid != 0)
 			timer_delete(vm->watch.timer);
@@ -195,26 +245,27 @@ fee_fast_keep(struct fee_vm *vm)
 /*
  * The end of an uncounted chunk: its results stand if it took less CPU
  * time than its budget allows, else the run stops here and the chunk is
- * priced again, counted. Chunks shrink when they take half that time and
- * grow back when they take less than a quarter.
+ * priced again, counted. Chunks shrink when they take half that time
+ * (by the monotonic clock) and grow back when they take less than a
+ * quarter.
  */
 void
 fee_fast_step(lua_State *L, struct fee_vm *vm)
 {
-	int64_t now = fee_thread_cpu(), used = now - vm->watch.chunk_cpu;
+	int64_t now = fee_wall(), used = now - vm->watch.chunk_wall;
 
 	if (used >= FEE_FAST_NSEC / 2 && vm->watch.chunk_len > FEE_FAST_MIN)
 		vm->watch.chunk_len /= 2;
 	else if (used < FEE_FAST_NSEC / 4 && vm->watch.chunk_len < FEE_FAST_CHUNK)
 		vm->watch.chunk_len *= 2;
-	if (now < 0 || used >= FEE_FAST_NSEC) {
+	if (!fee_fast_within(vm, now)) {
 		vm->watch.fired = 1;
 		lua_pushliteral(L, "uncounted chunk over its time");
 		lua_error(L);
 	}
 	fee_fast_keep(vm);
 	vm->watch.chunk_start = vm->batch.i;
-	vm->watch.chunk_cpu = now;
+	vm->watch.chunk_wall = now;
 }
 
 /*
@@ -233,15 +284,15 @@ fee_vm_run_fast(struct fee_vm *vm, size_t start, size_t n)
 	vm->watch.chunk_start = start;
 	if (vm->watch.chunk_len == 0)
 		vm->watch.chunk_len = FEE_FAST_CHUNK;
-	vm->watch.chunk_cpu = fee_thread_cpu();
+	vm->watch.cpu_mark = fee_thread_cpu();
+	vm->watch.chunk_wall = fee_wall();
 	fee_fast_arm(vm);
 	st = fee_vm_run(vm, start, n, &err);
 	fee_fast_disarm(vm);
 	lua_sethook(vm->L, NULL, 0, 0);
 	vm->watch.fast = 0;
 	free(err);
-	if (st == FEE_OK && !vm->watch.fired && vm->watch.chunk_cpu >= 0 &&
-	    fee_thread_cpu() - vm->watch.chunk_cpu < FEE_FAST_NSEC) {
+	if (st == FEE_OK && !vm->watch.fired && fee_fast_within(vm, fee_wall())) {
 		fee_fast_keep(vm);
 		return n;
 	}

@@ -213,6 +213,33 @@ fee_arg_kept(lua_State *L, int i, int up, const char *what, size_t max,
 }
 
 /*
+ * The description, argument 2 of lines:add, checked by fee_arg_text
+ * unless it is a string accepted before and still in its slot, which the
+ * table at upvalue 1 keeps alive: so its address cannot be another
+ * string's.
+ */
+static const char *
+fee_arg_desc(lua_State *L, size_t *len)
+{
+	const void *o = lua_topointer(L, 2);
+	size_t slot = ((uintptr_t)o >> 4) & (FEE_KEPT_DESC - 1);
+	struct fee_kept *k = &fee_vm_of(L)->add.desc[slot];
+	const char *s;
+
+	if (o != NULL && o == k->obj) {
+		*len = k->len;
+		return k->s;
+	}
+	s = fee_arg_text(L, 2, "description", FEE_DESC_MAX, len);
+	lua_pushvalue(L, 2);
+	lua_rawseti(L, lua_upvalueindex(1), (lua_Integer)slot + 1);
+	k->obj = o;
+	k->s = s;
+	k->len = *len;
+	return s;
+}
+
+/*
  * lines:add(description, quantity, unit, unit_price, amount, vat): the one
  * way a script emits a charge line; checked here, stored straight into the
  * caller's C array.
@@ -230,7 +257,7 @@ fee_lua_add(lua_State *L)
 
 	if (out == NULL)
 		return fee_contract(L, "lines:add outside a pricing call");
-	desc = fee_arg_kept(L, 2, 1, "description", FEE_DESC_MAX, &dlen);
+	desc = fee_arg_desc(L, &dlen);
 	qty = fee_arg_int(L, 3, "quantity");
 	unit = fee_arg_kept(L, 4, 2, "unit", FEE_UNIT_MAX, &ulen);
 	price = fee_arg_int(L, 5, "unit price");
@@ -378,6 +405,7 @@ fee_vm_run(struct fee_vm *vm, size_t start, size_t stop, char **err)
 	if (vm->batch.i == stop)
 		return FEE_OK;
 	top = lua_gettop(L);
+	vm->names.group_given = -1;	/* the driver's locals start empty */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.msgh);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->ref.price);
 	st = fee_vm_pcall(vm, 0, 1, top + 1, FEE_CALL_BUDGET, err);
@@ -454,6 +482,7 @@ fee_vm_price(struct fee_vm *vm, const struct fee_entry *v, size_t n,
 	vm->cache.checked = memo_checked;
 	vm->cache.pending = memo_pending;
 	vm->add.out = was_out;
+	vm->names.group_given = -1;	/* an outer run's group is not ours */
 	fee_last_forget(vm);
 	if (st != FEE_OK) {
 		/* Never half a batch: every entry's lines are emptied. */

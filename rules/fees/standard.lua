@@ -73,55 +73,102 @@ end
 local units = fee.units
 local M = {}
 
--- On the hourly and travel paths, the commonest, the started 6-minute
--- unit is divided inline rather than through fee.units: the engine hands
--- price minutes as an integer from 0 to 1440, so the result is the same
--- and a function call is saved a million times a month.
+-- What price needs for a group of entries (an engagement's: one grade,
+-- basis and calendar), made once per grade, basis and calendar, and
+-- kept: a pure function of them, so a cache.
+local prepared = {}
 
-function M.price(e, ctx, lines)
-	local grade = e.grade
-	local u = unit_price[grade]
-	if u == nil then
-		error("unknown grade \"" .. tostring(grade) .. "\"")
+local function terms(grade, basis, calendar)
+	return {
+		hours = basis ~= "fixed" and basis ~= "daily",
+		fixed = basis == "fixed",
+		unit_price = unit_price[grade],
+		plain = plain[grade],
+		ooh_price = ooh_price[grade],
+		ooh_label = ooh_label[grade],
+		travel_price = travel_price[grade],
+		travel_label = travel_label[grade],
+		half_day = half_day[grade],
+		daily_label = daily_label[grade],
+		ooh_half_day = ooh_half_day[grade],
+		ooh_daily_label = ooh_daily_label[grade],
+		fixed_label = fixed_label[grade],
+		ooh_dates = calendar_ooh[calendar],
+	}
+end
+
+-- prepare: once per group of entries (see rules/fees/README.md); price
+-- gets what it returns, and makes it itself when called without it.
+function M.prepare(g, ctx)
+	local grade = g.grade
+	local by_basis = prepared[grade]
+	if by_basis == nil then
+		if unit_price[grade] == nil then
+			error("unknown grade \"" .. tostring(grade) .. "\"")
+		end
+		by_basis = {}
+		prepared[grade] = by_basis
+	end
+	local basis, calendar = g.basis, g.calendar or "england-and-wales"
+	local by_calendar = by_basis[basis]
+	if by_calendar == nil then
+		by_calendar = {}
+		by_basis[basis] = by_calendar
+	end
+	local t = by_calendar[calendar]
+	if t == nil then
+		t = terms(grade, basis, calendar)
+		by_calendar[calendar] = t
+	end
+	return t
+end
+
+function M.price(e, ctx, lines, t)
+	if t == nil then
+		t = M.prepare(e, ctx)
 	end
 	local minutes = e.minutes
 	if minutes == 0 then
 		return
 	end
-	local basis = e.basis
 	local activity = e.activity
-	if basis == "fixed" then
-		lines:add(fixed_label[grade], units(minutes, UNIT), "6 min", 0, 0,
+	if t.hours then
+		if activity == "travel" then
+			local n = (minutes + UNIT - 1) // UNIT
+			local p = t.travel_price
+			lines:add(t.travel_label, n, "6 min", p, n * p, ctx.vat)
+			return
+		end
+		local n = (minutes + UNIT - 1) // UNIT
+		if e.out_of_hours or t.ooh_dates[e.date] then
+			local p = t.ooh_price
+			lines:add(t.ooh_label[activity], n, "6 min", p, n * p, ctx.vat)
+		else
+			local u = t.unit_price
+			lines:add(t.plain[activity], n, "6 min", u, n * u, ctx.vat)
+		end
+		return
+	end
+	if t.fixed then
+		lines:add(t.fixed_label, units(minutes, UNIT), "6 min", 0, 0,
 		    ctx.vat)
 		return
 	end
 	if activity == "travel" then
 		local n = (minutes + UNIT - 1) // UNIT
-		local p = travel_price[grade]
-		lines:add(travel_label[grade], n, "6 min", p, n * p, ctx.vat)
+		local p = t.travel_price
+		lines:add(t.travel_label, n, "6 min", p, n * p, ctx.vat)
 		return
 	end
-	local ooh = e.out_of_hours or
-	    calendar_ooh[e.calendar or "england-and-wales"][e.date]
-	if basis == "daily" then
-		local n = units(minutes, DAY // 2)
-		if ooh then
-			local p = ooh_half_day[grade]
-			lines:add(ooh_daily_label[grade][activity], n, "half day", p,
-			    n * p, ctx.vat)
-		else
-			local p = half_day[grade]
-			lines:add(daily_label[grade][activity], n, "half day", p,
-			    n * p, ctx.vat)
-		end
-		return
-	end
-	local n = (minutes + UNIT - 1) // UNIT
-	if ooh then
-		local p = ooh_price[grade]
-		lines:add(ooh_label[grade][activity], n, "6 min", p, n * p, ctx.vat)
+	local n = units(minutes, DAY // 2)
+	if e.out_of_hours or t.ooh_dates[e.date] then
+		local p = t.ooh_half_day
+		lines:add(t.ooh_daily_label[activity], n, "half day", p, n * p,
+		    ctx.vat)
 	else
-		lines:add(plain[grade][activity], n, "6 min", u, n * u, ctx.vat)
+		local p = t.half_day
+		lines:add(t.daily_label[activity], n, "half day", p, n * p,
+		    ctx.vat)
 	end
 end
 

@@ -75,6 +75,26 @@ for _, c in ipairs(pricing) do
 	end)
 end
 
+-- price called on its own, with no prepare (as a rule set built on this
+-- one may call it), prices every case as the engine's path does.
+t.case("price without prepare's terms prices the same", function()
+	for _, c in ipairs(pricing) do
+		local e = entry(c[2])
+		e.calendar = "england-and-wales"
+		local got = {}
+		local lines = { add = function(_, d, q, u, p, a, v)
+			got[#got + 1] = table.concat({ d, q, u, p, a, v }, "|")
+		end }
+		rules.price(e, { vat = "S", today = e.date }, lines)
+		local want = {}
+		for _, l in ipairs(t.price(entry(c[2]))) do
+			want[#want + 1] = table.concat({ l.description, l.quantity,
+			    l.unit, l.unit_price, l.amount, l.vat }, "|")
+		end
+		t.eq(table.concat(got, "\n"), table.concat(want, "\n"), c[1])
+	end
+end)
+
 t.case("an unknown grade is refused", function()
 	local ok, err = pcall(t.price, entry({ grade = "intern" }))
 	t.eq(ok, false, "refused")

@@ -343,6 +343,29 @@ test_stateful_refused(void **state)
 	free(err);
 }
 
+/*
+ * prepare is held to price's promise: the test run's second look calls it
+ * afresh, so one that keeps state is refused, and so is a price that
+ * changes what prepare returned.
+ */
+static void
+test_prepare_stateful_refused(void **state)
+{
+	static const char *const names[] = { "prepare_stateful",
+	    "terms_changed" };
+	struct fixture *f = *state;
+	char *err = NULL, *path;
+	size_t i;
+
+	for (i = 0; i < nitems(names); i++) {
+		path = xprintf("%s/tests/fees/%s.lua", srcdir, names[i]);
+		assert_null(fee_load(f->fe, path, 1, &err));
+		assert_contains(err, "price keeps state between calls");
+		free(path);
+	}
+	free(err);
+}
+
 /* Same entries, same rule set: same pence, twice and after a reload. */
 static void
 test_deterministic(void **state)
@@ -511,6 +534,73 @@ test_batch_uncounted(void **state)
 		fee_lines_free(&out[i]);
 	free(out);
 	free(v);
+	free(err);
+}
+
+/*
+ * A rule set's prepare runs once for each group of entries (an
+ * engagement's fields), sees those fields and ctx.vat only, and what it
+ * returns is price's fourth argument, kept for the same group later;
+ * when it fails, the batch fails at the group's first entry.
+ */
+static void
+test_prepare(void **state)
+{
+	enum { N = 8 };
+	struct fixture *f = *state;
+	struct fee_ruleset *rs;
+	struct fee_entry v[N];
+	struct fee_lines out[N];
+	char *err = NULL, *path;
+	size_t failed, i;
+
+	path = xprintf("%s/tests/fees/prepared.lua", srcdir);
+	rs = fee_load(f->fe, path, 0, &err);
+	free(path);
+	assert_non_null(rs);
+	memset(out, 0, sizeof out);
+	for (i = 0; i < N; i++) {
+		v[i] = entry((int64_t)i + 1, i % 2 ? "2025-03-04" : "2025-03-05",
+		    i % 3 ? "advice" : "drafting", i < N / 2 ? "junior" : "senior");
+		v[i].vat = i < N / 2 ? 'S' : 'O';
+		v[i].calendar = i < N / 2 ? NULL : "scotland";
+	}
+	v[N - 1].consumer = NULL;	/* a third group */
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(out[i].n, 1);
+		assert_int_equal(out[i].v[0].quantity,
+		    i < N / 2 ? 1 : i < N - 1 ? 2 : 3);
+	}
+	assert_string_equal(out[0].v[0].description,
+	    "junior/hourly/AVD/england-and-wales agreement,basis,calendar,"
+	    "consumer,grade,provider,ctx.vat=S");
+	assert_string_equal(out[N / 2].v[0].description,
+	    "senior/hourly/AVD/scotland agreement,basis,calendar,consumer,"
+	    "grade,provider,ctx.vat=O");
+	assert_string_equal(out[N - 1].v[0].description,
+	    "senior/hourly/nil/scotland agreement,basis,calendar,grade,"
+	    "provider,ctx.vat=O");
+	/* New entries (not in the price cache) of the same groups: what
+	 * prepare returned the first time, but for a group not seen. */
+	for (i = 0; i < N; i++)
+		v[i].minutes += 100;
+	v[0].agreement = 2;
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err), FEE_OK);
+	for (i = 0; i < N; i++)
+		assert_int_equal(out[i].v[0].quantity,
+		    i == 0 ? 4 : i < N / 2 ? 1 : i < N - 1 ? 2 : 3);
+	v[0].agreement = 1;
+
+	v[5].grade = "broken";
+	assert_int_equal(fee_price_batch(rs, v, N, out, &failed, &err),
+	    FEE_E_RUNTIME);
+	assert_int_equal(failed, 5);
+	assert_contains(err, "prepared.lua:");
+	assert_contains(err, "no terms for this grade");
+	fee_ruleset_free(rs);
+	for (i = 0; i < N; i++)
+		fee_lines_free(&out[i]);
 	free(err);
 }
 
@@ -862,6 +952,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_batch_fields_fresh, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_prepare, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_stateful_refused,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_versions_and_reload, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),

@@ -1,0 +1,14 @@
+-- terms_changed_test.lua: cases that pass when each is priced once.
+local t = ...
+
+t.case("an hour of advice is one line", function()
+	local r = t.price({ minutes = 60, date = "2025-03-04",
+	    grade = "standard" })
+	t.eq(r[1].quantity, 1, "quantity")
+end)
+
+t.case("so is two hours", function()
+	local r = t.price({ minutes = 120, date = "2025-03-04",
+	    grade = "standard" })
+	t.eq(r[1].quantity, 1, "quantity")
+end)
