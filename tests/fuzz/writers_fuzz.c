@@ -480,6 +480,7 @@ check_report_csv(void)
 	t.ncols = nitems(cols);
 	t.cells = row;
 	t.nrows = 1;
+	t.kept = 1;	/* the one row, kept from row 0 */
 	report_csv(&t, b);
 	rows = csv_read((const char *)evbuffer_pullup(b, -1),
 	    evbuffer_get_length(b), cells, ncells);
