@@ -15,9 +15,17 @@
 
 /* The job that marks in the background, after an issue. */
 #define RC_MARK_JOB "recharge-mark"
-/* The most entries the background marking marks in one transaction: a
- * few tens of milliseconds of the store's write lock. */
+/* The most entries the background marking marks in one transaction. */
 #define RC_MARK_BACKGROUND_CHUNK 4000
+/* How long, in microseconds, the background marking keeps the store's
+ * write lock a transaction: about as long as a page takes to build, so
+ * that a write on the server's loop that waits for it is not noticed. */
+#define RC_MARK_BACKGROUND_HOLD 10000
+/* The entries its first transaction marks, before it knows how fast the
+ * store marks them: a council's entries lie scattered among everyone's,
+ * each on a page of its own, and a job's connection starts with none of
+ * them cached; about 70 microseconds each on a store of a million. */
+#define RC_MARK_FIRST 128
 
 /* 0: no marking job; 1: one queued or running; 2: one queued or
  * running, and an invoice issued since it began, so it goes round
@@ -122,6 +130,26 @@ rch_mark_block(int64_t chunk, int64_t n)
 }
 
 /*
+ * How many entries the next transaction of a paced marking marks, after
+ * one of size entries kept the write lock took microseconds: as many as
+ * keep it p->hold, moving by at most a factor of 4 down or 2 up at a
+ * time, at least 16 and at most p->chunk.
+ */
+static int64_t
+rch_mark_size(const struct rch_mark_pace *p, int64_t size, int64_t took)
+{
+	int64_t want = took > 0 ? size * p->hold / took : size * 2;
+
+	if (want < size / 4)
+		want = size / 4;
+	if (want > size * 2)
+		want = size * 2;
+	if (want < 16)
+		want = 16;
+	return want < p->chunk ? want : p->chunk;
+}
+
+/*
  * Marks invoiced the entries of every invoice issued but not yet marked,
  * as rch_mark_invoiced() does, but p->chunk entries at a time, each
  * chunk in a transaction of its own, so that other writers wait for a
@@ -137,17 +165,21 @@ rch_mark_block(int64_t chunk, int64_t n)
  * the listing (it may release some of them), each chunk marks only
  * entries still held; the last step marks those a credit note wrote off
  * meanwhile, and only then forgets the invoices it listed. Invoices
- * issued meanwhile wait for the next marking. With p->rest, it rests
- * after each chunk as long as the chunk took, so that writers on the
- * server's loop find the store free at least half the time. 0, with
- * p->marked the entries it marked, or -1 with err set.
+ * issued meanwhile wait for the next marking. With p->hold, a chunk is
+ * as many entries as keep the write lock about that long (the first
+ * RC_MARK_FIRST), and it rests after each chunk as long as it kept the
+ * lock, so that writers on the server's loop wait little and find the
+ * store free at least half the time. 0, with p->marked the entries it
+ * marked, or -1 with err set.
  */
 int
 rch_mark_chunked(ep_db *db, struct rch_mark_pace *p, char *err, size_t len)
 {
 	const struct ep_host *h = rch_host;
 	ep_stmt *s;
-	int64_t last = 0, next, n = -1, credits, now, took = 0;
+	int64_t last = 0, next, n = -1, credits, now, took = 0, start = 0;
+	int64_t size = p->hold > 0 && p->chunk > RC_MARK_FIRST ? RC_MARK_FIRST :
+	    p->chunk;
 	int rc = -1, k;
 
 	/* Credit notes are never deleted, and a new one takes a higher id.
@@ -186,14 +218,15 @@ rch_mark_chunked(ep_db *db, struct rch_mark_pace *p, char *err, size_t len)
 	for (;;) {
 		if (took > 0)
 			rch_mark_rest(took);
-		took = p->rest ? rch_mark_usec() : 0;
 		if (h->db_begin(db) != 0) {
 			snprintf(err, len, "cannot begin: %s", h->db_errmsg(db));
 			goto out;
 		}
+		if (p->hold > 0)
+			start = rch_mark_usec();
 		if (last >= n)
 			break;
-		next = last + p->chunk < n ? last + p->chunk : n;
+		next = last + size < n ? last + size : n;
 		if (credits < 0 || (now = rch_mark_credits(db)) < 0)
 			goto fail;
 		if (now == credits && (k = rch_exec_id(db, "UPDATE time_entries "
@@ -212,8 +245,10 @@ rch_mark_chunked(ep_db *db, struct rch_mark_pace *p, char *err, size_t len)
 			goto fail;
 		p->marked += k;
 		last = next;
-		if (took > 0)
-			took = rch_mark_usec() - took;
+		if (p->hold > 0) {
+			took = rch_mark_usec() - start;
+			size = rch_mark_size(p, size, took);
+		}
 	}
 	/* Still in the last transaction: the entries written off since they
 	 * were listed, then the invoices listed are marked. */
@@ -248,7 +283,8 @@ out:
 static int
 rch_mark_job(ep_job *job, ep_db *db, const char *arg, void *udata)
 {
-	struct rch_mark_pace pace = { RC_MARK_BACKGROUND_CHUNK, 1, 0 };
+	struct rch_mark_pace pace = { RC_MARK_BACKGROUND_CHUNK,
+	    RC_MARK_BACKGROUND_HOLD, 0 };
 	char err[512];
 	int64_t marked = 0;
 	int want;

@@ -170,11 +170,12 @@ int rch_exec_id(ep_db *db, const char *sql, int64_t a, int64_t b);
 /* The most entries a marking marks in one transaction when someone waits
  * for it: the run, "expertpool invoice mark". */
 #define RC_MARK_CHUNK 20000
-/* How a marking goes: at most chunk entries a transaction, resting after
- * each as long as it took when rest is set; marked, what it marked. */
+/* How a marking goes: at most chunk entries a transaction; with hold,
+ * as many as keep the store's write lock about hold microseconds, resting
+ * after each as long as it held it; marked, what it marked. */
 struct rch_mark_pace {
 	int64_t chunk;
-	int rest;
+	int64_t hold;
 	int64_t marked;
 };
 int rch_mark_invoiced(ep_db *db);
