@@ -83,6 +83,14 @@ workday() {
 	echo "$_w"
 }
 
+# The sqlite3 shell, with room kept at the top of its heap: building a
+# large store in one transaction, glibc's malloc otherwise hands memory
+# back to the system and takes it again over and over (tests/broker's
+# store: 203,000 brk calls, 45 s; with the pad, 5.5 s).
+sqlite3() {
+	GLIBC_TUNABLES=glibc.malloc.top_pad=16777216 command sqlite3 "$@"
+}
+
 T=$(mktemp -d /tmp/ep-test.XXXXXX)
 chmod 755 "$T"
 SERVER_PID=
