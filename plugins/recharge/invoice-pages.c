@@ -343,19 +343,18 @@ rch_run_get_cb(ep_req *r, void *arg)
 	running = strcmp(state, "queued") == 0 || strcmp(state, "running") == 0;
 	h->html(b, "<h1 class=\"govuk-heading-l\">Invoice run for %s</h1>\n<div"
 	    "%R><p class=\"govuk-body\">State: <strong id=\"run-state\">%s"
-	    "</strong></p>\n", period, running ?
+	    "</strong></p>\n<p class=\"govuk-body\"><progress id=\"run-progress\""
+	    " aria-label=\"Entries priced\"", period, running ?
 	    " data-ep-progress aria-live=\"polite\"" : "", state);
 	/* Until the run has counted what it will price, it says so rather
 	 * than "0 of 0". */
 	if (running && total == 0)
-		h->html(b, "<p class=\"govuk-body\"><progress id=\"run-progress\" "
-		    "aria-label=\"Entries priced\">Counting</progress> Counting "
-		    "the entries to price</p></div>\n");
+		h->html(b, ">Counting</progress> Counting the entries to price");
 	else
-		h->html(b, "<p class=\"govuk-body\"><progress id=\"run-progress\""
-		    " aria-label=\"Entries priced\" max=\"%D\" value=\"%D\">%D of "
-		    "%D</progress> %D of %D entries priced</p></div>\n",
-		    total > 0 ? total : 1, done, done, total, done, total);
+		h->html(b, " max=\"%D\" value=\"%D\">%D of %D</progress> %D of %D "
+		    "entries priced", total > 0 ? total : 1, done, done, total,
+		    done, total);
+	h->html(b, "</p></div>\n");
 	if (running)
 		h->html(b, "<p class=\"govuk-body\"><a class=\"govuk-link\" id=\""
 		    "check-progress\" href=\"/invoices/run?job=%D\">Check progress"
